@@ -1,0 +1,64 @@
+#include "driver.hpp"
+
+#include <filesystem>
+
+#include "onnx/model_io.hpp"
+#include "onnx/names.hpp"
+
+namespace o2c {
+
+std::string name_from_path(const std::string& path) {
+  return sanitize(std::filesystem::path(path).stem().string());
+}
+
+Shape parse_shape(const std::string& s) {
+  Shape r;
+  std::string cur;
+  auto flush = [&] {
+    if (cur.empty()) throw CompileError("bad shape " + quote_name(s) + ": expected e.g. 1x3x224x224");
+    size_t used = 0;
+    long long v = std::stoll(cur, &used);
+    if (used != cur.size() || v < 0) throw CompileError("bad dimension " + quote_name(cur) + " in shape " + quote_name(s));
+    r.push_back(v);
+    cur.clear();
+  };
+  if (s.empty()) return r;
+  for (char c : s) {
+    if (c == 'x' || c == ',' || c == 'X') flush();
+    else cur += c;
+  }
+  flush();
+  return r;
+}
+
+Compiled compile_model(const Options& opt) {
+  Compiled c;
+  try {
+    onnx::ModelProto m = load_model(opt.model_path);
+    c.graph = import_model(m, opt.model_path, opt.bind);
+    infer_and_fold(c.graph, opt.fold);
+    remove_dead_nodes(c.graph);
+    std::vector<int> origin = view_origins(c.graph);
+    auto reqs = graph_buffers(c.graph, origin);
+    c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);
+    std::string bad = check_plan(c.plan);
+    if (!bad.empty()) throw std::logic_error("memory plan is unsound: " + bad);
+    c.plan_report = plan_report(c.graph, c.plan);
+    EmitOptions eo;
+    eo.name = opt.name.empty() ? name_from_path(opt.model_path) : sanitize(opt.name);
+    eo.header_include = opt.header_include.empty() ? eo.name + ".h" : opt.header_include;
+    eo.command_line = opt.command_line;
+    c.files = emit_model(c.graph, c.plan, origin, eo);
+  } catch (const UnsupportedError& e) {
+    std::string msg = e.what();
+    if (msg.rfind(opt.model_path, 0) != 0) msg = opt.model_path + ": " + msg;
+    throw UnsupportedError(msg);
+  } catch (const CompileError& e) {
+    std::string msg = e.what();
+    if (msg.rfind(opt.model_path, 0) != 0) msg = opt.model_path + ": " + msg;
+    throw CompileError(msg);
+  }
+  return c;
+}
+
+}  // namespace o2c

@@ -1,0 +1,40 @@
+// The compiler pipeline: load -> import -> infer/fold -> dead code -> plan -> emit.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "emit/emitter.hpp"
+#include "ir/graph.hpp"
+#include "onnx/import.hpp"
+#include "passes/passes.hpp"
+#include "plan/planner.hpp"
+
+namespace o2c {
+
+struct Options {
+  std::string model_path;
+  std::string name;            // model name (symbol prefix); default: output file stem
+  std::string header_include;  // #include line of the source; default: header file name
+  ShapeBindings bind;
+  FoldOptions fold;
+  std::string planner = "greedy";  // greedy | linear
+  std::string command_line;
+};
+
+struct Compiled {
+  Graph graph;
+  MemoryPlan plan;
+  EmitResult files;
+  std::string plan_report;
+};
+
+// Runs the whole pipeline. Errors are CompileError / UnsupportedError whose message starts
+// with the model path.
+Compiled compile_model(const Options& opt);
+
+// A model name from a file path: sanitized stem ("out/mobilenet-v2.cpp" -> "mobilenet_v2").
+std::string name_from_path(const std::string& path);
+// Parses "1x3x224x224" (also "1,3,224,224"; "" for a scalar).
+Shape parse_shape(const std::string& s);
+
+}  // namespace o2c

@@ -1,0 +1,29 @@
+// Writes the generated header and source for a planned graph.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.hpp"
+#include "plan/planner.hpp"
+
+namespace o2c {
+
+struct EmitOptions {
+  std::string name;          // model name: prefix of every exported symbol
+  std::string header_include;// how the source includes the header ("model.h")
+  std::string command_line;  // recorded in the provenance comment
+};
+
+struct EmitResult {
+  std::string header;
+  std::string source;
+  int64_t weights_bytes = 0;
+};
+
+EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& origin,
+                      const EmitOptions& opt);
+
+extern const char* const kToolVersion;
+
+}  // namespace o2c

@@ -1,0 +1,98 @@
+// The compiler's graph: values with static types and shapes, nodes in topological order.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/dtype.hpp"
+
+namespace o2c {
+
+using Shape = std::vector<int64_t>;
+int64_t numel(const Shape& s);
+std::string shape_str(const Shape& s);            // "[1,3,224,224]"
+std::string type_str(DType t, const Shape& s);    // "f32[1,3,224,224]"
+
+// A dense tensor with compile-time-known contents (initializer, Constant or folded value).
+struct Tensor {
+  DType dtype = DType::Undefined;
+  Shape shape;
+  std::vector<uint8_t> bytes;  // numel * dtype_size, little endian, row-major
+
+  Tensor() = default;
+  Tensor(DType t, Shape s);
+  int64_t numel() const { return o2c::numel(shape); }
+  template <class T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
+  template <class T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+  // Element i converted to int64 / double, whatever the integer or float dtype.
+  int64_t int_at(int64_t i) const;
+  double float_at(int64_t i) const;
+  std::vector<int64_t> to_ints() const;
+};
+
+// Errors carry where they happened; the driver adds the model path.
+struct CompileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// An op, attribute value or dtype onnx2cpp does not implement (as opposed to a broken model).
+struct UnsupportedError : CompileError {
+  using CompileError::CompileError;
+};
+
+struct Value {
+  std::string name;       // ONNX name (may be anything; never printed unescaped)
+  DType dtype = DType::Undefined;
+  Shape shape;
+  bool typed = false;     // dtype and shape are known
+  std::shared_ptr<Tensor> constant;  // set when contents are known at compile time
+  int producer = -1;      // node index, -1 for graph inputs and constants
+  bool is_input = false;
+  bool is_output = false;
+  int64_t bytes() const { return numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
+};
+
+struct Node {
+  std::string name;   // ONNX node name (may be empty)
+  std::string op;     // op_type
+  std::string domain; // "" for the default domain
+  int opset = 0;      // version of the node's domain imported by the model
+  std::vector<int> inputs;   // value ids, -1 for an omitted optional input
+  std::vector<int> outputs;  // value ids, -1 for an omitted optional output
+  std::map<std::string, onnx::AttributeProto> attrs;
+  int index = 0;      // position in the original model, for messages and comments
+  bool dead = false;  // folded or removed
+  int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
+};
+
+struct Graph {
+  std::vector<Value> values;
+  std::vector<Node> nodes;    // topological order once imported
+  std::vector<int> inputs;    // runtime inputs (initializers excluded)
+  std::vector<int> outputs;
+  std::map<std::string, int> opsets;  // domain -> version
+  std::string model_path;
+  std::string graph_name;
+  std::string producer;
+  int64_t ir_version = 0;
+
+  int add_value(const std::string& name);
+  int find(const std::string& name) const;  // -1 if absent
+  std::string where(const Node& n) const;   // "node [3] Conv "conv1"" for messages
+  std::vector<int> live_nodes() const;
+  // Number of live nodes reading value v, plus 1 if it is a graph output.
+  std::vector<int> use_counts() const;
+
+ private:
+  std::map<std::string, int> by_name_;
+};
+
+// Quote a string for a message or a C++ comment: printable ASCII only, everything else
+// (and \ " ? *) escaped, so it can never end a comment, splice a line or form a trigraph.
+std::string quote_name(const std::string& s);
+
+}  // namespace o2c

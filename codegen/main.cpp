@@ -1,0 +1,232 @@
+// onnx2cpp command line: flags -> Options -> driver; exit codes documented in --help.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "driver.hpp"
+#include "onnx/model_io.hpp"
+#include "onnx/names.hpp"
+#include "ops/registry.hpp"
+#include "tools/runner.hpp"
+
+namespace fs = std::filesystem;
+using namespace o2c;
+
+namespace {
+
+// Exit codes.
+constexpr int kOk = 0, kMismatch = 1, kBadInput = 2, kUnsupported = 3, kBuildFailed = 4;
+
+struct Common {
+  std::string model;
+  std::vector<std::string> dims, shapes;
+  std::string name;
+  bool no_fold = false;
+  std::string planner = "greedy";
+};
+
+void add_common(CLI::App* app, Common& c) {
+  app->add_option("model", c.model, "ONNX model file")->required();
+  app->add_option("--dim", c.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
+  app->add_option("--shape", c.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
+  app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
+  app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
+  app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
+      ->check(CLI::IsMember({"greedy", "linear"}));
+}
+
+Options make_options(const Common& c, const std::string& cmdline) {
+  Options o;
+  o.model_path = c.model;
+  o.name = c.name;
+  o.planner = c.planner;
+  o.fold.fold = !c.no_fold;
+  o.command_line = cmdline;
+  for (const auto& d : c.dims) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos) throw CompileError("--dim expects NAME=VALUE, got " + quote_name(d));
+    o.bind.dims[d.substr(0, eq)] = std::stoll(d.substr(eq + 1));
+  }
+  for (const auto& s : c.shapes) {
+    auto eq = s.rfind('=');
+    if (eq == std::string::npos) throw CompileError("--shape expects INPUT=1x3x224x224, got " + quote_name(s));
+    o.bind.shapes[s.substr(0, eq)] = parse_shape(s.substr(eq + 1));
+  }
+  return o;
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ifstream old(p, std::ios::binary);
+  if (old) {  // leave unchanged files untouched (keeps build systems quiet)
+    std::string cur((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
+    if (cur == text) return;
+  }
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+  if (!f) throw CompileError("cannot write " + p.string());
+}
+
+std::string join_args(int argc, char** argv) {
+  std::string s = "onnx2cpp";
+  for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
+  return s;
+}
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"onnx2cpp: compile an ONNX model to one standalone C++ file (plus a C header)\n"
+               "exit codes: 0 ok, 1 verification mismatch, 2 bad input or model, 3 unsupported model,\n"
+               "4 building or running the generated code failed"};
+  app.require_subcommand(0, 1);
+  Common cc;
+  std::string out_cpp, out_h, dump_plan;
+  bool list_ops = false;
+  app.add_option("model", cc.model, "ONNX model file");
+  app.add_option("-o,--output", out_cpp, "generated source (default: <model stem>.cpp)");
+  app.add_option("--header", out_h, "generated header (default: source path with .h)");
+  app.add_option("--dim", cc.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
+  app.add_option("--shape", cc.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
+  app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
+  app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
+  app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
+  app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
+  app.add_flag("--list-ops", list_ops, "print the supported ops and exit");
+
+  Common vc;
+  std::string data_dir, keep_dir, cxx, flags = "-O2 -Wall -Wextra";
+  double rtol = 1e-3, atol = 1e-4;
+  auto* verify = app.add_subcommand("verify", "compile, build with $CXX, run on test data and compare");
+  add_common(verify, vc);
+  verify->add_option("--data", data_dir, "folder with input_K.pb and output_K.pb")->required();
+  verify->add_option("--rtol", rtol, "relative tolerance (default 1e-3)");
+  verify->add_option("--atol", atol, "absolute tolerance (default 1e-4)");
+  verify->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
+  verify->add_option("--cxxflags", flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
+  verify->add_option("--keep", keep_dir, "build in this folder and keep it (default: a temporary folder)");
+
+  Common bc;
+  std::string bench_data, bench_keep, bench_flags = "-O3 -march=native";
+  int iters = 50;
+  auto* bench = app.add_subcommand("bench", "build with -O3 -march=native and time single-threaded runs");
+  add_common(bench, bc);
+  bench->add_option("--data", bench_data, "folder with input_K.pb (default: zero inputs)");
+  bench->add_option("--iters", iters, "timed iterations (default 50)");
+  bench->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
+  bench->add_option("--cxxflags", bench_flags, "flags (default: -O3 -march=native)");
+  bench->add_option("--keep", bench_keep, "build in this folder and keep it");
+
+  Common kc;
+  auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
+  add_common(check, kc);
+
+  CLI11_PARSE(app, argc, argv);
+  const std::string cmdline = join_args(argc, argv);
+
+  try {
+    if (list_ops) {
+      for (const OpInfo& op : op_table())
+        std::printf("%-24s %-12s %-12s %s\n", op.name, op.family, op.precision, op.kernels);
+      return kOk;
+    }
+    if (*check) {
+      Compiled c = compile_model(make_options(kc, cmdline));
+      std::printf("%s: supported (%zu nodes to run, arena %lld bytes)\n", kc.model.c_str(),
+                  c.graph.live_nodes().size(), static_cast<long long>(c.plan.arena_bytes));
+      return kOk;
+    }
+    if (*verify || *bench) {
+      const bool is_verify = static_cast<bool>(*verify);
+      Common& o = is_verify ? vc : bc;
+      const std::string dir = is_verify ? data_dir : bench_data;
+      Options opt = make_options(o, cmdline);
+      TestData data;
+      if (!dir.empty()) {
+        data = load_test_data(dir);
+        bind_shapes_from_data(load_model(o.model), data, opt.bind);
+      }
+      auto t0 = std::chrono::steady_clock::now();
+      Compiled c = compile_model(opt);
+      auto t1 = std::chrono::steady_clock::now();
+      const std::string name = opt.name.empty() ? name_from_path(o.model) : sanitize(opt.name);
+      const std::string keep = is_verify ? keep_dir : bench_keep;
+      BuildConfig cfg;
+      cfg.cxx = cxx;
+      cfg.flags = is_verify ? flags : bench_flags;
+      cfg.work_dir = keep.empty() ? make_temp_dir() : keep;
+      double build_s = 0;
+      int rc = kOk;
+      try {
+        std::string exe = build_harness(c, name, cfg, &build_s);
+        if (is_verify) {
+          if (data.outputs.empty()) throw CompileError(dir + ": no output_K.pb to compare with");
+          auto res = run_and_compare(exe, c, data, cfg.work_dir, rtol, atol);
+          bool all = true;
+          for (const auto& r : res) {
+            if (!r.shape_ok) std::printf("output %s: shape or type differs from the reference: FAIL\n", quote_name(r.name).c_str());
+            else
+              std::printf("output %s: %lld values, max abs error %s, max rel error %s, %lld beyond tolerance: %s\n",
+                          quote_name(r.name).c_str(), static_cast<long long>(r.count), fmt(r.max_abs).c_str(),
+                          fmt(r.max_rel).c_str(), static_cast<long long>(r.mismatches), r.pass ? "PASS" : "FAIL");
+            all = all && r.pass;
+          }
+          std::printf("%s: %s (rtol %g, atol %g; compile %.2f s, build %.1f s)\n", o.model.c_str(),
+                      all ? "PASS" : "FAIL", rtol, atol, std::chrono::duration<double>(t1 - t0).count(), build_s);
+          rc = all ? kOk : kMismatch;
+        } else {
+          std::string line = run_bench(exe, c, dir.empty() ? nullptr : &data, cfg.work_dir, iters);
+          line.pop_back();  // closing brace
+          std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, \"model\": \"%s\"}\n",
+                      line.c_str(), static_cast<long long>(c.files.weights_bytes),
+                      static_cast<long long>(c.plan.lower_bound),
+                      std::chrono::duration<double>(t1 - t0).count(), build_s, name.c_str());
+        }
+      } catch (const CompileError& e) {
+        std::fprintf(stderr, "onnx2cpp: %s\n", e.what());
+        rc = kBuildFailed;
+      }
+      if (keep.empty()) fs::remove_all(cfg.work_dir);
+      return rc;
+    }
+    if (cc.model.empty()) {
+      std::fprintf(stderr, "onnx2cpp: no model given (try --help)\n");
+      return kBadInput;
+    }
+    Options opt = make_options(cc, cmdline);
+    fs::path cpp = out_cpp.empty() ? fs::path(fs::path(cc.model).stem().string() + ".cpp") : fs::path(out_cpp);
+    fs::path h = out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(out_h);
+    if (opt.name.empty()) opt.name = name_from_path(cpp.string());
+    // The source includes the header by a path relative to the source's folder.
+    fs::path cdir = fs::absolute(cpp).parent_path(), hdir = fs::absolute(h).parent_path();
+    opt.header_include = cdir == hdir ? h.filename().string() : fs::relative(fs::absolute(h), cdir).string();
+    Compiled c = compile_model(opt);
+    write_file(cpp, c.files.source);
+    write_file(h, c.files.header);
+    if (!dump_plan.empty()) write_file(dump_plan, c.plan_report);
+    std::fprintf(stderr, "onnx2cpp: wrote %s and %s: %zu nodes, arena %lld bytes (lower bound %lld, efficiency %.3f), weights %lld bytes\n",
+                 cpp.string().c_str(), h.string().c_str(), c.graph.live_nodes().size(),
+                 static_cast<long long>(c.plan.arena_bytes), static_cast<long long>(c.plan.lower_bound),
+                 c.plan.efficiency(), static_cast<long long>(c.files.weights_bytes));
+    return kOk;
+  } catch (const UnsupportedError& e) {
+    std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
+    return kUnsupported;
+  } catch (const CompileError& e) {
+    std::fprintf(stderr, "onnx2cpp: error: %s\n", e.what());
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "onnx2cpp: internal error: %s\n", e.what());
+    return kBadInput;
+  }
+}

@@ -1,0 +1,22 @@
+// ModelProto -> Graph: values, nodes in topological order, graph inputs with bound shapes.
+#pragma once
+#include <map>
+#include <string>
+
+#include <onnx/onnx_pb.h>
+
+#include "ir/graph.hpp"
+
+namespace o2c {
+
+struct ShapeBindings {
+  std::map<std::string, int64_t> dims;    // --dim NAME=VALUE (symbolic dim names)
+  std::map<std::string, Shape> shapes;    // --shape INPUT=1x3x224x224
+};
+
+// Throws UnsupportedError listing every unsupported op of the model at once, and
+// CompileError for malformed graphs or unbound dims.
+Graph import_model(const onnx::ModelProto& m, const std::string& model_path,
+                   const ShapeBindings& bind);
+
+}  // namespace o2c

@@ -1,0 +1,139 @@
+#include "onnx/model_io.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+namespace o2c {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw CompileError(path + ": cannot open file");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+template <class Msg>
+Msg parse(const std::string& path, const char* what) {
+  std::string bytes = read_file(path);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  Msg m;
+  if (!m.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage())
+    throw CompileError(path + ": not a valid serialized " + what);
+  return m;
+}
+
+// Copies `count` elements of a repeated proto field into the tensor, converting to T.
+template <class T, class Field>
+void copy_field(Tensor& t, const Field& f, const std::string& what) {
+  if (static_cast<int64_t>(f.size()) != t.numel())
+    throw CompileError(what + ": has " + std::to_string(f.size()) + " values, shape " +
+                       shape_str(t.shape) + " needs " + std::to_string(t.numel()));
+  T* d = t.data<T>();
+  for (int i = 0; i < f.size(); ++i) d[i] = static_cast<T>(f.Get(i));
+}
+
+std::string read_external(const onnx::TensorProto& p, const std::string& base_dir,
+                          const std::string& what, size_t want) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : p.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::stoll(kv.value());
+    else if (kv.key() == "length") length = std::stoll(kv.value());
+  }
+  if (location.empty()) throw CompileError(what + ": external data without a location");
+  fs::path rel(location);
+  if (rel.is_absolute())
+    throw CompileError(what + ": external data location " + quote_name(location) +
+                       " is absolute; it must be relative to the model's directory");
+  fs::path base = fs::weakly_canonical(fs::path(base_dir.empty() ? "." : base_dir));
+  fs::path full = fs::weakly_canonical(base / rel);
+  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+  if (b != base.end())
+    throw CompileError(what + ": external data location " + quote_name(location) +
+                       " leaves the model's directory");
+  std::ifstream in(full, std::ios::binary);
+  if (!in) throw CompileError(what + ": cannot open external data file " + full.string());
+  if (length < 0) length = static_cast<int64_t>(want);
+  if (static_cast<size_t>(length) != want)
+    throw CompileError(what + ": external data length " + std::to_string(length) +
+                       " does not match the shape (" + std::to_string(want) + " bytes)");
+  std::string data(static_cast<size_t>(length), '\0');
+  in.seekg(offset);
+  in.read(data.data(), length);
+  if (in.gcount() != length) throw CompileError(what + ": external data file is too short");
+  return data;
+}
+
+}  // namespace
+
+onnx::ModelProto load_model(const std::string& path) {
+  return parse<onnx::ModelProto>(path, "ONNX model (ModelProto)");
+}
+
+onnx::TensorProto load_tensor_proto(const std::string& path) {
+  return parse<onnx::TensorProto>(path, "onnx.TensorProto");
+}
+
+Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir,
+                         const std::string& what) {
+  DType dt = static_cast<DType>(p.data_type());
+  if (!dtype_supported(dt) && dt != DType::Float16 && dt != DType::BFloat16)
+    throw UnsupportedError(what + ": tensors of type " + dtype_name(dt) + " are not supported");
+  Shape shape(p.dims().begin(), p.dims().end());
+  for (int64_t d : shape)
+    if (d < 0) throw CompileError(what + ": negative dimension in " + shape_str(shape));
+  Tensor t(dt, shape);
+  const size_t want = t.bytes.size();
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string raw = read_external(p, base_dir, what, want);
+    std::memcpy(t.bytes.data(), raw.data(), want);
+    return t;
+  }
+  if (p.has_raw_data()) {
+    if (p.raw_data().size() != want)
+      throw CompileError(what + ": raw_data has " + std::to_string(p.raw_data().size()) +
+                         " bytes, shape " + shape_str(shape) + " needs " + std::to_string(want));
+    std::memcpy(t.bytes.data(), p.raw_data().data(), want);
+    return t;
+  }
+  switch (dt) {
+    case DType::Float: copy_field<float>(t, p.float_data(), what); break;
+    case DType::Double: copy_field<double>(t, p.double_data(), what); break;
+    case DType::Int64: copy_field<int64_t>(t, p.int64_data(), what); break;
+    case DType::UInt64: copy_field<uint64_t>(t, p.uint64_data(), what); break;
+    case DType::UInt32: copy_field<uint32_t>(t, p.uint64_data(), what); break;
+    case DType::Int32: copy_field<int32_t>(t, p.int32_data(), what); break;
+    case DType::Int16: copy_field<int16_t>(t, p.int32_data(), what); break;
+    case DType::Int8: copy_field<int8_t>(t, p.int32_data(), what); break;
+    case DType::UInt16: case DType::Float16: case DType::BFloat16:
+      copy_field<uint16_t>(t, p.int32_data(), what); break;
+    case DType::UInt8: copy_field<uint8_t>(t, p.int32_data(), what); break;
+    case DType::Bool: copy_field<uint8_t>(t, p.int32_data(), what); break;
+    default: throw UnsupportedError(what + ": unsupported tensor type " + dtype_name(dt));
+  }
+  return t;
+}
+
+onnx::TensorProto tensor_to_proto(const Tensor& t, const std::string& name) {
+  onnx::TensorProto p;
+  p.set_name(name);
+  p.set_data_type(static_cast<int>(t.dtype));
+  for (int64_t d : t.shape) p.add_dims(d);
+  p.set_raw_data(std::string(t.bytes.begin(), t.bytes.end()));
+  return p;
+}
+
+}  // namespace o2c

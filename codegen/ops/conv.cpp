@@ -1,0 +1,77 @@
+// Conv: im2col + GEMM, or a direct GEMM for pointwise convolutions (templates/conv.hpp).
+#include "ops/helpers.hpp"
+#include "ops/spatial.hpp"
+
+namespace o2c {
+namespace {
+
+std::string arr3(const int64_t* v) { return "{" + lit(v[0]) + ", " + lit(v[1]) + ", " + lit(v[2]) + "}"; }
+
+k::ConvParams conv_params(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const Shape& wt = c.shape(1);
+  if (wt.size() != x.size()) c.fail("W " + shape_str(wt) + " and X " + shape_str(x) + " differ in rank");
+  std::vector<int64_t> kernel(wt.begin() + 2, wt.end());
+  if (c.has("kernel_shape") && c.ints("kernel_shape") != kernel)
+    c.fail("kernel_shape disagrees with W " + shape_str(wt));
+  Window w = make_window(c, x, kernel, false);
+  k::ConvParams p{};
+  p.N = x[0];
+  p.C = x[1];
+  p.M = wt[0];
+  p.group = c.i("group", 1);
+  if (p.group < 1 || p.C % p.group || p.M % p.group || wt[1] != p.C / p.group)
+    c.fail("group " + std::to_string(p.group) + " does not fit X " + shape_str(x) + " and W " + shape_str(wt));
+  for (int d = 0; d < 3; ++d) {
+    p.in[d] = w.in[d];
+    p.out[d] = w.out[d];
+    p.k[d] = w.k[d];
+    p.stride[d] = w.stride[d];
+    p.pad[d] = w.pad[d];
+    p.dil[d] = w.dil[d];
+  }
+  return p;
+}
+
+void infer_Conv(OpCtx& c) {
+  c.arity(2, 3);
+  c.expect_type(0, {DType::Float, DType::Double});
+  c.same_type(0, 1);
+  k::ConvParams p = conv_params(c);
+  if (c.has_in(2)) {
+    c.same_type(0, 2);
+    if (c.shape(2) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
+  }
+  Shape out = {p.N, p.M};
+  for (size_t d = 0; d + 2 < c.shape(0).size(); ++d) out.push_back(p.out[d]);
+  c.set_out(0, c.dtype(0), out);
+  c.node().scratch_bytes = k::conv_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+}
+
+void emit_Conv(EmitCtx& c) {
+  k::ConvParams p = conv_params(c);
+  const std::string T = c.T(0);
+  const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
+  c.line("k::conv<" + T + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
+         ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
+         arr3(p.in) + ", " + arr3(p.out) + ", " + arr3(p.k) + ", " + arr3(p.stride) + ", " +
+         arr3(p.pad) + ", " + arr3(p.dil) + "}, " + scratch + ");");
+}
+
+void eval_Conv(OpCtx& c) {
+  k::ConvParams p = conv_params(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_float(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> col(static_cast<size_t>(k::conv_scratch(p)) + 1);
+    k::conv<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(),
+               c.has_in(2) ? c.const_in(2)->data<T>() : nullptr, y.data<T>(), p, col.data());
+  });
+  c.set_const(0, std::move(y));
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(Conv, infer_Conv, emit_Conv, eval_Conv);
+
+}  // namespace o2c

@@ -1,0 +1,153 @@
+// Gemm and MatMul: Eigen's blocked product (templates/gemm.hpp).
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+const std::initializer_list<DType> kGemmTypes = {DType::Float, DType::Double, DType::Int32, DType::Int64,
+                                                 DType::UInt32, DType::UInt64};
+
+struct GemmDims {
+  int64_t M, N, K;
+  bool ta, tb;
+};
+
+GemmDims gemm_dims(OpCtx& c) {
+  const Shape& a = c.shape(0);
+  const Shape& b = c.shape(1);
+  if (a.size() != 2 || b.size() != 2) c.fail("A and B must be matrices, got " + shape_str(a) + " and " + shape_str(b));
+  GemmDims d;
+  d.ta = c.i("transA", 0) != 0;
+  d.tb = c.i("transB", 0) != 0;
+  d.M = d.ta ? a[1] : a[0];
+  d.K = d.ta ? a[0] : a[1];
+  const int64_t kb = d.tb ? b[1] : b[0];
+  d.N = d.tb ? b[0] : b[1];
+  if (kb != d.K) c.fail("inner dimensions differ: " + shape_str(a) + " x " + shape_str(b));
+  return d;
+}
+
+void infer_Gemm(OpCtx& c) {
+  c.arity(2, 3);
+  c.expect_type(0, kGemmTypes);
+  c.same_type(0, 1);
+  GemmDims d = gemm_dims(c);
+  if (c.has_in(2)) {
+    c.same_type(0, 2);
+    Shape bc = broadcast(c, c.shape(2), {d.M, d.N});
+    if (bc != Shape{d.M, d.N}) c.fail("C " + shape_str(c.shape(2)) + " does not broadcast to [M, N]");
+  }
+  c.set_out(0, c.dtype(0), {d.M, d.N});
+}
+
+void emit_Gemm(EmitCtx& c) {
+  GemmDims d = gemm_dims(c);
+  const DType t = c.dtype(0);
+  const float alpha = c.f("alpha", 1.0f), beta = c.f("beta", 1.0f);
+  const std::string Y = c.Y(0);
+  const bool bias = c.has_in(2) && beta != 0.0f;
+  if (bias) {
+    k::Strided p = make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N}));
+    c.line("k::strided_copy(" + c.X(2) + ", " + Y + ", " + code(p) + ");");
+    if (beta != 1.0f)
+      c.line("k::unary(" + Y + ", " + Y + ", " + lit(d.M * d.N) + ", k::Scale<" + c.T(0) + ">{" +
+             lit_of(t, beta) + "});");
+  }
+  c.line("k::gemm<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + Y + ", " + lit(d.M) + ", " +
+         lit(d.N) + ", " + lit(d.K) + ", " + (d.ta ? "true" : "false") + ", " +
+         (d.tb ? "true" : "false") + ", " + lit_of(t, alpha) + ", " + (bias ? "true" : "false") + ");");
+}
+
+void eval_Gemm(OpCtx& c) {
+  GemmDims d = gemm_dims(c);
+  Tensor y = out_tensor(c, 0);
+  const float alpha = c.f("alpha", 1.0f), beta = c.f("beta", 1.0f);
+  const bool bias = c.has_in(2) && beta != 0.0f;
+  dispatch_num(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4) {
+      if (bias) {
+        k::strided_copy(c.const_in(2)->data<T>(), y.data<T>(),
+                        make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N})));
+        k::unary(y.data<T>(), y.data<T>(), y.numel(), k::Scale<T>{static_cast<T>(beta)});
+      }
+      k::gemm<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), d.M, d.N, d.K,
+                 d.ta, d.tb, static_cast<T>(alpha), bias);
+    }
+  });
+  c.set_const(0, std::move(y));
+}
+
+// MatMul: numpy semantics (1-D operands promoted and the extra dim dropped).
+k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
+  Shape a = c.shape(0), b = c.shape(1);
+  if (a.empty() || b.empty()) c.fail("MatMul operands must have rank >= 1");
+  const bool a1 = a.size() == 1, b1 = b.size() == 1;
+  if (a1) a.insert(a.begin(), 1);
+  if (b1) b.push_back(1);
+  const int64_t M = a[a.size() - 2], K = a.back(), N = b.back();
+  if (b[b.size() - 2] != K) c.fail("inner dimensions differ: " + shape_str(c.shape(0)) + " x " + shape_str(c.shape(1)));
+  Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+  Shape batch = broadcast(c, ba, bb);
+  if (batch.size() > static_cast<size_t>(k::kMaxRank)) c.unsupported("batch rank above 8");
+  Shape out = batch;
+  if (!a1) out.push_back(M);
+  if (!b1) out.push_back(N);
+  if (out_shape) *out_shape = out;
+  k::MatMulPlan p{};
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  auto sa = bcast_strides(ba, batch), sb = bcast_strides(bb, batch);
+  p.rank = static_cast<int>(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    p.dims[i] = batch[i];
+    p.sa[i] = sa[i];
+    p.sb[i] = sb[i];
+  }
+  if (p.rank == 0) {
+    p.rank = 1;
+    p.dims[0] = 1;
+  }
+  return p;
+}
+
+void infer_MatMul(OpCtx& c) {
+  c.arity(2, 2);
+  c.expect_type(0, kGemmTypes);
+  c.same_type(0, 1);
+  Shape out;
+  matmul_plan(c, &out);
+  c.set_out(0, c.dtype(0), out);
+}
+
+std::string arr(const int64_t* v, int n) {
+  std::string s = "{";
+  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
+  return s + "}";
+}
+
+void emit_MatMul(EmitCtx& c) {
+  k::MatMulPlan p = matmul_plan(c, nullptr);
+  c.line("k::matmul<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::MatMulPlan{" +
+         lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
+         arr(p.dims, p.rank) + ", " + arr(p.sa, p.rank) + ", " + arr(p.sb, p.rank) + "});");
+}
+
+void eval_MatMul(OpCtx& c) {
+  k::MatMulPlan p = matmul_plan(c, nullptr);
+  Tensor y = out_tensor(c, 0);
+  dispatch_num(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4)
+      k::matmul<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p);
+  });
+  c.set_const(0, std::move(y));
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(Gemm, infer_Gemm, emit_Gemm, eval_Gemm);
+O2C_DEFINE_OP(MatMul, infer_MatMul, emit_MatMul, eval_MatMul);
+
+}  // namespace o2c

@@ -1,0 +1,174 @@
+#include "ops/helpers.hpp"
+
+namespace o2c {
+
+Shape broadcast(const OpCtx& c, const Shape& a, const Shape& b) {
+  const size_t r = std::max(a.size(), b.size());
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1)
+      c.fail("shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::vector<int64_t> strides_of(const Shape& s) {
+  std::vector<int64_t> st(s.size());
+  int64_t acc = 1;
+  for (size_t i = s.size(); i-- > 0;) {
+    st[i] = acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+std::vector<int64_t> bcast_strides(const Shape& in, const Shape& out) {
+  std::vector<int64_t> st(out.size(), 0);
+  std::vector<int64_t> ist = strides_of(in);
+  const size_t off = out.size() - in.size();
+  for (size_t i = 0; i < in.size(); ++i) st[off + i] = in[i] == 1 ? 0 : ist[i];
+  return st;
+}
+
+namespace {
+// Drops size-1 dims and merges dims that are contiguous for every stride set.
+void collapse(Shape& dims, std::vector<std::vector<int64_t>*> sts) {
+  Shape d;
+  std::vector<std::vector<int64_t>> s(sts.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] == 1) continue;
+    bool merge = !d.empty();
+    for (size_t k = 0; k < sts.size() && merge; ++k)
+      if (s[k].back() != (*sts[k])[i] * dims[i]) merge = false;
+    if (merge) {
+      d.back() *= dims[i];
+      for (size_t k = 0; k < sts.size(); ++k) s[k].back() = (*sts[k])[i];
+    } else {
+      d.push_back(dims[i]);
+      for (size_t k = 0; k < sts.size(); ++k) s[k].push_back((*sts[k])[i]);
+    }
+  }
+  if (d.empty()) {
+    d.push_back(numel(dims) == 0 ? 0 : 1);
+    for (auto& v : s) v.push_back(0);
+  }
+  if (numel(dims) == 0) {  // empty tensors: one zero dim is enough
+    d.assign(1, 0);
+    for (auto& v : s) v.assign(1, 0);
+  }
+  if (d.size() > static_cast<size_t>(k::kMaxRank))
+    throw UnsupportedError("tensors of rank above 8 are not supported");
+  dims = d;
+  for (size_t k = 0; k < sts.size(); ++k) *sts[k] = s[k];
+}
+
+std::string arr(const int64_t* v, int n) {
+  std::string s = "{";
+  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
+  return s + "}";
+}
+}  // namespace
+
+k::Bcast2 make_bcast2(const Shape& a, const Shape& b, const Shape& out) {
+  Shape d = out;
+  auto sa = bcast_strides(a, out), sb = bcast_strides(b, out);
+  collapse(d, {&sa, &sb});
+  k::Bcast2 p{};
+  p.rank = static_cast<int>(d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    p.dims[i] = d[i];
+    p.sa[i] = sa[i];
+    p.sb[i] = sb[i];
+  }
+  return p;
+}
+
+k::Bcast3 make_bcast3(const Shape& c, const Shape& x, const Shape& y, const Shape& out) {
+  Shape d = out;
+  auto sc = bcast_strides(c, out), sx = bcast_strides(x, out), sy = bcast_strides(y, out);
+  collapse(d, {&sc, &sx, &sy});
+  k::Bcast3 p{};
+  p.rank = static_cast<int>(d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    p.dims[i] = d[i];
+    p.sc[i] = sc[i];
+    p.sx[i] = sx[i];
+    p.sy[i] = sy[i];
+  }
+  return p;
+}
+
+k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides) {
+  Shape d = dims;
+  auto st = strides;
+  collapse(d, {&st});
+  k::Strided p{};
+  p.rank = static_cast<int>(d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    p.dims[i] = d[i];
+    p.st[i] = st[i];
+  }
+  return p;
+}
+
+std::string code(const k::Bcast2& p) {
+  return "k::Bcast2{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
+         arr(p.sa, p.rank) + ", " + arr(p.sb, p.rank) + "}";
+}
+std::string code(const k::Bcast3& p) {
+  return "k::Bcast3{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
+         arr(p.sc, p.rank) + ", " + arr(p.sx, p.rank) + ", " + arr(p.sy, p.rank) + "}";
+}
+std::string code(const k::Strided& p) {
+  return "k::Strided{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
+         arr(p.st, p.rank) + "}";
+}
+std::string code(const k::TableMap& p) {
+  return "k::TableMap{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
+         arr(p.off, p.rank) + "}";
+}
+
+Tensor out_tensor(OpCtx& c, size_t i) { return Tensor(c.out(i).dtype, c.out(i).shape); }
+
+Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
+                  k::TableMap& map) {
+  const std::vector<int64_t> st = strides_of(in_shape);
+  std::vector<std::vector<int64_t>> keep;  // merged per-dim tables
+  bool prev_identity = false;              // last kept dim is an unchanged copy
+  for (size_t d = 0; d < tabs.size(); ++d) {
+    const std::vector<int64_t>& t = tabs[d];
+    bool identity = static_cast<int64_t>(t.size()) == in_shape[d];
+    for (size_t i = 0; i < t.size() && identity; ++i)
+      if (t[i] != static_cast<int64_t>(i) * st[d]) identity = false;
+    if (t.size() == 1 && t[0] == 0) continue;  // one output reading offset 0: no loop needed
+    if (identity && prev_identity) {
+      // Merge with the previous unchanged dim: one identity run over both.
+      const int64_t n = static_cast<int64_t>(keep.back().size() * t.size());
+      keep.back().resize(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) keep.back()[static_cast<size_t>(i)] = i * st[d];
+    } else {
+      keep.push_back(t);
+    }
+    prev_identity = identity;
+  }
+  if (keep.empty()) keep.push_back({0});
+  if (keep.size() > static_cast<size_t>(k::kMaxRank))
+    throw UnsupportedError("index tables of rank above 8 are not supported");
+  map = k::TableMap{};
+  map.rank = static_cast<int>(keep.size());
+  int64_t total = 0;
+  for (size_t d = 0; d < keep.size(); ++d) {
+    map.dims[d] = static_cast<int64_t>(keep[d].size());
+    map.off[d] = total;
+    total += map.dims[d];
+  }
+  Tensor tab(DType::Int64, {total});
+  int64_t* p = tab.data<int64_t>();
+  for (const auto& t : keep) p = std::copy(t.begin(), t.end(), p);
+  return tab;
+}
+
+}  // namespace o2c

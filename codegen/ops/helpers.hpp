@@ -1,0 +1,39 @@
+// Helpers shared by op families: broadcasting, index plans and their C++ spelling.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ops/kernels.hpp"
+#include "ops/op.hpp"
+
+namespace o2c {
+
+// numpy broadcasting of two shapes; throws via ctx on mismatch.
+Shape broadcast(const OpCtx& c, const Shape& a, const Shape& b);
+// Row-major element strides of a shape.
+std::vector<int64_t> strides_of(const Shape& s);
+// Strides of `in` read at the indices of `out` (numpy broadcasting, 0 on broadcast dims).
+std::vector<int64_t> bcast_strides(const Shape& in, const Shape& out);
+
+k::Bcast2 make_bcast2(const Shape& a, const Shape& b, const Shape& out);
+k::Bcast3 make_bcast3(const Shape& c, const Shape& x, const Shape& y, const Shape& out);
+// A strided read plan (Transpose, Slice, Expand): dims and strides, collapsed where possible.
+k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides);
+
+std::string code(const k::Bcast2& p);
+std::string code(const k::Bcast3& p);
+std::string code(const k::Strided& p);
+std::string code(const k::TableMap& p);
+
+// Allocates the output tensors of a folding evaluation with inferred types/shapes.
+Tensor out_tensor(OpCtx& c, size_t i);
+
+// Index tables for k::table_copy (Pad, nearest Resize): tabs[k][i] is the element offset into
+// the input read by output index i of dim k (-1: outside, yields the fill value); in_shape is
+// the input's shape (rank == tabs.size()). Runs of dims that copy unchanged are merged and
+// size-1 dims reading offset 0 dropped. Returns the concatenated int64 table; `map` gets the
+// dims and per-dim table offsets. Throws UnsupportedError above k::kMaxRank dims.
+Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
+                  k::TableMap& map);
+
+}  // namespace o2c

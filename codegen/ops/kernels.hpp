@@ -1,0 +1,16 @@
+// The kernels of templates/, compiled into the compiler for constant folding: the same code
+// that generated programs run.
+#pragma once
+#define ONNX2CPP_K_EXTERNAL
+#include "templates/common.hpp"
+#include "templates/elementwise.hpp"
+#include "templates/gemm.hpp"
+#include "templates/conv.hpp"
+#include "templates/pool.hpp"
+#include "templates/norm.hpp"
+#include "templates/softmax.hpp"
+#include "templates/tensor.hpp"
+
+namespace o2c {
+namespace k = onnx2cpp_k;
+}

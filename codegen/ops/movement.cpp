@@ -1,0 +1,686 @@
+// Data movement: Transpose, Slice, Expand, Tile (strided copies), Concat, Split (row copies),
+// Gather, Range (always folded) and Pad (index tables). Emission and folding call the same
+// kernels from templates/common.hpp and templates/tensor.hpp with the same plans.
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+std::string join_ints(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+int64_t prod(const Shape& s, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to; ++i) p *= s[i];
+  return p;
+}
+
+// ---- strided copies: y[i] = x[offset + strided(i)] ----------------------------------------
+
+void emit_strided(EmitCtx& c, const Shape& dims, const std::vector<int64_t>& st, int64_t offset) {
+  if (numel(c.out(0).shape) == 0) return;
+  k::Strided p = make_strided(dims, st);
+  std::string src = c.X(0);
+  if (offset) src += " + " + lit(offset);
+  c.line("k::strided_copy(" + src + ", " + c.Y(0) + ", " + code(p) + ");");
+}
+
+void eval_strided(OpCtx& c, const Shape& dims, const std::vector<int64_t>& st, int64_t offset) {
+  Tensor y = out_tensor(c, 0);
+  const Tensor& x = *c.const_in(0);
+  if (y.numel() > 0) {
+    k::Strided p = make_strided(dims, st);
+    dispatch_all(x.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      k::strided_copy(x.data<T>() + offset, y.data<T>(), p);
+    });
+  }
+  c.set_const(0, std::move(y));
+}
+
+// ---- Transpose ------------------------------------------------------------------------------
+
+std::vector<int64_t> transpose_perm(OpCtx& c) {
+  const int64_t r = c.rank(0);
+  std::vector<int64_t> perm = c.ints("perm");
+  if (!c.has("perm")) {
+    for (int64_t i = r - 1; i >= 0; --i) perm.push_back(i);
+  }
+  if (static_cast<int64_t>(perm.size()) != r)
+    c.fail("perm " + join_ints(perm) + " does not match input rank " + std::to_string(r));
+  std::vector<char> seen(static_cast<size_t>(r), 0);
+  for (int64_t& p : perm) {
+    if (p < 0) p += r;
+    if (p < 0 || p >= r || seen[static_cast<size_t>(p)])
+      c.fail("perm " + join_ints(c.ints("perm")) + " is not a permutation of 0.." +
+             std::to_string(r - 1));
+    seen[static_cast<size_t>(p)] = 1;
+  }
+  return perm;
+}
+
+void transpose_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
+  auto perm = transpose_perm(c);
+  const Shape& in = c.shape(0);
+  auto ist = strides_of(in);
+  dims.clear();
+  st.clear();
+  for (int64_t p : perm) {
+    dims.push_back(in[static_cast<size_t>(p)]);
+    st.push_back(ist[static_cast<size_t>(p)]);
+  }
+}
+
+void infer_Transpose(OpCtx& c) {
+  c.arity(1, 1);
+  Shape dims;
+  std::vector<int64_t> st;
+  transpose_plan(c, dims, st);
+  c.set_out(0, c.dtype(0), dims);
+}
+void emit_Transpose(EmitCtx& c) {
+  Shape dims;
+  std::vector<int64_t> st;
+  transpose_plan(c, dims, st);
+  emit_strided(c, dims, st, 0);
+}
+void eval_Transpose(OpCtx& c) {
+  Shape dims;
+  std::vector<int64_t> st;
+  transpose_plan(c, dims, st);
+  eval_strided(c, dims, st, 0);
+}
+
+// ---- Slice ------------------------------------------------------------------------------------
+
+struct SlicePlan {
+  Shape dims;
+  std::vector<int64_t> st;
+  int64_t offset = 0;
+};
+
+std::vector<int64_t> slice_param(OpCtx& c, size_t input, const char* attr, const char* what) {
+  if (c.opset() < 10) return c.ints(attr);
+  const Tensor& t = c.require_const(input, what);
+  if (t.dtype != DType::Int32 && t.dtype != DType::Int64)
+    c.fail(std::string(what) + " must be int32 or int64, got " + dtype_name(t.dtype));
+  if (t.shape.size() != 1) c.fail(std::string(what) + " must be a 1-D tensor");
+  return t.to_ints();
+}
+
+SlicePlan slice_plan(OpCtx& c) {
+  const Shape& in = c.shape(0);
+  const int64_t r = static_cast<int64_t>(in.size());
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (c.opset() < 10) {
+    if (!c.has("starts") || !c.has("ends")) c.fail("attributes 'starts' and 'ends' are required");
+    starts = c.ints("starts");
+    ends = c.ints("ends");
+    axes = c.ints("axes");
+  } else {
+    starts = slice_param(c, 1, "starts", "starts");
+    ends = slice_param(c, 2, "ends", "ends");
+    if (c.has_in(3)) axes = slice_param(c, 3, "axes", "axes");
+    if (c.has_in(4)) steps = slice_param(c, 4, "steps", "steps");
+  }
+  if (starts.size() != ends.size())
+    c.fail("starts " + join_ints(starts) + " and ends " + join_ints(ends) + " differ in length");
+  const bool axes_given = c.opset() >= 10 ? c.has_in(3) : c.has("axes");
+  if (!axes_given)
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (axes.size() != starts.size() || steps.size() != starts.size())
+    c.fail("starts, ends, axes and steps must have the same length");
+
+  SlicePlan p;
+  p.dims = in;
+  auto ist = strides_of(in);
+  p.st = ist;
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t a = c.axis(axes[i], r);
+    if (!seen.insert(a).second) c.fail("axis " + std::to_string(axes[i]) + " is repeated");
+    const int64_t dim = in[static_cast<size_t>(a)];
+    int64_t step = steps[i];
+    if (step == 0) c.fail("steps must not be 0");
+    // |step| beyond the dim selects at most one element: clamp it to avoid overflow.
+    step = std::max<int64_t>(std::min<int64_t>(step, dim + 1), -(dim + 1));
+    int64_t start = starts[i], end = ends[i];
+    if (start < 0) start += dim;
+    if (end < 0) end += dim;
+    int64_t count;
+    if (step > 0) {
+      start = std::min(std::max<int64_t>(start, 0), dim);
+      end = std::min(std::max<int64_t>(end, 0), dim);
+      count = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+      start = std::min(std::max<int64_t>(start, 0), dim - 1);
+      end = std::min(std::max<int64_t>(end, -1), dim - 1);
+      count = start > end ? (start - end - step - 1) / -step : 0;
+    }
+    if (dim == 0) count = 0;
+    p.dims[static_cast<size_t>(a)] = count;
+    p.st[static_cast<size_t>(a)] = ist[static_cast<size_t>(a)] * step;
+    if (count > 0) p.offset += start * ist[static_cast<size_t>(a)];
+  }
+  if (numel(p.dims) == 0) p.offset = 0;
+  return p;
+}
+
+void infer_Slice(OpCtx& c) {
+  if (c.opset() < 10) c.arity(1, 1);
+  else c.arity(3, 5);
+  c.set_out(0, c.dtype(0), slice_plan(c).dims);
+}
+void emit_Slice(EmitCtx& c) {
+  SlicePlan p = slice_plan(c);
+  emit_strided(c, p.dims, p.st, p.offset);
+}
+void eval_Slice(OpCtx& c) {
+  SlicePlan p = slice_plan(c);
+  eval_strided(c, p.dims, p.st, p.offset);
+}
+
+// ---- Expand ---------------------------------------------------------------------------------
+
+Shape expand_shape(OpCtx& c) {
+  const Tensor& s = c.require_const(1, "the target shape");
+  if (s.dtype != DType::Int64) c.fail("shape must be int64, got " + dtype_name(s.dtype));
+  if (s.shape.size() != 1) c.fail("shape must be a 1-D tensor");
+  Shape target = s.to_ints();
+  for (int64_t d : target)
+    if (d < 0) c.fail("shape " + join_ints(target) + " has a negative entry");
+  return broadcast(c, c.shape(0), target);
+}
+
+void infer_Expand(OpCtx& c) {
+  c.arity(2, 2);
+  c.set_out(0, c.dtype(0), expand_shape(c));
+}
+void emit_Expand(EmitCtx& c) {
+  Shape out = c.out(0).shape;
+  emit_strided(c, out, bcast_strides(c.shape(0), out), 0);
+}
+void eval_Expand(OpCtx& c) {
+  Shape out = c.out(0).shape;
+  eval_strided(c, out, bcast_strides(c.shape(0), out), 0);
+}
+
+// ---- Tile: output viewed as [rep0, in0, rep1, in1, ...] with strides [0, s0, 0, s1, ...] ----
+
+std::vector<int64_t> tile_repeats(OpCtx& c) {
+  const Tensor& t = c.require_const(1, "repeats");
+  if (t.dtype != DType::Int64) c.fail("repeats must be int64, got " + dtype_name(t.dtype));
+  auto reps = t.to_ints();
+  if (static_cast<int64_t>(reps.size()) != c.rank(0))
+    c.fail("repeats " + join_ints(reps) + " must have one entry per input dim (rank " +
+           std::to_string(c.rank(0)) + ")");
+  for (int64_t v : reps)
+    if (v < 0) c.fail("repeats " + join_ints(reps) + " has a negative entry");
+  return reps;
+}
+
+void tile_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
+  auto reps = tile_repeats(c);
+  const Shape& in = c.shape(0);
+  auto ist = strides_of(in);
+  dims.clear();
+  st.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    dims.push_back(reps[i]);
+    st.push_back(0);
+    dims.push_back(in[i]);
+    st.push_back(ist[i]);
+  }
+}
+
+void infer_Tile(OpCtx& c) {
+  c.arity(2, 3);  // opset 1 had (input, tiles, axis); only the 2-input form is supported
+  if (c.has_in(2)) c.unsupported("Tile-1 with 'tiles'/'axis' inputs is not supported");
+  auto reps = tile_repeats(c);
+  Shape out = c.shape(0);
+  for (size_t i = 0; i < out.size(); ++i) out[i] *= reps[i];
+  c.set_out(0, c.dtype(0), out);
+}
+void emit_Tile(EmitCtx& c) {
+  Shape dims;
+  std::vector<int64_t> st;
+  tile_plan(c, dims, st);
+  emit_strided(c, dims, st, 0);
+}
+void eval_Tile(OpCtx& c) {
+  Shape dims;
+  std::vector<int64_t> st;
+  tile_plan(c, dims, st);
+  eval_strided(c, dims, st, 0);
+}
+
+// ---- Concat / Split: k::copy_rows over [outer, axis * inner] rows ---------------------------
+
+int64_t concat_axis(OpCtx& c) {
+  int64_t a = c.opset() < 4 ? c.i("axis", 1) : c.req_i("axis");
+  return c.axis(a, c.rank(0));
+}
+
+void infer_Concat(OpCtx& c) {
+  if (c.num_in() < 1) c.fail("needs at least one input");
+  for (size_t i = 0; i < c.num_in(); ++i)
+    if (!c.has_in(i)) c.fail("input " + std::to_string(i) + " is missing");
+  if (c.rank(0) == 0) c.fail("cannot concatenate scalars");
+  const int64_t a = concat_axis(c);
+  Shape out = c.shape(0);
+  out[static_cast<size_t>(a)] = 0;
+  for (size_t i = 0; i < c.num_in(); ++i) {
+    c.same_type(0, i);
+    const Shape& s = c.shape(i);
+    bool ok = s.size() == out.size();
+    for (size_t d = 0; ok && d < s.size(); ++d)
+      if (d != static_cast<size_t>(a) && s[d] != out[d]) ok = false;
+    if (!ok)
+      c.fail("input " + std::to_string(i) + " " + shape_str(s) + " does not match input 0 " +
+             shape_str(c.shape(0)) + " outside axis " + std::to_string(a));
+    out[static_cast<size_t>(a)] += s[static_cast<size_t>(a)];
+  }
+  c.set_out(0, c.dtype(0), out);
+}
+
+// Calls f(input, rows, len, dst_offset, dst_pitch) for every non-empty input.
+template <class F>
+void concat_parts(OpCtx& c, F f) {
+  const size_t a = static_cast<size_t>(concat_axis(c));
+  const Shape& out = c.out(0).shape;
+  const int64_t outer = prod(out, 0, a), inner = prod(out, a + 1, out.size());
+  const int64_t dp = out[a] * inner;
+  int64_t at = 0;
+  for (size_t i = 0; i < c.num_in(); ++i) {
+    const int64_t len = c.shape(i)[a] * inner;
+    if (len > 0 && outer > 0) f(i, outer, len, at, dp);
+    at += len;
+  }
+}
+
+void emit_Concat(EmitCtx& c) {
+  concat_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t dp) {
+    std::string dst = c.Y(0);
+    if (at) dst += " + " + lit(at);
+    c.line("k::copy_rows(" + c.X(i) + ", " + dst + ", " + lit(rows) + ", " + lit(len) + ", " +
+           lit(len) + ", " + lit(dp) + ");");
+  });
+}
+void eval_Concat(OpCtx& c) {
+  Tensor y = out_tensor(c, 0);
+  dispatch_all(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    concat_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t dp) {
+      k::copy_rows(c.const_in(i)->data<T>(), y.data<T>() + at, rows, len, len, dp);
+    });
+  });
+  c.set_const(0, std::move(y));
+}
+
+std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
+  const Shape& in = c.shape(0);
+  if (in.empty()) c.fail("cannot split a scalar");
+  axis = c.axis(c.i("axis", 0), c.rank(0));
+  const int64_t dim = in[static_cast<size_t>(axis)];
+  const int64_t n = static_cast<int64_t>(c.num_out());
+  std::vector<int64_t> split;
+  bool given = false;
+  if (c.opset() < 13) {
+    if (c.has("split")) {
+      split = c.ints("split");
+      given = true;
+    } else if (c.opset() < 2 && c.has_in(1)) {
+      split = c.require_const(1, "split").to_ints();
+      given = true;
+    }
+  } else if (c.has_in(1)) {
+    split = c.require_const(1, "split").to_ints();
+    given = true;
+  }
+  if (given) {
+    if (c.has("num_outputs")) c.fail("'split' and 'num_outputs' are mutually exclusive");
+    if (static_cast<int64_t>(split.size()) != n)
+      c.fail("split " + join_ints(split) + " does not have one entry per output (" +
+             std::to_string(n) + ")");
+    int64_t sum = 0;
+    for (int64_t s : split) {
+      if (s < 0) c.fail("split " + join_ints(split) + " has a negative entry");
+      sum += s;
+    }
+    if (sum != dim)
+      c.fail("split " + join_ints(split) + " does not sum to the axis dim " + std::to_string(dim));
+    return split;
+  }
+  if (c.opset() >= 18) {
+    const int64_t parts = c.req_i("num_outputs");
+    if (parts != n)
+      c.fail("num_outputs " + std::to_string(parts) + " differs from the output count " +
+             std::to_string(n));
+    const int64_t chunk = parts > 0 ? (dim + parts - 1) / parts : 0;
+    int64_t left = dim;
+    for (int64_t i = 0; i < n; ++i) {
+      split.push_back(std::min(chunk, left));
+      left -= split.back();
+    }
+    if (left != 0) c.fail("cannot split dim " + std::to_string(dim) + " into " + std::to_string(n) + " parts");
+    return split;
+  }
+  if (n == 0 || dim % n != 0)
+    c.fail("dim " + std::to_string(dim) + " cannot be split evenly into " + std::to_string(n) +
+           " outputs");
+  split.assign(static_cast<size_t>(n), dim / n);
+  return split;
+}
+
+void infer_Split(OpCtx& c) {
+  c.arity(1, 2, 1, 1024);
+  int64_t axis;
+  auto split = split_sizes(c, axis);
+  for (size_t i = 0; i < c.num_out(); ++i) {
+    Shape s = c.shape(0);
+    s[static_cast<size_t>(axis)] = split[i];
+    c.set_out(i, c.dtype(0), s);
+  }
+}
+
+// Calls f(output, rows, len, src_offset, src_pitch) for every present non-empty output.
+template <class F>
+void split_parts(OpCtx& c, F f) {
+  int64_t axis;
+  auto split = split_sizes(c, axis);
+  const size_t a = static_cast<size_t>(axis);
+  const Shape& in = c.shape(0);
+  const int64_t outer = prod(in, 0, a), inner = prod(in, a + 1, in.size());
+  const int64_t sp = in[a] * inner;
+  int64_t at = 0;
+  for (size_t i = 0; i < split.size(); ++i) {
+    const int64_t len = split[i] * inner;
+    if (c.has_out(i) && len > 0 && outer > 0) f(i, outer, len, at, sp);
+    at += len;
+  }
+}
+
+void emit_Split(EmitCtx& c) {
+  split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
+    std::string src = c.X(0);
+    if (at) src += " + " + lit(at);
+    c.line("k::copy_rows(" + src + ", " + c.Y(i) + ", " + lit(rows) + ", " + lit(len) + ", " +
+           lit(sp) + ", " + lit(len) + ");");
+  });
+}
+void eval_Split(OpCtx& c) {
+  std::vector<Tensor> ys;
+  for (size_t i = 0; i < c.num_out(); ++i) ys.push_back(c.has_out(i) ? out_tensor(c, i) : Tensor());
+  const Tensor& x = *c.const_in(0);
+  dispatch_all(x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
+      k::copy_rows(x.data<T>() + at, ys[i].data<T>(), rows, len, sp, len);
+    });
+  });
+  for (size_t i = 0; i < c.num_out(); ++i)
+    if (c.has_out(i)) c.set_const(i, std::move(ys[i]));
+}
+
+// ---- Gather -------------------------------------------------------------------------------
+
+struct GatherDims {
+  int64_t outer, axis_dim, inner, nidx;
+};
+
+GatherDims gather_dims(OpCtx& c) {
+  const Shape& in = c.shape(0);
+  const size_t a = static_cast<size_t>(c.axis(c.i("axis", 0), c.rank(0)));
+  return {prod(in, 0, a), in[a], prod(in, a + 1, in.size()), numel(c.shape(1))};
+}
+
+void infer_Gather(OpCtx& c) {
+  c.arity(2, 2);
+  c.expect_type(1, {DType::Int32, DType::Int64});
+  const Shape& in = c.shape(0);
+  if (in.empty()) c.fail("cannot gather from a scalar");
+  const size_t a = static_cast<size_t>(c.axis(c.i("axis", 0), c.rank(0)));
+  if (in[a] == 0 && numel(c.shape(1)) > 0) c.fail("gathering from an empty axis");
+  if (const Tensor* idx = c.const_in(1)) {
+    for (int64_t i = 0; i < idx->numel(); ++i) {
+      const int64_t v = idx->int_at(i);
+      if (v < -in[a] || v >= in[a])
+        c.fail("index " + std::to_string(v) + " is out of range for axis " + std::to_string(a) +
+               " of size " + std::to_string(in[a]));
+    }
+  }
+  Shape out(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(a));
+  for (int64_t d : c.shape(1)) out.push_back(d);
+  for (size_t d = a + 1; d < in.size(); ++d) out.push_back(in[d]);
+  c.set_out(0, c.dtype(0), out);
+}
+void emit_Gather(EmitCtx& c) {
+  if (numel(c.out(0).shape) == 0) return;
+  GatherDims g = gather_dims(c);
+  c.line("k::gather(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", " + lit(g.outer) + ", " +
+         lit(g.axis_dim) + ", " + lit(g.inner) + ", " + lit(g.nidx) + ");");
+}
+void eval_Gather(OpCtx& c) {
+  Tensor y = out_tensor(c, 0);
+  GatherDims g = gather_dims(c);
+  const Tensor& x = *c.const_in(0);
+  const Tensor& idx = *c.const_in(1);
+  if (y.numel() > 0)
+    dispatch_all(x.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      if (idx.dtype == DType::Int32)
+        k::gather(x.data<T>(), idx.data<int32_t>(), y.data<T>(), g.outer, g.axis_dim, g.inner, g.nidx);
+      else
+        k::gather(x.data<T>(), idx.data<int64_t>(), y.data<T>(), g.outer, g.axis_dim, g.inner, g.nidx);
+    });
+  c.set_const(0, std::move(y));
+}
+
+// ---- Range: the output size must be static, so start/limit/delta must be constants and the
+// whole output is computed at compile time. ----------------------------------------------------
+
+void infer_Range(OpCtx& c) {
+  c.arity(3, 3);
+  c.expect_type(0, {DType::Float, DType::Double, DType::Int16, DType::Int32, DType::Int64});
+  c.same_type(0, 1);
+  c.same_type(0, 2);
+  for (size_t i = 0; i < 3; ++i)
+    if (numel(c.shape(i)) != 1) c.fail("start, limit and delta must be scalars");
+  const Tensor& ts = c.require_const(0, "start (the output size must be static)");
+  const Tensor& tl = c.require_const(1, "limit (the output size must be static)");
+  const Tensor& td = c.require_const(2, "delta (the output size must be static)");
+  dispatch_num(ts.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    int64_t n = 0;
+    if constexpr (std::is_floating_point<T>::value) {
+      const double s = ts.float_at(0), l = tl.float_at(0), d = td.float_at(0);
+      if (d == 0) c.fail("delta must not be 0");
+      const double cnt = std::ceil((l - s) / d);
+      if (!(cnt < 1e12)) c.fail("the output would be too large");
+      n = cnt > 0 ? static_cast<int64_t>(cnt) : 0;
+      Tensor y(ts.dtype, {n});
+      for (int64_t i = 0; i < n; ++i) y.data<T>()[i] = static_cast<T>(s + static_cast<double>(i) * d);
+      c.set_const(0, std::move(y));
+    } else {
+      const int64_t s = ts.int_at(0), l = tl.int_at(0), d = td.int_at(0);
+      if (d == 0) c.fail("delta must not be 0");
+      if (d > 0 && l > s) n = (l - s + d - 1) / d;
+      if (d < 0 && l < s) n = (s - l - d - 1) / -d;
+      Tensor y(ts.dtype, {n});
+      for (int64_t i = 0; i < n; ++i) y.data<T>()[i] = static_cast<T>(s + i * d);
+      c.set_const(0, std::move(y));
+    }
+  });
+}
+void emit_none(EmitCtx&) {}
+
+// ---- Pad: per-dim index tables for k::table_copy ------------------------------------------------
+// Negative pads crop. As in onnxruntime, cropping applies first and reflect/edge/wrap then
+// pad the cropped extent. A runtime constant_value input is read in generated code as X[0].
+
+struct PadPlan {
+  std::string mode;
+  std::vector<int64_t> begin, end;  // per dim
+};
+
+PadPlan pad_plan(OpCtx& c) {
+  const Shape& in = c.shape(0);
+  const int64_t r = static_cast<int64_t>(in.size());
+  PadPlan p;
+  p.mode = c.s("mode", "constant");
+  if (p.mode != "constant" && p.mode != "reflect" && p.mode != "edge" && p.mode != "wrap")
+    c.unsupported("mode " + quote_name(p.mode));
+  if (p.mode == "wrap" && c.opset() < 19) c.fail("mode 'wrap' needs opset 19");
+  std::vector<int64_t> pads, axes;
+  if (c.opset() < 11) {
+    pads = c.opset() < 2 ? c.ints("paddings") : c.ints("pads");
+  } else {
+    const Tensor& t = c.require_const(1, "pads");
+    if (t.dtype != DType::Int64) c.fail("pads must be int64, got " + dtype_name(t.dtype));
+    pads = t.to_ints();
+    if (c.has_in(3)) {
+      const Tensor& ta = c.require_const(3, "axes");
+      if (ta.dtype != DType::Int32 && ta.dtype != DType::Int64)
+        c.fail("axes must be int32 or int64, got " + dtype_name(ta.dtype));
+      axes = ta.to_ints();
+    }
+  }
+  if (!c.has_in(3) || c.opset() < 11)
+    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+  if (pads.size() != 2 * axes.size())
+    c.fail("pads " + join_ints(pads) + " must have " + std::to_string(2 * axes.size()) +
+           " entries");
+  p.begin.assign(static_cast<size_t>(r), 0);
+  p.end.assign(static_cast<size_t>(r), 0);
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const int64_t a = c.axis(axes[i], r);
+    if (!seen.insert(a).second) c.fail("axis " + std::to_string(axes[i]) + " is repeated");
+    p.begin[static_cast<size_t>(a)] = pads[i];
+    p.end[static_cast<size_t>(a)] = pads[i + axes.size()];
+  }
+  for (size_t d = 0; d < in.size(); ++d) {
+    const int64_t kept = in[d] - std::max<int64_t>(-p.begin[d], 0) - std::max<int64_t>(-p.end[d], 0);
+    if (kept < 0) c.fail("pads " + join_ints(pads) + " crop more than dim " + std::to_string(d) + " holds");
+    const int64_t out = kept + std::max<int64_t>(p.begin[d], 0) + std::max<int64_t>(p.end[d], 0);
+    if (p.mode != "constant" && kept == 0 && out > 0)
+      c.fail("mode " + quote_name(p.mode) + " cannot pad an empty dim (dim " + std::to_string(d) + ")");
+  }
+  return p;
+}
+
+Shape pad_out_shape(const Shape& in, const PadPlan& p) {
+  Shape out = in;
+  for (size_t d = 0; d < in.size(); ++d) out[d] = in[d] + p.begin[d] + p.end[d];
+  return out;
+}
+
+Tensor pad_tables(OpCtx& c, k::TableMap& map) {
+  PadPlan p = pad_plan(c);
+  Shape in = c.shape(0);
+  std::vector<std::vector<int64_t>> tabs;
+  auto st = strides_of(in);
+  for (size_t d = 0; d < in.size(); ++d) {
+    const int64_t lo = std::max<int64_t>(-p.begin[d], 0);
+    const int64_t len = in[d] - lo - std::max<int64_t>(-p.end[d], 0);
+    const int64_t pb = std::max<int64_t>(p.begin[d], 0);
+    const int64_t out = len + pb + std::max<int64_t>(p.end[d], 0);
+    std::vector<int64_t> t(static_cast<size_t>(out));
+    for (int64_t o = 0; o < out; ++o) {
+      int64_t i = o - pb;  // index into the cropped extent [0, len)
+      if (i < 0 || i >= len) {
+        if (p.mode == "constant") {
+          t[static_cast<size_t>(o)] = -1;
+          continue;
+        } else if (p.mode == "edge") {
+          i = std::min(std::max<int64_t>(i, 0), len - 1);
+        } else if (p.mode == "wrap") {
+          i = ((i % len) + len) % len;
+        } else {  // reflect (numpy): mirror without repeating the edge
+          if (len == 1) {
+            i = 0;
+          } else {
+            const int64_t period = 2 * (len - 1);
+            i = ((i % period) + period) % period;
+            if (i >= len) i = period - i;
+          }
+        }
+      }
+      t[static_cast<size_t>(o)] = (lo + i) * st[d];
+    }
+    tabs.push_back(std::move(t));
+  }
+  if (in.empty()) tabs.push_back({0}), in.push_back(1);  // a scalar: one element
+  return table_plan(in, tabs, map);
+}
+
+void infer_Pad(OpCtx& c) {
+  if (c.opset() < 11) c.arity(1, 1);
+  else c.arity(2, c.opset() >= 18 ? 4 : 3);
+  if (c.opset() >= 11 && c.has_in(2)) {
+    c.same_type(0, 2);
+    if (numel(c.shape(2)) > 1) c.fail("constant_value must be a scalar");
+  }
+  PadPlan p = pad_plan(c);
+  c.set_out(0, c.dtype(0), pad_out_shape(c.shape(0), p));
+}
+
+void emit_Pad(EmitCtx& c) {
+  if (numel(c.out(0).shape) == 0) return;
+  k::TableMap map;
+  Tensor tab = pad_tables(c, map);
+  std::string fill;
+  const DType t = c.dtype(0);
+  if (c.opset() < 11) {
+    fill = lit_of(t, c.f("value", 0.0f));
+  } else if (!c.has_in(2) || numel(c.shape(2)) == 0) {
+    fill = lit_of(t, 0);
+  } else if (const Tensor* v = c.const_in(2)) {
+    fill = t == DType::Int64 ? "int64_t(" + lit(v->int_at(0)) + ")"
+           : t == DType::UInt64 ? std::to_string(static_cast<uint64_t>(v->int_at(0))) + "u"
+           : dtype_is_int(t)    ? lit_of(t, static_cast<double>(v->int_at(0)))
+                                : lit_of(t, v->float_at(0));
+  } else {
+    fill = c.X(2) + "[0]";
+  }
+  c.line("k::table_copy(" + c.X(0) + ", " + c.Y(0) + ", " + c.table(tab) + ", " + code(map) +
+         ", " + fill + ");");
+}
+
+void eval_Pad(OpCtx& c) {
+  Tensor y = out_tensor(c, 0);
+  const Tensor& x = *c.const_in(0);
+  if (y.numel() > 0) {
+    k::TableMap map;
+    Tensor tab = pad_tables(c, map);
+    const Tensor* v = c.opset() >= 11 && c.has_in(2) && numel(c.shape(2)) > 0 ? c.const_in(2) : nullptr;
+    dispatch_all(x.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      T fill = v ? v->data<T>()[0] : static_cast<T>(c.opset() < 11 ? c.f("value", 0.0f) : 0.0f);
+      k::table_copy(x.data<T>(), y.data<T>(), tab.data<int64_t>(), map, fill);
+    });
+  }
+  c.set_const(0, std::move(y));
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(Transpose, infer_Transpose, emit_Transpose, eval_Transpose);
+O2C_DEFINE_OP(Slice, infer_Slice, emit_Slice, eval_Slice);
+O2C_DEFINE_OP(Expand, infer_Expand, emit_Expand, eval_Expand);
+O2C_DEFINE_OP(Tile, infer_Tile, emit_Tile, eval_Tile);
+O2C_DEFINE_OP(Concat, infer_Concat, emit_Concat, eval_Concat);
+O2C_DEFINE_OP(Split, infer_Split, emit_Split, eval_Split);
+O2C_DEFINE_OP(Gather, infer_Gather, emit_Gather, eval_Gather);
+O2C_DEFINE_OP(Range, infer_Range, emit_none, nullptr);
+O2C_DEFINE_OP(Pad, infer_Pad, emit_Pad, eval_Pad);
+
+}  // namespace o2c

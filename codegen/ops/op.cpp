@@ -1,0 +1,178 @@
+#include "ops/op.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace o2c {
+
+Value& OpCtx::in(size_t i) {
+  if (!has_in(i)) fail("input " + std::to_string(i) + " is missing");
+  return g_.values[n_.inputs[i]];
+}
+
+Value& OpCtx::out(size_t i) {
+  if (!has_out(i)) fail("output " + std::to_string(i) + " is missing");
+  return g_.values[n_.outputs[i]];
+}
+
+const Tensor* OpCtx::const_in(size_t i) {
+  if (!has_in(i)) return nullptr;
+  return in(i).constant.get();
+}
+
+const Tensor& OpCtx::require_const(size_t i, const char* what) {
+  const Tensor* t = const_in(i);
+  if (!t)
+    unsupported(std::string(what) + " (input " + std::to_string(i) + " " + quote_name(in(i).name) +
+                ") must be known at compile time");
+  return *t;
+}
+
+namespace {
+const onnx::AttributeProto* find_attr(const Node& n, const char* name) {
+  auto it = n.attrs.find(name);
+  return it == n.attrs.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+bool OpCtx::has(const char* a) const { return find_attr(n_, a) != nullptr; }
+
+int64_t OpCtx::i(const char* a, int64_t def) const {
+  const auto* p = find_attr(n_, a);
+  return p ? p->i() : def;
+}
+
+int64_t OpCtx::req_i(const char* a) const {
+  if (!has(a)) fail(std::string("attribute '") + a + "' is required");
+  return i(a, 0);
+}
+
+float OpCtx::f(const char* a, float def) const {
+  const auto* p = find_attr(n_, a);
+  return p ? p->f() : def;
+}
+
+std::string OpCtx::s(const char* a, const std::string& def) const {
+  const auto* p = find_attr(n_, a);
+  return p ? p->s() : def;
+}
+
+std::vector<int64_t> OpCtx::ints(const char* a, std::vector<int64_t> def) const {
+  const auto* p = find_attr(n_, a);
+  if (!p) return def;
+  return std::vector<int64_t>(p->ints().begin(), p->ints().end());
+}
+
+std::vector<float> OpCtx::floats(const char* a) const {
+  const auto* p = find_attr(n_, a);
+  if (!p) return {};
+  return std::vector<float>(p->floats().begin(), p->floats().end());
+}
+
+const onnx::TensorProto* OpCtx::tensor(const char* a) const {
+  const auto* p = find_attr(n_, a);
+  return p && p->has_t() ? &p->t() : nullptr;
+}
+
+int64_t OpCtx::axis(int64_t a, int64_t rank) const {
+  int64_t r = a < 0 ? a + rank : a;
+  if (r < 0 || r >= std::max<int64_t>(rank, 1))
+    fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
+  return r;
+}
+
+void OpCtx::set_out(size_t i, DType t, Shape s) {
+  if (!has_out(i)) return;
+  for (int64_t d : s)
+    if (d < 0) fail("computed a negative dimension for output " + std::to_string(i) + ": " +
+                    shape_str(s));
+  Value& v = out(i);
+  v.dtype = t;
+  v.shape = std::move(s);
+  v.typed = true;
+}
+
+void OpCtx::set_const(size_t i, Tensor t) {
+  if (!has_out(i)) return;
+  set_out(i, t.dtype, t.shape);
+  out(i).constant = std::make_shared<Tensor>(std::move(t));
+}
+
+void OpCtx::arity(size_t lo, size_t hi, size_t olo, size_t ohi) const {
+  size_t ni = n_.inputs.size(), no = n_.outputs.size();
+  while (ni > 0 && n_.inputs[ni - 1] < 0) --ni;
+  if (ni < lo || ni > hi)
+    fail("takes " + std::to_string(lo) + (hi != lo ? " to " + std::to_string(hi) : "") +
+         " inputs, got " + std::to_string(ni));
+  if (no < olo || no > ohi)
+    fail("has " + std::to_string(olo) + (ohi != olo ? " to " + std::to_string(ohi) : "") +
+         " outputs, got " + std::to_string(no));
+}
+
+void OpCtx::expect_type(size_t i, std::initializer_list<DType> ok) {
+  DType t = in(i).dtype;
+  for (DType d : ok)
+    if (d == t) return;
+  unsupported("input " + std::to_string(i) + " " + quote_name(in(i).name) + " of type " +
+              dtype_name(t) + " is not supported");
+}
+
+void OpCtx::same_type(size_t a, size_t b) {
+  if (in(a).dtype != in(b).dtype)
+    fail("inputs " + std::to_string(a) + " and " + std::to_string(b) + " differ in type (" +
+         dtype_name(in(a).dtype) + " vs " + dtype_name(in(b).dtype) + ")");
+}
+
+void OpCtx::fail(const std::string& msg) const { throw CompileError(g_.where(n_) + ": " + msg); }
+
+void OpCtx::unsupported(const std::string& msg) const {
+  throw UnsupportedError(g_.where(n_) + ": " + msg);
+}
+
+std::string lit(int64_t v) {
+  if (v == INT64_MIN) return "INT64_MIN";
+  return std::to_string(v);
+}
+
+std::string lit_f32(float v) {
+  if (std::isnan(v)) return "std::numeric_limits<float>::quiet_NaN()";
+  if (std::isinf(v)) return v > 0 ? "std::numeric_limits<float>::infinity()"
+                                  : "-std::numeric_limits<float>::infinity()";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+  std::string s(buf);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+std::string lit_f64(double v) {
+  if (std::isnan(v)) return "std::numeric_limits<double>::quiet_NaN()";
+  if (std::isinf(v)) return v > 0 ? "std::numeric_limits<double>::infinity()"
+                                  : "-std::numeric_limits<double>::infinity()";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s(buf);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string lit_of(DType t, double v) {
+  switch (t) {
+    case DType::Float: return lit_f32(static_cast<float>(v));
+    case DType::Double: return lit_f64(v);
+    case DType::Bool: return v != 0 ? "true" : "false";
+    case DType::UInt64: return std::to_string(static_cast<uint64_t>(v)) + "u";
+    default: return std::string(dtype_cpp(t)) + "(" + lit(static_cast<int64_t>(v)) + ")";
+  }
+}
+
+std::string lit_array(const std::vector<int64_t>& v, size_t n) {
+  std::string s = "{";
+  for (size_t k = 0; k < n; ++k) {
+    if (k) s += ", ";
+    s += k < v.size() ? lit(v[k]) : "0";
+  }
+  return s + "}";
+}
+
+}  // namespace o2c

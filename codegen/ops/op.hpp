@@ -1,0 +1,135 @@
+// What every op implementation sees: typed access to the node, its attributes and values,
+// and (when emitting) the C++ expressions for its tensors.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.hpp"
+
+namespace o2c {
+
+class OpCtx {
+ public:
+  OpCtx(Graph& g, Node& n) : g_(g), n_(n) {}
+  virtual ~OpCtx() = default;
+
+  Graph& graph() { return g_; }
+  Node& node() { return n_; }
+  const Node& node() const { return n_; }
+  int opset() const { return n_.opset; }
+
+  size_t num_in() const { return n_.inputs.size(); }
+  size_t num_out() const { return n_.outputs.size(); }
+  bool has_in(size_t i) const { return i < n_.inputs.size() && n_.inputs[i] >= 0; }
+  bool has_out(size_t i) const { return i < n_.outputs.size() && n_.outputs[i] >= 0; }
+  Value& in(size_t i);
+  Value& out(size_t i);
+  const Shape& shape(size_t i) { return in(i).shape; }
+  DType dtype(size_t i) { return in(i).dtype; }
+  int64_t rank(size_t i) { return static_cast<int64_t>(in(i).shape.size()); }
+  // Contents of input i when known at compile time, else nullptr.
+  const Tensor* const_in(size_t i);
+  // Contents of input i, which must be known at compile time (e.g. Reshape's shape).
+  const Tensor& require_const(size_t i, const char* what);
+
+  bool has(const char* attr) const;
+  int64_t i(const char* attr, int64_t def) const;
+  float f(const char* attr, float def) const;
+  std::string s(const char* attr, const std::string& def) const;
+  std::vector<int64_t> ints(const char* attr, std::vector<int64_t> def = {}) const;
+  std::vector<float> floats(const char* attr) const;
+  const onnx::TensorProto* tensor(const char* attr) const;
+  int64_t req_i(const char* attr) const;
+
+  // Normalizes a possibly negative axis against rank; error if out of range.
+  int64_t axis(int64_t a, int64_t rank) const;
+  // Sets output i's type and shape.
+  void set_out(size_t i, DType t, Shape s);
+  // Sets output i's compile-time contents (and type and shape).
+  void set_const(size_t i, Tensor t);
+  // Requires input count in [lo, hi] and output count in [olo, ohi].
+  void arity(size_t lo, size_t hi, size_t olo = 1, size_t ohi = 1) const;
+  void expect_type(size_t i, std::initializer_list<DType> ok);
+  void same_type(size_t a, size_t b);
+
+  [[noreturn]] void fail(const std::string& msg) const;
+  [[noreturn]] void unsupported(const std::string& msg) const;
+
+ protected:
+  Graph& g_;
+  Node& n_;
+};
+
+// Emission: expressions for tensors and a sink for statements.
+class EmitCtx : public OpCtx {
+ public:
+  using OpCtx::OpCtx;
+  virtual std::string X(size_t i) = 0;      // pointer expression of input i, "nullptr" if absent
+  virtual std::string Y(size_t i) = 0;      // pointer expression of output i
+  virtual std::string scratch(DType t) = 0; // pointer to this node's scratch, as T*
+  // Adds a compile-time table (e.g. Pad/Resize indices) and returns its pointer expression.
+  virtual std::string table(const Tensor& t) = 0;
+  virtual void line(const std::string& stmt) = 0;
+  std::string T(size_t i) { return dtype_cpp(in(i).dtype); }     // C++ element type of input i
+  std::string TY(size_t i) { return dtype_cpp(out(i).dtype); }   // of output i
+};
+
+struct OpImpl {
+  void (*infer)(OpCtx&);          // checks the node, sets output types/shapes and scratch
+  void (*emit)(EmitCtx&);         // writes the kernel call(s)
+  void (*eval)(OpCtx&) = nullptr; // computes constant outputs at compile time (folding)
+  bool view = false;              // output 0 is input 0's bytes reinterpreted (no copy)
+};
+
+// Calls f(T{}) with T the C++ type of dt. The sets: floats, numbers (no bool), all.
+template <class F>
+void dispatch_float(DType dt, F&& f) {
+  switch (dt) {
+    case DType::Float: f(float{}); return;
+    case DType::Double: f(double{}); return;
+    default: throw UnsupportedError("type " + dtype_name(dt) + " is not supported here");
+  }
+}
+template <class F>
+void dispatch_int(DType dt, F&& f) {
+  switch (dt) {
+    case DType::Int8: f(int8_t{}); return;
+    case DType::Int16: f(int16_t{}); return;
+    case DType::Int32: f(int32_t{}); return;
+    case DType::Int64: f(int64_t{}); return;
+    case DType::UInt8: f(uint8_t{}); return;
+    case DType::UInt16: f(uint16_t{}); return;
+    case DType::UInt32: f(uint32_t{}); return;
+    case DType::UInt64: f(uint64_t{}); return;
+    default: throw UnsupportedError("type " + dtype_name(dt) + " is not supported here");
+  }
+}
+template <class F>
+void dispatch_num(DType dt, F&& f) {
+  if (dtype_is_int(dt)) dispatch_int(dt, f);
+  else dispatch_float(dt, f);
+}
+template <class F>
+void dispatch_bool(DType dt, F&& f) {
+  if (dt != DType::Bool) throw UnsupportedError("type " + dtype_name(dt) + " is not supported here");
+  f(bool{});
+}
+template <class F>
+void dispatch_all(DType dt, F&& f) {
+  if (dt == DType::Bool) f(bool{});
+  else dispatch_num(dt, f);
+}
+
+// Formatting of literals for generated code (exact, deterministic).
+std::string lit(int64_t v);
+std::string lit_f32(float v);
+std::string lit_f64(double v);
+std::string lit_of(DType t, double v);   // a literal of element type t
+std::string lit_array(const std::vector<int64_t>& v, size_t n);  // "{a, b, ...}" padded to n
+
+#define O2C_DEFINE_OP(Name, ...) \
+  extern const ::o2c::OpImpl op_##Name; \
+  const ::o2c::OpImpl op_##Name{__VA_ARGS__}
+
+}  // namespace o2c

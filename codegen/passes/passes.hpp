@@ -1,0 +1,22 @@
+// Graph passes, run in order by the driver (see driver.cpp). Each is small and can be
+// switched off by name with --disable-pass.
+#pragma once
+#include <cstdint>
+
+#include "ir/graph.hpp"
+
+namespace o2c {
+
+// Shape/type inference in topological order, folding every node whose inputs are all known
+// at compile time (Shape -> Gather -> Concat -> Reshape chains included) when the op can be
+// evaluated and the result is not much larger than its inputs.
+struct FoldOptions {
+  bool fold = true;
+  int64_t max_growth_bytes = 1 << 20;  // fold when output <= max(this, 2 x input bytes)
+};
+void infer_and_fold(Graph& g, const FoldOptions& opt);
+
+// Marks nodes dead when nothing that reaches a graph output reads them.
+void remove_dead_nodes(Graph& g);
+
+}  // namespace o2c

@@ -1,0 +1,177 @@
+#include "plan/planner.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+#include "ops/registry.hpp"
+
+namespace o2c {
+
+namespace {
+bool overlap_time(const BufferReq& a, const BufferReq& b) {
+  return a.first <= b.last && b.first <= a.last;
+}
+
+int64_t lower_bound_of(const std::vector<BufferReq>& reqs) {
+  int steps = 0;
+  for (const auto& r : reqs) steps = std::max(steps, r.last + 1);
+  std::vector<int64_t> live(static_cast<size_t>(steps) + 1, 0);
+  for (const auto& r : reqs)
+    for (int s = r.first; s <= r.last; ++s) live[s] += align_up(r.bytes, kArenaAlign);
+  return live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+}
+}  // namespace
+
+MemoryPlan plan_greedy(std::vector<BufferReq> reqs) {
+  MemoryPlan p;
+  p.reqs = std::move(reqs);
+  p.offsets.assign(p.reqs.size(), 0);
+  std::vector<size_t> order(p.reqs.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Ties broken by earlier start then index: deterministic.
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (p.reqs[a].bytes != p.reqs[b].bytes) return p.reqs[a].bytes > p.reqs[b].bytes;
+    return p.reqs[a].first < p.reqs[b].first;
+  });
+  std::vector<size_t> placed;
+  for (size_t i : order) {
+    const BufferReq& r = p.reqs[i];
+    const int64_t need = align_up(std::max<int64_t>(r.bytes, 1), kArenaAlign);
+    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
+    for (size_t j : placed)
+      if (overlap_time(r, p.reqs[j]))
+        busy.push_back({p.offsets[j], p.offsets[j] + align_up(std::max<int64_t>(p.reqs[j].bytes, 1), kArenaAlign)});
+    std::sort(busy.begin(), busy.end());
+    int64_t at = 0;
+    for (const auto& b : busy) {
+      if (b.first >= at + need) break;
+      at = std::max(at, b.second);
+    }
+    p.offsets[i] = at;
+    p.arena_bytes = std::max(p.arena_bytes, at + need);
+    placed.push_back(i);
+  }
+  p.lower_bound = lower_bound_of(p.reqs);
+  return p;
+}
+
+MemoryPlan plan_linear(std::vector<BufferReq> reqs) {
+  MemoryPlan p;
+  p.reqs = std::move(reqs);
+  int64_t at = 0;
+  for (const auto& r : p.reqs) {
+    p.offsets.push_back(at);
+    at += align_up(std::max<int64_t>(r.bytes, 1), kArenaAlign);
+  }
+  p.arena_bytes = at;
+  p.lower_bound = lower_bound_of(p.reqs);
+  return p;
+}
+
+std::string check_plan(const MemoryPlan& p) {
+  for (size_t i = 0; i < p.reqs.size(); ++i) {
+    const int64_t ai = p.offsets[i], ae = ai + p.reqs[i].bytes;
+    if (ai % kArenaAlign) return "buffer " + std::to_string(i) + " is misaligned";
+    if (ae > p.arena_bytes) return "buffer " + std::to_string(i) + " leaves the arena";
+    for (size_t j = i + 1; j < p.reqs.size(); ++j) {
+      if (!overlap_time(p.reqs[i], p.reqs[j])) continue;
+      const int64_t bi = p.offsets[j], be = bi + p.reqs[j].bytes;
+      if (ai < be && bi < ae && p.reqs[i].bytes && p.reqs[j].bytes)
+        return "buffers " + std::to_string(i) + " and " + std::to_string(j) +
+               " overlap in time and space";
+    }
+  }
+  return "";
+}
+
+std::vector<int> view_origins(const Graph& g) {
+  std::vector<int> origin(g.values.size());
+  std::iota(origin.begin(), origin.end(), 0);
+  for (const Node& n : g.nodes) {  // topological order: inputs resolved first
+    if (n.dead) continue;
+    const OpInfo* info = find_op(n.domain, n.op);
+    if (info && info->impl->view && !n.outputs.empty() && n.outputs[0] >= 0)
+      origin[n.outputs[0]] = origin[n.inputs[0]];
+  }
+  return origin;
+}
+
+std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& origin) {
+  std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1), prod(g.values.size(), -1);
+  std::vector<BufferReq> scratch;
+  int step = 0;
+  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+    const Node& n = g.nodes[ni];
+    if (n.dead) continue;
+    for (int v : n.inputs)
+      if (v >= 0) last[origin[v]] = step;
+    for (int v : n.outputs)
+      if (v >= 0 && origin[v] == v && first[v] < 0) {
+        first[v] = step;
+        last[v] = std::max(last[v], step);
+        prod[v] = static_cast<int>(ni);
+      }
+    if (n.scratch_bytes > 0) {
+      BufferReq r;
+      r.bytes = n.scratch_bytes;
+      r.first = r.last = step;
+      r.node = static_cast<int>(ni);
+      scratch.push_back(r);
+    }
+    ++step;
+  }
+  // A view that is a graph output is copied out at the very end.
+  for (int v : g.outputs)
+    if (origin[v] != v) last[origin[v]] = step;
+  std::vector<BufferReq> reqs;
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const Value& val = g.values[v];
+    if (first[v] < 0 || val.constant || val.is_input || val.is_output) continue;
+    BufferReq r;
+    r.bytes = val.bytes();
+    r.first = first[v];
+    r.last = last[v];
+    r.value = static_cast<int>(v);
+    r.node = prod[v];
+    reqs.push_back(r);
+  }
+  reqs.insert(reqs.end(), scratch.begin(), scratch.end());
+  return reqs;
+}
+
+std::string plan_report(const Graph& g, const MemoryPlan& p) {
+  std::string s;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "arena %lld bytes, lower bound %lld bytes (max live at once), efficiency %.3f\n",
+                static_cast<long long>(p.arena_bytes), static_cast<long long>(p.lower_bound),
+                p.efficiency());
+  s += buf;
+  int steps = 0;
+  for (const auto& r : p.reqs) steps = std::max(steps, r.last + 1);
+  const int width = std::min(steps, 64);
+  s += "offset      bytes       steps  lifetime (one column per " +
+       std::to_string(steps > 64 ? (steps + 63) / 64 : 1) + " step(s))  buffer\n";
+  std::vector<size_t> order(p.reqs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return p.offsets[a] < p.offsets[b]; });
+  for (size_t i : order) {
+    const auto& r = p.reqs[i];
+    std::string bar(static_cast<size_t>(width), '.');
+    for (int c = 0; c < width; ++c) {
+      int s0 = c * steps / width, s1 = (c + 1) * steps / width - 1;
+      if (s1 < s0) s1 = s0;
+      if (r.first <= s1 && s0 <= r.last) bar[c] = '#';
+    }
+    std::string what = r.value >= 0 ? quote_name(g.values[r.value].name)
+                                     : "scratch of " + g.where(g.nodes[r.node]);
+    std::snprintf(buf, sizeof buf, "%-11lld %-11lld %3d-%-3d  ", static_cast<long long>(p.offsets[i]),
+                  static_cast<long long>(r.bytes), r.first, r.last);
+    s += buf + bar + "  " + what + "\n";
+  }
+  return s;
+}
+
+}  // namespace o2c

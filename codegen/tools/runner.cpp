@@ -1,0 +1,206 @@
+#include "tools/runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "emit/writer.hpp"
+#include "onnx/model_io.hpp"
+
+#ifndef O2C_EIGEN_INCLUDE
+#define O2C_EIGEN_INCLUDE "/usr/include/eigen3"
+#endif
+
+namespace o2c {
+namespace fs = std::filesystem;
+
+std::string shell_quote(const std::string& s) {
+  std::string r = "'";
+  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return r + "'";
+}
+
+int run_command(const std::string& cmd, std::string* output) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    if (output) output->append(buf, n);
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+std::string make_temp_dir() {
+  std::string tmpl = (fs::temp_directory_path() / "onnx2cpp.XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) throw CompileError("cannot create a temporary directory");
+  return buf.data();
+}
+
+TestData load_test_data(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw CompileError(dir + ": not a directory");
+  TestData d;
+  for (int k = 0;; ++k) {
+    fs::path p = fs::path(dir) / ("input_" + std::to_string(k) + ".pb");
+    if (!fs::exists(p)) break;
+    d.inputs.push_back(load_tensor_proto(p.string()));
+  }
+  for (int k = 0;; ++k) {
+    fs::path p = fs::path(dir) / ("output_" + std::to_string(k) + ".pb");
+    if (!fs::exists(p)) break;
+    d.outputs.push_back(load_tensor_proto(p.string()));
+  }
+  return d;
+}
+
+namespace {
+std::vector<std::string> runtime_inputs(const onnx::ModelProto& m) {
+  std::set<std::string> inits;
+  for (const auto& t : m.graph().initializer()) inits.insert(t.name());
+  std::vector<std::string> r;
+  for (const auto& vi : m.graph().input())
+    if (!inits.count(vi.name())) r.push_back(vi.name());
+  return r;
+}
+}  // namespace
+
+void bind_shapes_from_data(const onnx::ModelProto& m, const TestData& d, ShapeBindings& b) {
+  auto names = runtime_inputs(m);
+  for (size_t i = 0; i < d.inputs.size() && i < names.size(); ++i) {
+    if (b.shapes.count(names[i])) continue;
+    b.shapes[names[i]] = Shape(d.inputs[i].dims().begin(), d.inputs[i].dims().end());
+  }
+}
+
+std::string build_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,
+                          double* build_seconds) {
+  fs::create_directories(cfg.work_dir);
+  auto write = [&](const std::string& file, const std::string& text) {
+    std::ofstream f(fs::path(cfg.work_dir) / file, std::ios::binary);
+    f << text;
+    if (!f) throw CompileError("cannot write " + (fs::path(cfg.work_dir) / file).string());
+  };
+  write(name + ".h", c.files.header);
+  write(name + ".cpp", c.files.source);
+  write("harness.cpp", embedded_sources().at("harness"));
+  std::string cxx = cfg.cxx;
+  if (cxx.empty()) cxx = std::getenv("CXX") ? std::getenv("CXX") : "c++";
+  const fs::path exe = fs::path(cfg.work_dir) / "harness";
+  const std::string dir = shell_quote(cfg.work_dir);
+  std::string cmd = "cd " + dir + " && " + cxx + " -std=c++17 " + cfg.flags + " -I" +
+                    shell_quote(O2C_EIGEN_INCLUDE) + " -DO2C_MODEL=" + name +
+                    " '-DO2C_HEADER=\"" + name + ".h\"' " + shell_quote(name + ".cpp") +
+                    " harness.cpp -o harness";
+  std::string out;
+  auto t0 = std::chrono::steady_clock::now();
+  int rc = run_command(cmd, &out);
+  auto t1 = std::chrono::steady_clock::now();
+  if (build_seconds) *build_seconds = std::chrono::duration<double>(t1 - t0).count();
+  if (rc != 0) throw CompileError("building the generated code failed:\n$ " + cmd + "\n" + out);
+  return exe.string();
+}
+
+namespace {
+
+void write_inputs(const Compiled& c, const TestData& d, const std::string& dir) {
+  const Graph& g = c.graph;
+  if (d.inputs.size() != g.inputs.size())
+    throw CompileError("the data has " + std::to_string(d.inputs.size()) + " inputs, the model " +
+                       std::to_string(g.inputs.size()));
+  for (size_t i = 0; i < d.inputs.size(); ++i) {
+    const Value& v = g.values[g.inputs[i]];
+    Tensor t = tensor_from_proto(d.inputs[i], dir, "input_" + std::to_string(i) + ".pb");
+    if (t.dtype != v.dtype || t.shape != v.shape)
+      throw CompileError("input_" + std::to_string(i) + ".pb is " + type_str(t.dtype, t.shape) +
+                         ", the model's input " + quote_name(v.name) + " is " + type_str(v.dtype, v.shape));
+    std::ofstream f(fs::path(dir) / ("input_" + std::to_string(i) + ".bin"), std::ios::binary);
+    f.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
+  }
+}
+
+void write_zero_inputs(const Compiled& c, const std::string& dir) {
+  for (size_t i = 0; i < c.graph.inputs.size(); ++i) {
+    const Value& v = c.graph.values[c.graph.inputs[i]];
+    std::ofstream f(fs::path(dir) / ("input_" + std::to_string(i) + ".bin"), std::ios::binary);
+    std::vector<char> z(static_cast<size_t>(v.bytes()), 0);
+    f.write(z.data(), static_cast<std::streamsize>(z.size()));
+  }
+}
+
+}  // namespace
+
+std::vector<Comparison> run_and_compare(const std::string& exe, const Compiled& c,
+                                        const TestData& d, const std::string& work_dir,
+                                        double rtol, double atol) {
+  write_inputs(c, d, work_dir);
+  std::string out;
+  int rc = run_command(shell_quote(exe) + " " + shell_quote(work_dir) + " " + shell_quote(work_dir), &out);
+  if (rc != 0) throw CompileError("the generated program failed (exit " + std::to_string(rc) + "):\n" + out);
+  const Graph& g = c.graph;
+  if (d.outputs.size() > g.outputs.size())
+    throw CompileError("the data has " + std::to_string(d.outputs.size()) + " outputs, the model " +
+                       std::to_string(g.outputs.size()));
+  std::vector<Comparison> res;
+  for (size_t i = 0; i < d.outputs.size(); ++i) {
+    const Value& v = g.values[g.outputs[i]];
+    Comparison cmp;
+    cmp.name = v.name;
+    Tensor want = tensor_from_proto(d.outputs[i], work_dir, "output_" + std::to_string(i) + ".pb");
+    Tensor got(v.dtype, v.shape);
+    std::ifstream f(fs::path(work_dir) / ("output_" + std::to_string(i) + ".bin"), std::ios::binary);
+    f.read(reinterpret_cast<char*>(got.bytes.data()), static_cast<std::streamsize>(got.bytes.size()));
+    cmp.shape_ok = want.shape == got.shape && want.dtype == got.dtype;
+    if (!cmp.shape_ok) {
+      res.push_back(cmp);
+      continue;
+    }
+    cmp.count = got.numel();
+    const bool exact = !dtype_is_float(v.dtype);
+    for (int64_t k = 0; k < cmp.count; ++k) {
+      const double a = got.float_at(k), b = want.float_at(k);
+      if (std::isnan(a) && std::isnan(b)) continue;
+      if (std::isinf(a) || std::isinf(b)) {
+        if (a != b) ++cmp.mismatches;
+        continue;
+      }
+      const double err = std::abs(a - b);
+      const double rel = err / std::max(std::abs(b), 1e-30);
+      if (std::isnan(err)) {
+        ++cmp.mismatches;
+        cmp.max_abs = NAN;
+        continue;
+      }
+      cmp.max_abs = std::max(cmp.max_abs, err);
+      if (err > atol) cmp.max_rel = std::max(cmp.max_rel, rel);
+      if (exact ? (got.int_at(k) != want.int_at(k)) : (err > atol + rtol * std::abs(b))) ++cmp.mismatches;
+    }
+    cmp.pass = cmp.mismatches == 0;
+    res.push_back(cmp);
+  }
+  return res;
+}
+
+std::string run_bench(const std::string& exe, const Compiled& c, const TestData* d,
+                      const std::string& work_dir, int iters) {
+  if (d) write_inputs(c, *d, work_dir);
+  else write_zero_inputs(c, work_dir);
+  std::string out;
+  int rc = run_command(shell_quote(exe) + " " + shell_quote(work_dir) + " " + shell_quote(work_dir) + " " +
+                           std::to_string(iters), &out);
+  if (rc != 0) throw CompileError("the generated program failed (exit " + std::to_string(rc) + "):\n" + out);
+  auto at = out.rfind("{\"median_ms\"");
+  if (at == std::string::npos) throw CompileError("the benchmark printed no result:\n" + out);
+  std::string line = out.substr(at);
+  return line.substr(0, line.find('\n'));
+}
+
+}  // namespace o2c

@@ -1,0 +1,51 @@
+// Building generated code with the system compiler and running it on test data: the
+// machinery behind `onnx2cpp verify` and `onnx2cpp bench`.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "driver.hpp"
+
+namespace o2c {
+
+struct TestData {
+  std::vector<onnx::TensorProto> inputs;   // input_0.pb, input_1.pb, ...
+  std::vector<onnx::TensorProto> outputs;  // output_0.pb, ...
+};
+// Reads input_K.pb / output_K.pb of a test_data_set directory.
+TestData load_test_data(const std::string& dir);
+// Binds input shapes from the data (for inputs not already bound with --shape).
+void bind_shapes_from_data(const onnx::ModelProto& m, const TestData& d, ShapeBindings& b);
+
+struct BuildConfig {
+  std::string cxx;        // compiler; default $CXX, else c++
+  std::string flags;      // optimization and warning flags
+  std::string work_dir;   // where sources and the binary go
+};
+// Writes <name>.cpp/.h and the harness into work_dir and builds an executable; returns its
+// path. Throws CompileError with the compiler's output on failure.
+std::string build_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,
+                          double* build_seconds = nullptr);
+
+struct Comparison {
+  std::string name;
+  double max_abs = 0, max_rel = 0;
+  int64_t mismatches = 0, count = 0;
+  bool shape_ok = true;
+  bool pass = false;
+};
+// Runs the harness on the data's inputs and compares every output with rtol/atol.
+std::vector<Comparison> run_and_compare(const std::string& exe, const Compiled& c,
+                                        const TestData& d, const std::string& work_dir,
+                                        double rtol, double atol);
+// Runs the harness with ITERS timed iterations; returns its JSON line.
+std::string run_bench(const std::string& exe, const Compiled& c, const TestData* d,
+                      const std::string& work_dir, int iters);
+
+// Runs a shell command, capturing stdout+stderr; returns the exit status.
+int run_command(const std::string& cmd, std::string* output);
+std::string shell_quote(const std::string& s);
+std::string make_temp_dir();
+
+}  // namespace o2c

@@ -1,0 +1,184 @@
+// onnx2cpp harness: runs one generated model on raw input files and writes raw outputs.
+// Built by `onnx2cpp verify` / `bench` with -DO2C_MODEL=<name> -DO2C_HEADER="<name>.h".
+//   harness IN_DIR OUT_DIR [ITERS]
+// reads IN_DIR/input_K.bin (exact byte size of input K), runs the model twice on two
+// differently poisoned arenas (outputs must match bit for bit: no read of uninitialized
+// memory), checks that the run allocated nothing on the heap, writes OUT_DIR/output_K.bin.
+// With ITERS > 0 it then times ITERS runs and prints one JSON line.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include O2C_HEADER
+
+#define O2C_CAT2(a, b) a##b
+#define O2C_CAT(a, b) O2C_CAT2(a, b)
+#define O2C_FN(suffix) O2C_CAT(O2C_MODEL, suffix)
+
+// ---- heap allocation counter (glibc: interpose malloc and friends) -------------------------
+static volatile long g_allocs = 0;
+static volatile int g_counting = 0;
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void* malloc(size_t n) {
+  if (g_counting) ++g_allocs;
+  return __libc_malloc(n);
+}
+void* calloc(size_t a, size_t b) {
+  if (g_counting) ++g_allocs;
+  return __libc_calloc(a, b);
+}
+void* realloc(void* p, size_t n) {
+  if (g_counting) ++g_allocs;
+  return __libc_realloc(p, n);
+}
+void* memalign(size_t a, size_t n) {
+  if (g_counting) ++g_allocs;
+  return __libc_memalign(a, n);
+}
+void* aligned_alloc(size_t a, size_t n) {
+  if (g_counting) ++g_allocs;
+  return __libc_memalign(a, n);
+}
+int posix_memalign(void** p, size_t a, size_t n) {
+  if (g_counting) ++g_allocs;
+  *p = __libc_memalign(a, n);
+  return *p ? 0 : 12;
+}
+}
+#endif
+
+static unsigned char* aligned_buffer(size_t n) {
+  void* p = nullptr;
+  if (posix_memalign(&p, 64, n ? n : 64) != 0) {
+    std::fprintf(stderr, "harness: out of memory\n");
+    std::exit(4);
+  }
+  return static_cast<unsigned char*>(p);
+}
+
+static bool read_exact(const std::string& path, unsigned char* dst, size_t n) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  size_t got = n ? std::fread(dst, 1, n, f) : 0;
+  int extra = std::fgetc(f);
+  std::fclose(f);
+  return got == n && extra == EOF;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s IN_DIR OUT_DIR [ITERS]\n", argv[0]);
+    return 64;
+  }
+  const std::string in_dir = argv[1], out_dir = argv[2];
+  const long iters = argc > 3 ? std::atol(argv[3]) : 0;
+  const size_t n_in = O2C_FN(_num_inputs)(), n_out = O2C_FN(_num_outputs)();
+  const size_t arena_bytes = O2C_FN(_arena_bytes)();
+
+  O2C_FN(_inputs) in;
+  O2C_FN(_outputs) out, out2;
+  std::memset(&in, 0, sizeof in);
+  std::vector<unsigned char*> ins, outs, outs2;
+  for (size_t i = 0; i < n_in; ++i) {
+    const onnx2cpp_tensor_info* ti = O2C_FN(_input_info)(i);
+    unsigned char* b = aligned_buffer(ti->bytes);
+    std::string path = in_dir + "/input_" + std::to_string(i) + ".bin";
+    if (!read_exact(path, b, ti->bytes)) {
+      std::fprintf(stderr, "harness: %s: expected exactly %zu bytes for input %s\n", path.c_str(),
+                   ti->bytes, ti->c_name);
+      return 4;
+    }
+    ins.push_back(b);
+    std::memcpy(reinterpret_cast<unsigned char*>(&in) + i * sizeof(void*), &b, sizeof(void*));
+  }
+  for (size_t i = 0; i < n_out; ++i) {
+    const onnx2cpp_tensor_info* ti = O2C_FN(_output_info)(i);
+    unsigned char* a = aligned_buffer(ti->bytes);
+    unsigned char* b = aligned_buffer(ti->bytes);
+    std::memset(a, 0xA5, ti->bytes);
+    std::memset(b, 0x5A, ti->bytes);
+    outs.push_back(a);
+    outs2.push_back(b);
+    std::memcpy(reinterpret_cast<unsigned char*>(&out) + i * sizeof(void*), &a, sizeof(void*));
+    std::memcpy(reinterpret_cast<unsigned char*>(&out2) + i * sizeof(void*), &b, sizeof(void*));
+  }
+  unsigned char* arena1 = aligned_buffer(arena_bytes);
+  unsigned char* arena2 = aligned_buffer(arena_bytes);
+  std::memset(arena1, 0xFF, arena_bytes);  // NaN patterns for floats
+  std::memset(arena2, 0x7F, arena_bytes);
+
+  // Error paths: a too small, a misaligned and a null arena are refused.
+  if (arena_bytes > 0) {
+    if (O2C_FN(_run)(&in, &out, arena1, arena_bytes - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
+        O2C_FN(_run)(&in, &out, arena1 + 1, arena_bytes) != ONNX2CPP_ERR_ARENA_MISALIGNED ||
+        O2C_FN(_run)(&in, &out, nullptr, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
+      std::fprintf(stderr, "harness: arena checks did not return the documented error codes\n");
+      return 4;
+    }
+  }
+  if (O2C_FN(_run)(nullptr, &out, arena1, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
+    std::fprintf(stderr, "harness: a null inputs pointer was not refused\n");
+    return 4;
+  }
+
+  g_allocs = 0;
+  g_counting = 1;
+  int rc1 = O2C_FN(_run)(&in, &out, arena1, arena_bytes);
+  int rc2 = O2C_FN(_run)(&in, &out2, arena2, arena_bytes);
+  g_counting = 0;
+  if (rc1 != ONNX2CPP_OK || rc2 != ONNX2CPP_OK) {
+    std::fprintf(stderr, "harness: run returned %d / %d\n", rc1, rc2);
+    return 4;
+  }
+  if (g_allocs != 0) {
+    std::fprintf(stderr, "harness: the model allocated on the heap %ld times\n", static_cast<long>(g_allocs));
+    return 4;
+  }
+  for (size_t i = 0; i < n_out; ++i) {
+    const onnx2cpp_tensor_info* ti = O2C_FN(_output_info)(i);
+    if (std::memcmp(outs[i], outs2[i], ti->bytes) != 0) {
+      std::fprintf(stderr,
+                   "harness: output %s differs between two runs with differently poisoned arenas "
+                   "(a read of uninitialized memory)\n", ti->c_name);
+      return 4;
+    }
+    std::string path = out_dir + "/output_" + std::to_string(i) + ".bin";
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f || (ti->bytes && std::fwrite(outs[i], 1, ti->bytes, f) != ti->bytes)) {
+      std::fprintf(stderr, "harness: cannot write %s\n", path.c_str());
+      return 4;
+    }
+    std::fclose(f);
+  }
+
+  if (iters > 0) {
+    std::vector<double> ms;
+    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_FN(_run)(&in, &out, arena1, arena_bytes);
+    for (long it = 0; it < iters; ++it) {
+      auto t0 = std::chrono::steady_clock::now();
+      O2C_FN(_run)(&in, &out, arena1, arena_bytes);
+      auto t1 = std::chrono::steady_clock::now();
+      ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+    std::printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"iters\": %ld, \"arena_bytes\": %zu}\n", median,
+                ms.front(), iters, arena_bytes);
+  }
+  for (auto* p : ins) std::free(p);
+  for (auto* p : outs) std::free(p);
+  for (auto* p : outs2) std::free(p);
+  std::free(arena1);
+  std::free(arena2);
+  return 0;
+}

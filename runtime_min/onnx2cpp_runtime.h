@@ -1,0 +1,41 @@
+/* onnx2cpp runtime: the few definitions generated code shares. C and C++, no dependencies.
+ * Pasted into every generated header; guarded so several models can be included together. */
+#ifndef ONNX2CPP_RUNTIME_H
+#define ONNX2CPP_RUNTIME_H
+#define ONNX2CPP_RUNTIME_VERSION 1
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes returned by <model>_run. */
+#define ONNX2CPP_OK 0
+#define ONNX2CPP_ERR_NULL_POINTER 1
+#define ONNX2CPP_ERR_ARENA_TOO_SMALL 2
+#define ONNX2CPP_ERR_ARENA_MISALIGNED 3
+
+/* Element types; the values are those of onnx.TensorProto.DataType. */
+typedef enum onnx2cpp_dtype {
+  ONNX2CPP_FLOAT = 1, ONNX2CPP_UINT8 = 2, ONNX2CPP_INT8 = 3, ONNX2CPP_UINT16 = 4,
+  ONNX2CPP_INT16 = 5, ONNX2CPP_INT32 = 6, ONNX2CPP_INT64 = 7, ONNX2CPP_BOOL = 9,
+  ONNX2CPP_DOUBLE = 11, ONNX2CPP_UINT32 = 12, ONNX2CPP_UINT64 = 13
+} onnx2cpp_dtype;
+
+/* Describes one input or output for generic callers (test harnesses, bindings). */
+typedef struct onnx2cpp_tensor_info {
+  const char* onnx_name; /* the name in the ONNX graph, verbatim */
+  const char* c_name;    /* the member name in the inputs/outputs struct */
+  onnx2cpp_dtype dtype;
+  int rank;
+  const int64_t* shape;
+  size_t bytes;
+} onnx2cpp_tensor_info;
+
+#if defined(__cplusplus)
+#define ONNX2CPP_RESTRICT __restrict
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#define ONNX2CPP_RESTRICT restrict
+#else
+#define ONNX2CPP_RESTRICT
+#endif
+
+#endif /* ONNX2CPP_RUNTIME_H */

@@ -1,0 +1,104 @@
+// onnx2cpp kernels: shared definitions. needs:
+#ifndef ONNX2CPP_K_COMMON_HPP
+#define ONNX2CPP_K_COMMON_HPP
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#ifndef EIGEN_DONT_PARALLELIZE
+#define EIGEN_DONT_PARALLELIZE
+#endif
+// Eigen's GEMM takes its packing buffers from the stack below this size and from the heap
+// above it; generated code must not touch the heap, so allow the sizes its blocking picks.
+#ifndef EIGEN_STACK_ALLOCATION_LIMIT
+#define EIGEN_STACK_ALLOCATION_LIMIT (4 * 1024 * 1024)
+#endif
+#include <Eigen/Core>
+
+// Kernels get internal linkage in generated code, so two models never clash at link time.
+// The compiler links them across its own files for constant folding: it defines
+// ONNX2CPP_K_EXTERNAL.
+#ifdef ONNX2CPP_K_EXTERNAL
+#define ONNX2CPP_K_BEGIN namespace onnx2cpp_k {
+#define ONNX2CPP_K_END }
+#else
+#define ONNX2CPP_K_BEGIN namespace onnx2cpp_k { namespace {
+#define ONNX2CPP_K_END } }
+#endif
+
+ONNX2CPP_K_BEGIN
+
+using i64 = std::int64_t;
+constexpr int kMaxRank = 8;
+
+template <class T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatMap = Eigen::Map<RowMat<T>>;
+template <class T>
+using CMatMap = Eigen::Map<const RowMat<T>>;
+template <class T>
+using ArrMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using CArrMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+// A strided view for reading: out[i0..ir] = src[sum(i_k * st[k])]. Strides may be 0
+// (broadcast) or negative (reversed slices); offsets are applied by the caller.
+struct Strided {
+  int rank;
+  i64 dims[kMaxRank];
+  i64 st[kMaxRank];
+};
+
+// Calls f(out_index, src_offset) for every element in row-major order of dims; the innermost
+// dimension runs as a plain loop.
+template <class F>
+inline void for_strided(const Strided& s, F f) {
+  const int r = s.rank;
+  const i64 inner = r ? s.dims[r - 1] : 1;
+  const i64 ist = r ? s.st[r - 1] : 0;
+  i64 total = 1;
+  for (int k = 0; k < r; ++k) total *= s.dims[k];
+  if (total == 0) return;
+  i64 idx[kMaxRank] = {0};
+  i64 off = 0, o = 0;
+  while (o < total) {
+    for (i64 i = 0; i < inner; ++i) f(o + i, off + i * ist);
+    o += inner;
+    for (int k = r - 2; k >= 0; --k) {
+      off += s.st[k];
+      if (++idx[k] < s.dims[k]) break;
+      off -= s.st[k] * s.dims[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+// y[i] = x[strided(i)]: Transpose, Slice, Expand and broadcasting copies.
+template <class T>
+inline void strided_copy(const T* x, T* y, const Strided& s) {
+  for_strided(s, [&](i64 o, i64 off) { y[o] = x[off]; });
+}
+
+// Rows of `len` elements from src (row pitch sp) to dst (row pitch dp): Concat and Split.
+template <class T>
+inline void copy_rows(const T* src, T* dst, i64 rows, i64 len, i64 sp, i64 dp) {
+  for (i64 r = 0; r < rows; ++r) std::memcpy(dst + r * dp, src + r * sp, sizeof(T) * len);
+}
+
+template <class T>
+inline void copy(const T* x, T* y, i64 n) {
+  if (n) std::memcpy(y, x, sizeof(T) * n);
+}
+
+template <class T>
+inline void fill(T* y, i64 n, T v) {
+  std::fill(y, y + n, v);
+}
+
+ONNX2CPP_K_END
+#endif

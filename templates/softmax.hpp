@@ -1,0 +1,33 @@
+// onnx2cpp kernels: softmax and log-softmax along one axis. needs: common.hpp
+#ifndef ONNX2CPP_K_SOFTMAX_HPP
+#define ONNX2CPP_K_SOFTMAX_HPP
+
+ONNX2CPP_K_BEGIN
+
+// X viewed as [outer, n, inner]; normalizes along n. log selects LogSoftmax.
+template <class T>
+inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
+  for (i64 o = 0; o < outer; ++o)
+    for (i64 i = 0; i < inner; ++i) {
+      const T* x = X + o * n * inner + i;
+      T* y = Y + o * n * inner + i;
+      T mx = x[0];
+      for (i64 k = 1; k < n; ++k) mx = std::max(mx, x[k * inner]);
+      T sum = 0;
+      for (i64 k = 0; k < n; ++k) {
+        const T e = std::exp(x[k * inner] - mx);
+        if (!log) y[k * inner] = e;
+        sum += e;
+      }
+      if (log) {
+        const T ls = std::log(sum);
+        for (i64 k = 0; k < n; ++k) y[k * inner] = x[k * inner] - mx - ls;
+      } else {
+        const T inv = T(1) / sum;
+        for (i64 k = 0; k < n; ++k) y[k * inner] *= inv;
+      }
+    }
+}
+
+ONNX2CPP_K_END
+#endif
