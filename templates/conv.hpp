@@ -45,15 +45,23 @@ inline void im2col(const T* x, T* col, i64 C, const ConvParams& p) {
         }
 }
 
-// Elements of scratch conv() needs (0 for pointwise convolutions).
-inline i64 conv_scratch(const ConvParams& p) {
+inline i64 conv_col_elems(const ConvParams& p) {
   if (conv_is_pointwise(p)) return 0;
-  return (p.C / p.group) * p.k[0] * p.k[1] * p.k[2] * p.out[0] * p.out[1] * p.out[2];
+  const i64 n = (p.C / p.group) * p.k[0] * p.k[1] * p.k[2] * p.out[0] * p.out[1] * p.out[2];
+  return (n + 15) / 16 * 16;
+}
+// Elements of scratch conv() needs: the im2col matrix (none for pointwise convolutions)
+// and the GEMM's packing buffers.
+inline i64 conv_scratch(const ConvParams& p) {
+  const i64 Kg = (p.C / p.group) * p.k[0] * p.k[1] * p.k[2];
+  return conv_col_elems(p) + gemm_scratch(p.M / p.group, p.out[0] * p.out[1] * p.out[2], Kg);
 }
 
 // X[N,C,in...] * W[M,C/group,k...] + B[M] -> Y[N,M,out...]; B may be null.
 template <class T>
-inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* col) {
+inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch) {
+  T* col = scratch;
+  T* work = scratch + conv_col_elems(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   const i64 O = p.out[0] * p.out[1] * p.out[2];
   const i64 Cg = p.C / p.group, Mg = p.M / p.group;
@@ -72,7 +80,7 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
         MatMap<T> ym(y, Mg, O);
         for (i64 m = 0; m < Mg; ++m) ym.row(m).setConstant(B[g * Mg + m]);
       }
-      gemm<T>(W + g * Mg * Kg, cols, y, Mg, O, Kg, false, false, T(1), B != nullptr);
+      gemm<T>(W + g * Mg * Kg, cols, y, Mg, O, Kg, false, false, T(1), B != nullptr, work);
     }
 }
 

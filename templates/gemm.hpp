@@ -4,23 +4,80 @@
 
 ONNX2CPP_K_BEGIN
 
+// Eigen's blocked GEMM packs panels of both operands into buffers it would take from the
+// heap (or the stack) on every call. Generated code passes them from the arena instead, with
+// block sizes fixed here so the compiler can plan their bytes: mc x kc of the packed left
+// operand and kc x nc of the right one, in Eigen's column-major view of the row-major
+// product (Y^T = op(B)^T op(A)^T: its "rows" are our N, its "cols" our M).
+struct GemmBlocking {
+  i64 mc, nc, kc;
+};
+inline GemmBlocking gemm_blocking(i64 M, i64 N, i64 K) {
+  GemmBlocking b;
+  b.kc = K < 256 ? K : 256;
+  b.mc = N < 192 ? N : 192;
+  b.nc = M < 2048 ? M : 2048;
+  if (b.kc < 1) b.kc = 1;
+  if (b.mc < 1) b.mc = 1;
+  if (b.nc < 1) b.nc = 1;
+  return b;
+}
+// Elements of T the work buffer of gemm() needs (plus slack for 64-byte alignment).
+inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
+  if (M <= 1 || N <= 1) return 0;  // matrix-vector products need no packing
+  const GemmBlocking b = gemm_blocking(M, N, K);
+  return b.kc * b.mc + b.kc * b.nc + 32;
+}
+
+template <class T>
+struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
+  ArenaBlocking(T* work, const GemmBlocking& b) {
+    this->m_mc = b.mc;
+    this->m_nc = b.nc;
+    this->m_kc = b.kc;
+    this->m_blockA = work;
+    i64 off = b.kc * b.mc;
+    off = (off + 15) / 16 * 16;
+    this->m_blockB = work + off;
+  }
+};
+
+template <class T, int LhsOrder, int RhsOrder>
+inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 M, i64 N, i64 K, T alpha,
+                        T* work) {
+  ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
+  Eigen::internal::general_matrix_matrix_product<i64, T, LhsOrder, false, T, RhsOrder, false,
+                                                 Eigen::RowMajor, 1>::run(M, N, K, A, lda, B, ldb, Y,
+                                                                          1, N, alpha, blocking);
+}
+
 // Y[M,N] (+)= alpha * op(A) * op(B); op(A) is M x K, op(B) is K x N, all row-major.
-// With accumulate, Y already holds beta * C (Gemm's bias).
+// With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
+// elements, 64-byte aligned (unused for matrix-vector products).
 template <class T>
 inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
-                 T alpha, bool accumulate) {
+                 T alpha, bool accumulate, T* work) {
   MatMap<T> y(Y, M, N);
-  if (K == 0) {
-    if (!accumulate) y.setZero();
+  if (!accumulate) y.setZero();
+  if (K == 0 || M == 0 || N == 0 || alpha == T(0)) return;
+  if (M > 1 && N > 1) {
+    constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
+    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, M, N, K, alpha, work);
+    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, M, N, K, alpha, work);
+    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, M, N, K, alpha, work);
+    else gemm_packed<T, C, C>(A, M, B, K, Y, M, N, K, alpha, work);
     return;
   }
+  // Matrix-vector: Eigen's GEMV works in place on plain maps. A scalar factor inside the
+  // expression would make it copy an operand to the heap, so alpha is applied around it.
   CMatMap<T> a(A, transA ? K : M, transA ? M : K);
   CMatMap<T> b(B, transB ? N : K, transB ? K : N);
-  if (!accumulate) y.setZero();
-  if (!transA && !transB) y.noalias() += alpha * (a * b);
-  else if (!transA && transB) y.noalias() += alpha * (a * b.transpose());
-  else if (transA && !transB) y.noalias() += alpha * (a.transpose() * b);
-  else y.noalias() += alpha * (a.transpose() * b.transpose());
+  if (accumulate && alpha != T(1)) y /= alpha;
+  if (!transA && !transB) y.noalias() += a * b;
+  else if (!transA && transB) y.noalias() += a * b.transpose();
+  else if (transA && !transB) y.noalias() += a.transpose() * b;
+  else y.noalias() += a.transpose() * b.transpose();
+  if (alpha != T(1)) y *= alpha;
 }
 
 // Batched MatMul with numpy broadcasting over the leading dims. sa/sb are strides in
@@ -34,14 +91,14 @@ struct MatMulPlan {
 };
 
 template <class T>
-inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p) {
+inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};
   i64 oa = 0, ob = 0;
   for (i64 i = 0; i < batch; ++i) {
     gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false,
-            false, T(1), false);
+            false, T(1), false, work);
     for (int k = p.rank - 1; k >= 0; --k) {
       oa += p.sa[k];
       ob += p.sb[k];

@@ -63,7 +63,7 @@ void eval_Conv(OpCtx& c) {
   Tensor y = out_tensor(c, 0);
   dispatch_float(y.dtype, [&](auto tag) {
     using T = decltype(tag);
-    std::vector<T> col(static_cast<size_t>(k::conv_scratch(p)) + 1);
+    std::vector<T, Eigen::aligned_allocator<T>> col(static_cast<size_t>(k::conv_scratch(p)) + 1);
     k::conv<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(),
                c.has_in(2) ? c.const_in(2)->data<T>() : nullptr, y.data<T>(), p, col.data());
   });

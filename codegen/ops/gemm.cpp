@@ -38,7 +38,10 @@ void infer_Gemm(OpCtx& c) {
     if (bc != Shape{d.M, d.N}) c.fail("C " + shape_str(c.shape(2)) + " does not broadcast to [M, N]");
   }
   c.set_out(0, c.dtype(0), {d.M, d.N});
+  c.node().scratch_bytes = k::gemm_scratch(d.M, d.N, d.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
+
+std::string work(EmitCtx& c) { return c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr"; }
 
 void emit_Gemm(EmitCtx& c) {
   GemmDims d = gemm_dims(c);
@@ -55,7 +58,7 @@ void emit_Gemm(EmitCtx& c) {
   }
   c.line("k::gemm<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + Y + ", " + lit(d.M) + ", " +
          lit(d.N) + ", " + lit(d.K) + ", " + (d.ta ? "true" : "false") + ", " +
-         (d.tb ? "true" : "false") + ", " + lit_of(t, alpha) + ", " + (bias ? "true" : "false") + ");");
+         (d.tb ? "true" : "false") + ", " + lit_of(t, alpha) + ", " + (bias ? "true" : "false") + ", " + work(c) + ");");
 }
 
 void eval_Gemm(OpCtx& c) {
@@ -71,8 +74,9 @@ void eval_Gemm(OpCtx& c) {
                         make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N})));
         k::unary(y.data<T>(), y.data<T>(), y.numel(), k::Scale<T>{static_cast<T>(beta)});
       }
+      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::gemm_scratch(d.M, d.N, d.K)) + 16);
       k::gemm<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), d.M, d.N, d.K,
-                 d.ta, d.tb, static_cast<T>(alpha), bias);
+                 d.ta, d.tb, static_cast<T>(alpha), bias, w.data());
     }
   });
   c.set_const(0, std::move(y));
@@ -117,8 +121,9 @@ void infer_MatMul(OpCtx& c) {
   c.expect_type(0, kGemmTypes);
   c.same_type(0, 1);
   Shape out;
-  matmul_plan(c, &out);
+  k::MatMulPlan p = matmul_plan(c, &out);
   c.set_out(0, c.dtype(0), out);
+  c.node().scratch_bytes = k::gemm_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 std::string arr(const int64_t* v, int n) {
@@ -131,7 +136,7 @@ void emit_MatMul(EmitCtx& c) {
   k::MatMulPlan p = matmul_plan(c, nullptr);
   c.line("k::matmul<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::MatMulPlan{" +
          lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
-         arr(p.dims, p.rank) + ", " + arr(p.sa, p.rank) + ", " + arr(p.sb, p.rank) + "});");
+         arr(p.dims, p.rank) + ", " + arr(p.sa, p.rank) + ", " + arr(p.sb, p.rank) + "}, " + work(c) + ");");
 }
 
 void eval_MatMul(OpCtx& c) {
@@ -140,7 +145,10 @@ void eval_MatMul(OpCtx& c) {
   dispatch_num(y.dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4)
-      k::matmul<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p);
+    {
+      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::gemm_scratch(p.M, p.N, p.K)) + 16);
+      k::matmul<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p, w.data());
+    }
   });
   c.set_const(0, std::move(y));
 }
