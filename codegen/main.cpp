@@ -71,9 +71,15 @@ void write_file(const fs::path& p, const std::string& text) {
   if (!f) throw CompileError("cannot write " + p.string());
 }
 
-std::string join_args(int argc, char** argv) {
-  std::string s = "onnx2cpp";
-  for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
+// The command line recorded in generated files: the model and the options that change the
+// output, not where the files go (so regenerating elsewhere gives identical bytes).
+std::string recorded_command(const Common& c) {
+  std::string s = "onnx2cpp " + c.model;
+  if (!c.name.empty()) s += " --name " + c.name;
+  for (const auto& d : c.dims) s += " --dim " + d;
+  for (const auto& d : c.shapes) s += " --shape " + d;
+  if (c.no_fold) s += " --no-fold";
+  if (c.planner != "greedy") s += " --planner " + c.planner;
   return s;
 }
 
@@ -132,7 +138,6 @@ int main(int argc, char** argv) {
   add_common(check, kc);
 
   CLI11_PARSE(app, argc, argv);
-  const std::string cmdline = join_args(argc, argv);
 
   try {
     if (list_ops) {
@@ -141,7 +146,7 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*check) {
-      Compiled c = compile_model(make_options(kc, cmdline));
+      Compiled c = compile_model(make_options(kc, recorded_command(kc)));
       std::printf("%s: supported (%zu nodes to run, arena %lld bytes)\n", kc.model.c_str(),
                   c.graph.live_nodes().size(), static_cast<long long>(c.plan.arena_bytes));
       return kOk;
@@ -150,7 +155,7 @@ int main(int argc, char** argv) {
       const bool is_verify = static_cast<bool>(*verify);
       Common& o = is_verify ? vc : bc;
       const std::string dir = is_verify ? data_dir : bench_data;
-      Options opt = make_options(o, cmdline);
+      Options opt = make_options(o, recorded_command(o));
       TestData data;
       if (!dir.empty()) {
         data = load_test_data(dir);
@@ -203,7 +208,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "onnx2cpp: no model given (try --help)\n");
       return kBadInput;
     }
-    Options opt = make_options(cc, cmdline);
+    Options opt = make_options(cc, recorded_command(cc));
     fs::path cpp = out_cpp.empty() ? fs::path(fs::path(cc.model).stem().string() + ".cpp") : fs::path(out_cpp);
     fs::path h = out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(out_h);
     if (opt.name.empty()) opt.name = name_from_path(cpp.string());

@@ -373,11 +373,13 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
     if (g.values[g.inputs[i]].bytes() > 0) s.line("  if (!in->" + mw.in_member[i] + ") return ONNX2CPP_ERR_NULL_POINTER;");
   for (size_t i = 0; i < g.outputs.size(); ++i)
     if (g.values[g.outputs[i]].bytes() > 0) s.line("  if (!out->" + mw.out_member[i] + ") return ONNX2CPP_ERR_NULL_POINTER;");
-  s.line("  if (" + U + "_ARENA_BYTES > 0) {");
-  s.line("    if (!arena) return ONNX2CPP_ERR_NULL_POINTER;");
-  s.line("    if (arena_bytes < " + U + "_ARENA_BYTES) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
-  s.line("    if (reinterpret_cast<uintptr_t>(arena) % " + U + "_ARENA_ALIGN != 0) return ONNX2CPP_ERR_ARENA_MISALIGNED;");
-  s.line("  }");
+  if (plan.arena_bytes > 0) {
+    s.line("  if (!arena) return ONNX2CPP_ERR_NULL_POINTER;");
+    s.line("  if (arena_bytes < " + U + "_ARENA_BYTES) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
+    s.line("  if (reinterpret_cast<uintptr_t>(arena) % " + U + "_ARENA_ALIGN != 0) return ONNX2CPP_ERR_ARENA_MISALIGNED;");
+  } else {
+    s.line("  (void)arena_bytes;  // this model needs no arena");
+  }
   s.line("  " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
   s.line("  return ONNX2CPP_OK;");
   s.line("}");

@@ -1,0 +1,34 @@
+#include "builder.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "tools/runner.hpp"
+
+namespace o2c::test {
+
+std::string ModelBuilder::save(const std::string& dir, const std::string& name) const {
+  std::string path = dir + "/" + name + ".onnx";
+  std::ofstream f(path, std::ios::binary);
+  m.SerializeToOstream(&f);
+  return path;
+}
+
+TempDir::TempDir() : path(make_temp_dir()) {}
+TempDir::~TempDir() { std::filesystem::remove_all(path); }
+
+Compiled compile_file(const std::string& path, ShapeBindings b) {
+  Options o;
+  o.model_path = path;
+  o.bind = std::move(b);
+  o.name = "m";
+  return compile_model(o);
+}
+
+const Value& value(const Graph& g, const std::string& name) {
+  int v = g.find(name);
+  if (v < 0) throw std::runtime_error("no value " + name);
+  return g.values[v];
+}
+
+}  // namespace o2c::test

@@ -1,0 +1,106 @@
+// Builds small ONNX models in memory for unit tests.
+#pragma once
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "driver.hpp"
+
+namespace o2c::test {
+
+struct ModelBuilder {
+  onnx::ModelProto m;
+  explicit ModelBuilder(int opset = 13) {
+    m.set_ir_version(8);
+    m.set_producer_name("unit-test");
+    auto* os = m.add_opset_import();
+    os->set_domain("");
+    os->set_version(opset);
+    m.mutable_graph()->set_name("g");
+  }
+  // dims: >= 0 fixed, -1 symbolic named by `sym`.
+  ModelBuilder& input(const std::string& name, std::vector<int64_t> dims, int type = 1,
+                      const std::string& sym = "N") {
+    auto* vi = m.mutable_graph()->add_input();
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(type);
+    auto* sh = tt->mutable_shape();
+    for (int64_t d : dims) {
+      if (d >= 0) sh->add_dim()->set_dim_value(d);
+      else sh->add_dim()->set_dim_param(sym);
+    }
+    return *this;
+  }
+  ModelBuilder& output(const std::string& name) {
+    m.mutable_graph()->add_output()->set_name(name);
+    return *this;
+  }
+  ModelBuilder& init_f(const std::string& name, std::vector<int64_t> dims, std::vector<float> v) {
+    auto* t = m.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(1);
+    for (int64_t d : dims) t->add_dims(d);
+    for (float x : v) t->add_float_data(x);
+    return *this;
+  }
+  ModelBuilder& init_i(const std::string& name, std::vector<int64_t> dims, std::vector<int64_t> v) {
+    auto* t = m.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(7);
+    for (int64_t d : dims) t->add_dims(d);
+    for (int64_t x : v) t->add_int64_data(x);
+    return *this;
+  }
+  onnx::NodeProto& node(const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs,
+                        const std::string& name = "") {
+    auto* n = m.mutable_graph()->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (auto& i : ins) n->add_input(i);
+    for (auto& o : outs) n->add_output(o);
+    return *n;
+  }
+  static void attr_i(onnx::NodeProto& n, const std::string& a, int64_t v) {
+    auto* p = n.add_attribute();
+    p->set_name(a);
+    p->set_type(onnx::AttributeProto::INT);
+    p->set_i(v);
+  }
+  static void attr_f(onnx::NodeProto& n, const std::string& a, float v) {
+    auto* p = n.add_attribute();
+    p->set_name(a);
+    p->set_type(onnx::AttributeProto::FLOAT);
+    p->set_f(v);
+  }
+  static void attr_ints(onnx::NodeProto& n, const std::string& a, std::vector<int64_t> v) {
+    auto* p = n.add_attribute();
+    p->set_name(a);
+    p->set_type(onnx::AttributeProto::INTS);
+    for (auto x : v) p->add_ints(x);
+  }
+  static void attr_s(onnx::NodeProto& n, const std::string& a, const std::string& v) {
+    auto* p = n.add_attribute();
+    p->set_name(a);
+    p->set_type(onnx::AttributeProto::STRING);
+    p->set_s(v);
+  }
+  // Writes the model to dir/name.onnx and returns the path.
+  std::string save(const std::string& dir, const std::string& name = "model") const;
+};
+
+// A fresh temporary folder, removed at the end of the test.
+struct TempDir {
+  std::string path;
+  TempDir();
+  ~TempDir();
+};
+
+// Compiles a model file through the whole pipeline.
+Compiled compile_file(const std::string& path, ShapeBindings b = {});
+// Value of a graph by ONNX name (throws if absent).
+const Value& value(const Graph& g, const std::string& name);
+
+}  // namespace o2c::test
