@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   Common cc;
   std::string out_cpp, out_h, dump_plan;
-  bool list_ops = false;
+  bool list_ops = false, ops_markdown = false;
   app.add_option("model", cc.model, "ONNX model file");
   app.add_option("-o,--output", out_cpp, "generated source (default: <model stem>.cpp)");
   app.add_option("--header", out_h, "generated header (default: source path with .h)");
@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
   app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
   app.add_flag("--list-ops", list_ops, "print the supported ops and exit");
+  app.add_flag("--ops-markdown", ops_markdown, "print the supported ops as docs/ops.md and exit");
 
   Common vc;
   std::string data_dir, keep_dir, cxx, flags = "-O2 -Wall -Wextra";
@@ -140,6 +141,17 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (ops_markdown) {
+      std::printf("# Supported ops\n\nGenerated from `codegen/ops/ops.def` by `onnx2cpp --ops-markdown`; "
+                  "the golden test keeps it in sync.\nAll ops are in the default ONNX domain; opset differences "
+                  "(attributes that became inputs) are handled per op.\n\n"
+                  "| op | family (codegen/ops/) | kernels (templates/) | precision |\n|---|---|---|---|\n");
+      for (const OpInfo& op : op_table())
+        std::printf("| %s | %s | %s | %s |\n", op.name, op.family, *op.kernels ? op.kernels : "(none)", op.precision);
+      std::printf("\n%zu ops. Precision: exact = bit-exact; rounding = float arithmetic in another order; "
+                  "approximate = libm transcendental functions.\n", op_table().size());
+      return kOk;
+    }
     if (list_ops) {
       for (const OpInfo& op : op_table())
         std::printf("%-24s %-12s %-12s %s\n", op.name, op.family, op.precision, op.kernels);

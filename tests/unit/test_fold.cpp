@@ -50,7 +50,7 @@ TEST_CASE("arithmetic on constants folds; unused nodes are removed", "[fold]") {
   CHECK(ac.data<float>()[3] == 160.0f);
 }
 
-TEST_CASE("--no-fold keeps constant nodes as code", "[fold]") {
+TEST_CASE("folding can be switched off (--no-fold)", "[fold]") {
   ModelBuilder b;
   b.input("x", {4});
   b.init_f("a", {4}, {1, 2, 3, 4});
