@@ -22,11 +22,15 @@ inline GemmBlocking gemm_blocking(i64 M, i64 N, i64 K) {
   if (b.nc < 1) b.nc = 1;
   return b;
 }
-// Elements of T the work buffer of gemm() needs (plus slack for 64-byte alignment).
-inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
-  if (M <= 1 || N <= 1) return 0;  // matrix-vector products need no packing
+// Elements of T the packing buffers of gemm_packed() need (plus alignment slack).
+inline i64 gemm_packed_scratch(i64 M, i64 N, i64 K) {
   const GemmBlocking b = gemm_blocking(M, N, K);
   return b.kc * b.mc + b.kc * b.nc + 32;
+}
+// Elements of T the work buffer of gemm() needs.
+inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
+  if (M <= 1 || N <= 1) return 0;  // matrix-vector products need no packing
+  return gemm_packed_scratch(M, N, K);
 }
 
 template <class T>
@@ -42,13 +46,14 @@ struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
   }
 };
 
+// Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
 template <class T, int LhsOrder, int RhsOrder>
-inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 M, i64 N, i64 K, T alpha,
-                        T* work) {
+inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
+                        i64 K, T alpha, T* work) {
   ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
   Eigen::internal::general_matrix_matrix_product<i64, T, LhsOrder, false, T, RhsOrder, false,
                                                  Eigen::RowMajor, 1>::run(M, N, K, A, lda, B, ldb, Y,
-                                                                          1, N, alpha, blocking);
+                                                                          1, ldy, alpha, blocking);
 }
 
 // Y[M,N] (+)= alpha * op(A) * op(B); op(A) is M x K, op(B) is K x N, all row-major.
@@ -62,10 +67,10 @@ inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA,
   if (K == 0 || M == 0 || N == 0 || alpha == T(0)) return;
   if (M > 1 && N > 1) {
     constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
-    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, M, N, K, alpha, work);
-    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, M, N, K, alpha, work);
-    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, M, N, K, alpha, work);
-    else gemm_packed<T, C, C>(A, M, B, K, Y, M, N, K, alpha, work);
+    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, N, M, N, K, alpha, work);
+    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, N, M, N, K, alpha, work);
+    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, N, M, N, K, alpha, work);
+    else gemm_packed<T, C, C>(A, M, B, K, Y, N, M, N, K, alpha, work);
     return;
   }
   // Matrix-vector: Eigen's GEMV works in place on plain maps. A scalar factor inside the
