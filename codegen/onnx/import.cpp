@@ -12,9 +12,18 @@ namespace {
 
 Shape input_shape(const onnx::ValueInfoProto& vi, const ShapeBindings& bind,
                   const std::string& model_path) {
-  auto given = bind.shapes.find(vi.name());
-  if (given != bind.shapes.end()) return given->second;
   const auto& tt = vi.type().tensor_type();
+  auto given = bind.shapes.find(vi.name());
+  if (given != bind.shapes.end()) {
+    const Shape& s = given->second;
+    bool ok = !tt.has_shape() || tt.shape().dim_size() == static_cast<int>(s.size());
+    for (int k = 0; ok && k < tt.shape().dim_size(); ++k)
+      if (tt.shape().dim(k).has_dim_value() && tt.shape().dim(k).dim_value() != s[k]) ok = false;
+    if (!ok)
+      throw CompileError(model_path + ": the shape " + shape_str(s) + " given for input " +
+                         quote_name(vi.name()) + " conflicts with the model's own shape");
+    return s;
+  }
   if (!tt.has_shape())
     throw CompileError(model_path + ": input " + quote_name(vi.name()) +
                        " has no shape; give it with --shape " + vi.name() + "=1x3x224x224");
