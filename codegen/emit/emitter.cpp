@@ -110,8 +110,12 @@ struct ModelWriter {
     std::string name, init, cst;
     if (val.constant) {
       name = locals.make("w_", val.name);
-      int64_t at = blob.add(val.constant->bytes);
-      init = "reinterpret_cast<const " + T + "*>(weights + " + std::to_string(at) + ")";
+      if (val.constant->bytes.empty()) {
+        init = "nullptr";  // an empty tensor: nothing to point at
+      } else {
+        int64_t at = blob.add(val.constant->bytes);
+        init = "reinterpret_cast<const " + T + "*>(weights + " + std::to_string(at) + ")";
+      }
       cst = "const ";
     } else if (val.is_input) {
       name = locals.make("in_", val.name);
@@ -340,6 +344,7 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
     s.line("const int64_t out" + std::to_string(i) + "_shape[] = " + shape_init(g.values[g.outputs[i]].shape) + ";");
   }
   auto info_table = [&](const char* name, const char* pre, const std::vector<int>& vs, const std::vector<std::string>& members) {
+    if (vs.empty()) return;
     s.line(std::string("const onnx2cpp_tensor_info ") + name + "[] = {");
     for (size_t i = 0; i < vs.size(); ++i) {
       const Value& v = g.values[vs[i]];
@@ -347,7 +352,6 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
              std::to_string(static_cast<int>(v.dtype)) + "), " + std::to_string(v.shape.size()) + ", " +
              pre + std::to_string(i) + "_shape, " + std::to_string(v.bytes()) + "u},");
     }
-    if (vs.empty()) s.line("  {\"\", \"\", ONNX2CPP_FLOAT, 0, nullptr, 0u},");
     s.line("};");
   };
   info_table("input_info", "in", g.inputs, mw.in_member);
@@ -387,12 +391,14 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   s.line("size_t " + N + "_arena_bytes(void) { return " + U + "_ARENA_BYTES; }");
   s.line("size_t " + N + "_num_inputs(void) { return " + U + "_NUM_INPUTS; }");
   s.line("size_t " + N + "_num_outputs(void) { return " + U + "_NUM_OUTPUTS; }");
-  s.line("const onnx2cpp_tensor_info* " + N + "_input_info(size_t i) {");
-  s.line("  return i < " + U + "_NUM_INPUTS ? &" + N + "_internal::input_info[i] : nullptr;");
-  s.line("}");
-  s.line("const onnx2cpp_tensor_info* " + N + "_output_info(size_t i) {");
-  s.line("  return i < " + U + "_NUM_OUTPUTS ? &" + N + "_internal::output_info[i] : nullptr;");
-  s.line("}");
+  auto info_fn = [&](const char* kind, const char* table, size_t count) {
+    s.line("const onnx2cpp_tensor_info* " + N + "_" + kind + "_info(size_t i) {");
+    if (count) s.line("  return i < " + std::to_string(count) + "u ? &" + N + "_internal::" + table + "[i] : nullptr;");
+    else s.line("  (void)i;\n  return nullptr;");
+    s.line("}");
+  };
+  info_fn("input", "input_info", g.inputs.size());
+  info_fn("output", "output_info", g.outputs.size());
   s.line();
   s.line("}  // extern \"C\"");
   s.line();

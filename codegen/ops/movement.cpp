@@ -343,7 +343,7 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
     }
   } else if (c.has_in(1)) {
     split = c.require_const(1, "split").to_ints();
-    given = true;
+    given = !split.empty();  // an empty 'split' tensor means "not given"
   }
   if (given) {
     if (c.has("num_outputs")) c.fail("'split' and 'num_outputs' are mutually exclusive");
@@ -487,6 +487,8 @@ void eval_Gather(OpCtx& c) {
 // ---- Range: the output size must be static, so start/limit/delta must be constants and the
 // whole output is computed at compile time. ----------------------------------------------------
 
+constexpr double kMaxRange = 268435456.0;  // 2^28 elements, computed at compile time
+
 void infer_Range(OpCtx& c) {
   c.arity(3, 3);
   c.expect_type(0, {DType::Float, DType::Double, DType::Int16, DType::Int32, DType::Int64});
@@ -504,7 +506,7 @@ void infer_Range(OpCtx& c) {
       const double s = ts.float_at(0), l = tl.float_at(0), d = td.float_at(0);
       if (d == 0) c.fail("delta must not be 0");
       const double cnt = std::ceil((l - s) / d);
-      if (!(cnt < 1e12)) c.fail("the output would be too large");
+      if (!(cnt <= kMaxRange)) c.unsupported("Range output of more than 2^28 elements");
       n = cnt > 0 ? static_cast<int64_t>(cnt) : 0;
       Tensor y(ts.dtype, {n});
       for (int64_t i = 0; i < n; ++i) y.data<T>()[i] = static_cast<T>(s + static_cast<double>(i) * d);
@@ -512,8 +514,14 @@ void infer_Range(OpCtx& c) {
     } else {
       const int64_t s = ts.int_at(0), l = tl.int_at(0), d = td.int_at(0);
       if (d == 0) c.fail("delta must not be 0");
-      if (d > 0 && l > s) n = (l - s + d - 1) / d;
-      if (d < 0 && l < s) n = (s - l - d - 1) / -d;
+      const double approx = (static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d);
+      if (approx > kMaxRange) c.unsupported("Range output of more than 2^28 elements");
+      // ceil(|l - s| / |d|) in unsigned arithmetic: exact for any int64 values.
+      auto ceil_div = [](uint64_t a, uint64_t b) { return static_cast<int64_t>(a / b + (a % b != 0)); };
+      if (d > 0 && l > s)
+        n = ceil_div(static_cast<uint64_t>(l) - static_cast<uint64_t>(s), static_cast<uint64_t>(d));
+      if (d < 0 && l < s)
+        n = ceil_div(static_cast<uint64_t>(s) - static_cast<uint64_t>(l), 0 - static_cast<uint64_t>(d));
       Tensor y(ts.dtype, {n});
       for (int64_t i = 0; i < n; ++i) y.data<T>()[i] = static_cast<T>(s + i * d);
       c.set_const(0, std::move(y));
