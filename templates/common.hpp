@@ -26,8 +26,12 @@
 #define ONNX2CPP_K_BEGIN namespace onnx2cpp_k {
 #define ONNX2CPP_K_END }
 #else
-#define ONNX2CPP_K_BEGIN namespace onnx2cpp_k { namespace {
-#define ONNX2CPP_K_END } }
+// A kernel header is a library: a model uses some of its functions, not all. Unused
+// internal functions are expected there (clang warns about them under -Wall).
+#define ONNX2CPP_K_BEGIN                                                     \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-function\"") \
+  namespace onnx2cpp_k { namespace {
+#define ONNX2CPP_K_END } } _Pragma("GCC diagnostic pop")
 #endif
 
 ONNX2CPP_K_BEGIN
