@@ -23,7 +23,7 @@ constexpr int kOk = 0, kMismatch = 1, kBadInput = 2, kUnsupported = 3, kBuildFai
 
 struct Common {
   std::string model;
-  std::vector<std::string> dims, shapes;
+  std::vector<std::string> dims, shapes, freeze;
   std::string name;
   bool no_fold = false;
   std::string planner = "greedy";
@@ -33,6 +33,8 @@ void add_common(CLI::App* app, Common& c) {
   app->add_option("model", c.model, "ONNX model file")->required();
   app->add_option("--dim", c.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
   app->add_option("--shape", c.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
+  app->add_option("--freeze", c.freeze,
+                  "make an input a constant with its value from the data (repeatable): specializes the model");
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
   app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
@@ -59,6 +61,15 @@ Options make_options(const Common& c, const std::string& cmdline) {
   return o;
 }
 
+// --freeze INPUT=value.pb for the compile command.
+void freeze_from_files(const Common& c, Options& o) {
+  for (const auto& f : c.freeze) {
+    auto eq = f.rfind('=');
+    if (eq == std::string::npos) throw CompileError("--freeze expects INPUT=value.pb, got " + quote_name(f));
+    o.bind.frozen[f.substr(0, eq)] = tensor_from_proto(load_tensor_proto(f.substr(eq + 1)), "", f.substr(eq + 1));
+  }
+}
+
 void write_file(const fs::path& p, const std::string& text) {
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
   std::ifstream old(p, std::ios::binary);
@@ -78,6 +89,7 @@ std::string recorded_command(const Common& c) {
   if (!c.name.empty()) s += " --name " + c.name;
   for (const auto& d : c.dims) s += " --dim " + d;
   for (const auto& d : c.shapes) s += " --shape " + d;
+  for (const auto& d : c.freeze) s += " --freeze " + d;
   if (c.no_fold) s += " --no-fold";
   if (c.planner != "greedy") s += " --planner " + c.planner;
   return s;
@@ -104,6 +116,8 @@ int main(int argc, char** argv) {
   app.add_option("--header", out_h, "generated header (default: source path with .h)");
   app.add_option("--dim", cc.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
   app.add_option("--shape", cc.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
+  app.add_option("--freeze", cc.freeze,
+                 "make an input a constant: INPUT=value.pb (a serialized TensorProto; repeatable)");
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
@@ -158,7 +172,9 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*check) {
-      Compiled c = compile_model(make_options(kc, recorded_command(kc)));
+      Options kopt = make_options(kc, recorded_command(kc));
+      freeze_from_files(kc, kopt);
+      Compiled c = compile_model(kopt);
       std::printf("%s: supported (%zu nodes to run, arena %lld bytes)\n", kc.model.c_str(),
                   c.graph.live_nodes().size(), static_cast<long long>(c.plan.arena_bytes));
       return kOk;
@@ -171,7 +187,7 @@ int main(int argc, char** argv) {
       TestData data;
       if (!dir.empty()) {
         data = load_test_data(dir);
-        bind_shapes_from_data(load_model(o.model), data, opt.bind);
+        bind_from_data(load_model(o.model), data, opt.bind, o.freeze);
       }
       auto t0 = std::chrono::steady_clock::now();
       Compiled c = compile_model(opt);
@@ -221,6 +237,7 @@ int main(int argc, char** argv) {
       return kBadInput;
     }
     Options opt = make_options(cc, recorded_command(cc));
+    freeze_from_files(cc, opt);
     fs::path cpp = out_cpp.empty() ? fs::path(fs::path(cc.model).stem().string() + ".cpp") : fs::path(out_cpp);
     fs::path h = out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(out_h);
     if (opt.name.empty()) opt.name = name_from_path(cpp.string());

@@ -110,6 +110,23 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path,
   for (const auto& vi : gp.input()) {
     int v = g.add_value(vi.name());
     if (g.values[v].constant) continue;  // an initializer listed as input (IR < 4): constant
+    auto fz = bind.frozen.find(vi.name());
+    if (fz != bind.frozen.end()) {
+      const Tensor& t = fz->second;
+      const auto& tt = vi.type().tensor_type();
+      bool ok = static_cast<DType>(tt.elem_type()) == t.dtype &&
+                (!tt.has_shape() || tt.shape().dim_size() == static_cast<int>(t.shape.size()));
+      for (int k = 0; ok && tt.has_shape() && k < tt.shape().dim_size(); ++k)
+        if (tt.shape().dim(k).has_dim_value() && tt.shape().dim(k).dim_value() != t.shape[k]) ok = false;
+      if (!ok)
+        throw CompileError(model_path + ": the value given to freeze input " + quote_name(vi.name()) +
+                           " (" + type_str(t.dtype, t.shape) + ") does not match its declared type");
+      g.values[v].dtype = t.dtype;
+      g.values[v].shape = t.shape;
+      g.values[v].typed = true;
+      g.values[v].constant = std::make_shared<Tensor>(t);
+      continue;
+    }
     if (!vi.type().has_tensor_type())
       throw UnsupportedError(model_path + ": input " + quote_name(vi.name()) +
                              " is not a tensor (sequences, maps and optionals are not supported)");
@@ -123,6 +140,10 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path,
     g.values[v].is_input = true;
     g.inputs.push_back(v);
   }
+  for (const auto& kv : bind.frozen)
+    if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].constant)
+      throw CompileError(model_path + ": --freeze names " + quote_name(kv.first) +
+                         ", which is not an input of the model");
   for (const auto& kv : bind.shapes)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].is_input)
       throw CompileError(model_path + ": --shape names " + quote_name(kv.first) +

@@ -12,6 +12,9 @@ namespace o2c {
 struct ShapeBindings {
   std::map<std::string, int64_t> dims;    // --dim NAME=VALUE (symbolic dim names)
   std::map<std::string, Shape> shapes;    // --shape INPUT=1x3x224x224
+  // --freeze INPUT=value.pb: the input becomes a constant of the compiled model (specializes
+  // the model, e.g. on a Reshape target or Slice bounds fed as graph inputs).
+  std::map<std::string, Tensor> frozen;
 };
 
 // Throws UnsupportedError listing every unsupported op of the model at once, and

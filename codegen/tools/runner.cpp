@@ -1,5 +1,6 @@
 #include "tools/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -73,12 +74,22 @@ std::vector<std::string> runtime_inputs(const onnx::ModelProto& m) {
 }
 }  // namespace
 
-void bind_shapes_from_data(const onnx::ModelProto& m, const TestData& d, ShapeBindings& b) {
+void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
+                    const std::vector<std::string>& freeze) {
   auto names = runtime_inputs(m);
+  for (const auto& f : freeze)
+    if (std::find(names.begin(), names.end(), f) == names.end())
+      throw CompileError("--freeze " + f + ": the model has no such input");
+  std::vector<onnx::TensorProto> keep;
   for (size_t i = 0; i < d.inputs.size() && i < names.size(); ++i) {
-    if (b.shapes.count(names[i])) continue;
-    b.shapes[names[i]] = Shape(d.inputs[i].dims().begin(), d.inputs[i].dims().end());
+    if (std::find(freeze.begin(), freeze.end(), names[i]) != freeze.end()) {
+      b.frozen[names[i]] = tensor_from_proto(d.inputs[i], "", "input_" + std::to_string(i) + ".pb");
+      continue;
+    }
+    keep.push_back(d.inputs[i]);
+    if (!b.shapes.count(names[i])) b.shapes[names[i]] = Shape(d.inputs[i].dims().begin(), d.inputs[i].dims().end());
   }
+  d.inputs = keep;
 }
 
 std::string build_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,

@@ -15,8 +15,11 @@ struct TestData {
 };
 // Reads input_K.pb / output_K.pb of a test_data_set directory.
 TestData load_test_data(const std::string& dir);
-// Binds input shapes from the data (for inputs not already bound with --shape).
-void bind_shapes_from_data(const onnx::ModelProto& m, const TestData& d, ShapeBindings& b);
+// Binds input shapes from the data (for inputs not already bound with --shape), and turns
+// the inputs named in `freeze` into constants with the data's values (they are removed
+// from d.inputs, which then lines up with the compiled model's inputs).
+void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
+                    const std::vector<std::string>& freeze);
 
 struct BuildConfig {
   std::string cxx;        // compiler; default $CXX, else c++
