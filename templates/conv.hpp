@@ -4,7 +4,7 @@
 
 ONNX2CPP_K_BEGIN
 
-// Spatial dims are padded to 3 with size-1 dims (in=out=k=stride=dil=1, pad=0).
+// Spatial dims are padded to 3 with leading size-1 dims (in=out=k=stride=dil=1, pad=0).
 struct ConvParams {
   i64 N, C, M, group;
   i64 in[3], out[3], k[3], stride[3], pad[3], dil[3];

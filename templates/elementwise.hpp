@@ -178,8 +178,25 @@ struct Div {
     else return a / b;
   }
 };
-struct Max { template <class T> T operator()(T a, T b) const { return std::isnan(static_cast<double>(a)) ? a : (a < b ? b : a); } };
-struct Min { template <class T> T operator()(T a, T b) const { return std::isnan(static_cast<double>(a)) ? a : (b < a ? b : a); } };
+// Max and Min propagate NaN from either operand, as numpy and ONNX Runtime do.
+struct Max {
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (std::isnan(a)) return a;
+      if (std::isnan(b)) return b;
+    }
+    return a < b ? b : a;
+  }
+};
+struct Min {
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (std::isnan(a)) return a;
+      if (std::isnan(b)) return b;
+    }
+    return b < a ? b : a;
+  }
+};
 struct Pow {
   template <class T, class U> T operator()(T a, U b) const {
     return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));

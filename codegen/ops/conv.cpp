@@ -43,7 +43,7 @@ void infer_Conv(OpCtx& c) {
     if (c.shape(2) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
   }
   Shape out = {p.N, p.M};
-  for (size_t d = 0; d + 2 < c.shape(0).size(); ++d) out.push_back(p.out[d]);
+  for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
   c.node().scratch_bytes = k::conv_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }

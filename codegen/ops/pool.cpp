@@ -42,7 +42,7 @@ void infer_pool(OpCtx& c) {
   }
   k::PoolParams p = pool_params(c);
   Shape out = {c.shape(0)[0], c.shape(0)[1]};
-  for (size_t d = 0; d + 2 < c.shape(0).size(); ++d) out.push_back(p.out[d]);
+  for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
 }
 

@@ -38,13 +38,14 @@ Window make_window(OpCtx& c, const Shape& x, const std::vector<int64_t>& kernel,
     } else {
       c.fail("unknown auto_pad " + quote_name(ap));
     }
-    w.in[d] = in;
-    w.out[d] = out;
-    w.k[d] = k;
-    w.stride[d] = s;
-    w.dil[d] = dl;
-    w.pad[d] = pb;
-    w.pad_end[d] = pe;
+    const size_t at = 3 - n + d;  // real dims last: the innermost loops run along the rows
+    w.in[at] = in;
+    w.out[at] = out;
+    w.k[at] = k;
+    w.stride[at] = s;
+    w.dil[at] = dl;
+    w.pad[at] = pb;
+    w.pad_end[at] = pe;
   }
   return w;
 }

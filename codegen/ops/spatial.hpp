@@ -6,7 +6,7 @@
 namespace o2c {
 
 struct Window {
-  int nsp = 0;                           // number of spatial dims
+  int nsp = 0;                           // number of spatial dims (stored last of the 3)
   int64_t in[3], out[3], k[3], stride[3], dil[3], pad[3], pad_end[3];
 };
 

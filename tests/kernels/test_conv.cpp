@@ -1,0 +1,176 @@
+// conv: 1D/2D/3D, groups (incl. depthwise), strides, dilations, asymmetric pads, pointwise,
+// and sizes large enough that conv_tile() splits the output into several im2col tiles.
+#include "kt.hpp"
+
+using namespace kt;
+
+namespace {
+
+struct ConvCase {
+  i64 N, C, M, group;
+  std::vector<i64> in, k, stride, pad, pad_end, dil;  // per real spatial dim
+  bool bias;
+  bool trailing = false;  // put the real dims last instead of first in the 3-dim params
+};
+
+k::ConvParams make_params(const ConvCase& c) {
+  k::ConvParams p{};
+  p.N = c.N;
+  p.C = c.C;
+  p.M = c.M;
+  p.group = c.group;
+  for (int d = 0; d < 3; ++d) {
+    p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1;
+    p.pad[d] = 0;
+  }
+  const size_t n = c.in.size();
+  for (size_t i = 0; i < n; ++i) {
+    const size_t d = c.trailing ? 3 - n + i : i;
+    const i64 ek = c.dil[i] * (c.k[i] - 1) + 1;
+    p.in[d] = c.in[i];
+    p.k[d] = c.k[i];
+    p.stride[d] = c.stride[i];
+    p.pad[d] = c.pad[i];
+    p.dil[d] = c.dil[i];
+    p.out[d] = (c.in[i] + c.pad[i] + c.pad_end[i] - ek) / c.stride[i] + 1;
+  }
+  return p;
+}
+
+// Naive direct convolution in double over the padded 3-dim params; scale gets sum |w x| + |b|.
+void ref_conv(const std::vector<float>& X, const std::vector<float>& W, const float* B,
+              const k::ConvParams& p, std::vector<double>* Y, std::vector<double>* scale) {
+  const i64 Cg = p.C / p.group, Mg = p.M / p.group;
+  const i64 O = p.out[0] * p.out[1] * p.out[2], I = p.in[0] * p.in[1] * p.in[2];
+  const i64 KK = p.k[0] * p.k[1] * p.k[2];
+  Y->assign(static_cast<size_t>(p.N * p.M * O), 0.0);
+  scale->assign(Y->size(), 0.0);
+  for (i64 n = 0; n < p.N; ++n)
+    for (i64 m = 0; m < p.M; ++m) {
+      const i64 g = m / Mg;
+      for (i64 o0 = 0; o0 < p.out[0]; ++o0)
+        for (i64 o1 = 0; o1 < p.out[1]; ++o1)
+          for (i64 o2 = 0; o2 < p.out[2]; ++o2) {
+            double acc = B ? B[m] : 0.0, s = B ? std::fabs(B[m]) : 0.0;
+            for (i64 c = 0; c < Cg; ++c)
+              for (i64 a = 0; a < p.k[0]; ++a)
+                for (i64 b = 0; b < p.k[1]; ++b)
+                  for (i64 e = 0; e < p.k[2]; ++e) {
+                    const i64 i0 = o0 * p.stride[0] - p.pad[0] + a * p.dil[0];
+                    const i64 i1 = o1 * p.stride[1] - p.pad[1] + b * p.dil[1];
+                    const i64 i2 = o2 * p.stride[2] - p.pad[2] + e * p.dil[2];
+                    if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= p.in[0] || i1 >= p.in[1] || i2 >= p.in[2])
+                      continue;
+                    const double xv = X[(n * p.C + g * Cg + c) * I + (i0 * p.in[1] + i1) * p.in[2] + i2];
+                    const double wv = W[(m * Cg + c) * KK + (a * p.k[1] + b) * p.k[2] + e];
+                    acc += xv * wv;
+                    s += std::fabs(xv * wv);
+                  }
+            const i64 o = (n * p.M + m) * O + (o0 * p.out[1] + o1) * p.out[2] + o2;
+            (*Y)[o] = acc;
+            (*scale)[o] = s;
+          }
+    }
+}
+
+std::string describe(const ConvCase& c, const k::ConvParams& p) {
+  std::string s = "conv N=" + std::to_string(c.N) + " C=" + std::to_string(c.C) + " M=" +
+                  std::to_string(c.M) + " group=" + std::to_string(c.group) + " in=" + shape_str(c.in) +
+                  " k=" + shape_str(c.k) + " stride=" + shape_str(c.stride) + " pad=" + shape_str(c.pad) +
+                  "/" + shape_str(c.pad_end) + " dil=" + shape_str(c.dil) + (c.bias ? " bias" : "") +
+                  (c.trailing ? " trailing" : "");
+  s += " out=[" + std::to_string(p.out[0]) + "," + std::to_string(p.out[1]) + "," + std::to_string(p.out[2]) +
+       "] tile=" + std::to_string(k::conv_tile(p)) + (k::conv_is_pointwise(p) ? " pointwise" : "");
+  return s;
+}
+
+void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1) {
+  const k::ConvParams p = make_params(c);
+  const std::string what = describe(c, p);
+  INFO(what);
+  const i64 I = p.in[0] * p.in[1] * p.in[2], O = k::conv_out_size(p);
+  REQUIRE(O > 0);
+  const i64 tiles = (O + k::conv_tile(p) - 1) / k::conv_tile(p);
+  CHECK(tiles >= min_tiles);
+  auto X = rand_vec<float>(g, p.N * p.C * I);
+  auto W = rand_vec<float>(g, p.M * k::conv_kg(p));
+  auto Bv = rand_vec<float>(g, p.M);
+  Guarded<float> Y(p.N * p.M * O), scratch(k::conv_scratch(p));
+  Y.fill(std::nanf(""));
+  scratch.fill(std::nanf(""));
+  k::conv(X.data(), W.data(), c.bias ? Bv.data() : nullptr, Y.data(), p, scratch.data());
+  std::vector<double> want, scale;
+  ref_conv(X, W, c.bias ? Bv.data() : nullptr, p, &want, &scale);
+  check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
+  CHECK(Y.intact());
+  CHECK(scratch.intact());
+}
+
+}  // namespace
+
+TEST_CASE("conv 1D", "[conv]") {
+  std::mt19937 g(71);
+  for (i64 L : {i64(1), i64(3), i64(8), i64(17), i64(33)}) {
+    run_conv(g, {1, 1, 1, 1, {L}, {1}, {1}, {0}, {0}, {1}, false});
+    run_conv(g, {2, 3, 4, 1, {L}, {3}, {1}, {1}, {1}, {1}, true});
+    run_conv(g, {1, 3, 4, 1, {L}, {3}, {1}, {2}, {0}, {1}, true, true});
+    run_conv(g, {2, 4, 5, 1, {L + 4}, {3}, {2}, {1}, {2}, {2}, true});
+    run_conv(g, {1, 6, 9, 3, {L}, {2}, {1}, {1}, {1}, {1}, false});   // groups
+    run_conv(g, {2, 8, 8, 8, {L}, {3}, {1}, {1}, {1}, {1}, true});    // depthwise
+    run_conv(g, {1, 4, 8, 4, {L}, {5}, {3}, {2}, {2}, {1}, true});    // depthwise x2
+    run_conv(g, {2, 5, 7, 1, {L}, {1}, {1}, {0}, {0}, {1}, true});    // pointwise
+    run_conv(g, {1, 5, 1, 1, {L + 2}, {3}, {1}, {0}, {0}, {1}, true});  // M == 1 (GEMV)
+  }
+}
+
+TEST_CASE("conv 2D", "[conv]") {
+  std::mt19937 g(72);
+  for (i64 H : {i64(1), i64(4), i64(7), i64(16)})
+    for (i64 W : {i64(3), i64(8), i64(17)}) {
+      run_conv(g, {1, 3, 4, 1, {H, W}, {1, 3}, {1, 1}, {0, 1}, {0, 1}, {1, 1}, true});
+      run_conv(g, {2, 4, 8, 1, {H + 2, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});
+      run_conv(g, {1, 4, 6, 2, {H + 4, W + 4}, {3, 2}, {2, 1}, {1, 0}, {0, 2}, {1, 2}, false});
+      run_conv(g, {1, 8, 8, 8, {H, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});      // depthwise
+      run_conv(g, {2, 6, 12, 6, {H + 2, W + 2}, {3, 3}, {2, 2}, {1, 1}, {0, 0}, {1, 1}, true});  // x2
+      run_conv(g, {1, 16, 33, 1, {H, W}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true});    // pointwise
+      run_conv(g, {1, 16, 31, 1, {H, W}, {1, 1}, {2, 2}, {0, 0}, {0, 0}, {1, 1}, false});   // strided 1x1
+      run_conv(g, {1, 5, 7, 1, {H, W}, {1, 1}, {1, 1}, {1, 0}, {1, 2}, {1, 1}, true});      // padded 1x1
+      run_conv(g, {1, 4, 1, 1, {H + 2, W + 2}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true});  // M == 1
+      run_conv(g, {1, 3, 4, 1, {H, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});    // trailing
+      run_conv(g, {1, 2, 3, 1, {H + 6, W + 6}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {3, 3}, false});  // dilation 3
+    }
+}
+
+TEST_CASE("conv 3D", "[conv]") {
+  std::mt19937 g(73);
+  run_conv(g, {1, 2, 3, 1, {5, 6, 7}, {3, 2, 3}, {1, 1, 1}, {1, 0, 1}, {1, 1, 0}, {1, 1, 1}, true});
+  run_conv(g, {2, 4, 4, 2, {6, 5, 9}, {2, 3, 3}, {2, 1, 2}, {0, 1, 1}, {1, 1, 2}, {1, 2, 1}, false});
+  run_conv(g, {1, 6, 6, 6, {4, 4, 17}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true});
+  run_conv(g, {1, 8, 16, 1, {3, 4, 5}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, true});
+  run_conv(g, {1, 3, 1, 1, {4, 5, 6}, {2, 2, 2}, {1, 2, 1}, {0, 0, 0}, {0, 0, 0}, {1, 1, 2}, true});
+}
+
+TEST_CASE("conv: large enough for several im2col tiles", "[conv][tiles]") {
+  std::mt19937 g(74);
+  // K = 32*81 = 2592: tiles of 400 output positions over a 64x64 output (11 tiles, not
+  // aligned with output rows).
+  run_conv(g, {1, 32, 4, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true}, 10);
+  // Same with M == 1 (matrix-vector per tile) and with a batch of 2 and two groups.
+  run_conv(g, {1, 32, 1, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, false}, 10);
+  run_conv(g, {2, 64, 6, 2, {62, 66}, {9, 9}, {1, 1}, {3, 5}, {5, 3}, {1, 1}, true}, 10);
+  // Strided and dilated with tiles.
+  run_conv(g, {1, 32, 3, 1, {130, 129}, {9, 9}, {2, 2}, {8, 8}, {8, 8}, {2, 2}, true}, 10);
+  // Depthwise over 128x128: K = 81, tile 12944 < 16384 outputs.
+  run_conv(g, {1, 4, 4, 4, {128, 128}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true}, 2);
+  // 3D: K = 8*125 = 1000, tile 1040 over 12x12x12.
+  run_conv(g, {1, 8, 5, 1, {12, 12, 12}, {5, 5, 5}, {1, 1, 1}, {2, 2, 2}, {2, 2, 2}, {1, 1, 1}, true}, 2);
+  // Real dims last (innermost runs longer than 1): tiles start in the middle of output rows.
+  run_conv(g, {1, 32, 4, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true, true}, 10);
+  run_conv(g, {1, 32, 3, 1, {130, 129}, {9, 9}, {2, 2}, {8, 8}, {8, 8}, {2, 2}, false, true}, 10);
+  run_conv(g, {1, 32, 1, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true, true}, 10);
+  // 1D: K = 288*9 = 2592 over 1000 outputs.
+  run_conv(g, {1, 288, 2, 1, {1000}, {9}, {1}, {4}, {4}, {1}, true, false}, 3);
+  run_conv(g, {1, 288, 2, 1, {1000}, {9}, {1}, {4}, {4}, {1}, true, true}, 3);
+  // Large pointwise stays one tile.
+  run_conv(g, {1, 64, 48, 1, {40, 50}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true}, 1);
+}
