@@ -27,9 +27,10 @@ inline i64 gemm_packed_scratch(i64 M, i64 N, i64 K) {
   const GemmBlocking b = gemm_blocking(M, N, K);
   return b.kc * b.mc + b.kc * b.nc + 32;
 }
-// Elements of T the work buffer of gemm() needs.
+// Elements of T the work buffer of gemm() needs: the packing buffers, or for a
+// matrix-vector product the scaled vector operand.
 inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
-  if (M <= 1 || N <= 1) return 0;  // matrix-vector products need no packing
+  if (M <= 1 || N <= 1) return K + 16;
   return gemm_packed_scratch(M, N, K);
 }
 
@@ -58,7 +59,7 @@ inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy,
 
 // Y[M,N] (+)= alpha * op(A) * op(B); op(A) is M x K, op(B) is K x N, all row-major.
 // With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
-// elements, 64-byte aligned (unused for matrix-vector products).
+// elements, 64-byte aligned.
 template <class T>
 inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
                  T alpha, bool accumulate, T* work) {
@@ -73,16 +74,22 @@ inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA,
     else gemm_packed<T, C, C>(A, M, B, K, Y, N, M, N, K, alpha, work);
     return;
   }
-  // Matrix-vector: Eigen's GEMV works in place on plain maps. A scalar factor inside the
-  // expression would make it copy an operand to the heap, so alpha is applied around it.
-  CMatMap<T> a(A, transA ? K : M, transA ? M : K);
-  CMatMap<T> b(B, transB ? N : K, transB ? K : N);
-  if (accumulate && alpha != T(1)) y /= alpha;
-  if (!transA && !transB) y.noalias() += a * b;
-  else if (!transA && transB) y.noalias() += a * b.transpose();
-  else if (transA && !transB) y.noalias() += a.transpose() * b;
-  else y.noalias() += a.transpose() * b.transpose();
-  if (alpha != T(1)) y *= alpha;
+  // Matrix-vector: y(len) += Mat(len x K) * (alpha * v)(K), with the vector operand scaled
+  // into `work`, so Eigen's GEMV sees plain contiguous maps and needs no temporaries.
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  Eigen::Map<Vec> v(work, K);
+  if (M == 1) {  // y^T = op(B)^T a^T
+    v = CArrMap<T>(A, K).matrix() * alpha;
+    Eigen::Map<Vec> yv(Y, N);
+    if (transB) yv.noalias() += CMatMap<T>(B, N, K) * v;
+    else yv.noalias() += Eigen::Map<const ColMat>(B, N, K) * v;
+  } else {  // N == 1: y = op(A) b
+    v = CArrMap<T>(B, K).matrix() * alpha;
+    Eigen::Map<Vec> yv(Y, M);
+    if (transA) yv.noalias() += Eigen::Map<const ColMat>(A, M, K) * v;
+    else yv.noalias() += CMatMap<T>(A, M, K) * v;
+  }
 }
 
 // Batched MatMul with numpy broadcasting over the leading dims. sa/sb are strides in
