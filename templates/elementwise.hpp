@@ -161,7 +161,11 @@ struct Shrink {
 template <class T>
 struct Clip {
   T lo, hi;
-  T operator()(T v) const { return v < lo ? lo : (v > hi ? hi : v); }
+  // min(max(v, lo), hi): with lo > hi every value becomes hi, as ONNX specifies.
+  T operator()(T v) const {
+    const T r = v < lo ? lo : v;
+    return r > hi ? hi : r;
+  }
 };
 template <class To>
 struct CastTo {

@@ -274,7 +274,6 @@ BINARY(Add, Add, kNums, NumTypes, Out::Same)
 BINARY(Sub, Sub, kNums, NumTypes, Out::Same)
 BINARY(Mul, Mul, kNums, NumTypes, Out::Same)
 BINARY(Div, Div, kNums, NumTypes, Out::Same)
-BINARY(PRelu, PRelu, kNums, NumTypes, Out::Same)
 BINARY(Less, Less, kNums, NumTypes, Out::Bool)
 BINARY(LessOrEqual, LessOrEqual, kNums, NumTypes, Out::Bool)
 BINARY(Greater, Greater, kNums, NumTypes, Out::Bool)
@@ -295,6 +294,40 @@ void infer_Equal(OpCtx& c) {
 }
 void eval_Equal(OpCtx& c) { eval_binary(c, NumBoolTypes{}, k::Equal{}); }
 void emit_Equal(EmitCtx& c) { emit_binary(c, "k::Equal{}"); }
+
+// PRelu: before opset 7 a 1-D slope of C elements applies per channel (axis 1), not along
+// the last axis as numpy broadcasting would have it.
+Shape prelu_slope_shape(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const Shape& s = c.shape(1);
+  if (c.opset() < 7 && s.size() == 1 && x.size() > 2 && s[0] == x[1] && s[0] != x.back()) {
+    Shape r(x.size() - 1, 1);
+    r[0] = s[0];
+    return r;
+  }
+  return s;
+}
+void infer_PRelu(OpCtx& c) {
+  c.arity(2, 2);
+  c.expect_type(0, kNums);
+  c.same_type(0, 1);
+  Shape out = broadcast(c, c.shape(0), prelu_slope_shape(c));
+  if (out != c.shape(0)) c.fail("slope " + shape_str(c.shape(1)) + " must broadcast to X " + shape_str(c.shape(0)));
+  c.set_out(0, c.dtype(0), out);
+}
+void emit_PRelu(EmitCtx& c) {
+  k::Bcast2 p = make_bcast2(c.shape(0), prelu_slope_shape(c), c.out(0).shape);
+  c.line("k::binary(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", " + code(p) + ", k::PRelu{});");
+}
+void eval_PRelu(OpCtx& c) {
+  Tensor y = out_tensor(c, 0);
+  k::Bcast2 p = make_bcast2(c.shape(0), prelu_slope_shape(c), y.shape);
+  dispatch_num(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::binary(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p, k::PRelu{});
+  });
+  c.set_const(0, std::move(y));
+}
 
 // Pow: the exponent may have another type; float bases keep float precision.
 void infer_Pow(OpCtx& c) { infer_binary(c, {DType::Float, DType::Double, DType::Int32, DType::Int64}, Out::Same, false); }
@@ -421,6 +454,7 @@ O2C_DEFINE_OP(Clip, infer_Clip, emit_Clip, eval_Clip);
 O2C_DEFINE_OP(Cast, infer_Cast, emit_Cast, eval_Cast);
 O2C_DEFINE_OP(Equal, infer_Equal, emit_Equal, eval_Equal);
 O2C_DEFINE_OP(Pow, infer_Pow, emit_Pow, eval_Pow);
+O2C_DEFINE_OP(PRelu, infer_PRelu, emit_PRelu, eval_PRelu);
 O2C_DEFINE_OP(Mod, infer_Mod, emit_Mod, eval_Mod);
 O2C_DEFINE_OP(BitShift, infer_BitShift, emit_BitShift, eval_BitShift);
 O2C_DEFINE_OP(Sum, infer_variadic, emit_Sum, eval_Sum);
