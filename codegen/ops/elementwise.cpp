@@ -199,9 +199,16 @@ void eval_Clip(OpCtx& c) {
 
 // ---- Cast ----------------------------------------------------------------------------------
 
+// Cast's target type: the `to` attribute, or for CastLike the type of input 1.
+DType cast_target(OpCtx& c) {
+  return c.node().op == "CastLike" ? c.dtype(1) : static_cast<DType>(c.req_i("to"));
+}
+
 void infer_Cast(OpCtx& c) {
-  c.arity(1, 1);
-  DType to = static_cast<DType>(c.req_i("to"));
+  if (c.node().op == "CastLike") c.arity(2, 2);
+  else c.arity(1, 1);
+  if (c.i("saturate", 1) == 0) c.unsupported("saturate=0 (float8 casts)");
+  DType to = cast_target(c);
   if (!dtype_supported(to) || !dtype_supported(c.dtype(0)))
     c.unsupported("Cast from " + dtype_name(c.dtype(0)) + " to " + dtype_name(to));
   c.set_out(0, to, c.shape(0));
@@ -452,6 +459,7 @@ O2C_DEFINE_OP(IsNaN, infer_isx, emit_IsNaN, eval_IsNaN);
 O2C_DEFINE_OP(IsInf, infer_isx, emit_IsInf, eval_IsInf);
 O2C_DEFINE_OP(Clip, infer_Clip, emit_Clip, eval_Clip);
 O2C_DEFINE_OP(Cast, infer_Cast, emit_Cast, eval_Cast);
+O2C_DEFINE_OP(CastLike, infer_Cast, emit_Cast, eval_Cast);
 O2C_DEFINE_OP(Equal, infer_Equal, emit_Equal, eval_Equal);
 O2C_DEFINE_OP(Pow, infer_Pow, emit_Pow, eval_Pow);
 O2C_DEFINE_OP(PRelu, infer_PRelu, emit_PRelu, eval_PRelu);

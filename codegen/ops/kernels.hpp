@@ -10,6 +10,10 @@
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
 #include "templates/tensor.hpp"
+#include "templates/reduce.hpp"
+#include "templates/rnn.hpp"
+#include "templates/conv_transpose.hpp"
+#include "templates/misc.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

@@ -1,0 +1,116 @@
+// ConvTranspose: per group one GEMM (W^T X) into a column matrix, scattered into the output
+// by col2im (templates/conv_transpose.hpp). Output size from pads/output_padding, or pads
+// from output_shape / auto_pad as the ONNX spec describes.
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+std::string arr3(const int64_t* v) { return "{" + lit(v[0]) + ", " + lit(v[1]) + ", " + lit(v[2]) + "}"; }
+
+k::ConvParams convt_params(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const Shape& wt = c.shape(1);
+  if (x.size() < 3 || x.size() > 5)
+    c.unsupported("only 1 to 3 spatial dims are supported, input is " + shape_str(x));
+  if (wt.size() != x.size()) c.fail("W " + shape_str(wt) + " and X " + shape_str(x) + " differ in rank");
+  const size_t n = x.size() - 2;
+  std::vector<int64_t> kernel(wt.begin() + 2, wt.end());
+  if (c.has("kernel_shape") && c.ints("kernel_shape") != kernel)
+    c.fail("kernel_shape disagrees with W " + shape_str(wt));
+  k::ConvParams p{};
+  p.N = x[0];
+  p.C = x[1];
+  p.group = c.i("group", 1);
+  if (p.group < 1 || p.C % p.group || wt[0] != p.C)
+    c.fail("group " + std::to_string(p.group) + " does not fit X " + shape_str(x) + " and W " + shape_str(wt));
+  p.M = wt[1] * p.group;
+  auto strides = c.ints("strides", std::vector<int64_t>(n, 1));
+  auto dil = c.ints("dilations", std::vector<int64_t>(n, 1));
+  auto pads = c.ints("pads", std::vector<int64_t>(2 * n, 0));
+  auto opad = c.ints("output_padding", std::vector<int64_t>(n, 0));
+  auto oshape = c.ints("output_shape");
+  if (oshape.size() == n + 2) oshape.erase(oshape.begin(), oshape.begin() + 2);
+  if (strides.size() != n || dil.size() != n || pads.size() != 2 * n || opad.size() != n ||
+      (!oshape.empty() && oshape.size() != n))
+    c.fail("strides, dilations, pads, output_padding or output_shape have the wrong length");
+  const std::string ap = c.s("auto_pad", "NOTSET");
+  if (ap != "NOTSET" && ap != "VALID" && ap != "SAME_UPPER" && ap != "SAME_LOWER" && !ap.empty())
+    c.fail("unknown auto_pad " + quote_name(ap));
+  const bool same = ap == "SAME_UPPER" || ap == "SAME_LOWER";
+  for (int d = 0; d < 3; ++d) {
+    p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1;
+    p.pad[d] = 0;
+  }
+  for (size_t d = 0; d < n; ++d) {
+    const int64_t in = x[2 + d], k = kernel[d], s = strides[d], dl = dil[d];
+    if (k < 1 || s < 1 || dl < 1) c.fail("kernel, strides and dilations must be positive");
+    const int64_t ek = dl * (k - 1) + 1;
+    const int64_t full = s * (in - 1) + opad[d] + ek;  // output size without padding
+    int64_t out, pb;
+    if (!oshape.empty() || same) {
+      out = !oshape.empty() ? oshape[d] : in * s;
+      const int64_t total = full - out;  // may be negative: the output extends past the end
+      const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor(total / 2)
+      pb = ap == "SAME_UPPER" ? half : total - half;
+    } else if (ap == "VALID") {
+      out = full;
+      pb = 0;
+    } else {
+      out = full - pads[d] - pads[d + n];
+      pb = pads[d];
+    }
+    if (out < 0) c.fail("computed a negative output size");
+    const size_t o = 3 - n + d;  // spatial dims right-aligned in the 3 slots
+    p.in[o] = in;
+    p.out[o] = out;
+    p.k[o] = k;
+    p.stride[o] = s;
+    p.dil[o] = dl;
+    p.pad[o] = pb;
+  }
+  return p;
+}
+
+void infer_ConvTranspose(OpCtx& c) {
+  c.arity(2, 3);
+  c.expect_type(0, {DType::Float, DType::Double});
+  c.same_type(0, 1);
+  k::ConvParams p = convt_params(c);
+  if (c.has_in(2)) {
+    c.same_type(0, 2);
+    if (c.shape(2) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
+  }
+  Shape out = {p.N, p.M};
+  const size_t n = c.shape(0).size() - 2;
+  for (size_t d = 0; d < n; ++d) out.push_back(p.out[3 - n + d]);
+  c.set_out(0, c.dtype(0), out);
+  c.node().scratch_bytes = k::conv_transpose_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+}
+
+void emit_ConvTranspose(EmitCtx& c) {
+  k::ConvParams p = convt_params(c);
+  const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
+  c.line("k::conv_transpose<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
+         ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
+         arr3(p.in) + ", " + arr3(p.out) + ", " + arr3(p.k) + ", " + arr3(p.stride) + ", " + arr3(p.pad) + ", " +
+         arr3(p.dil) + "}, " + scratch + ");");
+}
+
+void eval_ConvTranspose(OpCtx& c) {
+  k::ConvParams p = convt_params(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_float(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T, Eigen::aligned_allocator<T>> work(static_cast<size_t>(k::conv_transpose_scratch(p)) + 16);
+    k::conv_transpose<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(),
+                         c.has_in(2) ? c.const_in(2)->data<T>() : nullptr, y.data<T>(), p, work.data());
+  });
+  c.set_const(0, std::move(y));
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(ConvTranspose, infer_ConvTranspose, emit_ConvTranspose, eval_ConvTranspose);
+
+}  // namespace o2c

@@ -1,0 +1,578 @@
+// Smaller ops (templates/misc.hpp): DepthToSpace and SpaceToDepth (strided copies), CumSum,
+// Trilu, OneHot, Hardmax, LRN, MeanVarianceNormalization, GlobalLpPool, TopK and Einsum.
+#include <algorithm>
+#include <map>
+
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+const std::initializer_list<DType> kFloats = {DType::Float, DType::Double};
+const std::initializer_list<DType> kNums = {DType::Float, DType::Double, DType::Int8, DType::Int16,
+                                            DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
+                                            DType::UInt32, DType::UInt64};
+const std::initializer_list<DType> kAll = {DType::Float, DType::Double, DType::Int8, DType::Int16,
+                                           DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
+                                           DType::UInt32, DType::UInt64, DType::Bool};
+
+std::string arr(const int64_t* v, int n) {
+  std::string s = "{";
+  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
+  return s + "}";
+}
+std::string b(bool v) { return v ? "true" : "false"; }
+
+struct Dims3 {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+Dims3 dims3(const Shape& x, int64_t a) {
+  Dims3 d;
+  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
+    if (i < a) d.outer *= x[i];
+    else if (i == a) d.n = x[i];
+    else d.inner *= x[i];
+  }
+  return d;
+}
+
+// ---- DepthToSpace / SpaceToDepth: a 6-D transpose ----------------------------------------
+
+k::Strided d2s_plan(OpCtx& c, Shape* out) {
+  const Shape& x = c.shape(0);
+  if (x.size() != 4) c.fail("input must have rank 4, got " + shape_str(x));
+  const int64_t bs = c.req_i("blocksize");
+  if (bs < 1) c.fail("blocksize must be positive");
+  const int64_t N = x[0], C = x[1], H = x[2], W = x[3];
+  Shape dims;
+  std::vector<int64_t> st;
+  if (c.node().op == "DepthToSpace") {
+    if (C % (bs * bs)) c.fail("channels must be divisible by blocksize^2");
+    const int64_t Cp = C / (bs * bs);
+    const bool crd = c.s("mode", "DCR") == "CRD";
+    if (!crd && c.s("mode", "DCR") != "DCR") c.fail("unknown mode " + quote_name(c.s("mode", "")));
+    const int64_t sN = C * H * W;
+    const int64_t sC = crd ? bs * bs * H * W : H * W;
+    const int64_t sb1 = crd ? bs * H * W : bs * Cp * H * W;
+    const int64_t sb2 = crd ? H * W : Cp * H * W;
+    dims = {N, Cp, H, bs, W, bs};
+    st = {sN, sC, W, sb1, 1, sb2};
+    if (out) *out = {N, Cp, H * bs, W * bs};
+  } else {
+    if (H % bs || W % bs) c.fail("spatial dims must be divisible by blocksize");
+    const int64_t Hp = H / bs, Wp = W / bs;
+    dims = {N, bs, bs, C, Hp, Wp};
+    st = {C * H * W, W, 1, H * W, bs * W, bs};
+    if (out) *out = {N, C * bs * bs, Hp, Wp};
+  }
+  return make_strided(dims, st);
+}
+
+void infer_d2s(OpCtx& c) {
+  c.arity(1, 1);
+  c.expect_type(0, kAll);
+  Shape out;
+  d2s_plan(c, &out);
+  c.set_out(0, c.dtype(0), out);
+}
+void emit_d2s(EmitCtx& c) { c.line("k::strided_copy(" + c.X(0) + ", " + c.Y(0) + ", " + code(d2s_plan(c, nullptr)) + ");"); }
+void eval_d2s(OpCtx& c) {
+  Tensor y = out_tensor(c, 0);
+  k::Strided p = d2s_plan(c, nullptr);
+  dispatch_all(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::strided_copy(c.const_in(0)->data<T>(), y.data<T>(), p);
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- CumSum ---------------------------------------------------------------------------------
+
+void infer_CumSum(OpCtx& c) {
+  c.arity(2, 2);
+  c.expect_type(0, kNums);
+  c.expect_type(1, {DType::Int32, DType::Int64});
+  if (numel(c.shape(1)) != 1) c.fail("axis must be a scalar");
+  if (c.rank(0) > k::kMaxRank) c.unsupported("rank above 8");
+  if (c.const_in(1)) c.axis(c.const_in(1)->int_at(0), c.rank(0));
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void emit_CumSum(EmitCtx& c) {
+  const bool ex = c.i("exclusive", 0) != 0, rev = c.i("reverse", 0) != 0;
+  if (c.const_in(1)) {
+    Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
+    c.line("k::cumsum(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ", " +
+           b(ex) + ", " + b(rev) + ");");
+    return;
+  }
+  const Shape& x = c.shape(0);
+  c.line("k::cumsum_axis(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::Dims{" + std::to_string(x.size()) + ", " +
+         lit_array(x, std::max<size_t>(x.size(), 1)) + "}, " + b(ex) + ", " + b(rev) + ");");
+}
+void eval_CumSum(OpCtx& c) {
+  Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
+  Tensor y = out_tensor(c, 0);
+  dispatch_num(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::cumsum(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner, c.i("exclusive", 0) != 0,
+              c.i("reverse", 0) != 0);
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- Trilu ----------------------------------------------------------------------------------
+
+void infer_Trilu(OpCtx& c) {
+  c.arity(1, 2);
+  c.expect_type(0, kAll);
+  if (c.rank(0) < 2) c.fail("input must have rank >= 2");
+  if (c.has_in(1)) {
+    c.expect_type(1, {DType::Int64});
+    if (numel(c.shape(1)) != 1) c.fail("k must be a scalar");
+  }
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+Dims3 trilu_dims(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  Dims3 d;
+  d.n = x[x.size() - 2];
+  d.inner = x.back();
+  d.outer = numel(x) / std::max<int64_t>(1, d.n * d.inner);
+  if (d.n * d.inner == 0) d.outer = 0;
+  return d;
+}
+void emit_Trilu(EmitCtx& c) {
+  Dims3 d = trilu_dims(c);
+  std::string kk = "0";
+  if (c.has_in(1)) kk = c.const_in(1) ? lit(c.const_in(1)->int_at(0)) : "static_cast<std::int64_t>(" + c.X(1) + "[0])";
+  c.line("k::trilu(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ", " + kk +
+         ", " + b(c.i("upper", 1) != 0) + ");");
+}
+void eval_Trilu(OpCtx& c) {
+  Dims3 d = trilu_dims(c);
+  const int64_t kk = c.has_in(1) ? c.const_in(1)->int_at(0) : 0;
+  Tensor y = out_tensor(c, 0);
+  dispatch_all(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::trilu(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner, kk, c.i("upper", 1) != 0);
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- OneHot ---------------------------------------------------------------------------------
+
+struct OneHotPlan {
+  Shape out;
+  int64_t outer = 1, depth = 0, inner = 1;
+};
+OneHotPlan onehot_plan(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0);
+  OneHotPlan p;
+  const Tensor& dt = c.require_const(1, "depth");
+  if (dt.numel() != 1) c.fail("depth must be a scalar");
+  p.depth = static_cast<int64_t>(dt.float_at(0));
+  if (p.depth < 1) c.fail("depth must be positive");
+  int64_t a = c.i("axis", -1);
+  if (a < 0) a += r + 1;
+  if (a < 0 || a > r) c.fail("axis out of range");
+  for (int64_t i = 0; i < r; ++i) {
+    if (i == a) p.out.push_back(p.depth);
+    p.out.push_back(x[i]);
+    (i < a ? p.outer : p.inner) *= x[i];
+  }
+  if (a == r) p.out.push_back(p.depth);
+  return p;
+}
+void infer_OneHot(OpCtx& c) {
+  c.arity(3, 3);
+  c.expect_type(0, kNums);
+  c.expect_type(1, kNums);
+  c.expect_type(2, kAll);
+  if (numel(c.shape(2)) != 2) c.fail("values must have 2 elements");
+  c.set_out(0, c.dtype(2), onehot_plan(c).out);
+}
+void emit_OneHot(EmitCtx& c) {
+  OneHotPlan p = onehot_plan(c);
+  c.line("k::one_hot(" + c.X(0) + ", " + c.X(2) + ", " + c.Y(0) + ", " + lit(p.outer) + ", " + lit(p.depth) + ", " +
+         lit(p.inner) + ");");
+}
+void eval_OneHot(OpCtx& c) {
+  OneHotPlan p = onehot_plan(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_num(c.dtype(0), [&](auto ti) {
+    using I = decltype(ti);
+    dispatch_all(y.dtype, [&](auto tv) {
+      using T = decltype(tv);
+      k::one_hot(c.const_in(0)->data<I>(), c.const_in(2)->data<T>(), y.data<T>(), p.outer, p.depth, p.inner);
+    });
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- Hardmax: like Softmax, 2-D coercion before opset 13 ---------------------------------
+
+Dims3 hardmax_dims(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0);
+  const bool old = c.opset() < 13;
+  int64_t a = c.i("axis", old ? 1 : -1);
+  if (a < 0) a += r;
+  if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");
+  Dims3 d;
+  d.n = 1;
+  for (int64_t i = 0; i < r; ++i) {
+    if (i < a) d.outer *= x[i];
+    else if (i == a || old) d.n *= x[i];
+    else d.inner *= x[i];
+  }
+  return d;
+}
+void infer_Hardmax(OpCtx& c) {
+  c.arity(1, 1);
+  c.expect_type(0, kFloats);
+  hardmax_dims(c);
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void emit_Hardmax(EmitCtx& c) {
+  Dims3 d = hardmax_dims(c);
+  c.line("k::hardmax(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ");");
+}
+void eval_Hardmax(OpCtx& c) {
+  Dims3 d = hardmax_dims(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_float(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::hardmax(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner);
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- LRN ------------------------------------------------------------------------------------
+
+Dims3 ncs(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  if (x.size() < 2) c.fail("input must have rank >= 2");
+  Dims3 d;
+  d.outer = x[0];
+  d.n = x[1];
+  for (size_t i = 2; i < x.size(); ++i) d.inner *= x[i];
+  return d;
+}
+void infer_LRN(OpCtx& c) {
+  c.arity(1, 1);
+  c.expect_type(0, kFloats);
+  ncs(c);
+  if (c.req_i("size") < 1) c.fail("size must be positive");
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void emit_LRN(EmitCtx& c) {
+  Dims3 d = ncs(c);
+  c.line("k::lrn(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ", " +
+         lit(c.req_i("size")) + ", " + lit_f32(c.f("alpha", 1e-4f)) + ", " + lit_f32(c.f("beta", 0.75f)) + ", " +
+         lit_f32(c.f("bias", 1.0f)) + ");");
+}
+void eval_LRN(OpCtx& c) {
+  Dims3 d = ncs(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_float(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::lrn(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner, c.req_i("size"), c.f("alpha", 1e-4f),
+           c.f("beta", 0.75f), c.f("bias", 1.0f));
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- MeanVarianceNormalization ------------------------------------------------------------
+
+// Kept and reduced strided views of x for a set of axes (size-1 dims dropped, neighbours merged).
+void keep_red_views(OpCtx& c, const Shape& x, std::vector<int64_t> axes, k::Strided& keep, k::Strided& red) {
+  const int64_t r = static_cast<int64_t>(x.size());
+  std::vector<char> is_red(x.size(), 0);
+  for (int64_t& a : axes) {
+    a = c.axis(a, r);
+    if (is_red[static_cast<size_t>(a)]) c.fail("axes contain duplicates");
+    is_red[static_cast<size_t>(a)] = 1;
+  }
+  const std::vector<int64_t> st = strides_of(x);
+  Shape kd, rd;
+  std::vector<int64_t> ks, rs;
+  for (size_t i = 0; i < x.size(); ++i) {
+    (is_red[i] ? rd : kd).push_back(x[i]);
+    (is_red[i] ? rs : ks).push_back(st[i]);
+  }
+  if (kd.empty()) {
+    kd.push_back(1);
+    ks.push_back(0);
+  }
+  if (rd.empty()) {
+    rd.push_back(1);
+    rs.push_back(0);
+  }
+  keep = make_strided(kd, ks);
+  red = make_strided(rd, rs);
+}
+void mvn_views(OpCtx& c, k::Strided& keep, k::Strided& red) {
+  keep_red_views(c, c.shape(0), c.ints("axes", {0, 2, 3}), keep, red);
+}
+void infer_MVN(OpCtx& c) {
+  c.arity(1, 1);
+  c.expect_type(0, kFloats);
+  k::Strided a, r;
+  mvn_views(c, a, r);
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void emit_MVN(EmitCtx& c) {
+  k::Strided keep, red;
+  mvn_views(c, keep, red);
+  c.line("k::mvn(" + c.X(0) + ", " + c.Y(0) + ", " + code(keep) + ", " + code(red) + ");");
+}
+void eval_MVN(OpCtx& c) {
+  k::Strided keep, red;
+  mvn_views(c, keep, red);
+  Tensor y = out_tensor(c, 0);
+  dispatch_float(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::mvn(c.const_in(0)->data<T>(), y.data<T>(), keep, red);
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- GlobalLpPool ---------------------------------------------------------------------------
+
+void infer_GlobalLpPool(OpCtx& c) {
+  c.arity(1, 1);
+  c.expect_type(0, kFloats);
+  const Shape& x = c.shape(0);
+  if (x.size() < 3) c.fail("input must have rank >= 3");
+  if (c.i("p", 2) < 1) c.fail("p must be positive");
+  Shape out = {x[0], x[1]};
+  out.resize(x.size(), 1);
+  c.set_out(0, c.dtype(0), out);
+}
+void emit_GlobalLpPool(EmitCtx& c) {
+  Dims3 d = ncs(c);
+  c.line("k::global_lp_pool(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer * d.n) + ", " + lit(d.inner) + ", " +
+         lit(c.i("p", 2)) + ");");
+}
+void eval_GlobalLpPool(OpCtx& c) {
+  Dims3 d = ncs(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_float(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::global_lp_pool(c.const_in(0)->data<T>(), y.data<T>(), d.outer * d.n, d.inner, c.i("p", 2));
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- TopK -----------------------------------------------------------------------------------
+
+struct TopKPlan {
+  Dims3 d;
+  int64_t k;
+  Shape out;
+};
+TopKPlan topk_plan(OpCtx& c) {
+  TopKPlan p;
+  const Shape& x = c.shape(0);
+  if (x.empty()) c.fail("input must have rank >= 1");
+  const int64_t a = c.axis(c.i("axis", -1), c.rank(0));
+  if (c.opset() < 10) {
+    p.k = c.req_i("k");
+  } else {
+    const Tensor& kt = c.require_const(1, "K");
+    if (kt.numel() != 1) c.fail("K must have one element");
+    p.k = kt.int_at(0);
+  }
+  if (p.k < 0 || p.k > x[static_cast<size_t>(a)])
+    c.fail("K = " + std::to_string(p.k) + " is out of range for axis of size " + std::to_string(x[static_cast<size_t>(a)]));
+  p.d = dims3(x, a);
+  p.out = x;
+  p.out[static_cast<size_t>(a)] = p.k;
+  return p;
+}
+void infer_TopK(OpCtx& c) {
+  c.arity(c.opset() < 10 ? 1 : 2, c.opset() < 10 ? 1 : 2, 2, 2);
+  c.expect_type(0, kNums);
+  if (!c.has_out(0) || !c.has_out(1)) c.unsupported("TopK with an omitted output");
+  TopKPlan p = topk_plan(c);
+  c.set_out(0, c.dtype(0), p.out);
+  c.set_out(1, DType::Int64, p.out);
+  c.node().scratch_bytes = p.d.n * 8;
+}
+void emit_TopK(EmitCtx& c) {
+  TopKPlan p = topk_plan(c);
+  c.line("k::topk(" + c.X(0) + ", " + c.Y(0) + ", " + c.Y(1) + ", " + lit(p.d.outer) + ", " + lit(p.d.n) + ", " +
+         lit(p.d.inner) + ", " + lit(p.k) + ", " + b(c.i("largest", 1) != 0) + ", " +
+         (c.node().scratch_bytes ? c.scratch(DType::Int64) : std::string("nullptr")) + ");");
+}
+void eval_TopK(OpCtx& c) {
+  TopKPlan p = topk_plan(c);
+  Tensor v = out_tensor(c, 0), ix = out_tensor(c, 1);
+  std::vector<int64_t> work(static_cast<size_t>(p.d.n) + 1);
+  dispatch_num(v.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::topk(c.const_in(0)->data<T>(), v.data<T>(), ix.data<int64_t>(), p.d.outer, p.d.n, p.d.inner, p.k,
+            c.i("largest", 1) != 0, work.data());
+  });
+  c.set_const(0, std::move(v));
+  c.set_const(1, std::move(ix));
+}
+
+// ---- Einsum ---------------------------------------------------------------------------------
+
+struct EinsumOut {
+  k::EinsumPlan plan;
+  Shape out;
+};
+
+// Splits a term into labels; "..." becomes the placeholder '.'.
+std::vector<char> einsum_term(OpCtx& c, const std::string& t) {
+  std::vector<char> v;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '.') {
+      if (t.compare(i, 3, "...") != 0) c.fail("malformed ellipsis in equation");
+      for (char x : v)
+        if (x == '.') c.fail("more than one ellipsis in a term");
+      v.push_back('.');
+      i += 2;
+    } else if (std::isalpha(static_cast<unsigned char>(t[i]))) {
+      v.push_back(t[i]);
+    } else {
+      c.fail("unexpected character in equation");
+    }
+  }
+  return v;
+}
+
+EinsumOut einsum_plan(OpCtx& c) {
+  std::string eq;
+  for (char ch : c.s("equation", ""))
+    if (ch != ' ') eq += ch;
+  const size_t arrow = eq.find("->");
+  const std::string lhs = eq.substr(0, arrow);
+  std::vector<std::vector<char>> terms;
+  for (size_t at = 0;;) {
+    const size_t comma = lhs.find(',', at);
+    terms.push_back(einsum_term(c, lhs.substr(at, comma == std::string::npos ? std::string::npos : comma - at)));
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  if (terms.size() != c.num_in()) c.fail("equation has " + std::to_string(terms.size()) + " terms for " +
+                                          std::to_string(c.num_in()) + " inputs");
+  if (terms.size() > 2) c.unsupported("Einsum with more than two operands");
+  // Labels: letters, and '0'+i for the i-th (right-aligned) ellipsis dim.
+  std::map<char, int64_t> extent;
+  std::vector<std::vector<char>> labels(terms.size());  // per operand dim
+  int64_t ell = 0;
+  for (size_t t = 0; t < terms.size(); ++t) {
+    int64_t letters = 0;
+    bool has_ell = false;
+    for (char x : terms[t]) {
+      if (x == '.') has_ell = true;
+      else ++letters;
+    }
+    const int64_t r = c.rank(t);
+    if (has_ell ? r < letters : r != letters) c.fail("term " + std::to_string(t) + " does not match the input's rank");
+    if (has_ell) ell = std::max(ell, r - letters);
+  }
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const Shape& s = c.shape(t);
+    int64_t letters = 0;
+    for (char x : terms[t]) letters += x != '.';
+    const int64_t e = static_cast<int64_t>(s.size()) - letters;
+    for (char x : terms[t]) {
+      if (x == '.')
+        for (int64_t i = 0; i < e; ++i) labels[t].push_back(static_cast<char>('0' + (ell - e + i)));
+      else labels[t].push_back(x);
+    }
+    for (size_t i = 0; i < s.size(); ++i) {
+      auto it = extent.find(labels[t][i]);
+      if (it == extent.end() || it->second == 1) extent[labels[t][i]] = s[i];
+      else if (s[i] != 1 && s[i] != it->second) c.fail("label extents disagree");
+    }
+  }
+  std::vector<char> out_labels;
+  if (arrow != std::string::npos) {
+    for (char x : einsum_term(c, eq.substr(arrow + 2))) {
+      if (x == '.')
+        for (int64_t i = 0; i < ell; ++i) out_labels.push_back(static_cast<char>('0' + i));
+      else {
+        if (!extent.count(x)) c.fail("output label does not appear in the inputs");
+        if (std::find(out_labels.begin(), out_labels.end(), x) != out_labels.end()) c.fail("repeated output label");
+        out_labels.push_back(x);
+      }
+    }
+  } else {
+    for (int64_t i = 0; i < ell; ++i) out_labels.push_back(static_cast<char>('0' + i));
+    std::map<char, int> count;
+    for (auto& l : labels)
+      for (char x : l) count[x]++;
+    for (auto& kv : count)
+      if (std::isalpha(static_cast<unsigned char>(kv.first)) && kv.second == 1) out_labels.push_back(kv.first);
+  }
+  std::vector<char> loops = out_labels;
+  for (auto& kv : extent)
+    if (std::find(loops.begin(), loops.end(), kv.first) == loops.end()) loops.push_back(kv.first);
+  if (loops.size() > static_cast<size_t>(k::kMaxRank)) c.unsupported("Einsum with more than 8 distinct labels");
+  EinsumOut r;
+  r.plan = k::EinsumPlan{};
+  r.plan.nl = static_cast<int>(loops.size());
+  for (char x : out_labels) r.out.push_back(extent[x]);
+  const std::vector<int64_t> ys = strides_of(r.out);
+  for (size_t l = 0; l < loops.size(); ++l) {
+    r.plan.dims[l] = extent[loops[l]];
+    for (size_t i = 0; i < out_labels.size(); ++i)
+      if (out_labels[i] == loops[l]) r.plan.sy[l] = ys[i];
+    for (size_t t = 0; t < terms.size(); ++t) {
+      const Shape& s = c.shape(t);
+      const std::vector<int64_t> st = strides_of(s);
+      int64_t sum = 0;
+      for (size_t i = 0; i < s.size(); ++i)
+        if (labels[t][i] == loops[l] && s[i] != 1) sum += st[i];
+      (t == 0 ? r.plan.sa : r.plan.sb)[l] = sum;
+    }
+  }
+  return r;
+}
+
+void infer_Einsum(OpCtx& c) {
+  c.arity(1, 2);
+  c.expect_type(0, kNums);
+  if (c.num_in() > 1) c.same_type(0, 1);
+  c.set_out(0, c.dtype(0), einsum_plan(c).out);
+}
+void emit_Einsum(EmitCtx& c) {
+  EinsumOut e = einsum_plan(c);
+  const k::EinsumPlan& p = e.plan;
+  const int n = std::max(p.nl, 1);
+  c.line("k::einsum<" + c.T(0) + ">(" + c.X(0) + ", " + (c.num_in() > 1 ? c.X(1) : std::string("nullptr")) + ", " +
+         c.Y(0) + ", " + lit(numel(e.out)) + ", k::EinsumPlan{" + std::to_string(p.nl) + ", " + arr(p.dims, n) + ", " +
+         arr(p.sa, n) + ", " + arr(p.sb, n) + ", " + arr(p.sy, n) + "});");
+}
+void eval_Einsum(OpCtx& c) {
+  EinsumOut e = einsum_plan(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_num(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    k::einsum<T>(c.const_in(0)->data<T>(), c.num_in() > 1 ? c.const_in(1)->data<T>() : nullptr, y.data<T>(),
+                 y.numel(), e.plan);
+  });
+  c.set_const(0, std::move(y));
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(DepthToSpace, infer_d2s, emit_d2s, eval_d2s);
+O2C_DEFINE_OP(SpaceToDepth, infer_d2s, emit_d2s, eval_d2s);
+O2C_DEFINE_OP(CumSum, infer_CumSum, emit_CumSum, eval_CumSum);
+O2C_DEFINE_OP(Trilu, infer_Trilu, emit_Trilu, eval_Trilu);
+O2C_DEFINE_OP(OneHot, infer_OneHot, emit_OneHot, eval_OneHot);
+O2C_DEFINE_OP(Hardmax, infer_Hardmax, emit_Hardmax, eval_Hardmax);
+O2C_DEFINE_OP(LRN, infer_LRN, emit_LRN, eval_LRN);
+O2C_DEFINE_OP(MeanVarianceNormalization, infer_MVN, emit_MVN, eval_MVN);
+O2C_DEFINE_OP(GlobalLpPool, infer_GlobalLpPool, emit_GlobalLpPool, eval_GlobalLpPool);
+O2C_DEFINE_OP(TopK, infer_TopK, emit_TopK, eval_TopK);
+O2C_DEFINE_OP(Einsum, infer_Einsum, emit_Einsum, eval_Einsum);
+
+}  // namespace o2c

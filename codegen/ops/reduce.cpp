@@ -1,0 +1,255 @@
+// Reductions (ReduceSum, ReduceMean, ReduceMax, ... ) and ArgMax/ArgMin (templates/reduce.hpp).
+// Axes come from the `axes` attribute before opset 13 (ReduceSum) / 18 (the others) and from
+// the optional second input after, which must then be known at compile time (or empty).
+// After dropping size-1 dims and merging neighbours, reduced axes that form one block run as
+// an [outer, n, inner] reduction; anything else iterates a kept and a reduced strided view.
+#include <algorithm>
+
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+enum class Red { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare };
+
+struct RedInfo {
+  const char* op;
+  Red kind;
+  const char* kernel;  // k::Red* template
+};
+const RedInfo kReds[] = {
+    {"ReduceSum", Red::Sum, "RedSum"},       {"ReduceMean", Red::Mean, "RedMean"},
+    {"ReduceMax", Red::Max, "RedMax"},       {"ReduceMin", Red::Min, "RedMin"},
+    {"ReduceProd", Red::Prod, "RedProd"},    {"ReduceL1", Red::L1, "RedL1"},
+    {"ReduceL2", Red::L2, "RedL2"},          {"ReduceLogSum", Red::LogSum, "RedLogSum"},
+    {"ReduceLogSumExp", Red::LogSumExp, "RedLogSumExp"},
+    {"ReduceSumSquare", Red::SumSquare, "RedSumSquare"},
+};
+
+const RedInfo& red_info(const OpCtx& c) {
+  for (const RedInfo& r : kReds)
+    if (c.node().op == r.op) return r;
+  c.fail("not a reduction");
+}
+
+// The plan: either one block (outer, n, inner) or a general kept/reduced pair of views.
+struct RedPlan {
+  Shape out;
+  bool block = true;
+  int64_t outer = 1, n = 1, inner = 1;
+  k::Strided keep{}, red{};
+};
+
+std::vector<int64_t> red_axes(OpCtx& c, bool* noop) {
+  const bool sum = c.node().op == "ReduceSum";
+  const bool from_input = c.opset() >= (sum ? 13 : 18);
+  const int64_t r = c.rank(0);
+  std::vector<int64_t> axes;
+  if (from_input) {
+    if (c.has("axes")) c.fail("attribute 'axes' is not allowed from this opset on (it is an input)");
+    if (c.has_in(1)) {
+      c.expect_type(1, {DType::Int64});
+      if (numel(c.shape(1)) != 0) axes = c.require_const(1, "axes").to_ints();
+    }
+  } else {
+    if (c.num_in() > 1 && c.has_in(1)) c.fail("takes 1 input before opset " + std::to_string(sum ? 13 : 18));
+    axes = c.ints("axes");
+  }
+  *noop = axes.empty() && c.i("noop_with_empty_axes", 0) != 0;
+  for (int64_t& a : axes) a = c.axis(a, r);
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) c.fail("axes contain duplicates");
+  if (axes.empty() && !*noop)
+    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+  return axes;
+}
+
+RedPlan red_plan(OpCtx& c) {
+  bool noop = false;
+  std::vector<int64_t> axes = red_axes(c, &noop);
+  const Shape& x = c.shape(0);
+  const bool keepdims = c.i("keepdims", 1) != 0;
+  RedPlan p;
+  if (noop) {  // elementwise form: each element reduced alone
+    p.out = x;
+    p.outer = numel(x);
+    return p;
+  }
+  std::vector<char> is_red(x.size(), 0);
+  for (int64_t a : axes) is_red[static_cast<size_t>(a)] = 1;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!is_red[i]) p.out.push_back(x[i]);
+    else if (keepdims) p.out.push_back(1);
+  }
+  // Blocks of neighbouring dims with the same role, size-1 dims dropped.
+  struct Blk {
+    bool red;
+    int64_t size;
+  };
+  std::vector<Blk> blks;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == 1) continue;
+    const bool rd = is_red[i] != 0;
+    if (!blks.empty() && blks.back().red == rd) blks.back().size *= x[i];
+    else blks.push_back({rd, x[i]});
+  }
+  int nred = 0;
+  for (const Blk& b : blks) nred += b.red;
+  if (nred <= 1) {
+    bool seen = false;
+    for (const Blk& b : blks) {
+      if (b.red) {
+        p.n = b.size;
+        seen = true;
+      } else {
+        (seen ? p.inner : p.outer) *= b.size;
+      }
+    }
+    return p;
+  }
+  // General: strides of each block in the input.
+  p.block = false;
+  std::vector<int64_t> st(blks.size());
+  int64_t acc = 1;
+  for (size_t i = blks.size(); i-- > 0;) {
+    st[i] = acc;
+    acc *= blks[i].size;
+  }
+  Shape kd, rd;
+  std::vector<int64_t> ks, rs;
+  for (size_t i = 0; i < blks.size(); ++i) {
+    (blks[i].red ? rd : kd).push_back(blks[i].size);
+    (blks[i].red ? rs : ks).push_back(st[i]);
+  }
+  if (kd.empty()) {
+    kd.push_back(1);
+    ks.push_back(0);
+  }
+  p.keep = make_strided(kd, ks);
+  p.red = make_strided(rd, rs);
+  return p;
+}
+
+void infer_reduce(OpCtx& c) {
+  c.arity(1, 2);
+  const Red kind = red_info(c).kind;
+  if (kind == Red::Max || kind == Red::Min)
+    c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
+                      DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64, DType::Bool});
+  else
+    c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
+                      DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64});
+  RedPlan p = red_plan(c);
+  c.set_out(0, c.dtype(0), p.out);
+}
+
+void emit_reduce(EmitCtx& c) {
+  RedPlan p = red_plan(c);
+  const std::string tmpl = "<" + c.T(0) + ", k::" + red_info(c).kernel + ">";
+  if (p.block)
+    c.line("k::reduce" + tmpl + "(" + c.X(0) + ", " + c.Y(0) + ", " + lit(p.outer) + ", " + lit(p.n) + ", " +
+           lit(p.inner) + ");");
+  else
+    c.line("k::reduce_strided" + tmpl + "(" + c.X(0) + ", " + c.Y(0) + ", " + code(p.keep) + ", " +
+           code(p.red) + ");");
+}
+
+template <class T, template <class> class R>
+void run_reduce(const RedPlan& p, const T* x, T* y) {
+  if (p.block) k::reduce<T, R>(x, y, p.outer, p.n, p.inner);
+  else k::reduce_strided<T, R>(x, y, p.keep, p.red);
+}
+
+void eval_reduce(OpCtx& c) {
+  RedPlan p = red_plan(c);
+  Tensor y = out_tensor(c, 0);
+  const Red kind = red_info(c).kind;
+  dispatch_all(y.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = c.const_in(0)->data<T>();
+    T* o = y.data<T>();
+    switch (kind) {
+      case Red::Sum: run_reduce<T, k::RedSum>(p, x, o); break;
+      case Red::Mean: run_reduce<T, k::RedMean>(p, x, o); break;
+      case Red::Max: run_reduce<T, k::RedMax>(p, x, o); break;
+      case Red::Min: run_reduce<T, k::RedMin>(p, x, o); break;
+      case Red::Prod: run_reduce<T, k::RedProd>(p, x, o); break;
+      case Red::L1: run_reduce<T, k::RedL1>(p, x, o); break;
+      case Red::L2: run_reduce<T, k::RedL2>(p, x, o); break;
+      case Red::LogSum: run_reduce<T, k::RedLogSum>(p, x, o); break;
+      case Red::LogSumExp: run_reduce<T, k::RedLogSumExp>(p, x, o); break;
+      case Red::SumSquare: run_reduce<T, k::RedSumSquare>(p, x, o); break;
+    }
+  });
+  c.set_const(0, std::move(y));
+}
+
+// ---- ArgMax / ArgMin ------------------------------------------------------------------------
+
+struct ArgPlan {
+  Shape out;
+  int64_t outer = 1, n = 1, inner = 1;
+};
+
+ArgPlan arg_plan(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0);
+  if (r == 0) c.fail("input must have rank >= 1");
+  const int64_t a = c.axis(c.i("axis", 0), r);
+  const bool keepdims = c.i("keepdims", 1) != 0;
+  ArgPlan p;
+  for (int64_t i = 0; i < r; ++i) {
+    if (i < a) p.outer *= x[i];
+    else if (i == a) p.n = x[i];
+    else p.inner *= x[i];
+    if (i != a) p.out.push_back(x[i]);
+    else if (keepdims) p.out.push_back(1);
+  }
+  if (p.n == 0) c.fail("cannot take the arg-extreme of an empty axis");
+  return p;
+}
+
+bool arg_is_max(const OpCtx& c) { return c.node().op == "ArgMax"; }
+
+void infer_arg(OpCtx& c) {
+  c.arity(1, 1);
+  c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
+                    DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64});
+  ArgPlan p = arg_plan(c);
+  c.set_out(0, DType::Int64, p.out);
+}
+
+void emit_arg(EmitCtx& c) {
+  ArgPlan p = arg_plan(c);
+  c.line("k::arg_reduce(" + c.X(0) + ", " + c.Y(0) + ", " + lit(p.outer) + ", " + lit(p.n) + ", " +
+         lit(p.inner) + ", " + (arg_is_max(c) ? "true" : "false") + ", " +
+         (c.i("select_last_index", 0) ? "true" : "false") + ");");
+}
+
+void eval_arg(OpCtx& c) {
+  ArgPlan p = arg_plan(c);
+  Tensor y = out_tensor(c, 0);
+  dispatch_num(c.dtype(0), [&](auto tag) {
+    using T = decltype(tag);
+    k::arg_reduce(c.const_in(0)->data<T>(), y.data<int64_t>(), p.outer, p.n, p.inner, arg_is_max(c),
+                  c.i("select_last_index", 0) != 0);
+  });
+  c.set_const(0, std::move(y));
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(ReduceSum, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceMean, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceMax, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceMin, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceProd, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceL1, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceL2, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceLogSum, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceLogSumExp, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ReduceSumSquare, infer_reduce, emit_reduce, eval_reduce);
+O2C_DEFINE_OP(ArgMax, infer_arg, emit_arg, eval_arg);
+O2C_DEFINE_OP(ArgMin, infer_arg, emit_arg, eval_arg);
+
+}  // namespace o2c

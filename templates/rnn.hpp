@@ -1,0 +1,267 @@
+// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts. needs: common.hpp gemm.hpp
+#ifndef ONNX2CPP_K_RNN_HPP
+#define ONNX2CPP_K_RNN_HPP
+
+ONNX2CPP_K_BEGIN
+
+enum class RnnCell { RNN, GRU, LSTM };
+enum class RnnActKind {
+  Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu,
+  Softsign, Softplus
+};
+struct RnnAct {
+  RnnActKind kind;
+  float alpha, beta;
+};
+
+// Shapes and attributes. act holds, per direction, f g h (LSTM), f g (GRU) or f (RNN).
+struct RnnParams {
+  RnnCell cell;
+  i64 seq, batch, input, hidden;
+  int dirs;      // 1 or 2 (bidirectional: forward then reverse)
+  bool reverse;  // with dirs == 1
+  int layout;    // 0: X [seq, batch, input]; 1: X [batch, seq, input]
+  float clip;    // 0: none
+  bool input_forget, linear_before_reset;
+  RnnAct act[6];
+};
+
+inline i64 rnn_gates(const RnnParams& p) {
+  return p.cell == RnnCell::LSTM ? 4 : p.cell == RnnCell::GRU ? 3 : 1;
+}
+inline int rnn_acts(const RnnParams& p) {
+  return p.cell == RnnCell::LSTM ? 3 : p.cell == RnnCell::GRU ? 2 : 1;
+}
+inline i64 rnn_round(i64 n) { return (n + 15) / 16 * 16; }
+// Columns of the per-step recurrent product: GRU without linear_before_reset multiplies the
+// reset-scaled state by R_h in a second product.
+inline i64 rnn_rec_cols(const RnnParams& p) {
+  const bool split = p.cell == RnnCell::GRU && !p.linear_before_reset;
+  return split ? 2 * p.hidden : rnn_gates(p) * p.hidden;
+}
+
+// Scratch layout, in elements of T: the GEMM packing buffers first (64-byte aligned with
+// the scratch), then the input projection of all steps, the recurrent product, the state.
+struct RnnScratch {
+  i64 work, xw, hr, h, c, rh, hh, total;
+};
+inline RnnScratch rnn_layout(const RnnParams& p) {
+  const i64 H = p.hidden, G = rnn_gates(p) * H, rows = p.seq * p.batch;
+  const bool split = p.cell == RnnCell::GRU && !p.linear_before_reset;
+  i64 w = gemm_scratch(rows, G, p.input);
+  w = std::max(w, gemm_scratch(p.batch, rnn_rec_cols(p), H));
+  if (split) w = std::max(w, gemm_scratch(p.batch, H, H));
+  RnnScratch s;
+  i64 at = 0;
+  s.work = at;
+  at += rnn_round(w);
+  s.xw = at;
+  at += rnn_round(rows * G);
+  s.hr = at;
+  at += rnn_round(p.batch * G);
+  s.h = at;
+  at += rnn_round(p.batch * H);
+  s.c = at;
+  if (p.cell == RnnCell::LSTM) at += rnn_round(p.batch * H);
+  s.rh = at;
+  if (split) at += rnn_round(p.batch * H);
+  s.hh = at;
+  if (split) at += rnn_round(p.batch * H);
+  s.total = at;
+  return s;
+}
+inline i64 rnn_scratch(const RnnParams& p) { return rnn_layout(p).total; }
+
+template <class T>
+inline void rnn_activate(const RnnAct& a, T* v, i64 n) {
+  const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
+  switch (a.kind) {
+    case RnnActKind::Sigmoid:
+      for (i64 i = 0; i < n; ++i)
+        v[i] = v[i] >= T(0) ? T(1) / (T(1) + std::exp(-v[i])) : std::exp(v[i]) / (T(1) + std::exp(v[i]));
+      break;
+    case RnnActKind::Tanh:
+      for (i64 i = 0; i < n; ++i) v[i] = std::tanh(v[i]);
+      break;
+    case RnnActKind::Relu:
+      for (i64 i = 0; i < n; ++i) v[i] = v[i] > T(0) ? v[i] : T(0);
+      break;
+    case RnnActKind::Affine:
+      for (i64 i = 0; i < n; ++i) v[i] = al * v[i] + be;
+      break;
+    case RnnActKind::LeakyRelu:
+      for (i64 i = 0; i < n; ++i) v[i] = v[i] < T(0) ? al * v[i] : v[i];
+      break;
+    case RnnActKind::ThresholdedRelu:
+      for (i64 i = 0; i < n; ++i) v[i] = v[i] > al ? v[i] : T(0);
+      break;
+    case RnnActKind::ScaledTanh:
+      for (i64 i = 0; i < n; ++i) v[i] = al * std::tanh(be * v[i]);
+      break;
+    case RnnActKind::HardSigmoid:
+      for (i64 i = 0; i < n; ++i) v[i] = std::max(T(0), std::min(T(1), al * v[i] + be));
+      break;
+    case RnnActKind::Elu:
+      for (i64 i = 0; i < n; ++i) v[i] = v[i] < T(0) ? al * (std::exp(v[i]) - T(1)) : v[i];
+      break;
+    case RnnActKind::Softsign:
+      for (i64 i = 0; i < n; ++i) v[i] = v[i] / (T(1) + std::abs(v[i]));
+      break;
+    case RnnActKind::Softplus:
+      for (i64 i = 0; i < n; ++i)
+        v[i] = v[i] > T(0) ? v[i] + std::log1p(std::exp(-v[i])) : std::log1p(std::exp(v[i]));
+      break;
+  }
+}
+
+template <class T>
+inline void rnn_clip(T* v, i64 n, float clip) {
+  if (clip <= 0.0f) return;
+  const T c = static_cast<T>(clip);
+  for (i64 i = 0; i < n; ++i) v[i] = std::min(c, std::max(-c, v[i]));
+}
+
+// ONNX RNN/GRU/LSTM. W [dirs, G*H, input], R [dirs, G*H, H], B [dirs, 2*G*H] (or null),
+// lens [batch] (or null: all steps), h0/c0 [dirs, batch, H] ([batch, dirs, H] with layout 1,
+// or null: zeros), P [dirs, 3H] (LSTM peepholes i, o, f, or null). Outputs may be null:
+// Y [seq, dirs, batch, H] ([batch, seq, dirs, H] with layout 1), Yh and Yc like h0.
+// Steps past a batch entry's length leave its state alone and write zeros to Y.
+template <class T>
+inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32_t* lens,
+                const T* h0, const T* c0, const T* P, T* Y, T* Yh, T* Yc, const RnnParams& p,
+                T* scratch) {
+  const RnnScratch s = rnn_layout(p);
+  const i64 H = p.hidden, I = p.input, S = p.seq, N = p.batch, G = rnn_gates(p) * H;
+  const i64 rows = S * N, Gr = rnn_rec_cols(p);
+  const bool lstm = p.cell == RnnCell::LSTM, gru = p.cell == RnnCell::GRU;
+  const bool split = gru && !p.linear_before_reset;
+  T* work = scratch + s.work;
+  T* xw = scratch + s.xw;
+  T* hr = scratch + s.hr;
+  T* h = scratch + s.h;
+  T* c = scratch + s.c;
+  T* rh = scratch + s.rh;
+  T* hh = scratch + s.hh;
+  const int na = rnn_acts(p);
+  for (int d = 0; d < p.dirs; ++d) {
+    const bool rev = p.dirs == 2 ? d == 1 : p.reverse;
+    const T* Wd = W + d * G * I;
+    const T* Rd = R + d * G * H;
+    const T* Wb = B ? B + d * 2 * G : nullptr;
+    const T* Rb = B ? Wb + G : nullptr;
+    const T* Pd = P ? P + d * 3 * H : nullptr;
+    const RnnAct* act = p.act + d * na;
+    // Input projection of every step at once, with both biases (GRU with
+    // linear_before_reset adds R's h bias inside the reset product instead).
+    const bool late_rbh = gru && p.linear_before_reset;
+    if (B)
+      for (i64 r = 0; r < rows; ++r) {
+        T* row = xw + r * G;
+        for (i64 j = 0; j < G; ++j) row[j] = Wb[j] + ((late_rbh && j >= 2 * H) ? T(0) : Rb[j]);
+      }
+    gemm<T>(X, Wd, xw, rows, G, I, false, true, T(1), B != nullptr, work);
+    for (i64 b = 0; b < N; ++b) {
+      const i64 so = p.layout ? (b * p.dirs + d) * H : (d * N + b) * H;
+      if (h0) copy(h0 + so, h + b * H, H);
+      else fill(h + b * H, H, T(0));
+      if (lstm) {
+        if (c0) copy(c0 + so, c + b * H, H);
+        else fill(c + b * H, H, T(0));
+      }
+    }
+    for (i64 st = 0; st < S; ++st) {
+      gemm<T>(h, Rd, hr, N, Gr, H, false, true, T(1), false, work);
+      for (i64 b = 0; b < N; ++b) {
+        i64 len = S;
+        if (lens) len = std::max<i64>(0, std::min<i64>(S, static_cast<i64>(lens[b])));
+        T* hb = h + b * H;
+        if (st >= len) {  // past the end of this sequence
+          if (Y) fill(Y + (p.layout ? (b * S + st) * p.dirs + d : (st * p.dirs + d) * N + b) * H, H, T(0));
+          if (split) fill(rh + b * H, H, T(0));
+          continue;
+        }
+        const i64 t = rev ? len - 1 - st : st;
+        const T* x = xw + (p.layout ? b * S + t : t * N + b) * G;
+        T* g = hr + b * Gr;
+        if (lstm) {
+          for (i64 j = 0; j < G; ++j) g[j] += x[j];
+          T* gi = g;
+          T* go = g + H;
+          T* gf = g + 2 * H;
+          T* gc = g + 3 * H;
+          T* cb = c + b * H;
+          if (Pd)
+            for (i64 j = 0; j < H; ++j) gi[j] += Pd[j] * cb[j];
+          rnn_clip(gi, H, p.clip);
+          rnn_activate(act[0], gi, H);
+          if (p.input_forget) {
+            for (i64 j = 0; j < H; ++j) gf[j] = T(1) - gi[j];
+          } else {
+            if (Pd)
+              for (i64 j = 0; j < H; ++j) gf[j] += Pd[2 * H + j] * cb[j];
+            rnn_clip(gf, H, p.clip);
+            rnn_activate(act[0], gf, H);
+          }
+          rnn_clip(gc, H, p.clip);
+          rnn_activate(act[1], gc, H);
+          for (i64 j = 0; j < H; ++j) cb[j] = gf[j] * cb[j] + gi[j] * gc[j];
+          if (Pd)
+            for (i64 j = 0; j < H; ++j) go[j] += Pd[H + j] * cb[j];
+          rnn_clip(go, H, p.clip);
+          rnn_activate(act[0], go, H);
+          for (i64 j = 0; j < H; ++j) gc[j] = cb[j];
+          rnn_activate(act[2], gc, H);
+          for (i64 j = 0; j < H; ++j) hb[j] = go[j] * gc[j];
+        } else if (gru) {
+          T* gz = g;
+          T* gr = g + H;
+          for (i64 j = 0; j < 2 * H; ++j) g[j] += x[j];
+          rnn_clip(g, 2 * H, p.clip);
+          rnn_activate(act[0], g, 2 * H);
+          if (split) {  // finished below, after the product with R_h
+            for (i64 j = 0; j < H; ++j) rh[b * H + j] = gr[j] * hb[j];
+            continue;
+          }
+          T* gh = g + 2 * H;
+          const T* rbh = Rb ? Rb + 2 * H : nullptr;
+          for (i64 j = 0; j < H; ++j) gh[j] = x[2 * H + j] + gr[j] * (gh[j] + (rbh ? rbh[j] : T(0)));
+          rnn_clip(gh, H, p.clip);
+          rnn_activate(act[1], gh, H);
+          for (i64 j = 0; j < H; ++j) hb[j] = (T(1) - gz[j]) * gh[j] + gz[j] * hb[j];
+        } else {
+          for (i64 j = 0; j < H; ++j) g[j] += x[j];
+          rnn_clip(g, H, p.clip);
+          rnn_activate(act[0], g, H);
+          for (i64 j = 0; j < H; ++j) hb[j] = g[j];
+        }
+        if (Y) copy(hb, Y + (p.layout ? (b * S + t) * p.dirs + d : (t * p.dirs + d) * N + b) * H, H);
+      }
+      if (!split) continue;
+      // GRU, linear_before_reset = 0: h~ = g(x_h + (r * H) R_h^T + biases).
+      gemm<T>(rh, Rd + 2 * H * H, hh, N, H, H, false, true, T(1), false, work);
+      for (i64 b = 0; b < N; ++b) {
+        i64 len = S;
+        if (lens) len = std::max<i64>(0, std::min<i64>(S, static_cast<i64>(lens[b])));
+        if (st >= len) continue;
+        const i64 t = rev ? len - 1 - st : st;
+        const T* x = xw + (p.layout ? b * S + t : t * N + b) * G;
+        const T* gz = hr + b * Gr;
+        T* hn = hh + b * H;
+        T* hb = h + b * H;
+        for (i64 j = 0; j < H; ++j) hn[j] += x[2 * H + j];
+        rnn_clip(hn, H, p.clip);
+        rnn_activate(act[1], hn, H);
+        for (i64 j = 0; j < H; ++j) hb[j] = (T(1) - gz[j]) * hn[j] + gz[j] * hb[j];
+        if (Y) copy(hb, Y + (p.layout ? (b * S + t) * p.dirs + d : (t * p.dirs + d) * N + b) * H, H);
+      }
+    }
+    for (i64 b = 0; b < N; ++b) {
+      const i64 so = p.layout ? (b * p.dirs + d) * H : (d * N + b) * H;
+      if (Yh) copy(h + b * H, Yh + so, H);
+      if (Yc && lstm) copy(c + b * H, Yc + so, H);
+    }
+  }
+}
+
+ONNX2CPP_K_END
+#endif
