@@ -32,8 +32,12 @@
 #define ONNX2CPP_K_BEGIN namespace onnx2cpp_k {
 #define ONNX2CPP_K_END }
 #else
-#define ONNX2CPP_K_BEGIN namespace onnx2cpp_k { namespace {
-#define ONNX2CPP_K_END } }
+// A kernel header is a library: a model uses some of its functions, not all. Unused
+// internal functions are expected there (clang warns about them under -Wall).
+#define ONNX2CPP_K_BEGIN                                                     \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-function\"") \
+  namespace onnx2cpp_k { namespace {
+#define ONNX2CPP_K_END } } _Pragma("GCC diagnostic pop")
 #endif
 
 ONNX2CPP_K_BEGIN
@@ -133,11 +137,16 @@ inline GemmBlocking gemm_blocking(i64 M, i64 N, i64 K) {
   if (b.nc < 1) b.nc = 1;
   return b;
 }
-// Elements of T the work buffer of gemm() needs (plus slack for 64-byte alignment).
-inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
-  if (M <= 1 || N <= 1) return 0;  // matrix-vector products need no packing
+// Elements of T the packing buffers of gemm_packed() need (plus alignment slack).
+inline i64 gemm_packed_scratch(i64 M, i64 N, i64 K) {
   const GemmBlocking b = gemm_blocking(M, N, K);
   return b.kc * b.mc + b.kc * b.nc + 32;
+}
+// Elements of T the work buffer of gemm() needs: the packing buffers, or for a
+// matrix-vector product the scaled vector operand.
+inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
+  if (M <= 1 || N <= 1) return K + 16;
+  return gemm_packed_scratch(M, N, K);
 }
 
 template <class T>
@@ -153,18 +162,19 @@ struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
   }
 };
 
+// Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
 template <class T, int LhsOrder, int RhsOrder>
-inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 M, i64 N, i64 K, T alpha,
-                        T* work) {
+inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
+                        i64 K, T alpha, T* work) {
   ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
   Eigen::internal::general_matrix_matrix_product<i64, T, LhsOrder, false, T, RhsOrder, false,
                                                  Eigen::RowMajor, 1>::run(M, N, K, A, lda, B, ldb, Y,
-                                                                          1, N, alpha, blocking);
+                                                                          1, ldy, alpha, blocking);
 }
 
 // Y[M,N] (+)= alpha * op(A) * op(B); op(A) is M x K, op(B) is K x N, all row-major.
 // With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
-// elements, 64-byte aligned (unused for matrix-vector products).
+// elements, 64-byte aligned.
 template <class T>
 inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
                  T alpha, bool accumulate, T* work) {
@@ -173,22 +183,28 @@ inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA,
   if (K == 0 || M == 0 || N == 0 || alpha == T(0)) return;
   if (M > 1 && N > 1) {
     constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
-    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, M, N, K, alpha, work);
-    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, M, N, K, alpha, work);
-    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, M, N, K, alpha, work);
-    else gemm_packed<T, C, C>(A, M, B, K, Y, M, N, K, alpha, work);
+    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, N, M, N, K, alpha, work);
+    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, N, M, N, K, alpha, work);
+    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, N, M, N, K, alpha, work);
+    else gemm_packed<T, C, C>(A, M, B, K, Y, N, M, N, K, alpha, work);
     return;
   }
-  // Matrix-vector: Eigen's GEMV works in place on plain maps. A scalar factor inside the
-  // expression would make it copy an operand to the heap, so alpha is applied around it.
-  CMatMap<T> a(A, transA ? K : M, transA ? M : K);
-  CMatMap<T> b(B, transB ? N : K, transB ? K : N);
-  if (accumulate && alpha != T(1)) y /= alpha;
-  if (!transA && !transB) y.noalias() += a * b;
-  else if (!transA && transB) y.noalias() += a * b.transpose();
-  else if (transA && !transB) y.noalias() += a.transpose() * b;
-  else y.noalias() += a.transpose() * b.transpose();
-  if (alpha != T(1)) y *= alpha;
+  // Matrix-vector: y(len) += Mat(len x K) * (alpha * v)(K), with the vector operand scaled
+  // into `work`, so Eigen's GEMV sees plain contiguous maps and needs no temporaries.
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  Eigen::Map<Vec> v(work, K);
+  if (M == 1) {  // y^T = op(B)^T a^T
+    v = CArrMap<T>(A, K).matrix() * alpha;
+    Eigen::Map<Vec> yv(Y, N);
+    if (transB) yv.noalias() += CMatMap<T>(B, N, K) * v;
+    else yv.noalias() += Eigen::Map<const ColMat>(B, N, K) * v;
+  } else {  // N == 1: y = op(A) b
+    v = CArrMap<T>(B, K).matrix() * alpha;
+    Eigen::Map<Vec> yv(Y, M);
+    if (transA) yv.noalias() += Eigen::Map<const ColMat>(A, M, K) * v;
+    else yv.noalias() += CMatMap<T>(A, M, K) * v;
+  }
 }
 
 // Batched MatMul with numpy broadcasting over the leading dims. sa/sb are strides in
@@ -224,13 +240,13 @@ inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
 ONNX2CPP_K_END
 #endif
 // ---- templates/conv.hpp ----
-// onnx2cpp kernels: convolution as (im2col +) GEMM, for 1 to 3 spatial dims. needs: common.hpp gemm.hpp
+// onnx2cpp kernels: convolution as tiled im2col + GEMM, for 1 to 3 spatial dims. needs: common.hpp gemm.hpp
 #ifndef ONNX2CPP_K_CONV_HPP
 #define ONNX2CPP_K_CONV_HPP
 
 ONNX2CPP_K_BEGIN
 
-// Spatial dims are padded to 3 with size-1 dims (in=out=k=stride=dil=1, pad=0).
+// Spatial dims are padded to 3 with leading size-1 dims (in=out=k=stride=dil=1, pad=0).
 struct ConvParams {
   i64 N, C, M, group;
   i64 in[3], out[3], k[3], stride[3], pad[3], dil[3];
@@ -241,72 +257,107 @@ inline bool conv_is_pointwise(const ConvParams& p) {
     if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0) return false;
   return true;
 }
+inline i64 conv_out_size(const ConvParams& p) { return p.out[0] * p.out[1] * p.out[2]; }
+inline i64 conv_kg(const ConvParams& p) { return (p.C / p.group) * p.k[0] * p.k[1] * p.k[2]; }
 
-// col[(c*k0+a)*k1+b)*k2+e][o] = x[c][o*stride - pad + tap*dil] or 0 outside.
+// Output positions per im2col tile: the column matrix of a large convolution (a 9x9 kernel
+// over 32 channels at 224x224 would take 520 MB) is built a bounded tile at a time.
+inline i64 conv_tile(const ConvParams& p) {
+  const i64 O = conv_out_size(p);
+  if (conv_is_pointwise(p)) return O;
+  i64 t = (i64(1) << 20) / conv_kg(p);  // about 1M elements of columns
+  t = t < 64 ? 64 : t / 16 * 16;
+  return t < O ? t : O;
+}
+inline i64 conv_col_elems(const ConvParams& p) {
+  if (conv_is_pointwise(p)) return 0;
+  return (conv_kg(p) * conv_tile(p) + 15) / 16 * 16;
+}
+// Elements of scratch conv() needs: one im2col tile and the GEMM's packing buffers.
+inline i64 conv_scratch(const ConvParams& p) {
+  const i64 Mg = p.M / p.group;
+  return conv_col_elems(p) + (Mg > 1 ? gemm_packed_scratch(Mg, conv_tile(p), conv_kg(p)) : 0);
+}
+
+// col[row][j] for output positions o = ob .. ob+n-1, row = ((c*k0+a)*k1+b)*k2+e:
+// x[c][o*stride - pad + tap*dil], 0 outside the input.
 template <class T>
-inline void im2col(const T* x, T* col, i64 C, const ConvParams& p) {
-  const i64 O = p.out[0] * p.out[1] * p.out[2];
+inline void im2col_tile(const T* x, T* col, i64 C, const ConvParams& p, i64 ob, i64 n) {
+  const i64 I = p.in[0] * p.in[1] * p.in[2];
+  const i64 q0b = ob / (p.out[1] * p.out[2]), q1b = (ob / p.out[2]) % p.out[1], q2b = ob % p.out[2];
+  T* row = col;
   for (i64 c = 0; c < C; ++c)
     for (i64 a = 0; a < p.k[0]; ++a)
       for (i64 b = 0; b < p.k[1]; ++b)
-        for (i64 e = 0; e < p.k[2]; ++e) {
-          T* row = col + (((c * p.k[0] + a) * p.k[1] + b) * p.k[2] + e) * O;
-          const T* xc = x + c * p.in[0] * p.in[1] * p.in[2];
-          for (i64 o0 = 0; o0 < p.out[0]; ++o0) {
-            const i64 i0 = o0 * p.stride[0] - p.pad[0] + a * p.dil[0];
-            for (i64 o1 = 0; o1 < p.out[1]; ++o1) {
-              const i64 i1 = o1 * p.stride[1] - p.pad[1] + b * p.dil[1];
-              T* dst = row + (o0 * p.out[1] + o1) * p.out[2];
-              if (i0 < 0 || i0 >= p.in[0] || i1 < 0 || i1 >= p.in[1]) {
-                std::fill(dst, dst + p.out[2], T(0));
-                continue;
-              }
+        for (i64 e = 0; e < p.k[2]; ++e, row += n) {
+          const T* xc = x + c * I;
+          i64 q0 = q0b, q1 = q1b, q2 = q2b;
+          for (i64 j = 0; j < n;) {
+            // One run along the innermost output dim.
+            const i64 i0 = q0 * p.stride[0] - p.pad[0] + a * p.dil[0];
+            const i64 i1 = q1 * p.stride[1] - p.pad[1] + b * p.dil[1];
+            const i64 run = std::min(n - j, p.out[2] - q2);
+            T* dst = row + j;
+            if (i0 < 0 || i0 >= p.in[0] || i1 < 0 || i1 >= p.in[1]) {
+              std::fill(dst, dst + run, T(0));
+            } else {
               const T* src = xc + (i0 * p.in[1] + i1) * p.in[2];
-              for (i64 o2 = 0; o2 < p.out[2]; ++o2) {
-                const i64 i2 = o2 * p.stride[2] - p.pad[2] + e * p.dil[2];
-                dst[o2] = (i2 >= 0 && i2 < p.in[2]) ? src[i2] : T(0);
+              const i64 base = q2 * p.stride[2] - p.pad[2] + e * p.dil[2];
+              for (i64 t = 0; t < run; ++t) {
+                const i64 i2 = base + t * p.stride[2];
+                dst[t] = (i2 >= 0 && i2 < p.in[2]) ? src[i2] : T(0);
               }
+            }
+            j += run;
+            q2 = 0;
+            if (++q1 == p.out[1]) {
+              q1 = 0;
+              ++q0;
             }
           }
         }
 }
 
-inline i64 conv_col_elems(const ConvParams& p) {
-  if (conv_is_pointwise(p)) return 0;
-  const i64 n = (p.C / p.group) * p.k[0] * p.k[1] * p.k[2] * p.out[0] * p.out[1] * p.out[2];
-  return (n + 15) / 16 * 16;
-}
-// Elements of scratch conv() needs: the im2col matrix (none for pointwise convolutions)
-// and the GEMM's packing buffers.
-inline i64 conv_scratch(const ConvParams& p) {
-  const i64 Kg = (p.C / p.group) * p.k[0] * p.k[1] * p.k[2];
-  return conv_col_elems(p) + gemm_scratch(p.M / p.group, p.out[0] * p.out[1] * p.out[2], Kg);
-}
-
 // X[N,C,in...] * W[M,C/group,k...] + B[M] -> Y[N,M,out...]; B may be null.
+// scratch: conv_scratch(p) elements, 64-byte aligned.
 template <class T>
 inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch) {
+  const i64 I = p.in[0] * p.in[1] * p.in[2];
+  const i64 O = conv_out_size(p);
+  const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
+  const i64 tile = conv_tile(p);
+  const bool pointwise = conv_is_pointwise(p);
   T* col = scratch;
   T* work = scratch + conv_col_elems(p);
-  const i64 I = p.in[0] * p.in[1] * p.in[2];
-  const i64 O = p.out[0] * p.out[1] * p.out[2];
-  const i64 Cg = p.C / p.group, Mg = p.M / p.group;
-  const i64 Kg = Cg * p.k[0] * p.k[1] * p.k[2];
-  const bool pointwise = conv_is_pointwise(p);
   for (i64 n = 0; n < p.N; ++n)
     for (i64 g = 0; g < p.group; ++g) {
       const T* x = X + (n * p.C + g * Cg) * I;
+      const T* w = W + g * Mg * Kg;
       T* y = Y + (n * p.M + g * Mg) * O;
-      const T* cols = x;
-      if (!pointwise) {
-        im2col(x, col, Cg, p);
-        cols = col;
-      }
+      MatMap<T> ym(y, Mg, O);
       if (B) {
-        MatMap<T> ym(y, Mg, O);
         for (i64 m = 0; m < Mg; ++m) ym.row(m).setConstant(B[g * Mg + m]);
+      } else {
+        ym.setZero();
       }
-      gemm<T>(W + g * Mg * Kg, cols, y, Mg, O, Kg, false, false, T(1), B != nullptr, work);
+      for (i64 ob = 0; ob < O; ob += tile) {
+        const i64 tn = std::min(tile, O - ob);
+        const T* cols = x + ob;
+        i64 ldb = O;
+        if (!pointwise) {
+          im2col_tile(x, col, Cg, p, ob, tn);
+          cols = col;
+          ldb = tn;
+        }
+        if (Mg == 1) {  // matrix-vector: Eigen's GEMV on plain maps, no packing
+          Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>> cm(cols, Kg, tn, Eigen::OuterStride<>(ldb));
+          Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> yv(y + ob, tn);
+          yv.noalias() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(w, Kg) * cm;
+        } else {
+          gemm_packed<T, Eigen::RowMajor, Eigen::RowMajor>(w, Kg, cols, ldb, y + ob, O, Mg, tn, Kg, T(1),
+                                                           work);
+        }
+      }
     }
 }
 
@@ -476,7 +527,11 @@ struct Shrink {
 template <class T>
 struct Clip {
   T lo, hi;
-  T operator()(T v) const { return v < lo ? lo : (v > hi ? hi : v); }
+  // min(max(v, lo), hi): with lo > hi every value becomes hi, as ONNX specifies.
+  T operator()(T v) const {
+    const T r = v < lo ? lo : v;
+    return r > hi ? hi : r;
+  }
 };
 template <class To>
 struct CastTo {
@@ -493,8 +548,25 @@ struct Div {
     else return a / b;
   }
 };
-struct Max { template <class T> T operator()(T a, T b) const { return std::isnan(static_cast<double>(a)) ? a : (a < b ? b : a); } };
-struct Min { template <class T> T operator()(T a, T b) const { return std::isnan(static_cast<double>(a)) ? a : (b < a ? b : a); } };
+// Max and Min propagate NaN from either operand, as numpy and ONNX Runtime do.
+struct Max {
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (std::isnan(a)) return a;
+      if (std::isnan(b)) return b;
+    }
+    return a < b ? b : a;
+  }
+};
+struct Min {
+  template <class T> T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (std::isnan(a)) return a;
+      if (std::isnan(b)) return b;
+    }
+    return b < a ? b : a;
+  }
+};
 struct Pow {
   template <class T, class U> T operator()(T a, U b) const {
     return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
@@ -835,18 +907,18 @@ void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* 
   const float* const w_onnx_Conv_39 = reinterpret_cast<const float*>(weights + 0);
   const float* const w_onnx_Conv_38 = reinterpret_cast<const float*>(weights + 64);
   const float* const in_image = in->image;
-  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_0_Conv_output_0, k::ConvParams{1, 1, 8, 1, {28, 28, 1}, {28, 28, 1}, {3, 3, 1}, {1, 1, 1}, {1, 1, 0}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0));
+  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_0_Conv_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0));
   // [1] Relu "/features/features.2/Relu": f32[1,8,28,28] -> f32[1,8,28,28]
   float* const t_features_features_2_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
   k::unary(t_features_features_0_Conv_output_0, t_features_features_2_Relu_output_0, 6272, k::Relu{});
   // [2] MaxPool "/features/features.3/MaxPool": f32[1,8,28,28] -> f32[1,8,14,14]
   float* const t_features_features_3_MaxPool_output_0 = reinterpret_cast<float*>(arena + 129024);
-  k::pool<float, 0>(t_features_features_2_Relu_output_0, t_features_features_3_MaxPool_output_0, k::PoolParams{8, {28, 28, 1}, {14, 14, 1}, {2, 2, 1}, {2, 2, 1}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
+  k::pool<float, 0>(t_features_features_2_Relu_output_0, t_features_features_3_MaxPool_output_0, k::PoolParams{8, {1, 28, 28}, {1, 14, 14}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
   // [3] Conv "/features/features.4/Conv": f32[1,8,14,14], f32[16,8,3,3] (const), f32[16] (const) -> f32[1,16,14,14]
   float* const t_features_features_4_Conv_output_0 = reinterpret_cast<float*>(arena + 116480);
   const float* const w_onnx_Conv_42 = reinterpret_cast<const float*>(weights + 384);
   const float* const w_onnx_Conv_41 = reinterpret_cast<const float*>(weights + 448);
-  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_4_Conv_output_0, k::ConvParams{1, 8, 16, 1, {14, 14, 1}, {14, 14, 1}, {3, 3, 1}, {1, 1, 1}, {1, 1, 0}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0));
+  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_4_Conv_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0));
   // [4] Relu "/features/features.6/Relu": f32[1,16,14,14] -> f32[1,16,14,14]
   float* const t_features_features_6_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
   k::unary(t_features_features_4_Conv_output_0, t_features_features_6_Relu_output_0, 3136, k::Relu{});
@@ -855,12 +927,12 @@ void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* 
   k::table_copy(t_features_features_6_Relu_output_0, t_features_features_7_Pad_output_0, reinterpret_cast<const int64_t*>(weights + 5056), k::TableMap{1, {3136}, {0}}, 0.0f);
   // [7] AveragePool "/features/features.7/AveragePool": f32[1,16,14,14] -> f32[1,16,7,7]
   float* const t_features_features_7_AveragePool_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::pool<float, 1>(t_features_features_7_Pad_output_0, t_features_features_7_AveragePool_output_0, k::PoolParams{16, {14, 14, 1}, {7, 7, 1}, {2, 2, 1}, {2, 2, 1}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
+  k::pool<float, 1>(t_features_features_7_Pad_output_0, t_features_features_7_AveragePool_output_0, k::PoolParams{16, {1, 14, 14}, {1, 7, 7}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
   // [8] Conv "/features/features.8/Conv": f32[1,16,7,7], f32[16,1,3,3] (const), f32[16] (const) -> f32[1,16,7,7]
   float* const t_features_features_8_Conv_output_0 = reinterpret_cast<float*>(arena + 3136);
   const float* const w_features_8_bias = reinterpret_cast<const float*>(weights + 30144);
   const float* const w_features_8_weight = reinterpret_cast<const float*>(weights + 30208);
-  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_8_Conv_output_0, k::ConvParams{1, 16, 16, 16, {7, 7, 1}, {7, 7, 1}, {3, 3, 1}, {1, 1, 1}, {1, 1, 0}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 6272));
+  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_8_Conv_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 6272));
   // [11] Clip "/features/features.9/Clip": f32[1,16,7,7], f32[] (const), f32[] (const) -> f32[1,16,7,7]
   const float* const w_features_features_9_Constant_1_output_0 = reinterpret_cast<const float*>(weights + 30784);
   const float* const w_features_features_9_Constant_output_0 = reinterpret_cast<const float*>(weights + 30848);
@@ -872,11 +944,11 @@ void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* 
   // [13] Flatten "/features/features.11/Flatten": f32[1,16,1,1] -> f32[1,16]
   // (view of its input: no code)
   // [14] Gemm "/fc/Gemm": f32[1,16], f32[10,16] (const), f32[10] (const) -> f32[1,10]
-  float* const t_fc_Gemm_output_0 = reinterpret_cast<float*>(arena + 0);
+  float* const t_fc_Gemm_output_0 = reinterpret_cast<float*>(arena + 128);
   const float* const w_fc_bias = reinterpret_cast<const float*>(weights + 30912);
   k::strided_copy(w_fc_bias, t_fc_Gemm_output_0, k::Strided{1, {10}, {1}});
   const float* const w_fc_weight = reinterpret_cast<const float*>(weights + 30976);
-  k::gemm<float>(t_features_features_10_GlobalAveragePool_output_0, w_fc_weight, t_fc_Gemm_output_0, 1, 10, 16, false, true, 1.0f, true, nullptr);
+  k::gemm<float>(t_features_features_10_GlobalAveragePool_output_0, w_fc_weight, t_fc_Gemm_output_0, 1, 10, 16, false, true, 1.0f, true, reinterpret_cast<float*>(arena + 0));
   // [15] Softmax "/softmax/Softmax": f32[1,10] -> f32[1,10]
   float* const out_probs = out->probs;
   k::softmax(t_fc_Gemm_output_0, out_probs, 1, 10, 1, false);
@@ -902,10 +974,10 @@ size_t tiny_cnn_arena_bytes(void) { return TINY_CNN_ARENA_BYTES; }
 size_t tiny_cnn_num_inputs(void) { return TINY_CNN_NUM_INPUTS; }
 size_t tiny_cnn_num_outputs(void) { return TINY_CNN_NUM_OUTPUTS; }
 const onnx2cpp_tensor_info* tiny_cnn_input_info(size_t i) {
-  return i < TINY_CNN_NUM_INPUTS ? &tiny_cnn_internal::input_info[i] : nullptr;
+  return i < 1u ? &tiny_cnn_internal::input_info[i] : nullptr;
 }
 const onnx2cpp_tensor_info* tiny_cnn_output_info(size_t i) {
-  return i < TINY_CNN_NUM_OUTPUTS ? &tiny_cnn_internal::output_info[i] : nullptr;
+  return i < 1u ? &tiny_cnn_internal::output_info[i] : nullptr;
 }
 
 }  // extern "C"

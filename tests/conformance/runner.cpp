@@ -1,0 +1,331 @@
+// Conformance runner: main() of every conformance batch executable.
+//
+//   <batch_exe> SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE]
+//   <batch_exe> --list
+//
+// Finds SUITE/TEST in the batch's table (conformance.hpp), feeds it every
+// TEST_DIR/test_data_set_*/input_K.pb (matched to the model's inputs by position), runs it
+// twice -- once on an arena filled with 0xFF bytes, once on the same arena refilled with 0x7F
+// and into differently poisoned output buffers -- requires bit-identical outputs (no read of
+// uninitialized memory, every output byte written), then compares every output_K.pb with
+// allclose semantics: |got - want| <= atol + rtol * |want|, NaN equals NaN, infinities must
+// match, integers and bools exactly, shapes and element types must match.
+//
+// The light suite ships TEST_DIR/<TEST>.onnx and <TEST>_output_K.pb only: like the ONNX
+// backend runner, its inputs are generated as arange(n).reshape(shape) / n in float32.
+//
+// Writes "PASS" or "FAIL: <first reason>" to STATUS_FILE; exits 0 on PASS, 1 on FAIL.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "conformance.hpp"
+#include "onnx/model_io.hpp"
+
+namespace fs = std::filesystem;
+using o2c::DType;
+using o2c::Shape;
+using o2c::Tensor;
+
+namespace {
+
+struct Failure {
+  std::string what;
+};
+
+[[noreturn]] void fail(const std::string& what) { throw Failure{what}; }
+
+struct Buffer {  // 64-byte aligned, freed on scope exit
+  unsigned char* p = nullptr;
+  size_t n = 0;
+  explicit Buffer(size_t bytes) : n(bytes) {
+    void* q = nullptr;
+    if (posix_memalign(&q, 64, bytes ? bytes : 64) != 0) fail("out of memory");
+    p = static_cast<unsigned char*>(q);
+  }
+  Buffer(Buffer&& o) noexcept : p(o.p), n(o.n) { o.p = nullptr; }
+  Buffer(const Buffer&) = delete;
+  ~Buffer() { std::free(p); }
+};
+
+Shape info_shape(const onnx2cpp_tensor_info* ti) { return Shape(ti->shape, ti->shape + ti->rank); }
+
+std::string type_of(DType t, const Shape& s) { return o2c::type_str(t, s); }
+std::string type_of(const onnx2cpp_tensor_info* ti) {
+  return o2c::type_str(static_cast<DType>(ti->dtype), info_shape(ti));
+}
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
+struct DataSet {
+  std::string name;
+  std::vector<Tensor> inputs;   // empty tensors (dtype Undefined) for generated inputs
+  std::vector<Tensor> outputs;
+};
+
+Tensor load(const fs::path& p) {
+  return o2c::tensor_from_proto(o2c::load_tensor_proto(p.string()), p.parent_path().string(),
+                                p.filename().string());
+}
+
+// Numeric suffix order: test_data_set_2 before test_data_set_10.
+bool natural_less(const std::string& a, const std::string& b) {
+  auto num = [](const std::string& s) {
+    size_t i = s.find_last_not_of("0123456789");
+    return i + 1 < s.size() ? std::atoll(s.c_str() + i + 1) : -1LL;
+  };
+  return num(a) != num(b) ? num(a) < num(b) : a < b;
+}
+
+std::vector<DataSet> load_data(const std::string& test, const fs::path& dir, const o2c_conf_model& m) {
+  std::vector<DataSet> sets;
+  std::vector<std::string> names;
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+        names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end(), natural_less);
+  for (const auto& n : names) {
+    DataSet d;
+    d.name = n;
+    for (int k = 0;; ++k) {
+      fs::path p = dir / n / ("input_" + std::to_string(k) + ".pb");
+      if (!fs::exists(p)) break;
+      d.inputs.push_back(load(p));
+    }
+    for (int k = 0;; ++k) {
+      fs::path p = dir / n / ("output_" + std::to_string(k) + ".pb");
+      if (!fs::exists(p)) break;
+      d.outputs.push_back(load(p));
+    }
+    sets.push_back(std::move(d));
+  }
+  if (!sets.empty()) return sets;
+  // The light suite: DIR/<test>_output_K.pb and generated inputs.
+  const std::string stem = test.substr(test.find('/') + 1);
+  DataSet d;
+  d.name = stem + "_output_*.pb (generated inputs)";
+  for (int k = 0;; ++k) {
+    fs::path p = dir / (stem + "_output_" + std::to_string(k) + ".pb");
+    if (!fs::exists(p)) break;
+    d.outputs.push_back(load(p));
+  }
+  if (d.outputs.empty()) fail("no test_data_set_* in " + dir.string() + " and no " + stem + "_output_0.pb");
+  for (size_t i = 0; i < m.num_inputs(); ++i) {
+    const onnx2cpp_tensor_info* ti = m.input_info(i);
+    if (ti->dtype != ONNX2CPP_FLOAT) fail(std::string("cannot generate data for input ") + ti->c_name + ": not float");
+    Tensor t(DType::Float, info_shape(ti));
+    const int64_t n = t.numel();
+    float* v = t.data<float>();
+    for (int64_t j = 0; j < n; ++j) v[j] = static_cast<float>(static_cast<double>(j) / static_cast<double>(n));
+    d.inputs.push_back(std::move(t));
+  }
+  sets.push_back(std::move(d));
+  return sets;
+}
+
+struct Compare {
+  double max_abs = 0, max_rel = 0;
+  int64_t bad = 0, first_bad = -1;
+  double got_first = 0, want_first = 0;
+};
+
+Compare compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  Compare c;
+  const bool exact = !o2c::dtype_is_float(want.dtype);
+  const int64_t n = want.numel();
+  for (int64_t k = 0; k < n; ++k) {
+    bool ok;
+    if (exact) {
+      const int64_t a = got.int_at(k), b = want.int_at(k);
+      ok = a == b;
+      const double err = std::fabs(static_cast<double>(a) - static_cast<double>(b));
+      c.max_abs = std::max(c.max_abs, err);
+      if (b != 0) c.max_rel = std::max(c.max_rel, err / std::fabs(static_cast<double>(b)));
+    } else {
+      const double a = got.float_at(k), b = want.float_at(k);
+      if (std::isnan(a) || std::isnan(b)) {
+        ok = std::isnan(a) && std::isnan(b);
+        if (!ok) c.max_abs = c.max_rel = NAN;
+      } else if (std::isinf(a) || std::isinf(b)) {
+        ok = a == b;
+        if (!ok) c.max_abs = c.max_rel = INFINITY;
+      } else {
+        const double err = std::fabs(a - b);
+        ok = err <= atol + rtol * std::fabs(b);
+        if (!std::isnan(c.max_abs)) c.max_abs = std::max(c.max_abs, err);
+        if (b != 0 && !std::isnan(c.max_rel)) c.max_rel = std::max(c.max_rel, err / std::fabs(b));
+      }
+    }
+    if (!ok) {
+      if (c.bad == 0) {
+        c.first_bad = k;
+        c.got_first = got.float_at(k);
+        c.want_first = want.float_at(k);
+      }
+      ++c.bad;
+    }
+  }
+  return c;
+}
+
+// Runs one data set; returns "" on success or the first failure.
+std::string run_data_set(const o2c_conf_model& m, const DataSet& d, double rtol, double atol) {
+  const size_t n_in = m.num_inputs(), n_out = m.num_outputs();
+  if (d.inputs.size() != n_in)
+    fail(d.name + ": the data has " + std::to_string(d.inputs.size()) + " inputs, the model " +
+         std::to_string(n_in));
+  if (d.outputs.size() > n_out)
+    fail(d.name + ": the data has " + std::to_string(d.outputs.size()) + " outputs, the model " +
+         std::to_string(n_out));
+  std::vector<Buffer> ins;
+  std::vector<const void*> in_ptrs(std::max<size_t>(n_in, 1), nullptr);
+  for (size_t i = 0; i < n_in; ++i) {
+    const onnx2cpp_tensor_info* ti = m.input_info(i);
+    const Tensor& t = d.inputs[i];
+    if (static_cast<int>(t.dtype) != static_cast<int>(ti->dtype) || t.shape != info_shape(ti))
+      fail(d.name + ": input_" + std::to_string(i) + ".pb is " + type_of(t.dtype, t.shape) +
+           ", the model's input " + ti->c_name + " is " + type_of(ti));
+    if (t.bytes.size() != ti->bytes)
+      fail(d.name + ": input_" + std::to_string(i) + ".pb has " + std::to_string(t.bytes.size()) +
+           " bytes, the model expects " + std::to_string(ti->bytes));
+    ins.emplace_back(ti->bytes);
+    if (ti->bytes) std::memcpy(ins.back().p, t.bytes.data(), ti->bytes);
+    in_ptrs[i] = ins.back().p;
+  }
+  std::vector<Buffer> out_a, out_b;
+  std::vector<void*> ptr_a(std::max<size_t>(n_out, 1), nullptr), ptr_b(ptr_a);
+  for (size_t i = 0; i < n_out; ++i) {
+    const size_t bytes = m.output_info(i)->bytes;
+    out_a.emplace_back(bytes);
+    out_b.emplace_back(bytes);
+    std::memset(out_a.back().p, 0xA5, bytes);
+    std::memset(out_b.back().p, 0x5A, bytes);
+    ptr_a[i] = out_a.back().p;
+    ptr_b[i] = out_b.back().p;
+  }
+  const size_t arena_bytes = m.arena_bytes();
+  Buffer arena(arena_bytes);
+  if (arena_bytes > 0 &&
+      m.run(in_ptrs.data(), ptr_a.data(), arena.p, arena_bytes - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL)
+    fail("a too small arena was not refused with ONNX2CPP_ERR_ARENA_TOO_SMALL");
+  std::memset(arena.p, 0xFF, arena_bytes);  // NaN for floats, -1 for integers
+  int rc = m.run(in_ptrs.data(), ptr_a.data(), arena.p, arena_bytes);
+  if (rc != ONNX2CPP_OK) fail(d.name + ": run returned " + std::to_string(rc));
+  std::memset(arena.p, 0x7F, arena_bytes);  // large finite floats, large positive integers
+  rc = m.run(in_ptrs.data(), ptr_b.data(), arena.p, arena_bytes);
+  if (rc != ONNX2CPP_OK) fail(d.name + ": second run returned " + std::to_string(rc));
+  for (size_t i = 0; i < n_out; ++i) {
+    const onnx2cpp_tensor_info* ti = m.output_info(i);
+    if (std::memcmp(out_a[i].p, out_b[i].p, ti->bytes) != 0)
+      fail(d.name + ": output " + std::to_string(i) + " (" + ti->c_name +
+           ") differs between two runs with differently poisoned arenas and output buffers "
+           "(reads uninitialized memory or leaves output bytes unwritten)");
+  }
+  std::string first_failure;
+  for (size_t i = 0; i < d.outputs.size(); ++i) {
+    const onnx2cpp_tensor_info* ti = m.output_info(i);
+    const Tensor& want = d.outputs[i];
+    const std::string label = "output " + std::to_string(i) + " " + o2c::quote_name(ti->onnx_name);
+    if (static_cast<int>(want.dtype) != static_cast<int>(ti->dtype) || want.shape != info_shape(ti)) {
+      std::string why = label + ": the model produces " + type_of(ti) + ", the reference is " +
+                        type_of(want.dtype, want.shape);
+      std::printf("  %s: FAIL\n", why.c_str());
+      if (first_failure.empty()) first_failure = d.name + ": " + why;
+      continue;
+    }
+    Tensor got(want.dtype, want.shape);
+    if (ti->bytes) std::memcpy(got.bytes.data(), out_a[i].p, ti->bytes);
+    Compare c = compare(got, want, rtol, atol);
+    std::printf("  %s: %s, %lld values, max abs err %s, max rel err %s, %lld beyond tolerance: %s\n",
+                label.c_str(), type_of(ti).c_str(), static_cast<long long>(want.numel()),
+                fmt(c.max_abs).c_str(), fmt(c.max_rel).c_str(), static_cast<long long>(c.bad),
+                c.bad ? "FAIL" : "ok");
+    if (c.bad) {  // a glimpse of the values
+      const int64_t from = std::max<int64_t>(0, c.first_bad - 2), to = std::min(want.numel(), from + 8);
+      std::string g = "    got ", w = "    want";
+      for (int64_t k = from; k < to; ++k) {
+        g += " " + fmt(got.float_at(k));
+        w += " " + fmt(want.float_at(k));
+      }
+      std::printf("    values %lld..%lld:\n%s\n%s\n", static_cast<long long>(from),
+                  static_cast<long long>(to - 1), g.c_str(), w.c_str());
+    }
+    if (c.bad && first_failure.empty())
+      first_failure = d.name + ": " + label + ": " + std::to_string(c.bad) + " of " +
+                      std::to_string(want.numel()) + " values differ (max abs err " + fmt(c.max_abs) +
+                      ", max rel err " + fmt(c.max_rel) + "; first at " + std::to_string(c.first_bad) +
+                      ": got " + fmt(c.got_first) + ", want " + fmt(c.want_first) + ")";
+  }
+  return first_failure;
+}
+
+void write_status(const std::string& path, const std::string& text) {
+  if (path.empty()) return;
+  fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::trunc);
+  f << text << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--list") {
+    for (size_t i = 0; i < o2c_conf_num_models; ++i)
+      std::printf("%s %s\n", o2c_conf_models[i].test, o2c_conf_models[i].c_name);
+    return 0;
+  }
+  if (argc < 5 || argc > 6) {
+    std::fprintf(stderr, "usage: %s SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE]\n       %s --list\n",
+                 argv[0], argv[0]);
+    return 2;
+  }
+  const std::string test = argv[1], dir = argv[2];
+  const double rtol = std::atof(argv[3]), atol = std::atof(argv[4]);
+  const std::string status = argc > 5 ? argv[5] : "";
+  write_status(status, "FAIL: the runner did not finish (crashed or timed out)");
+
+  const o2c_conf_model* m = nullptr;
+  for (size_t i = 0; i < o2c_conf_num_models; ++i)
+    if (test == o2c_conf_models[i].test) m = &o2c_conf_models[i];
+  std::string failure;
+  size_t n_sets = 0;
+  try {
+    if (!m) fail(test + " is not in this batch (--list shows its tests)");
+    std::vector<DataSet> sets = load_data(test, dir, *m);
+    n_sets = sets.size();
+    for (const auto& d : sets) {
+      std::printf("%s:\n", d.name.c_str());
+      std::fflush(stdout);
+      std::string f = run_data_set(*m, d, rtol, atol);
+      if (failure.empty()) failure = f;
+    }
+  } catch (const Failure& f) {
+    failure = f.what;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  for (char& c : failure)
+    if (c == '\n') c = ' ';
+  if (failure.empty()) {
+    std::printf("PASS %s (%zu data set%s, rtol %g, atol %g)\n", test.c_str(), n_sets, n_sets == 1 ? "" : "s",
+                rtol, atol);
+    write_status(status, "PASS");
+    return 0;
+  }
+  std::printf("FAIL %s: %s\n", test.c_str(), failure.c_str());
+  write_status(status, "FAIL: " + failure);
+  return 1;
+}
