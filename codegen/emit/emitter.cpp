@@ -358,11 +358,10 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   info_table("output_info", "out", g.outputs, mw.out_member);
   s.line();
   s.line("void run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena) {");
-  bool uses_in = false, uses_out = !g.outputs.empty(), uses_arena = plan.arena_bytes > 0;
-  uses_in = mw.body.str().find("in->") != std::string::npos;
-  if (!uses_in) s.line("  (void)in;");
-  if (!uses_out) s.line("  (void)out;");
-  if (!uses_arena || mw.body.str().find("arena + ") == std::string::npos) s.line("  (void)arena;");
+  // Parameters a model does not touch (no inputs read, no arena needed) are marked used.
+  for (const char* p : {"in", "out", "arena"})
+    if (mw.body.str().find(std::string(p) == "arena" ? "arena + " : std::string(p) + "->") == std::string::npos)
+      s.line(std::string("  (void)") + p + ";");
   s.raw(mw.body.str());
   s.line("}");
   s.line();

@@ -89,17 +89,6 @@ std::vector<int> Graph::live_nodes() const {
   return r;
 }
 
-std::vector<int> Graph::use_counts() const {
-  std::vector<int> uses(values.size(), 0);
-  for (const Node& n : nodes) {
-    if (n.dead) continue;
-    for (int v : n.inputs)
-      if (v >= 0) ++uses[v];
-  }
-  for (int v : outputs) ++uses[v];
-  return uses;
-}
-
 std::string quote_name(const std::string& s) {
   std::string r = "\"";
   for (unsigned char c : s) {

@@ -84,8 +84,6 @@ struct Graph {
   int find(const std::string& name) const;  // -1 if absent
   std::string where(const Node& n) const;   // "node [3] Conv "conv1"" for messages
   std::vector<int> live_nodes() const;
-  // Number of live nodes reading value v, plus 1 if it is a graph output.
-  std::vector<int> use_counts() const;
 
  private:
   std::map<std::string, int> by_name_;
