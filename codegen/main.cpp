@@ -66,7 +66,17 @@ void freeze_from_files(const Common& c, Options& o) {
   for (const auto& f : c.freeze) {
     auto eq = f.rfind('=');
     if (eq == std::string::npos) throw CompileError("--freeze expects INPUT=value.pb, got " + quote_name(f));
-    o.bind.frozen[f.substr(0, eq)] = tensor_from_proto(load_tensor_proto(f.substr(eq + 1)), "", f.substr(eq + 1));
+    const std::string name = f.substr(0, eq), src = f.substr(eq + 1);
+    std::string file = src;
+    if (fs::is_directory(src)) {  // a test_data_set folder: the input_K.pb named NAME
+      file.clear();
+      for (int k = 0; fs::exists(fs::path(src) / ("input_" + std::to_string(k) + ".pb")); ++k) {
+        const std::string p = (fs::path(src) / ("input_" + std::to_string(k) + ".pb")).string();
+        if (load_tensor_proto(p).name() == name) file = p;
+      }
+      if (file.empty()) throw CompileError("--freeze " + f + ": no input_K.pb named " + quote_name(name) + " in " + src);
+    }
+    o.bind.frozen[name] = tensor_from_proto(load_tensor_proto(file), "", file);
   }
 }
 
@@ -117,7 +127,8 @@ int main(int argc, char** argv) {
   app.add_option("--dim", cc.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
   app.add_option("--shape", cc.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
   app.add_option("--freeze", cc.freeze,
-                 "make an input a constant: INPUT=value.pb (a serialized TensorProto; repeatable)");
+                 "make an input a constant: INPUT=value.pb (a serialized TensorProto) or INPUT=DIR "
+                 "(the input_K.pb named INPUT in a test_data_set folder); repeatable");
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");

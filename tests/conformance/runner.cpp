@@ -71,6 +71,7 @@ std::string fmt(double v) {
 struct DataSet {
   std::string name;
   std::vector<Tensor> inputs;   // empty tensors (dtype Undefined) for generated inputs
+  std::vector<std::string> input_names;  // TensorProto names ("" when absent)
   std::vector<Tensor> outputs;
 };
 
@@ -103,6 +104,7 @@ std::vector<DataSet> load_data(const std::string& test, const fs::path& dir, con
       fs::path p = dir / n / ("input_" + std::to_string(k) + ".pb");
       if (!fs::exists(p)) break;
       d.inputs.push_back(load(p));
+      d.input_names.push_back(o2c::load_tensor_proto(p.string()).name());
     }
     for (int k = 0;; ++k) {
       fs::path p = dir / n / ("output_" + std::to_string(k) + ".pb");
@@ -181,8 +183,26 @@ Compare compare(const Tensor& got, const Tensor& want, double rtol, double atol)
 }
 
 // Runs one data set; returns "" on success or the first failure.
-std::string run_data_set(const o2c_conf_model& m, const DataSet& d, double rtol, double atol) {
+// Inputs frozen at compile time (manifest option freeze=) are not fed: the others are matched
+// to the data by name.
+DataSet without_frozen(const o2c_conf_model& m, const DataSet& d) {
+  DataSet r = d;
+  r.inputs.clear();
+  r.input_names.clear();
+  for (size_t i = 0; i < m.num_inputs(); ++i) {
+    const std::string name = m.input_info(i)->onnx_name;
+    auto it = std::find(d.input_names.begin(), d.input_names.end(), name);
+    if (it == d.input_names.end()) fail(d.name + ": no input_K.pb named " + name);
+    r.inputs.push_back(d.inputs[static_cast<size_t>(it - d.input_names.begin())]);
+    r.input_names.push_back(name);
+  }
+  return r;
+}
+
+std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rtol, double atol) {
   const size_t n_in = m.num_inputs(), n_out = m.num_outputs();
+  const DataSet d = data.inputs.size() > n_in && data.input_names.size() == data.inputs.size()
+                        ? without_frozen(m, data) : data;
   if (d.inputs.size() != n_in)
     fail(d.name + ": the data has " + std::to_string(d.inputs.size()) + " inputs, the model " +
          std::to_string(n_in));

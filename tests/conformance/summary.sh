@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
 # ---- the manifest ------------------------------------------------------------------------
-declare -A kind reason
+declare -A kind reason frozen
 while IFS= read -r raw || [[ -n $raw ]]; do
   line=${raw%%#*}
   comment=""
@@ -35,6 +35,7 @@ while IFS= read -r raw || [[ -n $raw ]]; do
     reason[$b]=${comment:-no reason given}
   else
     kind[$a]=pass
+    [[ $line == *freeze=* ]] && frozen[$a]=1
   fi
 done < "$manifest"
 
@@ -125,6 +126,9 @@ for s in "${suites[@]}"; do
   [[ -d $data/$s ]] || continue
   echo "$s: ${n_pass[$s]} passed, ${n_fail[$s]} failed, ${n_unsup[$s]} not supported"
 done
+n_frozen=0
+for t in "${!frozen[@]}"; do [[ $(head -n 1 "$status/${t/\//__}" 2>/dev/null) == PASS ]] && n_frozen=$((n_frozen + 1)); done
+echo "($n_frozen of the passed tests feed shape-determining graph inputs, compiled in with --freeze from test_data_set_0)"
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo
   echo "failed (${#failed[@]}):"
