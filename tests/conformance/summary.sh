@@ -19,6 +19,8 @@ suites=(node pytorch-converted pytorch-operator simple light)
 jobs=$(nproc 2>/dev/null || echo 2)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/o2c_summary.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# Also kept in <build>/conformance/summary.txt, which scripts/test.sh prints at the end.
+exec > >(tee "$(dirname "$status")/summary.txt")
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
