@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: onnx2cpp vs onnxruntime-node, single thread, batch as in the data.
+
+    scripts/bench.py [MODELS_DIR ...] [--iters 50] [--rounds 3]
+
+MODELS_DIR holds one folder per model in the layout of ../shared/models (model.onnx,
+info.json with "macs", test_data_set_0/). Default: ../shared/models. For each model it builds
+the generated code with -O3 -march=native, then alternates onnx2cpp and ONNX Runtime runs
+(--rounds times, --iters timed runs each) and prints a table of medians, the ratio, GFLOP/s
+and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), arena
+vs ORT's peak RSS, and the compile cost (onnx2cpp, g++ -O2, peak RSS).
+Needs build/onnx2cpp (scripts/test.sh or cmake) and npm; installs onnxruntime-node into
+build/ortjs on first use (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package).
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+O2C = os.path.join(ROOT, "build", "onnx2cpp")
+ORTJS = os.path.join(ROOT, "build", "ortjs")
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
+    return r
+
+
+def last_json(text):
+    return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
+
+
+def timed(cmd):
+    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS bytes)."""
+    r = run(["/usr/bin/time", "-f", "TIME %e %M"] + cmd)
+    line = [l for l in r.stderr.splitlines() if l.startswith("TIME ")][-1].split()
+    return float(line[1]), int(line[2]) * 1024
+
+
+def setup_ort():
+    if not os.path.isdir(os.path.join(ORTJS, "node_modules", "onnxruntime-node")):
+        os.makedirs(ORTJS, exist_ok=True)
+        run(["npm", "init", "-y"], cwd=ORTJS)
+        env = dict(os.environ, ONNXRUNTIME_NODE_INSTALL="skip")
+        run(["npm", "install", "--no-audit", "--no-fund", "onnxruntime-node"], cwd=ORTJS, env=env)
+
+
+def peak_gflops(work):
+    exe = os.path.join(work, "peak_fma")
+    run(["c++", "-O3", "-march=native", "-ffp-contract=fast", os.path.join(ROOT, "bench", "peak_fma.cpp"), "-o", exe])
+    return last_json(run([exe]).stdout)["peak_gflops"]
+
+
+def bench_model(mdir, work, iters, rounds):
+    name = os.path.basename(mdir.rstrip("/"))
+    model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
+    macs = json.load(open(os.path.join(mdir, "info.json"))).get("macs", 0) if os.path.exists(os.path.join(mdir, "info.json")) else 0
+    keep = os.path.join(work, name)
+    # Compile cost: onnx2cpp, then g++ -O2 on the generated file.
+    src = os.path.join(keep, "cost", name + ".cpp")
+    os.makedirs(os.path.dirname(src), exist_ok=True)
+    o2c_s, o2c_rss = timed([O2C, model, "-o", src] + shape_flags(data, model))
+    gxx_s, gxx_rss = timed(["c++", "-std=c++17", "-O2", "-I/usr/include/eigen3", "-c", src, "-o", src + ".o"])
+    # Build once at -O3 -march=native and time; then alternate.
+    first = last_json(run([O2C, "bench", model, "--data", data, "--iters", str(iters), "--keep", keep]).stdout)
+    ours, theirs, rss = [first["median_ms"]], [], 0
+    env = dict(os.environ, ORT_JS_DIR=ORTJS)
+    for r in range(rounds):
+        o = last_json(run(["node", os.path.join(ROOT, "bench", "ort_bench.mjs"), model, data, str(iters)], env=env).stdout)
+        theirs.append(o["median_ms"])
+        rss = max(rss, o["rss_peak_bytes"])
+        if r + 1 < rounds:
+            ours.append(last_json(run([os.path.join(keep, "harness"), keep, keep, str(iters)]).stdout)["median_ms"])
+    o2c_ms, ort_ms = statistics.median(ours), statistics.median(theirs)
+    return dict(model=name, macs=macs, o2c_ms=o2c_ms, ort_ms=ort_ms, arena=first["arena_bytes"],
+                lower=first["arena_lower_bound"], ort_rss=rss, o2c_s=o2c_s, o2c_rss=o2c_rss,
+                gxx_s=gxx_s, gxx_rss=gxx_rss)
+
+
+def shape_flags(data, model):
+    """--shape flags for inputs with symbolic dims, from the data (via onnx2cpp check)."""
+    r = subprocess.run([O2C, "check", model], capture_output=True, text=True)
+    if r.returncode == 0:
+        return []
+    # Bind from the data: the verify path knows how; reuse it through --keep-less check.
+    import glob
+    flags = []
+    for f in sorted(glob.glob(os.path.join(data, "input_*.pb"))):
+        buf = open(f, "rb").read()
+        dims, name, pos = [], "", 0
+        def varint():
+            nonlocal pos
+            v = s = 0
+            while True:
+                b = buf[pos]; pos += 1
+                v |= (b & 0x7F) << s; s += 7
+                if not b & 0x80:
+                    return v
+        while pos < len(buf):
+            key = varint(); field, wire = key >> 3, key & 7
+            if wire == 0:
+                v = varint()
+                if field == 1: dims.append(v)
+            elif wire == 2:
+                n = varint(); body = buf[pos:pos + n]; pos += n
+                if field == 8: name = body.decode()
+            elif wire == 5: pos += 4
+            elif wire == 1: pos += 8
+        flags += ["--shape", f"{name}={'x'.join(map(str, dims))}"]
+    return flags
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dirs", nargs="*", default=[os.path.join(ROOT, "..", "shared", "models")])
+    ap.add_argument("--iters", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    if not os.path.exists(O2C):
+        sys.exit("build/onnx2cpp not found: run scripts/test.sh or cmake --build build first")
+    setup_ort()
+    work = tempfile.mkdtemp(prefix="o2c_bench.")
+    peak = peak_gflops(work)
+    models = []
+    for d in a.dirs:
+        if os.path.exists(os.path.join(d, "model.onnx")):
+            models.append(d)
+        else:
+            models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
+    print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds x {a.iters} iterations")
+    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "GFLOP/s", "% peak", "arena MB", "eff", "ORT RSS MB",
+           "o2c s", "g++ -O2 s", "g++ RSS MB")
+    print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
+    ratios = []
+    for m in models:
+        try:
+            r = bench_model(m, work, a.iters, a.rounds)
+        except RuntimeError as e:
+            print(f"| {os.path.basename(m)} | failed: {str(e).splitlines()[0][:120]} |")
+            continue
+        ratio = r["o2c_ms"] / r["ort_ms"]
+        ratios.append(ratio)
+        gf = 2 * r["macs"] / (r["o2c_ms"] * 1e-3) / 1e9 if r["macs"] else 0
+        eff = r["lower"] / r["arena"] if r["arena"] else 1
+        print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {gf:.1f} | "
+              f"{100*gf/peak:.0f}% | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {r['o2c_s']:.2f} | "
+              f"{r['gxx_s']:.1f} | {r['gxx_rss']/1e6:.0f} |")
+    if ratios:
+        print(f"geometric mean latency ratio onnx2cpp/ORT: {statistics.geometric_mean(ratios):.2f} (max {max(ratios):.2f})")
+
+
+if __name__ == "__main__":
+    main()
