@@ -6,8 +6,6 @@
 namespace o2c {
 namespace {
 
-std::string arr3(const int64_t* v) { return "{" + lit(v[0]) + ", " + lit(v[1]) + ", " + lit(v[2]) + "}"; }
-
 k::ConvParams convt_params(OpCtx& c) {
   const Shape& x = c.shape(0);
   const Shape& wt = c.shape(1);
@@ -93,8 +91,8 @@ void emit_ConvTranspose(EmitCtx& c) {
   const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
   c.line("k::conv_transpose<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
          ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
-         arr3(p.in) + ", " + arr3(p.out) + ", " + arr3(p.k) + ", " + arr3(p.stride) + ", " + arr3(p.pad) + ", " +
-         arr3(p.dil) + "}, " + scratch + ");");
+         lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " + lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " +
+         lit_array(p.dil, 3) + "}, " + scratch + ");");
 }
 
 void eval_ConvTranspose(OpCtx& c) {

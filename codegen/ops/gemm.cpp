@@ -126,17 +126,11 @@ void infer_MatMul(OpCtx& c) {
   c.node().scratch_bytes = k::gemm_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
-std::string arr(const int64_t* v, int n) {
-  std::string s = "{";
-  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
-  return s + "}";
-}
-
 void emit_MatMul(EmitCtx& c) {
   k::MatMulPlan p = matmul_plan(c, nullptr);
   c.line("k::matmul<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::MatMulPlan{" +
          lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
-         arr(p.dims, p.rank) + ", " + arr(p.sa, p.rank) + ", " + arr(p.sb, p.rank) + "}, " + work(c) + ");");
+         lit_array(p.dims, p.rank) + ", " + lit_array(p.sa, p.rank) + ", " + lit_array(p.sb, p.rank) + "}, " + work(c) + ");");
 }
 
 void eval_MatMul(OpCtx& c) {

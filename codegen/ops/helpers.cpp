@@ -65,11 +65,6 @@ void collapse(Shape& dims, std::vector<std::vector<int64_t>*> sts) {
   for (size_t k = 0; k < sts.size(); ++k) *sts[k] = s[k];
 }
 
-std::string arr(const int64_t* v, int n) {
-  std::string s = "{";
-  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
-  return s + "}";
-}
 }  // namespace
 
 k::Bcast2 make_bcast2(const Shape& a, const Shape& b, const Shape& out) {
@@ -115,20 +110,20 @@ k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides) 
 }
 
 std::string code(const k::Bcast2& p) {
-  return "k::Bcast2{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
-         arr(p.sa, p.rank) + ", " + arr(p.sb, p.rank) + "}";
+  return "k::Bcast2{" + std::to_string(p.rank) + ", " + lit_array(p.dims, p.rank) + ", " +
+         lit_array(p.sa, p.rank) + ", " + lit_array(p.sb, p.rank) + "}";
 }
 std::string code(const k::Bcast3& p) {
-  return "k::Bcast3{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
-         arr(p.sc, p.rank) + ", " + arr(p.sx, p.rank) + ", " + arr(p.sy, p.rank) + "}";
+  return "k::Bcast3{" + std::to_string(p.rank) + ", " + lit_array(p.dims, p.rank) + ", " +
+         lit_array(p.sc, p.rank) + ", " + lit_array(p.sx, p.rank) + ", " + lit_array(p.sy, p.rank) + "}";
 }
 std::string code(const k::Strided& p) {
-  return "k::Strided{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
-         arr(p.st, p.rank) + "}";
+  return "k::Strided{" + std::to_string(p.rank) + ", " + lit_array(p.dims, p.rank) + ", " +
+         lit_array(p.st, p.rank) + "}";
 }
 std::string code(const k::TableMap& p) {
-  return "k::TableMap{" + std::to_string(p.rank) + ", " + arr(p.dims, p.rank) + ", " +
-         arr(p.off, p.rank) + "}";
+  return "k::TableMap{" + std::to_string(p.rank) + ", " + lit_array(p.dims, p.rank) + ", " +
+         lit_array(p.off, p.rank) + "}";
 }
 
 Tensor out_tensor(OpCtx& c, size_t i) { return Tensor(c.out(i).dtype, c.out(i).shape); }

@@ -16,11 +16,6 @@ const std::initializer_list<DType> kAll = {DType::Float, DType::Double, DType::I
                                            DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
                                            DType::UInt32, DType::UInt64, DType::Bool};
 
-std::string arr(const int64_t* v, int n) {
-  std::string s = "{";
-  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
-  return s + "}";
-}
 std::string b(bool v) { return v ? "true" : "false"; }
 
 struct Dims3 {
@@ -547,8 +542,8 @@ void emit_Einsum(EmitCtx& c) {
   const k::EinsumPlan& p = e.plan;
   const int n = std::max(p.nl, 1);
   c.line("k::einsum<" + c.T(0) + ">(" + c.X(0) + ", " + (c.num_in() > 1 ? c.X(1) : std::string("nullptr")) + ", " +
-         c.Y(0) + ", " + lit(numel(e.out)) + ", k::EinsumPlan{" + std::to_string(p.nl) + ", " + arr(p.dims, n) + ", " +
-         arr(p.sa, n) + ", " + arr(p.sb, n) + ", " + arr(p.sy, n) + "});");
+         c.Y(0) + ", " + lit(numel(e.out)) + ", k::EinsumPlan{" + std::to_string(p.nl) + ", " + lit_array(p.dims, n) + ", " +
+         lit_array(p.sa, n) + ", " + lit_array(p.sb, n) + ", " + lit_array(p.sy, n) + "});");
 }
 void eval_Einsum(OpCtx& c) {
   EinsumOut e = einsum_plan(c);

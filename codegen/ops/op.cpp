@@ -175,4 +175,10 @@ std::string lit_array(const std::vector<int64_t>& v, size_t n) {
   return s + "}";
 }
 
+std::string lit_array(const int64_t* v, int n) {
+  std::string s = "{";
+  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
+  return s + "}";
+}
+
 }  // namespace o2c

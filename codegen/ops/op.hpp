@@ -127,6 +127,7 @@ std::string lit_f32(float v);
 std::string lit_f64(double v);
 std::string lit_of(DType t, double v);   // a literal of element type t
 std::string lit_array(const std::vector<int64_t>& v, size_t n);  // "{a, b, ...}" padded to n
+std::string lit_array(const int64_t* v, int n);                 // "{v[0], ..., v[n-1]}"
 
 #define O2C_DEFINE_OP(Name, ...) \
   extern const ::o2c::OpImpl op_##Name; \

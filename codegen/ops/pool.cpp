@@ -5,8 +5,6 @@
 namespace o2c {
 namespace {
 
-std::string arr3(const int64_t* v) { return "{" + lit(v[0]) + ", " + lit(v[1]) + ", " + lit(v[2]) + "}"; }
-
 k::PoolParams pool_params(OpCtx& c) {
   const Shape& x = c.shape(0);
   Window w = make_window(c, x, c.ints("kernel_shape"), c.i("ceil_mode", 0) != 0);
@@ -49,8 +47,8 @@ void infer_pool(OpCtx& c) {
 void emit_pool(EmitCtx& c) {
   k::PoolParams p = pool_params(c);
   c.line("k::pool<" + c.T(0) + ", " + std::to_string(pool_kind(c)) + ">(" + c.X(0) + ", " + c.Y(0) +
-         ", k::PoolParams{" + lit(p.NC) + ", " + arr3(p.in) + ", " + arr3(p.out) + ", " + arr3(p.k) + ", " +
-         arr3(p.stride) + ", " + arr3(p.pad) + ", " + arr3(p.pad_end) + ", " + arr3(p.dil) + ", " +
+         ", k::PoolParams{" + lit(p.NC) + ", " + lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
+         lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.pad_end, 3) + ", " + lit_array(p.dil, 3) + ", " +
          (p.count_include_pad ? "true" : "false") + "}, " + std::to_string(c.i("p", 2)) + ");");
 }
 

@@ -415,13 +415,8 @@ ResizePlan resize_plan(OpCtx& c, bool upsample) {
 }
 
 std::string interp_code(const k::InterpMap& m) {
-  auto arr = [&](const int64_t* v) {
-    std::string s = "{";
-    for (int i = 0; i < m.rank; ++i) s += (i ? ", " : "") + lit(v[i]);
-    return s + "}";
-  };
-  return "k::InterpMap{" + std::to_string(m.rank) + ", " + arr(m.dims) + ", " + arr(m.taps) +
-         ", " + arr(m.off) + "}";
+  return "k::InterpMap{" + std::to_string(m.rank) + ", " + lit_array(m.dims, m.rank) + ", " +
+         lit_array(m.taps, m.rank) + ", " + lit_array(m.off, m.rank) + "}";
 }
 
 void infer_resize(OpCtx& c, bool upsample) {
