@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the web demo into BUILD/demo, ready for any static server:
+#   scripts/build_demo.sh [BUILD]            (default: build; needs BUILD/onnx2cpp and emcc)
+#   python3 -m http.server -d build/demo     then open http://127.0.0.1:8000/
+# Compiles ../shared/models/fast_neural_style (--weights file: the page fetches
+# style.weights.bin separately) and ../shared/models/mobilenet_v2 (--weights embed) with
+# `onnx2cpp build --target wasm`, copies web/demo/ and writes models.json for the page.
+# Exits 77 (skip) with a message when ../shared/models is absent.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+shared="${O2C_SHARED_DIR:-$root/../shared}/models"
+out="$build/demo"
+o2c="$build/onnx2cpp"
+[ -x "$o2c" ] || { echo "build_demo: $o2c not found: build onnx2cpp first" >&2; exit 1; }
+mkdir -p "$out/models"
+
+for m in fast_neural_style mobilenet_v2; do
+  if [ ! -f "$shared/$m/model.onnx" ]; then
+    echo "build_demo: SKIP: $shared/$m/model.onnx absent (the demo uses the shared models)"
+    printf '{"skipped": "%s absent"}\n' "$shared/$m/model.onnx" > "$out/models.json"
+    exit 77
+  fi
+done
+
+# compile SRC_MODEL NAME WEIGHTS: rebuilt only when the model or onnx2cpp is newer.
+compile() {
+  local dir="$out/models/$2"
+  if [ -f "$dir/$2.wasm" ] && [ "$dir/$2.wasm" -nt "$1" ] && [ "$dir/$2.wasm" -nt "$o2c" ]; then
+    echo "build_demo: $2 up to date"; return
+  fi
+  rm -rf "$dir"
+  echo "build_demo: onnx2cpp build $1 --target wasm --name $2 --weights $3"
+  "$o2c" build "$1" --target wasm --name "$2" --weights "$3" -o "$dir"
+}
+compile "$shared/fast_neural_style/model.onnx" style file
+compile "$shared/mobilenet_v2/model.onnx" classifier embed
+
+cp "$root"/web/demo/{index.html,demo.css,demo.js,preprocess.js,landscape.png,shapes.png} "$out/"
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+cat > "$out/models.json" <<JSON
+{
+  "style": {"model": "fast_neural_style",
+            "module": "models/style/style.js", "weights": "file", "image": "landscape.png",
+            "wasm_bytes": $(size "$out/models/style/style.wasm"),
+            "weights_bytes": $(size "$out/models/style/style.weights.bin")},
+  "classifier": {"model": "mobilenet_v2",
+                 "module": "models/classifier/classifier.js", "weights": "embed", "image": "shapes.png",
+                 "wasm_bytes": $(size "$out/models/classifier/classifier.wasm")}
+}
+JSON
+echo "build_demo: $out ready (serve it with any static server, e.g. python3 -m http.server -d $out)"
