@@ -2,7 +2,8 @@
 # Installs the build and test dependencies from Debian's packages (as root or with sudo).
 set -euo pipefail
 pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
-      libcli11-dev catch2 python3)
+      libcli11-dev catch2 python3
+      chromium)  # chromium: the web demo's browser test (tests/web)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
