@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""WebAssembly benchmark: onnx2cpp's wasm modules vs onnxruntime-web, under Node, one thread.
+
+    scripts/bench_wasm.py [MODELS_DIR_OR_MODEL_DIR ...] [--rounds 4] [--min-ms 1500]
+
+Default: every model in ../shared/models (folders with model.onnx and test_data_set_0/). For
+each model it runs `onnx2cpp build MODEL --target wasm --weights file` and then
+bench/wasm_bench.mjs, which loads the module and an onnxruntime-web session (wasm SIMD,
+numThreads 1) in one Node process and alternates timed rounds on the test_data_set_0 inputs,
+checking both against output_K.pb. Prints a table: medians, latency ratio, output check, and
+the module's sizes (wasm code without weights, weights file, JS glue; raw and gzip -9), then
+onnxruntime-web's wasm size, the geometric mean ratio and how many modules are within 200 KB.
+Needs build/onnx2cpp, emcc and npm; the npm packages go into build/web (scripts/web_deps.sh).
+"""
+import argparse, gzip, json, math, os, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from bench import shape_flags  # noqa: E402  (--shape flags for models with symbolic dims)
+
+O2C = os.path.join(ROOT, "build", "onnx2cpp")
+WEB = os.path.join(ROOT, "build", "web")
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed (exit {r.returncode}):\n{r.stdout}{r.stderr}")
+    return r
+
+
+def sizes(path):
+    """(bytes, gzip -9 bytes) of a file, (0, 0) when absent."""
+    if not os.path.exists(path):
+        return 0, 0
+    data = open(path, "rb").read()
+    return len(data), len(gzip.compress(data, 9))
+
+
+def kb(s):
+    return f"{s[0] / 1024:.0f} ({s[1] / 1024:.0f})"
+
+
+def bench_model(mdir, work, a):
+    name = os.path.basename(mdir.rstrip("/"))
+    model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
+    out = os.path.join(work, name)
+    run([O2C, "build", model, "--target", "wasm", "--weights", "file", "--name", name, "-o", out]
+        + shape_flags(data, model))
+    r = run(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), os.path.join(out, name + ".js"), model, data,
+             "--rounds", str(a.rounds), "--min-ms", str(a.min_ms)], env=dict(os.environ, O2C_WEB_DIR=WEB))
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    res.update(model=name, wasm=sizes(os.path.join(out, name + ".wasm")),
+               weights=sizes(os.path.join(out, name + ".weights.bin")), glue=sizes(os.path.join(out, name + ".js")))
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dirs", nargs="*", default=[os.path.join(ROOT, "..", "shared", "models")])
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--min-ms", type=int, default=1500, help="timed ms per runtime and model (sets iterations)")
+    a = ap.parse_args()
+    if not os.path.exists(O2C):
+        sys.exit("build/onnx2cpp not found: run scripts/test.sh or cmake --build build first")
+    run([os.path.join(ROOT, "scripts", "web_deps.sh"), WEB])
+    models = []
+    for d in a.dirs:
+        if not os.path.isdir(d):
+            print(f"skipped: {d} does not exist")
+        elif os.path.exists(os.path.join(d, "model.onnx")):
+            models.append(d)
+        else:
+            models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
+    work = os.path.join(ROOT, "build", "bench_wasm")
+    ortv = json.load(open(os.path.join(WEB, "node_modules", "onnxruntime-web", "package.json")))["version"]
+    print(f"onnx2cpp wasm vs onnxruntime-web {ortv} (wasm SIMD, 1 thread), Node {run(['node', '--version']).stdout.strip()}; "
+          f"medians of {a.rounds} alternating rounds; sizes in KB (gzip -9 in parentheses)\n")
+    hdr = ("model", "o2c-wasm ms", "ort-web ms", "ratio", "outputs o2c/ort", "wasm code", "weights", "JS glue", "iters")
+    print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
+    ratios, small, built = [], 0, 0
+    for m in models:
+        try:
+            r = bench_model(m, work, a)
+        except (RuntimeError, ValueError, IndexError) as e:
+            msg = " ".join(str(e).split())[:200]
+            print(f"| {os.path.basename(m.rstrip('/'))} | not measured: {msg} |")
+            continue
+        ratio = r["o2c_median_ms"] / r["ort_median_ms"]
+        ratios.append(ratio)
+        built += 1
+        small += r["wasm"][0] <= 200 * 1024
+        ok = lambda x: "ok" if x else "MISMATCH"
+        print(f"| {r['model']} | {r['o2c_median_ms']:.3f} | {r['ort_median_ms']:.3f} | {ratio:.2f} | "
+              f"{ok(r['o2c_ok'])}/{ok(r['ort_ok'])} | {kb(r['wasm'])} | {kb(r['weights'])} | {kb(r['glue'])} | "
+              f"{r['iters']}x{r['rounds']} |")
+    dist = os.path.join(WEB, "node_modules", "onnxruntime-web", "dist")
+    print(f"\nonnxruntime-web's wasm (ort-wasm-simd-threaded.wasm): {kb(sizes(os.path.join(dist, 'ort-wasm-simd-threaded.wasm')))}"
+          f", its JS glue (ort-wasm-simd-threaded.mjs): {kb(sizes(os.path.join(dist, 'ort-wasm-simd-threaded.mjs')))}")
+    if ratios:
+        gm = math.exp(sum(map(math.log, ratios)) / len(ratios))
+        print(f"geometric mean latency ratio onnx2cpp-wasm/ort-web: {gm:.2f} (max {max(ratios):.2f}; "
+              f"{sum(x > 1 for x in ratios)} of {len(ratios)} slower than ort-web); "
+              f"wasm code <= 200 KB: {small} of {built} modules")
+
+
+if __name__ == "__main__":
+    main()
