@@ -5,6 +5,10 @@
 // differently poisoned arenas (outputs must match bit for bit: no read of uninitialized
 // memory), checks that the run allocated nothing on the heap, writes OUT_DIR/output_K.bin.
 // With ITERS > 0 it then times ITERS runs and prints one JSON line.
+// Built with -DO2C_WEIGHTS_FILE="\"<name>.weights.bin\"" for a model compiled with its weights
+// in a separate file (--weights file): reads IN_DIR/<that file> and calls <name>_run_with_weights.
+// Under Emscripten (run with node, files through NODERAWFS) it also measures the stack the
+// runs use and fails if they came close to the end of it.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,19 +20,39 @@
 
 #include O2C_HEADER
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten/stack.h>
+#endif
+
 #define O2C_CAT2(a, b) a##b
 #define O2C_CAT(a, b) O2C_CAT2(a, b)
 #define O2C_FN(suffix) O2C_CAT(O2C_MODEL, suffix)
 
-// ---- heap allocation counter (glibc: interpose malloc and friends) -------------------------
+#ifdef O2C_WEIGHTS_FILE
+static const unsigned char* g_weights = nullptr;
+#define O2C_RUN(in, out, arena, bytes) O2C_FN(_run_with_weights)(in, out, arena, bytes, g_weights)
+#else
+#define O2C_RUN(in, out, arena, bytes) O2C_FN(_run)(in, out, arena, bytes)
+#endif
+
+// ---- heap allocation counter (glibc, Emscripten: interpose malloc and friends) -------------
+// Both libcs keep their allocator reachable under a second name (__libc_malloc, ...;
+// Emscripten's dlmalloc defines malloc & co. as weak aliases), so the harness replaces the
+// public functions with counting ones that forward to it.
 static volatile long g_allocs = 0;
 static volatile int g_counting = 0;
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#if (defined(__GLIBC__) || defined(__EMSCRIPTEN__)) && !defined(__SANITIZE_ADDRESS__)
+#define O2C_COUNTS_ALLOCATIONS 1
 extern "C" {
 void* __libc_malloc(size_t);
 void* __libc_calloc(size_t, size_t);
 void* __libc_realloc(void*, size_t);
+#ifdef __EMSCRIPTEN__
+void* emscripten_builtin_memalign(size_t, size_t);
+static void* __libc_memalign(size_t a, size_t n) { return emscripten_builtin_memalign(a, n); }
+#else
 void* __libc_memalign(size_t, size_t);
+#endif
 void* malloc(size_t n) {
   if (g_counting) ++g_allocs;
   return __libc_malloc(n);
@@ -75,6 +99,25 @@ static bool read_exact(const std::string& path, unsigned char* dst, size_t n) {
   return got == n && extra == EOF;
 }
 
+#ifdef __EMSCRIPTEN__
+// The wasm stack is a fixed region (-sTOTAL_STACK) that grows down towards static data, with
+// nothing to stop an overflow. paint_stack() fills the unused part below the caller's frame
+// (keeping a margin for the calls in between); stack_used() then finds the deepest byte a
+// run overwrote.
+static const unsigned char kStackPaint = 0xCD;
+static const size_t kStackMargin = 16384;
+__attribute__((noinline)) static void paint_stack() {
+  const uintptr_t end = emscripten_stack_get_end(), cur = emscripten_stack_get_current();
+  if (cur > end + kStackMargin) std::memset(reinterpret_cast<void*>(end), kStackPaint, cur - kStackMargin - end);
+}
+static size_t stack_used() {
+  const uintptr_t end = emscripten_stack_get_end(), base = emscripten_stack_get_base();
+  uintptr_t p = end;
+  while (p < base && *reinterpret_cast<const unsigned char*>(p) == kStackPaint) ++p;
+  return base - p;
+}
+#endif
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s IN_DIR OUT_DIR [ITERS]\n", argv[0]);
@@ -84,6 +127,17 @@ int main(int argc, char** argv) {
   const long iters = argc > 3 ? std::atol(argv[3]) : 0;
   const size_t n_in = O2C_FN(_num_inputs)(), n_out = O2C_FN(_num_outputs)();
   const size_t arena_bytes = O2C_FN(_arena_bytes)();
+#ifdef O2C_WEIGHTS_FILE
+  const size_t weights_bytes = O2C_FN(_weights_bytes)();
+  unsigned char* weights = aligned_buffer(weights_bytes);
+  {
+    const std::string path = in_dir + "/" + O2C_WEIGHTS_FILE;
+    if (!read_exact(path, weights, weights_bytes)) {
+      std::fprintf(stderr, "harness: %s: expected exactly %zu bytes of weights\n", path.c_str(), weights_bytes);
+      return 4;
+    }
+  }
+#endif
 
   O2C_FN(_inputs) in;
   O2C_FN(_outputs) out, out2;
@@ -119,23 +173,63 @@ int main(int argc, char** argv) {
 
   // Error paths: a too small, a misaligned and a null arena are refused.
   if (arena_bytes > 0) {
-    if (O2C_FN(_run)(&in, &out, arena1, arena_bytes - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
-        O2C_FN(_run)(&in, &out, arena1 + 1, arena_bytes) != ONNX2CPP_ERR_ARENA_MISALIGNED ||
-        O2C_FN(_run)(&in, &out, nullptr, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
+    if (O2C_RUN(&in, &out, arena1, arena_bytes - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
+        O2C_RUN(&in, &out, arena1 + 1, arena_bytes) != ONNX2CPP_ERR_ARENA_MISALIGNED ||
+        O2C_RUN(&in, &out, nullptr, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
       std::fprintf(stderr, "harness: arena checks did not return the documented error codes\n");
       return 4;
     }
   }
-  if (O2C_FN(_run)(nullptr, &out, arena1, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
+  if (O2C_RUN(nullptr, &out, arena1, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
     std::fprintf(stderr, "harness: a null inputs pointer was not refused\n");
     return 4;
   }
+#ifdef O2C_WEIGHTS_FILE
+  // A null or misaligned weights pointer is refused (when the model has weights).
+  g_weights = nullptr;
+  const int rc_null = O2C_RUN(&in, &out, arena1, arena_bytes);
+  g_weights = weights + 1;
+  const int rc_misaligned = O2C_RUN(&in, &out, arena1, arena_bytes);
+  g_weights = weights;
+  if (weights_bytes > 0 &&
+      (rc_null != ONNX2CPP_ERR_NULL_POINTER || rc_misaligned != ONNX2CPP_ERR_WEIGHTS_MISALIGNED)) {
+    std::fprintf(stderr, "harness: weights checks did not return the documented error codes\n");
+    return 4;
+  }
+#endif
 
+#ifdef O2C_COUNTS_ALLOCATIONS
+  {  // the counter must see allocations, or "no allocation" below would mean nothing
+    g_allocs = 0;
+    g_counting = 1;
+    void* volatile probe = std::malloc(16);
+    g_counting = 0;
+    std::free(probe);
+    if (g_allocs != 1) {
+      std::fprintf(stderr, "harness: the heap allocation counter does not see malloc\n");
+      return 4;
+    }
+  }
+#else
+  std::fprintf(stderr, "harness: heap allocations are NOT checked on this platform\n");
+#endif
+#ifdef __EMSCRIPTEN__
+  paint_stack();
+#endif
   g_allocs = 0;
   g_counting = 1;
-  int rc1 = O2C_FN(_run)(&in, &out, arena1, arena_bytes);
-  int rc2 = O2C_FN(_run)(&in, &out2, arena2, arena_bytes);
+  int rc1 = O2C_RUN(&in, &out, arena1, arena_bytes);
+  int rc2 = O2C_RUN(&in, &out2, arena2, arena_bytes);
   g_counting = 0;
+#ifdef __EMSCRIPTEN__
+  const size_t stack_peak = stack_used();
+  const size_t stack_size = emscripten_stack_get_base() - emscripten_stack_get_end();
+  if (stack_peak + kStackMargin / 4 > stack_size) {
+    std::fprintf(stderr, "harness: the runs used %zu of the %zu bytes of wasm stack (or overflowed it): "
+                 "link with a larger -sTOTAL_STACK\n", stack_peak, stack_size);
+    return 4;
+  }
+#endif
   if (rc1 != ONNX2CPP_OK || rc2 != ONNX2CPP_OK) {
     std::fprintf(stderr, "harness: run returned %d / %d\n", rc1, rc2);
     return 4;
@@ -163,21 +257,28 @@ int main(int argc, char** argv) {
 
   if (iters > 0) {
     std::vector<double> ms;
-    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_FN(_run)(&in, &out, arena1, arena_bytes);
+    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_RUN(&in, &out, arena1, arena_bytes);
     for (long it = 0; it < iters; ++it) {
       auto t0 = std::chrono::steady_clock::now();
-      O2C_FN(_run)(&in, &out, arena1, arena_bytes);
+      O2C_RUN(&in, &out, arena1, arena_bytes);
       auto t1 = std::chrono::steady_clock::now();
       ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-    std::printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"iters\": %ld, \"arena_bytes\": %zu}\n", median,
+    std::printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"iters\": %ld, \"arena_bytes\": %zu", median,
                 ms.front(), iters, arena_bytes);
+#ifdef __EMSCRIPTEN__
+    std::printf(", \"stack_peak_bytes\": %zu, \"stack_bytes\": %zu", stack_peak, stack_size);
+#endif
+    std::printf("}\n");
   }
   for (auto* p : ins) std::free(p);
   for (auto* p : outs) std::free(p);
   for (auto* p : outs2) std::free(p);
+#ifdef O2C_WEIGHTS_FILE
+  std::free(weights);
+#endif
   std::free(arena1);
   std::free(arena2);
   return 0;

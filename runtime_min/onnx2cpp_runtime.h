@@ -2,7 +2,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 1
+#define ONNX2CPP_RUNTIME_VERSION 2
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #define ONNX2CPP_ERR_NULL_POINTER 1
 #define ONNX2CPP_ERR_ARENA_TOO_SMALL 2
 #define ONNX2CPP_ERR_ARENA_MISALIGNED 3
+#define ONNX2CPP_ERR_WEIGHTS_MISALIGNED 4 /* <model>_run_with_weights (--weights file) */
 
 /* Element types; the values are those of onnx.TensorProto.DataType. */
 typedef enum onnx2cpp_dtype {

@@ -52,7 +52,8 @@ template <class T, int LhsOrder, int RhsOrder>
 inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
                         i64 K, T alpha, T* work) {
   ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
-  Eigen::internal::general_matrix_matrix_product<i64, T, LhsOrder, false, T, RhsOrder, false,
+  // Eigen::Index, not i64: they differ on 32-bit targets (wasm32), and Eigen's blocking uses it.
+  Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder, false,
                                                  Eigen::RowMajor, 1>::run(M, N, K, A, lda, B, ldb, Y,
                                                                           1, ldy, alpha, blocking);
 }
