@@ -19,6 +19,7 @@ struct Options {
   FoldOptions fold;
   std::string planner = "greedy";  // greedy | linear
   std::string command_line;
+  bool external_weights = false;   // --weights file: constants not in the source (EmitOptions)
 };
 
 struct Compiled {

@@ -226,6 +226,9 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   const auto& src = embedded_sources();
   EmitResult res;
   res.weights_bytes = static_cast<int64_t>(mw.blob.data().size());
+  const bool ext = opt.external_weights;
+  res.external_weights = ext;
+  if (ext) res.weights = mw.blob.data();
 
   // ---------------- header ----------------
   Writer h;
@@ -238,7 +241,8 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   h.line("// command:  " + quote_name(opt.command_line));
   h.line("// arena:    " + std::to_string(plan.arena_bytes) + " bytes; lower bound (max live at once) " +
          std::to_string(plan.lower_bound) + " bytes; efficiency " + fmt_pct(plan.efficiency()));
-  h.line("// weights:  " + std::to_string(res.weights_bytes) + " bytes (embedded)");
+  h.line("// weights:  " + std::to_string(res.weights_bytes) +
+         (ext ? " bytes (separate: pass them to " + N + "_run_with_weights)" : " bytes (embedded)"));
   auto io_doc = [&](const char* kind, const std::vector<int>& vs, const std::vector<std::string>& members) {
     for (size_t i = 0; i < vs.size(); ++i) {
       const Value& v = g.values[vs[i]];
@@ -281,7 +285,15 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   h.line();
   h.line("/* Runs the model. arena: " + U + "_ARENA_BYTES bytes aligned to " + U + "_ARENA_ALIGN, owned");
   h.line(" * by the caller (one per concurrent call). Returns ONNX2CPP_OK or an ONNX2CPP_ERR_* code. */");
-  h.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes);");
+  if (ext) {
+    h.line("/* weights: the " + U + "_WEIGHTS_BYTES bytes written beside this code (" + N + ".weights.bin),");
+    h.line(" * aligned to 64 bytes (else ONNX2CPP_ERR_WEIGHTS_MISALIGNED); read only, shared by all calls. */");
+    h.line("int " + N + "_run_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
+    h.line("    size_t arena_bytes, const void* weights);");
+    h.line("size_t " + N + "_weights_bytes(void);");
+  } else {
+    h.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes);");
+  }
   h.line("size_t " + N + "_arena_bytes(void);");
   h.line("size_t " + N + "_num_inputs(void);");
   h.line("size_t " + N + "_num_outputs(void);");
@@ -298,13 +310,25 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   h.line("constexpr size_t weights_bytes = " + U + "_WEIGHTS_BYTES;");
   h.line("using inputs = " + N + "_inputs;");
   h.line("using outputs = " + N + "_outputs;");
-  h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes) {");
-  h.line("  return " + N + "_run(&in, &out, arena, bytes);");
+  if (ext) {
+    h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes, const void* weights) {");
+    h.line("  return " + N + "_run_with_weights(&in, &out, arena, bytes, weights);");
+  } else {
+    h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes) {");
+    h.line("  return " + N + "_run(&in, &out, arena, bytes);");
+  }
   h.line("}");
   h.line("// Owns an aligned arena; one Session per thread. Large: allocate it statically or on the heap.");
   h.line("class Session {");
   h.line(" public:");
-  h.line("  int run(const inputs& in, outputs& out) { return " + N + "_run(&in, &out, arena_, sizeof arena_); }");
+  if (ext)
+  {
+    h.line("  int run(const inputs& in, outputs& out, const void* weights) {");
+    h.line("    return " + N + "_run_with_weights(&in, &out, arena_, sizeof arena_, weights);");
+    h.line("  }");
+  }
+  else
+    h.line("  int run(const inputs& in, outputs& out) { return " + N + "_run(&in, &out, arena_, sizeof arena_); }");
   h.line(" private:");
   h.line("  alignas(64) unsigned char arena_[arena_bytes ? arena_bytes : 1];");
   h.line("};");
@@ -333,7 +357,7 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   s.line("using std::uint8_t; using std::uint16_t; using std::uint32_t; using std::uint64_t;");
   s.line();
   const bool has_weights = res.weights_bytes > 0;
-  if (has_weights) {
+  if (has_weights && !ext) {
     s.line("extern const unsigned char weights[" + std::to_string(res.weights_bytes + 1) + "];");
     s.line();
   }
@@ -357,11 +381,14 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   info_table("input_info", "in", g.inputs, mw.in_member);
   info_table("output_info", "out", g.outputs, mw.out_member);
   s.line();
-  s.line("void run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena) {");
+  s.line("void run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena" +
+         (ext ? ", const unsigned char* weights) {" : ") {"));
   // Parameters a model does not touch (no inputs read, no arena needed) are marked used.
-  for (const char* p : {"in", "out", "arena"})
-    if (mw.body.str().find(std::string(p) == "arena" ? "arena + " : std::string(p) + "->") == std::string::npos)
-      s.line(std::string("  (void)") + p + ";");
+  for (std::string p : {"in", "out", "arena", "weights"}) {
+    if (p == "weights" && !ext) continue;
+    const bool offset_param = p == "arena" || p == "weights";
+    if (mw.body.str().find(offset_param ? p + " + " : p + "->") == std::string::npos) s.line("  (void)" + p + ";");
+  }
   s.raw(mw.body.str());
   s.line("}");
   s.line();
@@ -370,7 +397,12 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   s.line();
   s.line("extern \"C\" {");
   s.line();
-  s.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes) {");
+  if (ext) {
+    s.line("int " + N + "_run_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
+    s.line("    size_t arena_bytes, const void* weights) {");
+  } else {
+    s.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes) {");
+  }
   s.line("  if (!in || !out) return ONNX2CPP_ERR_NULL_POINTER;");
   for (size_t i = 0; i < g.inputs.size(); ++i)
     if (g.values[g.inputs[i]].bytes() > 0) s.line("  if (!in->" + mw.in_member[i] + ") return ONNX2CPP_ERR_NULL_POINTER;");
@@ -383,11 +415,19 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   } else {
     s.line("  (void)arena_bytes;  // this model needs no arena");
   }
-  s.line("  " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
+  if (ext && has_weights) {
+    s.line("  if (!weights) return ONNX2CPP_ERR_NULL_POINTER;");
+    s.line("  if (reinterpret_cast<uintptr_t>(weights) % 64u != 0) return ONNX2CPP_ERR_WEIGHTS_MISALIGNED;");
+  }
+  if (ext)
+    s.line("  " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights));");
+  else
+    s.line("  " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
   s.line("  return ONNX2CPP_OK;");
   s.line("}");
   s.line();
   s.line("size_t " + N + "_arena_bytes(void) { return " + U + "_ARENA_BYTES; }");
+  if (ext) s.line("size_t " + N + "_weights_bytes(void) { return " + U + "_WEIGHTS_BYTES; }");
   s.line("size_t " + N + "_num_inputs(void) { return " + U + "_NUM_INPUTS; }");
   s.line("size_t " + N + "_num_outputs(void) { return " + U + "_NUM_OUTPUTS; }");
   auto info_fn = [&](const char* kind, const char* table, size_t count) {
@@ -401,7 +441,7 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   s.line();
   s.line("}  // extern \"C\"");
   s.line();
-  if (!has_weights) return (res.source = s.str(), res);
+  if (!has_weights || ext) return (res.source = s.str(), res);
   s.line("namespace " + N + "_internal {");
   s.line("namespace {");
   s.line("// " + std::to_string(res.weights_bytes) + " bytes of constants, each tensor at a 64-byte aligned offset.");

@@ -13,12 +13,17 @@ struct EmitOptions {
   std::string name;          // model name: prefix of every exported symbol
   std::string header_include;// how the source includes the header ("model.h")
   std::string command_line;  // recorded in the provenance comment
+  // false: the constants are one array in the source and <name>_run runs the model.
+  // true: they are left out (EmitResult::weights) and <name>_run_with_weights takes them.
+  bool external_weights = false;
 };
 
 struct EmitResult {
   std::string header;
   std::string source;
   int64_t weights_bytes = 0;
+  bool external_weights = false;       // EmitOptions::external_weights
+  std::vector<unsigned char> weights;  // the constant blob, with external_weights only
 };
 
 EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& origin,
