@@ -12,6 +12,7 @@
 #include "onnx/names.hpp"
 #include "ops/registry.hpp"
 #include "tools/runner.hpp"
+#include "tools/wasm.hpp"
 
 namespace fs = std::filesystem;
 using namespace o2c;
@@ -27,7 +28,15 @@ struct Common {
   std::string name;
   bool no_fold = false;
   std::string planner = "greedy";
+  std::string weights = "embed";  // embed | file
 };
+
+void add_weights_option(CLI::App* app, Common& c) {
+  app->add_option("--weights", c.weights,
+                  "embed (default): the constants are in the generated code; file: in <name>.weights.bin "
+                  "beside it, passed to <name>_run_with_weights")
+      ->check(CLI::IsMember({"embed", "file"}));
+}
 
 void add_common(CLI::App* app, Common& c) {
   app->add_option("model", c.model, "ONNX model file")->required();
@@ -48,6 +57,7 @@ Options make_options(const Common& c, const std::string& cmdline) {
   o.planner = c.planner;
   o.fold.fold = !c.no_fold;
   o.command_line = cmdline;
+  o.external_weights = c.weights == "file";
   for (const auto& d : c.dims) {
     auto eq = d.find('=');
     if (eq == std::string::npos) throw CompileError("--dim expects NAME=VALUE, got " + quote_name(d));
@@ -102,6 +112,7 @@ std::string recorded_command(const Common& c) {
   for (const auto& d : c.freeze) s += " --freeze " + d;
   if (c.no_fold) s += " --no-fold";
   if (c.planner != "greedy") s += " --planner " + c.planner;
+  if (c.weights != "embed") s += " --weights " + c.weights;
   return s;
 }
 
@@ -133,6 +144,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
   app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
+  add_weights_option(&app, cc);
   app.add_flag("--list-ops", list_ops, "print the supported ops and exit");
   app.add_flag("--ops-markdown", ops_markdown, "print the supported ops as docs/ops.md and exit");
 
@@ -145,8 +157,12 @@ int main(int argc, char** argv) {
   verify->add_option("--rtol", rtol, "relative tolerance (default 1e-3)");
   verify->add_option("--atol", atol, "absolute tolerance (default 1e-4)");
   verify->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
-  verify->add_option("--cxxflags", flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
+  verify->add_option("--cxxflags,--cxx-flags", flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
   verify->add_option("--keep", keep_dir, "build in this folder and keep it (default: a temporary folder)");
+  std::string target = "native";
+  verify->add_option("--target", target, "native (default) or wasm: build with Emscripten (em++), run with Node")
+      ->check(CLI::IsMember({"native", "wasm"}));
+  add_weights_option(verify, vc);
 
   Common bc;
   std::string bench_data, bench_keep, bench_flags = "-O3 -march=native";
@@ -156,8 +172,26 @@ int main(int argc, char** argv) {
   bench->add_option("--data", bench_data, "folder with input_K.pb (default: zero inputs)");
   bench->add_option("--iters", iters, "timed iterations (default 50)");
   bench->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
-  bench->add_option("--cxxflags", bench_flags, "flags (default: -O3 -march=native)");
+  auto* bench_flags_opt = bench->add_option("--cxxflags,--cxx-flags", bench_flags, "flags (default: -O3 -march=native; wasm: -O3)");
   bench->add_option("--keep", bench_keep, "build in this folder and keep it");
+  bench->add_option("--target", target, "native (default) or wasm: build with Emscripten (-O3), run with Node")
+      ->check(CLI::IsMember({"native", "wasm"}));
+  add_weights_option(bench, bc);
+
+  Common bdc;
+  std::string build_out, build_target = "native", build_flags, build_keep, build_cxx;
+  auto* build = app.add_subcommand(
+      "build", "compile and build for a target: wasm writes <name>.wasm, the ES module <name>.js and "
+               "<name>.d.ts (Emscripten); native writes <name>.cpp and <name>.h");
+  add_common(build, bdc);
+  for (auto* o : build->get_options())
+    if (o->check_name("--freeze")) o->description("make an input a constant: INPUT=value.pb or INPUT=DIR (as in compile)");
+  build->add_option("-o,--output", build_out, "output folder")->required();
+  build->add_option("--target", build_target, "wasm or native (default)")->check(CLI::IsMember({"native", "wasm"}));
+  add_weights_option(build, bdc);
+  build->add_option("--cxxflags,--cxx-flags", build_flags, "wasm: optimization and extra em++ flags (default: -O3)");
+  build->add_option("--cxx", build_cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
+  build->add_option("--keep", build_keep, "wasm: build in this folder and keep it (default: a temporary folder)");
 
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
@@ -190,6 +224,45 @@ int main(int argc, char** argv) {
                   c.graph.live_nodes().size(), static_cast<long long>(c.plan.arena_bytes));
       return kOk;
     }
+    if (*build) {
+      Options bopt = make_options(bdc, recorded_command(bdc));
+      freeze_from_files(bdc, bopt);
+      if (bopt.name.empty()) bopt.name = name_from_path(bdc.model);
+      bopt.name = sanitize(bopt.name);
+      Compiled c = compile_model(bopt);
+      const fs::path out(build_out);
+      if (build_target == "native") {
+        write_file(out / (bopt.name + ".cpp"), c.files.source);
+        write_file(out / (bopt.name + ".h"), c.files.header);
+        if (c.files.external_weights)
+          write_file(out / (bopt.name + ".weights.bin"), std::string(c.files.weights.begin(), c.files.weights.end()));
+        std::fprintf(stderr, "onnx2cpp: wrote %s and %s%s\n", (out / (bopt.name + ".cpp")).string().c_str(),
+                     (bopt.name + ".h").c_str(), c.files.external_weights ? " and the weights file" : "");
+        return kOk;
+      }
+      WasmModuleConfig wc;
+      wc.cxx = build_cxx;
+      wc.flags = build_flags;
+      wc.out_dir = build_out;
+      wc.work_dir = build_keep.empty() ? make_temp_dir() : build_keep;
+      int rc = kOk;
+      try {
+        double secs = 0;
+        auto files = build_wasm_module(c, bopt.name, wc, &secs);
+        std::string list;
+        for (const auto& f : files)
+          list += "\n  " + f + " (" + std::to_string(fs::file_size(f)) + " bytes)";
+        std::fprintf(stderr, "onnx2cpp: built %s for wasm in %.1f s:%s\n", bdc.model.c_str(), secs, list.c_str());
+      } catch (const UnsupportedError& e) {
+        std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
+        rc = kUnsupported;
+      } catch (const CompileError& e) {
+        std::fprintf(stderr, "onnx2cpp: %s: %s\n", bdc.model.c_str(), e.what());
+        rc = kBuildFailed;
+      }
+      if (build_keep.empty()) fs::remove_all(wc.work_dir);
+      return rc;
+    }
     if (*verify || *bench) {
       const bool is_verify = static_cast<bool>(*verify);
       Common& o = is_verify ? vc : bc;
@@ -206,8 +279,10 @@ int main(int argc, char** argv) {
       const std::string name = opt.name.empty() ? name_from_path(o.model) : sanitize(opt.name);
       const std::string keep = is_verify ? keep_dir : bench_keep;
       BuildConfig cfg;
+      cfg.target = target;
       cfg.cxx = cxx;
       cfg.flags = is_verify ? flags : bench_flags;
+      if (!is_verify && target == "wasm" && bench_flags_opt->count() == 0) cfg.flags = "-O3";
       cfg.work_dir = keep.empty() ? make_temp_dir() : keep;
       double build_s = 0;
       int rc = kOk;
@@ -231,10 +306,10 @@ int main(int argc, char** argv) {
         } else {
           std::string line = run_bench(exe, c, dir.empty() ? nullptr : &data, cfg.work_dir, iters);
           line.pop_back();  // closing brace
-          std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, \"model\": \"%s\"}\n",
+          std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, \"model\": \"%s\", \"target\": \"%s\"}\n",
                       line.c_str(), static_cast<long long>(c.files.weights_bytes),
                       static_cast<long long>(c.plan.lower_bound),
-                      std::chrono::duration<double>(t1 - t0).count(), build_s, name.c_str());
+                      std::chrono::duration<double>(t1 - t0).count(), build_s, name.c_str(), target.c_str());
         }
       } catch (const CompileError& e) {
         std::fprintf(stderr, "onnx2cpp: %s\n", e.what());
@@ -258,6 +333,9 @@ int main(int argc, char** argv) {
     Compiled c = compile_model(opt);
     write_file(cpp, c.files.source);
     write_file(h, c.files.header);
+    if (c.files.external_weights)
+      write_file(fs::path(cpp).replace_filename(opt.name + ".weights.bin"),
+                 std::string(c.files.weights.begin(), c.files.weights.end()));
     if (!dump_plan.empty()) write_file(dump_plan, c.plan_report);
     std::fprintf(stderr, "onnx2cpp: wrote %s and %s: %zu nodes, arena %lld bytes (lower bound %lld, efficiency %.3f), weights %lld bytes\n",
                  cpp.string().c_str(), h.string().c_str(), c.graph.live_nodes().size(),

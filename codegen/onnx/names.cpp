@@ -65,4 +65,54 @@ std::string c_string(const std::string& s) {
   return r + "\"";
 }
 
+std::string js_string(const std::string& s) {
+  std::string r = "\"";
+  auto u = [&](unsigned cp) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\u%04X", cp);
+    r += buf;
+  };
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      if (c == '"' || c == '\\' || c == '<' || c == '>') u(c);
+      else r += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // Decode one UTF-8 sequence (shortest form only, no surrogates, at most U+10FFFF).
+    unsigned cp = 0xFFFD;
+    size_t len = 1;
+    const size_t need = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
+    if (c < 0x80) {
+      cp = c;
+    } else if (need > 0) {
+      unsigned v = c & (0x3Fu >> need);
+      bool ok = true;
+      for (size_t k = 1; k <= need; ++k) {
+        const unsigned char d = i + k < n ? static_cast<unsigned char>(s[i + k]) : 0;
+        if ((d & 0xC0) != 0x80) {
+          ok = false;
+          break;
+        }
+        v = (v << 6) | (d & 0x3Fu);
+      }
+      static const unsigned kMin[4] = {0, 0x80, 0x800, 0x10000};
+      if (ok && v >= kMin[need] && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF)) {
+        cp = v;
+        len = need + 1;
+      }
+    }
+    if (cp >= 0x10000) {
+      u(0xD800 + ((cp - 0x10000) >> 10));
+      u(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      u(cp);
+    }
+    i += len;
+  }
+  return r + "\"";
+}
+
 }  // namespace o2c

@@ -23,5 +23,10 @@ class Namer {
 // A C/C++ string literal (with quotes) for any bytes: printable ASCII as is, the rest as
 // three-digit octal escapes, so nothing can close the literal or form a trigraph.
 std::string c_string(const std::string& s);
+// A JavaScript/TypeScript string literal (with double quotes) for a UTF-8 string, in ASCII:
+// printable characters as is except " \\ < > (so it is also safe inside an HTML <script>),
+// everything else as \\uXXXX (surrogate pairs above U+FFFF; an invalid UTF-8 byte becomes
+// U+FFFD, as TextDecoder does).
+std::string js_string(const std::string& s);
 
 }  // namespace o2c

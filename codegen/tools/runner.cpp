@@ -14,6 +14,7 @@
 
 #include "emit/writer.hpp"
 #include "onnx/model_io.hpp"
+#include "tools/wasm.hpp"
 
 #ifndef O2C_EIGEN_INCLUDE
 #define O2C_EIGEN_INCLUDE "/usr/include/eigen3"
@@ -37,6 +38,21 @@ int run_command(const std::string& cmd, std::string* output) {
     if (output) output->append(buf, n);
   int st = pclose(p);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+void write_file_or_throw(const std::string& path, const std::string& text) {
+  const fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+  if (!f) throw CompileError("cannot write " + path);
+}
+
+std::string tail_lines(const std::string& text, int lines) {
+  size_t at = text.size();
+  if (at > 0 && text[at - 1] == '\n') --at;
+  for (int n = 0; n < lines && at != std::string::npos && at > 0; ++n) at = text.rfind('\n', at - 1);
+  return at == std::string::npos || at == 0 ? text : "...\n" + text.substr(at + 1);
 }
 
 std::string make_temp_dir() {
@@ -94,22 +110,16 @@ void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
 
 std::string build_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,
                           double* build_seconds) {
-  fs::create_directories(cfg.work_dir);
-  auto write = [&](const std::string& file, const std::string& text) {
-    std::ofstream f(fs::path(cfg.work_dir) / file, std::ios::binary);
-    f << text;
-    if (!f) throw CompileError("cannot write " + (fs::path(cfg.work_dir) / file).string());
-  };
-  write(name + ".h", c.files.header);
-  write(name + ".cpp", c.files.source);
-  write("harness.cpp", embedded_sources().at("harness"));
+  if (cfg.target == "wasm") return build_wasm_harness(c, name, cfg, build_seconds);
+  if (cfg.target != "native") throw CompileError("unknown target " + quote_name(cfg.target) + " (native or wasm)");
+  const std::string weights_define = write_harness_sources(c, name, cfg.work_dir);
   std::string cxx = cfg.cxx;
   if (cxx.empty()) cxx = std::getenv("CXX") ? std::getenv("CXX") : "c++";
   const fs::path exe = fs::path(cfg.work_dir) / "harness";
   const std::string dir = shell_quote(cfg.work_dir);
   std::string cmd = "cd " + dir + " && " + cxx + " -std=c++17 " + cfg.flags + " -I" +
                     shell_quote(O2C_EIGEN_INCLUDE) + " -DO2C_MODEL=" + name +
-                    " '-DO2C_HEADER=\"" + name + ".h\"' " + shell_quote(name + ".cpp") +
+                    " '-DO2C_HEADER=\"" + name + ".h\"' " + weights_define + shell_quote(name + ".cpp") +
                     " harness.cpp -o harness";
   std::string out;
   auto t0 = std::chrono::steady_clock::now();
@@ -117,7 +127,18 @@ std::string build_harness(const Compiled& c, const std::string& name, const Buil
   auto t1 = std::chrono::steady_clock::now();
   if (build_seconds) *build_seconds = std::chrono::duration<double>(t1 - t0).count();
   if (rc != 0) throw CompileError("building the generated code failed:\n$ " + cmd + "\n" + out);
-  return exe.string();
+  return shell_quote(exe.string());
+}
+
+std::string write_harness_sources(const Compiled& c, const std::string& name, const std::string& dir) {
+  const fs::path d(dir);
+  write_file_or_throw((d / (name + ".h")).string(), c.files.header);
+  write_file_or_throw((d / (name + ".cpp")).string(), c.files.source);
+  write_file_or_throw((d / "harness.cpp").string(), embedded_sources().at("harness"));
+  if (!c.files.external_weights) return "";
+  const std::string file = name + ".weights.bin";
+  write_file_or_throw((d / file).string(), std::string(c.files.weights.begin(), c.files.weights.end()));
+  return "'-DO2C_WEIGHTS_FILE=\"" + file + "\"' ";
 }
 
 namespace {
@@ -149,12 +170,12 @@ void write_zero_inputs(const Compiled& c, const std::string& dir) {
 
 }  // namespace
 
-std::vector<Comparison> run_and_compare(const std::string& exe, const Compiled& c,
+std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& c,
                                         const TestData& d, const std::string& work_dir,
                                         double rtol, double atol) {
   write_inputs(c, d, work_dir);
   std::string out;
-  int rc = run_command(shell_quote(exe) + " " + shell_quote(work_dir) + " " + shell_quote(work_dir), &out);
+  int rc = run_command(cmd + " " + shell_quote(work_dir) + " " + shell_quote(work_dir), &out);
   if (rc != 0) throw CompileError("the generated program failed (exit " + std::to_string(rc) + "):\n" + out);
   const Graph& g = c.graph;
   if (d.outputs.size() > g.outputs.size())
@@ -200,12 +221,12 @@ std::vector<Comparison> run_and_compare(const std::string& exe, const Compiled& 
   return res;
 }
 
-std::string run_bench(const std::string& exe, const Compiled& c, const TestData* d,
+std::string run_bench(const std::string& cmd, const Compiled& c, const TestData* d,
                       const std::string& work_dir, int iters) {
   if (d) write_inputs(c, *d, work_dir);
   else write_zero_inputs(c, work_dir);
   std::string out;
-  int rc = run_command(shell_quote(exe) + " " + shell_quote(work_dir) + " " + shell_quote(work_dir) + " " +
+  int rc = run_command(cmd + " " + shell_quote(work_dir) + " " + shell_quote(work_dir) + " " +
                            std::to_string(iters), &out);
   if (rc != 0) throw CompileError("the generated program failed (exit " + std::to_string(rc) + "):\n" + out);
   auto at = out.rfind("{\"median_ms\"");

@@ -22,14 +22,20 @@ void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
                     const std::vector<std::string>& freeze);
 
 struct BuildConfig {
-  std::string cxx;        // compiler; default $CXX, else c++
+  std::string target = "native";  // native | wasm (built with Emscripten, run with Node)
+  std::string cxx;        // compiler; default $CXX, else c++ (wasm: $EMXX, else em++)
   std::string flags;      // optimization and warning flags
   std::string work_dir;   // where sources and the binary go
 };
-// Writes <name>.cpp/.h and the harness into work_dir and builds an executable; returns its
-// path. Throws CompileError with the compiler's output on failure.
+// Writes <name>.cpp/.h (and <name>.weights.bin for a model compiled with external weights)
+// and the harness into work_dir and builds it; returns the shell command that runs it (the
+// quoted executable, or node and the script). Throws CompileError with the compiler's
+// output on failure.
 std::string build_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,
                           double* build_seconds = nullptr);
+// The sources build_harness compiles, written into dir; returns the extra compiler flag for a
+// model with external weights ('-DO2C_WEIGHTS_FILE="<name>.weights.bin"' and a space) or "".
+std::string write_harness_sources(const Compiled& c, const std::string& name, const std::string& dir);
 
 struct Comparison {
   std::string name;
@@ -38,17 +44,22 @@ struct Comparison {
   bool shape_ok = true;
   bool pass = false;
 };
-// Runs the harness on the data's inputs and compares every output with rtol/atol.
-std::vector<Comparison> run_and_compare(const std::string& exe, const Compiled& c,
+// Runs the harness (cmd: from build_harness) on the data's inputs and compares every output
+// with rtol/atol.
+std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& c,
                                         const TestData& d, const std::string& work_dir,
                                         double rtol, double atol);
 // Runs the harness with ITERS timed iterations; returns its JSON line.
-std::string run_bench(const std::string& exe, const Compiled& c, const TestData* d,
+std::string run_bench(const std::string& cmd, const Compiled& c, const TestData* d,
                       const std::string& work_dir, int iters);
 
 // Runs a shell command, capturing stdout+stderr; returns the exit status.
 int run_command(const std::string& cmd, std::string* output);
 std::string shell_quote(const std::string& s);
 std::string make_temp_dir();
+// Writes a file (creating its folder); throws CompileError naming it on failure.
+void write_file_or_throw(const std::string& path, const std::string& text);
+// The last `lines` lines of a tool's output.
+std::string tail_lines(const std::string& text, int lines);
 
 }  // namespace o2c

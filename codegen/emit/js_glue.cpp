@@ -1,0 +1,326 @@
+#include "emit/js_glue.hpp"
+
+#include <set>
+
+#include "emit/emitter.hpp"
+#include "emit/writer.hpp"
+#include "onnx/names.hpp"
+
+namespace o2c {
+
+namespace {
+
+std::string shape_list(const Shape& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+std::string tensor_table(const char* var, const std::vector<JsTensor>& ts) {
+  std::string r = std::string("const ") + var + " = [";
+  if (ts.empty()) return r + "];\n";
+  r += "\n";
+  for (const auto& t : ts)
+    r += "  { name: " + js_string(t.name) + ", dtype: \"" + js_dtype(t.dtype) + "\", shape: " +
+         shape_list(t.shape) + ", length: " + std::to_string(numel(t.shape)) + ", bytes: " +
+         std::to_string(t.bytes) + " },\n";
+  return r + "];\n";
+}
+
+// The part of the module that does not depend on the model. Kept as one literal so the
+// generated file reads top to bottom like hand-written code.
+const char* const kLoader = R"js(
+const isNode = typeof process === "object" && process !== null && typeof process.versions === "object" &&
+  process.versions !== null && typeof process.versions.node === "string";
+
+function locate(file, options) {
+  return options.locateFile ? String(options.locateFile(file)) : new URL(file, import.meta.url).href;
+}
+
+function isLocal(at) {
+  return isNode && !/^(https?|data|blob):/i.test(at);
+}
+
+async function readLocal(at) {
+  const fs = await import(/* webpackIgnore: true */ "node:fs/promises");
+  const url = await import(/* webpackIgnore: true */ "node:url");
+  try {
+    return await fs.readFile(at.startsWith("file:") ? url.fileURLToPath(at) : at);
+  } catch (e) {
+    throw new Error(NAME + ": cannot read " + at + ": " + e.message);
+  }
+}
+
+async function fetchOk(at) {
+  const response = await fetch(at, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(NAME + ": cannot load " + at + ": HTTP " + response.status);
+  return response;
+}
+
+async function loadBytes(file, options) {
+  const at = locate(file, options);
+  return isLocal(at) ? readLocal(at) : (await fetchOk(at)).arrayBuffer();
+}
+
+async function instantiate(imports, options) {
+  if (options.wasmBinary !== undefined) return WebAssembly.instantiate(bytesOf(options.wasmBinary, "options.wasmBinary"), imports);
+  const at = locate(WASM_FILE, options);
+  if (isLocal(at)) return WebAssembly.instantiate(await readLocal(at), imports);
+  const response = await fetchOk(at);
+  const type = (response.headers.get("Content-Type") || "").split(";")[0].trim();
+  if (typeof WebAssembly.instantiateStreaming === "function" && type === "application/wasm")
+    return WebAssembly.instantiateStreaming(response, imports);
+  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+}
+
+function bytesOf(x, what) {
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  throw new TypeError(NAME + ": " + what + " must be an ArrayBuffer or a Uint8Array");
+}
+
+function kind(x) {
+  if (x === null) return "null";
+  if (ArrayBuffer.isView(x)) return x[Symbol.toStringTag] || "DataView";
+  if (Array.isArray(x)) return "an Array";
+  return typeof x;
+}
+
+function describe(t) {
+  return t.dtype + "[" + t.shape.join(", ") + "]";
+}
+
+/**
+ * Loads the model and allocates its memory (arena, inputs, outputs) once.
+ * options.wasmBinary, options.weights: the bytes of the files, instead of loading them.
+ * options.locateFile(file): where to load a file from (default: beside this module).
+ */
+export async function createModel(options = {}) {
+  if (options === null || typeof options !== "object") throw new TypeError(NAME + ": createModel(options): options must be an object");
+  const weights = WEIGHTS_FILE === null ? null
+    : options.weights !== undefined ? Promise.resolve(options.weights) : loadBytes(WEIGHTS_FILE, options);
+  if (weights !== null) weights.catch(() => {});  // awaited below, after the module
+  let memory = null;
+  let fail;
+  const failed = new Promise((resolve, reject) => { fail = reject; });
+  const runtime = createRuntime({
+    instantiateWasm(imports, receive) {
+      instantiate(imports, options).then((result) => {
+        const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+        memory = Object.values(instance.exports).find((x) => x instanceof WebAssembly.Memory) || null;
+        receive(instance, result.module);
+      }).catch(fail);
+      return {};
+    },
+  });
+  const M = await Promise.race([runtime, failed]);
+  if (memory === null) throw new Error(NAME + ": the WebAssembly module exports no memory");
+  const runModel = M[RUN_EXPORT];
+  const malloc = M._malloc;
+  const alloc = (bytes, align) => {
+    const p = malloc(bytes + align) >>> 0;
+    if (p === 0) throw new Error(NAME + ": out of WebAssembly memory (" + bytes + " bytes)");
+    return Math.ceil(p / align) * align;
+  };
+  const arena = alloc(ARENA_BYTES, 64);
+  const inPtrs = INPUTS.map((t) => alloc(t.bytes, 64));
+  const outPtrs = OUTPUTS.map((t) => alloc(t.bytes, 64));
+  const inList = alloc(4 * Math.max(INPUTS.length, 1), 4);
+  const outList = alloc(4 * Math.max(OUTPUTS.length, 1), 4);
+  let weightsPtr = 0;
+  if (weights !== null) {
+    const w = bytesOf(await weights, "the weights");
+    if (w.byteLength !== WEIGHTS_BYTES)
+      throw new Error(NAME + ": " + WEIGHTS_FILE + " has " + w.byteLength + " bytes, the model needs " + WEIGHTS_BYTES);
+    weightsPtr = alloc(WEIGHTS_BYTES, 64);
+    new Uint8Array(memory.buffer).set(w, weightsPtr);
+  }
+  const view = new DataView(memory.buffer);
+  inPtrs.forEach((p, i) => view.setUint32(inList + 4 * i, p, true));
+  outPtrs.forEach((p, i) => view.setUint32(outList + 4 * i, p, true));
+
+  /**
+   * Runs the model. feeds: { [input name]: typed array of the input's type and element count }.
+   * Returns { [output name]: { data, shape } }; data is a copy, valid after the next run.
+   */
+  function run(feeds) {
+    if (feeds === null || typeof feeds !== "object")
+      throw new TypeError(NAME + ".run(feeds): feeds must be an object mapping input names to typed arrays");
+    let heap = new Uint8Array(memory.buffer);
+    for (let i = 0; i < INPUTS.length; ++i) {
+      const t = INPUTS[i];
+      const a = Object.prototype.hasOwnProperty.call(feeds, t.name) ? feeds[t.name] : undefined;
+      const what = NAME + ": input " + JSON.stringify(t.name);
+      if (a === undefined) throw new Error(what + " (" + describe(t) + ") is missing");
+      const type = ARRAYS[t.dtype].name;
+      if (!ArrayBuffer.isView(a) || a[Symbol.toStringTag] !== type)
+        throw new TypeError(what + " (" + describe(t) + ") must be a " + type + ", got " + kind(a));
+      if (a.length !== t.length)
+        throw new RangeError(what + " (" + describe(t) + ") must have " + t.length + " elements, got " + a.length);
+      heap.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), inPtrs[i]);
+    }
+    const rc = RUN_WITH_WEIGHTS ? runModel(inList, outList, arena, ARENA_BYTES, weightsPtr)
+                                : runModel(inList, outList, arena, ARENA_BYTES);
+    if (rc !== 0) throw new Error(NAME + ": the model returned error code " + rc);
+    heap = new Uint8Array(memory.buffer);
+    const results = {};
+    for (let i = 0; i < OUTPUTS.length; ++i) {
+      const t = OUTPUTS[i];
+      const data = new ARRAYS[t.dtype](heap.slice(outPtrs[i], outPtrs[i] + t.bytes).buffer);
+      Object.defineProperty(results, t.name, { value: { data, shape: t.shape.slice() }, enumerable: true, writable: true, configurable: true });
+    }
+    return results;
+  }
+
+  const info = (t) => Object.freeze({ name: t.name, dtype: t.dtype, shape: Object.freeze(t.shape.slice()) });
+  return Object.freeze({ name: NAME, inputs: Object.freeze(INPUTS.map(info)), outputs: Object.freeze(OUTPUTS.map(info)), run });
+}
+
+export default createModel;
+)js";
+
+}  // namespace
+
+const char* js_dtype(DType t) {
+  switch (t) {
+    case DType::Float: return "float32";
+    case DType::Double: return "float64";
+    case DType::Int8: return "int8";
+    case DType::UInt8: return "uint8";
+    case DType::Int16: return "int16";
+    case DType::UInt16: return "uint16";
+    case DType::Int32: return "int32";
+    case DType::UInt32: return "uint32";
+    case DType::Int64: return "int64";
+    case DType::UInt64: return "uint64";
+    case DType::Bool: return "bool";
+    default: throw UnsupportedError("tensors of type " + dtype_name(t) + " have no JavaScript typed array");
+  }
+}
+
+const char* js_array(DType t) {
+  switch (t) {
+    case DType::Float: return "Float32Array";
+    case DType::Double: return "Float64Array";
+    case DType::Int8: return "Int8Array";
+    case DType::UInt8: return "Uint8Array";
+    case DType::Int16: return "Int16Array";
+    case DType::UInt16: return "Uint16Array";
+    case DType::Int32: return "Int32Array";
+    case DType::UInt32: return "Uint32Array";
+    case DType::Int64: return "BigInt64Array";
+    case DType::UInt64: return "BigUint64Array";
+    case DType::Bool: return "Uint8Array";
+    default: throw UnsupportedError("tensors of type " + dtype_name(t) + " have no JavaScript typed array");
+  }
+}
+
+JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, int64_t weights_bytes,
+                 bool weights_file) {
+  JsModel m;
+  m.name = name;
+  m.arena_bytes = arena_bytes;
+  m.weights_bytes = weights_bytes;
+  m.weights_file = weights_file;
+  auto add = [&](std::vector<JsTensor>& to, int v) {
+    const Value& val = g.values[static_cast<size_t>(v)];
+    js_dtype(val.dtype);  // throws for types JavaScript cannot hold
+    to.push_back({val.name, val.dtype, val.shape, val.bytes()});
+  };
+  for (int v : g.inputs) add(m.inputs, v);
+  for (int v : g.outputs) add(m.outputs, v);
+  return m;
+}
+
+std::string js_module(const JsModel& m) {
+  const std::string& N = m.name;
+  std::string r;
+  r += "// " + N + ".js: generated by onnx2cpp " + kToolVersion + ". Do not edit.\n";
+  r += "// The model compiled to WebAssembly: " + N + ".wasm" +
+       (m.weights_file ? ", its weights in " + N + ".weights.bin" : std::string(" (weights inside)")) +
+       ", loaded by\n// Emscripten's " + N + ".emscripten.mjs. Types: " + N + ".d.ts.\n";
+  r += "//\n";
+  r += "//   import createModel from \"./" + N + ".js\";\n";
+  r += "//   const model = await createModel();   // once: loads the files, allocates all memory\n";
+  r += "//   const out = model.run({ [model.inputs[0].name]: typedArray });\n";
+  r += "//   out[model.outputs[0].name].data, out[model.outputs[0].name].shape\n";
+  r += "//\n";
+  r += "// In browsers and workers the files are fetched relative to this module's URL, under Node\n";
+  r += "// read from its folder; options.locateFile(file) changes where, options.wasmBinary and\n";
+  r += "// options.weights pass the bytes instead.\n";
+  r += "import createRuntime from \"./" + N + ".emscripten.mjs\";\n\n";
+  r += "const NAME = \"" + N + "\";\n";
+  r += "const WASM_FILE = \"" + N + ".wasm\";\n";
+  r += "const WEIGHTS_FILE = " + (m.weights_file ? "\"" + N + ".weights.bin\"" : std::string("null")) + ";\n";
+  r += "const WEIGHTS_BYTES = " + std::to_string(m.weights_bytes) + ";\n";
+  r += "const ARENA_BYTES = " + std::to_string(m.arena_bytes) + ";\n";
+  r += "const RUN_EXPORT = \"_" + N + (m.weights_file ? "_run_with_weights" : "_run") + "\";\n";
+  r += std::string("const RUN_WITH_WEIGHTS = ") + (m.weights_file ? "true" : "false") + ";\n";
+  r += tensor_table("INPUTS", m.inputs);
+  r += tensor_table("OUTPUTS", m.outputs);
+  std::set<std::string> used;
+  for (const auto* ts : {&m.inputs, &m.outputs})
+    for (const auto& t : *ts) used.insert(std::string(js_dtype(t.dtype)) + ": " + js_array(t.dtype));
+  r += "const ARRAYS = {";
+  bool first = true;
+  for (const auto& u : used) {
+    r += (first ? " " : ", ") + u;
+    first = false;
+  }
+  r += used.empty() ? "};\n" : " };\n";
+  r += kLoader;
+  return r;
+}
+
+std::string ts_declarations(const JsModel& m) {
+  const std::string& N = m.name;
+  std::string r;
+  r += "// " + N + ".d.ts: generated by onnx2cpp " + kToolVersion + ". Do not edit.\n";
+  r += "// Types of " + N + ".js.\n\n";
+  r += "export type DType = \"float32\" | \"float64\" | \"int8\" | \"uint8\" | \"int16\" | \"uint16\" | \"int32\" |\n"
+       "  \"uint32\" | \"int64\" | \"uint64\" | \"bool\";\n\n";
+  r += "export interface TensorInfo<Name extends string = string, D extends DType = DType> {\n"
+       "  readonly name: Name;\n  readonly dtype: D;\n  readonly shape: readonly number[];\n}\n\n";
+  auto members = [&](const std::vector<JsTensor>& ts, bool output) {
+    std::string s;
+    for (const auto& t : ts) {
+      s += "  /** " + std::string(js_dtype(t.dtype)) + shape_list(t.shape) + " */\n";
+      s += "  " + js_string(t.name) + ": " +
+           (output ? "{ data: " + std::string(js_array(t.dtype)) + "; shape: number[] }" : std::string(js_array(t.dtype))) +
+           ";\n";
+    }
+    return s;
+  };
+  auto tuple = [&](const std::vector<JsTensor>& ts) {
+    std::string s = "readonly [";
+    for (size_t i = 0; i < ts.size(); ++i)
+      s += (i ? ", " : "") + std::string("TensorInfo<") + js_string(ts[i].name) + ", \"" + js_dtype(ts[i].dtype) + "\">";
+    return s + "]";
+  };
+  r += "/** What run() takes: one typed array per input, with exactly its number of elements. */\n";
+  r += "export interface Inputs {\n" + members(m.inputs, false) + "}\n\n";
+  r += "/** What run() returns: per output its data (a copy) and shape. */\n";
+  r += "export interface Outputs {\n" + members(m.outputs, true) + "}\n\n";
+  r += "export interface CreateModelOptions {\n";
+  r += "  /** The bytes of " + N + ".wasm, instead of loading the file. */\n";
+  r += "  wasmBinary?: ArrayBuffer | Uint8Array;\n";
+  r += "  /** The bytes of " + N + ".weights.bin, instead of loading the file" +
+       (m.weights_file ? "" : " (this model has its weights inside: ignored)") + ". */\n";
+  r += "  weights?: ArrayBuffer | Uint8Array;\n";
+  r += "  /** Where to load a file from (URL, or under Node also a path); default: beside " + N + ".js. */\n";
+  r += "  locateFile?: (file: string) => string;\n";
+  r += "}\n\n";
+  r += "export interface Model {\n";
+  r += "  readonly name: \"" + N + "\";\n";
+  r += "  readonly inputs: " + tuple(m.inputs) + ";\n";
+  r += "  readonly outputs: " + tuple(m.outputs) + ";\n";
+  r += "  /** Throws if an input is missing or has the wrong type or length. */\n";
+  r += "  run(feeds: Inputs): Outputs;\n";
+  r += "}\n\n";
+  r += "/** Loads the model (once; then run() allocates nothing). */\n";
+  r += "export declare function createModel(options?: CreateModelOptions): Promise<Model>;\n";
+  r += "export default createModel;\n";
+  return r;
+}
+
+}  // namespace o2c

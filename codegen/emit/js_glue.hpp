@@ -1,0 +1,39 @@
+// The JavaScript side of a WebAssembly build: the ES module <name>.js (createModel) that
+// wraps Emscripten's loader, and its TypeScript declarations <name>.d.ts. Deterministic text.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.hpp"
+
+namespace o2c {
+
+struct JsTensor {
+  std::string name;  // ONNX name, any bytes (escaped in the output)
+  DType dtype = DType::Undefined;
+  Shape shape;
+  int64_t bytes = 0;
+};
+
+struct JsModel {
+  std::string name;              // the C name prefix: <name>_run, <name>.wasm, ...
+  std::vector<JsTensor> inputs, outputs;
+  int64_t arena_bytes = 0;
+  int64_t weights_bytes = 0;
+  bool weights_file = false;     // --weights file: <name>.weights.bin, <name>_run_with_weights
+};
+
+JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, int64_t weights_bytes,
+                 bool weights_file);
+
+// "float32", "int64", ... (the names onnxruntime-web uses); throws UnsupportedError for
+// types without a JavaScript typed array.
+const char* js_dtype(DType t);
+// "Float32Array", "BigInt64Array", ...
+const char* js_array(DType t);
+
+std::string js_module(const JsModel& m);        // <name>.js
+std::string ts_declarations(const JsModel& m);  // <name>.d.ts
+
+}  // namespace o2c

@@ -1,0 +1,151 @@
+#include "tools/wasm.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "emit/js_glue.hpp"
+#include "emit/writer.hpp"
+#include "onnx/names.hpp"
+
+#ifndef O2C_EIGEN_INCLUDE
+#define O2C_EIGEN_INCLUDE "/usr/include/eigen3"
+#endif
+
+namespace o2c {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Debian's emscripten runs its JavaScript optimizer with node and needs the distribution's
+// node modules (acorn) on NODE_PATH; elsewhere this adds nothing.
+std::string emscripten_env() {
+  if (!fs::is_directory("/usr/share/nodejs")) return "";
+  return "NODE_PATH=\"${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs\" ";
+}
+
+void require_tool(const std::string& cmd, const std::string& what) {
+  const std::string first = cmd.substr(0, cmd.find(' '));
+  std::string out;
+  if (run_command("command -v " + shell_quote(first), &out) != 0)
+    throw CompileError(first + " not found: " + what);
+}
+
+std::string require_emxx(const std::string& cxx) {
+  const std::string emxx = emxx_command(cxx);
+  require_tool(emxx, "building for --target wasm needs Emscripten (Debian: apt-get install emscripten; "
+                     "or set $EMXX)");
+  return emxx;
+}
+
+// Runs an em++ command in dir; on failure throws with the command and the tail of its output.
+void run_emxx(const std::string& dir, const std::string& cmd, const std::string& what, double* seconds) {
+  const std::string full = "cd " + shell_quote(dir) + " && " + emscripten_env() + cmd;
+  std::string out;
+  auto t0 = std::chrono::steady_clock::now();
+  const int rc = run_command(full, &out);
+  auto t1 = std::chrono::steady_clock::now();
+  if (seconds) *seconds = std::chrono::duration<double>(t1 - t0).count();
+  if (rc != 0)
+    throw CompileError(what + " failed (em++ exit " + std::to_string(rc) + "):\n$ " + full + "\n" + tail_lines(out, 40));
+}
+
+long long io_bytes(const Graph& g) {
+  long long n = 0;
+  for (int v : g.inputs) n += g.values[static_cast<size_t>(v)].bytes() + 64;
+  for (int v : g.outputs) n += g.values[static_cast<size_t>(v)].bytes() + 64;
+  return n;
+}
+
+void copy_out(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw CompileError("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+}
+
+}  // namespace
+
+std::string emxx_command(const std::string& cxx) {
+  if (!cxx.empty()) return cxx;
+  const char* e = std::getenv("EMXX");
+  return e && *e ? e : "em++";
+}
+
+std::string wasm_code_flags(const std::string& work_dir) {
+  const fs::path inc = fs::path(work_dir) / "wasm_include";
+  write_file_or_throw((inc / "mmintrin.h").string(), embedded_sources().at("wasm_mmintrin"));
+  return "-msimd128 -msse4.1 -isystem " + shell_quote(inc.string()) + " -I" + shell_quote(O2C_EIGEN_INCLUDE);
+}
+
+long long wasm_memory_bytes(long long static_bytes, long long heap_bytes) {
+  const long long page = 65536;
+  const long long need = static_bytes + heap_bytes + kWasmStackBytes + (2LL << 20);
+  const long long bytes = (need + page - 1) / page * page;
+  if (bytes > (2047LL << 20))
+    throw CompileError("the model needs " + std::to_string(need) + " bytes of memory, more than wasm32 allows (2 GiB)");
+  return bytes;
+}
+
+std::vector<std::string> build_wasm_module(const Compiled& c, const std::string& name,
+                                           const WasmModuleConfig& cfg, double* build_seconds) {
+  const Graph& g = c.graph;
+  const bool ext = c.files.external_weights;
+  // The JavaScript side first: it rejects types JavaScript has no typed array for.
+  const JsModel jm = js_model(g, name, c.plan.arena_bytes, c.files.weights_bytes, ext);
+  const std::string js = js_module(jm), dts = ts_declarations(jm);
+  const std::string emxx = require_emxx(cfg.cxx);
+
+  const fs::path work(cfg.work_dir), out(cfg.out_dir);
+  fs::create_directories(work);
+  fs::create_directories(out);
+  write_file_or_throw((work / (name + ".h")).string(), c.files.header);
+  write_file_or_throw((work / (name + ".cpp")).string(), c.files.source);
+  const long long static_bytes = ext ? 0 : c.files.weights_bytes;
+  const long long heap = c.plan.arena_bytes + 64 + io_bytes(g) + (ext ? c.files.weights_bytes + 64 : 0);
+  const std::string run = "_" + name + (ext ? "_run_with_weights" : "_run");
+  const std::string cmd =
+      emxx + " -std=c++17 " + wasm_code_flags(cfg.work_dir) + " " + (cfg.flags.empty() ? "-O3" : cfg.flags) +
+      " -DNDEBUG -fno-exceptions " + shell_quote(name + ".cpp") + " -o " + shell_quote(name + ".mjs") +
+      " -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker -sFILESYSTEM=0 -sDYNAMIC_EXECUTION=0"
+      " -sMALLOC=emmalloc -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=" +
+      std::to_string(wasm_memory_bytes(static_bytes, heap)) + " -sTOTAL_STACK=" + std::to_string(kWasmStackBytes) +
+      " --no-entry -sEXPORTED_FUNCTIONS=" + run + ",_malloc,_free";
+  run_emxx(cfg.work_dir, cmd, "building " + name + ".wasm", build_seconds);
+
+  std::vector<std::string> files;
+  auto put = [&](const std::string& file, const std::string& text) {
+    write_file_or_throw((out / file).string(), text);
+    files.push_back((out / file).string());
+  };
+  copy_out(work / (name + ".wasm"), out / (name + ".wasm"));
+  files.push_back((out / (name + ".wasm")).string());
+  copy_out(work / (name + ".mjs"), out / (name + ".emscripten.mjs"));
+  files.push_back((out / (name + ".emscripten.mjs")).string());
+  put(name + ".js", js);
+  put(name + ".d.ts", dts);
+  const fs::path weights = out / (name + ".weights.bin");
+  if (ext) put(weights.filename().string(), std::string(c.files.weights.begin(), c.files.weights.end()));
+  else fs::remove(weights);  // left over from a build with --weights file
+  return files;
+}
+
+std::string build_wasm_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,
+                               double* build_seconds) {
+  const std::string emxx = require_emxx(cfg.cxx);
+  require_tool("node", "running --target wasm needs Node.js (Debian: apt-get install nodejs)");
+  const std::string weights_define = write_harness_sources(c, name, cfg.work_dir);
+  const Graph& g = c.graph;
+  const bool ext = c.files.external_weights;
+  // Two arenas, two sets of outputs, the inputs (and the weights, when loaded from a file).
+  const long long heap = 2 * (c.plan.arena_bytes + 64) + 2 * io_bytes(g) + (ext ? c.files.weights_bytes + 64 : 0);
+  const std::string cmd =
+      emxx + " -std=c++17 " + wasm_code_flags(cfg.work_dir) + " " + cfg.flags + " -DO2C_MODEL=" + name +
+      " '-DO2C_HEADER=\"" + name + ".h\"' " + weights_define + shell_quote(name + ".cpp") +
+      " harness.cpp -o harness.js -sENVIRONMENT=node -sNODERAWFS=1 -sWASM_ASYNC_COMPILATION=0 -sEXIT_RUNTIME=1"
+      " -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=" + std::to_string(wasm_memory_bytes(ext ? 0 : c.files.weights_bytes, heap)) +
+      " -sTOTAL_STACK=" + std::to_string(kWasmStackBytes);
+  run_emxx(cfg.work_dir, cmd, "building the wasm harness for " + name, build_seconds);
+  return "node " + shell_quote((fs::path(cfg.work_dir) / "harness.js").string());
+}
+
+}  // namespace o2c
