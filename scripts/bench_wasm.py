@@ -8,7 +8,8 @@ each model it runs `onnx2cpp build MODEL --target wasm --weights file` and then
 bench/wasm_bench.mjs, which loads the module and an onnxruntime-web session (wasm SIMD,
 numThreads 1) in one Node process and alternates timed rounds on the test_data_set_0 inputs,
 checking both against output_K.pb. Prints a table: medians, latency ratio, output check, and
-the module's sizes (wasm code without weights, weights file, JS glue; raw and gzip -9), then
+the module's sizes (wasm code without weights, weights file, JS glue: <name>.js and
+Emscripten's <name>.emscripten.mjs; raw and gzip -9), then
 onnxruntime-web's wasm size, the geometric mean ratio and how many modules are within 200 KB.
 Needs build/onnx2cpp, emcc and npm; the npm packages go into build/web (scripts/web_deps.sh).
 """
@@ -29,16 +30,15 @@ def run(cmd, **kw):
     return r
 
 
-def sizes(path):
-    """(bytes, gzip -9 bytes) of a file, (0, 0) when absent."""
-    if not os.path.exists(path):
-        return 0, 0
-    data = open(path, "rb").read()
-    return len(data), len(gzip.compress(data, 9))
+def sizes(*paths):
+    """(bytes, gzip -9 bytes) of files taken together ((0, 0) when absent)."""
+    data = [open(p, "rb").read() for p in paths if os.path.exists(p)]
+    return sum(map(len, data)), sum(len(gzip.compress(d, 9)) for d in data)
 
 
 def kb(s):
-    return f"{s[0] / 1024:.0f} ({s[1] / 1024:.0f})"
+    f = lambda b: f"{b / 1024:.1f}" if b < 10240 else f"{b / 1024:.0f}"
+    return f"{f(s[0])} ({f(s[1])})"
 
 
 def bench_model(mdir, work, a):
@@ -51,7 +51,8 @@ def bench_model(mdir, work, a):
              "--rounds", str(a.rounds), "--min-ms", str(a.min_ms)], env=dict(os.environ, O2C_WEB_DIR=WEB))
     res = json.loads(r.stdout.strip().splitlines()[-1])
     res.update(model=name, wasm=sizes(os.path.join(out, name + ".wasm")),
-               weights=sizes(os.path.join(out, name + ".weights.bin")), glue=sizes(os.path.join(out, name + ".js")))
+               weights=sizes(os.path.join(out, name + ".weights.bin")),
+               glue=sizes(os.path.join(out, name + ".js"), os.path.join(out, name + ".emscripten.mjs")))
     return res
 
 
