@@ -104,8 +104,10 @@ static bool read_exact(const std::string& path, unsigned char* dst, size_t n) {
 // nothing to stop an overflow. paint_stack() fills the unused part below the caller's frame
 // (keeping a margin for the calls in between); stack_used() then finds the deepest byte a
 // run overwrote.
+// (Only address-taken locals live on this stack; scalars are wasm locals, so frames are small.)
 static const unsigned char kStackPaint = 0xCD;
-static const size_t kStackMargin = 16384;
+static const size_t kStackMargin = 1024;
+static const size_t kStackReserve = 8192;  // a run that leaves less than this unused fails
 __attribute__((noinline)) static void paint_stack() {
   const uintptr_t end = emscripten_stack_get_end(), cur = emscripten_stack_get_current();
   if (cur > end + kStackMargin) std::memset(reinterpret_cast<void*>(end), kStackPaint, cur - kStackMargin - end);
@@ -224,7 +226,7 @@ int main(int argc, char** argv) {
 #ifdef __EMSCRIPTEN__
   const size_t stack_peak = stack_used();
   const size_t stack_size = emscripten_stack_get_base() - emscripten_stack_get_end();
-  if (stack_peak + kStackMargin / 4 > stack_size) {
+  if (stack_peak + kStackReserve > stack_size) {
     std::fprintf(stderr, "harness: the runs used %zu of the %zu bytes of wasm stack (or overflowed it): "
                  "link with a larger -sTOTAL_STACK\n", stack_peak, stack_size);
     return 4;

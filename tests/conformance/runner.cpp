@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "conformance.hpp"
-#include "onnx/model_io.hpp"
+#include "tensor_pb.hpp"
 
 namespace fs = std::filesystem;
-using o2c::DType;
-using o2c::Shape;
-using o2c::Tensor;
+using o2c_conf::DType;
+using o2c_conf::Shape;
+using o2c_conf::Tensor;
 
 namespace {
 
@@ -57,9 +57,9 @@ struct Buffer {  // 64-byte aligned, freed on scope exit
 
 Shape info_shape(const onnx2cpp_tensor_info* ti) { return Shape(ti->shape, ti->shape + ti->rank); }
 
-std::string type_of(DType t, const Shape& s) { return o2c::type_str(t, s); }
+std::string type_of(DType t, const Shape& s) { return o2c_conf::type_str(t, s); }
 std::string type_of(const onnx2cpp_tensor_info* ti) {
-  return o2c::type_str(static_cast<DType>(ti->dtype), info_shape(ti));
+  return o2c_conf::type_str(static_cast<DType>(ti->dtype), info_shape(ti));
 }
 
 std::string fmt(double v) {
@@ -75,10 +75,7 @@ struct DataSet {
   std::vector<Tensor> outputs;
 };
 
-Tensor load(const fs::path& p) {
-  return o2c::tensor_from_proto(o2c::load_tensor_proto(p.string()), p.parent_path().string(),
-                                p.filename().string());
-}
+o2c_conf::TensorFile load(const fs::path& p) { return o2c_conf::read_tensor_file(p.string()); }
 
 // Numeric suffix order: test_data_set_2 before test_data_set_10.
 bool natural_less(const std::string& a, const std::string& b) {
@@ -103,13 +100,14 @@ std::vector<DataSet> load_data(const std::string& test, const fs::path& dir, con
     for (int k = 0;; ++k) {
       fs::path p = dir / n / ("input_" + std::to_string(k) + ".pb");
       if (!fs::exists(p)) break;
-      d.inputs.push_back(load(p));
-      d.input_names.push_back(o2c::load_tensor_proto(p.string()).name());
+      o2c_conf::TensorFile f = load(p);
+      d.inputs.push_back(std::move(f.tensor));
+      d.input_names.push_back(f.name);
     }
     for (int k = 0;; ++k) {
       fs::path p = dir / n / ("output_" + std::to_string(k) + ".pb");
       if (!fs::exists(p)) break;
-      d.outputs.push_back(load(p));
+      d.outputs.push_back(load(p).tensor);
     }
     sets.push_back(std::move(d));
   }
@@ -121,7 +119,7 @@ std::vector<DataSet> load_data(const std::string& test, const fs::path& dir, con
   for (int k = 0;; ++k) {
     fs::path p = dir / (stem + "_output_" + std::to_string(k) + ".pb");
     if (!fs::exists(p)) break;
-    d.outputs.push_back(load(p));
+    d.outputs.push_back(load(p).tensor);
   }
   if (d.outputs.empty()) fail("no test_data_set_* in " + dir.string() + " and no " + stem + "_output_0.pb");
   for (size_t i = 0; i < m.num_inputs(); ++i) {
@@ -145,7 +143,7 @@ struct Compare {
 
 Compare compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
   Compare c;
-  const bool exact = !o2c::dtype_is_float(want.dtype);
+  const bool exact = !o2c_conf::dtype_is_float(want.dtype);
   const int64_t n = want.numel();
   for (int64_t k = 0; k < n; ++k) {
     bool ok;
@@ -257,7 +255,7 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
   for (size_t i = 0; i < d.outputs.size(); ++i) {
     const onnx2cpp_tensor_info* ti = m.output_info(i);
     const Tensor& want = d.outputs[i];
-    const std::string label = "output " + std::to_string(i) + " " + o2c::quote_name(ti->onnx_name);
+    const std::string label = "output " + std::to_string(i) + " " + o2c_conf::quote_name(ti->onnx_name);
     if (static_cast<int>(want.dtype) != static_cast<int>(ti->dtype) || want.shape != info_shape(ti)) {
       std::string why = label + ": the model produces " + type_of(ti) + ", the reference is " +
                         type_of(want.dtype, want.shape);
