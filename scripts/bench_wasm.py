@@ -76,7 +76,8 @@ def main():
     work = os.path.join(ROOT, "build", "bench_wasm")
     ortv = json.load(open(os.path.join(WEB, "node_modules", "onnxruntime-web", "package.json")))["version"]
     print(f"onnx2cpp wasm vs onnxruntime-web {ortv} (wasm SIMD, 1 thread), Node {run(['node', '--version']).stdout.strip()}; "
-          f"medians of {a.rounds} alternating rounds; sizes in KB (gzip -9 in parentheses)\n")
+          f"medians of {a.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          f"at the start; sizes in KB (gzip -9 in parentheses)\n")
     hdr = ("model", "o2c-wasm ms", "ort-web ms", "ratio", "outputs o2c/ort", "wasm code", "weights", "JS glue", "iters")
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     ratios, small, built = [], 0, 0
