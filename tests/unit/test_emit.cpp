@@ -3,12 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "builder.hpp"
+#include "emit/js_glue.hpp"
 #include "emit/writer.hpp"
 #include "onnx/model_io.hpp"
+#include "onnx/names.hpp"
 #include "tools/runner.hpp"
 
 using namespace o2c;
@@ -160,4 +163,101 @@ TEST_CASE("compiling twice gives byte-identical files", "[emit]") {
   Compiled c1 = compile_file(p), c2 = compile_file(p);
   CHECK(c1.files.source == c2.files.source);
   CHECK(c1.files.header == c2.files.header);
+}
+
+TEST_CASE("--weights file: the constants leave the source and come back through the harness", "[emit][build]") {
+  TempDir d;
+  ModelBuilder b;
+  std::vector<float> w(54), bias = {0.5f, -1.0f, 2.0f};
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.125f * static_cast<float>(static_cast<int>(i % 7) - 3);
+  b.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w).init_f("b", {3}, bias);
+  b.node("Conv", {"x", "w", "b"}, {"y"});
+  b.output("y");
+  Options o;
+  o.model_path = b.save(d.path);
+  o.name = "m";
+  Compiled embedded = compile_model(o);
+  o.external_weights = true;
+  Compiled c = compile_model(o);
+  CHECK(c.files.external_weights);
+  REQUIRE(c.files.weights.size() == static_cast<size_t>(c.files.weights_bytes));
+  CHECK(c.files.weights_bytes == embedded.files.weights_bytes);
+  // The blob holds the exact weights (each tensor at a 64-byte aligned offset).
+  const auto& blob = c.files.weights;
+  auto find = [&](const std::vector<float>& v) {
+    for (size_t at = 0; at + v.size() * 4 <= blob.size(); at += 64)
+      if (std::memcmp(blob.data() + at, v.data(), v.size() * 4) == 0) return true;
+    return false;
+  };
+  CHECK(find(w));
+  CHECK(find(bias));
+  // No array of constants in the source; the C ABI takes them.
+  CHECK(c.files.source.find("const unsigned char weights[") == std::string::npos);
+  CHECK(embedded.files.source.find("const unsigned char weights[") != std::string::npos);
+  CHECK(c.files.header.find("int m_run_with_weights(") != std::string::npos);
+  CHECK(c.files.header.find("size_t m_weights_bytes(void);") != std::string::npos);
+  CHECK(c.files.header.find("int m_run(") == std::string::npos);
+  // Built with -Werror and run by the harness, which reads m.weights.bin and checks that a
+  // null or misaligned weights pointer is refused.
+  TestData data;
+  Tensor tx(DType::Float, {1, 2, 5, 5}), ty(DType::Float, {1, 3, 3, 3});
+  for (int i = 0; i < 50; ++i) tx.data<float>()[i] = 0.1f * static_cast<float>(i % 11) - 0.4f;
+  for (int oc = 0; oc < 3; ++oc)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 3; ++x) {
+        double acc = bias[oc];
+        for (int ic = 0; ic < 2; ++ic)
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+              acc += static_cast<double>(w[((oc * 2 + ic) * 3 + ky) * 3 + kx]) *
+                     static_cast<double>(tx.data<float>()[(ic * 5 + y + ky) * 5 + x + kx]);
+        ty.data<float>()[(oc * 3 + y) * 3 + x] = static_cast<float>(acc);
+      }
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  BuildConfig cfg;
+  cfg.flags = O2C_TEST_CXXFLAGS;
+  cfg.work_dir = d.path + "/build";
+  std::string cmd = build_harness(c, "m", cfg);
+  CHECK(std::filesystem::file_size(cfg.work_dir + "/m.weights.bin") == blob.size());
+  auto res = run_and_compare(cmd, c, data, cfg.work_dir, 1e-5, 1e-6);
+  REQUIRE(res.size() == 1);
+  CHECK(res[0].pass);
+}
+
+TEST_CASE("the JavaScript module and .d.ts escape names and describe the tensors", "[emit][wasm]") {
+  TempDir d;
+  const std::string in = "in\"put</script>\n*/${x}`", idx = "__proto__", out = "out\xe2\x80\xa8";
+  ModelBuilder b;
+  b.input(in, {2, 3}).input(idx, {3}, 7);
+  b.node("Relu", {in}, {out});
+  b.node("Neg", {idx}, {"constructor"});
+  b.output(out).output("constructor");
+  Compiled c = compile_file(b.save(d.path));
+  const JsModel m = js_model(c.graph, "m", c.plan.arena_bytes, c.files.weights_bytes, false);
+  REQUIRE(m.inputs.size() == 2);
+  CHECK(m.inputs[1].dtype == DType::Int64);
+  const std::string js = js_module(m), ts = ts_declarations(m);
+  for (const std::string* text : {&js, &ts}) {
+    // The names appear only as escaped literals; the files are ASCII.
+    CHECK(text->find("</script>") == std::string::npos);
+    CHECK(text->find("in\"put") == std::string::npos);
+    CHECK(text->find("\xe2\x80\xa8") == std::string::npos);
+    CHECK(text->find(js_string(in)) != std::string::npos);
+    CHECK(text->find(js_string(out)) != std::string::npos);
+    for (unsigned char ch : *text) CHECK((ch == '\n' || (ch >= 0x20 && ch < 0x7f)));
+  }
+  CHECK(js.find("{ name: " + js_string(in) + ", dtype: \"float32\", shape: [2, 3], length: 6, bytes: 24 }") != std::string::npos);
+  CHECK(js.find("{ name: \"__proto__\", dtype: \"int64\", shape: [3], length: 3, bytes: 24 }") != std::string::npos);
+  CHECK(js.find("const ARRAYS = { float32: Float32Array, int64: BigInt64Array };") != std::string::npos);
+  CHECK(js.find("const RUN_EXPORT = \"_m_run\";") != std::string::npos);
+  CHECK(js.find("const WEIGHTS_FILE = null;") != std::string::npos);
+  CHECK(ts.find("  \"__proto__\": BigInt64Array;") != std::string::npos);
+  CHECK(ts.find("  \"constructor\": { data: BigInt64Array; shape: number[] };") != std::string::npos);
+  CHECK(ts.find("readonly inputs: readonly [TensorInfo<" + js_string(in) + ", \"float32\">, TensorInfo<\"__proto__\", \"int64\">];") !=
+        std::string::npos);
+  // --weights file: the file and the entry point change.
+  const std::string jsf = js_module(js_model(c.graph, "m", c.plan.arena_bytes, c.files.weights_bytes, true));
+  CHECK(jsf.find("const WEIGHTS_FILE = \"m.weights.bin\";") != std::string::npos);
+  CHECK(jsf.find("const RUN_EXPORT = \"_m_run_with_weights\";") != std::string::npos);
 }

@@ -52,3 +52,31 @@ TEST_CASE("quote_name and c_string cannot break out of comments or literals", "[
   for (size_t i = 1; i + 1 < c.size(); ++i)
     if (c[i] == '"') CHECK(c[i - 1] == '\\');
 }
+
+TEST_CASE("js_string gives ASCII JavaScript literals that keep the exact string", "[names]") {
+  CHECK(js_string("input") == "\"input\"");
+  CHECK(js_string("") == "\"\"");
+  // Quotes, backslashes, angle brackets (</script>) and control characters are escaped.
+  CHECK(js_string("a\"b\\c</script>\n") == "\"a\\u0022b\\u005Cc\\u003C/script\\u003E\\u000A\"");
+  // Template-literal and comment syntax is harmless inside a double-quoted literal.
+  CHECK(js_string("${x}`*/") == "\"${x}`*/\"");
+  // UTF-8: U+00E9, U+2028 (a line terminator in older JavaScript), U+1F600 (a surrogate pair).
+  CHECK(js_string("\xc3\xa9") == "\"\\u00E9\"");
+  CHECK(js_string("\xe2\x80\xa8") == "\"\\u2028\"");
+  CHECK(js_string("\xf0\x9f\x98\x80") == "\"\\uD83D\\uDE00\"");
+  // Invalid UTF-8 (a stray continuation byte, an overlong form, a truncated sequence, an
+  // encoded surrogate) becomes U+FFFD per bad byte, as TextDecoder does; the rest survives.
+  CHECK(js_string("a\x80z") == "\"a\\uFFFDz\"");
+  CHECK(js_string("\xc0\xaf") == "\"\\uFFFD\\uFFFD\"");
+  CHECK(js_string("\xe2\x82") == "\"\\uFFFD\\uFFFD\"");
+  CHECK(js_string("\xed\xa0\x80") == "\"\\uFFFD\\uFFFD\\uFFFD\"");
+  // Every byte of the output is printable ASCII, and only the delimiters are quotes.
+  std::string all;
+  for (int c = 1; c < 256; ++c) all += static_cast<char>(c);
+  const std::string j = js_string(all);
+  for (size_t i = 0; i < j.size(); ++i) {
+    CHECK(static_cast<unsigned char>(j[i]) >= 0x20);
+    CHECK(static_cast<unsigned char>(j[i]) < 0x7f);
+    if (i > 0 && i + 1 < j.size()) CHECK(j[i] != '"');
+  }
+}
