@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
       libcli11-dev catch2 python3
-      chromium)  # chromium: the web demo's browser test (tests/web)
+      chromium  # the web demo's browser test (tests/web)
+      emscripten nodejs npm wabt node-typescript)  # build --target wasm and the wasm tests
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

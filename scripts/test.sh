@@ -6,16 +6,33 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
+# The WebAssembly tree (tests named wasm/..., label wasm): generated code built by Emscripten
+# with the native onnx2cpp, run under Node. Configured as build/wasm, where the ctest below
+# finds it (tests/wasm/CMakeLists.txt); its tests run after the native conformance suite.
+if command -v emcmake >/dev/null && command -v node >/dev/null; then
+  emcmake cmake -S . -B build/wasm -DO2C_HOST_ONNX2CPP="$PWD/build/onnx2cpp" >/dev/null
+  cmake --build build/wasm -j"$jobs"
+else
+  echo "test.sh: Emscripten (emcmake) or node not found: the wasm tests are skipped"
+  rm -rf build/wasm
+fi
 cd build
-# The conformance counts per suite (full report: build/conformance/summary.txt), then
-# CTest's closing line again so the run still ends with it.
-rm -f conformance/summary.txt
+# The conformance counts per suite (full reports: build/conformance/summary.txt, and
+# build/wasm/conformance/summary.txt under wasm), then CTest's closing line again so the run
+# still ends with it.
+rm -f conformance/summary.txt wasm/conformance/summary.txt
 set +e
 ctest -j"$jobs" --output-on-failure "$@" 2>&1 | tee ctest.log
 status=${PIPESTATUS[0]}
 set -e
-if [ -f conformance/summary.txt ]; then
-  sed -n '/^== ONNX backend conformance/,/with --freeze/p' conformance/summary.txt
+summaries=0
+for f in conformance/summary.txt wasm/conformance/summary.txt; do
+  if [ -f "$f" ]; then
+    sed -n '/^== ONNX backend conformance/,/with --freeze/p' "$f"
+    summaries=1
+  fi
+done
+if [ "$summaries" = 1 ]; then
   grep -E '^[0-9]+% tests passed' ctest.log | tail -n 1
 fi
 exit "$status"
