@@ -48,6 +48,7 @@ Compiled compile_model(const Options& opt) {
     eo.name = opt.name.empty() ? name_from_path(opt.model_path) : sanitize(opt.name);
     eo.header_include = opt.header_include.empty() ? eo.name + ".h" : opt.header_include;
     eo.command_line = opt.command_line;
+    eo.profile = opt.profile;
     c.files = emit_model(c.graph, c.plan, origin, eo);
   } catch (const UnsupportedError& e) {
     std::string msg = e.what();

@@ -19,6 +19,7 @@ struct Options {
   FoldOptions fold;
   std::string planner = "greedy";  // greedy | linear
   std::string command_line;
+  bool profile = false;  // EmitOptions::profile
 };
 
 struct Compiled {

@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
   Common bc;
   std::string bench_data, bench_keep, bench_flags = "-O3 -march=native";
   int iters = 50;
+  bool profile = false;
   auto* bench = app.add_subcommand("bench", "build with -O3 -march=native and time single-threaded runs");
   add_common(bench, bc);
   bench->add_option("--data", bench_data, "folder with input_K.pb (default: zero inputs)");
@@ -158,6 +159,7 @@ int main(int argc, char** argv) {
   bench->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
   bench->add_option("--cxxflags", bench_flags, "flags (default: -O3 -march=native)");
   bench->add_option("--keep", bench_keep, "build in this folder and keep it");
+  bench->add_flag("--profile", profile, "time every node too and print the slowest (adds timer calls)");
 
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
@@ -195,6 +197,7 @@ int main(int argc, char** argv) {
       Common& o = is_verify ? vc : bc;
       const std::string dir = is_verify ? data_dir : bench_data;
       Options opt = make_options(o, recorded_command(o));
+      opt.profile = profile;
       TestData data;
       if (!dir.empty()) {
         data = load_test_data(dir);
@@ -208,6 +211,7 @@ int main(int argc, char** argv) {
       BuildConfig cfg;
       cfg.cxx = cxx;
       cfg.flags = is_verify ? flags : bench_flags;
+      if (profile) cfg.flags += " -DO2C_PROFILE";
       cfg.work_dir = keep.empty() ? make_temp_dir() : keep;
       double build_s = 0;
       int rc = kOk;
@@ -235,6 +239,10 @@ int main(int argc, char** argv) {
                       line.c_str(), static_cast<long long>(c.files.weights_bytes),
                       static_cast<long long>(c.plan.lower_bound),
                       std::chrono::duration<double>(t1 - t0).count(), build_s, name.c_str());
+          if (profile) {
+            std::ifstream pf(fs::path(cfg.work_dir) / "profile.txt");
+            std::printf("%s", std::string(std::istreambuf_iterator<char>(pf), {}).c_str());
+          }
         }
       } catch (const CompileError& e) {
         std::fprintf(stderr, "onnx2cpp: %s\n", e.what());

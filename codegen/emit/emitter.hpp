@@ -13,6 +13,9 @@ struct EmitOptions {
   std::string name;          // model name: prefix of every exported symbol
   std::string header_include;// how the source includes the header ("model.h")
   std::string command_line;  // recorded in the provenance comment
+  // Times every node through onnx2cpp_profile_node(index, op, name, seconds), which the
+  // program must define (the verify/bench harness does with -DO2C_PROFILE). Diagnostics only.
+  bool profile = false;
 };
 
 struct EmitResult {
