@@ -20,6 +20,7 @@ struct Options {
   std::string planner = "greedy";  // greedy | linear
   std::string command_line;
   bool profile = false;  // EmitOptions::profile
+  bool fuse = true;      // passes/fuse.cpp
 };
 
 struct Compiled {

@@ -26,6 +26,7 @@ struct Common {
   std::vector<std::string> dims, shapes, freeze;
   std::string name;
   bool no_fold = false;
+  bool no_fuse = false;
   std::string planner = "greedy";
 };
 
@@ -37,6 +38,7 @@ void add_common(CLI::App* app, Common& c) {
                   "make an input a constant with its value from the data (repeatable): specializes the model");
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
+  app->add_flag("--no-fuse", c.no_fuse, "do not fuse residual adds and activations into convolutions");
   app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
       ->check(CLI::IsMember({"greedy", "linear"}));
 }
@@ -47,6 +49,7 @@ Options make_options(const Common& c, const std::string& cmdline) {
   o.name = c.name;
   o.planner = c.planner;
   o.fold.fold = !c.no_fold;
+  o.fuse = !c.no_fuse;
   o.command_line = cmdline;
   for (const auto& d : c.dims) {
     auto eq = d.find('=');
@@ -101,6 +104,7 @@ std::string recorded_command(const Common& c) {
   for (const auto& d : c.shapes) s += " --shape " + d;
   for (const auto& d : c.freeze) s += " --freeze " + d;
   if (c.no_fold) s += " --no-fold";
+  if (c.no_fuse) s += " --no-fuse";
   if (c.planner != "greedy") s += " --planner " + c.planner;
   return s;
 }
@@ -131,6 +135,7 @@ int main(int argc, char** argv) {
                  "(the input_K.pb named INPUT in a test_data_set folder); repeatable");
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
+  app.add_flag("--no-fuse", cc.no_fuse, "do not fuse residual adds and activations into convolutions");
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
   app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
   app.add_flag("--list-ops", list_ops, "print the supported ops and exit");

@@ -1,6 +1,6 @@
-// onnx2cpp kernels: convolution (im2col panels + microkernel; depthwise). needs: common.hpp panel_gemm.hpp
-// Packed im2col panels feed the microkernel of panel_gemm.hpp, for 1 to 3 spatial dims;
-// depthwise convolutions have their own direct kernel.
+// onnx2cpp kernels: convolution (implicit GEMM; depthwise). needs: common.hpp panel_gemm.hpp
+// The microkernel of panel_gemm.hpp reads the input rows themselves (implicit GEMM: no
+// im2col matrix), for 1 to 3 spatial dims; depthwise convolutions have their own kernel.
 #ifndef ONNX2CPP_K_CONV_HPP
 #define ONNX2CPP_K_CONV_HPP
 
@@ -12,102 +12,124 @@ struct ConvParams {
   i64 in[3], out[3], k[3], stride[3], pad[3], dil[3];
 };
 
-inline bool conv_is_pointwise(const ConvParams& p) {
-  for (int d = 0; d < 3; ++d)
-    if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0) return false;
-  return true;
-}
 inline i64 conv_out_size(const ConvParams& p) { return p.out[0] * p.out[1] * p.out[2]; }
 inline i64 conv_kg(const ConvParams& p) { return (p.C / p.group) * p.k[0] * p.k[1] * p.k[2]; }
-
-// Output positions per packed tile: a multiple of kPanelQuantum, about 64K elements of
-// columns (the column matrix of a large convolution, a 9x9 kernel over 32 channels at
-// 224x224, would take 520 MB).
-inline i64 conv_tile(const ConvParams& p) {
-  const i64 O = conv_out_size(p);
-  const i64 q = kPanelQuantum;
-  i64 t = ((i64(1) << 16) / std::max<i64>(conv_kg(p), 1) + q - 1) / q * q;
-  const i64 all = (O + q - 1) / q * q;
-  t = std::max(t, q);
-  return t < all ? t : all;
-}
 // Depthwise: one input channel per group, one output channel per group, up to 2 spatial dims.
 inline bool conv_is_depthwise(const ConvParams& p) {
   return p.group > 1 && p.C == p.group && p.M == p.group && p.in[0] == 1 && p.k[0] == 1;
 }
-// Packs the columns of output positions ob .. ob+n-1 into panels of NR: panel j / NR holds
-// row r = ((c*k0+a)*k1+b)*k2+e at [r][j % NR] = x[c][o*stride - pad + tap*dil], 0 outside
-// the input and past n.
+
+// The implicit GEMM. The zero-padded input is split by phase along each spatial dim
+// (padded index r goes to phase r % stride, slot r / stride), so that output position
+// (q0, q1, q2) and tap (t0, t1, t2) read, for any stride and dilation, phase
+// (t*dil % stride) at slot q + t*dil / stride. Laying the output out with the slots' pitches
+// ("wide" positions i = (q0*h1 + q1)*h2 + q2) makes every row of the GEMM's right operand,
+// one per (channel, tap), a contiguous run of the phase planes at a fixed offset. Without
+// padding and stride the phase planes are the input itself and nothing is copied; when the
+// wide layout is the output's own (no padding along the inner dims) the microkernel writes
+// Y directly, else a tile of wide rows is compacted into Y.
+struct PhaseGeom {
+  i64 h[3];          // slots per phase along each dim
+  i64 hp[3];         // padded extent actually read
+  i64 plane;         // elements of one phase plane
+  i64 chan;          // elements per channel: all phases (or the input plane when direct)
+  i64 len;           // wide positions covering the output
+  bool direct;       // read the input in place
+  bool dense;        // wide positions are the output's positions
+};
+inline PhaseGeom phase_geom(const ConvParams& p) {
+  PhaseGeom g;
+  bool direct = true;
+  i64 phases = 1;
+  for (int d = 0; d < 3; ++d) {
+    g.hp[d] = (p.out[d] - 1) * p.stride[d] + (p.k[d] - 1) * p.dil[d] + 1;
+    g.h[d] = (g.hp[d] + p.stride[d] - 1) / p.stride[d];
+    phases *= p.stride[d];
+    if (p.pad[d] != 0 || p.stride[d] != 1 || g.hp[d] != p.in[d]) direct = false;
+  }
+  g.plane = g.h[0] * g.h[1] * g.h[2];
+  g.direct = direct;
+  g.chan = direct ? p.in[0] * p.in[1] * p.in[2] : phases * g.plane;
+  g.len = ((p.out[0] - 1) * g.h[1] + (p.out[1] - 1)) * g.h[2] + p.out[2];
+  g.dense = g.h[2] == p.out[2] && (p.out[0] == 1 || g.h[1] == p.out[1]);
+  return g;
+}
+// Offset of GEMM row r = ((c*k0 + t0)*k1 + t1)*k2 + t2 in the phase planes, for position 0.
+inline i64 phase_offset(const ConvParams& p, const PhaseGeom& g, i64 r) {
+  i64 t[3];
+  t[2] = r % p.k[2];
+  r /= p.k[2];
+  t[1] = r % p.k[1];
+  r /= p.k[1];
+  t[0] = r % p.k[0];
+  const i64 c = r / p.k[0];
+  i64 ph = 0, slot = 0;
+  for (int d = 0; d < 3; ++d) {
+    const i64 rd = t[d] * p.dil[d];
+    ph = ph * p.stride[d] + rd % p.stride[d];
+    slot = slot * g.h[d] + rd / p.stride[d];
+  }
+  return c * g.chan + ph * g.plane + slot;
+}
+
+// Copies C channels of x into zeroed phase planes. Padding slots are never written, so
+// calls for later images and groups keep them zero.
 template <class T>
-inline void im2col_panels(const T* x, T* dst, i64 C, const ConvParams& p, i64 ob, i64 n) {
-  constexpr int NR = PanelTraits<T>::NR;
+inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const PhaseGeom& g) {
+  const i64 s0 = p.stride[0], s1 = p.stride[1], s2 = p.stride[2];
   const i64 I = p.in[0] * p.in[1] * p.in[2];
-  const i64 Kg = C * p.k[0] * p.k[1] * p.k[2];
-  const bool pointwise = conv_is_pointwise(p);
-  struct Run {
-    i64 q0, q1, q2, len, at;
-  };
-  for (i64 j0 = 0; j0 < n; j0 += NR) {
-    const i64 cnt = std::min<i64>(NR, n - j0);
-    T* pan = dst + (j0 / NR) * Kg * NR;
-    if (pointwise) {
-      for (i64 c = 0; c < C; ++c) {
-        T* d = pan + c * NR;
-        std::memcpy(d, x + c * I + ob + j0, sizeof(T) * cnt);
-        for (i64 t = cnt; t < NR; ++t) d[t] = T(0);
-      }
-      continue;
-    }
-    // The panel's positions as runs along the innermost output dim.
-    Run runs[NR];
-    int nruns = 0;
-    {
-      i64 o = ob + j0;
-      i64 q0 = o / (p.out[1] * p.out[2]), q1 = (o / p.out[2]) % p.out[1], q2 = o % p.out[2];
-      for (i64 at = 0; at < cnt;) {
-        const i64 len = std::min(cnt - at, p.out[2] - q2);
-        runs[nruns++] = Run{q0, q1, q2, len, at};
-        at += len;
-        q2 = 0;
-        if (++q1 == p.out[1]) {
-          q1 = 0;
-          ++q0;
+  for (i64 c = 0; c < C; ++c)
+    for (i64 i0 = 0; i0 < p.in[0]; ++i0) {
+      const i64 r0 = i0 + p.pad[0];
+      if (r0 >= g.hp[0]) break;
+      for (i64 i1 = 0; i1 < p.in[1]; ++i1) {
+        const i64 r1 = i1 + p.pad[1];
+        if (r1 >= g.hp[1]) break;
+        T* row = dst + c * g.chan + ((r0 % s0) * s1 + r1 % s1) * s2 * g.plane + ((r0 / s0) * g.h[1] + r1 / s1) * g.h[2];
+        const T* xr = x + c * I + (i0 * p.in[1] + i1) * p.in[2];
+        for (i64 ph = 0; ph < s2; ++ph) {
+          // slots j whose input column j*s2 + ph - pad lies in [0, in2)
+          const i64 pad = p.pad[2], in2 = p.in[2];
+          const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
+          const i64 hi = std::min(g.h[2], (in2 + pad - ph + s2 - 1) / s2);
+          T* o = row + ph * g.plane;
+          const T* src = xr + ph - pad;
+          if (s2 == 1)
+            for (i64 j = lo; j < hi; ++j) o[j] = src[j];
+          else
+            for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
         }
       }
     }
-    T* d = pan;
-    for (i64 c = 0; c < C; ++c)
-      for (i64 a = 0; a < p.k[0]; ++a)
-        for (i64 b = 0; b < p.k[1]; ++b)
-          for (i64 e = 0; e < p.k[2]; ++e, d += NR) {
-            const T* xc = x + c * I;
-            for (int r = 0; r < nruns; ++r) {
-              const Run& u = runs[r];
-              T* out = d + u.at;
-              const i64 i0 = u.q0 * p.stride[0] - p.pad[0] + a * p.dil[0];
-              const i64 i1 = u.q1 * p.stride[1] - p.pad[1] + b * p.dil[1];
-              if (i0 < 0 || i0 >= p.in[0] || i1 < 0 || i1 >= p.in[1]) {
-                for (i64 t = 0; t < u.len; ++t) out[t] = T(0);
-                continue;
-              }
-              const T* src = xc + (i0 * p.in[1] + i1) * p.in[2];
-              // Positions t whose input index base + t*s lies in [0, in2).
-              const i64 s = p.stride[2], base = u.q2 * s - p.pad[2] + e * p.dil[2];
-              i64 lo = base >= 0 ? 0 : s == 1 ? -base : (-base + s - 1) / s;
-              i64 hi = base >= p.in[2] ? 0 : s == 1 ? p.in[2] - base : (p.in[2] - base + s - 1) / s;
-              lo = std::min(lo, u.len);
-              hi = std::max(lo, std::min(hi, u.len));
-              for (i64 t = 0; t < lo; ++t) out[t] = T(0);
-              if (s == 1) {
-                std::memcpy(out + lo, src + base + lo, sizeof(T) * (hi - lo));
-              } else {
-                for (i64 t = lo; t < hi; ++t) out[t] = src[base + t * s];
-              }
-              for (i64 t = hi; t < u.len; ++t) out[t] = T(0);
-            }
-            for (i64 t = cnt; t < NR; ++t) d[t] = T(0);
-          }
-  }
+}
+
+// Wide positions per tile: a multiple of 64 (of every NR), with the wide tile of Mg rows
+// within 64K elements and at most 512 positions (the right operand's rows stay in L2).
+constexpr i64 kConvMaxTile = 512;
+inline i64 conv_tile(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 Mg = p.M / p.group;
+  i64 t = std::min<i64>(kConvMaxTile, 65536 / std::max<i64>(Mg, 1)) / 64 * 64;
+  t = std::max<i64>(t, 64);
+  return std::min(t, (g.len + 63) / 64 * 64);
+}
+
+// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned).
+struct ConvScratch {
+  i64 planes, offsets, tail, wide, total;
+};
+template <class T>
+inline ConvScratch conv_scratch_layout(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 Kg = conv_kg(p), Cg = p.C / p.group;
+  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
+  ConvScratch s;
+  s.planes = 0;
+  s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);
+  s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
+  s.wide = s.tail + up(panel_gemm_scratch(Kg));
+  s.total = s.wide + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  return s;
 }
 
 // Depthwise geometry. The zero-padded input plane is split by row phase (row r goes to
@@ -215,18 +237,17 @@ inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvP
           for (; q2 < p.out[2] && at + q2 + PS <= yend; q2 += PS) {
             P v = ploadu<P>(src + q2);
             if (Z) v = padd(v, ploadu<P>(Z + at + q2));
-            pstoreu(Y + at + q2, act_packet(v, act));
+            pstoreu(Y + at + q2, act_packet<T>(v, act));
           }
         for (; q2 < p.out[2]; ++q2) Y[at + q2] = act_scalar(Z ? src[q2] + Z[at + q2] : src[q2], act);
       }
     }
 }
 
-// Elements of scratch conv() needs: one tile of packed column panels, or the
-// depthwise kernel's padded plane.
+// Elements of scratch conv() needs, for float (the largest count of the types it supports).
 inline i64 conv_scratch(const ConvParams& p) {
   if (conv_is_depthwise(p)) return dw_scratch(p);
-  return conv_kg(p) * conv_tile(p) + 16;
+  return conv_scratch_layout<float>(p).total;
 }
 
 // X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
@@ -235,20 +256,63 @@ template <class T>
 inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
                  const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
   if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
+  const PhaseGeom g = phase_geom(p);
+  const ConvScratch sl = conv_scratch_layout<T>(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   const i64 O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   const i64 tile = conv_tile(p);
+  i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
+  for (i64 r = 0; r < Kg; ++r) off[r] = phase_offset(p, g, r);
+  T* tail = scratch + sl.tail;
+  T* wide = scratch + sl.wide;
+  if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
+  const Act none{kActNone, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
-    for (i64 g = 0; g < p.group; ++g) {
-      const T* x = X + (n * p.C + g * Cg) * I;
-      const T* w = W + g * Mg * Kg;
-      const i64 yo = (n * p.M + g * Mg) * O;
-      for (i64 ob = 0; ob < O; ob += tile) {
-        const i64 tn = std::min(tile, O - ob);
-        im2col_panels(x, scratch, Cg, p, ob, tn);
-        panel_gemm(w, Kg, scratch, Y + yo + ob, O, Mg, tn, Kg, B ? B + g * Mg : nullptr,
-                   Z ? Z + yo + ob : nullptr, O, act);
+    for (i64 grp = 0; grp < p.group; ++grp) {
+      const T* x = X + (n * p.C + grp * Cg) * I;
+      const T* w = W + grp * Mg * Kg;
+      const T* bias = B ? B + grp * Mg : nullptr;
+      const i64 yo = (n * p.M + grp * Mg) * O;
+      const T* src = x;
+      if (!g.direct) {
+        phase_scatter(x, scratch, Cg, p, g);
+        src = scratch;
+      }
+      for (i64 i0 = 0; i0 < g.len; i0 += tile) {
+        const i64 tn = std::min(tile, g.len - i0);
+        if (g.dense) {
+          panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail);
+          continue;
+        }
+        panel_gemm(w, Kg, src + i0, off, wide, tile, Mg, tn, Kg, bias, static_cast<const T*>(nullptr), 0, none, tail);
+        // Compact the tile's wide positions into Y, adding Z and applying the activation:
+        // runs of valid positions (within one output row) first, then row by row.
+        struct Run {
+          i64 from, to, cnt;
+        };
+        Run runs[kConvMaxTile];
+        int nr = 0;
+        const i64 h12 = g.h[1] * g.h[2];
+        i64 q0 = i0 / h12, q1 = (i0 % h12) / g.h[2], q2 = i0 % g.h[2];
+        for (i64 i = i0; i < i0 + tn;) {
+          const i64 run = std::min(g.h[2] - q2, i0 + tn - i);
+          if (q1 < p.out[1] && q2 < p.out[2])
+            runs[nr++] = Run{i - i0, (q0 * p.out[1] + q1) * p.out[2] + q2, std::min(run, p.out[2] - q2)};
+          i += run;
+          q2 = 0;
+          if (++q1 == g.h[1]) {
+            q1 = 0;
+            ++q0;
+          }
+        }
+        for (i64 m = 0; m < Mg; ++m) {
+          const T* wr = wide + m * tile;
+          T* yr = Y + yo + m * O;
+          const T* zr = Z ? Z + yo + m * O : nullptr;
+          for (int r = 0; r < nr; ++r)
+            act_rows(wr + runs[r].from, zr ? zr + runs[r].to : nullptr, yr + runs[r].to, runs[r].cnt, act);
+        }
       }
     }
 }

@@ -6,16 +6,16 @@
 
 ONNX2CPP_K_BEGIN
 
-// Y[m][j] = act(bias[m] + sum_k W[m][k] * P[k][j] + Z[m][j]) computed MR rows by NR columns
-// at a time. P comes in panels of NR columns ([k][NR], 64-byte aligned, zero-padded), so
-// the kernel streams one L1-resident panel against MR rows of W, whose elements it
-// broadcasts. NR is two SIMD packets of the target (so the packing is done at run time,
-// never by the compiler, whose host may have other vectors); MR = 6 keeps 12 accumulators,
-// 2 panel packets and one broadcast within 16 vector registers (SSE, AVX2, wasm SIMD).
+// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
+// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
+// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
+// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
+// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
+// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
 template <class T>
 struct PanelTraits {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
-  static constexpr int PS = Eigen::internal::unpacket_traits<Packet>::size;
+  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
   static constexpr int NR = 2 * PS;
   static constexpr int MR = 6;
   // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
@@ -61,10 +61,9 @@ inline T act_scalar(T v, const Act& a) {
 }
 inline bool act_in_registers(const Act& a) { return a.kind <= kActLeakyRelu; }
 // The register activations on one packet.
-template <class P>
+template <class T, class P>
 inline P act_packet(P v, const Act& a) {
   using namespace Eigen::internal;
-  using T = typename unpacket_traits<P>::type;
   switch (a.kind) {
     case kActRelu: return pmax(v, pset1<P>(T(0)));
     case kActClip: return pmin(pmax(v, pset1<P>(T(a.alpha))), pset1<P>(T(a.beta)));
@@ -90,9 +89,27 @@ inline void act_apply(T* y, i64 n, const Act& a) {
   }
 }
 
-template <class T, int MR>
-inline void panel_kernel(const T* w, i64 ldw, const T* panel, i64 kc, T* y, i64 ldy, int nr, bool first,
-                         bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
+// b + k * NR (a packed panel).
+// y[0..n) = act(v + z) (z may be null).
+template <class T>
+inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  using namespace Eigen::internal;
+  i64 j = 0;
+  if (act_in_registers(act))
+    for (; j + PS <= n; j += PS) {
+      P a = ploadu<P>(v + j);
+      if (z) a = padd(a, ploadu<P>(z + j));
+      pstoreu(y + j, act_packet<T>(a, act));
+    }
+  for (; j < n; ++j) y[j] = act_scalar(z ? v[j] + z[j] : v[j], act);
+}
+
+template <class T, int MR, bool Indirect>
+inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
+                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
   using PT = PanelTraits<T>;
   using P = typename PT::Packet;
   using namespace Eigen::internal;
@@ -115,7 +132,8 @@ inline void panel_kernel(const T* w, i64 ldw, const T* panel, i64 kc, T* y, i64 
     }
   }
   for (i64 k = 0; k < kc; ++k) {
-    const P b0 = pload<P>(panel + k * NR), b1 = pload<P>(panel + k * NR + PS);
+    const T* bk = Indirect ? b + off[k] : b + k * NR;
+    const P b0 = ploadu<P>(bk), b1 = ploadu<P>(bk + PS);
     for (int i = 0; i < MR; ++i) {
       const P a = pset1<P>(w[i * ldw + k]);
       c0[i] = pmadd(a, b0, c0[i]);
@@ -171,33 +189,56 @@ inline void panel_kernel(const T* w, i64 ldw, const T* panel, i64 kc, T* y, i64 
 }
 
 // Rows mr < MR at the bottom edge.
-template <class T, int MR>
-inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* panel, i64 kc, T* y, i64 ldy, int nr,
-                              bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+template <class T, int MR, bool Indirect>
+inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy,
+                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
   if constexpr (MR > 1) {
-    if (mr < MR) return panel_kernel_rows<T, MR - 1>(mr, w, ldw, panel, kc, y, ldy, nr, first, last, bias, z, ldz, act);
+    if (mr < MR)
+      return panel_kernel_rows<T, MR - 1, Indirect>(mr, w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
   }
-  panel_kernel<T, MR>(w, ldw, panel, kc, y, ldy, nr, first, last, bias, z, ldz, act);
+  panel_kernel<T, MR, Indirect>(w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
 }
 
-// Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * panels + Z), for the
-// ceil(n / NR) packed panels of K x NR.
+// Elements of scratch panel_gemm() needs: one packed panel.
+inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
+
+// Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * B + Z), where B[k][j]
+// is src[off[k] + j]. No element of src past column n - 1 of a row is read: the last,
+// partial panel is copied into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
-inline void panel_gemm(const T* W, i64 ldw, const T* panels, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act& act) {
+inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
+                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
   const i64 npan = (n + NR - 1) / NR;
+  const i64 nfull = n / NR;
+  if (npan > nfull) {
+    const i64 j0 = nfull * NR, cnt = n - j0;
+    for (i64 k = 0; k < K; ++k)
+      for (i64 j = 0; j < NR; ++j) tail[k * NR + j] = j < cnt ? src[off[k] + j0 + j] : T(0);
+  }
+  // Blocks of MC rows of W (MC x kc within about 256 KB of L2) run against every panel
+  // (kc x NR, in L1), so W streams from memory once per call.
+  const i64 MC = std::max<i64>(MR, i64(262144 / (PT::KC * sizeof(T))) / MR * MR);
   for (i64 kb = 0; kb < K || kb == 0; kb += PT::KC) {
     const i64 kc = std::min<i64>(PT::KC, K - kb);
     const bool first = kb == 0, last = kb + kc >= K;
-    for (i64 pj = 0; pj < npan; ++pj) {
-      const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
-      const T* pan = panels + pj * K * NR + kb * NR;
-      for (i64 m0 = 0; m0 < M; m0 += MR) {
-        const int mr = static_cast<int>(std::min<i64>(MR, M - m0));
-        panel_kernel_rows<T, MR>(mr, W + m0 * ldw + kb, ldw, pan, kc, Y + m0 * ldy + pj * NR, ldy, nr, first,
-                                 last, bias ? bias + m0 : nullptr, Z ? Z + m0 * ldz + pj * NR : nullptr, ldz, act);
+    for (i64 mb = 0; mb < M; mb += MC) {
+      const i64 me = std::min(M, mb + MC);
+      for (i64 pj = 0; pj < npan; ++pj) {
+        const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
+        for (i64 m0 = mb; m0 < me; m0 += MR) {
+          const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
+          T* y = Y + m0 * ldy + pj * NR;
+          const T* bm = bias ? bias + m0 : nullptr;
+          const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
+          if (pj < nfull)
+            panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, src + pj * NR, off + kb, kc, y, ldy, nr,
+                                           first, last, bm, z, ldz, act);
+          else
+            panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr,
+                                            first, last, bm, z, ldz, act);
+        }
       }
     }
     if (K == 0) break;

@@ -137,7 +137,7 @@ struct ModelWriter {
   }
 
   std::string node_comment(const Node& n) {
-    std::string s = "// [" + std::to_string(n.index) + "] " + n.op;
+    std::string s = "// [" + std::to_string(n.index) + "] " + n.op + n.epi.ops;
     if (!n.name.empty()) s += " " + quote_name(n.name);
     s += ":";
     bool first = true;
@@ -182,7 +182,7 @@ struct ModelWriter {
       }
       info->impl->emit(ctx);
       if (opt.profile)
-        body.line("onnx2cpp_profile_node(" + std::to_string(ni) + ", " + c_string(n.op) + ", " + c_string(n.name) +
+        body.line("onnx2cpp_profile_node(" + std::to_string(ni) + ", " + c_string(n.op + n.epi.ops) + ", " + c_string(n.name) +
                   ", std::chrono::duration<double>(std::chrono::steady_clock::now() - o2c_t0).count()); }");
     }
     // Graph outputs that are not written by their producer: views, constants, inputs.
