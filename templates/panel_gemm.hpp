@@ -21,9 +21,6 @@ struct PanelTraits {
   // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
   static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
 };
-// Tiles of columns are packed a multiple of this many at a time: a multiple of every NR, so
-// scratch sizes do not depend on the target's vectors.
-constexpr i64 kPanelQuantum = 64;
 
 // Activations fused into the epilogue. Relu, Clip and LeakyRelu run in registers, the
 // others on the finished tile while it is in cache.
