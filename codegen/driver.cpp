@@ -38,6 +38,7 @@ Compiled compile_model(const Options& opt) {
     c.graph = import_model(m, opt.model_path, opt.bind);
     infer_and_fold(c.graph, opt.fold);
     remove_dead_nodes(c.graph);
+    if (opt.fuse) fuse_epilogues(c.graph);
     std::vector<int> origin = view_origins(c.graph);
     auto reqs = graph_buffers(c.graph, origin);
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);
@@ -49,6 +50,7 @@ Compiled compile_model(const Options& opt) {
     eo.header_include = opt.header_include.empty() ? eo.name + ".h" : opt.header_include;
     eo.command_line = opt.command_line;
     eo.external_weights = opt.external_weights;
+    eo.profile = opt.profile;
     c.files = emit_model(c.graph, c.plan, origin, eo);
   } catch (const UnsupportedError& e) {
     std::string msg = e.what();

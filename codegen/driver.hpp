@@ -20,6 +20,8 @@ struct Options {
   std::string planner = "greedy";  // greedy | linear
   std::string command_line;
   bool external_weights = false;   // --weights file: constants not in the source (EmitOptions)
+  bool profile = false;  // EmitOptions::profile
+  bool fuse = true;      // passes/fuse.cpp
 };
 
 struct Compiled {

@@ -27,6 +27,7 @@ struct Common {
   std::vector<std::string> dims, shapes, freeze;
   std::string name;
   bool no_fold = false;
+  bool no_fuse = false;
   std::string planner = "greedy";
   std::string weights = "embed";  // embed | file
 };
@@ -46,6 +47,7 @@ void add_common(CLI::App* app, Common& c) {
                   "make an input a constant with its value from the data (repeatable): specializes the model");
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
+  app->add_flag("--no-fuse", c.no_fuse, "do not fuse residual adds and activations into convolutions");
   app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
       ->check(CLI::IsMember({"greedy", "linear"}));
 }
@@ -56,6 +58,7 @@ Options make_options(const Common& c, const std::string& cmdline) {
   o.name = c.name;
   o.planner = c.planner;
   o.fold.fold = !c.no_fold;
+  o.fuse = !c.no_fuse;
   o.command_line = cmdline;
   o.external_weights = c.weights == "file";
   for (const auto& d : c.dims) {
@@ -111,6 +114,7 @@ std::string recorded_command(const Common& c) {
   for (const auto& d : c.shapes) s += " --shape " + d;
   for (const auto& d : c.freeze) s += " --freeze " + d;
   if (c.no_fold) s += " --no-fold";
+  if (c.no_fuse) s += " --no-fuse";
   if (c.planner != "greedy") s += " --planner " + c.planner;
   if (c.weights != "embed") s += " --weights " + c.weights;
   return s;
@@ -142,6 +146,7 @@ int main(int argc, char** argv) {
                  "(the input_K.pb named INPUT in a test_data_set folder); repeatable");
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
+  app.add_flag("--no-fuse", cc.no_fuse, "do not fuse residual adds and activations into convolutions");
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
   app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
   add_weights_option(&app, cc);
@@ -167,6 +172,7 @@ int main(int argc, char** argv) {
   Common bc;
   std::string bench_data, bench_keep, bench_flags = "-O3 -march=native";
   int iters = 50;
+  bool profile = false;
   auto* bench = app.add_subcommand("bench", "build with -O3 -march=native and time single-threaded runs");
   add_common(bench, bc);
   bench->add_option("--data", bench_data, "folder with input_K.pb (default: zero inputs)");
@@ -192,6 +198,7 @@ int main(int argc, char** argv) {
   build->add_option("--cxxflags,--cxx-flags", build_flags, "wasm: optimization and extra em++ flags (default: -O3)");
   build->add_option("--cxx", build_cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
   build->add_option("--keep", build_keep, "wasm: build in this folder and keep it (default: a temporary folder)");
+  bench->add_flag("--profile", profile, "time every node too and print the slowest (adds timer calls)");
 
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
@@ -268,6 +275,7 @@ int main(int argc, char** argv) {
       Common& o = is_verify ? vc : bc;
       const std::string dir = is_verify ? data_dir : bench_data;
       Options opt = make_options(o, recorded_command(o));
+      opt.profile = profile;
       TestData data;
       if (!dir.empty()) {
         data = load_test_data(dir);
@@ -283,6 +291,7 @@ int main(int argc, char** argv) {
       cfg.cxx = cxx;
       cfg.flags = is_verify ? flags : bench_flags;
       if (!is_verify && target == "wasm" && bench_flags_opt->count() == 0) cfg.flags = "-O3";
+      if (profile) cfg.flags += " -DO2C_PROFILE";
       cfg.work_dir = keep.empty() ? make_temp_dir() : keep;
       double build_s = 0;
       int rc = kOk;
@@ -310,6 +319,10 @@ int main(int argc, char** argv) {
                       line.c_str(), static_cast<long long>(c.files.weights_bytes),
                       static_cast<long long>(c.plan.lower_bound),
                       std::chrono::duration<double>(t1 - t0).count(), build_s, name.c_str(), target.c_str());
+          if (profile) {
+            std::ifstream pf(fs::path(cfg.work_dir) / "profile.txt");
+            std::printf("%s", std::string(std::istreambuf_iterator<char>(pf), {}).c_str());
+          }
         }
       } catch (const CompileError& e) {
         std::fprintf(stderr, "onnx2cpp: %s\n", e.what());

@@ -81,6 +81,53 @@ int posix_memalign(void** p, size_t a, size_t n) {
 }
 #endif
 
+// ---- per-node profile (generated with --profile, built with -DO2C_PROFILE) -------------------
+#ifdef O2C_PROFILE
+struct ProfNode {
+  const char* op;
+  const char* name;
+  double seconds;
+  long calls;
+};
+static ProfNode g_prof[1 << 16];
+static int g_prof_max = -1;
+extern "C" void onnx2cpp_profile_node(int node, const char* op, const char* name, double seconds) {
+  if (node < 0 || node >= (1 << 16)) return;
+  g_prof[node].op = op;
+  g_prof[node].name = name;
+  g_prof[node].seconds += seconds;
+  ++g_prof[node].calls;
+  if (node > g_prof_max) g_prof_max = node;
+}
+// Writes DIR/profile.txt: time per op type, then the 25 slowest nodes.
+static void write_profile(const std::string& dir) {
+  FILE* f = std::fopen((dir + "/profile.txt").c_str(), "w");
+  if (!f) return;
+  double total = 0;
+  std::vector<int> idx;
+  std::vector<std::pair<std::string, double>> per_op;
+  for (int i = 0; i <= g_prof_max; ++i) {
+    if (!g_prof[i].calls) continue;
+    idx.push_back(i);
+    total += g_prof[i].seconds;
+    auto it = std::find_if(per_op.begin(), per_op.end(), [&](auto& p) { return p.first == g_prof[i].op; });
+    if (it == per_op.end()) per_op.emplace_back(g_prof[i].op, g_prof[i].seconds);
+    else it->second += g_prof[i].seconds;
+  }
+  const double calls = idx.empty() ? 1.0 : double(g_prof[idx[0]].calls);
+  std::sort(per_op.begin(), per_op.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  std::fprintf(f, "profile: %.3f ms per run in %zu nodes\n", 1e3 * total / calls, idx.size());
+  for (auto& p : per_op) std::fprintf(f, "  %-24s %9.3f ms %5.1f%%\n", p.first.c_str(), 1e3 * p.second / calls, 100 * p.second / total);
+  std::sort(idx.begin(), idx.end(), [](int a, int b) { return g_prof[a].seconds > g_prof[b].seconds; });
+  std::fprintf(f, "slowest nodes:\n");
+  for (size_t k = 0; k < idx.size() && k < 25; ++k) {
+    const ProfNode& p = g_prof[idx[k]];
+    std::fprintf(f, "  [%d] %-20s %9.3f ms %5.1f%%  %s\n", idx[k], p.op, 1e3 * p.seconds / calls, 100 * p.seconds / total, p.name);
+  }
+  std::fclose(f);
+}
+#endif
+
 static unsigned char* aligned_buffer(size_t n) {
   void* p = nullptr;
   if (posix_memalign(&p, 64, n ? n : 64) != 0) {
@@ -260,6 +307,10 @@ int main(int argc, char** argv) {
   if (iters > 0) {
     std::vector<double> ms;
     for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_RUN(&in, &out, arena1, arena_bytes);
+#ifdef O2C_PROFILE
+    for (auto& p : g_prof) p = ProfNode{};
+    g_prof_max = -1;
+#endif
     for (long it = 0; it < iters; ++it) {
       auto t0 = std::chrono::steady_clock::now();
       O2C_RUN(&in, &out, arena1, arena_bytes);
@@ -268,6 +319,9 @@ int main(int argc, char** argv) {
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+#ifdef O2C_PROFILE
+    write_profile(out_dir);
+#endif
     std::printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"iters\": %ld, \"arena_bytes\": %zu", median,
                 ms.front(), iters, arena_bytes);
 #ifdef __EMSCRIPTEN__

@@ -27,9 +27,13 @@
 #define ONNX2CPP_K_END }
 #else
 // A kernel header is a library: a model uses some of its functions, not all. Unused
-// internal functions are expected there (clang warns about them under -Wall).
+// internal functions are expected there (clang warns about them under -Wall). GCC 12 also
+// reports Eigen's AVX-512 pmin/pmax (_mm512_undefined_ps) as maybe-uninitialized.
 #define ONNX2CPP_K_BEGIN                                                     \
   _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-function\"") \
+  _Pragma("GCC diagnostic ignored \"-Wpragmas\"")                            \
+  _Pragma("GCC diagnostic ignored \"-Wunknown-warning-option\"")             \
+  _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")                \
   namespace onnx2cpp_k { namespace {
 #define ONNX2CPP_K_END } } _Pragma("GCC diagnostic pop")
 #endif

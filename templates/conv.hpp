@@ -1,4 +1,6 @@
-// onnx2cpp kernels: convolution as tiled im2col + GEMM, for 1 to 3 spatial dims. needs: common.hpp gemm.hpp
+// onnx2cpp kernels: convolution (implicit GEMM; depthwise). needs: common.hpp panel_gemm.hpp
+// The microkernel of panel_gemm.hpp reads the input rows themselves (implicit GEMM: no
+// im2col matrix), for 1 to 3 spatial dims; depthwise convolutions have their own kernel.
 #ifndef ONNX2CPP_K_CONV_HPP
 #define ONNX2CPP_K_CONV_HPP
 
@@ -10,110 +12,306 @@ struct ConvParams {
   i64 in[3], out[3], k[3], stride[3], pad[3], dil[3];
 };
 
-inline bool conv_is_pointwise(const ConvParams& p) {
-  for (int d = 0; d < 3; ++d)
-    if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0) return false;
-  return true;
-}
 inline i64 conv_out_size(const ConvParams& p) { return p.out[0] * p.out[1] * p.out[2]; }
 inline i64 conv_kg(const ConvParams& p) { return (p.C / p.group) * p.k[0] * p.k[1] * p.k[2]; }
-
-// Output positions per im2col tile: the column matrix of a large convolution (a 9x9 kernel
-// over 32 channels at 224x224 would take 520 MB) is built a bounded tile at a time.
-inline i64 conv_tile(const ConvParams& p) {
-  const i64 O = conv_out_size(p);
-  if (conv_is_pointwise(p)) return O;
-  i64 t = (i64(1) << 20) / conv_kg(p);  // about 1M elements of columns
-  t = t < 64 ? 64 : t / 16 * 16;
-  return t < O ? t : O;
-}
-inline i64 conv_col_elems(const ConvParams& p) {
-  if (conv_is_pointwise(p)) return 0;
-  return (conv_kg(p) * conv_tile(p) + 15) / 16 * 16;
-}
-// Elements of scratch conv() needs: one im2col tile and the GEMM's packing buffers.
-inline i64 conv_scratch(const ConvParams& p) {
-  const i64 Mg = p.M / p.group;
-  return conv_col_elems(p) + (Mg > 1 ? gemm_packed_scratch(Mg, conv_tile(p), conv_kg(p)) : 0);
+// Depthwise: one input channel per group, one output channel per group, up to 2 spatial dims.
+inline bool conv_is_depthwise(const ConvParams& p) {
+  return p.group > 1 && p.C == p.group && p.M == p.group && p.in[0] == 1 && p.k[0] == 1;
 }
 
-// col[row][j] for output positions o = ob .. ob+n-1, row = ((c*k0+a)*k1+b)*k2+e:
-// x[c][o*stride - pad + tap*dil], 0 outside the input.
+// The implicit GEMM. The zero-padded input is split by phase along each spatial dim
+// (padded index r goes to phase r % stride, slot r / stride), so that output position
+// (q0, q1, q2) and tap (t0, t1, t2) read, for any stride and dilation, phase
+// (t*dil % stride) at slot q + t*dil / stride. Laying the output out with the slots' pitches
+// ("wide" positions i = (q0*h1 + q1)*h2 + q2) makes every row of the GEMM's right operand,
+// one per (channel, tap), a contiguous run of the phase planes at a fixed offset. Without
+// padding and stride the phase planes are the input itself and nothing is copied; when the
+// wide layout is the output's own (no padding along the inner dims) the microkernel writes
+// Y directly, else a tile of wide rows is compacted into Y.
+struct PhaseGeom {
+  i64 h[3];          // slots per phase along each dim
+  i64 hp[3];         // padded extent actually read
+  i64 plane;         // elements of one phase plane
+  i64 chan;          // elements per channel: all phases (or the input plane when direct)
+  i64 len;           // wide positions covering the output
+  bool direct;       // read the input in place
+  bool dense;        // wide positions are the output's positions
+};
+inline PhaseGeom phase_geom(const ConvParams& p) {
+  PhaseGeom g;
+  bool direct = true;
+  i64 phases = 1;
+  for (int d = 0; d < 3; ++d) {
+    g.hp[d] = (p.out[d] - 1) * p.stride[d] + (p.k[d] - 1) * p.dil[d] + 1;
+    g.h[d] = (g.hp[d] + p.stride[d] - 1) / p.stride[d];
+    phases *= p.stride[d];
+    if (p.pad[d] != 0 || p.stride[d] != 1 || g.hp[d] != p.in[d]) direct = false;
+  }
+  g.plane = g.h[0] * g.h[1] * g.h[2];
+  g.direct = direct;
+  g.chan = direct ? p.in[0] * p.in[1] * p.in[2] : phases * g.plane;
+  g.len = ((p.out[0] - 1) * g.h[1] + (p.out[1] - 1)) * g.h[2] + p.out[2];
+  g.dense = g.h[2] == p.out[2] && (p.out[0] == 1 || g.h[1] == p.out[1]);
+  return g;
+}
+// Offset of GEMM row r = ((c*k0 + t0)*k1 + t1)*k2 + t2 in the phase planes, for position 0.
+inline i64 phase_offset(const ConvParams& p, const PhaseGeom& g, i64 r) {
+  i64 t[3];
+  t[2] = r % p.k[2];
+  r /= p.k[2];
+  t[1] = r % p.k[1];
+  r /= p.k[1];
+  t[0] = r % p.k[0];
+  const i64 c = r / p.k[0];
+  i64 ph = 0, slot = 0;
+  for (int d = 0; d < 3; ++d) {
+    const i64 rd = t[d] * p.dil[d];
+    ph = ph * p.stride[d] + rd % p.stride[d];
+    slot = slot * g.h[d] + rd / p.stride[d];
+  }
+  return c * g.chan + ph * g.plane + slot;
+}
+
+// Copies C channels of x into zeroed phase planes. Padding slots are never written, so
+// calls for later images and groups keep them zero.
 template <class T>
-inline void im2col_tile(const T* x, T* col, i64 C, const ConvParams& p, i64 ob, i64 n) {
+inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const PhaseGeom& g) {
+  const i64 s0 = p.stride[0], s1 = p.stride[1], s2 = p.stride[2];
   const i64 I = p.in[0] * p.in[1] * p.in[2];
-  const i64 q0b = ob / (p.out[1] * p.out[2]), q1b = (ob / p.out[2]) % p.out[1], q2b = ob % p.out[2];
-  T* row = col;
   for (i64 c = 0; c < C; ++c)
-    for (i64 a = 0; a < p.k[0]; ++a)
-      for (i64 b = 0; b < p.k[1]; ++b)
-        for (i64 e = 0; e < p.k[2]; ++e, row += n) {
-          const T* xc = x + c * I;
-          i64 q0 = q0b, q1 = q1b, q2 = q2b;
-          for (i64 j = 0; j < n;) {
-            // One run along the innermost output dim.
-            const i64 i0 = q0 * p.stride[0] - p.pad[0] + a * p.dil[0];
-            const i64 i1 = q1 * p.stride[1] - p.pad[1] + b * p.dil[1];
-            const i64 run = std::min(n - j, p.out[2] - q2);
-            T* dst = row + j;
-            if (i0 < 0 || i0 >= p.in[0] || i1 < 0 || i1 >= p.in[1]) {
-              std::fill(dst, dst + run, T(0));
-            } else {
-              const T* src = xc + (i0 * p.in[1] + i1) * p.in[2];
-              const i64 base = q2 * p.stride[2] - p.pad[2] + e * p.dil[2];
-              for (i64 t = 0; t < run; ++t) {
-                const i64 i2 = base + t * p.stride[2];
-                dst[t] = (i2 >= 0 && i2 < p.in[2]) ? src[i2] : T(0);
-              }
-            }
-            j += run;
-            q2 = 0;
-            if (++q1 == p.out[1]) {
-              q1 = 0;
-              ++q0;
-            }
-          }
+    for (i64 i0 = 0; i0 < p.in[0]; ++i0) {
+      const i64 r0 = i0 + p.pad[0];
+      if (r0 >= g.hp[0]) break;
+      for (i64 i1 = 0; i1 < p.in[1]; ++i1) {
+        const i64 r1 = i1 + p.pad[1];
+        if (r1 >= g.hp[1]) break;
+        T* row = dst + c * g.chan + ((r0 % s0) * s1 + r1 % s1) * s2 * g.plane + ((r0 / s0) * g.h[1] + r1 / s1) * g.h[2];
+        const T* xr = x + c * I + (i0 * p.in[1] + i1) * p.in[2];
+        for (i64 ph = 0; ph < s2; ++ph) {
+          // slots j whose input column j*s2 + ph - pad lies in [0, in2)
+          const i64 pad = p.pad[2], in2 = p.in[2];
+          const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
+          const i64 hi = std::min(g.h[2], (in2 + pad - ph + s2 - 1) / s2);
+          T* o = row + ph * g.plane;
+          const T* src = xr + ph - pad;
+          if (s2 == 1)
+            for (i64 j = lo; j < hi; ++j) o[j] = src[j];
+          else
+            for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
         }
+      }
+    }
 }
 
-// X[N,C,in...] * W[M,C/group,k...] + B[M] -> Y[N,M,out...]; B may be null.
-// scratch: conv_scratch(p) elements, 64-byte aligned.
+// Wide positions per tile: a multiple of 64 (of every NR), with the wide tile of Mg rows
+// within 64K elements and at most 512 positions (the right operand's rows stay in L2).
+constexpr i64 kConvMaxTile = 512;
+inline i64 conv_tile(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 Mg = p.M / p.group;
+  i64 t = std::min<i64>(kConvMaxTile, 65536 / std::max<i64>(Mg, 1)) / 64 * 64;
+  t = std::max<i64>(t, 64);
+  return std::min(t, (g.len + 63) / 64 * 64);
+}
+
+// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned).
+struct ConvScratch {
+  i64 planes, offsets, tail, wide, total;
+};
 template <class T>
-inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch) {
+inline ConvScratch conv_scratch_layout(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 Kg = conv_kg(p), Cg = p.C / p.group;
+  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
+  ConvScratch s;
+  s.planes = 0;
+  s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);
+  s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
+  s.wide = s.tail + up(panel_gemm_scratch(Kg));
+  s.total = s.wide + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  return s;
+}
+
+// Depthwise geometry. The zero-padded input plane is split by row phase (row r goes to
+// phase r % s1, slot r / s1) and column phase (likewise with s2), so that for any stride and
+// dilation, output (q1, q2) and tap (a, e) read phase plane ((a*d1) % s1, (e*d2) % s2) at
+// slot (q1 + a*d1 / s1, q2 + e*d2 / s2): the output, laid out with row pitch wq ("wide"),
+// is then a sum of k1*k2 shifted copies of contiguous memory.
+struct DwGeom {
+  i64 hq, wq;          // slots per phase plane: rows, columns (also the wide row pitch)
+  i64 plane, planes;   // elements per phase plane, all phase planes
+  i64 wide;            // elements of the wide output, rounded up to whole blocks
+};
+inline DwGeom dw_geom(const ConvParams& p) {
+  DwGeom d;
+  const i64 hp = (p.out[1] - 1) * p.stride[1] + (p.k[1] - 1) * p.dil[1] + 1;
+  const i64 wp = (p.out[2] - 1) * p.stride[2] + (p.k[2] - 1) * p.dil[2] + 1;
+  d.hq = (hp + p.stride[1] - 1) / p.stride[1];
+  d.wq = (wp + p.stride[2] - 1) / p.stride[2];
+  d.plane = d.hq * d.wq;
+  d.planes = p.stride[1] * p.stride[2] * d.plane;
+  d.wide = (p.out[1] * d.wq + 63) / 64 * 64;
+  return d;
+}
+// Phase planes, 64 elements of slack (blocks of the wide output read past the last plane),
+// then the wide output and 64 more (a row's last packet reads past the end).
+inline i64 dw_scratch(const ConvParams& p) {
+  const DwGeom d = dw_geom(p);
+  return d.planes + 64 + d.wide + 64;
+}
+// Offset of tap t = a*k2 + e in the phase planes, for wide output index 0.
+inline i64 dw_offset(const ConvParams& p, const DwGeom& d, i64 t) {
+  const i64 r = (t / p.k[2]) * p.dil[1], c = (t % p.k[2]) * p.dil[2];
+  return ((r % p.stride[1]) * p.stride[2] + c % p.stride[2]) * d.plane + (r / p.stride[1]) * d.wq + c / p.stride[2];
+}
+
+// Writes plane x into the phase planes. The padding slots are never written, so they stay
+// zero for every channel.
+template <class T>
+inline void dw_scatter(const T* x, T* dst, const ConvParams& p, const DwGeom& d) {
+  const i64 s1 = p.stride[1], s2 = p.stride[2], pad = p.pad[2], in2 = p.in[2];
+  for (i64 r = 0; r < p.in[1]; ++r) {
+    const i64 pr = r + p.pad[1];
+    if (pr / s1 >= d.hq) break;
+    T* row = dst + (pr % s1) * s2 * d.plane + (pr / s1) * d.wq;
+    const T* xr = x + r * in2;
+    for (i64 ph = 0; ph < s2; ++ph) {
+      // slots j with input column j*s2 + ph - pad in [0, in2)
+      const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
+      const i64 hi = std::min(d.wq, (in2 + pad - ph + s2 - 1) / s2);
+      if (hi <= lo) continue;
+      T* o = row + ph * d.plane;
+      const T* src = xr + ph - pad;
+      if (s2 == 1)
+        for (i64 j = lo; j < hi; ++j) o[j] = src[j];
+      else
+        for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
+    }
+  }
+}
+
+// Depthwise convolution, one channel at a time (see DwGeom), four packets per step.
+template <class T>
+inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
+                           const Act& act, T* scratch) {
+  using P = typename PanelTraits<T>::Packet;
+  constexpr int PS = PanelTraits<T>::PS;
+  using namespace Eigen::internal;
+  const DwGeom d = dw_geom(p);
+  const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
+  T* wide = scratch + d.planes + 64;
+  std::fill(scratch, wide + d.wide + 64, T(0));
+  constexpr i64 kMaxTaps = 64;
+  i64 off[kMaxTaps];
+  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = dw_offset(p, d, t);
+  const i64 len = p.out[1] * d.wq, yend = p.N * p.C * O;
+  for (i64 n = 0; n < p.N; ++n)
+    for (i64 c = 0; c < p.C; ++c) {
+      const T* x = X + (n * p.C + c) * I;
+      const T* w = W + c * taps;
+      dw_scatter(x, scratch, p, d);
+      const P b = pset1<P>(B ? B[c] : T(0));
+      for (i64 i = 0; i < len; i += 4 * PS) {
+        P a0 = b, a1 = b, a2 = b, a3 = b;
+        for (i64 t = 0; t < taps; ++t) {
+          const T* src = scratch + (t < kMaxTaps ? off[t] : dw_offset(p, d, t)) + i;
+          const P wt = pset1<P>(w[t]);
+          a0 = pmadd(wt, ploadu<P>(src), a0);
+          a1 = pmadd(wt, ploadu<P>(src + PS), a1);
+          a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
+          a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
+        }
+        pstoreu(wide + i, a0);
+        pstoreu(wide + i + PS, a1);
+        pstoreu(wide + i + 2 * PS, a2);
+        pstoreu(wide + i + 3 * PS, a3);
+      }
+      // Wide rows to output rows, a packet at a time. A row's last packet may spill into the
+      // rows after it, which are written later, up to the end of Y.
+      const i64 yc = (n * p.C + c) * O;
+      for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+        const T* src = wide + q1 * d.wq;
+        const i64 at = yc + q1 * p.out[2];
+        i64 q2 = 0;
+        if (act_in_registers(act))
+          for (; q2 < p.out[2] && at + q2 + PS <= yend; q2 += PS) {
+            P v = ploadu<P>(src + q2);
+            if (Z) v = padd(v, ploadu<P>(Z + at + q2));
+            pstoreu(Y + at + q2, act_packet<T>(v, act));
+          }
+        for (; q2 < p.out[2]; ++q2) Y[at + q2] = act_scalar(Z ? src[q2] + Z[at + q2] : src[q2], act);
+      }
+    }
+}
+
+// Elements of scratch conv() needs, for float (the largest count of the types it supports).
+inline i64 conv_scratch(const ConvParams& p) {
+  if (conv_is_depthwise(p)) return dw_scratch(p);
+  return conv_scratch_layout<float>(p).total;
+}
+
+// X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
+// may be null. scratch: conv_scratch(p) elements, 64-byte aligned.
+template <class T>
+inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
+                 const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+  if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
+  const PhaseGeom g = phase_geom(p);
+  const ConvScratch sl = conv_scratch_layout<T>(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   const i64 O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   const i64 tile = conv_tile(p);
-  const bool pointwise = conv_is_pointwise(p);
-  T* col = scratch;
-  T* work = scratch + conv_col_elems(p);
+  i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
+  for (i64 r = 0; r < Kg; ++r) off[r] = phase_offset(p, g, r);
+  T* tail = scratch + sl.tail;
+  T* wide = scratch + sl.wide;
+  if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
+  const Act none{kActNone, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
-    for (i64 g = 0; g < p.group; ++g) {
-      const T* x = X + (n * p.C + g * Cg) * I;
-      const T* w = W + g * Mg * Kg;
-      T* y = Y + (n * p.M + g * Mg) * O;
-      MatMap<T> ym(y, Mg, O);
-      if (B) {
-        for (i64 m = 0; m < Mg; ++m) ym.row(m).setConstant(B[g * Mg + m]);
-      } else {
-        ym.setZero();
+    for (i64 grp = 0; grp < p.group; ++grp) {
+      const T* x = X + (n * p.C + grp * Cg) * I;
+      const T* w = W + grp * Mg * Kg;
+      const T* bias = B ? B + grp * Mg : nullptr;
+      const i64 yo = (n * p.M + grp * Mg) * O;
+      const T* src = x;
+      if (!g.direct) {
+        phase_scatter(x, scratch, Cg, p, g);
+        src = scratch;
       }
-      for (i64 ob = 0; ob < O; ob += tile) {
-        const i64 tn = std::min(tile, O - ob);
-        const T* cols = x + ob;
-        i64 ldb = O;
-        if (!pointwise) {
-          im2col_tile(x, col, Cg, p, ob, tn);
-          cols = col;
-          ldb = tn;
+      for (i64 i0 = 0; i0 < g.len; i0 += tile) {
+        const i64 tn = std::min(tile, g.len - i0);
+        if (g.dense) {
+          panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail);
+          continue;
         }
-        if (Mg == 1) {  // matrix-vector: Eigen's GEMV on plain maps, no packing
-          Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>> cm(cols, Kg, tn, Eigen::OuterStride<>(ldb));
-          Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> yv(y + ob, tn);
-          yv.noalias() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(w, Kg) * cm;
-        } else {
-          gemm_packed<T, Eigen::RowMajor, Eigen::RowMajor>(w, Kg, cols, ldb, y + ob, O, Mg, tn, Kg, T(1),
-                                                           work);
+        panel_gemm(w, Kg, src + i0, off, wide, tile, Mg, tn, Kg, bias, static_cast<const T*>(nullptr), 0, none, tail);
+        // Compact the tile's wide positions into Y, adding Z and applying the activation:
+        // runs of valid positions (within one output row) first, then row by row.
+        struct Run {
+          i64 from, to, cnt;
+        };
+        Run runs[kConvMaxTile];
+        int nr = 0;
+        const i64 h12 = g.h[1] * g.h[2];
+        i64 q0 = i0 / h12, q1 = (i0 % h12) / g.h[2], q2 = i0 % g.h[2];
+        for (i64 i = i0; i < i0 + tn;) {
+          const i64 run = std::min(g.h[2] - q2, i0 + tn - i);
+          if (q1 < p.out[1] && q2 < p.out[2])
+            runs[nr++] = Run{i - i0, (q0 * p.out[1] + q1) * p.out[2] + q2, std::min(run, p.out[2] - q2)};
+          i += run;
+          q2 = 0;
+          if (++q1 == g.h[1]) {
+            q1 = 0;
+            ++q0;
+          }
+        }
+        for (i64 m = 0; m < Mg; ++m) {
+          const T* wr = wide + m * tile;
+          T* yr = Y + yo + m * O;
+          const T* zr = Z ? Z + yo + m * O : nullptr;
+          for (int r = 0; r < nr; ++r)
+            act_rows(wr + runs[r].from, zr ? zr + runs[r].to : nullptr, yr + runs[r].to, runs[r].cnt, act);
         }
       }
     }

@@ -137,7 +137,7 @@ struct ModelWriter {
   }
 
   std::string node_comment(const Node& n) {
-    std::string s = "// [" + std::to_string(n.index) + "] " + n.op;
+    std::string s = "// [" + std::to_string(n.index) + "] " + n.op + n.epi.ops;
     if (!n.name.empty()) s += " " + quote_name(n.name);
     s += ":";
     bool first = true;
@@ -173,7 +173,17 @@ struct ModelWriter {
       }
       auto so = scratch_offset.find(static_cast<int>(ni));
       NodeEmitCtx ctx(g, n, *this, so == scratch_offset.end() ? -1 : so->second);
+      if (opt.profile) {  // locals are declared before the timed block, so they stay in scope
+        for (int v : n.inputs)
+          if (v >= 0) ref(v);
+        for (int v : n.outputs)
+          if (v >= 0) ref(v);
+        body.line("{ const auto o2c_t0 = std::chrono::steady_clock::now();");
+      }
       info->impl->emit(ctx);
+      if (opt.profile)
+        body.line("onnx2cpp_profile_node(" + std::to_string(ni) + ", " + c_string(n.op + n.epi.ops) + ", " + c_string(n.name) +
+                  ", std::chrono::duration<double>(std::chrono::steady_clock::now() - o2c_t0).count()); }");
     }
     // Graph outputs that are not written by their producer: views, constants, inputs.
     for (size_t i = 0; i < g.outputs.size(); ++i) {
@@ -344,6 +354,11 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
   s.line("// has internal linkage, so several generated models link into one program.");
   s.line("#include \"" + opt.header_include + "\"");
   s.line();
+  if (opt.profile) {
+    s.line("#include <chrono>");
+    s.line("extern \"C\" void onnx2cpp_profile_node(int node, const char* op, const char* name, double seconds);");
+    s.line();
+  }
   std::vector<std::string> knames(mw.kernels.begin(), mw.kernels.end());
   for (const auto& k : kernel_closure(knames)) {
     s.line("// ---- templates/" + k + ".hpp ----");

@@ -16,6 +16,9 @@ struct EmitOptions {
   // false: the constants are one array in the source and <name>_run runs the model.
   // true: they are left out (EmitResult::weights) and <name>_run_with_weights takes them.
   bool external_weights = false;
+  // Times every node through onnx2cpp_profile_node(index, op, name, seconds), which the
+  // program must define (the verify/bench harness does with -DO2C_PROFILE). Diagnostics only.
+  bool profile = false;
 };
 
 struct EmitResult {

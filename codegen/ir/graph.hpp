@@ -56,6 +56,15 @@ struct Value {
   int64_t bytes() const { return numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
 
+// What passes/fuse.cpp folded into a node's epilogue: a residual (the node's extra last
+// input) and an activation, numbered as templates/panel_gemm.hpp's ActKind.
+struct Epilogue {
+  int act = 0;
+  float alpha = 0, beta = 0;
+  bool residual = false;
+  std::string ops;  // the absorbed ops, e.g. "+Add+Relu", for comments and profiles
+};
+
 struct Node {
   std::string name;   // ONNX node name (may be empty)
   std::string op;     // op_type
@@ -67,6 +76,7 @@ struct Node {
   int index = 0;      // position in the original model, for messages and comments
   bool dead = false;  // folded or removed
   int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
+  Epilogue epi;
 };
 
 struct Graph {

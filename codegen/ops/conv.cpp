@@ -1,4 +1,5 @@
-// Conv: im2col + GEMM, or a direct GEMM for pointwise convolutions (templates/conv.hpp).
+// Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp),
+// with the residual and activation that passes/fuse.cpp folded into it.
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
 
@@ -50,10 +51,15 @@ void emit_Conv(EmitCtx& c) {
   k::ConvParams p = conv_params(c);
   const std::string T = c.T(0);
   const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
-  c.line("k::conv<" + T + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
-         ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
-         lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " + lit_array(p.stride, 3) + ", " +
-         lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}, " + scratch + ");");
+  std::string call = "k::conv<" + T + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
+                     ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
+                     lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
+                     lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}, " + scratch;
+  const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
+  if (e.residual || e.act)
+    call += ", " + (e.residual ? c.X(3) : std::string("nullptr")) + ", k::Act{" + std::to_string(e.act) + ", " +
+            lit_f32(e.alpha) + ", " + lit_f32(e.beta) + "}";
+  c.line(call + ");");
 }
 
 void eval_Conv(OpCtx& c) {

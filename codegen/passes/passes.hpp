@@ -16,6 +16,11 @@ struct FoldOptions {
 };
 void infer_and_fold(Graph& g, const FoldOptions& opt);
 
+// Fuses what follows a Conv into its kernel's epilogue: an Add of a same-shaped tensor
+// (residual), then an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish,
+// Tanh). The fused node takes the place of the last absorbed node. float32 only.
+void fuse_epilogues(Graph& g);
+
 // Marks nodes dead when nothing that reaches a graph output reads them.
 void remove_dead_nodes(Graph& g);
 

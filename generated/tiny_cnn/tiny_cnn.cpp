@@ -33,9 +33,13 @@
 #define ONNX2CPP_K_END }
 #else
 // A kernel header is a library: a model uses some of its functions, not all. Unused
-// internal functions are expected there (clang warns about them under -Wall).
+// internal functions are expected there (clang warns about them under -Wall). GCC 12 also
+// reports Eigen's AVX-512 pmin/pmax (_mm512_undefined_ps) as maybe-uninitialized.
 #define ONNX2CPP_K_BEGIN                                                     \
   _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-function\"") \
+  _Pragma("GCC diagnostic ignored \"-Wpragmas\"")                            \
+  _Pragma("GCC diagnostic ignored \"-Wunknown-warning-option\"")             \
+  _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")                \
   namespace onnx2cpp_k { namespace {
 #define ONNX2CPP_K_END } } _Pragma("GCC diagnostic pop")
 #endif
@@ -112,135 +116,259 @@ inline void fill(T* y, i64 n, T v) {
 
 ONNX2CPP_K_END
 #endif
-// ---- templates/gemm.hpp ----
-// onnx2cpp kernels: matrix products through Eigen's blocked GEMM. needs: common.hpp
-#ifndef ONNX2CPP_K_GEMM_HPP
-#define ONNX2CPP_K_GEMM_HPP
+// ---- templates/panel_gemm.hpp ----
+// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp
+// A register-blocked product whose epilogue adds the bias and a residual and applies the
+// activation before the result leaves the registers.
+#ifndef ONNX2CPP_K_PANEL_GEMM_HPP
+#define ONNX2CPP_K_PANEL_GEMM_HPP
 
 ONNX2CPP_K_BEGIN
 
-// Eigen's blocked GEMM packs panels of both operands into buffers it would take from the
-// heap (or the stack) on every call. Generated code passes them from the arena instead, with
-// block sizes fixed here so the compiler can plan their bytes: mc x kc of the packed left
-// operand and kc x nc of the right one, in Eigen's column-major view of the row-major
-// product (Y^T = op(B)^T op(A)^T: its "rows" are our N, its "cols" our M).
-struct GemmBlocking {
-  i64 mc, nc, kc;
-};
-inline GemmBlocking gemm_blocking(i64 M, i64 N, i64 K) {
-  GemmBlocking b;
-  b.kc = K < 256 ? K : 256;
-  b.mc = N < 192 ? N : 192;
-  b.nc = M < 2048 ? M : 2048;
-  if (b.kc < 1) b.kc = 1;
-  if (b.mc < 1) b.mc = 1;
-  if (b.nc < 1) b.nc = 1;
-  return b;
-}
-// Elements of T the packing buffers of gemm_packed() need (plus alignment slack).
-inline i64 gemm_packed_scratch(i64 M, i64 N, i64 K) {
-  const GemmBlocking b = gemm_blocking(M, N, K);
-  return b.kc * b.mc + b.kc * b.nc + 32;
-}
-// Elements of T the work buffer of gemm() needs: the packing buffers, or for a
-// matrix-vector product the scaled vector operand.
-inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
-  if (M <= 1 || N <= 1) return K + 16;
-  return gemm_packed_scratch(M, N, K);
-}
-
+// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
+// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
+// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
+// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
+// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
+// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
 template <class T>
-struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
-  ArenaBlocking(T* work, const GemmBlocking& b) {
-    this->m_mc = b.mc;
-    this->m_nc = b.nc;
-    this->m_kc = b.kc;
-    this->m_blockA = work;
-    i64 off = b.kc * b.mc;
-    off = (off + 15) / 16 * 16;
-    this->m_blockB = work + off;
-  }
+struct PanelTraits {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  static constexpr int NR = 2 * PS;
+  static constexpr int MR = 6;
+  // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
+  static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
 };
 
-// Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
-template <class T, int LhsOrder, int RhsOrder>
-inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
-                        i64 K, T alpha, T* work) {
-  ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
-  Eigen::internal::general_matrix_matrix_product<i64, T, LhsOrder, false, T, RhsOrder, false,
-                                                 Eigen::RowMajor, 1>::run(M, N, K, A, lda, B, ldb, Y,
-                                                                          1, ldy, alpha, blocking);
-}
-
-// Y[M,N] (+)= alpha * op(A) * op(B); op(A) is M x K, op(B) is K x N, all row-major.
-// With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
-// elements, 64-byte aligned.
-template <class T>
-inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
-                 T alpha, bool accumulate, T* work) {
-  MatMap<T> y(Y, M, N);
-  if (!accumulate) y.setZero();
-  if (K == 0 || M == 0 || N == 0 || alpha == T(0)) return;
-  if (M > 1 && N > 1) {
-    constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
-    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, N, M, N, K, alpha, work);
-    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, N, M, N, K, alpha, work);
-    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, N, M, N, K, alpha, work);
-    else gemm_packed<T, C, C>(A, M, B, K, Y, N, M, N, K, alpha, work);
-    return;
-  }
-  // Matrix-vector: y(len) += Mat(len x K) * (alpha * v)(K), with the vector operand scaled
-  // into `work`, so Eigen's GEMV sees plain contiguous maps and needs no temporaries.
-  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
-  Eigen::Map<Vec> v(work, K);
-  if (M == 1) {  // y^T = op(B)^T a^T
-    v = CArrMap<T>(A, K).matrix() * alpha;
-    Eigen::Map<Vec> yv(Y, N);
-    if (transB) yv.noalias() += CMatMap<T>(B, N, K) * v;
-    else yv.noalias() += Eigen::Map<const ColMat>(B, N, K) * v;
-  } else {  // N == 1: y = op(A) b
-    v = CArrMap<T>(B, K).matrix() * alpha;
-    Eigen::Map<Vec> yv(Y, M);
-    if (transA) yv.noalias() += Eigen::Map<const ColMat>(A, M, K) * v;
-    else yv.noalias() += CMatMap<T>(A, M, K) * v;
-  }
-}
-
-// Batched MatMul with numpy broadcasting over the leading dims. sa/sb are strides in
-// matrices (0 = broadcast) over the batch dims.
-struct MatMulPlan {
-  i64 M, N, K;
-  int rank;
-  i64 dims[kMaxRank];
-  i64 sa[kMaxRank];
-  i64 sb[kMaxRank];
+// Activations fused into the epilogue. Relu, Clip and LeakyRelu run in registers, the
+// others on the finished tile while it is in cache.
+enum ActKind : int {
+  kActNone = 0,
+  kActRelu,
+  kActClip,         // min(max(v, alpha), beta)
+  kActLeakyRelu,    // v < 0 ? alpha * v : v
+  kActSigmoid,
+  kActHardSigmoid,  // max(0, min(1, alpha * v + beta))
+  kActHardSwish,    // v * max(0, min(1, v / 6 + 1 / 2))
+  kActTanh,
+  kActSilu,         // v * sigmoid(v)
+  kActGelu,         // 0.5 v (1 + erf(v / sqrt 2))
+};
+struct Act {
+  int kind;
+  float alpha, beta;
 };
 
 template <class T>
-inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
-  i64 batch = 1;
-  for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
-  i64 idx[kMaxRank] = {0};
-  i64 oa = 0, ob = 0;
-  for (i64 i = 0; i < batch; ++i) {
-    gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false,
-            false, T(1), false, work);
-    for (int k = p.rank - 1; k >= 0; --k) {
-      oa += p.sa[k];
-      ob += p.sb[k];
-      if (++idx[k] < p.dims[k]) break;
-      oa -= p.sa[k] * p.dims[k];
-      ob -= p.sb[k] * p.dims[k];
-      idx[k] = 0;
+inline T act_scalar(T v, const Act& a) {
+  switch (a.kind) {
+    case kActRelu: return v > T(0) ? v : T(0);
+    case kActClip: return std::min(std::max(v, T(a.alpha)), T(a.beta));
+    case kActLeakyRelu: return v < T(0) ? T(a.alpha) * v : v;
+    case kActSigmoid: return T(1) / (T(1) + std::exp(-v));
+    case kActHardSigmoid: return std::max(T(0), std::min(T(1), T(a.alpha) * v + T(a.beta)));
+    case kActHardSwish: return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5)));
+    case kActTanh: return std::tanh(v);
+    case kActSilu: return v / (T(1) + std::exp(-v));
+    case kActGelu: return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
+    default: return v;
+  }
+}
+inline bool act_in_registers(const Act& a) { return a.kind <= kActLeakyRelu; }
+// The register activations on one packet.
+template <class T, class P>
+inline P act_packet(P v, const Act& a) {
+  using namespace Eigen::internal;
+  switch (a.kind) {
+    case kActRelu: return pmax(v, pset1<P>(T(0)));
+    case kActClip: return pmin(pmax(v, pset1<P>(T(a.alpha))), pset1<P>(T(a.beta)));
+    case kActLeakyRelu: {  // max(v, 0) + alpha * min(v, 0)
+      const P zero = pset1<P>(T(0));
+      return pmadd(pset1<P>(T(a.alpha)), pmin(v, zero), pmax(v, zero));
+    }
+    default: return v;
+  }
+}
+// Applies a (non-register) activation to n contiguous elements.
+template <class T>
+inline void act_apply(T* y, i64 n, const Act& a) {
+  if (a.kind == kActNone) return;
+  ArrMap<T> v(y, n);
+  switch (a.kind) {
+    case kActSigmoid: v = T(1) / (T(1) + (-v).exp()); return;
+    case kActTanh: v = v.tanh(); return;
+    case kActSilu: v = v / (T(1) + (-v).exp()); return;
+    case kActHardSwish: v = v * (v / T(6) + T(0.5)).max(T(0)).min(T(1)); return;
+    default:
+      for (i64 i = 0; i < n; ++i) y[i] = act_scalar(y[i], a);
+  }
+}
+
+// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
+// b + k * NR (a packed panel).
+// y[0..n) = act(v + z) (z may be null).
+template <class T>
+inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  using namespace Eigen::internal;
+  i64 j = 0;
+  if (act_in_registers(act))
+    for (; j + PS <= n; j += PS) {
+      P a = ploadu<P>(v + j);
+      if (z) a = padd(a, ploadu<P>(z + j));
+      pstoreu(y + j, act_packet<T>(a, act));
+    }
+  for (; j < n; ++j) y[j] = act_scalar(z ? v[j] + z[j] : v[j], act);
+}
+
+template <class T, int MR, bool Indirect>
+inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
+                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+  using PT = PanelTraits<T>;
+  using P = typename PT::Packet;
+  using namespace Eigen::internal;
+  constexpr int PS = PT::PS, NR = PT::NR;
+  const bool full = nr == NR;
+  alignas(64) T buf[MR * NR];
+  P c0[MR], c1[MR];
+  if (first) {
+    for (int i = 0; i < MR; ++i) c0[i] = c1[i] = bias ? pset1<P>(bias[i]) : pset1<P>(T(0));
+  } else if (full) {
+    for (int i = 0; i < MR; ++i) {
+      c0[i] = ploadu<P>(y + i * ldy);
+      c1[i] = ploadu<P>(y + i * ldy + PS);
+    }
+  } else {
+    for (int i = 0; i < MR; ++i) {
+      for (int j = 0; j < NR; ++j) buf[i * NR + j] = j < nr ? y[i * ldy + j] : T(0);
+      c0[i] = pload<P>(buf + i * NR);
+      c1[i] = pload<P>(buf + i * NR + PS);
     }
   }
+  for (i64 k = 0; k < kc; ++k) {
+    const T* bk = Indirect ? b + off[k] : b + k * NR;
+    const P b0 = ploadu<P>(bk), b1 = ploadu<P>(bk + PS);
+    for (int i = 0; i < MR; ++i) {
+      const P a = pset1<P>(w[i * ldw + k]);
+      c0[i] = pmadd(a, b0, c0[i]);
+      c1[i] = pmadd(a, b1, c1[i]);
+    }
+  }
+  if (last) {
+    if (z) {
+      for (int i = 0; i < MR; ++i) {
+        if (full) {
+          c0[i] = padd(c0[i], ploadu<P>(z + i * ldz));
+          c1[i] = padd(c1[i], ploadu<P>(z + i * ldz + PS));
+        } else {
+          for (int j = 0; j < NR; ++j) buf[i * NR + j] = j < nr ? z[i * ldz + j] : T(0);
+          c0[i] = padd(c0[i], pload<P>(buf + i * NR));
+          c1[i] = padd(c1[i], pload<P>(buf + i * NR + PS));
+        }
+      }
+    }
+    if (act.kind == kActRelu || act.kind == kActClip) {
+      const P lo = pset1<P>(act.kind == kActRelu ? T(0) : T(act.alpha));
+      for (int i = 0; i < MR; ++i) {
+        c0[i] = pmax(c0[i], lo);
+        c1[i] = pmax(c1[i], lo);
+      }
+      if (act.kind == kActClip) {
+        const P hi = pset1<P>(T(act.beta));
+        for (int i = 0; i < MR; ++i) {
+          c0[i] = pmin(c0[i], hi);
+          c1[i] = pmin(c1[i], hi);
+        }
+      }
+    } else if (act.kind == kActLeakyRelu) {
+      const P al = pset1<P>(T(act.alpha)), zero = pset1<P>(T(0));
+      for (int i = 0; i < MR; ++i) {  // max(v, 0) + alpha * min(v, 0)
+        c0[i] = pmadd(al, pmin(c0[i], zero), pmax(c0[i], zero));
+        c1[i] = pmadd(al, pmin(c1[i], zero), pmax(c1[i], zero));
+      }
+    }
+  }
+  if (full) {
+    for (int i = 0; i < MR; ++i) {
+      pstoreu(y + i * ldy, c0[i]);
+      pstoreu(y + i * ldy + PS, c1[i]);
+    }
+  } else {
+    for (int i = 0; i < MR; ++i) {
+      pstore(buf + i * NR, c0[i]);
+      pstore(buf + i * NR + PS, c1[i]);
+      for (int j = 0; j < nr; ++j) y[i * ldy + j] = buf[i * NR + j];
+    }
+  }
+}
+
+// Rows mr < MR at the bottom edge.
+template <class T, int MR, bool Indirect>
+inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy,
+                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+  if constexpr (MR > 1) {
+    if (mr < MR)
+      return panel_kernel_rows<T, MR - 1, Indirect>(mr, w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
+  }
+  panel_kernel<T, MR, Indirect>(w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
+}
+
+// Elements of scratch panel_gemm() needs: one packed panel.
+inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
+
+// Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * B + Z), where B[k][j]
+// is src[off[k] + j]. No element of src past column n - 1 of a row is read: the last,
+// partial panel is copied into `tail` (panel_gemm_scratch(K) elements) first.
+template <class T>
+inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
+                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail) {
+  using PT = PanelTraits<T>;
+  constexpr int MR = PT::MR, NR = PT::NR;
+  const i64 npan = (n + NR - 1) / NR;
+  const i64 nfull = n / NR;
+  if (npan > nfull) {
+    const i64 j0 = nfull * NR, cnt = n - j0;
+    for (i64 k = 0; k < K; ++k)
+      for (i64 j = 0; j < NR; ++j) tail[k * NR + j] = j < cnt ? src[off[k] + j0 + j] : T(0);
+  }
+  // Blocks of MC rows of W (MC x kc within about 256 KB of L2) run against every panel
+  // (kc x NR, in L1), so W streams from memory once per call.
+  const i64 MC = std::max<i64>(MR, i64(262144 / (PT::KC * sizeof(T))) / MR * MR);
+  for (i64 kb = 0; kb < K || kb == 0; kb += PT::KC) {
+    const i64 kc = std::min<i64>(PT::KC, K - kb);
+    const bool first = kb == 0, last = kb + kc >= K;
+    for (i64 mb = 0; mb < M; mb += MC) {
+      const i64 me = std::min(M, mb + MC);
+      for (i64 pj = 0; pj < npan; ++pj) {
+        const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
+        for (i64 m0 = mb; m0 < me; m0 += MR) {
+          const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
+          T* y = Y + m0 * ldy + pj * NR;
+          const T* bm = bias ? bias + m0 : nullptr;
+          const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
+          if (pj < nfull)
+            panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, src + pj * NR, off + kb, kc, y, ldy, nr,
+                                           first, last, bm, z, ldz, act);
+          else
+            panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr,
+                                            first, last, bm, z, ldz, act);
+        }
+      }
+    }
+    if (K == 0) break;
+  }
+  if (!act_in_registers(act))
+    for (i64 m = 0; m < M; ++m) act_apply(Y + m * ldy, n, act);
 }
 
 ONNX2CPP_K_END
 #endif
 // ---- templates/conv.hpp ----
-// onnx2cpp kernels: convolution as tiled im2col + GEMM, for 1 to 3 spatial dims. needs: common.hpp gemm.hpp
+// onnx2cpp kernels: convolution (implicit GEMM; depthwise). needs: common.hpp panel_gemm.hpp
+// The microkernel of panel_gemm.hpp reads the input rows themselves (implicit GEMM: no
+// im2col matrix), for 1 to 3 spatial dims; depthwise convolutions have their own kernel.
 #ifndef ONNX2CPP_K_CONV_HPP
 #define ONNX2CPP_K_CONV_HPP
 
@@ -252,110 +380,306 @@ struct ConvParams {
   i64 in[3], out[3], k[3], stride[3], pad[3], dil[3];
 };
 
-inline bool conv_is_pointwise(const ConvParams& p) {
-  for (int d = 0; d < 3; ++d)
-    if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0) return false;
-  return true;
-}
 inline i64 conv_out_size(const ConvParams& p) { return p.out[0] * p.out[1] * p.out[2]; }
 inline i64 conv_kg(const ConvParams& p) { return (p.C / p.group) * p.k[0] * p.k[1] * p.k[2]; }
-
-// Output positions per im2col tile: the column matrix of a large convolution (a 9x9 kernel
-// over 32 channels at 224x224 would take 520 MB) is built a bounded tile at a time.
-inline i64 conv_tile(const ConvParams& p) {
-  const i64 O = conv_out_size(p);
-  if (conv_is_pointwise(p)) return O;
-  i64 t = (i64(1) << 20) / conv_kg(p);  // about 1M elements of columns
-  t = t < 64 ? 64 : t / 16 * 16;
-  return t < O ? t : O;
-}
-inline i64 conv_col_elems(const ConvParams& p) {
-  if (conv_is_pointwise(p)) return 0;
-  return (conv_kg(p) * conv_tile(p) + 15) / 16 * 16;
-}
-// Elements of scratch conv() needs: one im2col tile and the GEMM's packing buffers.
-inline i64 conv_scratch(const ConvParams& p) {
-  const i64 Mg = p.M / p.group;
-  return conv_col_elems(p) + (Mg > 1 ? gemm_packed_scratch(Mg, conv_tile(p), conv_kg(p)) : 0);
+// Depthwise: one input channel per group, one output channel per group, up to 2 spatial dims.
+inline bool conv_is_depthwise(const ConvParams& p) {
+  return p.group > 1 && p.C == p.group && p.M == p.group && p.in[0] == 1 && p.k[0] == 1;
 }
 
-// col[row][j] for output positions o = ob .. ob+n-1, row = ((c*k0+a)*k1+b)*k2+e:
-// x[c][o*stride - pad + tap*dil], 0 outside the input.
+// The implicit GEMM. The zero-padded input is split by phase along each spatial dim
+// (padded index r goes to phase r % stride, slot r / stride), so that output position
+// (q0, q1, q2) and tap (t0, t1, t2) read, for any stride and dilation, phase
+// (t*dil % stride) at slot q + t*dil / stride. Laying the output out with the slots' pitches
+// ("wide" positions i = (q0*h1 + q1)*h2 + q2) makes every row of the GEMM's right operand,
+// one per (channel, tap), a contiguous run of the phase planes at a fixed offset. Without
+// padding and stride the phase planes are the input itself and nothing is copied; when the
+// wide layout is the output's own (no padding along the inner dims) the microkernel writes
+// Y directly, else a tile of wide rows is compacted into Y.
+struct PhaseGeom {
+  i64 h[3];          // slots per phase along each dim
+  i64 hp[3];         // padded extent actually read
+  i64 plane;         // elements of one phase plane
+  i64 chan;          // elements per channel: all phases (or the input plane when direct)
+  i64 len;           // wide positions covering the output
+  bool direct;       // read the input in place
+  bool dense;        // wide positions are the output's positions
+};
+inline PhaseGeom phase_geom(const ConvParams& p) {
+  PhaseGeom g;
+  bool direct = true;
+  i64 phases = 1;
+  for (int d = 0; d < 3; ++d) {
+    g.hp[d] = (p.out[d] - 1) * p.stride[d] + (p.k[d] - 1) * p.dil[d] + 1;
+    g.h[d] = (g.hp[d] + p.stride[d] - 1) / p.stride[d];
+    phases *= p.stride[d];
+    if (p.pad[d] != 0 || p.stride[d] != 1 || g.hp[d] != p.in[d]) direct = false;
+  }
+  g.plane = g.h[0] * g.h[1] * g.h[2];
+  g.direct = direct;
+  g.chan = direct ? p.in[0] * p.in[1] * p.in[2] : phases * g.plane;
+  g.len = ((p.out[0] - 1) * g.h[1] + (p.out[1] - 1)) * g.h[2] + p.out[2];
+  g.dense = g.h[2] == p.out[2] && (p.out[0] == 1 || g.h[1] == p.out[1]);
+  return g;
+}
+// Offset of GEMM row r = ((c*k0 + t0)*k1 + t1)*k2 + t2 in the phase planes, for position 0.
+inline i64 phase_offset(const ConvParams& p, const PhaseGeom& g, i64 r) {
+  i64 t[3];
+  t[2] = r % p.k[2];
+  r /= p.k[2];
+  t[1] = r % p.k[1];
+  r /= p.k[1];
+  t[0] = r % p.k[0];
+  const i64 c = r / p.k[0];
+  i64 ph = 0, slot = 0;
+  for (int d = 0; d < 3; ++d) {
+    const i64 rd = t[d] * p.dil[d];
+    ph = ph * p.stride[d] + rd % p.stride[d];
+    slot = slot * g.h[d] + rd / p.stride[d];
+  }
+  return c * g.chan + ph * g.plane + slot;
+}
+
+// Copies C channels of x into zeroed phase planes. Padding slots are never written, so
+// calls for later images and groups keep them zero.
 template <class T>
-inline void im2col_tile(const T* x, T* col, i64 C, const ConvParams& p, i64 ob, i64 n) {
+inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const PhaseGeom& g) {
+  const i64 s0 = p.stride[0], s1 = p.stride[1], s2 = p.stride[2];
   const i64 I = p.in[0] * p.in[1] * p.in[2];
-  const i64 q0b = ob / (p.out[1] * p.out[2]), q1b = (ob / p.out[2]) % p.out[1], q2b = ob % p.out[2];
-  T* row = col;
   for (i64 c = 0; c < C; ++c)
-    for (i64 a = 0; a < p.k[0]; ++a)
-      for (i64 b = 0; b < p.k[1]; ++b)
-        for (i64 e = 0; e < p.k[2]; ++e, row += n) {
-          const T* xc = x + c * I;
-          i64 q0 = q0b, q1 = q1b, q2 = q2b;
-          for (i64 j = 0; j < n;) {
-            // One run along the innermost output dim.
-            const i64 i0 = q0 * p.stride[0] - p.pad[0] + a * p.dil[0];
-            const i64 i1 = q1 * p.stride[1] - p.pad[1] + b * p.dil[1];
-            const i64 run = std::min(n - j, p.out[2] - q2);
-            T* dst = row + j;
-            if (i0 < 0 || i0 >= p.in[0] || i1 < 0 || i1 >= p.in[1]) {
-              std::fill(dst, dst + run, T(0));
-            } else {
-              const T* src = xc + (i0 * p.in[1] + i1) * p.in[2];
-              const i64 base = q2 * p.stride[2] - p.pad[2] + e * p.dil[2];
-              for (i64 t = 0; t < run; ++t) {
-                const i64 i2 = base + t * p.stride[2];
-                dst[t] = (i2 >= 0 && i2 < p.in[2]) ? src[i2] : T(0);
-              }
-            }
-            j += run;
-            q2 = 0;
-            if (++q1 == p.out[1]) {
-              q1 = 0;
-              ++q0;
-            }
-          }
+    for (i64 i0 = 0; i0 < p.in[0]; ++i0) {
+      const i64 r0 = i0 + p.pad[0];
+      if (r0 >= g.hp[0]) break;
+      for (i64 i1 = 0; i1 < p.in[1]; ++i1) {
+        const i64 r1 = i1 + p.pad[1];
+        if (r1 >= g.hp[1]) break;
+        T* row = dst + c * g.chan + ((r0 % s0) * s1 + r1 % s1) * s2 * g.plane + ((r0 / s0) * g.h[1] + r1 / s1) * g.h[2];
+        const T* xr = x + c * I + (i0 * p.in[1] + i1) * p.in[2];
+        for (i64 ph = 0; ph < s2; ++ph) {
+          // slots j whose input column j*s2 + ph - pad lies in [0, in2)
+          const i64 pad = p.pad[2], in2 = p.in[2];
+          const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
+          const i64 hi = std::min(g.h[2], (in2 + pad - ph + s2 - 1) / s2);
+          T* o = row + ph * g.plane;
+          const T* src = xr + ph - pad;
+          if (s2 == 1)
+            for (i64 j = lo; j < hi; ++j) o[j] = src[j];
+          else
+            for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
         }
+      }
+    }
 }
 
-// X[N,C,in...] * W[M,C/group,k...] + B[M] -> Y[N,M,out...]; B may be null.
-// scratch: conv_scratch(p) elements, 64-byte aligned.
+// Wide positions per tile: a multiple of 64 (of every NR), with the wide tile of Mg rows
+// within 64K elements and at most 512 positions (the right operand's rows stay in L2).
+constexpr i64 kConvMaxTile = 512;
+inline i64 conv_tile(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 Mg = p.M / p.group;
+  i64 t = std::min<i64>(kConvMaxTile, 65536 / std::max<i64>(Mg, 1)) / 64 * 64;
+  t = std::max<i64>(t, 64);
+  return std::min(t, (g.len + 63) / 64 * 64);
+}
+
+// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned).
+struct ConvScratch {
+  i64 planes, offsets, tail, wide, total;
+};
 template <class T>
-inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch) {
+inline ConvScratch conv_scratch_layout(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 Kg = conv_kg(p), Cg = p.C / p.group;
+  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
+  ConvScratch s;
+  s.planes = 0;
+  s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);
+  s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
+  s.wide = s.tail + up(panel_gemm_scratch(Kg));
+  s.total = s.wide + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  return s;
+}
+
+// Depthwise geometry. The zero-padded input plane is split by row phase (row r goes to
+// phase r % s1, slot r / s1) and column phase (likewise with s2), so that for any stride and
+// dilation, output (q1, q2) and tap (a, e) read phase plane ((a*d1) % s1, (e*d2) % s2) at
+// slot (q1 + a*d1 / s1, q2 + e*d2 / s2): the output, laid out with row pitch wq ("wide"),
+// is then a sum of k1*k2 shifted copies of contiguous memory.
+struct DwGeom {
+  i64 hq, wq;          // slots per phase plane: rows, columns (also the wide row pitch)
+  i64 plane, planes;   // elements per phase plane, all phase planes
+  i64 wide;            // elements of the wide output, rounded up to whole blocks
+};
+inline DwGeom dw_geom(const ConvParams& p) {
+  DwGeom d;
+  const i64 hp = (p.out[1] - 1) * p.stride[1] + (p.k[1] - 1) * p.dil[1] + 1;
+  const i64 wp = (p.out[2] - 1) * p.stride[2] + (p.k[2] - 1) * p.dil[2] + 1;
+  d.hq = (hp + p.stride[1] - 1) / p.stride[1];
+  d.wq = (wp + p.stride[2] - 1) / p.stride[2];
+  d.plane = d.hq * d.wq;
+  d.planes = p.stride[1] * p.stride[2] * d.plane;
+  d.wide = (p.out[1] * d.wq + 63) / 64 * 64;
+  return d;
+}
+// Phase planes, 64 elements of slack (blocks of the wide output read past the last plane),
+// then the wide output and 64 more (a row's last packet reads past the end).
+inline i64 dw_scratch(const ConvParams& p) {
+  const DwGeom d = dw_geom(p);
+  return d.planes + 64 + d.wide + 64;
+}
+// Offset of tap t = a*k2 + e in the phase planes, for wide output index 0.
+inline i64 dw_offset(const ConvParams& p, const DwGeom& d, i64 t) {
+  const i64 r = (t / p.k[2]) * p.dil[1], c = (t % p.k[2]) * p.dil[2];
+  return ((r % p.stride[1]) * p.stride[2] + c % p.stride[2]) * d.plane + (r / p.stride[1]) * d.wq + c / p.stride[2];
+}
+
+// Writes plane x into the phase planes. The padding slots are never written, so they stay
+// zero for every channel.
+template <class T>
+inline void dw_scatter(const T* x, T* dst, const ConvParams& p, const DwGeom& d) {
+  const i64 s1 = p.stride[1], s2 = p.stride[2], pad = p.pad[2], in2 = p.in[2];
+  for (i64 r = 0; r < p.in[1]; ++r) {
+    const i64 pr = r + p.pad[1];
+    if (pr / s1 >= d.hq) break;
+    T* row = dst + (pr % s1) * s2 * d.plane + (pr / s1) * d.wq;
+    const T* xr = x + r * in2;
+    for (i64 ph = 0; ph < s2; ++ph) {
+      // slots j with input column j*s2 + ph - pad in [0, in2)
+      const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
+      const i64 hi = std::min(d.wq, (in2 + pad - ph + s2 - 1) / s2);
+      if (hi <= lo) continue;
+      T* o = row + ph * d.plane;
+      const T* src = xr + ph - pad;
+      if (s2 == 1)
+        for (i64 j = lo; j < hi; ++j) o[j] = src[j];
+      else
+        for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
+    }
+  }
+}
+
+// Depthwise convolution, one channel at a time (see DwGeom), four packets per step.
+template <class T>
+inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
+                           const Act& act, T* scratch) {
+  using P = typename PanelTraits<T>::Packet;
+  constexpr int PS = PanelTraits<T>::PS;
+  using namespace Eigen::internal;
+  const DwGeom d = dw_geom(p);
+  const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
+  T* wide = scratch + d.planes + 64;
+  std::fill(scratch, wide + d.wide + 64, T(0));
+  constexpr i64 kMaxTaps = 64;
+  i64 off[kMaxTaps];
+  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = dw_offset(p, d, t);
+  const i64 len = p.out[1] * d.wq, yend = p.N * p.C * O;
+  for (i64 n = 0; n < p.N; ++n)
+    for (i64 c = 0; c < p.C; ++c) {
+      const T* x = X + (n * p.C + c) * I;
+      const T* w = W + c * taps;
+      dw_scatter(x, scratch, p, d);
+      const P b = pset1<P>(B ? B[c] : T(0));
+      for (i64 i = 0; i < len; i += 4 * PS) {
+        P a0 = b, a1 = b, a2 = b, a3 = b;
+        for (i64 t = 0; t < taps; ++t) {
+          const T* src = scratch + (t < kMaxTaps ? off[t] : dw_offset(p, d, t)) + i;
+          const P wt = pset1<P>(w[t]);
+          a0 = pmadd(wt, ploadu<P>(src), a0);
+          a1 = pmadd(wt, ploadu<P>(src + PS), a1);
+          a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
+          a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
+        }
+        pstoreu(wide + i, a0);
+        pstoreu(wide + i + PS, a1);
+        pstoreu(wide + i + 2 * PS, a2);
+        pstoreu(wide + i + 3 * PS, a3);
+      }
+      // Wide rows to output rows, a packet at a time. A row's last packet may spill into the
+      // rows after it, which are written later, up to the end of Y.
+      const i64 yc = (n * p.C + c) * O;
+      for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+        const T* src = wide + q1 * d.wq;
+        const i64 at = yc + q1 * p.out[2];
+        i64 q2 = 0;
+        if (act_in_registers(act))
+          for (; q2 < p.out[2] && at + q2 + PS <= yend; q2 += PS) {
+            P v = ploadu<P>(src + q2);
+            if (Z) v = padd(v, ploadu<P>(Z + at + q2));
+            pstoreu(Y + at + q2, act_packet<T>(v, act));
+          }
+        for (; q2 < p.out[2]; ++q2) Y[at + q2] = act_scalar(Z ? src[q2] + Z[at + q2] : src[q2], act);
+      }
+    }
+}
+
+// Elements of scratch conv() needs, for float (the largest count of the types it supports).
+inline i64 conv_scratch(const ConvParams& p) {
+  if (conv_is_depthwise(p)) return dw_scratch(p);
+  return conv_scratch_layout<float>(p).total;
+}
+
+// X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
+// may be null. scratch: conv_scratch(p) elements, 64-byte aligned.
+template <class T>
+inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
+                 const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+  if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
+  const PhaseGeom g = phase_geom(p);
+  const ConvScratch sl = conv_scratch_layout<T>(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   const i64 O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   const i64 tile = conv_tile(p);
-  const bool pointwise = conv_is_pointwise(p);
-  T* col = scratch;
-  T* work = scratch + conv_col_elems(p);
+  i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
+  for (i64 r = 0; r < Kg; ++r) off[r] = phase_offset(p, g, r);
+  T* tail = scratch + sl.tail;
+  T* wide = scratch + sl.wide;
+  if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
+  const Act none{kActNone, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
-    for (i64 g = 0; g < p.group; ++g) {
-      const T* x = X + (n * p.C + g * Cg) * I;
-      const T* w = W + g * Mg * Kg;
-      T* y = Y + (n * p.M + g * Mg) * O;
-      MatMap<T> ym(y, Mg, O);
-      if (B) {
-        for (i64 m = 0; m < Mg; ++m) ym.row(m).setConstant(B[g * Mg + m]);
-      } else {
-        ym.setZero();
+    for (i64 grp = 0; grp < p.group; ++grp) {
+      const T* x = X + (n * p.C + grp * Cg) * I;
+      const T* w = W + grp * Mg * Kg;
+      const T* bias = B ? B + grp * Mg : nullptr;
+      const i64 yo = (n * p.M + grp * Mg) * O;
+      const T* src = x;
+      if (!g.direct) {
+        phase_scatter(x, scratch, Cg, p, g);
+        src = scratch;
       }
-      for (i64 ob = 0; ob < O; ob += tile) {
-        const i64 tn = std::min(tile, O - ob);
-        const T* cols = x + ob;
-        i64 ldb = O;
-        if (!pointwise) {
-          im2col_tile(x, col, Cg, p, ob, tn);
-          cols = col;
-          ldb = tn;
+      for (i64 i0 = 0; i0 < g.len; i0 += tile) {
+        const i64 tn = std::min(tile, g.len - i0);
+        if (g.dense) {
+          panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail);
+          continue;
         }
-        if (Mg == 1) {  // matrix-vector: Eigen's GEMV on plain maps, no packing
-          Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>> cm(cols, Kg, tn, Eigen::OuterStride<>(ldb));
-          Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> yv(y + ob, tn);
-          yv.noalias() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(w, Kg) * cm;
-        } else {
-          gemm_packed<T, Eigen::RowMajor, Eigen::RowMajor>(w, Kg, cols, ldb, y + ob, O, Mg, tn, Kg, T(1),
-                                                           work);
+        panel_gemm(w, Kg, src + i0, off, wide, tile, Mg, tn, Kg, bias, static_cast<const T*>(nullptr), 0, none, tail);
+        // Compact the tile's wide positions into Y, adding Z and applying the activation:
+        // runs of valid positions (within one output row) first, then row by row.
+        struct Run {
+          i64 from, to, cnt;
+        };
+        Run runs[kConvMaxTile];
+        int nr = 0;
+        const i64 h12 = g.h[1] * g.h[2];
+        i64 q0 = i0 / h12, q1 = (i0 % h12) / g.h[2], q2 = i0 % g.h[2];
+        for (i64 i = i0; i < i0 + tn;) {
+          const i64 run = std::min(g.h[2] - q2, i0 + tn - i);
+          if (q1 < p.out[1] && q2 < p.out[2])
+            runs[nr++] = Run{i - i0, (q0 * p.out[1] + q1) * p.out[2] + q2, std::min(run, p.out[2] - q2)};
+          i += run;
+          q2 = 0;
+          if (++q1 == g.h[1]) {
+            q1 = 0;
+            ++q0;
+          }
+        }
+        for (i64 m = 0; m < Mg; ++m) {
+          const T* wr = wide + m * tile;
+          T* yr = Y + yo + m * O;
+          const T* zr = Z ? Z + yo + m * O : nullptr;
+          for (int r = 0; r < nr; ++r)
+            act_rows(wr + runs[r].from, zr ? zr + runs[r].to : nullptr, yr + runs[r].to, runs[r].cnt, act);
         }
       }
     }
@@ -660,6 +984,134 @@ inline void where(const bool* c, const T* x, const T* y, T* out, const Bcast3& p
 
 ONNX2CPP_K_END
 #endif
+// ---- templates/gemm.hpp ----
+// onnx2cpp kernels: matrix products through Eigen's blocked GEMM. needs: common.hpp
+#ifndef ONNX2CPP_K_GEMM_HPP
+#define ONNX2CPP_K_GEMM_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Eigen's blocked GEMM packs panels of both operands into buffers it would take from the
+// heap (or the stack) on every call. Generated code passes them from the arena instead, with
+// block sizes fixed here so the compiler can plan their bytes: mc x kc of the packed left
+// operand and kc x nc of the right one, in Eigen's column-major view of the row-major
+// product (Y^T = op(B)^T op(A)^T: its "rows" are our N, its "cols" our M).
+struct GemmBlocking {
+  i64 mc, nc, kc;
+};
+inline GemmBlocking gemm_blocking(i64 M, i64 N, i64 K) {
+  GemmBlocking b;
+  b.kc = K < 256 ? K : 256;
+  b.mc = N < 192 ? N : 192;
+  b.nc = M < 2048 ? M : 2048;
+  if (b.kc < 1) b.kc = 1;
+  if (b.mc < 1) b.mc = 1;
+  if (b.nc < 1) b.nc = 1;
+  return b;
+}
+// Elements of T the packing buffers of gemm_packed() need (plus alignment slack).
+inline i64 gemm_packed_scratch(i64 M, i64 N, i64 K) {
+  const GemmBlocking b = gemm_blocking(M, N, K);
+  return b.kc * b.mc + b.kc * b.nc + 32;
+}
+// Elements of T the work buffer of gemm() needs: the packing buffers, or for a
+// matrix-vector product the scaled vector operand.
+inline i64 gemm_scratch(i64 M, i64 N, i64 K) {
+  if (M <= 1 || N <= 1) return K + 16;
+  return gemm_packed_scratch(M, N, K);
+}
+
+template <class T>
+struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
+  ArenaBlocking(T* work, const GemmBlocking& b) {
+    this->m_mc = b.mc;
+    this->m_nc = b.nc;
+    this->m_kc = b.kc;
+    this->m_blockA = work;
+    i64 off = b.kc * b.mc;
+    off = (off + 15) / 16 * 16;
+    this->m_blockB = work + off;
+  }
+};
+
+// Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
+template <class T, int LhsOrder, int RhsOrder>
+inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
+                        i64 K, T alpha, T* work) {
+  ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
+  // Eigen::Index, not i64: they differ on 32-bit targets (wasm32), and Eigen's blocking uses it.
+  Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder, false,
+                                                 Eigen::RowMajor, 1>::run(M, N, K, A, lda, B, ldb, Y,
+                                                                          1, ldy, alpha, blocking);
+}
+
+// Y[M,N] (+)= alpha * op(A) * op(B); op(A) is M x K, op(B) is K x N, all row-major.
+// With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
+// elements, 64-byte aligned.
+template <class T>
+inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
+                 T alpha, bool accumulate, T* work) {
+  MatMap<T> y(Y, M, N);
+  if (!accumulate) y.setZero();
+  if (K == 0 || M == 0 || N == 0 || alpha == T(0)) return;
+  if (M > 1 && N > 1) {
+    constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
+    if (!transA && !transB) gemm_packed<T, R, R>(A, K, B, N, Y, N, M, N, K, alpha, work);
+    else if (!transA && transB) gemm_packed<T, R, C>(A, K, B, K, Y, N, M, N, K, alpha, work);
+    else if (transA && !transB) gemm_packed<T, C, R>(A, M, B, N, Y, N, M, N, K, alpha, work);
+    else gemm_packed<T, C, C>(A, M, B, K, Y, N, M, N, K, alpha, work);
+    return;
+  }
+  // Matrix-vector: y(len) += Mat(len x K) * (alpha * v)(K), with the vector operand scaled
+  // into `work`, so Eigen's GEMV sees plain contiguous maps and needs no temporaries.
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  Eigen::Map<Vec> v(work, K);
+  if (M == 1) {  // y^T = op(B)^T a^T
+    v = CArrMap<T>(A, K).matrix() * alpha;
+    Eigen::Map<Vec> yv(Y, N);
+    if (transB) yv.noalias() += CMatMap<T>(B, N, K) * v;
+    else yv.noalias() += Eigen::Map<const ColMat>(B, N, K) * v;
+  } else {  // N == 1: y = op(A) b
+    v = CArrMap<T>(B, K).matrix() * alpha;
+    Eigen::Map<Vec> yv(Y, M);
+    if (transA) yv.noalias() += Eigen::Map<const ColMat>(A, M, K) * v;
+    else yv.noalias() += CMatMap<T>(A, M, K) * v;
+  }
+}
+
+// Batched MatMul with numpy broadcasting over the leading dims. sa/sb are strides in
+// matrices (0 = broadcast) over the batch dims.
+struct MatMulPlan {
+  i64 M, N, K;
+  int rank;
+  i64 dims[kMaxRank];
+  i64 sa[kMaxRank];
+  i64 sb[kMaxRank];
+};
+
+template <class T>
+inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
+  i64 batch = 1;
+  for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
+  i64 idx[kMaxRank] = {0};
+  i64 oa = 0, ob = 0;
+  for (i64 i = 0; i < batch; ++i) {
+    gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false,
+            false, T(1), false, work);
+    for (int k = p.rank - 1; k >= 0; --k) {
+      oa += p.sa[k];
+      ob += p.sb[k];
+      if (++idx[k] < p.dims[k]) break;
+      oa -= p.sa[k] * p.dims[k];
+      ob -= p.sb[k] * p.dims[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+ONNX2CPP_K_END
+#endif
 // ---- templates/pool.hpp ----
 // onnx2cpp kernels: max, average and global pooling for 1 to 3 spatial dims. needs: common.hpp
 #ifndef ONNX2CPP_K_POOL_HPP
@@ -890,7 +1342,7 @@ namespace k = onnx2cpp_k;
 using std::int8_t; using std::int16_t; using std::int32_t; using std::int64_t;
 using std::uint8_t; using std::uint16_t; using std::uint32_t; using std::uint64_t;
 
-extern const unsigned char weights[31617];
+extern const unsigned char weights[31489];
 
 const int64_t in0_shape[] = {1, 1, 28, 28};
 const int64_t out0_shape[] = {1, 10};
@@ -902,42 +1354,31 @@ const onnx2cpp_tensor_info output_info[] = {
 };
 
 void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* arena) {
-  // [0] Conv "/features/features.0/Conv": f32[1,1,28,28], f32[8,1,3,3] (const), f32[8] (const) -> f32[1,8,28,28]
-  float* const t_features_features_0_Conv_output_0 = reinterpret_cast<float*>(arena + 35584);
+  // [1] Conv+Relu "/features/features.0/Conv": f32[1,1,28,28], f32[8,1,3,3] (const), f32[8] (const) -> f32[1,8,28,28]
+  float* const t_features_features_2_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
   const float* const w_onnx_Conv_39 = reinterpret_cast<const float*>(weights + 0);
   const float* const w_onnx_Conv_38 = reinterpret_cast<const float*>(weights + 64);
   const float* const in_image = in->image;
-  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_0_Conv_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0));
-  // [1] Relu "/features/features.2/Relu": f32[1,8,28,28] -> f32[1,8,28,28]
-  float* const t_features_features_2_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::unary(t_features_features_0_Conv_output_0, t_features_features_2_Relu_output_0, 6272, k::Relu{});
+  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_2_Relu_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 25088), nullptr, k::Act{1, 0.0f, 0.0f});
   // [2] MaxPool "/features/features.3/MaxPool": f32[1,8,28,28] -> f32[1,8,14,14]
-  float* const t_features_features_3_MaxPool_output_0 = reinterpret_cast<float*>(arena + 129024);
+  float* const t_features_features_3_MaxPool_output_0 = reinterpret_cast<float*>(arena + 47232);
   k::pool<float, 0>(t_features_features_2_Relu_output_0, t_features_features_3_MaxPool_output_0, k::PoolParams{8, {1, 28, 28}, {1, 14, 14}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
-  // [3] Conv "/features/features.4/Conv": f32[1,8,14,14], f32[16,8,3,3] (const), f32[16] (const) -> f32[1,16,14,14]
-  float* const t_features_features_4_Conv_output_0 = reinterpret_cast<float*>(arena + 116480);
+  // [4] Conv+Relu "/features/features.4/Conv": f32[1,8,14,14], f32[16,8,3,3] (const), f32[16] (const) -> f32[1,16,14,14]
+  float* const t_features_features_6_Relu_output_0 = reinterpret_cast<float*>(arena + 34688);
   const float* const w_onnx_Conv_42 = reinterpret_cast<const float*>(weights + 384);
   const float* const w_onnx_Conv_41 = reinterpret_cast<const float*>(weights + 448);
-  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_4_Conv_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0));
-  // [4] Relu "/features/features.6/Relu": f32[1,16,14,14] -> f32[1,16,14,14]
-  float* const t_features_features_6_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::unary(t_features_features_4_Conv_output_0, t_features_features_6_Relu_output_0, 3136, k::Relu{});
+  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_6_Relu_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0), nullptr, k::Act{1, 0.0f, 0.0f});
   // [6] Pad "/features/features.7/Pad": f32[1,16,14,14], i64[8] (const) -> f32[1,16,14,14]
-  float* const t_features_features_7_Pad_output_0 = reinterpret_cast<float*>(arena + 12544);
+  float* const t_features_features_7_Pad_output_0 = reinterpret_cast<float*>(arena + 0);
   k::table_copy(t_features_features_6_Relu_output_0, t_features_features_7_Pad_output_0, reinterpret_cast<const int64_t*>(weights + 5056), k::TableMap{1, {3136}, {0}}, 0.0f);
   // [7] AveragePool "/features/features.7/AveragePool": f32[1,16,14,14] -> f32[1,16,7,7]
-  float* const t_features_features_7_AveragePool_output_0 = reinterpret_cast<float*>(arena + 0);
+  float* const t_features_features_7_AveragePool_output_0 = reinterpret_cast<float*>(arena + 12544);
   k::pool<float, 1>(t_features_features_7_Pad_output_0, t_features_features_7_AveragePool_output_0, k::PoolParams{16, {1, 14, 14}, {1, 7, 7}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
-  // [8] Conv "/features/features.8/Conv": f32[1,16,7,7], f32[16,1,3,3] (const), f32[16] (const) -> f32[1,16,7,7]
-  float* const t_features_features_8_Conv_output_0 = reinterpret_cast<float*>(arena + 3136);
+  // [11] Conv+Clip "/features/features.8/Conv": f32[1,16,7,7], f32[16,1,3,3] (const), f32[16] (const) -> f32[1,16,7,7]
+  float* const t_features_features_9_Clip_output_0 = reinterpret_cast<float*>(arena + 0);
   const float* const w_features_8_bias = reinterpret_cast<const float*>(weights + 30144);
   const float* const w_features_8_weight = reinterpret_cast<const float*>(weights + 30208);
-  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_8_Conv_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 6272));
-  // [11] Clip "/features/features.9/Clip": f32[1,16,7,7], f32[] (const), f32[] (const) -> f32[1,16,7,7]
-  const float* const w_features_features_9_Constant_1_output_0 = reinterpret_cast<const float*>(weights + 30784);
-  const float* const w_features_features_9_Constant_output_0 = reinterpret_cast<const float*>(weights + 30848);
-  float* const t_features_features_9_Clip_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::unary(t_features_features_8_Conv_output_0, t_features_features_9_Clip_output_0, 784, k::Clip<float>{w_features_features_9_Constant_output_0[0], w_features_features_9_Constant_1_output_0[0]});
+  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_9_Clip_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 3136), nullptr, k::Act{2, 0.0f, 6.0f});
   // [12] GlobalAveragePool "/features/features.10/GlobalAveragePool": f32[1,16,7,7] -> f32[1,16,1,1]
   float* const t_features_features_10_GlobalAveragePool_output_0 = reinterpret_cast<float*>(arena + 3136);
   k::global_avg_pool(t_features_features_9_Clip_output_0, t_features_features_10_GlobalAveragePool_output_0, 16, 49);
@@ -945,9 +1386,9 @@ void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* 
   // (view of its input: no code)
   // [14] Gemm "/fc/Gemm": f32[1,16], f32[10,16] (const), f32[10] (const) -> f32[1,10]
   float* const t_fc_Gemm_output_0 = reinterpret_cast<float*>(arena + 128);
-  const float* const w_fc_bias = reinterpret_cast<const float*>(weights + 30912);
+  const float* const w_fc_bias = reinterpret_cast<const float*>(weights + 30784);
   k::strided_copy(w_fc_bias, t_fc_Gemm_output_0, k::Strided{1, {10}, {1}});
-  const float* const w_fc_weight = reinterpret_cast<const float*>(weights + 30976);
+  const float* const w_fc_weight = reinterpret_cast<const float*>(weights + 30848);
   k::gemm<float>(t_features_features_10_GlobalAveragePool_output_0, w_fc_weight, t_fc_Gemm_output_0, 1, 10, 16, false, true, 1.0f, true, reinterpret_cast<float*>(arena + 0));
   // [15] Softmax "/softmax/Softmax": f32[1,10] -> f32[1,10]
   float* const out_probs = out->probs;
@@ -984,8 +1425,8 @@ const onnx2cpp_tensor_info* tiny_cnn_output_info(size_t i) {
 
 namespace tiny_cnn_internal {
 namespace {
-// 31616 bytes of constants, each tensor at a 64-byte aligned offset.
-alignas(64) const unsigned char weights[31617] =
+// 31488 bytes of constants, each tensor at a 64-byte aligned offset.
+alignas(64) const unsigned char weights[31489] =
 "\316\0206>\271\332\335>\370\317S\274\337\260]\077\222D.>y\336\035\277Q\335\214>\262\243\315\276\000\000\000\000\000\000\000"
 "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\134/E\273\224\302\134"
 ">\027Z\251\276\302m\227\2761\200\036\276\001\265\334=>u\002\274\243%\243>\350\024\022\275\251\010\332=\002\004\371\275\371"
@@ -1929,27 +2370,23 @@ alignas(64) const unsigned char weights[31617] =
 "VI\305<\017p\244>\376\012\031\276w\235\243>\202p\227>*\307\236>\313H\002\275\010d\232>\276\271\024\276+\256\351\275x\032"
 "\001> 6\220=3+<>\0260\242>\303\253U\276\233'5>fe\344=\233\0234>\320\331!>v]\377\275/\343\206\276X\231\210>\363\243B\276C"
 "9Z>\242\225\242\276\2664l\275V\211g; <l=\253\271\334<\320\034\327=\300\005\030\275&0\247=\232\343\250>F\334\134\276\353\025"
-"\225\274xK\002\276|\277\225>\364\030\222>+\355\024\274p\242\354\275\370\345R\276\316<t>+\013\274\274J\274\240>\000\000\300"
-"@\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
-"\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
-"\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
-"\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
-"\000\000\000\000\254l\020\276\374\225\325=\250\205n\276:\373\021\276R\356\077>\016J\003\276d\022\325\275\224\301\217\275"
-"\354\333\332=\240\355'\276\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
-"\014\300\265=\266\376\014\2768,T=\030\307i\275\234H3>\026\336_>\222W^>`A8< \366\026>\210\307\177\276\012+\026\2768\0037="
-"\000\277\266:\212\372H\276\374\235\342\275\270!\357\275\226\242}\276\300Q\303<\200\203.>T\315\317=\240D\363\275n\023k\276"
-"\360\210N\276\200\364\227;\026\0330>\220X\317\275\026M\013\276\232\220\010\276\360J\261\274\222\034s\276\342\347a\276\006"
-"\001|>X.\364\275@\2618\275\254\374\210\275\310\345`\2760\2064\275T\273\234=\310\346\317\275 \222.\274\000\277\234\272h\331"
-"~\276\026\012:>2\312N>\316\212.>\324#\250\275\264\306\005>&\332o\276\360R}\275\370CP\275\010\320\264\275@\012\327=\374K\351"
-"\275\000_\355\274|\327\223\275\276gp\276\240\032)\2754\364X\276PF\025>\220\322\010>\232\321o>X\356\253\275`JP<\220\227H="
-"@\213\177>.\247j>x}\004\276\302\324Y\276\324\272f\276\000\217\366\275\312=W>|\364\253=\236\000w>\246\300=>\200\207m;\232"
-"\251\036\276\362\373y>\030[M>\264\252\335=\354\327\013\276\350\253I>\220f\272<\240F)>\030\261\325=*\360\007>D\242`\276z\362"
-"\015\276\240\212\031>\000VU\275\376\266^\276d\316h>\000(\261\273\326\202N>\012\030H\276HG\260=\270\332\300\275\034u\327\275"
-"P\223U\275\304\203\275\275\036G\014> \217B\275\216\032B>\330\250i=@9\036\275\216\335\023\276\214ij\276\240\134\225\275h\020"
-"m\276\230\267=\275\200\344\205; \373\203\274\310\200\373\275(\2561>\216,\020>HJ|\275PK\312\275\326\361 >\352\271^>Jgj\276"
-"\240>]\275\020\017\276\274\014`\271\275\256\214Z>\250A\027\275\232\014Y>\000\376\241:0&\336\274BS\025\276H>\252\275H\373"
-"\244=\020z\342=\200\274\021\274\202\355s>\236/1\276\304N\304=\256\222f>8\0162\275\240=K>@\012\207;L\264\077\276 r\014\276"
-"\010\223\276=D\221\335\275\210Hv=(\370{>\230\352\255=\000\254\277\2740\364\177=(~\023\276\324\032W\276bo@\276l\317V\276\020"
-"%R=@uG=h\225\331\275\024hz\276*\255\012>\274A\021\276X\364*\275\300\246V\276";
+"\225\274xK\002\276|\277\225>\364\030\222>+\355\024\274p\242\354\275\370\345R\276\316<t>+\013\274\274J\274\240>\254l\020\276"
+"\374\225\325=\250\205n\276:\373\021\276R\356\077>\016J\003\276d\022\325\275\224\301\217\275\354\333\332=\240\355'\276\000"
+"\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\014\300\265=\266\376\014\276"
+"8,T=\030\307i\275\234H3>\026\336_>\222W^>`A8< \366\026>\210\307\177\276\012+\026\2768\0037=\000\277\266:\212\372H\276\374"
+"\235\342\275\270!\357\275\226\242}\276\300Q\303<\200\203.>T\315\317=\240D\363\275n\023k\276\360\210N\276\200\364\227;\026"
+"\0330>\220X\317\275\026M\013\276\232\220\010\276\360J\261\274\222\034s\276\342\347a\276\006\001|>X.\364\275@\2618\275\254"
+"\374\210\275\310\345`\2760\2064\275T\273\234=\310\346\317\275 \222.\274\000\277\234\272h\331~\276\026\012:>2\312N>\316\212"
+".>\324#\250\275\264\306\005>&\332o\276\360R}\275\370CP\275\010\320\264\275@\012\327=\374K\351\275\000_\355\274|\327\223\275"
+"\276gp\276\240\032)\2754\364X\276PF\025>\220\322\010>\232\321o>X\356\253\275`JP<\220\227H=@\213\177>.\247j>x}\004\276\302"
+"\324Y\276\324\272f\276\000\217\366\275\312=W>|\364\253=\236\000w>\246\300=>\200\207m;\232\251\036\276\362\373y>\030[M>\264"
+"\252\335=\354\327\013\276\350\253I>\220f\272<\240F)>\030\261\325=*\360\007>D\242`\276z\362\015\276\240\212\031>\000VU\275"
+"\376\266^\276d\316h>\000(\261\273\326\202N>\012\030H\276HG\260=\270\332\300\275\034u\327\275P\223U\275\304\203\275\275\036"
+"G\014> \217B\275\216\032B>\330\250i=@9\036\275\216\335\023\276\214ij\276\240\134\225\275h\020m\276\230\267=\275\200\344\205"
+"; \373\203\274\310\200\373\275(\2561>\216,\020>HJ|\275PK\312\275\326\361 >\352\271^>Jgj\276\240>]\275\020\017\276\274\014"
+"`\271\275\256\214Z>\250A\027\275\232\014Y>\000\376\241:0&\336\274BS\025\276H>\252\275H\373\244=\020z\342=\200\274\021\274"
+"\202\355s>\236/1\276\304N\304=\256\222f>8\0162\275\240=K>@\012\207;L\264\077\276 r\014\276\010\223\276=D\221\335\275\210"
+"Hv=(\370{>\230\352\255=\000\254\277\2740\364\177=(~\023\276\324\032W\276bo@\276l\317V\276\020%R=@uG=h\225\331\275\024hz\276"
+"*\255\012>\274A\021\276X\364*\275\300\246V\276";
 }  // namespace
 }  // namespace tiny_cnn_internal

@@ -3,8 +3,8 @@
 // producer: "pytorch 1.13.0", IR version 7
 // opsets:  ai.onnx 13 
 // command:  "onnx2cpp models/tiny_cnn/model.onnx"
-// arena:    135296 bytes; lower bound (max live at once) 135296 bytes; efficiency 100.0%
-// weights:  31616 bytes (embedded)
+// arena:    53504 bytes; lower bound (max live at once) 53504 bytes; efficiency 100.0%
+// weights:  31488 bytes (embedded)
 // input  0: "image" -> .image  float[1,1,28,28]  3136 bytes
 // output 0: "probs" -> .probs  float[1,10]  40 bytes
 #ifndef TINY_CNN_ONNX2CPP_H
@@ -14,7 +14,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 1
+#define ONNX2CPP_RUNTIME_VERSION 2
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +24,7 @@
 #define ONNX2CPP_ERR_NULL_POINTER 1
 #define ONNX2CPP_ERR_ARENA_TOO_SMALL 2
 #define ONNX2CPP_ERR_ARENA_MISALIGNED 3
+#define ONNX2CPP_ERR_WEIGHTS_MISALIGNED 4 /* <model>_run_with_weights (--weights file) */
 
 /* Element types; the values are those of onnx.TensorProto.DataType. */
 typedef enum onnx2cpp_dtype {
@@ -52,9 +53,9 @@ typedef struct onnx2cpp_tensor_info {
 
 #endif /* ONNX2CPP_RUNTIME_H */
 
-#define TINY_CNN_ARENA_BYTES 135296u
+#define TINY_CNN_ARENA_BYTES 53504u
 #define TINY_CNN_ARENA_ALIGN 64u
-#define TINY_CNN_WEIGHTS_BYTES 31616u
+#define TINY_CNN_WEIGHTS_BYTES 31488u
 #define TINY_CNN_NUM_INPUTS 1u
 #define TINY_CNN_NUM_OUTPUTS 1u
 #define TINY_CNN_IN_image_BYTES 3136u

@@ -80,17 +80,25 @@ std::string describe(const ConvCase& c, const k::ConvParams& p) {
                   "/" + shape_str(c.pad_end) + " dil=" + shape_str(c.dil) + (c.bias ? " bias" : "") +
                   (c.trailing ? " trailing" : "");
   s += " out=[" + std::to_string(p.out[0]) + "," + std::to_string(p.out[1]) + "," + std::to_string(p.out[2]) +
-       "] tile=" + std::to_string(k::conv_tile(p)) + (k::conv_is_pointwise(p) ? " pointwise" : "");
+       "] tile=" + std::to_string(k::conv_tile(p));
+  if (k::conv_is_depthwise(p)) s += " depthwise";
+  else s += std::string(k::phase_geom(p).direct ? " direct" : " phases") + (k::phase_geom(p).dense ? " dense" : " wide");
+  return s;
   return s;
 }
 
-void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1) {
+// Also checks the fused epilogue: act(conv + Z) with Z a residual of Y's shape.
+void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1, k::Act act = {k::kActNone, 0.f, 0.f},
+              bool residual = false) {
   const k::ConvParams p = make_params(c);
-  const std::string what = describe(c, p);
+  std::string what = describe(c, p);
+  if (act.kind) what += " act=" + std::to_string(act.kind);
+  if (residual) what += " residual";
   INFO(what);
   const i64 I = p.in[0] * p.in[1] * p.in[2], O = k::conv_out_size(p);
   REQUIRE(O > 0);
-  const i64 tiles = (O + k::conv_tile(p) - 1) / k::conv_tile(p);
+  const i64 len = k::conv_is_depthwise(p) ? O : k::phase_geom(p).len;
+  const i64 tiles = (len + k::conv_tile(p) - 1) / k::conv_tile(p);
   CHECK(tiles >= min_tiles);
   auto X = rand_vec<float>(g, p.N * p.C * I);
   auto W = rand_vec<float>(g, p.M * k::conv_kg(p));
@@ -98,9 +106,15 @@ void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1) {
   Guarded<float> Y(p.N * p.M * O), scratch(k::conv_scratch(p));
   Y.fill(std::nanf(""));
   scratch.fill(std::nanf(""));
-  k::conv(X.data(), W.data(), c.bias ? Bv.data() : nullptr, Y.data(), p, scratch.data());
+  auto Z = rand_vec<float>(g, p.N * p.M * O);
+  k::conv(X.data(), W.data(), c.bias ? Bv.data() : nullptr, Y.data(), p, scratch.data(),
+          residual ? Z.data() : nullptr, act);
   std::vector<double> want, scale;
   ref_conv(X, W, c.bias ? Bv.data() : nullptr, p, &want, &scale);
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (residual) want[i] += Z[i];
+    want[i] = k::act_scalar(want[i], act);
+  }
   check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
   CHECK(Y.intact());
   CHECK(scratch.intact());
@@ -150,27 +164,44 @@ TEST_CASE("conv 3D", "[conv]") {
   run_conv(g, {1, 3, 1, 1, {4, 5, 6}, {2, 2, 2}, {1, 2, 1}, {0, 0, 0}, {0, 0, 0}, {1, 1, 2}, true});
 }
 
-TEST_CASE("conv: large enough for several im2col tiles", "[conv][tiles]") {
+TEST_CASE("conv: large enough for several tiles", "[conv][tiles]") {
   std::mt19937 g(74);
-  // K = 32*81 = 2592: tiles of 400 output positions over a 64x64 output (11 tiles, not
-  // aligned with output rows).
-  run_conv(g, {1, 32, 4, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true}, 10);
+  // K = 32*81 = 2592: tiles of 512 wide positions (rows of 72) over a 64x64 output, not
+  // aligned with output rows.
+  run_conv(g, {1, 32, 4, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true}, 5);
   // Same with M == 1 (matrix-vector per tile) and with a batch of 2 and two groups.
-  run_conv(g, {1, 32, 1, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, false}, 10);
-  run_conv(g, {2, 64, 6, 2, {62, 66}, {9, 9}, {1, 1}, {3, 5}, {5, 3}, {1, 1}, true}, 10);
+  run_conv(g, {1, 32, 1, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, false}, 5);
+  run_conv(g, {2, 64, 6, 2, {62, 66}, {9, 9}, {1, 1}, {3, 5}, {5, 3}, {1, 1}, true}, 5);
   // Strided and dilated with tiles.
-  run_conv(g, {1, 32, 3, 1, {130, 129}, {9, 9}, {2, 2}, {8, 8}, {8, 8}, {2, 2}, true}, 10);
-  // Depthwise over 128x128: K = 81, tile 12944 < 16384 outputs.
-  run_conv(g, {1, 4, 4, 4, {128, 128}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true}, 2);
-  // 3D: K = 8*125 = 1000, tile 1040 over 12x12x12.
+  run_conv(g, {1, 32, 3, 1, {130, 129}, {9, 9}, {2, 2}, {8, 8}, {8, 8}, {2, 2}, true}, 5);
+  // Depthwise over 128x128 (a 9x9 kernel: 81 taps).
+  run_conv(g, {1, 4, 4, 4, {128, 128}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true}, 1);
+  // 3D: K = 8*125 = 1000 over 12x12x12.
   run_conv(g, {1, 8, 5, 1, {12, 12, 12}, {5, 5, 5}, {1, 1, 1}, {2, 2, 2}, {2, 2, 2}, {1, 1, 1}, true}, 2);
   // Real dims last (innermost runs longer than 1): tiles start in the middle of output rows.
-  run_conv(g, {1, 32, 4, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true, true}, 10);
-  run_conv(g, {1, 32, 3, 1, {130, 129}, {9, 9}, {2, 2}, {8, 8}, {8, 8}, {2, 2}, false, true}, 10);
-  run_conv(g, {1, 32, 1, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true, true}, 10);
+  run_conv(g, {1, 32, 4, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true, true}, 5);
+  run_conv(g, {1, 32, 3, 1, {130, 129}, {9, 9}, {2, 2}, {8, 8}, {8, 8}, {2, 2}, false, true}, 5);
+  run_conv(g, {1, 32, 1, 1, {64, 64}, {9, 9}, {1, 1}, {4, 4}, {4, 4}, {1, 1}, true, true}, 5);
   // 1D: K = 288*9 = 2592 over 1000 outputs.
-  run_conv(g, {1, 288, 2, 1, {1000}, {9}, {1}, {4}, {4}, {1}, true, false}, 3);
-  run_conv(g, {1, 288, 2, 1, {1000}, {9}, {1}, {4}, {4}, {1}, true, true}, 3);
-  // Large pointwise stays one tile.
-  run_conv(g, {1, 64, 48, 1, {40, 50}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true}, 1);
+  run_conv(g, {1, 288, 2, 1, {1000}, {9}, {1}, {4}, {4}, {1}, true, false}, 2);
+  run_conv(g, {1, 288, 2, 1, {1000}, {9}, {1}, {4}, {4}, {1}, true, true}, 2);
+  // Large pointwise: the input is read in place, several tiles.
+  run_conv(g, {1, 64, 48, 1, {40, 50}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true}, 3);
+}
+
+TEST_CASE("conv: fused residual and activations", "[conv][fuse]") {
+  std::mt19937 g(75);
+  const k::Act acts[] = {{k::kActNone, 0.f, 0.f},      {k::kActRelu, 0.f, 0.f},  {k::kActClip, -0.5f, 0.75f},
+                         {k::kActLeakyRelu, 0.1f, 0.f}, {k::kActSigmoid, 0.f, 0.f}, {k::kActHardSigmoid, 0.2f, 0.5f},
+                         {k::kActHardSwish, 0.f, 0.f},  {k::kActTanh, 0.f, 0.f}};
+  for (const k::Act& a : acts)
+    for (bool residual : {false, true}) {
+      // dense (pointwise, in place), wide (3x3 padded), strided, depthwise, partial panels
+      run_conv(g, {1, 16, 13, 1, {9, 11}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true}, 1, a, residual);
+      run_conv(g, {2, 8, 8, 1, {10, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
+      run_conv(g, {1, 6, 7, 1, {15, 16}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, false}, 1, a, residual);
+      run_conv(g, {1, 12, 12, 12, {14, 14}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
+      run_conv(g, {1, 12, 12, 12, {15, 15}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
+      run_conv(g, {1, 32, 70, 1, {40, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 3, a, residual);
+    }
 }

@@ -1,0 +1,248 @@
+// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp
+// A register-blocked product whose epilogue adds the bias and a residual and applies the
+// activation before the result leaves the registers.
+#ifndef ONNX2CPP_K_PANEL_GEMM_HPP
+#define ONNX2CPP_K_PANEL_GEMM_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
+// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
+// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
+// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
+// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
+// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
+template <class T>
+struct PanelTraits {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  static constexpr int NR = 2 * PS;
+  static constexpr int MR = 6;
+  // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
+  static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
+};
+
+// Activations fused into the epilogue. Relu, Clip and LeakyRelu run in registers, the
+// others on the finished tile while it is in cache.
+enum ActKind : int {
+  kActNone = 0,
+  kActRelu,
+  kActClip,         // min(max(v, alpha), beta)
+  kActLeakyRelu,    // v < 0 ? alpha * v : v
+  kActSigmoid,
+  kActHardSigmoid,  // max(0, min(1, alpha * v + beta))
+  kActHardSwish,    // v * max(0, min(1, v / 6 + 1 / 2))
+  kActTanh,
+  kActSilu,         // v * sigmoid(v)
+  kActGelu,         // 0.5 v (1 + erf(v / sqrt 2))
+};
+struct Act {
+  int kind;
+  float alpha, beta;
+};
+
+template <class T>
+inline T act_scalar(T v, const Act& a) {
+  switch (a.kind) {
+    case kActRelu: return v > T(0) ? v : T(0);
+    case kActClip: return std::min(std::max(v, T(a.alpha)), T(a.beta));
+    case kActLeakyRelu: return v < T(0) ? T(a.alpha) * v : v;
+    case kActSigmoid: return T(1) / (T(1) + std::exp(-v));
+    case kActHardSigmoid: return std::max(T(0), std::min(T(1), T(a.alpha) * v + T(a.beta)));
+    case kActHardSwish: return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5)));
+    case kActTanh: return std::tanh(v);
+    case kActSilu: return v / (T(1) + std::exp(-v));
+    case kActGelu: return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
+    default: return v;
+  }
+}
+inline bool act_in_registers(const Act& a) { return a.kind <= kActLeakyRelu; }
+// The register activations on one packet.
+template <class T, class P>
+inline P act_packet(P v, const Act& a) {
+  using namespace Eigen::internal;
+  switch (a.kind) {
+    case kActRelu: return pmax(v, pset1<P>(T(0)));
+    case kActClip: return pmin(pmax(v, pset1<P>(T(a.alpha))), pset1<P>(T(a.beta)));
+    case kActLeakyRelu: {  // max(v, 0) + alpha * min(v, 0)
+      const P zero = pset1<P>(T(0));
+      return pmadd(pset1<P>(T(a.alpha)), pmin(v, zero), pmax(v, zero));
+    }
+    default: return v;
+  }
+}
+// Applies a (non-register) activation to n contiguous elements.
+template <class T>
+inline void act_apply(T* y, i64 n, const Act& a) {
+  if (a.kind == kActNone) return;
+  ArrMap<T> v(y, n);
+  switch (a.kind) {
+    case kActSigmoid: v = T(1) / (T(1) + (-v).exp()); return;
+    case kActTanh: v = v.tanh(); return;
+    case kActSilu: v = v / (T(1) + (-v).exp()); return;
+    case kActHardSwish: v = v * (v / T(6) + T(0.5)).max(T(0)).min(T(1)); return;
+    default:
+      for (i64 i = 0; i < n; ++i) y[i] = act_scalar(y[i], a);
+  }
+}
+
+// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
+// b + k * NR (a packed panel).
+// y[0..n) = act(v + z) (z may be null).
+template <class T>
+inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  using namespace Eigen::internal;
+  i64 j = 0;
+  if (act_in_registers(act))
+    for (; j + PS <= n; j += PS) {
+      P a = ploadu<P>(v + j);
+      if (z) a = padd(a, ploadu<P>(z + j));
+      pstoreu(y + j, act_packet<T>(a, act));
+    }
+  for (; j < n; ++j) y[j] = act_scalar(z ? v[j] + z[j] : v[j], act);
+}
+
+template <class T, int MR, bool Indirect>
+inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
+                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+  using PT = PanelTraits<T>;
+  using P = typename PT::Packet;
+  using namespace Eigen::internal;
+  constexpr int PS = PT::PS, NR = PT::NR;
+  const bool full = nr == NR;
+  alignas(64) T buf[MR * NR];
+  P c0[MR], c1[MR];
+  if (first) {
+    for (int i = 0; i < MR; ++i) c0[i] = c1[i] = bias ? pset1<P>(bias[i]) : pset1<P>(T(0));
+  } else if (full) {
+    for (int i = 0; i < MR; ++i) {
+      c0[i] = ploadu<P>(y + i * ldy);
+      c1[i] = ploadu<P>(y + i * ldy + PS);
+    }
+  } else {
+    for (int i = 0; i < MR; ++i) {
+      for (int j = 0; j < NR; ++j) buf[i * NR + j] = j < nr ? y[i * ldy + j] : T(0);
+      c0[i] = pload<P>(buf + i * NR);
+      c1[i] = pload<P>(buf + i * NR + PS);
+    }
+  }
+  for (i64 k = 0; k < kc; ++k) {
+    const T* bk = Indirect ? b + off[k] : b + k * NR;
+    const P b0 = ploadu<P>(bk), b1 = ploadu<P>(bk + PS);
+    for (int i = 0; i < MR; ++i) {
+      const P a = pset1<P>(w[i * ldw + k]);
+      c0[i] = pmadd(a, b0, c0[i]);
+      c1[i] = pmadd(a, b1, c1[i]);
+    }
+  }
+  if (last) {
+    if (z) {
+      for (int i = 0; i < MR; ++i) {
+        if (full) {
+          c0[i] = padd(c0[i], ploadu<P>(z + i * ldz));
+          c1[i] = padd(c1[i], ploadu<P>(z + i * ldz + PS));
+        } else {
+          for (int j = 0; j < NR; ++j) buf[i * NR + j] = j < nr ? z[i * ldz + j] : T(0);
+          c0[i] = padd(c0[i], pload<P>(buf + i * NR));
+          c1[i] = padd(c1[i], pload<P>(buf + i * NR + PS));
+        }
+      }
+    }
+    if (act.kind == kActRelu || act.kind == kActClip) {
+      const P lo = pset1<P>(act.kind == kActRelu ? T(0) : T(act.alpha));
+      for (int i = 0; i < MR; ++i) {
+        c0[i] = pmax(c0[i], lo);
+        c1[i] = pmax(c1[i], lo);
+      }
+      if (act.kind == kActClip) {
+        const P hi = pset1<P>(T(act.beta));
+        for (int i = 0; i < MR; ++i) {
+          c0[i] = pmin(c0[i], hi);
+          c1[i] = pmin(c1[i], hi);
+        }
+      }
+    } else if (act.kind == kActLeakyRelu) {
+      const P al = pset1<P>(T(act.alpha)), zero = pset1<P>(T(0));
+      for (int i = 0; i < MR; ++i) {  // max(v, 0) + alpha * min(v, 0)
+        c0[i] = pmadd(al, pmin(c0[i], zero), pmax(c0[i], zero));
+        c1[i] = pmadd(al, pmin(c1[i], zero), pmax(c1[i], zero));
+      }
+    }
+  }
+  if (full) {
+    for (int i = 0; i < MR; ++i) {
+      pstoreu(y + i * ldy, c0[i]);
+      pstoreu(y + i * ldy + PS, c1[i]);
+    }
+  } else {
+    for (int i = 0; i < MR; ++i) {
+      pstore(buf + i * NR, c0[i]);
+      pstore(buf + i * NR + PS, c1[i]);
+      for (int j = 0; j < nr; ++j) y[i * ldy + j] = buf[i * NR + j];
+    }
+  }
+}
+
+// Rows mr < MR at the bottom edge.
+template <class T, int MR, bool Indirect>
+inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy,
+                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+  if constexpr (MR > 1) {
+    if (mr < MR)
+      return panel_kernel_rows<T, MR - 1, Indirect>(mr, w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
+  }
+  panel_kernel<T, MR, Indirect>(w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
+}
+
+// Elements of scratch panel_gemm() needs: one packed panel.
+inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
+
+// Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * B + Z), where B[k][j]
+// is src[off[k] + j]. No element of src past column n - 1 of a row is read: the last,
+// partial panel is copied into `tail` (panel_gemm_scratch(K) elements) first.
+template <class T>
+inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
+                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail) {
+  using PT = PanelTraits<T>;
+  constexpr int MR = PT::MR, NR = PT::NR;
+  const i64 npan = (n + NR - 1) / NR;
+  const i64 nfull = n / NR;
+  if (npan > nfull) {
+    const i64 j0 = nfull * NR, cnt = n - j0;
+    for (i64 k = 0; k < K; ++k)
+      for (i64 j = 0; j < NR; ++j) tail[k * NR + j] = j < cnt ? src[off[k] + j0 + j] : T(0);
+  }
+  // Blocks of MC rows of W (MC x kc within about 256 KB of L2) run against every panel
+  // (kc x NR, in L1), so W streams from memory once per call.
+  const i64 MC = std::max<i64>(MR, i64(262144 / (PT::KC * sizeof(T))) / MR * MR);
+  for (i64 kb = 0; kb < K || kb == 0; kb += PT::KC) {
+    const i64 kc = std::min<i64>(PT::KC, K - kb);
+    const bool first = kb == 0, last = kb + kc >= K;
+    for (i64 mb = 0; mb < M; mb += MC) {
+      const i64 me = std::min(M, mb + MC);
+      for (i64 pj = 0; pj < npan; ++pj) {
+        const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
+        for (i64 m0 = mb; m0 < me; m0 += MR) {
+          const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
+          T* y = Y + m0 * ldy + pj * NR;
+          const T* bm = bias ? bias + m0 : nullptr;
+          const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
+          if (pj < nfull)
+            panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, src + pj * NR, off + kb, kc, y, ldy, nr,
+                                           first, last, bm, z, ldz, act);
+          else
+            panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr,
+                                            first, last, bm, z, ldz, act);
+        }
+      }
+    }
+    if (K == 0) break;
+  }
+  if (!act_in_registers(act))
+    for (i64 m = 0; m < M; ++m) act_apply(Y + m * ldy, n, act);
+}
+
+ONNX2CPP_K_END
+#endif
