@@ -6,7 +6,11 @@ pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler
       chromium  # the web demo's browser test (tests/web)
       emscripten nodejs npm wabt node-typescript)  # build --target wasm and the wasm tests
 missing=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${pkgs[@]}"; do
+  # NodeSource's nodejs ships npm and conflicts with Debian's npm package: a working npm is enough.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing ${missing[*]}"
