@@ -165,7 +165,7 @@ TEST_CASE("compiling twice gives byte-identical files", "[emit]") {
   CHECK(c1.files.header == c2.files.header);
 }
 
-TEST_CASE("--weights file: the constants leave the source and come back through the harness", "[emit][build]") {
+TEST_CASE("weights in a file (--weights file) leave the source and come back through the harness", "[emit][build]") {
   TempDir d;
   ModelBuilder b;
   std::vector<float> w(54), bias = {0.5f, -1.0f, 2.0f};
