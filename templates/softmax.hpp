@@ -7,6 +7,23 @@ ONNX2CPP_K_BEGIN
 // X viewed as [outer, n, inner]; normalizes along n. log selects LogSoftmax.
 template <class T>
 inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
+  if (inner == 1 && n > 0) {  // contiguous rows: Eigen's vectorized max, exp and sum
+    for (i64 o = 0; o < outer; ++o) {
+      CArrMap<T> x(X + o * n, n);
+      ArrMap<T> y(Y + o * n, n);
+      const T mx = x.maxCoeff();
+      if (log) {
+        y = x - mx;
+        const T ls = std::log(y.exp().sum());
+        y -= ls;
+      } else {
+        // Eigen's exp clamps its argument, so -inf logits are zeroed explicitly.
+        y = (x == -std::numeric_limits<T>::infinity()).select(T(0), (x - mx).exp());
+        y *= T(1) / y.sum();
+      }
+    }
+    return;
+  }
   for (i64 o = 0; o < outer; ++o)
     for (i64 i = 0; i < inner; ++i) {
       const T* x = X + o * n * inner + i;

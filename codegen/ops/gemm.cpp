@@ -1,4 +1,4 @@
-// Gemm and MatMul: Eigen's blocked product (templates/gemm.hpp).
+// Gemm (Eigen's blocked product) and MatMul (the panel microkernel for floats): templates/gemm.hpp.
 #include "ops/helpers.hpp"
 
 namespace o2c {
@@ -123,7 +123,7 @@ void infer_MatMul(OpCtx& c) {
   Shape out;
   k::MatMulPlan p = matmul_plan(c, &out);
   c.set_out(0, c.dtype(0), out);
-  c.node().scratch_bytes = k::gemm_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  c.node().scratch_bytes = k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 void emit_MatMul(EmitCtx& c) {
@@ -140,7 +140,7 @@ void eval_MatMul(OpCtx& c) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4)
     {
-      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::gemm_scratch(p.M, p.N, p.K)) + 16);
+      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::matmul_scratch(p.M, p.N, p.K)) + 16);
       k::matmul<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p, w.data());
     }
   });

@@ -5,8 +5,8 @@
 
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
-#include "templates/gemm.hpp"
 #include "templates/panel_gemm.hpp"
+#include "templates/gemm.hpp"
 #include "templates/conv.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
