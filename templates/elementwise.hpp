@@ -80,13 +80,11 @@ struct Round { template <class T> T operator()(T v) const { return std::nearbyin
 struct Erf { template <class T> T operator()(T v) const { return std::erf(v); } };
 struct Square { template <class T> T operator()(T v) const { return v * v; } };  // Pow(x, 2)
 
-// float exp, tanh and sigmoid run through Eigen's vectorized versions (within a few ulp of
-// libm's, which the scalar functors above call).
+// float exp, tanh and sigmoid run through Eigen's vectorized exp and tanh (within a few ulp
+// of libm's, which the scalar functors above call).
 inline void unary(const float* x, float* y, i64 n, Exp) { ArrMap<float>(y, n) = CArrMap<float>(x, n).exp(); }
 inline void unary(const float* x, float* y, i64 n, Tanh) { ArrMap<float>(y, n) = CArrMap<float>(x, n).tanh(); }
-inline void unary(const float* x, float* y, i64 n, Sigmoid) {
-  ArrMap<float>(y, n) = CArrMap<float>(x, n).logistic();
-}
+inline void unary(const float* x, float* y, i64 n, Sigmoid) { sigmoid_array(x, y, n); }
 struct Sign {
   template <class T> T operator()(T v) const { return static_cast<T>((T(0) < v) - (v < T(0))); }
 };

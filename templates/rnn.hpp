@@ -76,8 +76,8 @@ template <class T>
 inline void rnn_activate(const RnnAct& a, T* v, i64 n) {
   const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
-    case RnnActKind::Sigmoid:  // Eigen's vectorized versions
-      ArrMap<T>(v, n) = ArrMap<T>(v, n).logistic();
+    case RnnActKind::Sigmoid:  // vectorized exp (common.hpp) and tanh (Eigen)
+      sigmoid_array(v, v, n);
       break;
     case RnnActKind::Tanh:
       ArrMap<T>(v, n) = ArrMap<T>(v, n).tanh();

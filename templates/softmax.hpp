@@ -17,8 +17,11 @@ inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
         const T ls = std::log(y.exp().sum());
         y -= ls;
       } else {
-        // Eigen's exp clamps its argument, so -inf logits are zeroed explicitly.
-        y = (x == -std::numeric_limits<T>::infinity()).select(T(0), (x - mx).exp());
+        y = (x - mx).exp();
+        // Eigen's exp clamps its argument: -inf logits are zeroed explicitly.
+        const T* xs = X + o * n;
+        T* ys = Y + o * n;
+        for (i64 k = 0; k < n; ++k) ys[k] = xs[k] == -std::numeric_limits<T>::infinity() ? T(0) : ys[k];
         y *= T(1) / y.sum();
       }
     }

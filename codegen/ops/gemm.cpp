@@ -109,9 +109,22 @@ k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
     p.sa[i] = sa[i];
     p.sb[i] = sb[i];
   }
+  // B shared by every batch and A's batches dense: one product of batch*M rows
+  // ([seq, 1, hidden] x [hidden, out] from batch-second exports is one GEMM, not seq GEMVs).
+  bool fold = p.rank > 0;
+  int64_t dense = 1;
+  for (int i = p.rank - 1; i >= 0; --i) {
+    if (p.sb[i] != 0 || (p.dims[i] > 1 && p.sa[i] != dense)) fold = false;
+    dense *= p.dims[i];
+  }
+  if (fold) {
+    p.M *= dense;
+    p.rank = 0;
+  }
   if (p.rank == 0) {
     p.rank = 1;
     p.dims[0] = 1;
+    p.sa[0] = p.sb[0] = 0;
   }
   return p;
 }

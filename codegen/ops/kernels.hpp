@@ -4,6 +4,7 @@
 #define ONNX2CPP_K_EXTERNAL
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
+#include "templates/special.hpp"
 #include "templates/panel_gemm.hpp"
 #include "templates/gemm.hpp"
 #include "templates/conv.hpp"
