@@ -131,33 +131,16 @@ inline void sigmoid_array(const T* x, T* y, i64 n) {
 
 ONNX2CPP_K_END
 #endif
-// ---- templates/panel_gemm.hpp ----
-// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp
-// A register-blocked product whose epilogue adds the bias and a residual and applies the
-// activation before the result leaves the registers.
-#ifndef ONNX2CPP_K_PANEL_GEMM_HPP
-#define ONNX2CPP_K_PANEL_GEMM_HPP
+// ---- templates/activation.hpp ----
+// onnx2cpp kernels: activations fused into other kernels' epilogues. needs: common.hpp
+#ifndef ONNX2CPP_K_ACTIVATION_HPP
+#define ONNX2CPP_K_ACTIVATION_HPP
 
 ONNX2CPP_K_BEGIN
 
-// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
-// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
-// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
-// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
-// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
-// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
-template <class T>
-struct PanelTraits {
-  using Packet = typename Eigen::internal::packet_traits<T>::type;
-  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
-  static constexpr int NR = 2 * PS;
-  static constexpr int MR = 6;
-  // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
-  static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
-};
-
-// Activations fused into the epilogue. Relu, Clip and LeakyRelu run in registers, the
-// others on the finished tile while it is in cache.
+// Activations that passes/fuse.cpp folds into Conv and the normalizations (Node::Epilogue
+// numbers them so). Relu, Clip and LeakyRelu run in registers, the others on the finished
+// tile while it is in cache.
 enum ActKind : int {
   kActNone = 0,
   kActRelu,
@@ -220,8 +203,6 @@ inline void act_apply(T* y, i64 n, const Act& a) {
   }
 }
 
-// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
-// b + k * NR (a packed panel).
 // y[0..n) = act(v + z) (z may be null).
 template <class T>
 inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
@@ -238,6 +219,35 @@ inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
   for (; j < n; ++j) y[j] = act_scalar(z ? v[j] + z[j] : v[j], act);
 }
 
+ONNX2CPP_K_END
+#endif
+// ---- templates/panel_gemm.hpp ----
+// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp activation.hpp
+// A register-blocked product whose epilogue adds the bias and a residual and applies the
+// activation before the result leaves the registers.
+#ifndef ONNX2CPP_K_PANEL_GEMM_HPP
+#define ONNX2CPP_K_PANEL_GEMM_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
+// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
+// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
+// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
+// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
+// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
+template <class T>
+struct PanelTraits {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  static constexpr int NR = 2 * PS;
+  static constexpr int MR = 6;
+  // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
+  static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
+};
+
+// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
+// b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
 inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
                          bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
