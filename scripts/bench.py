@@ -7,12 +7,14 @@ MODELS_DIR holds one folder per model in the layout of ../shared/models (model.o
 info.json with "macs", test_data_set_0/). Default: ../shared/models. For each model it builds
 the generated code with -O3 -march=native, then alternates onnx2cpp and ONNX Runtime runs
 (--rounds times, --iters timed runs each) and prints a table of medians, the ratio, GFLOP/s
-and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), arena
+and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), also for
+the time spent in convolutions alone (from a build with --profile: Conv MACs of info.json over
+the profiled Conv time, fused epilogues included), arena
 vs ORT's peak RSS, and the compile cost (onnx2cpp, g++ -O2, peak RSS).
 Needs build/onnx2cpp (scripts/test.sh or cmake) and npm; installs onnxruntime-node into
 build/ortjs on first use (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package).
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile
+import argparse, json, os, re, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 O2C = os.path.join(ROOT, "build", "onnx2cpp")
@@ -54,7 +56,8 @@ def peak_gflops(work):
 def bench_model(mdir, work, iters, rounds):
     name = os.path.basename(mdir.rstrip("/"))
     model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
-    macs = json.load(open(os.path.join(mdir, "info.json"))).get("macs", 0) if os.path.exists(os.path.join(mdir, "info.json")) else 0
+    info = json.load(open(os.path.join(mdir, "info.json"))) if os.path.exists(os.path.join(mdir, "info.json")) else {}
+    macs = info.get("macs", 0)
     keep = os.path.join(work, name)
     # Compile cost: onnx2cpp, then g++ -O2 on the generated file.
     src = os.path.join(keep, "cost", name + ".cpp")
@@ -72,7 +75,16 @@ def bench_model(mdir, work, iters, rounds):
         if r + 1 < rounds:
             ours.append(last_json(run([os.path.join(keep, "harness"), keep, keep, str(iters)]).stdout)["median_ms"])
     o2c_ms, ort_ms = statistics.median(ours), statistics.median(theirs)
+    # Time in convolutions (fused epilogues included), from a separate profiled build.
+    conv_macs = info.get("macs_per_op", {}).get("Conv", 0)
+    conv_ms = None
+    if conv_macs:
+        prof = run([O2C, "bench", model, "--data", data, "--iters", str(iters), "--profile",
+                    "--keep", os.path.join(work, name + "_profile")]).stdout
+        conv_ms = sum(float(l.split()[1]) for l in prof.splitlines()
+                      if re.match(r"^  Conv(\+\S+)?\s", l) and l.split()[2] == "ms")
     return dict(model=name, macs=macs, o2c_ms=o2c_ms, ort_ms=ort_ms, arena=first["arena_bytes"],
+                conv_macs=conv_macs, conv_ms=conv_ms,
                 lower=first["arena_lower_bound"], ort_rss=rss, o2c_s=o2c_s, o2c_rss=o2c_rss,
                 gxx_s=gxx_s, gxx_rss=gxx_rss)
 
@@ -128,8 +140,8 @@ def main():
         else:
             models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
     print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds x {a.iters} iterations")
-    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "GFLOP/s", "% peak", "arena MB", "eff", "ORT RSS MB",
-           "o2c s", "g++ -O2 s", "g++ RSS MB")
+    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
+           "ORT RSS MB", "o2c s", "g++ -O2 s", "g++ RSS MB")
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     ratios = []
     for m in models:
@@ -142,8 +154,11 @@ def main():
         ratios.append(ratio)
         gf = 2 * r["macs"] / (r["o2c_ms"] * 1e-3) / 1e9 if r["macs"] else 0
         eff = r["lower"] / r["arena"] if r["arena"] else 1
+        conv = "-"
+        if r["conv_ms"]:
+            conv = f"{100 * 2 * r['conv_macs'] / (r['conv_ms'] * 1e-3) / 1e9 / peak:.0f}%"
         print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {gf:.1f} | "
-              f"{100*gf/peak:.0f}% | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {r['o2c_s']:.2f} | "
+              f"{100*gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {r['o2c_s']:.2f} | "
               f"{r['gxx_s']:.1f} | {r['gxx_rss']/1e6:.0f} |")
     if ratios:
         print(f"geometric mean latency ratio onnx2cpp/ORT: {statistics.geometric_mean(ratios):.2f} (max {max(ratios):.2f})")

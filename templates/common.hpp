@@ -108,5 +108,20 @@ inline void fill(T* y, i64 n, T v) {
   std::fill(y, y + n, v);
 }
 
+// y = 1 / (1 + exp(-x)), as exp(-|x|) based quotients (exact near 0 and 1, like the scalar
+// form), with Eigen's vectorized exp. y may be x.
+template <class T>
+inline void sigmoid_array(const T* x, T* y, i64 n) {
+  constexpr i64 kChunk = 64;
+  alignas(64) T e[kChunk];
+  for (i64 i0 = 0; i0 < n; i0 += kChunk) {
+    const i64 m = std::min(kChunk, n - i0);
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) =
+        -Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + i0, m).abs();
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m).exp();
+    for (i64 i = 0; i < m; ++i) y[i0 + i] = x[i0 + i] >= T(0) ? T(1) / (T(1) + e[i]) : e[i] / (T(1) + e[i]);
+  }
+}
+
 ONNX2CPP_K_END
 #endif

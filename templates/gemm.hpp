@@ -1,4 +1,4 @@
-// onnx2cpp kernels: matrix products through Eigen's blocked GEMM. needs: common.hpp
+// onnx2cpp kernels: matrix products (Eigen's blocked GEMM; the panel microkernel). needs: common.hpp panel_gemm.hpp
 #ifndef ONNX2CPP_K_GEMM_HPP
 #define ONNX2CPP_K_GEMM_HPP
 
@@ -103,15 +103,33 @@ struct MatMulPlan {
   i64 sb[kMaxRank];
 };
 
+// Elements of scratch matmul() needs (float-sized; fewer for double).
+inline i64 matmul_scratch(i64 M, i64 N, i64 K) {
+  return std::max(gemm_scratch(M, N, K), (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K));
+}
+
+// Floating-point products run on the panel microkernel, reading B's rows in place
+// (row k at k * N); integers go through Eigen.
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
+  i64* off = nullptr;
+  T* tail = nullptr;
+  if constexpr (std::is_floating_point<T>::value) {
+    off = reinterpret_cast<i64*>(work);
+    tail = work + (p.K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
+    for (i64 k = 0; k < p.K; ++k) off[k] = k * p.N;
+  }
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};
   i64 oa = 0, ob = 0;
   for (i64 i = 0; i < batch; ++i) {
-    gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false,
-            false, T(1), false, work);
+    if (off)
+      panel_gemm(A + oa * p.M * p.K, p.K, B + ob * p.K * p.N, off, Y + i * p.M * p.N, p.N, p.M, p.N, p.K,
+                 static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), 0, Act{kActNone, 0.f, 0.f}, tail);
+    else
+      gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
+              false, work);
     for (int k = p.rank - 1; k >= 0; --k) {
       oa += p.sa[k];
       ob += p.sb[k];

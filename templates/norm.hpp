@@ -1,4 +1,4 @@
-// onnx2cpp kernels: batch, instance and layer normalization. needs: common.hpp
+// onnx2cpp kernels: batch, instance and layer normalization. needs: common.hpp activation.hpp
 #ifndef ONNX2CPP_K_NORM_HPP
 #define ONNX2CPP_K_NORM_HPP
 
@@ -7,13 +7,14 @@ ONNX2CPP_K_BEGIN
 // Inference BatchNormalization over X[N,C,S].
 template <class T>
 inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean, const T* var,
-                       T* Y, i64 N, i64 C, i64 S, float eps) {
+                       T* Y, i64 N, i64 C, i64 S, float eps, Act act = Act{kActNone, 0.f, 0.f}) {
   for (i64 c = 0; c < C; ++c) {
     const T a = scale[c] / std::sqrt(var[c] + static_cast<T>(eps));
     const T b = bias[c] - mean[c] * a;
     for (i64 n = 0; n < N; ++n) {
       const i64 off = (n * C + c) * S;
       ArrMap<T>(Y + off, S) = CArrMap<T>(X + off, S) * a + b;
+      act_rows(Y + off, static_cast<const T*>(nullptr), Y + off, S, act);
     }
   }
 }
@@ -21,7 +22,7 @@ inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean,
 // InstanceNormalization: per (n, c) mean and variance over S spatial elements.
 template <class T>
 inline void instance_norm(const T* X, const T* scale, const T* bias, T* Y, i64 N, i64 C, i64 S,
-                          float eps) {
+                          float eps, Act act = Act{kActNone, 0.f, 0.f}) {
   for (i64 n = 0; n < N; ++n)
     for (i64 c = 0; c < C; ++c) {
       const i64 off = (n * C + c) * S;
@@ -30,6 +31,7 @@ inline void instance_norm(const T* X, const T* scale, const T* bias, T* Y, i64 N
       const T var = (x - mean).square().mean();
       const T a = scale[c] / std::sqrt(var + static_cast<T>(eps));
       ArrMap<T>(Y + off, S) = (x - mean) * a + bias[c];
+      act_rows(Y + off, static_cast<const T*>(nullptr), Y + off, S, act);
     }
 }
 

@@ -133,6 +133,11 @@ inline void reduce(const T* X, T* Y, i64 outer, i64 n, i64 inner) {
   if (inner == 1) {
     for (i64 o = 0; o < outer; ++o) {
       const T* x = X + o * n;
+      if constexpr (std::is_same<Op, RedSum<float>>::value || std::is_same<Op, RedMean<float>>::value) {
+        // Contiguous float sums: Eigen's vectorized sum, still accumulated in double.
+        Y[o] = Op::fin(CArrMap<float>(x, n).template cast<double>().sum(), n);
+        continue;
+      }
       A a = Op::init();
       for (i64 k = 0; k < n; ++k) Op::step(a, x[k]);
       Y[o] = Op::fin(a, n);

@@ -76,12 +76,11 @@ template <class T>
 inline void rnn_activate(const RnnAct& a, T* v, i64 n) {
   const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
-    case RnnActKind::Sigmoid:
-      for (i64 i = 0; i < n; ++i)
-        v[i] = v[i] >= T(0) ? T(1) / (T(1) + std::exp(-v[i])) : std::exp(v[i]) / (T(1) + std::exp(v[i]));
+    case RnnActKind::Sigmoid:  // vectorized exp (common.hpp) and tanh (Eigen)
+      sigmoid_array(v, v, n);
       break;
     case RnnActKind::Tanh:
-      for (i64 i = 0; i < n; ++i) v[i] = std::tanh(v[i]);
+      ArrMap<T>(v, n) = ArrMap<T>(v, n).tanh();
       break;
     case RnnActKind::Relu:
       for (i64 i = 0; i < n; ++i) v[i] = v[i] > T(0) ? v[i] : T(0);

@@ -7,6 +7,26 @@ ONNX2CPP_K_BEGIN
 // X viewed as [outer, n, inner]; normalizes along n. log selects LogSoftmax.
 template <class T>
 inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
+  if (inner == 1 && n > 0) {  // contiguous rows: Eigen's vectorized max, exp and sum
+    for (i64 o = 0; o < outer; ++o) {
+      CArrMap<T> x(X + o * n, n);
+      ArrMap<T> y(Y + o * n, n);
+      const T mx = x.maxCoeff();
+      if (log) {
+        y = x - mx;
+        const T ls = std::log(y.exp().sum());
+        y -= ls;
+      } else {
+        y = (x - mx).exp();
+        // Eigen's exp clamps its argument: -inf logits are zeroed explicitly.
+        const T* xs = X + o * n;
+        T* ys = Y + o * n;
+        for (i64 k = 0; k < n; ++k) ys[k] = xs[k] == -std::numeric_limits<T>::infinity() ? T(0) : ys[k];
+        y *= T(1) / y.sum();
+      }
+    }
+    return;
+  }
   for (i64 o = 0; o < outer; ++o)
     for (i64 i = 0; i < inner; ++i) {
       const T* x = X + o * n * inner + i;

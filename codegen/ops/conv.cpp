@@ -56,9 +56,7 @@ void emit_Conv(EmitCtx& c) {
                      lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
                      lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}, " + scratch;
   const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
-  if (e.residual || e.act)
-    call += ", " + (e.residual ? c.X(3) : std::string("nullptr")) + ", k::Act{" + std::to_string(e.act) + ", " +
-            lit_f32(e.alpha) + ", " + lit_f32(e.beta) + "}";
+  if (e.residual || e.act) call += ", " + (e.residual ? c.X(3) : std::string("nullptr")) + act_arg(c.node());
   c.line(call + ");");
 }
 

@@ -342,7 +342,13 @@ void eval_Pow(OpCtx& c) {
   if (c.dtype(0) == DType::Float) eval_binary<FloatTypes, k::PowF, true>(c, FloatTypes{}, k::PowF{});
   else eval_binary<NumTypes, k::Pow, true>(c, NumTypes{}, k::Pow{});
 }
-void emit_Pow(EmitCtx& c) { emit_binary(c, c.dtype(0) == DType::Float ? "k::PowF{}" : "k::Pow{}"); }
+void emit_Pow(EmitCtx& c) {
+  // x^2 (LayerNorm's variance in exports before opset 17) is x * x, as pow computes it.
+  const Tensor* e = c.const_in(1);
+  if (dtype_is_float(c.dtype(0)) && e && e->numel() == 1 && e->float_at(0) == 2.0 && c.out(0).shape == c.shape(0))
+    return emit_unary(c, "k::Square{}");
+  emit_binary(c, c.dtype(0) == DType::Float ? "k::PowF{}" : "k::Pow{}");
+}
 
 void infer_Mod(OpCtx& c) {
   infer_binary(c, kNums, Out::Same);

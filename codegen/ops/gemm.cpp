@@ -1,4 +1,4 @@
-// Gemm and MatMul: Eigen's blocked product (templates/gemm.hpp).
+// Gemm (Eigen's blocked product) and MatMul (the panel microkernel for floats): templates/gemm.hpp.
 #include "ops/helpers.hpp"
 
 namespace o2c {
@@ -109,9 +109,22 @@ k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
     p.sa[i] = sa[i];
     p.sb[i] = sb[i];
   }
+  // B shared by every batch and A's batches dense: one product of batch*M rows
+  // ([seq, 1, hidden] x [hidden, out] from batch-second exports is one GEMM, not seq GEMVs).
+  bool fold = p.rank > 0;
+  int64_t dense = 1;
+  for (int i = p.rank - 1; i >= 0; --i) {
+    if (p.sb[i] != 0 || (p.dims[i] > 1 && p.sa[i] != dense)) fold = false;
+    dense *= p.dims[i];
+  }
+  if (fold) {
+    p.M *= dense;
+    p.rank = 0;
+  }
   if (p.rank == 0) {
     p.rank = 1;
     p.dims[0] = 1;
+    p.sa[0] = p.sb[0] = 0;
   }
   return p;
 }
@@ -123,7 +136,7 @@ void infer_MatMul(OpCtx& c) {
   Shape out;
   k::MatMulPlan p = matmul_plan(c, &out);
   c.set_out(0, c.dtype(0), out);
-  c.node().scratch_bytes = k::gemm_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  c.node().scratch_bytes = k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 void emit_MatMul(EmitCtx& c) {
@@ -140,7 +153,7 @@ void eval_MatMul(OpCtx& c) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4)
     {
-      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::gemm_scratch(p.M, p.N, p.K)) + 16);
+      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::matmul_scratch(p.M, p.N, p.K)) + 16);
       k::matmul<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p, w.data());
     }
   });

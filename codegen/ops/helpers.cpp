@@ -166,4 +166,9 @@ Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>
   return tab;
 }
 
+std::string act_arg(const Node& n) {
+  if (!n.epi.act) return "";
+  return ", k::Act{" + std::to_string(n.epi.act) + ", " + lit_f32(n.epi.alpha) + ", " + lit_f32(n.epi.beta) + "}";
+}
+
 }  // namespace o2c

@@ -4,8 +4,10 @@
 #define ONNX2CPP_K_EXTERNAL
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
-#include "templates/gemm.hpp"
+#include "templates/special.hpp"
+#include "templates/activation.hpp"
 #include "templates/panel_gemm.hpp"
+#include "templates/gemm.hpp"
 #include "templates/conv.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"

@@ -36,7 +36,8 @@ void infer_BatchNormalization(OpCtx& c) {
 std::string bn_call(EmitCtx& c) {
   NCS d = ncs(c);
   return "k::batch_norm(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.X(3) + ", " + c.X(4) + ", " +
-         c.Y(0) + ", " + lit(d.N) + ", " + lit(d.C) + ", " + lit(d.S) + ", " + lit_f32(c.f("epsilon", 1e-5f)) + ");";
+         c.Y(0) + ", " + lit(d.N) + ", " + lit(d.C) + ", " + lit(d.S) + ", " + lit_f32(c.f("epsilon", 1e-5f)) +
+         act_arg(c.node()) + ");";
 }
 void emit_BatchNormalization(EmitCtx& c) { c.line(bn_call(c)); }
 void eval_BatchNormalization(OpCtx& c) {
@@ -61,7 +62,7 @@ void infer_InstanceNormalization(OpCtx& c) {
 void emit_InstanceNormalization(EmitCtx& c) {
   NCS d = ncs(c);
   c.line("k::instance_norm(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) + ", " + lit(d.N) + ", " +
-         lit(d.C) + ", " + lit(d.S) + ", " + lit_f32(c.f("epsilon", 1e-5f)) + ");");
+         lit(d.C) + ", " + lit(d.S) + ", " + lit_f32(c.f("epsilon", 1e-5f)) + act_arg(c.node()) + ");");
 }
 void eval_InstanceNormalization(OpCtx& c) {
   NCS d = ncs(c);

@@ -1,5 +1,6 @@
 // Epilogue fusion: Conv [-> Add(residual)] [-> activation] becomes one Conv node whose
-// kernel applies the residual and the activation while the result is in registers.
+// kernel applies the residual and the activation while the result is in registers;
+// InstanceNormalization and BatchNormalization take a following activation.
 #include <limits>
 
 #include "ops/kernels.hpp"
@@ -61,7 +62,11 @@ void fuse_epilogues(Graph& g) {
       if (v >= 0) readers[v].push_back(static_cast<int>(i));
   }
   for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
-    if (g.nodes[ci].dead || g.nodes[ci].op != "Conv" || !g.nodes[ci].domain.empty()) continue;
+    const std::string& op = g.nodes[ci].op;
+    if (g.nodes[ci].dead || !g.nodes[ci].domain.empty()) continue;
+    const bool conv = op == "Conv";
+    if (!conv && op != "InstanceNormalization" && op != "BatchNormalization")
+      continue;
     int at = static_cast<int>(ci);  // where the fused node is now
     while (true) {
       Node& c = g.nodes[at];
@@ -71,7 +76,7 @@ void fuse_epilogues(Graph& g) {
       Node& u = g.nodes[readers[y][0]];
       Epilogue e = c.epi;
       int residual = -1;
-      if (u.op == "Add" && u.domain.empty() && !e.residual && e.act == 0 && u.inputs.size() == 2) {
+      if (conv && u.op == "Add" && u.domain.empty() && !e.residual && e.act == 0 && u.inputs.size() == 2) {
         const int other = u.inputs[0] == y ? u.inputs[1] : u.inputs[0];
         if (other == y || g.values[other].shape != yv.shape || g.values[other].dtype != yv.dtype) break;
         residual = other;
@@ -85,9 +90,11 @@ void fuse_epilogues(Graph& g) {
       // u becomes the fused Conv, at u's position: all of the Conv's inputs come earlier.
       const int ui = readers[y][0];
       std::vector<int> ins = c.inputs;
-      ins.resize(3, -1);
-      if (c.epi.residual) ins.push_back(c.inputs.back());
-      if (residual >= 0) ins.push_back(residual);
+      if (conv) {  // X, W, B, then the residual
+        ins.resize(3, -1);
+        if (c.epi.residual) ins.push_back(c.inputs.back());
+        if (residual >= 0) ins.push_back(residual);
+      }
       for (int v : u.inputs)
         if (v >= 0) {
           auto& r = readers[v];

@@ -18,7 +18,8 @@ void infer_and_fold(Graph& g, const FoldOptions& opt);
 
 // Fuses what follows a Conv into its kernel's epilogue: an Add of a same-shaped tensor
 // (residual), then an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish,
-// Tanh). The fused node takes the place of the last absorbed node. float32 only.
+// Tanh); an activation after InstanceNormalization or BatchNormalization likewise. The
+// fused node takes the place of the last absorbed node. float32 only.
 void fuse_epilogues(Graph& g);
 
 // Marks nodes dead when nothing that reaches a graph output reads them.

@@ -114,35 +114,33 @@ inline void fill(T* y, i64 n, T v) {
   std::fill(y, y + n, v);
 }
 
+// y = 1 / (1 + exp(-x)), as exp(-|x|) based quotients (exact near 0 and 1, like the scalar
+// form), with Eigen's vectorized exp. y may be x.
+template <class T>
+inline void sigmoid_array(const T* x, T* y, i64 n) {
+  constexpr i64 kChunk = 64;
+  alignas(64) T e[kChunk];
+  for (i64 i0 = 0; i0 < n; i0 += kChunk) {
+    const i64 m = std::min(kChunk, n - i0);
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) =
+        -Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + i0, m).abs();
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m).exp();
+    for (i64 i = 0; i < m; ++i) y[i0 + i] = x[i0 + i] >= T(0) ? T(1) / (T(1) + e[i]) : e[i] / (T(1) + e[i]);
+  }
+}
+
 ONNX2CPP_K_END
 #endif
-// ---- templates/panel_gemm.hpp ----
-// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp
-// A register-blocked product whose epilogue adds the bias and a residual and applies the
-// activation before the result leaves the registers.
-#ifndef ONNX2CPP_K_PANEL_GEMM_HPP
-#define ONNX2CPP_K_PANEL_GEMM_HPP
+// ---- templates/activation.hpp ----
+// onnx2cpp kernels: activations fused into other kernels' epilogues. needs: common.hpp
+#ifndef ONNX2CPP_K_ACTIVATION_HPP
+#define ONNX2CPP_K_ACTIVATION_HPP
 
 ONNX2CPP_K_BEGIN
 
-// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
-// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
-// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
-// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
-// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
-// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
-template <class T>
-struct PanelTraits {
-  using Packet = typename Eigen::internal::packet_traits<T>::type;
-  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
-  static constexpr int NR = 2 * PS;
-  static constexpr int MR = 6;
-  // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
-  static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
-};
-
-// Activations fused into the epilogue. Relu, Clip and LeakyRelu run in registers, the
-// others on the finished tile while it is in cache.
+// Activations that passes/fuse.cpp folds into Conv and the normalizations (Node::Epilogue
+// numbers them so). Relu, Clip and LeakyRelu run in registers, the others on the finished
+// tile while it is in cache.
 enum ActKind : int {
   kActNone = 0,
   kActRelu,
@@ -205,8 +203,6 @@ inline void act_apply(T* y, i64 n, const Act& a) {
   }
 }
 
-// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
-// b + k * NR (a packed panel).
 // y[0..n) = act(v + z) (z may be null).
 template <class T>
 inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
@@ -223,6 +219,35 @@ inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
   for (; j < n; ++j) y[j] = act_scalar(z ? v[j] + z[j] : v[j], act);
 }
 
+ONNX2CPP_K_END
+#endif
+// ---- templates/panel_gemm.hpp ----
+// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp activation.hpp
+// A register-blocked product whose epilogue adds the bias and a residual and applies the
+// activation before the result leaves the registers.
+#ifndef ONNX2CPP_K_PANEL_GEMM_HPP
+#define ONNX2CPP_K_PANEL_GEMM_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Y[m][j] = act(bias[m] + sum_k W[m][k] * B[k][j] + Z[m][j]) computed MR rows by NR columns
+// at a time: the kernel streams a panel of B (kc rows of NR columns, L1-resident) against
+// MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
+// compiler's host may have other vectors, so nothing is laid out for NR at compile time);
+// MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
+// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
+template <class T>
+struct PanelTraits {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  static constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  static constexpr int NR = 2 * PS;
+  static constexpr int MR = 6;
+  // Rows of a panel in one pass: kc x NR elements stay within 16 KB of L1.
+  static constexpr i64 KC = (16384 / (NR * sizeof(T))) < 64 ? 64 : (16384 / (NR * sizeof(T)));
+};
+
+// B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
+// b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
 inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
                          bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
@@ -768,6 +793,13 @@ struct Ceil { template <class T> T operator()(T v) const { return std::ceil(v); 
 // Round half to even, as ONNX specifies.
 struct Round { template <class T> T operator()(T v) const { return std::nearbyint(v); } };
 struct Erf { template <class T> T operator()(T v) const { return std::erf(v); } };
+struct Square { template <class T> T operator()(T v) const { return v * v; } };  // Pow(x, 2)
+
+// float exp, tanh and sigmoid run through Eigen's vectorized exp and tanh (within a few ulp
+// of libm's, which the scalar functors above call).
+inline void unary(const float* x, float* y, i64 n, Exp) { ArrMap<float>(y, n) = CArrMap<float>(x, n).exp(); }
+inline void unary(const float* x, float* y, i64 n, Tanh) { ArrMap<float>(y, n) = CArrMap<float>(x, n).tanh(); }
+inline void unary(const float* x, float* y, i64 n, Sigmoid) { sigmoid_array(x, y, n); }
 struct Sign {
   template <class T> T operator()(T v) const { return static_cast<T>((T(0) < v) - (v < T(0))); }
 };
@@ -985,7 +1017,7 @@ inline void where(const bool* c, const T* x, const T* y, T* out, const Bcast3& p
 ONNX2CPP_K_END
 #endif
 // ---- templates/gemm.hpp ----
-// onnx2cpp kernels: matrix products through Eigen's blocked GEMM. needs: common.hpp
+// onnx2cpp kernels: matrix products (Eigen's blocked GEMM; the panel microkernel). needs: common.hpp panel_gemm.hpp
 #ifndef ONNX2CPP_K_GEMM_HPP
 #define ONNX2CPP_K_GEMM_HPP
 
@@ -1090,15 +1122,33 @@ struct MatMulPlan {
   i64 sb[kMaxRank];
 };
 
+// Elements of scratch matmul() needs (float-sized; fewer for double).
+inline i64 matmul_scratch(i64 M, i64 N, i64 K) {
+  return std::max(gemm_scratch(M, N, K), (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K));
+}
+
+// Floating-point products run on the panel microkernel, reading B's rows in place
+// (row k at k * N); integers go through Eigen.
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
+  i64* off = nullptr;
+  T* tail = nullptr;
+  if constexpr (std::is_floating_point<T>::value) {
+    off = reinterpret_cast<i64*>(work);
+    tail = work + (p.K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
+    for (i64 k = 0; k < p.K; ++k) off[k] = k * p.N;
+  }
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};
   i64 oa = 0, ob = 0;
   for (i64 i = 0; i < batch; ++i) {
-    gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false,
-            false, T(1), false, work);
+    if (off)
+      panel_gemm(A + oa * p.M * p.K, p.K, B + ob * p.K * p.N, off, Y + i * p.M * p.N, p.N, p.M, p.N, p.K,
+                 static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), 0, Act{kActNone, 0.f, 0.f}, tail);
+    else
+      gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
+              false, work);
     for (int k = p.rank - 1; k >= 0; --k) {
       oa += p.sa[k];
       ob += p.sb[k];
@@ -1193,6 +1243,26 @@ ONNX2CPP_K_BEGIN
 // X viewed as [outer, n, inner]; normalizes along n. log selects LogSoftmax.
 template <class T>
 inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
+  if (inner == 1 && n > 0) {  // contiguous rows: Eigen's vectorized max, exp and sum
+    for (i64 o = 0; o < outer; ++o) {
+      CArrMap<T> x(X + o * n, n);
+      ArrMap<T> y(Y + o * n, n);
+      const T mx = x.maxCoeff();
+      if (log) {
+        y = x - mx;
+        const T ls = std::log(y.exp().sum());
+        y -= ls;
+      } else {
+        y = (x - mx).exp();
+        // Eigen's exp clamps its argument: -inf logits are zeroed explicitly.
+        const T* xs = X + o * n;
+        T* ys = Y + o * n;
+        for (i64 k = 0; k < n; ++k) ys[k] = xs[k] == -std::numeric_limits<T>::infinity() ? T(0) : ys[k];
+        y *= T(1) / y.sum();
+      }
+    }
+    return;
+  }
   for (i64 o = 0; o < outer; ++o)
     for (i64 i = 0; i < inner; ++i) {
       const T* x = X + o * n * inner + i;

@@ -5,8 +5,10 @@
 
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
-#include "templates/gemm.hpp"
+#include "templates/special.hpp"
+#include "templates/activation.hpp"
 #include "templates/panel_gemm.hpp"
+#include "templates/gemm.hpp"
 #include "templates/conv.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"

@@ -174,7 +174,7 @@ TEST_CASE("matmul: batch broadcasting", "[gemm][matmul]") {
     }
     const i64 MK = c.M * c.K, KN = c.K * c.N, MN = c.M * c.N;
     auto a = rand_vec<float>(g, numel(A) * MK), b = rand_vec<float>(g, numel(B) * KN);
-    Guarded<float> y(numel(out) * MN), work(k::gemm_scratch(c.M, c.N, c.K));
+    Guarded<float> y(numel(out) * MN), work(k::matmul_scratch(c.M, c.N, c.K));
     y.fill(std::nanf(""));
     work.fill(std::nanf(""));
     k::matmul(a.data(), b.data(), y.data(), p, work.data());

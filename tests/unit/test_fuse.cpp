@@ -1,0 +1,100 @@
+// Epilogue fusion (passes/fuse.cpp): what is folded into Conv and the normalizations, and
+// what must stay a node of its own.
+#include <catch2/catch.hpp>
+
+#include "builder.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+
+std::vector<std::string> live_ops(const Compiled& c) {
+  std::vector<std::string> ops;
+  for (int i : c.graph.live_nodes()) ops.push_back(c.graph.nodes[i].op + c.graph.nodes[i].epi.ops);
+  return ops;
+}
+
+ModelBuilder& conv_model(ModelBuilder& b) {
+  b.input("x", {1, 2, 4, 4});
+  b.init_f("w", {2, 2, 1, 1}, {1, 2, 3, 4}).init_f("bias", {2}, {0.5f, -0.5f});
+  b.node("Conv", {"x", "w", "bias"}, {"c"});
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("Conv + residual Add + Relu becomes one node; the residual extends its life", "[fuse]") {
+  ModelBuilder b;
+  conv_model(b);
+  b.node("Add", {"x", "c"}, {"s"});  // residual on either side of the Add
+  b.node("Relu", {"s"}, {"y"});
+  b.output("y");
+  TempDir d;
+  Compiled c = compile_file(b.save(d.path));
+  CHECK(live_ops(c) == std::vector<std::string>{"Conv+Add+Relu"});
+  const Node& n = c.graph.nodes[c.graph.live_nodes()[0]];
+  CHECK(n.epi.residual);
+  CHECK(n.epi.act == 1);
+  CHECK(n.inputs.size() == 4);
+  CHECK(c.graph.values[n.inputs[3]].name == "x");
+  CHECK(c.files.source.find("k::Act{1,") != std::string::npos);
+}
+
+TEST_CASE("Clip with constant bounds fuses; an output or a second reader stops fusion", "[fuse]") {
+  {
+    ModelBuilder b;
+    conv_model(b);
+    b.init_f("lo", {}, {0.0f}).init_f("hi", {}, {6.0f});
+    b.node("Clip", {"c", "lo", "hi"}, {"y"});
+    b.output("y");
+    TempDir d;
+    Compiled c = compile_file(b.save(d.path));
+    REQUIRE(live_ops(c) == std::vector<std::string>{"Conv+Clip"});
+    const Node& n = c.graph.nodes[c.graph.live_nodes()[0]];
+    CHECK(n.epi.alpha == 0.0f);
+    CHECK(n.epi.beta == 6.0f);
+  }
+  {
+    ModelBuilder b;  // the conv output is also a graph output
+    conv_model(b);
+    b.node("Relu", {"c"}, {"y"});
+    b.output("y").output("c");
+    TempDir d;
+    CHECK(live_ops(compile_file(b.save(d.path))) == std::vector<std::string>{"Conv", "Relu"});
+  }
+  {
+    ModelBuilder b;  // two readers
+    conv_model(b);
+    b.node("Relu", {"c"}, {"r"});
+    b.node("Add", {"r", "c"}, {"y"});
+    b.output("y");
+    TempDir d;
+    CHECK(live_ops(compile_file(b.save(d.path))) == std::vector<std::string>{"Conv", "Relu", "Add"});
+  }
+  {
+    ModelBuilder b;  // a broadcasting Add is not a residual
+    conv_model(b);
+    b.init_f("one", {1}, {1.0f});
+    b.node("Add", {"c", "one"}, {"y"});
+    b.output("y");
+    TempDir d;
+    CHECK(live_ops(compile_file(b.save(d.path))) == std::vector<std::string>{"Conv", "Add"});
+  }
+}
+
+TEST_CASE("InstanceNormalization takes the following Relu; --no-fuse keeps both", "[fuse]") {
+  ModelBuilder b;
+  b.input("x", {1, 2, 3, 3});
+  b.init_f("s", {2}, {1, 2}).init_f("bias", {2}, {0, 1});
+  b.node("InstanceNormalization", {"x", "s", "bias"}, {"n"});
+  b.node("Relu", {"n"}, {"y"});
+  b.output("y");
+  TempDir d;
+  const std::string path = b.save(d.path);
+  CHECK(live_ops(compile_file(path)) == std::vector<std::string>{"InstanceNormalization+Relu"});
+  Options o;
+  o.model_path = path;
+  o.fuse = false;
+  CHECK(live_ops(compile_model(o)) == std::vector<std::string>{"InstanceNormalization", "Relu"});
+}
