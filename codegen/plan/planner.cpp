@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <numeric>
 
 #include "ops/registry.hpp"
@@ -23,34 +24,75 @@ int64_t lower_bound_of(const std::vector<BufferReq>& reqs) {
 }
 }  // namespace
 
+namespace {
+
+// Places buffers in the given order at the lowest offset (first fit) or in the smallest
+// gap that holds them (best fit), avoiding buffers already placed whose lifetimes overlap.
+std::vector<int64_t> place(const std::vector<BufferReq>& reqs, const std::vector<size_t>& order, bool best_fit,
+                           int64_t* arena) {
+  std::vector<int64_t> offsets(reqs.size(), 0);
+  std::vector<size_t> placed;
+  *arena = 0;
+  auto size_of = [&](size_t i) { return align_up(std::max<int64_t>(reqs[i].bytes, 1), kArenaAlign); };
+  for (size_t i : order) {
+    const BufferReq& r = reqs[i];
+    const int64_t need = size_of(i);
+    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
+    for (size_t j : placed)
+      if (overlap_time(r, reqs[j])) busy.push_back({offsets[j], offsets[j] + size_of(j)});
+    std::sort(busy.begin(), busy.end());
+    int64_t at = 0, best = -1, best_gap = 0;
+    for (const auto& b : busy) {
+      if (b.first >= at + need) {
+        if (!best_fit) break;
+        if (best < 0 || b.first - at < best_gap) {
+          best = at;
+          best_gap = b.first - at;
+        }
+      }
+      at = std::max(at, b.second);
+    }
+    if (best_fit && best >= 0) at = best;
+    offsets[i] = at;
+    *arena = std::max(*arena, at + need);
+    placed.push_back(i);
+  }
+  return offsets;
+}
+
+}  // namespace
+
+// Greedy placement under a few orders (largest first; longest-lived first; largest area
+// first; earliest first), each with first and best fit; the smallest arena wins (ties: the
+// first tried). All deterministic.
 MemoryPlan plan_greedy(std::vector<BufferReq> reqs) {
   MemoryPlan p;
   p.reqs = std::move(reqs);
-  p.offsets.assign(p.reqs.size(), 0);
-  std::vector<size_t> order(p.reqs.size());
-  std::iota(order.begin(), order.end(), 0);
-  // Ties broken by earlier start then index: deterministic.
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (p.reqs[a].bytes != p.reqs[b].bytes) return p.reqs[a].bytes > p.reqs[b].bytes;
-    return p.reqs[a].first < p.reqs[b].first;
-  });
-  std::vector<size_t> placed;
-  for (size_t i : order) {
-    const BufferReq& r = p.reqs[i];
-    const int64_t need = align_up(std::max<int64_t>(r.bytes, 1), kArenaAlign);
-    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
-    for (size_t j : placed)
-      if (overlap_time(r, p.reqs[j]))
-        busy.push_back({p.offsets[j], p.offsets[j] + align_up(std::max<int64_t>(p.reqs[j].bytes, 1), kArenaAlign)});
-    std::sort(busy.begin(), busy.end());
-    int64_t at = 0;
-    for (const auto& b : busy) {
-      if (b.first >= at + need) break;
-      at = std::max(at, b.second);
+  const auto& R = p.reqs;
+  auto life = [&](size_t i) { return int64_t(R[i].last - R[i].first + 1); };
+  using Less = std::function<bool(size_t, size_t)>;
+  const std::vector<Less> orders = {
+      [&](size_t a, size_t b) { return R[a].bytes != R[b].bytes ? R[a].bytes > R[b].bytes : R[a].first < R[b].first; },
+      [&](size_t a, size_t b) { return life(a) != life(b) ? life(a) > life(b) : R[a].bytes > R[b].bytes; },
+      [&](size_t a, size_t b) {
+        const int64_t x = R[a].bytes * life(a), y = R[b].bytes * life(b);
+        return x != y ? x > y : R[a].first < R[b].first;
+      },
+      [&](size_t a, size_t b) { return R[a].first != R[b].first ? R[a].first < R[b].first : R[a].bytes > R[b].bytes; },
+  };
+  p.arena_bytes = -1;
+  for (const Less& less : orders) {
+    std::vector<size_t> order(R.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), less);
+    for (bool best_fit : {false, true}) {
+      int64_t arena = 0;
+      std::vector<int64_t> offsets = place(R, order, best_fit, &arena);
+      if (p.arena_bytes < 0 || arena < p.arena_bytes) {
+        p.arena_bytes = arena;
+        p.offsets = std::move(offsets);
+      }
     }
-    p.offsets[i] = at;
-    p.arena_bytes = std::max(p.arena_bytes, at + need);
-    placed.push_back(i);
   }
   p.lower_bound = lower_bound_of(p.reqs);
   return p;
