@@ -130,6 +130,8 @@ std::string check_plan(const MemoryPlan& p) {
 std::vector<int> view_origins(const Graph& g) {
   std::vector<int> origin(g.values.size());
   std::iota(origin.begin(), origin.end(), 0);
+  for (size_t v = 0; v < g.values.size(); ++v)  // Concat inputs written in place
+    if (g.values[v].alias_of >= 0) origin[v] = g.values[v].alias_of;
   for (const Node& n : g.nodes) {  // topological order: inputs resolved first
     if (n.dead) continue;
     const OpInfo* info = find_op(n.domain, n.op);
@@ -148,11 +150,11 @@ std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& ori
     if (n.dead) continue;
     for (int v : n.inputs)
       if (v >= 0) last[origin[v]] = step;
-    for (int v : n.outputs)
-      if (v >= 0 && origin[v] == v && first[v] < 0) {
-        first[v] = step;
-        last[v] = std::max(last[v], step);
-        prod[v] = static_cast<int>(ni);
+    for (int v : n.outputs)  // a storage is live from its first writer (a Concat's: its inputs')
+      if (v >= 0 && first[origin[v]] < 0) {
+        first[origin[v]] = step;
+        last[origin[v]] = std::max(last[origin[v]], step);
+        prod[origin[v]] = static_cast<int>(ni);
       }
     if (n.scratch_bytes > 0) {
       BufferReq r;
