@@ -138,6 +138,15 @@ std::vector<int> view_origins(const Graph& g) {
     if (info && info->impl->view && !n.outputs.empty() && n.outputs[0] >= 0)
       origin[n.outputs[0]] = origin[n.inputs[0]];
   }
+  // A graph output that is a view of an intermediate: the intermediate lives in the output
+  // buffer instead of the arena, so nothing is copied out at the end.
+  for (int o : g.outputs) {
+    const int v = origin[o];
+    if (v == o || g.values[v].constant || g.values[v].is_input || g.values[v].is_output) continue;
+    if (g.values[v].bytes() != g.values[o].bytes()) continue;
+    for (int& x : origin)
+      if (x == v) x = o;
+  }
   return origin;
 }
 
