@@ -39,6 +39,7 @@ Compiled compile_model(const Options& opt) {
     infer_and_fold(c.graph, opt.fold);
     remove_dead_nodes(c.graph);
     if (opt.fuse) fuse_epilogues(c.graph);
+    if (opt.fuse) concat_in_place(c.graph);
     std::vector<int> origin = view_origins(c.graph);
     auto reqs = graph_buffers(c.graph, origin);
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);

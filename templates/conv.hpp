@@ -74,6 +74,14 @@ inline i64 phase_offset(const ConvParams& p, const PhaseGeom& g, i64 r) {
 
 // Copies C channels of x into zeroed phase planes. Padding slots are never written, so
 // calls for later images and groups keep them zero.
+// Whether some tap reads phase ph along dim d ((t * dil) % stride == ph for a t < k): a
+// strided 1x1 convolution reads one phase of four, and only that one is copied.
+inline bool phase_used(const ConvParams& p, int d, i64 ph) {
+  for (i64 t = 0; t < p.k[d] && t < p.stride[d]; ++t)
+    if ((t * p.dil[d]) % p.stride[d] == ph) return true;
+  return false;
+}
+
 template <class T>
 inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const PhaseGeom& g) {
   const i64 s0 = p.stride[0], s1 = p.stride[1], s2 = p.stride[2];
@@ -82,12 +90,15 @@ inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const 
     for (i64 i0 = 0; i0 < p.in[0]; ++i0) {
       const i64 r0 = i0 + p.pad[0];
       if (r0 >= g.hp[0]) break;
+      if (!phase_used(p, 0, r0 % s0)) continue;
       for (i64 i1 = 0; i1 < p.in[1]; ++i1) {
         const i64 r1 = i1 + p.pad[1];
         if (r1 >= g.hp[1]) break;
+        if (!phase_used(p, 1, r1 % s1)) continue;
         T* row = dst + c * g.chan + ((r0 % s0) * s1 + r1 % s1) * s2 * g.plane + ((r0 / s0) * g.h[1] + r1 / s1) * g.h[2];
         const T* xr = x + c * I + (i0 * p.in[1] + i1) * p.in[2];
         for (i64 ph = 0; ph < s2; ++ph) {
+          if (!phase_used(p, 2, ph)) continue;
           // slots j whose input column j*s2 + ph - pad lies in [0, in2)
           const i64 pad = p.pad[2], in2 = p.in[2];
           const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
@@ -125,7 +136,7 @@ inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   auto up = [](i64 v) { return (v + 15) / 16 * 16; };
   ConvScratch s;
   s.planes = 0;
-  s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);
+  s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
   s.wide = s.tail + up(panel_gemm_scratch(Kg));
   s.total = s.wide + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
@@ -282,10 +293,12 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
       for (i64 i0 = 0; i0 < g.len; i0 += tile) {
         const i64 tn = std::min(tile, g.len - i0);
         if (g.dense) {
-          panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail);
+          panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail,
+                     !g.direct);
           continue;
         }
-        panel_gemm(w, Kg, src + i0, off, wide, tile, Mg, tn, Kg, bias, static_cast<const T*>(nullptr), 0, none, tail);
+        panel_gemm(w, Kg, src + i0, off, wide, tile, Mg, tn, Kg, bias, static_cast<const T*>(nullptr), 0, none, tail,
+                   !g.direct);
         // Compact the tile's wide positions into Y, adding Z and applying the activation:
         // runs of valid positions (within one output row) first, then row by row.
         struct Run {

@@ -120,25 +120,33 @@ inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64
 inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
 
 // Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * B + Z), where B[k][j]
-// is src[off[k] + j]. No element of src past column n - 1 of a row is read: the last,
-// partial panel is copied into `tail` (panel_gemm_scratch(K) elements) first.
+// is src[off[k] + j]. Unless the caller allows reading up to 32 elements past column n - 1
+// of a row (overread: the values are computed, then dropped), the last, partial panel is
+// copied into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
 inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail) {
+                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail, bool overread = false) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
   const i64 npan = (n + NR - 1) / NR;
-  const i64 nfull = n / NR;
+  const i64 nfull = overread ? npan : n / NR;
   if (npan > nfull) {
     const i64 j0 = nfull * NR, cnt = n - j0;
-    for (i64 k = 0; k < K; ++k)
-      for (i64 j = 0; j < NR; ++j) tail[k * NR + j] = j < cnt ? src[off[k] + j0 + j] : T(0);
+    for (i64 k = 0; k < K; ++k) {
+      const T* s = src + off[k] + j0;
+      T* t = tail + k * NR;
+      for (i64 j = 0; j < cnt; ++j) t[j] = s[j];
+      for (i64 j = cnt; j < NR; ++j) t[j] = T(0);
+    }
   }
   // Blocks of MC rows of W (MC x kc within about 256 KB of L2) run against every panel
   // (kc x NR, in L1), so W streams from memory once per call.
   const i64 MC = std::max<i64>(MR, i64(262144 / (PT::KC * sizeof(T))) / MR * MR);
-  for (i64 kb = 0; kb < K || kb == 0; kb += PT::KC) {
-    const i64 kc = std::min<i64>(PT::KC, K - kb);
+  // K in ceil(K / KC) passes of equal length (K = 144 with KC = 128: 2 x 72, not 128 + 16).
+  const i64 passes = std::max<i64>(1, (K + PT::KC - 1) / PT::KC);
+  const i64 kstep = std::max<i64>(1, (K + passes - 1) / passes);
+  for (i64 kb = 0; kb < K || kb == 0; kb += kstep) {
+    const i64 kc = std::min<i64>(kstep, K - kb);
     const bool first = kb == 0, last = kb + kc >= K;
     for (i64 mb = 0; mb < M; mb += MC) {
       const i64 me = std::min(M, mb + MC);

@@ -103,6 +103,16 @@ struct ModelWriter {
 
   // Pointer expression of value v's storage, declaring a local on first use.
   std::string ref(int v0) {
+    const Value& a = g.values[v0];
+    if (a.alias_of >= 0 && a.alias_offset > 0) {  // a Concat input, inside the Concat's output
+      if (local_of[v0].empty()) {
+        const std::string base = ref(a.alias_of);
+        local_of[v0] = locals.make("t_", a.name);
+        body.line(std::string(dtype_cpp(a.dtype)) + "* const " + local_of[v0] + " = " + base + " + " +
+                  std::to_string(a.alias_offset / static_cast<int64_t>(dtype_size(a.dtype))) + ";");
+      }
+      return local_of[v0];
+    }
     const int v = origin[v0];
     if (!local_of[v].empty()) return local_of[v];
     const Value& val = g.values[v];
@@ -169,6 +179,10 @@ struct ModelWriter {
       body.line(node_comment(n));
       if (info->impl->view) {
         body.line("// (view of its input: no code)");
+        continue;
+      }
+      if (n.in_place) {
+        body.line("// (its inputs were written in place: no code)");
         continue;
       }
       auto so = scratch_offset.find(static_cast<int>(ni));

@@ -53,6 +53,10 @@ struct Value {
   int producer = -1;      // node index, -1 for graph inputs and constants
   bool is_input = false;
   bool is_output = false;
+  // Written in place into another value's storage at a byte offset (a Concat input, see
+  // passes/concat_in_place.cpp); -1 when it has its own.
+  int alias_of = -1;
+  int64_t alias_offset = 0;
   int64_t bytes() const { return numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
 
@@ -77,6 +81,7 @@ struct Node {
   bool dead = false;  // folded or removed
   int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
   Epilogue epi;
+  bool in_place = false;      // a Concat whose inputs were written in place: no code
 };
 
 struct Graph {

@@ -22,6 +22,11 @@ void infer_and_fold(Graph& g, const FoldOptions& opt);
 // fused node takes the place of the last absorbed node. float32 only.
 void fuse_epilogues(Graph& g);
 
+// Concat along an axis with only size-1 dims before it: each input that is computed by a
+// node for this Concat alone is written by that node straight into its part of the
+// output (Value::alias_of/alias_offset), and the Concat runs no code (Node::in_place).
+void concat_in_place(Graph& g);
+
 // Marks nodes dead when nothing that reaches a graph output reads them.
 void remove_dead_nodes(Graph& g);
 

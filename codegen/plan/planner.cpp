@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <numeric>
 
 #include "ops/registry.hpp"
@@ -23,34 +24,75 @@ int64_t lower_bound_of(const std::vector<BufferReq>& reqs) {
 }
 }  // namespace
 
+namespace {
+
+// Places buffers in the given order at the lowest offset (first fit) or in the smallest
+// gap that holds them (best fit), avoiding buffers already placed whose lifetimes overlap.
+std::vector<int64_t> place(const std::vector<BufferReq>& reqs, const std::vector<size_t>& order, bool best_fit,
+                           int64_t* arena) {
+  std::vector<int64_t> offsets(reqs.size(), 0);
+  std::vector<size_t> placed;
+  *arena = 0;
+  auto size_of = [&](size_t i) { return align_up(std::max<int64_t>(reqs[i].bytes, 1), kArenaAlign); };
+  for (size_t i : order) {
+    const BufferReq& r = reqs[i];
+    const int64_t need = size_of(i);
+    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
+    for (size_t j : placed)
+      if (overlap_time(r, reqs[j])) busy.push_back({offsets[j], offsets[j] + size_of(j)});
+    std::sort(busy.begin(), busy.end());
+    int64_t at = 0, best = -1, best_gap = 0;
+    for (const auto& b : busy) {
+      if (b.first >= at + need) {
+        if (!best_fit) break;
+        if (best < 0 || b.first - at < best_gap) {
+          best = at;
+          best_gap = b.first - at;
+        }
+      }
+      at = std::max(at, b.second);
+    }
+    if (best_fit && best >= 0) at = best;
+    offsets[i] = at;
+    *arena = std::max(*arena, at + need);
+    placed.push_back(i);
+  }
+  return offsets;
+}
+
+}  // namespace
+
+// Greedy placement under a few orders (largest first; longest-lived first; largest area
+// first; earliest first), each with first and best fit; the smallest arena wins (ties: the
+// first tried). All deterministic.
 MemoryPlan plan_greedy(std::vector<BufferReq> reqs) {
   MemoryPlan p;
   p.reqs = std::move(reqs);
-  p.offsets.assign(p.reqs.size(), 0);
-  std::vector<size_t> order(p.reqs.size());
-  std::iota(order.begin(), order.end(), 0);
-  // Ties broken by earlier start then index: deterministic.
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (p.reqs[a].bytes != p.reqs[b].bytes) return p.reqs[a].bytes > p.reqs[b].bytes;
-    return p.reqs[a].first < p.reqs[b].first;
-  });
-  std::vector<size_t> placed;
-  for (size_t i : order) {
-    const BufferReq& r = p.reqs[i];
-    const int64_t need = align_up(std::max<int64_t>(r.bytes, 1), kArenaAlign);
-    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
-    for (size_t j : placed)
-      if (overlap_time(r, p.reqs[j]))
-        busy.push_back({p.offsets[j], p.offsets[j] + align_up(std::max<int64_t>(p.reqs[j].bytes, 1), kArenaAlign)});
-    std::sort(busy.begin(), busy.end());
-    int64_t at = 0;
-    for (const auto& b : busy) {
-      if (b.first >= at + need) break;
-      at = std::max(at, b.second);
+  const auto& R = p.reqs;
+  auto life = [&](size_t i) { return int64_t(R[i].last - R[i].first + 1); };
+  using Less = std::function<bool(size_t, size_t)>;
+  const std::vector<Less> orders = {
+      [&](size_t a, size_t b) { return R[a].bytes != R[b].bytes ? R[a].bytes > R[b].bytes : R[a].first < R[b].first; },
+      [&](size_t a, size_t b) { return life(a) != life(b) ? life(a) > life(b) : R[a].bytes > R[b].bytes; },
+      [&](size_t a, size_t b) {
+        const int64_t x = R[a].bytes * life(a), y = R[b].bytes * life(b);
+        return x != y ? x > y : R[a].first < R[b].first;
+      },
+      [&](size_t a, size_t b) { return R[a].first != R[b].first ? R[a].first < R[b].first : R[a].bytes > R[b].bytes; },
+  };
+  p.arena_bytes = -1;
+  for (const Less& less : orders) {
+    std::vector<size_t> order(R.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), less);
+    for (bool best_fit : {false, true}) {
+      int64_t arena = 0;
+      std::vector<int64_t> offsets = place(R, order, best_fit, &arena);
+      if (p.arena_bytes < 0 || arena < p.arena_bytes) {
+        p.arena_bytes = arena;
+        p.offsets = std::move(offsets);
+      }
     }
-    p.offsets[i] = at;
-    p.arena_bytes = std::max(p.arena_bytes, at + need);
-    placed.push_back(i);
   }
   p.lower_bound = lower_bound_of(p.reqs);
   return p;
@@ -88,11 +130,22 @@ std::string check_plan(const MemoryPlan& p) {
 std::vector<int> view_origins(const Graph& g) {
   std::vector<int> origin(g.values.size());
   std::iota(origin.begin(), origin.end(), 0);
+  for (size_t v = 0; v < g.values.size(); ++v)  // Concat inputs written in place
+    if (g.values[v].alias_of >= 0) origin[v] = g.values[v].alias_of;
   for (const Node& n : g.nodes) {  // topological order: inputs resolved first
     if (n.dead) continue;
     const OpInfo* info = find_op(n.domain, n.op);
     if (info && info->impl->view && !n.outputs.empty() && n.outputs[0] >= 0)
       origin[n.outputs[0]] = origin[n.inputs[0]];
+  }
+  // A graph output that is a view of an intermediate: the intermediate lives in the output
+  // buffer instead of the arena, so nothing is copied out at the end.
+  for (int o : g.outputs) {
+    const int v = origin[o];
+    if (v == o || g.values[v].constant || g.values[v].is_input || g.values[v].is_output) continue;
+    if (g.values[v].bytes() != g.values[o].bytes()) continue;
+    for (int& x : origin)
+      if (x == v) x = o;
   }
   return origin;
 }
@@ -106,11 +159,11 @@ std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& ori
     if (n.dead) continue;
     for (int v : n.inputs)
       if (v >= 0) last[origin[v]] = step;
-    for (int v : n.outputs)
-      if (v >= 0 && origin[v] == v && first[v] < 0) {
-        first[v] = step;
-        last[v] = std::max(last[v], step);
-        prod[v] = static_cast<int>(ni);
+    for (int v : n.outputs)  // a storage is live from its first writer (a Concat's: its inputs')
+      if (v >= 0 && first[origin[v]] < 0) {
+        first[origin[v]] = step;
+        last[origin[v]] = std::max(last[origin[v]], step);
+        prod[origin[v]] = static_cast<int>(ni);
       }
     if (n.scratch_bytes > 0) {
       BufferReq r;

@@ -28,8 +28,9 @@ struct MemoryPlan {
 constexpr int64_t kArenaAlign = 64;
 inline int64_t align_up(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 
-// Greedy by size, first fit (TFLite Micro's GreedyMemoryPlanner): biggest buffers first,
-// each at the lowest offset that overlaps no already placed buffer alive at the same time.
+// Greedy placement (as TFLite Micro's GreedyMemoryPlanner: each buffer at an offset that
+// overlaps no already placed buffer alive at the same time), tried under several orders
+// (size, lifetime, size x lifetime, start) with first and best fit; the smallest arena wins.
 MemoryPlan plan_greedy(std::vector<BufferReq> reqs);
 // One buffer after the other, no reuse (for debugging with --planner linear).
 MemoryPlan plan_linear(std::vector<BufferReq> reqs);

@@ -1,0 +1,54 @@
+// Concat in place: producers write their results into the Concat's output directly.
+#include "ops/registry.hpp"
+#include "passes/passes.hpp"
+
+namespace o2c {
+
+void concat_in_place(Graph& g) {
+  std::vector<int> readers(g.values.size(), 0);
+  for (const Node& n : g.nodes) {
+    if (n.dead) continue;
+    for (int v : n.inputs)
+      if (v >= 0) ++readers[v];
+  }
+  for (Node& n : g.nodes) {
+    if (n.dead || n.op != "Concat" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] < 0) continue;
+    const int out = n.outputs[0];
+    const Value& ov = g.values[out];
+    if (ov.constant || ov.alias_of >= 0) continue;
+    const int64_t rank = static_cast<int64_t>(ov.shape.size());
+    auto it = n.attrs.find("axis");
+    if (it == n.attrs.end() || rank == 0) continue;
+    int64_t axis = it->second.i();
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) continue;
+    bool ok = true;
+    for (int64_t d = 0; d < axis; ++d)
+      if (ov.shape[d] != 1) ok = false;  // each input is then one contiguous block
+    for (size_t i = 0; ok && i < n.inputs.size(); ++i) {
+      const int v = n.inputs[i];
+      if (v < 0) {
+        ok = false;
+        break;
+      }
+      const Value& iv = g.values[v];
+      ok = !iv.constant && !iv.is_input && !iv.is_output && iv.alias_of < 0 && readers[v] == 1 &&
+           iv.producer >= 0 && iv.dtype == ov.dtype;
+      if (!ok) break;
+      const Node& p = g.nodes[iv.producer];
+      const OpInfo* info = find_op(p.domain, p.op);
+      // A view's bytes belong to its source; an in-place Concat has no code to redirect.
+      ok = !p.dead && info && !info->impl->view && !p.in_place;
+    }
+    if (!ok) continue;
+    int64_t at = 0;
+    for (int v : n.inputs) {
+      g.values[v].alias_of = out;
+      g.values[v].alias_offset = at;
+      at += g.values[v].bytes();
+    }
+    n.in_place = true;
+  }
+}
+
+}  // namespace o2c
