@@ -1,7 +1,11 @@
-// Epilogue fusion: Conv [-> Add(residual)] [-> activation] becomes one Conv node whose
-// kernel applies the residual and the activation while the result is in registers;
+// Epilogue fusion: Conv [-> BatchNormalization, folded into the weights] [-> Add(residual)]
+// [-> activation] becomes one Conv node whose kernel applies the residual and the activation
+// while the result is in registers;
 // InstanceNormalization and BatchNormalization take a following activation.
+#include <cmath>
 #include <limits>
+#include <memory>
+#include <utility>
 
 #include "ops/kernels.hpp"
 #include "passes/passes.hpp"
@@ -51,6 +55,48 @@ bool as_activation(const Graph& g, const Node& n, Epilogue* e) {
   return true;
 }
 
+// A new constant value named after base, unique in g.
+int add_constant(Graph& g, const std::string& base, Tensor t) {
+  std::string name = base;
+  while (g.find(name) >= 0) name += "'";
+  const int v = g.add_value(name);
+  Value& val = g.values[v];
+  val.dtype = t.dtype;
+  val.shape = t.shape;
+  val.typed = true;
+  val.constant = std::make_shared<Tensor>(std::move(t));
+  return v;
+}
+
+const Tensor* float_const(const Graph& g, int v) {
+  if (v < 0 || !g.values[v].constant || g.values[v].dtype != DType::Float) return nullptr;
+  return g.values[v].constant.get();
+}
+
+// Conv(X, W[, B]) followed by an inference BatchNormalization with constant parameters:
+// W' = W * a and B' = (B - mean) * a + bias per output channel, a = scale / sqrt(var + eps),
+// computed in double. Returns the new {W', B'} values, or {-1, -1}.
+std::pair<int, int> fold_batchnorm(Graph& g, const Node& conv, const Node& bn) {
+  const Tensor* w = float_const(g, conv.inputs[1]);
+  const Tensor* b = conv.inputs.size() > 2 && conv.inputs[2] >= 0 ? float_const(g, conv.inputs[2]) : nullptr;
+  if (!w || (conv.inputs.size() > 2 && conv.inputs[2] >= 0 && !b) || bn.inputs.size() != 5) return {-1, -1};
+  const Tensor* p[4];
+  for (int i = 0; i < 4; ++i)
+    if (!(p[i] = float_const(g, bn.inputs[static_cast<size_t>(i) + 1]))) return {-1, -1};
+  const int64_t M = w->shape[0], per = w->numel() / M;
+  for (const Tensor* t : p)
+    if (t->numel() != M) return {-1, -1};
+  const double eps = attr_f(bn, "epsilon", 1e-5f);
+  Tensor w2(DType::Float, w->shape), b2(DType::Float, {M});
+  for (int64_t m = 0; m < M; ++m) {
+    const double a = p[0]->float_at(m) / std::sqrt(p[3]->float_at(m) + eps);
+    for (int64_t j = 0; j < per; ++j) w2.data<float>()[m * per + j] = static_cast<float>(w->float_at(m * per + j) * a);
+    b2.data<float>()[m] = static_cast<float>(((b ? b->float_at(m) : 0.0) - p[2]->float_at(m)) * a + p[1]->float_at(m));
+  }
+  const std::string base = g.values[conv.inputs[1]].name;
+  return {add_constant(g, base + "/bn_folded", std::move(w2)), add_constant(g, base + "/bn_folded_bias", std::move(b2))};
+}
+
 }  // namespace
 
 void fuse_epilogues(Graph& g) {
@@ -76,7 +122,11 @@ void fuse_epilogues(Graph& g) {
       Node& u = g.nodes[readers[y][0]];
       Epilogue e = c.epi;
       int residual = -1;
-      if (conv && u.op == "Add" && u.domain.empty() && !e.residual && e.act == 0 && u.inputs.size() == 2) {
+      std::pair<int, int> folded{-1, -1};
+      if (conv && u.op == "BatchNormalization" && u.domain.empty() && e.ops.empty() &&
+          (folded = fold_batchnorm(g, c, u)).first >= 0) {
+        readers.resize(g.values.size());
+      } else if (conv && u.op == "Add" && u.domain.empty() && !e.residual && e.act == 0 && u.inputs.size() == 2) {
         const int other = u.inputs[0] == y ? u.inputs[1] : u.inputs[0];
         if (other == y || g.values[other].shape != yv.shape || g.values[other].dtype != yv.dtype) break;
         residual = other;
@@ -90,7 +140,11 @@ void fuse_epilogues(Graph& g) {
       // u becomes the fused Conv, at u's position: all of the Conv's inputs come earlier.
       const int ui = readers[y][0];
       std::vector<int> ins = c.inputs;
-      if (conv) {  // X, W, B, then the residual
+      if (folded.first >= 0) {
+        ins = {c.inputs[0], folded.first, folded.second};
+        readers[folded.first].push_back(ui);
+        readers[folded.second].push_back(ui);
+      } else if (conv) {  // X, W, B, then the residual
         ins.resize(3, -1);
         if (c.epi.residual) ins.push_back(c.inputs.back());
         if (residual >= 0) ins.push_back(residual);

@@ -16,7 +16,8 @@ struct FoldOptions {
 };
 void infer_and_fold(Graph& g, const FoldOptions& opt);
 
-// Fuses what follows a Conv into its kernel's epilogue: an Add of a same-shaped tensor
+// Fuses what follows a Conv into it: an inference BatchNormalization with constant
+// parameters (folded into new weights and bias), an Add of a same-shaped tensor
 // (residual), then an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish,
 // Tanh); an activation after InstanceNormalization or BatchNormalization likewise. The
 // fused node takes the place of the last absorbed node. float32 only.

@@ -151,3 +151,39 @@ TEST_CASE("Concat is not done in place when an input is read elsewhere or along 
   Compiled c = compile_file(b.save(d.path));
   for (int i : c.graph.live_nodes()) CHECK_FALSE(c.graph.nodes[i].in_place);
 }
+
+TEST_CASE("Conv + BatchNormalization (constant parameters) + Relu: BN folds into the weights", "[fuse][build]") {
+  ModelBuilder b;
+  b.input("x", {1, 2, 2, 2});
+  const std::vector<float> w = {1, 2, 3, 4}, bias = {0.5f, -0.5f};
+  const std::vector<float> scale = {2, 0.5f}, shift = {0.1f, -0.2f}, mean = {1, -1}, var = {4, 0.25f};
+  b.init_f("w", {2, 2, 1, 1}, w).init_f("bias", {2}, bias);
+  b.init_f("scale", {2}, scale).init_f("shift", {2}, shift).init_f("mean", {2}, mean).init_f("var", {2}, var);
+  b.node("Conv", {"x", "w", "bias"}, {"c"});
+  auto& bn = b.node("BatchNormalization", {"c", "scale", "shift", "mean", "var"}, {"n"});
+  ModelBuilder::attr_f(bn, "epsilon", 0.0f);
+  b.node("Relu", {"n"}, {"y"});
+  b.output("y");
+  TempDir d;
+  Compiled c = compile_file(b.save(d.path));
+  REQUIRE(live_ops(c) == std::vector<std::string>{"Conv+BatchNormalization+Relu"});
+  TestData data;
+  Tensor tx(DType::Float, {1, 2, 2, 2}), ty(DType::Float, {1, 2, 2, 2});
+  for (int i = 0; i < 8; ++i) tx.data<float>()[i] = float(i) * 0.25f - 1.0f;
+  for (int m = 0; m < 2; ++m)
+    for (int s = 0; s < 4; ++s) {
+      double v = bias[m];
+      for (int ch = 0; ch < 2; ++ch) v += double(w[m * 2 + ch]) * tx.data<float>()[ch * 4 + s];
+      v = (v - mean[m]) / std::sqrt(double(var[m])) * scale[m] + shift[m];
+      ty.data<float>()[m * 4 + s] = float(std::max(0.0, v));
+    }
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  BuildConfig cfg;
+  cfg.flags = O2C_TEST_CXXFLAGS;
+  cfg.work_dir = d.path + "/build";
+  std::string exe = build_harness(c, "m", cfg);
+  auto res = run_and_compare(exe, c, data, cfg.work_dir, 1e-6, 1e-6);
+  REQUIRE(res.size() == 1);
+  CHECK(res[0].pass);
+}
