@@ -145,8 +145,9 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
   // K in ceil(K / KC) passes of equal length (K = 144 with KC = 128: 2 x 72, not 128 + 16).
   const i64 passes = std::max<i64>(1, (K + PT::KC - 1) / PT::KC);
   const i64 kstep = std::max<i64>(1, (K + passes - 1) / passes);
-  for (i64 kb = 0; kb < K || kb == 0; kb += kstep) {
-    const i64 kc = std::min<i64>(kstep, K - kb);
+  // One pass even for K == 0 (Y = act(bias + Z)).
+  for (i64 pass = 0, kb = 0; pass < passes; ++pass, kb += kstep) {
+    const i64 kc = std::max<i64>(0, std::min<i64>(kstep, K - kb));
     const bool first = kb == 0, last = kb + kc >= K;
     for (i64 mb = 0; mb < M; mb += MC) {
       const i64 me = std::min(M, mb + MC);
@@ -166,7 +167,6 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
         }
       }
     }
-    if (K == 0) break;
   }
   if (!act_in_registers(act))
     for (i64 m = 0; m < M; ++m) act_apply(Y + m * ldy, n, act);

@@ -369,8 +369,9 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
   // K in ceil(K / KC) passes of equal length (K = 144 with KC = 128: 2 x 72, not 128 + 16).
   const i64 passes = std::max<i64>(1, (K + PT::KC - 1) / PT::KC);
   const i64 kstep = std::max<i64>(1, (K + passes - 1) / passes);
-  for (i64 kb = 0; kb < K || kb == 0; kb += kstep) {
-    const i64 kc = std::min<i64>(kstep, K - kb);
+  // One pass even for K == 0 (Y = act(bias + Z)).
+  for (i64 pass = 0, kb = 0; pass < passes; ++pass, kb += kstep) {
+    const i64 kc = std::max<i64>(0, std::min<i64>(kstep, K - kb));
     const bool first = kb == 0, last = kb + kc >= K;
     for (i64 mb = 0; mb < M; mb += MC) {
       const i64 me = std::min(M, mb + MC);
@@ -390,7 +391,6 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
         }
       }
     }
-    if (K == 0) break;
   }
   if (!act_in_registers(act))
     for (i64 m = 0; m < M; ++m) act_apply(Y + m * ldy, n, act);
@@ -528,7 +528,7 @@ inline i64 conv_tile(const ConvParams& p) {
 
 // Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned).
 struct ConvScratch {
-  i64 planes, offsets, tail, wide, total;
+  i64 offsets, tail, wide, total;  // the phase planes start at 0
 };
 template <class T>
 inline ConvScratch conv_scratch_layout(const ConvParams& p) {
@@ -536,7 +536,6 @@ inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   const i64 Kg = conv_kg(p), Cg = p.C / p.group;
   auto up = [](i64 v) { return (v + 15) / 16 * 16; };
   ConvScratch s;
-  s.planes = 0;
   s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
   s.wide = s.tail + up(panel_gemm_scratch(Kg));
@@ -544,89 +543,41 @@ inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   return s;
 }
 
-// Depthwise geometry. The zero-padded input plane is split by row phase (row r goes to
-// phase r % s1, slot r / s1) and column phase (likewise with s2), so that for any stride and
-// dilation, output (q1, q2) and tap (a, e) read phase plane ((a*d1) % s1, (e*d2) % s2) at
-// slot (q1 + a*d1 / s1, q2 + e*d2 / s2): the output, laid out with row pitch wq ("wide"),
-// is then a sum of k1*k2 shifted copies of contiguous memory.
-struct DwGeom {
-  i64 hq, wq;          // slots per phase plane: rows, columns (also the wide row pitch)
-  i64 plane, planes;   // elements per phase plane, all phase planes
-  i64 wide;            // elements of the wide output, rounded up to whole blocks
-};
-inline DwGeom dw_geom(const ConvParams& p) {
-  DwGeom d;
-  const i64 hp = (p.out[1] - 1) * p.stride[1] + (p.k[1] - 1) * p.dil[1] + 1;
-  const i64 wp = (p.out[2] - 1) * p.stride[2] + (p.k[2] - 1) * p.dil[2] + 1;
-  d.hq = (hp + p.stride[1] - 1) / p.stride[1];
-  d.wq = (wp + p.stride[2] - 1) / p.stride[2];
-  d.plane = d.hq * d.wq;
-  d.planes = p.stride[1] * p.stride[2] * d.plane;
-  d.wide = (p.out[1] * d.wq + 63) / 64 * 64;
-  return d;
-}
-// Phase planes, 64 elements of slack (blocks of the wide output read past the last plane),
-// then the wide output and 64 more (a row's last packet reads past the end).
+// Depthwise scratch: one channel's phase planes (PhaseGeom, always copied: the blocks below
+// read up to 64 elements past them), 64 of slack, the wide output rows rounded up to whole
+// blocks, and 64 more (a row's last packet reads past the end).
+inline i64 dw_wide(const ConvParams& p, const PhaseGeom& g) { return (p.out[1] * g.h[2] + 63) / 64 * 64; }
 inline i64 dw_scratch(const ConvParams& p) {
-  const DwGeom d = dw_geom(p);
-  return d.planes + 64 + d.wide + 64;
-}
-// Offset of tap t = a*k2 + e in the phase planes, for wide output index 0.
-inline i64 dw_offset(const ConvParams& p, const DwGeom& d, i64 t) {
-  const i64 r = (t / p.k[2]) * p.dil[1], c = (t % p.k[2]) * p.dil[2];
-  return ((r % p.stride[1]) * p.stride[2] + c % p.stride[2]) * d.plane + (r / p.stride[1]) * d.wq + c / p.stride[2];
+  const PhaseGeom g = phase_geom(p);
+  return g.chan + 64 + dw_wide(p, g) + 64;
 }
 
-// Writes plane x into the phase planes. The padding slots are never written, so they stay
-// zero for every channel.
-template <class T>
-inline void dw_scatter(const T* x, T* dst, const ConvParams& p, const DwGeom& d) {
-  const i64 s1 = p.stride[1], s2 = p.stride[2], pad = p.pad[2], in2 = p.in[2];
-  for (i64 r = 0; r < p.in[1]; ++r) {
-    const i64 pr = r + p.pad[1];
-    if (pr / s1 >= d.hq) break;
-    T* row = dst + (pr % s1) * s2 * d.plane + (pr / s1) * d.wq;
-    const T* xr = x + r * in2;
-    for (i64 ph = 0; ph < s2; ++ph) {
-      // slots j with input column j*s2 + ph - pad in [0, in2)
-      const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
-      const i64 hi = std::min(d.wq, (in2 + pad - ph + s2 - 1) / s2);
-      if (hi <= lo) continue;
-      T* o = row + ph * d.plane;
-      const T* src = xr + ph - pad;
-      if (s2 == 1)
-        for (i64 j = lo; j < hi; ++j) o[j] = src[j];
-      else
-        for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
-    }
-  }
-}
-
-// Depthwise convolution, one channel at a time (see DwGeom), four packets per step.
+// Depthwise convolution, one channel at a time, on the phase planes of the implicit GEMM:
+// each wide output row is a sum of k1*k2 shifted runs of them, four packets per step.
 template <class T>
 inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
                            const Act& act, T* scratch) {
   using P = typename PanelTraits<T>::Packet;
   constexpr int PS = PanelTraits<T>::PS;
   using namespace Eigen::internal;
-  const DwGeom d = dw_geom(p);
+  const PhaseGeom g = phase_geom(p);
   const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
-  T* wide = scratch + d.planes + 64;
-  std::fill(scratch, wide + d.wide + 64, T(0));
+  T* wide = scratch + g.chan + 64;
+  std::fill(scratch, wide + dw_wide(p, g) + 64, T(0));
   constexpr i64 kMaxTaps = 64;
   i64 off[kMaxTaps];
-  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = dw_offset(p, d, t);
-  const i64 len = p.out[1] * d.wq, yend = p.N * p.C * O;
+  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = phase_offset(p, g, t);
+  const i64 len = p.out[1] * g.h[2], yend = p.N * p.C * O;
   for (i64 n = 0; n < p.N; ++n)
     for (i64 c = 0; c < p.C; ++c) {
       const T* x = X + (n * p.C + c) * I;
       const T* w = W + c * taps;
-      dw_scatter(x, scratch, p, d);
+      phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
       const P b = pset1<P>(B ? B[c] : T(0));
       for (i64 i = 0; i < len; i += 4 * PS) {
         P a0 = b, a1 = b, a2 = b, a3 = b;
         for (i64 t = 0; t < taps; ++t) {
-          const T* src = scratch + (t < kMaxTaps ? off[t] : dw_offset(p, d, t)) + i;
+          const T* src = scratch + (t < kMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
           const P wt = pset1<P>(w[t]);
           a0 = pmadd(wt, ploadu<P>(src), a0);
           a1 = pmadd(wt, ploadu<P>(src + PS), a1);
@@ -642,7 +593,7 @@ inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvP
       // rows after it, which are written later, up to the end of Y.
       const i64 yc = (n * p.C + c) * O;
       for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
-        const T* src = wide + q1 * d.wq;
+        const T* src = wide + q1 * g.h[2];
         const i64 at = yc + q1 * p.out[2];
         i64 q2 = 0;
         if (act_in_registers(act))

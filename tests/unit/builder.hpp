@@ -7,6 +7,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "driver.hpp"
+#include "tools/runner.hpp"
 
 namespace o2c::test {
 
@@ -102,5 +103,15 @@ struct TempDir {
 Compiled compile_file(const std::string& path, ShapeBindings b = {});
 // Value of a graph by ONNX name (throws if absent).
 const Value& value(const Graph& g, const std::string& name);
+
+// Builds c with the unit tests' flags (-Werror) in dir/build, runs it on data and compares
+// every output (|got - want| <= atol + rtol * |want|).
+inline std::vector<Comparison> build_and_compare(const Compiled& c, const TestData& data, const std::string& dir,
+                                                 double rtol = 0, double atol = 0) {
+  BuildConfig cfg;
+  cfg.flags = O2C_TEST_CXXFLAGS;
+  cfg.work_dir = dir + "/build";
+  return run_and_compare(build_harness(c, "m", cfg), c, data, cfg.work_dir, rtol, atol);
+}
 
 }  // namespace o2c::test

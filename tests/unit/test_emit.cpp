@@ -93,11 +93,7 @@ TEST_CASE("hostile tensor names compile to correct, injection-free code", "[emit
   for (int i = 0; i < 6; ++i) ty.data<float>()[i] = (a[i] + bb[i]) * s[i % 3];
   data.inputs = {tensor_to_proto(ta, in1), tensor_to_proto(tb, in2), tensor_to_proto(ts, in3)};
   data.outputs = {tensor_to_proto(ty, out)};
-  BuildConfig cfg;
-  cfg.flags = O2C_TEST_CXXFLAGS;
-  cfg.work_dir = d.path + "/build";
-  std::string exe = build_harness(c, "m", cfg);
-  auto res = run_and_compare(exe, c, data, cfg.work_dir, 0, 0);
+  auto res = build_and_compare(c, data, d.path, 0, 0);
   REQUIRE(res.size() == 1);
   CHECK(res[0].pass);
   // The three inputs got three distinct members.

@@ -6,7 +6,6 @@
 
 #include "builder.hpp"
 #include "onnx/model_io.hpp"
-#include "tools/runner.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
@@ -128,11 +127,7 @@ TEST_CASE("Concat inputs are written in place by their producers, and the result
   for (int i = 0; i < 9; ++i) ty.data<float>()[6 + i] = std::fabs(tc.data<float>()[i]);
   data.inputs = {tensor_to_proto(ta, "a"), tensor_to_proto(tc, "c")};
   data.outputs = {tensor_to_proto(ty, "y")};
-  BuildConfig cfg;
-  cfg.flags = O2C_TEST_CXXFLAGS;
-  cfg.work_dir = d.path + "/build";
-  std::string exe = build_harness(c, "m", cfg);
-  auto res = run_and_compare(exe, c, data, cfg.work_dir, 0, 0);
+  auto res = build_and_compare(c, data, d.path, 0, 0);
   REQUIRE(res.size() == 1);
   CHECK(res[0].pass);
 }
@@ -179,11 +174,7 @@ TEST_CASE("Conv + BatchNormalization (constant parameters) + Relu: BN folds into
     }
   data.inputs = {tensor_to_proto(tx, "x")};
   data.outputs = {tensor_to_proto(ty, "y")};
-  BuildConfig cfg;
-  cfg.flags = O2C_TEST_CXXFLAGS;
-  cfg.work_dir = d.path + "/build";
-  std::string exe = build_harness(c, "m", cfg);
-  auto res = run_and_compare(exe, c, data, cfg.work_dir, 1e-6, 1e-6);
+  auto res = build_and_compare(c, data, d.path, 1e-6, 1e-6);
   REQUIRE(res.size() == 1);
   CHECK(res[0].pass);
 }
