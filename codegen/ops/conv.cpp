@@ -1,5 +1,6 @@
-// Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp),
-// with the residual and activation that passes/fuse.cpp folded into it.
+// Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp), or
+// channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), with
+// the residual and activation that passes/fuse.cpp folded into it.
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
 
@@ -32,6 +33,10 @@ k::ConvParams conv_params(OpCtx& c) {
   return p;
 }
 
+// Whether the node runs conv_channels(): the shape suits it and the weights are constants
+// (transposed at compile time).
+bool use_channels(OpCtx& c, const k::ConvParams& p) { return k::conv_channels_pays(p) && c.const_in(1) != nullptr; }
+
 void infer_Conv(OpCtx& c) {
   c.arity(2, 3);
   c.expect_type(0, {DType::Float, DType::Double});
@@ -44,14 +49,28 @@ void infer_Conv(OpCtx& c) {
   Shape out = {p.N, p.M};
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
-  c.node().scratch_bytes = k::conv_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  const int64_t elems = use_channels(c, p) ? k::conv_channels_scratch(p) : k::conv_scratch(p);
+  c.node().scratch_bytes = elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 void emit_Conv(EmitCtx& c) {
   k::ConvParams p = conv_params(c);
   const std::string T = c.T(0);
   const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
-  std::string call = "k::conv<" + T + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
+  std::string fn = "k::conv<", w;
+  if (use_channels(c, p)) {
+    const Tensor& wt = *c.const_in(1);
+    Tensor tr(wt.dtype, {wt.numel()});
+    dispatch_float(wt.dtype, [&](auto tag) {
+      using E = decltype(tag);
+      k::conv_channels_weights<E>(wt.data<E>(), tr.data<E>(), p);
+    });
+    fn = "k::conv_channels<";
+    w = c.table(tr);
+  } else {
+    w = c.X(1);
+  }
+  std::string call = fn + T + ">(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) +
                      ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
                      lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
                      lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}, " + scratch;

@@ -9,6 +9,7 @@
 #include "templates/panel_gemm.hpp"
 #include "templates/gemm.hpp"
 #include "templates/conv.hpp"
+#include "templates/conv_channels.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"

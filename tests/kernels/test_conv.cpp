@@ -1,5 +1,7 @@
 // conv: 1D/2D/3D, groups (incl. depthwise), strides, dilations, asymmetric pads, pointwise,
 // and sizes large enough that conv_tile() splits the output into several im2col tiles.
+// Every case whose output channels per group are a multiple of kChanMultiple also runs
+// conv_channels() (channels in the lanes: tails of rows, one or two packets, K passes).
 #include "kt.hpp"
 
 using namespace kt;
@@ -84,7 +86,6 @@ std::string describe(const ConvCase& c, const k::ConvParams& p) {
   if (k::conv_is_depthwise(p)) s += " depthwise";
   else s += std::string(k::phase_geom(p).direct ? " direct" : " phases") + (k::phase_geom(p).dense ? " dense" : " wide");
   return s;
-  return s;
 }
 
 // Also checks the fused epilogue: act(conv + Z) with Z a residual of Y's shape.
@@ -103,21 +104,37 @@ void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1, k::Act act 
   auto X = rand_vec<float>(g, p.N * p.C * I);
   auto W = rand_vec<float>(g, p.M * k::conv_kg(p));
   auto Bv = rand_vec<float>(g, p.M);
-  Guarded<float> Y(p.N * p.M * O), scratch(k::conv_scratch(p));
-  Y.fill(std::nanf(""));
-  scratch.fill(std::nanf(""));
   auto Z = rand_vec<float>(g, p.N * p.M * O);
-  k::conv(X.data(), W.data(), c.bias ? Bv.data() : nullptr, Y.data(), p, scratch.data(),
-          residual ? Z.data() : nullptr, act);
   std::vector<double> want, scale;
   ref_conv(X, W, c.bias ? Bv.data() : nullptr, p, &want, &scale);
   for (size_t i = 0; i < want.size(); ++i) {
     if (residual) want[i] += Z[i];
     want[i] = k::act_scalar(want[i], act);
   }
-  check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
-  CHECK(Y.intact());
-  CHECK(scratch.intact());
+  const float* B = c.bias ? Bv.data() : nullptr;
+  const float* Zp = residual ? Z.data() : nullptr;
+  {
+    INFO("conv");
+    Guarded<float> Y(p.N * p.M * O), scratch(k::conv_scratch(p));
+    Y.fill(std::nanf(""));
+    scratch.fill(std::nanf(""));
+    k::conv(X.data(), W.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
+    CHECK(Y.intact());
+    CHECK(scratch.intact());
+  }
+  if (!k::conv_is_depthwise(p) && (p.M / p.group) % k::kChanMultiple == 0) {
+    INFO("conv_channels, " << (k::conv_kg(p) > k::kChanKC ? "K in passes" : "one pass"));
+    std::vector<float> Wt(W.size());
+    k::conv_channels_weights(W.data(), Wt.data(), p);
+    Guarded<float> Y(p.N * p.M * O), scratch(k::conv_channels_scratch(p));
+    Y.fill(std::nanf(""));
+    scratch.fill(std::nanf(""));
+    k::conv_channels(X.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
+    CHECK(Y.intact());
+    CHECK(scratch.intact());
+  }
 }
 
 }  // namespace
@@ -203,5 +220,29 @@ TEST_CASE("conv: fused residual and activations", "[conv][fuse]") {
       run_conv(g, {1, 12, 12, 12, {14, 14}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
       run_conv(g, {1, 12, 12, 12, {15, 15}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
       run_conv(g, {1, 32, 70, 1, {40, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 3, a, residual);
+      // channels in the lanes: one and two packets, rows of 7 and 33, K in two passes
+      run_conv(g, {1, 8, 16, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
+      run_conv(g, {1, 16, 32, 1, {5, 33}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
+      run_conv(g, {1, 64, 32, 1, {6, 6}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true}, 1, a, residual);
     }
+}
+
+TEST_CASE("conv_channels: channels in the lanes", "[conv][channels]") {
+  std::mt19937 g(76);
+  // Row lengths 1..30 (every tile length and tail with up to 28 positions per tile), one to
+  // three blocks of channels, batches, groups, strides, dilation, padding, pointwise in place.
+  for (i64 W : {i64(1), i64(2), i64(5), i64(7), i64(13), i64(14), i64(15), i64(28), i64(30)}) {
+    run_conv(g, {2, 3, 16, 1, {4, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});
+    run_conv(g, {1, 8, 32, 1, {3, W}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false});
+    run_conv(g, {1, 4, 48, 1, {5, W + 4}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true});
+    run_conv(g, {1, 6, 64, 2, {7, 2 * W + 1}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true});
+    run_conv(g, {1, 4, 32, 1, {8, W + 6}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {3, 3}, true});
+  }
+  // K in passes: 64 * 9 = 576 and 72 * 9 = 648 rows (two passes), 512 * 9 = 4608 (nine).
+  run_conv(g, {1, 64, 32, 1, {8, 8}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});
+  run_conv(g, {2, 144, 64, 2, {7, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});
+  run_conv(g, {1, 512, 32, 1, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});
+  // 1D and 3D.
+  run_conv(g, {1, 24, 32, 1, {37}, {5}, {1}, {2}, {2}, {1}, true});
+  run_conv(g, {1, 8, 16, 1, {4, 5, 6}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true});
 }

@@ -1,0 +1,194 @@
+// onnx2cpp kernels: convolution vectorized over output channels. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
+// The implicit GEMM of conv.hpp puts output positions in its SIMD lanes; on small planes
+// (8x8, 7x7, 14x14) their rows fill whole panels badly. This kernel puts output channels in
+// the lanes instead: a tile is S consecutive positions of one output row times NB packets of
+// channels, each position's input element broadcast against a packet of weights, so only
+// the row's end can leave lanes idle. It reads the same phase planes and row offsets as the
+// implicit GEMM; its weights are transposed at compile time to Wt[group][Kg][Mg] (a packet of
+// channels per load) and the tile is transposed into Y on the way out.
+#ifndef ONNX2CPP_K_CONV_CHANNELS_HPP
+#define ONNX2CPP_K_CONV_CHANNELS_HPP
+
+ONNX2CPP_K_BEGIN
+
+template <class T>
+struct ChanTraits {
+  using Packet = typename PanelTraits<T>::Packet;
+  static constexpr int PS = PanelTraits<T>::PS;
+  // Positions per tile: 2 x 14 accumulators with AVX-512's 32 registers, 2 x 6 within 16.
+  static constexpr int SMAX = PS >= 16 ? 14 : 6;
+};
+
+// Output channels a kernel call needs as a multiple, whatever the target's packet size.
+constexpr i64 kChanMultiple = 16;
+
+// Whether conv_channels() is expected to beat conv(). Measured with AVX-512 (single core,
+// GFLOP/s of conv vs conv_channels): 3x3 convolutions 64->64 on 8x8 98 vs 154, 32->32 on
+// 16x16 141 vs 168, 64->64 on 56x56 191 vs 223, 512->512 on 7x7 139 vs 156; 1x1 576->96 on
+// 14x14 176 vs 219. It loses when K is short (1x1 16->96 on 112x112: 84 vs 61; the
+// transposed stores no longer vanish next to the products) and with one packet of channels
+// per tile (3x3 16->16 on 32x32: 145 vs 128).
+inline bool conv_channels_pays(const ConvParams& p) {
+  if (conv_is_depthwise(p)) return false;
+  const i64 Mg = p.M / p.group;
+  return Mg % (2 * kChanMultiple) == 0 && conv_kg(p) > 64;
+}
+
+// Transposes W[group][Mg][Kg] to Wt[group][Kg][Mg] (done at compile time).
+template <class T>
+inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p) {
+  const i64 Mg = p.M / p.group, Kg = conv_kg(p);
+  for (i64 grp = 0; grp < p.group; ++grp)
+    for (i64 m = 0; m < Mg; ++m)
+      for (i64 k = 0; k < Kg; ++k) Wt[(grp * Kg + k) * Mg + m] = W[(grp * Mg + m) * Kg + k];
+}
+
+// Rows of Wt per pass: a block's 512 x 32 floats stay in L2 next to the planes while every
+// tile of the plane runs (K = 4608 in one pass ran at 60 % of the speed of 9 passes; fewer
+// rows per pass cost more in partial sums than they save). The same on every target, so the
+// scratch size does not depend on the packet size.
+constexpr i64 kChanKC = 512;
+
+// One tile: S positions (src + off[k] + j for j < S) x NB packets of channels (wt + k * ldw),
+// rows k < kc of one pass. Between passes the sums wait in part[j * CB + c]; the last pass
+// writes y[c * O + j] = act(bias[c] + sum + z[c * O + j]).
+template <class T, int S, int NB>
+inline void chan_tile(const T* src, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias, T* part,
+                      bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+  using CT = ChanTraits<T>;
+  using P = typename CT::Packet;
+  using namespace Eigen::internal;
+  constexpr int PS = CT::PS, CB = NB * PS;
+  P acc[S][NB];
+  for (int b = 0; b < NB; ++b) {
+    if (first) {
+      const P init = bias ? ploadu<P>(bias + b * PS) : pset1<P>(T(0));
+      for (int j = 0; j < S; ++j) acc[j][b] = init;
+    } else {
+      for (int j = 0; j < S; ++j) acc[j][b] = pload<P>(part + j * CB + b * PS);
+    }
+  }
+  for (i64 k = 0; k < kc; ++k) {
+    const T* s = src + off[k];
+    const T* wk = wt + k * ldw;
+    P w[NB];
+    for (int b = 0; b < NB; ++b) w[b] = ploadu<P>(wk + b * PS);
+    for (int j = 0; j < S; ++j) {
+      const P a = pset1<P>(s[j]);
+      for (int b = 0; b < NB; ++b) acc[j][b] = pmadd(a, w[b], acc[j][b]);
+    }
+  }
+  if (!last) {
+    for (int j = 0; j < S; ++j)
+      for (int b = 0; b < NB; ++b) pstore(part + j * CB + b * PS, acc[j][b]);
+    return;
+  }
+  const bool reg = act_in_registers(act);
+  if (reg && !z)
+    for (int j = 0; j < S; ++j)
+      for (int b = 0; b < NB; ++b) acc[j][b] = act_packet<T>(acc[j][b], act);
+  alignas(64) T buf[S * CB];
+  for (int j = 0; j < S; ++j)
+    for (int b = 0; b < NB; ++b) pstore(buf + j * CB + b * PS, acc[j][b]);
+  for (int c = 0; c < CB; ++c) {
+    T* yr = y + c * O;
+    if (!z) {
+      for (int j = 0; j < S; ++j) yr[j] = buf[j * CB + c];
+    } else {
+      const T* zr = z + c * O;
+      if (reg)
+        for (int j = 0; j < S; ++j) yr[j] = act_scalar(buf[j * CB + c] + zr[j], act);
+      else
+        for (int j = 0; j < S; ++j) yr[j] = buf[j * CB + c] + zr[j];
+    }
+  }
+}
+
+// Positions per tile with NB packets of channels: the same number of accumulators.
+template <class T, int NB>
+constexpr int chan_smax() {
+  return ChanTraits<T>::SMAX * 2 / NB;
+}
+
+// Dispatches a run of s <= chan_smax positions to its kernel.
+template <class T, int NB, int S = chan_smax<T, NB>()>
+inline void chan_tile_n(int s, const T* src, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias, T* part,
+                        bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+  if constexpr (S > 1) {
+    if (s < S) return chan_tile_n<T, NB, S - 1>(s, src, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
+  }
+  chan_tile<T, S, NB>(src, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
+}
+
+// Scratch of conv_channels(): conv()'s, then the partial sums of one block of channels
+// when K takes more than one pass.
+inline i64 conv_channels_scratch(const ConvParams& p) {
+  const i64 base = conv_scratch_layout<float>(p).total;
+  return conv_kg(p) > kChanKC ? base + conv_out_size(p) * 32 + 16 : base;
+}
+
+// The channels in blocks of NB packets; for each block, K in equal passes of up to
+// kChanKC rows (the block's weights are reused by every tile of the plane).
+template <class T, int NB>
+inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
+                                const ConvParams& p, const PhaseGeom& g, T* part, const Act& act) {
+  constexpr int PS = ChanTraits<T>::PS, SMAX = chan_smax<T, NB>();
+  constexpr i64 CB = NB * PS;
+  const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p);
+  const i64 OW = p.out[2], chunks = (OW + SMAX - 1) / SMAX;
+  const i64 passes = (Kg + kChanKC - 1) / kChanKC, kstep = (Kg + passes - 1) / passes;
+  for (i64 cb = 0; cb < Mg; cb += CB)
+    for (i64 kb = 0; kb < Kg; kb += kstep) {
+      const i64 kc = std::min(kstep, Kg - kb);
+      const bool first = kb == 0, last = kb + kc >= Kg;
+      for (i64 q0 = 0; q0 < p.out[0]; ++q0)
+        for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+          const i64 wide = (q0 * g.h[1] + q1) * g.h[2], pos = (q0 * p.out[1] + q1) * OW;
+          // the row in chunks of equal length (the first ones one longer)
+          for (i64 ch = 0, q2 = 0; ch < chunks; ++ch) {
+            const int s = static_cast<int>(OW / chunks + (ch < OW % chunks ? 1 : 0));
+            chan_tile_n<T, NB>(s, src + wide + q2, off + kb, kc, wt + kb * Mg + cb, Mg, bias ? bias + cb : nullptr,
+                               part ? part + (pos + q2) * CB : nullptr, first, last, y + cb * O + pos + q2, O,
+                               z ? z + cb * O + pos + q2 : nullptr, act);
+            q2 += s;
+          }
+        }
+    }
+}
+
+// conv() with the weights as conv_channels_weights() lays them out; M / group must be a
+// multiple of kChanMultiple. Scratch: conv_channels_scratch(p) elements, 64-byte aligned.
+template <class T>
+inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
+                          const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+  constexpr int PS = ChanTraits<T>::PS;
+  const PhaseGeom g = phase_geom(p);
+  const ConvScratch sl = conv_scratch_layout<T>(p);
+  const i64 I = p.in[0] * p.in[1] * p.in[2], O = conv_out_size(p);
+  const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
+  i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
+  for (i64 r = 0; r < Kg; ++r) off[r] = phase_offset(p, g, r);
+  if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
+  T* part = Kg > kChanKC ? scratch + sl.total : nullptr;
+  for (i64 n = 0; n < p.N; ++n)
+    for (i64 grp = 0; grp < p.group; ++grp) {
+      const T* src = X + (n * p.C + grp * Cg) * I;
+      if (!g.direct) {
+        phase_scatter(src, scratch, Cg, p, g);
+        src = scratch;
+      }
+      const T* wt = Wt + grp * Kg * Mg;
+      const T* bias = B ? B + grp * Mg : nullptr;
+      const i64 yo = (n * p.M + grp * Mg) * O;
+      const T* z = Z ? Z + yo : nullptr;
+      if (Mg % (2 * PS) == 0)
+        conv_channels_group<T, 2>(src, off, wt, bias, Y + yo, z, p, g, part, act);
+      else
+        conv_channels_group<T, 1>(src, off, wt, bias, Y + yo, z, p, g, part, act);
+      if (!act_in_registers(act))
+        for (i64 m = 0; m < Mg; ++m) act_apply(Y + yo + m * O, O, act);
+    }
+}
+
+ONNX2CPP_K_END
+#endif
