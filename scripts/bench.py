@@ -6,7 +6,7 @@
 MODELS_DIR holds one folder per model in the layout of ../shared/models (model.onnx,
 info.json with "macs", test_data_set_0/). Default: ../shared/models. For each model it builds
 the generated code with -O3 -march=native, then alternates onnx2cpp and ONNX Runtime runs
-(--rounds times, --iters timed runs each) and prints a table of medians, the ratio, GFLOP/s
+(--rounds times, each at least --iters timed runs and about 0.5 s) and prints a table of medians, the ratio, GFLOP/s
 and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), also for
 the time spent in convolutions alone (from a build with --profile: Conv MACs of info.json over
 the profiled Conv time, fused epilogues included), arena
@@ -66,14 +66,16 @@ def bench_model(mdir, work, iters, rounds):
     gxx_s, gxx_rss = timed(["c++", "-std=c++17", "-O2", "-I/usr/include/eigen3", "-c", src, "-o", src + ".o"])
     # Build once at -O3 -march=native and time; then alternate.
     first = last_json(run([O2C, "bench", model, "--data", data, "--iters", str(iters), "--keep", keep]).stdout)
-    ours, theirs, rss = [first["median_ms"]], [], 0
+    # Enough iterations for about 0.5 s per round on either side: a few dozen runs of a
+    # sub-millisecond model measure the CPU's clock ramp and cold caches more than the model.
+    iters = min(max(iters, int(500 / max(first["median_ms"], 1e-3))), 100000)
+    ours, theirs, rss = [], [], 0
     env = dict(os.environ, ORT_JS_DIR=ORTJS)
     for r in range(rounds):
         o = last_json(run(["node", os.path.join(ROOT, "bench", "ort_bench.mjs"), model, data, str(iters)], env=env).stdout)
         theirs.append(o["median_ms"])
         rss = max(rss, o["rss_peak_bytes"])
-        if r + 1 < rounds:
-            ours.append(last_json(run([os.path.join(keep, "harness"), keep, keep, str(iters)]).stdout)["median_ms"])
+        ours.append(last_json(run([os.path.join(keep, "harness"), keep, keep, str(iters)]).stdout)["median_ms"])
     o2c_ms, ort_ms = statistics.median(ours), statistics.median(theirs)
     # Time in convolutions (fused epilogues included), from a separate profiled build.
     conv_macs = info.get("macs_per_op", {}).get("Conv", 0)
@@ -139,7 +141,7 @@ def main():
             models.append(d)
         else:
             models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
-    print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds x {a.iters} iterations")
+    print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds of at least {a.iters} iterations and about 0.5 s")
     hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
            "ORT RSS MB", "o2c s", "g++ -O2 s", "g++ RSS MB")
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))

@@ -72,6 +72,16 @@ inline i64 phase_offset(const ConvParams& p, const PhaseGeom& g, i64 r) {
   return c * g.chan + ph * g.plane + slot;
 }
 
+// off[r] = phase_offset(p, g, r) for the Kg rows of one group: the taps' offsets once, then
+// a channel's pitch added (phase_offset's divisions for every row cost as much as the
+// products of a small convolution).
+inline void phase_offsets(const ConvParams& p, const PhaseGeom& g, i64* off) {
+  const i64 taps = p.k[0] * p.k[1] * p.k[2], Cg = p.C / p.group;
+  for (i64 t = 0; t < taps; ++t) off[t] = phase_offset(p, g, t);
+  for (i64 c = 1; c < Cg; ++c)
+    for (i64 t = 0; t < taps; ++t) off[c * taps + t] = off[t] + c * g.chan;
+}
+
 // Copies C channels of x into zeroed phase planes. Padding slots are never written, so
 // calls for later images and groups keep them zero.
 // Whether some tap reads phase ph along dim d ((t * dil) % stride == ph for a t < k): a
@@ -82,36 +92,56 @@ inline bool phase_used(const ConvParams& p, int d, i64 ph) {
   return false;
 }
 
+// Copies run slots [lo, hi) of a phase row: src[j * S] for j in [lo, hi) into o[j]. Strides
+// 1 and 2 are spelled out so that the compiler vectorizes them (2: a permute of two packets).
+template <class T>
+inline void phase_row(const T* __restrict src, T* __restrict o, i64 lo, i64 hi, i64 s) {
+  if (s == 1)
+    for (i64 j = lo; j < hi; ++j) o[j] = src[j];
+  else if (s == 2)
+    for (i64 j = lo; j < hi; ++j) o[j] = src[2 * j];
+  else
+    for (i64 j = lo; j < hi; ++j) o[j] = src[j * s];
+}
+
 template <class T>
 inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const PhaseGeom& g) {
   const i64 s0 = p.stride[0], s1 = p.stride[1], s2 = p.stride[2];
   const i64 I = p.in[0] * p.in[1] * p.in[2];
-  for (i64 c = 0; c < C; ++c)
-    for (i64 i0 = 0; i0 < p.in[0]; ++i0) {
-      const i64 r0 = i0 + p.pad[0];
-      if (r0 >= g.hp[0]) break;
-      if (!phase_used(p, 0, r0 % s0)) continue;
-      for (i64 i1 = 0; i1 < p.in[1]; ++i1) {
-        const i64 r1 = i1 + p.pad[1];
-        if (r1 >= g.hp[1]) break;
-        if (!phase_used(p, 1, r1 % s1)) continue;
-        T* row = dst + c * g.chan + ((r0 % s0) * s1 + r1 % s1) * s2 * g.plane + ((r0 / s0) * g.h[1] + r1 / s1) * g.h[2];
-        const T* xr = x + c * I + (i0 * p.in[1] + i1) * p.in[2];
-        for (i64 ph = 0; ph < s2; ++ph) {
-          if (!phase_used(p, 2, ph)) continue;
-          // slots j whose input column j*s2 + ph - pad lies in [0, in2)
-          const i64 pad = p.pad[2], in2 = p.in[2];
-          const i64 lo = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
-          const i64 hi = std::min(g.h[2], (in2 + pad - ph + s2 - 1) / s2);
-          T* o = row + ph * g.plane;
-          const T* src = xr + ph - pad;
-          if (s2 == 1)
-            for (i64 j = lo; j < hi; ++j) o[j] = src[j];
-          else
-            for (i64 j = lo; j < hi; ++j) o[j] = src[j * s2];
+  // Per phase along the inner dim: its slots [lo, hi) whose input column j*s2 + ph - pad
+  // lies in [0, in2), or lo = hi when no tap reads it (phases beyond 16 are looked up again).
+  constexpr i64 kPh = 16;
+  i64 lo[kPh], hi[kPh];
+  const i64 pad = p.pad[2], in2 = p.in[2];
+  auto range = [&](i64 ph, i64* l, i64* h) {
+    *l = pad - ph <= 0 ? 0 : (pad - ph + s2 - 1) / s2;
+    *h = std::min(g.h[2], (in2 + pad - ph + s2 - 1) / s2);
+    if (!phase_used(p, 2, ph)) *h = *l;
+  };
+  for (i64 ph = 0; ph < s2 && ph < kPh; ++ph) range(ph, &lo[ph], &hi[ph]);
+  // Rows: padded index r = i + pad is phase r % s, slot r / s (counted, not divided: the
+  // divisions per row cost more than copying a short row).
+  for (i64 c = 0; c < C; ++c) {
+    i64 ph0 = p.pad[0] % s0, sl0 = p.pad[0] / s0;
+    for (i64 i0 = 0; i0 < p.in[0] && i0 + p.pad[0] < g.hp[0]; ++i0) {
+      const bool used0 = phase_used(p, 0, ph0);
+      i64 ph1 = p.pad[1] % s1, sl1 = p.pad[1] / s1;
+      for (i64 i1 = 0; used0 && i1 < p.in[1] && i1 + p.pad[1] < g.hp[1]; ++i1) {
+        if (s1 == 1 || phase_used(p, 1, ph1)) {
+          T* row = dst + c * g.chan + (ph0 * s1 + ph1) * s2 * g.plane + (sl0 * g.h[1] + sl1) * g.h[2];
+          const T* xr = x + c * I + (i0 * p.in[1] + i1) * p.in[2];
+          for (i64 ph = 0; ph < s2; ++ph) {
+            i64 l, h;
+            if (ph < kPh) l = lo[ph], h = hi[ph];
+            else range(ph, &l, &h);
+            if (l < h) phase_row(xr + ph - pad, row + ph * g.plane, l, h, s2);
+          }
         }
+        if (++ph1 == s1) ph1 = 0, ++sl1;
       }
+      if (++ph0 == s0) ph0 = 0, ++sl0;
     }
+  }
 }
 
 // Wide positions per tile: a multiple of 64 (of every NR), with the wide tile of Mg rows
@@ -225,7 +255,7 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   const i64 tile = conv_tile(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
-  for (i64 r = 0; r < Kg; ++r) off[r] = phase_offset(p, g, r);
+  phase_offsets(p, g, off);
   T* tail = scratch + sl.tail;
   T* wide = scratch + sl.wide;
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));

@@ -167,7 +167,7 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
   const i64 I = p.in[0] * p.in[1] * p.in[2], O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
-  for (i64 r = 0; r < Kg; ++r) off[r] = phase_offset(p, g, r);
+  phase_offsets(p, g, off);
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
   T* part = Kg > kChanKC ? scratch + sl.total : nullptr;
   for (i64 n = 0; n < p.N; ++n)
