@@ -751,13 +751,20 @@ inline bool conv_channels_pays(const ConvParams& p) {
   return Mg % (2 * kChanMultiple) == 0 && conv_kg(p) > 64;
 }
 
-// Transposes W[group][Mg][Kg] to Wt[group][Kg][Mg] (done at compile time).
+// Channels per block of the transposed weights: 32 when M / group allows, else 16 (a
+// function of the shape alone, so the layout is the same for every target; a kernel's 1 or
+// 2 packets of channels always lie within one block).
+inline i64 chan_block(const ConvParams& p) { return (p.M / p.group) % 32 == 0 ? 32 : 16; }
+
+// Transposes W[group][Mg][Kg] to Wt[group][Mg / BW][Kg][BW], BW = chan_block(p) (done at
+// compile time): the weights a tile streams are contiguous, which the hardware prefetcher
+// follows when they come from memory (a row pitch of Mg lost 25 % on 512 x 4608 weights).
 template <class T>
 inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p) {
-  const i64 Mg = p.M / p.group, Kg = conv_kg(p);
+  const i64 Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
   for (i64 grp = 0; grp < p.group; ++grp)
     for (i64 m = 0; m < Mg; ++m)
-      for (i64 k = 0; k < Kg; ++k) Wt[(grp * Kg + k) * Mg + m] = W[(grp * Mg + m) * Kg + k];
+      for (i64 k = 0; k < Kg; ++k) Wt[((grp * Mg + m / BW * BW) * Kg + k * BW) + m % BW] = W[(grp * Mg + m) * Kg + k];
 }
 
 // Rows of Wt per pass: a block's 512 x 32 floats stay in L2 next to the planes while every
@@ -766,23 +773,31 @@ inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p) {
 // scratch size does not depend on the packet size.
 constexpr i64 kChanKC = 512;
 
-// One tile: S positions (src + off[k] + j for j < S) x NB packets of channels (wt + k * ldw),
-// rows k < kc of one pass. Between passes the sums wait in part[j * CB + c]; the last pass
-// writes y[c * O + j] = act(bias[c] + sum + z[c * O + j]).
-template <class T, int S, int NB>
-inline void chan_tile(const T* src, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias, T* part,
-                      bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+// Where a tile's positions are: R output rows of S positions; row r reads src + r * sp
+// (the wide pitch) and writes y + r * yp (the output row length); part, the sums between
+// passes, has a row pitch of yp * CB.
+struct ChanRows {
+  i64 sp, yp;
+};
+
+// One tile: R x S positions (src + off[k] + r * sp + j) x NB packets of channels
+// (wt + k * ldw), rows k < kc of one pass. Between passes the sums wait in part; the last
+// pass writes y[c * O + r * yp + j] = act(bias[c] + sum + z[c * O + r * yp + j]).
+template <class T, int R, int S, int NB>
+inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias,
+                      T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
   using CT = ChanTraits<T>;
   using P = typename CT::Packet;
   using namespace Eigen::internal;
-  constexpr int PS = CT::PS, CB = NB * PS;
-  P acc[S][NB];
+  constexpr int PS = CT::PS, CB = NB * PS, RS = R * S;
+  P acc[RS][NB];
   for (int b = 0; b < NB; ++b) {
     if (first) {
       const P init = bias ? ploadu<P>(bias + b * PS) : pset1<P>(T(0));
-      for (int j = 0; j < S; ++j) acc[j][b] = init;
+      for (int j = 0; j < RS; ++j) acc[j][b] = init;
     } else {
-      for (int j = 0; j < S; ++j) acc[j][b] = pload<P>(part + j * CB + b * PS);
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < S; ++j) acc[r * S + j][b] = pload<P>(part + (r * rows.yp + j) * CB + b * PS);
     }
   }
   for (i64 k = 0; k < kc; ++k) {
@@ -790,35 +805,39 @@ inline void chan_tile(const T* src, const i64* off, i64 kc, const T* wt, i64 ldw
     const T* wk = wt + k * ldw;
     P w[NB];
     for (int b = 0; b < NB; ++b) w[b] = ploadu<P>(wk + b * PS);
-    for (int j = 0; j < S; ++j) {
-      const P a = pset1<P>(s[j]);
-      for (int b = 0; b < NB; ++b) acc[j][b] = pmadd(a, w[b], acc[j][b]);
-    }
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < S; ++j) {
+        const P a = pset1<P>(s[r * rows.sp + j]);
+        for (int b = 0; b < NB; ++b) acc[r * S + j][b] = pmadd(a, w[b], acc[r * S + j][b]);
+      }
   }
   if (!last) {
-    for (int j = 0; j < S; ++j)
-      for (int b = 0; b < NB; ++b) pstore(part + j * CB + b * PS, acc[j][b]);
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < S; ++j)
+        for (int b = 0; b < NB; ++b) pstore(part + (r * rows.yp + j) * CB + b * PS, acc[r * S + j][b]);
     return;
   }
   const bool reg = act_in_registers(act);
   if (reg && !z)
-    for (int j = 0; j < S; ++j)
+    for (int j = 0; j < RS; ++j)
       for (int b = 0; b < NB; ++b) acc[j][b] = act_packet<T>(acc[j][b], act);
-  alignas(64) T buf[S * CB];
-  for (int j = 0; j < S; ++j)
+  alignas(64) T buf[RS * CB];
+  for (int j = 0; j < RS; ++j)
     for (int b = 0; b < NB; ++b) pstore(buf + j * CB + b * PS, acc[j][b]);
-  for (int c = 0; c < CB; ++c) {
-    T* yr = y + c * O;
-    if (!z) {
-      for (int j = 0; j < S; ++j) yr[j] = buf[j * CB + c];
-    } else {
-      const T* zr = z + c * O;
-      if (reg)
-        for (int j = 0; j < S; ++j) yr[j] = act_scalar(buf[j * CB + c] + zr[j], act);
-      else
-        for (int j = 0; j < S; ++j) yr[j] = buf[j * CB + c] + zr[j];
+  for (int c = 0; c < CB; ++c)
+    for (int r = 0; r < R; ++r) {
+      T* yr = y + c * O + r * rows.yp;
+      const T* v = buf + r * S * CB + c;
+      if (!z) {
+        for (int j = 0; j < S; ++j) yr[j] = v[j * CB];
+      } else {
+        const T* zr = z + c * O + r * rows.yp;
+        if (reg)
+          for (int j = 0; j < S; ++j) yr[j] = act_scalar(v[j * CB] + zr[j], act);
+        else
+          for (int j = 0; j < S; ++j) yr[j] = v[j * CB] + zr[j];
+      }
     }
-  }
 }
 
 // Positions per tile with NB packets of channels: the same number of accumulators.
@@ -827,14 +846,15 @@ constexpr int chan_smax() {
   return ChanTraits<T>::SMAX * 2 / NB;
 }
 
-// Dispatches a run of s <= chan_smax positions to its kernel.
-template <class T, int NB, int S = chan_smax<T, NB>()>
-inline void chan_tile_n(int s, const T* src, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias, T* part,
-                        bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+// Dispatches R rows of s <= chan_smax / R positions to their kernel.
+template <class T, int R, int NB, int S = chan_smax<T, NB>() / R>
+inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw,
+                        const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
   if constexpr (S > 1) {
-    if (s < S) return chan_tile_n<T, NB, S - 1>(s, src, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
+    if (s < S)
+      return chan_tile_n<T, R, NB, S - 1>(s, src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
   }
-  chan_tile<T, S, NB>(src, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
+  chan_tile<T, R, S, NB>(src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
 }
 
 // Scratch of conv_channels(): conv()'s, then the partial sums of one block of channels
@@ -851,24 +871,37 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
                                 const ConvParams& p, const PhaseGeom& g, T* part, const Act& act) {
   constexpr int PS = ChanTraits<T>::PS, SMAX = chan_smax<T, NB>();
   constexpr i64 CB = NB * PS;
-  const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p);
+  const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
   const i64 OW = p.out[2], chunks = (OW + SMAX - 1) / SMAX;
+  // Rows no longer than half a tile go two at a time (7x7: 2 x 7 positions, not 7).
+  const bool pairs = 2 * OW <= SMAX;
+  const ChanRows rows{g.h[2], OW};
   const i64 passes = (Kg + kChanKC - 1) / kChanKC, kstep = (Kg + passes - 1) / passes;
   for (i64 cb = 0; cb < Mg; cb += CB)
     for (i64 kb = 0; kb < Kg; kb += kstep) {
       const i64 kc = std::min(kstep, Kg - kb);
       const bool first = kb == 0, last = kb + kc >= Kg;
+      const T* w = wt + (cb / BW * Kg + kb) * BW + cb % BW;
+      const T* bb = bias ? bias + cb : nullptr;
       for (i64 q0 = 0; q0 < p.out[0]; ++q0)
-        for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+        for (i64 q1 = 0; q1 < p.out[1];) {
           const i64 wide = (q0 * g.h[1] + q1) * g.h[2], pos = (q0 * p.out[1] + q1) * OW;
+          T* pt = part ? part + pos * CB : nullptr;
+          const T* zt = z ? z + cb * O + pos : nullptr;
+          if (pairs && q1 + 1 < p.out[1]) {
+            chan_tile_n<T, 2, NB>(static_cast<int>(OW), src + wide, rows, off + kb, kc, w, BW, bb, pt, first, last,
+                                  y + cb * O + pos, O, zt, act);
+            q1 += 2;
+            continue;
+          }
           // the row in chunks of equal length (the first ones one longer)
           for (i64 ch = 0, q2 = 0; ch < chunks; ++ch) {
             const int s = static_cast<int>(OW / chunks + (ch < OW % chunks ? 1 : 0));
-            chan_tile_n<T, NB>(s, src + wide + q2, off + kb, kc, wt + kb * Mg + cb, Mg, bias ? bias + cb : nullptr,
-                               part ? part + (pos + q2) * CB : nullptr, first, last, y + cb * O + pos + q2, O,
-                               z ? z + cb * O + pos + q2 : nullptr, act);
+            chan_tile_n<T, 1, NB>(s, src + wide + q2, rows, off + kb, kc, w, BW, bb, pt ? pt + q2 * CB : nullptr,
+                                  first, last, y + cb * O + pos + q2, O, zt ? zt + q2 : nullptr, act);
             q2 += s;
           }
+          ++q1;
         }
     }
 }
