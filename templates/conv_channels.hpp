@@ -101,6 +101,22 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
     return;
   }
   const bool reg = act_in_registers(act);
+  if constexpr (R == 1 && S == PS && std::is_same<T, float>::value) {
+    // A square block: transposed in registers, each channel's S positions one packet.
+    for (int b = 0; b < NB; ++b) {
+      PacketBlock<P, PS> blk;
+      for (int j = 0; j < S; ++j) blk.packet[j] = acc[j][b];
+      ptranspose(blk);
+      for (int c = 0; c < PS; ++c) {
+        const i64 at = (b * PS + c) * O;
+        P v = blk.packet[c];
+        if (z) v = padd(v, ploadu<P>(z + at));
+        if (reg) v = act_packet<T>(v, act);
+        pstoreu(y + at, v);
+      }
+    }
+    return;
+  }
   if (reg && !z)
     for (int j = 0; j < RS; ++j)
       for (int b = 0; b < NB; ++b) acc[j][b] = act_packet<T>(acc[j][b], act);
