@@ -103,8 +103,18 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
   const bool reg = act_in_registers(act);
   if constexpr (R == 1 && S == PS && std::is_same<T, float>::value) {
     // A square block: transposed in registers, each channel's S positions one packet.
+    // (PacketBlock of a vector type: GCC notes that the type's attributes are not part of
+    // the template argument, which is harmless here.)
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+    using Block = PacketBlock<P, PS>;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
     for (int b = 0; b < NB; ++b) {
-      PacketBlock<P, PS> blk;
+      Block blk;
       for (int j = 0; j < S; ++j) blk.packet[j] = acc[j][b];
       ptranspose(blk);
       for (int c = 0; c < PS; ++c) {
