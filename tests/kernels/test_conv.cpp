@@ -246,3 +246,86 @@ TEST_CASE("conv_channels: channels in the lanes", "[conv][channels]") {
   run_conv(g, {1, 24, 32, 1, {37}, {5}, {1}, {2}, {2}, {1}, true});
   run_conv(g, {1, 8, 16, 1, {4, 5, 6}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true});
 }
+
+namespace {
+
+// [C][P] <-> [P][C] for one image of C channels and P positions.
+std::vector<float> to_last(const float* x, i64 C, i64 P) {
+  std::vector<float> r(static_cast<size_t>(C * P));
+  for (i64 c = 0; c < C; ++c)
+    for (i64 i = 0; i < P; ++i) r[i * C + c] = x[c * P + i];
+  return r;
+}
+
+// The channels-last variants (passes/channels_last.cpp) against the NCHW reference: a
+// convolution writing channels last, a pointwise one reading them, a depthwise one on both.
+// The real dims are the trailing ones, as the compiler passes them.
+void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool residual) {
+  const k::ConvParams p = make_params(c);
+  std::string what = describe(c, p) + " layout=" + std::to_string(layout) + " act=" + std::to_string(act.kind) +
+                     (residual ? " residual" : "");
+  INFO(what);
+  const i64 I = p.in[0] * p.in[1] * p.in[2], O = k::conv_out_size(p);
+  auto X = rand_vec<float>(g, p.C * I);
+  auto W = rand_vec<float>(g, p.M * k::conv_kg(p));
+  auto Bv = rand_vec<float>(g, p.M);
+  auto Z = rand_vec<float>(g, p.M * O);
+  std::vector<double> want, scale;
+  ref_conv(X, W, c.bias ? Bv.data() : nullptr, p, &want, &scale);
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (residual) want[i] += Z[i];
+    want[i] = k::act_scalar(want[i], act);
+  }
+  const bool in_last = layout & k::kChanInNHWC, out_last = layout & k::kChanOutNHWC;
+  const std::vector<float> Xl = in_last ? to_last(X.data(), p.C, I) : X;
+  Guarded<float> Y(p.M * O);
+  Y.fill(std::nanf(""));
+  const float* B = c.bias ? Bv.data() : nullptr;
+  if (k::conv_is_depthwise(p)) {
+    REQUIRE(k::depthwise_last_fits(p));
+    std::vector<float> Wt(W.size());
+    k::depthwise_last_weights(W.data(), Wt.data(), p);
+    k::conv_depthwise_last(Xl.data(), Wt.data(), B, Y.data(), p, act);
+  } else {
+    std::vector<float> Wt(W.size());
+    k::conv_channels_weights(W.data(), Wt.data(), p);
+    Guarded<float> scratch(k::conv_channels_scratch(p));
+    scratch.fill(std::nanf(""));
+    const float* Zp = residual ? Z.data() : nullptr;
+    if (layout == k::kChanInNHWC)
+      k::conv_channels<float, k::kChanInNHWC>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    else
+      k::conv_channels<float, k::kChanOutNHWC>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    CHECK(scratch.intact());
+  }
+  CHECK(Y.intact());
+  std::vector<float> got = Y.vec();
+  if (out_last) {  // back to [M][O]
+    std::vector<float> t(got.size());
+    for (i64 i = 0; i < O; ++i)
+      for (i64 m = 0; m < p.M; ++m) t[m * O + i] = got[i * p.M + m];
+    got = t;
+  }
+  check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
+}
+
+}  // namespace
+
+TEST_CASE("conv with the channels last", "[conv][channels]") {
+  std::mt19937 g(77);
+  const k::Act acts[] = {{k::kActNone, 0.f, 0.f}, {k::kActClip, 0.f, 6.f}, {k::kActSigmoid, 0.f, 0.f}};
+  for (const k::Act& a : acts)
+    for (i64 H : {i64(1), i64(5), i64(14), i64(17)}) {
+      // expansion 1x1 writing channels last; 3x3 too (any conv can)
+      run_last(g, {1, 24, 96, 1, {H, H + 2}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true, true}, k::kChanOutNHWC, a, false);
+      run_last(g, {1, 8, 32, 1, {H, H}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, false, true}, k::kChanOutNHWC, a, false);
+      // projection 1x1 reading channels last, with and without the residual (NCHW)
+      run_last(g, {1, 96, 32, 1, {H, H + 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true, true}, k::kChanInNHWC, a, true);
+      run_last(g, {1, 576, 64, 1, {H, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false, true}, k::kChanInNHWC, a, false);
+      // depthwise: strides 1 and 2, 3x3 and 5x5, dilation, asymmetric pads
+      const int both = k::kChanInNHWC | k::kChanOutNHWC;
+      run_last(g, {1, 96, 96, 96, {H, H + 3}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, false);
+      run_last(g, {1, 144, 144, 144, {H + 1, H}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, false);
+      run_last(g, {1, 16, 16, 16, {H + 4, H + 8}, {5, 5}, {2, 1}, {2, 0}, {1, 2}, {1, 2}, false, true}, both, a, false);
+    }
+}
