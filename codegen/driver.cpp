@@ -40,6 +40,7 @@ Compiled compile_model(const Options& opt) {
     remove_dead_nodes(c.graph);
     if (opt.fuse) fuse_epilogues(c.graph);
     if (opt.fuse) concat_in_place(c.graph);
+    if (opt.fuse) channels_last(c.graph);
     std::vector<int> origin = view_origins(c.graph);
     auto reqs = graph_buffers(c.graph, origin);
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);

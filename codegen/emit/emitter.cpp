@@ -157,6 +157,7 @@ struct ModelWriter {
       first = false;
       s += type_str(g.values[v].dtype, g.values[v].shape);
       if (g.values[v].constant) s += " (const)";
+      if (g.values[v].channels_last) s += " (channels last)";
     }
     s += " ->";
     first = true;
@@ -165,6 +166,7 @@ struct ModelWriter {
       s += first ? " " : ", ";
       first = false;
       s += type_str(g.values[v].dtype, g.values[v].shape);
+      if (g.values[v].channels_last) s += " (channels last)";
     }
     return s;
   }

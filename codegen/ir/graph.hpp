@@ -57,6 +57,9 @@ struct Value {
   // passes/concat_in_place.cpp); -1 when it has its own.
   int alias_of = -1;
   int64_t alias_offset = 0;
+  // Stored with the channels last ([N][spatial...][C]) between the two convolutions that
+  // passes/channels_last.cpp chose; its shape stays the logical NCHW one.
+  bool channels_last = false;
   int64_t bytes() const { return numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
 

@@ -1,6 +1,7 @@
 // Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp), or
 // channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), with
 // the residual and activation that passes/fuse.cpp folded into it.
+#include "ops/conv.hpp"
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
 
@@ -33,9 +34,14 @@ k::ConvParams conv_params(OpCtx& c) {
   return p;
 }
 
-// Whether the node runs conv_channels(): the shape suits it and the weights are constants
-// (transposed at compile time).
-bool use_channels(OpCtx& c, const k::ConvParams& p) { return k::conv_channels_pays(p) && c.const_in(1) != nullptr; }
+// Whether the node runs conv_channels(): the weights are constants (transposed at compile
+// time) and the shape suits it, or a tensor with the channels last (which only that kernel
+// reads or writes) is on one side.
+bool use_channels(OpCtx& c, const k::ConvParams& p) {
+  if (!c.const_in(1) || k::conv_is_depthwise(p)) return false;
+  const bool last = c.in(0).channels_last || c.out(0).channels_last;
+  return k::conv_channels_pays(p) || (last && (p.M / p.group) % k::kChanMultiple == 0);
+}
 
 void infer_Conv(OpCtx& c) {
   c.arity(2, 3);
@@ -53,28 +59,46 @@ void infer_Conv(OpCtx& c) {
   c.node().scratch_bytes = elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
+// The weights rearranged at compile time by f(W, Wt, p), as a table.
+template <class F>
+std::string weights_table(EmitCtx& c, const k::ConvParams& p, F&& f) {
+  const Tensor& wt = *c.const_in(1);
+  Tensor tr(wt.dtype, {wt.numel()});
+  dispatch_float(wt.dtype, [&](auto tag) {
+    using E = decltype(tag);
+    f(wt.data<E>(), tr.data<E>(), p);
+  });
+  return c.table(tr);
+}
+
 void emit_Conv(EmitCtx& c) {
   k::ConvParams p = conv_params(c);
   const std::string T = c.T(0);
-  const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
-  std::string fn = "k::conv<", w;
-  if (use_channels(c, p)) {
-    const Tensor& wt = *c.const_in(1);
-    Tensor tr(wt.dtype, {wt.numel()});
-    dispatch_float(wt.dtype, [&](auto tag) {
-      using E = decltype(tag);
-      k::conv_channels_weights<E>(wt.data<E>(), tr.data<E>(), p);
+  const std::string params = "k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) +
+                             ", " + lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
+                             lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}";
+  const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
+  // Layouts chosen by passes/channels_last.cpp.
+  const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
+  if (in_last && out_last && k::conv_is_depthwise(p)) {
+    const std::string w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) {
+      k::depthwise_last_weights(W, Wt, q);
     });
-    fn = "k::conv_channels<";
-    w = c.table(tr);
+    const std::string act = e.act ? act_arg(c.node()).substr(2) : "k::Act{k::kActNone, 0.f, 0.f}";
+    c.line("k::conv_depthwise_last<" + T + ">(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params +
+           ", " + act + ");");
+    return;
+  }
+  const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
+  std::string fn = "k::conv<" + T + ">", w;
+  if (use_channels(c, p)) {
+    w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) { k::conv_channels_weights(W, Wt, q); });
+    const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
+    fn = "k::conv_channels<" + T + (layout ? ", " + std::to_string(layout) : "") + ">";
   } else {
     w = c.X(1);
   }
-  std::string call = fn + T + ">(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) +
-                     ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
-                     lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
-                     lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}, " + scratch;
-  const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
+  std::string call = fn + "(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params + ", " + scratch;
   if (e.residual || e.act) call += ", " + (e.residual ? c.X(3) : std::string("nullptr")) + act_arg(c.node());
   c.line(call + ");");
 }
@@ -92,6 +116,17 @@ void eval_Conv(OpCtx& c) {
 }
 
 }  // namespace
+
+k::ConvParams conv_params_of(Graph& g, Node& n) {
+  OpCtx c(g, n);
+  return conv_params(c);
+}
+
+bool conv_can_use_channels(Graph& g, Node& n) {
+  OpCtx c(g, n);
+  const k::ConvParams p = conv_params(c);
+  return c.const_in(1) && !k::conv_is_depthwise(p) && (p.M / p.group) % k::kChanMultiple == 0;
+}
 
 O2C_DEFINE_OP(Conv, infer_Conv, emit_Conv, eval_Conv);
 

@@ -778,18 +778,25 @@ constexpr i64 kChanKC = 512;
 // passes, has a row pitch of yp * CB.
 struct ChanRows {
   i64 sp, yp;
+  i64 ps;  // input position pitch: 1, or C with the channels last
 };
+
+// Layouts besides NCHW (passes/channels_last.cpp picks them): the input with channels last
+// (X[N][H][W][C], pointwise convolutions only) and the output with channels last
+// (Y[N][OH][OW][M], no residual).
+constexpr int kChanInNHWC = 1, kChanOutNHWC = 2;
 
 // One tile: R x S positions (src + off[k] + r * sp + j) x NB packets of channels
 // (wt + k * ldw), rows k < kc of one pass. Between passes the sums wait in part; the last
 // pass writes y[c * O + r * yp + j] = act(bias[c] + sum + z[c * O + r * yp + j]).
-template <class T, int R, int S, int NB>
+template <class T, int R, int S, int NB, int L>
 inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias,
                       T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
   using CT = ChanTraits<T>;
   using P = typename CT::Packet;
   using namespace Eigen::internal;
   constexpr int PS = CT::PS, CB = NB * PS, RS = R * S;
+  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   P acc[RS][NB];
   for (int b = 0; b < NB; ++b) {
     if (first) {
@@ -807,7 +814,7 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
     for (int b = 0; b < NB; ++b) w[b] = ploadu<P>(wk + b * PS);
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < S; ++j) {
-        const P a = pset1<P>(s[r * rows.sp + j]);
+        const P a = pset1<P>(s[r * rows.sp + (in_last ? j * rows.ps : j)]);
         for (int b = 0; b < NB; ++b) acc[r * S + j][b] = pmadd(a, w[b], acc[r * S + j][b]);
       }
   }
@@ -818,6 +825,15 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
     return;
   }
   const bool reg = act_in_registers(act);
+  if constexpr (out_last) {  // y[(r * yp + j) * O + c]: O is the channel count here
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < S; ++j)
+        for (int b = 0; b < NB; ++b) {
+          const P v = acc[r * S + j][b];
+          pstoreu(y + (r * rows.yp + j) * O + b * PS, reg ? act_packet<T>(v, act) : v);
+        }
+    return;
+  }
   if constexpr (R == 1 && S == PS && std::is_same<T, float>::value) {
     // A square block: transposed in registers, each channel's S positions one packet.
     // (PacketBlock of a vector type: GCC notes that the type's attributes are not part of
@@ -866,21 +882,22 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
     }
 }
 
-// Positions per tile with NB packets of channels: the same number of accumulators.
+// Positions per tile, with NB packets of channels. The same with one packet: 28 positions
+// (as many accumulators as 2 x 14) ran at 60 to 70 % of the speed of 14 with AVX-512.
 template <class T, int NB>
 constexpr int chan_smax() {
-  return ChanTraits<T>::SMAX * 2 / NB;
+  return NB > 0 ? ChanTraits<T>::SMAX : 1;
 }
 
 // Dispatches R rows of s <= chan_smax / R positions to their kernel.
-template <class T, int R, int NB, int S = chan_smax<T, NB>() / R>
+template <class T, int R, int NB, int L, int S = chan_smax<T, NB>() / R>
 inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw,
                         const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
   if constexpr (S > 1) {
     if (s < S)
-      return chan_tile_n<T, R, NB, S - 1>(s, src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
+      return chan_tile_n<T, R, NB, L, S - 1>(s, src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
   }
-  chan_tile<T, R, S, NB>(src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
+  chan_tile<T, R, S, NB, L>(src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
 }
 
 // Scratch of conv_channels(): conv()'s, then the partial sums of one block of channels
@@ -892,16 +909,20 @@ inline i64 conv_channels_scratch(const ConvParams& p) {
 
 // The channels in blocks of NB packets; for each block, K in equal passes of up to
 // kChanKC rows (the block's weights are reused by every tile of the plane).
-template <class T, int NB>
+template <class T, int NB, int L>
 inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
                                 const ConvParams& p, const PhaseGeom& g, T* part, const Act& act) {
   constexpr int PS = ChanTraits<T>::PS, SMAX = chan_smax<T, NB>();
   constexpr i64 CB = NB * PS;
+  constexpr bool out_last = (L & kChanOutNHWC) != 0;
   const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
   const i64 OW = p.out[2], chunks = (OW + SMAX - 1) / SMAX;
   // Rows no longer than half a tile go two at a time (7x7: 2 x 7 positions, not 7).
   const bool pairs = 2 * OW <= SMAX;
-  const ChanRows rows{g.h[2], OW};
+  const i64 ps = (L & kChanInNHWC) ? p.C : 1;
+  const ChanRows rows{g.h[2] * ps, OW, ps};
+  // Output element (channel c, position i) of a tile at channel cb and position pos.
+  const i64 ypos = out_last ? p.M : 1, ychan = out_last ? 1 : O;
   const i64 passes = (Kg + kChanKC - 1) / kChanKC, kstep = (Kg + passes - 1) / passes;
   for (i64 cb = 0; cb < Mg; cb += CB)
     for (i64 kb = 0; kb < Kg; kb += kstep) {
@@ -913,18 +934,20 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
         for (i64 q1 = 0; q1 < p.out[1];) {
           const i64 wide = (q0 * g.h[1] + q1) * g.h[2], pos = (q0 * p.out[1] + q1) * OW;
           T* pt = part ? part + pos * CB : nullptr;
+          T* yt = y + cb * ychan + pos * ypos;
           const T* zt = z ? z + cb * O + pos : nullptr;
           if (pairs && q1 + 1 < p.out[1]) {
-            chan_tile_n<T, 2, NB>(static_cast<int>(OW), src + wide, rows, off + kb, kc, w, BW, bb, pt, first, last,
-                                  y + cb * O + pos, O, zt, act);
+            chan_tile_n<T, 2, NB, L>(static_cast<int>(OW), src + wide * ps, rows, off + kb, kc, w, BW, bb, pt, first,
+                                     last, yt, out_last ? p.M : O, zt, act);
             q1 += 2;
             continue;
           }
           // the row in chunks of equal length (the first ones one longer)
           for (i64 ch = 0, q2 = 0; ch < chunks; ++ch) {
             const int s = static_cast<int>(OW / chunks + (ch < OW % chunks ? 1 : 0));
-            chan_tile_n<T, 1, NB>(s, src + wide + q2, rows, off + kb, kc, w, BW, bb, pt ? pt + q2 * CB : nullptr,
-                                  first, last, y + cb * O + pos + q2, O, zt ? zt + q2 : nullptr, act);
+            chan_tile_n<T, 1, NB, L>(s, src + (wide + q2) * ps, rows, off + kb, kc, w, BW, bb,
+                                     pt ? pt + q2 * CB : nullptr, first, last, yt + q2 * ypos, out_last ? p.M : O,
+                                     zt ? zt + q2 : nullptr, act);
             q2 += s;
           }
           ++q1;
@@ -934,7 +957,8 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
 
 // conv() with the weights as conv_channels_weights() lays them out; M / group must be a
 // multiple of kChanMultiple. Scratch: conv_channels_scratch(p) elements, 64-byte aligned.
-template <class T>
+// L: kChanInNHWC (pointwise, group 1) and/or kChanOutNHWC (group 1, Z null).
+template <class T, int L = 0>
 inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
                           const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS;
@@ -943,7 +967,10 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
   const i64 I = p.in[0] * p.in[1] * p.in[2], O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
-  phase_offsets(p, g, off);
+  if (L & kChanInNHWC)
+    for (i64 k = 0; k < Kg; ++k) off[k] = k;  // channel k of a position
+  else
+    phase_offsets(p, g, off);
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
   T* part = Kg > kChanKC ? scratch + sl.total : nullptr;
   for (i64 n = 0; n < p.N; ++n)
@@ -958,12 +985,111 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
       const i64 yo = (n * p.M + grp * Mg) * O;
       const T* z = Z ? Z + yo : nullptr;
       if (Mg % (2 * PS) == 0)
-        conv_channels_group<T, 2>(src, off, wt, bias, Y + yo, z, p, g, part, act);
+        conv_channels_group<T, 2, L>(src, off, wt, bias, Y + yo, z, p, g, part, act);
       else
-        conv_channels_group<T, 1>(src, off, wt, bias, Y + yo, z, p, g, part, act);
+        conv_channels_group<T, 1, L>(src, off, wt, bias, Y + yo, z, p, g, part, act);
       if (!act_in_registers(act))
         for (i64 m = 0; m < Mg; ++m) act_apply(Y + yo + m * O, O, act);
     }
+}
+
+// Whether a depthwise convolution can run conv_depthwise_last(): 2D, channels filling
+// packets on every target.
+inline bool depthwise_last_fits(const ConvParams& p) {
+  return conv_is_depthwise(p) && p.N == 1 && p.in[0] == 1 && p.C % kChanMultiple == 0;
+}
+
+// Wt[tap][C] = W[C][tap] (done at compile time).
+template <class T>
+inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
+  const i64 taps = p.k[1] * p.k[2];
+  for (i64 c = 0; c < p.C; ++c)
+    for (i64 t = 0; t < taps; ++t) Wt[t * p.C + c] = W[c * taps + t];
+}
+
+// Depthwise convolution with the channels last on both sides: X[H][W][C] -> Y[OH][OW][C],
+// weights as depthwise_last_weights() lays them out. Every position is a run of packets of
+// channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
+// input, four positions share each weight packet; near its edges a position sums the taps
+// that fall inside.
+template <class T>
+inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act, i64 oy,
+                         i64 ox, i64 ky0, i64 ky1) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 C = p.C, W = p.in[2], KW = p.k[2];
+  const i64 iy0 = oy * p.stride[1] - p.pad[1], ix0 = ox * p.stride[2] - p.pad[2];
+  i64 kx0 = 0, kx1 = KW;
+  while (kx0 < KW && ix0 + kx0 * p.dil[2] < 0) ++kx0;
+  while (kx1 > kx0 && ix0 + (kx1 - 1) * p.dil[2] >= W) --kx1;
+  const i64 x0 = (iy0 * W + ix0) * C;  // may be negative; x0 + a tap inside is not
+  const bool reg = act_in_registers(act);
+  for (i64 c = 0; c < C; c += PS) {
+    P a0 = B ? ploadu<P>(B + c) : pset1<P>(T(0)), a1 = pset1<P>(T(0));
+    int t = 0;
+    for (i64 ky = ky0; ky < ky1; ++ky)
+      for (i64 kx = kx0; kx < kx1; ++kx, ++t) {
+        const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
+        const P x = ploadu<P>(X + x0 + (ky * p.dil[1] * W + kx * p.dil[2]) * C + c);
+        if (t & 1) a1 = pmadd(w, x, a1);  // two chains of sums, not one
+        else a0 = pmadd(w, x, a0);
+      }
+    const P v = padd(a0, a1);
+    pstoreu(y + c, reg ? act_packet<T>(v, act) : v);
+  }
+}
+
+template <class T>
+inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 C = p.C, H = p.in[1], W = p.in[2], KH = p.k[1], KW = p.k[2], OW = p.out[2];
+  const i64 s2 = p.stride[2], d2 = p.dil[2];
+  const bool reg = act_in_registers(act);
+  // Columns whose taps are all inside the row: ox * s2 - pad >= 0, ... + (KW - 1) * d2 < W.
+  const i64 ox_lo = std::min(OW, (p.pad[2] + s2 - 1) / s2);
+  const i64 last = W - 1 - (KW - 1) * d2 + p.pad[2];
+  const i64 ox_hi = std::max(ox_lo, std::min(OW, last < 0 ? 0 : last / s2 + 1));
+  for (i64 oy = 0; oy < p.out[1]; ++oy) {
+    const i64 iy0 = oy * p.stride[1] - p.pad[1];
+    i64 ky0 = 0, ky1 = KH;  // taps whose row is inside the input
+    while (ky0 < KH && iy0 + ky0 * p.dil[1] < 0) ++ky0;
+    while (ky1 > ky0 && iy0 + (ky1 - 1) * p.dil[1] >= H) --ky1;
+    T* yrow = Y + oy * OW * C;
+    for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
+    i64 ox = ox_lo;
+    for (; ox + 4 <= ox_hi; ox += 4) {
+      const i64 x0 = (iy0 * W + ox * s2 - p.pad[2]) * C;  // may be negative (row above)
+      T* y = yrow + ox * C;
+      for (i64 c = 0; c < C; c += PS) {
+        const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
+        P a0 = b, a1 = b, a2 = b, a3 = b;
+        for (i64 ky = ky0; ky < ky1; ++ky)
+          for (i64 kx = 0; kx < KW; ++kx) {
+            const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
+            const T* xs = X + x0 + (ky * p.dil[1] * W + kx * d2) * C + c;
+            a0 = pmadd(w, ploadu<P>(xs), a0);
+            a1 = pmadd(w, ploadu<P>(xs + s2 * C), a1);
+            a2 = pmadd(w, ploadu<P>(xs + 2 * s2 * C), a2);
+            a3 = pmadd(w, ploadu<P>(xs + 3 * s2 * C), a3);
+          }
+        if (reg) {
+          a0 = act_packet<T>(a0, act);
+          a1 = act_packet<T>(a1, act);
+          a2 = act_packet<T>(a2, act);
+          a3 = act_packet<T>(a3, act);
+        }
+        pstoreu(y + c, a0);
+        pstoreu(y + C + c, a1);
+        pstoreu(y + 2 * C + c, a2);
+        pstoreu(y + 3 * C + c, a3);
+      }
+    }
+    for (; ox < OW; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
+  }
+  if (!reg) act_apply(Y, conv_out_size(p) * C, act);
 }
 
 ONNX2CPP_K_END

@@ -229,7 +229,7 @@ TEST_CASE("conv: fused residual and activations", "[conv][fuse]") {
 
 TEST_CASE("conv_channels: channels in the lanes", "[conv][channels]") {
   std::mt19937 g(76);
-  // Row lengths 1..30 (every tile length and tail with up to 28 positions per tile), one to
+  // Row lengths 1..30 (every tile length and tail of up to 14 positions per tile), one to
   // three blocks of channels, batches, groups, strides, dilation, padding, pointwise in place.
   for (i64 W : {i64(1), i64(2), i64(5), i64(7), i64(13), i64(14), i64(15), i64(28), i64(30)}) {
     run_conv(g, {2, 3, 16, 1, {4, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true});

@@ -1,0 +1,124 @@
+// Channels last around depthwise convolutions (passes/channels_last.cpp): which tensors it
+// picks, which it must leave alone, and a built inverted residual block against a direct
+// computation.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "builder.hpp"
+#include "onnx/model_io.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+
+// Y[m][y][x] = B[m] + sum W[m][c][ky][kx] X[g*Cg + c][y + ky - pad][x + kx - pad] (stride 1).
+std::vector<double> naive_conv(const std::vector<double>& X, const std::vector<float>& W, const std::vector<float>& B,
+                               int C, int M, int H, int Wd, int k, int pad, int group) {
+  const int Cg = C / group, Mg = M / group;
+  std::vector<double> Y(static_cast<size_t>(M * H * Wd));
+  for (int m = 0; m < M; ++m)
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < Wd; ++x) {
+        double v = B[m];
+        for (int c = 0; c < Cg; ++c)
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              const int iy = y + ky - pad, ix = x + kx - pad;
+              if (iy < 0 || ix < 0 || iy >= H || ix >= Wd) continue;
+              v += double(W[((m * Cg + c) * k + ky) * k + kx]) * X[((m / Mg * Cg + c) * H + iy) * Wd + ix];
+            }
+        Y[(m * H + y) * Wd + x] = v;
+      }
+  return Y;
+}
+
+std::vector<float> ramp(size_t n, float scale, float shift) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = std::sin(float(i) * scale) + shift;
+  return v;
+}
+
+// x[1,16,6,7] -> 1x1 to 32 -> Clip(0,6) -> depthwise 3x3 -> Clip(0,6) -> 1x1 to 16 (+ x).
+struct Block {
+  std::vector<float> w1 = ramp(32 * 16, 0.37f, 0.f), b1 = ramp(32, 0.9f, 0.1f);
+  std::vector<float> w2 = ramp(32 * 9, 0.53f, 0.f), b2 = ramp(32, 0.7f, 0.f);
+  std::vector<float> w3 = ramp(16 * 32, 0.29f, 0.f), b3 = ramp(16, 1.1f, 0.f);
+  ModelBuilder b;
+  explicit Block(bool mid_is_output) {
+    b.input("x", {1, 16, 6, 7});
+    b.init_f("w1", {32, 16, 1, 1}, w1).init_f("b1", {32}, b1);
+    b.init_f("w2", {32, 1, 3, 3}, w2).init_f("b2", {32}, b2);
+    b.init_f("w3", {16, 32, 1, 1}, w3).init_f("b3", {16}, b3);
+    b.init_f("lo", {}, {0.f}).init_f("hi", {}, {6.f});
+    b.node("Conv", {"x", "w1", "b1"}, {"e"});
+    b.node("Clip", {"e", "lo", "hi"}, {"ec"});
+    auto& dw = b.node("Conv", {"ec", "w2", "b2"}, {"d"});
+    ModelBuilder::attr_i(dw, "group", 32);
+    ModelBuilder::attr_ints(dw, "pads", {1, 1, 1, 1});
+    b.node("Clip", {"d", "lo", "hi"}, {"dc"});
+    b.node("Conv", {"dc", "w3", "b3"}, {"p"});
+    b.node("Add", {"p", "x"}, {"y"});
+    b.output("y");
+    if (mid_is_output) b.output("dc");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Conv -> depthwise -> pointwise keeps the tensors in between channels last", "[channels_last][build]") {
+  Block blk(false);
+  TempDir d;
+  Compiled c = compile_file(blk.b.save(d.path));
+  CHECK(value(c.graph, "ec").channels_last);
+  CHECK(value(c.graph, "dc").channels_last);
+  CHECK_FALSE(value(c.graph, "x").channels_last);
+  CHECK_FALSE(value(c.graph, "y").channels_last);
+  CHECK(c.files.source.find("k::conv_depthwise_last<float>(") != std::string::npos);
+  CHECK(c.files.source.find("k::conv_channels<float, 2>(") != std::string::npos);  // writes NHWC
+  CHECK(c.files.source.find("k::conv_channels<float, 1>(") != std::string::npos);  // reads NHWC
+  CHECK(c.files.source.find("(channels last)") != std::string::npos);
+  // The same block computed directly, in double.
+  std::vector<double> x(16 * 42);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i) * 0.11) * 2.0;
+  auto clip = [](std::vector<double> v) {
+    for (double& e : v) e = std::min(6.0, std::max(0.0, e));
+    return v;
+  };
+  const auto e = clip(naive_conv(x, blk.w1, blk.b1, 16, 32, 6, 7, 1, 0, 1));
+  const auto dd = clip(naive_conv(e, blk.w2, blk.b2, 32, 32, 6, 7, 3, 1, 32));
+  auto y = naive_conv(dd, blk.w3, blk.b3, 32, 16, 6, 7, 1, 0, 1);
+  Tensor tx(DType::Float, {1, 16, 6, 7}), ty(DType::Float, {1, 16, 6, 7});
+  for (size_t i = 0; i < x.size(); ++i) {
+    tx.data<float>()[i] = float(x[i]);
+    ty.data<float>()[i] = float(y[i] + x[i]);
+  }
+  TestData data;
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  auto res = build_and_compare(c, data, d.path, 1e-5, 1e-5);
+  REQUIRE(res.size() == 1);
+  CHECK(res[0].pass);
+}
+
+TEST_CASE("Channels last stays off when a tensor in between is a graph output, or with --no-fuse", "[channels_last]") {
+  {
+    Block blk(true);  // dc is an output: it must stay NCHW
+    TempDir d;
+    Compiled c = compile_file(blk.b.save(d.path));
+    CHECK_FALSE(value(c.graph, "ec").channels_last);
+    CHECK_FALSE(value(c.graph, "dc").channels_last);
+    CHECK(c.files.source.find("k::conv_depthwise_last<float>(") == std::string::npos);
+  }
+  {
+    Block blk(false);
+    TempDir d;
+    Options o;
+    o.model_path = blk.b.save(d.path);
+    o.fuse = false;
+    Compiled c = compile_model(o);
+    CHECK_FALSE(value(c.graph, "ec").channels_last);
+  }
+}
