@@ -47,7 +47,7 @@ void add_common(CLI::App* app, Common& c) {
                   "make an input a constant with its value from the data (repeatable): specializes the model");
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
-  app->add_flag("--no-fuse", c.no_fuse, "do not fuse residual adds and activations into convolutions");
+  app->add_flag("--no-fuse", c.no_fuse, "do not fuse batch norms, residual adds and activations into convolutions, nor store tensors channels last");
   app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
       ->check(CLI::IsMember({"greedy", "linear"}));
 }
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
                  "(the input_K.pb named INPUT in a test_data_set folder); repeatable");
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
-  app.add_flag("--no-fuse", cc.no_fuse, "do not fuse residual adds and activations into convolutions");
+  app.add_flag("--no-fuse", cc.no_fuse, "do not fuse batch norms, residual adds and activations into convolutions, nor store tensors channels last");
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
   app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
   add_weights_option(&app, cc);

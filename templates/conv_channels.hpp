@@ -290,7 +290,7 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
     for (i64 t = 0; t < taps; ++t) Wt[t * p.C + c] = W[c * taps + t];
 }
 
-// Depthwise convolution with the channels last on both sides: X[H][W][C] -> Y[OH][OW][C],
+// Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C] (or NCHW),
 // weights as depthwise_last_weights() lays them out. Every position is a run of packets of
 // channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
 // input, four positions share each weight packet; near its edges a position sums the taps
@@ -323,8 +323,45 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
   }
 }
 
+// y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels:
+// square blocks of packets transposed in registers, the rest one element at a time.
 template <class T>
-inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act) {
+inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  using namespace Eigen::internal;
+  i64 i = 0;
+  if constexpr (std::is_same<T, float>::value) {
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+    using Block = PacketBlock<P, PS>;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+    for (; i + PS <= n && C % PS == 0; i += PS)
+      for (i64 c = 0; c < C; c += PS) {
+        Block b;
+        for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (i + r) * C + c);
+        ptranspose(b);
+        for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + i, b.packet[r]);
+      }
+  }
+  for (; i < n; ++i)
+    for (i64 c = 0; c < C; ++c) y[c * O + i] = row[i * C + c];
+}
+
+// Scratch of conv_depthwise_last() writing NCHW: one output row with the channels last.
+inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
+  return out_first ? p.out[2] * p.C + 16 : 0;
+}
+
+// OutFirst: Y is NCHW (the next conv cannot read channels last): each output row is
+// computed into scratch (depthwise_last_scratch elements) and transposed into Y.
+template <class T, bool OutFirst = false>
+inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
+                                T* scratch = nullptr) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
   using namespace Eigen::internal;
@@ -340,7 +377,7 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     i64 ky0 = 0, ky1 = KH;  // taps whose row is inside the input
     while (ky0 < KH && iy0 + ky0 * p.dil[1] < 0) ++ky0;
     while (ky1 > ky0 && iy0 + (ky1 - 1) * p.dil[1] >= H) --ky1;
-    T* yrow = Y + oy * OW * C;
+    T* yrow = OutFirst ? scratch : Y + oy * OW * C;
     for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
     i64 ox = ox_lo;
     for (; ox + 4 <= ox_hi; ox += 4) {
@@ -371,6 +408,7 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
       }
     }
     for (; ox < OW; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
+    if (OutFirst) rows_to_first(yrow, OW, C, Y + oy * OW, conv_out_size(p));
   }
   if (!reg) act_apply(Y, conv_out_size(p) * C, act);
 }

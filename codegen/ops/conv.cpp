@@ -80,13 +80,17 @@ void emit_Conv(EmitCtx& c) {
   const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
   // Layouts chosen by passes/channels_last.cpp.
   const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
-  if (in_last && out_last && k::conv_is_depthwise(p)) {
+  if (in_last && k::conv_is_depthwise(p)) {
     const std::string w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) {
       k::depthwise_last_weights(W, Wt, q);
     });
     const std::string act = e.act ? act_arg(c.node()).substr(2) : "k::Act{k::kActNone, 0.f, 0.f}";
-    c.line("k::conv_depthwise_last<" + T + ">(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params +
-           ", " + act + ");");
+    if (out_last)
+      c.line("k::conv_depthwise_last<" + T + ">(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params +
+             ", " + act + ");");
+    else
+      c.line("k::conv_depthwise_last<" + T + ", true>(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " +
+             params + ", " + act + ", " + c.scratch(c.dtype(0)) + ");");
     return;
   }
   const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";

@@ -1,9 +1,10 @@
-// Channels last around depthwise convolutions: Conv -> depthwise Conv -> pointwise Conv (the
-// inverted residual block of MobileNetV2/V3, EfficientNet, MnasNet) keeps the two tensors
+// Channels last around depthwise convolutions: Conv -> depthwise Conv [-> pointwise Conv]
+// (the inverted residual block of MobileNetV2/V3, EfficientNet, MnasNet) keeps the tensors
 // in between as [spatial][C]. The first conv writes packets of channels as they leave its
 // registers (no transpose), the depthwise one reads a packet per tap with no padded copy,
-// and the pointwise one broadcasts from them as from NCHW. NCHW on a depthwise conv costs
-// shifted loads and a padded copy per channel: 2.3x the time on MobileNetV2's.
+// and a pointwise one broadcasts from them as from NCHW (any other next op gets NCHW: the
+// depthwise conv transposes its rows back). NCHW on a depthwise conv costs shifted loads
+// and a padded copy per channel: 2.3x the time on MobileNetV2's.
 #include <vector>
 
 #include "ops/conv.hpp"
@@ -34,18 +35,28 @@ void channels_last(Graph& g) {
   };
   for (Node& d : g.nodes) {
     if (!is_conv(d) || d.epi.residual || d.inputs.size() < 2 || d.outputs.empty()) continue;
-    if (!g.values[d.inputs[1]].constant || !k::depthwise_last_fits(conv_params_of(g, d))) continue;
+    if (!g.values[d.inputs[1]].constant) continue;
+    const k::ConvParams pd = conv_params_of(g, d);
+    if (!k::depthwise_last_fits(pd)) continue;
     const int v = d.inputs[0], u = d.outputs[0];
-    if (!private_value(v) || !private_value(u) || g.values[v].producer < 0) continue;
+    if (!private_value(v) || g.values[v].producer < 0) continue;
     Node& prod = g.nodes[g.values[v].producer];
-    Node& cons = g.nodes[reader[u]];
     if (!is_conv(prod) || prod.epi.residual || !conv_can_use_channels(g, prod)) continue;
-    if (!is_conv(cons) || cons.inputs[0] != u || !conv_can_use_channels(g, cons)) continue;
-    const k::ConvParams pp = conv_params_of(g, prod), pc = conv_params_of(g, cons);
-    if (pp.group != 1 || pc.group != 1 || !k::phase_geom(pc).direct || k::conv_kg(pc) != pc.C) continue;
+    if (conv_params_of(g, prod).group != 1) continue;
     g.values[v].channels_last = true;
-    g.values[u].channels_last = true;
-    d.scratch_bytes = 0;  // conv_depthwise_last needs none
+    // The output too when the next conv is a pointwise one that can read it; else the
+    // depthwise conv transposes its rows back to NCHW.
+    bool out_last = private_value(u);
+    if (out_last) {
+      Node& cons = g.nodes[reader[u]];
+      out_last = is_conv(cons) && cons.inputs[0] == u && conv_can_use_channels(g, cons);
+      if (out_last) {
+        const k::ConvParams pc = conv_params_of(g, cons);
+        out_last = pc.group == 1 && k::phase_geom(pc).direct && k::conv_kg(pc) == pc.C;
+      }
+    }
+    g.values[u].channels_last = out_last;
+    d.scratch_bytes = k::depthwise_last_scratch(pd, !out_last) * static_cast<int64_t>(sizeof(float));
   }
 }
 

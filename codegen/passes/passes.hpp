@@ -28,8 +28,8 @@ void fuse_epilogues(Graph& g);
 // output (Value::alias_of/alias_offset), and the Concat runs no code (Node::in_place).
 void concat_in_place(Graph& g);
 
-// Conv -> depthwise Conv -> pointwise Conv, each tensor in between read only by the next:
-// those two tensors are stored with the channels last (Value::channels_last) and the three
+// Conv -> depthwise Conv [-> pointwise Conv], each tensor in between read only by the next:
+// those tensors are stored with the channels last (Value::channels_last) and the
 // convolutions run their channels-last kernels (templates/conv_channels.hpp).
 void channels_last(Graph& g);
 

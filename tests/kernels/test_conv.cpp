@@ -285,7 +285,14 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     REQUIRE(k::depthwise_last_fits(p));
     std::vector<float> Wt(W.size());
     k::depthwise_last_weights(W.data(), Wt.data(), p);
-    k::conv_depthwise_last(Xl.data(), Wt.data(), B, Y.data(), p, act);
+    if (out_last) {
+      k::conv_depthwise_last(Xl.data(), Wt.data(), B, Y.data(), p, act);
+    } else {  // rows transposed back to NCHW through scratch
+      Guarded<float> scratch(k::depthwise_last_scratch(p, true));
+      scratch.fill(std::nanf(""));
+      k::conv_depthwise_last<float, true>(Xl.data(), Wt.data(), B, Y.data(), p, act, scratch.data());
+      CHECK(scratch.intact());
+    }
   } else {
     std::vector<float> Wt(W.size());
     k::conv_channels_weights(W.data(), Wt.data(), p);
@@ -322,10 +329,12 @@ TEST_CASE("conv with the channels last", "[conv][channels]") {
       // projection 1x1 reading channels last, with and without the residual (NCHW)
       run_last(g, {1, 96, 32, 1, {H, H + 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true, true}, k::kChanInNHWC, a, true);
       run_last(g, {1, 576, 64, 1, {H, 3}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false, true}, k::kChanInNHWC, a, false);
-      // depthwise: strides 1 and 2, 3x3 and 5x5, dilation, asymmetric pads
+      // depthwise: strides 1 and 2, 3x3 and 5x5, dilation, asymmetric pads; output NCHW too
       const int both = k::kChanInNHWC | k::kChanOutNHWC;
       run_last(g, {1, 96, 96, 96, {H, H + 3}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, false);
       run_last(g, {1, 144, 144, 144, {H + 1, H}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, false);
+      run_last(g, {1, 96, 96, 96, {H + 1, H + 17}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, k::kChanInNHWC, a, false);
+      run_last(g, {1, 48, 48, 48, {H, 2 * H + 1}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, k::kChanInNHWC, a, false);
       run_last(g, {1, 16, 16, 16, {H + 4, H + 8}, {5, 5}, {2, 1}, {2, 0}, {1, 2}, {1, 2}, false, true}, both, a, false);
     }
 }

@@ -103,14 +103,15 @@ TEST_CASE("Conv -> depthwise -> pointwise keeps the tensors in between channels 
   CHECK(res[0].pass);
 }
 
-TEST_CASE("Channels last stays off when a tensor in between is a graph output, or with --no-fuse", "[channels_last]") {
+TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back); --no-fuse keeps NCHW", "[channels_last]") {
   {
     Block blk(true);  // dc is an output: it must stay NCHW
     TempDir d;
     Compiled c = compile_file(blk.b.save(d.path));
-    CHECK_FALSE(value(c.graph, "ec").channels_last);
+    CHECK(value(c.graph, "ec").channels_last);
     CHECK_FALSE(value(c.graph, "dc").channels_last);
     CHECK(c.files.source.find("k::conv_depthwise_last<float>(") == std::string::npos);
+    CHECK(c.files.source.find("k::conv_depthwise_last<float, true>(") != std::string::npos);
   }
   {
     Block blk(false);
