@@ -11,6 +11,66 @@ struct PoolParams {
   bool count_include_pad;
 };
 
+// Max pooling over 2D planes without dilation, in two vectorizable passes per output row:
+// the max over the window's rows into a row of scratch (`row`, in[2] elements), then over
+// its columns (stride 1 and 2 spelled out so that the compiler vectorizes them). Same
+// comparison as pool(): a NaN loses to the numbers before it.
+inline bool max_pool_2d_fits(const PoolParams& p) {
+  return p.in[0] == 1 && p.k[0] == 1 && p.dil[1] == 1 && p.dil[2] == 1 && p.pad[0] == 0;
+}
+template <class T>
+inline T max_of(T a, T b) {
+  return b > a ? b : a;
+}
+template <class T>
+inline void max_cols(const T* __restrict t, T* __restrict y, i64 lo, i64 hi, i64 s, i64 off) {
+  if (s == 1)
+    for (i64 o = lo; o < hi; ++o) y[o] = max_of(y[o], t[o + off]);
+  else if (s == 2)
+    for (i64 o = lo; o < hi; ++o) y[o] = max_of(y[o], t[2 * o + off]);
+  else
+    for (i64 o = lo; o < hi; ++o) y[o] = max_of(y[o], t[o * s + off]);
+}
+template <class T>
+inline void max_pool_2d(const T* X, T* Y, const PoolParams& p, T* row) {
+  const i64 H = p.in[1], W = p.in[2], OH = p.out[1], OW = p.out[2], KH = p.k[1], KW = p.k[2];
+  const i64 sy = p.stride[1], sx = p.stride[2], py = p.pad[1], px = p.pad[2];
+  // Output columns whose window lies inside the row.
+  const i64 lo = std::min(OW, (px + sx - 1) / sx);
+  const i64 hi = std::max(lo, std::min(OW, W - KW + px < 0 ? 0 : (W - KW + px) / sx + 1));
+  const T ninf = -std::numeric_limits<T>::infinity();
+  for (i64 nc = 0; nc < p.NC; ++nc) {
+    const T* x = X + nc * H * W;
+    for (i64 oy = 0; oy < OH; ++oy) {
+      T* y = Y + (nc * OH + oy) * OW;
+      const i64 iy0 = oy * sy - py;
+      const i64 ky0 = std::max<i64>(0, -iy0), ky1 = std::min(KH, H - iy0);
+      if (ky0 >= ky1) {
+        for (i64 o = 0; o < OW; ++o) y[o] = ninf;
+        continue;
+      }
+      const T* r0 = x + (iy0 + ky0) * W;
+      for (i64 i = 0; i < W; ++i) row[i] = max_of(ninf, r0[i]);
+      for (i64 ky = ky0 + 1; ky < ky1; ++ky) {
+        const T* r = x + (iy0 + ky) * W;
+        for (i64 i = 0; i < W; ++i) row[i] = max_of(row[i], r[i]);
+      }
+      for (i64 o = lo; o < hi; ++o) y[o] = row[o * sx - px];
+      for (i64 kx = 1; kx < KW; ++kx) max_cols(row, y, lo, hi, sx, kx - px);
+      for (i64 o = 0; o < OW; ++o) {  // windows that cross the row's ends
+        if (o == lo) o = hi;
+        if (o >= OW) break;
+        T m = ninf;
+        for (i64 kx = 0; kx < KW; ++kx) {
+          const i64 i = o * sx - px + kx;
+          if (i >= 0 && i < W) m = max_of(m, row[i]);
+        }
+        y[o] = m;
+      }
+    }
+  }
+}
+
 // kind 0: max, 1: average, 2: Lp (p = norm_p)
 template <class T, int kind>
 inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {

@@ -42,14 +42,24 @@ void infer_pool(OpCtx& c) {
   Shape out = {c.shape(0)[0], c.shape(0)[1]};
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
+  // 2D max pooling runs in two vectorized passes through one row of scratch.
+  if (pool_kind(c) == 0 && k::max_pool_2d_fits(p))
+    c.node().scratch_bytes = (p.in[2] + 16) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 void emit_pool(EmitCtx& c) {
   k::PoolParams p = pool_params(c);
-  c.line("k::pool<" + c.T(0) + ", " + std::to_string(pool_kind(c)) + ">(" + c.X(0) + ", " + c.Y(0) +
-         ", k::PoolParams{" + lit(p.NC) + ", " + lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
-         lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.pad_end, 3) + ", " + lit_array(p.dil, 3) + ", " +
-         (p.count_include_pad ? "true" : "false") + "}, " + std::to_string(c.i("p", 2)) + ");");
+  const std::string params = "k::PoolParams{" + lit(p.NC) + ", " + lit_array(p.in, 3) + ", " + lit_array(p.out, 3) +
+                             ", " + lit_array(p.k, 3) + ", " + lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) +
+                             ", " + lit_array(p.pad_end, 3) + ", " + lit_array(p.dil, 3) + ", " +
+                             (p.count_include_pad ? "true" : "false") + "}";
+  if (pool_kind(c) == 0 && k::max_pool_2d_fits(p)) {
+    c.line("k::max_pool_2d<" + c.T(0) + ">(" + c.X(0) + ", " + c.Y(0) + ", " + params + ", " + c.scratch(c.dtype(0)) +
+           ");");
+    return;
+  }
+  c.line("k::pool<" + c.T(0) + ", " + std::to_string(pool_kind(c)) + ">(" + c.X(0) + ", " + c.Y(0) + ", " + params +
+         ", " + std::to_string(c.i("p", 2)) + ");");
 }
 
 void eval_pool(OpCtx& c) {

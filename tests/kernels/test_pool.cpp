@@ -31,14 +31,17 @@ k::PoolParams make_params(const PoolCase& c, bool include_pad) {
     p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1;
     p.pad[d] = p.pad_end[d] = 0;
   }
-  for (size_t d = 0; d < c.in.size(); ++d) {
-    p.in[d] = c.in[d];
-    p.k[d] = c.k[d];
-    p.stride[d] = c.stride[d];
-    p.pad[d] = c.pad[d];
-    p.pad_end[d] = c.pad_end[d];
-    p.dil[d] = c.dil[d];
-    p.out[d] = out_size(c.in[d], c.k[d], c.stride[d], c.pad[d], c.pad_end[d], c.dil[d], c.ceil_mode);
+  // The real dims last, as the compiler passes them.
+  const size_t n = c.in.size();
+  for (size_t i = 0; i < n; ++i) {
+    const size_t d = 3 - n + i;
+    p.in[d] = c.in[i];
+    p.k[d] = c.k[i];
+    p.stride[d] = c.stride[i];
+    p.pad[d] = c.pad[i];
+    p.pad_end[d] = c.pad_end[i];
+    p.dil[d] = c.dil[i];
+    p.out[d] = out_size(c.in[i], c.k[i], c.stride[i], c.pad[i], c.pad_end[i], c.dil[i], c.ceil_mode);
   }
   p.count_include_pad = include_pad;
   return p;
@@ -105,6 +108,15 @@ void run_pool(std::mt19937& g, const PoolCase& c) {
     const auto want = ref_pool(X, p, kind, norm_p);
     check_near(Y.data(), want, 2e-6, 1e-7, what);
     CHECK(Y.intact());
+    if (kind == 0 && k::max_pool_2d_fits(p)) {  // the two-pass 2D max pooling
+      INFO("max_pool_2d");
+      Guarded<float> Y2(c.NC * O), row(p.in[2]);
+      Y2.fill(std::nanf(""));
+      k::max_pool_2d(X.data(), Y2.data(), p, row.data());
+      check_near(Y2.data(), want, 0, 0, what);
+      CHECK(Y2.intact());
+      CHECK(row.intact());
+    }
   }
 }
 
@@ -122,6 +134,7 @@ TEST_CASE("pool 1D", "[pool]") {
 }
 
 TEST_CASE("pool 2D", "[pool]") {
+  // (max pooling also through max_pool_2d: strides 1, 2, 3, windows over both ends)
   std::mt19937 g(82);
   for (i64 H : {i64(1), i64(4), i64(7), i64(16)})
     for (i64 W : {i64(3), i64(8), i64(17)}) {
