@@ -1,11 +1,13 @@
 // onnx2cpp kernels: convolution vectorized over output channels. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
 // The implicit GEMM of conv.hpp puts output positions in its SIMD lanes; on small planes
 // (8x8, 7x7, 14x14) their rows fill whole panels badly. This kernel puts output channels in
-// the lanes instead: a tile is S consecutive positions of one output row times NB packets of
-// channels, each position's input element broadcast against a packet of weights, so only
-// the row's end can leave lanes idle. It reads the same phase planes and row offsets as the
-// implicit GEMM; its weights are transposed at compile time to Wt[group][Kg][Mg] (a packet of
-// channels per load) and the tile is transposed into Y on the way out.
+// the lanes instead: a tile is S consecutive positions of one output row (or two short
+// rows) times NB packets of channels, each position's input element broadcast against a
+// packet of weights, so only the row's end can leave lanes idle. It reads the same phase
+// planes and row offsets as the implicit GEMM; its weights are transposed at compile time
+// into contiguous blocks of channels (conv_channels_weights) and the tile is transposed
+// into Y on the way out, or stored as it is when Y has the channels last. Also here: the
+// depthwise convolution on channels-last tensors (passes/channels_last.cpp).
 #ifndef ONNX2CPP_K_CONV_CHANNELS_HPP
 #define ONNX2CPP_K_CONV_CHANNELS_HPP
 
@@ -23,11 +25,11 @@ struct ChanTraits {
 constexpr i64 kChanMultiple = 16;
 
 // Whether conv_channels() is expected to beat conv(). Measured with AVX-512 (single core,
-// GFLOP/s of conv vs conv_channels): 3x3 convolutions 64->64 on 8x8 98 vs 154, 32->32 on
-// 16x16 141 vs 168, 64->64 on 56x56 191 vs 223, 512->512 on 7x7 139 vs 156; 1x1 576->96 on
-// 14x14 176 vs 219. It loses when K is short (1x1 16->96 on 112x112: 84 vs 61; the
-// transposed stores no longer vanish next to the products) and with one packet of channels
-// per tile (3x3 16->16 on 32x32: 145 vs 128).
+// GFLOP/s of conv vs conv_channels): 3x3 convolutions 64->64 on 8x8 114 vs 186, 32->32 on
+// 16x16 119 vs 152, 64->64 on 56x56 191 vs 223, 512->512 on 7x7 (weights from memory) 137
+// vs 177; 1x1 960->320 on 7x7 150 vs 215. It loses when K is short (1x1 32->16 on 112x112:
+// 0.102 vs 0.129 ms; the transposed stores no longer vanish next to the products) and with
+// one packet of channels per tile (3x3 16->16 on 32x32: 155 vs 138).
 inline bool conv_channels_pays(const ConvParams& p) {
   if (conv_is_depthwise(p)) return false;
   const i64 Mg = p.M / p.group;

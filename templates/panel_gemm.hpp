@@ -11,13 +11,14 @@ ONNX2CPP_K_BEGIN
 // MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
 // compiler's host may have other vectors, so nothing is laid out for NR at compile time);
 // MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
-// (SSE, AVX2, wasm SIMD); wider accumulator blocks measured no faster with AVX-512.
+// (SSE, AVX2, wasm SIMD); with AVX-512's 32, MR = 8 (16 accumulators: 5 % faster on a
+// 16-channel 3x3 convolution, whose 16 rows also fill whole panels).
 template <class T>
 struct PanelTraits {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
   static constexpr int PS = Eigen::internal::packet_traits<T>::size;
   static constexpr int NR = 2 * PS;
-  static constexpr int MR = 6;
+  static constexpr int MR = PS >= 16 ? 8 : 6;
   // Rows of a panel in one pass: kc x NR elements stay within 24 KB of L1 (K = 144 with
   // AVX-512 in one pass: 3 % faster than two of 72 on 16-channel 3x3 convolutions).
   static constexpr i64 KC = (24576 / (NR * sizeof(T))) < 64 ? 64 : (24576 / (NR * sizeof(T)));
