@@ -155,9 +155,21 @@ void emit_rnn(EmitCtx& c) {
   const bool lstm = r.p.cell == k::RnnCell::LSTM;
   auto in = [&](size_t i) { return c.has_in(i) ? c.X(i) : std::string("nullptr"); };
   auto out = [&](size_t i) { return c.has_out(i) ? c.Y(i) : std::string("nullptr"); };
-  c.line("k::rnn<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + in(3) + ", " + in(4) + ", " +
+  // A constant R for one sequence: transposed here for the recurrent product's GEMV.
+  std::string rt;
+  if (k::rnn_uses_rt(r.p) && c.const_in(2)) {
+    const Tensor& R = *c.const_in(2);
+    Tensor t(R.dtype, {R.numel()});
+    dispatch_float(R.dtype, [&](auto tag) {
+      using E = decltype(tag);
+      k::rnn_transpose_r<E>(R.data<E>(), t.data<E>(), r.p);
+    });
+    rt = ", " + c.table(t);
+  }
+  c.line("k::rnn<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + (rt.empty() ? c.X(2) : "nullptr") + ", " + in(3) +
+         ", " + in(4) + ", " +
          in(5) + ", " + (lstm ? in(6) : "nullptr") + ", " + (lstm ? in(7) : "nullptr") + ", " + out(0) + ", " +
-         out(1) + ", " + (lstm ? out(2) : "nullptr") + ", " + params_code(r.p) + ", " + c.scratch(c.dtype(0)) +
+         out(1) + ", " + (lstm ? out(2) : "nullptr") + ", " + params_code(r.p) + ", " + c.scratch(c.dtype(0)) + rt +
          ");");
 }
 

@@ -15,6 +15,7 @@
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
 #include "templates/tensor.hpp"
+#include "templates/rnn.hpp"
 
 #include <catch2/catch.hpp>
 
