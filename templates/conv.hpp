@@ -271,6 +271,16 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
         phase_scatter(x, scratch, Cg, p, g);
         src = scratch;
       }
+      // Output rows of whole panels (OW a multiple of NR: 32x32, 64x64 ... planes): each
+      // row is a product of its own, written straight into Y with the residual and the
+      // activation (no wide tile to compact).
+      if (!g.dense && p.out[0] == 1 && p.out[2] % PanelTraits<T>::NR == 0) {
+        const i64 OW = p.out[2];
+        for (i64 oy = 0; oy < p.out[1]; ++oy)
+          panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
+                     Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
+        continue;
+      }
       for (i64 i0 = 0; i0 < g.len; i0 += tile) {
         const i64 tn = std::min(tile, g.len - i0);
         if (g.dense) {

@@ -269,7 +269,9 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
       const T* bias = B ? B + grp * Mg : nullptr;
       const i64 yo = (n * p.M + grp * Mg) * O;
       const T* z = Z ? Z + yo : nullptr;
-      if (Mg % (2 * PS) == 0)
+      // Two packets whenever the channels allow; with packets of 8 or fewer floats they
+      // always do (Mg is a multiple of 16), and the one-packet kernels are not compiled in.
+      if (2 * PS <= kChanMultiple || Mg % (2 * PS) == 0)
         conv_channels_group<T, 2, L>(src, off, wt, bias, Y + yo, z, p, g, part, act);
       else
         conv_channels_group<T, 1, L>(src, off, wt, bias, Y + yo, z, p, g, part, act);
