@@ -746,6 +746,16 @@ template <class T>
 struct ChanTraits {
   using Packet = typename PanelTraits<T>::Packet;
   static constexpr int PS = PanelTraits<T>::PS;
+  // PS packets, for a square transpose in registers. (PacketBlock of a vector type: GCC
+  // notes that the type's attributes are not part of the template argument: harmless.)
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#endif
+  using Block = Eigen::internal::PacketBlock<Packet, PS>;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
   // Positions per tile: 2 x 14 accumulators with AVX-512's 32 registers, 2 x 6 within 16.
   static constexpr int SMAX = PS >= 16 ? 14 : 6;
 };
@@ -850,16 +860,7 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
   }
   if constexpr (R == 1 && S == PS && std::is_same<T, float>::value) {
     // A square block: transposed in registers, each channel's S positions one packet.
-    // (PacketBlock of a vector type: GCC notes that the type's attributes are not part of
-    // the template argument, which is harmless here.)
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"
-#endif
-    using Block = PacketBlock<P, PS>;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+    using Block = typename ChanTraits<T>::Block;
     for (int b = 0; b < NB; ++b) {
       Block blk;
       for (int j = 0; j < S; ++j) blk.packet[j] = acc[j][b];
@@ -1065,14 +1066,7 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   using namespace Eigen::internal;
   i64 i = 0;
   if constexpr (std::is_same<T, float>::value) {
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"
-#endif
-    using Block = PacketBlock<P, PS>;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+    using Block = typename ChanTraits<T>::Block;
     for (; i + PS <= n && C % PS == 0; i += PS)
       for (i64 c = 0; c < C; c += PS) {
         Block b;
