@@ -123,3 +123,43 @@ TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back); --no-
     CHECK_FALSE(value(c.graph, "ec").channels_last);
   }
 }
+
+TEST_CASE("A conv that turns to conv_channels for channels last gets its scratch (K in passes)", "[channels_last][build]") {
+  // 3x3 from 64 to 48 channels: K = 576 takes two passes, whose partial sums need scratch
+  // that the NCHW kernel chosen at inference did not (48 is no multiple of 32).
+  const std::vector<float> w1 = ramp(48 * 64 * 9, 0.23f, 0.f), b1 = ramp(48, 0.9f, 0.f);
+  const std::vector<float> w2 = ramp(48 * 9, 0.53f, 0.f), b2 = ramp(48, 0.7f, 0.f);
+  const std::vector<float> w3 = ramp(16 * 48, 0.29f, 0.f), b3 = ramp(16, 1.1f, 0.f);
+  ModelBuilder b;
+  b.input("x", {1, 64, 5, 6});
+  b.init_f("w1", {48, 64, 3, 3}, w1).init_f("b1", {48}, b1);
+  b.init_f("w2", {48, 1, 3, 3}, w2).init_f("b2", {48}, b2);
+  b.init_f("w3", {16, 48, 1, 1}, w3).init_f("b3", {16}, b3);
+  auto& c1 = b.node("Conv", {"x", "w1", "b1"}, {"e"});
+  ModelBuilder::attr_ints(c1, "pads", {1, 1, 1, 1});
+  auto& dw = b.node("Conv", {"e", "w2", "b2"}, {"d"});
+  ModelBuilder::attr_i(dw, "group", 48);
+  ModelBuilder::attr_ints(dw, "pads", {1, 1, 1, 1});
+  b.node("Conv", {"d", "w3", "b3"}, {"y"});
+  b.output("y");
+  TempDir d;
+  Compiled c = compile_file(b.save(d.path));
+  REQUIRE(value(c.graph, "e").channels_last);
+  std::vector<double> x(64 * 30);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i) * 0.07);
+  const auto e = naive_conv(x, w1, b1, 64, 48, 5, 6, 3, 1, 1);
+  const auto dd = naive_conv(e, w2, b2, 48, 48, 5, 6, 3, 1, 48);
+  const auto y = naive_conv(dd, w3, b3, 48, 16, 5, 6, 1, 0, 1);
+  Tensor tx(DType::Float, {1, 64, 5, 6}), ty(DType::Float, {1, 16, 5, 6});
+  for (size_t i = 0; i < x.size(); ++i) tx.data<float>()[i] = float(x[i]);
+  for (size_t i = 0; i < y.size(); ++i) ty.data<float>()[i] = float(y[i]);
+  TestData data;
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  // Sums of 576 and then 48 products of magnitudes up to ~30: float rounding near 1e-3.
+  auto res = build_and_compare(c, data, d.path, 1e-4, 5e-3);
+  REQUIRE(res.size() == 1);
+  INFO("max abs " << res[0].max_abs << ", max rel " << res[0].max_rel << ", " << res[0].mismatches << " of "
+                  << res[0].count);
+  CHECK(res[0].pass);
+}
