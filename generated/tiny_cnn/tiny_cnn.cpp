@@ -485,8 +485,6 @@ inline void phase_offsets(const ConvParams& p, const PhaseGeom& g, i64* off) {
     for (i64 t = 0; t < taps; ++t) off[c * taps + t] = off[t] + c * g.chan;
 }
 
-// Copies C channels of x into zeroed phase planes. Padding slots are never written, so
-// calls for later images and groups keep them zero.
 // Whether some tap reads phase ph along dim d ((t * dil) % stride == ph for a t < k): a
 // strided 1x1 convolution reads one phase of four, and only that one is copied.
 inline bool phase_used(const ConvParams& p, int d, i64 ph) {
@@ -495,7 +493,7 @@ inline bool phase_used(const ConvParams& p, int d, i64 ph) {
   return false;
 }
 
-// Copies run slots [lo, hi) of a phase row: src[j * S] for j in [lo, hi) into o[j]. Strides
+// Copies run slots [lo, hi) of a phase row: src[j * s] for j in [lo, hi) into o[j]. Strides
 // 1 and 2 are spelled out so that the compiler vectorizes them (2: a permute of two packets).
 template <class T>
 inline void phase_row(const T* __restrict src, T* __restrict o, i64 lo, i64 hi, i64 s) {
@@ -507,6 +505,8 @@ inline void phase_row(const T* __restrict src, T* __restrict o, i64 lo, i64 hi, 
     for (i64 j = lo; j < hi; ++j) o[j] = src[j * s];
 }
 
+// Copies C channels of x into zeroed phase planes. Padding slots are never written, so
+// calls for later images and groups keep them zero.
 template <class T>
 inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const PhaseGeom& g) {
   const i64 s0 = p.stride[0], s1 = p.stride[1], s2 = p.stride[2];
