@@ -757,6 +757,8 @@ struct ChanTraits {
 #pragma GCC diagnostic pop
 #endif
   // Positions per tile: 2 x 14 accumulators with AVX-512's 32 registers, 2 x 6 within 16.
+  // The same with one packet of channels (28 positions, as many accumulators, ran at 60 to
+  // 70 % of the speed of 14 with AVX-512).
   static constexpr int SMAX = PS >= 16 ? 14 : 6;
 };
 
@@ -908,15 +910,8 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
     }
 }
 
-// Positions per tile, with NB packets of channels. The same with one packet: 28 positions
-// (as many accumulators as 2 x 14) ran at 60 to 70 % of the speed of 14 with AVX-512.
-template <class T, int NB>
-constexpr int chan_smax() {
-  return NB > 0 ? ChanTraits<T>::SMAX : 1;
-}
-
-// Dispatches R rows of s <= chan_smax / R positions to their kernel.
-template <class T, int R, int NB, int L, int S = chan_smax<T, NB>() / R>
+// Dispatches R rows of s <= SMAX / R positions to their kernel.
+template <class T, int R, int NB, int L, int S = ChanTraits<T>::SMAX / R>
 inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw,
                         const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
   if constexpr (S > 1) {
@@ -938,7 +933,7 @@ inline i64 conv_channels_scratch(const ConvParams& p) {
 template <class T, int NB, int L>
 inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
                                 const ConvParams& p, const PhaseGeom& g, T* part, const Act& act) {
-  constexpr int PS = ChanTraits<T>::PS, SMAX = chan_smax<T, NB>();
+  constexpr int PS = ChanTraits<T>::PS, SMAX = ChanTraits<T>::SMAX;
   constexpr i64 CB = NB * PS;
   constexpr bool out_last = (L & kChanOutNHWC) != 0;
   const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);

@@ -13,47 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "codegen/ir/dtype.hpp"
+
 namespace o2c_conf {
 
-// Values of onnx.TensorProto.DataType.
-enum class DType : int {
-  Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, UInt16 = 4, Int16 = 5, Int32 = 6, Int64 = 7,
-  String = 8, Bool = 9, Float16 = 10, Double = 11, UInt32 = 12, UInt64 = 13, BFloat16 = 16,
-};
+// The compiler's element types (codegen/ir/dtype.cpp, plain C++: compiled into the runner).
+using o2c::DType;
+using o2c::dtype_is_float;
+using o2c::dtype_short;
+using o2c::dtype_size;
 using Shape = std::vector<int64_t>;
 
-inline size_t dtype_size(DType t) {
-  switch (t) {
-    case DType::Float: case DType::Int32: case DType::UInt32: return 4;
-    case DType::Double: case DType::Int64: case DType::UInt64: return 8;
-    case DType::Int16: case DType::UInt16: case DType::Float16: case DType::BFloat16: return 2;
-    case DType::Int8: case DType::UInt8: case DType::Bool: return 1;
-    default: return 0;
-  }
-}
-inline bool dtype_is_float(DType t) {
-  return t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16;
-}
-// "f32", "i64", ... as onnx2cpp prints types.
-inline const char* dtype_short(DType t) {
-  switch (t) {
-    case DType::Float: return "f32";
-    case DType::Double: return "f64";
-    case DType::Float16: return "f16";
-    case DType::BFloat16: return "bf16";
-    case DType::Int8: return "i8";
-    case DType::Int16: return "i16";
-    case DType::Int32: return "i32";
-    case DType::Int64: return "i64";
-    case DType::UInt8: return "u8";
-    case DType::UInt16: return "u16";
-    case DType::UInt32: return "u32";
-    case DType::UInt64: return "u64";
-    case DType::Bool: return "bool";
-    case DType::String: return "string";
-    default: return "?";
-  }
-}
 inline int64_t numel(const Shape& s) {
   int64_t n = 1;
   for (int64_t d : s) n *= d;

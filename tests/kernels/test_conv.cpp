@@ -113,27 +113,26 @@ void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1, k::Act act 
   }
   const float* B = c.bias ? Bv.data() : nullptr;
   const float* Zp = residual ? Z.data() : nullptr;
-  {
-    INFO("conv");
-    Guarded<float> Y(p.N * p.M * O), scratch(k::conv_scratch(p));
+  // Runs one kernel into guarded Y and scratch and checks it against the reference.
+  auto check_kernel = [&](i64 scratch_elems, auto&& run) {
+    Guarded<float> Y(p.N * p.M * O), scratch(scratch_elems);
     Y.fill(std::nanf(""));
     scratch.fill(std::nanf(""));
-    k::conv(X.data(), W.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    run(Y.data(), scratch.data());
     check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
     CHECK(Y.intact());
     CHECK(scratch.intact());
+  };
+  {
+    INFO("conv");
+    check_kernel(k::conv_scratch(p), [&](float* y, float* s) { k::conv(X.data(), W.data(), B, y, p, s, Zp, act); });
   }
   if (!k::conv_is_depthwise(p) && (p.M / p.group) % k::kChanMultiple == 0) {
     INFO("conv_channels, " << (k::conv_kg(p) > k::kChanKC ? "K in passes" : "one pass"));
     std::vector<float> Wt(W.size());
     k::conv_channels_weights(W.data(), Wt.data(), p);
-    Guarded<float> Y(p.N * p.M * O), scratch(k::conv_channels_scratch(p));
-    Y.fill(std::nanf(""));
-    scratch.fill(std::nanf(""));
-    k::conv_channels(X.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
-    check_near(Y.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
-    CHECK(Y.intact());
-    CHECK(scratch.intact());
+    check_kernel(k::conv_channels_scratch(p),
+                 [&](float* y, float* s) { k::conv_channels(X.data(), Wt.data(), B, y, p, s, Zp, act); });
   }
 }
 
