@@ -1,6 +1,7 @@
 // Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp), or
-// channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), with
-// the residual and activation that passes/fuse.cpp folded into it.
+// channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), or
+// Winograd's F(2x2, 3x3) (templates/conv_winograd.hpp, weights transformed here), with the
+// residual and activation that passes/fuse.cpp folded into it.
 #include "ops/conv.hpp"
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
@@ -43,6 +44,12 @@ bool use_channels(OpCtx& c, const k::ConvParams& p) {
   return k::conv_channels_pays(p) || (last && (p.M / p.group) % k::kChanMultiple == 0);
 }
 
+// Whether the node runs conv_winograd(): constant weights, both sides NCHW, and a shape
+// where it wins (conv_winograd_pays).
+bool use_winograd(OpCtx& c, const k::ConvParams& p) {
+  return c.const_in(1) && !c.in(0).channels_last && !c.out(0).channels_last && k::winograd_pays(p);
+}
+
 void infer_Conv(OpCtx& c) {
   c.arity(2, 3);
   c.expect_type(0, {DType::Float, DType::Double});
@@ -55,15 +62,18 @@ void infer_Conv(OpCtx& c) {
   Shape out = {p.N, p.M};
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
-  const int64_t elems = use_channels(c, p) ? k::conv_channels_scratch(p) : k::conv_scratch(p);
+  const int64_t elems = use_winograd(c, p)   ? k::winograd_scratch(p)
+                        : use_channels(c, p) ? k::conv_channels_scratch(p)
+                                             : k::conv_scratch(p);
   c.node().scratch_bytes = elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
-// The weights rearranged at compile time by f(W, Wt, p), as a table.
+// The weights rearranged at compile time by f(W, Wt, p), as a table of `size` elements (by
+// default as many as W).
 template <class F>
-std::string weights_table(EmitCtx& c, const k::ConvParams& p, F&& f) {
+std::string weights_table(EmitCtx& c, const k::ConvParams& p, F&& f, int64_t size = -1) {
   const Tensor& wt = *c.const_in(1);
-  Tensor tr(wt.dtype, {wt.numel()});
+  Tensor tr(wt.dtype, {size < 0 ? wt.numel() : size});
   dispatch_float(wt.dtype, [&](auto tag) {
     using E = decltype(tag);
     f(wt.data<E>(), tr.data<E>(), p);
@@ -95,7 +105,11 @@ void emit_Conv(EmitCtx& c) {
   }
   const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
   std::string fn = "k::conv<" + T + ">", w;
-  if (use_channels(c, p)) {
+  if (use_winograd(c, p)) {
+    w = weights_table(
+        c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_weights(W, U, q); }, 16 * p.M * p.C);
+    fn = "k::conv_winograd<" + T + ">";
+  } else if (use_channels(c, p)) {
     w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) { k::conv_channels_weights(W, Wt, q); });
     const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
     fn = "k::conv_channels<" + T + (layout ? ", " + std::to_string(layout) : "") + ">";

@@ -11,6 +11,7 @@
 #include "templates/gemm.hpp"
 #include "templates/conv.hpp"
 #include "templates/conv_channels.hpp"
+#include "templates/conv_winograd.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
