@@ -92,11 +92,23 @@ inline bool phase_used(const ConvParams& p, int d, i64 ph) {
 
 // Copies run slots [lo, hi) of a phase row: src[j * s] for j in [lo, hi) into o[j]. Strides
 // 1 and 2 are spelled out so that the compiler vectorizes them (2: a permute of two packets).
+// Stride 1 copies packets itself: compilers turn a plain copy loop into a call to memmove,
+// whose cost on rows of 32 floats was 3 % of a 16-channel 3x3 convolution on 32x32 (the
+// empty asm hides the loop's counter from that).
 template <class T>
 inline void phase_row(const T* __restrict src, T* __restrict o, i64 lo, i64 hi, i64 s) {
-  if (s == 1)
-    for (i64 j = lo; j < hi; ++j) o[j] = src[j];
-  else if (s == 2)
+  if (s == 1) {
+    using P = typename Eigen::internal::packet_traits<T>::type;
+    constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
+    i64 j = lo;
+    for (; j + PS <= hi; j += PS) {
+      Eigen::internal::pstoreu(o + j, Eigen::internal::ploadu<P>(src + j));
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+      __asm__("" : "+r"(j));
+#endif
+    }
+    for (; j < hi; ++j) o[j] = src[j];
+  } else if (s == 2)
     for (i64 j = lo; j < hi; ++j) o[j] = src[2 * j];
   else
     for (i64 j = lo; j < hi; ++j) o[j] = src[j * s];
@@ -119,6 +131,18 @@ inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const 
     if (!phase_used(p, 2, ph)) *h = *l;
   };
   for (i64 ph = 0; ph < s2 && ph < kPh; ++ph) range(ph, &lo[ph], &hi[ph]);
+  if (s0 == 1 && s1 == 1 && s2 == 1 && phase_used(p, 0, 0) && phase_used(p, 1, 0)) {
+    // One phase: each input row into its padded slot, with no bookkeeping per row (which
+    // cost 5 to 8 % of a 3x3 convolution on 16x16 and 8x8 planes).
+    const i64 n0 = std::min(p.in[0], g.hp[0] - p.pad[0]), n1 = std::min(p.in[1], g.hp[1] - p.pad[1]);
+    for (i64 c = 0; c < C; ++c)
+      for (i64 i0 = 0; i0 < n0; ++i0) {
+        const T* xr = x + c * I + i0 * p.in[1] * p.in[2] - pad;
+        T* row = dst + c * g.chan + ((i0 + p.pad[0]) * g.h[1] + p.pad[1]) * g.h[2];
+        for (i64 i1 = 0; i1 < n1; ++i1) phase_row(xr + i1 * p.in[2], row + i1 * g.h[2], lo[0], hi[0], 1);
+      }
+    return;
+  }
   // Rows: padded index r = i + pad is phase r % s, slot r / s (counted, not divided: the
   // divisions per row cost more than copying a short row).
   for (i64 c = 0; c < C; ++c) {
