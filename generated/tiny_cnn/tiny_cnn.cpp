@@ -495,11 +495,23 @@ inline bool phase_used(const ConvParams& p, int d, i64 ph) {
 
 // Copies run slots [lo, hi) of a phase row: src[j * s] for j in [lo, hi) into o[j]. Strides
 // 1 and 2 are spelled out so that the compiler vectorizes them (2: a permute of two packets).
+// Stride 1 copies packets itself: compilers turn a plain copy loop into a call to memmove,
+// whose cost on rows of 32 floats was 3 % of a 16-channel 3x3 convolution on 32x32 (the
+// empty asm hides the loop's counter from that).
 template <class T>
 inline void phase_row(const T* __restrict src, T* __restrict o, i64 lo, i64 hi, i64 s) {
-  if (s == 1)
-    for (i64 j = lo; j < hi; ++j) o[j] = src[j];
-  else if (s == 2)
+  if (s == 1) {
+    using P = typename Eigen::internal::packet_traits<T>::type;
+    constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
+    i64 j = lo;
+    for (; j + PS <= hi; j += PS) {
+      Eigen::internal::pstoreu(o + j, Eigen::internal::ploadu<P>(src + j));
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+      __asm__("" : "+r"(j));
+#endif
+    }
+    for (; j < hi; ++j) o[j] = src[j];
+  } else if (s == 2)
     for (i64 j = lo; j < hi; ++j) o[j] = src[2 * j];
   else
     for (i64 j = lo; j < hi; ++j) o[j] = src[j * s];
@@ -522,6 +534,18 @@ inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const 
     if (!phase_used(p, 2, ph)) *h = *l;
   };
   for (i64 ph = 0; ph < s2 && ph < kPh; ++ph) range(ph, &lo[ph], &hi[ph]);
+  if (s0 == 1 && s1 == 1 && s2 == 1 && phase_used(p, 0, 0) && phase_used(p, 1, 0)) {
+    // One phase: each input row into its padded slot, with no bookkeeping per row (which
+    // cost 5 to 8 % of a 3x3 convolution on 16x16 and 8x8 planes).
+    const i64 n0 = std::min(p.in[0], g.hp[0] - p.pad[0]), n1 = std::min(p.in[1], g.hp[1] - p.pad[1]);
+    for (i64 c = 0; c < C; ++c)
+      for (i64 i0 = 0; i0 < n0; ++i0) {
+        const T* xr = x + c * I + i0 * p.in[1] * p.in[2] - pad;
+        T* row = dst + c * g.chan + ((i0 + p.pad[0]) * g.h[1] + p.pad[1]) * g.h[2];
+        for (i64 i1 = 0; i1 < n1; ++i1) phase_row(xr + i1 * p.in[2], row + i1 * g.h[2], lo[0], hi[0], 1);
+      }
+    return;
+  }
   // Rows: padded index r = i + pad is phase r % s, slot r / s (counted, not divided: the
   // divisions per row cost more than copying a short row).
   for (i64 c = 0; c < C; ++c) {
@@ -1064,7 +1088,9 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
 }
 
 // y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels:
-// square blocks of packets transposed in registers, the rest one element at a time.
+// square blocks of packets transposed in registers; a row that is not a whole number of
+// blocks ends with one block overlapping the one before (writing some values twice: the
+// scalar tail of 8 positions of 56 was a third of a depthwise convolution's time).
 template <class T>
 inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   using P = typename ChanTraits<T>::Packet;
@@ -1073,16 +1099,53 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   i64 i = 0;
   if constexpr (std::is_same<T, float>::value) {
     using Block = typename ChanTraits<T>::Block;
-    for (; i + PS <= n && C % PS == 0; i += PS)
+    auto block = [&](i64 at) {
       for (i64 c = 0; c < C; c += PS) {
         Block b;
-        for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (i + r) * C + c);
+        for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (at + r) * C + c);
         ptranspose(b);
-        for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + i, b.packet[r]);
+        for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + at, b.packet[r]);
       }
+    };
+    if (C % PS == 0 && n >= PS) {
+      for (; i + PS <= n; i += PS) block(i);
+      if (i < n) block(n - PS);
+      return;
+    }
   }
   for (; i < n; ++i)
     for (i64 c = 0; c < C; ++c) y[c * O + i] = row[i * C + c];
+}
+
+// NP positions of one output row of a 3-wide kernel (no dilation, stride S), all taps
+// inside the row: for each kernel row, the NP * S + 2 input positions the NP outputs read
+// are loaded once and shared by the 3 taps (4 positions with a load per tap and position
+// left the loads, not the FMAs, the limit: 37 GFLOP/s on 144 channels, 56x56).
+template <class T, int S, int NP>
+inline void dw_last_run3(const T* X, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act, i64 iy0,
+                         i64 ix0, i64 ky0, i64 ky1, bool reg) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS, NX = (NP - 1) * S + 3;
+  using namespace Eigen::internal;
+  const i64 C = p.C, W = p.in[2];
+  for (i64 c = 0; c < C; c += PS) {
+    P acc[NP];
+    const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
+    for (int i = 0; i < NP; ++i) acc[i] = b;
+    for (i64 ky = ky0; ky < ky1; ++ky) {
+      const T* xr = X + ((iy0 + ky) * W + ix0) * C + c;
+      const T* wr = Wt + ky * 3 * C + c;
+      const P w0 = ploadu<P>(wr), w1 = ploadu<P>(wr + C), w2 = ploadu<P>(wr + 2 * C);
+      P x[NX];
+      for (int j = 0; j < NX; ++j) x[j] = ploadu<P>(xr + j * C);
+      for (int i = 0; i < NP; ++i) {
+        acc[i] = pmadd(w0, x[i * S], acc[i]);
+        acc[i] = pmadd(w1, x[i * S + 1], acc[i]);
+        acc[i] = pmadd(w2, x[i * S + 2], acc[i]);
+      }
+    }
+    for (int i = 0; i < NP; ++i) pstoreu(y + i * C + c, reg ? act_packet<T>(acc[i], act) : acc[i]);
+  }
 }
 
 // Scratch of conv_depthwise_last() writing NCHW: one output row with the channels last.
@@ -1113,6 +1176,16 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     T* yrow = OutFirst ? scratch : Y + oy * OW * C;
     for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
     i64 ox = ox_lo;
+    if (KW == 3 && d2 == 1 && (s2 == 1 || s2 == 2)) {
+      // 8 positions with 32 vector registers, 4 within 16
+      constexpr int NP = PS >= 16 ? 8 : 4;
+      for (; ox + NP <= ox_hi; ox += NP) {
+        if (s2 == 1)
+          dw_last_run3<T, 1, NP>(X, Wt, B, yrow + ox * C, p, act, iy0, ox - p.pad[2], ky0, ky1, reg);
+        else
+          dw_last_run3<T, 2, NP>(X, Wt, B, yrow + ox * C, p, act, iy0, ox * 2 - p.pad[2], ky0, ky1, reg);
+      }
+    }
     for (; ox + 4 <= ox_hi; ox += 4) {
       const i64 x0 = (iy0 * W + ox * s2 - p.pad[2]) * C;  // may be negative (row above)
       T* y = yrow + ox * C;
@@ -1144,6 +1217,233 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     if (OutFirst) rows_to_first(yrow, OW, C, Y + oy * OW, conv_out_size(p));
   }
   if (!reg) act_apply(Y, conv_out_size(p) * C, act);
+}
+
+ONNX2CPP_K_END
+#endif
+// ---- templates/conv_winograd.hpp ----
+// onnx2cpp kernels: 3x3 convolution by Winograd's F(2x2, 3x3). needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
+// Each 2x2 block of outputs (a tile) comes from a 4x4 block of input: with the weights
+// transformed at compile time (U = G g G^T, 16 numbers per pair of channels) and the input
+// block transformed (V = B^T d B), the 16 products U[xi] * V[xi], summed over input
+// channels, are 16 GEMMs of [M x C] by [C x tiles] on the microkernel of panel_gemm.hpp;
+// the output transform (Y = A^T m A) adds the bias, the residual and the activation. That
+// is 16 multiplications per tile and channel pair where the direct convolution makes 36,
+// at the price of transforms that cost O(C + M) per tile, not O(C * M). The transforms
+// run with tiles in the SIMD lanes: an input row split into its even and odd columns makes
+// every term of a tile row contiguous.
+#ifndef ONNX2CPP_K_CONV_WINOGRAD_HPP
+#define ONNX2CPP_K_CONV_WINOGRAD_HPP
+
+ONNX2CPP_K_BEGIN
+
+// 2D (the real dims last), 3x3, stride 1, no dilation, one group.
+inline bool winograd_fits(const ConvParams& p) {
+  return p.group == 1 && p.in[0] == 1 && p.k[0] == 1 && p.pad[0] == 0 && p.k[1] == 3 && p.k[2] == 3 &&
+         p.stride[1] == 1 && p.stride[2] == 1 && p.dil[1] == 1 && p.dil[2] == 1;
+}
+
+// Whether conv_winograd() is expected to beat conv() and conv_channels(). Measured with
+// AVX-512 (single core, GFLOP/s of the direct convolution's count, best of conv and
+// conv_channels vs this kernel): 64->64 on 56x56 96 vs 131, 128->128 on 28x28 101 vs 150,
+// on 64x64 97 vs 155, 128->64 on 128x128 87 vs 161, 32->64 on 128x128 87 vs 105. It loses
+// on small planes and with few channels (the transforms, O(C + M) per tile, no longer
+// vanish next to the products): 32->32 on 16x16 86 vs 63, 64->64 on 8x8 91 vs 55,
+// 512->512 on 7x7 97 vs 46, 16->16 on 32x32 84 vs 60.
+inline bool winograd_pays(const ConvParams& p) {
+  return winograd_fits(p) && p.C * p.M >= 2048 && ((p.out[1] + 1) / 2) * ((p.out[2] + 1) / 2) >= 64;
+}
+
+// Tiles are numbered f = ty * TWp + tx with TWp = TW + 1: one tile per row beyond the last
+// (computed, never stored), so that a transform runs over many tiles as one run of lanes
+// (rows of TW = 7 to 32 tiles with packets of 16 left most lanes to scalar tails). The
+// input is first split into 4 planes per channel, by the parity of row and column: the
+// tile f reads its 4 x 4 block at f, f + 1 (columns) and f + TWp (rows) of them. Tiles go
+// in blocks of kWinoTiles: a block's V and products (16 x (C + M) x kWinoTiles) are
+// transformed in, multiplied and transformed out while they are in cache.
+constexpr i64 kWinoTiles = 64;
+
+struct WinoGeom {
+  i64 TH, TW, TWp;  // tile rows and columns (ceil(out / 2)); TWp = TW + 1
+  i64 T;            // tiles, TH * TWp
+  i64 pp;           // size of one split plane: (TH + 1) * TWp + 1, rounded up to 16
+  i64 tp;           // pitch of the transforms' temporary rows
+  i64 v, m, e, t, off, total;  // scratch: V, products, split input, transform temps, offsets
+};
+
+inline WinoGeom wino_geom(const ConvParams& p) {
+  WinoGeom g{};
+  g.TH = (p.out[1] + 1) / 2;
+  g.TW = (p.out[2] + 1) / 2;
+  g.TWp = g.TW + 1;
+  g.T = g.TH * g.TWp;
+  g.pp = ((g.TH + 1) * g.TWp + 1 + 15) / 16 * 16;
+  g.tp = kWinoTiles + 16;
+  g.v = 0;
+  g.m = g.v + 16 * p.C * kWinoTiles;
+  g.e = g.m + 16 * p.M * kWinoTiles;
+  g.t = g.e + 4 * p.C * g.pp;  // plane (row parity h, column parity q) of channel c at (4c + 2h + q) pp
+  g.off = g.t + 12 * g.tp;     // 8 rows of sums, an output row's even and odd columns, both interleaved
+  g.total = g.off + 2 * p.C + 16;  // row offsets of V (i64)
+  return g;
+}
+
+// Elements of scratch conv_winograd() needs.
+inline i64 winograd_scratch(const ConvParams& p) { return wino_geom(p).total; }
+
+// U[xi][M][C] = (G g G^T)[xi] for the 3x3 kernel g = W[m][c] (done at compile time, in
+// double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+template <class T>
+inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
+  static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  for (i64 m = 0; m < p.M; ++m)
+    for (i64 c = 0; c < p.C; ++c) {
+      const T* g = W + (m * p.C + c) * 9;
+      double gg[4][3];  // G g
+      for (int a = 0; a < 4; ++a)
+        for (int j = 0; j < 3; ++j)
+          gg[a][j] = G[a][0] * double(g[j]) + G[a][1] * double(g[3 + j]) + G[a][2] * double(g[6 + j]);
+      for (int a = 0; a < 4; ++a)
+        for (int b = 0; b < 4; ++b)
+          U[((a * 4 + b) * p.M + m) * p.C + c] = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+    }
+}
+
+// One input row iy (zero outside the input), split: ev[t] = x[iy][2t - pl], od[t] =
+// x[iy][2t + 1 - pl] for t in [0, TWp).
+template <class T>
+inline void wino_split_row(const T* x, i64 iy, const ConvParams& p, i64 TWp, T* ev, T* od) {
+  const i64 H = p.in[1], W = p.in[2], pl = p.pad[2];
+  if (iy < 0 || iy >= H) {
+    std::fill(ev, ev + TWp, T(0));
+    std::fill(od, od + TWp, T(0));
+    return;
+  }
+  const T* r = x + iy * W;
+  // t whose columns 2t - pl and 2t + 1 - pl are both inside the row
+  const i64 lo = std::min(TWp, (pl + 1) / 2), hi = std::max(lo, std::min(TWp, (W + pl) / 2));
+  auto edge = [&](i64 t) {
+    const i64 ix = 2 * t - pl;
+    ev[t] = ix >= 0 && ix < W ? r[ix] : T(0);
+    od[t] = ix + 1 >= 0 && ix + 1 < W ? r[ix + 1] : T(0);
+  };
+  for (i64 t = 0; t < lo; ++t) edge(t);
+  const T* rs = r - pl;
+  for (i64 t = lo; t < hi; ++t) {
+    ev[t] = rs[2 * t];
+    od[t] = rs[2 * t + 1];
+  }
+  for (i64 t = hi; t < TWp; ++t) edge(t);
+}
+
+// The 4 split planes of each channel of one image.
+template <class T>
+inline void wino_split(const T* X, const ConvParams& p, const WinoGeom& g, T* s) {
+  const i64 I = p.in[1] * p.in[2];
+  for (i64 c = 0; c < p.C; ++c) {
+    T* pl = s + g.e + 4 * c * g.pp;
+    for (i64 r = 0; r < 2 * g.TH + 2; ++r) {
+      T* row = pl + (r & 1) * 2 * g.pp + (r >> 1) * g.TWp;
+      wino_split_row(X + c * I, r - p.pad[1], p, g.TWp, row, row + g.pp);
+    }
+    for (int q = 0; q < 4; ++q) pl[q * g.pp + (g.TH + 1) * g.TWp] = T(0);  // read by the last, unused tile
+  }
+}
+
+// V[xi][c][f - f0] = (B^T d B)[xi] for the L tiles from f0, B^T = [1 0 -1 0; 0 1 1 0;
+// 0 -1 1 0; 0 1 0 -1].
+template <class T>
+inline void wino_input(const ConvParams& p, const WinoGeom& g, i64 f0, i64 L, T* s) {
+  const i64 TWp = g.TWp, xs = p.C * kWinoTiles;
+  T* t = s + g.t;  // t[4q + i]: the rows' combination i on the columns of parity q
+  for (i64 c = 0; c < p.C; ++c) {
+    const T* pl = s + g.e + 4 * c * g.pp + f0;
+    for (int q = 0; q < 2; ++q) {
+      CArrMap<T> d0(pl + q * g.pp, L + 1), d1(pl + (2 + q) * g.pp, L + 1);
+      CArrMap<T> d2(pl + q * g.pp + TWp, L + 1), d3(pl + (2 + q) * g.pp + TWp, L + 1);
+      ArrMap<T>(t + (4 * q + 0) * g.tp, L + 1) = d0 - d2;
+      ArrMap<T>(t + (4 * q + 1) * g.tp, L + 1) = d1 + d2;
+      ArrMap<T>(t + (4 * q + 2) * g.tp, L + 1) = d2 - d1;
+      ArrMap<T>(t + (4 * q + 3) * g.tp, L + 1) = d1 - d3;
+    }
+    for (int i = 0; i < 4; ++i) {
+      // columns 2tx .. 2tx + 3 of a tile: even[f], odd[f], even[f + 1], odd[f + 1]
+      CArrMap<T> e0(t + i * g.tp, L), o0(t + (4 + i) * g.tp, L);
+      CArrMap<T> e1(t + i * g.tp + 1, L), o1(t + (4 + i) * g.tp + 1, L);
+      T* v = s + g.v + (4 * i * p.C + c) * kWinoTiles;
+      ArrMap<T>(v, L) = e0 - e1;
+      ArrMap<T>(v + xs, L) = o0 + e1;
+      ArrMap<T>(v + 2 * xs, L) = e1 - o0;
+      ArrMap<T>(v + 3 * xs, L) = o0 - o1;
+    }
+  }
+}
+
+// The outputs of the L tiles from f0 of one image = act(A^T m A + bias + Z), A^T =
+// [1 1 1 0; 0 1 -1 -1], m the products of the block.
+template <class T>
+inline void wino_output(const T* B, T* Y, const T* Z, const ConvParams& p, const WinoGeom& g, i64 f0, i64 L,
+                        const Act& act, T* s) {
+  const i64 TWp = g.TWp, OH = p.out[1], OW = p.out[2], O = OH * OW, xs = p.M * kWinoTiles;
+  T* a = s + g.t;         // a[j]: the sums over rows for output row 0, a[4 + j] for row 1
+  T* ce = a + 8 * g.tp;   // one output row's even and odd columns
+  T* co = ce + g.tp;
+  T* row = co + g.tp;     // the same interleaved (2 tp)
+  const bool reg = act_in_registers(act);
+  const Act none{kActNone, 0.f, 0.f};
+  for (i64 m = 0; m < p.M; ++m) {
+    const T bias = B ? B[m] : T(0);
+    const T* mm = s + g.m + m * kWinoTiles;
+    for (int j = 0; j < 4; ++j) {
+      CArrMap<T> m0(mm + j * xs, L), m1(mm + (4 + j) * xs, L), m2(mm + (8 + j) * xs, L), m3(mm + (12 + j) * xs, L);
+      ArrMap<T>(a + j * g.tp, L) = m0 + m1 + m2;
+      ArrMap<T>(a + (4 + j) * g.tp, L) = m1 - m2 - m3;
+    }
+    for (int dy = 0; dy < 2; ++dy) {
+      const T* sv = a + 4 * dy * g.tp;
+      CArrMap<T> s0(sv, L), s1(sv + g.tp, L), s2(sv + 2 * g.tp, L), s3(sv + 3 * g.tp, L);
+      ArrMap<T>(ce, L) = s0 + s1 + s2 + bias;
+      ArrMap<T>(co, L) = s1 - s2 - s3 + bias;
+      for (i64 f = 0; f < L; ++f) {
+        row[2 * f] = ce[f];
+        row[2 * f + 1] = co[f];
+      }
+      // the block's part of each tile row: tiles [a0, a1) of row ty, outputs [2 a0, 2 a1)
+      for (i64 ty = f0 / TWp; ty * TWp < f0 + L; ++ty) {
+        const i64 oy = 2 * ty + dy;
+        if (oy >= OH) break;
+        const i64 a0 = std::max(f0, ty * TWp) - ty * TWp, a1 = std::min(f0 + L, (ty + 1) * TWp) - ty * TWp;
+        const i64 x0 = 2 * a0, x1 = std::min(2 * a1, OW);
+        if (x1 <= x0) continue;
+        const i64 at = m * O + oy * OW + x0;
+        act_rows(row + 2 * (ty * TWp + a0 - f0), Z ? Z + at : nullptr, Y + at, x1 - x0, reg ? act : none);
+        if (!reg) act_apply(Y + at, x1 - x0, act);
+      }
+    }
+  }
+}
+
+// conv() of a 3x3, stride-1 convolution (winograd_fits) with the weights as
+// winograd_weights() lays them out. Scratch: winograd_scratch(p) elements, 64-byte aligned.
+template <class T>
+inline void conv_winograd(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
+                          const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+  const WinoGeom g = wino_geom(p);
+  const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
+  i64* off = reinterpret_cast<i64*>(scratch + g.off);
+  for (i64 c = 0; c < p.C; ++c) off[c] = c * kWinoTiles;
+  for (i64 n = 0; n < p.N; ++n) {
+    wino_split(X + n * p.C * I, p, g, scratch);
+    for (i64 f0 = 0; f0 < g.T; f0 += kWinoTiles) {
+      const i64 L = std::min(kWinoTiles, g.T - f0);
+      wino_input(p, g, f0, L, scratch);
+      for (int xi = 0; xi < 16; ++xi)
+        panel_gemm<T>(U + xi * p.M * p.C, p.C, scratch + g.v + xi * p.C * kWinoTiles, off,
+                      scratch + g.m + xi * p.M * kWinoTiles, kWinoTiles, p.M, L, p.C, nullptr, nullptr, 0,
+                      Act{kActNone, 0.f, 0.f}, nullptr, true);
+      wino_output(B, Y + n * p.M * O, Z ? Z + n * p.M * O : nullptr, p, g, f0, L, act, scratch);
+    }
+  }
 }
 
 ONNX2CPP_K_END
