@@ -6,7 +6,9 @@
 MODELS_DIR holds one folder per model in the layout of ../shared/models (model.onnx,
 info.json with "macs", test_data_set_0/). Default: ../shared/models. For each model it builds
 the generated code with -O3 -march=native, then alternates onnx2cpp and ONNX Runtime runs
-(--rounds times, each at least --iters timed runs and about 0.5 s) and prints a table of medians, the ratio, GFLOP/s
+(--rounds times, each at least --iters timed runs and about 0.5 s) and prints a table of medians, the
+ratio (the median of the per-round ratios, each round against the ORT round before it) and the
+range of the per-round ratios, GFLOP/s
 and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), also for
 the time spent in convolutions alone (from a build with --profile: Conv MACs of info.json over
 the profiled Conv time, fused epilogues included), arena
@@ -77,6 +79,10 @@ def bench_model(mdir, work, iters, rounds):
         rss = max(rss, o["rss_peak_bytes"])
         ours.append(last_json(run([os.path.join(keep, "harness"), keep, keep, str(iters)]).stdout)["median_ms"])
     o2c_ms, ort_ms = statistics.median(ours), statistics.median(theirs)
+    # The ratio pairs each round with the ORT round next to it in time (the median of the
+    # per-round ratios): on a shared host whose speed drifts by 10 % from minute to minute, a
+    # slow spell then weighs on both sides alike; the range shows how far the rounds spread.
+    pairs = [o / t for o, t in zip(ours, theirs)]
     # Time in convolutions (fused epilogues included), from a separate profiled build.
     conv_macs = info.get("macs_per_op", {}).get("Conv", 0)
     conv_ms = None
@@ -85,7 +91,8 @@ def bench_model(mdir, work, iters, rounds):
                     "--keep", os.path.join(work, name + "_profile")]).stdout
         conv_ms = sum(float(l.split()[1]) for l in prof.splitlines()
                       if re.match(r"^  Conv(\+\S+)?\s", l) and l.split()[2] == "ms")
-    return dict(model=name, macs=macs, o2c_ms=o2c_ms, ort_ms=ort_ms, arena=first["arena_bytes"],
+    return dict(model=name, macs=macs, o2c_ms=o2c_ms, ort_ms=ort_ms, ratio=statistics.median(pairs),
+                ratio_lo=min(pairs), ratio_hi=max(pairs), arena=first["arena_bytes"],
                 conv_macs=conv_macs, conv_ms=conv_ms,
                 lower=first["arena_lower_bound"], ort_rss=rss, o2c_s=o2c_s, o2c_rss=o2c_rss,
                 gxx_s=gxx_s, gxx_rss=gxx_rss)
@@ -142,7 +149,7 @@ def main():
         else:
             models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
     print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds of at least {a.iters} iterations and about 0.5 s")
-    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
+    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "rounds' ratios", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
            "ORT RSS MB", "o2c s", "g++ -O2 s", "g++ RSS MB")
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     ratios = []
@@ -152,14 +159,14 @@ def main():
         except RuntimeError as e:
             print(f"| {os.path.basename(m)} | failed: {str(e).splitlines()[0][:120]} |")
             continue
-        ratio = r["o2c_ms"] / r["ort_ms"]
+        ratio = r["ratio"]
         ratios.append(ratio)
         gf = 2 * r["macs"] / (r["o2c_ms"] * 1e-3) / 1e9 if r["macs"] else 0
         eff = r["lower"] / r["arena"] if r["arena"] else 1
         conv = "-"
         if r["conv_ms"]:
             conv = f"{100 * 2 * r['conv_macs'] / (r['conv_ms'] * 1e-3) / 1e9 / peak:.0f}%"
-        print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {gf:.1f} | "
+        print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f} | {gf:.1f} | "
               f"{100*gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {r['o2c_s']:.2f} | "
               f"{r['gxx_s']:.1f} | {r['gxx_rss']/1e6:.0f} |")
     if ratios:
