@@ -1088,9 +1088,7 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
 }
 
 // y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels:
-// square blocks of packets transposed in registers; a row that is not a whole number of
-// blocks ends with one block overlapping the one before (writing some values twice: the
-// scalar tail of 8 positions of 56 was a third of a depthwise convolution's time).
+// square blocks of packets transposed in registers, the rest one element at a time.
 template <class T>
 inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   using P = typename ChanTraits<T>::Packet;
@@ -1099,53 +1097,16 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   i64 i = 0;
   if constexpr (std::is_same<T, float>::value) {
     using Block = typename ChanTraits<T>::Block;
-    auto block = [&](i64 at) {
+    for (; i + PS <= n && C % PS == 0; i += PS)
       for (i64 c = 0; c < C; c += PS) {
         Block b;
-        for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (at + r) * C + c);
+        for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (i + r) * C + c);
         ptranspose(b);
-        for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + at, b.packet[r]);
+        for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + i, b.packet[r]);
       }
-    };
-    if (C % PS == 0 && n >= PS) {
-      for (; i + PS <= n; i += PS) block(i);
-      if (i < n) block(n - PS);
-      return;
-    }
   }
   for (; i < n; ++i)
     for (i64 c = 0; c < C; ++c) y[c * O + i] = row[i * C + c];
-}
-
-// NP positions of one output row of a 3-wide kernel (no dilation, stride S), all taps
-// inside the row: for each kernel row, the NP * S + 2 input positions the NP outputs read
-// are loaded once and shared by the 3 taps (4 positions with a load per tap and position
-// left the loads, not the FMAs, the limit: 37 GFLOP/s on 144 channels, 56x56).
-template <class T, int S, int NP>
-inline void dw_last_run3(const T* X, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act, i64 iy0,
-                         i64 ix0, i64 ky0, i64 ky1, bool reg) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS, NX = (NP - 1) * S + 3;
-  using namespace Eigen::internal;
-  const i64 C = p.C, W = p.in[2];
-  for (i64 c = 0; c < C; c += PS) {
-    P acc[NP];
-    const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-    for (int i = 0; i < NP; ++i) acc[i] = b;
-    for (i64 ky = ky0; ky < ky1; ++ky) {
-      const T* xr = X + ((iy0 + ky) * W + ix0) * C + c;
-      const T* wr = Wt + ky * 3 * C + c;
-      const P w0 = ploadu<P>(wr), w1 = ploadu<P>(wr + C), w2 = ploadu<P>(wr + 2 * C);
-      P x[NX];
-      for (int j = 0; j < NX; ++j) x[j] = ploadu<P>(xr + j * C);
-      for (int i = 0; i < NP; ++i) {
-        acc[i] = pmadd(w0, x[i * S], acc[i]);
-        acc[i] = pmadd(w1, x[i * S + 1], acc[i]);
-        acc[i] = pmadd(w2, x[i * S + 2], acc[i]);
-      }
-    }
-    for (int i = 0; i < NP; ++i) pstoreu(y + i * C + c, reg ? act_packet<T>(acc[i], act) : acc[i]);
-  }
 }
 
 // Scratch of conv_depthwise_last() writing NCHW: one output row with the channels last.
@@ -1176,16 +1137,6 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     T* yrow = OutFirst ? scratch : Y + oy * OW * C;
     for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
     i64 ox = ox_lo;
-    if (KW == 3 && d2 == 1 && (s2 == 1 || s2 == 2)) {
-      // 8 positions with 32 vector registers, 4 within 16
-      constexpr int NP = PS >= 16 ? 8 : 4;
-      for (; ox + NP <= ox_hi; ox += NP) {
-        if (s2 == 1)
-          dw_last_run3<T, 1, NP>(X, Wt, B, yrow + ox * C, p, act, iy0, ox - p.pad[2], ky0, ky1, reg);
-        else
-          dw_last_run3<T, 2, NP>(X, Wt, B, yrow + ox * C, p, act, iy0, ox * 2 - p.pad[2], ky0, ky1, reg);
-      }
-    }
     for (; ox + 4 <= ox_hi; ox += 4) {
       const i64 x0 = (iy0 * W + ox * s2 - p.pad[2]) * C;  // may be negative (row above)
       T* y = yrow + ox * C;
