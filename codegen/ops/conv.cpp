@@ -45,7 +45,7 @@ bool use_channels(OpCtx& c, const k::ConvParams& p) {
 }
 
 // Whether the node runs conv_winograd(): constant weights, both sides NCHW, and a shape
-// where it wins (conv_winograd_pays).
+// where it wins (winograd_pays).
 bool use_winograd(OpCtx& c, const k::ConvParams& p) {
   return c.const_in(1) && !c.in(0).channels_last && !c.out(0).channels_last && k::winograd_pays(p);
 }
