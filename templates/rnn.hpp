@@ -120,11 +120,6 @@ inline void rnn_clip(T* v, i64 n, float clip) {
   for (i64 i = 0; i < n; ++i) v[i] = std::min(c, std::max(-c, v[i]));
 }
 
-// ONNX RNN/GRU/LSTM. W [dirs, G*H, input], R [dirs, G*H, H], B [dirs, 2*G*H] (or null),
-// lens [batch] (or null: all steps), h0/c0 [dirs, batch, H] ([batch, dirs, H] with layout 1,
-// or null: zeros), P [dirs, 3H] (LSTM peepholes i, o, f, or null). Outputs may be null:
-// Y [seq, dirs, batch, H] ([batch, seq, dirs, H] with layout 1), Yh and Yc like h0.
-// Steps past a batch entry's length leave its state alone and write zeros to Y.
 // y[0..G) = sum_k Rt[k][0..G) h[k] (Rt: H rows of G), the recurrent product of a batch of
 // one: eight packets of y stay in registers while the rows stream by. (Eigen's GEMV on R
 // itself, a dot product per row, ran at 55 % of this speed under wasm SIMD.)
@@ -165,11 +160,17 @@ inline void rnn_transpose_r(const T* R, T* Rt, const RnnParams& p) {
     for (i64 j = 0; j < G; ++j)
       for (i64 k = 0; k < H; ++k) Rt[(d * H + k) * G + j] = R[(d * G + j) * H + k];
 }
+
 // Whether rnn() uses Rt: one sequence, and no GRU with the reset applied before R_h.
 inline bool rnn_uses_rt(const RnnParams& p) {
   return p.batch == 1 && !(p.cell == RnnCell::GRU && !p.linear_before_reset);
 }
 
+// ONNX RNN/GRU/LSTM. W [dirs, G*H, input], R [dirs, G*H, H], B [dirs, 2*G*H] (or null),
+// lens [batch] (or null: all steps), h0/c0 [dirs, batch, H] ([batch, dirs, H] with layout 1,
+// or null: zeros), P [dirs, 3H] (LSTM peepholes i, o, f, or null). Outputs may be null:
+// Y [seq, dirs, batch, H] ([batch, seq, dirs, H] with layout 1), Yh and Yc like h0.
+// Steps past a batch entry's length leave its state alone and write zeros to Y.
 // Rt: nullptr, or R as rnn_transpose_r() lays it out when rnn_uses_rt(p) (R may then be null).
 template <class T>
 inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32_t* lens,

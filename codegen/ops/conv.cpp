@@ -72,13 +72,8 @@ void infer_Conv(OpCtx& c) {
 // default as many as W).
 template <class F>
 std::string weights_table(EmitCtx& c, const k::ConvParams& p, F&& f, int64_t size = -1) {
-  const Tensor& wt = *c.const_in(1);
-  Tensor tr(wt.dtype, {size < 0 ? wt.numel() : size});
-  dispatch_float(wt.dtype, [&](auto tag) {
-    using E = decltype(tag);
-    f(wt.data<E>(), tr.data<E>(), p);
-  });
-  return c.table(tr);
+  const Tensor& w = *c.const_in(1);
+  return rearranged_table(c, w, size < 0 ? w.numel() : size, [&](const auto* W, auto* Wt) { f(W, Wt, p); });
 }
 
 void emit_Conv(EmitCtx& c) {

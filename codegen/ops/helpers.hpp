@@ -30,6 +30,19 @@ std::string code(const k::TableMap& p);
 // Allocates the output tensors of a folding evaluation with inferred types/shapes.
 Tensor out_tensor(OpCtx& c, size_t i);
 
+// A float constant rearranged at compile time by f(src, dst) into `size` elements of its
+// type (weights transposed or transformed for a kernel), added as a table; returns its
+// pointer expression.
+template <class F>
+std::string rearranged_table(EmitCtx& c, const Tensor& src, int64_t size, F&& f) {
+  Tensor t(src.dtype, {size});
+  dispatch_float(src.dtype, [&](auto tag) {
+    using E = decltype(tag);
+    f(src.data<E>(), t.data<E>());
+  });
+  return c.table(t);
+}
+
 // Index tables for k::table_copy (Pad, nearest Resize): tabs[k][i] is the element offset into
 // the input read by output index i of dim k (-1: outside, yields the fill value); in_shape is
 // the input's shape (rank == tabs.size()). Runs of dims that copy unchanged are merged and

@@ -159,12 +159,7 @@ void emit_rnn(EmitCtx& c) {
   std::string rt;
   if (k::rnn_uses_rt(r.p) && c.const_in(2)) {
     const Tensor& R = *c.const_in(2);
-    Tensor t(R.dtype, {R.numel()});
-    dispatch_float(R.dtype, [&](auto tag) {
-      using E = decltype(tag);
-      k::rnn_transpose_r<E>(R.data<E>(), t.data<E>(), r.p);
-    });
-    rt = ", " + c.table(t);
+    rt = ", " + rearranged_table(c, R, R.numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
   }
   c.line("k::rnn<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + (rt.empty() ? c.X(2) : "nullptr") + ", " + in(3) +
          ", " + in(4) + ", " +

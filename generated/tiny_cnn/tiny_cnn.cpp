@@ -534,7 +534,7 @@ inline void phase_scatter(const T* x, T* dst, i64 C, const ConvParams& p, const 
     if (!phase_used(p, 2, ph)) *h = *l;
   };
   for (i64 ph = 0; ph < s2 && ph < kPh; ++ph) range(ph, &lo[ph], &hi[ph]);
-  if (s0 == 1 && s1 == 1 && s2 == 1 && phase_used(p, 0, 0) && phase_used(p, 1, 0)) {
+  if (s0 == 1 && s1 == 1 && s2 == 1) {
     // One phase: each input row into its padded slot, with no bookkeeping per row (which
     // cost 5 to 8 % of a 3x3 convolution on 16x16 and 8x8 planes).
     const i64 n0 = std::min(p.in[0], g.hp[0] - p.pad[0]), n1 = std::min(p.in[1], g.hp[1] - p.pad[1]);
@@ -1194,20 +1194,6 @@ inline bool winograd_fits(const ConvParams& p) {
          p.stride[1] == 1 && p.stride[2] == 1 && p.dil[1] == 1 && p.dil[2] == 1;
 }
 
-// Whether conv_winograd() is expected to beat conv() and conv_channels(). Measured with
-// AVX-512 on one core whose FMA loop peaks at 114 GFLOP/s (GFLOP/s of the direct
-// convolution's count, best of conv and conv_channels vs this kernel): 64->64 on 56x56 96
-// vs 131, 128->128 on 28x28 101 vs 151, on 64x64 97 vs 155, 128->64 on 128x128 87 vs 161,
-// 64->32 on 256x256 64 vs 120. It loses on small planes and with few channels (the
-// transforms, O(C + M) per tile, no longer vanish next to the products): 32->32 on 16x16
-// 95 vs 63, 64->64 on 8x8 95 vs 55, 16->16 on 32x32 91 vs 60, 512->512 on 7x7 97 vs 46;
-// 256->256 on 14x14 (49 tiles) won in cache, 108 vs 117, but its transformed weights (16/9
-// of the 2.4 MB) come from memory in a model. Under wasm SIMD the wins are alike (64->64 on
-// 56x56 21 vs 38, 128->64 on 128x128 25 vs 37).
-inline bool winograd_pays(const ConvParams& p) {
-  return winograd_fits(p) && p.C * p.M >= 2048 && ((p.out[1] + 1) / 2) * ((p.out[2] + 1) / 2) >= 64;
-}
-
 // Tiles are numbered f = ty * TWp + tx with TWp = TW + 1: one tile per row beyond the last
 // (computed, never stored), so that a transform runs over many tiles as one run of lanes
 // (rows of TW = 7 to 32 tiles with packets of 16 left most lanes to scalar tails). The
@@ -1240,6 +1226,22 @@ inline WinoGeom wino_geom(const ConvParams& p) {
   g.off = g.t + 12 * g.tp;     // 8 rows of sums, an output row's even and odd columns, both interleaved
   g.total = g.off + 2 * p.C + 16;  // row offsets of V (i64)
   return g;
+}
+
+// Whether conv_winograd() is expected to beat conv() and conv_channels(). Measured with
+// AVX-512 on one core whose FMA loop peaks at 114 GFLOP/s (GFLOP/s of the direct
+// convolution's count, best of conv and conv_channels vs this kernel): 64->64 on 56x56 96
+// vs 131, 128->128 on 28x28 101 vs 151, on 64x64 97 vs 155, 128->64 on 128x128 87 vs 161,
+// 64->32 on 256x256 64 vs 120. It loses on small planes and with few channels (the
+// transforms, O(C + M) per tile, no longer vanish next to the products): 32->32 on 16x16
+// 95 vs 63, 64->64 on 8x8 95 vs 55, 16->16 on 32x32 91 vs 60, 512->512 on 7x7 97 vs 46;
+// 256->256 on 14x14 (49 tiles) won in cache, 108 vs 117, but its transformed weights (16/9
+// of the 2.4 MB) come from memory in a model. Under wasm SIMD the wins are alike (64->64 on
+// 56x56 21 vs 38, 128->64 on 128x128 25 vs 37).
+inline bool winograd_pays(const ConvParams& p) {
+  if (!winograd_fits(p) || p.C * p.M < 2048) return false;
+  const WinoGeom g = wino_geom(p);
+  return g.TH * g.TW >= 64;
 }
 
 // Elements of scratch conv_winograd() needs.

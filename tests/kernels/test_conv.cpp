@@ -255,23 +255,28 @@ TEST_CASE("conv_channels: channels in the lanes", "[conv][channels]") {
 
 TEST_CASE("conv_winograd: F(2x2, 3x3)", "[conv][winograd]") {
   std::mt19937 g(78);
+  // Every case here must reach conv_winograd() (run_conv checks it only where it fits).
+  auto run = [&](const ConvCase& c, k::Act act = {k::kActNone, 0.f, 0.f}, bool residual = false) {
+    REQUIRE(k::winograd_fits(make_params(c)));
+    run_conv(g, c, 1, act, residual);
+  };
   // Odd and even sizes (tiles past the edge), planes of one row or column, pads 0 to 2 on
   // either side, batches, channel counts off the packet sizes, several blocks of tiles
   // (20x30: 160 tiles in blocks of 64, some cut mid-row), K in passes (C = 200).
   for (i64 H : {i64(1), i64(2), i64(3), i64(6), i64(7), i64(20)})
     for (i64 W : {i64(1), i64(4), i64(5), i64(30)}) {
-      run_conv(g, {1, 3, 5, 1, {H, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
-      run_conv(g, {2, 8, 16, 1, {H + 2, W + 2}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false, true});
-      run_conv(g, {1, 5, 7, 1, {H, W}, {3, 3}, {1, 1}, {2, 0}, {0, 2}, {1, 1}, true, true});
+      run({1, 3, 5, 1, {H, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
+      run({2, 8, 16, 1, {H + 2, W + 2}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false, true});
+      run({1, 5, 7, 1, {H, W}, {3, 3}, {1, 1}, {2, 0}, {0, 2}, {1, 1}, true, true});
     }
-  run_conv(g, {1, 200, 24, 1, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
-  run_conv(g, {1, 64, 64, 1, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
+  run({1, 200, 24, 1, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
+  run({1, 64, 64, 1, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
   const k::Act acts[] = {{k::kActNone, 0.f, 0.f},      {k::kActRelu, 0.f, 0.f},  {k::kActClip, -0.5f, 0.75f},
                          {k::kActLeakyRelu, 0.1f, 0.f}, {k::kActSigmoid, 0.f, 0.f}, {k::kActHardSwish, 0.f, 0.f}};
   for (const k::Act& a : acts)
     for (bool residual : {false, true}) {
-      run_conv(g, {1, 16, 32, 1, {17, 18}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, 1, a, residual);
-      run_conv(g, {2, 6, 4, 1, {5, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, 1, a, residual);
+      run({1, 16, 32, 1, {17, 18}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, a, residual);
+      run({2, 6, 4, 1, {5, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, a, residual);
     }
 }
 
