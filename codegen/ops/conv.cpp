@@ -37,17 +37,18 @@ k::ConvParams conv_params(OpCtx& c) {
 
 // Whether the node runs conv_channels(): the weights are constants (transposed at compile
 // time) and the shape suits it, or a tensor with the channels last (which only that kernel
-// reads or writes) is on one side.
+// reads or writes) is its input, output or residual.
 bool use_channels(OpCtx& c, const k::ConvParams& p) {
   if (!c.const_in(1) || k::conv_is_depthwise(p)) return false;
-  const bool last = c.in(0).channels_last || c.out(0).channels_last;
+  const bool last = c.in(0).channels_last || c.out(0).channels_last || (c.node().epi.residual && c.in(3).channels_last);
   return k::conv_channels_pays(p) || (last && (p.M / p.group) % k::kChanMultiple == 0);
 }
 
 // Whether the node runs conv_winograd(): constant weights, both sides NCHW, and a shape
 // where it wins (winograd_pays).
 bool use_winograd(OpCtx& c, const k::ConvParams& p) {
-  return c.const_in(1) && !c.in(0).channels_last && !c.out(0).channels_last && k::winograd_pays(p);
+  return c.const_in(1) && !c.in(0).channels_last && !c.out(0).channels_last &&
+         !(c.node().epi.residual && c.in(3).channels_last) && k::winograd_pays(p);
 }
 
 void infer_Conv(OpCtx& c) {
@@ -63,7 +64,7 @@ void infer_Conv(OpCtx& c) {
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
   const int64_t elems = use_winograd(c, p)   ? k::winograd_scratch(p)
-                        : use_channels(c, p) ? k::conv_channels_scratch(p)
+                        : use_channels(c, p) ? k::conv_channels_scratch(p, c.in(0).channels_last)
                                              : k::conv_scratch(p);
   c.node().scratch_bytes = elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
@@ -105,8 +106,12 @@ void emit_Conv(EmitCtx& c) {
         c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_weights(W, U, q); }, 16 * p.M * p.C);
     fn = "k::conv_winograd<" + T + ">";
   } else if (use_channels(c, p)) {
-    w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) { k::conv_channels_weights(W, Wt, q); });
-    const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
+    w = weights_table(c, p, [in_last](auto* W, auto* Wt, const k::ConvParams& q) {
+      k::conv_channels_weights(W, Wt, q, in_last);
+    });
+    const bool res_last = e.residual && c.in(3).channels_last;
+    const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0) |
+                       (res_last && !out_last ? k::kChanResNHWC : 0);
     fn = "k::conv_channels<" + T + (layout ? ", " + std::to_string(layout) : "") + ">";
   } else {
     w = c.X(1);

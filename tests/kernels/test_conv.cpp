@@ -282,11 +282,19 @@ TEST_CASE("conv_winograd: F(2x2, 3x3)", "[conv][winograd]") {
 
 namespace {
 
-// [C][P] <-> [P][C] for one image of C channels and P positions.
-std::vector<float> to_last(const float* x, i64 C, i64 P) {
-  std::vector<float> r(static_cast<size_t>(C * P));
-  for (i64 c = 0; c < C; ++c)
-    for (i64 i = 0; i < P; ++i) r[i * C + c] = x[c * P + i];
+// [N][C][P] -> [N][P][C] for N images of C channels and P positions, and back.
+std::vector<float> to_last(const float* x, i64 N, i64 C, i64 P) {
+  std::vector<float> r(static_cast<size_t>(N * C * P));
+  for (i64 n = 0; n < N; ++n)
+    for (i64 c = 0; c < C; ++c)
+      for (i64 i = 0; i < P; ++i) r[(n * P + i) * C + c] = x[(n * C + c) * P + i];
+  return r;
+}
+std::vector<float> to_first(const float* x, i64 N, i64 C, i64 P) {
+  std::vector<float> r(static_cast<size_t>(N * C * P));
+  for (i64 n = 0; n < N; ++n)
+    for (i64 c = 0; c < C; ++c)
+      for (i64 i = 0; i < P; ++i) r[(n * C + c) * P + i] = x[(n * P + i) * C + c];
   return r;
 }
 
@@ -299,10 +307,10 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
                      (residual ? " residual" : "");
   INFO(what);
   const i64 I = p.in[0] * p.in[1] * p.in[2], O = k::conv_out_size(p);
-  auto X = rand_vec<float>(g, p.C * I);
+  auto X = rand_vec<float>(g, p.N * p.C * I);
   auto W = rand_vec<float>(g, p.M * k::conv_kg(p));
   auto Bv = rand_vec<float>(g, p.M);
-  auto Z = rand_vec<float>(g, p.M * O);
+  auto Z = rand_vec<float>(g, p.N * p.M * O);
   std::vector<double> want, scale;
   ref_conv(X, W, c.bias ? Bv.data() : nullptr, p, &want, &scale);
   for (size_t i = 0; i < want.size(); ++i) {
@@ -310,12 +318,15 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     want[i] = k::act_scalar(want[i], act);
   }
   const bool in_last = layout & k::kChanInNHWC, out_last = layout & k::kChanOutNHWC;
-  const std::vector<float> Xl = in_last ? to_last(X.data(), p.C, I) : X;
-  Guarded<float> Y(p.M * O);
+  const std::vector<float> Xl = in_last ? to_last(X.data(), p.N, p.C, I) : X;
+  const bool res_last = out_last || (layout & k::kChanResNHWC);
+  const std::vector<float> Zl = res_last ? to_last(Z.data(), p.N, p.M, O) : Z;
+  Guarded<float> Y(p.N * p.M * O);
   Y.fill(std::nanf(""));
   const float* B = c.bias ? Bv.data() : nullptr;
   if (k::conv_is_depthwise(p)) {
     REQUIRE(k::depthwise_last_fits(p));
+    REQUIRE(!residual);
     std::vector<float> Wt(W.size());
     k::depthwise_last_weights(W.data(), Wt.data(), p);
     if (out_last) {
@@ -328,24 +339,26 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     }
   } else {
     std::vector<float> Wt(W.size());
-    k::conv_channels_weights(W.data(), Wt.data(), p);
-    Guarded<float> scratch(k::conv_channels_scratch(p));
+    k::conv_channels_weights(W.data(), Wt.data(), p, in_last);
+    Guarded<float> scratch(k::conv_channels_scratch(p, in_last));
     scratch.fill(std::nanf(""));
-    const float* Zp = residual ? Z.data() : nullptr;
-    if (layout == k::kChanInNHWC)
-      k::conv_channels<float, k::kChanInNHWC>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
-    else
-      k::conv_channels<float, k::kChanOutNHWC>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    const float* Zp = residual ? Zl.data() : nullptr;
+    auto run = [&](auto L) {
+      k::conv_channels<float, decltype(L)::value>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    };
+    switch (layout) {
+      case 1: run(std::integral_constant<int, 1>()); break;
+      case 2: run(std::integral_constant<int, 2>()); break;
+      case 3: run(std::integral_constant<int, 3>()); break;
+      case 4: run(std::integral_constant<int, 4>()); break;
+      case 5: run(std::integral_constant<int, 5>()); break;
+      default: FAIL("layout " << layout);
+    }
     CHECK(scratch.intact());
   }
   CHECK(Y.intact());
   std::vector<float> got = Y.vec();
-  if (out_last) {  // back to [M][O]
-    std::vector<float> t(got.size());
-    for (i64 i = 0; i < O; ++i)
-      for (i64 m = 0; m < p.M; ++m) t[m * O + i] = got[i * p.M + m];
-    got = t;
-  }
+  if (out_last) got = to_first(got.data(), p.N, p.M, O);
   check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
 }
 
@@ -370,4 +383,36 @@ TEST_CASE("conv with the channels last", "[conv][channels]") {
       run_last(g, {1, 48, 48, 48, {H, 2 * H + 1}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, k::kChanInNHWC, a, false);
       run_last(g, {1, 16, 16, 16, {H + 4, H + 8}, {5, 5}, {2, 1}, {2, 0}, {1, 2}, {1, 2}, false, true}, both, a, false);
     }
+}
+
+// Conv -> conv chains with the channels last on both sides (ResNet blocks): padding (the
+// padded copy), strides, dilation, asymmetric pads, a residual laid out as the output, K in
+// passes, one and two packets of channels, batches, a 3D case; an NCHW output with the
+// residual channels last.
+TEST_CASE("conv_channels with the channels last on both sides", "[conv][channels]") {
+  std::mt19937 g(91);
+  const int both = k::kChanInNHWC | k::kChanOutNHWC;
+  const k::Act acts[] = {{k::kActNone, 0.f, 0.f}, {k::kActRelu, 0.f, 0.f}, {k::kActSigmoid, 0.f, 0.f}};
+  for (const k::Act& a : acts)
+    for (i64 H : {i64(1), i64(4), i64(8), i64(15)})
+      for (bool res : {false, true}) {
+        run_last(g, {1, 16, 16, 1, {H, H}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, res);
+        run_last(g, {2, 32, 64, 1, {H + 1, H + 2}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, both, a, res);
+        run_last(g, {1, 16, 32, 1, {H + 3, H}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, res);
+        run_last(g, {1, 32, 64, 1, {H, H + 5}, {1, 1}, {2, 2}, {0, 0}, {0, 0}, {1, 1}, false, true}, both, a, res);
+        run_last(g, {1, 24, 16, 1, {H + 2, H + 4}, {3, 5}, {1, 2}, {0, 2}, {2, 1}, {2, 1}, true, true}, both, a, res);
+        run_last(g, {1, 80, 32, 1, {H, H}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, res);  // K = 720
+        // C = 256: the padded copy's positions 256 + 16 apart
+        run_last(g, {2, 256, 32, 1, {H, H + 1}, {3, 3}, {2, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, res);
+        run_last(g, {2, 16, 32, 1, {H, H}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, k::kChanInNHWC, a, res);
+        run_last(g, {2, 16, 16, 1, {H, H + 1}, {3, 3}, {2, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, k::kChanOutNHWC, a,
+                 res);
+        run_last(g, {1, 16, 32, 1, {3, H, H + 2}, {3, 3, 3}, {1, 2, 1}, {1, 1, 0}, {1, 0, 1}, {1, 1, 1}, true, true},
+                 both, a, res);
+        // NCHW output from a channels-last residual (and input)
+        run_last(g, {2, 32, 64, 1, {H, H + 3}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true},
+                 k::kChanInNHWC | k::kChanResNHWC, a, res);
+        run_last(g, {1, 16, 16, 1, {H + 2, H}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, k::kChanResNHWC,
+                 a, res);
+      }
 }

@@ -1,4 +1,4 @@
-// Channels last around depthwise convolutions (passes/channels_last.cpp): which tensors it
+// Channels last (passes/channels_last.cpp) around depthwise convolutions and in ResNet blocks: which tensors it
 // picks, which it must leave alone, and a built inverted residual block against a direct
 // computation.
 #include <catch2/catch.hpp>
@@ -162,4 +162,72 @@ TEST_CASE("A conv that turns to conv_channels for channels last gets its scratch
   INFO("max abs " << res[0].max_abs << ", max rel " << res[0].max_rel << ", " << res[0].mismatches << " of "
                   << res[0].count);
   CHECK(res[0].pass);
+}
+
+TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv writes NCHW", "[channels_last][build]") {
+  // x[1,16,6,5] -> a = relu(conv x) -> b = relu(conv a) -> c = relu(conv b + a)
+  //             -> d = relu(conv c) -> y = conv d + c (an output), every conv 3x3, 16 -> 16.
+  const char* names[] = {"a", "b", "c", "d", "y"};
+  std::vector<std::vector<float>> w, bias;
+  ModelBuilder b;
+  b.input("x", {1, 16, 6, 5});
+  for (int i = 0; i < 5; ++i) {
+    w.push_back(ramp(16 * 16 * 9, 0.31f + 0.05f * float(i), 0.f));
+    for (float& e : w.back()) e *= 0.1f;  // values of order 1 through the five layers
+    bias.push_back(ramp(16, 0.7f + 0.1f * float(i), 0.f));
+    b.init_f("w" + std::to_string(i), {16, 16, 3, 3}, w.back()).init_f("b" + std::to_string(i), {16}, bias.back());
+  }
+  const char* src[] = {"x", "a", "b", "c", "d"};
+  const char* res[] = {nullptr, nullptr, "a", nullptr, "c"};
+  for (int i = 0; i < 5; ++i) {
+    const std::string out = names[i], conv = out + "_conv", sum = out + "_sum";
+    auto& n = b.node("Conv", {src[i], "w" + std::to_string(i), "b" + std::to_string(i)}, {conv});
+    ModelBuilder::attr_ints(n, "pads", {1, 1, 1, 1});
+    std::string pre = conv;
+    if (res[i]) {
+      b.node("Add", {conv, res[i]}, {i == 4 ? out : sum});
+      pre = sum;
+    }
+    if (i != 4) b.node("Relu", {pre}, {out});
+  }
+  b.output("y");
+  TempDir d;
+  Compiled c = compile_file(b.save(d.path));
+  for (const char* v : {"a", "b", "c", "d"}) CHECK(value(c.graph, v).channels_last);
+  CHECK_FALSE(value(c.graph, "x").channels_last);
+  CHECK_FALSE(value(c.graph, "y").channels_last);
+  CHECK(c.files.source.find("k::conv_channels<float, 2>(") != std::string::npos);  // x (NCHW) -> a
+  CHECK(c.files.source.find("k::conv_channels<float, 3>(") != std::string::npos);  // channels last on both sides
+  CHECK(c.files.source.find("k::conv_channels<float, 5>(") != std::string::npos);  // d, c -> y (NCHW)
+  // The same computed directly, in double.
+  std::vector<double> x(16 * 30);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i) * 0.13);
+  std::vector<std::vector<double>> val(5);
+  auto input = [&](const char* n) -> const std::vector<double>& {
+    if (std::string(n) == "x") return x;
+    for (int i = 0; i < 5; ++i)
+      if (std::string(n) == names[i]) return val[i];
+    FAIL(n);
+    return x;
+  };
+  for (int i = 0; i < 5; ++i) {
+    val[i] = naive_conv(input(src[i]), w[i], bias[i], 16, 16, 6, 5, 3, 1, 1);
+    if (res[i])
+      for (size_t j = 0; j < val[i].size(); ++j) val[i][j] += input(res[i])[j];
+    if (i != 4)
+      for (double& e : val[i]) e = std::max(0.0, e);
+  }
+  Tensor tx(DType::Float, {1, 16, 6, 5}), ty(DType::Float, {1, 16, 6, 5});
+  for (size_t i = 0; i < x.size(); ++i) {
+    tx.data<float>()[i] = float(x[i]);
+    ty.data<float>()[i] = float(val[4][i]);
+  }
+  TestData data;
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  auto r = build_and_compare(c, data, d.path, 1e-4, 1e-4);
+  REQUIRE(r.size() == 1);
+  INFO("max abs error " << r[0].max_abs << ", max rel error " << r[0].max_rel << ", " << r[0].mismatches << " of "
+                        << r[0].count);
+  CHECK(r[0].pass);
 }
