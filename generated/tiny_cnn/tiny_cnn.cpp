@@ -809,12 +809,18 @@ inline i64 chan_block(const ConvParams& p) { return (p.M / p.group) % 32 == 0 ? 
 // Transposes W[group][Mg][Kg] to Wt[group][Mg / BW][Kg][BW], BW = chan_block(p) (done at
 // compile time): the weights a tile streams are contiguous, which the hardware prefetcher
 // follows when they come from memory (a row pitch of Mg lost 25 % on 512 x 4608 weights).
+// TapMajor (for an input with the channels last): K in the order (tap, channel), not ONNX's
+// (channel, tap), so that consecutive rows read consecutive channels of one position.
 template <class T>
-inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p) {
+inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p, bool tap_major = false) {
   const i64 Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
+  const i64 taps = p.k[0] * p.k[1] * p.k[2], Cg = p.C / p.group;
   for (i64 grp = 0; grp < p.group; ++grp)
     for (i64 m = 0; m < Mg; ++m)
-      for (i64 k = 0; k < Kg; ++k) Wt[((grp * Mg + m / BW * BW) * Kg + k * BW) + m % BW] = W[(grp * Mg + m) * Kg + k];
+      for (i64 k = 0; k < Kg; ++k) {
+        const i64 kt = tap_major ? k % taps * Cg + k / taps : k;
+        Wt[((grp * Mg + m / BW * BW) * Kg + kt * BW) + m % BW] = W[(grp * Mg + m) * Kg + k];
+      }
 }
 
 // Rows of Wt per pass: a block's 512 x 32 floats stay in L2 next to the planes while every
@@ -823,18 +829,108 @@ inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p) {
 // scratch size does not depend on the packet size.
 constexpr i64 kChanKC = 512;
 
+// Weights (K x M) few enough to run every block of channels on a row before the next row.
+constexpr i64 kChanSmallWeights = 8192;
+
 // Where a tile's positions are: R output rows of S positions; row r reads src + r * sp
 // (the wide pitch) and writes y + r * yp (the output row length); part, the sums between
 // passes, has a row pitch of yp * CB.
 struct ChanRows {
   i64 sp, yp;
-  i64 ps;  // input position pitch: 1, or C with the channels last
+  i64 ps;  // input position pitch: 1, or stride x C with the channels last
+  i64 zm;  // residual with the channels last: its channel count
 };
 
-// Layouts besides NCHW (passes/channels_last.cpp picks them): the input with channels last
-// (X[N][H][W][C], pointwise convolutions only) and the output with channels last
-// (Y[N][OH][OW][M], no residual).
-constexpr int kChanInNHWC = 1, kChanOutNHWC = 2;
+// Layouts besides NCHW (passes/channels_last.cpp picks them), each with group 1: the input
+// with the channels last (X[N][H][W][C]), the output (Y[N][OH][OW][M]), the residual
+// (Z[N][OH][OW][M]; always so with the output's). A residual with the channels last is added
+// to the sums in registers, so an NCHW output can take one: the last conv of a ResNet
+// writes NCHW for the pooling after it, from a residual stream kept channels last.
+constexpr int kChanInNHWC = 1, kChanOutNHWC = 2, kChanResNHWC = 4;
+
+// Where the input of a tile is: output position (q0, q1, q2) reads src + q0 * pp + q1 * sp +
+// q2 * ps, and GEMM row k at off[k] from there. NCHW: the phase planes of conv.hpp. Channels
+// last: the input itself when it has no padding (any stride), else its zero-padded copy
+// [hp0][hp1][hp2][cp] in scratch; no phase split, the stride is in the pitches. The copy's
+// position pitch cp is C, or C + 16 when C is a multiple of 256: positions 1 KB apart or
+// more fall into few L1 sets, and a tile reads 14 of them at once.
+struct ChanInput {
+  i64 pp, sp, ps;
+  bool copy;   // the input goes to scratch first
+  i64 size;    // elements of the copy
+  i64 cp;      // channels last: position pitch
+  i64 dim[3];  // extents of the (copied) input the pitches step over
+};
+inline ChanInput chan_input(const ConvParams& p, const PhaseGeom& g, bool in_last) {
+  ChanInput in;
+  if (!in_last) {
+    in.copy = !g.direct;
+    in.size = in.copy ? p.C / p.group * g.chan : 0;
+    in.cp = 1;
+    in.ps = 1, in.sp = g.h[2], in.pp = g.h[1] * g.h[2];
+    for (int d = 0; d < 3; ++d) in.dim[d] = g.h[d];
+    return in;
+  }
+  in.copy = p.pad[0] || p.pad[1] || p.pad[2];
+  in.cp = in.copy && p.C % 256 == 0 ? p.C + 16 : p.C;
+  for (int d = 0; d < 3; ++d) in.dim[d] = in.copy ? g.hp[d] : p.in[d];
+  in.size = in.copy ? in.dim[0] * in.dim[1] * in.dim[2] * in.cp : 0;
+  in.ps = p.stride[2] * in.cp;
+  in.sp = p.stride[1] * in.dim[2] * in.cp;
+  in.pp = p.stride[0] * in.dim[1] * in.dim[2] * in.cp;
+  return in;
+}
+
+// Scratch of conv_channels(), in elements of T, each part 64-byte aligned: the input's copy,
+// the row offsets, then the partial sums of one block of channels when K takes more than
+// one pass.
+struct ChanScratch {
+  i64 offsets, part, total;
+};
+template <class T>
+inline ChanScratch chan_scratch(const ConvParams& p, bool in_last) {
+  const ChanInput in = chan_input(p, phase_geom(p), in_last);
+  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
+  const i64 Kg = conv_kg(p);
+  ChanScratch s;
+  s.offsets = up(in.size);
+  s.part = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
+  s.total = s.part + (Kg > kChanKC ? conv_out_size(p) * 32 + 16 : 0);
+  return s;
+}
+
+// off[k] for GEMM row k = ((t0 * k1 + t1) * k2 + t2) * C + c (the order of
+// conv_channels_weights(..., true)) on a channels-last input laid out as chan_input() says:
+// consecutive rows read consecutive channels of a position. (ONNX's order, channels
+// outermost, touched a line per tap and position per row: with a channel pitch of 2 KB those
+// lines fell into the same L1 sets, and 512 -> 512 on 7x7 ran 35 % slower than NCHW.)
+inline void chan_last_offsets(const ConvParams& p, const ChanInput& in, i64* off) {
+  i64 k = 0;
+  for (i64 t0 = 0; t0 < p.k[0]; ++t0)
+    for (i64 t1 = 0; t1 < p.k[1]; ++t1)
+      for (i64 t2 = 0; t2 < p.k[2]; ++t2)
+        for (i64 c = 0; c < p.C; ++c)
+          off[k++] = ((t0 * p.dil[0] * in.dim[1] + t1 * p.dil[1]) * in.dim[2] + t2 * p.dil[2]) * in.cp + c;
+}
+
+// Copies one channels-last image x[in0][in1][in2][C] into the zeroed dst[hp0][hp1][hp2][cp]
+// at the padding's offset, rows beyond the extent read left out. The padding is never
+// written, so later images keep it zero.
+template <class T>
+inline void chan_last_pad(const T* x, T* dst, const ConvParams& p, const ChanInput& in) {
+  const i64 C = p.C, cp = in.cp;
+  const i64 n0 = std::min(p.in[0], in.dim[0] - p.pad[0]), n1 = std::min(p.in[1], in.dim[1] - p.pad[1]);
+  const i64 n2 = std::min(p.in[2], in.dim[2] - p.pad[2]);
+  for (i64 i0 = 0; i0 < n0; ++i0)
+    for (i64 i1 = 0; i1 < n1; ++i1) {
+      const T* xr = x + (i0 * p.in[1] + i1) * p.in[2] * C;
+      T* row = dst + (((i0 + p.pad[0]) * in.dim[1] + i1 + p.pad[1]) * in.dim[2] + p.pad[2]) * cp;
+      if (cp == C)
+        std::copy(xr, xr + n2 * C, row);
+      else
+        for (i64 i2 = 0; i2 < n2; ++i2) std::copy(xr + i2 * C, xr + (i2 + 1) * C, row + i2 * cp);
+    }
+}
 
 // One tile: R x S positions (src + off[k] + r * sp + j) x NB packets of channels
 // (wt + k * ldw), rows k < kc of one pass. Between passes the sums wait in part; the last
@@ -847,6 +943,7 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
   using namespace Eigen::internal;
   constexpr int PS = CT::PS, CB = NB * PS, RS = R * S;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
+  constexpr bool res_last = (L & (kChanResNHWC | kChanOutNHWC)) != 0;
   P acc[RS][NB];
   for (int b = 0; b < NB; ++b) {
     if (first) {
@@ -875,6 +972,15 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
     return;
   }
   const bool reg = act_in_registers(act);
+  if constexpr (res_last) {  // z[(r * yp + j) * zm + c]
+    if (z) {
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < S; ++j)
+          for (int b = 0; b < NB; ++b)
+            acc[r * S + j][b] = padd(acc[r * S + j][b], ploadu<P>(z + (r * rows.yp + j) * rows.zm + b * PS));
+      z = nullptr;
+    }
+  }
   if constexpr (out_last) {  // y[(r * yp + j) * O + c]: O is the channel count here
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < S; ++j)
@@ -945,84 +1051,103 @@ inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 
   chan_tile<T, R, S, NB, L>(src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
 }
 
-// Scratch of conv_channels(): conv()'s, then the partial sums of one block of channels
-// when K takes more than one pass.
-inline i64 conv_channels_scratch(const ConvParams& p) {
-  const i64 base = conv_scratch_layout<float>(p).total;
-  return conv_kg(p) > kChanKC ? base + conv_out_size(p) * 32 + 16 : base;
+// Scratch of conv_channels() (chan_scratch) in floats, for the input's layout.
+inline i64 conv_channels_scratch(const ConvParams& p, bool in_last = false) {
+  return chan_scratch<float>(p, in_last).total;
 }
 
 // The channels in blocks of NB packets; for each block, K in equal passes of up to
 // kChanKC rows (the block's weights are reused by every tile of the plane).
 template <class T, int NB, int L>
 inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                                const ConvParams& p, const PhaseGeom& g, T* part, const Act& act) {
-  constexpr int PS = ChanTraits<T>::PS, SMAX = ChanTraits<T>::SMAX;
-  constexpr i64 CB = NB * PS;
+                                const ConvParams& p, const ChanInput& in, T* part, const Act& act) {
+  constexpr int SMAX = ChanTraits<T>::SMAX;
+  constexpr i64 CB = NB * ChanTraits<T>::PS;
   constexpr bool out_last = (L & kChanOutNHWC) != 0;
   const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
   const i64 OW = p.out[2], chunks = (OW + SMAX - 1) / SMAX;
   // Rows no longer than half a tile go two at a time (7x7: 2 x 7 positions, not 7).
   const bool pairs = 2 * OW <= SMAX;
-  const i64 ps = (L & kChanInNHWC) ? p.C : 1;
-  const ChanRows rows{g.h[2] * ps, OW, ps};
-  // Output element (channel c, position i) of a tile at channel cb and position pos.
-  const i64 ypos = out_last ? p.M : 1, ychan = out_last ? 1 : O;
+  constexpr bool res_last = (L & (kChanResNHWC | kChanOutNHWC)) != 0;
+  const ChanRows rows{in.sp, OW, in.ps, p.M};
+  // Output element (channel c, position i) of a tile at channel cb and position pos, and
+  // the channel pitch the tile kernel takes; the residual's likewise.
+  const i64 ypos = out_last ? p.M : 1, ychan = out_last ? 1 : O, ypitch = out_last ? p.M : O;
+  const i64 zpos = res_last ? p.M : 1, zchan = res_last ? 1 : O;
   const i64 passes = (Kg + kChanKC - 1) / kChanKC, kstep = (Kg + passes - 1) / passes;
-  for (i64 cb = 0; cb < Mg; cb += CB)
-    for (i64 kb = 0; kb < Kg; kb += kstep) {
-      const i64 kc = std::min(kstep, Kg - kb);
-      const bool first = kb == 0, last = kb + kc >= Kg;
-      const T* w = wt + (cb / BW * Kg + kb) * BW + cb % BW;
-      const T* bb = bias ? bias + cb : nullptr;
-      for (i64 q0 = 0; q0 < p.out[0]; ++q0)
-        for (i64 q1 = 0; q1 < p.out[1];) {
-          const i64 wide = (q0 * g.h[1] + q1) * g.h[2], pos = (q0 * p.out[1] + q1) * OW;
-          T* pt = part ? part + pos * CB : nullptr;
-          T* yt = y + cb * ychan + pos * ypos;
-          const T* zt = z ? z + cb * O + pos : nullptr;
-          if (pairs && q1 + 1 < p.out[1]) {
-            chan_tile_n<T, 2, NB, L>(static_cast<int>(OW), src + wide * ps, rows, off + kb, kc, w, BW, bb, pt, first,
-                                     last, yt, out_last ? p.M : O, zt, act);
-            q1 += 2;
-            continue;
-          }
-          // the row in chunks of equal length (the first ones one longer)
-          for (i64 ch = 0, q2 = 0; ch < chunks; ++ch) {
-            const int s = static_cast<int>(OW / chunks + (ch < OW % chunks ? 1 : 0));
-            chan_tile_n<T, 1, NB, L>(s, src + (wide + q2) * ps, rows, off + kb, kc, w, BW, bb,
-                                     pt ? pt + q2 * CB : nullptr, first, last, yt + q2 * ypos, out_last ? p.M : O,
-                                     zt ? zt + q2 : nullptr, act);
-            q2 += s;
-          }
-          ++q1;
-        }
+  // The tiles of output rows q1 (and q1 + 1 when in pairs) of plane q0, channels [cb, cb +
+  // CB), rows [kb, kb + kc) of K; returns the output rows done.
+  auto tiles = [&](i64 cb, i64 kb, i64 kc, i64 q0, i64 q1) -> i64 {
+    const bool first = kb == 0, last = kb + kc >= Kg;
+    const T* w = wt + (cb / BW * Kg + kb) * BW + cb % BW;
+    const T* bb = bias ? bias + cb : nullptr;
+    const T* s = src + q0 * in.pp + q1 * in.sp;
+    const i64 pos = (q0 * p.out[1] + q1) * OW;
+    T* pt = part ? part + pos * CB : nullptr;
+    T* yt = y + cb * ychan + pos * ypos;
+    const T* zt = z ? z + cb * zchan + pos * zpos : nullptr;
+    if (pairs && q1 + 1 < p.out[1]) {
+      chan_tile_n<T, 2, NB, L>(static_cast<int>(OW), s, rows, off + kb, kc, w, BW, bb, pt, first, last, yt, ypitch,
+                               zt, act);
+      return 2;
     }
+    // the row in chunks of equal length (the first ones one longer)
+    for (i64 ch = 0, q2 = 0; ch < chunks; ++ch) {
+      const int n = static_cast<int>(OW / chunks + (ch < OW % chunks ? 1 : 0));
+      chan_tile_n<T, 1, NB, L>(n, s + q2 * in.ps, rows, off + kb, kc, w, BW, bb, pt ? pt + q2 * CB : nullptr, first,
+                               last, yt + q2 * ypos, ypitch, zt ? zt + q2 * zpos : nullptr, act);
+      q2 += n;
+    }
+    return 1;
+  };
+  if (passes == 1 && Kg * Mg <= kChanSmallWeights) {
+    // Few weights (1x1 expansions from 16 to 32 channels): all channel blocks of a row
+    // before the next row, so that a row's input is read from L1 and its output written in
+    // one sweep, not once per block.
+    for (i64 q0 = 0; q0 < p.out[0]; ++q0)
+      for (i64 q1 = 0; q1 < p.out[1];) {
+        i64 done = 1;
+        for (i64 cb = 0; cb < Mg; cb += CB) done = tiles(cb, 0, Kg, q0, q1);
+        q1 += done;
+      }
+    return;
+  }
+  for (i64 cb = 0; cb < Mg; cb += CB)
+    for (i64 kb = 0; kb < Kg; kb += kstep)
+      for (i64 q0 = 0; q0 < p.out[0]; ++q0)
+        for (i64 q1 = 0; q1 < p.out[1];) q1 += tiles(cb, kb, std::min(kstep, Kg - kb), q0, q1);
 }
 
-// conv() with the weights as conv_channels_weights() lays them out; M / group must be a
-// multiple of kChanMultiple. Scratch: conv_channels_scratch(p) elements, 64-byte aligned.
-// L: kChanInNHWC (pointwise, group 1) and/or kChanOutNHWC (group 1, Z null).
+// conv() with the weights as conv_channels_weights() lays them out (tap_major with
+// kChanInNHWC); M / group must be a
+// multiple of kChanMultiple. Scratch: conv_channels_scratch(p, L & kChanInNHWC) elements,
+// 64-byte aligned.
+// L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed), each with group 1.
 template <class T, int L = 0>
 inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
                           const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS;
+  constexpr bool in_last = (L & kChanInNHWC) != 0;
   const PhaseGeom g = phase_geom(p);
-  const ConvScratch sl = conv_scratch_layout<T>(p);
+  const ChanInput in = chan_input(p, g, in_last);
+  const ChanScratch sl = chan_scratch<T>(p, in_last);
   const i64 I = p.in[0] * p.in[1] * p.in[2], O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
-  if (L & kChanInNHWC)
-    for (i64 k = 0; k < Kg; ++k) off[k] = k;  // channel k of a position
+  if (in_last)
+    chan_last_offsets(p, in, off);
   else
     phase_offsets(p, g, off);
-  if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
-  T* part = Kg > kChanKC ? scratch + sl.total : nullptr;
+  if (in.copy) std::fill(scratch, scratch + in.size, T(0));
+  T* part = Kg > kChanKC ? scratch + sl.part : nullptr;
   for (i64 n = 0; n < p.N; ++n)
     for (i64 grp = 0; grp < p.group; ++grp) {
       const T* src = X + (n * p.C + grp * Cg) * I;
-      if (!g.direct) {
-        phase_scatter(src, scratch, Cg, p, g);
+      if (in.copy) {
+        if (in_last)
+          chan_last_pad(src, scratch, p, in);
+        else
+          phase_scatter(src, scratch, Cg, p, g);
         src = scratch;
       }
       const T* wt = Wt + grp * Kg * Mg;
@@ -1032,9 +1157,9 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
       // Two packets whenever the channels allow; with packets of 8 or fewer floats they
       // always do (Mg is a multiple of 16), and the one-packet kernels are not compiled in.
       if (2 * PS <= kChanMultiple || Mg % (2 * PS) == 0)
-        conv_channels_group<T, 2, L>(src, off, wt, bias, Y + yo, z, p, g, part, act);
+        conv_channels_group<T, 2, L>(src, off, wt, bias, Y + yo, z, p, in, part, act);
       else
-        conv_channels_group<T, 1, L>(src, off, wt, bias, Y + yo, z, p, g, part, act);
+        conv_channels_group<T, 1, L>(src, off, wt, bias, Y + yo, z, p, in, part, act);
       if (!act_in_registers(act))
         for (i64 m = 0; m < Mg; ++m) act_apply(Y + yo + m * O, O, act);
     }
