@@ -56,8 +56,8 @@ inline i64 chan_block(const ConvParams& p) { return (p.M / p.group) % 32 == 0 ? 
 // Transposes W[group][Mg][Kg] to Wt[group][Mg / BW][Kg][BW], BW = chan_block(p) (done at
 // compile time): the weights a tile streams are contiguous, which the hardware prefetcher
 // follows when they come from memory (a row pitch of Mg lost 25 % on 512 x 4608 weights).
-// TapMajor (for an input with the channels last): K in the order (tap, channel), not ONNX's
-// (channel, tap), so that consecutive rows read consecutive channels of one position.
+// tap_major (for an input with the channels last): K in the order (tap, channel), not
+// ONNX's (channel, tap), so that consecutive rows read consecutive channels of a position.
 template <class T>
 inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p, bool tap_major = false) {
   const i64 Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
@@ -366,10 +366,9 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
 }
 
 // conv() with the weights as conv_channels_weights() lays them out (tap_major with
-// kChanInNHWC); M / group must be a
-// multiple of kChanMultiple. Scratch: conv_channels_scratch(p, L & kChanInNHWC) elements,
-// 64-byte aligned.
-// L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed), each with group 1.
+// kChanInNHWC); M / group must be a multiple of kChanMultiple. Scratch:
+// conv_channels_scratch(p, L & kChanInNHWC) elements, 64-byte aligned. L: kChanInNHWC,
+// kChanOutNHWC, kChanResNHWC (or'ed), each with group 1.
 template <class T, int L = 0>
 inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
                           const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {

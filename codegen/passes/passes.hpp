@@ -28,9 +28,10 @@ void fuse_epilogues(Graph& g);
 // output (Value::alias_of/alias_offset), and the Concat runs no code (Node::in_place).
 void concat_in_place(Graph& g);
 
-// Conv -> depthwise Conv [-> pointwise Conv], each tensor in between read only by the next:
-// those tensors are stored with the channels last (Value::channels_last) and the
-// convolutions run their channels-last kernels (templates/conv_channels.hpp).
+// Tensors between convolutions (the depthwise conv of an inverted residual block and the
+// convs around it; ResNet blocks and their residual stream) stored with the channels last
+// (Value::channels_last) when every reader can take them that way; the convolutions run
+// their channels-last kernels (templates/conv_channels.hpp).
 void channels_last(Graph& g);
 
 // Marks nodes dead when nothing that reaches a graph output reads them.

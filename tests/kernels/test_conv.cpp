@@ -298,8 +298,8 @@ std::vector<float> to_first(const float* x, i64 N, i64 C, i64 P) {
   return r;
 }
 
-// The channels-last variants (passes/channels_last.cpp) against the NCHW reference: a
-// convolution writing channels last, a pointwise one reading them, a depthwise one on both.
+// The channels-last variants (passes/channels_last.cpp) against the NCHW reference: the
+// input, the output and the residual (layout: kChan*NHWC or'ed), or a depthwise conv.
 // The real dims are the trailing ones, as the compiler passes them.
 void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool residual) {
   const k::ConvParams p = make_params(c);
