@@ -414,5 +414,9 @@ TEST_CASE("conv_channels with the channels last on both sides", "[conv][channels
                  k::kChanInNHWC | k::kChanResNHWC, a, res);
         run_last(g, {1, 16, 16, 1, {H + 2, H}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, k::kChanResNHWC,
                  a, res);
+        // one packet of channels in tiles of 16 positions (rows of 32 and 16)
+        run_last(g, {1, 16, 16, 1, {H, 32}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true},
+                 k::kChanInNHWC | k::kChanResNHWC, a, res);
+        run_last(g, {1, 16, 16, 1, {H, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, res);
       }
 }
