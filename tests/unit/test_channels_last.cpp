@@ -231,3 +231,28 @@ TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv w
                         << r[0].count);
   CHECK(r[0].pass);
 }
+
+TEST_CASE("A tensor another op reads, or a conv whose residual is NCHW, keeps NCHW", "[channels_last]") {
+  // x -> a = conv x -> b = conv a (+ x, a graph input: NCHW) -> c = conv b -> y
+  //                  \-> s = Sigmoid(a) (not a conv) -> output s
+  ModelBuilder b;
+  b.input("x", {1, 16, 5, 5});
+  for (int i = 0; i < 3; ++i)
+    b.init_f("w" + std::to_string(i), {16, 16, 3, 3}, ramp(16 * 16 * 9, 0.2f + 0.1f * float(i), 0.f));
+  auto conv = [&](const std::string& in, int i, const std::string& out) {
+    auto& n = b.node("Conv", {in, "w" + std::to_string(i)}, {out});
+    ModelBuilder::attr_ints(n, "pads", {1, 1, 1, 1});
+  };
+  conv("x", 0, "a");
+  b.node("Sigmoid", {"a"}, {"s"});
+  conv("a", 1, "bc");
+  b.node("Add", {"bc", "x"}, {"b"});
+  conv("b", 2, "y");
+  b.output("y").output("s");
+  TempDir d;
+  Compiled c = compile_file(b.save(d.path));
+  CHECK_FALSE(value(c.graph, "a").channels_last);  // Sigmoid reads it
+  CHECK_FALSE(value(c.graph, "b").channels_last);  // its conv's residual x is NCHW
+  CHECK_FALSE(value(c.graph, "y").channels_last);
+  CHECK(c.files.source.find("(channels last)") == std::string::npos);
+}
