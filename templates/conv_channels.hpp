@@ -101,6 +101,7 @@ struct ChanRows {
 // to the sums in registers, so an NCHW output can take one: the last conv of a ResNet
 // writes NCHW for the pooling after it, from a residual stream kept channels last.
 constexpr int kChanInNHWC = 1, kChanOutNHWC = 2, kChanResNHWC = 4;
+constexpr bool chan_res_last(int L) { return (L & (kChanResNHWC | kChanOutNHWC)) != 0; }
 
 // Where the input of a tile is: output position (q0, q1, q2) reads src + q0 * pp + q1 * sp +
 // q2 * ps, and GEMM row k at off[k] from there. NCHW: the phase planes of conv.hpp. Channels
@@ -197,7 +198,7 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
   using namespace Eigen::internal;
   constexpr int PS = CT::PS, CB = NB * PS, RS = R * S;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
-  constexpr bool res_last = (L & (kChanResNHWC | kChanOutNHWC)) != 0;
+  constexpr bool res_last = chan_res_last(L);
   P acc[RS][NB];
   for (int b = 0; b < NB; ++b) {
     if (first) {
@@ -324,7 +325,7 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
   const i64 OW = p.out[2], chunks = (OW + SMAX - 1) / SMAX;
   // Rows no longer than half a tile go two at a time (7x7: 2 x 7 positions, not 7).
   const bool pairs = 2 * OW <= SMAX;
-  constexpr bool res_last = (L & (kChanResNHWC | kChanOutNHWC)) != 0;
+  constexpr bool res_last = chan_res_last(L);
   const ChanRows rows{in.sp, OW, in.ps, p.M};
   // Output element (channel c, position i) of a tile at channel cb and position pos, and
   // the channel pitch the tile kernel takes; the residual's likewise.
@@ -469,9 +470,8 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
 
 // y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels:
 // square blocks of packets transposed in registers (the last one overlapping the one before
-// it when n is no multiple of the packet size: rows of 56 and 28 left 8 and 12 positions
-// to element copies, a fifth of a 144-channel depthwise conv's time), the rest (rows
-// shorter than a packet) one element at a time.
+// it when n is no multiple of the packet size, instead of element copies for the 8 and 12
+// positions left of rows of 56 and 28), rows shorter than a packet one element at a time.
 template <class T>
 inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   using P = typename ChanTraits<T>::Packet;

@@ -35,20 +35,37 @@ k::ConvParams conv_params(OpCtx& c) {
   return p;
 }
 
+// Layouts chosen by passes/channels_last.cpp: whether the fused residual (input 3) has the
+// channels last, and whether any tensor of the node has.
+bool residual_last(OpCtx& c) { return c.node().epi.residual && c.in(3).channels_last; }
+bool any_last(OpCtx& c) { return c.in(0).channels_last || c.out(0).channels_last || residual_last(c); }
+
+// Whether the node runs conv_depthwise_last(): a depthwise conv reading channels last.
+bool use_depthwise_last(OpCtx& c, const k::ConvParams& p) {
+  return c.in(0).channels_last && k::conv_is_depthwise(p);
+}
+
 // Whether the node runs conv_channels(): the weights are constants (transposed at compile
 // time) and the shape suits it, or a tensor with the channels last (which only that kernel
 // reads or writes) is its input, output or residual.
 bool use_channels(OpCtx& c, const k::ConvParams& p) {
   if (!c.const_in(1) || k::conv_is_depthwise(p)) return false;
-  const bool last = c.in(0).channels_last || c.out(0).channels_last || (c.node().epi.residual && c.in(3).channels_last);
-  return k::conv_channels_pays(p) || (last && (p.M / p.group) % k::kChanMultiple == 0);
+  return k::conv_channels_pays(p) || (any_last(c) && (p.M / p.group) % k::kChanMultiple == 0);
 }
 
-// Whether the node runs conv_winograd(): constant weights, both sides NCHW, and a shape
+// Whether the node runs conv_winograd(): constant weights, every tensor NCHW, and a shape
 // where it wins (winograd_pays).
 bool use_winograd(OpCtx& c, const k::ConvParams& p) {
-  return c.const_in(1) && !c.in(0).channels_last && !c.out(0).channels_last &&
-         !(c.node().epi.residual && c.in(3).channels_last) && k::winograd_pays(p);
+  return c.const_in(1) && !any_last(c) && k::winograd_pays(p);
+}
+
+// Scratch bytes of the kernel the node runs.
+int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
+  const int64_t elems = use_depthwise_last(c, p) ? k::depthwise_last_scratch(p, !c.out(0).channels_last)
+                        : use_winograd(c, p)     ? k::winograd_scratch(p)
+                        : use_channels(c, p)     ? k::conv_channels_scratch(p, c.in(0).channels_last)
+                                                 : k::conv_scratch(p);
+  return elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 void infer_Conv(OpCtx& c) {
@@ -63,10 +80,7 @@ void infer_Conv(OpCtx& c) {
   Shape out = {p.N, p.M};
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
-  const int64_t elems = use_winograd(c, p)   ? k::winograd_scratch(p)
-                        : use_channels(c, p) ? k::conv_channels_scratch(p, c.in(0).channels_last)
-                                             : k::conv_scratch(p);
-  c.node().scratch_bytes = elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  c.node().scratch_bytes = scratch_bytes(c, p);
 }
 
 // The weights rearranged at compile time by f(W, Wt, p), as a table of `size` elements (by
@@ -84,9 +98,8 @@ void emit_Conv(EmitCtx& c) {
                              ", " + lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
                              lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}";
   const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
-  // Layouts chosen by passes/channels_last.cpp.
   const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
-  if (in_last && k::conv_is_depthwise(p)) {
+  if (use_depthwise_last(c, p)) {
     const std::string w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) {
       k::depthwise_last_weights(W, Wt, q);
     });
@@ -109,9 +122,8 @@ void emit_Conv(EmitCtx& c) {
     w = weights_table(c, p, [in_last](auto* W, auto* Wt, const k::ConvParams& q) {
       k::conv_channels_weights(W, Wt, q, in_last);
     });
-    const bool res_last = e.residual && c.in(3).channels_last;
     const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0) |
-                       (res_last && !out_last ? k::kChanResNHWC : 0);
+                       (residual_last(c) ? k::kChanResNHWC : 0);
     fn = "k::conv_channels<" + T + (layout ? ", " + std::to_string(layout) : "") + ">";
   } else {
     w = c.X(1);
@@ -140,10 +152,18 @@ k::ConvParams conv_params_of(Graph& g, Node& n) {
   return conv_params(c);
 }
 
-bool conv_can_use_channels(Graph& g, Node& n) {
+ConvLast conv_last_kind(Graph& g, Node& n) {
   OpCtx c(g, n);
+  if (!c.const_in(1)) return ConvLast::None;
   const k::ConvParams p = conv_params(c);
-  return c.const_in(1) && !k::conv_is_depthwise(p) && (p.M / p.group) % k::kChanMultiple == 0;
+  if (k::depthwise_last_fits(p) && !n.epi.residual) return ConvLast::Depthwise;
+  if (p.group == 1 && p.M % k::kChanMultiple == 0 && !k::winograd_pays(p)) return ConvLast::Channels;
+  return ConvLast::None;
+}
+
+void conv_size_scratch(Graph& g, Node& n) {
+  OpCtx c(g, n);
+  n.scratch_bytes = scratch_bytes(c, conv_params(c));
 }
 
 O2C_DEFINE_OP(Conv, infer_Conv, emit_Conv, eval_Conv);

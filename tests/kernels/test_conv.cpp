@@ -282,19 +282,13 @@ TEST_CASE("conv_winograd: F(2x2, 3x3)", "[conv][winograd]") {
 
 namespace {
 
-// [N][C][P] -> [N][P][C] for N images of C channels and P positions, and back.
-std::vector<float> to_last(const float* x, i64 N, i64 C, i64 P) {
-  std::vector<float> r(static_cast<size_t>(N * C * P));
+// [N][A][B] -> [N][B][A]: NCHW to channels last with A = C, B = positions, and back with
+// A = positions, B = C.
+std::vector<float> swap_inner(const float* x, i64 N, i64 A, i64 B) {
+  std::vector<float> r(static_cast<size_t>(N * A * B));
   for (i64 n = 0; n < N; ++n)
-    for (i64 c = 0; c < C; ++c)
-      for (i64 i = 0; i < P; ++i) r[(n * P + i) * C + c] = x[(n * C + c) * P + i];
-  return r;
-}
-std::vector<float> to_first(const float* x, i64 N, i64 C, i64 P) {
-  std::vector<float> r(static_cast<size_t>(N * C * P));
-  for (i64 n = 0; n < N; ++n)
-    for (i64 c = 0; c < C; ++c)
-      for (i64 i = 0; i < P; ++i) r[(n * C + c) * P + i] = x[(n * P + i) * C + c];
+    for (i64 a = 0; a < A; ++a)
+      for (i64 b = 0; b < B; ++b) r[(n * B + b) * A + a] = x[(n * A + a) * B + b];
   return r;
 }
 
@@ -318,9 +312,9 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     want[i] = k::act_scalar(want[i], act);
   }
   const bool in_last = layout & k::kChanInNHWC, out_last = layout & k::kChanOutNHWC;
-  const std::vector<float> Xl = in_last ? to_last(X.data(), p.N, p.C, I) : X;
-  const bool res_last = out_last || (layout & k::kChanResNHWC);
-  const std::vector<float> Zl = res_last ? to_last(Z.data(), p.N, p.M, O) : Z;
+  const std::vector<float> Xl = in_last ? swap_inner(X.data(), p.N, p.C, I) : X;
+  const bool res_last = k::chan_res_last(layout);
+  const std::vector<float> Zl = res_last ? swap_inner(Z.data(), p.N, p.M, O) : Z;
   Guarded<float> Y(p.N * p.M * O);
   Y.fill(std::nanf(""));
   const float* B = c.bias ? Bv.data() : nullptr;
@@ -358,7 +352,7 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
   }
   CHECK(Y.intact());
   std::vector<float> got = Y.vec();
-  if (out_last) got = to_first(got.data(), p.N, p.M, O);
+  if (out_last) got = swap_inner(got.data(), p.N, O, p.M);
   check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "builder.hpp"
 #include "onnx/model_io.hpp"
@@ -33,6 +34,25 @@ std::vector<double> naive_conv(const std::vector<double>& X, const std::vector<f
         Y[(m * H + y) * Wd + x] = v;
       }
   return Y;
+}
+
+// Builds the compiled model, runs it on x and compares its output y with `want` (a direct
+// computation in double), shapes as given.
+void check_built(const Compiled& c, const std::string& dir, const Shape& xs, const std::vector<double>& x,
+                 const Shape& ys, const std::vector<double>& want, double rtol, double atol) {
+  Tensor tx(DType::Float, xs), ty(DType::Float, ys);
+  REQUIRE(static_cast<size_t>(tx.numel()) == x.size());
+  REQUIRE(static_cast<size_t>(ty.numel()) == want.size());
+  for (size_t i = 0; i < x.size(); ++i) tx.data<float>()[i] = float(x[i]);
+  for (size_t i = 0; i < want.size(); ++i) ty.data<float>()[i] = float(want[i]);
+  TestData data;
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  auto r = build_and_compare(c, data, dir, rtol, atol);
+  REQUIRE(r.size() == 1);
+  INFO("max abs error " << r[0].max_abs << ", max rel error " << r[0].max_rel << ", " << r[0].mismatches << " of "
+                        << r[0].count);
+  CHECK(r[0].pass);
 }
 
 std::vector<float> ramp(size_t n, float scale, float shift) {
@@ -90,17 +110,8 @@ TEST_CASE("Conv -> depthwise -> pointwise keeps the tensors in between channels 
   const auto e = clip(naive_conv(x, blk.w1, blk.b1, 16, 32, 6, 7, 1, 0, 1));
   const auto dd = clip(naive_conv(e, blk.w2, blk.b2, 32, 32, 6, 7, 3, 1, 32));
   auto y = naive_conv(dd, blk.w3, blk.b3, 32, 16, 6, 7, 1, 0, 1);
-  Tensor tx(DType::Float, {1, 16, 6, 7}), ty(DType::Float, {1, 16, 6, 7});
-  for (size_t i = 0; i < x.size(); ++i) {
-    tx.data<float>()[i] = float(x[i]);
-    ty.data<float>()[i] = float(y[i] + x[i]);
-  }
-  TestData data;
-  data.inputs = {tensor_to_proto(tx, "x")};
-  data.outputs = {tensor_to_proto(ty, "y")};
-  auto res = build_and_compare(c, data, d.path, 1e-5, 1e-5);
-  REQUIRE(res.size() == 1);
-  CHECK(res[0].pass);
+  for (size_t i = 0; i < y.size(); ++i) y[i] += x[i];
+  check_built(c, d.path, {1, 16, 6, 7}, x, {1, 16, 6, 7}, y, 1e-5, 1e-5);
 }
 
 TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back); --no-fuse keeps NCHW", "[channels_last]") {
@@ -150,18 +161,8 @@ TEST_CASE("A conv that turns to conv_channels for channels last gets its scratch
   const auto e = naive_conv(x, w1, b1, 64, 48, 5, 6, 3, 1, 1);
   const auto dd = naive_conv(e, w2, b2, 48, 48, 5, 6, 3, 1, 48);
   const auto y = naive_conv(dd, w3, b3, 48, 16, 5, 6, 1, 0, 1);
-  Tensor tx(DType::Float, {1, 64, 5, 6}), ty(DType::Float, {1, 16, 5, 6});
-  for (size_t i = 0; i < x.size(); ++i) tx.data<float>()[i] = float(x[i]);
-  for (size_t i = 0; i < y.size(); ++i) ty.data<float>()[i] = float(y[i]);
-  TestData data;
-  data.inputs = {tensor_to_proto(tx, "x")};
-  data.outputs = {tensor_to_proto(ty, "y")};
   // Sums of 576 and then 48 products of magnitudes up to ~30: float rounding near 1e-3.
-  auto res = build_and_compare(c, data, d.path, 1e-4, 5e-3);
-  REQUIRE(res.size() == 1);
-  INFO("max abs " << res[0].max_abs << ", max rel " << res[0].max_rel << ", " << res[0].mismatches << " of "
-                  << res[0].count);
-  CHECK(res[0].pass);
+  check_built(c, d.path, {1, 64, 5, 6}, x, {1, 16, 5, 6}, y, 1e-4, 5e-3);
 }
 
 TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv writes NCHW", "[channels_last][build]") {
@@ -197,39 +198,22 @@ TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv w
   CHECK_FALSE(value(c.graph, "x").channels_last);
   CHECK_FALSE(value(c.graph, "y").channels_last);
   CHECK(c.files.source.find("k::conv_channels<float, 2>(") != std::string::npos);  // x (NCHW) -> a
-  CHECK(c.files.source.find("k::conv_channels<float, 3>(") != std::string::npos);  // channels last on both sides
+  CHECK(c.files.source.find("k::conv_channels<float, 3>(") != std::string::npos);  // a -> b: both sides
+  CHECK(c.files.source.find("k::conv_channels<float, 7>(") != std::string::npos);  // b, a -> c: all three
   CHECK(c.files.source.find("k::conv_channels<float, 5>(") != std::string::npos);  // d, c -> y (NCHW)
   // The same computed directly, in double.
-  std::vector<double> x(16 * 30);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i) * 0.13);
-  std::vector<std::vector<double>> val(5);
-  auto input = [&](const char* n) -> const std::vector<double>& {
-    if (std::string(n) == "x") return x;
-    for (int i = 0; i < 5; ++i)
-      if (std::string(n) == names[i]) return val[i];
-    FAIL(n);
-    return x;
-  };
+  std::map<std::string, std::vector<double>> val;
+  val["x"].resize(16 * 30);
+  for (size_t i = 0; i < val["x"].size(); ++i) val["x"][i] = std::cos(double(i) * 0.13);
   for (int i = 0; i < 5; ++i) {
-    val[i] = naive_conv(input(src[i]), w[i], bias[i], 16, 16, 6, 5, 3, 1, 1);
+    std::vector<double> v = naive_conv(val[src[i]], w[i], bias[i], 16, 16, 6, 5, 3, 1, 1);
     if (res[i])
-      for (size_t j = 0; j < val[i].size(); ++j) val[i][j] += input(res[i])[j];
+      for (size_t j = 0; j < v.size(); ++j) v[j] += val[res[i]][j];
     if (i != 4)
-      for (double& e : val[i]) e = std::max(0.0, e);
+      for (double& e : v) e = std::max(0.0, e);
+    val[names[i]] = v;
   }
-  Tensor tx(DType::Float, {1, 16, 6, 5}), ty(DType::Float, {1, 16, 6, 5});
-  for (size_t i = 0; i < x.size(); ++i) {
-    tx.data<float>()[i] = float(x[i]);
-    ty.data<float>()[i] = float(val[4][i]);
-  }
-  TestData data;
-  data.inputs = {tensor_to_proto(tx, "x")};
-  data.outputs = {tensor_to_proto(ty, "y")};
-  auto r = build_and_compare(c, data, d.path, 1e-4, 1e-4);
-  REQUIRE(r.size() == 1);
-  INFO("max abs error " << r[0].max_abs << ", max rel error " << r[0].max_rel << ", " << r[0].mismatches << " of "
-                        << r[0].count);
-  CHECK(r[0].pass);
+  check_built(c, d.path, {1, 16, 6, 5}, val["x"], {1, 16, 6, 5}, val["y"], 1e-4, 1e-4);
 }
 
 TEST_CASE("A tensor another op reads, or a conv whose residual is NCHW, keeps NCHW", "[channels_last]") {
