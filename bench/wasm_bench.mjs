@@ -2,6 +2,7 @@
 // Times one model as an onnx2cpp wasm module and in onnxruntime-web (wasm SIMD, one thread), in
 // this one Node process, alternating rounds, on the inputs of a test_data_set folder:
 //   node bench/wasm_bench.mjs MODULE.js MODEL.onnx DATA_DIR [--rounds 4] [--min-ms 1500] [--max-iters 1000]
+//        [--warmup-ms 1000]
 // MODULE.js comes from `onnx2cpp build MODEL --target wasm`. Each round runs both runtimes
 // (order swapped every round) for the same number of iterations, chosen so that one runtime's
 // share of a round lasts about --min-ms / rounds. Both outputs are checked against output_K.pb
@@ -17,6 +18,7 @@ import { readTensor } from './tensor_pb.mjs';
 const args = process.argv.slice(2);
 const opt = (k, d) => { const i = args.indexOf(k); return i < 0 ? d : Number(args.splice(i, 2)[1]); };
 const rounds = opt('--rounds', 4), minMs = opt('--min-ms', 1500), maxIters = opt('--max-iters', 1000);
+const warmupMs = opt('--warmup-ms', 1000);
 const [modulePath, modelPath, dataDir] = args;
 const webDir = path.resolve(process.env.O2C_WEB_DIR || 'build/web');
 const ort = createRequire(path.join(webDir, 'package.json'))('onnxruntime-web');
@@ -69,6 +71,15 @@ const ortOuts = (r) => session.outputNames.map((n) => r[n].data);
 const o2cCheck = checkAll(o2cOuts(await o2cRun()));
 const ortCheck = checkAll(ortOuts(await ortRun()));
 const once = async (f) => { const s = performance.now(); await f(); return performance.now() - s; };
+// Warm-up: V8 runs a function's baseline (Liftoff) code until the function has used its
+// tier-up budget, then swaps in TurboFan's code, compiled in the background. Both runtimes
+// run alternately for --warmup-ms each (and at least 3 times) before anything is timed.
+let warmed = { o2c: 0, ort: 0 }, runs = 0;
+while (runs < 3 || warmed.o2c < warmupMs || warmed.ort < warmupMs) {
+  warmed.o2c += await once(o2cRun);
+  warmed.ort += await once(ortRun);
+  runs++;
+}
 const slowest = Math.max(await once(o2cRun), await once(ortRun));
 const iters = Math.max(3, Math.min(maxIters, Math.ceil(minMs / rounds / Math.max(slowest, 1e-3))));
 

@@ -49,7 +49,7 @@ struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
 
 // Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
 template <class T, int LhsOrder, int RhsOrder>
-inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
+ONNX2CPP_K_OUTLINE inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
                         i64 K, T alpha, T* work) {
   ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
   // Eigen::Index, not i64: they differ on 32-bit targets (wasm32), and Eigen's blocking uses it.
@@ -62,7 +62,7 @@ inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy,
 // With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
 // elements, 64-byte aligned.
 template <class T>
-inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
+ONNX2CPP_K_OUTLINE inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
                  T alpha, bool accumulate, T* work) {
   MatMap<T> y(Y, M, N);
   if (!accumulate) y.setZero();

@@ -18,7 +18,11 @@ struct PanelTraits {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
   static constexpr int PS = Eigen::internal::packet_traits<T>::size;
   static constexpr int NR = 2 * PS;
+#if defined(__wasm__)
+  static constexpr int MR = 4;
+#else
   static constexpr int MR = PS >= 16 ? 8 : 6;
+#endif
   // Rows of a panel in one pass: kc x NR elements stay within 24 KB of L1 (K = 144 with
   // AVX-512 in one pass: 3 % faster than two of 72 on 16-channel 3x3 convolutions).
   static constexpr i64 KC = (24576 / (NR * sizeof(T))) < 64 ? 64 : (24576 / (NR * sizeof(T)));
@@ -27,7 +31,7 @@ struct PanelTraits {
 // B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
 // b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
-inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
+ONNX2CPP_K_OUTLINE inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
                          bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
   using PT = PanelTraits<T>;
   using P = typename PT::Packet;

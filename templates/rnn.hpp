@@ -73,7 +73,7 @@ inline RnnScratch rnn_layout(const RnnParams& p) {
 inline i64 rnn_scratch(const RnnParams& p) { return rnn_layout(p).total; }
 
 template <class T>
-inline void rnn_activate(const RnnAct& a, T* v, i64 n) {
+ONNX2CPP_K_OUTLINE inline void rnn_activate(const RnnAct& a, T* v, i64 n) {
   const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
     case RnnActKind::Sigmoid:  // vectorized exp (common.hpp) and tanh (Eigen)
@@ -124,7 +124,7 @@ inline void rnn_clip(T* v, i64 n, float clip) {
 // one: eight packets of y stay in registers while the rows stream by. (Eigen's GEMV on R
 // itself, a dot product per row, ran at 55 % of this speed under wasm SIMD.)
 template <class T>
-inline void rnn_gemv(const T* Rt, const T* h, T* y, i64 G, i64 H) {
+ONNX2CPP_K_OUTLINE inline void rnn_gemv(const T* Rt, const T* h, T* y, i64 G, i64 H) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr int PS = Eigen::internal::packet_traits<T>::size;
   using namespace Eigen::internal;
@@ -166,6 +166,41 @@ inline bool rnn_uses_rt(const RnnParams& p) {
   return p.batch == 1 && !(p.cell == RnnCell::GRU && !p.linear_before_reset);
 }
 
+// One LSTM step of one sequence: g [4H] holds the recurrent product of the gates i o f c and
+// x [4H] their input projection; updates the cell state cb and the hidden state hb.
+template <class T>
+ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, const T* Pd, const RnnAct* act,
+                                             const RnnParams& p) {
+  const i64 H = p.hidden;
+  for (i64 j = 0; j < 4 * H; ++j) g[j] += x[j];
+  T* gi = g;
+  T* go = g + H;
+  T* gf = g + 2 * H;
+  T* gc = g + 3 * H;
+  if (Pd)
+    for (i64 j = 0; j < H; ++j) gi[j] += Pd[j] * cb[j];
+  rnn_clip(gi, H, p.clip);
+  rnn_activate(act[0], gi, H);
+  if (p.input_forget) {
+    for (i64 j = 0; j < H; ++j) gf[j] = T(1) - gi[j];
+  } else {
+    if (Pd)
+      for (i64 j = 0; j < H; ++j) gf[j] += Pd[2 * H + j] * cb[j];
+    rnn_clip(gf, H, p.clip);
+    rnn_activate(act[0], gf, H);
+  }
+  rnn_clip(gc, H, p.clip);
+  rnn_activate(act[1], gc, H);
+  for (i64 j = 0; j < H; ++j) cb[j] = gf[j] * cb[j] + gi[j] * gc[j];
+  if (Pd)
+    for (i64 j = 0; j < H; ++j) go[j] += Pd[H + j] * cb[j];
+  rnn_clip(go, H, p.clip);
+  rnn_activate(act[0], go, H);
+  for (i64 j = 0; j < H; ++j) gc[j] = cb[j];
+  rnn_activate(act[2], gc, H);
+  for (i64 j = 0; j < H; ++j) hb[j] = go[j] * gc[j];
+}
+
 // ONNX RNN/GRU/LSTM. W [dirs, G*H, input], R [dirs, G*H, H], B [dirs, 2*G*H] (or null),
 // lens [batch] (or null: all steps), h0/c0 [dirs, batch, H] ([batch, dirs, H] with layout 1,
 // or null: zeros), P [dirs, 3H] (LSTM peepholes i, o, f, or null). Outputs may be null:
@@ -173,7 +208,7 @@ inline bool rnn_uses_rt(const RnnParams& p) {
 // Steps past a batch entry's length leave its state alone and write zeros to Y.
 // Rt: nullptr, or R as rnn_transpose_r() lays it out when rnn_uses_rt(p) (R may then be null).
 template <class T>
-inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32_t* lens,
+ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32_t* lens,
                 const T* h0, const T* c0, const T* P, T* Y, T* Yh, T* Yc, const RnnParams& p,
                 T* scratch, const T* Rt = nullptr) {
   const RnnScratch s = rnn_layout(p);
@@ -231,34 +266,7 @@ inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32
         const T* x = xw + (p.layout ? b * S + t : t * N + b) * G;
         T* g = hr + b * Gr;
         if (lstm) {
-          for (i64 j = 0; j < G; ++j) g[j] += x[j];
-          T* gi = g;
-          T* go = g + H;
-          T* gf = g + 2 * H;
-          T* gc = g + 3 * H;
-          T* cb = c + b * H;
-          if (Pd)
-            for (i64 j = 0; j < H; ++j) gi[j] += Pd[j] * cb[j];
-          rnn_clip(gi, H, p.clip);
-          rnn_activate(act[0], gi, H);
-          if (p.input_forget) {
-            for (i64 j = 0; j < H; ++j) gf[j] = T(1) - gi[j];
-          } else {
-            if (Pd)
-              for (i64 j = 0; j < H; ++j) gf[j] += Pd[2 * H + j] * cb[j];
-            rnn_clip(gf, H, p.clip);
-            rnn_activate(act[0], gf, H);
-          }
-          rnn_clip(gc, H, p.clip);
-          rnn_activate(act[1], gc, H);
-          for (i64 j = 0; j < H; ++j) cb[j] = gf[j] * cb[j] + gi[j] * gc[j];
-          if (Pd)
-            for (i64 j = 0; j < H; ++j) go[j] += Pd[H + j] * cb[j];
-          rnn_clip(go, H, p.clip);
-          rnn_activate(act[0], go, H);
-          for (i64 j = 0; j < H; ++j) gc[j] = cb[j];
-          rnn_activate(act[2], gc, H);
-          for (i64 j = 0; j < H; ++j) hb[j] = go[j] * gc[j];
+          rnn_lstm_cell(g, x, c + b * H, hb, Pd, act, p);
         } else if (gru) {
           T* gz = g;
           T* gr = g + H;
