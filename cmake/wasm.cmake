@@ -49,6 +49,8 @@ endif()
 # stand-in (runtime_min/wasm/mmintrin.h) that Eigen 3.4 needs there.
 add_library(o2c_wasm_code INTERFACE)
 target_compile_options(o2c_wasm_code INTERFACE -msimd128 -msse4.1)
+# Binaryen keeps the kernels clang left out of line (codegen/tools/wasm.hpp, kWasmLinkInlining).
+target_link_options(o2c_wasm_code INTERFACE "-sBINARYEN_EXTRA_PASSES=--one-caller-inline-max-function-size=0")
 target_include_directories(o2c_wasm_code SYSTEM INTERFACE ${CMAKE_SOURCE_DIR}/runtime_min/wasm
                            ${O2C_EIGEN_INCLUDE_DIR})
 # Programs run by Node: the host file system (NODERAWFS), synchronous instantiation (so no

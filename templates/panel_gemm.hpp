@@ -31,7 +31,7 @@ struct PanelTraits {
 // B row k is at b + off[k] (Indirect: rows of the input itself, see conv.hpp) or at
 // b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
-ONNX2CPP_K_OUTLINE inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
+inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
                          bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
   using PT = PanelTraits<T>;
   using P = typename PT::Packet;

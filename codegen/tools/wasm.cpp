@@ -74,7 +74,8 @@ std::string emxx_command(const std::string& cxx) {
 std::string wasm_code_flags(const std::string& work_dir) {
   const fs::path inc = fs::path(work_dir) / "wasm_include";
   write_file_or_throw((inc / "mmintrin.h").string(), embedded_sources().at("wasm_mmintrin"));
-  return "-msimd128 -msse4.1 -isystem " + shell_quote(inc.string()) + " -I" + shell_quote(O2C_EIGEN_INCLUDE);
+  return "-msimd128 -msse4.1 -isystem " + shell_quote(inc.string()) + " -I" + shell_quote(O2C_EIGEN_INCLUDE) + " " +
+         kWasmLinkInlining;
 }
 
 long long wasm_memory_bytes(long long static_bytes, long long heap_bytes) {
