@@ -119,17 +119,24 @@ inline void fill(T* y, i64 n, T v) {
 }
 
 // y = 1 / (1 + exp(-x)), as exp(-|x|) based quotients (exact near 0 and 1, like the scalar
-// form), with Eigen's vectorized exp. y may be x.
+// form): 1 / (1 + e) for x >= 0, e / (1 + e) below, in one pass of packets with Eigen's
+// vectorized exp. y may be x.
 template <class T>
 inline void sigmoid_array(const T* x, T* y, i64 n) {
-  constexpr i64 kChunk = 64;
-  alignas(64) T e[kChunk];
-  for (i64 i0 = 0; i0 < n; i0 += kChunk) {
-    const i64 m = std::min(kChunk, n - i0);
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) =
-        -Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + i0, m).abs();
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m).exp();
-    for (i64 i = 0; i < m; ++i) y[i0 + i] = x[i0 + i] >= T(0) ? T(1) / (T(1) + e[i]) : e[i] / (T(1) + e[i]);
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
+  using namespace Eigen::internal;
+  const P one = pset1<P>(T(1)), zero = pset1<P>(T(0));
+  const i64 nv = n / PS * PS;
+  i64 i = 0;
+  for (; i < nv; i += PS) {
+    const P v = ploadu<P>(x + i);
+    const P e = pexp(pnegate(pabs(v)));
+    pstoreu(y + i, pdiv(pselect(pcmp_le(zero, v), one, e), padd(one, e)));
+  }
+  for (; i < n; ++i) {
+    const T e = std::exp(-std::abs(x[i]));
+    y[i] = (x[i] >= T(0) ? T(1) : e) / (T(1) + e);
   }
 }
 

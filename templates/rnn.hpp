@@ -1,4 +1,4 @@
-// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts. needs: common.hpp gemm.hpp
+// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts. needs: common.hpp panel_gemm.hpp gemm.hpp
 #ifndef ONNX2CPP_K_RNN_HPP
 #define ONNX2CPP_K_RNN_HPP
 
@@ -40,6 +40,10 @@ inline i64 rnn_rec_cols(const RnnParams& p) {
   return split ? 2 * p.hidden : rnn_gates(p) * p.hidden;
 }
 
+// Elements of scratch the input projection on the panel microkernel (rnn_project) needs: the
+// row offsets of Wt, then panel_gemm's tail panel.
+inline i64 rnn_proj_scratch(const RnnParams& p) { return (2 * p.input + 15) / 16 * 16 + panel_gemm_scratch(p.input); }
+
 // Scratch layout, in elements of T: the GEMM packing buffers first (64-byte aligned with
 // the scratch), then the input projection of all steps, the recurrent product, the state.
 struct RnnScratch {
@@ -48,7 +52,7 @@ struct RnnScratch {
 inline RnnScratch rnn_layout(const RnnParams& p) {
   const i64 H = p.hidden, G = rnn_gates(p) * H, rows = p.seq * p.batch;
   const bool split = p.cell == RnnCell::GRU && !p.linear_before_reset;
-  i64 w = gemm_scratch(rows, G, p.input);
+  i64 w = std::max(gemm_scratch(rows, G, p.input), rnn_proj_scratch(p));
   w = std::max(w, gemm_scratch(p.batch, rnn_rec_cols(p), H));
   if (split) w = std::max(w, gemm_scratch(p.batch, H, H));
   RnnScratch s;
@@ -161,6 +165,25 @@ inline void rnn_transpose_r(const T* R, T* Rt, const RnnParams& p) {
       for (i64 k = 0; k < H; ++k) Rt[(d * H + k) * G + j] = R[(d * G + j) * H + k];
 }
 
+// Wt[d][k][j] = W[d][j][k]: the input weights as rnn_project() reads them (done at compile
+// time when W is constant).
+template <class T>
+inline void rnn_transpose_w(const T* W, T* Wt, const RnnParams& p) {
+  const i64 G = rnn_gates(p) * p.hidden, I = p.input;
+  for (int d = 0; d < p.dirs; ++d)
+    for (i64 j = 0; j < G; ++j)
+      for (i64 k = 0; k < I; ++k) Wt[(d * I + k) * G + j] = W[(d * G + j) * I + k];
+}
+
+// xw[rows][G] += X[rows][I] Wt[I][G] on the panel microkernel (xw holds the biases).
+template <class T>
+ONNX2CPP_K_OUTLINE inline void rnn_project(const T* X, const T* Wt, T* xw, i64 rows, i64 G, i64 I, T* work) {
+  i64* off = reinterpret_cast<i64*>(work);
+  T* tail = work + (2 * I + 15) / 16 * 16;
+  for (i64 k = 0; k < I; ++k) off[k] = k * G;
+  panel_gemm(X, I, Wt, off, xw, G, rows, G, I, static_cast<const T*>(nullptr), xw, G, Act{kActNone, 0.f, 0.f}, tail);
+}
+
 // Whether rnn() uses Rt: one sequence, and no GRU with the reset applied before R_h.
 inline bool rnn_uses_rt(const RnnParams& p) {
   return p.batch == 1 && !(p.cell == RnnCell::GRU && !p.linear_before_reset);
@@ -172,33 +195,65 @@ template <class T>
 ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, const T* Pd, const RnnAct* act,
                                              const RnnParams& p) {
   const i64 H = p.hidden;
-  for (i64 j = 0; j < 4 * H; ++j) g[j] += x[j];
+  // The usual cell (sigmoid, tanh, tanh; no peepholes, clip or coupled gates) in one pass of
+  // packets over the hidden units; the tail of H and every other cell below.
+  i64 j0 = 0;
+  if constexpr (std::is_same<T, float>::value)  // (Eigen has no packet tanh for double)
+  if (!Pd && p.clip <= 0.0f && !p.input_forget && act[0].kind == RnnActKind::Sigmoid &&
+      act[1].kind == RnnActKind::Tanh && act[2].kind == RnnActKind::Tanh) {
+    using P = typename Eigen::internal::packet_traits<T>::type;
+    constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
+    using namespace Eigen::internal;
+    const P one = pset1<P>(T(1)), zero = pset1<P>(T(0));
+    auto sigmoid = [&](const P v) {
+      const P e = pexp(pnegate(pabs(v)));
+      return pdiv(pselect(pcmp_le(zero, v), one, e), padd(one, e));
+    };
+    for (const i64 hv = H / PS * PS; j0 < hv; j0 += PS) {
+      const i64 j = j0;
+      const P i = sigmoid(padd(ploadu<P>(g + j), ploadu<P>(x + j)));
+      const P o = sigmoid(padd(ploadu<P>(g + H + j), ploadu<P>(x + H + j)));
+      const P f = sigmoid(padd(ploadu<P>(g + 2 * H + j), ploadu<P>(x + 2 * H + j)));
+      const P cc = ptanh(padd(ploadu<P>(g + 3 * H + j), ploadu<P>(x + 3 * H + j)));
+      const P c = padd(pmul(f, ploadu<P>(cb + j)), pmul(i, cc));
+      pstoreu(cb + j, c);
+      pstoreu(hb + j, pmul(o, ptanh(c)));
+    }
+    if (j0 == H) return;
+  }
+  for (int q = 0; q < 4; ++q)
+    for (i64 j = j0; j < H; ++j) g[q * H + j] += x[q * H + j];
+  g += j0;
+  cb += j0;
+  hb += j0;
+  const i64 n = H - j0;
+  // Pd is null here unless j0 == 0.
   T* gi = g;
   T* go = g + H;
   T* gf = g + 2 * H;
   T* gc = g + 3 * H;
   if (Pd)
-    for (i64 j = 0; j < H; ++j) gi[j] += Pd[j] * cb[j];
-  rnn_clip(gi, H, p.clip);
-  rnn_activate(act[0], gi, H);
+    for (i64 j = 0; j < n; ++j) gi[j] += Pd[j] * cb[j];
+  rnn_clip(gi, n, p.clip);
+  rnn_activate(act[0], gi, n);
   if (p.input_forget) {
-    for (i64 j = 0; j < H; ++j) gf[j] = T(1) - gi[j];
+    for (i64 j = 0; j < n; ++j) gf[j] = T(1) - gi[j];
   } else {
     if (Pd)
-      for (i64 j = 0; j < H; ++j) gf[j] += Pd[2 * H + j] * cb[j];
-    rnn_clip(gf, H, p.clip);
-    rnn_activate(act[0], gf, H);
+      for (i64 j = 0; j < n; ++j) gf[j] += Pd[2 * H + j] * cb[j];
+    rnn_clip(gf, n, p.clip);
+    rnn_activate(act[0], gf, n);
   }
-  rnn_clip(gc, H, p.clip);
-  rnn_activate(act[1], gc, H);
-  for (i64 j = 0; j < H; ++j) cb[j] = gf[j] * cb[j] + gi[j] * gc[j];
+  rnn_clip(gc, n, p.clip);
+  rnn_activate(act[1], gc, n);
+  for (i64 j = 0; j < n; ++j) cb[j] = gf[j] * cb[j] + gi[j] * gc[j];
   if (Pd)
-    for (i64 j = 0; j < H; ++j) go[j] += Pd[H + j] * cb[j];
-  rnn_clip(go, H, p.clip);
-  rnn_activate(act[0], go, H);
-  for (i64 j = 0; j < H; ++j) gc[j] = cb[j];
-  rnn_activate(act[2], gc, H);
-  for (i64 j = 0; j < H; ++j) hb[j] = go[j] * gc[j];
+    for (i64 j = 0; j < n; ++j) go[j] += Pd[H + j] * cb[j];
+  rnn_clip(go, n, p.clip);
+  rnn_activate(act[0], go, n);
+  for (i64 j = 0; j < n; ++j) gc[j] = cb[j];
+  rnn_activate(act[2], gc, n);
+  for (i64 j = 0; j < n; ++j) hb[j] = go[j] * gc[j];
 }
 
 // ONNX RNN/GRU/LSTM. W [dirs, G*H, input], R [dirs, G*H, H], B [dirs, 2*G*H] (or null),
@@ -207,10 +262,11 @@ ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, con
 // Y [seq, dirs, batch, H] ([batch, seq, dirs, H] with layout 1), Yh and Yc like h0.
 // Steps past a batch entry's length leave its state alone and write zeros to Y.
 // Rt: nullptr, or R as rnn_transpose_r() lays it out when rnn_uses_rt(p) (R may then be null).
+// Wt: nullptr, or W as rnn_transpose_w() lays it out (W may then be null).
 template <class T>
 ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32_t* lens,
                 const T* h0, const T* c0, const T* P, T* Y, T* Yh, T* Yc, const RnnParams& p,
-                T* scratch, const T* Rt = nullptr) {
+                T* scratch, const T* Rt = nullptr, const T* Wt = nullptr) {
   const RnnScratch s = rnn_layout(p);
   const i64 H = p.hidden, I = p.input, S = p.seq, N = p.batch, G = rnn_gates(p) * H;
   const i64 rows = S * N, Gr = rnn_rec_cols(p);
@@ -226,7 +282,7 @@ ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* 
   const int na = rnn_acts(p);
   for (int d = 0; d < p.dirs; ++d) {
     const bool rev = p.dirs == 2 ? d == 1 : p.reverse;
-    const T* Wd = W + d * G * I;
+    const T* Wd = W ? W + d * G * I : nullptr;  // null when Wt replaces it
     const T* Rd = R ? R + d * G * H : nullptr;  // null when Rt replaces it
     const T* Wb = B ? B + d * 2 * G : nullptr;
     const T* Rb = B ? Wb + G : nullptr;
@@ -240,7 +296,12 @@ ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* 
         T* row = xw + r * G;
         for (i64 j = 0; j < G; ++j) row[j] = Wb[j] + ((late_rbh && j >= 2 * H) ? T(0) : Rb[j]);
       }
-    gemm<T>(X, Wd, xw, rows, G, I, false, true, T(1), B != nullptr, work);
+    if (Wt) {
+      if (!B) fill(xw, rows * G, T(0));
+      rnn_project(X, Wt + d * I * G, xw, rows, G, I, work);
+    } else {
+      gemm<T>(X, Wd, xw, rows, G, I, false, true, T(1), B != nullptr, work);
+    }
     for (i64 b = 0; b < N; ++b) {
       const i64 so = p.layout ? (b * p.dirs + d) * H : (d * N + b) * H;
       if (h0) copy(h0 + so, h + b * H, H);

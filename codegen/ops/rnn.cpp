@@ -155,17 +155,23 @@ void emit_rnn(EmitCtx& c) {
   const bool lstm = r.p.cell == k::RnnCell::LSTM;
   auto in = [&](size_t i) { return c.has_in(i) ? c.X(i) : std::string("nullptr"); };
   auto out = [&](size_t i) { return c.has_out(i) ? c.Y(i) : std::string("nullptr"); };
-  // A constant R for one sequence: transposed here for the recurrent product's GEMV.
-  std::string rt;
+  // A constant R for one sequence: transposed here for the recurrent product's GEMV. A
+  // constant W: transposed here for the input projection on the panel microkernel.
+  std::string rt, wt;
   if (k::rnn_uses_rt(r.p) && c.const_in(2)) {
     const Tensor& R = *c.const_in(2);
-    rt = ", " + rearranged_table(c, R, R.numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
+    rt = rearranged_table(c, R, R.numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
   }
-  c.line("k::rnn<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + (rt.empty() ? c.X(2) : "nullptr") + ", " + in(3) +
-         ", " + in(4) + ", " +
-         in(5) + ", " + (lstm ? in(6) : "nullptr") + ", " + (lstm ? in(7) : "nullptr") + ", " + out(0) + ", " +
-         out(1) + ", " + (lstm ? out(2) : "nullptr") + ", " + params_code(r.p) + ", " + c.scratch(c.dtype(0)) + rt +
-         ");");
+  if (c.const_in(1)) {
+    const Tensor& W = *c.const_in(1);
+    wt = rearranged_table(c, W, W.numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_w(src, dst, r.p); });
+  }
+  std::string tables;
+  if (!rt.empty() || !wt.empty()) tables = ", " + (rt.empty() ? "nullptr" : rt) + (wt.empty() ? "" : ", " + wt);
+  c.line("k::rnn<" + c.T(0) + ">(" + c.X(0) + ", " + (wt.empty() ? c.X(1) : "nullptr") + ", " +
+         (rt.empty() ? c.X(2) : "nullptr") + ", " + in(3) + ", " + in(4) + ", " + in(5) + ", " +
+         (lstm ? in(6) : "nullptr") + ", " + (lstm ? in(7) : "nullptr") + ", " + out(0) + ", " + out(1) + ", " +
+         (lstm ? out(2) : "nullptr") + ", " + params_code(r.p) + ", " + c.scratch(c.dtype(0)) + tables + ");");
 }
 
 void eval_rnn(OpCtx& c) {

@@ -1,5 +1,6 @@
-// rnn(): the recurrent product of a batch of one through the transposed weights (rnn_gemv)
-// against the general path (Eigen's product on R), for the three cells and both directions.
+// rnn(): the recurrent product of a batch of one through the transposed weights (rnn_gemv),
+// and the input projection through the transposed W (rnn_project), against the general path
+// (Eigen's products on W and R), for the three cells and both directions.
 // The general path itself is checked by the ONNX conformance suite (LSTM, GRU, RNN tests).
 #include "kt.hpp"
 
@@ -53,9 +54,19 @@ void run_rnn(std::mt19937& g, k::RnnCell cell, i64 hidden, int dirs, bool linear
                   lstm ? C2.data() : nullptr, p, s.data(), Rt.data());
     CHECK(s.intact());
   }
+  // The input projection on the panel microkernel too (W transposed, W itself absent).
+  std::vector<float> Wt(W.size()), Y3(ny), H3(dirs * H), C3(dirs * H);
+  k::rnn_transpose_w(W.data(), Wt.data(), p);
+  {
+    Guarded<float> s(k::rnn_scratch(p) + 16);
+    k::rnn<float>(X.data(), nullptr, nullptr, B.data(), nullptr, nullptr, nullptr, nullptr, Y3.data(), H3.data(),
+                  lstm ? C3.data() : nullptr, p, s.data(), Rt.data(), Wt.data());
+    CHECK(s.intact());
+  }
   const std::vector<double> want(Y1.begin(), Y1.end());
   // Two summation orders of H products per step, over 5 steps.
   check_near(Y2.data(), want, 1e-5, 2e-6 * std::sqrt(double(H)), "Y");
+  check_near(Y3.data(), want, 1e-5, 2e-6 * std::sqrt(double(H + p.input)), "Y (Wt)");
 }
 
 }  // namespace
