@@ -124,45 +124,66 @@ inline void rnn_clip(T* v, i64 n, float clip) {
   for (i64 i = 0; i < n; ++i) v[i] = std::min(c, std::max(-c, v[i]));
 }
 
-// y[0..G) = sum_k Rt[k][0..G) h[k] (Rt: H rows of G), the recurrent product of a batch of
-// one: eight packets of y stay in registers while the rows stream by. (Eigen's GEMV on R
-// itself, a dot product per row, ran at 55 % of this speed under wasm SIMD.)
-template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_gemv(const T* Rt, const T* h, T* y, i64 G, i64 H) {
+// Rt, the recurrent weights as rnn_gemv() reads them, holds blocks of kRnnCols columns of R^T
+// (gate units), each H rows long and contiguous: Rt[d][blk][k][c] = R[d][kRnnCols blk + c][k],
+// zero past G. Rows of R^T itself are G apart (2 KB for 128 LSTM units), and a product
+// walking down them hit the same few L1 sets.
+constexpr i64 kRnnCols = 32;
+inline i64 rnn_rt_blocks(const RnnParams& p) { return (rnn_gates(p) * p.hidden + kRnnCols - 1) / kRnnCols; }
+inline i64 rnn_rt_size(const RnnParams& p) { return p.dirs * rnn_rt_blocks(p) * kRnnCols * p.hidden; }
+
+// NB blocks of Rt (at rt, H rows each) times h into y[0 .. NB kRnnCols), the accumulators
+// in registers.
+template <class T, int NB>
+inline void rnn_gemv_blocks(const T* rt, const T* h, T* y, i64 H) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  constexpr int PB = static_cast<int>(kRnnCols) / PS;
   using namespace Eigen::internal;
-  i64 j = 0;
-  for (; j + 8 * PS <= G; j += 8 * PS) {
-    P a[8];
-    for (int u = 0; u < 8; ++u) a[u] = pset1<P>(T(0));
-    for (i64 k = 0; k < H; ++k) {
-      const P hk = pset1<P>(h[k]);
-      const T* r = Rt + k * G + j;
-      for (int u = 0; u < 8; ++u) a[u] = pmadd(ploadu<P>(r + u * PS), hk, a[u]);
+  P a[NB * PB];
+  for (int u = 0; u < NB * PB; ++u) a[u] = pset1<P>(T(0));
+  for (i64 k = 0; k < H; ++k) {
+    const P hk = pset1<P>(h[k]);
+    for (int q = 0; q < NB; ++q) {
+      const T* r = rt + (q * H + k) * kRnnCols;
+      for (int u = 0; u < PB; ++u) a[q * PB + u] = pmadd(ploadu<P>(r + u * PS), hk, a[q * PB + u]);
     }
-    for (int u = 0; u < 8; ++u) pstoreu(y + j + u * PS, a[u]);
   }
-  for (; j + PS <= G; j += PS) {
-    P a = pset1<P>(T(0));
-    for (i64 k = 0; k < H; ++k) a = pmadd(ploadu<P>(Rt + k * G + j), pset1<P>(h[k]), a);
-    pstoreu(y + j, a);
-  }
-  for (; j < G; ++j) {
-    T a = T(0);
-    for (i64 k = 0; k < H; ++k) a += Rt[k * G + j] * h[k];
-    y[j] = a;
+  for (int u = 0; u < NB * PB; ++u) pstoreu(y + u * PS, a[u]);
+}
+
+// y[0..G) = sum_k R^T[k][0..G) h[k] (Rt: blocks as above), the recurrent product of a batch
+// of one: blocks run NB at a time so that 8 packets of y accumulate in registers (one block
+// under wasm SIMD and SSE, two with AVX, four with AVX-512). (Eigen's GEMV on R itself, a dot
+// product per row, ran at 55 % of this speed under wasm SIMD.)
+template <class T>
+ONNX2CPP_K_OUTLINE inline void rnn_gemv(const T* Rt, const T* h, T* y, i64 G, i64 H) {
+  constexpr int PS = Eigen::internal::packet_traits<T>::size;
+  constexpr int PB = static_cast<int>(kRnnCols) / PS;
+  constexpr int NB = PB >= 8 ? 1 : 8 / PB;
+  const i64 full = G / kRnnCols, step = kRnnCols * H;
+  i64 b = 0;
+  for (; b + NB <= full; b += NB) rnn_gemv_blocks<T, NB>(Rt + b * step, h, y + b * kRnnCols, H);
+  for (; b < full; ++b) rnn_gemv_blocks<T, 1>(Rt + b * step, h, y + b * kRnnCols, H);
+  if (b * kRnnCols < G) {  // the last, partial block (zero-padded in Rt)
+    alignas(64) T last[kRnnCols];
+    rnn_gemv_blocks<T, 1>(Rt + b * step, h, last, H);
+    for (i64 j = b * kRnnCols; j < G; ++j) y[j] = last[j - b * kRnnCols];
   }
 }
 
-// Rt[d][k][j] = R[d][j][k]: the recurrent weights as rnn_gemv() reads them (done at compile
-// time for a batch of one).
+// Lays R out as rnn_gemv() reads it (done at compile time for a batch of one); Rt has
+// rnn_rt_size(p) elements.
 template <class T>
 inline void rnn_transpose_r(const T* R, T* Rt, const RnnParams& p) {
-  const i64 G = rnn_gates(p) * p.hidden, H = p.hidden;
+  const i64 G = rnn_gates(p) * p.hidden, H = p.hidden, nblk = rnn_rt_blocks(p);
   for (int d = 0; d < p.dirs; ++d)
-    for (i64 j = 0; j < G; ++j)
-      for (i64 k = 0; k < H; ++k) Rt[(d * H + k) * G + j] = R[(d * G + j) * H + k];
+    for (i64 blk = 0; blk < nblk; ++blk)
+      for (i64 k = 0; k < H; ++k)
+        for (i64 c = 0; c < kRnnCols; ++c) {
+          const i64 j = blk * kRnnCols + c;
+          Rt[((d * nblk + blk) * H + k) * kRnnCols + c] = j < G ? R[(d * G + j) * H + k] : T(0);
+        }
 }
 
 // Wt[d][k][j] = W[d][j][k]: the input weights as rnn_project() reads them (done at compile
@@ -312,7 +333,7 @@ ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* 
       }
     }
     for (i64 st = 0; st < S; ++st) {
-      if (Rt && rnn_uses_rt(p)) rnn_gemv(Rt + d * G * H, h, hr, G, H);
+      if (Rt && rnn_uses_rt(p)) rnn_gemv(Rt + d * rnn_rt_blocks(p) * kRnnCols * H, h, hr, G, H);
       else gemm<T>(h, Rd, hr, N, Gr, H, false, true, T(1), false, work);
       for (i64 b = 0; b < N; ++b) {
         i64 len = S;

@@ -160,7 +160,7 @@ void emit_rnn(EmitCtx& c) {
   std::string rt, wt;
   if (k::rnn_uses_rt(r.p) && c.const_in(2)) {
     const Tensor& R = *c.const_in(2);
-    rt = rearranged_table(c, R, R.numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
+    rt = rearranged_table(c, R, k::rnn_rt_size(r.p), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
   }
   if (c.const_in(1)) {
     const Tensor& W = *c.const_in(1);

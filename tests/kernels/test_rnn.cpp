@@ -37,7 +37,7 @@ void run_rnn(std::mt19937& g, k::RnnCell cell, i64 hidden, int dirs, bool linear
   auto W = rand_vec<float>(g, dirs * G * p.input, -0.5, 0.5);
   auto R = rand_vec<float>(g, dirs * G * H, -0.5, 0.5);
   auto B = rand_vec<float>(g, dirs * 2 * G, -0.5, 0.5);
-  std::vector<float> Rt(R.size());
+  std::vector<float> Rt(static_cast<size_t>(k::rnn_rt_size(p)));
   k::rnn_transpose_r(R.data(), Rt.data(), p);
   const i64 ny = p.seq * dirs * H;
   std::vector<float> Y1(ny), Y2(ny), H1(dirs * H), H2(dirs * H);
