@@ -31,8 +31,14 @@ struct ChanTraits {
 #endif
   // Positions per tile: 2 x 14 accumulators with AVX-512's 32 registers, 2 x 6 within 16.
   // The same with one packet of channels (28 positions, as many accumulators, ran at 60 to
-  // 70 % of the speed of 14 with AVX-512).
+  // 70 % of the speed of 14 with AVX-512). Under wasm SIMD, 2 x 5: V8 allocates 15 of the 16
+  // registers and needs one more for each multiply's product (2 x 6 ran cifar_resnet20 8 %
+  // slower, 2 x 4 4 % slower).
+#if defined(__wasm__)
+  static constexpr int SMAX = 5;
+#else
   static constexpr int SMAX = PS >= 16 ? 14 : 6;
+#endif
   // With one packet of channels (16 channels with AVX-512), 16 positions: rows of 32 in two
   // tiles, not three of 10 and 11 (4 % faster on a 16-channel 3x3 conv on 32x32 with the
   // channels last on both sides; 24 positions gained less).

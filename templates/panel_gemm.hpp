@@ -11,8 +11,10 @@ ONNX2CPP_K_BEGIN
 // MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
 // compiler's host may have other vectors, so nothing is laid out for NR at compile time);
 // MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
-// (SSE, AVX2, wasm SIMD); with AVX-512's 32, MR = 8 (16 accumulators: 5 % faster on a
-// 16-channel 3x3 convolution, whose 16 rows also fill whole panels).
+// (SSE, AVX2); with AVX-512's 32, MR = 8 (16 accumulators: 5 % faster on a 16-channel 3x3
+// convolution, whose 16 rows also fill whole panels). Under wasm SIMD, MR = 4: V8 allocates
+// 15 registers and needs one more for each multiply's product (64x128x512 under Node 20:
+// 36 GFLOP/s with MR = 4, 25 with 5, 27 with 6).
 template <class T>
 struct PanelTraits {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
