@@ -44,6 +44,16 @@
 #define ONNX2CPP_K_END } } _Pragma("GCC diagnostic pop")
 #endif
 
+// Kernels marked ONNX2CPP_K_OUTLINE stay functions of their own under WebAssembly. V8 compiles
+// a function with more than 8192 virtual registers (a model's run() with its kernels inlined)
+// with its mid-tier register allocator, which spills the SIMD accumulators of every loop
+// inside: tiny_bert ran 1.35x slower that way under Node 20.
+#if defined(__wasm__)
+#define ONNX2CPP_K_OUTLINE __attribute__((noinline))
+#else
+#define ONNX2CPP_K_OUTLINE
+#endif
+
 ONNX2CPP_K_BEGIN
 
 using i64 = std::int64_t;
@@ -115,17 +125,24 @@ inline void fill(T* y, i64 n, T v) {
 }
 
 // y = 1 / (1 + exp(-x)), as exp(-|x|) based quotients (exact near 0 and 1, like the scalar
-// form), with Eigen's vectorized exp. y may be x.
+// form): 1 / (1 + e) for x >= 0, e / (1 + e) below, in one pass of packets with Eigen's
+// vectorized exp. y may be x.
 template <class T>
 inline void sigmoid_array(const T* x, T* y, i64 n) {
-  constexpr i64 kChunk = 64;
-  alignas(64) T e[kChunk];
-  for (i64 i0 = 0; i0 < n; i0 += kChunk) {
-    const i64 m = std::min(kChunk, n - i0);
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) =
-        -Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + i0, m).abs();
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m) = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(e, m).exp();
-    for (i64 i = 0; i < m; ++i) y[i0 + i] = x[i0 + i] >= T(0) ? T(1) / (T(1) + e[i]) : e[i] / (T(1) + e[i]);
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
+  using namespace Eigen::internal;
+  const P one = pset1<P>(T(1)), zero = pset1<P>(T(0));
+  const i64 nv = n / PS * PS;
+  i64 i = 0;
+  for (; i < nv; i += PS) {
+    const P v = ploadu<P>(x + i);
+    const P e = pexp(pnegate(pabs(v)));
+    pstoreu(y + i, pdiv(pselect(pcmp_le(zero, v), one, e), padd(one, e)));
+  }
+  for (; i < n; ++i) {
+    const T e = std::exp(-std::abs(x[i]));
+    y[i] = (x[i] >= T(0) ? T(1) : e) / (T(1) + e);
   }
 }
 
@@ -235,14 +252,20 @@ ONNX2CPP_K_BEGIN
 // MR rows of W, whose elements it broadcasts. NR is two SIMD packets of the target (the
 // compiler's host may have other vectors, so nothing is laid out for NR at compile time);
 // MR = 6 keeps 12 accumulators, 2 B packets and one broadcast within 16 vector registers
-// (SSE, AVX2, wasm SIMD); with AVX-512's 32, MR = 8 (16 accumulators: 5 % faster on a
-// 16-channel 3x3 convolution, whose 16 rows also fill whole panels).
+// (SSE, AVX2); with AVX-512's 32, MR = 8 (16 accumulators: 5 % faster on a 16-channel 3x3
+// convolution, whose 16 rows also fill whole panels). Under wasm SIMD, MR = 4: V8 allocates
+// 15 registers and needs one more for each multiply's product (64x128x512 under Node 20:
+// 36 GFLOP/s with MR = 4, 25 with 5, 27 with 6).
 template <class T>
 struct PanelTraits {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
   static constexpr int PS = Eigen::internal::packet_traits<T>::size;
   static constexpr int NR = 2 * PS;
+#if defined(__wasm__)
+  static constexpr int MR = 4;
+#else
   static constexpr int MR = PS >= 16 ? 8 : 6;
+#endif
   // Rows of a panel in one pass: kc x NR elements stay within 24 KB of L1 (K = 144 with
   // AVX-512 in one pass: 3 % faster than two of 72 on 16-channel 3x3 convolutions).
   static constexpr i64 KC = (24576 / (NR * sizeof(T))) < 64 ? 64 : (24576 / (NR * sizeof(T)));
@@ -784,8 +807,14 @@ struct ChanTraits {
 #endif
   // Positions per tile: 2 x 14 accumulators with AVX-512's 32 registers, 2 x 6 within 16.
   // The same with one packet of channels (28 positions, as many accumulators, ran at 60 to
-  // 70 % of the speed of 14 with AVX-512).
+  // 70 % of the speed of 14 with AVX-512). Under wasm SIMD, 2 x 5: V8 allocates 15 of the 16
+  // registers and needs one more for each multiply's product (2 x 6 ran cifar_resnet20 8 %
+  // slower, 2 x 4 4 % slower).
+#if defined(__wasm__)
+  static constexpr int SMAX = 5;
+#else
   static constexpr int SMAX = PS >= 16 ? 14 : 6;
+#endif
   // With one packet of channels (16 channels with AVX-512), 16 positions: rows of 32 in two
   // tiles, not three of 10 and 11 (4 % faster on a 16-channel 3x3 conv on 32x32 with the
   // channels last on both sides; 24 positions gained less).
@@ -1902,7 +1931,7 @@ struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
 
 // Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
 template <class T, int LhsOrder, int RhsOrder>
-inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
+ONNX2CPP_K_OUTLINE inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
                         i64 K, T alpha, T* work) {
   ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
   // Eigen::Index, not i64: they differ on 32-bit targets (wasm32), and Eigen's blocking uses it.
@@ -1915,7 +1944,7 @@ inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy,
 // With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
 // elements, 64-byte aligned.
 template <class T>
-inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
+ONNX2CPP_K_OUTLINE inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
                  T alpha, bool accumulate, T* work) {
   MatMap<T> y(Y, M, N);
   if (!accumulate) y.setZero();
