@@ -41,8 +41,10 @@ inline i64 rnn_rec_cols(const RnnParams& p) {
 }
 
 // Elements of scratch the input projection on the panel microkernel (rnn_project) needs: the
-// row offsets of Wt, then panel_gemm's tail panel.
-inline i64 rnn_proj_scratch(const RnnParams& p) { return (2 * p.input + 15) / 16 * 16 + panel_gemm_scratch(p.input); }
+// row offsets of Wt, the biases' row, then panel_gemm's tail panel.
+inline i64 rnn_proj_scratch(const RnnParams& p) {
+  return (2 * p.input + 15) / 16 * 16 + (rnn_gates(p) * p.hidden + 15) / 16 * 16 + panel_gemm_scratch(p.input);
+}
 
 // Scratch layout, in elements of T: the GEMM packing buffers first (64-byte aligned with
 // the scratch), then the input projection of all steps, the recurrent product, the state.
@@ -196,13 +198,19 @@ inline void rnn_transpose_w(const T* W, T* Wt, const RnnParams& p) {
       for (i64 k = 0; k < I; ++k) Wt[(d * I + k) * G + j] = W[(d * G + j) * I + k];
 }
 
-// xw[rows][G] += X[rows][I] Wt[I][G] on the panel microkernel (xw holds the biases).
+// xw[rows][G] = X[rows][I] Wt[I][G] + bias[G] (or null) on the panel microkernel; work:
+// rnn_proj_scratch(p) elements.
 template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_project(const T* X, const T* Wt, T* xw, i64 rows, i64 G, i64 I, T* work) {
+ONNX2CPP_K_OUTLINE inline void rnn_project(const T* X, const T* Wt, const T* bias, T* xw, i64 rows, i64 G, i64 I,
+                                           T* work) {
   i64* off = reinterpret_cast<i64*>(work);
-  T* tail = work + (2 * I + 15) / 16 * 16;
+  T* brow = work + (2 * I + 15) / 16 * 16;
+  T* tail = brow + (G + 15) / 16 * 16;
   for (i64 k = 0; k < I; ++k) off[k] = k * G;
-  panel_gemm(X, I, Wt, off, xw, G, rows, G, I, static_cast<const T*>(nullptr), xw, G, Act{kActNone, 0.f, 0.f}, tail);
+  if (bias) copy(bias, brow, G);
+  // The biases as the residual Z, every row the same (row stride 0).
+  panel_gemm(X, I, Wt, off, xw, G, rows, G, I, static_cast<const T*>(nullptr), bias ? brow : nullptr, 0,
+             Act{kActNone, 0.f, 0.f}, tail);
 }
 
 // Whether rnn() uses Rt: one sequence, and no GRU with the reset applied before R_h.
@@ -210,28 +218,24 @@ inline bool rnn_uses_rt(const RnnParams& p) {
   return p.batch == 1 && !(p.cell == RnnCell::GRU && !p.linear_before_reset);
 }
 
-// One LSTM step of one sequence: g [4H] holds the recurrent product of the gates i o f c and
-// x [4H] their input projection; updates the cell state cb and the hidden state hb.
+// The usual LSTM cell (sigmoid, tanh, tanh; no peepholes, clip or coupled gates) in one pass
+// of packets over the hidden units (arguments as rnn_lstm_cell's); returns the units done: all
+// but the tail of H, none for double (Eigen has no packet tanh for it).
 template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, const T* Pd, const RnnAct* act,
-                                             const RnnParams& p) {
-  const i64 H = p.hidden;
-  // The usual cell (sigmoid, tanh, tanh; no peepholes, clip or coupled gates) in one pass of
-  // packets over the hidden units; the tail of H and every other cell below.
-  i64 j0 = 0;
-  if constexpr (std::is_same<T, float>::value)  // (Eigen has no packet tanh for double)
-  if (!Pd && p.clip <= 0.0f && !p.input_forget && act[0].kind == RnnActKind::Sigmoid &&
-      act[1].kind == RnnActKind::Tanh && act[2].kind == RnnActKind::Tanh) {
+inline i64 rnn_lstm_cell_packets(const T* g, const T* x, T* cb, T* hb, i64 H) {
+  if constexpr (!std::is_same<T, float>::value) {
+    return 0;
+  } else {
     using P = typename Eigen::internal::packet_traits<T>::type;
     constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
     using namespace Eigen::internal;
     const P one = pset1<P>(T(1)), zero = pset1<P>(T(0));
-    auto sigmoid = [&](const P v) {
+    auto sigmoid = [&](const P v) {  // as sigmoid_array()
       const P e = pexp(pnegate(pabs(v)));
       return pdiv(pselect(pcmp_le(zero, v), one, e), padd(one, e));
     };
-    for (const i64 hv = H / PS * PS; j0 < hv; j0 += PS) {
-      const i64 j = j0;
+    const i64 hv = H / PS * PS;
+    for (i64 j = 0; j < hv; j += PS) {
       const P i = sigmoid(padd(ploadu<P>(g + j), ploadu<P>(x + j)));
       const P o = sigmoid(padd(ploadu<P>(g + H + j), ploadu<P>(x + H + j)));
       const P f = sigmoid(padd(ploadu<P>(g + 2 * H + j), ploadu<P>(x + 2 * H + j)));
@@ -240,15 +244,27 @@ ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, con
       pstoreu(cb + j, c);
       pstoreu(hb + j, pmul(o, ptanh(c)));
     }
-    if (j0 == H) return;
+    return hv;
   }
+}
+
+// One LSTM step of one sequence: g [4H] holds the recurrent product of the gates i o f c and
+// x [4H] their input projection; updates the cell state cb and the hidden state hb.
+template <class T>
+ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, const T* Pd, const RnnAct* act,
+                                             const RnnParams& p) {
+  const i64 H = p.hidden;
+  const bool usual = !Pd && p.clip <= 0.0f && !p.input_forget && act[0].kind == RnnActKind::Sigmoid &&
+                     act[1].kind == RnnActKind::Tanh && act[2].kind == RnnActKind::Tanh;
+  const i64 j0 = usual ? rnn_lstm_cell_packets(g, x, cb, hb, H) : 0;
+  if (j0 == H) return;
+  // The units left, gate by gate (Pd is null unless j0 == 0).
   for (int q = 0; q < 4; ++q)
     for (i64 j = j0; j < H; ++j) g[q * H + j] += x[q * H + j];
   g += j0;
   cb += j0;
   hb += j0;
   const i64 n = H - j0;
-  // Pd is null here unless j0 == 0.
   T* gi = g;
   T* go = g + H;
   T* gf = g + 2 * H;
@@ -313,16 +329,12 @@ ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* 
     // linear_before_reset adds R's h bias inside the reset product instead).
     const bool late_rbh = gru && p.linear_before_reset;
     if (B)
-      for (i64 r = 0; r < rows; ++r) {
+      for (i64 r = 0; r < (Wt ? 1 : rows); ++r) {  // rnn_project reads one row of them
         T* row = xw + r * G;
         for (i64 j = 0; j < G; ++j) row[j] = Wb[j] + ((late_rbh && j >= 2 * H) ? T(0) : Rb[j]);
       }
-    if (Wt) {
-      if (!B) fill(xw, rows * G, T(0));
-      rnn_project(X, Wt + d * I * G, xw, rows, G, I, work);
-    } else {
-      gemm<T>(X, Wd, xw, rows, G, I, false, true, T(1), B != nullptr, work);
-    }
+    if (Wt) rnn_project(X, Wt + d * I * G, B ? xw : nullptr, xw, rows, G, I, work);
+    else gemm<T>(X, Wd, xw, rows, G, I, false, true, T(1), B != nullptr, work);
     for (i64 b = 0; b < N; ++b) {
       const i64 so = p.layout ? (b * p.dirs + d) * H : (d * N + b) * H;
       if (h0) copy(h0 + so, h + b * H, H);

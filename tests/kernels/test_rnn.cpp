@@ -8,12 +8,12 @@ using namespace kt;
 
 namespace {
 
-void run_rnn(std::mt19937& g, k::RnnCell cell, i64 hidden, int dirs, bool linear_before_reset) {
+void run_rnn(std::mt19937& g, k::RnnCell cell, i64 hidden, int dirs, bool linear_before_reset, i64 input = 7) {
   k::RnnParams p{};
   p.cell = cell;
   p.seq = 5;
   p.batch = 1;
-  p.input = 7;
+  p.input = input;
   p.hidden = hidden;
   p.dirs = dirs;
   p.linear_before_reset = linear_before_reset;
@@ -31,7 +31,8 @@ void run_rnn(std::mt19937& g, k::RnnCell cell, i64 hidden, int dirs, bool linear
     }
   }
   const i64 G = k::rnn_gates(p) * hidden, H = hidden;
-  INFO("cell " << int(cell) << " hidden " << hidden << " dirs " << dirs << " lbr " << linear_before_reset);
+  INFO("cell " << int(cell) << " hidden " << hidden << " dirs " << dirs << " lbr " << linear_before_reset << " input "
+                << input);
   REQUIRE(k::rnn_uses_rt(p));
   auto X = rand_vec<float>(g, p.seq * p.input, -1, 1);
   auto W = rand_vec<float>(g, dirs * G * p.input, -0.5, 0.5);
@@ -79,4 +80,7 @@ TEST_CASE("rnn: a batch of one through the transposed recurrent weights", "[rnn]
       run_rnn(g, k::RnnCell::GRU, hidden, dirs, true);
       run_rnn(g, k::RnnCell::RNN, hidden, dirs, false);
     }
+  // An input long enough for the projection's K in two passes of the panel kernel.
+  run_rnn(g, k::RnnCell::LSTM, 16, 2, false, 800);
+  run_rnn(g, k::RnnCell::GRU, 16, 1, true, 800);
 }
