@@ -6,7 +6,8 @@
 Default: every model in ../shared/models (folders with model.onnx and test_data_set_0/). For
 each model it runs `onnx2cpp build MODEL --target wasm --weights file` and then
 bench/wasm_bench.mjs, which loads the module and an onnxruntime-web session (wasm SIMD,
-numThreads 1) in one Node process and alternates timed rounds on the test_data_set_0 inputs,
+numThreads 1) in one Node process, warms both up for a second each (V8 runs baseline code
+until its optimizing tier takes over) and alternates timed rounds on the test_data_set_0 inputs,
 checking both against output_K.pb. Prints a table: medians, latency ratio, output check, and
 the module's sizes (wasm code without weights, weights file, JS glue: <name>.js and
 Emscripten's <name>.emscripten.mjs; raw and gzip -9), then
