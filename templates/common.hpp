@@ -118,22 +118,24 @@ inline void fill(T* y, i64 n, T v) {
   std::fill(y, y + n, v);
 }
 
-// y = 1 / (1 + exp(-x)), as exp(-|x|) based quotients (exact near 0 and 1, like the scalar
-// form): 1 / (1 + e) for x >= 0, e / (1 + e) below, in one pass of packets with Eigen's
-// vectorized exp. y may be x.
+// 1 / (1 + exp(-v)) of a packet, as exp(-|v|) based quotients (exact near 0 and 1, like the
+// scalar form): 1 / (1 + e) for v >= 0, e / (1 + e) below, with Eigen's vectorized exp.
+template <class P>
+inline P psigmoid(const P& v) {
+  using namespace Eigen::internal;
+  using T = typename unpacket_traits<P>::type;
+  const P one = pset1<P>(T(1)), e = pexp(pnegate(pabs(v)));
+  return pdiv(pselect(pcmp_le(pset1<P>(T(0)), v), one, e), padd(one, e));
+}
+
+// y = 1 / (1 + exp(-x)) in one pass of packets (psigmoid). y may be x.
 template <class T>
 inline void sigmoid_array(const T* x, T* y, i64 n) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
-  using namespace Eigen::internal;
-  const P one = pset1<P>(T(1)), zero = pset1<P>(T(0));
   const i64 nv = n / PS * PS;
   i64 i = 0;
-  for (; i < nv; i += PS) {
-    const P v = ploadu<P>(x + i);
-    const P e = pexp(pnegate(pabs(v)));
-    pstoreu(y + i, pdiv(pselect(pcmp_le(zero, v), one, e), padd(one, e)));
-  }
+  for (; i < nv; i += PS) Eigen::internal::pstoreu(y + i, psigmoid(Eigen::internal::ploadu<P>(x + i)));
   for (; i < n; ++i) {
     const T e = std::exp(-std::abs(x[i]));
     y[i] = (x[i] >= T(0) ? T(1) : e) / (T(1) + e);

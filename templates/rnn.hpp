@@ -229,16 +229,11 @@ inline i64 rnn_lstm_cell_packets(const T* g, const T* x, T* cb, T* hb, i64 H) {
     using P = typename Eigen::internal::packet_traits<T>::type;
     constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
     using namespace Eigen::internal;
-    const P one = pset1<P>(T(1)), zero = pset1<P>(T(0));
-    auto sigmoid = [&](const P v) {  // as sigmoid_array()
-      const P e = pexp(pnegate(pabs(v)));
-      return pdiv(pselect(pcmp_le(zero, v), one, e), padd(one, e));
-    };
     const i64 hv = H / PS * PS;
     for (i64 j = 0; j < hv; j += PS) {
-      const P i = sigmoid(padd(ploadu<P>(g + j), ploadu<P>(x + j)));
-      const P o = sigmoid(padd(ploadu<P>(g + H + j), ploadu<P>(x + H + j)));
-      const P f = sigmoid(padd(ploadu<P>(g + 2 * H + j), ploadu<P>(x + 2 * H + j)));
+      const P i = psigmoid(padd(ploadu<P>(g + j), ploadu<P>(x + j)));
+      const P o = psigmoid(padd(ploadu<P>(g + H + j), ploadu<P>(x + H + j)));
+      const P f = psigmoid(padd(ploadu<P>(g + 2 * H + j), ploadu<P>(x + 2 * H + j)));
       const P cc = ptanh(padd(ploadu<P>(g + 3 * H + j), ploadu<P>(x + 3 * H + j)));
       const P c = padd(pmul(f, ploadu<P>(cb + j)), pmul(i, cc));
       pstoreu(cb + j, c);
