@@ -8,8 +8,9 @@ each model it runs `onnx2cpp build MODEL --target wasm --weights file` and then
 bench/wasm_bench.mjs, which loads the module and an onnxruntime-web session (wasm SIMD,
 numThreads 1) in one Node process, warms both up for a second each (V8 runs baseline code
 until its optimizing tier takes over) and alternates timed rounds on the test_data_set_0 inputs,
-checking both against output_K.pb. Prints a table: medians, latency ratio, output check, and
-the module's sizes (wasm code without weights, weights file, JS glue: <name>.js and
+checking both against output_K.pb. Prints this core's wasm SIMD128 peak
+(bench/peak_simd128.cpp) and a table: medians, latency ratio, GFLOP/s of both runtimes and
+onnx2cpp's share of that peak, output check, and the module's sizes (wasm code without weights, weights file, JS glue: <name>.js and
 Emscripten's <name>.emscripten.mjs; raw and gzip -9), then
 onnxruntime-web's wasm size, the geometric mean ratio and how many modules are within 200 KB.
 Needs build/onnx2cpp, emcc and npm; the npm packages go into build/web (scripts/web_deps.sh).
@@ -42,6 +43,15 @@ def kb(s):
     return f"{f(s[0])} ({f(s[1])})"
 
 
+def wasm_peak(work):
+    """GFLOP/s of bench/peak_simd128.cpp: multiply-add chains in wasm SIMD128, under Node."""
+    os.makedirs(work, exist_ok=True)
+    js = os.path.join(work, "peak_simd128.js")
+    run(["em++", "-O3", "-msimd128", os.path.join(ROOT, "bench", "peak_simd128.cpp"), "-o", js],
+        env=dict(os.environ, NODE_PATH="/usr/share/nodejs"))
+    return json.loads(run(["node", "--no-liftoff", js]).stdout.strip().splitlines()[-1])["peak_gflops"]
+
+
 def bench_model(mdir, work, a):
     name = os.path.basename(mdir.rstrip("/"))
     model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
@@ -51,7 +61,8 @@ def bench_model(mdir, work, a):
     r = run(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), os.path.join(out, name + ".js"), model, data,
              "--rounds", str(a.rounds), "--min-ms", str(a.min_ms)], env=dict(os.environ, O2C_WEB_DIR=WEB))
     res = json.loads(r.stdout.strip().splitlines()[-1])
-    res.update(model=name, wasm=sizes(os.path.join(out, name + ".wasm")),
+    info = os.path.join(mdir, "info.json")
+    res.update(model=name, macs=json.load(open(info)).get("macs", 0) if os.path.exists(info) else 0, wasm=sizes(os.path.join(out, name + ".wasm")),
                weights=sizes(os.path.join(out, name + ".weights.bin")),
                glue=sizes(os.path.join(out, name + ".js"), os.path.join(out, name + ".emscripten.mjs")))
     return res
@@ -75,11 +86,15 @@ def main():
         else:
             models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
     work = os.path.join(ROOT, "build", "bench_wasm")
+    peak = wasm_peak(work)
     ortv = json.load(open(os.path.join(WEB, "node_modules", "onnxruntime-web", "package.json")))["version"]
     print(f"onnx2cpp wasm vs onnxruntime-web {ortv} (wasm SIMD, 1 thread), Node {run(['node', '--version']).stdout.strip()}; "
           f"medians of {a.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          f"at the start; sizes in KB (gzip -9 in parentheses)\n")
-    hdr = ("model", "o2c-wasm ms", "ort-web ms", "ratio", "outputs o2c/ort", "wasm code", "weights", "JS glue", "iters")
+          f"at the start; sizes in KB (gzip -9 in parentheses)")
+    print(f"wasm SIMD128 FP32 peak under Node (bench/peak_simd128.cpp, multiply and add): {peak:.1f} GFLOP/s; "
+          f"GFLOP/s count 2 per multiply-add of the model (MACs from info.json)\n")
+    hdr = ("model", "o2c-wasm ms", "ort-web ms", "ratio", "o2c GFLOP/s", "% peak", "ort GFLOP/s", "outputs o2c/ort",
+           "wasm code", "weights", "JS glue", "iters")
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     ratios, small, built = [], 0, 0
     for m in models:
@@ -94,7 +109,10 @@ def main():
         built += 1
         small += r["wasm"][0] <= 200 * 1024
         ok = lambda x: "ok" if x else "MISMATCH"
-        print(f"| {r['model']} | {r['o2c_median_ms']:.3f} | {r['ort_median_ms']:.3f} | {ratio:.2f} | "
+        gf = lambda ms: 2 * r["macs"] / (ms * 1e-3) / 1e9
+        rate = (f"{gf(r['o2c_median_ms']):.1f} | {100 * gf(r['o2c_median_ms']) / peak:.0f}% | {gf(r['ort_median_ms']):.1f}"
+                if r["macs"] else "- | - | -")
+        print(f"| {r['model']} | {r['o2c_median_ms']:.3f} | {r['ort_median_ms']:.3f} | {ratio:.2f} | {rate} | "
               f"{ok(r['o2c_ok'])}/{ok(r['ort_ok'])} | {kb(r['wasm'])} | {kb(r['weights'])} | {kb(r['glue'])} | "
               f"{r['iters']}x{r['rounds']} |")
     dist = os.path.join(WEB, "node_modules", "onnxruntime-web", "dist")
