@@ -10,8 +10,9 @@ numThreads 1) in one Node process, warms both up for a second each (V8 runs base
 until its optimizing tier takes over) and alternates timed rounds on the test_data_set_0 inputs,
 checking both against output_K.pb. Prints this core's wasm SIMD128 peak
 (bench/peak_simd128.cpp) and a table: medians, latency ratio, GFLOP/s of both runtimes and
-onnx2cpp's share of that peak, output check, and the module's sizes (wasm code without weights, weights file, JS glue: <name>.js and
-Emscripten's <name>.emscripten.mjs; raw and gzip -9), then
+onnx2cpp's share of that peak, output check, and the module's sizes (wasm code without
+weights, weights file, JS glue: <name>.js and Emscripten's <name>.emscripten.mjs; raw and
+gzip -9), then
 onnxruntime-web's wasm size, the geometric mean ratio and how many modules are within 200 KB.
 Needs build/onnx2cpp, emcc and npm; the npm packages go into build/web (scripts/web_deps.sh).
 """
@@ -63,7 +64,8 @@ def bench_model(mdir, work, a):
              "--rounds", str(a.rounds), "--min-ms", str(a.min_ms)], env=dict(os.environ, O2C_WEB_DIR=WEB))
     res = json.loads(r.stdout.strip().splitlines()[-1])
     info = os.path.join(mdir, "info.json")
-    res.update(model=name, macs=json.load(open(info)).get("macs", 0) if os.path.exists(info) else 0, wasm=sizes(os.path.join(out, name + ".wasm")),
+    macs = json.load(open(info)).get("macs", 0) if os.path.exists(info) else 0
+    res.update(model=name, macs=macs, wasm=sizes(os.path.join(out, name + ".wasm")),
                weights=sizes(os.path.join(out, name + ".weights.bin")),
                glue=sizes(os.path.join(out, name + ".js"), os.path.join(out, name + ".emscripten.mjs")))
     return res
