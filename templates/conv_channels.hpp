@@ -13,8 +13,6 @@
 
 ONNX2CPP_K_BEGIN
 
-
-
 template <class T>
 struct ChanTraits {
   using Packet = typename PanelTraits<T>::Packet;

@@ -49,8 +49,8 @@ struct ArenaBlocking : Eigen::internal::level3_blocking<T, T> {
 
 // Y[M,N] (row stride ldy) += alpha * A * B, A and B with the given storage orders.
 template <class T, int LhsOrder, int RhsOrder>
-ONNX2CPP_K_OUTLINE inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M, i64 N,
-                        i64 K, T alpha, T* work) {
+ONNX2CPP_K_OUTLINE inline void gemm_packed(const T* A, i64 lda, const T* B, i64 ldb, T* Y, i64 ldy, i64 M,
+                                           i64 N, i64 K, T alpha, T* work) {
   ArenaBlocking<T> blocking(work, gemm_blocking(M, N, K));
   // Eigen::Index, not i64: they differ on 32-bit targets (wasm32), and Eigen's blocking uses it.
   Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder, false,
@@ -62,8 +62,8 @@ ONNX2CPP_K_OUTLINE inline void gemm_packed(const T* A, i64 lda, const T* B, i64 
 // With accumulate, Y already holds beta * C (Gemm's bias). work: gemm_scratch(M, N, K)
 // elements, 64-byte aligned.
 template <class T>
-ONNX2CPP_K_OUTLINE inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA, bool transB,
-                 T alpha, bool accumulate, T* work) {
+ONNX2CPP_K_OUTLINE inline void gemm(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, bool transA,
+                                    bool transB, T alpha, bool accumulate, T* work) {
   MatMap<T> y(Y, M, N);
   if (!accumulate) y.setZero();
   if (K == 0 || M == 0 || N == 0 || alpha == T(0)) return;
@@ -103,30 +103,35 @@ struct MatMulPlan {
   i64 sb[kMaxRank];
 };
 
-// Elements of scratch matmul() needs (float-sized; fewer for double).
-inline i64 matmul_scratch(i64 M, i64 N, i64 K) {
-  return std::max(gemm_scratch(M, N, K), (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K));
+// Elements of scratch panel_matmul() needs (float-sized; fewer for double): the row
+// offsets of B, then panel_gemm's tail panel.
+inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K); }
+
+// Y[M][N] = A[M][K] B[K][N] + Z (or null; row stride ldz, 0 for one row added to every row)
+// on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
+template <class T>
+inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work) {
+  i64* off = reinterpret_cast<i64*>(work);
+  T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
+  for (i64 k = 0; k < K; ++k) off[k] = k * N;
+  panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, Act{kActNone, 0.f, 0.f}, tail);
 }
 
-// Floating-point products run on the panel microkernel, reading B's rows in place
-// (row k at k * N); integers go through Eigen.
+// Elements of scratch matmul() needs (float-sized; fewer for double).
+inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M, N, K), panel_matmul_scratch(K)); }
+
+// Floating-point products run on the panel microkernel (panel_matmul); integers go through
+// Eigen.
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
-  i64* off = nullptr;
-  T* tail = nullptr;
-  if constexpr (std::is_floating_point<T>::value) {
-    off = reinterpret_cast<i64*>(work);
-    tail = work + (p.K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
-    for (i64 k = 0; k < p.K; ++k) off[k] = k * p.N;
-  }
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};
   i64 oa = 0, ob = 0;
   for (i64 i = 0; i < batch; ++i) {
-    if (off)
-      panel_gemm(A + oa * p.M * p.K, p.K, B + ob * p.K * p.N, off, Y + i * p.M * p.N, p.N, p.M, p.N, p.K,
-                 static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), 0, Act{kActNone, 0.f, 0.f}, tail);
+    if constexpr (std::is_floating_point<T>::value)
+      panel_matmul(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K,
+                   static_cast<const T*>(nullptr), 0, work);
     else
       gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
               false, work);

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts. needs: common.hpp panel_gemm.hpp gemm.hpp
+// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts. needs: common.hpp gemm.hpp
 #ifndef ONNX2CPP_K_RNN_HPP
 #define ONNX2CPP_K_RNN_HPP
 
@@ -40,12 +40,6 @@ inline i64 rnn_rec_cols(const RnnParams& p) {
   return split ? 2 * p.hidden : rnn_gates(p) * p.hidden;
 }
 
-// Elements of scratch the input projection on the panel microkernel (rnn_project) needs: the
-// row offsets of Wt, the biases' row, then panel_gemm's tail panel.
-inline i64 rnn_proj_scratch(const RnnParams& p) {
-  return (2 * p.input + 15) / 16 * 16 + (rnn_gates(p) * p.hidden + 15) / 16 * 16 + panel_gemm_scratch(p.input);
-}
-
 // Scratch layout, in elements of T: the GEMM packing buffers first (64-byte aligned with
 // the scratch), then the input projection of all steps, the recurrent product, the state.
 struct RnnScratch {
@@ -54,7 +48,7 @@ struct RnnScratch {
 inline RnnScratch rnn_layout(const RnnParams& p) {
   const i64 H = p.hidden, G = rnn_gates(p) * H, rows = p.seq * p.batch;
   const bool split = p.cell == RnnCell::GRU && !p.linear_before_reset;
-  i64 w = std::max(gemm_scratch(rows, G, p.input), rnn_proj_scratch(p));
+  i64 w = std::max(gemm_scratch(rows, G, p.input), panel_matmul_scratch(p.input));
   w = std::max(w, gemm_scratch(p.batch, rnn_rec_cols(p), H));
   if (split) w = std::max(w, gemm_scratch(p.batch, H, H));
   RnnScratch s;
@@ -188,29 +182,14 @@ inline void rnn_transpose_r(const T* R, T* Rt, const RnnParams& p) {
         }
 }
 
-// Wt[d][k][j] = W[d][j][k]: the input weights as rnn_project() reads them (done at compile
-// time when W is constant).
+// Wt[d][k][j] = W[d][j][k]: the input weights as the input projection on the panel
+// microkernel (panel_matmul) reads them (done at compile time when W is constant).
 template <class T>
 inline void rnn_transpose_w(const T* W, T* Wt, const RnnParams& p) {
   const i64 G = rnn_gates(p) * p.hidden, I = p.input;
   for (int d = 0; d < p.dirs; ++d)
     for (i64 j = 0; j < G; ++j)
       for (i64 k = 0; k < I; ++k) Wt[(d * I + k) * G + j] = W[(d * G + j) * I + k];
-}
-
-// xw[rows][G] = X[rows][I] Wt[I][G] + bias[G] (or null) on the panel microkernel; work:
-// rnn_proj_scratch(p) elements.
-template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_project(const T* X, const T* Wt, const T* bias, T* xw, i64 rows, i64 G, i64 I,
-                                           T* work) {
-  i64* off = reinterpret_cast<i64*>(work);
-  T* brow = work + (2 * I + 15) / 16 * 16;
-  T* tail = brow + (G + 15) / 16 * 16;
-  for (i64 k = 0; k < I; ++k) off[k] = k * G;
-  if (bias) copy(bias, brow, G);
-  // The biases as the residual Z, every row the same (row stride 0).
-  panel_gemm(X, I, Wt, off, xw, G, rows, G, I, static_cast<const T*>(nullptr), bias ? brow : nullptr, 0,
-             Act{kActNone, 0.f, 0.f}, tail);
 }
 
 // Whether rnn() uses Rt: one sequence, and no GRU with the reset applied before R_h.
@@ -297,8 +276,8 @@ ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, con
 // Wt: nullptr, or W as rnn_transpose_w() lays it out (W may then be null).
 template <class T>
 ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* B, const std::int32_t* lens,
-                const T* h0, const T* c0, const T* P, T* Y, T* Yh, T* Yc, const RnnParams& p,
-                T* scratch, const T* Rt = nullptr, const T* Wt = nullptr) {
+                                   const T* h0, const T* c0, const T* P, T* Y, T* Yh, T* Yc, const RnnParams& p,
+                                   T* scratch, const T* Rt = nullptr, const T* Wt = nullptr) {
   const RnnScratch s = rnn_layout(p);
   const i64 H = p.hidden, I = p.input, S = p.seq, N = p.batch, G = rnn_gates(p) * H;
   const i64 rows = S * N, Gr = rnn_rec_cols(p);
@@ -321,14 +300,17 @@ ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* 
     const T* Pd = P ? P + d * 3 * H : nullptr;
     const RnnAct* act = p.act + d * na;
     // Input projection of every step at once, with both biases (GRU with
-    // linear_before_reset adds R's h bias inside the reset product instead).
+    // linear_before_reset adds R's h bias inside the reset product instead): on the panel
+    // microkernel with Wt, the biases a row in hr (free until the steps) added to every row;
+    // else in every row of xw, on which Eigen's product accumulates.
     const bool late_rbh = gru && p.linear_before_reset;
-    if (B)
-      for (i64 r = 0; r < (Wt ? 1 : rows); ++r) {  // rnn_project reads one row of them
-        T* row = xw + r * G;
-        for (i64 j = 0; j < G; ++j) row[j] = Wb[j] + ((late_rbh && j >= 2 * H) ? T(0) : Rb[j]);
-      }
-    if (Wt) rnn_project(X, Wt + d * I * G, B ? xw : nullptr, xw, rows, G, I, work);
+    T* brow = Wt ? hr : xw;
+    if (B) {
+      for (i64 j = 0; j < G; ++j) brow[j] = Wb[j] + ((late_rbh && j >= 2 * H) ? T(0) : Rb[j]);
+      if (!Wt)
+        for (i64 r = 1; r < rows; ++r) copy(brow, xw + r * G, G);
+    }
+    if (Wt) panel_matmul(X, Wt + d * I * G, xw, rows, G, I, B ? brow : nullptr, 0, work);
     else gemm<T>(X, Wd, xw, rows, G, I, false, true, T(1), B != nullptr, work);
     for (i64 b = 0; b < N; ++b) {
       const i64 so = p.layout ? (b * p.dirs + d) * H : (d * N + b) * H;

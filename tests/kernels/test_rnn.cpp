@@ -1,5 +1,5 @@
 // rnn(): the recurrent product of a batch of one through the transposed weights (rnn_gemv),
-// and the input projection through the transposed W (rnn_project), against the general path
+// and the input projection through the transposed W (panel_matmul), against the general path
 // (Eigen's products on W and R), for the three cells and both directions.
 // The general path itself is checked by the ONNX conformance suite (LSTM, GRU, RNN tests).
 #include "kt.hpp"

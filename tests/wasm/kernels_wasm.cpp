@@ -7,7 +7,7 @@
 //   - sigmoid_array, the panel microkernel with its wasm row count (PanelTraits::MR = 4) on
 //     every edge of rows and columns;
 //   - rnn() (the one-pass LSTM cell) with Eigen's products and with the transposed W and R
-//     (rnn_project, rnn_gemv), against an LSTM in double.
+//     (panel_matmul, rnn_gemv), against an LSTM in double.
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"
