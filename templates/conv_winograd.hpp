@@ -72,10 +72,10 @@ inline bool winograd_pays(const ConvParams& p) {
 // Elements of scratch conv_winograd() needs.
 inline i64 winograd_scratch(const ConvParams& p) { return wino_geom(p).total; }
 
-// U[xi][M][C] = (G g G^T)[xi] for the 3x3 kernel g = W[m][c] (done at compile time, in
-// double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-template <class T>
-inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
+// (G g G^T)[xi] for the 3x3 kernel g = W[m][c], into at(xi, m, c) (done at compile time,
+// in double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+template <class T, class At>
+inline void winograd_transform(const T* W, const ConvParams& p, At&& at) {
   static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
   for (i64 m = 0; m < p.M; ++m)
     for (i64 c = 0; c < p.C; ++c) {
@@ -86,8 +86,14 @@ inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
           gg[a][j] = G[a][0] * double(g[j]) + G[a][1] * double(g[3 + j]) + G[a][2] * double(g[6 + j]);
       for (int a = 0; a < 4; ++a)
         for (int b = 0; b < 4; ++b)
-          U[((a * 4 + b) * p.M + m) * p.C + c] = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+          at(a * 4 + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
     }
+}
+
+// U[xi][M][C]: the transformed weights as conv_winograd() reads them.
+template <class T>
+inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
+  winograd_transform(W, p, [&](i64 xi, i64 m, i64 c) -> T& { return U[(xi * p.M + m) * p.C + c]; });
 }
 
 // One input row iy (zero outside the input), split: ev[t] = x[iy][2t - pl], od[t] =

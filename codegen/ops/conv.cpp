@@ -1,7 +1,9 @@
 // Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp), or
 // channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), or
-// Winograd's F(2x2, 3x3) (templates/conv_winograd.hpp, weights transformed here), with the
-// residual and activation that passes/fuse.cpp folded into it.
+// Winograd's F(2x2, 3x3) with the channels in the lanes (templates/conv_winograd_last.hpp)
+// or, for channel counts that do not fill packets, with the tiles in the lanes
+// (templates/conv_winograd.hpp), weights transformed here; with the residual and activation
+// that passes/fuse.cpp folded into it.
 #include "ops/conv.hpp"
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
@@ -53,18 +55,23 @@ bool use_channels(OpCtx& c, const k::ConvParams& p) {
   return k::conv_channels_pays(p) || (any_last(c) && (p.M / p.group) % k::kChanMultiple == 0);
 }
 
+// Whether the node runs conv_winograd_last(): constant weights and a shape it takes (any
+// layouts).
+bool use_winograd_last(OpCtx& c, const k::ConvParams& p) { return c.const_in(1) && k::winograd_last_fits(p); }
+
 // Whether the node runs conv_winograd(): constant weights, every tensor NCHW, and a shape
-// where it wins (winograd_pays).
+// where it wins (winograd_pays) that conv_winograd_last() does not take.
 bool use_winograd(OpCtx& c, const k::ConvParams& p) {
-  return c.const_in(1) && !any_last(c) && k::winograd_pays(p);
+  return c.const_in(1) && !any_last(c) && !k::winograd_last_fits(p) && k::winograd_pays(p);
 }
 
 // Scratch bytes of the kernel the node runs.
 int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
-  const int64_t elems = use_depthwise_last(c, p) ? k::depthwise_last_scratch(p, !c.out(0).channels_last)
-                        : use_winograd(c, p)     ? k::winograd_scratch(p)
-                        : use_channels(c, p)     ? k::conv_channels_scratch(p, c.in(0).channels_last)
-                                                 : k::conv_scratch(p);
+  const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !c.out(0).channels_last)
+                        : use_winograd_last(c, p) ? k::winograd_last_scratch(p, c.in(0).channels_last)
+                        : use_winograd(c, p)      ? k::winograd_scratch(p)
+                        : use_channels(c, p)      ? k::conv_channels_scratch(p, c.in(0).channels_last)
+                                                  : k::conv_scratch(p);
   return elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
@@ -114,7 +121,14 @@ void emit_Conv(EmitCtx& c) {
   }
   const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
   std::string fn = "k::conv<" + T + ">", w;
-  if (use_winograd(c, p)) {
+  const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0) |
+                     (residual_last(c) ? k::kChanResNHWC : 0);
+  const std::string targs = T + (layout ? ", " + std::to_string(layout) : "");
+  if (use_winograd_last(c, p)) {
+    w = weights_table(
+        c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_last_weights(W, U, q); }, 16 * p.M * p.C);
+    fn = "k::conv_winograd_last<" + targs + ">";
+  } else if (use_winograd(c, p)) {
     w = weights_table(
         c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_weights(W, U, q); }, 16 * p.M * p.C);
     fn = "k::conv_winograd<" + T + ">";
@@ -122,9 +136,7 @@ void emit_Conv(EmitCtx& c) {
     w = weights_table(c, p, [in_last](auto* W, auto* Wt, const k::ConvParams& q) {
       k::conv_channels_weights(W, Wt, q, in_last);
     });
-    const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0) |
-                       (residual_last(c) ? k::kChanResNHWC : 0);
-    fn = "k::conv_channels<" + T + (layout ? ", " + std::to_string(layout) : "") + ">";
+    fn = "k::conv_channels<" + targs + ">";
   } else {
     w = c.X(1);
   }
@@ -157,7 +169,8 @@ ConvLast conv_last_kind(Graph& g, Node& n) {
   if (!c.const_in(1)) return ConvLast::None;
   const k::ConvParams p = conv_params(c);
   if (k::depthwise_last_fits(p) && !n.epi.residual) return ConvLast::Depthwise;
-  if (p.group == 1 && p.M % k::kChanMultiple == 0 && !k::winograd_pays(p)) return ConvLast::Channels;
+  if (p.group == 1 && p.M % k::kChanMultiple == 0 && (k::winograd_last_fits(p) || !k::winograd_pays(p)))
+    return ConvLast::Channels;
   return ConvLast::None;
 }
 

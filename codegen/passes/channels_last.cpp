@@ -1,10 +1,11 @@
 // Channels last: tensors between convolutions stored as [N][spatial][C] (Value::channels_last;
 // the shape stays the logical NCHW one). A tensor gets them when a conv writes it and only
 // convolutions that can take it that way read it:
-//  - as their input: a conv running conv_channels() (templates/conv_channels.hpp) or a
-//    depthwise conv (its channels-last kernel), as conv_last_kind() (ops/conv.cpp) says;
-//  - as their residual, if they run conv_channels() (which adds it in registers, whatever
-//    the output's layout).
+//  - as their input: a conv running conv_channels() (templates/conv_channels.hpp) or
+//    conv_winograd_last(), or a depthwise conv (its channels-last kernel), as
+//    conv_last_kind() (ops/conv.cpp) says;
+//  - as their residual, if they run conv_channels() or conv_winograd_last() (which add it
+//    in registers, whatever the output's layout).
 // A depthwise conv writes channels last only from a channels-last input, and a conv only
 // with a channels-last residual (if it has one).
 // What it saves: conv_channels() writes packets of channels as they leave its registers (no

@@ -23,7 +23,15 @@
 #ifndef EIGEN_STACK_ALLOCATION_LIMIT
 #define EIGEN_STACK_ALLOCATION_LIMIT (4 * 1024 * 1024)
 #endif
+// GCC 12 reports Eigen's AVX-512 intrinsics (_mm512_undefined_ps) as maybe-uninitialized
+// wherever Eigen's own functions instantiate them (an exp, a tanh), outside the kernels'
+// pragma below too: silenced where the intrinsics are declared.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Core>
+#pragma GCC diagnostic pop
 
 // Kernels get internal linkage in generated code, so two models never clash at link time.
 // The compiler links them across its own files for constant folding: it defines
@@ -1418,10 +1426,10 @@ inline bool winograd_pays(const ConvParams& p) {
 // Elements of scratch conv_winograd() needs.
 inline i64 winograd_scratch(const ConvParams& p) { return wino_geom(p).total; }
 
-// U[xi][M][C] = (G g G^T)[xi] for the 3x3 kernel g = W[m][c] (done at compile time, in
-// double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-template <class T>
-inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
+// (G g G^T)[xi] for the 3x3 kernel g = W[m][c], into at(xi, m, c) (done at compile time,
+// in double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+template <class T, class At>
+inline void winograd_transform(const T* W, const ConvParams& p, At&& at) {
   static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
   for (i64 m = 0; m < p.M; ++m)
     for (i64 c = 0; c < p.C; ++c) {
@@ -1432,8 +1440,14 @@ inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
           gg[a][j] = G[a][0] * double(g[j]) + G[a][1] * double(g[3 + j]) + G[a][2] * double(g[6 + j]);
       for (int a = 0; a < 4; ++a)
         for (int b = 0; b < 4; ++b)
-          U[((a * 4 + b) * p.M + m) * p.C + c] = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+          at(a * 4 + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
     }
+}
+
+// U[xi][M][C]: the transformed weights as conv_winograd() reads them.
+template <class T>
+inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
+  winograd_transform(W, p, [&](i64 xi, i64 m, i64 c) -> T& { return U[(xi * p.M + m) * p.C + c]; });
 }
 
 // One input row iy (zero outside the input), split: ev[t] = x[iy][2t - pl], od[t] =
@@ -1571,6 +1585,220 @@ inline void conv_winograd(const T* X, const T* U, const T* B, T* Y, const ConvPa
       wino_output(B, Y + n * p.M * O, Z ? Z + n * p.M * O : nullptr, p, g, f0, L, act, scratch);
     }
   }
+}
+
+ONNX2CPP_K_END
+#endif
+// ---- templates/conv_winograd_last.hpp ----
+// onnx2cpp kernels: Winograd's F(2x2, 3x3) on channels-last tensors. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp conv_winograd.hpp
+// The same algorithm as conv_winograd.hpp with the channels, not the tiles, in the SIMD
+// lanes: X[H][W][C] -> Y[OH][OW][M]. A tile's 4x4 input block is 16 packets of channels
+// per step, transformed in registers (V = B^T d B); the 16 products V[xi] * U[xi] are
+// GEMMs of [tiles x C] by [C x M] on conv_channels' tile kernel (tiles in its rows, output
+// channels in its packets); the output transform (Y = A^T m A) adds the bias, the residual
+// and the activation. With the channels in the lanes, the transforms fill
+// every lane whatever the plane's size: the NCHW kernel's rows of tiles left most lanes
+// idle on the small planes of CIFAR ResNets (8x8 to 32x32), where this one runs.
+#ifndef ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
+#define ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Tiles per block: a block's V (16 x tiles x C) and products (16 x tiles x M) stay in L2
+// between the transforms and the GEMMs. The same on every target (the scratch size is
+// computed at compile time).
+constexpr i64 kWinoLastTiles = 64;
+
+// Whether conv_winograd_last() can run the conv: winograd_fits, channels in whole packets
+// on every target, C within one pass of the tile kernel.
+inline bool winograd_last_fits(const ConvParams& p) {
+  return winograd_fits(p) && p.C % kChanMultiple == 0 && p.M % kChanMultiple == 0 && p.C <= kChanKC;
+}
+
+struct WinoLastGeom {
+  i64 TH, TW, T;             // tile rows, columns, count
+  i64 v, m, x, off, total;   // scratch: V, products, the input's channels-last copy, row offsets (i64)
+};
+
+inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last) {
+  WinoLastGeom g{};
+  g.TH = (p.out[1] + 1) / 2;
+  g.TW = (p.out[2] + 1) / 2;
+  g.T = g.TH * g.TW;
+  const i64 tb = std::min(g.T, kWinoLastTiles);
+  g.v = 0;
+  g.m = g.v + 16 * tb * p.C;
+  g.x = g.m + 16 * tb * p.M;
+  g.off = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
+  return g;
+}
+
+// Elements of scratch conv_winograd_last() needs, for the input's layout.
+inline i64 winograd_last_scratch(const ConvParams& p, bool in_last) { return wino_last_geom(p, in_last).total; }
+
+// U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
+// winograd_weights() computes it (done at compile time): each product's weights in the
+// layout of conv_channels_weights() for a 1x1 convolution.
+template <class T>
+inline void winograd_last_weights(const T* W, T* U, const ConvParams& p) {
+  const i64 BW = chan_block(p);
+  winograd_transform(W, p, [&](i64 xi, i64 m, i64 c) -> T& {
+    return U[(xi * p.M + m / BW * BW) * p.C + c * BW + m % BW];
+  });
+}
+
+// V[xi][t - t0][C] = (B^T d B)[xi] for tiles [t0, t0 + cnt), B^T = [1 0 -1 0; 0 1 1 0;
+// 0 -1 1 0; 0 1 0 -1]; d is zero outside the input.
+template <class T>
+inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, i64 tb,
+                            T* V) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 C = p.C, H = p.in[1], W = p.in[2], xs = tb * C;
+  for (i64 t = t0; t < t0 + cnt; ++t) {
+    const i64 iy0 = t / g.TW * 2 - p.pad[1], ix0 = t % g.TW * 2 - p.pad[2];
+    const bool inside = iy0 >= 0 && iy0 + 4 <= H && ix0 >= 0 && ix0 + 4 <= W;
+    bool in[4][4];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j)
+        in[i][j] = inside || (iy0 + i >= 0 && iy0 + i < H && ix0 + j >= 0 && ix0 + j < W);
+    const T* x = X + (iy0 * W + ix0) * C;  // may point outside X; only taps inside are read
+    T* v = V + (t - t0) * C;
+    for (i64 c = 0; c < C; c += PS) {
+      P r[4][4];  // rows of d combined by columns (d B), then by rows (B^T d B)
+      for (int i = 0; i < 4; ++i) {
+        P d[4];
+        for (int j = 0; j < 4; ++j) d[j] = in[i][j] ? ploadu<P>(x + (i * W + j) * C + c) : pset1<P>(T(0));
+        r[i][0] = psub(d[0], d[2]);
+        r[i][1] = padd(d[1], d[2]);
+        r[i][2] = psub(d[2], d[1]);
+        r[i][3] = psub(d[1], d[3]);
+      }
+      for (int j = 0; j < 4; ++j) {
+        pstoreu(v + (0 * 4 + j) * xs + c, psub(r[0][j], r[2][j]));
+        pstoreu(v + (1 * 4 + j) * xs + c, padd(r[1][j], r[2][j]));
+        pstoreu(v + (2 * 4 + j) * xs + c, psub(r[2][j], r[1][j]));
+        pstoreu(v + (3 * 4 + j) * xs + c, psub(r[1][j], r[3][j]));
+      }
+    }
+  }
+}
+
+// Y at the 2x2 outputs of tiles [t0, t0 + n) = act(A^T m A + bias + Z), A^T = [1 1 1 0;
+// 0 1 -1 -1], m the block's products; outputs beyond OH x OW are not written. Y and Z have
+// the channels last or first as L says (kChanOutNHWC, chan_res_last).
+template <class T, int L>
+inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const ConvParams& p, const WinoLastGeom& g,
+                             i64 t0, i64 n, i64 tb, const Act& act) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  constexpr bool out_last = (L & kChanOutNHWC) != 0, res_last = chan_res_last(L);
+  using namespace Eigen::internal;
+  const i64 M = p.M, OH = p.out[1], OW = p.out[2], O = OH * OW, ms = tb * M;
+  const bool reg = act_in_registers(act);
+  alignas(64) T buf[PS];
+  for (i64 t = t0; t < t0 + n; ++t) {
+    const i64 oy = t / g.TW * 2, ox = t % g.TW * 2;
+    const bool out[2][2] = {{true, ox + 1 < OW}, {oy + 1 < OH, oy + 1 < OH && ox + 1 < OW}};
+    const T* m = Mp + (t - t0) * M;
+    for (i64 c = 0; c < M; c += PS) {
+      P a[4][2];  // m A: each row's two sums
+      for (int i = 0; i < 4; ++i) {
+        const P m0 = ploadu<P>(m + (4 * i + 0) * ms + c), m1 = ploadu<P>(m + (4 * i + 1) * ms + c);
+        const P m2 = ploadu<P>(m + (4 * i + 2) * ms + c), m3 = ploadu<P>(m + (4 * i + 3) * ms + c);
+        a[i][0] = padd(padd(m0, m1), m2);
+        a[i][1] = psub(psub(m1, m2), m3);
+      }
+      const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
+      for (int dx = 0; dx < 2; ++dx) {
+        const P y0 = padd(padd(padd(a[0][dx], a[1][dx]), a[2][dx]), b);
+        const P y1 = padd(psub(psub(a[1][dx], a[2][dx]), a[3][dx]), b);
+        for (int dy = 0; dy < 2; ++dy) {
+          if (!out[dy][dx]) continue;
+          const i64 pos = (oy + dy) * OW + ox + dx;
+          P y = dy ? y1 : y0;
+          if (res_last && Z) y = padd(y, ploadu<P>(Z + pos * M + c));
+          if (out_last) {
+            pstoreu(Y + pos * M + c, reg ? act_packet<T>(y, act) : y);
+            continue;
+          }
+          // NCHW: one element per channel (the last conv before a pooling, say)
+          if (reg && (res_last || !Z)) y = act_packet<T>(y, act);
+          pstore(buf, y);
+          T* yc = Y + c * O + pos;
+          if (res_last || !Z) {
+            for (int l = 0; l < PS; ++l) yc[l * O] = buf[l];
+          } else {
+            const T* zc = Z + c * O + pos;
+            for (int l = 0; l < PS; ++l) yc[l * O] = reg ? act_scalar(buf[l] + zc[l * O], act) : buf[l] + zc[l * O];
+          }
+        }
+      }
+    }
+  }
+}
+
+// The 16 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
+// chan_tile (tiles as positions of a channels-last input, K = C in one pass).
+template <class T, int NB>
+inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p, i64 cnt, i64 tb) {
+  constexpr int SMAX = ChanTraits<T>::template smax<NB>;
+  constexpr int Lay = kChanInNHWC | kChanOutNHWC;
+  constexpr i64 CB = NB * ChanTraits<T>::PS;
+  const i64 C = p.C, M = p.M, BW = chan_block(p), chunks = (cnt + SMAX - 1) / SMAX;
+  const ChanRows rows{0, 0, C, M};
+  const Act none{kActNone, 0.f, 0.f};
+  for (int xi = 0; xi < 16; ++xi) {
+    const T* v = V + xi * tb * C;
+    const T* u = U + xi * M * C;
+    T* mp = Mp + xi * tb * M;
+    for (i64 cb = 0; cb < M; cb += CB)
+      for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
+        const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
+        chan_tile_n<T, 1, NB, Lay>(n, v + j * C, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
+                                   nullptr, true, true, mp + j * M + cb, M, nullptr, none);
+        j += n;
+      }
+  }
+}
+
+// conv() of a winograd_last_fits() convolution, with the weights as winograd_last_weights()
+// lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed) as for conv_channels();
+// an NCHW input is copied with the channels last first. Scratch: winograd_last_scratch(p,
+// L & kChanInNHWC) elements, 64-byte aligned.
+template <class T, int L = 0>
+inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
+                               const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+  constexpr int PS = ChanTraits<T>::PS;
+  constexpr bool in_last = (L & kChanInNHWC) != 0;
+  const WinoLastGeom g = wino_last_geom(p, in_last);
+  const i64 tb = std::min(g.T, kWinoLastTiles);
+  i64* off = reinterpret_cast<i64*>(scratch + g.off);
+  for (i64 c = 0; c < p.C; ++c) off[c] = c;
+  T* V = scratch + g.v;
+  T* Mp = scratch + g.m;
+  const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
+  for (i64 n = 0; n < p.N; ++n) {
+    const T* x = X + n * I * p.C;
+    if (!in_last) {
+      using Rows = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+      using CRows = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+      Rows(scratch + g.x, I, p.C) = CRows(x, p.C, I).transpose();
+      x = scratch + g.x;
+    }
+    for (i64 t0 = 0; t0 < g.T; t0 += tb) {
+      const i64 n_t = std::min(tb, g.T - t0);
+      wino_last_input(x, p, g, t0, n_t, tb, V);
+      if (2 * PS <= kChanMultiple || p.M % (2 * PS) == 0)
+        wino_last_products<T, 2>(V, U, Mp, off, p, n_t, tb);
+      else
+        wino_last_products<T, 1>(V, U, Mp, off, p, n_t, tb);
+      wino_last_output<T, L>(Mp, B, Y + n * O * p.M, Z ? Z + n * O * p.M : nullptr, p, g, t0, n_t, tb, act);
+    }
+  }
+  if (!act_in_registers(act)) act_apply(Y, p.N * O * p.M, act);
 }
 
 ONNX2CPP_K_END

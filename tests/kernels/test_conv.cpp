@@ -316,8 +316,14 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
   const bool res_last = k::chan_res_last(layout);
   const std::vector<float> Zl = res_last ? swap_inner(Z.data(), p.N, p.M, O) : Z;
   Guarded<float> Y(p.N * p.M * O);
-  Y.fill(std::nanf(""));
   const float* B = c.bias ? Bv.data() : nullptr;
+  auto check_y = [&] {
+    CHECK(Y.intact());
+    std::vector<float> got = Y.vec();
+    if (out_last) got = swap_inner(got.data(), p.N, O, p.M);
+    check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
+  };
+  Y.fill(std::nanf(""));
   if (k::conv_is_depthwise(p)) {
     REQUIRE(k::depthwise_last_fits(p));
     REQUIRE(!residual);
@@ -331,29 +337,49 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
       k::conv_depthwise_last<float, true>(Xl.data(), Wt.data(), B, Y.data(), p, act, scratch.data());
       CHECK(scratch.intact());
     }
-  } else {
+    check_y();
+    return;
+  }
+  const float* Zp = residual ? Zl.data() : nullptr;
+  // kernel(L) with the layout as its template argument
+  auto with_layout = [&](auto&& kernel) {
+    switch (layout) {
+      case 0: kernel(std::integral_constant<int, 0>()); break;
+      case 1: kernel(std::integral_constant<int, 1>()); break;
+      case 2: kernel(std::integral_constant<int, 2>()); break;
+      case 3: kernel(std::integral_constant<int, 3>()); break;
+      case 4: kernel(std::integral_constant<int, 4>()); break;
+      case 5: kernel(std::integral_constant<int, 5>()); break;
+      case 6: kernel(std::integral_constant<int, 6>()); break;
+      case 7: kernel(std::integral_constant<int, 7>()); break;
+      default: FAIL("layout " << layout);
+    }
+  };
+  {
+    INFO("conv_channels");
     std::vector<float> Wt(W.size());
     k::conv_channels_weights(W.data(), Wt.data(), p, in_last);
     Guarded<float> scratch(k::conv_channels_scratch(p, in_last));
     scratch.fill(std::nanf(""));
-    const float* Zp = residual ? Zl.data() : nullptr;
-    auto run = [&](auto L) {
+    with_layout([&](auto L) {
       k::conv_channels<float, decltype(L)::value>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
-    };
-    switch (layout) {
-      case 1: run(std::integral_constant<int, 1>()); break;
-      case 2: run(std::integral_constant<int, 2>()); break;
-      case 3: run(std::integral_constant<int, 3>()); break;
-      case 4: run(std::integral_constant<int, 4>()); break;
-      case 5: run(std::integral_constant<int, 5>()); break;
-      default: FAIL("layout " << layout);
-    }
+    });
     CHECK(scratch.intact());
+    check_y();
   }
-  CHECK(Y.intact());
-  std::vector<float> got = Y.vec();
-  if (out_last) got = swap_inner(got.data(), p.N, O, p.M);
-  check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(p))), 1e-6, what, &scale);
+  if (k::winograd_last_fits(p)) {
+    INFO("conv_winograd_last, " << k::wino_last_geom(p, in_last).T << " tiles");
+    std::vector<float> U(static_cast<size_t>(16 * p.M * p.C));
+    k::winograd_last_weights(W.data(), U.data(), p);
+    Guarded<float> scratch(k::winograd_last_scratch(p, in_last));
+    scratch.fill(std::nanf(""));
+    Y.fill(std::nanf(""));
+    with_layout([&](auto L) {
+      k::conv_winograd_last<float, decltype(L)::value>(Xl.data(), U.data(), B, Y.data(), p, scratch.data(), Zp, act);
+    });
+    CHECK(scratch.intact());
+    check_y();
+  }
 }
 
 }  // namespace
@@ -412,5 +438,34 @@ TEST_CASE("conv_channels with the channels last on both sides", "[conv][channels
         run_last(g, {1, 16, 16, 1, {H, 32}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true},
                  k::kChanInNHWC | k::kChanResNHWC, a, res);
         run_last(g, {1, 16, 16, 1, {H, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, both, a, res);
+      }
+}
+
+// Winograd with the channels in the lanes, in every layout: odd and even sizes (tiles past
+// the edge), planes of one row or column, pads 0 to 2 on either side, batches, one and two
+// packets of channels, several blocks of 64 tiles (20x30: 150 tiles), C at the limit of
+// one pass (512), every fused activation with and without the residual.
+TEST_CASE("conv_winograd_last: F(2x2, 3x3) with the channels last", "[conv][winograd]") {
+  std::mt19937 g(93);
+  auto run = [&](const ConvCase& c, int layout, k::Act act, bool residual) {
+    REQUIRE(k::winograd_last_fits(make_params(c)));
+    run_last(g, c, layout, act, residual);
+  };
+  const k::Act relu{k::kActRelu, 0.f, 0.f}, none{k::kActNone, 0.f, 0.f};
+  for (int layout = 0; layout < 8; ++layout)
+    for (i64 H : {i64(1), i64(2), i64(3), i64(7), i64(20)})
+      for (i64 W : {i64(1), i64(4), i64(5), i64(30)}) {
+        run({1, 16, 16, 1, {H, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, relu, layout & 4);
+        run({2, 32, 48, 1, {H + 2, W + 2}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false, true}, layout, none, true);
+        run({1, 16, 32, 1, {H, W}, {3, 3}, {1, 1}, {2, 0}, {0, 2}, {1, 1}, true, true}, layout, relu, false);
+      }
+  run({1, 512, 32, 1, {5, 6}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, 3, relu, true);
+  const k::Act acts[] = {{k::kActNone, 0.f, 0.f},      {k::kActRelu, 0.f, 0.f},  {k::kActClip, -0.5f, 0.75f},
+                         {k::kActLeakyRelu, 0.1f, 0.f}, {k::kActSigmoid, 0.f, 0.f}, {k::kActHardSwish, 0.f, 0.f}};
+  for (const k::Act& a : acts)
+    for (bool residual : {false, true})
+      for (int layout : {0, 1, 3, 5, 7}) {
+        run({1, 64, 64, 1, {8, 8}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, a, residual);
+        run({1, 16, 16, 1, {9, 17}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, a, residual);
       }
 }

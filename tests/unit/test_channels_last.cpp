@@ -17,7 +17,7 @@ namespace {
 
 // Y[m][y][x] = B[m] + sum W[m][c][ky][kx] X[g*Cg + c][y + ky - pad][x + kx - pad] (stride 1).
 std::vector<double> naive_conv(const std::vector<double>& X, const std::vector<float>& W, const std::vector<float>& B,
-                               int C, int M, int H, int Wd, int k, int pad, int group) {
+                               int C, int M, int H, int Wd, int k, int pad, int group, int dil = 1) {
   const int Cg = C / group, Mg = M / group;
   std::vector<double> Y(static_cast<size_t>(M * H * Wd));
   for (int m = 0; m < M; ++m)
@@ -27,7 +27,7 @@ std::vector<double> naive_conv(const std::vector<double>& X, const std::vector<f
         for (int c = 0; c < Cg; ++c)
           for (int ky = 0; ky < k; ++ky)
             for (int kx = 0; kx < k; ++kx) {
-              const int iy = y + ky - pad, ix = x + kx - pad;
+              const int iy = y + ky * dil - pad, ix = x + kx * dil - pad;
               if (iy < 0 || ix < 0 || iy >= H || ix >= Wd) continue;
               v += double(W[((m * Cg + c) * k + ky) * k + kx]) * X[((m / Mg * Cg + c) * H + iy) * Wd + ix];
             }
@@ -167,53 +167,59 @@ TEST_CASE("A conv that turns to conv_channels for channels last gets its scratch
 
 TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv writes NCHW", "[channels_last][build]") {
   // x[1,16,6,5] -> a = relu(conv x) -> b = relu(conv a) -> c = relu(conv b + a)
-  //             -> d = relu(conv c) -> y = conv d + c (an output), every conv 3x3, 16 -> 16.
-  const char* names[] = {"a", "b", "c", "d", "y"};
-  std::vector<std::vector<float>> w, bias;
-  ModelBuilder b;
-  b.input("x", {1, 16, 6, 5});
-  for (int i = 0; i < 5; ++i) {
-    w.push_back(ramp(16 * 16 * 9, 0.31f + 0.05f * float(i), 0.f));
-    for (float& e : w.back()) e *= 0.1f;  // values of order 1 through the five layers
-    bias.push_back(ramp(16, 0.7f + 0.1f * float(i), 0.f));
-    b.init_f("w" + std::to_string(i), {16, 16, 3, 3}, w.back()).init_f("b" + std::to_string(i), {16}, bias.back());
-  }
-  const char* src[] = {"x", "a", "b", "c", "d"};
-  const char* res[] = {nullptr, nullptr, "a", nullptr, "c"};
-  for (int i = 0; i < 5; ++i) {
-    const std::string out = names[i], conv = out + "_conv", sum = out + "_sum";
-    auto& n = b.node("Conv", {src[i], "w" + std::to_string(i), "b" + std::to_string(i)}, {conv});
-    ModelBuilder::attr_ints(n, "pads", {1, 1, 1, 1});
-    std::string pre = conv;
-    if (res[i]) {
-      b.node("Add", {conv, res[i]}, {i == 4 ? out : sum});
-      pre = sum;
+  //             -> d = relu(conv c) -> y = conv d + c (an output), every conv 3x3, 16 -> 16:
+  // with dilation 1 on Winograd's kernel, with dilation 2 on conv_channels().
+  for (int dil : {1, 2}) {
+    INFO("dilation " << dil);
+    const std::string kernel = dil == 1 ? "k::conv_winograd_last<float, " : "k::conv_channels<float, ";
+    const char* names[] = {"a", "b", "c", "d", "y"};
+    std::vector<std::vector<float>> w, bias;
+    ModelBuilder b;
+    b.input("x", {1, 16, 6, 5});
+    for (int i = 0; i < 5; ++i) {
+      w.push_back(ramp(16 * 16 * 9, 0.31f + 0.05f * float(i), 0.f));
+      for (float& e : w.back()) e *= 0.1f;  // values of order 1 through the five layers
+      bias.push_back(ramp(16, 0.7f + 0.1f * float(i), 0.f));
+      b.init_f("w" + std::to_string(i), {16, 16, 3, 3}, w.back()).init_f("b" + std::to_string(i), {16}, bias.back());
     }
-    if (i != 4) b.node("Relu", {pre}, {out});
+    const char* src[] = {"x", "a", "b", "c", "d"};
+    const char* res[] = {nullptr, nullptr, "a", nullptr, "c"};
+    for (int i = 0; i < 5; ++i) {
+      const std::string out = names[i], conv = out + "_conv", sum = out + "_sum";
+      auto& n = b.node("Conv", {src[i], "w" + std::to_string(i), "b" + std::to_string(i)}, {conv});
+      ModelBuilder::attr_ints(n, "pads", {dil, dil, dil, dil});
+      ModelBuilder::attr_ints(n, "dilations", {dil, dil});
+      std::string pre = conv;
+      if (res[i]) {
+        b.node("Add", {conv, res[i]}, {i == 4 ? out : sum});
+        pre = sum;
+      }
+      if (i != 4) b.node("Relu", {pre}, {out});
+    }
+    b.output("y");
+    TempDir d;
+    Compiled c = compile_file(b.save(d.path));
+    for (const char* v : {"a", "b", "c", "d"}) CHECK(value(c.graph, v).channels_last);
+    CHECK_FALSE(value(c.graph, "x").channels_last);
+    CHECK_FALSE(value(c.graph, "y").channels_last);
+    CHECK(c.files.source.find(kernel + "2>(") != std::string::npos);  // x (NCHW) -> a
+    CHECK(c.files.source.find(kernel + "3>(") != std::string::npos);  // a -> b: both sides
+    CHECK(c.files.source.find(kernel + "7>(") != std::string::npos);  // b, a -> c: all three
+    CHECK(c.files.source.find(kernel + "5>(") != std::string::npos);  // d, c -> y (NCHW)
+    // The same computed directly, in double.
+    std::map<std::string, std::vector<double>> val;
+    val["x"].resize(16 * 30);
+    for (size_t i = 0; i < val["x"].size(); ++i) val["x"][i] = std::cos(double(i) * 0.13);
+    for (int i = 0; i < 5; ++i) {
+      std::vector<double> v = naive_conv(val[src[i]], w[i], bias[i], 16, 16, 6, 5, 3, dil, 1, dil);
+      if (res[i])
+        for (size_t j = 0; j < v.size(); ++j) v[j] += val[res[i]][j];
+      if (i != 4)
+        for (double& e : v) e = std::max(0.0, e);
+      val[names[i]] = v;
+    }
+    check_built(c, d.path, {1, 16, 6, 5}, val["x"], {1, 16, 6, 5}, val["y"], 1e-4, 1e-4);
   }
-  b.output("y");
-  TempDir d;
-  Compiled c = compile_file(b.save(d.path));
-  for (const char* v : {"a", "b", "c", "d"}) CHECK(value(c.graph, v).channels_last);
-  CHECK_FALSE(value(c.graph, "x").channels_last);
-  CHECK_FALSE(value(c.graph, "y").channels_last);
-  CHECK(c.files.source.find("k::conv_channels<float, 2>(") != std::string::npos);  // x (NCHW) -> a
-  CHECK(c.files.source.find("k::conv_channels<float, 3>(") != std::string::npos);  // a -> b: both sides
-  CHECK(c.files.source.find("k::conv_channels<float, 7>(") != std::string::npos);  // b, a -> c: all three
-  CHECK(c.files.source.find("k::conv_channels<float, 5>(") != std::string::npos);  // d, c -> y (NCHW)
-  // The same computed directly, in double.
-  std::map<std::string, std::vector<double>> val;
-  val["x"].resize(16 * 30);
-  for (size_t i = 0; i < val["x"].size(); ++i) val["x"][i] = std::cos(double(i) * 0.13);
-  for (int i = 0; i < 5; ++i) {
-    std::vector<double> v = naive_conv(val[src[i]], w[i], bias[i], 16, 16, 6, 5, 3, 1, 1);
-    if (res[i])
-      for (size_t j = 0; j < v.size(); ++j) v[j] += val[res[i]][j];
-    if (i != 4)
-      for (double& e : v) e = std::max(0.0, e);
-    val[names[i]] = v;
-  }
-  check_built(c, d.path, {1, 16, 6, 5}, val["x"], {1, 16, 6, 5}, val["y"], 1e-4, 1e-4);
 }
 
 TEST_CASE("A tensor another op reads, or a conv whose residual is NCHW, keeps NCHW", "[channels_last]") {

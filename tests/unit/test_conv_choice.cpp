@@ -34,20 +34,38 @@ bool calls(const std::string& src, const std::string& fn) { return src.find(fn +
 
 }  // namespace
 
-TEST_CASE("3x3 stride-1 convolutions on planes of 64 tiles or more run Winograd", "[conv][emit]") {
-  // 16x16: 64 tiles of 2x2; 64 x 64 channels.
-  const Compiled c = conv_model(64, 64, 16);
-  CHECK(calls(c.files.source, "k::conv_winograd<float>"));
-  CHECK_FALSE(calls(c.files.source, "k::conv_channels<float>"));
-  // The weights are the 16 transformed matrices (16 x 64 x 64 floats) instead of W (9 x ...).
-  const int64_t u = 16 * 64 * 64 * 4, w = 9 * 64 * 64 * 4;
-  CHECK(c.files.weights_bytes >= u);
-  CHECK(c.files.weights_bytes < u + w);
+TEST_CASE("3x3 stride-1 convolutions with channels in whole packets run Winograd with the channels last",
+          "[conv][emit]") {
+  for (int h : {16, 8, 3}) {
+    INFO(h << "x" << h);
+    // 64 x 64 channels; the input and output are the model's (NCHW).
+    const Compiled c = conv_model(64, 64, h);
+    CHECK(calls(c.files.source, "k::conv_winograd_last<float>"));
+    CHECK_FALSE(calls(c.files.source, "k::conv_winograd<float>"));
+    CHECK_FALSE(calls(c.files.source, "k::conv_channels<float>"));
+    // The weights are the 16 transformed matrices (16 x 64 x 64 floats) instead of W (9 x ...).
+    const int64_t u = 16 * 64 * 64 * 4, w = 9 * 64 * 64 * 4;
+    CHECK(c.files.weights_bytes >= u);
+    CHECK(c.files.weights_bytes < u + w);
+  }
+  CHECK(calls(conv_source(16, 32, 32), "k::conv_winograd_last<float>"));
 }
 
-TEST_CASE("Winograd is left out where it loses or cannot run", "[conv][emit]") {
-  CHECK_FALSE(calls(conv_source(32, 32, 16), "k::conv_winograd<float>"));     // C x M < 2048
-  CHECK_FALSE(calls(conv_source(64, 64, 14), "k::conv_winograd<float>"));     // 49 tiles
-  CHECK_FALSE(calls(conv_source(64, 64, 16, 2), "k::conv_winograd<float>"));  // stride 2
-  CHECK_FALSE(calls(conv_source(64, 64, 16, 1, true), "k::conv_winograd<float>"));  // weights not constant
+TEST_CASE("Other channel counts run Winograd with the tiles in the lanes on planes of 64 tiles or more",
+          "[conv][emit]") {
+  // 24 input channels (no whole packets of 16), 96 output channels, 16x16: 64 tiles of 2x2.
+  const std::string src = conv_source(24, 96, 16);
+  CHECK(calls(src, "k::conv_winograd<float>"));
+  CHECK_FALSE(calls(src, "k::conv_winograd_last<float>"));
+  CHECK_FALSE(calls(conv_source(24, 64, 16), "k::conv_winograd<float>"));  // C x M < 2048
+  CHECK_FALSE(calls(conv_source(24, 96, 14), "k::conv_winograd<float>"));  // 49 tiles
+}
+
+TEST_CASE("Winograd is left out where it cannot run", "[conv][emit]") {
+  for (const char* fn : {"k::conv_winograd<float>", "k::conv_winograd_last<float>"}) {
+    INFO(fn);
+    CHECK_FALSE(calls(conv_source(64, 64, 16, 2), fn));        // stride 2
+    CHECK_FALSE(calls(conv_source(64, 64, 16, 1, true), fn));  // weights not constant
+    CHECK_FALSE(calls(conv_source(24, 96, 16, 2), fn));
+  }
 }
