@@ -25,8 +25,15 @@ inline bool winograd_last_fits(const ConvParams& p) {
 
 struct WinoLastGeom {
   i64 TH, TW, T;             // tile rows, columns, count
-  i64 v, m, x, off, total;   // scratch: V, products, the input's channels-last copy, row offsets (i64)
+  // scratch: V, products, the input's channels-last copy, zeros and gathered rows for the
+  // tiles at edges, row offsets (i64)
+  i64 v, m, x, z, off, total;
 };
+
+// Elements between two tiles' V: 16 C, and 16 more so that the tile kernel's rows (up to
+// 16 tiles read at once) do not fall into the same L1 sets when 16 C floats are a multiple
+// of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
+inline i64 wino_last_vp(const ConvParams& p) { return 16 * p.C + 16; }
 
 inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last) {
   WinoLastGeom g{};
@@ -35,9 +42,10 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last) {
   g.T = g.TH * g.TW;
   const i64 tb = std::min(g.T, kWinoLastTiles);
   g.v = 0;
-  g.m = g.v + 16 * tb * p.C;
+  g.m = g.v + tb * wino_last_vp(p);
   g.x = g.m + 16 * tb * p.M;
-  g.off = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.z = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.off = g.z + 20 * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
@@ -56,41 +64,62 @@ inline void winograd_last_weights(const T* W, T* U, const ConvParams& p) {
   });
 }
 
-// V[xi][t - t0][C] = (B^T d B)[xi] for tiles [t0, t0 + cnt), B^T = [1 0 -1 0; 0 1 1 0;
-// 0 -1 1 0; 0 1 0 -1]; d is zero outside the input.
-template <class T>
-inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, i64 tb,
-                            T* V) {
+// One tile's V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], stored as
+// v[c / PS][xi][PS]: the 16 packets of a step at fixed offsets. Row i, column j of d is at
+// row(i)[j * C + c].
+template <class T, class Row>
+inline void wino_last_tile_in(Row&& row, i64 C, T* v) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
   using namespace Eigen::internal;
-  const i64 C = p.C, H = p.in[1], W = p.in[2], xs = tb * C;
+  for (i64 c = 0; c < C; c += PS, v += 16 * PS) {
+    P r[4][4];  // rows of d combined by columns (d B), then by rows (B^T d B)
+    for (int i = 0; i < 4; ++i) {
+      const T* x = row(i) + c;
+      const P d0 = ploadu<P>(x), d1 = ploadu<P>(x + C), d2 = ploadu<P>(x + 2 * C), d3 = ploadu<P>(x + 3 * C);
+      r[i][0] = psub(d0, d2);
+      r[i][1] = padd(d1, d2);
+      r[i][2] = psub(d2, d1);
+      r[i][3] = psub(d1, d3);
+    }
+    for (int j = 0; j < 4; ++j) {
+      pstoreu(v + (0 * 4 + j) * PS, psub(r[0][j], r[2][j]));
+      pstoreu(v + (1 * 4 + j) * PS, padd(r[1][j], r[2][j]));
+      pstoreu(v + (2 * 4 + j) * PS, psub(r[2][j], r[1][j]));
+      pstoreu(v + (3 * 4 + j) * PS, psub(r[1][j], r[3][j]));
+    }
+  }
+}
+
+// V[t - t0] (16 x C each, see wino_last_tile_in) for tiles [t0, t0 + cnt); d is zero
+// outside the input. A tile inside reads its rows in place; at an edge, a row outside reads
+// `zero` (4 C zeros) and a row inside with columns outside is gathered into `gather` (4 x
+// 4 C) with zeros for them.
+template <class T>
+inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, T* V,
+                            const T* zero, T* gather) {
+  const i64 C = p.C, H = p.in[1], W = p.in[2];
   for (i64 t = t0; t < t0 + cnt; ++t) {
     const i64 iy0 = t / g.TW * 2 - p.pad[1], ix0 = t % g.TW * 2 - p.pad[2];
-    const bool inside = iy0 >= 0 && iy0 + 4 <= H && ix0 >= 0 && ix0 + 4 <= W;
-    bool in[4][4];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j)
-        in[i][j] = inside || (iy0 + i >= 0 && iy0 + i < H && ix0 + j >= 0 && ix0 + j < W);
-    const T* x = X + (iy0 * W + ix0) * C;  // may point outside X; only taps inside are read
-    T* v = V + (t - t0) * C;
-    for (i64 c = 0; c < C; c += PS) {
-      P r[4][4];  // rows of d combined by columns (d B), then by rows (B^T d B)
-      for (int i = 0; i < 4; ++i) {
-        P d[4];
-        for (int j = 0; j < 4; ++j) d[j] = in[i][j] ? ploadu<P>(x + (i * W + j) * C + c) : pset1<P>(T(0));
-        r[i][0] = psub(d[0], d[2]);
-        r[i][1] = padd(d[1], d[2]);
-        r[i][2] = psub(d[2], d[1]);
-        r[i][3] = psub(d[1], d[3]);
-      }
-      for (int j = 0; j < 4; ++j) {
-        pstoreu(v + (0 * 4 + j) * xs + c, psub(r[0][j], r[2][j]));
-        pstoreu(v + (1 * 4 + j) * xs + c, padd(r[1][j], r[2][j]));
-        pstoreu(v + (2 * 4 + j) * xs + c, psub(r[2][j], r[1][j]));
-        pstoreu(v + (3 * 4 + j) * xs + c, psub(r[1][j], r[3][j]));
+    const bool cols_in = ix0 >= 0 && ix0 + 4 <= W;
+    const T* rows[4];
+    for (int i = 0; i < 4; ++i) {
+      const i64 iy = iy0 + i;
+      const T* xr = X + (iy * W + ix0) * C;  // may point outside X; read only when the row is inside
+      if (iy < 0 || iy >= H) {
+        rows[i] = zero;
+      } else if (cols_in) {
+        rows[i] = xr;
+      } else {
+        T* gr = gather + i * 4 * C;
+        for (i64 j = 0; j < 4; ++j) {
+          if (ix0 + j >= 0 && ix0 + j < W) std::copy(xr + j * C, xr + (j + 1) * C, gr + j * C);
+          else std::fill(gr + j * C, gr + (j + 1) * C, T(0));
+        }
+        rows[i] = gr;
       }
     }
+    wino_last_tile_in<T>([&](int i) { return rows[i]; }, C, V + (t - t0) * wino_last_vp(p));
   }
 }
 
@@ -149,23 +178,26 @@ inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const Co
 }
 
 // The 16 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
-// chan_tile (tiles as positions of a channels-last input, K = C in one pass).
+// chan_tile (tiles as positions of a channels-last input, K = C in one pass; V's layout is
+// in off).
 template <class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p, i64 cnt, i64 tb) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
+  constexpr int PS = ChanTraits<T>::PS;
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
-  constexpr i64 CB = NB * ChanTraits<T>::PS;
+  constexpr i64 CB = NB * PS;
   const i64 C = p.C, M = p.M, BW = chan_block(p), chunks = (cnt + SMAX - 1) / SMAX;
-  const ChanRows rows{0, 0, C, M};
+  const i64 vp = wino_last_vp(p);
+  const ChanRows rows{0, 0, vp, M};
   const Act none{kActNone, 0.f, 0.f};
   for (int xi = 0; xi < 16; ++xi) {
-    const T* v = V + xi * tb * C;
+    const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
     T* mp = Mp + xi * tb * M;
     for (i64 cb = 0; cb < M; cb += CB)
       for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
         const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
-        chan_tile_n<T, 1, NB, Lay>(n, v + j * C, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
+        chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
                                    nullptr, true, true, mp + j * M + cb, M, nullptr, none);
         j += n;
       }
@@ -184,7 +216,9 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
   const WinoLastGeom g = wino_last_geom(p, in_last);
   const i64 tb = std::min(g.T, kWinoLastTiles);
   i64* off = reinterpret_cast<i64*>(scratch + g.off);
-  for (i64 c = 0; c < p.C; ++c) off[c] = c;
+  for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * 16 * PS + c % PS;  // V[tile][c / PS][xi][PS]
+  T* zero = scratch + g.z;
+  std::fill(zero, zero + 4 * p.C, T(0));
   T* V = scratch + g.v;
   T* Mp = scratch + g.m;
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
@@ -198,7 +232,7 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
     }
     for (i64 t0 = 0; t0 < g.T; t0 += tb) {
       const i64 n_t = std::min(tb, g.T - t0);
-      wino_last_input(x, p, g, t0, n_t, tb, V);
+      wino_last_input(x, p, g, t0, n_t, V, zero, zero + 4 * p.C);
       if (2 * PS <= kChanMultiple || p.M % (2 * PS) == 0)
         wino_last_products<T, 2>(V, U, Mp, off, p, n_t, tb);
       else
