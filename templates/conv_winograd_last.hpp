@@ -25,9 +25,9 @@ inline bool winograd_last_fits(const ConvParams& p) {
 
 struct WinoLastGeom {
   i64 TH, TW, T;             // tile rows, columns, count
-  // scratch: V, products, the input's channels-last copy, zeros and gathered rows for the
-  // tiles at edges, row offsets (i64)
-  i64 v, m, x, z, off, total;
+  // scratch: V, products, the input's channels-last copy, the output's, zeros and gathered
+  // rows for the tiles at edges, row offsets (i64)
+  i64 v, m, x, y, z, off, total;
 };
 
 // Elements between two tiles' V: 16 C, and 16 more so that the tile kernel's rows (up to
@@ -35,7 +35,7 @@ struct WinoLastGeom {
 // of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
 inline i64 wino_last_vp(const ConvParams& p) { return 16 * p.C + 16; }
 
-inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last) {
+inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
   WinoLastGeom g{};
   g.TH = (p.out[1] + 1) / 2;
   g.TW = (p.out[2] + 1) / 2;
@@ -44,14 +44,17 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last) {
   g.v = 0;
   g.m = g.v + tb * wino_last_vp(p);
   g.x = g.m + 16 * tb * p.M;
-  g.z = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
   g.off = g.z + 20 * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
 
-// Elements of scratch conv_winograd_last() needs, for the input's layout.
-inline i64 winograd_last_scratch(const ConvParams& p, bool in_last) { return wino_last_geom(p, in_last).total; }
+// Elements of scratch conv_winograd_last() needs, for the input's and output's layouts.
+inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last) {
+  return wino_last_geom(p, in_last, out_last).total;
+}
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
 // winograd_weights() computes it (done at compile time): each product's weights in the
@@ -123,19 +126,16 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
   }
 }
 
-// Y at the 2x2 outputs of tiles [t0, t0 + n) = act(A^T m A + bias + Z), A^T = [1 1 1 0;
-// 0 1 -1 -1], m the block's products; outputs beyond OH x OW are not written. Y and Z have
-// the channels last or first as L says (kChanOutNHWC, chan_res_last).
-template <class T, int L>
-inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, i64 tb, const Act& act) {
+// y[pos][M] at the 2x2 outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
+// residual with the channels last, if any), then the register activation if `act`; A^T =
+// [1 1 1 0; 0 1 -1 -1], m the block's products. Outputs beyond OH x OW are not written.
+template <class T>
+inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
+                             i64 t0, i64 n, i64 tb, bool act_here, const Act& act) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
-  constexpr bool out_last = (L & kChanOutNHWC) != 0, res_last = chan_res_last(L);
   using namespace Eigen::internal;
-  const i64 M = p.M, OH = p.out[1], OW = p.out[2], O = OH * OW, ms = tb * M;
-  const bool reg = act_in_registers(act);
-  alignas(64) T buf[PS];
+  const i64 M = p.M, OH = p.out[1], OW = p.out[2], ms = tb * M;
   for (i64 t = t0; t < t0 + n; ++t) {
     const i64 oy = t / g.TW * 2, ox = t % g.TW * 2;
     const bool out[2][2] = {{true, ox + 1 < OW}, {oy + 1 < OH, oy + 1 < OH && ox + 1 < OW}};
@@ -154,23 +154,10 @@ inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const Co
         const P y1 = padd(psub(psub(a[1][dx], a[2][dx]), a[3][dx]), b);
         for (int dy = 0; dy < 2; ++dy) {
           if (!out[dy][dx]) continue;
-          const i64 pos = (oy + dy) * OW + ox + dx;
-          P y = dy ? y1 : y0;
-          if (res_last && Z) y = padd(y, ploadu<P>(Z + pos * M + c));
-          if (out_last) {
-            pstoreu(Y + pos * M + c, reg ? act_packet<T>(y, act) : y);
-            continue;
-          }
-          // NCHW: one element per channel (the last conv before a pooling, say)
-          if (reg && (res_last || !Z)) y = act_packet<T>(y, act);
-          pstore(buf, y);
-          T* yc = Y + c * O + pos;
-          if (res_last || !Z) {
-            for (int l = 0; l < PS; ++l) yc[l * O] = buf[l];
-          } else {
-            const T* zc = Z + c * O + pos;
-            for (int l = 0; l < PS; ++l) yc[l * O] = reg ? act_scalar(buf[l] + zc[l * O], act) : buf[l] + zc[l * O];
-          }
+          const i64 at = ((oy + dy) * OW + ox + dx) * M + c;
+          P v = dy ? y1 : y0;
+          if (z) v = padd(v, ploadu<P>(z + at));
+          pstoreu(y + at, act_here ? act_packet<T>(v, act) : v);
         }
       }
     }
@@ -205,15 +192,19 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 }
 
 // conv() of a winograd_last_fits() convolution, with the weights as winograd_last_weights()
-// lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed) as for conv_channels();
-// an NCHW input is copied with the channels last first. Scratch: winograd_last_scratch(p,
-// L & kChanInNHWC) elements, 64-byte aligned.
+// lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed) as for conv_channels().
+// An NCHW input is first copied with the channels last, an NCHW output computed that way
+// and transposed (then an NCHW residual added). Scratch: winograd_last_scratch(p, L &
+// kChanInNHWC, L & kChanOutNHWC) elements, 64-byte aligned.
 template <class T, int L = 0>
 inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
                                const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS;
-  constexpr bool in_last = (L & kChanInNHWC) != 0;
-  const WinoLastGeom g = wino_last_geom(p, in_last);
+  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
+  constexpr bool res_last = chan_res_last(L);
+  using Rows = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  using CRows = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  const WinoLastGeom g = wino_last_geom(p, in_last, out_last);
   const i64 tb = std::min(g.T, kWinoLastTiles);
   i64* off = reinterpret_cast<i64*>(scratch + g.off);
   for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * 16 * PS + c % PS;  // V[tile][c / PS][xi][PS]
@@ -222,25 +213,30 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
   T* V = scratch + g.v;
   T* Mp = scratch + g.m;
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
+  const bool reg = act_in_registers(act), late_res = Z && !res_last;  // an NCHW residual: after the transpose
+  const Act none{kActNone, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n) {
     const T* x = X + n * I * p.C;
     if (!in_last) {
-      using Rows = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-      using CRows = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
       Rows(scratch + g.x, I, p.C) = CRows(x, p.C, I).transpose();
       x = scratch + g.x;
     }
+    T* yn = Y + n * O * p.M;
+    const T* zn = Z ? Z + n * O * p.M : nullptr;
+    T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += tb) {
-      const i64 n_t = std::min(tb, g.T - t0);
-      wino_last_input(x, p, g, t0, n_t, V, zero, zero + 4 * p.C);
+      const i64 cnt = std::min(tb, g.T - t0);
+      wino_last_input(x, p, g, t0, cnt, V, zero, zero + 4 * p.C);
       if (2 * PS <= kChanMultiple || p.M % (2 * PS) == 0)
-        wino_last_products<T, 2>(V, U, Mp, off, p, n_t, tb);
+        wino_last_products<T, 2>(V, U, Mp, off, p, cnt, tb);
       else
-        wino_last_products<T, 1>(V, U, Mp, off, p, n_t, tb);
-      wino_last_output<T, L>(Mp, B, Y + n * O * p.M, Z ? Z + n * O * p.M : nullptr, p, g, t0, n_t, tb, act);
+        wino_last_products<T, 1>(V, U, Mp, off, p, cnt, tb);
+      wino_last_output(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, tb, reg && !late_res, act);
     }
+    if (!out_last) Rows(yn, p.M, O) = CRows(y, O, p.M).transpose();
+    if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);
   }
-  if (!act_in_registers(act)) act_apply(Y, p.N * O * p.M, act);
+  if (!reg) act_apply(Y, p.N * O * p.M, act);
 }
 
 ONNX2CPP_K_END

@@ -23,13 +23,15 @@
 #ifndef EIGEN_STACK_ALLOCATION_LIMIT
 #define EIGEN_STACK_ALLOCATION_LIMIT (4 * 1024 * 1024)
 #endif
-// GCC 12 reports Eigen's AVX-512 intrinsics (_mm512_undefined_ps) as maybe-uninitialized
-// wherever Eigen's own functions instantiate them (an exp, a tanh), outside the kernels'
-// pragma below too: silenced where the intrinsics are declared.
+// GCC 12 reports Eigen's AVX-512 intrinsics (_mm512_undefined_ps) as (maybe) uninitialized
+// wherever Eigen's own functions instantiate them out of line (an exp, a tanh, a 16 x 16
+// transpose), outside the kernels' pragma below too: silenced where the intrinsics are
+// declared.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpragmas"
 #pragma GCC diagnostic ignored "-Wunknown-warning-option"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <Eigen/Core>
 #pragma GCC diagnostic pop
 
@@ -1617,25 +1619,36 @@ inline bool winograd_last_fits(const ConvParams& p) {
 
 struct WinoLastGeom {
   i64 TH, TW, T;             // tile rows, columns, count
-  i64 v, m, x, off, total;   // scratch: V, products, the input's channels-last copy, row offsets (i64)
+  // scratch: V, products, the input's channels-last copy, the output's, zeros and gathered
+  // rows for the tiles at edges, row offsets (i64)
+  i64 v, m, x, y, z, off, total;
 };
 
-inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last) {
+// Elements between two tiles' V: 16 C, and 16 more so that the tile kernel's rows (up to
+// 16 tiles read at once) do not fall into the same L1 sets when 16 C floats are a multiple
+// of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
+inline i64 wino_last_vp(const ConvParams& p) { return 16 * p.C + 16; }
+
+inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
   WinoLastGeom g{};
   g.TH = (p.out[1] + 1) / 2;
   g.TW = (p.out[2] + 1) / 2;
   g.T = g.TH * g.TW;
   const i64 tb = std::min(g.T, kWinoLastTiles);
   g.v = 0;
-  g.m = g.v + 16 * tb * p.C;
+  g.m = g.v + tb * wino_last_vp(p);
   g.x = g.m + 16 * tb * p.M;
-  g.off = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
+  g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
+  g.off = g.z + 20 * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
 
-// Elements of scratch conv_winograd_last() needs, for the input's layout.
-inline i64 winograd_last_scratch(const ConvParams& p, bool in_last) { return wino_last_geom(p, in_last).total; }
+// Elements of scratch conv_winograd_last() needs, for the input's and output's layouts.
+inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last) {
+  return wino_last_geom(p, in_last, out_last).total;
+}
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
 // winograd_weights() computes it (done at compile time): each product's weights in the
@@ -1648,57 +1661,75 @@ inline void winograd_last_weights(const T* W, T* U, const ConvParams& p) {
   });
 }
 
-// V[xi][t - t0][C] = (B^T d B)[xi] for tiles [t0, t0 + cnt), B^T = [1 0 -1 0; 0 1 1 0;
-// 0 -1 1 0; 0 1 0 -1]; d is zero outside the input.
-template <class T>
-inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, i64 tb,
-                            T* V) {
+// One tile's V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], stored as
+// v[c / PS][xi][PS]: the 16 packets of a step at fixed offsets. Row i, column j of d is at
+// row(i)[j * C + c].
+template <class T, class Row>
+inline void wino_last_tile_in(Row&& row, i64 C, T* v) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
   using namespace Eigen::internal;
-  const i64 C = p.C, H = p.in[1], W = p.in[2], xs = tb * C;
-  for (i64 t = t0; t < t0 + cnt; ++t) {
-    const i64 iy0 = t / g.TW * 2 - p.pad[1], ix0 = t % g.TW * 2 - p.pad[2];
-    const bool inside = iy0 >= 0 && iy0 + 4 <= H && ix0 >= 0 && ix0 + 4 <= W;
-    bool in[4][4];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j)
-        in[i][j] = inside || (iy0 + i >= 0 && iy0 + i < H && ix0 + j >= 0 && ix0 + j < W);
-    const T* x = X + (iy0 * W + ix0) * C;  // may point outside X; only taps inside are read
-    T* v = V + (t - t0) * C;
-    for (i64 c = 0; c < C; c += PS) {
-      P r[4][4];  // rows of d combined by columns (d B), then by rows (B^T d B)
-      for (int i = 0; i < 4; ++i) {
-        P d[4];
-        for (int j = 0; j < 4; ++j) d[j] = in[i][j] ? ploadu<P>(x + (i * W + j) * C + c) : pset1<P>(T(0));
-        r[i][0] = psub(d[0], d[2]);
-        r[i][1] = padd(d[1], d[2]);
-        r[i][2] = psub(d[2], d[1]);
-        r[i][3] = psub(d[1], d[3]);
-      }
-      for (int j = 0; j < 4; ++j) {
-        pstoreu(v + (0 * 4 + j) * xs + c, psub(r[0][j], r[2][j]));
-        pstoreu(v + (1 * 4 + j) * xs + c, padd(r[1][j], r[2][j]));
-        pstoreu(v + (2 * 4 + j) * xs + c, psub(r[2][j], r[1][j]));
-        pstoreu(v + (3 * 4 + j) * xs + c, psub(r[1][j], r[3][j]));
-      }
+  for (i64 c = 0; c < C; c += PS, v += 16 * PS) {
+    P r[4][4];  // rows of d combined by columns (d B), then by rows (B^T d B)
+    for (int i = 0; i < 4; ++i) {
+      const T* x = row(i) + c;
+      const P d0 = ploadu<P>(x), d1 = ploadu<P>(x + C), d2 = ploadu<P>(x + 2 * C), d3 = ploadu<P>(x + 3 * C);
+      r[i][0] = psub(d0, d2);
+      r[i][1] = padd(d1, d2);
+      r[i][2] = psub(d2, d1);
+      r[i][3] = psub(d1, d3);
+    }
+    for (int j = 0; j < 4; ++j) {
+      pstoreu(v + (0 * 4 + j) * PS, psub(r[0][j], r[2][j]));
+      pstoreu(v + (1 * 4 + j) * PS, padd(r[1][j], r[2][j]));
+      pstoreu(v + (2 * 4 + j) * PS, psub(r[2][j], r[1][j]));
+      pstoreu(v + (3 * 4 + j) * PS, psub(r[1][j], r[3][j]));
     }
   }
 }
 
-// Y at the 2x2 outputs of tiles [t0, t0 + n) = act(A^T m A + bias + Z), A^T = [1 1 1 0;
-// 0 1 -1 -1], m the block's products; outputs beyond OH x OW are not written. Y and Z have
-// the channels last or first as L says (kChanOutNHWC, chan_res_last).
-template <class T, int L>
-inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, i64 tb, const Act& act) {
+// V[t - t0] (16 x C each, see wino_last_tile_in) for tiles [t0, t0 + cnt); d is zero
+// outside the input. A tile inside reads its rows in place; at an edge, a row outside reads
+// `zero` (4 C zeros) and a row inside with columns outside is gathered into `gather` (4 x
+// 4 C) with zeros for them.
+template <class T>
+inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, T* V,
+                            const T* zero, T* gather) {
+  const i64 C = p.C, H = p.in[1], W = p.in[2];
+  for (i64 t = t0; t < t0 + cnt; ++t) {
+    const i64 iy0 = t / g.TW * 2 - p.pad[1], ix0 = t % g.TW * 2 - p.pad[2];
+    const bool cols_in = ix0 >= 0 && ix0 + 4 <= W;
+    const T* rows[4];
+    for (int i = 0; i < 4; ++i) {
+      const i64 iy = iy0 + i;
+      const T* xr = X + (iy * W + ix0) * C;  // may point outside X; read only when the row is inside
+      if (iy < 0 || iy >= H) {
+        rows[i] = zero;
+      } else if (cols_in) {
+        rows[i] = xr;
+      } else {
+        T* gr = gather + i * 4 * C;
+        for (i64 j = 0; j < 4; ++j) {
+          if (ix0 + j >= 0 && ix0 + j < W) std::copy(xr + j * C, xr + (j + 1) * C, gr + j * C);
+          else std::fill(gr + j * C, gr + (j + 1) * C, T(0));
+        }
+        rows[i] = gr;
+      }
+    }
+    wino_last_tile_in<T>([&](int i) { return rows[i]; }, C, V + (t - t0) * wino_last_vp(p));
+  }
+}
+
+// y[pos][M] at the 2x2 outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
+// residual with the channels last, if any), then the register activation if `act`; A^T =
+// [1 1 1 0; 0 1 -1 -1], m the block's products. Outputs beyond OH x OW are not written.
+template <class T>
+inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
+                             i64 t0, i64 n, i64 tb, bool act_here, const Act& act) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
-  constexpr bool out_last = (L & kChanOutNHWC) != 0, res_last = chan_res_last(L);
   using namespace Eigen::internal;
-  const i64 M = p.M, OH = p.out[1], OW = p.out[2], O = OH * OW, ms = tb * M;
-  const bool reg = act_in_registers(act);
-  alignas(64) T buf[PS];
+  const i64 M = p.M, OH = p.out[1], OW = p.out[2], ms = tb * M;
   for (i64 t = t0; t < t0 + n; ++t) {
     const i64 oy = t / g.TW * 2, ox = t % g.TW * 2;
     const bool out[2][2] = {{true, ox + 1 < OW}, {oy + 1 < OH, oy + 1 < OH && ox + 1 < OW}};
@@ -1717,23 +1748,10 @@ inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const Co
         const P y1 = padd(psub(psub(a[1][dx], a[2][dx]), a[3][dx]), b);
         for (int dy = 0; dy < 2; ++dy) {
           if (!out[dy][dx]) continue;
-          const i64 pos = (oy + dy) * OW + ox + dx;
-          P y = dy ? y1 : y0;
-          if (res_last && Z) y = padd(y, ploadu<P>(Z + pos * M + c));
-          if (out_last) {
-            pstoreu(Y + pos * M + c, reg ? act_packet<T>(y, act) : y);
-            continue;
-          }
-          // NCHW: one element per channel (the last conv before a pooling, say)
-          if (reg && (res_last || !Z)) y = act_packet<T>(y, act);
-          pstore(buf, y);
-          T* yc = Y + c * O + pos;
-          if (res_last || !Z) {
-            for (int l = 0; l < PS; ++l) yc[l * O] = buf[l];
-          } else {
-            const T* zc = Z + c * O + pos;
-            for (int l = 0; l < PS; ++l) yc[l * O] = reg ? act_scalar(buf[l] + zc[l * O], act) : buf[l] + zc[l * O];
-          }
+          const i64 at = ((oy + dy) * OW + ox + dx) * M + c;
+          P v = dy ? y1 : y0;
+          if (z) v = padd(v, ploadu<P>(z + at));
+          pstoreu(y + at, act_here ? act_packet<T>(v, act) : v);
         }
       }
     }
@@ -1741,23 +1759,26 @@ inline void wino_last_output(const T* Mp, const T* B, T* Y, const T* Z, const Co
 }
 
 // The 16 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
-// chan_tile (tiles as positions of a channels-last input, K = C in one pass).
+// chan_tile (tiles as positions of a channels-last input, K = C in one pass; V's layout is
+// in off).
 template <class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p, i64 cnt, i64 tb) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
+  constexpr int PS = ChanTraits<T>::PS;
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
-  constexpr i64 CB = NB * ChanTraits<T>::PS;
+  constexpr i64 CB = NB * PS;
   const i64 C = p.C, M = p.M, BW = chan_block(p), chunks = (cnt + SMAX - 1) / SMAX;
-  const ChanRows rows{0, 0, C, M};
+  const i64 vp = wino_last_vp(p);
+  const ChanRows rows{0, 0, vp, M};
   const Act none{kActNone, 0.f, 0.f};
   for (int xi = 0; xi < 16; ++xi) {
-    const T* v = V + xi * tb * C;
+    const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
     T* mp = Mp + xi * tb * M;
     for (i64 cb = 0; cb < M; cb += CB)
       for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
         const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
-        chan_tile_n<T, 1, NB, Lay>(n, v + j * C, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
+        chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
                                    nullptr, true, true, mp + j * M + cb, M, nullptr, none);
         j += n;
       }
@@ -1765,40 +1786,51 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 }
 
 // conv() of a winograd_last_fits() convolution, with the weights as winograd_last_weights()
-// lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed) as for conv_channels();
-// an NCHW input is copied with the channels last first. Scratch: winograd_last_scratch(p,
-// L & kChanInNHWC) elements, 64-byte aligned.
+// lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed) as for conv_channels().
+// An NCHW input is first copied with the channels last, an NCHW output computed that way
+// and transposed (then an NCHW residual added). Scratch: winograd_last_scratch(p, L &
+// kChanInNHWC, L & kChanOutNHWC) elements, 64-byte aligned.
 template <class T, int L = 0>
 inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
                                const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS;
-  constexpr bool in_last = (L & kChanInNHWC) != 0;
-  const WinoLastGeom g = wino_last_geom(p, in_last);
+  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
+  constexpr bool res_last = chan_res_last(L);
+  using Rows = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  using CRows = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  const WinoLastGeom g = wino_last_geom(p, in_last, out_last);
   const i64 tb = std::min(g.T, kWinoLastTiles);
   i64* off = reinterpret_cast<i64*>(scratch + g.off);
-  for (i64 c = 0; c < p.C; ++c) off[c] = c;
+  for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * 16 * PS + c % PS;  // V[tile][c / PS][xi][PS]
+  T* zero = scratch + g.z;
+  std::fill(zero, zero + 4 * p.C, T(0));
   T* V = scratch + g.v;
   T* Mp = scratch + g.m;
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
+  const bool reg = act_in_registers(act), late_res = Z && !res_last;  // an NCHW residual: after the transpose
+  const Act none{kActNone, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n) {
     const T* x = X + n * I * p.C;
     if (!in_last) {
-      using Rows = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-      using CRows = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
       Rows(scratch + g.x, I, p.C) = CRows(x, p.C, I).transpose();
       x = scratch + g.x;
     }
+    T* yn = Y + n * O * p.M;
+    const T* zn = Z ? Z + n * O * p.M : nullptr;
+    T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += tb) {
-      const i64 n_t = std::min(tb, g.T - t0);
-      wino_last_input(x, p, g, t0, n_t, tb, V);
+      const i64 cnt = std::min(tb, g.T - t0);
+      wino_last_input(x, p, g, t0, cnt, V, zero, zero + 4 * p.C);
       if (2 * PS <= kChanMultiple || p.M % (2 * PS) == 0)
-        wino_last_products<T, 2>(V, U, Mp, off, p, n_t, tb);
+        wino_last_products<T, 2>(V, U, Mp, off, p, cnt, tb);
       else
-        wino_last_products<T, 1>(V, U, Mp, off, p, n_t, tb);
-      wino_last_output<T, L>(Mp, B, Y + n * O * p.M, Z ? Z + n * O * p.M : nullptr, p, g, t0, n_t, tb, act);
+        wino_last_products<T, 1>(V, U, Mp, off, p, cnt, tb);
+      wino_last_output(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, tb, reg && !late_res, act);
     }
+    if (!out_last) Rows(yn, p.M, O) = CRows(y, O, p.M).transpose();
+    if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);
   }
-  if (!act_in_registers(act)) act_apply(Y, p.N * O * p.M, act);
+  if (!reg) act_apply(Y, p.N * O * p.M, act);
 }
 
 ONNX2CPP_K_END

@@ -368,10 +368,10 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     check_y();
   }
   if (k::winograd_last_fits(p)) {
-    INFO("conv_winograd_last, " << k::wino_last_geom(p, in_last).T << " tiles");
+    INFO("conv_winograd_last, " << k::wino_last_geom(p, in_last, out_last).T << " tiles");
     std::vector<float> U(static_cast<size_t>(16 * p.M * p.C));
     k::winograd_last_weights(W.data(), U.data(), p);
-    Guarded<float> scratch(k::winograd_last_scratch(p, in_last));
+    Guarded<float> scratch(k::winograd_last_scratch(p, in_last, out_last));
     scratch.fill(std::nanf(""));
     Y.fill(std::nanf(""));
     with_layout([&](auto L) {
