@@ -7,7 +7,9 @@
 //   - sigmoid_array, the panel microkernel with its wasm row count (PanelTraits::MR = 4) on
 //     every edge of rows and columns;
 //   - rnn() (the one-pass LSTM cell) with Eigen's products and with the transposed W and R
-//     (panel_matmul, rnn_gemv), against an LSTM in double.
+//     (panel_matmul, rnn_gemv), against an LSTM in double;
+//   - conv_winograd_last() (its tile kernel with the wasm tile of ChanTraits::SMAX = 5
+//     positions) against a direct 3x3 convolution in double, channels last on both sides.
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"
@@ -15,6 +17,10 @@
 #include "templates/panel_gemm.hpp"
 #include "templates/gemm.hpp"
 #include "templates/rnn.hpp"
+#include "templates/conv.hpp"
+#include "templates/conv_channels.hpp"
+#include "templates/conv_winograd.hpp"
+#include "templates/conv_winograd_last.hpp"
 
 #include <climits>
 #include <cmath>
@@ -157,12 +163,53 @@ static void lstm(std::mt19937& g) {
   }
 }
 
+// X[H][W][C] -> Y[H][W][M] (pad 1), with a residual and Relu, one and two packets of
+// channels, tiles past the edges, several blocks of tiles.
+static void winograd_last(std::mt19937& g) {
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (i64 C : {16, 32})
+    for (i64 M : {16, 48})
+      for (i64 H : {1, 5, 18}) {
+        const i64 Wd = H + 3;
+        k::ConvParams p{1, C, M, 1, {1, H, Wd}, {1, H, Wd}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}};
+        std::vector<float> X(H * Wd * C), W(M * C * 9), bias(M), Z(H * Wd * M), Y(H * Wd * M);
+        for (auto* v : {&X, &W, &bias, &Z})
+          for (auto& x : *v) x = u(g);
+        std::vector<float> U(16 * M * C);
+        k::winograd_last_weights(W.data(), U.data(), p);
+        std::vector<float, Eigen::aligned_allocator<float>> scratch(k::winograd_last_scratch(p, true, true));
+        constexpr int L = k::kChanInNHWC | k::kChanOutNHWC;
+        k::conv_winograd_last<float, L>(X.data(), U.data(), bias.data(), Y.data(), p, scratch.data(), Z.data(),
+                                        k::Act{k::kActRelu, 0.f, 0.f});
+        int bad = 0;
+        for (i64 y = 0; y < H; ++y)
+          for (i64 x = 0; x < Wd; ++x)
+            for (i64 m = 0; m < M; ++m) {
+              double want = bias[m] + Z[(y * Wd + x) * M + m];
+              for (i64 c = 0; c < C; ++c)
+                for (i64 ky = 0; ky < 3; ++ky)
+                  for (i64 kx = 0; kx < 3; ++kx) {
+                    const i64 iy = y + ky - 1, ix = x + kx - 1;
+                    if (iy >= 0 && iy < H && ix >= 0 && ix < Wd)
+                      want += double(W[((m * C + c) * 3 + ky) * 3 + kx]) * X[(iy * Wd + ix) * C + c];
+                  }
+              want = want > 0 ? want : 0;
+              const float got = Y[(y * Wd + x) * M + m];
+              if (!near(got, want, 1e-4, 1e-4) && bad++ < 3)
+                EXPECT(false, "conv_winograd_last C %lld M %lld %lldx%lld at (%lld, %lld, %lld): %g, want %g",
+                       (long long)C, (long long)M, (long long)H, (long long)Wd, (long long)y, (long long)x,
+                       (long long)m, got, want);
+            }
+      }
+}
+
 int main() {
   std::mt19937 g(2026);
   conversions();
   exp_and_sigmoid(g);
   panel(g);
   lstm(g);
+  winograd_last(g);
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "passed", failures);
   return failures ? 1 : 0;
 }
