@@ -4,9 +4,9 @@
 // per step, transformed in registers (V = B^T d B); the 16 products V[xi] * U[xi] are
 // GEMMs of [tiles x C] by [C x M] on conv_channels' tile kernel (tiles in its rows, output
 // channels in its packets); the output transform (Y = A^T m A) adds the bias, the residual
-// and the activation. With the channels in the lanes, the transforms fill
-// every lane whatever the plane's size: the NCHW kernel's rows of tiles left most lanes
-// idle on the small planes of CIFAR ResNets (8x8 to 32x32), where this one runs.
+// and the activation. With the channels in the lanes, the transforms fill every lane
+// whatever the plane's size: the NCHW kernel's rows of tiles left most lanes idle on the
+// small planes of CIFAR ResNets (8x8 to 32x32), where this one runs.
 #ifndef ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
 #define ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
 
@@ -108,15 +108,15 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
     const T* rows[4];
     for (int i = 0; i < 4; ++i) {
       const i64 iy = iy0 + i;
-      const T* xr = X + (iy * W + ix0) * C;  // may point outside X; read only when the row is inside
       if (iy < 0 || iy >= H) {
         rows[i] = zero;
       } else if (cols_in) {
-        rows[i] = xr;
+        rows[i] = X + (iy * W + ix0) * C;
       } else {
         T* gr = gather + i * 4 * C;
         for (i64 j = 0; j < 4; ++j) {
-          if (ix0 + j >= 0 && ix0 + j < W) std::copy(xr + j * C, xr + (j + 1) * C, gr + j * C);
+          const i64 ix = ix0 + j;
+          if (ix >= 0 && ix < W) std::copy(X + (iy * W + ix) * C, X + (iy * W + ix + 1) * C, gr + j * C);
           else std::fill(gr + j * C, gr + (j + 1) * C, T(0));
         }
         rows[i] = gr;
@@ -127,7 +127,7 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
 }
 
 // y[pos][M] at the 2x2 outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
-// residual with the channels last, if any), then the register activation if `act`; A^T =
+// residual with the channels last, if any), then the register activation if act_here; A^T =
 // [1 1 1 0; 0 1 -1 -1], m the block's products. Outputs beyond OH x OW are not written.
 template <class T>
 inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
@@ -165,8 +165,8 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
 }
 
 // The 16 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
-// chan_tile (tiles as positions of a channels-last input, K = C in one pass; V's layout is
-// in off).
+// chan_tile (tiles as positions of a channels-last input, K = C in one pass; V laid out as
+// wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
 template <class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p, i64 cnt, i64 tb) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;

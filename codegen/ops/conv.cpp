@@ -1,9 +1,9 @@
 // Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp), or
 // channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), or
 // Winograd's F(2x2, 3x3) with the channels in the lanes (templates/conv_winograd_last.hpp)
-// or, for channel counts that do not fill packets, with the tiles in the lanes
-// (templates/conv_winograd.hpp), weights transformed here; with the residual and activation
-// that passes/fuse.cpp folded into it.
+// or, for channel counts that do not fill packets and large NCHW planes, with the tiles in
+// the lanes (templates/conv_winograd.hpp), weights transformed here; with the residual and
+// activation that passes/fuse.cpp folded into it.
 #include "ops/conv.hpp"
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
@@ -57,7 +57,7 @@ bool use_channels(OpCtx& c, const k::ConvParams& p) {
 
 // Whether the node runs conv_winograd(): constant weights, every tensor NCHW, and a shape
 // where it wins (winograd_pays). On such planes, with the input and output NCHW, it beats
-// conv_winograd_last() and its two transposes (128 -> 128 on 64x64: 6.7 vs 8.9 ms).
+// conv_winograd_last() and its two transposes (128 -> 128 on 64x64: 6.0 vs 7.2 ms).
 bool use_winograd(OpCtx& c, const k::ConvParams& p) {
   return c.const_in(1) && !any_last(c) && k::winograd_pays(p);
 }
@@ -70,10 +70,11 @@ bool use_winograd_last(OpCtx& c, const k::ConvParams& p) {
 
 // Scratch bytes of the kernel the node runs.
 int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
-  const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !c.out(0).channels_last)
-                        : use_winograd_last(c, p) ? k::winograd_last_scratch(p, c.in(0).channels_last, c.out(0).channels_last)
+  const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
+  const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !out_last)
+                        : use_winograd_last(c, p) ? k::winograd_last_scratch(p, in_last, out_last)
                         : use_winograd(c, p)      ? k::winograd_scratch(p)
-                        : use_channels(c, p)      ? k::conv_channels_scratch(p, c.in(0).channels_last)
+                        : use_channels(c, p)      ? k::conv_channels_scratch(p, in_last)
                                                   : k::conv_scratch(p);
   return elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
