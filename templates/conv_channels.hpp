@@ -472,10 +472,11 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
   }
 }
 
-// y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels:
-// square blocks of packets transposed in registers (the last one overlapping the one before
-// it when n is no multiple of the packet size, instead of element copies for the 8 and 12
-// positions left of rows of 56 and 28), rows shorter than a packet one element at a time.
+// y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels (or
+// any n x C matrix): square blocks of packets transposed in registers (the last one
+// overlapping the one before it when n is no multiple of the packet size, instead of element
+// copies for the 8 and 12 positions left of rows of 56 and 28; the columns past the last
+// whole packet one element at a time), rows shorter than a packet one element at a time.
 template <class T>
 inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   using P = typename ChanTraits<T>::Packet;
@@ -484,15 +485,18 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
   i64 i = 0;
   if constexpr (std::is_same<T, float>::value) {
     using Block = typename ChanTraits<T>::Block;
+    const i64 cw = C / PS * PS;
     auto block = [&](i64 at) {
-      for (i64 c = 0; c < C; c += PS) {
+      for (i64 c = 0; c < cw; c += PS) {
         Block b;
         for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (at + r) * C + c);
         ptranspose(b);
         for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + at, b.packet[r]);
       }
+      for (i64 c = cw; c < C; ++c)
+        for (int r = 0; r < PS; ++r) y[c * O + at + r] = row[(at + r) * C + c];
     };
-    if (C % PS == 0 && n >= PS) {
+    if (n >= PS) {
       for (; i + PS <= n; i += PS) block(i);
       if (i < n) block(n - PS);
       i = n;

@@ -1,9 +1,9 @@
 // Conv: implicit GEMM on the microkernel, or the depthwise kernel (templates/conv.hpp), or
 // channels in the SIMD lanes (templates/conv_channels.hpp, weights transposed here), or
 // Winograd's F(2x2, 3x3) with the channels in the lanes (templates/conv_winograd_last.hpp)
-// or, for channel counts that do not fill packets and large NCHW planes, with the tiles in
-// the lanes (templates/conv_winograd.hpp), weights transformed here; with the residual and
-// activation that passes/fuse.cpp folded into it.
+// or, for channel counts that do not fill packets, with the tiles in the lanes
+// (templates/conv_winograd.hpp), weights transformed here; with the residual and activation
+// that passes/fuse.cpp folded into it.
 #include "ops/conv.hpp"
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
@@ -55,17 +55,15 @@ bool use_channels(OpCtx& c, const k::ConvParams& p) {
   return k::conv_channels_pays(p) || (any_last(c) && (p.M / p.group) % k::kChanMultiple == 0);
 }
 
-// Whether the node runs conv_winograd(): constant weights, every tensor NCHW, and a shape
-// where it wins (winograd_pays). On such planes, with the input and output NCHW, it beats
-// conv_winograd_last() and its two transposes (128 -> 128 on 64x64: 6.0 vs 7.2 ms).
-bool use_winograd(OpCtx& c, const k::ConvParams& p) {
-  return c.const_in(1) && !any_last(c) && k::winograd_pays(p);
-}
+// Whether the node runs conv_winograd_last(): constant weights and a shape it takes (any
+// layouts; an NCHW side costs a transpose, and it still beats conv_winograd() there: 128 ->
+// 128 on 64x64, NCHW on both sides, 7.0 vs 7.6 ms natively, 23 vs 39 ms under wasm).
+bool use_winograd_last(OpCtx& c, const k::ConvParams& p) { return c.const_in(1) && k::winograd_last_fits(p); }
 
-// Whether the node runs conv_winograd_last(): constant weights, a shape it takes, any
-// layouts, unless conv_winograd() runs it.
-bool use_winograd_last(OpCtx& c, const k::ConvParams& p) {
-  return c.const_in(1) && k::winograd_last_fits(p) && !use_winograd(c, p);
+// Whether the node runs conv_winograd(): constant weights, every tensor NCHW, a shape where
+// it wins (winograd_pays) that conv_winograd_last() does not take.
+bool use_winograd(OpCtx& c, const k::ConvParams& p) {
+  return c.const_in(1) && !any_last(c) && !k::winograd_last_fits(p) && k::winograd_pays(p);
 }
 
 // Scratch bytes of the kernel the node runs.

@@ -11,7 +11,7 @@ k::ConvParams conv_params_of(Graph& g, Node& n);
 // What a conv can do with tensors that have the channels last (passes/channels_last.cpp):
 // Channels: read, write and take its residual that way in conv_channels() or
 // conv_winograd_last() (constant weights, group 1, output channels in whole packets on every
-// target, not a layer only the NCHW Winograd kernel runs well); Depthwise: read them in
+// target, not a layer for the NCHW Winograd kernel); Depthwise: read them in
 // conv_depthwise_last(), and write them from such an input.
 enum class ConvLast { None, Channels, Depthwise };
 ConvLast conv_last_kind(Graph& g, Node& n);
