@@ -75,19 +75,16 @@ int main(int argc, char** argv) {
   const double flop = 2.0 * C * M * 9 * HW * HW;  // the direct convolution's count
   std::printf("%lld -> %lld on %lldx%lld (GFLOP/s count the direct convolution's multiply-adds)\n", (long long)C,
               (long long)M, (long long)HW, (long long)HW);
-  chan();
-  last();
-  const double d1 = max_diff(Y1, Y2);
-  const double t_chan = best_ms(chan, reps), t_last = best_ms(last, reps);
-  std::printf("  channels last: conv_channels %.4f ms (%.1f GFLOP/s), conv_winograd_last %.4f ms (%.1f), ratio %.2f, "
-              "max diff %.1e\n",
-              t_chan, flop / t_chan / 1e6, t_last, flop / t_last / 1e6, t_last / t_chan, d1);
-  nchw();
-  last0();
-  const double d2 = max_diff(Y1, Y2);
-  const double t_nchw = best_ms(nchw, reps), t_last0 = best_ms(last0, reps);
-  std::printf("  NCHW:          conv_winograd %.4f ms (%.1f GFLOP/s), conv_winograd_last %.4f ms (%.1f), ratio %.2f, "
-              "max diff %.1e\n",
-              t_nchw, flop / t_nchw / 1e6, t_last0, flop / t_last0 / 1e6, t_last0 / t_nchw, d2);
+  // Runs a (into Y1) and b (into Y2) once, then times both; returns the outputs' max difference.
+  auto compare = [&](const char* what, const char* na, auto&& a, const char* nb, auto&& b) {
+    a();
+    b();
+    const double d = max_diff(Y1, Y2), ta = best_ms(a, reps), tb = best_ms(b, reps);
+    std::printf("  %-14s %s %.4f ms (%.1f GFLOP/s), %s %.4f ms (%.1f), ratio %.2f, max diff %.1e\n", what, na, ta,
+                flop / ta / 1e6, nb, tb, flop / tb / 1e6, tb / ta, d);
+    return d;
+  };
+  const double d1 = compare("channels last:", "conv_channels", chan, "conv_winograd_last", last);
+  const double d2 = compare("NCHW:", "conv_winograd", nchw, "conv_winograd_last", last0);
   return d1 > 1e-3 || d2 > 1e-3 ? 1 : 0;
 }

@@ -25,6 +25,7 @@ inline bool winograd_last_fits(const ConvParams& p) {
 
 struct WinoLastGeom {
   i64 TH, TW, T;             // tile rows, columns, count
+  i64 tb;                    // tiles per block: min(T, kWinoLastTiles)
   // scratch: V, products, the input's channels-last copy, the output's, zeros and gathered
   // rows for the tiles at edges, row offsets (i64)
   i64 v, m, x, y, z, off, total;
@@ -40,10 +41,10 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
   g.TH = (p.out[1] + 1) / 2;
   g.TW = (p.out[2] + 1) / 2;
   g.T = g.TH * g.TW;
-  const i64 tb = std::min(g.T, kWinoLastTiles);
+  g.tb = std::min(g.T, kWinoLastTiles);
   g.v = 0;
-  g.m = g.v + tb * wino_last_vp(p);
-  g.x = g.m + 16 * tb * p.M;
+  g.m = g.v + g.tb * wino_last_vp(p);
+  g.x = g.m + 16 * g.tb * p.M;
   g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
   g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
   g.off = g.z + 20 * p.C;
@@ -131,11 +132,11 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
 // [1 1 1 0; 0 1 -1 -1], m the block's products. Outputs beyond OH x OW are not written.
 template <class T>
 inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, i64 tb, bool act_here, const Act& act) {
+                             i64 t0, i64 n, bool act_here, const Act& act) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
   using namespace Eigen::internal;
-  const i64 M = p.M, OH = p.out[1], OW = p.out[2], ms = tb * M;
+  const i64 M = p.M, OH = p.out[1], OW = p.out[2], ms = g.tb * M;
   for (i64 t = t0; t < t0 + n; ++t) {
     const i64 oy = t / g.TW * 2, ox = t % g.TW * 2;
     const bool out[2][2] = {{true, ox + 1 < OW}, {oy + 1 < OH, oy + 1 < OH && ox + 1 < OW}};
@@ -168,7 +169,8 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
 // chan_tile (tiles as positions of a channels-last input, K = C in one pass; V laid out as
 // wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
 template <class T, int NB>
-inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p, i64 cnt, i64 tb) {
+inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p,
+                               const WinoLastGeom& g, i64 cnt) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
   constexpr int PS = ChanTraits<T>::PS;
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
@@ -180,7 +182,7 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   for (int xi = 0; xi < 16; ++xi) {
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
-    T* mp = Mp + xi * tb * M;
+    T* mp = Mp + xi * g.tb * M;
     for (i64 cb = 0; cb < M; cb += CB)
       for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
         const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
@@ -203,7 +205,6 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr bool res_last = chan_res_last(L);
   const WinoLastGeom g = wino_last_geom(p, in_last, out_last);
-  const i64 tb = std::min(g.T, kWinoLastTiles);
   i64* off = reinterpret_cast<i64*>(scratch + g.off);
   for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * 16 * PS + c % PS;  // V[tile][c / PS][xi][PS]
   T* zero = scratch + g.z;
@@ -222,14 +223,14 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
     T* yn = Y + n * O * p.M;
     const T* zn = Z ? Z + n * O * p.M : nullptr;
     T* y = out_last ? yn : scratch + g.y;
-    for (i64 t0 = 0; t0 < g.T; t0 += tb) {
-      const i64 cnt = std::min(tb, g.T - t0);
+    for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
+      const i64 cnt = std::min(g.tb, g.T - t0);
       wino_last_input(x, p, g, t0, cnt, V, zero, zero + 4 * p.C);
       if (2 * PS <= kChanMultiple || p.M % (2 * PS) == 0)
-        wino_last_products<T, 2>(V, U, Mp, off, p, cnt, tb);
+        wino_last_products<T, 2>(V, U, Mp, off, p, g, cnt);
       else
-        wino_last_products<T, 1>(V, U, Mp, off, p, cnt, tb);
-      wino_last_output(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, tb, reg && !late_res, act);
+        wino_last_products<T, 1>(V, U, Mp, off, p, g, cnt);
+      wino_last_output(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
     }
     if (!out_last) rows_to_first(y, O, p.M, yn, O);
     if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);

@@ -47,9 +47,9 @@ bool use_depthwise_last(OpCtx& c, const k::ConvParams& p) {
   return c.in(0).channels_last && k::conv_is_depthwise(p);
 }
 
-// Whether the node runs conv_channels(): the weights are constants (transposed at compile
-// time) and the shape suits it, or a tensor with the channels last (which only that kernel
-// reads or writes) is its input, output or residual.
+// Whether the node runs conv_channels() (when no Winograd kernel does): the weights are
+// constants (transposed at compile time) and the shape suits it, or a tensor with the
+// channels last is its input, output or residual.
 bool use_channels(OpCtx& c, const k::ConvParams& p) {
   if (!c.const_in(1) || k::conv_is_depthwise(p)) return false;
   return k::conv_channels_pays(p) || (any_last(c) && (p.M / p.group) % k::kChanMultiple == 0);
@@ -57,7 +57,7 @@ bool use_channels(OpCtx& c, const k::ConvParams& p) {
 
 // Whether the node runs conv_winograd_last(): constant weights and a shape it takes (any
 // layouts; an NCHW side costs a transpose, and it still beats conv_winograd() there: 128 ->
-// 128 on 64x64, NCHW on both sides, 7.0 vs 7.6 ms natively, 23 vs 39 ms under wasm).
+// 128 on 64x64, NCHW on both sides, 7.0 vs 7.5 ms natively, 23 vs 39 ms under wasm).
 bool use_winograd_last(OpCtx& c, const k::ConvParams& p) { return c.const_in(1) && k::winograd_last_fits(p); }
 
 // Whether the node runs conv_winograd(): constant weights, every tensor NCHW, a shape where
