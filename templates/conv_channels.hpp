@@ -426,9 +426,10 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
 }
 
 // Whether a depthwise convolution can run conv_depthwise_last(): 2D, channels filling
-// packets on every target.
+// packets on every target, a window of at most kDwMaxRows rows.
+constexpr i64 kDwMaxRows = 16;
 inline bool depthwise_last_fits(const ConvParams& p) {
-  return conv_is_depthwise(p) && p.N == 1 && p.in[0] == 1 && p.C % kChanMultiple == 0;
+  return conv_is_depthwise(p) && p.N == 1 && p.in[0] == 1 && p.C % kChanMultiple == 0 && p.k[1] <= kDwMaxRows;
 }
 
 // Wt[tap][C] = W[C][tap] (done at compile time).
@@ -439,23 +440,24 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
     for (i64 t = 0; t < taps; ++t) Wt[t * p.C + c] = W[c * taps + t];
 }
 
-// Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C] (or NCHW),
-// weights as depthwise_last_weights() lays them out. Every position is a run of packets of
+// Depthwise convolution with the channels last, one output row at a time: xr[ky] is input
+// row oy * stride - pad + ky * dil ([W][C]) for the taps ky0 <= ky < ky1 whose row is inside
+// the input (the rows may lie anywhere: conv_pointwise_depthwise() keeps them in a ring).
+// Weights as depthwise_last_weights() lays them out. Every position is a run of packets of
 // channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
-// input, four positions share each weight packet; near its edges a position sums the taps
+// row, four positions share each weight packet; near its ends a position sums the taps
 // that fall inside.
 template <class T>
-inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act, i64 oy,
+inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act,
                          i64 ox, i64 ky0, i64 ky1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
   using namespace Eigen::internal;
   const i64 C = p.C, W = p.in[2], KW = p.k[2];
-  const i64 iy0 = oy * p.stride[1] - p.pad[1], ix0 = ox * p.stride[2] - p.pad[2];
+  const i64 ix0 = ox * p.stride[2] - p.pad[2];
   i64 kx0 = 0, kx1 = KW;
   while (kx0 < KW && ix0 + kx0 * p.dil[2] < 0) ++kx0;
   while (kx1 > kx0 && ix0 + (kx1 - 1) * p.dil[2] >= W) --kx1;
-  const i64 x0 = (iy0 * W + ix0) * C;  // may be negative; x0 + a tap inside is not
   const bool reg = act_in_registers(act);
   for (i64 c = 0; c < C; c += PS) {
     P a0 = B ? ploadu<P>(B + c) : pset1<P>(T(0)), a1 = pset1<P>(T(0));
@@ -463,13 +465,66 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
     for (i64 ky = ky0; ky < ky1; ++ky)
       for (i64 kx = kx0; kx < kx1; ++kx, ++t) {
         const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
-        const P x = ploadu<P>(X + x0 + (ky * p.dil[1] * W + kx * p.dil[2]) * C + c);
+        const P x = ploadu<P>(xr[ky] + (ix0 + kx * p.dil[2]) * C + c);
         if (t & 1) a1 = pmadd(w, x, a1);  // two chains of sums, not one
         else a0 = pmadd(w, x, a0);
       }
     const P v = padd(a0, a1);
     pstoreu(y + c, reg ? act_packet<T>(v, act) : v);
   }
+}
+
+template <class T>
+inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
+                        i64 ky0, i64 ky1) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 C = p.C, W = p.in[2], KW = p.k[2], OW = p.out[2];
+  const i64 s2 = p.stride[2], d2 = p.dil[2];
+  const bool reg = act_in_registers(act);
+  // Columns whose taps are all inside the row: ox * s2 - pad >= 0, ... + (KW - 1) * d2 < W.
+  const i64 ox_lo = std::min(OW, (p.pad[2] + s2 - 1) / s2);
+  const i64 last = W - 1 - (KW - 1) * d2 + p.pad[2];
+  const i64 ox_hi = std::max(ox_lo, std::min(OW, last < 0 ? 0 : last / s2 + 1));
+  for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(xr, Wt, B, yrow + ox * C, p, act, ox, ky0, ky1);
+  i64 ox = ox_lo;
+  for (; ox + 4 <= ox_hi; ox += 4) {
+    const i64 x0 = (ox * s2 - p.pad[2]) * C;
+    T* y = yrow + ox * C;
+    for (i64 c = 0; c < C; c += PS) {
+      const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
+      P a0 = b, a1 = b, a2 = b, a3 = b;
+      for (i64 ky = ky0; ky < ky1; ++ky)
+        for (i64 kx = 0; kx < KW; ++kx) {
+          const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
+          const T* xs = xr[ky] + x0 + kx * d2 * C + c;
+          a0 = pmadd(w, ploadu<P>(xs), a0);
+          a1 = pmadd(w, ploadu<P>(xs + s2 * C), a1);
+          a2 = pmadd(w, ploadu<P>(xs + 2 * s2 * C), a2);
+          a3 = pmadd(w, ploadu<P>(xs + 3 * s2 * C), a3);
+        }
+      if (reg) {
+        a0 = act_packet<T>(a0, act);
+        a1 = act_packet<T>(a1, act);
+        a2 = act_packet<T>(a2, act);
+        a3 = act_packet<T>(a3, act);
+      }
+      pstoreu(y + c, a0);
+      pstoreu(y + C + c, a1);
+      pstoreu(y + 2 * C + c, a2);
+      pstoreu(y + 3 * C + c, a3);
+    }
+  }
+  for (; ox < OW; ++ox) dw_last_edge(xr, Wt, B, yrow + ox * C, p, act, ox, ky0, ky1);
+}
+
+// The taps [ky0, ky1) of output row oy whose input rows are inside the input.
+inline void dw_rows_inside(const ConvParams& p, i64 oy, i64* ky0, i64* ky1) {
+  const i64 iy0 = oy * p.stride[1] - p.pad[1], KH = p.k[1];
+  *ky0 = 0, *ky1 = KH;
+  while (*ky0 < KH && iy0 + *ky0 * p.dil[1] < 0) ++*ky0;
+  while (*ky1 > *ky0 && iy0 + (*ky1 - 1) * p.dil[1] >= p.in[1]) --*ky1;
 }
 
 // y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels (or
@@ -511,60 +566,23 @@ inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
   return out_first ? p.out[2] * p.C + 16 : 0;
 }
 
-// OutFirst: Y is NCHW (the next conv cannot read channels last): each output row is
-// computed into scratch (depthwise_last_scratch elements) and transposed into Y.
+// Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C], or NCHW when
+// OutFirst (the next conv cannot read channels last): each output row is computed into
+// scratch (depthwise_last_scratch elements) and transposed into Y.
 template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
                                 T* scratch = nullptr) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
-  using namespace Eigen::internal;
-  const i64 C = p.C, H = p.in[1], W = p.in[2], KH = p.k[1], KW = p.k[2], OW = p.out[2];
-  const i64 s2 = p.stride[2], d2 = p.dil[2];
-  const bool reg = act_in_registers(act);
-  // Columns whose taps are all inside the row: ox * s2 - pad >= 0, ... + (KW - 1) * d2 < W.
-  const i64 ox_lo = std::min(OW, (p.pad[2] + s2 - 1) / s2);
-  const i64 last = W - 1 - (KW - 1) * d2 + p.pad[2];
-  const i64 ox_hi = std::max(ox_lo, std::min(OW, last < 0 ? 0 : last / s2 + 1));
+  const i64 C = p.C, W = p.in[2], OW = p.out[2];
+  const T* xr[kDwMaxRows];
   for (i64 oy = 0; oy < p.out[1]; ++oy) {
-    const i64 iy0 = oy * p.stride[1] - p.pad[1];
-    i64 ky0 = 0, ky1 = KH;  // taps whose row is inside the input
-    while (ky0 < KH && iy0 + ky0 * p.dil[1] < 0) ++ky0;
-    while (ky1 > ky0 && iy0 + (ky1 - 1) * p.dil[1] >= H) --ky1;
+    i64 ky0, ky1;
+    dw_rows_inside(p, oy, &ky0, &ky1);
+    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
     T* yrow = OutFirst ? scratch : Y + oy * OW * C;
-    for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
-    i64 ox = ox_lo;
-    for (; ox + 4 <= ox_hi; ox += 4) {
-      const i64 x0 = (iy0 * W + ox * s2 - p.pad[2]) * C;  // may be negative (row above)
-      T* y = yrow + ox * C;
-      for (i64 c = 0; c < C; c += PS) {
-        const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-        P a0 = b, a1 = b, a2 = b, a3 = b;
-        for (i64 ky = ky0; ky < ky1; ++ky)
-          for (i64 kx = 0; kx < KW; ++kx) {
-            const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
-            const T* xs = X + x0 + (ky * p.dil[1] * W + kx * d2) * C + c;
-            a0 = pmadd(w, ploadu<P>(xs), a0);
-            a1 = pmadd(w, ploadu<P>(xs + s2 * C), a1);
-            a2 = pmadd(w, ploadu<P>(xs + 2 * s2 * C), a2);
-            a3 = pmadd(w, ploadu<P>(xs + 3 * s2 * C), a3);
-          }
-        if (reg) {
-          a0 = act_packet<T>(a0, act);
-          a1 = act_packet<T>(a1, act);
-          a2 = act_packet<T>(a2, act);
-          a3 = act_packet<T>(a3, act);
-        }
-        pstoreu(y + c, a0);
-        pstoreu(y + C + c, a1);
-        pstoreu(y + 2 * C + c, a2);
-        pstoreu(y + 3 * C + c, a3);
-      }
-    }
-    for (; ox < OW; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
+    dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
     if (OutFirst) rows_to_first(yrow, OW, C, Y + oy * OW, conv_out_size(p));
   }
-  if (!reg) act_apply(Y, conv_out_size(p) * C, act);
+  if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
 }
 
 ONNX2CPP_K_END

@@ -158,6 +158,7 @@ struct ModelWriter {
       s += type_str(g.values[v].dtype, g.values[v].shape);
       if (g.values[v].constant) s += " (const)";
       if (g.values[v].channels_last) s += " (channels last)";
+      if (g.values[v].streamed) s += " (streamed)";
     }
     s += " ->";
     first = true;
@@ -191,7 +192,7 @@ struct ModelWriter {
       NodeEmitCtx ctx(g, n, *this, so == scratch_offset.end() ? -1 : so->second);
       if (opt.profile) {  // locals are declared before the timed block, so they stay in scope
         for (int v : n.inputs)
-          if (v >= 0) ref(v);
+          if (v >= 0 && !g.values[v].streamed) ref(v);
         for (int v : n.outputs)
           if (v >= 0) ref(v);
         body.line("{ const auto o2c_t0 = std::chrono::steady_clock::now();");

@@ -37,6 +37,22 @@ k::ConvParams conv_params(OpCtx& c) {
   return p;
 }
 
+// The 1x1 conv a depthwise node computes its input with (passes/pointwise_depthwise.cpp):
+// inputs 3 to 5, on the depthwise conv's input plane.
+k::ConvParams pointwise_params(OpCtx& c, const k::ConvParams& dw) {
+  k::ConvParams p{};
+  p.N = dw.N;
+  p.C = c.shape(3)[1];
+  p.M = c.shape(4)[0];
+  p.group = 1;
+  for (int d = 0; d < 3; ++d) {
+    p.in[d] = p.out[d] = dw.in[d];
+    p.k[d] = p.stride[d] = p.dil[d] = 1;
+    p.pad[d] = 0;
+  }
+  return p;
+}
+
 // Layouts chosen by passes/channels_last.cpp: whether the fused residual (input 3) has the
 // channels last, and whether any tensor of the node has.
 bool residual_last(OpCtx& c) { return c.node().epi.residual && c.in(3).channels_last; }
@@ -69,6 +85,9 @@ bool use_winograd(OpCtx& c, const k::ConvParams& p) {
 // Scratch bytes of the kernel the node runs.
 int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
   const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
+  if (c.node().pointwise)
+    return k::pointwise_depthwise_scratch(pointwise_params(c, p), p, !out_last) *
+           static_cast<int64_t>(dtype_size(c.dtype(0)));
   const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !out_last)
                         : use_winograd_last(c, p) ? k::winograd_last_scratch(p, in_last, out_last)
                         : use_winograd(c, p)      ? k::winograd_scratch(p)
@@ -100,19 +119,41 @@ std::string weights_table(EmitCtx& c, const k::ConvParams& p, F&& f, int64_t siz
   return rearranged_table(c, w, size < 0 ? w.numel() : size, [&](const auto* W, auto* Wt) { f(W, Wt, p); });
 }
 
+std::string conv_params_literal(const k::ConvParams& p) {
+  return "k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
+         lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " + lit_array(p.stride, 3) +
+         ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}";
+}
+
+// An epilogue's activation as a k::Act value (none: kActNone).
+std::string act_value(const Epilogue& e) {
+  return "k::Act{" + (e.act ? std::to_string(e.act) : std::string("k::kActNone")) + ", " + lit_f32(e.alpha) + ", " +
+         lit_f32(e.beta) + "}";
+}
+
 void emit_Conv(EmitCtx& c) {
   k::ConvParams p = conv_params(c);
   const std::string T = c.T(0);
-  const std::string params = "k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) +
-                             ", " + lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " +
-                             lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}";
+  const std::string params = conv_params_literal(p);
   const Epilogue& e = c.node().epi;  // fused by passes/fuse.cpp
   const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
   if (use_depthwise_last(c, p)) {
     const std::string w = weights_table(c, p, [](auto* W, auto* Wt, const k::ConvParams& q) {
       k::depthwise_last_weights(W, Wt, q);
     });
-    const std::string act = e.act ? act_arg(c.node()).substr(2) : "k::Act{k::kActNone, 0.f, 0.f}";
+    const std::string act = act_value(e);
+    if (c.node().pointwise) {
+      const k::ConvParams q = pointwise_params(c, p);
+      const std::string w1 = rearranged_table(c, *c.const_in(4), c.const_in(4)->numel(), [&](const auto* W, auto* Wt) {
+        k::conv_channels_weights(W, Wt, q, c.in(3).channels_last);
+      });
+      const int layout = (c.in(3).channels_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
+      c.line("k::conv_pointwise_depthwise<" + T + (layout ? ", " + std::to_string(layout) : "") + ">(" + c.X(3) +
+             ", " + w1 + ", " + c.X(5) + ", " + conv_params_literal(q) + ", " + act_value(c.node().pointwise_epi) +
+             ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params + ", " + act + ", " + c.scratch(c.dtype(0)) +
+             ");");
+      return;
+    }
     if (out_last)
       c.line("k::conv_depthwise_last<" + T + ">(" + c.X(0) + ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params +
              ", " + act + ");");

@@ -1214,9 +1214,10 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
 }
 
 // Whether a depthwise convolution can run conv_depthwise_last(): 2D, channels filling
-// packets on every target.
+// packets on every target, a window of at most kDwMaxRows rows.
+constexpr i64 kDwMaxRows = 16;
 inline bool depthwise_last_fits(const ConvParams& p) {
-  return conv_is_depthwise(p) && p.N == 1 && p.in[0] == 1 && p.C % kChanMultiple == 0;
+  return conv_is_depthwise(p) && p.N == 1 && p.in[0] == 1 && p.C % kChanMultiple == 0 && p.k[1] <= kDwMaxRows;
 }
 
 // Wt[tap][C] = W[C][tap] (done at compile time).
@@ -1227,23 +1228,24 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
     for (i64 t = 0; t < taps; ++t) Wt[t * p.C + c] = W[c * taps + t];
 }
 
-// Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C] (or NCHW),
-// weights as depthwise_last_weights() lays them out. Every position is a run of packets of
+// Depthwise convolution with the channels last, one output row at a time: xr[ky] is input
+// row oy * stride - pad + ky * dil ([W][C]) for the taps ky0 <= ky < ky1 whose row is inside
+// the input (the rows may lie anywhere: conv_pointwise_depthwise() keeps them in a ring).
+// Weights as depthwise_last_weights() lays them out. Every position is a run of packets of
 // channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
-// input, four positions share each weight packet; near its edges a position sums the taps
+// row, four positions share each weight packet; near its ends a position sums the taps
 // that fall inside.
 template <class T>
-inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act, i64 oy,
+inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act,
                          i64 ox, i64 ky0, i64 ky1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
   using namespace Eigen::internal;
   const i64 C = p.C, W = p.in[2], KW = p.k[2];
-  const i64 iy0 = oy * p.stride[1] - p.pad[1], ix0 = ox * p.stride[2] - p.pad[2];
+  const i64 ix0 = ox * p.stride[2] - p.pad[2];
   i64 kx0 = 0, kx1 = KW;
   while (kx0 < KW && ix0 + kx0 * p.dil[2] < 0) ++kx0;
   while (kx1 > kx0 && ix0 + (kx1 - 1) * p.dil[2] >= W) --kx1;
-  const i64 x0 = (iy0 * W + ix0) * C;  // may be negative; x0 + a tap inside is not
   const bool reg = act_in_registers(act);
   for (i64 c = 0; c < C; c += PS) {
     P a0 = B ? ploadu<P>(B + c) : pset1<P>(T(0)), a1 = pset1<P>(T(0));
@@ -1251,13 +1253,66 @@ inline void dw_last_edge(const T* X, const T* Wt, const T* B, T* y, const ConvPa
     for (i64 ky = ky0; ky < ky1; ++ky)
       for (i64 kx = kx0; kx < kx1; ++kx, ++t) {
         const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
-        const P x = ploadu<P>(X + x0 + (ky * p.dil[1] * W + kx * p.dil[2]) * C + c);
+        const P x = ploadu<P>(xr[ky] + (ix0 + kx * p.dil[2]) * C + c);
         if (t & 1) a1 = pmadd(w, x, a1);  // two chains of sums, not one
         else a0 = pmadd(w, x, a0);
       }
     const P v = padd(a0, a1);
     pstoreu(y + c, reg ? act_packet<T>(v, act) : v);
   }
+}
+
+template <class T>
+inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
+                        i64 ky0, i64 ky1) {
+  using P = typename ChanTraits<T>::Packet;
+  constexpr int PS = ChanTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 C = p.C, W = p.in[2], KW = p.k[2], OW = p.out[2];
+  const i64 s2 = p.stride[2], d2 = p.dil[2];
+  const bool reg = act_in_registers(act);
+  // Columns whose taps are all inside the row: ox * s2 - pad >= 0, ... + (KW - 1) * d2 < W.
+  const i64 ox_lo = std::min(OW, (p.pad[2] + s2 - 1) / s2);
+  const i64 last = W - 1 - (KW - 1) * d2 + p.pad[2];
+  const i64 ox_hi = std::max(ox_lo, std::min(OW, last < 0 ? 0 : last / s2 + 1));
+  for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(xr, Wt, B, yrow + ox * C, p, act, ox, ky0, ky1);
+  i64 ox = ox_lo;
+  for (; ox + 4 <= ox_hi; ox += 4) {
+    const i64 x0 = (ox * s2 - p.pad[2]) * C;
+    T* y = yrow + ox * C;
+    for (i64 c = 0; c < C; c += PS) {
+      const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
+      P a0 = b, a1 = b, a2 = b, a3 = b;
+      for (i64 ky = ky0; ky < ky1; ++ky)
+        for (i64 kx = 0; kx < KW; ++kx) {
+          const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
+          const T* xs = xr[ky] + x0 + kx * d2 * C + c;
+          a0 = pmadd(w, ploadu<P>(xs), a0);
+          a1 = pmadd(w, ploadu<P>(xs + s2 * C), a1);
+          a2 = pmadd(w, ploadu<P>(xs + 2 * s2 * C), a2);
+          a3 = pmadd(w, ploadu<P>(xs + 3 * s2 * C), a3);
+        }
+      if (reg) {
+        a0 = act_packet<T>(a0, act);
+        a1 = act_packet<T>(a1, act);
+        a2 = act_packet<T>(a2, act);
+        a3 = act_packet<T>(a3, act);
+      }
+      pstoreu(y + c, a0);
+      pstoreu(y + C + c, a1);
+      pstoreu(y + 2 * C + c, a2);
+      pstoreu(y + 3 * C + c, a3);
+    }
+  }
+  for (; ox < OW; ++ox) dw_last_edge(xr, Wt, B, yrow + ox * C, p, act, ox, ky0, ky1);
+}
+
+// The taps [ky0, ky1) of output row oy whose input rows are inside the input.
+inline void dw_rows_inside(const ConvParams& p, i64 oy, i64* ky0, i64* ky1) {
+  const i64 iy0 = oy * p.stride[1] - p.pad[1], KH = p.k[1];
+  *ky0 = 0, *ky1 = KH;
+  while (*ky0 < KH && iy0 + *ky0 * p.dil[1] < 0) ++*ky0;
+  while (*ky1 > *ky0 && iy0 + (*ky1 - 1) * p.dil[1] >= p.in[1]) --*ky1;
 }
 
 // y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels (or
@@ -1299,60 +1354,123 @@ inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
   return out_first ? p.out[2] * p.C + 16 : 0;
 }
 
-// OutFirst: Y is NCHW (the next conv cannot read channels last): each output row is
-// computed into scratch (depthwise_last_scratch elements) and transposed into Y.
+// Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C], or NCHW when
+// OutFirst (the next conv cannot read channels last): each output row is computed into
+// scratch (depthwise_last_scratch elements) and transposed into Y.
 template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
                                 T* scratch = nullptr) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
-  using namespace Eigen::internal;
-  const i64 C = p.C, H = p.in[1], W = p.in[2], KH = p.k[1], KW = p.k[2], OW = p.out[2];
-  const i64 s2 = p.stride[2], d2 = p.dil[2];
-  const bool reg = act_in_registers(act);
-  // Columns whose taps are all inside the row: ox * s2 - pad >= 0, ... + (KW - 1) * d2 < W.
-  const i64 ox_lo = std::min(OW, (p.pad[2] + s2 - 1) / s2);
-  const i64 last = W - 1 - (KW - 1) * d2 + p.pad[2];
-  const i64 ox_hi = std::max(ox_lo, std::min(OW, last < 0 ? 0 : last / s2 + 1));
+  const i64 C = p.C, W = p.in[2], OW = p.out[2];
+  const T* xr[kDwMaxRows];
   for (i64 oy = 0; oy < p.out[1]; ++oy) {
-    const i64 iy0 = oy * p.stride[1] - p.pad[1];
-    i64 ky0 = 0, ky1 = KH;  // taps whose row is inside the input
-    while (ky0 < KH && iy0 + ky0 * p.dil[1] < 0) ++ky0;
-    while (ky1 > ky0 && iy0 + (ky1 - 1) * p.dil[1] >= H) --ky1;
+    i64 ky0, ky1;
+    dw_rows_inside(p, oy, &ky0, &ky1);
+    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
     T* yrow = OutFirst ? scratch : Y + oy * OW * C;
-    for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
-    i64 ox = ox_lo;
-    for (; ox + 4 <= ox_hi; ox += 4) {
-      const i64 x0 = (iy0 * W + ox * s2 - p.pad[2]) * C;  // may be negative (row above)
-      T* y = yrow + ox * C;
-      for (i64 c = 0; c < C; c += PS) {
-        const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-        P a0 = b, a1 = b, a2 = b, a3 = b;
-        for (i64 ky = ky0; ky < ky1; ++ky)
-          for (i64 kx = 0; kx < KW; ++kx) {
-            const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
-            const T* xs = X + x0 + (ky * p.dil[1] * W + kx * d2) * C + c;
-            a0 = pmadd(w, ploadu<P>(xs), a0);
-            a1 = pmadd(w, ploadu<P>(xs + s2 * C), a1);
-            a2 = pmadd(w, ploadu<P>(xs + 2 * s2 * C), a2);
-            a3 = pmadd(w, ploadu<P>(xs + 3 * s2 * C), a3);
-          }
-        if (reg) {
-          a0 = act_packet<T>(a0, act);
-          a1 = act_packet<T>(a1, act);
-          a2 = act_packet<T>(a2, act);
-          a3 = act_packet<T>(a3, act);
-        }
-        pstoreu(y + c, a0);
-        pstoreu(y + C + c, a1);
-        pstoreu(y + 2 * C + c, a2);
-        pstoreu(y + 3 * C + c, a3);
-      }
-    }
-    for (; ox < OW; ++ox) dw_last_edge(X, Wt, B, yrow + ox * C, p, act, oy, ox, ky0, ky1);
+    dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
     if (OutFirst) rows_to_first(yrow, OW, C, Y + oy * OW, conv_out_size(p));
   }
-  if (!reg) act_apply(Y, conv_out_size(p) * C, act);
+  if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
+}
+
+ONNX2CPP_K_END
+#endif
+// ---- templates/conv_pointwise_depthwise.hpp ----
+// onnx2cpp kernels: a 1x1 conv streamed into a depthwise conv. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp
+// A 1x1 convolution and the depthwise convolution that reads its output, run row by row.
+// An inverted residual block (MobileNet, EfficientNet) expands its channels 4 to 6 times in a
+// 1x1 conv and then runs a depthwise conv on the expanded tensor. Run one after the other, the
+// expanded tensor (96 x 112 x 112 floats in MobileNetV2, 4.8 MB) leaves L2 between them: the
+// 1x1 conv writes it to memory and the depthwise conv reads it back. Here the 1x1 conv
+// (conv_channels' tiles) writes its output rows, channels last, into a ring of as many rows as
+// the depthwise window spans, and each depthwise output row reads its rows from the ring, in
+// L2. The expanded tensor is never stored.
+#ifndef ONNX2CPP_K_CONV_POINTWISE_DEPTHWISE_HPP
+#define ONNX2CPP_K_CONV_POINTWISE_DEPTHWISE_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Whether pw (a conv) and dw (the depthwise conv reading its output) can run
+// conv_pointwise_depthwise(): pw 1x1, unstrided, unpadded, group 1, one image, its output
+// channels in whole packets and its K in one pass of conv_channels(); dw as
+// conv_depthwise_last() takes it.
+inline bool pointwise_depthwise_fits(const ConvParams& pw, const ConvParams& dw) {
+  bool ok = pw.N == 1 && pw.group == 1 && pw.M % kChanMultiple == 0 && pw.C <= kChanKC && depthwise_last_fits(dw) &&
+            dw.C == pw.M && pw.in[0] == 1;
+  for (int d = 0; d < 3; ++d)
+    ok = ok && pw.k[d] == 1 && pw.stride[d] == 1 && pw.pad[d] == 0 && pw.in[d] == dw.in[d];
+  return ok;
+}
+
+// Rows of the ring: the span of the depthwise window.
+inline i64 pwdw_ring_rows(const ConvParams& dw) { return (dw.k[1] - 1) * dw.dil[1] + 1; }
+
+// Scratch of conv_pointwise_depthwise(), in elements of T, each part 64-byte aligned: the
+// ring, the 1x1 conv's row offsets, then (with an NCHW output) one output row channels last.
+struct PwDwScratch {
+  i64 offsets, row, total;
+};
+template <class T>
+inline PwDwScratch pwdw_scratch(const ConvParams& pw, const ConvParams& dw, bool out_first) {
+  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
+  PwDwScratch s;
+  s.offsets = up(pwdw_ring_rows(dw) * dw.in[2] * dw.C);
+  s.row = s.offsets + up((pw.C * 8 + sizeof(T) - 1) / sizeof(T));
+  s.total = s.row + (out_first ? depthwise_last_scratch(dw, true) : 0);
+  return s;
+}
+inline i64 pointwise_depthwise_scratch(const ConvParams& pw, const ConvParams& dw, bool out_first) {
+  return pwdw_scratch<float>(pw, dw, out_first).total;
+}
+
+// Y = dw(act1(pw(X))) with dw's activation act2. pw's weights as conv_channels_weights() lays
+// them out, dw's as depthwise_last_weights(). L: kChanInNHWC (X has the channels last) and
+// kChanOutNHWC (Y has), or'ed. Scratch: pointwise_depthwise_scratch(pw, dw, !(L &
+// kChanOutNHWC)) elements, 64-byte aligned.
+template <class T, int L = 0>
+inline void conv_pointwise_depthwise(const T* X, const T* W1, const T* B1, const ConvParams& pw, Act act1,
+                                     const T* W2, const T* B2, T* Y, const ConvParams& dw, Act act2, T* scratch) {
+  constexpr int PS = ChanTraits<T>::PS;
+  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
+  constexpr int Lpw = (in_last ? kChanInNHWC : 0) | kChanOutNHWC;
+  const PwDwScratch sl = pwdw_scratch<T>(pw, dw, !out_last);
+  const i64 C = pw.C, E = pw.M, H = pw.in[1], W = pw.in[2], OW = dw.out[2];
+  const i64 span = pwdw_ring_rows(dw);
+  T* ring = scratch;
+  i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
+  for (i64 k = 0; k < C; ++k) off[k] = in_last ? k : k * H * W;
+  // The 1x1 conv as conv_channels() runs it on a plane of one row.
+  ConvParams row = pw;
+  row.in[1] = row.out[1] = 1;
+  ChanInput in{};
+  in.ps = in_last ? C : 1;
+  auto pointwise_row = [&](i64 iy) {
+    const T* src = X + iy * W * (in_last ? C : 1);
+    T* dst = ring + iy % span * W * E;
+    if (2 * PS <= kChanMultiple || E % (2 * PS) == 0)
+      conv_channels_group<T, 2, Lpw>(src, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
+    else
+      conv_channels_group<T, 1, Lpw>(src, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
+    if (!act_in_registers(act1)) act_apply(dst, W * E, act1);
+  };
+  const T* xr[kDwMaxRows];
+  i64 next = 0;  // the next row of the 1x1 conv's output to compute
+  for (i64 oy = 0; oy < dw.out[1]; ++oy) {
+    i64 ky0, ky1;
+    dw_rows_inside(dw, oy, &ky0, &ky1);
+    const i64 iy0 = oy * dw.stride[1] - dw.pad[1];
+    // Rows [iy0 + ky0 * dil, iy0 + (ky1 - 1) * dil] span at most `span` rows, and the ring
+    // slot a new row takes held one older than all of them.
+    if (ky0 < ky1) {
+      next = std::max(next, iy0 + ky0 * dw.dil[1]);
+      for (; next <= iy0 + (ky1 - 1) * dw.dil[1]; ++next) pointwise_row(next);
+    }
+    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = ring + (iy0 + ky * dw.dil[1]) % span * W * E;
+    T* yrow = out_last ? Y + oy * OW * E : scratch + sl.row;
+    dw_last_row(xr, W2, B2, yrow, dw, act2, ky0, ky1);
+    if (!out_last) rows_to_first(yrow, OW, E, Y + oy * OW, conv_out_size(dw));
+  }
+  if (!act_in_registers(act2)) act_apply(Y, conv_out_size(dw) * E, act2);
 }
 
 ONNX2CPP_K_END

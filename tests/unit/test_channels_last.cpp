@@ -88,6 +88,22 @@ struct Block {
 
 }  // namespace
 
+// The block computed directly, in double: the output y, and dc (the depthwise conv's, clipped).
+struct BlockRef {
+  std::vector<double> x, dc, y;
+  explicit BlockRef(const Block& blk) : x(16 * 42) {
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i) * 0.11) * 2.0;
+    auto clip = [](std::vector<double> v) {
+      for (double& e : v) e = std::min(6.0, std::max(0.0, e));
+      return v;
+    };
+    const auto e = clip(naive_conv(x, blk.w1, blk.b1, 16, 32, 6, 7, 1, 0, 1));
+    dc = clip(naive_conv(e, blk.w2, blk.b2, 32, 32, 6, 7, 3, 1, 32));
+    y = naive_conv(dc, blk.w3, blk.b3, 32, 16, 6, 7, 1, 0, 1);
+    for (size_t i = 0; i < y.size(); ++i) y[i] += x[i];
+  }
+};
+
 TEST_CASE("Conv -> depthwise -> pointwise keeps the tensors in between channels last", "[channels_last][build]") {
   Block blk(false);
   TempDir d;
@@ -96,22 +112,29 @@ TEST_CASE("Conv -> depthwise -> pointwise keeps the tensors in between channels 
   CHECK(value(c.graph, "dc").channels_last);
   CHECK_FALSE(value(c.graph, "x").channels_last);
   CHECK_FALSE(value(c.graph, "y").channels_last);
-  CHECK(c.files.source.find("k::conv_depthwise_last<float>(") != std::string::npos);
-  CHECK(c.files.source.find("k::conv_channels<float, 2>(") != std::string::npos);  // writes NHWC
+  // The expansion is streamed into the depthwise conv (NCHW in, channels last out); ec is
+  // never stored.
+  CHECK(value(c.graph, "ec").streamed);
+  CHECK(c.files.source.find("k::conv_pointwise_depthwise<float, 2>(") != std::string::npos);
+  CHECK(c.files.source.find("k::conv_depthwise_last") == std::string::npos);
   CHECK(c.files.source.find("k::conv_channels<float, 1>(") != std::string::npos);  // reads NHWC
   CHECK(c.files.source.find("(channels last)") != std::string::npos);
-  // The same block computed directly, in double.
-  std::vector<double> x(16 * 42);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i) * 0.11) * 2.0;
-  auto clip = [](std::vector<double> v) {
-    for (double& e : v) e = std::min(6.0, std::max(0.0, e));
-    return v;
-  };
-  const auto e = clip(naive_conv(x, blk.w1, blk.b1, 16, 32, 6, 7, 1, 0, 1));
-  const auto dd = clip(naive_conv(e, blk.w2, blk.b2, 32, 32, 6, 7, 3, 1, 32));
-  auto y = naive_conv(dd, blk.w3, blk.b3, 32, 16, 6, 7, 1, 0, 1);
-  for (size_t i = 0; i < y.size(); ++i) y[i] += x[i];
-  check_built(c, d.path, {1, 16, 6, 7}, x, {1, 16, 6, 7}, y, 1e-5, 1e-5);
+  CHECK(c.files.source.find("(streamed)") != std::string::npos);
+  for (const BufferReq& r : c.plan.reqs) CHECK(r.value != c.graph.find("ec"));
+  const BlockRef want(blk);
+  check_built(c, d.path, {1, 16, 6, 7}, want.x, {1, 16, 6, 7}, want.y, 1e-5, 1e-5);
+}
+
+TEST_CASE("A 1x1 conv whose output another node reads is not streamed", "[channels_last][build]") {
+  Block blk(false);
+  auto& n = blk.b.node("Conv", {"ec", "w2", "b2"}, {"d2"});  // a second reader of ec
+  ModelBuilder::attr_i(n, "group", 32);
+  ModelBuilder::attr_ints(n, "pads", {1, 1, 1, 1});
+  blk.b.output("d2");
+  TempDir d;
+  Compiled c = compile_file(blk.b.save(d.path));
+  CHECK_FALSE(value(c.graph, "ec").streamed);
+  CHECK(c.files.source.find("k::conv_pointwise_depthwise") == std::string::npos);
 }
 
 TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back); --no-fuse keeps NCHW", "[channels_last]") {
@@ -121,8 +144,21 @@ TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back); --no-
     Compiled c = compile_file(blk.b.save(d.path));
     CHECK(value(c.graph, "ec").channels_last);
     CHECK_FALSE(value(c.graph, "dc").channels_last);
-    CHECK(c.files.source.find("k::conv_depthwise_last<float>(") == std::string::npos);
-    CHECK(c.files.source.find("k::conv_depthwise_last<float, true>(") != std::string::npos);
+    CHECK(c.files.source.find("k::conv_pointwise_depthwise<float>(") != std::string::npos);  // NCHW both sides
+    const BlockRef want(blk);
+    Tensor tx(DType::Float, {1, 16, 6, 7});
+    for (size_t i = 0; i < want.x.size(); ++i) tx.data<float>()[i] = float(want.x[i]);
+    TestData data;
+    data.inputs = {tensor_to_proto(tx, "x")};
+    for (const auto* out : {&want.y, &want.dc}) {
+      Tensor t(DType::Float, {1, out == &want.y ? 16 : 32, 6, 7});
+      for (size_t i = 0; i < out->size(); ++i) t.data<float>()[i] = float((*out)[i]);
+      data.outputs.push_back(tensor_to_proto(t, out == &want.y ? "y" : "dc"));
+    }
+    auto r = build_and_compare(c, data, d.path, 1e-5, 1e-5);
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].pass);
+    CHECK(r[1].pass);
   }
   {
     Block blk(false);
