@@ -402,6 +402,10 @@ TEST_CASE("conv with the channels last", "[conv][channels]") {
       run_last(g, {1, 96, 96, 96, {H + 1, H + 17}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, k::kChanInNHWC, a, false);
       run_last(g, {1, 48, 48, 48, {H, 2 * H + 1}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false, true}, k::kChanInNHWC, a, false);
       run_last(g, {1, 16, 16, 16, {H + 4, H + 8}, {5, 5}, {2, 1}, {2, 0}, {1, 2}, {1, 2}, false, true}, both, a, false);
+      // 5x5 without dilation: rows long enough for the unrolled inner columns
+      run_last(g, {1, 32, 32, 32, {H, 2 * H + 9}, {5, 5}, {1, 1}, {2, 2}, {2, 2}, {1, 1}, true, true}, both, a, false);
+      run_last(g, {1, 16, 16, 16, {H + 2, 3 * H + 20}, {5, 5}, {2, 2}, {2, 2}, {2, 1}, {1, 1}, false, true}, both, a,
+               false);
     }
 }
 
