@@ -41,7 +41,7 @@ Compiled compile_model(const Options& opt) {
     if (opt.fuse) fuse_epilogues(c.graph);
     if (opt.fuse) concat_in_place(c.graph);
     if (opt.fuse) channels_last(c.graph);
-    if (opt.fuse) fuse_pointwise_depthwise(c.graph);
+    if (opt.fuse) fuse_conv_depthwise(c.graph);
     std::vector<int> origin = view_origins(c.graph);
     auto reqs = graph_buffers(c.graph, origin);
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);

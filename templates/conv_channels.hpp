@@ -453,7 +453,7 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
 
 // Depthwise convolution with the channels last, one output row at a time: xr[ky] is input
 // row oy * stride - pad + ky * dil ([W][C]) for the taps ky0 <= ky < ky1 whose row is inside
-// the input (the rows may lie anywhere: conv_pointwise_depthwise() keeps them in a ring).
+// the input (the rows may lie anywhere: conv_then_depthwise() keeps them in a ring).
 // Weights as depthwise_last_weights() lays them out. Every position is a run of packets of
 // channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
 // row, four positions share each weight packet; near its ends a position sums the taps

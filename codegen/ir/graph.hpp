@@ -60,8 +60,8 @@ struct Value {
   // Stored with the channels last ([N][spatial...][C]) between the two convolutions that
   // passes/channels_last.cpp chose; its shape stays the logical NCHW one.
   bool channels_last = false;
-  // Computed row by row inside the one node that reads it, never stored: the output of a 1x1
-  // Conv streamed into a depthwise Conv (passes/pointwise_depthwise.cpp).
+  // Computed row by row inside the one node that reads it, never stored: the output of a Conv
+  // streamed into a depthwise Conv (passes/conv_depthwise.cpp).
   bool streamed = false;
   int64_t bytes() const { return numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
 };
@@ -87,11 +87,10 @@ struct Node {
   bool dead = false;  // folded or removed
   int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
   Epilogue epi;
-  // A depthwise Conv that computes its input itself (passes/pointwise_depthwise.cpp): input 0
-  // is the streamed output of a 1x1 Conv, whose X, W and B (or -1) are inputs 3 to 5, and
-  // whose epilogue (an activation) is `pointwise_epi`.
-  bool pointwise = false;
-  Epilogue pointwise_epi;
+  // A depthwise Conv that computes its input itself (passes/conv_depthwise.cpp): input 0 is
+  // the streamed output of the (dead) Conv node streamed_from, whose X, W and B (or -1) are
+  // inputs 3 to 5; its attributes and epilogue stay on that node.
+  int streamed_from = -1;
   bool in_place = false;      // a Concat whose inputs were written in place: no code
 };
 

@@ -37,20 +37,10 @@ k::ConvParams conv_params(OpCtx& c) {
   return p;
 }
 
-// The 1x1 conv a depthwise node computes its input with (passes/pointwise_depthwise.cpp):
-// inputs 3 to 5, on the depthwise conv's input plane.
-k::ConvParams pointwise_params(OpCtx& c, const k::ConvParams& dw) {
-  k::ConvParams p{};
-  p.N = dw.N;
-  p.C = c.shape(3)[1];
-  p.M = c.shape(4)[0];
-  p.group = 1;
-  for (int d = 0; d < 3; ++d) {
-    p.in[d] = p.out[d] = dw.in[d];
-    p.k[d] = p.stride[d] = p.dil[d] = 1;
-    p.pad[d] = 0;
-  }
-  return p;
+// The conv a depthwise node computes its input with (passes/conv_depthwise.cpp).
+k::ConvParams producer_params(OpCtx& c) {
+  OpCtx pc(c.graph(), c.graph().nodes[static_cast<size_t>(c.node().streamed_from)]);
+  return conv_params(pc);
 }
 
 // Layouts chosen by passes/channels_last.cpp: whether the fused residual (input 3) has the
@@ -85,8 +75,8 @@ bool use_winograd(OpCtx& c, const k::ConvParams& p) {
 // Scratch bytes of the kernel the node runs.
 int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
   const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
-  if (c.node().pointwise)
-    return k::pointwise_depthwise_scratch(pointwise_params(c, p), p, !out_last) *
+  if (c.node().streamed_from >= 0)
+    return k::conv_then_depthwise_scratch(producer_params(c), p, c.in(3).channels_last, !out_last) *
            static_cast<int64_t>(dtype_size(c.dtype(0)));
   const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !out_last)
                         : use_winograd_last(c, p) ? k::winograd_last_scratch(p, in_last, out_last)
@@ -142,16 +132,17 @@ void emit_Conv(EmitCtx& c) {
       k::depthwise_last_weights(W, Wt, q);
     });
     const std::string act = act_value(e);
-    if (c.node().pointwise) {
-      const k::ConvParams q = pointwise_params(c, p);
+    if (c.node().streamed_from >= 0) {
+      const k::ConvParams q = producer_params(c);
+      const bool x_last = c.in(3).channels_last;
       const std::string w1 = rearranged_table(c, *c.const_in(4), c.const_in(4)->numel(), [&](const auto* W, auto* Wt) {
-        k::conv_channels_weights(W, Wt, q, c.in(3).channels_last);
+        k::conv_channels_weights(W, Wt, q, x_last);
       });
-      const int layout = (c.in(3).channels_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
-      c.line("k::conv_pointwise_depthwise<" + T + (layout ? ", " + std::to_string(layout) : "") + ">(" + c.X(3) +
-             ", " + w1 + ", " + c.X(5) + ", " + conv_params_literal(q) + ", " + act_value(c.node().pointwise_epi) +
-             ", " + w + ", " + c.X(2) + ", " + c.Y(0) + ", " + params + ", " + act + ", " + c.scratch(c.dtype(0)) +
-             ");");
+      const Epilogue& pe = c.graph().nodes[static_cast<size_t>(c.node().streamed_from)].epi;
+      const int layout = (x_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
+      c.line("k::conv_then_depthwise<" + T + (layout ? ", " + std::to_string(layout) : "") + ">(" + c.X(3) + ", " +
+             w1 + ", " + c.X(5) + ", " + conv_params_literal(q) + ", " + act_value(pe) + ", " + w + ", " + c.X(2) +
+             ", " + c.Y(0) + ", " + params + ", " + act + ", " + c.scratch(c.dtype(0)) + ");");
       return;
     }
     if (out_last)

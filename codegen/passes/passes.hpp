@@ -34,9 +34,9 @@ void concat_in_place(Graph& g);
 // their channels-last kernels (templates/conv_channels.hpp).
 void channels_last(Graph& g);
 
-// A 1x1 Conv writing channels last for one depthwise Conv alone is computed inside it, row
-// by row (Node::pointwise; the tensor between them is Value::streamed, never stored).
-void fuse_pointwise_depthwise(Graph& g);
+// A Conv writing channels last for one depthwise Conv alone is computed inside it, row by
+// row (Node::streamed_from; the tensor between them is Value::streamed, never stored).
+void fuse_conv_depthwise(Graph& g);
 
 // Marks nodes dead when nothing that reaches a graph output reads them.
 void remove_dead_nodes(Graph& g);

@@ -13,7 +13,7 @@
 #include "templates/conv_channels.hpp"
 #include "templates/conv_winograd.hpp"
 #include "templates/conv_winograd_last.hpp"
-#include "templates/conv_pointwise_depthwise.hpp"
+#include "templates/conv_then_depthwise.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"

@@ -474,49 +474,49 @@ TEST_CASE("conv_winograd_last: F(2x2, 3x3) with the channels last", "[conv][wino
       }
 }
 
-// A 1x1 conv streamed into a depthwise conv (ring of rows), in its four layouts, against the
-// two convolutions computed apart in double (the 1x1 conv's output rounded to float, as the
-// kernel stores it): strides 1 and 2, 3x3 and 5x5 windows with dilation (rings of 3 and 9
-// rows), asymmetric pads, planes of one row or column, one and several packets of channels,
-// activations in registers and after (sigmoid) on either conv.
-TEST_CASE("conv_pointwise_depthwise: a 1x1 conv streamed into a depthwise conv", "[conv][channels]") {
+// A conv streamed into a depthwise conv (ring of rows), in its four layouts, against the two
+// convolutions computed apart in double (the first conv's output rounded to float, as the
+// kernel stores it). First convs: 1x1, and 3x3 with stride 2 and padding (a stem: NCHW phase
+// planes or the padded channels-last copy). Depthwise convs: strides 1 and 2, 3x3 and 5x5
+// windows with dilation (rings of 3 and 9 rows), asymmetric pads, planes of one row or
+// column; one and several packets of channels; activations in registers and after (sigmoid)
+// on either conv.
+TEST_CASE("conv_then_depthwise: a conv streamed into a depthwise conv", "[conv][channels]") {
   std::mt19937 g(95);
-  auto run = [&](const ConvCase& cd, i64 C, int layout, k::Act act1, k::Act act2) {
-    const k::ConvParams dw = make_params(cd);
-    k::ConvParams pw = dw;
-    pw.C = C;
-    pw.group = 1;
-    for (int d = 0; d < 3; ++d) {
-      pw.out[d] = pw.in[d];
-      pw.k[d] = pw.stride[d] = pw.dil[d] = 1;
-      pw.pad[d] = 0;
-    }
-    REQUIRE(k::pointwise_depthwise_fits(pw, dw));
-    const std::string what = describe(cd, dw) + " C=" + std::to_string(C) + " layout=" + std::to_string(layout) +
+  // cc: the first conv (its output channels E), dd: the depthwise conv's window, strides,
+  // pads and dilations (its in and channels follow from cc).
+  auto run = [&](const ConvCase& cc, ConvCase dd, int layout, k::Act act1, k::Act act2) {
+    const k::ConvParams pc = make_params(cc);
+    dd.C = dd.M = dd.group = cc.M;
+    dd.in = {pc.out[1], pc.out[2]};
+    const k::ConvParams dw = make_params(dd);
+    REQUIRE(k::conv_then_depthwise_fits(pc, dw));
+    const std::string what = describe(cc, pc) + " then " + describe(dd, dw) + " layout=" + std::to_string(layout) +
                              " act1=" + std::to_string(act1.kind) + " act2=" + std::to_string(act2.kind);
     INFO(what);
-    const i64 I = pw.in[1] * pw.in[2], O = k::conv_out_size(dw), E = dw.C;
+    const i64 C = pc.C, I = pc.in[1] * pc.in[2], O = k::conv_out_size(dw), E = dw.C;
     auto X = rand_vec<float>(g, C * I);
-    auto W1 = rand_vec<float>(g, E * C), B1 = rand_vec<float>(g, E);
+    auto W1 = rand_vec<float>(g, E * k::conv_kg(pc)), B1 = rand_vec<float>(g, E);
     auto W2 = rand_vec<float>(g, E * dw.k[1] * dw.k[2]), B2 = rand_vec<float>(g, E);
     std::vector<double> mid, want, scale;
-    ref_conv(X, W1, B1.data(), pw, &mid, &scale);
+    ref_conv(X, W1, cc.bias ? B1.data() : nullptr, pc, &mid, &scale);
     std::vector<float> midf(mid.size());
     for (size_t i = 0; i < mid.size(); ++i) midf[i] = static_cast<float>(k::act_scalar(mid[i], act1));
-    ref_conv(midf, W2, cd.bias ? B2.data() : nullptr, dw, &want, &scale);
+    ref_conv(midf, W2, dd.bias ? B2.data() : nullptr, dw, &want, &scale);
     for (double& v : want) v = k::act_scalar(v, act2);
     const bool in_last = layout & k::kChanInNHWC, out_last = layout & k::kChanOutNHWC;
     const std::vector<float> Xl = in_last ? swap_inner(X.data(), 1, C, I) : X;
     std::vector<float> W1t(W1.size()), W2t(W2.size());
-    k::conv_channels_weights(W1.data(), W1t.data(), pw, in_last);
+    k::conv_channels_weights(W1.data(), W1t.data(), pc, in_last);
     k::depthwise_last_weights(W2.data(), W2t.data(), dw);
-    Guarded<float> Y(E * O), scratch(k::pointwise_depthwise_scratch(pw, dw, !out_last));
+    Guarded<float> Y(E * O), scratch(k::conv_then_depthwise_scratch(pc, dw, in_last, !out_last));
     Y.fill(std::nanf(""));
     scratch.fill(std::nanf(""));
-    const float* b2 = cd.bias ? B2.data() : nullptr;
+    const float* b1 = cc.bias ? B1.data() : nullptr;
+    const float* b2 = dd.bias ? B2.data() : nullptr;
     auto call = [&](auto L) {
-      k::conv_pointwise_depthwise<float, decltype(L)::value>(Xl.data(), W1t.data(), B1.data(), pw, act1, W2t.data(),
-                                                             b2, Y.data(), dw, act2, scratch.data());
+      k::conv_then_depthwise<float, decltype(L)::value>(Xl.data(), W1t.data(), b1, pc, act1, W2t.data(), b2, Y.data(),
+                                                        dw, act2, scratch.data());
     };
     switch (layout) {
       case 0: call(std::integral_constant<int, 0>()); break;
@@ -528,15 +528,25 @@ TEST_CASE("conv_pointwise_depthwise: a 1x1 conv streamed into a depthwise conv",
     CHECK(scratch.intact());
     std::vector<float> got = Y.vec();
     if (out_last) got = swap_inner(got.data(), 1, O, E);
-    check_near(got.data(), want, 1e-5 * std::sqrt(double(C)), 1e-5, what, &scale);
+    check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(pc))), 1e-5, what, &scale);
   };
   const k::Act clip{k::kActClip, 0.f, 6.f}, none{k::kActNone, 0.f, 0.f}, sig{k::kActSigmoid, 0.f, 0.f};
   for (int layout = 0; layout < 4; ++layout)
     for (i64 H : {i64(1), i64(2), i64(5), i64(12)})
       for (i64 W : {i64(1), i64(7), i64(13)}) {
-        run({1, 32, 32, 32, {H, W}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, 16, layout, clip, clip);
-        run({1, 48, 48, 48, {H, W}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, 24, layout, clip, none);
-        run({1, 16, 16, 16, {H + 1, W}, {5, 5}, {1, 2}, {4, 1}, {3, 3}, {2, 1}, false, true}, 3, layout, sig, clip);
-        run({1, 96, 96, 96, {H, W + 1}, {3, 3}, {2, 1}, {0, 1}, {1, 0}, {1, 1}, true, true}, 40, layout, none, sig);
+        auto pw = [&](i64 C, i64 E, i64 h, i64 w) {
+          return ConvCase{1, C, E, 1, {h, w}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, true, true};
+        };
+        run(pw(16, 32, H, W), {1, 0, 0, 0, {}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, clip, clip);
+        run(pw(24, 48, H, W), {1, 0, 0, 0, {}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, clip, none);
+        run(pw(3, 16, H + 1, W), {1, 0, 0, 0, {}, {5, 5}, {1, 2}, {4, 1}, {3, 3}, {2, 1}, false, true}, layout, sig,
+            clip);
+        run(pw(40, 96, H, W + 1), {1, 0, 0, 0, {}, {3, 3}, {2, 1}, {0, 1}, {1, 0}, {1, 1}, true, true}, layout, none,
+            sig);
+        // a stem: 3x3 stride 2 with padding, then a depthwise conv
+        run({1, 3, 32, 1, {2 * H, 2 * W + 1}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true},
+            {1, 0, 0, 0, {}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, clip, clip);
+        run({1, 8, 16, 1, {H + 2, W + 2}, {3, 3}, {1, 1}, {0, 0}, {0, 0}, {1, 1}, false, true},
+            {1, 0, 0, 0, {}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, true, true}, layout, clip, none);
       }
 }
