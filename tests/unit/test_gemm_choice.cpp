@@ -1,0 +1,87 @@
+// Which kernel a Gemm node runs (codegen/ops/gemm.cpp): the panel microkernel on B laid out
+// [K][N] at compile time for a float product by constant weights, Eigen's product otherwise;
+// both built and checked against a direct computation in double.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "builder.hpp"
+#include "onnx/model_io.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+
+struct GemmCase {
+  int64_t M, N, K;
+  bool tb;
+  Shape c;  // C's shape; empty vector with has_c false: no C
+  bool has_c;
+  float alpha, beta;
+};
+
+std::vector<float> ramp(int64_t n, float scale) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(float(i) * scale);
+  return v;
+}
+
+// Compiles Y = alpha * A op(B) + beta * C with B (and C) constant, checks the kernel chosen,
+// then builds it and compares with the product in double.
+void check_gemm(const GemmCase& g, bool panel) {
+  INFO("M=" << g.M << " N=" << g.N << " K=" << g.K << " transB=" << g.tb << " C=" << (g.has_c ? shape_str(g.c) : "none")
+            << " alpha=" << g.alpha << " beta=" << g.beta);
+  const auto a = ramp(g.M * g.K, 0.37f), b = ramp(g.K * g.N, 0.53f), cc = ramp(g.has_c ? numel(g.c) : 0, 0.29f);
+  ModelBuilder mb;
+  mb.input("a", {g.M, g.K});
+  mb.init_f("b", g.tb ? Shape{g.N, g.K} : Shape{g.K, g.N}, b);
+  std::vector<std::string> ins = {"a", "b"};
+  if (g.has_c) {
+    mb.init_f("c", g.c, cc);
+    ins.push_back("c");
+  }
+  auto& n = mb.node("Gemm", ins, {"y"});
+  ModelBuilder::attr_i(n, "transB", g.tb ? 1 : 0);
+  ModelBuilder::attr_f(n, "alpha", g.alpha);
+  ModelBuilder::attr_f(n, "beta", g.beta);
+  mb.output("y");
+  TempDir d;
+  const Compiled c = compile_file(mb.save(d.path));
+  CHECK((c.files.source.find("k::panel_matmul<float>(") != std::string::npos) == panel);
+  CHECK((c.files.source.find("k::gemm<float>(") != std::string::npos) == !panel);
+  Tensor ta(DType::Float, {g.M, g.K}), ty(DType::Float, {g.M, g.N});
+  for (size_t i = 0; i < a.size(); ++i) ta.data<float>()[i] = a[i];
+  for (int64_t i = 0; i < g.M; ++i)
+    for (int64_t j = 0; j < g.N; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < g.K; ++k) s += double(a[i * g.K + k]) * b[g.tb ? j * g.K + k : k * g.N + j];
+      double cv = 0;
+      if (g.has_c) {
+        const bool row = g.c.back() == g.N, col = g.c.size() == 2 && g.c[0] == g.M;
+        cv = cc[static_cast<size_t>((col ? i * (row ? g.N : 1) : 0) + (row ? j : 0))];
+      }
+      ty.data<float>()[i * g.N + j] = float(g.alpha * s + g.beta * cv);
+    }
+  TestData data;
+  data.inputs = {tensor_to_proto(ta, "a")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  auto r = build_and_compare(c, data, d.path, 1e-5, 1e-5);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].pass);
+}
+
+}  // namespace
+
+TEST_CASE("Gemm by constant weights runs the panel kernel; other forms run Eigen's product", "[gemm][build]") {
+  // nn.Linear: transB, a bias row; odd sizes (partial panels and row blocks)
+  check_gemm({5, 19, 7, true, {19}, true, 1.f, 1.f}, true);
+  check_gemm({9, 33, 40, false, {1, 33}, true, 1.f, 1.f}, true);
+  check_gemm({6, 17, 3, true, {6, 17}, true, 1.f, 1.f}, true);  // a full C
+  check_gemm({4, 16, 8, false, {}, false, 1.f, 1.f}, true);      // no C
+  // Eigen's product: alpha or beta other than 1, a C that broadcasts down a column, one row
+  check_gemm({5, 19, 7, true, {19}, true, 0.5f, 1.f}, false);
+  check_gemm({5, 19, 7, true, {5, 1}, true, 1.f, 1.f}, false);
+  check_gemm({5, 19, 7, true, {19}, true, 1.f, 2.f}, false);
+  check_gemm({1, 19, 7, true, {19}, true, 1.f, 1.f}, false);
+}
