@@ -1437,8 +1437,8 @@ ONNX2CPP_K_END
 // An inverted residual block (MobileNet, EfficientNet) expands its channels 4 to 6 times in a
 // 1x1 conv and then runs a depthwise conv on the expanded tensor; a stem conv feeds the first
 // depthwise conv. Run one after the other, the tensor between them (96 x 112 x 112 floats in
-// MobileNetV2, 4.8 MB) leaves L2: the first conv writes it to memory and the depthwise conv
-// reads it back. Here the first conv (conv_channels' tiles, one output row at a time) writes
+// MobileNetV2, 4.8 MB) leaves L2: the first conv writes it out to L3 or memory and the
+// depthwise conv reads it back. Here the first conv (conv_channels' tiles, one output row at a time) writes
 // its rows, channels last, into a ring of as many rows as the depthwise window spans, and each
 // depthwise output row reads its rows from the ring, in L2. The tensor between them is never
 // stored.
