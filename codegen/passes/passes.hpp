@@ -16,6 +16,10 @@ struct FoldOptions {
 };
 void infer_and_fold(Graph& g, const FoldOptions& opt);
 
+// ReduceMean -> Sub -> Pow -> ReduceMean -> Add(eps) -> Sqrt -> Div -> Mul(gamma) [-> Add(beta)]
+// over the last axis (LayerNorm as exported before opset 17) becomes one LayerNormalization.
+void fuse_layer_norm(Graph& g);
+
 // Fuses what follows a Conv into it: an inference BatchNormalization with constant
 // parameters (folded into new weights and bias), an Add of a same-shaped tensor
 // (residual), then an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish,
