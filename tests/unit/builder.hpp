@@ -6,7 +6,10 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <catch2/catch.hpp>
+
 #include "driver.hpp"
+#include "onnx/model_io.hpp"
 #include "tools/runner.hpp"
 
 namespace o2c::test {
@@ -112,6 +115,19 @@ inline std::vector<Comparison> build_and_compare(const Compiled& c, const TestDa
   cfg.flags = O2C_TEST_CXXFLAGS;
   cfg.work_dir = dir + "/build";
   return run_and_compare(build_harness(c, "m", cfg), c, data, cfg.work_dir, rtol, atol);
+}
+
+// Builds c, runs it on its one input x (named xname) and checks its one output against want
+// (named yname) within atol + rtol * |want|.
+inline void check_one_output(const Compiled& c, const std::string& dir, const Tensor& x, const std::string& xname,
+                             const Tensor& want, const std::string& yname, double rtol, double atol) {
+  TestData data;
+  data.inputs = {tensor_to_proto(x, xname)};
+  data.outputs = {tensor_to_proto(want, yname)};
+  auto r = build_and_compare(c, data, dir, rtol, atol);
+  REQUIRE(r.size() == 1);
+  INFO("max abs error " << r[0].max_abs << ", max rel error " << r[0].max_rel);
+  CHECK(r[0].pass);
 }
 
 }  // namespace o2c::test

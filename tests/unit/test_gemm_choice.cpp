@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "builder.hpp"
-#include "onnx/model_io.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
@@ -63,12 +62,7 @@ void check_gemm(const GemmCase& g, bool panel) {
       }
       ty.data<float>()[i * g.N + j] = float(g.alpha * s + g.beta * cv);
     }
-  TestData data;
-  data.inputs = {tensor_to_proto(ta, "a")};
-  data.outputs = {tensor_to_proto(ty, "y")};
-  auto r = build_and_compare(c, data, d.path, 1e-5, 1e-5);
-  REQUIRE(r.size() == 1);
-  CHECK(r[0].pass);
+  check_one_output(c, d.path, ta, "a", ty, "y", 1e-5, 1e-5);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "builder.hpp"
-#include "onnx/model_io.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
@@ -70,12 +69,7 @@ void check_ln(int opset, bool beta) {
       ty.data<float>()[r * kD + i] = float((tx.data<float>()[r * kD + i] - mean) / std::sqrt(var + 1e-5) * g + bb);
     }
   }
-  TestData data;
-  data.inputs = {tensor_to_proto(tx, "x")};
-  data.outputs = {tensor_to_proto(ty, "y")};
-  auto r = build_and_compare(c, data, dir.path, 1e-5, 1e-5);
-  REQUIRE(r.size() == 1);
-  CHECK(r[0].pass);
+  check_one_output(c, dir.path, tx, "x", ty, "y", 1e-5, 1e-5);
 }
 
 }  // namespace
