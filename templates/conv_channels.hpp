@@ -390,6 +390,49 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
           for (i64 q1 = b0; q1 < std::min(p.out[1], b0 + band);) q1 += tiles(cb, kb, std::min(kstep, Kg - kb), q0, q1);
 }
 
+// Whether a kernel's tile takes two packets of channels for M output channels: whenever
+// they allow; with packets of 8 or fewer floats they always do (M is a multiple of 16), and
+// the one-packet kernels are not compiled in.
+template <class T>
+constexpr bool chan_two_packets(i64 M) {
+  return 2 * ChanTraits<T>::PS <= kChanMultiple || M % (2 * ChanTraits<T>::PS) == 0;
+}
+
+// conv_channels_group() with the packets per tile chan_two_packets() picks.
+template <class T, int L>
+inline void conv_channels_rows(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
+                               const ConvParams& p, const ChanInput& in, T* part, const Act& act) {
+  if (chan_two_packets<T>(p.M / p.group))
+    conv_channels_group<T, 2, L>(src, off, wt, bias, y, z, p, in, part, act);
+  else
+    conv_channels_group<T, 1, L>(src, off, wt, bias, y, z, p, in, part, act);
+}
+
+// The input side of conv_channels() and conv_then_depthwise(), once per call: the row
+// offsets (chan_input's layout) into off and, when the input needs its padded copy, the
+// copy's zeros (the padding is never written, so every image keeps them).
+template <class T>
+inline void chan_prepare(const ConvParams& p, const PhaseGeom& g, const ChanInput& in, bool in_last, i64* off,
+                         T* copy) {
+  if (in_last)
+    chan_last_offsets(p, in, off);
+  else
+    phase_offsets(p, g, off);
+  if (in.copy) std::fill(copy, copy + in.size, T(0));
+}
+// Per image and group: the input the tiles read, x itself or its padded copy (the group's
+// channels of x) laid out in `copy`.
+template <class T>
+inline const T* chan_source(const T* x, const ConvParams& p, const PhaseGeom& g, const ChanInput& in, bool in_last,
+                            T* copy) {
+  if (!in.copy) return x;
+  if (in_last)
+    chan_last_pad(x, copy, p, in);
+  else
+    phase_scatter(x, copy, p.C / p.group, p, g);
+  return copy;
+}
+
 // conv() with the weights as conv_channels_weights() lays them out (tap_major with
 // kChanInNHWC); M / group must be a multiple of kChanMultiple. Scratch:
 // conv_channels_scratch(p, L & kChanInNHWC) elements, 64-byte aligned. L: kChanInNHWC,
@@ -397,7 +440,6 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
 template <class T, int L = 0>
 inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
                           const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
-  constexpr int PS = ChanTraits<T>::PS;
   constexpr bool in_last = (L & kChanInNHWC) != 0;
   const PhaseGeom g = phase_geom(p);
   const ChanInput in = chan_input(p, g, in_last);
@@ -405,32 +447,14 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
   const i64 I = p.in[0] * p.in[1] * p.in[2], O = conv_out_size(p);
   const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
-  if (in_last)
-    chan_last_offsets(p, in, off);
-  else
-    phase_offsets(p, g, off);
-  if (in.copy) std::fill(scratch, scratch + in.size, T(0));
+  chan_prepare(p, g, in, in_last, off, scratch);
   T* part = Kg > kChanKC ? scratch + sl.part : nullptr;
   for (i64 n = 0; n < p.N; ++n)
     for (i64 grp = 0; grp < p.group; ++grp) {
-      const T* src = X + (n * p.C + grp * Cg) * I;
-      if (in.copy) {
-        if (in_last)
-          chan_last_pad(src, scratch, p, in);
-        else
-          phase_scatter(src, scratch, Cg, p, g);
-        src = scratch;
-      }
-      const T* wt = Wt + grp * Kg * Mg;
-      const T* bias = B ? B + grp * Mg : nullptr;
+      const T* src = chan_source(X + (n * p.C + grp * Cg) * I, p, g, in, in_last, scratch);
       const i64 yo = (n * p.M + grp * Mg) * O;
-      const T* z = Z ? Z + yo : nullptr;
-      // Two packets whenever the channels allow; with packets of 8 or fewer floats they
-      // always do (Mg is a multiple of 16), and the one-packet kernels are not compiled in.
-      if (2 * PS <= kChanMultiple || Mg % (2 * PS) == 0)
-        conv_channels_group<T, 2, L>(src, off, wt, bias, Y + yo, z, p, in, part, act);
-      else
-        conv_channels_group<T, 1, L>(src, off, wt, bias, Y + yo, z, p, in, part, act);
+      conv_channels_rows<T, L>(src, off, Wt + grp * Kg * Mg, B ? B + grp * Mg : nullptr, Y + yo, Z ? Z + yo : nullptr,
+                               p, in, part, act);
       if (!act_in_registers(act))
         for (i64 m = 0; m < Mg; ++m) act_apply(Y + yo + m * O, O, act);
     }
@@ -456,8 +480,8 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
 // the input (the rows may lie anywhere: conv_then_depthwise() keeps them in a ring).
 // Weights as depthwise_last_weights() lays them out. Every position is a run of packets of
 // channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
-// row, four positions share each weight packet; near its ends a position sums the taps
-// that fall inside.
+// row, 4 or 6 positions share each weight packet (dw_last_inner); near its ends a position
+// sums the taps that fall inside.
 template <class T>
 inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act,
                          i64 ox, i64 ky0, i64 ky1) {

@@ -53,7 +53,6 @@ inline i64 conv_then_depthwise_scratch(const ConvParams& pc, const ConvParams& d
 template <class T, int L = 0>
 inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const ConvParams& pc, Act act1, const T* W2,
                                 const T* B2, T* Y, const ConvParams& dw, Act act2, T* scratch) {
-  constexpr int PS = ChanTraits<T>::PS;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr int Lc = (in_last ? kChanInNHWC : 0) | kChanOutNHWC;
   const CtdScratch sl = ctd_scratch<T>(pc, dw, in_last, !out_last);
@@ -63,28 +62,14 @@ inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const Conv
   const i64 span = ctd_ring_rows(dw);
   // The first conv's input and row offsets, as conv_channels() prepares them.
   i64* off = reinterpret_cast<i64*>(scratch + sl.conv.offsets);
-  if (in_last)
-    chan_last_offsets(pc, in, off);
-  else
-    phase_offsets(pc, g, off);
-  const T* src = X;
-  if (in.copy) {
-    std::fill(scratch, scratch + in.size, T(0));
-    if (in_last)
-      chan_last_pad(X, scratch, pc, in);
-    else
-      phase_scatter(X, scratch, pc.C, pc, g);
-    src = scratch;
-  }
+  chan_prepare(pc, g, in, in_last, off, scratch);
+  const T* src = chan_source(X, pc, g, in, in_last, scratch);
   T* ring = scratch + sl.ring;
   ConvParams row = pc;  // one output row
   row.out[1] = 1;
   auto conv_row = [&](i64 iy) {
     T* dst = ring + iy % span * W * E;
-    if (2 * PS <= kChanMultiple || E % (2 * PS) == 0)
-      conv_channels_group<T, 2, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
-    else
-      conv_channels_group<T, 1, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
+    conv_channels_rows<T, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
     if (!act_in_registers(act1)) act_apply(dst, W * E, act1);
   };
   const T* xr[kDwMaxRows];

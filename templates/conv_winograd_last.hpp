@@ -226,7 +226,7 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
     for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
       const i64 cnt = std::min(g.tb, g.T - t0);
       wino_last_input(x, p, g, t0, cnt, V, zero, zero + 4 * p.C);
-      if (2 * PS <= kChanMultiple || p.M % (2 * PS) == 0)
+      if (chan_two_packets<T>(p.M))
         wino_last_products<T, 2>(V, U, Mp, off, p, g, cnt);
       else
         wino_last_products<T, 1>(V, U, Mp, off, p, g, cnt);

@@ -115,12 +115,6 @@ std::string conv_params_literal(const k::ConvParams& p) {
          ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}";
 }
 
-// An epilogue's activation as a k::Act value (none: kActNone).
-std::string act_value(const Epilogue& e) {
-  return "k::Act{" + (e.act ? std::to_string(e.act) : std::string("k::kActNone")) + ", " + lit_f32(e.alpha) + ", " +
-         lit_f32(e.beta) + "}";
-}
-
 void emit_Conv(EmitCtx& c) {
   k::ConvParams p = conv_params(c);
   const std::string T = c.T(0);

@@ -166,9 +166,11 @@ Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>
   return tab;
 }
 
-std::string act_arg(const Node& n) {
-  if (!n.epi.act) return "";
-  return ", k::Act{" + std::to_string(n.epi.act) + ", " + lit_f32(n.epi.alpha) + ", " + lit_f32(n.epi.beta) + "}";
+std::string act_value(const Epilogue& e) {
+  return "k::Act{" + (e.act ? std::to_string(e.act) : std::string("k::kActNone")) + ", " + lit_f32(e.alpha) + ", " +
+         lit_f32(e.beta) + "}";
 }
+
+std::string act_arg(const Node& n) { return n.epi.act ? ", " + act_value(n.epi) : ""; }
 
 }  // namespace o2c

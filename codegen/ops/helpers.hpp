@@ -21,6 +21,8 @@ k::Bcast3 make_bcast3(const Shape& c, const Shape& x, const Shape& y, const Shap
 k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides);
 
 std::string code(const k::Bcast2& p);
+// An epilogue's activation as a k::Act value (k::kActNone when it has none).
+std::string act_value(const Epilogue& e);
 // ", k::Act{...}" for the activation passes/fuse.cpp folded into the node, else "".
 std::string act_arg(const Node& n);
 std::string code(const k::Bcast3& p);

@@ -30,9 +30,20 @@ struct Ctx {
     *out = g.values[v].constant->float_at(0);
     return true;
   }
-  // A float constant of n elements.
+  // A float constant of n elements, of rank 1 at most (it broadcasts over the last dim).
   bool vector_const(int v, int64_t n) const {
-    return v >= 0 && g.values[v].constant && g.values[v].dtype == DType::Float && g.values[v].constant->numel() == n;
+    return v >= 0 && g.values[v].constant && g.values[v].dtype == DType::Float && g.values[v].constant->numel() == n &&
+           g.values[v].shape.size() <= 1;
+  }
+  // When the one reader of y is an `op` (Mul: gamma, Add: beta) with such a constant of n
+  // elements: the constant, the reader appended to pattern. Else -1.
+  int affine(int y, const char* op, int64_t n, std::vector<Node*>* pattern) {
+    if (readers[y].size() != 1 || g.values[y].is_output) return -1;
+    Node& r = g.nodes[readers[y][0]];
+    const int k = other(r, y);
+    if (r.dead || r.op != op || !r.domain.empty() || !vector_const(k, n)) return -1;
+    pattern->push_back(&r);
+    return k;
   }
   // The other input of a binary node, given one; -1 if `one` is not an input.
   static int other(const Node& n, int one) {
@@ -68,7 +79,7 @@ void fuse_layer_norm(Graph& g) {
     if (div.dead || div.op != "Div" || !div.domain.empty() || div.inputs.size() != 2) continue;
     const int d = div.inputs[0], s = div.inputs[1];
     if (d < 0 || g.values[d].dtype != DType::Float || g.values[d].shape.empty()) continue;
-    Node* sub = c.producer(d, "Sub", 2);
+    Node* sub = c.producer(d, "Sub", 2);  // read by the pattern's Pow and Div alone
     Node* sq = c.producer(s, "Sqrt");
     if (!sub || !sq || sub->inputs.size() != 2) continue;
     const int x = sub->inputs[0];
@@ -86,25 +97,11 @@ void fuse_layer_norm(Graph& g) {
     if (!pow || !c.mean_last(*var, var->inputs[0]) || pow->inputs.size() != 2 || pow->inputs[0] != d ||
         !c.scalar(pow->inputs[1], &two) || two != 2.0)
       continue;
-    // both readers of d are the pattern's (Pow and Div)
     const int64_t D = g.values[d].shape.back();
     std::vector<Node*> pattern = {mean, sub, pow, var, add, sq, &div};
-    int gamma = -1, beta = -1;
-    int y = div.outputs[0];
-    if (Node* mul = c.readers[y].size() == 1 && !g.values[y].is_output ? &g.nodes[c.readers[y][0]] : nullptr;
-        mul && !mul->dead && mul->op == "Mul" && mul->domain.empty() && c.vector_const(Ctx::other(*mul, y), D)) {
-      gamma = Ctx::other(*mul, y);
-      pattern.push_back(mul);
-      y = mul->outputs[0];
-      if (Node* ad = c.readers[y].size() == 1 && !g.values[y].is_output ? &g.nodes[c.readers[y][0]] : nullptr;
-          ad && !ad->dead && ad->op == "Add" && ad->domain.empty() && c.vector_const(Ctx::other(*ad, y), D)) {
-        beta = Ctx::other(*ad, y);
-        pattern.push_back(ad);
-      }
-    }
+    const int gamma = c.affine(div.outputs[0], "Mul", D, &pattern);
+    const int beta = gamma < 0 ? -1 : c.affine(pattern.back()->outputs[0], "Add", D, &pattern);
     if (gamma < 0) continue;  // LayerNormalization needs its Scale: leave a bare normalization alone
-    // The shapes of gamma and beta broadcast over the last dim only.
-    if (g.values[gamma].shape.size() > 1 || (beta >= 0 && g.values[beta].shape.size() > 1)) continue;
     for (Node* n : pattern) n->dead = true;
     Node& ln = *pattern.back();  // after all the others: x is computed before it
     ln.dead = false;

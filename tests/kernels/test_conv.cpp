@@ -292,6 +292,22 @@ std::vector<float> swap_inner(const float* x, i64 N, i64 A, i64 B) {
   return r;
 }
 
+// kernel(L) with the layout (kChan*NHWC or'ed, 0 to 7) as its template argument.
+template <class F>
+void with_layout(int layout, F&& kernel) {
+  switch (layout) {
+    case 0: kernel(std::integral_constant<int, 0>()); break;
+    case 1: kernel(std::integral_constant<int, 1>()); break;
+    case 2: kernel(std::integral_constant<int, 2>()); break;
+    case 3: kernel(std::integral_constant<int, 3>()); break;
+    case 4: kernel(std::integral_constant<int, 4>()); break;
+    case 5: kernel(std::integral_constant<int, 5>()); break;
+    case 6: kernel(std::integral_constant<int, 6>()); break;
+    case 7: kernel(std::integral_constant<int, 7>()); break;
+    default: FAIL("layout " << layout);
+  }
+}
+
 // The channels-last variants (passes/channels_last.cpp) against the NCHW reference: the
 // input, the output and the residual (layout: kChan*NHWC or'ed), or a depthwise conv.
 // The real dims are the trailing ones, as the compiler passes them.
@@ -341,27 +357,13 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     return;
   }
   const float* Zp = residual ? Zl.data() : nullptr;
-  // kernel(L) with the layout as its template argument
-  auto with_layout = [&](auto&& kernel) {
-    switch (layout) {
-      case 0: kernel(std::integral_constant<int, 0>()); break;
-      case 1: kernel(std::integral_constant<int, 1>()); break;
-      case 2: kernel(std::integral_constant<int, 2>()); break;
-      case 3: kernel(std::integral_constant<int, 3>()); break;
-      case 4: kernel(std::integral_constant<int, 4>()); break;
-      case 5: kernel(std::integral_constant<int, 5>()); break;
-      case 6: kernel(std::integral_constant<int, 6>()); break;
-      case 7: kernel(std::integral_constant<int, 7>()); break;
-      default: FAIL("layout " << layout);
-    }
-  };
   {
     INFO("conv_channels");
     std::vector<float> Wt(W.size());
     k::conv_channels_weights(W.data(), Wt.data(), p, in_last);
     Guarded<float> scratch(k::conv_channels_scratch(p, in_last));
     scratch.fill(std::nanf(""));
-    with_layout([&](auto L) {
+    with_layout(layout, [&](auto L) {
       k::conv_channels<float, decltype(L)::value>(Xl.data(), Wt.data(), B, Y.data(), p, scratch.data(), Zp, act);
     });
     CHECK(scratch.intact());
@@ -374,7 +376,7 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
     Guarded<float> scratch(k::winograd_last_scratch(p, in_last, out_last));
     scratch.fill(std::nanf(""));
     Y.fill(std::nanf(""));
-    with_layout([&](auto L) {
+    with_layout(layout, [&](auto L) {
       k::conv_winograd_last<float, decltype(L)::value>(Xl.data(), U.data(), B, Y.data(), p, scratch.data(), Zp, act);
     });
     CHECK(scratch.intact());
@@ -514,16 +516,10 @@ TEST_CASE("conv_then_depthwise: a conv streamed into a depthwise conv", "[conv][
     scratch.fill(std::nanf(""));
     const float* b1 = cc.bias ? B1.data() : nullptr;
     const float* b2 = dd.bias ? B2.data() : nullptr;
-    auto call = [&](auto L) {
+    with_layout(layout, [&](auto L) {
       k::conv_then_depthwise<float, decltype(L)::value>(Xl.data(), W1t.data(), b1, pc, act1, W2t.data(), b2, Y.data(),
                                                         dw, act2, scratch.data());
-    };
-    switch (layout) {
-      case 0: call(std::integral_constant<int, 0>()); break;
-      case 1: call(std::integral_constant<int, 1>()); break;
-      case 2: call(std::integral_constant<int, 2>()); break;
-      default: call(std::integral_constant<int, 3>()); break;
-    }
+    });
     CHECK(Y.intact());
     CHECK(scratch.intact());
     std::vector<float> got = Y.vec();

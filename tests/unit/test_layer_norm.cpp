@@ -25,8 +25,7 @@ ModelBuilder ln_model(int opset, bool beta, bool d_out) {
   b.init_f("gamma", {kD}, gamma).init_f("beta", {kD}, bias).init_f("two", {}, {2.f}).init_f("eps", {}, {1e-5f});
   auto mean = [&](const std::string& in, const std::string& out) {
     if (opset >= 18) {
-      auto& n = b.node("ReduceMean", {in, "axes"}, {out});
-      (void)n;
+      b.node("ReduceMean", {in, "axes"}, {out});
     } else {
       auto& n = b.node("ReduceMean", {in}, {out});
       ModelBuilder::attr_ints(n, "axes", {-1});
