@@ -1,7 +1,7 @@
 // The 3x3 convolution kernels side by side on one shape, in one process: conv_channels()
-// (direct) vs conv_winograd_last() with the channels last on both sides, and
-// conv_winograd() vs conv_winograd_last() with NCHW on both sides (the latter then pays two
-// transposes). Each is checked against the other before timing. Prints the best of 5 rounds
+// (direct) vs conv_winograd_last() with the channels last on both sides, its F(2x2, 3x3)
+// vs its F(4x4, 3x3), and conv_winograd() vs conv_winograd_last() with NCHW on both sides
+// (the latter then pays two transposes). Each is checked against the other before timing. Prints the best of 5 rounds
 // of `reps` runs, and the ratio of the times.
 //   g++ -O3 -march=native -std=c++17 -I. -isystem /usr/include/eigen3 bench/conv3x3_kernels.cpp -o /tmp/k3
 //   /tmp/k3 C M HW [reps]          e.g. /tmp/k3 16 16 32 200
@@ -60,16 +60,19 @@ int main(int argc, char** argv) {
   Vec X(C * HW * HW), W(M * C * 9), B(M), Y1(M * HW * HW), Y2(M * HW * HW);
   for (Vec* v : {&X, &W, &B})
     for (float& e : *v) e = u(rng);
-  Vec Wt(W.size()), U(16 * M * C), Un(16 * M * C);
+  Vec Wt(W.size()), U(16 * M * C), U4(36 * M * C), Un(16 * M * C);
   k::conv_channels_weights(W.data(), Wt.data(), p, true);
   k::winograd_last_weights(W.data(), U.data(), p);
+  k::winograd_last_weights<4>(W.data(), U4.data(), p);
   k::winograd_weights(W.data(), Un.data(), p);
   Vec s_chan(k::conv_channels_scratch(p, true)), s_last(k::winograd_last_scratch(p, false, false));
+  Vec s_last4(k::winograd_last_scratch<4>(p, true, true));
   Vec s_nchw(k::winograd_scratch(p));
   const k::Act relu{k::kActRelu, 0.f, 0.f};
   constexpr int both = k::kChanInNHWC | k::kChanOutNHWC;
   auto chan = [&] { k::conv_channels<float, both>(X.data(), Wt.data(), B.data(), Y1.data(), p, s_chan.data(), nullptr, relu); };
   auto last = [&] { k::conv_winograd_last<float, both>(X.data(), U.data(), B.data(), Y2.data(), p, s_last.data(), nullptr, relu); };
+  auto last4 = [&] { k::conv_winograd_last<float, both, 4>(X.data(), U4.data(), B.data(), Y1.data(), p, s_last4.data(), nullptr, relu); };
   auto nchw = [&] { k::conv_winograd<float>(X.data(), Un.data(), B.data(), Y1.data(), p, s_nchw.data(), nullptr, relu); };
   auto last0 = [&] { k::conv_winograd_last<float>(X.data(), U.data(), B.data(), Y2.data(), p, s_last.data(), nullptr, relu); };
   const double flop = 2.0 * C * M * 9 * HW * HW;  // the direct convolution's count
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
     return d;
   };
   const double d1 = compare("channels last:", "conv_channels", chan, "conv_winograd_last", last);
+  const double d3 = compare("channels last:", "F(2x2, 3x3)", last, "F(4x4, 3x3)", last4);
   const double d2 = compare("NCHW:", "conv_winograd", nchw, "conv_winograd_last", last0);
-  return d1 > 1e-3 || d2 > 1e-3 ? 1 : 0;
+  return d1 > 1e-3 || d2 > 1e-3 || d3 > 1e-3 ? 1 : 0;
 }

@@ -73,20 +73,28 @@ inline bool winograd_pays(const ConvParams& p) {
 inline i64 winograd_scratch(const ConvParams& p) { return wino_geom(p).total; }
 
 // (G g G^T)[xi] for the 3x3 kernel g = W[m][c], into at(xi, m, c) (done at compile time,
-// in double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-template <class T, class At>
+// in double), for Winograd's F(R x R, 3 x 3): xi in [0, (R + 2)^2). F(2x2, 3x3): G = [1 0 0;
+// 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. F(4x4, 3x3), at the points 0, -1, 1, 1/2, -1/2 and
+// infinity (Lavin and Gray's choice): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24
+// 1/12 1/6; 1/24 -1/12 1/6; 0 0 1].
+template <int R = 2, class T, class At>
 inline void winograd_transform(const T* W, const ConvParams& p, At&& at) {
-  static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  static_assert(R == 2 || R == 4, "F(2x2, 3x3) or F(4x4, 3x3)");
+  constexpr int S = R + 2;
+  static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  static const double G4[6][3] = {{0.25, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  const double(*G)[3] = R == 2 ? G2 : G4;
   for (i64 m = 0; m < p.M; ++m)
     for (i64 c = 0; c < p.C; ++c) {
       const T* g = W + (m * p.C + c) * 9;
-      double gg[4][3];  // G g
-      for (int a = 0; a < 4; ++a)
+      double gg[S][3];  // G g
+      for (int a = 0; a < S; ++a)
         for (int j = 0; j < 3; ++j)
           gg[a][j] = G[a][0] * double(g[j]) + G[a][1] * double(g[3 + j]) + G[a][2] * double(g[6 + j]);
-      for (int a = 0; a < 4; ++a)
-        for (int b = 0; b < 4; ++b)
-          at(a * 4 + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+      for (int a = 0; a < S; ++a)
+        for (int b = 0; b < S; ++b)
+          at(a * S + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
     }
 }
 

@@ -1628,20 +1628,28 @@ inline bool winograd_pays(const ConvParams& p) {
 inline i64 winograd_scratch(const ConvParams& p) { return wino_geom(p).total; }
 
 // (G g G^T)[xi] for the 3x3 kernel g = W[m][c], into at(xi, m, c) (done at compile time,
-// in double), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-template <class T, class At>
+// in double), for Winograd's F(R x R, 3 x 3): xi in [0, (R + 2)^2). F(2x2, 3x3): G = [1 0 0;
+// 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. F(4x4, 3x3), at the points 0, -1, 1, 1/2, -1/2 and
+// infinity (Lavin and Gray's choice): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24
+// 1/12 1/6; 1/24 -1/12 1/6; 0 0 1].
+template <int R = 2, class T, class At>
 inline void winograd_transform(const T* W, const ConvParams& p, At&& at) {
-  static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  static_assert(R == 2 || R == 4, "F(2x2, 3x3) or F(4x4, 3x3)");
+  constexpr int S = R + 2;
+  static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  static const double G4[6][3] = {{0.25, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  const double(*G)[3] = R == 2 ? G2 : G4;
   for (i64 m = 0; m < p.M; ++m)
     for (i64 c = 0; c < p.C; ++c) {
       const T* g = W + (m * p.C + c) * 9;
-      double gg[4][3];  // G g
-      for (int a = 0; a < 4; ++a)
+      double gg[S][3];  // G g
+      for (int a = 0; a < S; ++a)
         for (int j = 0; j < 3; ++j)
           gg[a][j] = G[a][0] * double(g[j]) + G[a][1] * double(g[3 + j]) + G[a][2] * double(g[6 + j]);
-      for (int a = 0; a < 4; ++a)
-        for (int b = 0; b < 4; ++b)
-          at(a * 4 + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+      for (int a = 0; a < S; ++a)
+        for (int b = 0; b < S; ++b)
+          at(a * S + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
     }
 }
 
@@ -1791,21 +1799,23 @@ inline void conv_winograd(const T* X, const T* U, const T* B, T* Y, const ConvPa
 ONNX2CPP_K_END
 #endif
 // ---- templates/conv_winograd_last.hpp ----
-// onnx2cpp kernels: Winograd's F(2x2, 3x3) on channels-last tensors. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp conv_winograd.hpp
+// onnx2cpp kernels: Winograd's F(2x2, 3x3) and F(4x4, 3x3) on channels-last tensors. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp conv_winograd.hpp
 // The same algorithm as conv_winograd.hpp with the channels, not the tiles, in the SIMD
-// lanes: X[H][W][C] -> Y[OH][OW][M]. A tile's 4x4 input block is 16 packets of channels
-// per step, transformed in registers (V = B^T d B); the 16 products V[xi] * U[xi] are
-// GEMMs of [tiles x C] by [C x M] on conv_channels' tile kernel (tiles in its rows, output
-// channels in its packets); the output transform (Y = A^T m A) adds the bias, the residual
-// and the activation. With the channels in the lanes, the transforms fill every lane
-// whatever the plane's size: the NCHW kernel's rows of tiles left most lanes idle on the
-// small planes of CIFAR ResNets (8x8 to 32x32), where this one runs.
+// lanes: X[H][W][C] -> Y[OH][OW][M]. A tile of R x R outputs reads an S x S input block (S =
+// R + 2): S^2 packets of channels per step, transformed in registers (V = B^T d B); the S^2
+// products V[xi] * U[xi] are GEMMs of [tiles x C] by [C x M] on conv_channels' tile kernel
+// (tiles in its rows, output channels in its packets); the output transform (Y = A^T m A)
+// adds the bias, the residual and the activation. With the channels in the lanes, the
+// transforms fill every lane whatever the plane's size: the NCHW kernel's rows of tiles
+// left most lanes idle on the small planes of CIFAR ResNets (8x8 to 32x32), where this one
+// runs. F(4x4, 3x3) makes 36 multiplications per 16 outputs where F(2x2, 3x3) makes 64 (and
+// the direct convolution 144), for transforms about as costly per output.
 #ifndef ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
 #define ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
 
 ONNX2CPP_K_BEGIN
 
-// Tiles per block: a block's V (16 x tiles x C) and products (16 x tiles x M) stay in L2
+// Tiles per block: a block's V (S^2 x tiles x C) and products (S^2 x tiles x M) stay in L2
 // between the transforms and the GEMMs. The same on every target (the scratch size is
 // computed at compile time).
 constexpr i64 kWinoLastTiles = 64;
@@ -1816,6 +1826,27 @@ inline bool winograd_last_fits(const ConvParams& p) {
   return winograd_fits(p) && p.C % kChanMultiple == 0 && p.M % kChanMultiple == 0 && p.C <= kChanKC;
 }
 
+// The output tile (R of F(R x R, 3 x 3)) conv_winograd_last() runs a
+// winograd_last_fits() convolution with: 4 when its tiles make at most 3/4 of F(2x2)'s
+// products (not on 5x5 or 6x6 planes, where tiles of 4 compute 8x8 outputs) and its
+// transformed weights (36 C M) stay within kWinoLast4Weights elements. F(4x4) against
+// F(2x2), bench/conv3x3_kernels.cpp, one core: 0.59 to 0.64 of the time natively (AVX-512)
+// and 0.62 to 0.68 under wasm SIMD, from 16 -> 16 on 32x32 to 128 -> 128 on 56x56, 0.76
+// natively on 64 -> 64 on 8x8.
+constexpr i64 kWinoLast4Weights = i64(1) << 20;
+inline int winograd_last_tile(const ConvParams& p) {
+  const i64 OH = p.out[1], OW = p.out[2];
+  const i64 t2 = ((OH + 1) / 2) * ((OW + 1) / 2), t4 = ((OH + 3) / 4) * ((OW + 3) / 4);
+  return t4 * 36 * 4 <= t2 * 16 * 3 && 36 * p.C * p.M <= kWinoLast4Weights ? 4 : 2;
+}
+
+template <int R>
+struct WinoLast {
+  static_assert(R == 2 || R == 4, "F(2x2, 3x3) or F(4x4, 3x3)");
+  static constexpr int S = R + 2;    // input block
+  static constexpr int SS = S * S;   // products per tile
+};
+
 struct WinoLastGeom {
   i64 TH, TW, T;             // tile rows, columns, count
   i64 tb;                    // tiles per block: min(T, kWinoLastTiles)
@@ -1824,91 +1855,137 @@ struct WinoLastGeom {
   i64 v, m, x, y, z, off, total;
 };
 
-// Elements between two tiles' V: 16 C, and 16 more so that the tile kernel's rows (up to
-// 16 tiles read at once) do not fall into the same L1 sets when 16 C floats are a multiple
+// Elements between two tiles' V: S^2 C, and 16 more so that the tile kernel's rows (up to
+// 16 tiles read at once) do not fall into the same L1 sets when S^2 C floats are a multiple
 // of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
-inline i64 wino_last_vp(const ConvParams& p) { return 16 * p.C + 16; }
+template <int R>
+inline i64 wino_last_vp(const ConvParams& p) { return WinoLast<R>::SS * p.C + 16; }
 
+template <int R>
 inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
+  constexpr int S = WinoLast<R>::S, SS = WinoLast<R>::SS;
   WinoLastGeom g{};
-  g.TH = (p.out[1] + 1) / 2;
-  g.TW = (p.out[2] + 1) / 2;
+  g.TH = (p.out[1] + R - 1) / R;
+  g.TW = (p.out[2] + R - 1) / R;
   g.T = g.TH * g.TW;
-  g.tb = std::min(g.T, kWinoLastTiles);
+  g.tb = std::min(g.T, kWinoLastTiles * 2 / R);
   g.v = 0;
-  g.m = g.v + g.tb * wino_last_vp(p);
-  g.x = g.m + 16 * g.tb * p.M;
+  g.m = g.v + g.tb * wino_last_vp<R>(p);
+  g.x = g.m + SS * g.tb * p.M;
   g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
   g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
-  g.off = g.z + 20 * p.C;
+  g.off = g.z + (S + SS) * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
 
-// Elements of scratch conv_winograd_last() needs, for the input's and output's layouts.
+// Elements of scratch conv_winograd_last<T, L, R>() needs, for the input's and output's
+// layouts.
+template <int R = 2>
 inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last) {
-  return wino_last_geom(p, in_last, out_last).total;
+  return wino_last_geom<R>(p, in_last, out_last).total;
 }
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
-// winograd_weights() computes it (done at compile time): each product's weights in the
-// layout of conv_channels_weights() for a 1x1 convolution.
-template <class T>
+// winograd_transform<R>() computes it (done at compile time): each product's weights in the
+// layout of conv_channels_weights() for a 1x1 convolution. WinoLast<R>::SS * M * C elements.
+template <int R = 2, class T>
 inline void winograd_last_weights(const T* W, T* U, const ConvParams& p) {
   const i64 BW = chan_block(p);
-  winograd_transform(W, p, [&](i64 xi, i64 m, i64 c) -> T& {
+  winograd_transform<R>(W, p, [&](i64 xi, i64 m, i64 c) -> T& {
     return U[(xi * p.M + m / BW * BW) * p.C + c * BW + m % BW];
   });
 }
 
-// One tile's V = B^T d B, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], stored as
-// v[c / PS][xi][PS]: the 16 packets of a step at fixed offsets. Row i, column j of d is at
-// row(i)[j * C + c].
-template <class T, class Row>
+// y = B^T x for S = R + 2 packets. F(2x2): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+// F(4x4): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+// 0 4 0 -5 0 1].
+template <int R, class P>
+inline void wino_last_bt(const P* x, P* y) {
+  using namespace Eigen::internal;
+  using T = typename unpacket_traits<P>::type;
+  if constexpr (R == 2) {
+    y[0] = psub(x[0], x[2]);
+    y[1] = padd(x[1], x[2]);
+    y[2] = psub(x[2], x[1]);
+    y[3] = psub(x[1], x[3]);
+  } else {
+    const P two = pset1<P>(T(2)), four = pset1<P>(T(4)), five = pset1<P>(T(5));
+    const P s12 = padd(x[1], x[2]), d12 = psub(x[1], x[2]), s34 = padd(x[3], x[4]), d43 = psub(x[4], x[3]);
+    const P d42 = psub(x[4], x[2]), d31 = psub(x[3], x[1]);
+    y[0] = padd(psub(pmul(four, x[0]), pmul(five, x[2])), x[4]);
+    y[1] = psub(s34, pmul(four, s12));
+    y[2] = padd(d43, pmul(four, d12));
+    y[3] = padd(d42, pmul(two, d31));
+    y[4] = psub(d42, pmul(two, d31));
+    y[5] = padd(psub(pmul(four, x[1]), pmul(five, x[3])), x[5]);
+  }
+}
+
+// y = A^T m for S packets, R results. F(2x2): A^T = [1 1 1 0; 0 1 -1 -1]. F(4x4): A^T = [1 1
+// 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+template <int R, class P>
+inline void wino_last_at(const P* m, P* y) {
+  using namespace Eigen::internal;
+  using T = typename unpacket_traits<P>::type;
+  if constexpr (R == 2) {
+    y[0] = padd(padd(m[0], m[1]), m[2]);
+    y[1] = psub(psub(m[1], m[2]), m[3]);
+  } else {
+    const P s12 = padd(m[1], m[2]), d12 = psub(m[1], m[2]), s34 = padd(m[3], m[4]), d34 = psub(m[3], m[4]);
+    y[0] = padd(padd(m[0], s12), s34);
+    y[1] = padd(d12, pmul(pset1<P>(T(2)), d34));
+    y[2] = padd(s12, pmul(pset1<P>(T(4)), s34));
+    y[3] = padd(padd(d12, pmul(pset1<P>(T(8)), d34)), m[5]);
+  }
+}
+
+// One tile's V = B^T d B, stored as v[c / PS][xi][PS]: the S^2 packets of a step at fixed
+// offsets. Row i, column j of d is at row(i)[j * C + c].
+template <int R, class T, class Row>
 inline void wino_last_tile_in(Row&& row, i64 C, T* v) {
   using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
+  constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
   using namespace Eigen::internal;
-  for (i64 c = 0; c < C; c += PS, v += 16 * PS) {
-    P r[4][4];  // rows of d combined by columns (d B), then by rows (B^T d B)
-    for (int i = 0; i < 4; ++i) {
+  for (i64 c = 0; c < C; c += PS, v += SS * PS) {
+    P r[S][S];  // r[j][i]: row i of d combined by columns (d B), column j
+    for (int i = 0; i < S; ++i) {
       const T* x = row(i) + c;
-      const P d0 = ploadu<P>(x), d1 = ploadu<P>(x + C), d2 = ploadu<P>(x + 2 * C), d3 = ploadu<P>(x + 3 * C);
-      r[i][0] = psub(d0, d2);
-      r[i][1] = padd(d1, d2);
-      r[i][2] = psub(d2, d1);
-      r[i][3] = psub(d1, d3);
+      P d[S], e[S];
+      for (int j = 0; j < S; ++j) d[j] = ploadu<P>(x + j * C);
+      wino_last_bt<R>(d, e);
+      for (int j = 0; j < S; ++j) r[j][i] = e[j];
     }
-    for (int j = 0; j < 4; ++j) {
-      pstoreu(v + (0 * 4 + j) * PS, psub(r[0][j], r[2][j]));
-      pstoreu(v + (1 * 4 + j) * PS, padd(r[1][j], r[2][j]));
-      pstoreu(v + (2 * 4 + j) * PS, psub(r[2][j], r[1][j]));
-      pstoreu(v + (3 * 4 + j) * PS, psub(r[1][j], r[3][j]));
+    for (int j = 0; j < S; ++j) {
+      P e[S];
+      wino_last_bt<R>(r[j], e);  // B^T (d B), column j
+      for (int a = 0; a < S; ++a) pstoreu(v + (a * S + j) * PS, e[a]);
     }
   }
 }
 
-// V[t - t0] (16 x C each, see wino_last_tile_in) for tiles [t0, t0 + cnt); d is zero
+// V[t - t0] (S^2 x C each, see wino_last_tile_in) for tiles [t0, t0 + cnt); d is zero
 // outside the input. A tile inside reads its rows in place; at an edge, a row outside reads
-// `zero` (4 C zeros) and a row inside with columns outside is gathered into `gather` (4 x
-// 4 C) with zeros for them.
-template <class T>
+// `zero` (S C zeros) and a row inside with columns outside is gathered into `gather` (S x
+// S C) with zeros for them.
+template <int R, class T>
 inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, T* V,
                             const T* zero, T* gather) {
+  constexpr int S = WinoLast<R>::S;
   const i64 C = p.C, H = p.in[1], W = p.in[2];
   for (i64 t = t0; t < t0 + cnt; ++t) {
-    const i64 iy0 = t / g.TW * 2 - p.pad[1], ix0 = t % g.TW * 2 - p.pad[2];
-    const bool cols_in = ix0 >= 0 && ix0 + 4 <= W;
-    const T* rows[4];
-    for (int i = 0; i < 4; ++i) {
+    const i64 iy0 = t / g.TW * R - p.pad[1], ix0 = t % g.TW * R - p.pad[2];
+    const bool cols_in = ix0 >= 0 && ix0 + S <= W;
+    const T* rows[S];
+    for (int i = 0; i < S; ++i) {
       const i64 iy = iy0 + i;
       if (iy < 0 || iy >= H) {
         rows[i] = zero;
       } else if (cols_in) {
         rows[i] = X + (iy * W + ix0) * C;
       } else {
-        T* gr = gather + i * 4 * C;
-        for (i64 j = 0; j < 4; ++j) {
+        T* gr = gather + i * S * C;
+        for (i64 j = 0; j < S; ++j) {
           const i64 ix = ix0 + j;
           if (ix >= 0 && ix < W) std::copy(X + (iy * W + ix) * C, X + (iy * W + ix + 1) * C, gr + j * C);
           else std::fill(gr + j * C, gr + (j + 1) * C, T(0));
@@ -1916,40 +1993,39 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
         rows[i] = gr;
       }
     }
-    wino_last_tile_in<T>([&](int i) { return rows[i]; }, C, V + (t - t0) * wino_last_vp(p));
+    wino_last_tile_in<R, T>([&](int i) { return rows[i]; }, C, V + (t - t0) * wino_last_vp<R>(p));
   }
 }
 
-// y[pos][M] at the 2x2 outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
-// residual with the channels last, if any), then the register activation if act_here; A^T =
-// [1 1 1 0; 0 1 -1 -1], m the block's products. Outputs beyond OH x OW are not written.
-template <class T>
+// y[pos][M] at the R x R outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
+// residual with the channels last, if any), then the register activation if act_here; m
+// the block's products. Outputs beyond OH x OW are not written.
+template <int R, class T>
 inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
                              i64 t0, i64 n, bool act_here, const Act& act) {
   using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
+  constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S;
   using namespace Eigen::internal;
   const i64 M = p.M, OH = p.out[1], OW = p.out[2], ms = g.tb * M;
   for (i64 t = t0; t < t0 + n; ++t) {
-    const i64 oy = t / g.TW * 2, ox = t % g.TW * 2;
-    const bool out[2][2] = {{true, ox + 1 < OW}, {oy + 1 < OH, oy + 1 < OH && ox + 1 < OW}};
+    const i64 oy = t / g.TW * R, ox = t % g.TW * R;
+    const int ny = static_cast<int>(std::min<i64>(R, OH - oy)), nx = static_cast<int>(std::min<i64>(R, OW - ox));
     const T* m = Mp + (t - t0) * M;
     for (i64 c = 0; c < M; c += PS) {
-      P a[4][2];  // m A: each row's two sums
-      for (int i = 0; i < 4; ++i) {
-        const P m0 = ploadu<P>(m + (4 * i + 0) * ms + c), m1 = ploadu<P>(m + (4 * i + 1) * ms + c);
-        const P m2 = ploadu<P>(m + (4 * i + 2) * ms + c), m3 = ploadu<P>(m + (4 * i + 3) * ms + c);
-        a[i][0] = padd(padd(m0, m1), m2);
-        a[i][1] = psub(psub(m1, m2), m3);
+      P a[R][S];  // a[dx][i]: row i of m A, column dx
+      for (int i = 0; i < S; ++i) {
+        P mi[S], e[R];
+        for (int j = 0; j < S; ++j) mi[j] = ploadu<P>(m + (S * i + j) * ms + c);
+        wino_last_at<R>(mi, e);
+        for (int dx = 0; dx < R; ++dx) a[dx][i] = e[dx];
       }
       const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-      for (int dx = 0; dx < 2; ++dx) {
-        const P y0 = padd(padd(padd(a[0][dx], a[1][dx]), a[2][dx]), b);
-        const P y1 = padd(psub(psub(a[1][dx], a[2][dx]), a[3][dx]), b);
-        for (int dy = 0; dy < 2; ++dy) {
-          if (!out[dy][dx]) continue;
+      for (int dx = 0; dx < nx; ++dx) {
+        P o[R];
+        wino_last_at<R>(a[dx], o);  // A^T (m A), column dx
+        for (int dy = 0; dy < ny; ++dy) {
           const i64 at = ((oy + dy) * OW + ox + dx) * M + c;
-          P v = dy ? y1 : y0;
+          P v = padd(o[dy], b);
           if (z) v = padd(v, ploadu<P>(z + at));
           pstoreu(y + at, act_here ? act_packet<T>(v, act) : v);
         }
@@ -1958,10 +2034,10 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
   }
 }
 
-// The 16 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
+// The S^2 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
 // chan_tile (tiles as positions of a channels-last input, K = C in one pass; V laid out as
 // wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
-template <class T, int NB>
+template <int R, class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p,
                                const WinoLastGeom& g, i64 cnt) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
@@ -1969,10 +2045,10 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
   constexpr i64 CB = NB * PS;
   const i64 C = p.C, M = p.M, BW = chan_block(p), chunks = (cnt + SMAX - 1) / SMAX;
-  const i64 vp = wino_last_vp(p);
+  const i64 vp = wino_last_vp<R>(p);
   const ChanRows rows{0, 0, vp, M};
   const Act none{kActNone, 0.f, 0.f};
-  for (int xi = 0; xi < 16; ++xi) {
+  for (int xi = 0; xi < WinoLast<R>::SS; ++xi) {
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
     T* mp = Mp + xi * g.tb * M;
@@ -1986,22 +2062,22 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   }
 }
 
-// conv() of a winograd_last_fits() convolution, with the weights as winograd_last_weights()
-// lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC (or'ed) as for conv_channels().
-// An NCHW input is first copied with the channels last, an NCHW output computed that way
-// and transposed (then an NCHW residual added). Scratch: winograd_last_scratch(p, L &
-// kChanInNHWC, L & kChanOutNHWC) elements, 64-byte aligned.
-template <class T, int L = 0>
+// conv() of a winograd_last_fits() convolution by F(R x R, 3 x 3), with the weights as
+// winograd_last_weights<R>() lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC
+// (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
+// NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
+// winograd_last_scratch<R>(p, L & kChanInNHWC, L & kChanOutNHWC) elements, 64-byte aligned.
+template <class T, int L = 0, int R = 2>
 inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
                                const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
-  constexpr int PS = ChanTraits<T>::PS;
+  constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr bool res_last = chan_res_last(L);
-  const WinoLastGeom g = wino_last_geom(p, in_last, out_last);
+  const WinoLastGeom g = wino_last_geom<R>(p, in_last, out_last);
   i64* off = reinterpret_cast<i64*>(scratch + g.off);
-  for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * 16 * PS + c % PS;  // V[tile][c / PS][xi][PS]
+  for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * SS * PS + c % PS;  // V[tile][c / PS][xi][PS]
   T* zero = scratch + g.z;
-  std::fill(zero, zero + 4 * p.C, T(0));
+  std::fill(zero, zero + S * p.C, T(0));
   T* V = scratch + g.v;
   T* Mp = scratch + g.m;
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
@@ -2018,12 +2094,12 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
     T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
       const i64 cnt = std::min(g.tb, g.T - t0);
-      wino_last_input(x, p, g, t0, cnt, V, zero, zero + 4 * p.C);
+      wino_last_input<R>(x, p, g, t0, cnt, V, zero, zero + S * p.C);
       if (chan_two_packets<T>(p.M))
-        wino_last_products<T, 2>(V, U, Mp, off, p, g, cnt);
+        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt);
       else
-        wino_last_products<T, 1>(V, U, Mp, off, p, g, cnt);
-      wino_last_output(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
+        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt);
+      wino_last_output<R>(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
     }
     if (!out_last) rows_to_first(y, O, p.M, yn, O);
     if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);

@@ -34,21 +34,32 @@ bool calls(const std::string& src, const std::string& fn) { return src.find(fn +
 
 }  // namespace
 
+// The output tile of the conv_winograd_last() call in src (the model's NCHW layout): 4, 2,
+// or 0 for none.
+static int winograd_last_tile(const std::string& src) {
+  if (calls(src, "k::conv_winograd_last<float, 0, 4>")) return 4;
+  return calls(src, "k::conv_winograd_last<float>") ? 2 : 0;
+}
+
 TEST_CASE("3x3 stride-1 convolutions with channels in whole packets run Winograd with the channels last",
           "[conv][emit]") {
-  for (int h : {16, 8, 3}) {
+  // h x h planes, F(4x4, 3x3) unless its tiles of 4 would make more than 3/4 of F(2x2)'s
+  // products (6x6: 4 tiles of 36 against 9 of 16).
+  for (auto [h, r] : {std::pair{16, 4}, {8, 4}, {3, 4}, {6, 2}}) {
     INFO(h << "x" << h);
     // 64 x 64 channels; the input and output are the model's (NCHW).
     const Compiled c = conv_model(64, 64, h);
-    CHECK(calls(c.files.source, "k::conv_winograd_last<float>"));
+    CHECK(winograd_last_tile(c.files.source) == r);
     CHECK_FALSE(calls(c.files.source, "k::conv_winograd<float>"));
     CHECK_FALSE(calls(c.files.source, "k::conv_channels<float>"));
-    // The weights are the 16 transformed matrices (16 x 64 x 64 floats) instead of W (9 x ...).
-    const int64_t u = 16 * 64 * 64 * 4, w = 9 * 64 * 64 * 4;
+    // The weights are the (r + 2)^2 transformed matrices instead of W (9 x 64 x 64 floats).
+    const int64_t u = (r + 2) * (r + 2) * 64 * 64 * 4, w = 9 * 64 * 64 * 4;
     CHECK(c.files.weights_bytes >= u);
     CHECK(c.files.weights_bytes < u + w);
   }
-  CHECK(calls(conv_source(16, 32, 32), "k::conv_winograd_last<float>"));
+  CHECK(winograd_last_tile(conv_source(16, 32, 32)) == 4);
+  // 36 x 256 x 256 transformed weights (9.4 MB) are beyond kWinoLast4Weights: F(2x2).
+  CHECK(winograd_last_tile(conv_source(256, 256, 14)) == 2);
 }
 
 TEST_CASE("Other channel counts run Winograd with the tiles in the lanes on planes of 64 tiles or more",
@@ -56,16 +67,17 @@ TEST_CASE("Other channel counts run Winograd with the tiles in the lanes on plan
   // 24 input channels (no whole packets of 16), 96 output channels, 16x16: 64 tiles of 2x2.
   const std::string src = conv_source(24, 96, 16);
   CHECK(calls(src, "k::conv_winograd<float>"));
-  CHECK_FALSE(calls(src, "k::conv_winograd_last<float>"));
+  CHECK(winograd_last_tile(src) == 0);
   CHECK_FALSE(calls(conv_source(24, 64, 16), "k::conv_winograd<float>"));  // C x M < 2048
   CHECK_FALSE(calls(conv_source(24, 96, 14), "k::conv_winograd<float>"));  // 49 tiles
 }
 
 TEST_CASE("Winograd is left out where it cannot run", "[conv][emit]") {
-  for (const char* fn : {"k::conv_winograd<float>", "k::conv_winograd_last<float>"}) {
+  for (const char* fn : {"k::conv_winograd<", "k::conv_winograd_last<"}) {
     INFO(fn);
-    CHECK_FALSE(calls(conv_source(64, 64, 16, 2), fn));        // stride 2
-    CHECK_FALSE(calls(conv_source(64, 64, 16, 1, true), fn));  // weights not constant
-    CHECK_FALSE(calls(conv_source(24, 96, 16, 2), fn));
+    auto has = [&](const std::string& src) { return src.find(fn) != std::string::npos; };
+    CHECK_FALSE(has(conv_source(64, 64, 16, 2)));        // stride 2
+    CHECK_FALSE(has(conv_source(64, 64, 16, 1, true)));  // weights not constant
+    CHECK_FALSE(has(conv_source(24, 96, 16, 2)));
   }
 }

@@ -8,7 +8,7 @@
 //     every edge of rows and columns;
 //   - rnn() (the one-pass LSTM cell) with Eigen's products and with the transposed W and R
 //     (panel_matmul, rnn_gemv), against an LSTM in double;
-//   - conv_winograd_last() (its tile kernel with the wasm tile of ChanTraits::SMAX = 5
+//   - conv_winograd_last(), F(2x2, 3x3) and F(4x4, 3x3) (its tile kernel with the wasm tile of ChanTraits::SMAX = 5
 //     positions) against a direct 3x3 convolution in double, channels last on both sides.
 #include "templates/common.hpp"
 #include "templates/elementwise.hpp"
@@ -163,8 +163,9 @@ static void lstm(std::mt19937& g) {
   }
 }
 
-// X[H][W][C] -> Y[H][W][M] (pad 1), with a residual and Relu, one and two packets of
-// channels, tiles past the edges, several blocks of tiles.
+// X[H][W][C] -> Y[H][W][M] (pad 1) by F(R x R, 3 x 3), with a residual and Relu, one and
+// two packets of channels, tiles past the edges, several blocks of tiles.
+template <int R>
 static void winograd_last(std::mt19937& g) {
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   for (i64 C : {16, 32})
@@ -175,11 +176,11 @@ static void winograd_last(std::mt19937& g) {
         std::vector<float> X(H * Wd * C), W(M * C * 9), bias(M), Z(H * Wd * M), Y(H * Wd * M);
         for (auto* v : {&X, &W, &bias, &Z})
           for (auto& x : *v) x = u(g);
-        std::vector<float> U(16 * M * C);
-        k::winograd_last_weights(W.data(), U.data(), p);
-        std::vector<float, Eigen::aligned_allocator<float>> scratch(k::winograd_last_scratch(p, true, true));
+        std::vector<float> U(k::WinoLast<R>::SS * M * C);
+        k::winograd_last_weights<R>(W.data(), U.data(), p);
+        std::vector<float, Eigen::aligned_allocator<float>> scratch(k::winograd_last_scratch<R>(p, true, true));
         constexpr int L = k::kChanInNHWC | k::kChanOutNHWC;
-        k::conv_winograd_last<float, L>(X.data(), U.data(), bias.data(), Y.data(), p, scratch.data(), Z.data(),
+        k::conv_winograd_last<float, L, R>(X.data(), U.data(), bias.data(), Y.data(), p, scratch.data(), Z.data(),
                                         k::Act{k::kActRelu, 0.f, 0.f});
         int bad = 0;
         for (i64 y = 0; y < H; ++y)
@@ -196,7 +197,7 @@ static void winograd_last(std::mt19937& g) {
               want = want > 0 ? want : 0;
               const float got = Y[(y * Wd + x) * M + m];
               if (!near(got, want, 1e-4, 1e-4) && bad++ < 3)
-                EXPECT(false, "conv_winograd_last C %lld M %lld %lldx%lld at (%lld, %lld, %lld): %g, want %g",
+                EXPECT(false, "conv_winograd_last F(%dx%d) C %lld M %lld %lldx%lld at (%lld, %lld, %lld): %g, want %g", R, R,
                        (long long)C, (long long)M, (long long)H, (long long)Wd, (long long)y, (long long)x,
                        (long long)m, got, want);
             }
@@ -209,7 +210,8 @@ int main() {
   exp_and_sigmoid(g);
   panel(g);
   lstm(g);
-  winograd_last(g);
+  winograd_last<2>(g);
+  winograd_last<4>(g);
   std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "passed", failures);
   return failures ? 1 : 0;
 }
