@@ -54,10 +54,12 @@ target_link_options(o2c_wasm_code INTERFACE "-sBINARYEN_EXTRA_PASSES=--one-calle
 target_include_directories(o2c_wasm_code SYSTEM INTERFACE ${CMAKE_SOURCE_DIR}/runtime_min/wasm
                            ${O2C_EIGEN_INCLUDE_DIR})
 # Programs run by Node: the host file system (NODERAWFS), synchronous instantiation (so no
-# fetch() of a file path), exit codes, the same 1 MiB stack as `build --target wasm`.
+# fetch() of a file path), exit codes, the same 1 MiB stack as `build --target wasm`, and
+# 64 MiB of initial memory: the embedded weights of a conformance batch must fit in it
+# (light_inception_v2's Winograd weights: 24 MB; `build --target wasm` sizes it per model).
 add_library(o2c_wasm_node INTERFACE)
 target_link_options(o2c_wasm_node INTERFACE -sENVIRONMENT=node -sNODERAWFS=1 -sWASM_ASYNC_COMPILATION=0
-                    -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1048576)
+                    -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=67108864 -sTOTAL_STACK=1048576)
 
 option(O2C_BUILD_TESTS "Build the test suite" ON)
 if(O2C_BUILD_TESTS)

@@ -39,6 +39,7 @@ Compiled compile_model(const Options& opt) {
     infer_and_fold(c.graph, opt.fold);
     remove_dead_nodes(c.graph);
     if (opt.fuse) fuse_layer_norm(c.graph);
+    if (opt.fuse) fuse_gelu(c.graph);
     if (opt.fuse) fuse_epilogues(c.graph);
     if (opt.fuse) concat_in_place(c.graph);
     if (opt.fuse) channels_last(c.graph);

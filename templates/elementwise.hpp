@@ -78,6 +78,14 @@ struct Ceil { template <class T> T operator()(T v) const { return std::ceil(v); 
 // Round half to even, as ONNX specifies.
 struct Round { template <class T> T operator()(T v) const { return std::nearbyint(v); } };
 struct Erf { template <class T> T operator()(T v) const { return std::erf(v); } };
+// Gelu: v/2 (1 + erf(v / sqrt 2)), or with tanh: v/2 (1 + tanh(sqrt(2 / pi) (v + 0.044715 v^3))).
+struct Gelu {
+  bool tanh;
+  template <class T> T operator()(T v) const {
+    if (tanh) return T(0.5) * v * (T(1) + std::tanh(T(0.79788456080286535588) * (v + T(0.044715) * v * v * v)));
+    return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
+  }
+};
 struct Square { template <class T> T operator()(T v) const { return v * v; } };  // Pow(x, 2)
 
 // float exp, tanh and sigmoid run through Eigen's vectorized exp and tanh (within a few ulp

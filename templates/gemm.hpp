@@ -107,31 +107,33 @@ struct MatMulPlan {
 // offsets of B, then panel_gemm's tail panel.
 inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K); }
 
-// Y[M][N] = A[M][K] B[K][N] + Z (or null; row stride ldz, 0 for one row added to every row)
-// on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
+// Y[M][N] = act(A[M][K] B[K][N] + Z) (Z may be null; row stride ldz, 0 for one row added to
+// every row) on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
 template <class T>
-inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work) {
+inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
+                         const Act& act = Act{kActNone, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
-  panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, Act{kActNone, 0.f, 0.f}, tail);
+  panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
 }
 
 // Elements of scratch matmul() needs (float-sized; fewer for double).
 inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M, N, K), panel_matmul_scratch(K)); }
 
-// Floating-point products run on the panel microkernel (panel_matmul); integers go through
+// Floating-point products run on the panel microkernel (panel_matmul), with the fused
+// epilogue: the row `bias` of N added to every row (or null), then act; integers go through
 // Eigen.
 template <class T>
-inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work) {
+inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
+                   const Act& act = Act{kActNone, 0.f, 0.f}) {
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};
   i64 oa = 0, ob = 0;
   for (i64 i = 0; i < batch; ++i) {
     if constexpr (std::is_floating_point<T>::value)
-      panel_matmul(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K,
-                   static_cast<const T*>(nullptr), 0, work);
+      panel_matmul(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
     else
       gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
               false, work);

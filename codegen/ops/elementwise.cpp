@@ -132,6 +132,24 @@ UNARY_ATTR(Shrink, Shrink, (k::Shrink{c.f("bias", 0.0f), c.f("lambd", 0.5f)}),
            lit_f32(f.bias) + ", " + lit_f32(f.lambd))
 #undef UNARY_ATTR
 
+// Gelu (opset 20; also what passes/gelu.cpp makes of the pattern exported before it).
+k::Gelu make_gelu(OpCtx& c) {
+  const std::string a = c.s("approximate", "none");
+  if (a != "none" && a != "tanh") c.fail("approximate must be \"none\" or \"tanh\", got \"" + a + "\"");
+  return k::Gelu{a == "tanh"};
+}
+void infer_Gelu(OpCtx& c) {
+  c.arity(1, 1);
+  check_set(c, Set::Float);
+  make_gelu(c);
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void eval_Gelu(OpCtx& c) { eval_unary(c, FloatTypes{}, make_gelu(c)); }
+void emit_Gelu(EmitCtx& c) { emit_unary(c, std::string("k::Gelu{") + (make_gelu(c).tanh ? "true" : "false") + "}"); }
+}  // namespace
+O2C_DEFINE_OP(Gelu, infer_Gelu, emit_Gelu, eval_Gelu);
+namespace {
+
 // IsNaN / IsInf: float in, bool out.
 void infer_isx(OpCtx& c) {
   c.arity(1, 1);

@@ -111,7 +111,9 @@ void eval_Gemm(OpCtx& c) {
   c.set_const(0, std::move(y));
 }
 
-// MatMul: numpy semantics (1-D operands promoted and the extra dim dropped).
+// MatMul: numpy semantics (1-D operands promoted and the extra dim dropped). The product
+// runs on the panel microkernel for floats (with B, if constant, read in place: its rows
+// are already [K][N]).
 k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
   Shape a = c.shape(0), b = c.shape(1);
   if (a.empty() || b.empty()) c.fail("MatMul operands must have rank >= 1");
@@ -158,21 +160,35 @@ k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
   return p;
 }
 
+// MatMul's fused epilogue (passes/fuse.cpp): a third input, the bias row of N, and an
+// activation, on floats.
+bool matmul_epilogue(OpCtx& c) { return c.has_in(2) || c.node().epi.act != 0; }
+
 void infer_MatMul(OpCtx& c) {
-  c.arity(2, 2);
+  c.arity(2, 3);
   c.expect_type(0, kGemmTypes);
   c.same_type(0, 1);
   Shape out;
   k::MatMulPlan p = matmul_plan(c, &out);
+  if (matmul_epilogue(c)) {
+    if (c.dtype(0) != DType::Float) c.fail("a fused bias or activation needs float operands");
+    if (c.has_in(2) && (c.dtype(2) != DType::Float || numel(c.shape(2)) != p.N))
+      c.fail("the fused bias must have N = " + std::to_string(p.N) + " floats, got " + shape_str(c.shape(2)));
+  }
   c.set_out(0, c.dtype(0), out);
   c.node().scratch_bytes = k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
 void emit_MatMul(EmitCtx& c) {
   k::MatMulPlan p = matmul_plan(c, nullptr);
-  c.line("k::matmul<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::MatMulPlan{" +
-         lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
-         lit_array(p.dims, p.rank) + ", " + lit_array(p.sa, p.rank) + ", " + lit_array(p.sb, p.rank) + "}, " + work(c) + ");");
+  std::string call = "k::matmul<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::MatMulPlan{" +
+                     lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
+                     lit_array(p.dims, p.rank) + ", " + lit_array(p.sa, p.rank) + ", " + lit_array(p.sb, p.rank) +
+                     "}, " + work(c);
+  if (matmul_epilogue(c))
+    call += ", " + (c.has_in(2) ? c.X(2) : std::string("static_cast<const float*>(nullptr)")) + ", " +
+            act_value(c.node().epi);
+  c.line(call + ");");
 }
 
 void eval_MatMul(OpCtx& c) {

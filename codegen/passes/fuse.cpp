@@ -1,7 +1,10 @@
 // Epilogue fusion: Conv [-> BatchNormalization, folded into the weights] [-> Add(residual)]
 // [-> activation] becomes one Conv node whose kernel applies the residual and the activation
 // while the result is in registers;
-// InstanceNormalization and BatchNormalization take a following activation.
+// InstanceNormalization and BatchNormalization take a following activation;
+// MatMul by a constant float matrix takes an Add of a constant row of its N (nn.Linear's
+// bias, exported apart from the MatMul for inputs of rank 3), then an activation, applied by
+// the panel microkernel's epilogue (templates/gemm.hpp).
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -97,6 +100,23 @@ std::pair<int, int> fold_batchnorm(Graph& g, const Node& conv, const Node& bn) {
   return {add_constant(g, base + "/bn_folded", std::move(w2)), add_constant(g, base + "/bn_folded_bias", std::move(b2))};
 }
 
+// A MatMul whose epilogue can take a bias row and an activation: float, B a constant
+// matrix.
+bool matmul_fusable(const Graph& g, const Node& n) {
+  if (n.op != "MatMul" || n.inputs.size() != 2) return false;
+  const Value& b = g.values[n.inputs[1]];
+  return b.dtype == DType::Float && b.constant && b.shape.size() == 2;
+}
+
+// A constant float row of y's last dim that an Add broadcasts over y as it is.
+bool bias_row(const Graph& g, int v, const Value& y) {
+  const Value& b = g.values[v];
+  if (!b.constant || b.dtype != DType::Float || y.shape.empty() || b.shape.size() > y.shape.size()) return false;
+  for (size_t i = 0; i + 1 < b.shape.size(); ++i)
+    if (b.shape[i] != 1) return false;
+  return !b.shape.empty() && b.shape.back() == y.shape.back();
+}
+
 }  // namespace
 
 void fuse_epilogues(Graph& g) {
@@ -110,8 +130,8 @@ void fuse_epilogues(Graph& g) {
   for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
     const std::string& op = g.nodes[ci].op;
     if (g.nodes[ci].dead || !g.nodes[ci].domain.empty()) continue;
-    const bool conv = op == "Conv";
-    if (!conv && op != "InstanceNormalization" && op != "BatchNormalization")
+    const bool conv = op == "Conv", matmul = matmul_fusable(g, g.nodes[ci]);
+    if (!conv && !matmul && op != "InstanceNormalization" && op != "BatchNormalization")
       continue;
     int at = static_cast<int>(ci);  // where the fused node is now
     while (true) {
@@ -121,7 +141,7 @@ void fuse_epilogues(Graph& g) {
       if (yv.dtype != DType::Float || yv.is_output || readers[y].size() != 1) break;
       Node& u = g.nodes[readers[y][0]];
       Epilogue e = c.epi;
-      int residual = -1;
+      int residual = -1, bias = -1;
       std::pair<int, int> folded{-1, -1};
       if (conv && u.op == "BatchNormalization" && u.domain.empty() && e.ops.empty() &&
           (folded = fold_batchnorm(g, c, u)).first >= 0) {
@@ -131,6 +151,11 @@ void fuse_epilogues(Graph& g) {
         if (other == y || g.values[other].shape != yv.shape || g.values[other].dtype != yv.dtype) break;
         residual = other;
         e.residual = true;
+      } else if (matmul && u.op == "Add" && u.domain.empty() && c.inputs.size() == 2 && e.act == 0 &&
+                 u.inputs.size() == 2) {
+        const int other = u.inputs[0] == y ? u.inputs[1] : u.inputs[0];
+        if (other == y || !bias_row(g, other, yv)) break;
+        bias = other;
       } else if (u.domain.empty() && e.act == 0 && u.inputs[0] == y && as_activation(g, u, &e)) {
         // the activation reads y as its first input; Clip's other inputs are constants
       } else {
@@ -148,6 +173,8 @@ void fuse_epilogues(Graph& g) {
         ins.resize(3, -1);
         if (c.epi.residual) ins.push_back(c.inputs.back());
         if (residual >= 0) ins.push_back(residual);
+      } else if (bias >= 0) {  // A, B, then the bias
+        ins.push_back(bias);
       }
       for (int v : u.inputs)
         if (v >= 0) {
@@ -160,6 +187,7 @@ void fuse_epilogues(Graph& g) {
           std::replace(r.begin(), r.end(), at, ui);
         }
       if (residual >= 0) readers[residual].push_back(ui);
+      if (bias >= 0) readers[bias].push_back(ui);
       u.op = c.op;
       u.name = c.name;
       u.opset = c.opset;

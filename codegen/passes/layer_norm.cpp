@@ -9,27 +9,13 @@
 #include <vector>
 
 #include "passes/passes.hpp"
+#include "passes/pattern.hpp"
 
 namespace o2c {
 namespace {
 
-struct Ctx {
-  Graph& g;
-  std::vector<std::vector<int>> readers;  // live reader nodes of every value
-
-  // The live node producing v, if it is `op` in the default domain and v has n readers.
-  Node* producer(int v, const char* op, size_t n = 1) {
-    if (v < 0 || g.values[v].producer < 0 || g.values[v].is_output || readers[v].size() != n) return nullptr;
-    Node& p = g.nodes[g.values[v].producer];
-    return !p.dead && p.op == op && p.domain.empty() ? &p : nullptr;
-  }
-  // A float constant scalar (any rank with one element).
-  bool scalar(int v, double* out) const {
-    if (v < 0 || !g.values[v].constant || g.values[v].dtype != DType::Float || g.values[v].constant->numel() != 1)
-      return false;
-    *out = g.values[v].constant->float_at(0);
-    return true;
-  }
+struct Ctx : Pattern {
+  using Pattern::Pattern;
   // A float constant of n elements, of rank 1 at most (it broadcasts over the last dim).
   bool vector_const(int v, int64_t n) const {
     return v >= 0 && g.values[v].constant && g.values[v].dtype == DType::Float && g.values[v].constant->numel() == n &&
@@ -38,17 +24,11 @@ struct Ctx {
   // When the one reader of y is an `op` (Mul: gamma, Add: beta) with such a constant of n
   // elements: the constant, the reader appended to pattern. Else -1.
   int affine(int y, const char* op, int64_t n, std::vector<Node*>* pattern) {
-    if (readers[y].size() != 1 || g.values[y].is_output) return -1;
-    Node& r = g.nodes[readers[y][0]];
-    const int k = other(r, y);
-    if (r.dead || r.op != op || !r.domain.empty() || !vector_const(k, n)) return -1;
-    pattern->push_back(&r);
+    Node* r = reader(y, op);
+    const int k = r ? other(*r, y) : -1;
+    if (!vector_const(k, n)) return -1;
+    pattern->push_back(r);
     return k;
-  }
-  // The other input of a binary node, given one; -1 if `one` is not an input.
-  static int other(const Node& n, int one) {
-    if (n.inputs.size() != 2) return -1;
-    return n.inputs[0] == one ? n.inputs[1] : n.inputs[1] == one ? n.inputs[0] : -1;
   }
   // ReduceMean over the last axis of its input x, keeping dims.
   bool mean_last(const Node& r, int x) const {
@@ -70,11 +50,7 @@ struct Ctx {
 }  // namespace
 
 void fuse_layer_norm(Graph& g) {
-  Ctx c{g, std::vector<std::vector<int>>(g.values.size())};
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!g.nodes[i].dead)
-      for (int v : g.nodes[i].inputs)
-        if (v >= 0) c.readers[v].push_back(static_cast<int>(i));
+  Ctx c(g);
   for (Node& div : g.nodes) {
     if (div.dead || div.op != "Div" || !div.domain.empty() || div.inputs.size() != 2) continue;
     const int d = div.inputs[0], s = div.inputs[1];

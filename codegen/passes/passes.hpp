@@ -20,11 +20,17 @@ void infer_and_fold(Graph& g, const FoldOptions& opt);
 // over the last axis (LayerNorm as exported before opset 17) becomes one LayerNormalization.
 void fuse_layer_norm(Graph& g);
 
+// Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5) (GELU as exported before opset 20,
+// and its variants) becomes one Gelu.
+void fuse_gelu(Graph& g);
+
 // Fuses what follows a Conv into it: an inference BatchNormalization with constant
 // parameters (folded into new weights and bias), an Add of a same-shaped tensor
 // (residual), then an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish,
-// Tanh); an activation after InstanceNormalization or BatchNormalization likewise. The
-// fused node takes the place of the last absorbed node. float32 only.
+// Tanh); an activation after InstanceNormalization or BatchNormalization likewise; an Add
+// of a constant bias row, then an activation, after a MatMul by a constant matrix (the
+// bias becomes the MatMul's third input). The fused node takes the place of the last
+// absorbed node. float32 only.
 void fuse_epilogues(Graph& g);
 
 // Concat along an axis with only size-1 dims before it: each input that is computed by a
