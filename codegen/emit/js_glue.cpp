@@ -139,6 +139,28 @@ export async function createModel(options = {}) {
   inPtrs.forEach((p, i) => view.setUint32(inList + 4 * i, p, true));
   outPtrs.forEach((p, i) => view.setUint32(outList + 4 * i, p, true));
 
+  // A view of the memory, made again only when the memory has grown (which detaches the
+  // old buffer): making one on every call cost a tenth of a small model's run() under Node.
+  let heapBuffer = null, heapBytes = null;
+  const heap = () => {
+    if (memory.buffer !== heapBuffer) {
+      heapBuffer = memory.buffer;
+      heapBytes = new Uint8Array(heapBuffer);
+    }
+    return heapBytes;
+  };
+  // What is wrong with feeds[t.name] (a), built only once run() has found it wrong.
+  const inputError = (t, a) => {
+    const what = NAME + ": input " + JSON.stringify(t.name) + " (" + describe(t) + ")";
+    if (a === undefined) return new Error(what + " is missing");
+    const type = ARRAYS[t.dtype].name;
+    if (!ArrayBuffer.isView(a) || a[Symbol.toStringTag] !== type) return new TypeError(what + " must be a " + type + ", got " + kind(a));
+    return new RangeError(what + " must have " + t.length + " elements, got " + a.length);
+  };
+  // A typed array of t's type (from this realm, or another: a frame's, a worker's) and length.
+  const fits = (t, a) => (a instanceof ARRAYS[t.dtype] ||
+    (ArrayBuffer.isView(a) && a[Symbol.toStringTag] === ARRAYS[t.dtype].name)) && a.length === t.length;
+
   /**
    * Runs the model. feeds: { [input name]: typed array of the input's type and element count }.
    * Returns { [output name]: { data, shape } }; data is a copy, valid after the next run.
@@ -146,28 +168,23 @@ export async function createModel(options = {}) {
   function run(feeds) {
     if (feeds === null || typeof feeds !== "object")
       throw new TypeError(NAME + ".run(feeds): feeds must be an object mapping input names to typed arrays");
-    let heap = new Uint8Array(memory.buffer);
     for (let i = 0; i < INPUTS.length; ++i) {
       const t = INPUTS[i];
       const a = Object.prototype.hasOwnProperty.call(feeds, t.name) ? feeds[t.name] : undefined;
-      const what = NAME + ": input " + JSON.stringify(t.name);
-      if (a === undefined) throw new Error(what + " (" + describe(t) + ") is missing");
-      const type = ARRAYS[t.dtype].name;
-      if (!ArrayBuffer.isView(a) || a[Symbol.toStringTag] !== type)
-        throw new TypeError(what + " (" + describe(t) + ") must be a " + type + ", got " + kind(a));
-      if (a.length !== t.length)
-        throw new RangeError(what + " (" + describe(t) + ") must have " + t.length + " elements, got " + a.length);
-      heap.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), inPtrs[i]);
+      if (!fits(t, a)) throw inputError(t, a);
+      heap().set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), inPtrs[i]);
     }
     const rc = RUN_WITH_WEIGHTS ? runModel(inList, outList, arena, ARENA_BYTES, weightsPtr)
                                 : runModel(inList, outList, arena, ARENA_BYTES);
     if (rc !== 0) throw new Error(NAME + ": the model returned error code " + rc);
-    heap = new Uint8Array(memory.buffer);
     const results = {};
     for (let i = 0; i < OUTPUTS.length; ++i) {
       const t = OUTPUTS[i];
-      const data = new ARRAYS[t.dtype](heap.slice(outPtrs[i], outPtrs[i] + t.bytes).buffer);
-      Object.defineProperty(results, t.name, { value: { data, shape: t.shape.slice() }, enumerable: true, writable: true, configurable: true });
+      const value = { data: new ARRAYS[t.dtype](heap().slice(outPtrs[i], outPtrs[i] + t.bytes).buffer), shape: t.shape.slice() };
+      if (t.name === "__proto__")  // an own property, not the object's prototype
+        Object.defineProperty(results, t.name, { value, enumerable: true, writable: true, configurable: true });
+      else
+        results[t.name] = value;
     }
     return results;
   }

@@ -1,5 +1,6 @@
 // Gemm (Eigen's blocked product, or the panel microkernel for a float product by constant
-// weights) and MatMul (the panel microkernel for floats): templates/gemm.hpp.
+// weights) and MatMul (the panel microkernel for floats), with the activation (and MatMul's
+// bias row) that passes/fuse.cpp fused: templates/gemm.hpp.
 #include "ops/helpers.hpp"
 
 namespace o2c {
@@ -75,7 +76,7 @@ void emit_Gemm(EmitCtx& c) {
     const std::string ldz = bias && numel(c.shape(2)) != d.M * d.N ? "0" : lit(N);
     c.line("k::panel_matmul<float>(" + c.X(0) + ", " + b + ", " + Y + ", " + lit(d.M) + ", " + lit(N) + ", " + lit(K) +
            ", " + (bias ? c.X(2) : "static_cast<const float*>(nullptr)") + ", " + (bias ? ldz : "0") + ", " + work(c) +
-           ");");
+           (c.node().epi.act ? ", " + act_value(c.node().epi) : std::string()) + ");");
     return;
   }
   if (bias) {
@@ -88,6 +89,8 @@ void emit_Gemm(EmitCtx& c) {
   c.line("k::gemm<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + Y + ", " + lit(d.M) + ", " +
          lit(d.N) + ", " + lit(d.K) + ", " + (d.ta ? "true" : "false") + ", " +
          (d.tb ? "true" : "false") + ", " + lit_of(t, alpha) + ", " + (bias ? "true" : "false") + ", " + work(c) + ");");
+  if (c.node().epi.act)  // fused by passes/fuse.cpp (float only)
+    c.line("k::act_apply(" + Y + ", " + lit(d.M * d.N) + ", " + act_value(c.node().epi) + ");");
 }
 
 void eval_Gemm(OpCtx& c) {

@@ -4,7 +4,7 @@
 // InstanceNormalization and BatchNormalization take a following activation;
 // MatMul by a constant float matrix takes an Add of a constant row of its N (nn.Linear's
 // bias, exported apart from the MatMul for inputs of rank 3), then an activation, applied by
-// the panel microkernel's epilogue (templates/gemm.hpp).
+// the panel microkernel's epilogue (templates/gemm.hpp); Gemm takes an activation.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -131,7 +131,7 @@ void fuse_epilogues(Graph& g) {
     const std::string& op = g.nodes[ci].op;
     if (g.nodes[ci].dead || !g.nodes[ci].domain.empty()) continue;
     const bool conv = op == "Conv", matmul = matmul_fusable(g, g.nodes[ci]);
-    if (!conv && !matmul && op != "InstanceNormalization" && op != "BatchNormalization")
+    if (!conv && !matmul && op != "Gemm" && op != "InstanceNormalization" && op != "BatchNormalization")
       continue;
     int at = static_cast<int>(ci);  // where the fused node is now
     while (true) {

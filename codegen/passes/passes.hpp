@@ -29,7 +29,7 @@ void fuse_gelu(Graph& g);
 // (residual), then an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish,
 // Tanh); an activation after InstanceNormalization or BatchNormalization likewise; an Add
 // of a constant bias row, then an activation, after a MatMul by a constant matrix (the
-// bias becomes the MatMul's third input). The fused node takes the place of the last
+// bias becomes the MatMul's third input), an activation after a Gemm. The fused node takes the place of the last
 // absorbed node. float32 only.
 void fuse_epilogues(Graph& g);
 

@@ -26,10 +26,11 @@ std::vector<float> ramp(int64_t n, float scale) {
   return v;
 }
 
-// Compiles Y = alpha * A op(B) + beta * C with B (and C) constant, checks the kernel chosen,
-// then builds it and compares with the product in double.
-void check_gemm(const GemmCase& g, bool panel) {
-  INFO("M=" << g.M << " N=" << g.N << " K=" << g.K << " transB=" << g.tb << " C=" << (g.has_c ? shape_str(g.c) : "none")
+// Compiles Y = alpha * A op(B) + beta * C with B (and C) constant (then a Relu, which the
+// Gemm takes into its epilogue), checks the kernel chosen, then builds it and compares with
+// the product in double.
+void check_gemm(const GemmCase& g, bool panel, bool relu = false) {
+  INFO("relu=" << relu << " M=" << g.M << " N=" << g.N << " K=" << g.K << " transB=" << g.tb << " C=" << (g.has_c ? shape_str(g.c) : "none")
             << " alpha=" << g.alpha << " beta=" << g.beta);
   const auto a = ramp(g.M * g.K, 0.37f), b = ramp(g.K * g.N, 0.53f), cc = ramp(g.has_c ? numel(g.c) : 0, 0.29f);
   ModelBuilder mb;
@@ -40,13 +41,17 @@ void check_gemm(const GemmCase& g, bool panel) {
     mb.init_f("c", g.c, cc);
     ins.push_back("c");
   }
-  auto& n = mb.node("Gemm", ins, {"y"});
+  auto& n = mb.node("Gemm", ins, {relu ? "g" : "y"});
   ModelBuilder::attr_i(n, "transB", g.tb ? 1 : 0);
   ModelBuilder::attr_f(n, "alpha", g.alpha);
   ModelBuilder::attr_f(n, "beta", g.beta);
+  if (relu) mb.node("Relu", {"g"}, {"y"});
   mb.output("y");
   TempDir d;
   const Compiled c = compile_file(mb.save(d.path));
+  int live = 0;
+  for (const Node& node : c.graph.nodes) live += !node.dead;
+  CHECK(live == 1);
   CHECK((c.files.source.find("k::panel_matmul<float>(") != std::string::npos) == panel);
   CHECK((c.files.source.find("k::gemm<float>(") != std::string::npos) == !panel);
   Tensor ta(DType::Float, {g.M, g.K}), ty(DType::Float, {g.M, g.N});
@@ -60,7 +65,8 @@ void check_gemm(const GemmCase& g, bool panel) {
         const bool row = g.c.back() == g.N, col = g.c.size() == 2 && g.c[0] == g.M;
         cv = cc[static_cast<size_t>((col ? i * (row ? g.N : 1) : 0) + (row ? j : 0))];
       }
-      ty.data<float>()[i * g.N + j] = float(g.alpha * s + g.beta * cv);
+      const double v = g.alpha * s + g.beta * cv;
+      ty.data<float>()[i * g.N + j] = float(relu && v < 0 ? 0.0 : v);
     }
   check_one_output(c, d.path, ta, "a", ty, "y", 1e-5, 1e-5);
 }
@@ -78,4 +84,11 @@ TEST_CASE("Gemm by constant weights runs the panel kernel; other forms run Eigen
   check_gemm({5, 19, 7, true, {5, 1}, true, 1.f, 1.f}, false);
   check_gemm({5, 19, 7, true, {19}, true, 1.f, 2.f}, false);
   check_gemm({1, 19, 7, true, {19}, true, 1.f, 1.f}, false);
+}
+
+TEST_CASE("Gemm takes a following Relu into its epilogue, on either kernel", "[gemm][fuse][build]") {
+  check_gemm({5, 19, 7, true, {19}, true, 1.f, 1.f}, true, true);
+  check_gemm({32, 5, 10, true, {5}, true, 1.f, 1.f}, true, true);  // N within one partial panel
+  check_gemm({5, 19, 7, true, {19}, true, 0.5f, 1.f}, false, true);
+  check_gemm({1, 19, 7, true, {19}, true, 1.f, 1.f}, false, true);
 }

@@ -2,7 +2,8 @@
 // weights, Add of the bias row (passes/fuse.cpp: the bias joins the MatMul's epilogue),
 // then GELU spelled Div, Erf, Add, Mul, Mul (passes/gelu.cpp: one Gelu node), in its
 // variants; the built result matches the block computed in double. A pattern whose
-// intermediate is read elsewhere, or with another constant, is left alone.
+// intermediate is read elsewhere, or with another constant, is left alone. A MatMul with a
+// bias row and a Relu is one node.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -108,4 +109,34 @@ TEST_CASE("A GELU pattern read in the middle, or with another constant, is left 
   const Compiled c = compile_file(b.save(dir.path));
   CHECK(live(c, "Gelu") == 0);
   CHECK(live(c, "Erf") == 1);
+}
+
+TEST_CASE("MatMul by constant weights takes its bias row and a Relu into one node", "[fuse][build]") {
+  for (bool bias : {true, false}) {
+    INFO((bias ? "with" : "without") << " the bias");
+    ModelBuilder b(13);
+    b.input("x", {2, kRows, kK});
+    std::vector<float> w(kK * kN), row(kN);
+    for (int64_t i = 0; i < kK * kN; ++i) w[i] = 0.3f * std::sin(float(i) * 0.37f);
+    for (int64_t i = 0; i < kN; ++i) row[i] = 0.2f * std::cos(float(i));
+    b.init_f("w", {kK, kN}, w).init_f("bias", {1, 1, kN}, row);
+    b.node("MatMul", {"x", "w"}, {"m"});
+    if (bias) b.node("Add", {"bias", "m"}, {"h"});
+    b.node("Relu", {bias ? "h" : "m"}, {"y"});
+    b.output("y");
+    TempDir dir;
+    const Compiled c = compile_file(b.save(dir.path));
+    int nodes = 0;
+    for (const Node& n : c.graph.nodes) nodes += !n.dead;
+    CHECK(nodes == 1);
+    Tensor tx(DType::Float, {2, kRows, kK}), ty(DType::Float, {2, kRows, kN});
+    for (int64_t i = 0; i < 2 * kRows * kK; ++i) tx.data<float>()[i] = 2.f * std::cos(float(i) * 0.9f);
+    for (int64_t r = 0; r < 2 * kRows; ++r)
+      for (int64_t n = 0; n < kN; ++n) {
+        double h = bias ? double(row[n]) : 0.0;
+        for (int64_t k = 0; k < kK; ++k) h += double(tx.data<float>()[r * kK + k]) * double(w[k * kN + n]);
+        ty.data<float>()[r * kN + n] = float(h > 0 ? h : 0.0);
+      }
+    check_one_output(c, dir.path, tx, "x", ty, "y", 1e-5, 1e-5);
+  }
 }
