@@ -10,8 +10,10 @@ the generated code with -O3 -march=native, then alternates onnx2cpp and ONNX Run
 ratio (the median of the per-round ratios, each round against the ORT round before it) and the
 range of the per-round ratios, GFLOP/s
 and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), also for
-the time spent in convolutions alone (from a build with --profile: Conv MACs of info.json over
-the profiled Conv time, fused epilogues included), arena
+the time spent in convolutions alone (Conv MACs of info.json over the Conv time, fused
+epilogues included: the Conv nodes' share of a build with --profile, applied to the median
+above; in parentheses, over the profiled build's own Conv time, which ran at another moment
+of a noisy host and reads lower when the host was slower then), arena
 vs ORT's peak RSS, and the compile cost (onnx2cpp, g++ -O2, peak RSS).
 Needs build/onnx2cpp (scripts/test.sh or cmake) and npm; installs onnxruntime-node into
 build/ortjs on first use (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package).
@@ -85,15 +87,17 @@ def bench_model(mdir, work, iters, rounds):
     pairs = [o / t for o, t in zip(ours, theirs)]
     # Time in convolutions (fused epilogues included), from a separate profiled build.
     conv_macs = info.get("macs_per_op", {}).get("Conv", 0)
-    conv_ms = None
+    conv_ms = conv_share = None
     if conv_macs:
         prof = run([O2C, "bench", model, "--data", data, "--iters", str(iters), "--profile",
                     "--keep", os.path.join(work, name + "_profile")]).stdout
         conv_ms = sum(float(l.split()[1]) for l in prof.splitlines()
                       if re.match(r"^  Conv(\+\S+)?\s", l) and l.split()[2] == "ms")
+        total = re.search(r"^profile: (\S+) ms per run", prof, re.M)
+        conv_share = conv_ms / float(total.group(1)) if total and float(total.group(1)) > 0 else None
     return dict(model=name, macs=macs, o2c_ms=o2c_ms, ort_ms=ort_ms, ratio=statistics.median(pairs),
                 ratio_lo=min(pairs), ratio_hi=max(pairs), arena=first["arena_bytes"],
-                conv_macs=conv_macs, conv_ms=conv_ms,
+                conv_macs=conv_macs, conv_ms=conv_ms, conv_share=conv_share,
                 lower=first["arena_lower_bound"], ort_rss=rss, o2c_s=o2c_s, o2c_rss=o2c_rss,
                 gxx_s=gxx_s, gxx_rss=gxx_rss)
 
@@ -165,7 +169,9 @@ def main():
         eff = r["lower"] / r["arena"] if r["arena"] else 1
         conv = "-"
         if r["conv_ms"]:
-            conv = f"{100 * 2 * r['conv_macs'] / (r['conv_ms'] * 1e-3) / 1e9 / peak:.0f}%"
+            pct = lambda ms: 100 * 2 * r['conv_macs'] / (ms * 1e-3) / 1e9 / peak
+            own = f"({pct(r['conv_ms']):.0f}%)"
+            conv = f"{pct(r['conv_share'] * r['o2c_ms']):.0f}% {own}" if r["conv_share"] else own
         print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f} | {gf:.1f} | "
               f"{100*gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {r['o2c_s']:.2f} | "
               f"{r['gxx_s']:.1f} | {r['gxx_rss']/1e6:.0f} |")

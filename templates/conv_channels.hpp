@@ -641,9 +641,14 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
     for (i64 c = 0; c < C; ++c) y[c * O + i] = row[i * C + c];
 }
 
-// Scratch of conv_depthwise_last() writing NCHW: one output row with the channels last.
+// Output rows a depthwise kernel writing NCHW computes with the channels last before it
+// transposes them at once: a channel's rows are contiguous in NCHW, so each channel then
+// gets one run of kDwFirstRows * OW elements.
+constexpr i64 kDwFirstRows = 4;
+// Scratch of conv_depthwise_last() writing NCHW: kDwFirstRows output rows with the channels
+// last.
 inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
-  return out_first ? p.out[2] * p.C + 16 : 0;
+  return out_first ? kDwFirstRows * p.out[2] * p.C + 16 : 0;
 }
 
 // Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C], or NCHW when
@@ -658,9 +663,11 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     i64 ky0, ky1;
     dw_rows_inside(p, oy, &ky0, &ky1);
     for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
-    T* yrow = OutFirst ? scratch : Y + oy * OW * C;
+    const i64 r = oy % kDwFirstRows;
+    T* yrow = OutFirst ? scratch + r * OW * C : Y + oy * OW * C;
     dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
-    if (OutFirst) rows_to_first(yrow, OW, C, Y + oy * OW, conv_out_size(p));
+    if (OutFirst && (r == kDwFirstRows - 1 || oy + 1 == p.out[1]))
+      rows_to_first(scratch, (r + 1) * OW, C, Y + (oy - r) * OW, conv_out_size(p));
   }
   if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
 }
