@@ -7,9 +7,10 @@
 // L3: 3 % of the model's time, where this program shows 0.5 to 0.85 on its largest blocks).
 // The two outputs are compared first; prints the best of 5 x reps runs of each and the ratio.
 //   g++ -O3 -march=native -std=c++17 -I. -isystem /usr/include/eigen3 bench/conv_then_depthwise.cpp -o /tmp/ctd
-//   /tmp/ctd C E HW S [reps] [in_last] [out_last]      e.g. /tmp/ctd 16 96 112 2
+//   /tmp/ctd C E HW S [reps] [in_last] [out_last] [sweep]      e.g. /tmp/ctd 16 96 112 2
 // in_last / out_last (0 or 1, default 1 and 0): whether the input and the output have the
-// channels last. Under wasm: em++ as in bench/conv3x3_kernels.cpp.
+// channels last; sweep (default 1): 0 times from warm caches instead. Under wasm: em++ as in
+// bench/conv3x3_kernels.cpp.
 #include "templates/common.hpp"
 #include "templates/activation.hpp"
 #include "templates/panel_gemm.hpp"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   const i64 C = std::atoll(argv[1]), E = std::atoll(argv[2]), HW = std::atoll(argv[3]), S = std::atoll(argv[4]);
   const int reps = argc > 5 ? std::atoi(argv[5]) : 20;
   const bool in_last = argc > 6 ? std::atoi(argv[6]) != 0 : true, out_last = argc > 7 ? std::atoi(argv[7]) != 0 : false;
+  const bool sweep = argc > 8 ? std::atoi(argv[8]) != 0 : true;
   const i64 OH = (HW + 2 - 3) / S + 1;
   const k::ConvParams pw{1, C, E, 1, {1, HW, HW}, {1, HW, HW}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {1, 1, 1}};
   const k::ConvParams dw{1, E, E, E, {1, HW, HW}, {1, OH, OH}, {1, 3, 3}, {1, S, S}, {0, 1, 1}, {1, 1, 1}};
@@ -87,9 +89,10 @@ int main(int argc, char** argv) {
   streamed();
   double diff = 0;
   for (size_t i = 0; i < Y1.size(); ++i) diff = std::max(diff, double(std::abs(Y1[i] - Y2[i])));
-  Vec sweep(8 << 20);
+  Vec swept(8 << 20);
   auto cold = [&] {
-    for (size_t i = 0; i < sweep.size(); i += 16) sweep[i] += 1.f;
+    if (sweep)
+      for (size_t i = 0; i < swept.size(); i += 16) swept[i] += 1.f;
   };
   auto ms = [](auto t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -106,9 +109,9 @@ int main(int argc, char** argv) {
     ts = std::min(ts, ms(t0));
   }
   const double flop = 2.0 * (C * E * HW * HW + 9 * E * OH * OH);
-  std::printf("%lld -> %lld on %lldx%lld, depthwise stride %lld, input %s, output %s: apart %.3f ms (%.0f GFLOP/s), "
+  std::printf("%lld -> %lld on %lldx%lld, depthwise stride %lld, input %s, output %s, %s: apart %.3f ms (%.0f GFLOP/s), "
               "streamed %.3f ms (%.0f GFLOP/s), ratio %.2f, max difference %.2g\n",
               (long long)C, (long long)E, (long long)HW, (long long)HW, (long long)S, in_last ? "NHWC" : "NCHW",
-              out_last ? "NHWC" : "NCHW", ta, flop / ta / 1e6, ts, flop / ts / 1e6, ts / ta, diff);
+              out_last ? "NHWC" : "NCHW", sweep ? "caches swept" : "warm caches", ta, flop / ta / 1e6, ts, flop / ts / 1e6, ts / ta, diff);
   return diff == 0 ? 0 : 1;
 }
