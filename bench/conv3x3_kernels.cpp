@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   k::winograd_last_weights<4>(W.data(), U4.data(), p);
   k::winograd_weights(W.data(), Un.data(), p);
   Vec s_chan(k::conv_channels_scratch(p, true)), s_last(k::winograd_last_scratch(p, false, false));
-  Vec s_last4(k::winograd_last_scratch<4>(p, true, true));
+  Vec s_last4(k::winograd_last_scratch(p, true, true, 4));
   Vec s_nchw(k::winograd_scratch(p));
   const k::Act relu{k::kActRelu, 0.f, 0.f};
   constexpr int both = k::kChanInNHWC | k::kChanOutNHWC;

@@ -651,9 +651,21 @@ inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
   return out_first ? kDwFirstRows * p.out[2] * p.C + 16 : 0;
 }
 
+// Output row oy of a depthwise kernel writing NCHW goes to rows[oy % kDwFirstRows] (OW x C,
+// channels last); dw_first_flush() then transposes the rows gathered so far into Y once
+// kDwFirstRows are there, or at the last row.
+template <class T>
+inline T* dw_first_row(T* rows, i64 oy, i64 OW, i64 C) { return rows + oy % kDwFirstRows * OW * C; }
+template <class T>
+inline void dw_first_flush(const T* rows, i64 oy, const ConvParams& p, T* Y) {
+  const i64 r = oy % kDwFirstRows, OW = p.out[2];
+  if (r == kDwFirstRows - 1 || oy + 1 == p.out[1])
+    rows_to_first(rows, (r + 1) * OW, p.C, Y + (oy - r) * OW, conv_out_size(p));
+}
+
 // Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C], or NCHW when
-// OutFirst (the next conv cannot read channels last): each output row is computed into
-// scratch (depthwise_last_scratch elements) and transposed into Y.
+// OutFirst (the next conv cannot read channels last): the output rows are computed into
+// scratch (depthwise_last_scratch elements) and transposed into Y kDwFirstRows at a time.
 template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
                                 T* scratch = nullptr) {
@@ -663,11 +675,9 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     i64 ky0, ky1;
     dw_rows_inside(p, oy, &ky0, &ky1);
     for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
-    const i64 r = oy % kDwFirstRows;
-    T* yrow = OutFirst ? scratch + r * OW * C : Y + oy * OW * C;
+    T* yrow = OutFirst ? dw_first_row(scratch, oy, OW, C) : Y + oy * OW * C;
     dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
-    if (OutFirst && (r == kDwFirstRows - 1 || oy + 1 == p.out[1]))
-      rows_to_first(scratch, (r + 1) * OW, C, Y + (oy - r) * OW, conv_out_size(p));
+    if (OutFirst) dw_first_flush(scratch, oy, p, Y);
   }
   if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
 }

@@ -85,11 +85,9 @@ inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const Conv
       for (; next <= iy0 + (ky1 - 1) * dw.dil[1]; ++next) conv_row(next);
     }
     for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = ring + (iy0 + ky * dw.dil[1]) % span * W * E;
-    const i64 r = oy % kDwFirstRows;  // with an NCHW output, rows transposed kDwFirstRows at once
-    T* yrow = out_last ? Y + oy * OW * E : scratch + sl.row + r * OW * E;
+    T* yrow = out_last ? Y + oy * OW * E : dw_first_row(scratch + sl.row, oy, OW, E);
     dw_last_row(xr, W2, B2, yrow, dw, act2, ky0, ky1);
-    if (!out_last && (r == kDwFirstRows - 1 || oy + 1 == dw.out[1]))
-      rows_to_first(scratch + sl.row, (r + 1) * OW, E, Y + (oy - r) * OW, conv_out_size(dw));
+    if (!out_last) dw_first_flush(scratch + sl.row, oy, dw, Y);
   }
   if (!act_in_registers(act2)) act_apply(Y, conv_out_size(dw) * E, act2);
 }

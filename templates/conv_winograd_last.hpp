@@ -82,9 +82,8 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
 
 // Elements of scratch conv_winograd_last<T, L, R>() needs, for the input's and output's
 // layouts.
-template <int R = 2>
-inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last) {
-  return wino_last_geom<R>(p, in_last, out_last).total;
+inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last, int R = 2) {
+  return R == 4 ? wino_last_geom<4>(p, in_last, out_last).total : wino_last_geom<2>(p, in_last, out_last).total;
 }
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
@@ -267,7 +266,7 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // winograd_last_weights<R>() lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC
 // (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
 // NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
-// winograd_last_scratch<R>(p, L & kChanInNHWC, L & kChanOutNHWC) elements, 64-byte aligned.
+// winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
 template <class T, int L = 0, int R = 2>
 inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
                                const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {

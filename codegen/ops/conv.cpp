@@ -79,8 +79,7 @@ int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
     return k::conv_then_depthwise_scratch(producer_params(c), p, c.in(3).channels_last, !out_last) *
            static_cast<int64_t>(dtype_size(c.dtype(0)));
   const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !out_last)
-                        : use_winograd_last(c, p) ? (k::winograd_last_tile(p) == 4 ? k::winograd_last_scratch<4>(p, in_last, out_last)
-                                                                                   : k::winograd_last_scratch<2>(p, in_last, out_last))
+                        : use_winograd_last(c, p) ? k::winograd_last_scratch(p, in_last, out_last, k::winograd_last_tile(p))
                         : use_winograd(c, p)      ? k::winograd_scratch(p)
                         : use_channels(c, p)      ? k::conv_channels_scratch(p, in_last)
                                                   : k::conv_scratch(p);
@@ -154,15 +153,15 @@ void emit_Conv(EmitCtx& c) {
                      (residual_last(c) ? k::kChanResNHWC : 0);
   const std::string targs = T + (layout ? ", " + std::to_string(layout) : "");
   if (use_winograd_last(c, p)) {
-    if (k::winograd_last_tile(p) == 4) {
-      w = weights_table(
-          c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_last_weights<4>(W, U, q); }, 36 * p.M * p.C);
-      fn = "k::conv_winograd_last<" + T + ", " + std::to_string(layout) + ", 4>";
-    } else {
-      w = weights_table(
-          c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_last_weights(W, U, q); }, 16 * p.M * p.C);
-      fn = "k::conv_winograd_last<" + targs + ">";
-    }
+    const int r = k::winograd_last_tile(p);
+    w = weights_table(
+        c, p,
+        [r](auto* W, auto* U, const k::ConvParams& q) {
+          if (r == 4) k::winograd_last_weights<4>(W, U, q);
+          else k::winograd_last_weights<2>(W, U, q);
+        },
+        (r + 2) * (r + 2) * p.M * p.C);
+    fn = "k::conv_winograd_last<" + T + ", " + std::to_string(layout) + ", " + std::to_string(r) + ">";
   } else if (use_winograd(c, p)) {
     w = weights_table(
         c, p, [](auto* W, auto* U, const k::ConvParams& q) { k::winograd_weights(W, U, q); }, 16 * p.M * p.C);

@@ -1439,9 +1439,21 @@ inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
   return out_first ? kDwFirstRows * p.out[2] * p.C + 16 : 0;
 }
 
+// Output row oy of a depthwise kernel writing NCHW goes to rows[oy % kDwFirstRows] (OW x C,
+// channels last); dw_first_flush() then transposes the rows gathered so far into Y once
+// kDwFirstRows are there, or at the last row.
+template <class T>
+inline T* dw_first_row(T* rows, i64 oy, i64 OW, i64 C) { return rows + oy % kDwFirstRows * OW * C; }
+template <class T>
+inline void dw_first_flush(const T* rows, i64 oy, const ConvParams& p, T* Y) {
+  const i64 r = oy % kDwFirstRows, OW = p.out[2];
+  if (r == kDwFirstRows - 1 || oy + 1 == p.out[1])
+    rows_to_first(rows, (r + 1) * OW, p.C, Y + (oy - r) * OW, conv_out_size(p));
+}
+
 // Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C], or NCHW when
-// OutFirst (the next conv cannot read channels last): each output row is computed into
-// scratch (depthwise_last_scratch elements) and transposed into Y.
+// OutFirst (the next conv cannot read channels last): the output rows are computed into
+// scratch (depthwise_last_scratch elements) and transposed into Y kDwFirstRows at a time.
 template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
                                 T* scratch = nullptr) {
@@ -1451,11 +1463,9 @@ inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const
     i64 ky0, ky1;
     dw_rows_inside(p, oy, &ky0, &ky1);
     for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
-    const i64 r = oy % kDwFirstRows;
-    T* yrow = OutFirst ? scratch + r * OW * C : Y + oy * OW * C;
+    T* yrow = OutFirst ? dw_first_row(scratch, oy, OW, C) : Y + oy * OW * C;
     dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
-    if (OutFirst && (r == kDwFirstRows - 1 || oy + 1 == p.out[1]))
-      rows_to_first(scratch, (r + 1) * OW, C, Y + (oy - r) * OW, conv_out_size(p));
+    if (OutFirst) dw_first_flush(scratch, oy, p, Y);
   }
   if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
 }
@@ -1550,11 +1560,9 @@ inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const Conv
       for (; next <= iy0 + (ky1 - 1) * dw.dil[1]; ++next) conv_row(next);
     }
     for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = ring + (iy0 + ky * dw.dil[1]) % span * W * E;
-    const i64 r = oy % kDwFirstRows;  // with an NCHW output, rows transposed kDwFirstRows at once
-    T* yrow = out_last ? Y + oy * OW * E : scratch + sl.row + r * OW * E;
+    T* yrow = out_last ? Y + oy * OW * E : dw_first_row(scratch + sl.row, oy, OW, E);
     dw_last_row(xr, W2, B2, yrow, dw, act2, ky0, ky1);
-    if (!out_last && (r == kDwFirstRows - 1 || oy + 1 == dw.out[1]))
-      rows_to_first(scratch + sl.row, (r + 1) * OW, E, Y + (oy - r) * OW, conv_out_size(dw));
+    if (!out_last) dw_first_flush(scratch + sl.row, oy, dw, Y);
   }
   if (!act_in_registers(act2)) act_apply(Y, conv_out_size(dw) * E, act2);
 }
@@ -1892,9 +1900,8 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
 
 // Elements of scratch conv_winograd_last<T, L, R>() needs, for the input's and output's
 // layouts.
-template <int R = 2>
-inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last) {
-  return wino_last_geom<R>(p, in_last, out_last).total;
+inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last, int R = 2) {
+  return R == 4 ? wino_last_geom<4>(p, in_last, out_last).total : wino_last_geom<2>(p, in_last, out_last).total;
 }
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
@@ -2077,7 +2084,7 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // winograd_last_weights<R>() lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC
 // (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
 // NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
-// winograd_last_scratch<R>(p, L & kChanInNHWC, L & kChanOutNHWC) elements, 64-byte aligned.
+// winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
 template <class T, int L = 0, int R = 2>
 inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
                                const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {

@@ -378,7 +378,7 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
                                    << " tiles");
       std::vector<float> U(static_cast<size_t>(k::WinoLast<r>::SS * p.M * p.C));
       k::winograd_last_weights<r>(W.data(), U.data(), p);
-      Guarded<float> scratch(k::winograd_last_scratch<r>(p, in_last, out_last));
+      Guarded<float> scratch(k::winograd_last_scratch(p, in_last, out_last, r));
       scratch.fill(std::nanf(""));
       Y.fill(std::nanf(""));
       with_layout(layout, [&](auto L) {

@@ -119,6 +119,13 @@ inline std::vector<Comparison> build_and_compare(const Compiled& c, const TestDa
 
 // Builds c, runs it on its one input x (named xname) and checks its one output against want
 // (named yname) within atol + rtol * |want|.
+// Live nodes of the compiled graph: all of them, or those of one op.
+inline int live_nodes(const Compiled& c, const std::string& op = "") {
+  int n = 0;
+  for (const Node& node : c.graph.nodes) n += !node.dead && (op.empty() || node.op == op);
+  return n;
+}
+
 inline void check_one_output(const Compiled& c, const std::string& dir, const Tensor& x, const std::string& xname,
                              const Tensor& want, const std::string& yname, double rtol, double atol) {
   TestData data;

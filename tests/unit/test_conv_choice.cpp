@@ -38,7 +38,7 @@ bool calls(const std::string& src, const std::string& fn) { return src.find(fn +
 // or 0 for none.
 static int winograd_last_tile(const std::string& src) {
   if (calls(src, "k::conv_winograd_last<float, 0, 4>")) return 4;
-  return calls(src, "k::conv_winograd_last<float>") ? 2 : 0;
+  return calls(src, "k::conv_winograd_last<float, 0, 2>") ? 2 : 0;
 }
 
 TEST_CASE("3x3 stride-1 convolutions with channels in whole packets run Winograd with the channels last",

@@ -49,9 +49,7 @@ void check_gemm(const GemmCase& g, bool panel, bool relu = false) {
   mb.output("y");
   TempDir d;
   const Compiled c = compile_file(mb.save(d.path));
-  int live = 0;
-  for (const Node& node : c.graph.nodes) live += !node.dead;
-  CHECK(live == 1);
+  CHECK(live_nodes(c) == 1);
   CHECK((c.files.source.find("k::panel_matmul<float>(") != std::string::npos) == panel);
   CHECK((c.files.source.find("k::gemm<float>(") != std::string::npos) == !panel);
   Tensor ta(DType::Float, {g.M, g.K}), ty(DType::Float, {g.M, g.N});

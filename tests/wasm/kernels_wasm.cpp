@@ -178,7 +178,7 @@ static void winograd_last(std::mt19937& g) {
           for (auto& x : *v) x = u(g);
         std::vector<float> U(k::WinoLast<R>::SS * M * C);
         k::winograd_last_weights<R>(W.data(), U.data(), p);
-        std::vector<float, Eigen::aligned_allocator<float>> scratch(k::winograd_last_scratch<R>(p, true, true));
+        std::vector<float, Eigen::aligned_allocator<float>> scratch(k::winograd_last_scratch(p, true, true, R));
         constexpr int L = k::kChanInNHWC | k::kChanOutNHWC;
         k::conv_winograd_last<float, L, R>(X.data(), U.data(), bias.data(), Y.data(), p, scratch.data(), Z.data(),
                                         k::Act{k::kActRelu, 0.f, 0.f});
