@@ -1,5 +1,6 @@
 #include "driver.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "onnx/model_io.hpp"
@@ -36,14 +37,15 @@ Compiled compile_model(const Options& opt) {
   try {
     onnx::ModelProto m = load_model(opt.model_path);
     c.graph = import_model(m, opt.model_path, opt.bind);
-    infer_and_fold(c.graph, opt.fold);
-    remove_dead_nodes(c.graph);
-    if (opt.fuse) fuse_layer_norm(c.graph);
-    if (opt.fuse) fuse_gelu(c.graph);
-    if (opt.fuse) fuse_epilogues(c.graph);
-    if (opt.fuse) concat_in_place(c.graph);
-    if (opt.fuse) channels_last(c.graph);
-    if (opt.fuse) fuse_conv_depthwise(c.graph);
+    PipelineOptions po;
+    po.pass.fold = opt.fold;
+    po.disabled = opt.disabled_passes;
+    po.dump_after = opt.dump_ir_after;
+    po.verify_each = opt.verify_each;
+    std::string dump;
+    po.dump_to = &dump;
+    run_pipeline(c.graph, po);
+    if (!dump.empty()) std::fputs(dump.c_str(), stderr);
     std::vector<int> origin = view_origins(c.graph);
     auto reqs = graph_buffers(c.graph, origin);
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);

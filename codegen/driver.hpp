@@ -1,4 +1,4 @@
-// The compiler pipeline: load -> import -> infer/fold -> dead code -> plan -> emit.
+// The compiler: load -> import -> passes (passes/pipeline.cpp) -> plan -> emit.
 #pragma once
 #include <string>
 #include <vector>
@@ -6,7 +6,7 @@
 #include "emit/emitter.hpp"
 #include "ir/graph.hpp"
 #include "onnx/import.hpp"
-#include "passes/passes.hpp"
+#include "passes/pipeline.hpp"
 #include "plan/planner.hpp"
 
 namespace o2c {
@@ -17,11 +17,13 @@ struct Options {
   std::string header_include;  // #include line of the source; default: header file name
   ShapeBindings bind;
   FoldOptions fold;
+  std::vector<std::string> disabled_passes;  // --disable-pass (a pass or a group: --no-fuse is "fuse")
+  std::vector<std::string> dump_ir_after;    // --dump-ir-after: the IR after these passes, to stderr
+  bool verify_each = false;                  // --verify-each: verify() after every pass
   std::string planner = "greedy";  // greedy | linear
   std::string command_line;
   bool external_weights = false;   // --weights file: constants not in the source (EmitOptions)
   bool profile = false;  // EmitOptions::profile
-  bool fuse = true;      // passes/fuse.cpp
 };
 
 struct Compiled {

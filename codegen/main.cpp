@@ -28,6 +28,8 @@ struct Common {
   std::string name;
   bool no_fold = false;
   bool no_fuse = false;
+  std::vector<std::string> disable_pass, dump_ir_after;
+  bool verify_each = false;
   std::string planner = "greedy";
   std::string weights = "embed";  // embed | file
 };
@@ -39,6 +41,13 @@ void add_weights_option(CLI::App* app, Common& c) {
       ->check(CLI::IsMember({"embed", "file"}));
 }
 
+void add_pass_options(CLI::App* app, Common& c) {
+  app->add_flag("--no-fuse", c.no_fuse, "turn off the optimizing passes (the \"fuse\" group of --list-passes)");
+  app->add_option("--disable-pass", c.disable_pass, "turn off a pass or group by name (repeatable; see --list-passes)");
+  app->add_option("--dump-ir-after", c.dump_ir_after, "print the IR after this pass to stderr (repeatable)");
+  app->add_flag("--verify-each", c.verify_each, "check the graph's invariants after every pass");
+}
+
 void add_common(CLI::App* app, Common& c) {
   app->add_option("model", c.model, "ONNX model file")->required();
   app->add_option("--dim", c.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
@@ -47,7 +56,7 @@ void add_common(CLI::App* app, Common& c) {
                   "make an input a constant with its value from the data (repeatable): specializes the model");
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
-  app->add_flag("--no-fuse", c.no_fuse, "do not fuse batch norms, residual adds and activations into convolutions, nor store tensors channels last");
+  add_pass_options(app, c);
   app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
       ->check(CLI::IsMember({"greedy", "linear"}));
 }
@@ -58,7 +67,10 @@ Options make_options(const Common& c, const std::string& cmdline) {
   o.name = c.name;
   o.planner = c.planner;
   o.fold.fold = !c.no_fold;
-  o.fuse = !c.no_fuse;
+  o.disabled_passes = c.disable_pass;
+  if (c.no_fuse) o.disabled_passes.push_back("fuse");
+  o.dump_ir_after = c.dump_ir_after;
+  o.verify_each = c.verify_each;
   o.command_line = cmdline;
   o.external_weights = c.weights == "file";
   for (const auto& d : c.dims) {
@@ -115,6 +127,7 @@ std::string recorded_command(const Common& c) {
   for (const auto& d : c.freeze) s += " --freeze " + d;
   if (c.no_fold) s += " --no-fold";
   if (c.no_fuse) s += " --no-fuse";
+  for (const auto& d : c.disable_pass) s += " --disable-pass " + d;
   if (c.planner != "greedy") s += " --planner " + c.planner;
   if (c.weights != "embed") s += " --weights " + c.weights;
   return s;
@@ -135,7 +148,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   Common cc;
   std::string out_cpp, out_h, dump_plan;
-  bool list_ops = false, ops_markdown = false;
+  bool list_ops = false, ops_markdown = false, list_passes = false;
   app.add_option("model", cc.model, "ONNX model file");
   app.add_option("-o,--output", out_cpp, "generated source (default: <model stem>.cpp)");
   app.add_option("--header", out_h, "generated header (default: source path with .h)");
@@ -146,11 +159,12 @@ int main(int argc, char** argv) {
                  "(the input_K.pb named INPUT in a test_data_set folder); repeatable");
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
-  app.add_flag("--no-fuse", cc.no_fuse, "do not fuse batch norms, residual adds and activations into convolutions, nor store tensors channels last");
+  add_pass_options(&app, cc);
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
   app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
   add_weights_option(&app, cc);
   app.add_flag("--list-ops", list_ops, "print the supported ops and exit");
+  app.add_flag("--list-passes", list_passes, "print the passes in the order they run and exit");
   app.add_flag("--ops-markdown", ops_markdown, "print the supported ops as docs/ops.md and exit");
 
   Common vc;
@@ -216,6 +230,11 @@ int main(int argc, char** argv) {
         std::printf("| %s | %s | %s | %s |\n", op.name, op.family, *op.kernels ? op.kernels : "(none)", op.precision);
       std::printf("\n%zu ops. Precision: exact = bit-exact; rounding = float arithmetic in another order; "
                   "approximate = libm transcendental functions.\n", op_table().size());
+      return kOk;
+    }
+    if (list_passes) {
+      for (const PassInfo& p : pass_list())
+        std::printf("%-16s %-6s %s\n", p.name, *p.group ? p.group : "-", p.purpose);
       return kOk;
     }
     if (list_ops) {

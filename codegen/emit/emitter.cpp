@@ -173,9 +173,8 @@ struct ModelWriter {
   }
 
   void emit_nodes() {
-    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+    for (int ni : g.order) {
       Node& n = g.nodes[ni];
-      if (n.dead) continue;
       const OpInfo* info = find_op(n.domain, n.op);
       std::istringstream ks(info->kernels);
       for (std::string k; ks >> k;) kernels.insert(k);
@@ -188,7 +187,7 @@ struct ModelWriter {
         body.line("// (its inputs were written in place: no code)");
         continue;
       }
-      auto so = scratch_offset.find(static_cast<int>(ni));
+      auto so = scratch_offset.find(ni);
       NodeEmitCtx ctx(g, n, *this, so == scratch_offset.end() ? -1 : so->second);
       if (opt.profile) {  // locals are declared before the timed block, so they stay in scope
         for (int v : n.inputs)

@@ -1,24 +1,46 @@
-// Element types: the subset of onnx::TensorProto::DataType that onnx2cpp knows.
+// Element types: the rows of dtypes.def.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace o2c {
 
 // Values match onnx::TensorProto_DataType so they round-trip without a table.
 enum class DType : int {
-  Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, UInt16 = 4, Int16 = 5, Int32 = 6,
-  Int64 = 7, String = 8, Bool = 9, Float16 = 10, Double = 11, UInt32 = 12, UInt64 = 13,
-  Complex64 = 14, Complex128 = 15, BFloat16 = 16, Float8E4M3FN = 17, Float8E4M3FNUZ = 18,
-  Float8E5M2 = 19, Float8E5M2FNUZ = 20, UInt4 = 21, Int4 = 22, Float4E2M1 = 23,
-  Float8E8M0 = 24, UInt2 = 25, Int2 = 26,
+  Undefined = 0,
+#define DT(E, id, onnx, short_, api, kernel, bits, kind, how) E = id,
+#include "ir/dtypes.def"
+#undef DT
 };
 
-std::size_t dtype_size(DType t);          // bytes per element, 0 if unsupported
-const char* dtype_cpp(DType t);           // C/C++ element type ("float", "int64_t", ...)
+enum class DKind { Float, SInt, UInt, Bool, String, Complex };
+enum class DHow { Native, Storage, Packed, None };
+
+struct DTypeInfo {
+  DType type;
+  const char* onnx;     // "float16"
+  const char* short_;   // "f16", for comments
+  const char* api;      // C type of the generated API's pointers ("uint16_t")
+  const char* kernel;   // C++ type the kernels use ("k::float16")
+  int bits;
+  DKind kind;
+  DHow how;
+};
+
+// The row of t; a row of Undefined for ids outside the table.
+const DTypeInfo& dtype_info(DType t);
+const std::vector<DTypeInfo>& dtype_table();
+
+std::size_t dtype_size(DType t);          // bytes per element (sub-byte types: 1), 0 if unknown
+int64_t dtype_bytes(DType t, int64_t n);  // bytes of n elements (packed types round up)
+const char* dtype_cpp(DType t);           // C++ element type the kernels use
+const char* dtype_api(DType t);           // C type of the API's pointers
 const char* dtype_short(DType t);         // "f32", "i64", ... for comments
-bool dtype_supported(DType t);            // can be computed by generated code
+std::string dtype_enum(DType t);          // "ONNX2CPP_FLOAT": runtime_min's onnx2cpp_dtype
+bool dtype_supported(DType t);            // generated code can hold and compute it
+bool dtype_is_storage(DType t);           // stored in its own bits, computed in float
 bool dtype_is_float(DType t);
 bool dtype_is_signed_int(DType t);
 bool dtype_is_unsigned_int(DType t);

@@ -1,6 +1,7 @@
 #include "ir/graph.hpp"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 namespace o2c {
@@ -23,7 +24,7 @@ std::string shape_str(const Shape& s) {
 std::string type_str(DType t, const Shape& s) { return std::string(dtype_short(t)) + shape_str(s); }
 
 Tensor::Tensor(DType t, Shape s) : dtype(t), shape(std::move(s)) {
-  bytes.assign(static_cast<size_t>(o2c::numel(shape)) * dtype_size(t), 0);
+  bytes.assign(static_cast<size_t>(dtype_bytes(t, o2c::numel(shape))), 0);
 }
 
 int64_t Tensor::int_at(int64_t i) const {
@@ -59,15 +60,17 @@ std::vector<int64_t> Tensor::to_ints() const {
 }
 
 int Graph::add_value(const std::string& name) {
-  if (!name.empty()) {
-    auto it = by_name_.find(name);
-    if (it != by_name_.end()) return it->second;
+  std::string n = name;
+  if (!n.empty() && by_name_.count(n)) {
+    int k = 2;
+    while (by_name_.count(name + "_" + std::to_string(k))) ++k;
+    n = name + "_" + std::to_string(k);
   }
   Value v;
-  v.name = name;
+  v.name = n;
   values.push_back(std::move(v));
-  int id = static_cast<int>(values.size()) - 1;
-  if (!name.empty()) by_name_[name] = id;
+  const int id = static_cast<int>(values.size()) - 1;
+  if (!n.empty()) by_name_[n] = id;
   return id;
 }
 
@@ -76,16 +79,137 @@ int Graph::find(const std::string& name) const {
   return it == by_name_.end() ? -1 : it->second;
 }
 
+int Graph::add_constant(const std::string& name, Tensor t) {
+  const int v = add_value(name);
+  Value& val = values[v];
+  val.dtype = t.dtype;
+  val.shape = t.shape;
+  val.typed = true;
+  val.constant = std::make_shared<Tensor>(std::move(t));
+  return v;
+}
+
+void Graph::add_reader(int v, Use u) {
+  if (v >= 0) values[v].readers.push_back(u);
+}
+
+void Graph::drop_reader(int v, Use u) {
+  if (v < 0) return;
+  auto& r = values[v].readers;
+  auto it = std::find(r.begin(), r.end(), u);
+  if (it == r.end()) throw std::logic_error("graph: value " + quote_name(values[v].name) + " lost track of a reader");
+  r.erase(it);
+}
+
+int Graph::position(int node) const {
+  auto it = std::find(order.begin(), order.end(), node);
+  return it == order.end() ? -1 : static_cast<int>(it - order.begin());
+}
+
+int Graph::insert(Node n, int before) {
+  const int id = static_cast<int>(nodes.size());
+  n.id = id;
+  n.erased = false;
+  for (size_t s = 0; s < n.inputs.size(); ++s) add_reader(n.inputs[s], {id, static_cast<int>(s)});
+  for (int v : n.captures) add_reader(v, {id, -1});
+  for (int v : n.outputs)
+    if (v >= 0) {
+      if (values[v].producer >= 0 && !nodes[values[v].producer].erased)
+        throw std::logic_error("graph: value " + quote_name(values[v].name) + " already has a producer");
+      values[v].producer = id;
+    }
+  nodes.push_back(std::move(n));
+  if (before < 0) {
+    order.push_back(id);
+  } else {
+    const int at = position(before);
+    if (at < 0) throw std::logic_error("graph: inserting before a node that is not in the graph");
+    order.insert(order.begin() + at, id);
+  }
+  return id;
+}
+
+void Graph::erase(int node) {
+  Node& n = nodes[node];
+  if (n.erased) return;
+  for (size_t s = 0; s < n.inputs.size(); ++s) drop_reader(n.inputs[s], {node, static_cast<int>(s)});
+  for (int v : n.captures) drop_reader(v, {node, -1});
+  for (int v : n.outputs)
+    if (v >= 0 && values[v].producer == node) values[v].producer = -1;
+  n.erased = true;
+  const int at = position(node);
+  if (at >= 0) order.erase(order.begin() + at);
+}
+
+void Graph::set_input(int node, size_t slot, int v) {
+  Node& n = nodes[node];
+  if (slot >= n.inputs.size()) n.inputs.resize(slot + 1, -1);
+  drop_reader(n.inputs[slot], {node, static_cast<int>(slot)});
+  n.inputs[slot] = v;
+  add_reader(v, {node, static_cast<int>(slot)});
+}
+
+void Graph::set_inputs(int node, std::vector<int> vs) {
+  Node& n = nodes[node];
+  for (size_t s = 0; s < n.inputs.size(); ++s) drop_reader(n.inputs[s], {node, static_cast<int>(s)});
+  n.inputs = std::move(vs);
+  for (size_t s = 0; s < n.inputs.size(); ++s) add_reader(n.inputs[s], {node, static_cast<int>(s)});
+}
+
+void Graph::set_outputs(int node, std::vector<int> vs) {
+  Node& n = nodes[node];
+  for (int v : n.outputs)
+    if (v >= 0 && values[v].producer == node) values[v].producer = -1;
+  n.outputs = std::move(vs);
+  for (int v : n.outputs)
+    if (v >= 0) values[v].producer = node;
+}
+
+void Graph::replace_uses(int from, int to) {
+  const std::vector<Use> rs = values[from].readers;
+  for (const Use& u : rs) {
+    if (u.slot >= 0) {
+      set_input(u.node, static_cast<size_t>(u.slot), to);
+    } else {  // a capture
+      Node& n = nodes[u.node];
+      drop_reader(from, u);
+      std::replace(n.captures.begin(), n.captures.end(), from, to);
+      add_reader(to, u);
+    }
+  }
+  for (int& o : outputs)
+    if (o == from) {
+      o = to;
+      values[from].is_output = false;
+      values[to].is_output = true;
+    }
+}
+
+int Graph::replace(int old, Node n) {
+  const int at = position(old);
+  const int next = at >= 0 && at + 1 < static_cast<int>(order.size()) ? order[static_cast<size_t>(at) + 1] : -1;
+  erase(old);
+  return insert(std::move(n), next);
+}
+
+void Graph::reindex() {
+  for (Value& v : values) {
+    v.readers.clear();
+    v.producer = -1;
+  }
+  for (int id : order) {
+    const Node& n = nodes[id];
+    for (size_t s = 0; s < n.inputs.size(); ++s)
+      if (n.inputs[s] >= 0) values[n.inputs[s]].readers.push_back({id, static_cast<int>(s)});
+    for (int v : n.captures) values[v].readers.push_back({id, -1});
+    for (int v : n.outputs)
+      if (v >= 0) values[v].producer = id;
+  }
+}
+
 std::string Graph::where(const Node& n) const {
   std::string r = "node [" + std::to_string(n.index) + "] " + n.op;
   if (!n.name.empty()) r += " " + quote_name(n.name);
-  return r;
-}
-
-std::vector<int> Graph::live_nodes() const {
-  std::vector<int> r;
-  for (size_t i = 0; i < nodes.size(); ++i)
-    if (!nodes[i].dead) r.push_back(static_cast<int>(i));
   return r;
 }
 

@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <onnx/onnx_pb.h>
-
+#include "ir/attr.hpp"
 #include "ir/dtype.hpp"
 
 namespace o2c {
@@ -44,15 +43,26 @@ struct UnsupportedError : CompileError {
   using CompileError::CompileError;
 };
 
+// One use of a value: input `slot` of node `node`, or (slot -1) a capture by a subgraph of
+// node `node` (If, Loop and Scan bodies read outer values by name).
+struct Use {
+  int node;
+  int slot;
+  bool operator==(const Use& o) const { return node == o.node && slot == o.slot; }
+};
+
 struct Value {
   std::string name;       // ONNX name (may be anything; never printed unescaped)
   DType dtype = DType::Undefined;
   Shape shape;
   bool typed = false;     // dtype and shape are known
   std::shared_ptr<Tensor> constant;  // set when contents are known at compile time
-  int producer = -1;      // node index, -1 for graph inputs and constants
+  int producer = -1;      // node id, -1 for graph inputs, constants and captures
+  std::vector<Use> readers;  // kept current by Graph's rewrite API
   bool is_input = false;
   bool is_output = false;
+  // In a subgraph: the value of the enclosing graph this one stands for (-1 otherwise).
+  int capture_of = -1;
   // Written in place into another value's storage at a byte offset (a Concat input, see
   // passes/concat_in_place.cpp); -1 when it has its own.
   int alias_of = -1;
@@ -63,11 +73,11 @@ struct Value {
   // Computed row by row inside the one node that reads it, never stored: the output of a Conv
   // streamed into a depthwise Conv (passes/conv_depthwise.cpp).
   bool streamed = false;
-  int64_t bytes() const { return numel(shape) * static_cast<int64_t>(dtype_size(dtype)); }
+  int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
 };
 
 // What passes/fuse.cpp folded into a node's epilogue: a residual (the node's extra last
-// input) and an activation, numbered as templates/panel_gemm.hpp's ActKind.
+// input) and an activation, numbered as templates/activation.hpp's Act::Kind.
 struct Epilogue {
   int act = 0;
   float alpha = 0, beta = 0;
@@ -76,27 +86,32 @@ struct Epilogue {
 };
 
 struct Node {
+  int id = -1;        // index in Graph::nodes, stable across rewrites
   std::string name;   // ONNX node name (may be empty)
   std::string op;     // op_type
   std::string domain; // "" for the default domain
   int opset = 0;      // version of the node's domain imported by the model
   std::vector<int> inputs;   // value ids, -1 for an omitted optional input
   std::vector<int> outputs;  // value ids, -1 for an omitted optional output
-  std::map<std::string, onnx::AttributeProto> attrs;
+  std::vector<int> captures; // outer values its subgraphs read (If, Loop, Scan)
+  Attrs attrs;
   int index = 0;      // position in the original model, for messages and comments
-  bool dead = false;  // folded or removed
+  bool erased = false;  // removed from the graph (Graph::erase); the id stays taken
   int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
   Epilogue epi;
   // A depthwise Conv that computes its input itself (passes/conv_depthwise.cpp): input 0 is
-  // the streamed output of the (dead) Conv node streamed_from, whose X, W and B (or -1) are
+  // the streamed output of the (erased) Conv node streamed_from, whose X, W and B (or -1) are
   // inputs 3 to 5; its attributes and epilogue stay on that node.
   int streamed_from = -1;
   bool in_place = false;      // a Concat whose inputs were written in place: no code
 };
 
+// A graph: values and nodes; nodes run in `order`. Passes change it through the rewrite API
+// below, which keeps producers and readers current; verify() (ir/verify.hpp) checks it.
 struct Graph {
   std::vector<Value> values;
-  std::vector<Node> nodes;    // topological order once imported
+  std::vector<Node> nodes;    // by id; erased nodes keep their slot
+  std::vector<int> order;     // the live nodes, in topological order
   std::vector<int> inputs;    // runtime inputs (initializers excluded)
   std::vector<int> outputs;
   std::map<std::string, int> opsets;  // domain -> version
@@ -105,13 +120,39 @@ struct Graph {
   std::string producer;
   int64_t ir_version = 0;
 
+  // A new value; named values are unique (the name is made unique with a suffix if taken).
   int add_value(const std::string& name);
-  int find(const std::string& name) const;  // -1 if absent
+  // The value named `name` in this graph, -1 if absent.
+  int find(const std::string& name) const;
+  // A new constant value.
+  int add_constant(const std::string& name, Tensor t);
+
+  // ---- rewrite API ----
+  // Adds n (inputs and outputs set) before node `before` in the order (-1: at the end) and
+  // returns its id. Its outputs must have no producer yet.
+  int insert(Node n, int before = -1);
+  // Removes a node: its inputs lose it as a reader, its outputs lose their producer.
+  void erase(int node);
+  // Node `node` reads v at input `slot` (-1 for an omitted input).
+  void set_input(int node, size_t slot, int v);
+  void set_inputs(int node, std::vector<int> vs);
+  void set_outputs(int node, std::vector<int> vs);
+  // Every reader of `from` (and the graph's outputs) reads `to` instead.
+  void replace_uses(int from, int to);
+  // Replaces node `old` by n at the same place in the order (n may write old's outputs).
+  int replace(int old, Node n);
+
+  // The live nodes in order (a copy: safe to iterate while rewriting).
+  std::vector<int> live_nodes() const { return order; }
+  int position(int node) const;  // index in order, -1 if erased
   std::string where(const Node& n) const;   // "node [3] Conv "conv1"" for messages
-  std::vector<int> live_nodes() const;
+  // Recomputes producers and readers from the nodes (after building a graph by hand).
+  void reindex();
 
  private:
   std::map<std::string, int> by_name_;
+  void add_reader(int v, Use u);
+  void drop_reader(int v, Use u);
 };
 
 // Quote a string for a message or a C++ comment: printable ASCII only, everything else

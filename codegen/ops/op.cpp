@@ -29,17 +29,21 @@ const Tensor& OpCtx::require_const(size_t i, const char* what) {
 }
 
 namespace {
-const onnx::AttributeProto* find_attr(const Node& n, const char* name) {
+const Attr* find_attr(const Node& n, const char* name, Attr::Kind kind, const Graph& g) {
   auto it = n.attrs.find(name);
-  return it == n.attrs.end() ? nullptr : &it->second;
+  if (it == n.attrs.end()) return nullptr;
+  if (it->second.kind != kind)
+    throw CompileError(g.where(n) + ": attribute '" + name + "' must be of type " + attr_kind_name(kind) + ", got " +
+                       attr_kind_name(it->second.kind));
+  return &it->second;
 }
 }  // namespace
 
-bool OpCtx::has(const char* a) const { return find_attr(n_, a) != nullptr; }
+bool OpCtx::has(const char* a) const { return n_.attrs.count(a) > 0; }
 
 int64_t OpCtx::i(const char* a, int64_t def) const {
-  const auto* p = find_attr(n_, a);
-  return p ? p->i() : def;
+  const Attr* p = find_attr(n_, a, Attr::Kind::Int, g_);
+  return p ? p->i : def;
 }
 
 int64_t OpCtx::req_i(const char* a) const {
@@ -48,30 +52,33 @@ int64_t OpCtx::req_i(const char* a) const {
 }
 
 float OpCtx::f(const char* a, float def) const {
-  const auto* p = find_attr(n_, a);
-  return p ? p->f() : def;
+  const Attr* p = find_attr(n_, a, Attr::Kind::Float, g_);
+  return p ? p->f : def;
 }
 
 std::string OpCtx::s(const char* a, const std::string& def) const {
-  const auto* p = find_attr(n_, a);
-  return p ? p->s() : def;
+  const Attr* p = find_attr(n_, a, Attr::Kind::String, g_);
+  return p ? p->s : def;
 }
 
 std::vector<int64_t> OpCtx::ints(const char* a, std::vector<int64_t> def) const {
-  const auto* p = find_attr(n_, a);
-  if (!p) return def;
-  return std::vector<int64_t>(p->ints().begin(), p->ints().end());
+  const Attr* p = find_attr(n_, a, Attr::Kind::Ints, g_);
+  return p ? p->ints : def;
 }
 
 std::vector<float> OpCtx::floats(const char* a) const {
-  const auto* p = find_attr(n_, a);
-  if (!p) return {};
-  return std::vector<float>(p->floats().begin(), p->floats().end());
+  const Attr* p = find_attr(n_, a, Attr::Kind::Floats, g_);
+  return p ? p->floats : std::vector<float>{};
 }
 
-const onnx::TensorProto* OpCtx::tensor(const char* a) const {
-  const auto* p = find_attr(n_, a);
-  return p && p->has_t() ? &p->t() : nullptr;
+std::vector<std::string> OpCtx::strings(const char* a) const {
+  const Attr* p = find_attr(n_, a, Attr::Kind::Strings, g_);
+  return p ? p->strings : std::vector<std::string>{};
+}
+
+const Tensor* OpCtx::tensor(const char* a) const {
+  const Attr* p = find_attr(n_, a, Attr::Kind::Tensor, g_);
+  return p ? p->t.get() : nullptr;
 }
 
 int64_t OpCtx::axis(int64_t a, int64_t rank) const {

@@ -39,7 +39,8 @@ class OpCtx {
   std::string s(const char* attr, const std::string& def) const;
   std::vector<int64_t> ints(const char* attr, std::vector<int64_t> def = {}) const;
   std::vector<float> floats(const char* attr) const;
-  const onnx::TensorProto* tensor(const char* attr) const;
+  std::vector<std::string> strings(const char* attr) const;
+  const Tensor* tensor(const char* attr) const;
   int64_t req_i(const char* attr) const;
 
   // Normalizes a possibly negative axis against rank; error if out of range.

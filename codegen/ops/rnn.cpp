@@ -87,8 +87,7 @@ RnnShapes rnn_params(OpCtx& c) {
   const int na = k::rnn_acts(p);
   std::vector<std::string> names;
   if (c.has("activations")) {
-    const auto& a = c.node().attrs.at("activations");
-    for (const auto& s : a.strings()) names.push_back(s);
+    names = c.strings("activations");
   } else {
     const char* defs[3] = {"Sigmoid", "Tanh", "Tanh"};
     if (p.cell == k::RnnCell::RNN) defs[0] = "Tanh";

@@ -150,9 +150,8 @@ void infer_Size(OpCtx& c) {
 
 void infer_Constant(OpCtx& c) {
   c.arity(0, 0);
-  const std::string what = c.graph().model_path + ": " + c.graph().where(c.node());
-  if (const onnx::TensorProto* t = c.tensor("value")) {
-    c.set_const(0, tensor_from_proto(*t, "", what));
+  if (const Tensor* t = c.tensor("value")) {
+    c.set_const(0, *t);
   } else if (c.has("value_float")) {
     Tensor t(DType::Float, {});
     t.data<float>()[0] = c.f("value_float", 0);
@@ -177,8 +176,7 @@ void infer_Constant(OpCtx& c) {
 }
 
 Tensor cos_value(OpCtx& c) {
-  if (const onnx::TensorProto* t = c.tensor("value"))
-    return tensor_from_proto(*t, "", c.graph().where(c.node()) + " value");
+  if (const Tensor* t = c.tensor("value")) return *t;
   Tensor z(DType::Float, {1});
   return z;
 }

@@ -20,23 +20,12 @@
 namespace o2c {
 namespace {
 
-bool is_conv(const Node& n) { return !n.dead && n.op == "Conv" && n.domain.empty(); }
-
-struct Reader {
-  int node, slot;
-};
+bool is_conv(const Node& n) { return !n.erased && n.op == "Conv" && n.domain.empty(); }
 
 }  // namespace
 
 void channels_last(Graph& g) {
   const size_t nv = g.values.size(), nn = g.nodes.size();
-  std::vector<std::vector<Reader>> readers(nv);
-  for (size_t i = 0; i < nn; ++i) {
-    const Node& n = g.nodes[i];
-    if (n.dead) continue;
-    for (size_t s = 0; s < n.inputs.size(); ++s)
-      if (n.inputs[s] >= 0) readers[n.inputs[s]].push_back({static_cast<int>(i), static_cast<int>(s)});
-  }
   std::vector<char> aliased(nv, 0);
   for (const Value& v : g.values)
     if (v.alias_of >= 0) aliased[v.alias_of] = 1;
@@ -54,11 +43,11 @@ void channels_last(Graph& g) {
   for (size_t v = 0; v < nv; ++v) {
     const Value& val = g.values[v];
     if (val.constant || val.is_input || val.is_output || val.alias_of >= 0 || aliased[v] ||
-        val.dtype != DType::Float || val.producer < 0 || kind[val.producer] == ConvLast::None || readers[v].empty())
+        val.dtype != DType::Float || val.producer < 0 || kind[val.producer] == ConvLast::None || val.readers.empty())
       continue;
     if (g.nodes[val.producer].outputs[0] != static_cast<int>(v)) continue;
     bool ok = true;
-    for (const Reader& r : readers[v]) {
+    for (const Use& r : val.readers) {
       const Node& n = g.nodes[r.node];
       const bool as_input = r.slot == 0 && kind[r.node] != ConvLast::None;
       const bool as_residual = kind[r.node] == ConvLast::Channels && residual_slot(n, r.slot);

@@ -5,21 +5,16 @@
 namespace o2c {
 
 void concat_in_place(Graph& g) {
-  std::vector<int> readers(g.values.size(), 0);
-  for (const Node& n : g.nodes) {
-    if (n.dead) continue;
-    for (int v : n.inputs)
-      if (v >= 0) ++readers[v];
-  }
-  for (Node& n : g.nodes) {
-    if (n.dead || n.op != "Concat" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] < 0) continue;
+  for (int id : g.live_nodes()) {
+    Node& n = g.nodes[id];
+    if (n.op != "Concat" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] < 0) continue;
     const int out = n.outputs[0];
     const Value& ov = g.values[out];
     if (ov.constant || ov.alias_of >= 0) continue;
     const int64_t rank = static_cast<int64_t>(ov.shape.size());
     auto it = n.attrs.find("axis");
     if (it == n.attrs.end() || rank == 0) continue;
-    int64_t axis = it->second.i();
+    int64_t axis = it->second.i;
     if (axis < 0) axis += rank;
     if (axis < 0 || axis >= rank) continue;
     bool ok = true;
@@ -32,13 +27,13 @@ void concat_in_place(Graph& g) {
         break;
       }
       const Value& iv = g.values[v];
-      ok = !iv.constant && !iv.is_input && !iv.is_output && iv.alias_of < 0 && readers[v] == 1 &&
+      ok = !iv.constant && !iv.is_input && !iv.is_output && iv.alias_of < 0 && iv.readers.size() == 1 &&
            iv.producer >= 0 && iv.dtype == ov.dtype;
       if (!ok) break;
       const Node& p = g.nodes[iv.producer];
       const OpInfo* info = find_op(p.domain, p.op);
       // A view's bytes belong to its source; an in-place Concat has no code to redirect.
-      ok = !p.dead && info && !info->impl->view && !p.in_place;
+      ok = info && !info->impl->view && !p.in_place;
     }
     if (!ok) continue;
     int64_t at = 0;

@@ -5,8 +5,8 @@
 namespace o2c {
 
 void infer_and_fold(Graph& g, const FoldOptions& opt) {
-  for (Node& n : g.nodes) {
-    if (n.dead) continue;
+  for (int id : g.live_nodes()) {
+    Node& n = g.nodes[id];
     const OpInfo* info = find_op(n.domain, n.op);
     if (!info) throw UnsupportedError(g.where(n) + ": op is not supported");
     OpCtx ctx(g, n);
@@ -43,25 +43,18 @@ void infer_and_fold(Graph& g, const FoldOptions& opt) {
       for (int v : n.outputs)
         if (v >= 0 && !g.values[v].constant) already = false;
     }
-    if (already) n.dead = true;
+    if (already) g.erase(id);
   }
 }
 
 void remove_dead_nodes(Graph& g) {
-  std::vector<char> needed(g.values.size(), 0);
-  for (int v : g.outputs) needed[v] = 1;
-  for (size_t k = g.nodes.size(); k-- > 0;) {
-    Node& n = g.nodes[k];
-    if (n.dead) continue;
+  const std::vector<int> order = g.live_nodes();
+  for (size_t k = order.size(); k-- > 0;) {
+    const Node& n = g.nodes[order[k]];
     bool used = false;
     for (int v : n.outputs)
-      if (v >= 0 && needed[v]) used = true;
-    if (!used) {
-      n.dead = true;
-      continue;
-    }
-    for (int v : n.inputs)
-      if (v >= 0) needed[v] = 1;
+      if (v >= 0 && (g.values[v].is_output || !g.values[v].readers.empty())) used = true;
+    if (!used) g.erase(order[k]);
   }
 }
 

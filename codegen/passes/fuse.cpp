@@ -18,7 +18,7 @@ namespace {
 
 float attr_f(const Node& n, const char* name, float def) {
   auto it = n.attrs.find(name);
-  return it == n.attrs.end() ? def : it->second.f();
+  return it == n.attrs.end() || it->second.kind != Attr::Kind::Float ? def : it->second.f;
 }
 
 // A float scalar known at compile time (Clip's min/max inputs), or def when absent.
@@ -58,19 +58,6 @@ bool as_activation(const Graph& g, const Node& n, Epilogue* e) {
   return true;
 }
 
-// A new constant value named after base, unique in g.
-int add_constant(Graph& g, const std::string& base, Tensor t) {
-  std::string name = base;
-  while (g.find(name) >= 0) name += "'";
-  const int v = g.add_value(name);
-  Value& val = g.values[v];
-  val.dtype = t.dtype;
-  val.shape = t.shape;
-  val.typed = true;
-  val.constant = std::make_shared<Tensor>(std::move(t));
-  return v;
-}
-
 const Tensor* float_const(const Graph& g, int v) {
   if (v < 0 || !g.values[v].constant || g.values[v].dtype != DType::Float) return nullptr;
   return g.values[v].constant.get();
@@ -97,7 +84,7 @@ std::pair<int, int> fold_batchnorm(Graph& g, const Node& conv, const Node& bn) {
     b2.data<float>()[m] = static_cast<float>(((b ? b->float_at(m) : 0.0) - p[2]->float_at(m)) * a + p[1]->float_at(m));
   }
   const std::string base = g.values[conv.inputs[1]].name;
-  return {add_constant(g, base + "/bn_folded", std::move(w2)), add_constant(g, base + "/bn_folded_bias", std::move(b2))};
+  return {g.add_constant(base + "/bn_folded", std::move(w2)), g.add_constant(base + "/bn_folded_bias", std::move(b2))};
 }
 
 // A MatMul whose epilogue can take a bias row and an activation: float, B a constant
@@ -120,32 +107,25 @@ bool bias_row(const Graph& g, int v, const Value& y) {
 }  // namespace
 
 void fuse_epilogues(Graph& g) {
-  // Live readers of every value.
-  std::vector<std::vector<int>> readers(g.values.size());
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (g.nodes[i].dead) continue;
-    for (int v : g.nodes[i].inputs)
-      if (v >= 0) readers[v].push_back(static_cast<int>(i));
-  }
-  for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
-    const std::string& op = g.nodes[ci].op;
-    if (g.nodes[ci].dead || !g.nodes[ci].domain.empty()) continue;
+  for (int ci : g.live_nodes()) {
+    if (g.nodes[ci].erased || !g.nodes[ci].domain.empty()) continue;
+    const std::string op = g.nodes[ci].op;
     const bool conv = op == "Conv", matmul = matmul_fusable(g, g.nodes[ci]);
     if (!conv && !matmul && op != "Gemm" && op != "InstanceNormalization" && op != "BatchNormalization")
       continue;
-    int at = static_cast<int>(ci);  // where the fused node is now
+    int at = ci;  // where the fused node is now
     while (true) {
-      Node& c = g.nodes[at];
+      const Node c = g.nodes[at];
       const int y = c.outputs[0];
-      const Value& yv = g.values[y];
-      if (yv.dtype != DType::Float || yv.is_output || readers[y].size() != 1) break;
-      Node& u = g.nodes[readers[y][0]];
+      const Value yv = g.values[y];  // a copy: fold_batchnorm adds values
+      if (yv.dtype != DType::Float || yv.is_output || yv.readers.size() != 1 || yv.readers[0].slot < 0) break;
+      const int ui = yv.readers[0].node;
+      const Node u = g.nodes[ui];
       Epilogue e = c.epi;
       int residual = -1, bias = -1;
       std::pair<int, int> folded{-1, -1};
       if (conv && u.op == "BatchNormalization" && u.domain.empty() && e.ops.empty() &&
           (folded = fold_batchnorm(g, c, u)).first >= 0) {
-        readers.resize(g.values.size());
       } else if (conv && u.op == "Add" && u.domain.empty() && !e.residual && e.act == 0 && u.inputs.size() == 2) {
         const int other = u.inputs[0] == y ? u.inputs[1] : u.inputs[0];
         if (other == y || g.values[other].shape != yv.shape || g.values[other].dtype != yv.dtype) break;
@@ -162,43 +142,22 @@ void fuse_epilogues(Graph& g) {
         break;
       }
       e.ops += "+" + u.op;
-      // u becomes the fused Conv, at u's position: all of the Conv's inputs come earlier.
-      const int ui = readers[y][0];
-      std::vector<int> ins = c.inputs;
+      // The fused node takes u's place: all of c's inputs come earlier.
+      Node fused = c;
       if (folded.first >= 0) {
-        ins = {c.inputs[0], folded.first, folded.second};
-        readers[folded.first].push_back(ui);
-        readers[folded.second].push_back(ui);
+        fused.inputs = {c.inputs[0], folded.first, folded.second};
       } else if (conv) {  // X, W, B, then the residual
-        ins.resize(3, -1);
-        if (c.epi.residual) ins.push_back(c.inputs.back());
-        if (residual >= 0) ins.push_back(residual);
+        fused.inputs.resize(3, -1);
+        if (c.epi.residual) fused.inputs.push_back(c.inputs.back());
+        if (residual >= 0) fused.inputs.push_back(residual);
       } else if (bias >= 0) {  // A, B, then the bias
-        ins.push_back(bias);
+        fused.inputs.push_back(bias);
       }
-      for (int v : u.inputs)
-        if (v >= 0) {
-          auto& r = readers[v];
-          r.erase(std::find(r.begin(), r.end(), ui));
-        }
-      for (int v : c.inputs)
-        if (v >= 0) {
-          auto& r = readers[v];
-          std::replace(r.begin(), r.end(), at, ui);
-        }
-      if (residual >= 0) readers[residual].push_back(ui);
-      if (bias >= 0) readers[bias].push_back(ui);
-      u.op = c.op;
-      u.name = c.name;
-      u.opset = c.opset;
-      u.attrs = c.attrs;
-      u.scratch_bytes = c.scratch_bytes;
-      u.inputs = ins;
-      u.outputs = {u.outputs[0]};
-      u.epi = e;
-      g.values[u.outputs[0]].producer = ui;
-      c.dead = true;
-      at = ui;
+      fused.outputs = {u.outputs[0]};
+      fused.epi = e;
+      fused.index = u.index;  // comments and profiles name the last absorbed node's position
+      g.erase(at);
+      at = g.replace(ui, fused);
     }
   }
 }

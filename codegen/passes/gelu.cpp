@@ -38,8 +38,10 @@ int scaled_input(Pattern& c, int v, Node** scale) {
 
 void fuse_gelu(Graph& g) {
   Pattern c(g);
-  for (Node& erf : g.nodes) {
-    if (erf.dead || erf.op != "Erf" || !erf.domain.empty() || erf.inputs.size() != 1 || erf.outputs.size() != 1)
+  for (int id : g.live_nodes()) {
+    if (g.nodes[id].erased) continue;
+    Node& erf = g.nodes[id];
+    if (erf.op != "Erf" || !erf.domain.empty() || erf.inputs.size() != 1 || erf.outputs.size() != 1)
       continue;
     Node* scale = nullptr;
     const int x = scaled_input(c, erf.inputs[0], &scale);
@@ -62,14 +64,7 @@ void fuse_gelu(Graph& g) {
     }
     Node& last = *pattern.back();
     if (g.values[last.outputs[0]].shape != g.values[x].shape) continue;
-    for (Node* n : pattern) n->dead = true;
-    last.dead = false;  // after all the others: x is computed before it
-    last.op = "Gelu";
-    last.opset = 20;
-    last.inputs = {x};
-    last.outputs = {last.outputs[0]};
-    last.attrs.clear();
-    last.scratch_bytes = 0;
+    c.replace(pattern, "Gelu", 20, {x}, {});
   }
 }
 

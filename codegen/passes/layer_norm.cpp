@@ -35,13 +35,13 @@ struct Ctx : Pattern {
     if (r.inputs.empty() || r.inputs[0] != x) return false;
     const int64_t rank = static_cast<int64_t>(g.values[x].shape.size());
     auto it = r.attrs.find("keepdims");
-    if (it != r.attrs.end() && it->second.i() == 0) return false;
+    if (it != r.attrs.end() && it->second.i == 0) return false;
     std::vector<int64_t> axes;
     if (r.inputs.size() > 1 && r.inputs[1] >= 0) {
       if (!g.values[r.inputs[1]].constant) return false;
       axes = g.values[r.inputs[1]].constant->to_ints();
     } else if ((it = r.attrs.find("axes")) != r.attrs.end()) {
-      axes.assign(it->second.ints().begin(), it->second.ints().end());
+      axes = it->second.ints;
     }
     return axes.size() == 1 && (axes[0] == -1 || axes[0] == rank - 1);
   }
@@ -51,8 +51,10 @@ struct Ctx : Pattern {
 
 void fuse_layer_norm(Graph& g) {
   Ctx c(g);
-  for (Node& div : g.nodes) {
-    if (div.dead || div.op != "Div" || !div.domain.empty() || div.inputs.size() != 2) continue;
+  for (int id : g.live_nodes()) {
+    if (g.nodes[id].erased) continue;
+    Node& div = g.nodes[id];
+    if (div.op != "Div" || !div.domain.empty() || div.inputs.size() != 2) continue;
     const int d = div.inputs[0], s = div.inputs[1];
     if (d < 0 || g.values[d].dtype != DType::Float || g.values[d].shape.empty()) continue;
     Node* sub = c.producer(d, "Sub", 2);  // read by the pattern's Pow and Div alone
@@ -78,25 +80,10 @@ void fuse_layer_norm(Graph& g) {
     const int gamma = c.affine(div.outputs[0], "Mul", D, &pattern);
     const int beta = gamma < 0 ? -1 : c.affine(pattern.back()->outputs[0], "Add", D, &pattern);
     if (gamma < 0) continue;  // LayerNormalization needs its Scale: leave a bare normalization alone
-    for (Node* n : pattern) n->dead = true;
-    Node& ln = *pattern.back();  // after all the others: x is computed before it
-    ln.dead = false;
-    ln.op = "LayerNormalization";
-    ln.opset = 17;
-    ln.inputs = {x, gamma};
-    if (beta >= 0) ln.inputs.push_back(beta);
-    ln.outputs = {ln.outputs[0]};
-    ln.attrs.clear();
-    onnx::AttributeProto axis, epsilon;
-    axis.set_name("axis");
-    axis.set_type(onnx::AttributeProto::INT);
-    axis.set_i(-1);
-    epsilon.set_name("epsilon");
-    epsilon.set_type(onnx::AttributeProto::FLOAT);
-    epsilon.set_f(static_cast<float>(eps));
-    ln.attrs["axis"] = axis;
-    ln.attrs["epsilon"] = epsilon;
-    ln.scratch_bytes = 0;
+    std::vector<int> inputs = {x, gamma};
+    if (beta >= 0) inputs.push_back(beta);
+    c.replace(pattern, "LayerNormalization", 17, inputs,
+              {{"axis", Attr::of(int64_t{-1})}, {"epsilon", Attr::of(static_cast<float>(eps))}});
   }
 }
 

@@ -1,5 +1,5 @@
-// Helpers of the passes that recognize op patterns (layer_norm.cpp, gelu.cpp): the live
-// readers of every value, and tests on producers, readers and constants.
+// Helpers of the passes that recognize op patterns (layer_norm.cpp, gelu.cpp): tests on
+// producers, readers and constants.
 #pragma once
 #include <vector>
 
@@ -9,26 +9,21 @@ namespace o2c {
 
 struct Pattern {
   Graph& g;
-  std::vector<std::vector<int>> readers;  // live reader nodes of every value
 
-  explicit Pattern(Graph& graph) : g(graph), readers(graph.values.size()) {
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (!g.nodes[i].dead)
-        for (int v : g.nodes[i].inputs)
-          if (v >= 0) readers[v].push_back(static_cast<int>(i));
-  }
+  explicit Pattern(Graph& graph) : g(graph) {}
+  size_t readers(int v) const { return g.values[v].readers.size(); }
   // The live node producing v, if it is `op` in the default domain and v, not a graph
   // output, has n readers.
   Node* producer(int v, const char* op, size_t n = 1) {
-    if (v < 0 || g.values[v].producer < 0 || g.values[v].is_output || readers[v].size() != n) return nullptr;
+    if (v < 0 || g.values[v].producer < 0 || g.values[v].is_output || readers(v) != n) return nullptr;
     Node& p = g.nodes[g.values[v].producer];
-    return !p.dead && p.op == op && p.domain.empty() ? &p : nullptr;
+    return p.op == op && p.domain.empty() ? &p : nullptr;
   }
   // The one reader of v, if it is `op` in the default domain and v is not a graph output.
   Node* reader(int v, const char* op) {
-    if (v < 0 || g.values[v].is_output || readers[v].size() != 1) return nullptr;
-    Node& r = g.nodes[readers[v][0]];
-    return !r.dead && r.op == op && r.domain.empty() ? &r : nullptr;
+    if (v < 0 || g.values[v].is_output || readers(v) != 1 || g.values[v].readers[0].slot < 0) return nullptr;
+    Node& r = g.nodes[g.values[v].readers[0].node];
+    return r.op == op && r.domain.empty() ? &r : nullptr;
   }
   // A float constant scalar (any rank with one element).
   bool scalar(int v, double* out) const {
@@ -41,6 +36,25 @@ struct Pattern {
   static int other(const Node& n, int one) {
     if (n.inputs.size() != 2) return -1;
     return n.inputs[0] == one ? n.inputs[1] : n.inputs[1] == one ? n.inputs[0] : -1;
+  }
+  // Replaces the pattern's nodes by one node, at the place of the last (every input of the
+  // pattern is computed before it); it writes the last one's first output.
+  void replace(const std::vector<Node*>& pattern, const std::string& op, int opset, std::vector<int> inputs, Attrs attrs) {
+    const Node& last = *pattern.back();
+    Node n;
+    n.name = last.name;
+    n.op = op;
+    n.opset = opset;
+    n.index = last.index;
+    n.inputs = std::move(inputs);
+    n.outputs = {last.outputs[0]};
+    n.attrs = std::move(attrs);
+    const int at = last.id;
+    std::vector<int> ids;
+    for (Node* p : pattern) ids.push_back(p->id);
+    for (int id : ids)
+      if (id != at) g.erase(id);
+    g.replace(at, std::move(n));
   }
 };
 

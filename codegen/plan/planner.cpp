@@ -132,8 +132,8 @@ std::vector<int> view_origins(const Graph& g) {
   std::iota(origin.begin(), origin.end(), 0);
   for (size_t v = 0; v < g.values.size(); ++v)  // Concat inputs written in place
     if (g.values[v].alias_of >= 0) origin[v] = g.values[v].alias_of;
-  for (const Node& n : g.nodes) {  // topological order: inputs resolved first
-    if (n.dead) continue;
+  for (int id : g.order) {  // topological order: inputs resolved first
+    const Node& n = g.nodes[id];
     const OpInfo* info = find_op(n.domain, n.op);
     if (info && info->impl->view && !n.outputs.empty() && n.outputs[0] >= 0)
       origin[n.outputs[0]] = origin[n.inputs[0]];
@@ -154,22 +154,21 @@ std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& ori
   std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1), prod(g.values.size(), -1);
   std::vector<BufferReq> scratch;
   int step = 0;
-  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+  for (int ni : g.order) {
     const Node& n = g.nodes[ni];
-    if (n.dead) continue;
     for (int v : n.inputs)
       if (v >= 0) last[origin[v]] = step;
     for (int v : n.outputs)  // a storage is live from its first writer (a Concat's: its inputs')
       if (v >= 0 && first[origin[v]] < 0) {
         first[origin[v]] = step;
         last[origin[v]] = std::max(last[origin[v]], step);
-        prod[origin[v]] = static_cast<int>(ni);
+        prod[origin[v]] = ni;
       }
     if (n.scratch_bytes > 0) {
       BufferReq r;
       r.bytes = n.scratch_bytes;
       r.first = r.last = step;
-      r.node = static_cast<int>(ni);
+      r.node = ni;
       scratch.push_back(r);
     }
     ++step;

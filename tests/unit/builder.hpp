@@ -122,7 +122,7 @@ inline std::vector<Comparison> build_and_compare(const Compiled& c, const TestDa
 // Live nodes of the compiled graph: all of them, or those of one op.
 inline int live_nodes(const Compiled& c, const std::string& op = "") {
   int n = 0;
-  for (const Node& node : c.graph.nodes) n += !node.dead && (op.empty() || node.op == op);
+  for (int id : c.graph.order) n += op.empty() || c.graph.nodes[id].op == op;
   return n;
 }
 

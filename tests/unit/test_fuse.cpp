@@ -98,7 +98,7 @@ TEST_CASE("InstanceNormalization takes the following Relu; --no-fuse keeps both"
   CHECK(live_ops(compile_file(path)) == std::vector<std::string>{"InstanceNormalization+Relu"});
   Options o;
   o.model_path = path;
-  o.fuse = false;
+  o.disabled_passes = {"fuse"};
   CHECK(live_ops(compile_model(o)) == std::vector<std::string>{"InstanceNormalization", "Relu"});
 }
 

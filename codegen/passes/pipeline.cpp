@@ -1,0 +1,60 @@
+#include "passes/pipeline.hpp"
+
+#include <algorithm>
+
+#include "ir/dump.hpp"
+#include "ir/verify.hpp"
+
+namespace o2c {
+
+const std::vector<PassInfo>& pass_list() {
+  static const std::vector<PassInfo> passes = {
+      {"infer", "", "infer every type and shape; fold nodes whose inputs are all known at compile time",
+       [](Graph& g, const PassOptions& o) { infer_and_fold(g, o.fold); }},
+      {"dead-code", "", "remove nodes whose results reach no graph output",
+       [](Graph& g, const PassOptions&) { remove_dead_nodes(g); }},
+      {"layer-norm", "fuse", "LayerNorm as exported before opset 17 becomes one LayerNormalization",
+       [](Graph& g, const PassOptions&) { fuse_layer_norm(g); }},
+      {"gelu", "fuse", "GELU as exported before opset 20 becomes one Gelu",
+       [](Graph& g, const PassOptions&) { fuse_gelu(g); }},
+      {"epilogues", "fuse", "batch norms, residual adds, bias rows and activations run in the producing kernel",
+       [](Graph& g, const PassOptions&) { fuse_epilogues(g); }},
+      {"concat-in-place", "fuse", "producers write their results straight into a Concat's output",
+       [](Graph& g, const PassOptions&) { concat_in_place(g); }},
+      {"channels-last", "fuse", "tensors between convolutions stored with the channels last",
+       [](Graph& g, const PassOptions&) { channels_last(g); }},
+      {"conv-depthwise", "fuse", "a conv read by one depthwise conv alone is streamed into it, row by row",
+       [](Graph& g, const PassOptions&) { fuse_conv_depthwise(g); }},
+  };
+  return passes;
+}
+
+const PassInfo* find_pass(const std::string& name) {
+  for (const PassInfo& p : pass_list())
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+void run_pipeline(Graph& g, const PipelineOptions& opt) {
+  auto known = [](const std::string& n) {
+    if (find_pass(n)) return true;
+    for (const PassInfo& p : pass_list())
+      if (*p.group && n == p.group) return true;
+    return false;
+  };
+  for (const auto& n : opt.disabled)
+    if (!known(n)) throw CompileError("--disable-pass " + quote_name(n) + ": no such pass (see --list-passes)");
+  for (const auto& n : opt.dump_after)
+    if (!find_pass(n)) throw CompileError("--dump-ir-after " + quote_name(n) + ": no such pass (see --list-passes)");
+  auto has = [](const std::vector<std::string>& v, const char* s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+  for (const PassInfo& p : pass_list()) {
+    const bool off = has(opt.disabled, p.name) || (*p.group && has(opt.disabled, p.group));
+    if (off && !*p.group) throw CompileError(std::string("--disable-pass ") + p.name + ": this pass is required");
+    if (!off) p.run(g, opt.pass);
+    if (opt.verify_each) verify_or_throw(g, std::string("pass ") + p.name);
+    if (opt.dump_to && has(opt.dump_after, p.name))
+      *opt.dump_to += "// IR after " + std::string(p.name) + (off ? " (disabled)" : "") + "\n" + dump_ir(g);
+  }
+}
+
+}  // namespace o2c
