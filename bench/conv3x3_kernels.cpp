@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   Vec s_chan(k::conv_channels_scratch(p, true)), s_last(k::winograd_last_scratch(p, false, false));
   Vec s_last4(k::winograd_last_scratch(p, true, true, 4));
   Vec s_nchw(k::winograd_scratch(p));
-  const k::Act relu{k::kActRelu, 0.f, 0.f};
+  const k::Act relu{k::Act::Relu, 0.f, 0.f};
   constexpr int both = k::kChanInNHWC | k::kChanOutNHWC;
   auto chan = [&] { k::conv_channels<float, both>(X.data(), Wt.data(), B.data(), Y1.data(), p, s_chan.data(), nullptr, relu); };
   auto last = [&] { k::conv_winograd_last<float, both>(X.data(), U.data(), B.data(), Y2.data(), p, s_last.data(), nullptr, relu); };

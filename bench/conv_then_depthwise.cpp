@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   k::depthwise_last_weights(W2.data(), W2t.data(), dw);
   Vec s_conv(k::conv_channels_scratch(pw, in_last)), s_dw(k::depthwise_last_scratch(dw, !out_last) + 16);
   Vec s_ctd(k::conv_then_depthwise_scratch(pw, dw, in_last, !out_last));
-  const k::Act clip{k::kActClip, 0.f, 6.f};
+  const k::Act clip{k::Act::Clip, 0.f, 6.f};
   const int layout = (in_last ? k::kChanInNHWC : 0) | (out_last ? k::kChanOutNHWC : 0);
   auto apart = [&] {
     if (in_last)

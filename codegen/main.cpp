@@ -139,6 +139,30 @@ std::string fmt(double v) {
   return b;
 }
 
+// docs/ops.md: the op table (ops.def) as a document.
+std::string ops_markdown_text() {
+  std::string s =
+      "# Supported ops\n\nGenerated from `codegen/ops/ops.def` by `onnx2cpp --ops-markdown`; the golden test keeps it "
+      "in sync.\nVersions: the versions of the op's spec onnx2cpp implements (a node's version is the newest not above "
+      "its model's opset). Types: the element types taken per type variable (float16, bfloat16 and float8 are computed "
+      "in float). Ops of the domain onnx2cpp are made by the passes (fused kernels), never read from a model.\n\n"
+      "| op | domain | family (codegen/ops/) | versions | signature | types | precision |\n|---|---|---|---|---|---|---|\n";
+  int onnx_ops = 0;
+  for (const OpInfo& op : op_table()) {
+    std::string types;
+    for (const auto& kv : op.types) types += (types.empty() ? "" : "; ") + kv.first + ": " + kv.second.str();
+    std::string versions;
+    for (int v : op.versions) versions += (versions.empty() ? "" : " ") + std::to_string(v);
+    s += std::string("| ") + op.name + " | " + (*op.domain ? op.domain : "ai.onnx") + " | " + op.family + " | " +
+         versions + " | `" + op.signature + "` | " + types + " | " + op.precision + " |\n";
+    onnx_ops += *op.domain == '\0';
+  }
+  s += "\n" + std::to_string(onnx_ops) + " ONNX ops, " + std::to_string(op_table().size() - onnx_ops) +
+       " internal ones. Precision: exact = bit-exact; rounding = float arithmetic in another order; approximate = libm "
+       "transcendental functions.\n";
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -222,14 +246,7 @@ int main(int argc, char** argv) {
 
   try {
     if (ops_markdown) {
-      std::printf("# Supported ops\n\nGenerated from `codegen/ops/ops.def` by `onnx2cpp --ops-markdown`; "
-                  "the golden test keeps it in sync.\nAll ops are in the default ONNX domain; opset differences "
-                  "(attributes that became inputs) are handled per op.\n\n"
-                  "| op | family (codegen/ops/) | kernels (templates/) | precision |\n|---|---|---|---|\n");
-      for (const OpInfo& op : op_table())
-        std::printf("| %s | %s | %s | %s |\n", op.name, op.family, *op.kernels ? op.kernels : "(none)", op.precision);
-      std::printf("\n%zu ops. Precision: exact = bit-exact; rounding = float arithmetic in another order; "
-                  "approximate = libm transcendental functions.\n", op_table().size());
+      std::fputs(ops_markdown_text().c_str(), stdout);
       return kOk;
     }
     if (list_passes) {
@@ -239,7 +256,8 @@ int main(int argc, char** argv) {
     }
     if (list_ops) {
       for (const OpInfo& op : op_table())
-        std::printf("%-24s %-12s %-12s %s\n", op.name, op.family, op.precision, op.kernels);
+        std::printf("%-28s %-10s %-14s %-12s %s\n", op.name, *op.domain ? op.domain : "ai.onnx", op.family, op.precision,
+                    op.signature);
       return kOk;
     }
     if (*check) {

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: shared definitions. needs:
+// onnx2cpp kernels: shared definitions.
 #ifndef ONNX2CPP_K_COMMON_HPP
 #define ONNX2CPP_K_COMMON_HPP
 #include <algorithm>

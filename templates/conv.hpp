@@ -1,4 +1,4 @@
-// onnx2cpp kernels: convolution (implicit GEMM; depthwise). needs: common.hpp panel_gemm.hpp
+// onnx2cpp kernels: convolution (implicit GEMM; depthwise).
 // The microkernel of panel_gemm.hpp reads the input rows themselves (implicit GEMM: no
 // im2col matrix), for 1 to 3 spatial dims; depthwise convolutions have their own kernel.
 #ifndef ONNX2CPP_K_CONV_HPP
@@ -270,7 +270,7 @@ inline i64 conv_scratch(const ConvParams& p) {
 // may be null. scratch: conv_scratch(p) elements, 64-byte aligned.
 template <class T>
 inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
-                 const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+                 const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
   const PhaseGeom g = phase_geom(p);
   const ConvScratch sl = conv_scratch_layout<T>(p);
@@ -283,7 +283,7 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
   T* tail = scratch + sl.tail;
   T* wide = scratch + sl.wide;
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
-  const Act none{kActNone, 0.f, 0.f};
+  const Act none{Act::None, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
     for (i64 grp = 0; grp < p.group; ++grp) {
       const T* x = X + (n * p.C + grp * Cg) * I;

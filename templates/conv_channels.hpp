@@ -1,4 +1,4 @@
-// onnx2cpp kernels: convolution vectorized over output channels. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
+// onnx2cpp kernels: convolution vectorized over output channels.
 // The implicit GEMM of conv.hpp puts output positions in its SIMD lanes; on small planes
 // (8x8, 7x7, 14x14) their rows fill whole panels badly. This kernel puts output channels in
 // the lanes instead: a tile is S consecutive positions of one output row (or two short
@@ -287,11 +287,11 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
         // The residual, then the activation with its switch out of the loop (Relu, the
         // common case, spelled out: 4 to 8 % of a residual convolution's time).
         const T* zr = z + c * O + r * rows.yp;
-        switch (reg ? act.kind : int(kActNone)) {
-          case kActNone:
+        switch (reg ? act.kind : int(Act::None)) {
+          case Act::None:
             for (int j = 0; j < S; ++j) yr[j] = v[j * CB] + zr[j];
             break;
-          case kActRelu:
+          case Act::Relu:
             for (int j = 0; j < S; ++j) {
               const T t = v[j * CB] + zr[j];
               yr[j] = t > T(0) ? t : T(0);
@@ -439,7 +439,7 @@ inline const T* chan_source(const T* x, const ConvParams& p, const PhaseGeom& g,
 // kChanOutNHWC, kChanResNHWC (or'ed), each with group 1.
 template <class T, int L = 0>
 inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
-                          const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+                          const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   constexpr bool in_last = (L & kChanInNHWC) != 0;
   const PhaseGeom g = phase_geom(p);
   const ChanInput in = chan_input(p, g, in_last);

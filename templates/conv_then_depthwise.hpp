@@ -1,4 +1,4 @@
-// onnx2cpp kernels: a conv streamed into the depthwise conv that reads it. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp
+// onnx2cpp kernels: a conv streamed into the depthwise conv that reads it.
 // A convolution and the depthwise convolution that reads its output, run row by row.
 // An inverted residual block (MobileNet, EfficientNet) expands its channels 4 to 6 times in a
 // 1x1 conv and then runs a depthwise conv on the expanded tensor; a stem conv feeds the first

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: transposed convolution as GEMM + col2im, 1 to 3 spatial dims. needs: common.hpp gemm.hpp conv.hpp
+// onnx2cpp kernels: transposed convolution as GEMM + col2im, 1 to 3 spatial dims.
 #ifndef ONNX2CPP_K_CONV_TRANSPOSE_HPP
 #define ONNX2CPP_K_CONV_TRANSPOSE_HPP
 

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: 3x3 convolution by Winograd's F(2x2, 3x3). needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
+// onnx2cpp kernels: 3x3 convolution by Winograd's F(2x2, 3x3).
 // Each 2x2 block of outputs (a tile) comes from a 4x4 block of input: with the weights
 // transformed at compile time (U = G g G^T, 16 numbers per pair of channels) and the input
 // block transformed (V = B^T d B), the 16 products U[xi] * V[xi], summed over input
@@ -185,7 +185,7 @@ inline void wino_output(const T* B, T* Y, const T* Z, const ConvParams& p, const
   T* co = ce + g.tp;
   T* row = co + g.tp;     // the same interleaved (2 tp)
   const bool reg = act_in_registers(act);
-  const Act none{kActNone, 0.f, 0.f};
+  const Act none{Act::None, 0.f, 0.f};
   for (i64 m = 0; m < p.M; ++m) {
     const T bias = B ? B[m] : T(0);
     const T* mm = s + g.m + m * kWinoTiles;
@@ -222,7 +222,7 @@ inline void wino_output(const T* B, T* Y, const T* Z, const ConvParams& p, const
 // winograd_weights() lays them out. Scratch: winograd_scratch(p) elements, 64-byte aligned.
 template <class T>
 inline void conv_winograd(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
-                          const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+                          const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   const WinoGeom g = wino_geom(p);
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
   i64* off = reinterpret_cast<i64*>(scratch + g.off);
@@ -235,7 +235,7 @@ inline void conv_winograd(const T* X, const T* U, const T* B, T* Y, const ConvPa
       for (int xi = 0; xi < 16; ++xi)
         panel_gemm<T>(U + xi * p.M * p.C, p.C, scratch + g.v + xi * p.C * kWinoTiles, off,
                       scratch + g.m + xi * p.M * kWinoTiles, kWinoTiles, p.M, L, p.C, nullptr, nullptr, 0,
-                      Act{kActNone, 0.f, 0.f}, nullptr, true);
+                      Act{Act::None, 0.f, 0.f}, nullptr, true);
       wino_output(B, Y + n * p.M * O, Z ? Z + n * p.M * O : nullptr, p, g, f0, L, act, scratch);
     }
   }

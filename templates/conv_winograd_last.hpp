@@ -1,4 +1,4 @@
-// onnx2cpp kernels: Winograd's F(2x2, 3x3) and F(4x4, 3x3) on channels-last tensors. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp conv_winograd.hpp
+// onnx2cpp kernels: Winograd's F(2x2, 3x3) and F(4x4, 3x3) on channels-last tensors.
 // The same algorithm as conv_winograd.hpp with the channels, not the tiles, in the SIMD
 // lanes: X[H][W][C] -> Y[OH][OW][M]. A tile of R x R outputs reads an S x S input block (S =
 // R + 2): S^2 packets of channels per step, transformed in registers (V = B^T d B); the S^2
@@ -247,7 +247,7 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   const i64 C = p.C, M = p.M, BW = chan_block(p), chunks = (cnt + SMAX - 1) / SMAX;
   const i64 vp = wino_last_vp<R>(p);
   const ChanRows rows{0, 0, vp, M};
-  const Act none{kActNone, 0.f, 0.f};
+  const Act none{Act::None, 0.f, 0.f};
   for (int xi = 0; xi < WinoLast<R>::SS; ++xi) {
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
@@ -269,7 +269,7 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
 template <class T, int L = 0, int R = 2>
 inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
-                               const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+                               const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr bool res_last = chan_res_last(L);
@@ -282,7 +282,7 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
   T* Mp = scratch + g.m;
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
   const bool reg = act_in_registers(act), late_res = Z && !res_last;  // an NCHW residual: after the transpose
-  const Act none{kActNone, 0.f, 0.f};
+  const Act none{Act::None, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n) {
     const T* x = X + n * I * p.C;
     if (!in_last) {

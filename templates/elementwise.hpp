@@ -1,4 +1,4 @@
-// onnx2cpp kernels: unary and broadcasting binary elementwise ops. needs: common.hpp
+// onnx2cpp kernels: unary and broadcasting binary elementwise ops.
 #ifndef ONNX2CPP_K_ELEMENTWISE_HPP
 #define ONNX2CPP_K_ELEMENTWISE_HPP
 
@@ -55,7 +55,7 @@ inline void binary(const A* a, const B* b, Y* y, const Bcast2& p, F f) {
 }
 
 // ---- unary functors -------------------------------------------------------------------
-struct Relu { template <class T> T operator()(T v) const { return v > T(0) ? v : T(0); } };
+struct Relu { template <class T> T operator()(T v) const { return relu(v); } };
 struct Neg { template <class T> T operator()(T v) const { return static_cast<T>(-v); } };
 struct Abs {
   template <class T> T operator()(T v) const {
@@ -63,11 +63,7 @@ struct Abs {
     else return v < T(0) ? static_cast<T>(-v) : v;
   }
 };
-struct Sigmoid {
-  template <class T> T operator()(T v) const {
-    return v >= T(0) ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
-  }
-};
+struct Sigmoid { template <class T> T operator()(T v) const { return sigmoid(v); } };
 struct Tanh { template <class T> T operator()(T v) const { return std::tanh(v); } };
 struct Exp { template <class T> T operator()(T v) const { return std::exp(v); } };
 struct Log { template <class T> T operator()(T v) const { return std::log(v); } };
@@ -81,10 +77,7 @@ struct Erf { template <class T> T operator()(T v) const { return std::erf(v); } 
 // Gelu: v/2 (1 + erf(v / sqrt 2)), or with tanh: v/2 (1 + tanh(sqrt(2 / pi) (v + 0.044715 v^3))).
 struct Gelu {
   bool tanh;
-  template <class T> T operator()(T v) const {
-    if (tanh) return T(0.5) * v * (T(1) + std::tanh(T(0.79788456080286535588) * (v + T(0.044715) * v * v * v)));
-    return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
-  }
+  template <class T> T operator()(T v) const { return tanh ? gelu_tanh(v) : gelu_erf(v); }
 };
 struct Square { template <class T> T operator()(T v) const { return v * v; } };  // Pow(x, 2)
 
@@ -108,12 +101,8 @@ struct Cosh { template <class T> T operator()(T v) const { return std::cosh(v); 
 struct Asinh { template <class T> T operator()(T v) const { return std::asinh(v); } };
 struct Acosh { template <class T> T operator()(T v) const { return std::acosh(v); } };
 struct Atanh { template <class T> T operator()(T v) const { return std::atanh(v); } };
-struct Softplus {
-  template <class T> T operator()(T v) const {
-    return v > T(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
-  }
-};
-struct Softsign { template <class T> T operator()(T v) const { return v / (T(1) + std::abs(v)); } };
+struct Softplus { template <class T> T operator()(T v) const { return softplus(v); } };
+struct Softsign { template <class T> T operator()(T v) const { return softsign(v); } };
 struct IsNaN { template <class T> bool operator()(T v) const { return std::isnan(v); } };
 struct IsInf {
   bool pos, neg;
@@ -123,13 +112,11 @@ struct IsInf {
 };
 struct LeakyRelu {
   float alpha;
-  template <class T> T operator()(T v) const { return v >= T(0) ? v : static_cast<T>(alpha) * v; }
+  template <class T> T operator()(T v) const { return leaky_relu(v, static_cast<T>(alpha)); }
 };
 struct Elu {
   float alpha;
-  template <class T> T operator()(T v) const {
-    return v >= T(0) ? v : static_cast<T>(alpha) * (std::exp(v) - T(1));
-  }
+  template <class T> T operator()(T v) const { return elu(v, static_cast<T>(alpha)); }
 };
 struct Celu {
   float alpha;
@@ -146,20 +133,13 @@ struct Selu {
 };
 struct ThresholdedRelu {
   float alpha;
-  template <class T> T operator()(T v) const { return v > static_cast<T>(alpha) ? v : T(0); }
+  template <class T> T operator()(T v) const { return thresholded_relu(v, static_cast<T>(alpha)); }
 };
 struct HardSigmoid {
   float alpha, beta;
-  template <class T> T operator()(T v) const {
-    T r = static_cast<T>(alpha) * v + static_cast<T>(beta);
-    return std::max(T(0), std::min(T(1), r));
-  }
+  template <class T> T operator()(T v) const { return hard_sigmoid(v, static_cast<T>(alpha), static_cast<T>(beta)); }
 };
-struct HardSwish {
-  template <class T> T operator()(T v) const {
-    return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5)));
-  }
-};
+struct HardSwish { template <class T> T operator()(T v) const { return hard_swish(v); } };
 struct Mish {
   template <class T> T operator()(T v) const { return v * std::tanh(Softplus{}(v)); }
 };
@@ -186,6 +166,19 @@ template <class To>
 struct CastTo {
   template <class T> To operator()(T v) const { return static_cast<To>(v); }
 };
+
+// y = clip(x, lo, hi), y = x * s, y = x converted to Y's type.
+template <class T>
+inline void clip(const T* x, T* y, i64 n, T lo, T hi) { unary(x, y, n, Clip<T>{lo, hi}); }
+template <class T>
+inline void scale(const T* x, T* y, i64 n, T s) {
+  for (i64 i = 0; i < n; ++i) y[i] = static_cast<T>(x[i] * s);
+}
+template <class X, class Y>
+inline void cast(const X* x, Y* y, i64 n) {
+  if constexpr (std::is_same<X, Y>::value) copy(x, y, n);
+  else unary(x, y, n, CastTo<Y>{});
+}
 
 // ---- binary functors ------------------------------------------------------------------
 struct Add { template <class T> T operator()(T a, T b) const { return static_cast<T>(a + b); } };

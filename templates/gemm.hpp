@@ -1,4 +1,4 @@
-// onnx2cpp kernels: matrix products (Eigen's blocked GEMM; the panel microkernel). needs: common.hpp panel_gemm.hpp
+// onnx2cpp kernels: matrix products (Eigen's blocked GEMM; the panel microkernel).
 #ifndef ONNX2CPP_K_GEMM_HPP
 #define ONNX2CPP_K_GEMM_HPP
 
@@ -111,7 +111,7 @@ inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_g
 // every row) on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
 template <class T>
 inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
-                         const Act& act = Act{kActNone, 0.f, 0.f}) {
+                         const Act& act = Act{Act::None, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
@@ -126,7 +126,7 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 // Eigen.
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{kActNone, 0.f, 0.f}) {
+                   const Act& act = Act{Act::None, 0.f, 0.f}) {
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};

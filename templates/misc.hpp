@@ -1,5 +1,5 @@
 // onnx2cpp kernels: CumSum, Trilu, OneHot, Hardmax, LRN, MeanVarianceNormalization,
-// GlobalLpPool, TopK and Einsum. needs: common.hpp
+// GlobalLpPool, TopK and Einsum.
 #ifndef ONNX2CPP_K_MISC_HPP
 #define ONNX2CPP_K_MISC_HPP
 

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: batch, instance and layer normalization. needs: common.hpp activation.hpp
+// onnx2cpp kernels: batch, instance and layer normalization.
 #ifndef ONNX2CPP_K_NORM_HPP
 #define ONNX2CPP_K_NORM_HPP
 
@@ -7,7 +7,7 @@ ONNX2CPP_K_BEGIN
 // Inference BatchNormalization over X[N,C,S].
 template <class T>
 inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean, const T* var,
-                       T* Y, i64 N, i64 C, i64 S, float eps, Act act = Act{kActNone, 0.f, 0.f}) {
+                       T* Y, i64 N, i64 C, i64 S, float eps, Act act = Act{Act::None, 0.f, 0.f}) {
   for (i64 c = 0; c < C; ++c) {
     const T a = scale[c] / std::sqrt(var[c] + static_cast<T>(eps));
     const T b = bias[c] - mean[c] * a;
@@ -22,7 +22,7 @@ inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean,
 // InstanceNormalization: per (n, c) mean and variance over S spatial elements.
 template <class T>
 inline void instance_norm(const T* X, const T* scale, const T* bias, T* Y, i64 N, i64 C, i64 S,
-                          float eps, Act act = Act{kActNone, 0.f, 0.f}) {
+                          float eps, Act act = Act{Act::None, 0.f, 0.f}) {
   for (i64 n = 0; n < N; ++n)
     for (i64 c = 0; c < C; ++c) {
       const i64 off = (n * C + c) * S;

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp activation.hpp
+// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue.
 // A register-blocked product whose epilogue adds the bias and a residual and applies the
 // activation before the result leaves the registers.
 #ifndef ONNX2CPP_K_PANEL_GEMM_HPP
@@ -78,20 +78,20 @@ inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc
         }
       }
     }
-    if (act.kind == kActRelu || act.kind == kActClip) {
-      const P lo = pset1<P>(act.kind == kActRelu ? T(0) : T(act.alpha));
+    if (act.kind == Act::Relu || act.kind == Act::Clip) {
+      const P lo = pset1<P>(act.kind == Act::Relu ? T(0) : T(act.alpha));
       for (int i = 0; i < MR; ++i) {
         c0[i] = pmax(c0[i], lo);
         c1[i] = pmax(c1[i], lo);
       }
-      if (act.kind == kActClip) {
+      if (act.kind == Act::Clip) {
         const P hi = pset1<P>(T(act.beta));
         for (int i = 0; i < MR; ++i) {
           c0[i] = pmin(c0[i], hi);
           c1[i] = pmin(c1[i], hi);
         }
       }
-    } else if (act.kind == kActLeakyRelu) {
+    } else if (act.kind == Act::LeakyRelu) {
       const P al = pset1<P>(T(act.alpha)), zero = pset1<P>(T(0));
       for (int i = 0; i < MR; ++i) {  // max(v, 0) + alpha * min(v, 0)
         c0[i] = pmadd(al, pmin(c0[i], zero), pmax(c0[i], zero));

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: max, average and global pooling for 1 to 3 spatial dims. needs: common.hpp
+// onnx2cpp kernels: max, average and global pooling for 1 to 3 spatial dims.
 #ifndef ONNX2CPP_K_POOL_HPP
 #define ONNX2CPP_K_POOL_HPP
 
@@ -72,6 +72,9 @@ inline void max_pool_2d(const T* X, T* Y, const PoolParams& p, T* row) {
 }
 
 // kind 0: max, 1: average, 2: Lp (p = norm_p)
+// pool()'s kinds.
+enum PoolKind : int { kPoolMax = 0, kPoolAverage = 1, kPoolLp = 2 };
+
 template <class T, int kind>
 inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {
   const i64 I = p.in[0] * p.in[1] * p.in[2];

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: reductions (ReduceSum/Mean/Max/...) and ArgMax/ArgMin. needs: common.hpp
+// onnx2cpp kernels: reductions (ReduceSum/Mean/Max/...) and ArgMax/ArgMin.
 #ifndef ONNX2CPP_K_REDUCE_HPP
 #define ONNX2CPP_K_REDUCE_HPP
 

@@ -1,19 +1,10 @@
-// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts. needs: common.hpp gemm.hpp
+// onnx2cpp kernels: recurrent layers (RNN, GRU, LSTM), all directions and layouts.
 #ifndef ONNX2CPP_K_RNN_HPP
 #define ONNX2CPP_K_RNN_HPP
 
 ONNX2CPP_K_BEGIN
 
 enum class RnnCell { RNN, GRU, LSTM };
-enum class RnnActKind {
-  Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu,
-  Softsign, Softplus
-};
-struct RnnAct {
-  RnnActKind kind;
-  float alpha, beta;
-};
-
 // Shapes and attributes. act holds, per direction, f g h (LSTM), f g (GRU) or f (RNN).
 struct RnnParams {
   RnnCell cell;
@@ -23,7 +14,7 @@ struct RnnParams {
   int layout;    // 0: X [seq, batch, input]; 1: X [batch, seq, input]
   float clip;    // 0: none
   bool input_forget, linear_before_reset;
-  RnnAct act[6];
+  Act act[6];  // Act::Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus
 };
 
 inline i64 rnn_gates(const RnnParams& p) {
@@ -72,45 +63,10 @@ inline RnnScratch rnn_layout(const RnnParams& p) {
 }
 inline i64 rnn_scratch(const RnnParams& p) { return rnn_layout(p).total; }
 
+// One gate function on n contiguous values.
 template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_activate(const RnnAct& a, T* v, i64 n) {
-  const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
-  switch (a.kind) {
-    case RnnActKind::Sigmoid:  // vectorized exp (common.hpp) and tanh (Eigen)
-      sigmoid_array(v, v, n);
-      break;
-    case RnnActKind::Tanh:
-      ArrMap<T>(v, n) = ArrMap<T>(v, n).tanh();
-      break;
-    case RnnActKind::Relu:
-      for (i64 i = 0; i < n; ++i) v[i] = v[i] > T(0) ? v[i] : T(0);
-      break;
-    case RnnActKind::Affine:
-      for (i64 i = 0; i < n; ++i) v[i] = al * v[i] + be;
-      break;
-    case RnnActKind::LeakyRelu:
-      for (i64 i = 0; i < n; ++i) v[i] = v[i] < T(0) ? al * v[i] : v[i];
-      break;
-    case RnnActKind::ThresholdedRelu:
-      for (i64 i = 0; i < n; ++i) v[i] = v[i] > al ? v[i] : T(0);
-      break;
-    case RnnActKind::ScaledTanh:
-      for (i64 i = 0; i < n; ++i) v[i] = al * std::tanh(be * v[i]);
-      break;
-    case RnnActKind::HardSigmoid:
-      for (i64 i = 0; i < n; ++i) v[i] = std::max(T(0), std::min(T(1), al * v[i] + be));
-      break;
-    case RnnActKind::Elu:
-      for (i64 i = 0; i < n; ++i) v[i] = v[i] < T(0) ? al * (std::exp(v[i]) - T(1)) : v[i];
-      break;
-    case RnnActKind::Softsign:
-      for (i64 i = 0; i < n; ++i) v[i] = v[i] / (T(1) + std::abs(v[i]));
-      break;
-    case RnnActKind::Softplus:
-      for (i64 i = 0; i < n; ++i)
-        v[i] = v[i] > T(0) ? v[i] + std::log1p(std::exp(-v[i])) : std::log1p(std::exp(v[i]));
-      break;
-  }
+ONNX2CPP_K_OUTLINE inline void rnn_activate(const Act& a, T* v, i64 n) {
+  act_apply(v, n, a);
 }
 
 template <class T>
@@ -225,11 +181,11 @@ inline i64 rnn_lstm_cell_packets(const T* g, const T* x, T* cb, T* hb, i64 H) {
 // One LSTM step of one sequence: g [4H] holds the recurrent product of the gates i o f c and
 // x [4H] their input projection; updates the cell state cb and the hidden state hb.
 template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, const T* Pd, const RnnAct* act,
+ONNX2CPP_K_OUTLINE inline void rnn_lstm_cell(T* g, const T* x, T* cb, T* hb, const T* Pd, const Act* act,
                                              const RnnParams& p) {
   const i64 H = p.hidden;
-  const bool usual = !Pd && p.clip <= 0.0f && !p.input_forget && act[0].kind == RnnActKind::Sigmoid &&
-                     act[1].kind == RnnActKind::Tanh && act[2].kind == RnnActKind::Tanh;
+  const bool usual = !Pd && p.clip <= 0.0f && !p.input_forget && act[0].kind == Act::Sigmoid &&
+                     act[1].kind == Act::Tanh && act[2].kind == Act::Tanh;
   const i64 j0 = usual ? rnn_lstm_cell_packets(g, x, cb, hb, H) : 0;
   if (j0 == H) return;
   // The units left, gate by gate (Pd is null unless j0 == 0).
@@ -298,7 +254,7 @@ ONNX2CPP_K_OUTLINE inline void rnn(const T* X, const T* W, const T* R, const T* 
     const T* Wb = B ? B + d * 2 * G : nullptr;
     const T* Rb = B ? Wb + G : nullptr;
     const T* Pd = P ? P + d * 3 * H : nullptr;
-    const RnnAct* act = p.act + d * na;
+    const Act* act = p.act + d * na;
     // Input projection of every step at once, with both biases (GRU with
     // linear_before_reset adds R's h bias inside the reset product instead): on the panel
     // microkernel with Wt, the biases a row in hr (free until the steps) added to every row;

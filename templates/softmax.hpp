@@ -1,4 +1,4 @@
-// onnx2cpp kernels: softmax and log-softmax along one axis. needs: common.hpp
+// onnx2cpp kernels: softmax and log-softmax along one axis.
 #ifndef ONNX2CPP_K_SOFTMAX_HPP
 #define ONNX2CPP_K_SOFTMAX_HPP
 

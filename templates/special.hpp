@@ -1,17 +1,20 @@
-// onnx2cpp kernels: vectorized special functions (Eigen's SpecialFunctions). needs: common.hpp elementwise.hpp
+// onnx2cpp kernels: vectorized special functions (Eigen's SpecialFunctions).
 #ifndef ONNX2CPP_K_SPECIAL_HPP
 #define ONNX2CPP_K_SPECIAL_HPP
 #include <unsupported/Eigen/SpecialFunctions>
 
 ONNX2CPP_K_BEGIN
 
-// float erf (Erf, Gelu) through Eigen's vectorized rational approximation (a few ulp on [-4, 4], +-1
-// outside); other types keep the scalar functor.
-inline void unary(const float* x, float* y, i64 n, Erf) { ArrMap<float>(y, n) = CArrMap<float>(x, n).erf(); }
-// float Gelu through the same erf (or Eigen's vectorized tanh).
-inline void unary(const float* x, float* y, i64 n, Gelu f) {
+// Erf and Gelu: float through Eigen's vectorized rational approximation of erf (a few ulp on
+// [-4, 4], +-1 outside) or its vectorized tanh; other types with the scalar functors.
+template <class T>
+inline void erf(const T* x, T* y, i64 n) { unary(x, y, n, Erf{}); }
+inline void erf(const float* x, float* y, i64 n) { ArrMap<float>(y, n) = CArrMap<float>(x, n).erf(); }
+template <class T>
+inline void gelu(const T* x, T* y, i64 n, bool tanh) { unary(x, y, n, Gelu{tanh}); }
+inline void gelu(const float* x, float* y, i64 n, bool tanh) {
   const auto v = CArrMap<float>(x, n);
-  if (f.tanh)
+  if (tanh)
     ArrMap<float>(y, n) = 0.5f * v * (1.f + (0.797884560803f * (v + 0.044715f * v * v * v)).tanh());
   else
     ArrMap<float>(y, n) = 0.5f * v * (1.f + (v * 0.707106781187f).erf());

@@ -1,4 +1,4 @@
-// onnx2cpp kernels: data movement (Gather, index-table copies for Pad and Resize). needs: common.hpp
+// onnx2cpp kernels: data movement (Gather, index-table copies for Pad and Resize).
 #ifndef ONNX2CPP_K_TENSOR_HPP
 #define ONNX2CPP_K_TENSOR_HPP
 

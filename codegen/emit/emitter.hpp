@@ -1,6 +1,7 @@
 // Writes the generated header and source for a planned graph.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,16 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& 
                       const EmitOptions& opt);
 
 extern const char* const kToolVersion;
+
+// The constant blob: tensors placed at 64-byte aligned offsets, identical contents shared.
+class Blob {
+ public:
+  int64_t add(const std::vector<uint8_t>& bytes);  // offset of the bytes in the blob
+  const std::vector<unsigned char>& data() const { return data_; }
+
+ private:
+  std::vector<unsigned char> data_;
+  std::map<std::vector<uint8_t>, int64_t> index_;
+};
 
 }  // namespace o2c

@@ -156,7 +156,7 @@ void AttrReader::operator()(const char* name, int& v, const Spellings& spellings
 void AttrReader::finish() const {
   std::string extra;
   for (const auto& kv : attrs_)
-    if (std::find(seen_.begin(), seen_.end(), kv.first) == seen_.end())
+    if (kv.first != "consumed_inputs" && std::find(seen_.begin(), seen_.end(), kv.first) == seen_.end())
       extra += (extra.empty() ? "" : ", ") + quote_name(kv.first);
   if (!extra.empty()) throw UnsupportedError(where_ + ": attribute " + extra + " is not supported");
 }

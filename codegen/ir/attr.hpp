@@ -2,12 +2,12 @@
 // structs ops read them into.
 //
 // An op declares its attributes as a struct with their defaults and one `fields` function
-// that names each field (the opset may decide which exist):
+// that names each field (the op's version, v.version, may decide which exist):
 //
 //   struct GemmAttrs {
 //     float alpha = 1.0f, beta = 1.0f;
 //     bool transA = false, transB = false;
-//     template <class V> void fields(V& v) { v("alpha", alpha); v("beta", beta); v("transA", transA); v("transB", transB); }
+//     O2C_FIELDS(alpha, beta, transA, transB)   // or: template <class V> void fields(V& v) { v("alpha", alpha); ... }
 //   };
 //
 // parse_attrs<GemmAttrs>(node, where) reads it (kinds checked, an attribute the struct does
@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,8 +64,8 @@ using Spellings = std::vector<const char*>;
 // Reads attributes into a struct's fields (see the top of this file).
 class AttrReader {
  public:
-  AttrReader(const Attrs& a, int opset, std::string where) : opset(opset), attrs_(a), where_(std::move(where)) {}
-  const int opset;  // the version of the node's domain the model imports
+  AttrReader(const Attrs& a, int version, std::string where) : version(version), attrs_(a), where_(std::move(where)) {}
+  const int version;  // the version of the op's spec at the node (ops.def)
 
   void operator()(const char* name, int64_t& v);
   void operator()(const char* name, int& v);
@@ -84,7 +85,8 @@ class AttrReader {
     (*this)(name, v);
   }
   bool has(const char* name) const { return attrs_.count(name) > 0; }
-  // Attributes the struct did not name: refused, with their names.
+  // Attributes the struct did not name: refused, with their names (but consumed_inputs, a
+  // memory hint of many ops' first versions that changes no result).
   void finish() const;
   [[noreturn]] void fail(const std::string& msg) const;
 
@@ -98,8 +100,8 @@ class AttrReader {
 // Writes a struct's fields as attributes (every field, defaults included).
 class AttrWriter {
  public:
-  explicit AttrWriter(Attrs& a, int opset) : opset(opset), attrs_(a) {}
-  const int opset;
+  explicit AttrWriter(Attrs& a, int version) : version(version), attrs_(a) {}
+  const int version;
   template <class T>
   void operator()(const char* name, const T& v) { attrs_[name] = Attr::of(v); }
   void operator()(const char* name, int v) { attrs_[name] = Attr::of(static_cast<int64_t>(v)); }
@@ -109,6 +111,8 @@ class AttrWriter {
   void required(const char* name, const T& v) { (*this)(name, v); }
   void operator()(const char* name, const std::shared_ptr<const Tensor>& v);
   void operator()(const char* name, const std::shared_ptr<Graph>& v) { if (v) attrs_[name] = Attr::of(v); }
+  bool has(const char*) const { return true; }
+  [[noreturn]] void fail(const std::string& msg) const { throw std::logic_error(msg); }
 
  private:
   Attrs& attrs_;
@@ -117,27 +121,73 @@ class AttrWriter {
 // Lists a struct's field names (docs).
 class AttrNames {
  public:
-  explicit AttrNames(int opset) : opset(opset) {}
-  const int opset;
+  explicit AttrNames(int version) : version(version) {}
+  const int version;
   std::vector<std::string> names;
   template <class T> void operator()(const char* name, T&) { names.push_back(name); }
   template <class T> void operator()(const char* name, T&, const Spellings&) { names.push_back(name); }
   template <class T> void required(const char* name, T&) { names.push_back(name); }
+  bool has(const char*) const { return true; }
+  [[noreturn]] void fail(const std::string& msg) const { throw std::logic_error(msg); }
+};
+
+// A visitor's view with every attribute name prefixed ("first." for the first of two
+// convolutions in one fused node).
+template <class V>
+struct Prefixed {
+  V& v;
+  std::string prefix;
+  int version;
+  Prefixed(V& inner, std::string p) : v(inner), prefix(std::move(p)), version(inner.version) {}
+  std::string at(const char* name) const { return prefix + name; }
+  template <class T>
+  void operator()(const char* name, T& x) { v(at(name).c_str(), x); }
+  template <class T>
+  void operator()(const char* name, T& x, const Spellings& s) { v(at(name).c_str(), x, s); }
+  template <class T>
+  void required(const char* name, T& x) { v.required(at(name).c_str(), x); }
+  bool has(const char* name) const { return v.has(at(name).c_str()); }
+  [[noreturn]] void fail(const std::string& msg) const { v.fail(msg); }
+};
+
+// O2C_FIELDS(a, b, c): a `fields` function naming each member after itself.
+#define O2C_FIELD_(x) v(#x, x);
+#define O2C_FE_1(m, x) m(x)
+#define O2C_FE_2(m, x, ...) m(x) O2C_FE_1(m, __VA_ARGS__)
+#define O2C_FE_3(m, x, ...) m(x) O2C_FE_2(m, __VA_ARGS__)
+#define O2C_FE_4(m, x, ...) m(x) O2C_FE_3(m, __VA_ARGS__)
+#define O2C_FE_5(m, x, ...) m(x) O2C_FE_4(m, __VA_ARGS__)
+#define O2C_FE_6(m, x, ...) m(x) O2C_FE_5(m, __VA_ARGS__)
+#define O2C_FE_7(m, x, ...) m(x) O2C_FE_6(m, __VA_ARGS__)
+#define O2C_FE_8(m, x, ...) m(x) O2C_FE_7(m, __VA_ARGS__)
+#define O2C_FE_9(m, x, ...) m(x) O2C_FE_8(m, __VA_ARGS__)
+#define O2C_FE_10(m, x, ...) m(x) O2C_FE_9(m, __VA_ARGS__)
+#define O2C_FE_PICK(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, name, ...) name
+#define O2C_FIELDS(...)                                                                                        \
+  template <class V>                                                                                           \
+  void fields(V& v) {                                                                                          \
+    O2C_FE_PICK(__VA_ARGS__, O2C_FE_10, O2C_FE_9, O2C_FE_8, O2C_FE_7, O2C_FE_6, O2C_FE_5, O2C_FE_4, O2C_FE_3, \
+                O2C_FE_2, O2C_FE_1)(O2C_FIELD_, __VA_ARGS__)                                                   \
+  }
+// A struct with no attributes.
+struct NoAttrs {
+  template <class V>
+  void fields(V&) {}
 };
 
 template <class S>
-S parse_attrs(const Attrs& a, int opset, const std::string& where) {
+S parse_attrs(const Attrs& a, int version, const std::string& where) {
   S s;
-  AttrReader r(a, opset, where);
+  AttrReader r(a, version, where);
   s.fields(r);
   r.finish();
   return s;
 }
 
+// Writes s's fields into a (replacing attributes of the same names).
 template <class S>
-void write_attrs(Attrs& a, int opset, S s) {
-  a.clear();
-  AttrWriter w(a, opset);
+void write_attrs(Attrs& a, int version, S s) {
+  AttrWriter w(a, version);
   s.fields(w);
 }
 

@@ -1,16 +1,31 @@
 #include "ir/dtype.hpp"
 
 #include <cctype>
+#include <deque>
 
 namespace o2c {
 
+namespace {
+// The kernel type as generated code spells it: onnx2cpp_k is `k` there.
+const char* kernel_spelling(const char* ctype) {
+  static std::deque<std::string> keep;  // stable addresses; filled once, by dtype_table()
+  std::string s(ctype);
+  if (s.rfind("onnx2cpp_k::", 0) == 0) s = "k::" + s.substr(12);
+  keep.push_back(s);
+  return keep.back().c_str();
+}
+}  // namespace
+
 const std::vector<DTypeInfo>& dtype_table() {
-  static const std::vector<DTypeInfo> t = {
-#define DT(E, id, onnx, short_, api, kernel, bits, kind, how) \
-  {DType::E, onnx, short_, api, kernel, bits, DKind::kind, DHow::how},
+  static const std::vector<DTypeInfo> t = [] {
+    std::vector<DTypeInfo> r;
+    r.reserve(32);
+#define DT(E, id, onnx, short_, api, ctype, bits, kind, how) \
+  r.push_back({DType::E, onnx, short_, api, kernel_spelling(#ctype), bits, DKind::kind, DHow::how});
 #include "ir/dtypes.def"
 #undef DT
-  };
+    return r;
+  }();
   return t;
 }
 

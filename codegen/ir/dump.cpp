@@ -11,7 +11,6 @@ std::string value_str(const Graph& g, int v) {
   if (val.constant) s += " const";
   if (val.capture_of >= 0) s += " captured";
   if (val.channels_last) s += " channels-last";
-  if (val.streamed) s += " streamed";
   if (val.alias_of >= 0) s += " in " + quote_name(g.values[val.alias_of].name) + "+" + std::to_string(val.alias_offset);
   return s;
 }
@@ -30,7 +29,7 @@ std::string dump_ir(const Graph& g, int indent) {
   s += pad + "  inputs: " + list(g, g.inputs) + "\n";
   for (int id : g.order) {
     const Node& n = g.nodes[id];
-    s += pad + "  [" + std::to_string(n.index) + "] " + (n.domain.empty() ? "" : n.domain + ".") + n.op + n.epi.ops;
+    s += pad + "  [" + std::to_string(n.index) + "] " + (n.domain.empty() ? "" : n.domain + ".") + n.op;
     if (!n.name.empty()) s += " " + quote_name(n.name);
     s += " (" + list(g, n.inputs) + ")";
     if (!n.attrs.empty()) {

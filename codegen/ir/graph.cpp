@@ -207,6 +207,11 @@ void Graph::reindex() {
   }
 }
 
+std::string node_label(const Node& n) {
+  auto it = n.attrs.find("fused");
+  return it != n.attrs.end() && it->second.kind == Attr::Kind::String && !it->second.s.empty() ? it->second.s : n.op;
+}
+
 std::string Graph::where(const Node& n) const {
   std::string r = "node [" + std::to_string(n.index) + "] " + n.op;
   if (!n.name.empty()) r += " " + quote_name(n.name);

@@ -70,19 +70,7 @@ struct Value {
   // Stored with the channels last ([N][spatial...][C]) between the two convolutions that
   // passes/channels_last.cpp chose; its shape stays the logical NCHW one.
   bool channels_last = false;
-  // Computed row by row inside the one node that reads it, never stored: the output of a Conv
-  // streamed into a depthwise Conv (passes/conv_depthwise.cpp).
-  bool streamed = false;
   int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
-};
-
-// What passes/fuse.cpp folded into a node's epilogue: a residual (the node's extra last
-// input) and an activation, numbered as templates/activation.hpp's Act::Kind.
-struct Epilogue {
-  int act = 0;
-  float alpha = 0, beta = 0;
-  bool residual = false;
-  std::string ops;  // the absorbed ops, e.g. "+Add+Relu", for comments and profiles
 };
 
 struct Node {
@@ -98,13 +86,12 @@ struct Node {
   int index = 0;      // position in the original model, for messages and comments
   bool erased = false;  // removed from the graph (Graph::erase); the id stays taken
   int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
-  Epilogue epi;
-  // A depthwise Conv that computes its input itself (passes/conv_depthwise.cpp): input 0 is
-  // the streamed output of the (erased) Conv node streamed_from, whose X, W and B (or -1) are
-  // inputs 3 to 5; its attributes and epilogue stay on that node.
-  int streamed_from = -1;
   bool in_place = false;      // a Concat whose inputs were written in place: no code
 };
+
+// What comments and profiles call a node: its op, or for a fused op the ops it stands for
+// ("Conv+Add+Relu", its `fused` attribute).
+std::string node_label(const Node& n);
 
 // A graph: values and nodes; nodes run in `order`. Passes change it through the rewrite API
 // below, which keeps producers and readers current; verify() (ir/verify.hpp) checks it.

@@ -67,13 +67,13 @@ struct Checker {
       const Node& n = g.nodes[id];
       auto defined = [&](int v) {
         const Value& val = g.values[v];
-        if (val.constant || val.is_input || val.capture_of >= 0 || val.streamed) return true;
+        if (val.constant || val.is_input || val.capture_of >= 0) return true;
         return producer[v] >= 0 && pos[producer[v]] < pos[id];
       };
       auto typed = [&](int v, const char* what) {
         const Value& val = g.values[v];
         if (!val.typed) bad(g.where(n) + ": " + what + " " + quote_name(val.name) + " is not typed");
-        else if (!dtype_supported(val.dtype) && !val.streamed)
+        else if (!dtype_supported(val.dtype))
           bad(g.where(n) + ": " + what + " " + quote_name(val.name) + " has type " + dtype_name(val.dtype) + ", which generated code cannot hold");
       };
       for (int v : n.inputs)
@@ -116,7 +116,7 @@ struct Checker {
       for (int v : n.outputs) had.push_back(v >= 0 ? std::make_pair(g.values[v].dtype, g.values[v].shape) : std::make_pair(DType::Undefined, Shape{}));
       try {
         OpCtx ctx(copy, n);
-        info->impl->infer(ctx);
+        infer_node(ctx);
       } catch (const std::exception& e) {
         bad(g.where(n) + ": its op no longer infers: " + e.what());
         continue;

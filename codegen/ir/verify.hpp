@@ -8,7 +8,7 @@ namespace o2c {
 
 // Empty when g is sound, else what is wrong (every problem found, one per line):
 //  - the order holds each live node once, and no erased node;
-//  - every input of a node is a constant, a graph input, a capture, a streamed value or the
+//  - every input of a node is a constant, a graph input, a capture or the
 //    output of a node earlier in the order; every value has at most one producer, and the
 //    producers and readers recorded on values match the nodes;
 //  - every value a live node reads or writes is typed, of a type generated code can hold;

@@ -1,11 +1,42 @@
-// What graph passes ask about a Conv node (its shapes inferred): the kernel parameters and
-// which kernel it runs.
+// What graph passes ask about a convolution (Conv, FusedConv; its shapes inferred): its
+// attributes, kernel parameters and which kernel it runs.
 #pragma once
+#include "ops/epilogue.hpp"
 #include "ops/kernels.hpp"
 #include "ops/op.hpp"
+#include "ops/spatial.hpp"
 
 namespace o2c {
 
+struct ConvAttrs {
+  WindowAttrs window;
+  int64_t group = 1;
+  template <class V>
+  void fields(V& v) {
+    window.fields(v);
+    window.dilation_field(v);
+    v("group", group);
+  }
+};
+// FusedConv: a Conv with a residual input Z (added before the activation) and an activation.
+using FusedConvAttrs = WithEpilogue<ConvAttrs>;
+// ConvThenDepthwise: a conv (attributes prefixed "first.") streamed into a depthwise conv.
+struct ConvThenDepthwiseAttrs {
+  ConvAttrs first, second;
+  EpilogueAttrs first_epi, epi;
+  template <class V>
+  void fields(V& v) {
+    Prefixed<V> p(v, "first.");
+    first.fields(p);
+    first_epi.fields(p);
+    second.fields(v);
+    epi.fields(v);
+  }
+};
+
+// The kernel parameters of a convolution of X by W with these attributes.
+k::ConvParams conv_params(OpCtx& c, const Shape& x, const Shape& w, const ConvAttrs& a);
+// Of a Conv or FusedConv node.
 k::ConvParams conv_params_of(Graph& g, Node& n);
 
 // What a conv can do with tensors that have the channels last (passes/channels_last.cpp):

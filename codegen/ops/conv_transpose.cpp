@@ -83,32 +83,17 @@ void infer_ConvTranspose(OpCtx& c) {
   const size_t n = c.shape(0).size() - 2;
   for (size_t d = 0; d < n; ++d) out.push_back(p.out[3 - n + d]);
   c.set_out(0, c.dtype(0), out);
-  c.node().scratch_bytes = k::conv_transpose_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  c.set_scratch(k::conv_transpose_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
 
-void emit_ConvTranspose(EmitCtx& c) {
-  k::ConvParams p = convt_params(c);
-  const std::string scratch = c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr";
-  c.line("k::conv_transpose<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.X(2) + ", " + c.Y(0) +
-         ", k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
-         lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " + lit_array(p.stride, 3) + ", " + lit_array(p.pad, 3) + ", " +
-         lit_array(p.dil, 3) + "}, " + scratch + ");");
-}
-
-void eval_ConvTranspose(OpCtx& c) {
-  k::ConvParams p = convt_params(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_float(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    std::vector<T, Eigen::aligned_allocator<T>> work(static_cast<size_t>(k::conv_transpose_scratch(p)) + 16);
-    k::conv_transpose<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(),
-                         c.has_in(2) ? c.const_in(2)->data<T>() : nullptr, y.data<T>(), p, work.data());
-  });
-  c.set_const(0, std::move(y));
+void lower_ConvTranspose(LowerCtx& c) {
+  const k::ConvParams p = convt_params(c);
+  c.call("conv_transpose", {type_arg(c.dtype(0))},
+         {c.X(0), c.X(1), c.X(2), c.Y(0), obj(p), c.node().scratch_bytes ? c.scratch(c.dtype(0)) : Arg{}});
 }
 
 }  // namespace
 
-O2C_DEFINE_OP(ConvTranspose, infer_ConvTranspose, emit_ConvTranspose, eval_ConvTranspose);
+O2C_DEFINE_OP(ConvTranspose, infer_ConvTranspose, lower_ConvTranspose);
 
 }  // namespace o2c

@@ -1,31 +1,47 @@
 // Gemm (Eigen's blocked product, or the panel microkernel for a float product by constant
-// weights) and MatMul (the panel microkernel for floats), with the activation (and MatMul's
-// bias row) that passes/fuse.cpp fused: templates/gemm.hpp.
+// weights) and MatMul (the panel microkernel for floats), and their fused forms FusedGemm
+// (an activation) and FusedMatMul (a bias row and an activation) that passes/fuse.cpp makes:
+// templates/gemm.hpp.
+#include "ops/epilogue.hpp"
 #include "ops/helpers.hpp"
 
 namespace o2c {
 namespace {
 
-const std::initializer_list<DType> kGemmTypes = {DType::Float, DType::Double, DType::Int32, DType::Int64,
-                                                 DType::UInt32, DType::UInt64};
+struct GemmAttrs {
+  float alpha = 1.0f, beta = 1.0f;
+  bool transA = false, transB = false;
+  template <class V>
+  void fields(V& v) {
+    v("alpha", alpha);
+    v("beta", beta);
+    v("transA", transA);
+    v("transB", transB);
+    if (v.version < 7) {  // C broadcast only with broadcast=1 then; numpy rules cover both
+      int64_t broadcast = 0;
+      v("broadcast", broadcast);
+    }
+  }
+};
+using FusedGemmAttrs = WithEpilogue<GemmAttrs>;
 
 struct GemmDims {
   int64_t M, N, K;
   bool ta, tb;
 };
 
-GemmDims gemm_dims(OpCtx& c) {
-  const Shape& a = c.shape(0);
-  const Shape& b = c.shape(1);
-  if (a.size() != 2 || b.size() != 2) c.fail("A and B must be matrices, got " + shape_str(a) + " and " + shape_str(b));
+GemmDims gemm_dims(OpCtx& c, const GemmAttrs& a) {
+  const Shape& x = c.shape(0);
+  const Shape& w = c.shape(1);
+  if (x.size() != 2 || w.size() != 2) c.fail("A and B must be matrices, got " + shape_str(x) + " and " + shape_str(w));
   GemmDims d;
-  d.ta = c.i("transA", 0) != 0;
-  d.tb = c.i("transB", 0) != 0;
-  d.M = d.ta ? a[1] : a[0];
-  d.K = d.ta ? a[0] : a[1];
-  const int64_t kb = d.tb ? b[1] : b[0];
-  d.N = d.tb ? b[0] : b[1];
-  if (kb != d.K) c.fail("inner dimensions differ: " + shape_str(a) + " x " + shape_str(b));
+  d.ta = a.transA;
+  d.tb = a.transB;
+  d.M = d.ta ? x[1] : x[0];
+  d.K = d.ta ? x[0] : x[1];
+  const int64_t kb = d.tb ? w[1] : w[0];
+  d.N = d.tb ? w[0] : w[1];
+  if (kb != d.K) c.fail("inner dimensions differ: " + shape_str(x) + " x " + shape_str(w));
   return d;
 }
 
@@ -34,84 +50,67 @@ GemmDims gemm_dims(OpCtx& c) {
 // (beta 1) as a row of N or a full [M, N], more than one row (one row is a GEMV, left to
 // Eigen). Under wasm SIMD, 64 x 128 x 128 on Eigen's product ran at 18 GFLOP/s, the panel
 // kernel at about 30.
-bool use_panel(OpCtx& c, const GemmDims& d) {
-  if (c.dtype(0) != DType::Float || d.ta || !c.const_in(1) || d.M < 2 || d.N < 2 || c.f("alpha", 1.0f) != 1.0f)
-    return false;
-  if (!c.has_in(2) || c.f("beta", 1.0f) == 0.0f) return true;
+bool use_panel(OpCtx& c, const GemmAttrs& a, const GemmDims& d) {
+  if (c.dtype(0) != DType::Float || d.ta || !c.const_in(1) || d.M < 2 || d.N < 2 || a.alpha != 1.0f) return false;
+  if (!c.has_in(2) || a.beta == 0.0f) return true;
   const Shape& cs = c.shape(2);
   const bool row = numel(cs) == d.N && (cs.empty() ? d.N == 1 : cs.back() == d.N);
-  return c.f("beta", 1.0f) == 1.0f && (row || cs == Shape{d.M, d.N});
+  return a.beta == 1.0f && (row || cs == Shape{d.M, d.N});
 }
 
-void infer_Gemm(OpCtx& c) {
-  c.arity(2, 3);
-  c.expect_type(0, kGemmTypes);
-  c.same_type(0, 1);
-  GemmDims d = gemm_dims(c);
+template <class A>
+void infer_gemm(OpCtx& c) {
+  const A at = c.attrs<A>();
+  const GemmAttrs& a = at.base;
+  const GemmDims d = gemm_dims(c, a);
   if (c.has_in(2)) {
-    c.same_type(0, 2);
-    Shape bc = broadcast(c, c.shape(2), {d.M, d.N});
+    const Shape bc = broadcast(c, c.shape(2), {d.M, d.N});
     if (bc != Shape{d.M, d.N}) c.fail("C " + shape_str(c.shape(2)) + " does not broadcast to [M, N]");
   }
   c.set_out(0, c.dtype(0), {d.M, d.N});
-  const int64_t elems = use_panel(c, d) ? k::panel_matmul_scratch(d.K) : k::gemm_scratch(d.M, d.N, d.K);
-  c.node().scratch_bytes = elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  const int64_t elems = use_panel(c, a, d) ? k::panel_matmul_scratch(d.K) : k::gemm_scratch(d.M, d.N, d.K);
+  c.set_scratch(elems * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
 
-std::string work(EmitCtx& c) { return c.node().scratch_bytes ? c.scratch(c.dtype(0)) : "nullptr"; }
+Arg work(LowerCtx& c) { return c.node().scratch_bytes ? c.scratch(c.dtype(0)) : Arg{}; }
 
-void emit_Gemm(EmitCtx& c) {
-  GemmDims d = gemm_dims(c);
+void lower_gemm(LowerCtx& c, const GemmAttrs& a, const k::Act& act) {
+  const GemmDims d = gemm_dims(c, a);
   const DType t = c.dtype(0);
-  const float alpha = c.f("alpha", 1.0f), beta = c.f("beta", 1.0f);
-  const std::string Y = c.Y(0);
-  const bool bias = c.has_in(2) && beta != 0.0f;
-  if (use_panel(c, d)) {
+  const bool bias = c.has_in(2) && a.beta != 0.0f;
+  if (use_panel(c, a, d)) {
     const int64_t K = d.K, N = d.N;
     const bool tb = d.tb;
-    const std::string b = rearranged_table(c, *c.const_in(1), K * N, [&](const auto* B, auto* Bt) {
+    const Arg b = rearranged_table(c, *c.const_in(1), K * N, [&](const auto* B, auto* Bt) {
       for (int64_t kk = 0; kk < K; ++kk)
         for (int64_t n = 0; n < N; ++n) Bt[kk * N + n] = tb ? B[n * K + kk] : B[kk * N + n];
     });
-    const std::string ldz = bias && numel(c.shape(2)) != d.M * d.N ? "0" : lit(N);
-    c.line("k::panel_matmul<float>(" + c.X(0) + ", " + b + ", " + Y + ", " + lit(d.M) + ", " + lit(N) + ", " + lit(K) +
-           ", " + (bias ? c.X(2) : "static_cast<const float*>(nullptr)") + ", " + (bias ? ldz : "0") + ", " + work(c) +
-           (c.node().epi.act ? ", " + act_value(c.node().epi) : std::string()) + ");");
+    const int64_t ldz = bias && numel(c.shape(2)) != d.M * d.N ? 0 : N;
+    std::vector<Arg> args = {c.X(0), b, c.Y(0), index(d.M), index(N), index(K), bias ? c.X(2) : null_of(DType::Float),
+                             index(bias ? ldz : 0), work(c)};
+    if (act.kind != k::Act::None) args.push_back(obj(act));
+    c.call("panel_matmul", {type_arg(DType::Float)}, args);
     return;
   }
   if (bias) {
-    k::Strided p = make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N}));
-    c.line("k::strided_copy(" + c.X(2) + ", " + Y + ", " + code(p) + ");");
-    if (beta != 1.0f)
-      c.line("k::unary(" + Y + ", " + Y + ", " + lit(d.M * d.N) + ", k::Scale<" + c.T(0) + ">{" +
-             lit_of(t, beta) + "});");
+    c.call("strided_copy", {c.X(2), c.Y(0), obj(make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N})))});
+    if (a.beta != 1.0f) c.call("scale", {c.Y(0), c.Y(0), index(d.M * d.N), scalar(t, a.beta)});
   }
-  c.line("k::gemm<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + Y + ", " + lit(d.M) + ", " +
-         lit(d.N) + ", " + lit(d.K) + ", " + (d.ta ? "true" : "false") + ", " +
-         (d.tb ? "true" : "false") + ", " + lit_of(t, alpha) + ", " + (bias ? "true" : "false") + ", " + work(c) + ");");
-  if (c.node().epi.act)  // fused by passes/fuse.cpp (float only)
-    c.line("k::act_apply(" + Y + ", " + lit(d.M * d.N) + ", " + act_value(c.node().epi) + ");");
+  c.call("gemm", {type_arg(t)},
+         {c.X(0), c.X(1), c.Y(0), index(d.M), index(d.N), index(d.K), boolean(d.ta), boolean(d.tb), scalar(t, a.alpha),
+          boolean(bias), work(c)});
+  if (act.kind != k::Act::None) c.call("act_apply", {c.Y(0), index(d.M * d.N), obj(act)});
 }
 
-void eval_Gemm(OpCtx& c) {
-  GemmDims d = gemm_dims(c);
-  Tensor y = out_tensor(c, 0);
-  const float alpha = c.f("alpha", 1.0f), beta = c.f("beta", 1.0f);
-  const bool bias = c.has_in(2) && beta != 0.0f;
-  dispatch_num(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4) {
-      if (bias) {
-        k::strided_copy(c.const_in(2)->data<T>(), y.data<T>(),
-                        make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N})));
-        k::unary(y.data<T>(), y.data<T>(), y.numel(), k::Scale<T>{static_cast<T>(beta)});
-      }
-      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::gemm_scratch(d.M, d.N, d.K)) + 16);
-      k::gemm<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), d.M, d.N, d.K,
-                 d.ta, d.tb, static_cast<T>(alpha), bias, w.data());
-    }
-  });
-  c.set_const(0, std::move(y));
+struct PlainGemm {
+  GemmAttrs base;
+  template <class V>
+  void fields(V& v) { base.fields(v); }
+};
+void lower_Gemm(LowerCtx& c) { lower_gemm(c, c.attrs<GemmAttrs>(), k::Act{k::Act::None, 0.0f, 0.0f}); }
+void lower_FusedGemm(LowerCtx& c) {
+  const auto a = c.attrs<FusedGemmAttrs>();
+  lower_gemm(c, a.base, a.epi.act());
 }
 
 // MatMul: numpy semantics (1-D operands promoted and the extra dim dropped). The product
@@ -163,54 +162,33 @@ k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
   return p;
 }
 
-// MatMul's fused epilogue (passes/fuse.cpp): a third input, the bias row of N, and an
-// activation, on floats.
-bool matmul_epilogue(OpCtx& c) { return c.has_in(2) || c.node().epi.act != 0; }
-
-void infer_MatMul(OpCtx& c) {
-  c.arity(2, 3);
-  c.expect_type(0, kGemmTypes);
-  c.same_type(0, 1);
+template <class A>
+void infer_matmul(OpCtx& c) {
+  c.attrs<A>();
   Shape out;
-  k::MatMulPlan p = matmul_plan(c, &out);
-  if (matmul_epilogue(c)) {
-    if (c.dtype(0) != DType::Float) c.fail("a fused bias or activation needs float operands");
-    if (c.has_in(2) && (c.dtype(2) != DType::Float || numel(c.shape(2)) != p.N))
-      c.fail("the fused bias must have N = " + std::to_string(p.N) + " floats, got " + shape_str(c.shape(2)));
-  }
+  const k::MatMulPlan p = matmul_plan(c, &out);
+  if (c.has_in(2) && numel(c.shape(2)) != p.N)
+    c.fail("the fused bias must have N = " + std::to_string(p.N) + " elements, got " + shape_str(c.shape(2)));
   c.set_out(0, c.dtype(0), out);
-  c.node().scratch_bytes = k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0)));
+  c.set_scratch(k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
 
-void emit_MatMul(EmitCtx& c) {
-  k::MatMulPlan p = matmul_plan(c, nullptr);
-  std::string call = "k::matmul<" + c.T(0) + ">(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::MatMulPlan{" +
-                     lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
-                     lit_array(p.dims, p.rank) + ", " + lit_array(p.sa, p.rank) + ", " + lit_array(p.sb, p.rank) +
-                     "}, " + work(c);
-  if (matmul_epilogue(c))
-    call += ", " + (c.has_in(2) ? c.X(2) : std::string("static_cast<const float*>(nullptr)")) + ", " +
-            act_value(c.node().epi);
-  c.line(call + ");");
+void lower_MatMul(LowerCtx& c) {
+  const k::MatMulPlan p = matmul_plan(c, nullptr);
+  c.call("matmul", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), obj(p), work(c)});
 }
-
-void eval_MatMul(OpCtx& c) {
-  k::MatMulPlan p = matmul_plan(c, nullptr);
-  Tensor y = out_tensor(c, 0);
-  dispatch_num(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point<T>::value || sizeof(T) >= 4)
-    {
-      std::vector<T, Eigen::aligned_allocator<T>> w(static_cast<size_t>(k::matmul_scratch(p.M, p.N, p.K)) + 16);
-      k::matmul<T>(c.const_in(0)->data<T>(), c.const_in(1)->data<T>(), y.data<T>(), p, w.data());
-    }
-  });
-  c.set_const(0, std::move(y));
+void lower_FusedMatMul(LowerCtx& c) {
+  const k::MatMulPlan p = matmul_plan(c, nullptr);
+  const k::Act act = c.attrs<EpilogueAttrs>().act();
+  c.call("matmul", {type_arg(c.dtype(0))},
+         {c.X(0), c.X(1), c.Y(0), obj(p), work(c), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), obj(act)});
 }
 
 }  // namespace
 
-O2C_DEFINE_OP(Gemm, infer_Gemm, emit_Gemm, eval_Gemm);
-O2C_DEFINE_OP(MatMul, infer_MatMul, emit_MatMul, eval_MatMul);
+O2C_DEFINE_OP(Gemm, infer_gemm<PlainGemm>, lower_Gemm);
+O2C_DEFINE_OP(FusedGemm, infer_gemm<FusedGemmAttrs>, lower_FusedGemm);
+O2C_DEFINE_OP(MatMul, infer_matmul<NoAttrs>, lower_MatMul);
+O2C_DEFINE_OP(FusedMatMul, infer_matmul<EpilogueAttrs>, lower_FusedMatMul);
 
 }  // namespace o2c

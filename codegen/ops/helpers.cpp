@@ -1,5 +1,7 @@
 #include "ops/helpers.hpp"
 
+#include "ops/epilogue.hpp"
+
 namespace o2c {
 
 Shape broadcast(const OpCtx& c, const Shape& a, const Shape& b) {
@@ -126,7 +128,6 @@ std::string code(const k::TableMap& p) {
          lit_array(p.off, p.rank) + "}";
 }
 
-Tensor out_tensor(OpCtx& c, size_t i) { return Tensor(c.out(i).dtype, c.out(i).shape); }
 
 Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
                   k::TableMap& map) {
@@ -166,11 +167,55 @@ Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>
   return tab;
 }
 
-std::string act_value(const Epilogue& e) {
-  return "k::Act{" + (e.act ? std::to_string(e.act) : std::string("k::kActNone")) + ", " + lit_f32(e.alpha) + ", " +
-         lit_f32(e.beta) + "}";
+const Spellings& act_spellings() {
+  static const Spellings names = {
+#define O2C_ACT_NAME(name) #name,
+      ONNX2CPP_K_ACT_KINDS(O2C_ACT_NAME)
+#undef O2C_ACT_NAME
+  };
+  return names;
 }
 
-std::string act_arg(const Node& n) { return n.epi.act ? ", " + act_value(n.epi) : ""; }
+std::string code(const k::Act& a) {
+  return std::string("k::Act{k::Act::") + act_spellings().at(static_cast<size_t>(a.kind)) + ", " + lit_f32(a.alpha) +
+         ", " + lit_f32(a.beta) + "}";
+}
+
+std::string code(const k::MatMulPlan& p) {
+  return "k::MatMulPlan{" + lit(p.M) + ", " + lit(p.N) + ", " + lit(p.K) + ", " + std::to_string(p.rank) + ", " +
+         lit_array(p.dims, p.rank) + ", " + lit_array(p.sa, p.rank) + ", " + lit_array(p.sb, p.rank) + "}";
+}
+
+std::string code(const k::ConvParams& p) {
+  return "k::ConvParams{" + lit(p.N) + ", " + lit(p.C) + ", " + lit(p.M) + ", " + lit(p.group) + ", " +
+         lit_array(p.in, 3) + ", " + lit_array(p.out, 3) + ", " + lit_array(p.k, 3) + ", " + lit_array(p.stride, 3) +
+         ", " + lit_array(p.pad, 3) + ", " + lit_array(p.dil, 3) + "}";
+}
+
+Arg scalar_lowest(DType t) {
+  Arg a;
+  dispatch_native(t, kNumTypes, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    a = std::is_integral<T>::value ? scalar_int(t, static_cast<int64_t>(std::numeric_limits<T>::lowest()))
+                                   : scalar(t, static_cast<double>(std::numeric_limits<T>::lowest()));
+  });
+  return a;
+}
+
+Arg scalar_max(DType t) {
+  Arg a;
+  dispatch_native(t, kNumTypes, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    a = std::is_integral<T>::value ? scalar_int(t, static_cast<int64_t>(std::numeric_limits<T>::max()))
+                                   : scalar(t, static_cast<double>(std::numeric_limits<T>::max()));
+  });
+  return a;
+}
+
+Arg scalar_of(const Tensor& t) {
+  if (t.dtype == DType::Bool) return boolean(t.int_at(0) != 0);
+  if (dtype_is_int(t.dtype)) return scalar_int(t.dtype, t.int_at(0));
+  return scalar(t.dtype, t.float_at(0));
+}
 
 }  // namespace o2c

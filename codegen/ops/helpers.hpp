@@ -5,6 +5,7 @@
 
 #include "ops/kernels.hpp"
 #include "ops/op.hpp"
+#include "ops/types.hpp"
 
 namespace o2c {
 
@@ -21,28 +22,40 @@ k::Bcast3 make_bcast3(const Shape& c, const Shape& x, const Shape& y, const Shap
 k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides);
 
 std::string code(const k::Bcast2& p);
-// An epilogue's activation as a k::Act value (k::kActNone when it has none).
-std::string act_value(const Epilogue& e);
-// ", k::Act{...}" for the activation passes/fuse.cpp folded into the node, else "".
-std::string act_arg(const Node& n);
 std::string code(const k::Bcast3& p);
 std::string code(const k::Strided& p);
 std::string code(const k::TableMap& p);
+std::string code(const k::Act& a);  // k::Act{k::Act::Relu, 0.0f, 0.0f}
+std::string code(const k::MatMulPlan& p);
+std::string code(const k::ConvParams& p);
+std::string code(const k::PoolParams& p);
 
-// Allocates the output tensors of a folding evaluation with inferred types/shapes.
-Tensor out_tensor(OpCtx& c, size_t i);
+// A struct argument of a kernel call (ops/call.hpp): its value and its C++ spelling.
+template <class T>
+Arg obj(const T& v) { return object(v, code(v)); }
+// A functor argument: F's value and its spelling k::name{params...}.
+template <class F>
+Arg functor(const char* name, const F& f, const std::vector<std::string>& params = {}) {
+  std::string s = std::string("k::") + name + "{";
+  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + params[i];
+  return object(f, s + "}");
+}
+// The lowest and the largest value of element type t, as kernel arguments.
+Arg scalar_lowest(DType t);
+Arg scalar_max(DType t);
+// Element 0 of a constant tensor as a kernel argument of its type (exact for 64-bit integers).
+Arg scalar_of(const Tensor& t);
 
 // A float constant rearranged at compile time by f(src, dst) into `size` elements of its
-// type (weights transposed or transformed for a kernel), added as a table; returns its
-// pointer expression.
+// type (weights transposed or transformed for a kernel), as a table argument.
 template <class F>
-std::string rearranged_table(EmitCtx& c, const Tensor& src, int64_t size, F&& f) {
+Arg rearranged_table(LowerCtx& c, const Tensor& src, int64_t size, F&& f) {
   Tensor t(src.dtype, {size});
   dispatch_float(src.dtype, [&](auto tag) {
     using E = decltype(tag);
     f(src.data<E>(), t.data<E>());
   });
-  return c.table(t);
+  return c.table(std::move(t));
 }
 
 // Index tables for k::table_copy (Pad, nearest Resize): tabs[k][i] is the element offset into

@@ -1,11 +1,13 @@
 // The kernels of templates/, compiled into the compiler for constant folding: the same code
-// that generated programs run.
+// that generated programs run (in kernels.def's order, each after what it needs).
 #pragma once
 #define ONNX2CPP_K_EXTERNAL
 #include "templates/common.hpp"
+#include "runtime_min/onnx2cpp_numeric.h"
+#include "templates/numeric.hpp"
+#include "templates/activation.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"
-#include "templates/activation.hpp"
 #include "templates/panel_gemm.hpp"
 #include "templates/gemm.hpp"
 #include "templates/conv.hpp"
@@ -13,13 +15,13 @@
 #include "templates/conv_winograd.hpp"
 #include "templates/conv_winograd_last.hpp"
 #include "templates/conv_then_depthwise.hpp"
+#include "templates/conv_transpose.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
 #include "templates/tensor.hpp"
 #include "templates/reduce.hpp"
 #include "templates/rnn.hpp"
-#include "templates/conv_transpose.hpp"
 #include "templates/misc.hpp"
 
 namespace o2c {

@@ -16,7 +16,6 @@ const std::initializer_list<DType> kAll = {DType::Float, DType::Double, DType::I
                                            DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
                                            DType::UInt32, DType::UInt64, DType::Bool};
 
-std::string b(bool v) { return v ? "true" : "false"; }
 
 struct Dims3 {
   int64_t outer = 1, n = 1, inner = 1;
@@ -70,16 +69,7 @@ void infer_d2s(OpCtx& c) {
   d2s_plan(c, &out);
   c.set_out(0, c.dtype(0), out);
 }
-void emit_d2s(EmitCtx& c) { c.line("k::strided_copy(" + c.X(0) + ", " + c.Y(0) + ", " + code(d2s_plan(c, nullptr)) + ");"); }
-void eval_d2s(OpCtx& c) {
-  Tensor y = out_tensor(c, 0);
-  k::Strided p = d2s_plan(c, nullptr);
-  dispatch_all(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::strided_copy(c.const_in(0)->data<T>(), y.data<T>(), p);
-  });
-  c.set_const(0, std::move(y));
-}
+void lower_d2s(LowerCtx& c) { c.call("strided_copy", {c.X(0), c.Y(0), obj(d2s_plan(c, nullptr))}); }
 
 // ---- CumSum ---------------------------------------------------------------------------------
 
@@ -92,27 +82,20 @@ void infer_CumSum(OpCtx& c) {
   if (c.const_in(1)) c.axis(c.const_in(1)->int_at(0), c.rank(0));
   c.set_out(0, c.dtype(0), c.shape(0));
 }
-void emit_CumSum(EmitCtx& c) {
+void lower_CumSum(LowerCtx& c) {
   const bool ex = c.i("exclusive", 0) != 0, rev = c.i("reverse", 0) != 0;
   if (c.const_in(1)) {
-    Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
-    c.line("k::cumsum(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ", " +
-           b(ex) + ", " + b(rev) + ");");
+    const Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
+    c.call("cumsum", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), boolean(ex), boolean(rev)});
     return;
   }
   const Shape& x = c.shape(0);
-  c.line("k::cumsum_axis(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", k::Dims{" + std::to_string(x.size()) + ", " +
-         lit_array(x, std::max<size_t>(x.size(), 1)) + "}, " + b(ex) + ", " + b(rev) + ");");
-}
-void eval_CumSum(OpCtx& c) {
-  Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
-  Tensor y = out_tensor(c, 0);
-  dispatch_num(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::cumsum(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner, c.i("exclusive", 0) != 0,
-              c.i("reverse", 0) != 0);
-  });
-  c.set_const(0, std::move(y));
+  k::Dims dims{};
+  dims.rank = static_cast<int>(x.size());
+  for (size_t i = 0; i < x.size(); ++i) dims.d[i] = x[i];
+  c.call("cumsum_axis", {c.X(0), c.X(1), c.Y(0), object(dims, "k::Dims{" + std::to_string(x.size()) + ", " +
+                                                                   lit_array(x, std::max<size_t>(x.size(), 1)) + "}"),
+                         boolean(ex), boolean(rev)});
 }
 
 // ---- Trilu ----------------------------------------------------------------------------------
@@ -136,22 +119,11 @@ Dims3 trilu_dims(OpCtx& c) {
   if (d.n * d.inner == 0) d.outer = 0;
   return d;
 }
-void emit_Trilu(EmitCtx& c) {
-  Dims3 d = trilu_dims(c);
-  std::string kk = "0";
-  if (c.has_in(1)) kk = c.const_in(1) ? lit(c.const_in(1)->int_at(0)) : "static_cast<std::int64_t>(" + c.X(1) + "[0])";
-  c.line("k::trilu(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ", " + kk +
-         ", " + b(c.i("upper", 1) != 0) + ");");
-}
-void eval_Trilu(OpCtx& c) {
-  Dims3 d = trilu_dims(c);
-  const int64_t kk = c.has_in(1) ? c.const_in(1)->int_at(0) : 0;
-  Tensor y = out_tensor(c, 0);
-  dispatch_all(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::trilu(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner, kk, c.i("upper", 1) != 0);
-  });
-  c.set_const(0, std::move(y));
+void lower_Trilu(LowerCtx& c) {
+  const Dims3 d = trilu_dims(c);
+  Arg kk = index(0);
+  if (c.has_in(1)) kk = c.const_in(1) ? index(c.const_in(1)->int_at(0)) : c.elem(1);
+  c.call("trilu", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), kk, boolean(c.i("upper", 1) != 0)});
 }
 
 // ---- OneHot ---------------------------------------------------------------------------------
@@ -187,22 +159,9 @@ void infer_OneHot(OpCtx& c) {
   if (numel(c.shape(2)) != 2) c.fail("values must have 2 elements");
   c.set_out(0, c.dtype(2), onehot_plan(c).out);
 }
-void emit_OneHot(EmitCtx& c) {
-  OneHotPlan p = onehot_plan(c);
-  c.line("k::one_hot(" + c.X(0) + ", " + c.X(2) + ", " + c.Y(0) + ", " + lit(p.outer) + ", " + lit(p.depth) + ", " +
-         lit(p.inner) + ");");
-}
-void eval_OneHot(OpCtx& c) {
-  OneHotPlan p = onehot_plan(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_num(c.dtype(0), [&](auto ti) {
-    using I = decltype(ti);
-    dispatch_all(y.dtype, [&](auto tv) {
-      using T = decltype(tv);
-      k::one_hot(c.const_in(0)->data<I>(), c.const_in(2)->data<T>(), y.data<T>(), p.outer, p.depth, p.inner);
-    });
-  });
-  c.set_const(0, std::move(y));
+void lower_OneHot(LowerCtx& c) {
+  const OneHotPlan p = onehot_plan(c);
+  c.call("one_hot", {c.X(0), c.X(2), c.Y(0), index(p.outer), index(p.depth), index(p.inner)});
 }
 
 // ---- Hardmax: like Softmax, 2-D coercion before opset 13 ---------------------------------
@@ -210,7 +169,7 @@ void eval_OneHot(OpCtx& c) {
 Dims3 hardmax_dims(OpCtx& c) {
   const Shape& x = c.shape(0);
   const int64_t r = c.rank(0);
-  const bool old = c.opset() < 13;
+  const bool old = c.version() < 13;
   int64_t a = c.i("axis", old ? 1 : -1);
   if (a < 0) a += r;
   if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");
@@ -229,18 +188,9 @@ void infer_Hardmax(OpCtx& c) {
   hardmax_dims(c);
   c.set_out(0, c.dtype(0), c.shape(0));
 }
-void emit_Hardmax(EmitCtx& c) {
-  Dims3 d = hardmax_dims(c);
-  c.line("k::hardmax(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ");");
-}
-void eval_Hardmax(OpCtx& c) {
-  Dims3 d = hardmax_dims(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_float(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::hardmax(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner);
-  });
-  c.set_const(0, std::move(y));
+void lower_Hardmax(LowerCtx& c) {
+  const Dims3 d = hardmax_dims(c);
+  c.call("hardmax", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner)});
 }
 
 // ---- LRN ------------------------------------------------------------------------------------
@@ -261,21 +211,10 @@ void infer_LRN(OpCtx& c) {
   if (c.req_i("size") < 1) c.fail("size must be positive");
   c.set_out(0, c.dtype(0), c.shape(0));
 }
-void emit_LRN(EmitCtx& c) {
-  Dims3 d = ncs(c);
-  c.line("k::lrn(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer) + ", " + lit(d.n) + ", " + lit(d.inner) + ", " +
-         lit(c.req_i("size")) + ", " + lit_f32(c.f("alpha", 1e-4f)) + ", " + lit_f32(c.f("beta", 0.75f)) + ", " +
-         lit_f32(c.f("bias", 1.0f)) + ");");
-}
-void eval_LRN(OpCtx& c) {
-  Dims3 d = ncs(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_float(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::lrn(c.const_in(0)->data<T>(), y.data<T>(), d.outer, d.n, d.inner, c.req_i("size"), c.f("alpha", 1e-4f),
-           c.f("beta", 0.75f), c.f("bias", 1.0f));
-  });
-  c.set_const(0, std::move(y));
+void lower_LRN(LowerCtx& c) {
+  const Dims3 d = ncs(c);
+  c.call("lrn", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), index(c.req_i("size")),
+                 f32(c.f("alpha", 1e-4f)), f32(c.f("beta", 0.75f)), f32(c.f("bias", 1.0f))});
 }
 
 // ---- MeanVarianceNormalization ------------------------------------------------------------
@@ -317,20 +256,10 @@ void infer_MVN(OpCtx& c) {
   mvn_views(c, a, r);
   c.set_out(0, c.dtype(0), c.shape(0));
 }
-void emit_MVN(EmitCtx& c) {
+void lower_MVN(LowerCtx& c) {
   k::Strided keep, red;
   mvn_views(c, keep, red);
-  c.line("k::mvn(" + c.X(0) + ", " + c.Y(0) + ", " + code(keep) + ", " + code(red) + ");");
-}
-void eval_MVN(OpCtx& c) {
-  k::Strided keep, red;
-  mvn_views(c, keep, red);
-  Tensor y = out_tensor(c, 0);
-  dispatch_float(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::mvn(c.const_in(0)->data<T>(), y.data<T>(), keep, red);
-  });
-  c.set_const(0, std::move(y));
+  c.call("mvn", {c.X(0), c.Y(0), obj(keep), obj(red)});
 }
 
 // ---- GlobalLpPool ---------------------------------------------------------------------------
@@ -345,19 +274,9 @@ void infer_GlobalLpPool(OpCtx& c) {
   out.resize(x.size(), 1);
   c.set_out(0, c.dtype(0), out);
 }
-void emit_GlobalLpPool(EmitCtx& c) {
-  Dims3 d = ncs(c);
-  c.line("k::global_lp_pool(" + c.X(0) + ", " + c.Y(0) + ", " + lit(d.outer * d.n) + ", " + lit(d.inner) + ", " +
-         lit(c.i("p", 2)) + ");");
-}
-void eval_GlobalLpPool(OpCtx& c) {
-  Dims3 d = ncs(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_float(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::global_lp_pool(c.const_in(0)->data<T>(), y.data<T>(), d.outer * d.n, d.inner, c.i("p", 2));
-  });
-  c.set_const(0, std::move(y));
+void lower_GlobalLpPool(LowerCtx& c) {
+  const Dims3 d = ncs(c);
+  c.call("global_lp_pool", {c.X(0), c.Y(0), index(d.outer * d.n), index(d.inner), index(c.i("p", 2))});
 }
 
 // ---- TopK -----------------------------------------------------------------------------------
@@ -372,7 +291,7 @@ TopKPlan topk_plan(OpCtx& c) {
   const Shape& x = c.shape(0);
   if (x.empty()) c.fail("input must have rank >= 1");
   const int64_t a = c.axis(c.i("axis", -1), c.rank(0));
-  if (c.opset() < 10) {
+  if (c.version() < 10) {
     p.k = c.req_i("k");
   } else {
     const Tensor& kt = c.require_const(1, "K");
@@ -387,31 +306,18 @@ TopKPlan topk_plan(OpCtx& c) {
   return p;
 }
 void infer_TopK(OpCtx& c) {
-  c.arity(c.opset() < 10 ? 1 : 2, c.opset() < 10 ? 1 : 2, 2, 2);
+  c.arity(c.version() < 10 ? 1 : 2, c.version() < 10 ? 1 : 2, 2, 2);
   c.expect_type(0, kNums);
   if (!c.has_out(0) || !c.has_out(1)) c.unsupported("TopK with an omitted output");
   TopKPlan p = topk_plan(c);
   c.set_out(0, c.dtype(0), p.out);
   c.set_out(1, DType::Int64, p.out);
-  c.node().scratch_bytes = p.d.n * 8;
+  c.set_scratch(p.d.n * 8);
 }
-void emit_TopK(EmitCtx& c) {
-  TopKPlan p = topk_plan(c);
-  c.line("k::topk(" + c.X(0) + ", " + c.Y(0) + ", " + c.Y(1) + ", " + lit(p.d.outer) + ", " + lit(p.d.n) + ", " +
-         lit(p.d.inner) + ", " + lit(p.k) + ", " + b(c.i("largest", 1) != 0) + ", " +
-         (c.node().scratch_bytes ? c.scratch(DType::Int64) : std::string("nullptr")) + ");");
-}
-void eval_TopK(OpCtx& c) {
-  TopKPlan p = topk_plan(c);
-  Tensor v = out_tensor(c, 0), ix = out_tensor(c, 1);
-  std::vector<int64_t> work(static_cast<size_t>(p.d.n) + 1);
-  dispatch_num(v.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::topk(c.const_in(0)->data<T>(), v.data<T>(), ix.data<int64_t>(), p.d.outer, p.d.n, p.d.inner, p.k,
-            c.i("largest", 1) != 0, work.data());
-  });
-  c.set_const(0, std::move(v));
-  c.set_const(1, std::move(ix));
+void lower_TopK(LowerCtx& c) {
+  const TopKPlan p = topk_plan(c);
+  c.call("topk", {c.X(0), c.Y(0), c.Y(1), index(p.d.outer), index(p.d.n), index(p.d.inner), index(p.k),
+                  boolean(c.i("largest", 1) != 0), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{}});
 }
 
 // ---- Einsum ---------------------------------------------------------------------------------
@@ -537,37 +443,28 @@ void infer_Einsum(OpCtx& c) {
   if (c.num_in() > 1) c.same_type(0, 1);
   c.set_out(0, c.dtype(0), einsum_plan(c).out);
 }
-void emit_Einsum(EmitCtx& c) {
-  EinsumOut e = einsum_plan(c);
+void lower_Einsum(LowerCtx& c) {
+  const EinsumOut e = einsum_plan(c);
   const k::EinsumPlan& p = e.plan;
   const int n = std::max(p.nl, 1);
-  c.line("k::einsum<" + c.T(0) + ">(" + c.X(0) + ", " + (c.num_in() > 1 ? c.X(1) : std::string("nullptr")) + ", " +
-         c.Y(0) + ", " + lit(numel(e.out)) + ", k::EinsumPlan{" + std::to_string(p.nl) + ", " + lit_array(p.dims, n) + ", " +
-         lit_array(p.sa, n) + ", " + lit_array(p.sb, n) + ", " + lit_array(p.sy, n) + "});");
-}
-void eval_Einsum(OpCtx& c) {
-  EinsumOut e = einsum_plan(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_num(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    k::einsum<T>(c.const_in(0)->data<T>(), c.num_in() > 1 ? c.const_in(1)->data<T>() : nullptr, y.data<T>(),
-                 y.numel(), e.plan);
-  });
-  c.set_const(0, std::move(y));
+  c.call("einsum", {type_arg(c.dtype(0))},
+         {c.X(0), c.num_in() > 1 ? c.X(1) : Arg{}, c.Y(0), index(numel(e.out)),
+          object(p, "k::EinsumPlan{" + std::to_string(p.nl) + ", " + lit_array(p.dims, n) + ", " + lit_array(p.sa, n) +
+                        ", " + lit_array(p.sb, n) + ", " + lit_array(p.sy, n) + "}")});
 }
 
 }  // namespace
 
-O2C_DEFINE_OP(DepthToSpace, infer_d2s, emit_d2s, eval_d2s);
-O2C_DEFINE_OP(SpaceToDepth, infer_d2s, emit_d2s, eval_d2s);
-O2C_DEFINE_OP(CumSum, infer_CumSum, emit_CumSum, eval_CumSum);
-O2C_DEFINE_OP(Trilu, infer_Trilu, emit_Trilu, eval_Trilu);
-O2C_DEFINE_OP(OneHot, infer_OneHot, emit_OneHot, eval_OneHot);
-O2C_DEFINE_OP(Hardmax, infer_Hardmax, emit_Hardmax, eval_Hardmax);
-O2C_DEFINE_OP(LRN, infer_LRN, emit_LRN, eval_LRN);
-O2C_DEFINE_OP(MeanVarianceNormalization, infer_MVN, emit_MVN, eval_MVN);
-O2C_DEFINE_OP(GlobalLpPool, infer_GlobalLpPool, emit_GlobalLpPool, eval_GlobalLpPool);
-O2C_DEFINE_OP(TopK, infer_TopK, emit_TopK, eval_TopK);
-O2C_DEFINE_OP(Einsum, infer_Einsum, emit_Einsum, eval_Einsum);
+O2C_DEFINE_OP(DepthToSpace, infer_d2s, lower_d2s);
+O2C_DEFINE_OP(SpaceToDepth, infer_d2s, lower_d2s);
+O2C_DEFINE_OP(CumSum, infer_CumSum, lower_CumSum);
+O2C_DEFINE_OP(Trilu, infer_Trilu, lower_Trilu);
+O2C_DEFINE_OP(OneHot, infer_OneHot, lower_OneHot);
+O2C_DEFINE_OP(Hardmax, infer_Hardmax, lower_Hardmax);
+O2C_DEFINE_OP(LRN, infer_LRN, lower_LRN);
+O2C_DEFINE_OP(MeanVarianceNormalization, infer_MVN, lower_MVN);
+O2C_DEFINE_OP(GlobalLpPool, infer_GlobalLpPool, lower_GlobalLpPool);
+O2C_DEFINE_OP(TopK, infer_TopK, lower_TopK);
+O2C_DEFINE_OP(Einsum, infer_Einsum, lower_Einsum);
 
 }  // namespace o2c

@@ -24,25 +24,11 @@ int64_t prod(const Shape& s, size_t from, size_t to) {
 
 // ---- strided copies: y[i] = x[offset + strided(i)] ----------------------------------------
 
-void emit_strided(EmitCtx& c, const Shape& dims, const std::vector<int64_t>& st, int64_t offset) {
+void lower_strided(LowerCtx& c, const Shape& dims, const std::vector<int64_t>& st, int64_t offset) {
   if (numel(c.out(0).shape) == 0) return;
-  k::Strided p = make_strided(dims, st);
-  std::string src = c.X(0);
-  if (offset) src += " + " + lit(offset);
-  c.line("k::strided_copy(" + src + ", " + c.Y(0) + ", " + code(p) + ");");
-}
-
-void eval_strided(OpCtx& c, const Shape& dims, const std::vector<int64_t>& st, int64_t offset) {
-  Tensor y = out_tensor(c, 0);
-  const Tensor& x = *c.const_in(0);
-  if (y.numel() > 0) {
-    k::Strided p = make_strided(dims, st);
-    dispatch_all(x.dtype, [&](auto tag) {
-      using T = decltype(tag);
-      k::strided_copy(x.data<T>() + offset, y.data<T>(), p);
-    });
-  }
-  c.set_const(0, std::move(y));
+  Arg src = c.X(0);
+  src.offset = offset;
+  c.call("strided_copy", {src, c.Y(0), obj(make_strided(dims, st))});
 }
 
 // ---- Transpose ------------------------------------------------------------------------------
@@ -85,17 +71,11 @@ void infer_Transpose(OpCtx& c) {
   transpose_plan(c, dims, st);
   c.set_out(0, c.dtype(0), dims);
 }
-void emit_Transpose(EmitCtx& c) {
+void lower_Transpose(LowerCtx& c) {
   Shape dims;
   std::vector<int64_t> st;
   transpose_plan(c, dims, st);
-  emit_strided(c, dims, st, 0);
-}
-void eval_Transpose(OpCtx& c) {
-  Shape dims;
-  std::vector<int64_t> st;
-  transpose_plan(c, dims, st);
-  eval_strided(c, dims, st, 0);
+  lower_strided(c, dims, st, 0);
 }
 
 // ---- Slice ------------------------------------------------------------------------------------
@@ -107,7 +87,7 @@ struct SlicePlan {
 };
 
 std::vector<int64_t> slice_param(OpCtx& c, size_t input, const char* attr, const char* what) {
-  if (c.opset() < 10) return c.ints(attr);
+  if (c.version() < 10) return c.ints(attr);
   const Tensor& t = c.require_const(input, what);
   if (t.dtype != DType::Int32 && t.dtype != DType::Int64)
     c.fail(std::string(what) + " must be int32 or int64, got " + dtype_name(t.dtype));
@@ -119,7 +99,7 @@ SlicePlan slice_plan(OpCtx& c) {
   const Shape& in = c.shape(0);
   const int64_t r = static_cast<int64_t>(in.size());
   std::vector<int64_t> starts, ends, axes, steps;
-  if (c.opset() < 10) {
+  if (c.version() < 10) {
     if (!c.has("starts") || !c.has("ends")) c.fail("attributes 'starts' and 'ends' are required");
     starts = c.ints("starts");
     ends = c.ints("ends");
@@ -132,7 +112,7 @@ SlicePlan slice_plan(OpCtx& c) {
   }
   if (starts.size() != ends.size())
     c.fail("starts " + join_ints(starts) + " and ends " + join_ints(ends) + " differ in length");
-  const bool axes_given = c.opset() >= 10 ? c.has_in(3) : c.has("axes");
+  const bool axes_given = c.version() >= 10 ? c.has_in(3) : c.has("axes");
   if (!axes_given)
     for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   if (steps.empty()) steps.assign(starts.size(), 1);
@@ -175,17 +155,13 @@ SlicePlan slice_plan(OpCtx& c) {
 }
 
 void infer_Slice(OpCtx& c) {
-  if (c.opset() < 10) c.arity(1, 1);
+  if (c.version() < 10) c.arity(1, 1);
   else c.arity(3, 5);
   c.set_out(0, c.dtype(0), slice_plan(c).dims);
 }
-void emit_Slice(EmitCtx& c) {
-  SlicePlan p = slice_plan(c);
-  emit_strided(c, p.dims, p.st, p.offset);
-}
-void eval_Slice(OpCtx& c) {
-  SlicePlan p = slice_plan(c);
-  eval_strided(c, p.dims, p.st, p.offset);
+void lower_Slice(LowerCtx& c) {
+  const SlicePlan p = slice_plan(c);
+  lower_strided(c, p.dims, p.st, p.offset);
 }
 
 // ---- Expand ---------------------------------------------------------------------------------
@@ -204,13 +180,9 @@ void infer_Expand(OpCtx& c) {
   c.arity(2, 2);
   c.set_out(0, c.dtype(0), expand_shape(c));
 }
-void emit_Expand(EmitCtx& c) {
-  Shape out = c.out(0).shape;
-  emit_strided(c, out, bcast_strides(c.shape(0), out), 0);
-}
-void eval_Expand(OpCtx& c) {
-  Shape out = c.out(0).shape;
-  eval_strided(c, out, bcast_strides(c.shape(0), out), 0);
+void lower_Expand(LowerCtx& c) {
+  const Shape out = c.out(0).shape;
+  lower_strided(c, out, bcast_strides(c.shape(0), out), 0);
 }
 
 // ---- Tile: output viewed as [rep0, in0, rep1, in1, ...] with strides [0, s0, 0, s1, ...] ----
@@ -242,30 +214,23 @@ void tile_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
 }
 
 void infer_Tile(OpCtx& c) {
-  c.arity(2, 3);  // opset 1 had (input, tiles, axis); only the 2-input form is supported
   if (c.has_in(2)) c.unsupported("Tile-1 with 'tiles'/'axis' inputs is not supported");
   auto reps = tile_repeats(c);
   Shape out = c.shape(0);
   for (size_t i = 0; i < out.size(); ++i) out[i] *= reps[i];
   c.set_out(0, c.dtype(0), out);
 }
-void emit_Tile(EmitCtx& c) {
+void lower_Tile(LowerCtx& c) {
   Shape dims;
   std::vector<int64_t> st;
   tile_plan(c, dims, st);
-  emit_strided(c, dims, st, 0);
-}
-void eval_Tile(OpCtx& c) {
-  Shape dims;
-  std::vector<int64_t> st;
-  tile_plan(c, dims, st);
-  eval_strided(c, dims, st, 0);
+  lower_strided(c, dims, st, 0);
 }
 
 // ---- Concat / Split: k::copy_rows over [outer, axis * inner] rows ---------------------------
 
 int64_t concat_axis(OpCtx& c) {
-  int64_t a = c.opset() < 4 ? c.i("axis", 1) : c.req_i("axis");
+  int64_t a = c.version() < 4 ? c.i("axis", 1) : c.req_i("axis");
   return c.axis(a, c.rank(0));
 }
 
@@ -306,23 +271,12 @@ void concat_parts(OpCtx& c, F f) {
   }
 }
 
-void emit_Concat(EmitCtx& c) {
+void lower_Concat(LowerCtx& c) {
   concat_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t dp) {
-    std::string dst = c.Y(0);
-    if (at) dst += " + " + lit(at);
-    c.line("k::copy_rows(" + c.X(i) + ", " + dst + ", " + lit(rows) + ", " + lit(len) + ", " +
-           lit(len) + ", " + lit(dp) + ");");
+    Arg dst = c.Y(0);
+    dst.offset = at;
+    c.call("copy_rows", {c.X(i), dst, index(rows), index(len), index(len), index(dp)});
   });
-}
-void eval_Concat(OpCtx& c) {
-  Tensor y = out_tensor(c, 0);
-  dispatch_all(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    concat_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t dp) {
-      k::copy_rows(c.const_in(i)->data<T>(), y.data<T>() + at, rows, len, len, dp);
-    });
-  });
-  c.set_const(0, std::move(y));
 }
 
 std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
@@ -333,11 +287,11 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
   const int64_t n = static_cast<int64_t>(c.num_out());
   std::vector<int64_t> split;
   bool given = false;
-  if (c.opset() < 13) {
+  if (c.version() < 13) {
     if (c.has("split")) {
       split = c.ints("split");
       given = true;
-    } else if (c.opset() < 2 && c.has_in(1)) {
+    } else if (c.version() < 2 && c.has_in(1)) {
       split = c.require_const(1, "split").to_ints();
       given = true;
     }
@@ -359,7 +313,7 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
       c.fail("split " + join_ints(split) + " does not sum to the axis dim " + std::to_string(dim));
     return split;
   }
-  if (c.opset() >= 18) {
+  if (c.version() >= 18) {
     const int64_t parts = c.req_i("num_outputs");
     if (parts != n)
       c.fail("num_outputs " + std::to_string(parts) + " differs from the output count " +
@@ -408,26 +362,12 @@ void split_parts(OpCtx& c, F f) {
   }
 }
 
-void emit_Split(EmitCtx& c) {
+void lower_Split(LowerCtx& c) {
   split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
-    std::string src = c.X(0);
-    if (at) src += " + " + lit(at);
-    c.line("k::copy_rows(" + src + ", " + c.Y(i) + ", " + lit(rows) + ", " + lit(len) + ", " +
-           lit(sp) + ", " + lit(len) + ");");
+    Arg src = c.X(0);
+    src.offset = at;
+    c.call("copy_rows", {src, c.Y(i), index(rows), index(len), index(sp), index(len)});
   });
-}
-void eval_Split(OpCtx& c) {
-  std::vector<Tensor> ys;
-  for (size_t i = 0; i < c.num_out(); ++i) ys.push_back(c.has_out(i) ? out_tensor(c, i) : Tensor());
-  const Tensor& x = *c.const_in(0);
-  dispatch_all(x.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
-      k::copy_rows(x.data<T>() + at, ys[i].data<T>(), rows, len, sp, len);
-    });
-  });
-  for (size_t i = 0; i < c.num_out(); ++i)
-    if (c.has_out(i)) c.set_const(i, std::move(ys[i]));
 }
 
 // ---- Gather -------------------------------------------------------------------------------
@@ -462,26 +402,10 @@ void infer_Gather(OpCtx& c) {
   for (size_t d = a + 1; d < in.size(); ++d) out.push_back(in[d]);
   c.set_out(0, c.dtype(0), out);
 }
-void emit_Gather(EmitCtx& c) {
+void lower_Gather(LowerCtx& c) {
   if (numel(c.out(0).shape) == 0) return;
-  GatherDims g = gather_dims(c);
-  c.line("k::gather(" + c.X(0) + ", " + c.X(1) + ", " + c.Y(0) + ", " + lit(g.outer) + ", " +
-         lit(g.axis_dim) + ", " + lit(g.inner) + ", " + lit(g.nidx) + ");");
-}
-void eval_Gather(OpCtx& c) {
-  Tensor y = out_tensor(c, 0);
-  GatherDims g = gather_dims(c);
-  const Tensor& x = *c.const_in(0);
-  const Tensor& idx = *c.const_in(1);
-  if (y.numel() > 0)
-    dispatch_all(x.dtype, [&](auto tag) {
-      using T = decltype(tag);
-      if (idx.dtype == DType::Int32)
-        k::gather(x.data<T>(), idx.data<int32_t>(), y.data<T>(), g.outer, g.axis_dim, g.inner, g.nidx);
-      else
-        k::gather(x.data<T>(), idx.data<int64_t>(), y.data<T>(), g.outer, g.axis_dim, g.inner, g.nidx);
-    });
-  c.set_const(0, std::move(y));
+  const GatherDims g = gather_dims(c);
+  c.call("gather", {c.X(0), c.X(1), c.Y(0), index(g.outer), index(g.axis_dim), index(g.inner), index(g.nidx)});
 }
 
 // ---- Range: the output size must be static, so start/limit/delta must be constants and the
@@ -528,7 +452,6 @@ void infer_Range(OpCtx& c) {
     }
   });
 }
-void emit_none(EmitCtx&) {}
 
 // ---- Pad: per-dim index tables for k::table_copy ------------------------------------------------
 // Negative pads crop. As in onnxruntime, cropping applies first and reflect/edge/wrap then
@@ -546,10 +469,10 @@ PadPlan pad_plan(OpCtx& c) {
   p.mode = c.s("mode", "constant");
   if (p.mode != "constant" && p.mode != "reflect" && p.mode != "edge" && p.mode != "wrap")
     c.unsupported("mode " + quote_name(p.mode));
-  if (p.mode == "wrap" && c.opset() < 19) c.fail("mode 'wrap' needs opset 19");
+  if (p.mode == "wrap" && c.version() < 19) c.fail("mode 'wrap' needs opset 19");
   std::vector<int64_t> pads, axes;
-  if (c.opset() < 11) {
-    pads = c.opset() < 2 ? c.ints("paddings") : c.ints("pads");
+  if (c.version() < 11) {
+    pads = c.version() < 2 ? c.ints("paddings") : c.ints("pads");
   } else {
     const Tensor& t = c.require_const(1, "pads");
     if (t.dtype != DType::Int64) c.fail("pads must be int64, got " + dtype_name(t.dtype));
@@ -561,7 +484,7 @@ PadPlan pad_plan(OpCtx& c) {
       axes = ta.to_ints();
     }
   }
-  if (!c.has_in(3) || c.opset() < 11)
+  if (!c.has_in(3) || c.version() < 11)
     for (int64_t i = 0; i < r; ++i) axes.push_back(i);
   if (pads.size() != 2 * axes.size())
     c.fail("pads " + join_ints(pads) + " must have " + std::to_string(2 * axes.size()) +
@@ -631,9 +554,9 @@ Tensor pad_tables(OpCtx& c, k::TableMap& map) {
 }
 
 void infer_Pad(OpCtx& c) {
-  if (c.opset() < 11) c.arity(1, 1);
-  else c.arity(2, c.opset() >= 18 ? 4 : 3);
-  if (c.opset() >= 11 && c.has_in(2)) {
+  if (c.version() < 11) c.arity(1, 1);
+  else c.arity(2, c.version() >= 18 ? 4 : 3);
+  if (c.version() >= 11 && c.has_in(2)) {
     c.same_type(0, 2);
     if (numel(c.shape(2)) > 1) c.fail("constant_value must be a scalar");
   }
@@ -641,54 +564,27 @@ void infer_Pad(OpCtx& c) {
   c.set_out(0, c.dtype(0), pad_out_shape(c.shape(0), p));
 }
 
-void emit_Pad(EmitCtx& c) {
+void lower_Pad(LowerCtx& c) {
   if (numel(c.out(0).shape) == 0) return;
   k::TableMap map;
   Tensor tab = pad_tables(c, map);
-  std::string fill;
   const DType t = c.dtype(0);
-  if (c.opset() < 11) {
-    fill = lit_of(t, c.f("value", 0.0f));
-  } else if (!c.has_in(2) || numel(c.shape(2)) == 0) {
-    fill = lit_of(t, 0);
-  } else if (const Tensor* v = c.const_in(2)) {
-    fill = t == DType::Int64 ? "int64_t(" + lit(v->int_at(0)) + ")"
-           : t == DType::UInt64 ? std::to_string(static_cast<uint64_t>(v->int_at(0))) + "u"
-           : dtype_is_int(t)    ? lit_of(t, static_cast<double>(v->int_at(0)))
-                                : lit_of(t, v->float_at(0));
-  } else {
-    fill = c.X(2) + "[0]";
-  }
-  c.line("k::table_copy(" + c.X(0) + ", " + c.Y(0) + ", " + c.table(tab) + ", " + code(map) +
-         ", " + fill + ");");
-}
-
-void eval_Pad(OpCtx& c) {
-  Tensor y = out_tensor(c, 0);
-  const Tensor& x = *c.const_in(0);
-  if (y.numel() > 0) {
-    k::TableMap map;
-    Tensor tab = pad_tables(c, map);
-    const Tensor* v = c.opset() >= 11 && c.has_in(2) && numel(c.shape(2)) > 0 ? c.const_in(2) : nullptr;
-    dispatch_all(x.dtype, [&](auto tag) {
-      using T = decltype(tag);
-      T fill = v ? v->data<T>()[0] : static_cast<T>(c.opset() < 11 ? c.f("value", 0.0f) : 0.0f);
-      k::table_copy(x.data<T>(), y.data<T>(), tab.data<int64_t>(), map, fill);
-    });
-  }
-  c.set_const(0, std::move(y));
+  Arg fill = scalar(t, 0);
+  if (c.version() < 11) fill = scalar(t, c.f("value", 0.0f));
+  else if (c.has_in(2) && numel(c.shape(2)) > 0) fill = c.const_in(2) ? scalar_of(*c.const_in(2)) : c.elem(2);
+  c.call("table_copy", {c.X(0), c.Y(0), c.table(std::move(tab)), obj(map), fill});
 }
 
 }  // namespace
 
-O2C_DEFINE_OP(Transpose, infer_Transpose, emit_Transpose, eval_Transpose);
-O2C_DEFINE_OP(Slice, infer_Slice, emit_Slice, eval_Slice);
-O2C_DEFINE_OP(Expand, infer_Expand, emit_Expand, eval_Expand);
-O2C_DEFINE_OP(Tile, infer_Tile, emit_Tile, eval_Tile);
-O2C_DEFINE_OP(Concat, infer_Concat, emit_Concat, eval_Concat);
-O2C_DEFINE_OP(Split, infer_Split, emit_Split, eval_Split);
-O2C_DEFINE_OP(Gather, infer_Gather, emit_Gather, eval_Gather);
-O2C_DEFINE_OP(Range, infer_Range, emit_none, nullptr);
-O2C_DEFINE_OP(Pad, infer_Pad, emit_Pad, eval_Pad);
+O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose);
+O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice);
+O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand);
+O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile);
+O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat);
+O2C_DEFINE_OP(Split, infer_Split, lower_Split);
+O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather);
+O2C_DEFINE_OP(Range, infer_Range, nullptr);  // always folded: infer computes it
+O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad);
 
 }  // namespace o2c

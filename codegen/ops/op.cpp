@@ -3,7 +3,80 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ops/registry.hpp"
+
 namespace o2c {
+
+OpCtx::OpCtx(Graph& g, Node& n) : g_(g), n_(n) {}
+
+const OpInfo& OpCtx::info() const {
+  const OpInfo* i = find_op(n_.domain, n_.op);
+  if (!i) throw UnsupportedError(g_.where(n_) + ": op is not supported");
+  return *i;
+}
+
+int OpCtx::version() const {
+  if (n_.domain.empty()) return info().version_at(n_.opset);
+  // The fused ops of passes/fuse.cpp read their base op's attributes as that op's version
+  // at the model's opset (their opset field).
+  const std::string& op = n_.op;
+  const std::string base = op == "ConvThenDepthwise" ? "Conv" : op.rfind("Fused", 0) == 0 ? op.substr(5) : "";
+  if (const OpInfo* b = base.empty() ? nullptr : find_op("", base)) return b->version_at(n_.opset);
+  return info().versions.back();
+}
+
+void OpCtx::set_scratch(int64_t bytes) { n_.scratch_bytes = bytes; }
+
+void infer_node(OpCtx& c) {
+  const OpInfo& info = c.info();
+  check_signature(c, info);
+  info.def->infer(c);
+}
+
+// ---- lowering -------------------------------------------------------------------------------
+
+namespace {
+Arg buffer(Arg::Ref ref, int index, DType t) {
+  Arg a;
+  a.kind = Arg::Kind::Buffer;
+  a.ref = ref;
+  a.index = index;
+  a.dtype = t;
+  return a;
+}
+}  // namespace
+
+Arg LowerCtx::X(size_t i) {
+  if (!has_in(i)) return Arg{};
+  return buffer(Arg::Ref::Input, static_cast<int>(i), in(i).dtype);
+}
+
+Arg LowerCtx::Y(size_t i) {
+  if (!has_out(i)) return Arg{};
+  return buffer(Arg::Ref::Output, static_cast<int>(i), out(i).dtype);
+}
+
+Arg LowerCtx::elem(size_t i, int64_t k) {
+  Arg a = X(i);
+  a.kind = Arg::Kind::Element;
+  a.offset = k;
+  return a;
+}
+
+Arg LowerCtx::scratch(DType t) {
+  if (n_.scratch_bytes <= 0) fail("lowering asks for scratch, but none was set");
+  return buffer(Arg::Ref::Scratch, 0, t);
+}
+
+Arg LowerCtx::table(Tensor t) {
+  const DType dt = t.dtype;
+  tables.push_back(std::move(t));
+  return buffer(Arg::Ref::Table, static_cast<int>(tables.size()) - 1, dt);
+}
+
+void LowerCtx::call(const std::string& kernel, std::vector<Arg> targs, std::vector<Arg> args) {
+  calls.push_back(Call{kernel, std::move(targs), std::move(args)});
+}
 
 Value& OpCtx::in(size_t i) {
   if (!has_in(i)) fail("input " + std::to_string(i) + " is missing");

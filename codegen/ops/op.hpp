@@ -1,23 +1,30 @@
-// What every op implementation sees: typed access to the node, its attributes and values,
-// and (when emitting) the C++ expressions for its tensors.
+// What every op implementation sees: typed access to the node, its attributes and values
+// (OpCtx, for inference), and the kernel calls it lowers to (LowerCtx).
 #pragma once
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "ir/graph.hpp"
+#include "ops/call.hpp"
 
 namespace o2c {
 
+struct OpInfo;
+
 class OpCtx {
  public:
-  OpCtx(Graph& g, Node& n) : g_(g), n_(n) {}
+  OpCtx(Graph& g, Node& n);
   virtual ~OpCtx() = default;
 
   Graph& graph() { return g_; }
+  const Graph& graph() const { return g_; }
   Node& node() { return n_; }
   const Node& node() const { return n_; }
   int opset() const { return n_.opset; }
+  // The version of the op's spec that applies at this node (ops.def's versions column).
+  int version() const;
+  const OpInfo& info() const;
 
   size_t num_in() const { return n_.inputs.size(); }
   size_t num_out() const { return n_.outputs.size(); }
@@ -32,6 +39,11 @@ class OpCtx {
   const Tensor* const_in(size_t i);
   // Contents of input i, which must be known at compile time (e.g. Reshape's shape).
   const Tensor& require_const(size_t i, const char* what);
+
+  // The node's attributes as the op's typed struct (ir/attr.hpp), with their defaults;
+  // attributes the struct does not name are refused.
+  template <class S>
+  S attrs() const { return parse_attrs<S>(n_.attrs, version(), g_.where(n_)); }
 
   bool has(const char* attr) const;
   int64_t i(const char* attr, int64_t def) const;
@@ -49,6 +61,8 @@ class OpCtx {
   void set_out(size_t i, DType t, Shape s);
   // Sets output i's compile-time contents (and type and shape).
   void set_const(size_t i, Tensor t);
+  // The arena scratch the node's kernels need while it runs.
+  void set_scratch(int64_t bytes);
   // Requires input count in [lo, hi] and output count in [olo, ohi].
   void arity(size_t lo, size_t hi, size_t olo = 1, size_t ohi = 1) const;
   void expect_type(size_t i, std::initializer_list<DType> ok);
@@ -62,26 +76,33 @@ class OpCtx {
   Node& n_;
 };
 
-// Emission: expressions for tensors and a sink for statements.
-class EmitCtx : public OpCtx {
+// Lowering: the kernel calls that compute the node (ops/call.hpp). The same calls are
+// printed into the generated code and, to fold constants, run at compile time.
+class LowerCtx : public OpCtx {
  public:
   using OpCtx::OpCtx;
-  virtual std::string X(size_t i) = 0;      // pointer expression of input i, "nullptr" if absent
-  virtual std::string Y(size_t i) = 0;      // pointer expression of output i
-  virtual std::string scratch(DType t) = 0; // pointer to this node's scratch, as T*
-  // Adds a compile-time table (e.g. Pad/Resize indices) and returns its pointer expression.
-  virtual std::string table(const Tensor& t) = 0;
-  virtual void line(const std::string& stmt) = 0;
-  std::string T(size_t i) { return dtype_cpp(in(i).dtype); }     // C++ element type of input i
-  std::string TY(size_t i) { return dtype_cpp(out(i).dtype); }   // of output i
+  Arg X(size_t i);                    // input i (a null pointer when the input is absent)
+  Arg Y(size_t i);                    // output i (a null pointer when absent)
+  Arg elem(size_t i, int64_t k = 0);  // element k of input i, read at run time
+  Arg scratch(DType t);               // the node's scratch (set_scratch) as T*
+  Arg table(Tensor t);                // a constant the lowering computed (weights laid out for a kernel)
+  // Adds a kernel call.
+  void call(const std::string& kernel, std::vector<Arg> targs, std::vector<Arg> args);
+  void call(const std::string& kernel, std::vector<Arg> args) { call(kernel, {}, std::move(args)); }
+
+  std::vector<Call> calls;
+  std::vector<Tensor> tables;
 };
 
-struct OpImpl {
-  void (*infer)(OpCtx&);          // checks the node, sets output types/shapes and scratch
-  void (*emit)(EmitCtx&);         // writes the kernel call(s)
-  void (*eval)(OpCtx&) = nullptr; // computes constant outputs at compile time (folding)
-  bool view = false;              // output 0 is input 0's bytes reinterpreted (no copy)
+struct OpDef {
+  void (*infer)(OpCtx&);     // checks the node, sets output types/shapes, scratch and constants
+  void (*lower)(LowerCtx&);  // the kernel calls; nullptr: the node runs no code (views,
+                             // shape computations always folded)
+  bool view = false;         // output 0 is input 0's bytes reinterpreted (no copy)
 };
+
+// The node's op inference: signature and types checked against ops.def, then the op's infer.
+void infer_node(OpCtx& c);
 
 // Calls f(T{}) with T the C++ type of dt. The sets: floats, numbers (no bool), all.
 template <class F>
@@ -130,8 +151,9 @@ std::string lit_of(DType t, double v);   // a literal of element type t
 std::string lit_array(const std::vector<int64_t>& v, size_t n);  // "{a, b, ...}" padded to n
 std::string lit_array(const int64_t* v, int n);                 // "{v[0], ..., v[n-1]}"
 
+// Defines op Name's entry of ops.def: O2C_DEFINE_OP(Relu, infer_Relu, lower_Relu).
 #define O2C_DEFINE_OP(Name, ...) \
-  extern const ::o2c::OpImpl op_##Name; \
-  const ::o2c::OpImpl op_##Name{__VA_ARGS__}
+  extern const ::o2c::OpDef op_##Name; \
+  const ::o2c::OpDef op_##Name{__VA_ARGS__}
 
 }  // namespace o2c

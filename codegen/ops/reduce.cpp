@@ -42,7 +42,7 @@ struct RedPlan {
 
 std::vector<int64_t> red_axes(OpCtx& c, bool* noop) {
   const bool sum = c.node().op == "ReduceSum";
-  const bool from_input = c.opset() >= (sum ? 13 : 18);
+  const bool from_input = c.version() >= (sum ? 13 : 18);
   const int64_t r = c.rank(0);
   std::vector<int64_t> axes;
   if (from_input) {
@@ -143,45 +143,12 @@ void infer_reduce(OpCtx& c) {
   c.set_out(0, c.dtype(0), p.out);
 }
 
-void emit_reduce(EmitCtx& c) {
-  RedPlan p = red_plan(c);
-  const std::string tmpl = "<" + c.T(0) + ", k::" + red_info(c).kernel + ">";
-  if (p.block)
-    c.line("k::reduce" + tmpl + "(" + c.X(0) + ", " + c.Y(0) + ", " + lit(p.outer) + ", " + lit(p.n) + ", " +
-           lit(p.inner) + ");");
-  else
-    c.line("k::reduce_strided" + tmpl + "(" + c.X(0) + ", " + c.Y(0) + ", " + code(p.keep) + ", " +
-           code(p.red) + ");");
-}
-
-template <class T, template <class> class R>
-void run_reduce(const RedPlan& p, const T* x, T* y) {
-  if (p.block) k::reduce<T, R>(x, y, p.outer, p.n, p.inner);
-  else k::reduce_strided<T, R>(x, y, p.keep, p.red);
-}
-
-void eval_reduce(OpCtx& c) {
-  RedPlan p = red_plan(c);
-  Tensor y = out_tensor(c, 0);
-  const Red kind = red_info(c).kind;
-  dispatch_all(y.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* x = c.const_in(0)->data<T>();
-    T* o = y.data<T>();
-    switch (kind) {
-      case Red::Sum: run_reduce<T, k::RedSum>(p, x, o); break;
-      case Red::Mean: run_reduce<T, k::RedMean>(p, x, o); break;
-      case Red::Max: run_reduce<T, k::RedMax>(p, x, o); break;
-      case Red::Min: run_reduce<T, k::RedMin>(p, x, o); break;
-      case Red::Prod: run_reduce<T, k::RedProd>(p, x, o); break;
-      case Red::L1: run_reduce<T, k::RedL1>(p, x, o); break;
-      case Red::L2: run_reduce<T, k::RedL2>(p, x, o); break;
-      case Red::LogSum: run_reduce<T, k::RedLogSum>(p, x, o); break;
-      case Red::LogSumExp: run_reduce<T, k::RedLogSumExp>(p, x, o); break;
-      case Red::SumSquare: run_reduce<T, k::RedSumSquare>(p, x, o); break;
-    }
-  });
-  c.set_const(0, std::move(y));
+void lower_reduce(LowerCtx& c) {
+  const RedPlan p = red_plan(c);
+  const RedInfo& r = red_info(c);
+  const std::vector<Arg> targs = {type_arg(c.dtype(0)), symbol(std::string("k::") + r.kernel, static_cast<int64_t>(r.kind))};
+  if (p.block) c.call("reduce", targs, {c.X(0), c.Y(0), index(p.outer), index(p.n), index(p.inner)});
+  else c.call("reduce_strided", targs, {c.X(0), c.Y(0), obj(p.keep), obj(p.red)});
 }
 
 // ---- ArgMax / ArgMin ------------------------------------------------------------------------
@@ -219,37 +186,25 @@ void infer_arg(OpCtx& c) {
   c.set_out(0, DType::Int64, p.out);
 }
 
-void emit_arg(EmitCtx& c) {
-  ArgPlan p = arg_plan(c);
-  c.line("k::arg_reduce(" + c.X(0) + ", " + c.Y(0) + ", " + lit(p.outer) + ", " + lit(p.n) + ", " +
-         lit(p.inner) + ", " + (arg_is_max(c) ? "true" : "false") + ", " +
-         (c.i("select_last_index", 0) ? "true" : "false") + ");");
-}
-
-void eval_arg(OpCtx& c) {
-  ArgPlan p = arg_plan(c);
-  Tensor y = out_tensor(c, 0);
-  dispatch_num(c.dtype(0), [&](auto tag) {
-    using T = decltype(tag);
-    k::arg_reduce(c.const_in(0)->data<T>(), y.data<int64_t>(), p.outer, p.n, p.inner, arg_is_max(c),
-                  c.i("select_last_index", 0) != 0);
-  });
-  c.set_const(0, std::move(y));
+void lower_arg(LowerCtx& c) {
+  const ArgPlan p = arg_plan(c);
+  c.call("arg_reduce", {c.X(0), c.Y(0), index(p.outer), index(p.n), index(p.inner), boolean(arg_is_max(c)),
+                        boolean(c.i("select_last_index", 0) != 0)});
 }
 
 }  // namespace
 
-O2C_DEFINE_OP(ReduceSum, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceMean, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceMax, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceMin, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceProd, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceL1, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceL2, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceLogSum, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceLogSumExp, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ReduceSumSquare, infer_reduce, emit_reduce, eval_reduce);
-O2C_DEFINE_OP(ArgMax, infer_arg, emit_arg, eval_arg);
-O2C_DEFINE_OP(ArgMin, infer_arg, emit_arg, eval_arg);
+O2C_DEFINE_OP(ReduceSum, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceMean, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceMax, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceMin, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceProd, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceL1, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceL2, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceLogSum, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceLogSumExp, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceSumSquare, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ArgMax, infer_arg, lower_arg);
+O2C_DEFINE_OP(ArgMin, infer_arg, lower_arg);
 
 }  // namespace o2c

@@ -49,17 +49,17 @@ ResizeParams resize_params(OpCtx& c, bool upsample) {
   p.scale.assign(static_cast<size_t>(r), 1.0);
   p.out = in;
   if (upsample && p.mode == "bilinear") p.mode = "linear";
-  if (p.mode != "nearest" && p.mode != "linear" && (p.mode != "cubic" || upsample || c.opset() < 11))
+  if (p.mode != "nearest" && p.mode != "linear" && (p.mode != "cubic" || upsample || c.version() < 11))
     c.unsupported("mode " + quote_name(p.mode));
 
   std::vector<double> scales;
   std::vector<int64_t> sizes;
   std::vector<int64_t> axes;
-  if (upsample || c.opset() < 11) {
+  if (upsample || c.version() < 11) {
     p.legacy = true;
     p.ctm = "asymmetric";
-    if (upsample && c.opset() < 7) c.unsupported("Upsample before opset 7");
-    if (upsample && c.opset() < 9) {
+    if (upsample && c.version() < 7) c.unsupported("Upsample before opset 7");
+    if (upsample && c.version() < 9) {
       c.arity(1, 1);
       scales = std::vector<double>();
       for (float f : c.floats("scales")) scales.push_back(f);
@@ -430,50 +430,23 @@ void infer_resize(OpCtx& c, bool upsample) {
   c.set_out(0, c.dtype(0), p.out);
 }
 
-void emit_resize(EmitCtx& c, bool upsample) {
+void lower_resize(LowerCtx& c, bool upsample) {
   if (numel(c.out(0).shape) == 0) return;
   ResizePlan r = resize_plan(c, upsample);
-  const std::string fill = lit_of(c.dtype(0), r.fill);
-  if (r.table) {
-    c.line("k::table_copy(" + c.X(0) + ", " + c.Y(0) + ", " + c.table(r.tab) + ", " +
-           code(r.tmap) + ", " + fill + ");");
-  } else {
-    c.line("k::resize_interp(" + c.X(0) + ", " + c.Y(0) + ", " + c.table(r.tab) + ", " +
-           c.table(r.wt) + ", " + interp_code(r.imap) + ", " + fill + ");");
-  }
-}
-
-void eval_resize(OpCtx& c, bool upsample) {
-  Tensor y = out_tensor(c, 0);
-  const Tensor& x = *c.const_in(0);
-  if (y.numel() > 0) {
-    ResizePlan r = resize_plan(c, upsample);
-    if (r.table) {
-      dispatch_all(x.dtype, [&](auto tag) {
-        using T = decltype(tag);
-        k::table_copy(x.data<T>(), y.data<T>(), r.tab.data<int64_t>(), r.tmap, static_cast<T>(r.fill));
-      });
-    } else {
-      dispatch_float(x.dtype, [&](auto tag) {
-        using T = decltype(tag);
-        k::resize_interp(x.data<T>(), y.data<T>(), r.tab.data<int64_t>(), r.wt.data<double>(),
-                         r.imap, static_cast<T>(r.fill));
-      });
-    }
-  }
-  c.set_const(0, std::move(y));
+  const Arg fill = scalar(c.dtype(0), r.fill);
+  const Arg tab = c.table(std::move(r.tab));
+  if (r.table) c.call("table_copy", {c.X(0), c.Y(0), tab, obj(r.tmap), fill});
+  else c.call("resize_interp", {c.X(0), c.Y(0), tab, c.table(std::move(r.wt)), object(r.imap, interp_code(r.imap)), fill});
 }
 
 void infer_Upsample(OpCtx& c) { infer_resize(c, true); }
-void emit_Upsample(EmitCtx& c) { emit_resize(c, true); }
-void eval_Upsample(OpCtx& c) { eval_resize(c, true); }
+void lower_Upsample(LowerCtx& c) { lower_resize(c, true); }
 void infer_Resize(OpCtx& c) { infer_resize(c, false); }
-void emit_Resize(EmitCtx& c) { emit_resize(c, false); }
-void eval_Resize(OpCtx& c) { eval_resize(c, false); }
+void lower_Resize(LowerCtx& c) { lower_resize(c, false); }
 
 }  // namespace
 
-O2C_DEFINE_OP(Upsample, infer_Upsample, emit_Upsample, eval_Upsample);
-O2C_DEFINE_OP(Resize, infer_Resize, emit_Resize, eval_Resize);
+O2C_DEFINE_OP(Upsample, infer_Upsample, lower_Upsample);
+O2C_DEFINE_OP(Resize, infer_Resize, lower_Resize);
 
 }  // namespace o2c

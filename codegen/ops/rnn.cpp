@@ -3,6 +3,7 @@
 // linear_before_reset = 0); gates, state and outputs live in arena scratch sized here.
 #include <cctype>
 
+#include "ops/elementwise.hpp"
 #include "ops/helpers.hpp"
 
 namespace o2c {
@@ -14,27 +15,27 @@ k::RnnCell cell_of(const OpCtx& c) {
   return k::RnnCell::RNN;
 }
 
+// The gate functions the spec lists, with their parameters' defaults (those of the ops of
+// the same names; Affine and ScaledTanh exist only here).
 struct ActDef {
   const char* name;  // lower case
-  k::RnnActKind kind;
+  int kind;          // k::Act::Kind
   int nalpha, nbeta;
-  float alpha, beta;  // defaults
+  float alpha, beta;
 };
 const ActDef kActs[] = {
-    {"sigmoid", k::RnnActKind::Sigmoid, 0, 0, 0.f, 0.f},
-    {"tanh", k::RnnActKind::Tanh, 0, 0, 0.f, 0.f},
-    {"relu", k::RnnActKind::Relu, 0, 0, 0.f, 0.f},
-    {"affine", k::RnnActKind::Affine, 1, 1, 1.f, 0.f},
-    {"leakyrelu", k::RnnActKind::LeakyRelu, 1, 0, 0.01f, 0.f},
-    {"thresholdedrelu", k::RnnActKind::ThresholdedRelu, 1, 0, 1.f, 0.f},
-    {"scaledtanh", k::RnnActKind::ScaledTanh, 1, 1, 1.f, 1.f},
-    {"hardsigmoid", k::RnnActKind::HardSigmoid, 1, 1, 0.2f, 0.5f},
-    {"elu", k::RnnActKind::Elu, 1, 0, 1.f, 0.f},
-    {"softsign", k::RnnActKind::Softsign, 0, 0, 0.f, 0.f},
-    {"softplus", k::RnnActKind::Softplus, 0, 0, 0.f, 0.f},
+    {"sigmoid", k::Act::Sigmoid, 0, 0, 0.f, 0.f},
+    {"tanh", k::Act::Tanh, 0, 0, 0.f, 0.f},
+    {"relu", k::Act::Relu, 0, 0, 0.f, 0.f},
+    {"affine", k::Act::Affine, 1, 1, 1.f, 0.f},
+    {"leakyrelu", k::Act::LeakyRelu, 1, 0, LeakyReluAttrs{}.alpha, 0.f},
+    {"thresholdedrelu", k::Act::ThresholdedRelu, 1, 0, ThresholdedReluAttrs{}.alpha, 0.f},
+    {"scaledtanh", k::Act::ScaledTanh, 1, 1, 1.f, 1.f},
+    {"hardsigmoid", k::Act::HardSigmoid, 1, 1, HardSigmoidAttrs{}.alpha, HardSigmoidAttrs{}.beta},
+    {"elu", k::Act::Elu, 1, 0, EluAttrs{}.alpha, 0.f},
+    {"softsign", k::Act::Softsign, 0, 0, 0.f, 0.f},
+    {"softplus", k::Act::Softplus, 0, 0, 0.f, 0.f},
 };
-const char* kActNames[] = {"Sigmoid",  "Tanh",        "Relu", "Affine",   "LeakyRelu", "ThresholdedRelu",
-                           "ScaledTanh", "HardSigmoid", "Elu",  "Softsign", "Softplus"};
 
 struct RnnShapes {
   k::RnnParams p;
@@ -106,7 +107,7 @@ RnnShapes rnn_params(OpCtx& c) {
     for (const ActDef& a : kActs)
       if (low == a.name) def = &a;
     if (!def) c.unsupported("activation " + quote_name(names[i]));
-    k::RnnAct act{def->kind, def->alpha, def->beta};
+    k::Act act{def->kind, def->alpha, def->beta};
     if (def->nalpha && ia < alphas.size()) act.alpha = alphas[ia++];
     if (def->nbeta && ib < betas.size()) act.beta = betas[ib++];
     p.act[i] = act;
@@ -127,12 +128,7 @@ void infer_rnn(OpCtx& c) {
   c.set_out(0, c.dtype(0), r.y);
   c.set_out(1, c.dtype(0), r.yh);
   if (lstm) c.set_out(2, c.dtype(0), r.yh);
-  c.node().scratch_bytes = k::rnn_scratch(r.p) * static_cast<int64_t>(dtype_size(c.dtype(0)));
-}
-
-std::string act_code(const k::RnnAct& a) {
-  return "{k::RnnActKind::" + std::string(kActNames[static_cast<int>(a.kind)]) + ", " + lit_f32(a.alpha) + ", " +
-         lit_f32(a.beta) + "}";
+  c.set_scratch(k::rnn_scratch(r.p) * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
 
 std::string params_code(const k::RnnParams& p) {
@@ -140,7 +136,7 @@ std::string params_code(const k::RnnParams& p) {
   std::string acts;
   for (int i = 0; i < 6; ++i) {
     if (i) acts += ", ";
-    acts += i < k::rnn_acts(p) * p.dirs ? act_code(p.act[i]) : "{k::RnnActKind::Sigmoid, 0.0f, 0.0f}";
+    acts += code(i < k::rnn_acts(p) * p.dirs ? p.act[i] : k::Act{k::Act::None, 0.0f, 0.0f}).substr(std::string("k::Act").size());
   }
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   return "k::RnnParams{k::RnnCell::" + std::string(cells[static_cast<int>(p.cell)]) + ", " + lit(p.seq) + ", " +
@@ -149,56 +145,30 @@ std::string params_code(const k::RnnParams& p) {
          ", " + b(p.linear_before_reset) + ", {" + acts + "}}";
 }
 
-void emit_rnn(EmitCtx& c) {
-  RnnShapes r = rnn_params(c);
+void lower_rnn(LowerCtx& c) {
+  const RnnShapes r = rnn_params(c);
   const bool lstm = r.p.cell == k::RnnCell::LSTM;
-  auto in = [&](size_t i) { return c.has_in(i) ? c.X(i) : std::string("nullptr"); };
-  auto out = [&](size_t i) { return c.has_out(i) ? c.Y(i) : std::string("nullptr"); };
   // A constant R for one sequence: transposed here for the recurrent product's GEMV. A
   // constant W: transposed here for the input projection on the panel microkernel.
-  std::string rt, wt;
-  if (k::rnn_uses_rt(r.p) && c.const_in(2)) {
-    const Tensor& R = *c.const_in(2);
-    rt = rearranged_table(c, R, k::rnn_rt_size(r.p), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
+  Arg rt, wt;
+  if (k::rnn_uses_rt(r.p) && c.const_in(2))
+    rt = rearranged_table(c, *c.const_in(2), k::rnn_rt_size(r.p), [&](const auto* src, auto* dst) { k::rnn_transpose_r(src, dst, r.p); });
+  if (c.const_in(1))
+    wt = rearranged_table(c, *c.const_in(1), c.const_in(1)->numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_w(src, dst, r.p); });
+  std::vector<Arg> args = {c.X(0), wt.kind == Arg::Kind::Null ? c.X(1) : Arg{}, rt.kind == Arg::Kind::Null ? c.X(2) : Arg{},
+                           c.X(3), c.X(4), c.X(5), lstm ? c.X(6) : Arg{}, lstm ? c.X(7) : Arg{}, c.Y(0), c.Y(1),
+                           lstm ? c.Y(2) : Arg{}, object(r.p, params_code(r.p)), c.scratch(c.dtype(0))};
+  if (rt.kind != Arg::Kind::Null || wt.kind != Arg::Kind::Null) {
+    args.push_back(rt);
+    if (wt.kind != Arg::Kind::Null) args.push_back(wt);
   }
-  if (c.const_in(1)) {
-    const Tensor& W = *c.const_in(1);
-    wt = rearranged_table(c, W, W.numel(), [&](const auto* src, auto* dst) { k::rnn_transpose_w(src, dst, r.p); });
-  }
-  std::string tables;
-  if (!rt.empty() || !wt.empty()) tables = ", " + (rt.empty() ? "nullptr" : rt) + (wt.empty() ? "" : ", " + wt);
-  c.line("k::rnn<" + c.T(0) + ">(" + c.X(0) + ", " + (wt.empty() ? c.X(1) : "nullptr") + ", " +
-         (rt.empty() ? c.X(2) : "nullptr") + ", " + in(3) + ", " + in(4) + ", " + in(5) + ", " +
-         (lstm ? in(6) : "nullptr") + ", " + (lstm ? in(7) : "nullptr") + ", " + out(0) + ", " + out(1) + ", " +
-         (lstm ? out(2) : "nullptr") + ", " + params_code(r.p) + ", " + c.scratch(c.dtype(0)) + tables + ");");
-}
-
-void eval_rnn(OpCtx& c) {
-  RnnShapes r = rnn_params(c);
-  const bool lstm = r.p.cell == k::RnnCell::LSTM;
-  const size_t nout = lstm ? 3 : 2;
-  std::vector<Tensor> outs(nout);
-  for (size_t i = 0; i < nout; ++i)
-    if (c.has_out(i)) outs[i] = out_tensor(c, i);
-  dispatch_float(c.dtype(0), [&](auto tag) {
-    using T = decltype(tag);
-    auto in = [&](size_t i) -> const T* {
-      if (!c.has_in(i) || (!lstm && i >= 6)) return nullptr;
-      return c.const_in(i)->data<T>();
-    };
-    auto out = [&](size_t i) -> T* { return i < nout && c.has_out(i) ? outs[i].data<T>() : nullptr; };
-    std::vector<T, Eigen::aligned_allocator<T>> work(static_cast<size_t>(k::rnn_scratch(r.p)) + 16);
-    const int32_t* lens = c.has_in(4) ? c.const_in(4)->data<int32_t>() : nullptr;
-    k::rnn<T>(in(0), in(1), in(2), in(3), lens, in(5), in(6), in(7), out(0), out(1), out(2), r.p, work.data());
-  });
-  for (size_t i = 0; i < nout; ++i)
-    if (c.has_out(i)) c.set_const(i, std::move(outs[i]));
+  c.call("rnn", {type_arg(c.dtype(0))}, args);
 }
 
 }  // namespace
 
-O2C_DEFINE_OP(LSTM, infer_rnn, emit_rnn, eval_rnn);
-O2C_DEFINE_OP(GRU, infer_rnn, emit_rnn, eval_rnn);
-O2C_DEFINE_OP(RNN, infer_rnn, emit_rnn, eval_rnn);
+O2C_DEFINE_OP(LSTM, infer_rnn, lower_rnn);
+O2C_DEFINE_OP(GRU, infer_rnn, lower_rnn);
+O2C_DEFINE_OP(RNN, infer_rnn, lower_rnn);
 
 }  // namespace o2c

@@ -4,27 +4,26 @@
 #include <algorithm>
 #include <set>
 
-#include "onnx/model_io.hpp"
 #include "ops/helpers.hpp"
 
 namespace o2c {
 namespace {
 
-// Folding a view: same bytes, new shape.
-void eval_view(OpCtx& c) {
-  Tensor t = *c.const_in(0);
-  t.shape = c.out(0).shape;
-  c.set_const(0, std::move(t));
-}
-void emit_none(EmitCtx&) {}
+struct ReshapeAttrs {
+  std::vector<int64_t> shape;  // before version 5
+  bool allowzero = false;
+  template <class V>
+  void fields(V& v) {
+    if (v.version < 5) v("shape", shape);
+    if (v.version >= 14) v("allowzero", allowzero);
+  }
+};
 
 void infer_Reshape(OpCtx& c) {
-  c.arity(1, 2);
-  std::vector<int64_t> target;
-  if (c.opset() < 5) target = c.ints("shape");
-  else target = c.require_const(1, "the target shape").to_ints();
+  const auto a = c.attrs<ReshapeAttrs>();
+  const std::vector<int64_t> target = c.version() < 5 ? a.shape : c.require_const(1, "the target shape").to_ints();
   const Shape& in = c.shape(0);
-  const bool allowzero = c.i("allowzero", 0) != 0;
+  const bool allowzero = a.allowzero;
   Shape out;
   int infer_at = -1;
   int64_t known = 1;
@@ -52,11 +51,15 @@ void infer_Reshape(OpCtx& c) {
   c.set_out(0, c.dtype(0), out);
 }
 
+struct AxisAttrs {
+  int64_t axis = 1;
+  O2C_FIELDS(axis)
+};
+
 void infer_Flatten(OpCtx& c) {
-  c.arity(1, 1);
   const Shape& in = c.shape(0);
   int64_t r = static_cast<int64_t>(in.size());
-  int64_t a = c.i("axis", 1);
+  int64_t a = c.attrs<AxisAttrs>().axis;
   if (a < 0) a += r;
   if (a < 0 || a > r) c.fail("axis out of range");
   int64_t outer = 1;
@@ -69,8 +72,21 @@ void infer_Flatten(OpCtx& c) {
   }
 }
 
+// Squeeze's and Unsqueeze's axes: an attribute before version 13, an input after.
+struct AxesAttrs {
+  std::vector<int64_t> axes;
+  template <class V>
+  void fields(V& v) {
+    if (v.version < 13) v("axes", axes);
+  }
+};
+
 std::vector<int64_t> axes_of(OpCtx& c, bool required) {
-  if (c.opset() < 13) return c.ints("axes");
+  const auto a = c.attrs<AxesAttrs>();
+  if (c.version() < 13) {
+    if (required && a.axes.empty()) c.fail("attribute 'axes' is required");
+    return a.axes;
+  }
   if (!c.has_in(1)) {
     if (required) c.fail("axes input is required");
     return {};
@@ -79,7 +95,6 @@ std::vector<int64_t> axes_of(OpCtx& c, bool required) {
 }
 
 void infer_Squeeze(OpCtx& c) {
-  c.arity(1, 2);
   const Shape& in = c.shape(0);
   auto axes = axes_of(c, false);
   std::set<int64_t> drop;
@@ -94,7 +109,6 @@ void infer_Squeeze(OpCtx& c) {
 }
 
 void infer_Unsqueeze(OpCtx& c) {
-  c.arity(1, 2);
   const Shape& in = c.shape(0);
   auto axes = axes_of(c, true);
   const int64_t r = static_cast<int64_t>(in.size() + axes.size());
@@ -108,17 +122,28 @@ void infer_Unsqueeze(OpCtx& c) {
 }
 
 void infer_Identity(OpCtx& c) {
-  c.arity(1, 1);
+  c.attrs<NoAttrs>();
   c.set_out(0, c.dtype(0), c.shape(0));
 }
 
+struct DropoutAttrs {
+  float ratio = 0.5f;
+  int64_t is_test = 0, seed = 0;
+  template <class V>
+  void fields(V& v) {
+    if (v.version < 12) v("ratio", ratio);
+    if (v.version < 7) v("is_test", is_test);
+    if (v.version >= 12) v("seed", seed);
+  }
+};
+
 void infer_Dropout(OpCtx& c) {
-  c.arity(1, 3, 1, 2);
+  const auto a = c.attrs<DropoutAttrs>();
   if (c.has_in(2)) {
     const Tensor* t = c.const_in(2);
     if (!t || t->int_at(0) != 0) c.unsupported("training_mode must be a constant false");
   }
-  if (c.i("is_test", 1) == 0 && c.opset() < 7) c.unsupported("training mode (is_test=0)");
+  if (c.version() < 7 && a.is_test == 0) c.unsupported("training mode (is_test=0)");
   c.set_out(0, c.dtype(0), c.shape(0));
   if (c.has_out(1)) {
     Tensor mask(DType::Bool, c.shape(0));
@@ -127,11 +152,22 @@ void infer_Dropout(OpCtx& c) {
   }
 }
 
+struct ShapeAttrs {
+  int64_t start = 0, end = INT64_MAX;
+  template <class V>
+  void fields(V& v) {
+    if (v.version >= 15) {
+      v("start", start);
+      v("end", end);
+    }
+  }
+};
+
 void infer_Shape(OpCtx& c) {
-  c.arity(1, 1);
+  const auto a = c.attrs<ShapeAttrs>();
   const Shape& in = c.shape(0);
   const int64_t r = static_cast<int64_t>(in.size());
-  int64_t start = c.i("start", 0), end = c.i("end", r);
+  int64_t start = a.start, end = a.end;
   if (start < 0) start += r;
   if (end < 0) end += r;
   start = std::clamp<int64_t>(start, 0, r);
@@ -142,78 +178,87 @@ void infer_Shape(OpCtx& c) {
 }
 
 void infer_Size(OpCtx& c) {
-  c.arity(1, 1);
+  c.attrs<NoAttrs>();
   Tensor t(DType::Int64, {});
   t.data<int64_t>()[0] = numel(c.shape(0));
   c.set_const(0, std::move(t));
 }
 
+// Exactly one of the value attributes (value_string(s) and sparse_value are not supported).
+struct ConstantAttrs {
+  std::shared_ptr<const Tensor> value;
+  float value_float = 0;
+  std::vector<float> value_floats;
+  int64_t value_int = 0;
+  std::vector<int64_t> value_ints;
+  template <class V>
+  void fields(V& v) {
+    v("value", value);
+    if (v.version >= 12) {
+      v("value_float", value_float);
+      v("value_floats", value_floats);
+      v("value_int", value_int);
+      v("value_ints", value_ints);
+    }
+  }
+};
+
 void infer_Constant(OpCtx& c) {
-  c.arity(0, 0);
-  if (const Tensor* t = c.tensor("value")) {
-    c.set_const(0, *t);
+  const auto a = c.attrs<ConstantAttrs>();
+  if (c.node().attrs.size() != 1) c.fail("needs exactly one value attribute");
+  if (a.value) {
+    c.set_const(0, *a.value);
   } else if (c.has("value_float")) {
     Tensor t(DType::Float, {});
-    t.data<float>()[0] = c.f("value_float", 0);
+    t.data<float>()[0] = a.value_float;
     c.set_const(0, std::move(t));
   } else if (c.has("value_floats")) {
-    auto v = c.floats("value_floats");
-    Tensor t(DType::Float, {static_cast<int64_t>(v.size())});
-    std::copy(v.begin(), v.end(), t.data<float>());
+    Tensor t(DType::Float, {static_cast<int64_t>(a.value_floats.size())});
+    std::copy(a.value_floats.begin(), a.value_floats.end(), t.data<float>());
     c.set_const(0, std::move(t));
   } else if (c.has("value_int")) {
     Tensor t(DType::Int64, {});
-    t.data<int64_t>()[0] = c.i("value_int", 0);
-    c.set_const(0, std::move(t));
-  } else if (c.has("value_ints")) {
-    auto v = c.ints("value_ints");
-    Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
-    std::copy(v.begin(), v.end(), t.data<int64_t>());
+    t.data<int64_t>()[0] = a.value_int;
     c.set_const(0, std::move(t));
   } else {
-    c.unsupported("only tensor, float(s) and int(s) values are supported");
+    Tensor t(DType::Int64, {static_cast<int64_t>(a.value_ints.size())});
+    std::copy(a.value_ints.begin(), a.value_ints.end(), t.data<int64_t>());
+    c.set_const(0, std::move(t));
   }
 }
 
-Tensor cos_value(OpCtx& c) {
-  if (const Tensor* t = c.tensor("value")) return *t;
-  Tensor z(DType::Float, {1});
-  return z;
-}
+// ConstantOfShape's value: one element (default a float 0).
+struct ConstantOfShapeAttrs {
+  std::shared_ptr<const Tensor> value;
+  O2C_FIELDS(value)
+  Tensor fill() const { return value ? *value : Tensor(DType::Float, {1}); }
+};
 
 void infer_ConstantOfShape(OpCtx& c) {
-  c.arity(1, 1);
-  auto dims = c.require_const(0, "the shape").to_ints();
-  Tensor v = cos_value(c);
+  const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
+  const auto dims = c.require_const(0, "the shape").to_ints();
   if (v.numel() != 1) c.fail("value must have one element");
   if (!dtype_supported(v.dtype)) c.unsupported("value of type " + dtype_name(v.dtype));
   c.set_out(0, v.dtype, dims);
 }
-void eval_ConstantOfShape(OpCtx& c) {
-  Tensor v = cos_value(c);
-  Tensor y = out_tensor(c, 0);
-  const size_t es = dtype_size(y.dtype);
-  for (size_t i = 0; i < y.bytes.size(); i += es) std::copy(v.bytes.begin(), v.bytes.end(), y.bytes.begin() + static_cast<std::ptrdiff_t>(i));
-  c.set_const(0, std::move(y));
+void lower_ConstantOfShape(LowerCtx& c) {
+  const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
+  c.call("fill", {c.Y(0), index(numel(c.out(0).shape)), scalar_of(v)});
 }
-void emit_ConstantOfShape(EmitCtx& c) {
-  Tensor v = cos_value(c);
-  c.line("k::fill(" + c.Y(0) + ", " + lit(numel(c.out(0).shape)) + ", " +
-         lit_of(v.dtype, v.float_at(0)) + ");");
-}
-
 
 }  // namespace
 
-O2C_DEFINE_OP(Reshape, infer_Reshape, emit_none, eval_view, true);
-O2C_DEFINE_OP(Flatten, infer_Flatten, emit_none, eval_view, true);
-O2C_DEFINE_OP(Squeeze, infer_Squeeze, emit_none, eval_view, true);
-O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, emit_none, eval_view, true);
-O2C_DEFINE_OP(Identity, infer_Identity, emit_none, eval_view, true);
-O2C_DEFINE_OP(Dropout, infer_Dropout, emit_none, eval_view, true);
-O2C_DEFINE_OP(Shape, infer_Shape, emit_none, nullptr);
-O2C_DEFINE_OP(Size, infer_Size, emit_none, nullptr);
-O2C_DEFINE_OP(Constant, infer_Constant, emit_none, nullptr);
-O2C_DEFINE_OP(ConstantOfShape, infer_ConstantOfShape, emit_ConstantOfShape, eval_ConstantOfShape);
+// Views: the output is the input's bytes (no code; folding reinterprets the constant).
+O2C_DEFINE_OP(Reshape, infer_Reshape, nullptr, true);
+O2C_DEFINE_OP(Flatten, infer_Flatten, nullptr, true);
+O2C_DEFINE_OP(Squeeze, infer_Squeeze, nullptr, true);
+O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, nullptr, true);
+O2C_DEFINE_OP(Identity, infer_Identity, nullptr, true);
+O2C_DEFINE_OP(Dropout, infer_Dropout, nullptr, true);
+// Always known at compile time (infer sets the constant).
+O2C_DEFINE_OP(Shape, infer_Shape, nullptr);
+O2C_DEFINE_OP(Size, infer_Size, nullptr);
+O2C_DEFINE_OP(Constant, infer_Constant, nullptr);
+O2C_DEFINE_OP(ConstantOfShape, infer_ConstantOfShape, lower_ConstantOfShape);
 
 }  // namespace o2c

@@ -20,7 +20,11 @@
 namespace o2c {
 namespace {
 
-bool is_conv(const Node& n) { return !n.erased && n.op == "Conv" && n.domain.empty(); }
+bool is_conv(const Node& n) {
+  return !n.erased && ((n.op == "Conv" && n.domain.empty()) || (n.op == "FusedConv" && n.domain == "onnx2cpp"));
+}
+// The residual Z of a FusedConv (input 3).
+bool has_residual(const Node& n) { return n.op == "FusedConv" && n.inputs.size() > 3 && n.inputs[3] >= 0; }
 
 }  // namespace
 
@@ -35,7 +39,7 @@ void channels_last(Graph& g) {
     if (is_conv(g.nodes[i]) && g.nodes[i].inputs.size() >= 2 && !g.nodes[i].outputs.empty())
       kind[i] = conv_last_kind(g, g.nodes[i]);
   auto residual_slot = [&](const Node& n, int slot) {
-    return n.epi.residual && slot == static_cast<int>(n.inputs.size()) - 1;
+    return has_residual(n) && slot == 3;
   };
   // The candidates, then a fixed point: drop a tensor that a depthwise conv writes from an
   // NCHW input, or a conv with an NCHW residual.
@@ -61,7 +65,7 @@ void channels_last(Graph& g) {
       if (!last[v]) continue;
       const Node& prod = g.nodes[g.values[v].producer];
       bool ok = kind[g.values[v].producer] != ConvLast::Depthwise || last[prod.inputs[0]];
-      if (prod.epi.residual) ok = ok && last[prod.inputs.back()];
+      if (has_residual(prod)) ok = ok && last[prod.inputs[3]];
       if (!ok) last[v] = 0, changed = true;
     }
   }

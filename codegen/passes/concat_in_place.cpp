@@ -33,7 +33,7 @@ void concat_in_place(Graph& g) {
       const Node& p = g.nodes[iv.producer];
       const OpInfo* info = find_op(p.domain, p.op);
       // A view's bytes belong to its source; an in-place Concat has no code to redirect.
-      ok = info && !info->impl->view && !p.in_place;
+      ok = info && !info->def->view && !p.in_place;
     }
     if (!ok) continue;
     int64_t at = 0;

@@ -1,50 +1,77 @@
-#include "passes/passes.hpp"
-
+// Inference and constant folding (one pass, in order: a folded value's readers see its
+// contents), and dead code.
+#include "kernels/eval.hpp"
 #include "ops/registry.hpp"
+#include "passes/passes.hpp"
 
 namespace o2c {
 
-void infer_and_fold(Graph& g, const FoldOptions& opt) {
-  for (int id : g.live_nodes()) {
-    Node& n = g.nodes[id];
-    const OpInfo* info = find_op(n.domain, n.op);
-    if (!info) throw UnsupportedError(g.where(n) + ": op is not supported");
-    OpCtx ctx(g, n);
-    bool all_const = true;
-    int64_t in_bytes = 0;
-    for (size_t i = 0; i < n.inputs.size(); ++i) {
-      if (n.inputs[i] < 0) continue;
-      const Value& v = g.values[n.inputs[i]];
-      if (!v.typed)
-        throw CompileError(g.where(n) + ": the type of input " + quote_name(v.name) + " is unknown");
-      if (!v.constant) all_const = false;
-      else in_bytes += static_cast<int64_t>(v.constant->bytes.size());
-      if (!dtype_supported(v.dtype))
-        throw UnsupportedError(g.where(n) + ": input " + quote_name(v.name) + " has type " +
-                               dtype_name(v.dtype) + ", which is not supported");
+namespace {
+
+// Runs node n's calls on its constant inputs; true when every output is then known.
+bool fold(Graph& g, Node& n, const OpDef& def) {
+  Frame f;
+  for (int v : n.inputs) f.in.push_back(v >= 0 ? g.values[v].constant.get() : nullptr);
+  std::vector<Tensor> outs;
+  outs.reserve(n.outputs.size());
+  for (int v : n.outputs) outs.push_back(v >= 0 ? Tensor(g.values[v].dtype, g.values[v].shape) : Tensor());
+  if (def.view) {  // the input's bytes, reinterpreted
+    outs[0].bytes = g.values[n.inputs[0]].constant->bytes;
+  } else {
+    if (!def.lower) return false;
+    LowerCtx lc(g, n);
+    def.lower(lc);
+    for (Tensor& t : outs) f.out.push_back(&t);
+    std::vector<uint64_t> scratch(static_cast<size_t>((n.scratch_bytes + 7) / 8) + 8);  // 64-byte aligned below
+    f.scratch = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) / 64 * 64);
+    f.tables = &lc.tables;
+    for (const Call& c : lc.calls) {
+      const KernelInfo* k = find_kernel(c.kernel);
+      if (!k || !k->eval(c, f)) return false;
     }
-    info->impl->infer(ctx);
-    int64_t out_bytes = 0;
-    for (int v : n.outputs) {
-      if (v < 0) continue;
-      if (!g.values[v].typed) throw CompileError(g.where(n) + ": output type was not inferred");
-      if (!dtype_supported(g.values[v].dtype))
-        throw UnsupportedError(g.where(n) + ": output " + quote_name(g.values[v].name) + " has type " +
-                               dtype_name(g.values[v].dtype) + ", which is not supported");
-      out_bytes += g.values[v].bytes();
-    }
-    bool already = true;  // infer may have set the constants itself (Shape, Constant)
-    for (int v : n.outputs)
-      if (v >= 0 && !g.values[v].constant) already = false;
-    if (!already && opt.fold && all_const && info->impl->eval &&
-        out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes)) {
-      info->impl->eval(ctx);
-      already = true;
-      for (int v : n.outputs)
-        if (v >= 0 && !g.values[v].constant) already = false;
-    }
-    if (already) g.erase(id);
   }
+  for (size_t i = 0; i < n.outputs.size(); ++i)
+    if (n.outputs[i] >= 0) g.values[n.outputs[i]].constant = std::make_shared<Tensor>(std::move(outs[i]));
+  return true;
+}
+
+}  // namespace
+
+bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
+  Node& n = g.nodes[id];
+  const OpInfo* info = find_op(n.domain, n.op);
+  if (!info) throw UnsupportedError(g.where(n) + ": op is not supported");
+  bool all_const = true;
+  int64_t in_bytes = 0;
+  for (int v : n.inputs) {
+    if (v < 0) continue;
+    const Value& val = g.values[v];
+    if (!val.typed) throw CompileError(g.where(n) + ": the type of input " + quote_name(val.name) + " is unknown");
+    if (!val.constant) all_const = false;
+    else in_bytes += static_cast<int64_t>(val.constant->bytes.size());
+  }
+  OpCtx ctx(g, n);
+  infer_node(ctx);
+  int64_t out_bytes = 0;
+  bool known = true;  // infer may have set the constants itself (Shape, Constant)
+  for (int v : n.outputs) {
+    if (v < 0) continue;
+    const Value& val = g.values[v];
+    if (!val.typed) throw CompileError(g.where(n) + ": output type was not inferred");
+    if (!dtype_supported(val.dtype))
+      throw UnsupportedError(g.where(n) + ": output " + quote_name(val.name) + " has type " + dtype_name(val.dtype) +
+                             ", which is not supported");
+    out_bytes += val.bytes();
+    if (!val.constant) known = false;
+  }
+  if (!known && opt.fold && all_const && out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
+    known = fold(g, n, *info->def);
+  if (known) g.erase(id);
+  return known;
+}
+
+void infer_and_fold(Graph& g, const FoldOptions& opt) {
+  for (int id : g.live_nodes()) infer_fold_node(g, id, opt);
 }
 
 void remove_dead_nodes(Graph& g) {

@@ -15,6 +15,13 @@ struct FoldOptions {
   int64_t max_growth_bytes = 1 << 20;  // fold when output <= max(this, 2 x input bytes)
 };
 void infer_and_fold(Graph& g, const FoldOptions& opt);
+// The same for one node; true when it was folded (and erased).
+bool infer_fold_node(Graph& g, int node, const FoldOptions& opt);
+
+// Storage-only float types (float16, bfloat16, float8) are computed in float: every node
+// that computes on them (a type variable not moved as bits, ops.def) reads float copies made
+// by Cast nodes, and its results are cast back; folded where the inputs are constants.
+void compute_in_float(Graph& g, const FoldOptions& opt);
 
 // ReduceMean -> Sub -> Pow -> ReduceMean -> Add(eps) -> Sqrt -> Div -> Mul(gamma) [-> Add(beta)]
 // over the last axis (LayerNorm as exported before opset 17) becomes one LayerNormalization.
@@ -45,7 +52,7 @@ void concat_in_place(Graph& g);
 void channels_last(Graph& g);
 
 // A Conv writing channels last for one depthwise Conv alone is computed inside it, row by
-// row (Node::streamed_from; the tensor between them is Value::streamed, never stored).
+// row: one ConvThenDepthwise node (the tensor between them is never stored).
 void fuse_conv_depthwise(Graph& g);
 
 // Marks nodes dead when nothing that reaches a graph output reads them.

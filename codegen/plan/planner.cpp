@@ -135,7 +135,7 @@ std::vector<int> view_origins(const Graph& g) {
   for (int id : g.order) {  // topological order: inputs resolved first
     const Node& n = g.nodes[id];
     const OpInfo* info = find_op(n.domain, n.op);
-    if (info && info->impl->view && !n.outputs.empty() && n.outputs[0] >= 0)
+    if (info && info->def->view && !n.outputs.empty() && n.outputs[0] >= 0)
       origin[n.outputs[0]] = origin[n.inputs[0]];
   }
   // A graph output that is a view of an intermediate: the intermediate lives in the output

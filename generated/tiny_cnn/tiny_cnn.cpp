@@ -4,7 +4,7 @@
 #include "tiny_cnn.h"
 
 // ---- templates/common.hpp ----
-// onnx2cpp kernels: shared definitions. needs:
+// onnx2cpp kernels: shared definitions.
 #ifndef ONNX2CPP_K_COMMON_HPP
 #define ONNX2CPP_K_COMMON_HPP
 #include <algorithm>
@@ -161,72 +161,94 @@ inline void sigmoid_array(const T* x, T* y, i64 n) {
 ONNX2CPP_K_END
 #endif
 // ---- templates/activation.hpp ----
-// onnx2cpp kernels: activations fused into other kernels' epilogues. needs: common.hpp
+// onnx2cpp kernels: activations fused into other kernels' epilogues.
 #ifndef ONNX2CPP_K_ACTIVATION_HPP
 #define ONNX2CPP_K_ACTIVATION_HPP
 
 ONNX2CPP_K_BEGIN
 
-// Activations that passes/fuse.cpp folds into Conv and the normalizations (Node::Epilogue
-// numbers them so). Relu, Clip and LeakyRelu run in registers, the others on the finished
-// tile while it is in cache.
-enum ActKind : int {
-  kActNone = 0,
-  kActRelu,
-  kActClip,         // min(max(v, alpha), beta)
-  kActLeakyRelu,    // v < 0 ? alpha * v : v
-  kActSigmoid,
-  kActHardSigmoid,  // max(0, min(1, alpha * v + beta))
-  kActHardSwish,    // v * max(0, min(1, v / 6 + 1 / 2))
-  kActTanh,
-  kActSilu,         // v * sigmoid(v)
-  kActGelu,         // 0.5 v (1 + erf(v / sqrt 2))
-};
+// Activation functions: the one definition of each formula. Elementwise functors
+// (elementwise.hpp), fused epilogues (passes/fuse.cpp folds them into Conv, Gemm, MatMul and
+// the normalizations) and the recurrent layers' gates (rnn.hpp) all use them.
+template <class T> inline T relu(T v) { return v > T(0) ? v : T(0); }
+template <class T> inline T leaky_relu(T v, T alpha) { return v >= T(0) ? v : alpha * v; }
+template <class T> inline T sigmoid(T v) {  // exact near 0 and 1 on both sides
+  const T e = std::exp(-std::abs(v));
+  return (v >= T(0) ? T(1) : e) / (T(1) + e);
+}
+template <class T> inline T hard_sigmoid(T v, T alpha, T beta) { return std::max(T(0), std::min(T(1), alpha * v + beta)); }
+template <class T> inline T hard_swish(T v) { return v * hard_sigmoid(v, T(1) / T(6), T(0.5)); }
+template <class T> inline T silu(T v) { return v * sigmoid(v); }
+template <class T> inline T gelu_erf(T v) { return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440))); }
+template <class T> inline T gelu_tanh(T v) {
+  return T(0.5) * v * (T(1) + std::tanh(T(0.79788456080286535588) * (v + T(0.044715) * v * v * v)));
+}
+template <class T> inline T thresholded_relu(T v, T alpha) { return v > alpha ? v : T(0); }
+template <class T> inline T elu(T v, T alpha) { return v >= T(0) ? v : alpha * (std::exp(v) - T(1)); }
+template <class T> inline T softsign(T v) { return v / (T(1) + std::abs(v)); }
+template <class T> inline T softplus(T v) { return v > T(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+
+// An activation as a value: a fused epilogue's, or one gate function of a recurrent layer.
+// Relu, Clip and LeakyRelu run in registers (act_in_registers), the others on a finished
+// tile while it is in cache. The kinds are listed once, in ONNX2CPP_K_ACT_KINDS.
+#define ONNX2CPP_K_ACT_KINDS(X)                                                                  \
+  X(None) X(Relu) X(Clip) X(LeakyRelu) X(Sigmoid) X(HardSigmoid) X(HardSwish) X(Tanh) X(Silu) X(Gelu) \
+  X(Affine) X(ThresholdedRelu) X(ScaledTanh) X(Elu) X(Softsign) X(Softplus)
 struct Act {
+#define ONNX2CPP_K_ACT_ENUM(name) name,
+  enum Kind : int { ONNX2CPP_K_ACT_KINDS(ONNX2CPP_K_ACT_ENUM) };
+#undef ONNX2CPP_K_ACT_ENUM
   int kind;
-  float alpha, beta;
+  float alpha, beta;  // Clip: min, max; LeakyRelu, ThresholdedRelu, Elu: alpha; HardSigmoid, Affine, ScaledTanh: alpha, beta
 };
 
 template <class T>
 inline T act_scalar(T v, const Act& a) {
+  const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
-    case kActRelu: return v > T(0) ? v : T(0);
-    case kActClip: return std::min(std::max(v, T(a.alpha)), T(a.beta));
-    case kActLeakyRelu: return v < T(0) ? T(a.alpha) * v : v;
-    case kActSigmoid: return T(1) / (T(1) + std::exp(-v));
-    case kActHardSigmoid: return std::max(T(0), std::min(T(1), T(a.alpha) * v + T(a.beta)));
-    case kActHardSwish: return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5)));
-    case kActTanh: return std::tanh(v);
-    case kActSilu: return v / (T(1) + std::exp(-v));
-    case kActGelu: return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
+    case Act::Relu: return relu(v);
+    case Act::Clip: return std::min(std::max(v, al), be);
+    case Act::LeakyRelu: return leaky_relu(v, al);
+    case Act::Sigmoid: return sigmoid(v);
+    case Act::HardSigmoid: return hard_sigmoid(v, al, be);
+    case Act::HardSwish: return hard_swish(v);
+    case Act::Tanh: return std::tanh(v);
+    case Act::Silu: return silu(v);
+    case Act::Gelu: return gelu_erf(v);
+    case Act::Affine: return al * v + be;
+    case Act::ThresholdedRelu: return thresholded_relu(v, al);
+    case Act::ScaledTanh: return al * std::tanh(be * v);
+    case Act::Elu: return elu(v, al);
+    case Act::Softsign: return softsign(v);
+    case Act::Softplus: return softplus(v);
     default: return v;
   }
 }
-inline bool act_in_registers(const Act& a) { return a.kind <= kActLeakyRelu; }
+inline bool act_in_registers(const Act& a) { return a.kind <= Act::LeakyRelu; }
 // The register activations on one packet.
 template <class T, class P>
 inline P act_packet(P v, const Act& a) {
   using namespace Eigen::internal;
   switch (a.kind) {
-    case kActRelu: return pmax(v, pset1<P>(T(0)));
-    case kActClip: return pmin(pmax(v, pset1<P>(T(a.alpha))), pset1<P>(T(a.beta)));
-    case kActLeakyRelu: {  // max(v, 0) + alpha * min(v, 0)
+    case Act::Relu: return pmax(v, pset1<P>(T(0)));
+    case Act::Clip: return pmin(pmax(v, pset1<P>(T(a.alpha))), pset1<P>(T(a.beta)));
+    case Act::LeakyRelu: {  // max(v, 0) + alpha * min(v, 0)
       const P zero = pset1<P>(T(0));
       return pmadd(pset1<P>(T(a.alpha)), pmin(v, zero), pmax(v, zero));
     }
     default: return v;
   }
 }
-// Applies a (non-register) activation to n contiguous elements.
+// Applies an activation to n contiguous elements (vectorized where Eigen has the function).
 template <class T>
 inline void act_apply(T* y, i64 n, const Act& a) {
-  if (a.kind == kActNone) return;
+  if (a.kind == Act::None) return;
   ArrMap<T> v(y, n);
   switch (a.kind) {
-    case kActSigmoid: v = T(1) / (T(1) + (-v).exp()); return;
-    case kActTanh: v = v.tanh(); return;
-    case kActSilu: v = v / (T(1) + (-v).exp()); return;
-    case kActHardSwish: v = v * (v / T(6) + T(0.5)).max(T(0)).min(T(1)); return;
+    case Act::Sigmoid: sigmoid_array(y, y, n); return;
+    case Act::Tanh: v = v.tanh(); return;
+    case Act::Silu: v = v / (T(1) + (-v).exp()); return;
+    case Act::HardSwish: v = v * (v / T(6) + T(0.5)).max(T(0)).min(T(1)); return;
     default:
       for (i64 i = 0; i < n; ++i) y[i] = act_scalar(y[i], a);
   }
@@ -251,7 +273,7 @@ inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
 ONNX2CPP_K_END
 #endif
 // ---- templates/panel_gemm.hpp ----
-// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue. needs: common.hpp activation.hpp
+// onnx2cpp kernels: GEMM microkernel over packed panels, fused epilogue.
 // A register-blocked product whose epilogue adds the bias and a residual and applies the
 // activation before the result leaves the registers.
 #ifndef ONNX2CPP_K_PANEL_GEMM_HPP
@@ -331,20 +353,20 @@ inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc
         }
       }
     }
-    if (act.kind == kActRelu || act.kind == kActClip) {
-      const P lo = pset1<P>(act.kind == kActRelu ? T(0) : T(act.alpha));
+    if (act.kind == Act::Relu || act.kind == Act::Clip) {
+      const P lo = pset1<P>(act.kind == Act::Relu ? T(0) : T(act.alpha));
       for (int i = 0; i < MR; ++i) {
         c0[i] = pmax(c0[i], lo);
         c1[i] = pmax(c1[i], lo);
       }
-      if (act.kind == kActClip) {
+      if (act.kind == Act::Clip) {
         const P hi = pset1<P>(T(act.beta));
         for (int i = 0; i < MR; ++i) {
           c0[i] = pmin(c0[i], hi);
           c1[i] = pmin(c1[i], hi);
         }
       }
-    } else if (act.kind == kActLeakyRelu) {
+    } else if (act.kind == Act::LeakyRelu) {
       const P al = pset1<P>(T(act.alpha)), zero = pset1<P>(T(0));
       for (int i = 0; i < MR; ++i) {  // max(v, 0) + alpha * min(v, 0)
         c0[i] = pmadd(al, pmin(c0[i], zero), pmax(c0[i], zero));
@@ -436,7 +458,7 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
 ONNX2CPP_K_END
 #endif
 // ---- templates/conv.hpp ----
-// onnx2cpp kernels: convolution (implicit GEMM; depthwise). needs: common.hpp panel_gemm.hpp
+// onnx2cpp kernels: convolution (implicit GEMM; depthwise).
 // The microkernel of panel_gemm.hpp reads the input rows themselves (implicit GEMM: no
 // im2col matrix), for 1 to 3 spatial dims; depthwise convolutions have their own kernel.
 #ifndef ONNX2CPP_K_CONV_HPP
@@ -708,7 +730,7 @@ inline i64 conv_scratch(const ConvParams& p) {
 // may be null. scratch: conv_scratch(p) elements, 64-byte aligned.
 template <class T>
 inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
-                 const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
+                 const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
   const PhaseGeom g = phase_geom(p);
   const ConvScratch sl = conv_scratch_layout<T>(p);
@@ -721,7 +743,7 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
   T* tail = scratch + sl.tail;
   T* wide = scratch + sl.wide;
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
-  const Act none{kActNone, 0.f, 0.f};
+  const Act none{Act::None, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
     for (i64 grp = 0; grp < p.group; ++grp) {
       const T* x = X + (n * p.C + grp * Cg) * I;
@@ -785,1662 +807,8 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
 
 ONNX2CPP_K_END
 #endif
-// ---- templates/conv_channels.hpp ----
-// onnx2cpp kernels: convolution vectorized over output channels. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
-// The implicit GEMM of conv.hpp puts output positions in its SIMD lanes; on small planes
-// (8x8, 7x7, 14x14) their rows fill whole panels badly. This kernel puts output channels in
-// the lanes instead: a tile is S consecutive positions of one output row (or two short
-// rows) times NB packets of channels, each position's input element broadcast against a
-// packet of weights, so only the row's end can leave lanes idle. It reads the same phase
-// planes and row offsets as the implicit GEMM; its weights are transposed at compile time
-// into contiguous blocks of channels (conv_channels_weights) and the tile is transposed
-// into Y on the way out, or stored as it is when Y has the channels last. Also here: the
-// depthwise convolution on channels-last tensors (passes/channels_last.cpp).
-#ifndef ONNX2CPP_K_CONV_CHANNELS_HPP
-#define ONNX2CPP_K_CONV_CHANNELS_HPP
-
-ONNX2CPP_K_BEGIN
-
-template <class T>
-struct ChanTraits {
-  using Packet = typename PanelTraits<T>::Packet;
-  static constexpr int PS = PanelTraits<T>::PS;
-  // PS packets, for a square transpose in registers. (PacketBlock of a vector type: GCC
-  // notes that the type's attributes are not part of the template argument: harmless.)
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"
-#endif
-  using Block = Eigen::internal::PacketBlock<Packet, PS>;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-  // Positions per tile: 2 x 14 accumulators with AVX-512's 32 registers, 2 x 6 within 16.
-  // The same with one packet of channels (28 positions, as many accumulators, ran at 60 to
-  // 70 % of the speed of 14 with AVX-512). Under wasm SIMD, 2 x 5: V8 allocates 15 of the 16
-  // registers and needs one more for each multiply's product (2 x 6 ran cifar_resnet20 8 %
-  // slower, 2 x 4 4 % slower).
-#if defined(__wasm__)
-  static constexpr int SMAX = 5;
-#else
-  static constexpr int SMAX = PS >= 16 ? 14 : 6;
-#endif
-  // With one packet of channels (16 channels with AVX-512), 16 positions: rows of 32 in two
-  // tiles, not three of 10 and 11 (4 % faster on a 16-channel 3x3 conv on 32x32 with the
-  // channels last on both sides; 24 positions gained less).
-  template <int NB>
-  static constexpr int smax = NB == 1 && PS >= 16 ? 16 : SMAX;
-};
-
-// Output channels a kernel call needs as a multiple, whatever the target's packet size.
-constexpr i64 kChanMultiple = 16;
-
-// Whether conv_channels() is expected to beat conv(). Measured with AVX-512 (single core,
-// GFLOP/s of conv vs conv_channels): 3x3 convolutions 64->64 on 8x8 114 vs 186, 32->32 on
-// 16x16 119 vs 152, 64->64 on 56x56 191 vs 223, 512->512 on 7x7 (weights from memory) 137
-// vs 177; 1x1 960->320 on 7x7 150 vs 215. It loses when K is short (1x1 32->16 on 112x112:
-// 0.102 vs 0.129 ms; the transposed stores no longer vanish next to the products) and with
-// one packet of channels per tile (3x3 16->16 on 32x32: 155 vs 138).
-inline bool conv_channels_pays(const ConvParams& p) {
-  if (conv_is_depthwise(p)) return false;
-  const i64 Mg = p.M / p.group;
-  return Mg % (2 * kChanMultiple) == 0 && conv_kg(p) > 64;
-}
-
-// Channels per block of the transposed weights: 32 when M / group allows, else 16 (a
-// function of the shape alone, so the layout is the same for every target; a kernel's 1 or
-// 2 packets of channels always lie within one block).
-inline i64 chan_block(const ConvParams& p) { return (p.M / p.group) % 32 == 0 ? 32 : 16; }
-
-// Transposes W[group][Mg][Kg] to Wt[group][Mg / BW][Kg][BW], BW = chan_block(p) (done at
-// compile time): the weights a tile streams are contiguous, which the hardware prefetcher
-// follows when they come from memory (a row pitch of Mg lost 25 % on 512 x 4608 weights).
-// tap_major (for an input with the channels last): K in the order (tap, channel), not
-// ONNX's (channel, tap), so that consecutive rows read consecutive channels of a position.
-template <class T>
-inline void conv_channels_weights(const T* W, T* Wt, const ConvParams& p, bool tap_major = false) {
-  const i64 Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
-  const i64 taps = p.k[0] * p.k[1] * p.k[2], Cg = p.C / p.group;
-  for (i64 grp = 0; grp < p.group; ++grp)
-    for (i64 m = 0; m < Mg; ++m)
-      for (i64 k = 0; k < Kg; ++k) {
-        const i64 kt = tap_major ? k % taps * Cg + k / taps : k;
-        Wt[((grp * Mg + m / BW * BW) * Kg + kt * BW) + m % BW] = W[(grp * Mg + m) * Kg + k];
-      }
-}
-
-// Rows of Wt per pass: a block's 512 x 32 floats stay in L2 next to the planes while every
-// tile of the plane runs (K = 4608 in one pass ran at 60 % of the speed of 9 passes; fewer
-// rows per pass cost more in partial sums than they save). The same on every target, so the
-// scratch size does not depend on the packet size.
-constexpr i64 kChanKC = 512;
-
-// Weights (K x M) few enough to run every block of channels on a row before the next row.
-constexpr i64 kChanSmallWeights = 8192;
-
-// Input bytes of a band of output rows (see conv_channels_group): a quarter of a 1 MB L2.
-constexpr i64 kChanBandBytes = 256 * 1024;
-
-// Where a tile's positions are: R output rows of S positions; row r reads src + r * sp
-// (the wide pitch) and writes y + r * yp (the output row length); part, the sums between
-// passes, has a row pitch of yp * CB.
-struct ChanRows {
-  i64 sp, yp;
-  i64 ps;  // input position pitch: 1, or stride x C with the channels last
-  i64 zm;  // residual with the channels last: its channel count
-};
-
-// Layouts besides NCHW (passes/channels_last.cpp picks them), each with group 1: the input
-// with the channels last (X[N][H][W][C]), the output (Y[N][OH][OW][M]), the residual
-// (Z[N][OH][OW][M]; always so with the output's). A residual with the channels last is added
-// to the sums in registers, so an NCHW output can take one: the last conv of a ResNet
-// writes NCHW for the pooling after it, from a residual stream kept channels last.
-constexpr int kChanInNHWC = 1, kChanOutNHWC = 2, kChanResNHWC = 4;
-constexpr bool chan_res_last(int L) { return (L & (kChanResNHWC | kChanOutNHWC)) != 0; }
-
-// Where the input of a tile is: output position (q0, q1, q2) reads src + q0 * pp + q1 * sp +
-// q2 * ps, and GEMM row k at off[k] from there. NCHW: the phase planes of conv.hpp. Channels
-// last: the input itself when it has no padding (any stride), else its zero-padded copy
-// [hp0][hp1][hp2][cp] in scratch; no phase split, the stride is in the pitches. The copy's
-// position pitch cp is C, or C + 16 when C is a multiple of 256: positions 1 KB apart or
-// more fall into few L1 sets, and a tile reads 14 of them at once.
-struct ChanInput {
-  i64 pp, sp, ps;
-  bool copy;   // the input goes to scratch first
-  i64 size;    // elements of the copy
-  i64 cp;      // channels last: position pitch
-  i64 dim[3];  // extents of the (copied) input the pitches step over
-};
-inline ChanInput chan_input(const ConvParams& p, const PhaseGeom& g, bool in_last) {
-  ChanInput in;
-  if (!in_last) {
-    in.copy = !g.direct;
-    in.size = in.copy ? p.C / p.group * g.chan : 0;
-    in.cp = 1;
-    in.ps = 1, in.sp = g.h[2], in.pp = g.h[1] * g.h[2];
-    for (int d = 0; d < 3; ++d) in.dim[d] = g.h[d];
-    return in;
-  }
-  in.copy = p.pad[0] || p.pad[1] || p.pad[2];
-  in.cp = in.copy && p.C % 256 == 0 ? p.C + 16 : p.C;
-  for (int d = 0; d < 3; ++d) in.dim[d] = in.copy ? g.hp[d] : p.in[d];
-  in.size = in.copy ? in.dim[0] * in.dim[1] * in.dim[2] * in.cp : 0;
-  in.ps = p.stride[2] * in.cp;
-  in.sp = p.stride[1] * in.dim[2] * in.cp;
-  in.pp = p.stride[0] * in.dim[1] * in.dim[2] * in.cp;
-  return in;
-}
-
-// Scratch of conv_channels(), in elements of T, each part 64-byte aligned: the input's copy,
-// the row offsets, then the partial sums of one block of channels when K takes more than
-// one pass.
-struct ChanScratch {
-  i64 offsets, part, total;
-};
-template <class T>
-inline ChanScratch chan_scratch(const ConvParams& p, bool in_last) {
-  const ChanInput in = chan_input(p, phase_geom(p), in_last);
-  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
-  const i64 Kg = conv_kg(p);
-  ChanScratch s;
-  s.offsets = up(in.size);
-  s.part = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
-  s.total = s.part + (Kg > kChanKC ? conv_out_size(p) * 32 + 16 : 0);
-  return s;
-}
-
-// off[k] for GEMM row k = ((t0 * k1 + t1) * k2 + t2) * C + c (the order of
-// conv_channels_weights(..., true)) on a channels-last input laid out as chan_input() says:
-// consecutive rows read consecutive channels of a position. (ONNX's order, channels
-// outermost, touched a line per tap and position per row: with a channel pitch of 2 KB those
-// lines fell into the same L1 sets, and 512 -> 512 on 7x7 ran 35 % slower than NCHW.)
-inline void chan_last_offsets(const ConvParams& p, const ChanInput& in, i64* off) {
-  i64 k = 0;
-  for (i64 t0 = 0; t0 < p.k[0]; ++t0)
-    for (i64 t1 = 0; t1 < p.k[1]; ++t1)
-      for (i64 t2 = 0; t2 < p.k[2]; ++t2)
-        for (i64 c = 0; c < p.C; ++c)
-          off[k++] = ((t0 * p.dil[0] * in.dim[1] + t1 * p.dil[1]) * in.dim[2] + t2 * p.dil[2]) * in.cp + c;
-}
-
-// Copies one channels-last image x[in0][in1][in2][C] into the zeroed dst[hp0][hp1][hp2][cp]
-// at the padding's offset, rows beyond the extent read left out. The padding is never
-// written, so later images keep it zero.
-template <class T>
-inline void chan_last_pad(const T* x, T* dst, const ConvParams& p, const ChanInput& in) {
-  const i64 C = p.C, cp = in.cp;
-  const i64 n0 = std::min(p.in[0], in.dim[0] - p.pad[0]), n1 = std::min(p.in[1], in.dim[1] - p.pad[1]);
-  const i64 n2 = std::min(p.in[2], in.dim[2] - p.pad[2]);
-  for (i64 i0 = 0; i0 < n0; ++i0)
-    for (i64 i1 = 0; i1 < n1; ++i1) {
-      const T* xr = x + (i0 * p.in[1] + i1) * p.in[2] * C;
-      T* row = dst + (((i0 + p.pad[0]) * in.dim[1] + i1 + p.pad[1]) * in.dim[2] + p.pad[2]) * cp;
-      if (cp == C)
-        std::copy(xr, xr + n2 * C, row);
-      else
-        for (i64 i2 = 0; i2 < n2; ++i2) std::copy(xr + i2 * C, xr + (i2 + 1) * C, row + i2 * cp);
-    }
-}
-
-// One tile: R x S positions (src + off[k] + r * sp + j) x NB packets of channels
-// (wt + k * ldw), rows k < kc of one pass. Between passes the sums wait in part; the last
-// pass writes y[c * O + r * yp + j] = act(bias[c] + sum + z[c * O + r * yp + j]).
-template <class T, int R, int S, int NB, int L>
-inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias,
-                      T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
-  using CT = ChanTraits<T>;
-  using P = typename CT::Packet;
-  using namespace Eigen::internal;
-  constexpr int PS = CT::PS, CB = NB * PS, RS = R * S;
-  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
-  constexpr bool res_last = chan_res_last(L);
-  P acc[RS][NB];
-  for (int b = 0; b < NB; ++b) {
-    if (first) {
-      const P init = bias ? ploadu<P>(bias + b * PS) : pset1<P>(T(0));
-      for (int j = 0; j < RS; ++j) acc[j][b] = init;
-    } else {
-      for (int r = 0; r < R; ++r)
-        for (int j = 0; j < S; ++j) acc[r * S + j][b] = pload<P>(part + (r * rows.yp + j) * CB + b * PS);
-    }
-  }
-  for (i64 k = 0; k < kc; ++k) {
-    const T* s = src + off[k];
-    const T* wk = wt + k * ldw;
-    P w[NB];
-    for (int b = 0; b < NB; ++b) w[b] = ploadu<P>(wk + b * PS);
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < S; ++j) {
-        const P a = pset1<P>(s[r * rows.sp + (in_last ? j * rows.ps : j)]);
-        for (int b = 0; b < NB; ++b) acc[r * S + j][b] = pmadd(a, w[b], acc[r * S + j][b]);
-      }
-  }
-  if (!last) {
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < S; ++j)
-        for (int b = 0; b < NB; ++b) pstore(part + (r * rows.yp + j) * CB + b * PS, acc[r * S + j][b]);
-    return;
-  }
-  const bool reg = act_in_registers(act);
-  if constexpr (res_last) {  // z[(r * yp + j) * zm + c]
-    if (z) {
-      for (int r = 0; r < R; ++r)
-        for (int j = 0; j < S; ++j)
-          for (int b = 0; b < NB; ++b)
-            acc[r * S + j][b] = padd(acc[r * S + j][b], ploadu<P>(z + (r * rows.yp + j) * rows.zm + b * PS));
-      z = nullptr;
-    }
-  }
-  if constexpr (out_last) {  // y[(r * yp + j) * O + c]: O is the channel count here
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < S; ++j)
-        for (int b = 0; b < NB; ++b) {
-          const P v = acc[r * S + j][b];
-          pstoreu(y + (r * rows.yp + j) * O + b * PS, reg ? act_packet<T>(v, act) : v);
-        }
-    return;
-  }
-  if constexpr (R == 1 && S == PS && PS < 16 && std::is_same<T, float>::value) {
-    // A square block: transposed in registers, each channel's S positions one packet. (Not
-    // with 16-float packets: GCC 12 warns that Eigen's 16 x 16 transpose reads an
-    // uninitialized register.)
-    using Block = typename ChanTraits<T>::Block;
-    for (int b = 0; b < NB; ++b) {
-      Block blk;
-      for (int j = 0; j < S; ++j) blk.packet[j] = acc[j][b];
-      ptranspose(blk);
-      for (int c = 0; c < PS; ++c) {
-        const i64 at = (b * PS + c) * O;
-        P v = blk.packet[c];
-        if (z) v = padd(v, ploadu<P>(z + at));
-        if (reg) v = act_packet<T>(v, act);
-        pstoreu(y + at, v);
-      }
-    }
-    return;
-  }
-  if (reg && !z)
-    for (int j = 0; j < RS; ++j)
-      for (int b = 0; b < NB; ++b) acc[j][b] = act_packet<T>(acc[j][b], act);
-  alignas(64) T buf[RS * CB];
-  for (int j = 0; j < RS; ++j)
-    for (int b = 0; b < NB; ++b) pstore(buf + j * CB + b * PS, acc[j][b]);
-  for (int c = 0; c < CB; ++c)
-    for (int r = 0; r < R; ++r) {
-      T* yr = y + c * O + r * rows.yp;
-      const T* v = buf + r * S * CB + c;
-      if (!z) {
-        for (int j = 0; j < S; ++j) yr[j] = v[j * CB];
-      } else {
-        // The residual, then the activation with its switch out of the loop (Relu, the
-        // common case, spelled out: 4 to 8 % of a residual convolution's time).
-        const T* zr = z + c * O + r * rows.yp;
-        switch (reg ? act.kind : int(kActNone)) {
-          case kActNone:
-            for (int j = 0; j < S; ++j) yr[j] = v[j * CB] + zr[j];
-            break;
-          case kActRelu:
-            for (int j = 0; j < S; ++j) {
-              const T t = v[j * CB] + zr[j];
-              yr[j] = t > T(0) ? t : T(0);
-            }
-            break;
-          default:
-            for (int j = 0; j < S; ++j) yr[j] = act_scalar(v[j * CB] + zr[j], act);
-        }
-      }
-    }
-}
-
-// Dispatches R rows of s <= SMAX / R positions to their kernel.
-template <class T, int R, int NB, int L, int S = ChanTraits<T>::template smax<NB> / R>
-inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw,
-                        const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
-  if constexpr (S > 1) {
-    if (s < S)
-      return chan_tile_n<T, R, NB, L, S - 1>(s, src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
-  }
-  chan_tile<T, R, S, NB, L>(src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
-}
-
-// Scratch of conv_channels() (chan_scratch) in floats, for the input's layout.
-inline i64 conv_channels_scratch(const ConvParams& p, bool in_last = false) {
-  return chan_scratch<float>(p, in_last).total;
-}
-
-// The channels in blocks of NB packets; for each block, K in equal passes of up to
-// kChanKC rows (the block's weights are reused by every tile of the plane).
-template <class T, int NB, int L>
-inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                                const ConvParams& p, const ChanInput& in, T* part, const Act& act) {
-  constexpr int SMAX = ChanTraits<T>::template smax<NB>;
-  constexpr i64 CB = NB * ChanTraits<T>::PS;
-  constexpr bool out_last = (L & kChanOutNHWC) != 0;
-  const i64 O = conv_out_size(p), Mg = p.M / p.group, Kg = conv_kg(p), BW = chan_block(p);
-  const i64 OW = p.out[2], chunks = (OW + SMAX - 1) / SMAX;
-  // Rows no longer than half a tile go two at a time (7x7: 2 x 7 positions, not 7).
-  const bool pairs = 2 * OW <= SMAX;
-  constexpr bool res_last = chan_res_last(L);
-  const ChanRows rows{in.sp, OW, in.ps, p.M};
-  // Output element (channel c, position i) of a tile at channel cb and position pos, and
-  // the channel pitch the tile kernel takes; the residual's likewise.
-  const i64 ypos = out_last ? p.M : 1, ychan = out_last ? 1 : O, ypitch = out_last ? p.M : O;
-  const i64 zpos = res_last ? p.M : 1, zchan = res_last ? 1 : O;
-  const i64 passes = (Kg + kChanKC - 1) / kChanKC, kstep = (Kg + passes - 1) / passes;
-  // The tiles of output rows q1 (and q1 + 1 when in pairs) of plane q0, channels [cb, cb +
-  // CB), rows [kb, kb + kc) of K; returns the output rows done.
-  auto tiles = [&](i64 cb, i64 kb, i64 kc, i64 q0, i64 q1) -> i64 {
-    const bool first = kb == 0, last = kb + kc >= Kg;
-    const T* w = wt + (cb / BW * Kg + kb) * BW + cb % BW;
-    const T* bb = bias ? bias + cb : nullptr;
-    const T* s = src + q0 * in.pp + q1 * in.sp;
-    const i64 pos = (q0 * p.out[1] + q1) * OW;
-    T* pt = part ? part + pos * CB : nullptr;
-    T* yt = y + cb * ychan + pos * ypos;
-    const T* zt = z ? z + cb * zchan + pos * zpos : nullptr;
-    if (pairs && q1 + 1 < p.out[1]) {
-      chan_tile_n<T, 2, NB, L>(static_cast<int>(OW), s, rows, off + kb, kc, w, BW, bb, pt, first, last, yt, ypitch,
-                               zt, act);
-      return 2;
-    }
-    // the row in chunks of equal length (the first ones one longer)
-    for (i64 ch = 0, q2 = 0; ch < chunks; ++ch) {
-      const int n = static_cast<int>(OW / chunks + (ch < OW % chunks ? 1 : 0));
-      chan_tile_n<T, 1, NB, L>(n, s + q2 * in.ps, rows, off + kb, kc, w, BW, bb, pt ? pt + q2 * CB : nullptr, first,
-                               last, yt + q2 * ypos, ypitch, zt ? zt + q2 * zpos : nullptr, act);
-      q2 += n;
-    }
-    return 1;
-  };
-  if (passes == 1 && Kg * Mg <= kChanSmallWeights) {
-    // Few weights (1x1 expansions from 16 to 32 channels): all channel blocks of a row
-    // before the next row, so that a row's input is read from L1 and its output written in
-    // one sweep, not once per block.
-    for (i64 q0 = 0; q0 < p.out[0]; ++q0)
-      for (i64 q1 = 0; q1 < p.out[1];) {
-        i64 done = 1;
-        for (i64 cb = 0; cb < Mg; cb += CB) done = tiles(cb, 0, Kg, q0, q1);
-        q1 += done;
-      }
-    return;
-  }
-  // Output rows in bands whose input stays in L2 while every block of channels runs over
-  // them: the whole plane when it fits, else each block would read the plane from memory
-  // again (3x3 stride 2 32 -> 64 on 226x226, 6.5 MB of phase planes: 7.7 vs 5.7 ms natively
-  // in 2 blocks of 32 channels, 33 vs 22 to 28 ms under wasm in 8 blocks of 8).
-  const i64 row_bytes = std::max<i64>(1, p.C / p.group * p.stride[1] * p.in[2] * i64(sizeof(T)));
-  i64 band = std::max<i64>(1, std::min(p.out[1], kChanBandBytes / row_bytes));
-  if (pairs) band += band % 2;
-  for (i64 q0 = 0; q0 < p.out[0]; ++q0)
-    for (i64 b0 = 0; b0 < p.out[1]; b0 += band)
-      for (i64 cb = 0; cb < Mg; cb += CB)
-        for (i64 kb = 0; kb < Kg; kb += kstep)
-          for (i64 q1 = b0; q1 < std::min(p.out[1], b0 + band);) q1 += tiles(cb, kb, std::min(kstep, Kg - kb), q0, q1);
-}
-
-// Whether a kernel's tile takes two packets of channels for M output channels: whenever
-// they allow; with packets of 8 or fewer floats they always do (M is a multiple of 16), and
-// the one-packet kernels are not compiled in.
-template <class T>
-constexpr bool chan_two_packets(i64 M) {
-  return 2 * ChanTraits<T>::PS <= kChanMultiple || M % (2 * ChanTraits<T>::PS) == 0;
-}
-
-// conv_channels_group() with the packets per tile chan_two_packets() picks.
-template <class T, int L>
-inline void conv_channels_rows(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                               const ConvParams& p, const ChanInput& in, T* part, const Act& act) {
-  if (chan_two_packets<T>(p.M / p.group))
-    conv_channels_group<T, 2, L>(src, off, wt, bias, y, z, p, in, part, act);
-  else
-    conv_channels_group<T, 1, L>(src, off, wt, bias, y, z, p, in, part, act);
-}
-
-// The input side of conv_channels() and conv_then_depthwise(), once per call: the row
-// offsets (chan_input's layout) into off and, when the input needs its padded copy, the
-// copy's zeros (the padding is never written, so every image keeps them).
-template <class T>
-inline void chan_prepare(const ConvParams& p, const PhaseGeom& g, const ChanInput& in, bool in_last, i64* off,
-                         T* copy) {
-  if (in_last)
-    chan_last_offsets(p, in, off);
-  else
-    phase_offsets(p, g, off);
-  if (in.copy) std::fill(copy, copy + in.size, T(0));
-}
-// Per image and group: the input the tiles read, x itself or its padded copy (the group's
-// channels of x) laid out in `copy`.
-template <class T>
-inline const T* chan_source(const T* x, const ConvParams& p, const PhaseGeom& g, const ChanInput& in, bool in_last,
-                            T* copy) {
-  if (!in.copy) return x;
-  if (in_last)
-    chan_last_pad(x, copy, p, in);
-  else
-    phase_scatter(x, copy, p.C / p.group, p, g);
-  return copy;
-}
-
-// conv() with the weights as conv_channels_weights() lays them out (tap_major with
-// kChanInNHWC); M / group must be a multiple of kChanMultiple. Scratch:
-// conv_channels_scratch(p, L & kChanInNHWC) elements, 64-byte aligned. L: kChanInNHWC,
-// kChanOutNHWC, kChanResNHWC (or'ed), each with group 1.
-template <class T, int L = 0>
-inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
-                          const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
-  constexpr bool in_last = (L & kChanInNHWC) != 0;
-  const PhaseGeom g = phase_geom(p);
-  const ChanInput in = chan_input(p, g, in_last);
-  const ChanScratch sl = chan_scratch<T>(p, in_last);
-  const i64 I = p.in[0] * p.in[1] * p.in[2], O = conv_out_size(p);
-  const i64 Cg = p.C / p.group, Mg = p.M / p.group, Kg = conv_kg(p);
-  i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
-  chan_prepare(p, g, in, in_last, off, scratch);
-  T* part = Kg > kChanKC ? scratch + sl.part : nullptr;
-  for (i64 n = 0; n < p.N; ++n)
-    for (i64 grp = 0; grp < p.group; ++grp) {
-      const T* src = chan_source(X + (n * p.C + grp * Cg) * I, p, g, in, in_last, scratch);
-      const i64 yo = (n * p.M + grp * Mg) * O;
-      conv_channels_rows<T, L>(src, off, Wt + grp * Kg * Mg, B ? B + grp * Mg : nullptr, Y + yo, Z ? Z + yo : nullptr,
-                               p, in, part, act);
-      if (!act_in_registers(act))
-        for (i64 m = 0; m < Mg; ++m) act_apply(Y + yo + m * O, O, act);
-    }
-}
-
-// Whether a depthwise convolution can run conv_depthwise_last(): 2D, channels filling
-// packets on every target, a window of at most kDwMaxRows rows.
-constexpr i64 kDwMaxRows = 16;
-inline bool depthwise_last_fits(const ConvParams& p) {
-  return conv_is_depthwise(p) && p.N == 1 && p.in[0] == 1 && p.C % kChanMultiple == 0 && p.k[1] <= kDwMaxRows;
-}
-
-// Wt[tap][C] = W[C][tap] (done at compile time).
-template <class T>
-inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
-  const i64 taps = p.k[1] * p.k[2];
-  for (i64 c = 0; c < p.C; ++c)
-    for (i64 t = 0; t < taps; ++t) Wt[t * p.C + c] = W[c * taps + t];
-}
-
-// Depthwise convolution with the channels last, one output row at a time: xr[ky] is input
-// row oy * stride - pad + ky * dil ([W][C]) for the taps ky0 <= ky < ky1 whose row is inside
-// the input (the rows may lie anywhere: conv_then_depthwise() keeps them in a ring).
-// Weights as depthwise_last_weights() lays them out. Every position is a run of packets of
-// channels, each a sum of one packet per tap: no padded copy, no shifted loads. Inside the
-// row, 4 or 6 positions share each weight packet (dw_last_inner); near its ends a position
-// sums the taps that fall inside.
-template <class T>
-inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act,
-                         i64 ox, i64 ky0, i64 ky1) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
-  using namespace Eigen::internal;
-  const i64 C = p.C, W = p.in[2], KW = p.k[2];
-  const i64 ix0 = ox * p.stride[2] - p.pad[2];
-  i64 kx0 = 0, kx1 = KW;
-  while (kx0 < KW && ix0 + kx0 * p.dil[2] < 0) ++kx0;
-  while (kx1 > kx0 && ix0 + (kx1 - 1) * p.dil[2] >= W) --kx1;
-  const bool reg = act_in_registers(act);
-  for (i64 c = 0; c < C; c += PS) {
-    P a0 = B ? ploadu<P>(B + c) : pset1<P>(T(0)), a1 = pset1<P>(T(0));
-    int t = 0;
-    for (i64 ky = ky0; ky < ky1; ++ky)
-      for (i64 kx = kx0; kx < kx1; ++kx, ++t) {
-        const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
-        const P x = ploadu<P>(xr[ky] + (ix0 + kx * p.dil[2]) * C + c);
-        if (t & 1) a1 = pmadd(w, x, a1);  // two chains of sums, not one
-        else a0 = pmadd(w, x, a0);
-      }
-    const P v = padd(a0, a1);
-    pstoreu(y + c, reg ? act_packet<T>(v, act) : v);
-  }
-}
-
-// The columns [ox, ox_hi) whose taps are all inside the row, G at a time, for a window of
-// KW columns and a stride of S (no dilation): the taps' loads are unrolled, so a column that
-// several taps of the G positions read is loaded once per row of the window, not once per
-// tap (3x3 depthwise convs of MobileNetV2 10 to 25 % faster). Returns the first column
-// left.
-template <class T, int KW, int S>
-inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
-                         i64 ky0, i64 ky1, i64 ox, i64 ox_hi) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
-  // 6 positions with AVX-512's 32 registers (144 channels on 56x56: 13 % faster than 4, 8
-  // gained less), 4 within 16 registers.
-  constexpr int G = PS >= 16 ? 6 : 4;
-  using namespace Eigen::internal;
-  const i64 C = p.C;
-  const bool reg = act_in_registers(act);
-  for (; ox + G <= ox_hi; ox += G) {
-    const i64 x0 = (ox * S - p.pad[2]) * C;
-    T* y = yrow + ox * C;
-    for (i64 c = 0; c < C; c += PS) {
-      const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-      P a[G];
-      for (int j = 0; j < G; ++j) a[j] = b;
-      for (i64 ky = ky0; ky < ky1; ++ky) {
-        const T* xs = xr[ky] + x0 + c;
-        const T* wk = Wt + ky * KW * C + c;
-        for (int kx = 0; kx < KW; ++kx) {
-          const P w = ploadu<P>(wk + kx * C);
-          for (int j = 0; j < G; ++j) a[j] = pmadd(w, ploadu<P>(xs + (j * S + kx) * C), a[j]);
-        }
-      }
-      for (int j = 0; j < G; ++j) pstoreu(y + j * C + c, reg ? act_packet<T>(a[j], act) : a[j]);
-    }
-  }
-  return ox;
-}
-
-template <class T>
-inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
-                        i64 ky0, i64 ky1) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
-  using namespace Eigen::internal;
-  const i64 C = p.C, W = p.in[2], KW = p.k[2], OW = p.out[2];
-  const i64 s2 = p.stride[2], d2 = p.dil[2];
-  const bool reg = act_in_registers(act);
-  // Columns whose taps are all inside the row: ox * s2 - pad >= 0, ... + (KW - 1) * d2 < W.
-  const i64 ox_lo = std::min(OW, (p.pad[2] + s2 - 1) / s2);
-  const i64 last = W - 1 - (KW - 1) * d2 + p.pad[2];
-  const i64 ox_hi = std::max(ox_lo, std::min(OW, last < 0 ? 0 : last / s2 + 1));
-  for (i64 ox = 0; ox < ox_lo; ++ox) dw_last_edge(xr, Wt, B, yrow + ox * C, p, act, ox, ky0, ky1);
-  i64 ox = ox_lo;
-  if (d2 == 1 && KW == 3 && s2 == 1)
-    ox = dw_last_inner<T, 3, 1>(xr, Wt, B, yrow, p, act, ky0, ky1, ox, ox_hi);
-  else if (d2 == 1 && KW == 3 && s2 == 2)
-    ox = dw_last_inner<T, 3, 2>(xr, Wt, B, yrow, p, act, ky0, ky1, ox, ox_hi);
-  else if (d2 == 1 && KW == 5 && s2 == 1)
-    ox = dw_last_inner<T, 5, 1>(xr, Wt, B, yrow, p, act, ky0, ky1, ox, ox_hi);
-  else if (d2 == 1 && KW == 5 && s2 == 2)
-    ox = dw_last_inner<T, 5, 2>(xr, Wt, B, yrow, p, act, ky0, ky1, ox, ox_hi);
-  for (; ox + 4 <= ox_hi; ox += 4) {
-    const i64 x0 = (ox * s2 - p.pad[2]) * C;
-    T* y = yrow + ox * C;
-    for (i64 c = 0; c < C; c += PS) {
-      const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-      P a0 = b, a1 = b, a2 = b, a3 = b;
-      for (i64 ky = ky0; ky < ky1; ++ky)
-        for (i64 kx = 0; kx < KW; ++kx) {
-          const P w = ploadu<P>(Wt + (ky * KW + kx) * C + c);
-          const T* xs = xr[ky] + x0 + kx * d2 * C + c;
-          a0 = pmadd(w, ploadu<P>(xs), a0);
-          a1 = pmadd(w, ploadu<P>(xs + s2 * C), a1);
-          a2 = pmadd(w, ploadu<P>(xs + 2 * s2 * C), a2);
-          a3 = pmadd(w, ploadu<P>(xs + 3 * s2 * C), a3);
-        }
-      if (reg) {
-        a0 = act_packet<T>(a0, act);
-        a1 = act_packet<T>(a1, act);
-        a2 = act_packet<T>(a2, act);
-        a3 = act_packet<T>(a3, act);
-      }
-      pstoreu(y + c, a0);
-      pstoreu(y + C + c, a1);
-      pstoreu(y + 2 * C + c, a2);
-      pstoreu(y + 3 * C + c, a3);
-    }
-  }
-  for (; ox < OW; ++ox) dw_last_edge(xr, Wt, B, yrow + ox * C, p, act, ox, ky0, ky1);
-}
-
-// The taps [ky0, ky1) of output row oy whose input rows are inside the input.
-inline void dw_rows_inside(const ConvParams& p, i64 oy, i64* ky0, i64* ky1) {
-  const i64 iy0 = oy * p.stride[1] - p.pad[1], KH = p.k[1];
-  *ky0 = 0, *ky1 = KH;
-  while (*ky0 < KH && iy0 + *ky0 * p.dil[1] < 0) ++*ky0;
-  while (*ky1 > *ky0 && iy0 + (*ky1 - 1) * p.dil[1] >= p.in[1]) --*ky1;
-}
-
-// y[c * O + i] = row[i * C + c] for the n positions of an output row and C channels (or
-// any n x C matrix): square blocks of packets transposed in registers (the last one
-// overlapping the one before it when n is no multiple of the packet size, instead of element
-// copies for the 8 and 12 positions left of rows of 56 and 28; the columns past the last
-// whole packet one element at a time), rows shorter than a packet one element at a time.
-template <class T>
-inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS;
-  using namespace Eigen::internal;
-  i64 i = 0;
-  if constexpr (std::is_same<T, float>::value) {
-    using Block = typename ChanTraits<T>::Block;
-    const i64 cw = C / PS * PS;
-    auto block = [&](i64 at) {
-      for (i64 c = 0; c < cw; c += PS) {
-        Block b;
-        for (int r = 0; r < PS; ++r) b.packet[r] = ploadu<P>(row + (at + r) * C + c);
-        ptranspose(b);
-        for (int r = 0; r < PS; ++r) pstoreu(y + (c + r) * O + at, b.packet[r]);
-      }
-      for (i64 c = cw; c < C; ++c)
-        for (int r = 0; r < PS; ++r) y[c * O + at + r] = row[(at + r) * C + c];
-    };
-    if (n >= PS) {
-      for (; i + PS <= n; i += PS) block(i);
-      if (i < n) block(n - PS);
-      i = n;
-    }
-  }
-  for (; i < n; ++i)
-    for (i64 c = 0; c < C; ++c) y[c * O + i] = row[i * C + c];
-}
-
-// Output rows a depthwise kernel writing NCHW computes with the channels last before it
-// transposes them at once: a channel's rows are contiguous in NCHW, so each channel then
-// gets one run of kDwFirstRows * OW elements.
-constexpr i64 kDwFirstRows = 4;
-// Scratch of conv_depthwise_last() writing NCHW: kDwFirstRows output rows with the channels
-// last.
-inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
-  return out_first ? kDwFirstRows * p.out[2] * p.C + 16 : 0;
-}
-
-// Output row oy of a depthwise kernel writing NCHW goes to rows[oy % kDwFirstRows] (OW x C,
-// channels last); dw_first_flush() then transposes the rows gathered so far into Y once
-// kDwFirstRows are there, or at the last row.
-template <class T>
-inline T* dw_first_row(T* rows, i64 oy, i64 OW, i64 C) { return rows + oy % kDwFirstRows * OW * C; }
-template <class T>
-inline void dw_first_flush(const T* rows, i64 oy, const ConvParams& p, T* Y) {
-  const i64 r = oy % kDwFirstRows, OW = p.out[2];
-  if (r == kDwFirstRows - 1 || oy + 1 == p.out[1])
-    rows_to_first(rows, (r + 1) * OW, p.C, Y + (oy - r) * OW, conv_out_size(p));
-}
-
-// Depthwise convolution with the channels last: X[H][W][C] -> Y[OH][OW][C], or NCHW when
-// OutFirst (the next conv cannot read channels last): the output rows are computed into
-// scratch (depthwise_last_scratch elements) and transposed into Y kDwFirstRows at a time.
-template <class T, bool OutFirst = false>
-inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
-                                T* scratch = nullptr) {
-  const i64 C = p.C, W = p.in[2], OW = p.out[2];
-  const T* xr[kDwMaxRows];
-  for (i64 oy = 0; oy < p.out[1]; ++oy) {
-    i64 ky0, ky1;
-    dw_rows_inside(p, oy, &ky0, &ky1);
-    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
-    T* yrow = OutFirst ? dw_first_row(scratch, oy, OW, C) : Y + oy * OW * C;
-    dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
-    if (OutFirst) dw_first_flush(scratch, oy, p, Y);
-  }
-  if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
-}
-
-ONNX2CPP_K_END
-#endif
-// ---- templates/conv_then_depthwise.hpp ----
-// onnx2cpp kernels: a conv streamed into the depthwise conv that reads it. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp
-// A convolution and the depthwise convolution that reads its output, run row by row.
-// An inverted residual block (MobileNet, EfficientNet) expands its channels 4 to 6 times in a
-// 1x1 conv and then runs a depthwise conv on the expanded tensor; a stem conv feeds the first
-// depthwise conv. Run one after the other, the tensor between them (96 x 112 x 112 floats in
-// MobileNetV2, 4.8 MB) leaves L2: the first conv writes it out to L3 or memory and the
-// depthwise conv reads it back. Here the first conv (conv_channels' tiles, one output row at a time) writes
-// its rows, channels last, into a ring of as many rows as the depthwise window spans, and each
-// depthwise output row reads its rows from the ring, in L2. The tensor between them is never
-// stored.
-#ifndef ONNX2CPP_K_CONV_THEN_DEPTHWISE_HPP
-#define ONNX2CPP_K_CONV_THEN_DEPTHWISE_HPP
-
-ONNX2CPP_K_BEGIN
-
-// Whether pc (a conv) and dw (the depthwise conv reading its output) can run
-// conv_then_depthwise(): pc 2D, one image, group 1, its output channels in whole packets and
-// its K in one pass of conv_channels(); dw as conv_depthwise_last() takes it.
-inline bool conv_then_depthwise_fits(const ConvParams& pc, const ConvParams& dw) {
-  return pc.N == 1 && pc.group == 1 && pc.M % kChanMultiple == 0 && conv_kg(pc) <= kChanKC && pc.in[0] == 1 &&
-         pc.k[0] == 1 && depthwise_last_fits(dw) && dw.C == pc.M && dw.in[1] == pc.out[1] && dw.in[2] == pc.out[2];
-}
-
-// Rows of the ring: the span of the depthwise window.
-inline i64 ctd_ring_rows(const ConvParams& dw) { return (dw.k[1] - 1) * dw.dil[1] + 1; }
-
-// Scratch of conv_then_depthwise(), in elements of T, each part 64-byte aligned: the first
-// conv's as conv_channels() lays it out (its padded input, its row offsets), the ring, then
-// (with an NCHW output) kDwFirstRows output rows channels last.
-struct CtdScratch {
-  ChanScratch conv;
-  i64 ring, row, total;
-};
-template <class T>
-inline CtdScratch ctd_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
-  auto up = [](i64 v) { return (v + 15) / 16 * 16; };
-  CtdScratch s;
-  s.conv = chan_scratch<T>(pc, in_last);
-  s.ring = up(s.conv.total);
-  s.row = s.ring + up(ctd_ring_rows(dw) * dw.in[2] * dw.C);
-  s.total = s.row + (out_first ? depthwise_last_scratch(dw, true) : 0);
-  return s;
-}
-inline i64 conv_then_depthwise_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
-  return ctd_scratch<float>(pc, dw, in_last, out_first).total;
-}
-
-// Y = dw(act1(pc(X))) with dw's activation act2. pc's weights as conv_channels_weights() lays
-// them out (tap-major with the channels last), dw's as depthwise_last_weights(). L:
-// kChanInNHWC (X has the channels last) and kChanOutNHWC (Y has), or'ed. Scratch:
-// conv_then_depthwise_scratch(pc, dw, L & kChanInNHWC, !(L & kChanOutNHWC)) elements,
-// 64-byte aligned.
-template <class T, int L = 0>
-inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const ConvParams& pc, Act act1, const T* W2,
-                                const T* B2, T* Y, const ConvParams& dw, Act act2, T* scratch) {
-  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
-  constexpr int Lc = (in_last ? kChanInNHWC : 0) | kChanOutNHWC;
-  const CtdScratch sl = ctd_scratch<T>(pc, dw, in_last, !out_last);
-  const PhaseGeom g = phase_geom(pc);
-  const ChanInput in = chan_input(pc, g, in_last);
-  const i64 E = pc.M, W = pc.out[2], OW = dw.out[2];
-  const i64 span = ctd_ring_rows(dw);
-  // The first conv's input and row offsets, as conv_channels() prepares them.
-  i64* off = reinterpret_cast<i64*>(scratch + sl.conv.offsets);
-  chan_prepare(pc, g, in, in_last, off, scratch);
-  const T* src = chan_source(X, pc, g, in, in_last, scratch);
-  T* ring = scratch + sl.ring;
-  ConvParams row = pc;  // one output row
-  row.out[1] = 1;
-  auto conv_row = [&](i64 iy) {
-    T* dst = ring + iy % span * W * E;
-    conv_channels_rows<T, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
-    if (!act_in_registers(act1)) act_apply(dst, W * E, act1);
-  };
-  const T* xr[kDwMaxRows];
-  i64 next = 0;  // the next row of the first conv's output to compute
-  for (i64 oy = 0; oy < dw.out[1]; ++oy) {
-    i64 ky0, ky1;
-    dw_rows_inside(dw, oy, &ky0, &ky1);
-    const i64 iy0 = oy * dw.stride[1] - dw.pad[1];
-    // Rows [iy0 + ky0 * dil, iy0 + (ky1 - 1) * dil] span at most `span` rows, and the ring
-    // slot a new row takes held one older than all of them.
-    if (ky0 < ky1) {
-      next = std::max(next, iy0 + ky0 * dw.dil[1]);
-      for (; next <= iy0 + (ky1 - 1) * dw.dil[1]; ++next) conv_row(next);
-    }
-    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = ring + (iy0 + ky * dw.dil[1]) % span * W * E;
-    T* yrow = out_last ? Y + oy * OW * E : dw_first_row(scratch + sl.row, oy, OW, E);
-    dw_last_row(xr, W2, B2, yrow, dw, act2, ky0, ky1);
-    if (!out_last) dw_first_flush(scratch + sl.row, oy, dw, Y);
-  }
-  if (!act_in_registers(act2)) act_apply(Y, conv_out_size(dw) * E, act2);
-}
-
-ONNX2CPP_K_END
-#endif
-// ---- templates/conv_winograd.hpp ----
-// onnx2cpp kernels: 3x3 convolution by Winograd's F(2x2, 3x3). needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp
-// Each 2x2 block of outputs (a tile) comes from a 4x4 block of input: with the weights
-// transformed at compile time (U = G g G^T, 16 numbers per pair of channels) and the input
-// block transformed (V = B^T d B), the 16 products U[xi] * V[xi], summed over input
-// channels, are 16 GEMMs of [M x C] by [C x tiles] on the microkernel of panel_gemm.hpp;
-// the output transform (Y = A^T m A) adds the bias, the residual and the activation. That
-// is 16 multiplications per tile and channel pair where the direct convolution makes 36,
-// at the price of transforms that cost O(C + M) per tile, not O(C * M). The transforms
-// run with tiles in the SIMD lanes: an input row split into its even and odd columns makes
-// every term of a tile row contiguous.
-#ifndef ONNX2CPP_K_CONV_WINOGRAD_HPP
-#define ONNX2CPP_K_CONV_WINOGRAD_HPP
-
-ONNX2CPP_K_BEGIN
-
-// 2D (the real dims last), 3x3, stride 1, no dilation, one group.
-inline bool winograd_fits(const ConvParams& p) {
-  return p.group == 1 && p.in[0] == 1 && p.k[0] == 1 && p.pad[0] == 0 && p.k[1] == 3 && p.k[2] == 3 &&
-         p.stride[1] == 1 && p.stride[2] == 1 && p.dil[1] == 1 && p.dil[2] == 1;
-}
-
-// Tiles are numbered f = ty * TWp + tx with TWp = TW + 1: one tile per row beyond the last
-// (computed, never stored), so that a transform runs over many tiles as one run of lanes
-// (rows of TW = 7 to 32 tiles with packets of 16 left most lanes to scalar tails). The
-// input is first split into 4 planes per channel, by the parity of row and column: the
-// tile f reads its 4 x 4 block at f, f + 1 (columns) and f + TWp (rows) of them. Tiles go
-// in blocks of kWinoTiles: a block's V and products (16 x (C + M) x kWinoTiles) are
-// transformed in, multiplied and transformed out while they are in cache.
-constexpr i64 kWinoTiles = 64;
-
-struct WinoGeom {
-  i64 TH, TW, TWp;  // tile rows and columns (ceil(out / 2)); TWp = TW + 1
-  i64 T;            // tiles, TH * TWp
-  i64 pp;           // size of one split plane: (TH + 1) * TWp + 1, rounded up to 16
-  i64 tp;           // pitch of the transforms' temporary rows
-  i64 v, m, e, t, off, total;  // scratch: V, products, split input, transform temps, offsets
-};
-
-inline WinoGeom wino_geom(const ConvParams& p) {
-  WinoGeom g{};
-  g.TH = (p.out[1] + 1) / 2;
-  g.TW = (p.out[2] + 1) / 2;
-  g.TWp = g.TW + 1;
-  g.T = g.TH * g.TWp;
-  g.pp = ((g.TH + 1) * g.TWp + 1 + 15) / 16 * 16;
-  g.tp = kWinoTiles + 16;
-  g.v = 0;
-  g.m = g.v + 16 * p.C * kWinoTiles;
-  g.e = g.m + 16 * p.M * kWinoTiles;
-  g.t = g.e + 4 * p.C * g.pp;  // plane (row parity h, column parity q) of channel c at (4c + 2h + q) pp
-  g.off = g.t + 12 * g.tp;     // 8 rows of sums, an output row's even and odd columns, both interleaved
-  g.total = g.off + 2 * p.C + 16;  // row offsets of V (i64)
-  return g;
-}
-
-// Whether conv_winograd() is expected to beat conv() and conv_channels(). Measured with
-// AVX-512 on one core whose FMA loop peaks at 114 GFLOP/s (GFLOP/s of the direct
-// convolution's count, best of conv and conv_channels vs this kernel): 64->64 on 56x56 96
-// vs 131, 128->128 on 28x28 101 vs 151, on 64x64 97 vs 155, 128->64 on 128x128 87 vs 161,
-// 64->32 on 256x256 64 vs 120. It loses on small planes and with few channels (the
-// transforms, O(C + M) per tile, no longer vanish next to the products): 32->32 on 16x16
-// 95 vs 63, 64->64 on 8x8 95 vs 55, 16->16 on 32x32 91 vs 60, 512->512 on 7x7 97 vs 46;
-// 256->256 on 14x14 (49 tiles) won in cache, 108 vs 117, but its transformed weights (16/9
-// of the 2.4 MB) come from memory in a model. Under wasm SIMD the wins are alike (64->64 on
-// 56x56 21 vs 38, 128->64 on 128x128 25 vs 37).
-inline bool winograd_pays(const ConvParams& p) {
-  if (!winograd_fits(p) || p.C * p.M < 2048) return false;
-  const WinoGeom g = wino_geom(p);
-  return g.TH * g.TW >= 64;
-}
-
-// Elements of scratch conv_winograd() needs.
-inline i64 winograd_scratch(const ConvParams& p) { return wino_geom(p).total; }
-
-// (G g G^T)[xi] for the 3x3 kernel g = W[m][c], into at(xi, m, c) (done at compile time,
-// in double), for Winograd's F(R x R, 3 x 3): xi in [0, (R + 2)^2). F(2x2, 3x3): G = [1 0 0;
-// 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. F(4x4, 3x3), at the points 0, -1, 1, 1/2, -1/2 and
-// infinity (Lavin and Gray's choice): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24
-// 1/12 1/6; 1/24 -1/12 1/6; 0 0 1].
-template <int R = 2, class T, class At>
-inline void winograd_transform(const T* W, const ConvParams& p, At&& at) {
-  static_assert(R == 2 || R == 4, "F(2x2, 3x3) or F(4x4, 3x3)");
-  constexpr int S = R + 2;
-  static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  static const double G4[6][3] = {{0.25, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                  {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-  const double(*G)[3] = R == 2 ? G2 : G4;
-  for (i64 m = 0; m < p.M; ++m)
-    for (i64 c = 0; c < p.C; ++c) {
-      const T* g = W + (m * p.C + c) * 9;
-      double gg[S][3];  // G g
-      for (int a = 0; a < S; ++a)
-        for (int j = 0; j < 3; ++j)
-          gg[a][j] = G[a][0] * double(g[j]) + G[a][1] * double(g[3 + j]) + G[a][2] * double(g[6 + j]);
-      for (int a = 0; a < S; ++a)
-        for (int b = 0; b < S; ++b)
-          at(a * S + b, m, c) = T(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
-    }
-}
-
-// U[xi][M][C]: the transformed weights as conv_winograd() reads them.
-template <class T>
-inline void winograd_weights(const T* W, T* U, const ConvParams& p) {
-  winograd_transform(W, p, [&](i64 xi, i64 m, i64 c) -> T& { return U[(xi * p.M + m) * p.C + c]; });
-}
-
-// One input row iy (zero outside the input), split: ev[t] = x[iy][2t - pl], od[t] =
-// x[iy][2t + 1 - pl] for t in [0, TWp).
-template <class T>
-inline void wino_split_row(const T* x, i64 iy, const ConvParams& p, i64 TWp, T* ev, T* od) {
-  const i64 H = p.in[1], W = p.in[2], pl = p.pad[2];
-  if (iy < 0 || iy >= H) {
-    std::fill(ev, ev + TWp, T(0));
-    std::fill(od, od + TWp, T(0));
-    return;
-  }
-  const T* r = x + iy * W;
-  // t whose columns 2t - pl and 2t + 1 - pl are both inside the row
-  const i64 lo = std::min(TWp, (pl + 1) / 2), hi = std::max(lo, std::min(TWp, (W + pl) / 2));
-  auto edge = [&](i64 t) {
-    const i64 ix = 2 * t - pl;
-    ev[t] = ix >= 0 && ix < W ? r[ix] : T(0);
-    od[t] = ix + 1 >= 0 && ix + 1 < W ? r[ix + 1] : T(0);
-  };
-  for (i64 t = 0; t < lo; ++t) edge(t);
-  const T* rs = r - pl;
-  for (i64 t = lo; t < hi; ++t) {
-    ev[t] = rs[2 * t];
-    od[t] = rs[2 * t + 1];
-  }
-  for (i64 t = hi; t < TWp; ++t) edge(t);
-}
-
-// The 4 split planes of each channel of one image.
-template <class T>
-inline void wino_split(const T* X, const ConvParams& p, const WinoGeom& g, T* s) {
-  const i64 I = p.in[1] * p.in[2];
-  for (i64 c = 0; c < p.C; ++c) {
-    T* pl = s + g.e + 4 * c * g.pp;
-    for (i64 r = 0; r < 2 * g.TH + 2; ++r) {
-      T* row = pl + (r & 1) * 2 * g.pp + (r >> 1) * g.TWp;
-      wino_split_row(X + c * I, r - p.pad[1], p, g.TWp, row, row + g.pp);
-    }
-    for (int q = 0; q < 4; ++q) pl[q * g.pp + (g.TH + 1) * g.TWp] = T(0);  // read by the last, unused tile
-  }
-}
-
-// V[xi][c][f - f0] = (B^T d B)[xi] for the L tiles from f0, B^T = [1 0 -1 0; 0 1 1 0;
-// 0 -1 1 0; 0 1 0 -1].
-template <class T>
-inline void wino_input(const ConvParams& p, const WinoGeom& g, i64 f0, i64 L, T* s) {
-  const i64 TWp = g.TWp, xs = p.C * kWinoTiles;
-  T* t = s + g.t;  // t[4q + i]: the rows' combination i on the columns of parity q
-  for (i64 c = 0; c < p.C; ++c) {
-    const T* pl = s + g.e + 4 * c * g.pp + f0;
-    for (int q = 0; q < 2; ++q) {
-      CArrMap<T> d0(pl + q * g.pp, L + 1), d1(pl + (2 + q) * g.pp, L + 1);
-      CArrMap<T> d2(pl + q * g.pp + TWp, L + 1), d3(pl + (2 + q) * g.pp + TWp, L + 1);
-      ArrMap<T>(t + (4 * q + 0) * g.tp, L + 1) = d0 - d2;
-      ArrMap<T>(t + (4 * q + 1) * g.tp, L + 1) = d1 + d2;
-      ArrMap<T>(t + (4 * q + 2) * g.tp, L + 1) = d2 - d1;
-      ArrMap<T>(t + (4 * q + 3) * g.tp, L + 1) = d1 - d3;
-    }
-    for (int i = 0; i < 4; ++i) {
-      // columns 2tx .. 2tx + 3 of a tile: even[f], odd[f], even[f + 1], odd[f + 1]
-      CArrMap<T> e0(t + i * g.tp, L), o0(t + (4 + i) * g.tp, L);
-      CArrMap<T> e1(t + i * g.tp + 1, L), o1(t + (4 + i) * g.tp + 1, L);
-      T* v = s + g.v + (4 * i * p.C + c) * kWinoTiles;
-      ArrMap<T>(v, L) = e0 - e1;
-      ArrMap<T>(v + xs, L) = o0 + e1;
-      ArrMap<T>(v + 2 * xs, L) = e1 - o0;
-      ArrMap<T>(v + 3 * xs, L) = o0 - o1;
-    }
-  }
-}
-
-// The outputs of the L tiles from f0 of one image = act(A^T m A + bias + Z), A^T =
-// [1 1 1 0; 0 1 -1 -1], m the products of the block.
-template <class T>
-inline void wino_output(const T* B, T* Y, const T* Z, const ConvParams& p, const WinoGeom& g, i64 f0, i64 L,
-                        const Act& act, T* s) {
-  const i64 TWp = g.TWp, OH = p.out[1], OW = p.out[2], O = OH * OW, xs = p.M * kWinoTiles;
-  T* a = s + g.t;         // a[j]: the sums over rows for output row 0, a[4 + j] for row 1
-  T* ce = a + 8 * g.tp;   // one output row's even and odd columns
-  T* co = ce + g.tp;
-  T* row = co + g.tp;     // the same interleaved (2 tp)
-  const bool reg = act_in_registers(act);
-  const Act none{kActNone, 0.f, 0.f};
-  for (i64 m = 0; m < p.M; ++m) {
-    const T bias = B ? B[m] : T(0);
-    const T* mm = s + g.m + m * kWinoTiles;
-    for (int j = 0; j < 4; ++j) {
-      CArrMap<T> m0(mm + j * xs, L), m1(mm + (4 + j) * xs, L), m2(mm + (8 + j) * xs, L), m3(mm + (12 + j) * xs, L);
-      ArrMap<T>(a + j * g.tp, L) = m0 + m1 + m2;
-      ArrMap<T>(a + (4 + j) * g.tp, L) = m1 - m2 - m3;
-    }
-    for (int dy = 0; dy < 2; ++dy) {
-      const T* sv = a + 4 * dy * g.tp;
-      CArrMap<T> s0(sv, L), s1(sv + g.tp, L), s2(sv + 2 * g.tp, L), s3(sv + 3 * g.tp, L);
-      ArrMap<T>(ce, L) = s0 + s1 + s2 + bias;
-      ArrMap<T>(co, L) = s1 - s2 - s3 + bias;
-      for (i64 f = 0; f < L; ++f) {
-        row[2 * f] = ce[f];
-        row[2 * f + 1] = co[f];
-      }
-      // the block's part of each tile row: tiles [a0, a1) of row ty, outputs [2 a0, 2 a1)
-      for (i64 ty = f0 / TWp; ty * TWp < f0 + L; ++ty) {
-        const i64 oy = 2 * ty + dy;
-        if (oy >= OH) break;
-        const i64 a0 = std::max(f0, ty * TWp) - ty * TWp, a1 = std::min(f0 + L, (ty + 1) * TWp) - ty * TWp;
-        const i64 x0 = 2 * a0, x1 = std::min(2 * a1, OW);
-        if (x1 <= x0) continue;
-        const i64 at = m * O + oy * OW + x0;
-        act_rows(row + 2 * (ty * TWp + a0 - f0), Z ? Z + at : nullptr, Y + at, x1 - x0, reg ? act : none);
-        if (!reg) act_apply(Y + at, x1 - x0, act);
-      }
-    }
-  }
-}
-
-// conv() of a 3x3, stride-1 convolution (winograd_fits) with the weights as
-// winograd_weights() lays them out. Scratch: winograd_scratch(p) elements, 64-byte aligned.
-template <class T>
-inline void conv_winograd(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
-                          const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
-  const WinoGeom g = wino_geom(p);
-  const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
-  i64* off = reinterpret_cast<i64*>(scratch + g.off);
-  for (i64 c = 0; c < p.C; ++c) off[c] = c * kWinoTiles;
-  for (i64 n = 0; n < p.N; ++n) {
-    wino_split(X + n * p.C * I, p, g, scratch);
-    for (i64 f0 = 0; f0 < g.T; f0 += kWinoTiles) {
-      const i64 L = std::min(kWinoTiles, g.T - f0);
-      wino_input(p, g, f0, L, scratch);
-      for (int xi = 0; xi < 16; ++xi)
-        panel_gemm<T>(U + xi * p.M * p.C, p.C, scratch + g.v + xi * p.C * kWinoTiles, off,
-                      scratch + g.m + xi * p.M * kWinoTiles, kWinoTiles, p.M, L, p.C, nullptr, nullptr, 0,
-                      Act{kActNone, 0.f, 0.f}, nullptr, true);
-      wino_output(B, Y + n * p.M * O, Z ? Z + n * p.M * O : nullptr, p, g, f0, L, act, scratch);
-    }
-  }
-}
-
-ONNX2CPP_K_END
-#endif
-// ---- templates/conv_winograd_last.hpp ----
-// onnx2cpp kernels: Winograd's F(2x2, 3x3) and F(4x4, 3x3) on channels-last tensors. needs: common.hpp activation.hpp panel_gemm.hpp conv.hpp conv_channels.hpp conv_winograd.hpp
-// The same algorithm as conv_winograd.hpp with the channels, not the tiles, in the SIMD
-// lanes: X[H][W][C] -> Y[OH][OW][M]. A tile of R x R outputs reads an S x S input block (S =
-// R + 2): S^2 packets of channels per step, transformed in registers (V = B^T d B); the S^2
-// products V[xi] * U[xi] are GEMMs of [tiles x C] by [C x M] on conv_channels' tile kernel
-// (tiles in its rows, output channels in its packets); the output transform (Y = A^T m A)
-// adds the bias, the residual and the activation. With the channels in the lanes, the
-// transforms fill every lane whatever the plane's size: the NCHW kernel's rows of tiles
-// left most lanes idle on the small planes of CIFAR ResNets (8x8 to 32x32), where this one
-// runs. F(4x4, 3x3) makes 36 multiplications per 16 outputs where F(2x2, 3x3) makes 64 (and
-// the direct convolution 144), for transforms about as costly per output.
-#ifndef ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
-#define ONNX2CPP_K_CONV_WINOGRAD_LAST_HPP
-
-ONNX2CPP_K_BEGIN
-
-// Tiles of 2x2 per block (half as many of 4x4: 32): a block's V (S^2 x tiles x C) and
-// products (S^2 x tiles x M) stay in L2 between the transforms and the GEMMs. The same on
-// every target (the scratch size is computed at compile time). F(4x4) with 16, 32 or 64
-// tiles per block ran within 3 % of each other (128 -> 128 on 56x56 and 28x28, 64 -> 64 on
-// 112x112, AVX-512).
-constexpr i64 kWinoLastTiles = 64;
-
-// Whether conv_winograd_last() can run the conv: winograd_fits, channels in whole packets
-// on every target, C within one pass of the tile kernel.
-inline bool winograd_last_fits(const ConvParams& p) {
-  return winograd_fits(p) && p.C % kChanMultiple == 0 && p.M % kChanMultiple == 0 && p.C <= kChanKC;
-}
-
-// The output tile (R of F(R x R, 3 x 3)) conv_winograd_last() runs a
-// winograd_last_fits() convolution with: 4 when its tiles make at most 3/4 of F(2x2)'s
-// products (not on 5x5 or 6x6 planes, where tiles of 4 compute 8x8 outputs) and its
-// transformed weights (36 C M) stay within kWinoLast4Weights elements. F(4x4) against
-// F(2x2), bench/conv3x3_kernels.cpp, one core: 0.59 to 0.64 of the time natively (AVX-512)
-// and 0.62 to 0.68 under wasm SIMD, from 16 -> 16 on 32x32 to 128 -> 128 on 56x56, 0.76
-// natively on 64 -> 64 on 8x8.
-constexpr i64 kWinoLast4Weights = i64(1) << 20;
-inline int winograd_last_tile(const ConvParams& p) {
-  const i64 OH = p.out[1], OW = p.out[2];
-  const i64 t2 = ((OH + 1) / 2) * ((OW + 1) / 2), t4 = ((OH + 3) / 4) * ((OW + 3) / 4);
-  return t4 * 36 * 4 <= t2 * 16 * 3 && 36 * p.C * p.M <= kWinoLast4Weights ? 4 : 2;
-}
-
-template <int R>
-struct WinoLast {
-  static_assert(R == 2 || R == 4, "F(2x2, 3x3) or F(4x4, 3x3)");
-  static constexpr int S = R + 2;    // input block
-  static constexpr int SS = S * S;   // products per tile
-};
-
-struct WinoLastGeom {
-  i64 TH, TW, T;             // tile rows, columns, count
-  i64 tb;                    // tiles per block: min(T, kWinoLastTiles * 2 / R)
-  // scratch: V, products, the input's channels-last copy, the output's, zeros and gathered
-  // rows for the tiles at edges, row offsets (i64)
-  i64 v, m, x, y, z, off, total;
-};
-
-// Elements between two tiles' V: S^2 C, and 16 more so that the tile kernel's rows (up to
-// 16 tiles read at once) do not fall into the same L1 sets when S^2 C floats are a multiple
-// of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
-template <int R>
-inline i64 wino_last_vp(const ConvParams& p) { return WinoLast<R>::SS * p.C + 16; }
-
-template <int R>
-inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
-  constexpr int S = WinoLast<R>::S, SS = WinoLast<R>::SS;
-  WinoLastGeom g{};
-  g.TH = (p.out[1] + R - 1) / R;
-  g.TW = (p.out[2] + R - 1) / R;
-  g.T = g.TH * g.TW;
-  g.tb = std::min(g.T, kWinoLastTiles * 2 / R);
-  g.v = 0;
-  g.m = g.v + g.tb * wino_last_vp<R>(p);
-  g.x = g.m + SS * g.tb * p.M;
-  g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
-  g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
-  g.off = g.z + (S + SS) * p.C;
-  g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
-  return g;
-}
-
-// Elements of scratch conv_winograd_last<T, L, R>() needs, for the input's and output's
-// layouts.
-inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last, int R = 2) {
-  return R == 4 ? wino_last_geom<4>(p, in_last, out_last).total : wino_last_geom<2>(p, in_last, out_last).total;
-}
-
-// U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
-// winograd_transform<R>() computes it (done at compile time): each product's weights in the
-// layout of conv_channels_weights() for a 1x1 convolution. WinoLast<R>::SS * M * C elements.
-template <int R = 2, class T>
-inline void winograd_last_weights(const T* W, T* U, const ConvParams& p) {
-  const i64 BW = chan_block(p);
-  winograd_transform<R>(W, p, [&](i64 xi, i64 m, i64 c) -> T& {
-    return U[(xi * p.M + m / BW * BW) * p.C + c * BW + m % BW];
-  });
-}
-
-// y = B^T x for S = R + 2 packets. F(2x2): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-// F(4x4): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
-// 0 4 0 -5 0 1].
-template <int R, class P>
-inline void wino_last_bt(const P* x, P* y) {
-  using namespace Eigen::internal;
-  using T = typename unpacket_traits<P>::type;
-  if constexpr (R == 2) {
-    y[0] = psub(x[0], x[2]);
-    y[1] = padd(x[1], x[2]);
-    y[2] = psub(x[2], x[1]);
-    y[3] = psub(x[1], x[3]);
-  } else {
-    const P two = pset1<P>(T(2)), four = pset1<P>(T(4)), five = pset1<P>(T(5));
-    const P s12 = padd(x[1], x[2]), d12 = psub(x[1], x[2]), s34 = padd(x[3], x[4]), d43 = psub(x[4], x[3]);
-    const P d42 = psub(x[4], x[2]), d31 = psub(x[3], x[1]);
-    y[0] = padd(psub(pmul(four, x[0]), pmul(five, x[2])), x[4]);
-    y[1] = psub(s34, pmul(four, s12));
-    y[2] = padd(d43, pmul(four, d12));
-    y[3] = padd(d42, pmul(two, d31));
-    y[4] = psub(d42, pmul(two, d31));
-    y[5] = padd(psub(pmul(four, x[1]), pmul(five, x[3])), x[5]);
-  }
-}
-
-// y = A^T m for S packets, R results. F(2x2): A^T = [1 1 1 0; 0 1 -1 -1]. F(4x4): A^T = [1 1
-// 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
-template <int R, class P>
-inline void wino_last_at(const P* m, P* y) {
-  using namespace Eigen::internal;
-  using T = typename unpacket_traits<P>::type;
-  if constexpr (R == 2) {
-    y[0] = padd(padd(m[0], m[1]), m[2]);
-    y[1] = psub(psub(m[1], m[2]), m[3]);
-  } else {
-    const P s12 = padd(m[1], m[2]), d12 = psub(m[1], m[2]), s34 = padd(m[3], m[4]), d34 = psub(m[3], m[4]);
-    y[0] = padd(padd(m[0], s12), s34);
-    y[1] = padd(d12, pmul(pset1<P>(T(2)), d34));
-    y[2] = padd(s12, pmul(pset1<P>(T(4)), s34));
-    y[3] = padd(padd(d12, pmul(pset1<P>(T(8)), d34)), m[5]);
-  }
-}
-
-// One tile's V = B^T d B, stored as v[c / PS][xi][PS]: the S^2 packets of a step at fixed
-// offsets. Row i, column j of d is at row(i)[j * C + c].
-template <int R, class T, class Row>
-inline void wino_last_tile_in(Row&& row, i64 C, T* v) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
-  using namespace Eigen::internal;
-  for (i64 c = 0; c < C; c += PS, v += SS * PS) {
-    P r[S][S];  // r[j][i]: row i of d combined by columns (d B), column j
-    for (int i = 0; i < S; ++i) {
-      const T* x = row(i) + c;
-      P d[S], e[S];
-      for (int j = 0; j < S; ++j) d[j] = ploadu<P>(x + j * C);
-      wino_last_bt<R>(d, e);
-      for (int j = 0; j < S; ++j) r[j][i] = e[j];
-    }
-    for (int j = 0; j < S; ++j) {
-      P e[S];
-      wino_last_bt<R>(r[j], e);  // B^T (d B), column j
-      for (int a = 0; a < S; ++a) pstoreu(v + (a * S + j) * PS, e[a]);
-    }
-  }
-}
-
-// V[t - t0] (S^2 x C each, see wino_last_tile_in) for tiles [t0, t0 + cnt); d is zero
-// outside the input. A tile inside reads its rows in place; at an edge, a row outside reads
-// `zero` (S C zeros) and a row inside with columns outside is gathered into `gather` (S x
-// S C) with zeros for them.
-template <int R, class T>
-inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom& g, i64 t0, i64 cnt, T* V,
-                            const T* zero, T* gather) {
-  constexpr int S = WinoLast<R>::S;
-  const i64 C = p.C, H = p.in[1], W = p.in[2];
-  for (i64 t = t0; t < t0 + cnt; ++t) {
-    const i64 iy0 = t / g.TW * R - p.pad[1], ix0 = t % g.TW * R - p.pad[2];
-    const bool cols_in = ix0 >= 0 && ix0 + S <= W;
-    const T* rows[S];
-    for (int i = 0; i < S; ++i) {
-      const i64 iy = iy0 + i;
-      if (iy < 0 || iy >= H) {
-        rows[i] = zero;
-      } else if (cols_in) {
-        rows[i] = X + (iy * W + ix0) * C;
-      } else {
-        T* gr = gather + i * S * C;
-        for (i64 j = 0; j < S; ++j) {
-          const i64 ix = ix0 + j;
-          if (ix >= 0 && ix < W) std::copy(X + (iy * W + ix) * C, X + (iy * W + ix + 1) * C, gr + j * C);
-          else std::fill(gr + j * C, gr + (j + 1) * C, T(0));
-        }
-        rows[i] = gr;
-      }
-    }
-    wino_last_tile_in<R, T>([&](int i) { return rows[i]; }, C, V + (t - t0) * wino_last_vp<R>(p));
-  }
-}
-
-// y[pos][M] at the R x R outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
-// residual with the channels last, if any), then the register activation if act_here; m
-// the block's products. Outputs beyond OH x OW are not written.
-template <int R, class T>
-inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, bool act_here, const Act& act) {
-  using P = typename ChanTraits<T>::Packet;
-  constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S;
-  using namespace Eigen::internal;
-  const i64 M = p.M, OH = p.out[1], OW = p.out[2], ms = g.tb * M;
-  for (i64 t = t0; t < t0 + n; ++t) {
-    const i64 oy = t / g.TW * R, ox = t % g.TW * R;
-    const int ny = static_cast<int>(std::min<i64>(R, OH - oy)), nx = static_cast<int>(std::min<i64>(R, OW - ox));
-    const T* m = Mp + (t - t0) * M;
-    for (i64 c = 0; c < M; c += PS) {
-      P a[R][S];  // a[dx][i]: row i of m A, column dx
-      for (int i = 0; i < S; ++i) {
-        P mi[S], e[R];
-        for (int j = 0; j < S; ++j) mi[j] = ploadu<P>(m + (S * i + j) * ms + c);
-        wino_last_at<R>(mi, e);
-        for (int dx = 0; dx < R; ++dx) a[dx][i] = e[dx];
-      }
-      const P b = B ? ploadu<P>(B + c) : pset1<P>(T(0));
-      for (int dx = 0; dx < nx; ++dx) {
-        P o[R];
-        wino_last_at<R>(a[dx], o);  // A^T (m A), column dx
-        for (int dy = 0; dy < ny; ++dy) {
-          const i64 at = ((oy + dy) * OW + ox + dx) * M + c;
-          P v = padd(o[dy], b);
-          if (z) v = padd(v, ploadu<P>(z + at));
-          pstoreu(y + at, act_here ? act_packet<T>(v, act) : v);
-        }
-      }
-    }
-  }
-}
-
-// The S^2 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
-// chan_tile (tiles as positions of a channels-last input, K = C in one pass; V laid out as
-// wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
-template <int R, class T, int NB>
-inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p,
-                               const WinoLastGeom& g, i64 cnt) {
-  constexpr int SMAX = ChanTraits<T>::template smax<NB>;
-  constexpr int PS = ChanTraits<T>::PS;
-  constexpr int Lay = kChanInNHWC | kChanOutNHWC;
-  constexpr i64 CB = NB * PS;
-  const i64 C = p.C, M = p.M, BW = chan_block(p), chunks = (cnt + SMAX - 1) / SMAX;
-  const i64 vp = wino_last_vp<R>(p);
-  const ChanRows rows{0, 0, vp, M};
-  const Act none{kActNone, 0.f, 0.f};
-  for (int xi = 0; xi < WinoLast<R>::SS; ++xi) {
-    const T* v = V + xi * PS;
-    const T* u = U + xi * M * C;
-    T* mp = Mp + xi * g.tb * M;
-    for (i64 cb = 0; cb < M; cb += CB)
-      for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
-        const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
-        chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
-                                   nullptr, true, true, mp + j * M + cb, M, nullptr, none);
-        j += n;
-      }
-  }
-}
-
-// conv() of a winograd_last_fits() convolution by F(R x R, 3 x 3), with the weights as
-// winograd_last_weights<R>() lays them out. L: kChanInNHWC, kChanOutNHWC, kChanResNHWC
-// (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
-// NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
-// winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
-template <class T, int L = 0, int R = 2>
-inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
-                               const T* Z = nullptr, Act act = Act{kActNone, 0.f, 0.f}) {
-  constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
-  constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
-  constexpr bool res_last = chan_res_last(L);
-  const WinoLastGeom g = wino_last_geom<R>(p, in_last, out_last);
-  i64* off = reinterpret_cast<i64*>(scratch + g.off);
-  for (i64 c = 0; c < p.C; ++c) off[c] = c / PS * SS * PS + c % PS;  // V[tile][c / PS][xi][PS]
-  T* zero = scratch + g.z;
-  std::fill(zero, zero + S * p.C, T(0));
-  T* V = scratch + g.v;
-  T* Mp = scratch + g.m;
-  const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
-  const bool reg = act_in_registers(act), late_res = Z && !res_last;  // an NCHW residual: after the transpose
-  const Act none{kActNone, 0.f, 0.f};
-  for (i64 n = 0; n < p.N; ++n) {
-    const T* x = X + n * I * p.C;
-    if (!in_last) {
-      rows_to_first(x, p.C, I, scratch + g.x, p.C);  // (Eigen's transpose: 10x slower)
-      x = scratch + g.x;
-    }
-    T* yn = Y + n * O * p.M;
-    const T* zn = Z ? Z + n * O * p.M : nullptr;
-    T* y = out_last ? yn : scratch + g.y;
-    for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
-      const i64 cnt = std::min(g.tb, g.T - t0);
-      wino_last_input<R>(x, p, g, t0, cnt, V, zero, zero + S * p.C);
-      if (chan_two_packets<T>(p.M))
-        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt);
-      else
-        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt);
-      wino_last_output<R>(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
-    }
-    if (!out_last) rows_to_first(y, O, p.M, yn, O);
-    if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);
-  }
-  if (!reg) act_apply(Y, p.N * O * p.M, act);
-}
-
-ONNX2CPP_K_END
-#endif
-// ---- templates/elementwise.hpp ----
-// onnx2cpp kernels: unary and broadcasting binary elementwise ops. needs: common.hpp
-#ifndef ONNX2CPP_K_ELEMENTWISE_HPP
-#define ONNX2CPP_K_ELEMENTWISE_HPP
-
-ONNX2CPP_K_BEGIN
-
-// y[i] = f(x[i])
-template <class X, class Y, class F>
-inline void unary(const X* x, Y* y, i64 n, F f) {
-  for (i64 i = 0; i < n; ++i) y[i] = f(x[i]);
-}
-
-// Broadcasting plan for two inputs: output dims, element strides of a and b (0 = broadcast).
-struct Bcast2 {
-  int rank;
-  i64 dims[kMaxRank];
-  i64 sa[kMaxRank];
-  i64 sb[kMaxRank];
-};
-
-// y = f(a, b) with numpy broadcasting. y may alias a or b when that input has y's shape.
-template <class A, class B, class Y, class F>
-inline void binary(const A* a, const B* b, Y* y, const Bcast2& p, F f) {
-  const int r = p.rank;
-  const i64 inner = p.dims[r - 1], ia = p.sa[r - 1], ib = p.sb[r - 1];
-  i64 total = 1;
-  for (int k = 0; k < r; ++k) total *= p.dims[k];
-  if (total == 0) return;
-  i64 idx[kMaxRank] = {0};
-  i64 oa = 0, ob = 0;
-  for (i64 o = 0; o < total; o += inner) {
-    const A* pa = a + oa;
-    const B* pb = b + ob;
-    Y* py = y + o;
-    if (ia == 1 && ib == 1) {
-      for (i64 i = 0; i < inner; ++i) py[i] = f(pa[i], pb[i]);
-    } else if (ia == 1 && ib == 0) {
-      const B vb = pb[0];
-      for (i64 i = 0; i < inner; ++i) py[i] = f(pa[i], vb);
-    } else if (ia == 0 && ib == 1) {
-      const A va = pa[0];
-      for (i64 i = 0; i < inner; ++i) py[i] = f(va, pb[i]);
-    } else {
-      for (i64 i = 0; i < inner; ++i) py[i] = f(pa[i * ia], pb[i * ib]);
-    }
-    for (int k = r - 2; k >= 0; --k) {
-      oa += p.sa[k];
-      ob += p.sb[k];
-      if (++idx[k] < p.dims[k]) break;
-      oa -= p.sa[k] * p.dims[k];
-      ob -= p.sb[k] * p.dims[k];
-      idx[k] = 0;
-    }
-  }
-}
-
-// ---- unary functors -------------------------------------------------------------------
-struct Relu { template <class T> T operator()(T v) const { return v > T(0) ? v : T(0); } };
-struct Neg { template <class T> T operator()(T v) const { return static_cast<T>(-v); } };
-struct Abs {
-  template <class T> T operator()(T v) const {
-    if constexpr (std::is_unsigned<T>::value) return v;
-    else return v < T(0) ? static_cast<T>(-v) : v;
-  }
-};
-struct Sigmoid {
-  template <class T> T operator()(T v) const {
-    return v >= T(0) ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
-  }
-};
-struct Tanh { template <class T> T operator()(T v) const { return std::tanh(v); } };
-struct Exp { template <class T> T operator()(T v) const { return std::exp(v); } };
-struct Log { template <class T> T operator()(T v) const { return std::log(v); } };
-struct Sqrt { template <class T> T operator()(T v) const { return std::sqrt(v); } };
-struct Reciprocal { template <class T> T operator()(T v) const { return T(1) / v; } };
-struct Floor { template <class T> T operator()(T v) const { return std::floor(v); } };
-struct Ceil { template <class T> T operator()(T v) const { return std::ceil(v); } };
-// Round half to even, as ONNX specifies.
-struct Round { template <class T> T operator()(T v) const { return std::nearbyint(v); } };
-struct Erf { template <class T> T operator()(T v) const { return std::erf(v); } };
-// Gelu: v/2 (1 + erf(v / sqrt 2)), or with tanh: v/2 (1 + tanh(sqrt(2 / pi) (v + 0.044715 v^3))).
-struct Gelu {
-  bool tanh;
-  template <class T> T operator()(T v) const {
-    if (tanh) return T(0.5) * v * (T(1) + std::tanh(T(0.79788456080286535588) * (v + T(0.044715) * v * v * v)));
-    return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440)));
-  }
-};
-struct Square { template <class T> T operator()(T v) const { return v * v; } };  // Pow(x, 2)
-
-// float exp, tanh and sigmoid run through Eigen's vectorized exp and tanh (within a few ulp
-// of libm's, which the scalar functors above call).
-inline void unary(const float* x, float* y, i64 n, Exp) { ArrMap<float>(y, n) = CArrMap<float>(x, n).exp(); }
-inline void unary(const float* x, float* y, i64 n, Tanh) { ArrMap<float>(y, n) = CArrMap<float>(x, n).tanh(); }
-inline void unary(const float* x, float* y, i64 n, Sigmoid) { sigmoid_array(x, y, n); }
-struct Sign {
-  template <class T> T operator()(T v) const { return static_cast<T>((T(0) < v) - (v < T(0))); }
-};
-struct Not { bool operator()(bool v) const { return !v; } };
-struct Sin { template <class T> T operator()(T v) const { return std::sin(v); } };
-struct Cos { template <class T> T operator()(T v) const { return std::cos(v); } };
-struct Tan { template <class T> T operator()(T v) const { return std::tan(v); } };
-struct Asin { template <class T> T operator()(T v) const { return std::asin(v); } };
-struct Acos { template <class T> T operator()(T v) const { return std::acos(v); } };
-struct Atan { template <class T> T operator()(T v) const { return std::atan(v); } };
-struct Sinh { template <class T> T operator()(T v) const { return std::sinh(v); } };
-struct Cosh { template <class T> T operator()(T v) const { return std::cosh(v); } };
-struct Asinh { template <class T> T operator()(T v) const { return std::asinh(v); } };
-struct Acosh { template <class T> T operator()(T v) const { return std::acosh(v); } };
-struct Atanh { template <class T> T operator()(T v) const { return std::atanh(v); } };
-struct Softplus {
-  template <class T> T operator()(T v) const {
-    return v > T(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
-  }
-};
-struct Softsign { template <class T> T operator()(T v) const { return v / (T(1) + std::abs(v)); } };
-struct IsNaN { template <class T> bool operator()(T v) const { return std::isnan(v); } };
-struct IsInf {
-  bool pos, neg;
-  template <class T> bool operator()(T v) const {
-    return std::isinf(v) && ((v > 0 && pos) || (v < 0 && neg));
-  }
-};
-struct LeakyRelu {
-  float alpha;
-  template <class T> T operator()(T v) const { return v >= T(0) ? v : static_cast<T>(alpha) * v; }
-};
-struct Elu {
-  float alpha;
-  template <class T> T operator()(T v) const {
-    return v >= T(0) ? v : static_cast<T>(alpha) * (std::exp(v) - T(1));
-  }
-};
-struct Celu {
-  float alpha;
-  template <class T> T operator()(T v) const {
-    const T a = static_cast<T>(alpha);
-    return std::max(T(0), v) + std::min(T(0), a * (std::exp(v / a) - T(1)));
-  }
-};
-struct Selu {
-  float alpha, gamma;
-  template <class T> T operator()(T v) const {
-    return static_cast<T>(gamma) * (v > T(0) ? v : static_cast<T>(alpha) * (std::exp(v) - T(1)));
-  }
-};
-struct ThresholdedRelu {
-  float alpha;
-  template <class T> T operator()(T v) const { return v > static_cast<T>(alpha) ? v : T(0); }
-};
-struct HardSigmoid {
-  float alpha, beta;
-  template <class T> T operator()(T v) const {
-    T r = static_cast<T>(alpha) * v + static_cast<T>(beta);
-    return std::max(T(0), std::min(T(1), r));
-  }
-};
-struct HardSwish {
-  template <class T> T operator()(T v) const {
-    return v * std::max(T(0), std::min(T(1), v / T(6) + T(0.5)));
-  }
-};
-struct Mish {
-  template <class T> T operator()(T v) const { return v * std::tanh(Softplus{}(v)); }
-};
-struct Shrink {
-  float bias, lambd;
-  template <class T> T operator()(T v) const {
-    const double d = static_cast<double>(v);
-    if (d < -lambd) return static_cast<T>(d + bias);
-    if (d > lambd) return static_cast<T>(d - bias);
-    return T(0);
-  }
-};
-// Clip bounds are already converted to T by the compiler.
-template <class T>
-struct Clip {
-  T lo, hi;
-  // min(max(v, lo), hi): with lo > hi every value becomes hi, as ONNX specifies.
-  T operator()(T v) const {
-    const T r = v < lo ? lo : v;
-    return r > hi ? hi : r;
-  }
-};
-template <class To>
-struct CastTo {
-  template <class T> To operator()(T v) const { return static_cast<To>(v); }
-};
-
-// ---- binary functors ------------------------------------------------------------------
-struct Add { template <class T> T operator()(T a, T b) const { return static_cast<T>(a + b); } };
-struct Sub { template <class T> T operator()(T a, T b) const { return static_cast<T>(a - b); } };
-struct Mul { template <class T> T operator()(T a, T b) const { return static_cast<T>(a * b); } };
-struct Div {
-  template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_integral<T>::value) return b == T(0) ? T(0) : static_cast<T>(a / b);
-    else return a / b;
-  }
-};
-// Max and Min propagate NaN from either operand, as numpy and ONNX Runtime do.
-struct Max {
-  template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point<T>::value) {
-      if (std::isnan(a)) return a;
-      if (std::isnan(b)) return b;
-    }
-    return a < b ? b : a;
-  }
-};
-struct Min {
-  template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point<T>::value) {
-      if (std::isnan(a)) return a;
-      if (std::isnan(b)) return b;
-    }
-    return b < a ? b : a;
-  }
-};
-struct Pow {
-  template <class T, class U> T operator()(T a, U b) const {
-    return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
-  }
-};
-struct PowF {  // float base: stay in float precision
-  template <class U> float operator()(float a, U b) const { return std::pow(a, static_cast<float>(b)); }
-};
-// Mod with fmod=0: result has the sign of the divisor (Python semantics).
-struct Mod {
-  template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_integral<T>::value) {
-      if (b == T(0)) return T(0);
-      T r = static_cast<T>(a % b);
-      if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = static_cast<T>(r + b);
-      return r;
-    } else {
-      T r = std::fmod(a, b);
-      if (r != T(0) && ((r < T(0)) != (b < T(0)))) r += b;
-      return r;
-    }
-  }
-};
-struct FMod {
-  template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_integral<T>::value) return b == T(0) ? T(0) : static_cast<T>(a % b);
-    else return std::fmod(a, b);
-  }
-};
-struct Equal { template <class T> bool operator()(T a, T b) const { return a == b; } };
-struct Less { template <class T> bool operator()(T a, T b) const { return a < b; } };
-struct LessOrEqual { template <class T> bool operator()(T a, T b) const { return a <= b; } };
-struct Greater { template <class T> bool operator()(T a, T b) const { return a > b; } };
-struct GreaterOrEqual { template <class T> bool operator()(T a, T b) const { return a >= b; } };
-struct And { bool operator()(bool a, bool b) const { return a && b; } };
-struct Or { bool operator()(bool a, bool b) const { return a || b; } };
-struct Xor { bool operator()(bool a, bool b) const { return a != b; } };
-struct BitAnd { template <class T> T operator()(T a, T b) const { return static_cast<T>(a & b); } };
-struct BitOr { template <class T> T operator()(T a, T b) const { return static_cast<T>(a | b); } };
-struct BitXor { template <class T> T operator()(T a, T b) const { return static_cast<T>(a ^ b); } };
-struct BitNot { template <class T> T operator()(T a) const { return static_cast<T>(~a); } };
-struct ShiftLeft {
-  template <class T> T operator()(T a, T b) const {
-    return b >= T(sizeof(T) * 8) ? T(0) : static_cast<T>(a << b);
-  }
-};
-struct ShiftRight {
-  template <class T> T operator()(T a, T b) const {
-    return b >= T(sizeof(T) * 8) ? T(0) : static_cast<T>(a >> b);
-  }
-};
-// PRelu: y = x < 0 ? slope * x : x
-struct PRelu { template <class T> T operator()(T x, T s) const { return x < T(0) ? static_cast<T>(s * x) : x; } };
-// y = a + scale * b, for Gemm's beta * C and Mean's final scaling
-template <class T>
-struct AddScaled {
-  T scale;
-  T operator()(T a, T b) const { return a + scale * b; }
-};
-template <class T>
-struct Scale {
-  T scale;
-  T operator()(T a) const { return a * scale; }
-};
-
-// Where(cond, x, y): three-way broadcast handled as a plan with three strides.
-struct Bcast3 {
-  int rank;
-  i64 dims[kMaxRank];
-  i64 sc[kMaxRank];
-  i64 sx[kMaxRank];
-  i64 sy[kMaxRank];
-};
-template <class T>
-inline void where(const bool* c, const T* x, const T* y, T* out, const Bcast3& p) {
-  const int r = p.rank;
-  i64 total = 1;
-  for (int k = 0; k < r; ++k) total *= p.dims[k];
-  i64 idx[kMaxRank] = {0};
-  i64 oc = 0, ox = 0, oy = 0;
-  for (i64 o = 0; o < total; ++o) {
-    out[o] = c[oc] ? x[ox] : y[oy];
-    for (int k = r - 1; k >= 0; --k) {
-      oc += p.sc[k]; ox += p.sx[k]; oy += p.sy[k];
-      if (++idx[k] < p.dims[k]) break;
-      oc -= p.sc[k] * p.dims[k]; ox -= p.sx[k] * p.dims[k]; oy -= p.sy[k] * p.dims[k];
-      idx[k] = 0;
-    }
-  }
-}
-
-ONNX2CPP_K_END
-#endif
 // ---- templates/gemm.hpp ----
-// onnx2cpp kernels: matrix products (Eigen's blocked GEMM; the panel microkernel). needs: common.hpp panel_gemm.hpp
+// onnx2cpp kernels: matrix products (Eigen's blocked GEMM; the panel microkernel).
 #ifndef ONNX2CPP_K_GEMM_HPP
 #define ONNX2CPP_K_GEMM_HPP
 
@@ -2553,7 +921,7 @@ inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_g
 // every row) on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
 template <class T>
 inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
-                         const Act& act = Act{kActNone, 0.f, 0.f}) {
+                         const Act& act = Act{Act::None, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
@@ -2568,7 +936,7 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 // Eigen.
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{kActNone, 0.f, 0.f}) {
+                   const Act& act = Act{Act::None, 0.f, 0.f}) {
   i64 batch = 1;
   for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
   i64 idx[kMaxRank] = {0};
@@ -2593,7 +961,7 @@ inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, c
 ONNX2CPP_K_END
 #endif
 // ---- templates/pool.hpp ----
-// onnx2cpp kernels: max, average and global pooling for 1 to 3 spatial dims. needs: common.hpp
+// onnx2cpp kernels: max, average and global pooling for 1 to 3 spatial dims.
 #ifndef ONNX2CPP_K_POOL_HPP
 #define ONNX2CPP_K_POOL_HPP
 
@@ -2667,6 +1035,9 @@ inline void max_pool_2d(const T* X, T* Y, const PoolParams& p, T* row) {
 }
 
 // kind 0: max, 1: average, 2: Lp (p = norm_p)
+// pool()'s kinds.
+enum PoolKind : int { kPoolMax = 0, kPoolAverage = 1, kPoolLp = 2 };
+
 template <class T, int kind>
 inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {
   const i64 I = p.in[0] * p.in[1] * p.in[2];
@@ -2724,7 +1095,7 @@ inline void global_max_pool(const T* X, T* Y, i64 NC, i64 S) {
 ONNX2CPP_K_END
 #endif
 // ---- templates/softmax.hpp ----
-// onnx2cpp kernels: softmax and log-softmax along one axis. needs: common.hpp
+// onnx2cpp kernels: softmax and log-softmax along one axis.
 #ifndef ONNX2CPP_K_SOFTMAX_HPP
 #define ONNX2CPP_K_SOFTMAX_HPP
 
@@ -2778,7 +1149,7 @@ inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
 ONNX2CPP_K_END
 #endif
 // ---- templates/tensor.hpp ----
-// onnx2cpp kernels: data movement (Gather, index-table copies for Pad and Resize). needs: common.hpp
+// onnx2cpp kernels: data movement (Gather, index-table copies for Pad and Resize).
 #ifndef ONNX2CPP_K_TENSOR_HPP
 #define ONNX2CPP_K_TENSOR_HPP
 
@@ -2907,46 +1278,46 @@ extern const unsigned char weights[31489];
 const int64_t in0_shape[] = {1, 1, 28, 28};
 const int64_t out0_shape[] = {1, 10};
 const onnx2cpp_tensor_info input_info[] = {
-  {"image", "image", static_cast<onnx2cpp_dtype>(1), 4, in0_shape, 3136u},
+  {"image", "image", ONNX2CPP_FLOAT, 4, in0_shape, 3136u},
 };
 const onnx2cpp_tensor_info output_info[] = {
-  {"probs", "probs", static_cast<onnx2cpp_dtype>(1), 2, out0_shape, 40u},
+  {"probs", "probs", ONNX2CPP_FLOAT, 2, out0_shape, 40u},
 };
 
 void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* arena) {
   // [1] Conv+Relu "/features/features.0/Conv": f32[1,1,28,28], f32[8,1,3,3] (const), f32[8] (const) -> f32[1,8,28,28]
-  const float* const w_onnx_Conv_38 = reinterpret_cast<const float*>(weights + 0);
-  float* const t_features_features_2_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
-  const float* const w_onnx_Conv_39 = reinterpret_cast<const float*>(weights + 320);
   const float* const in_image = in->image;
-  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_2_Relu_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 25088), nullptr, k::Act{1, 0.0f, 0.0f});
+  const float* const w_onnx_Conv_38 = reinterpret_cast<const float*>(weights + 0);
+  const float* const w_onnx_Conv_39 = reinterpret_cast<const float*>(weights + 320);
+  float* const t_features_features_2_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
+  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_2_Relu_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 25088), nullptr, k::Act{k::Act::Relu, 0.0f, 0.0f});
   // [2] MaxPool "/features/features.3/MaxPool": f32[1,8,28,28] -> f32[1,8,14,14]
   float* const t_features_features_3_MaxPool_output_0 = reinterpret_cast<float*>(arena + 47232);
   k::max_pool_2d<float>(t_features_features_2_Relu_output_0, t_features_features_3_MaxPool_output_0, k::PoolParams{8, {1, 28, 28}, {1, 14, 14}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, reinterpret_cast<float*>(arena + 25088));
   // [4] Conv+Relu "/features/features.4/Conv": f32[1,8,14,14], f32[16,8,3,3] (const), f32[16] (const) -> f32[1,16,14,14]
   const float* const w_onnx_Conv_41 = reinterpret_cast<const float*>(weights + 384);
-  float* const t_features_features_6_Relu_output_0 = reinterpret_cast<float*>(arena + 34688);
   const float* const w_onnx_Conv_42 = reinterpret_cast<const float*>(weights + 4992);
-  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_6_Relu_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0), nullptr, k::Act{1, 0.0f, 0.0f});
+  float* const t_features_features_6_Relu_output_0 = reinterpret_cast<float*>(arena + 34688);
+  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_6_Relu_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0), nullptr, k::Act{k::Act::Relu, 0.0f, 0.0f});
   // [6] Pad "/features/features.7/Pad": f32[1,16,14,14], i64[8] (const) -> f32[1,16,14,14]
   float* const t_features_features_7_Pad_output_0 = reinterpret_cast<float*>(arena + 0);
   k::table_copy(t_features_features_6_Relu_output_0, t_features_features_7_Pad_output_0, reinterpret_cast<const int64_t*>(weights + 5056), k::TableMap{1, {3136}, {0}}, 0.0f);
   // [7] AveragePool "/features/features.7/AveragePool": f32[1,16,14,14] -> f32[1,16,7,7]
   float* const t_features_features_7_AveragePool_output_0 = reinterpret_cast<float*>(arena + 12544);
-  k::pool<float, 1>(t_features_features_7_Pad_output_0, t_features_features_7_AveragePool_output_0, k::PoolParams{16, {1, 14, 14}, {1, 7, 7}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
+  k::pool<float, k::kPoolAverage>(t_features_features_7_Pad_output_0, t_features_features_7_AveragePool_output_0, k::PoolParams{16, {1, 14, 14}, {1, 7, 7}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
   // [11] Conv+Clip "/features/features.8/Conv": f32[1,16,7,7], f32[16,1,3,3] (const), f32[16] (const) -> f32[1,16,7,7]
   const float* const w_features_8_weight = reinterpret_cast<const float*>(weights + 30144);
-  float* const t_features_features_9_Clip_output_0 = reinterpret_cast<float*>(arena + 0);
   const float* const w_features_8_bias = reinterpret_cast<const float*>(weights + 30720);
-  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_9_Clip_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 3136), nullptr, k::Act{2, 0.0f, 6.0f});
+  float* const t_features_features_9_Clip_output_0 = reinterpret_cast<float*>(arena + 0);
+  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_9_Clip_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 3136), nullptr, k::Act{k::Act::Clip, 0.0f, 6.0f});
   // [12] GlobalAveragePool "/features/features.10/GlobalAveragePool": f32[1,16,7,7] -> f32[1,16,1,1]
   float* const t_features_features_10_GlobalAveragePool_output_0 = reinterpret_cast<float*>(arena + 3136);
   k::global_avg_pool(t_features_features_9_Clip_output_0, t_features_features_10_GlobalAveragePool_output_0, 16, 49);
   // [13] Flatten "/features/features.11/Flatten": f32[1,16,1,1] -> f32[1,16]
   // (view of its input: no code)
   // [14] Gemm "/fc/Gemm": f32[1,16], f32[10,16] (const), f32[10] (const) -> f32[1,10]
-  float* const t_fc_Gemm_output_0 = reinterpret_cast<float*>(arena + 128);
   const float* const w_fc_bias = reinterpret_cast<const float*>(weights + 30784);
+  float* const t_fc_Gemm_output_0 = reinterpret_cast<float*>(arena + 128);
   k::strided_copy(w_fc_bias, t_fc_Gemm_output_0, k::Strided{1, {10}, {1}});
   const float* const w_fc_weight = reinterpret_cast<const float*>(weights + 30848);
   k::gemm<float>(t_features_features_10_GlobalAveragePool_output_0, w_fc_weight, t_fc_Gemm_output_0, 1, 10, 16, false, true, 1.0f, true, reinterpret_cast<float*>(arena + 0));

@@ -14,7 +14,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 2
+#define ONNX2CPP_RUNTIME_VERSION 3
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,11 +26,17 @@
 #define ONNX2CPP_ERR_ARENA_MISALIGNED 3
 #define ONNX2CPP_ERR_WEIGHTS_MISALIGNED 4 /* <model>_run_with_weights (--weights file) */
 
-/* Element types; the values are those of onnx.TensorProto.DataType. */
+/* Element types; the values are those of onnx.TensorProto.DataType (codegen/ir/dtypes.def).
+ * float16, bfloat16 and float8 tensors hold their raw bits (uint16_t, uint8_t); int4, uint4,
+ * float4 and 2-bit types pack two or four elements to a byte, low bits first. */
 typedef enum onnx2cpp_dtype {
   ONNX2CPP_FLOAT = 1, ONNX2CPP_UINT8 = 2, ONNX2CPP_INT8 = 3, ONNX2CPP_UINT16 = 4,
-  ONNX2CPP_INT16 = 5, ONNX2CPP_INT32 = 6, ONNX2CPP_INT64 = 7, ONNX2CPP_BOOL = 9,
-  ONNX2CPP_DOUBLE = 11, ONNX2CPP_UINT32 = 12, ONNX2CPP_UINT64 = 13
+  ONNX2CPP_INT16 = 5, ONNX2CPP_INT32 = 6, ONNX2CPP_INT64 = 7, ONNX2CPP_STRING = 8,
+  ONNX2CPP_BOOL = 9, ONNX2CPP_FLOAT16 = 10, ONNX2CPP_DOUBLE = 11, ONNX2CPP_UINT32 = 12,
+  ONNX2CPP_UINT64 = 13, ONNX2CPP_COMPLEX64 = 14, ONNX2CPP_COMPLEX128 = 15, ONNX2CPP_BFLOAT16 = 16,
+  ONNX2CPP_FLOAT8E4M3FN = 17, ONNX2CPP_FLOAT8E4M3FNUZ = 18, ONNX2CPP_FLOAT8E5M2 = 19,
+  ONNX2CPP_FLOAT8E5M2FNUZ = 20, ONNX2CPP_UINT4 = 21, ONNX2CPP_INT4 = 22, ONNX2CPP_FLOAT4E2M1 = 23,
+  ONNX2CPP_FLOAT8E8M0 = 24, ONNX2CPP_UINT2 = 25, ONNX2CPP_INT2 = 26
 } onnx2cpp_dtype;
 
 /* Describes one input or output for generic callers (test harnesses, bindings). */

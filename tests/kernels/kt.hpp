@@ -4,9 +4,9 @@
 #define O2C_TESTS_KERNELS_KT_HPP
 
 #include "templates/common.hpp"
+#include "templates/activation.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"
-#include "templates/activation.hpp"
 #include "templates/panel_gemm.hpp"
 #include "templates/gemm.hpp"
 #include "templates/conv.hpp"

@@ -89,7 +89,7 @@ std::string describe(const ConvCase& c, const k::ConvParams& p) {
 }
 
 // Also checks the fused epilogue: act(conv + Z) with Z a residual of Y's shape.
-void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1, k::Act act = {k::kActNone, 0.f, 0.f},
+void run_conv(std::mt19937& g, const ConvCase& c, i64 min_tiles = 1, k::Act act = {k::Act::None, 0.f, 0.f},
               bool residual = false) {
   const k::ConvParams p = make_params(c);
   std::string what = describe(c, p);
@@ -214,9 +214,9 @@ TEST_CASE("conv: large enough for several tiles", "[conv][tiles]") {
 
 TEST_CASE("conv: fused residual and activations", "[conv][fuse]") {
   std::mt19937 g(75);
-  const k::Act acts[] = {{k::kActNone, 0.f, 0.f},      {k::kActRelu, 0.f, 0.f},  {k::kActClip, -0.5f, 0.75f},
-                         {k::kActLeakyRelu, 0.1f, 0.f}, {k::kActSigmoid, 0.f, 0.f}, {k::kActHardSigmoid, 0.2f, 0.5f},
-                         {k::kActHardSwish, 0.f, 0.f},  {k::kActTanh, 0.f, 0.f}};
+  const k::Act acts[] = {{k::Act::None, 0.f, 0.f},      {k::Act::Relu, 0.f, 0.f},  {k::Act::Clip, -0.5f, 0.75f},
+                         {k::Act::LeakyRelu, 0.1f, 0.f}, {k::Act::Sigmoid, 0.f, 0.f}, {k::Act::HardSigmoid, 0.2f, 0.5f},
+                         {k::Act::HardSwish, 0.f, 0.f},  {k::Act::Tanh, 0.f, 0.f}};
   for (const k::Act& a : acts)
     for (bool residual : {false, true}) {
       // dense (pointwise, in place), wide (3x3 padded), strided, depthwise, partial panels
@@ -256,7 +256,7 @@ TEST_CASE("conv_channels: channels in the lanes", "[conv][channels]") {
 TEST_CASE("conv_winograd: F(2x2, 3x3)", "[conv][winograd]") {
   std::mt19937 g(78);
   // Every case here must reach conv_winograd() (run_conv checks it only where it fits).
-  auto run = [&](const ConvCase& c, k::Act act = {k::kActNone, 0.f, 0.f}, bool residual = false) {
+  auto run = [&](const ConvCase& c, k::Act act = {k::Act::None, 0.f, 0.f}, bool residual = false) {
     REQUIRE(k::winograd_fits(make_params(c)));
     run_conv(g, c, 1, act, residual);
   };
@@ -271,8 +271,8 @@ TEST_CASE("conv_winograd: F(2x2, 3x3)", "[conv][winograd]") {
     }
   run({1, 200, 24, 1, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
   run({1, 64, 64, 1, {16, 16}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true});
-  const k::Act acts[] = {{k::kActNone, 0.f, 0.f},      {k::kActRelu, 0.f, 0.f},  {k::kActClip, -0.5f, 0.75f},
-                         {k::kActLeakyRelu, 0.1f, 0.f}, {k::kActSigmoid, 0.f, 0.f}, {k::kActHardSwish, 0.f, 0.f}};
+  const k::Act acts[] = {{k::Act::None, 0.f, 0.f},      {k::Act::Relu, 0.f, 0.f},  {k::Act::Clip, -0.5f, 0.75f},
+                         {k::Act::LeakyRelu, 0.1f, 0.f}, {k::Act::Sigmoid, 0.f, 0.f}, {k::Act::HardSwish, 0.f, 0.f}};
   for (const k::Act& a : acts)
     for (bool residual : {false, true}) {
       run({1, 16, 32, 1, {17, 18}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, a, residual);
@@ -397,7 +397,7 @@ void run_last(std::mt19937& g, const ConvCase& c, int layout, k::Act act, bool r
 
 TEST_CASE("conv with the channels last", "[conv][channels]") {
   std::mt19937 g(77);
-  const k::Act acts[] = {{k::kActNone, 0.f, 0.f}, {k::kActClip, 0.f, 6.f}, {k::kActSigmoid, 0.f, 0.f}};
+  const k::Act acts[] = {{k::Act::None, 0.f, 0.f}, {k::Act::Clip, 0.f, 6.f}, {k::Act::Sigmoid, 0.f, 0.f}};
   for (const k::Act& a : acts)
     for (i64 H : {i64(1), i64(5), i64(14), i64(17)}) {
       // expansion 1x1 writing channels last; 3x3 too (any conv can)
@@ -427,7 +427,7 @@ TEST_CASE("conv with the channels last", "[conv][channels]") {
 TEST_CASE("conv_channels with the channels last on both sides", "[conv][channels]") {
   std::mt19937 g(91);
   const int both = k::kChanInNHWC | k::kChanOutNHWC;
-  const k::Act acts[] = {{k::kActNone, 0.f, 0.f}, {k::kActRelu, 0.f, 0.f}, {k::kActSigmoid, 0.f, 0.f}};
+  const k::Act acts[] = {{k::Act::None, 0.f, 0.f}, {k::Act::Relu, 0.f, 0.f}, {k::Act::Sigmoid, 0.f, 0.f}};
   for (const k::Act& a : acts)
     for (i64 H : {i64(1), i64(4), i64(8), i64(15)})
       for (bool res : {false, true}) {
@@ -467,7 +467,7 @@ TEST_CASE("conv_winograd_last: F(2x2, 3x3) and F(4x4, 3x3) with the channels las
     REQUIRE(k::winograd_last_fits(make_params(c)));
     run_last(g, c, layout, act, residual);
   };
-  const k::Act relu{k::kActRelu, 0.f, 0.f}, none{k::kActNone, 0.f, 0.f};
+  const k::Act relu{k::Act::Relu, 0.f, 0.f}, none{k::Act::None, 0.f, 0.f};
   for (int layout = 0; layout < 8; ++layout)
     for (i64 H : {i64(1), i64(2), i64(3), i64(7), i64(20)})
       for (i64 W : {i64(1), i64(4), i64(5), i64(30)}) {
@@ -476,8 +476,8 @@ TEST_CASE("conv_winograd_last: F(2x2, 3x3) and F(4x4, 3x3) with the channels las
         run({1, 16, 32, 1, {H, W}, {3, 3}, {1, 1}, {2, 0}, {0, 2}, {1, 1}, true, true}, layout, relu, false);
       }
   run({1, 512, 32, 1, {5, 6}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, true, true}, 3, relu, true);
-  const k::Act acts[] = {{k::kActNone, 0.f, 0.f},      {k::kActRelu, 0.f, 0.f},  {k::kActClip, -0.5f, 0.75f},
-                         {k::kActLeakyRelu, 0.1f, 0.f}, {k::kActSigmoid, 0.f, 0.f}, {k::kActHardSwish, 0.f, 0.f}};
+  const k::Act acts[] = {{k::Act::None, 0.f, 0.f},      {k::Act::Relu, 0.f, 0.f},  {k::Act::Clip, -0.5f, 0.75f},
+                         {k::Act::LeakyRelu, 0.1f, 0.f}, {k::Act::Sigmoid, 0.f, 0.f}, {k::Act::HardSwish, 0.f, 0.f}};
   for (const k::Act& a : acts)
     for (bool residual : {false, true})
       for (int layout : {0, 1, 3, 5, 7}) {
@@ -536,7 +536,7 @@ TEST_CASE("conv_then_depthwise: a conv streamed into a depthwise conv", "[conv][
     if (out_last) got = swap_inner(got.data(), 1, O, E);
     check_near(got.data(), want, 1e-5 * std::sqrt(double(k::conv_kg(pc))), 1e-5, what, &scale);
   };
-  const k::Act clip{k::kActClip, 0.f, 6.f}, none{k::kActNone, 0.f, 0.f}, sig{k::kActSigmoid, 0.f, 0.f};
+  const k::Act clip{k::Act::Clip, 0.f, 6.f}, none{k::Act::None, 0.f, 0.f}, sig{k::Act::Sigmoid, 0.f, 0.f};
   for (int layout = 0; layout < 4; ++layout)
     for (i64 H : {i64(1), i64(2), i64(5), i64(12)})
       for (i64 W : {i64(1), i64(7), i64(13)}) {

@@ -20,14 +20,14 @@ void run_rnn(std::mt19937& g, k::RnnCell cell, i64 hidden, int dirs, bool linear
   const int na = k::rnn_acts(p);
   for (int d = 0; d < dirs; ++d) {
     if (cell == k::RnnCell::LSTM) {
-      p.act[d * na] = {k::RnnActKind::Sigmoid, 0, 0};
-      p.act[d * na + 1] = {k::RnnActKind::Tanh, 0, 0};
-      p.act[d * na + 2] = {k::RnnActKind::Tanh, 0, 0};
+      p.act[d * na] = {k::Act::Sigmoid, 0, 0};
+      p.act[d * na + 1] = {k::Act::Tanh, 0, 0};
+      p.act[d * na + 2] = {k::Act::Tanh, 0, 0};
     } else if (cell == k::RnnCell::GRU) {
-      p.act[d * na] = {k::RnnActKind::Sigmoid, 0, 0};
-      p.act[d * na + 1] = {k::RnnActKind::Tanh, 0, 0};
+      p.act[d * na] = {k::Act::Sigmoid, 0, 0};
+      p.act[d * na + 1] = {k::Act::Tanh, 0, 0};
     } else {
-      p.act[d * na] = {k::RnnActKind::Tanh, 0, 0};
+      p.act[d * na] = {k::Act::Tanh, 0, 0};
     }
   }
   const i64 G = k::rnn_gates(p) * hidden, H = hidden;

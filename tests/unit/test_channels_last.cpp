@@ -114,12 +114,13 @@ TEST_CASE("Conv -> depthwise -> pointwise keeps the tensors in between channels 
   CHECK_FALSE(value(c.graph, "y").channels_last);
   // The expansion is streamed into the depthwise conv (NCHW in, channels last out); ec is
   // never stored.
-  CHECK(value(c.graph, "ec").streamed);
-  CHECK(c.files.source.find("k::conv_then_depthwise<float, 2>(") != std::string::npos);
+  CHECK(live_nodes(c, "ConvThenDepthwise") == 1);
+  CHECK(value(c.graph, "ec").readers.empty());
+  CHECK(c.files.source.find("k::conv_then_depthwise<float, k::kChanOutNHWC>(") != std::string::npos);
   CHECK(c.files.source.find("k::conv_depthwise_last") == std::string::npos);
-  CHECK(c.files.source.find("k::conv_channels<float, 1>(") != std::string::npos);  // reads NHWC
+  CHECK(c.files.source.find("k::conv_channels<float, k::kChanInNHWC>(") != std::string::npos);  // reads NHWC
   CHECK(c.files.source.find("(channels last)") != std::string::npos);
-  CHECK(c.files.source.find("(streamed)") != std::string::npos);
+  CHECK(c.files.source.find("Conv+Clip+Conv+Clip") != std::string::npos);
   for (const BufferReq& r : c.plan.reqs) CHECK(r.value != c.graph.find("ec"));
   const BlockRef want(blk);
   check_built(c, d.path, {1, 16, 6, 7}, want.x, {1, 16, 6, 7}, want.y, 1e-5, 1e-5);
@@ -133,7 +134,7 @@ TEST_CASE("A conv whose output another node reads is not streamed", "[channels_l
   blk.b.output("d2");
   TempDir d;
   Compiled c = compile_file(blk.b.save(d.path));
-  CHECK_FALSE(value(c.graph, "ec").streamed);
+  CHECK(live_nodes(c, "ConvThenDepthwise") == 0);
   CHECK(c.files.source.find("k::conv_then_depthwise") == std::string::npos);
 }
 
@@ -239,10 +240,11 @@ TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv w
     for (const char* v : {"a", "b", "c", "d"}) CHECK(value(c.graph, v).channels_last);
     CHECK_FALSE(value(c.graph, "x").channels_last);
     CHECK_FALSE(value(c.graph, "y").channels_last);
-    CHECK(c.files.source.find(kernel + "2" + close) != std::string::npos);  // x (NCHW) -> a
-    CHECK(c.files.source.find(kernel + "3" + close) != std::string::npos);  // a -> b: both sides
-    CHECK(c.files.source.find(kernel + "7" + close) != std::string::npos);  // b, a -> c: all three
-    CHECK(c.files.source.find(kernel + "5" + close) != std::string::npos);  // d, c -> y (NCHW)
+    const std::string in = "k::kChanInNHWC", out = "k::kChanOutNHWC", rl = "k::kChanResNHWC";
+    CHECK(c.files.source.find(kernel + out + close) != std::string::npos);  // x (NCHW) -> a
+    CHECK(c.files.source.find(kernel + in + " | " + out + close) != std::string::npos);  // a -> b: both sides
+    CHECK(c.files.source.find(kernel + in + " | " + out + " | " + rl + close) != std::string::npos);  // b, a -> c
+    CHECK(c.files.source.find(kernel + in + " | " + rl + close) != std::string::npos);  // d, c -> y (NCHW)
     // The same computed directly, in double.
     std::map<std::string, std::vector<double>> val;
     val["x"].resize(16 * 30);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "builder.hpp"
+#include "ops/epilogue.hpp"
 #include "onnx/model_io.hpp"
 
 using namespace o2c;
@@ -14,8 +15,16 @@ namespace {
 
 std::vector<std::string> live_ops(const Compiled& c) {
   std::vector<std::string> ops;
-  for (int i : c.graph.live_nodes()) ops.push_back(c.graph.nodes[i].op + c.graph.nodes[i].epi.ops);
+  for (int i : c.graph.live_nodes()) ops.push_back(node_label(c.graph.nodes[i]));
   return ops;
+}
+
+// The epilogue attributes of a fused node.
+EpilogueAttrs epilogue(const Node& n) {
+  EpilogueAttrs e;
+  AttrReader r(n.attrs, 1, "test");
+  e.fields(r);  // the base op's attributes are not read: no finish()
+  return e;
 }
 
 ModelBuilder& conv_model(ModelBuilder& b) {
@@ -37,11 +46,11 @@ TEST_CASE("Conv + residual Add + Relu becomes one node; the residual extends its
   Compiled c = compile_file(b.save(d.path));
   CHECK(live_ops(c) == std::vector<std::string>{"Conv+Add+Relu"});
   const Node& n = c.graph.nodes[c.graph.live_nodes()[0]];
-  CHECK(n.epi.residual);
-  CHECK(n.epi.act == 1);
+  CHECK(n.op == "FusedConv");
+  CHECK(epilogue(n).activation == k::Act::Relu);
   CHECK(n.inputs.size() == 4);
   CHECK(c.graph.values[n.inputs[3]].name == "x");
-  CHECK(c.files.source.find("k::Act{1,") != std::string::npos);
+  CHECK(c.files.source.find("k::Act{k::Act::Relu,") != std::string::npos);
 }
 
 TEST_CASE("Clip with constant bounds fuses; an output or a second reader stops fusion", "[fuse]") {
@@ -55,8 +64,8 @@ TEST_CASE("Clip with constant bounds fuses; an output or a second reader stops f
     Compiled c = compile_file(b.save(d.path));
     REQUIRE(live_ops(c) == std::vector<std::string>{"Conv+Clip"});
     const Node& n = c.graph.nodes[c.graph.live_nodes()[0]];
-    CHECK(n.epi.alpha == 0.0f);
-    CHECK(n.epi.beta == 6.0f);
+    CHECK(epilogue(n).activation_alpha == 0.0f);
+    CHECK(epilogue(n).activation_beta == 6.0f);
   }
   {
     ModelBuilder b;  // the conv output is also a graph output

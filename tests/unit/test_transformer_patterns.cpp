@@ -62,7 +62,7 @@ void check_ffn(const Variant& v) {
   ModelBuilder b = ffn_model(v, false);
   TempDir dir;
   const Compiled c = compile_file(b.save(dir.path));
-  CHECK(live_nodes(c, "MatMul") == 1);
+  CHECK(live_nodes(c, "FusedMatMul") == 1);
   CHECK(live_nodes(c, "Gelu") == 1);
   CHECK(live_nodes(c) == 2);
   Tensor tx(DType::Float, {1, kRows, kK}), ty(DType::Float, {1, kRows, kN});
@@ -93,7 +93,7 @@ TEST_CASE("A GELU pattern read in the middle, or with another constant, is left 
     const Compiled c = compile_file(b.save(dir.path));
     CHECK(live_nodes(c, "Gelu") == 0);
     CHECK(live_nodes(c, "Erf") == 1);
-    CHECK(live_nodes(c, "MatMul") == 1);  // with the bias still
+    CHECK(live_nodes(c, "FusedMatMul") == 1);  // with the bias still
     CHECK(live_nodes(c, "Add") == 1);     // erf + 1
   }
   ModelBuilder b = ffn_model({false, false, false, 2.f}, false);

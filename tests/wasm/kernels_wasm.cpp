@@ -11,9 +11,9 @@
 //   - conv_winograd_last(), F(2x2, 3x3) and F(4x4, 3x3) (its tile kernel with the wasm tile of ChanTraits::SMAX = 5
 //     positions) against a direct 3x3 convolution in double, channels last on both sides.
 #include "templates/common.hpp"
+#include "templates/activation.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"
-#include "templates/activation.hpp"
 #include "templates/panel_gemm.hpp"
 #include "templates/gemm.hpp"
 #include "templates/rnn.hpp"
@@ -98,7 +98,7 @@ static void panel(std::mt19937& g) {
         for (i64 k = 0; k < K; ++k) off[k] = k * n;
         std::vector<float, Eigen::aligned_allocator<float>> tail(k::panel_gemm_scratch(K));
         k::panel_gemm(W.data(), K, B.data(), off.data(), Y.data(), n, M, n, K, bias.data(), Z.data(), n,
-                      k::Act{k::kActRelu, 0.f, 0.f}, tail.data());
+                      k::Act{k::Act::Relu, 0.f, 0.f}, tail.data());
         for (i64 m = 0; m < M; ++m)
           for (i64 j = 0; j < n; ++j) {
             double want = bias[m] + Z[m * n + j];
@@ -181,7 +181,7 @@ static void winograd_last(std::mt19937& g) {
         std::vector<float, Eigen::aligned_allocator<float>> scratch(k::winograd_last_scratch(p, true, true, R));
         constexpr int L = k::kChanInNHWC | k::kChanOutNHWC;
         k::conv_winograd_last<float, L, R>(X.data(), U.data(), bias.data(), Y.data(), p, scratch.data(), Z.data(),
-                                        k::Act{k::kActRelu, 0.f, 0.f});
+                                        k::Act{k::Act::Relu, 0.f, 0.f});
         int bad = 0;
         for (i64 y = 0; y < H; ++y)
           for (i64 x = 0; x < Wd; ++x)

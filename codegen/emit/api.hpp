@@ -1,0 +1,36 @@
+// The generated files around run_graph(): the C header (API, sizes, provenance) and the
+// source's C ABI, info tables and weights.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "emit/emitter.hpp"
+
+namespace o2c {
+
+// The member names of the inputs and outputs structs (sanitized, unique).
+class ApiNames {
+ public:
+  explicit ApiNames(const Graph& g);
+  const std::vector<std::string>& inputs() const { return in_; }
+  const std::vector<std::string>& outputs() const { return out_; }
+  std::string input_member(int value) const;   // of a graph input's value id
+  std::string output_member(int value) const;
+
+ private:
+  const Graph& g_;
+  std::vector<std::string> in_, out_;
+};
+
+// What emitter.cpp made of the graph: run_graph's body, the kernel headers it calls (in
+// dependency order), and which of run_graph's parameters it reads.
+struct ModelText {
+  std::string body;
+  std::vector<std::string> headers;
+  bool uses_in = false, uses_out = false, uses_arena = false, uses_weights = false;
+};
+
+EmitResult write_files(const Graph& g, const MemoryPlan& plan, const EmitOptions& opt, const ApiNames& api,
+                       const Blob& blob, const ModelText& text);
+
+}  // namespace o2c

@@ -1,0 +1,39 @@
+// Folding with templates/common.hpp: strided_copy, copy_rows, copy, fill.
+#include "kernels/eval.hpp"
+
+namespace o2c {
+
+// Data movement works on any held type: its bytes move, whatever they mean.
+template <class F>
+bool with_held(DType dt, F&& f) { return dispatch_held(dt, kHeldTypes, f); }
+
+bool eval_strided_copy(const Call& c, const Frame& f) {  // (x, y, Strided)
+  return with_held(arg_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::strided_copy(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), c.args[2].as<k::Strided>());
+  });
+}
+
+bool eval_copy_rows(const Call& c, const Frame& f) {  // (src, dst, rows, len, sp, dp)
+  return with_held(arg_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::copy_rows(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), f.value<int64_t>(c.args[2]), f.value<int64_t>(c.args[3]),
+                 f.value<int64_t>(c.args[4]), f.value<int64_t>(c.args[5]));
+  });
+}
+
+bool eval_copy(const Call& c, const Frame& f) {  // (x, y, n)
+  return with_held(arg_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::copy(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), f.value<int64_t>(c.args[2]));
+  });
+}
+
+bool eval_fill(const Call& c, const Frame& f) {  // (y, n, value)
+  return with_type<IsAll>(arg_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::fill(f.out_ptr<T>(c.args[0]), f.value<int64_t>(c.args[1]), f.value<T>(c.args[2]));
+  });
+}
+
+}  // namespace o2c

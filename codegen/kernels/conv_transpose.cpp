@@ -1,0 +1,17 @@
+// Folding with templates/conv_transpose.hpp: conv_transpose (GEMM + col2im).
+#include "kernels/eval.hpp"
+
+namespace o2c {
+
+// (X, W, B, Y, ConvParams, scratch); B may be null.
+bool eval_conv_transpose(const Call& c, const Frame& f) {
+  const DType t = c.targs.empty() ? arg_type(c, 0) : targ_type(c, 0);
+  return with_type<IsFlt>(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::conv_transpose<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.in_ptr<T>(a[2]), f.out_ptr<T>(a[3]),
+                         a[4].as<k::ConvParams>(), f.out_ptr<T>(a[5]));
+  });
+}
+
+}  // namespace o2c
