@@ -118,8 +118,8 @@ static void lstm(std::mt19937& g) {
     k::RnnParams p{};
     p.cell = k::RnnCell::LSTM;
     p.seq = 6, p.batch = 1, p.input = 11, p.hidden = H, p.dirs = 1;
-    p.act[0] = {k::RnnActKind::Sigmoid, 0, 0};
-    p.act[1] = p.act[2] = {k::RnnActKind::Tanh, 0, 0};
+    p.act[0] = {k::Act::Sigmoid, 0, 0};
+    p.act[1] = p.act[2] = {k::Act::Tanh, 0, 0};
     const i64 G = 4 * H;
     std::vector<float> X(p.seq * p.input), W(G * p.input), R(G * H), Bv(2 * G);
     for (auto* v : {&X, &W, &R, &Bv})
