@@ -39,6 +39,7 @@ Compiled compile_model(const Options& opt) {
     c.graph = import_model(m, opt.model_path, opt.bind);
     PipelineOptions po;
     po.pass.fold = opt.fold;
+    po.pass.backward = opt.backward;
     po.disabled = opt.disabled_passes;
     po.dump_after = opt.dump_ir_after;
     po.verify_each = opt.verify_each;

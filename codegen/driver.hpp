@@ -17,6 +17,7 @@ struct Options {
   std::string header_include;  // #include line of the source; default: header file name
   ShapeBindings bind;
   FoldOptions fold;
+  BackwardOptions backward;                  // a loss and its gradients (passes/backward.cpp)
   std::vector<std::string> disabled_passes;  // --disable-pass (a pass or a group: --no-fuse is "fuse")
   std::vector<std::string> dump_ir_after;    // --dump-ir-after: the IR after these passes, to stderr
   bool verify_each = false;                  // --verify-each: verify() after every pass

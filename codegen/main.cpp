@@ -163,6 +163,167 @@ std::string ops_markdown_text() {
   return s;
 }
 
+// ---- the subcommands ------------------------------------------------------------------------
+
+// onnx2cpp MODEL -o model.cpp: writes the source and header (and the weights file).
+struct CompileArgs {
+  Common c;
+  std::string out_cpp, out_h, dump_plan;
+};
+
+int run_compile(const CompileArgs& a) {
+  if (a.c.model.empty()) {
+    std::fprintf(stderr, "onnx2cpp: no model given (try --help)\n");
+    return kBadInput;
+  }
+  Options opt = make_options(a.c, recorded_command(a.c));
+  freeze_from_files(a.c, opt);
+  fs::path cpp = a.out_cpp.empty() ? fs::path(fs::path(a.c.model).stem().string() + ".cpp") : fs::path(a.out_cpp);
+  fs::path h = a.out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(a.out_h);
+  if (opt.name.empty()) opt.name = name_from_path(cpp.string());
+  // The source includes the header by a path relative to the source's folder.
+  fs::path cdir = fs::absolute(cpp).parent_path(), hdir = fs::absolute(h).parent_path();
+  opt.header_include = cdir == hdir ? h.filename().string() : fs::relative(fs::absolute(h), cdir).string();
+  Compiled c = compile_model(opt);
+  write_file(cpp, c.files.source);
+  write_file(h, c.files.header);
+  if (c.files.external_weights)
+    write_file(fs::path(cpp).replace_filename(opt.name + ".weights.bin"),
+               std::string(c.files.weights.begin(), c.files.weights.end()));
+  if (!a.dump_plan.empty()) write_file(a.dump_plan, c.plan_report);
+  std::fprintf(stderr, "onnx2cpp: wrote %s and %s: %zu nodes, arena %lld bytes (lower bound %lld, efficiency %.3f), weights %lld bytes\n",
+               cpp.string().c_str(), h.string().c_str(), c.graph.live_nodes().size(),
+               static_cast<long long>(c.plan.arena_bytes), static_cast<long long>(c.plan.lower_bound),
+               c.plan.efficiency(), static_cast<long long>(c.files.weights_bytes));
+  return kOk;
+}
+
+int run_check(const Common& kc) {
+  Options opt = make_options(kc, recorded_command(kc));
+  freeze_from_files(kc, opt);
+  Compiled c = compile_model(opt);
+  std::printf("%s: supported (%zu nodes to run, arena %lld bytes)\n", kc.model.c_str(), c.graph.live_nodes().size(),
+              static_cast<long long>(c.plan.arena_bytes));
+  return kOk;
+}
+
+// onnx2cpp build MODEL --target native|wasm -o DIR.
+struct BuildArgs {
+  Common c;
+  std::string out, target = "native", flags, keep, cxx;
+};
+
+int run_build(const BuildArgs& a) {
+  Options opt = make_options(a.c, recorded_command(a.c));
+  freeze_from_files(a.c, opt);
+  if (opt.name.empty()) opt.name = name_from_path(a.c.model);
+  opt.name = sanitize(opt.name);
+  Compiled c = compile_model(opt);
+  const fs::path out(a.out);
+  if (a.target == "native") {
+    write_file(out / (opt.name + ".cpp"), c.files.source);
+    write_file(out / (opt.name + ".h"), c.files.header);
+    if (c.files.external_weights)
+      write_file(out / (opt.name + ".weights.bin"), std::string(c.files.weights.begin(), c.files.weights.end()));
+    std::fprintf(stderr, "onnx2cpp: wrote %s and %s%s\n", (out / (opt.name + ".cpp")).string().c_str(),
+                 (opt.name + ".h").c_str(), c.files.external_weights ? " and the weights file" : "");
+    return kOk;
+  }
+  WasmModuleConfig wc;
+  wc.cxx = a.cxx;
+  wc.flags = a.flags;
+  wc.out_dir = a.out;
+  wc.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  int rc = kOk;
+  try {
+    double secs = 0;
+    auto files = build_wasm_module(c, opt.name, wc, &secs);
+    std::string list;
+    for (const auto& f : files) list += "\n  " + f + " (" + std::to_string(fs::file_size(f)) + " bytes)";
+    std::fprintf(stderr, "onnx2cpp: built %s for wasm in %.1f s:%s\n", a.c.model.c_str(), secs, list.c_str());
+  } catch (const UnsupportedError& e) {
+    std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
+    rc = kUnsupported;
+  } catch (const CompileError& e) {
+    std::fprintf(stderr, "onnx2cpp: %s: %s\n", a.c.model.c_str(), e.what());
+    rc = kBuildFailed;
+  }
+  if (a.keep.empty()) fs::remove_all(wc.work_dir);
+  return rc;
+}
+
+// onnx2cpp verify / bench: build the harness, run it on the data, compare or time.
+struct RunArgs {
+  Common c;
+  std::string data, keep, cxx, flags, target = "native";
+  bool flags_given = false, profile = false;
+  double rtol = 1e-3, atol = 1e-4;
+  int iters = 50;
+};
+
+void print_comparisons(const std::vector<Comparison>& res) {
+  for (const auto& r : res) {
+    if (!r.shape_ok) std::printf("output %s: shape or type differs from the reference: FAIL\n", quote_name(r.name).c_str());
+    else
+      std::printf("output %s: %lld values, max abs error %s, max rel error %s, %lld beyond tolerance: %s\n",
+                  quote_name(r.name).c_str(), static_cast<long long>(r.count), fmt(r.max_abs).c_str(),
+                  fmt(r.max_rel).c_str(), static_cast<long long>(r.mismatches), r.pass ? "PASS" : "FAIL");
+  }
+}
+
+int run_harness(const RunArgs& a, bool is_verify) {
+  Options opt = make_options(a.c, recorded_command(a.c));
+  opt.profile = a.profile;
+  TestData data;
+  if (!a.data.empty()) {
+    data = load_test_data(a.data);
+    bind_from_data(load_model(a.c.model), data, opt.bind, a.c.freeze);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  Compiled c = compile_model(opt);
+  auto t1 = std::chrono::steady_clock::now();
+  const double compile_s = std::chrono::duration<double>(t1 - t0).count();
+  const std::string name = opt.name.empty() ? name_from_path(a.c.model) : sanitize(opt.name);
+  BuildConfig cfg;
+  cfg.target = a.target;
+  cfg.cxx = a.cxx;
+  cfg.flags = a.flags;
+  if (!is_verify && a.target == "wasm" && !a.flags_given) cfg.flags = "-O3";
+  if (a.profile) cfg.flags += " -DO2C_PROFILE";
+  cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  double build_s = 0;
+  int rc = kOk;
+  try {
+    std::string exe = build_harness(c, name, cfg, &build_s);
+    if (is_verify) {
+      if (data.outputs.empty()) throw CompileError(a.data + ": no output_K.pb to compare with");
+      auto res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol);
+      print_comparisons(res);
+      bool all = true;
+      for (const auto& r : res) all = all && r.pass;
+      std::printf("%s: %s (rtol %g, atol %g; compile %.2f s, build %.1f s)\n", a.c.model.c_str(), all ? "PASS" : "FAIL",
+                  a.rtol, a.atol, compile_s, build_s);
+      rc = all ? kOk : kMismatch;
+    } else {
+      std::string line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters);
+      line.pop_back();  // closing brace
+      std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, "
+                  "\"model\": \"%s\", \"target\": \"%s\"}\n",
+                  line.c_str(), static_cast<long long>(c.files.weights_bytes), static_cast<long long>(c.plan.lower_bound),
+                  compile_s, build_s, name.c_str(), a.target.c_str());
+      if (a.profile) {
+        std::ifstream pf(fs::path(cfg.work_dir) / "profile.txt");
+        std::printf("%s", std::string(std::istreambuf_iterator<char>(pf), {}).c_str());
+      }
+    }
+  } catch (const CompileError& e) {
+    std::fprintf(stderr, "onnx2cpp: %s\n", e.what());
+    rc = kBuildFailed;
+  }
+  if (a.keep.empty()) fs::remove_all(cfg.work_dir);
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -170,12 +331,12 @@ int main(int argc, char** argv) {
                "exit codes: 0 ok, 1 verification mismatch, 2 bad input or model, 3 unsupported model,\n"
                "4 building or running the generated code failed"};
   app.require_subcommand(0, 1);
-  Common cc;
-  std::string out_cpp, out_h, dump_plan;
+  CompileArgs ca;
+  Common& cc = ca.c;
   bool list_ops = false, ops_markdown = false, list_passes = false;
   app.add_option("model", cc.model, "ONNX model file");
-  app.add_option("-o,--output", out_cpp, "generated source (default: <model stem>.cpp)");
-  app.add_option("--header", out_h, "generated header (default: source path with .h)");
+  app.add_option("-o,--output", ca.out_cpp, "generated source (default: <model stem>.cpp)");
+  app.add_option("--header", ca.out_h, "generated header (default: source path with .h)");
   app.add_option("--dim", cc.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
   app.add_option("--shape", cc.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
   app.add_option("--freeze", cc.freeze,
@@ -185,64 +346,60 @@ int main(int argc, char** argv) {
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
   add_pass_options(&app, cc);
   app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
-  app.add_option("--dump-plan", dump_plan, "write the memory plan chart to this file");
+  app.add_option("--dump-plan", ca.dump_plan, "write the memory plan chart to this file");
   add_weights_option(&app, cc);
   app.add_flag("--list-ops", list_ops, "print the supported ops and exit");
   app.add_flag("--list-passes", list_passes, "print the passes in the order they run and exit");
   app.add_flag("--ops-markdown", ops_markdown, "print the supported ops as docs/ops.md and exit");
 
-  Common vc;
-  std::string data_dir, keep_dir, cxx, flags = "-O2 -Wall -Wextra";
-  double rtol = 1e-3, atol = 1e-4;
+  RunArgs va;
+  va.flags = "-O2 -Wall -Wextra";
   auto* verify = app.add_subcommand("verify", "compile, build with $CXX, run on test data and compare");
-  add_common(verify, vc);
-  verify->add_option("--data", data_dir, "folder with input_K.pb and output_K.pb")->required();
-  verify->add_option("--rtol", rtol, "relative tolerance (default 1e-3)");
-  verify->add_option("--atol", atol, "absolute tolerance (default 1e-4)");
-  verify->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
-  verify->add_option("--cxxflags,--cxx-flags", flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
-  verify->add_option("--keep", keep_dir, "build in this folder and keep it (default: a temporary folder)");
-  std::string target = "native";
-  verify->add_option("--target", target, "native (default) or wasm: build with Emscripten (em++), run with Node")
+  add_common(verify, va.c);
+  verify->add_option("--data", va.data, "folder with input_K.pb and output_K.pb")->required();
+  verify->add_option("--rtol", va.rtol, "relative tolerance (default 1e-3)");
+  verify->add_option("--atol", va.atol, "absolute tolerance (default 1e-4)");
+  verify->add_option("--cxx", va.cxx, "C++ compiler (default: $CXX, else c++)");
+  verify->add_option("--cxxflags,--cxx-flags", va.flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
+  verify->add_option("--keep", va.keep, "build in this folder and keep it (default: a temporary folder)");
+  verify->add_option("--target", va.target, "native (default) or wasm: build with Emscripten (em++), run with Node")
       ->check(CLI::IsMember({"native", "wasm"}));
-  add_weights_option(verify, vc);
+  add_weights_option(verify, va.c);
 
-  Common bc;
-  std::string bench_data, bench_keep, bench_flags = "-O3 -march=native";
-  int iters = 50;
-  bool profile = false;
+  RunArgs ba;
+  ba.flags = "-O3 -march=native";
   auto* bench = app.add_subcommand("bench", "build with -O3 -march=native and time single-threaded runs");
-  add_common(bench, bc);
-  bench->add_option("--data", bench_data, "folder with input_K.pb (default: zero inputs)");
-  bench->add_option("--iters", iters, "timed iterations (default 50)");
-  bench->add_option("--cxx", cxx, "C++ compiler (default: $CXX, else c++)");
-  auto* bench_flags_opt = bench->add_option("--cxxflags,--cxx-flags", bench_flags, "flags (default: -O3 -march=native; wasm: -O3)");
-  bench->add_option("--keep", bench_keep, "build in this folder and keep it");
-  bench->add_option("--target", target, "native (default) or wasm: build with Emscripten (-O3), run with Node")
+  add_common(bench, ba.c);
+  bench->add_option("--data", ba.data, "folder with input_K.pb (default: zero inputs)");
+  bench->add_option("--iters", ba.iters, "timed iterations (default 50)");
+  bench->add_option("--cxx", ba.cxx, "C++ compiler (default: $CXX, else c++)");
+  auto* bench_flags_opt = bench->add_option("--cxxflags,--cxx-flags", ba.flags, "flags (default: -O3 -march=native; wasm: -O3)");
+  bench->add_option("--keep", ba.keep, "build in this folder and keep it");
+  bench->add_option("--target", ba.target, "native (default) or wasm: build with Emscripten (-O3), run with Node")
       ->check(CLI::IsMember({"native", "wasm"}));
-  add_weights_option(bench, bc);
+  add_weights_option(bench, ba.c);
+  bench->add_flag("--profile", ba.profile, "time every node too and print the slowest (adds timer calls)");
 
-  Common bdc;
-  std::string build_out, build_target = "native", build_flags, build_keep, build_cxx;
+  BuildArgs bd;
   auto* build = app.add_subcommand(
       "build", "compile and build for a target: wasm writes <name>.wasm, the ES module <name>.js and "
                "<name>.d.ts (Emscripten); native writes <name>.cpp and <name>.h");
-  add_common(build, bdc);
+  add_common(build, bd.c);
   for (auto* o : build->get_options())
     if (o->check_name("--freeze")) o->description("make an input a constant: INPUT=value.pb or INPUT=DIR (as in compile)");
-  build->add_option("-o,--output", build_out, "output folder")->required();
-  build->add_option("--target", build_target, "wasm or native (default)")->check(CLI::IsMember({"native", "wasm"}));
-  add_weights_option(build, bdc);
-  build->add_option("--cxxflags,--cxx-flags", build_flags, "wasm: optimization and extra em++ flags (default: -O3)");
-  build->add_option("--cxx", build_cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
-  build->add_option("--keep", build_keep, "wasm: build in this folder and keep it (default: a temporary folder)");
-  bench->add_flag("--profile", profile, "time every node too and print the slowest (adds timer calls)");
+  build->add_option("-o,--output", bd.out, "output folder")->required();
+  build->add_option("--target", bd.target, "wasm or native (default)")->check(CLI::IsMember({"native", "wasm"}));
+  add_weights_option(build, bd.c);
+  build->add_option("--cxxflags,--cxx-flags", bd.flags, "wasm: optimization and extra em++ flags (default: -O3)");
+  build->add_option("--cxx", bd.cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
+  build->add_option("--keep", bd.keep, "wasm: build in this folder and keep it (default: a temporary folder)");
 
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
   add_common(check, kc);
 
   CLI11_PARSE(app, argc, argv);
+  ba.flags_given = bench_flags_opt->count() > 0;
 
   try {
     if (ops_markdown) {
@@ -250,8 +407,7 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (list_passes) {
-      for (const PassInfo& p : pass_list())
-        std::printf("%-16s %-6s %s\n", p.name, *p.group ? p.group : "-", p.purpose);
+      for (const PassInfo& p : pass_list()) std::printf("%-16s %-6s %s\n", p.name, *p.group ? p.group : "-", p.purpose);
       return kOk;
     }
     if (list_ops) {
@@ -260,138 +416,11 @@ int main(int argc, char** argv) {
                     op.signature);
       return kOk;
     }
-    if (*check) {
-      Options kopt = make_options(kc, recorded_command(kc));
-      freeze_from_files(kc, kopt);
-      Compiled c = compile_model(kopt);
-      std::printf("%s: supported (%zu nodes to run, arena %lld bytes)\n", kc.model.c_str(),
-                  c.graph.live_nodes().size(), static_cast<long long>(c.plan.arena_bytes));
-      return kOk;
-    }
-    if (*build) {
-      Options bopt = make_options(bdc, recorded_command(bdc));
-      freeze_from_files(bdc, bopt);
-      if (bopt.name.empty()) bopt.name = name_from_path(bdc.model);
-      bopt.name = sanitize(bopt.name);
-      Compiled c = compile_model(bopt);
-      const fs::path out(build_out);
-      if (build_target == "native") {
-        write_file(out / (bopt.name + ".cpp"), c.files.source);
-        write_file(out / (bopt.name + ".h"), c.files.header);
-        if (c.files.external_weights)
-          write_file(out / (bopt.name + ".weights.bin"), std::string(c.files.weights.begin(), c.files.weights.end()));
-        std::fprintf(stderr, "onnx2cpp: wrote %s and %s%s\n", (out / (bopt.name + ".cpp")).string().c_str(),
-                     (bopt.name + ".h").c_str(), c.files.external_weights ? " and the weights file" : "");
-        return kOk;
-      }
-      WasmModuleConfig wc;
-      wc.cxx = build_cxx;
-      wc.flags = build_flags;
-      wc.out_dir = build_out;
-      wc.work_dir = build_keep.empty() ? make_temp_dir() : build_keep;
-      int rc = kOk;
-      try {
-        double secs = 0;
-        auto files = build_wasm_module(c, bopt.name, wc, &secs);
-        std::string list;
-        for (const auto& f : files)
-          list += "\n  " + f + " (" + std::to_string(fs::file_size(f)) + " bytes)";
-        std::fprintf(stderr, "onnx2cpp: built %s for wasm in %.1f s:%s\n", bdc.model.c_str(), secs, list.c_str());
-      } catch (const UnsupportedError& e) {
-        std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
-        rc = kUnsupported;
-      } catch (const CompileError& e) {
-        std::fprintf(stderr, "onnx2cpp: %s: %s\n", bdc.model.c_str(), e.what());
-        rc = kBuildFailed;
-      }
-      if (build_keep.empty()) fs::remove_all(wc.work_dir);
-      return rc;
-    }
-    if (*verify || *bench) {
-      const bool is_verify = static_cast<bool>(*verify);
-      Common& o = is_verify ? vc : bc;
-      const std::string dir = is_verify ? data_dir : bench_data;
-      Options opt = make_options(o, recorded_command(o));
-      opt.profile = profile;
-      TestData data;
-      if (!dir.empty()) {
-        data = load_test_data(dir);
-        bind_from_data(load_model(o.model), data, opt.bind, o.freeze);
-      }
-      auto t0 = std::chrono::steady_clock::now();
-      Compiled c = compile_model(opt);
-      auto t1 = std::chrono::steady_clock::now();
-      const std::string name = opt.name.empty() ? name_from_path(o.model) : sanitize(opt.name);
-      const std::string keep = is_verify ? keep_dir : bench_keep;
-      BuildConfig cfg;
-      cfg.target = target;
-      cfg.cxx = cxx;
-      cfg.flags = is_verify ? flags : bench_flags;
-      if (!is_verify && target == "wasm" && bench_flags_opt->count() == 0) cfg.flags = "-O3";
-      if (profile) cfg.flags += " -DO2C_PROFILE";
-      cfg.work_dir = keep.empty() ? make_temp_dir() : keep;
-      double build_s = 0;
-      int rc = kOk;
-      try {
-        std::string exe = build_harness(c, name, cfg, &build_s);
-        if (is_verify) {
-          if (data.outputs.empty()) throw CompileError(dir + ": no output_K.pb to compare with");
-          auto res = run_and_compare(exe, c, data, cfg.work_dir, rtol, atol);
-          bool all = true;
-          for (const auto& r : res) {
-            if (!r.shape_ok) std::printf("output %s: shape or type differs from the reference: FAIL\n", quote_name(r.name).c_str());
-            else
-              std::printf("output %s: %lld values, max abs error %s, max rel error %s, %lld beyond tolerance: %s\n",
-                          quote_name(r.name).c_str(), static_cast<long long>(r.count), fmt(r.max_abs).c_str(),
-                          fmt(r.max_rel).c_str(), static_cast<long long>(r.mismatches), r.pass ? "PASS" : "FAIL");
-            all = all && r.pass;
-          }
-          std::printf("%s: %s (rtol %g, atol %g; compile %.2f s, build %.1f s)\n", o.model.c_str(),
-                      all ? "PASS" : "FAIL", rtol, atol, std::chrono::duration<double>(t1 - t0).count(), build_s);
-          rc = all ? kOk : kMismatch;
-        } else {
-          std::string line = run_bench(exe, c, dir.empty() ? nullptr : &data, cfg.work_dir, iters);
-          line.pop_back();  // closing brace
-          std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, \"model\": \"%s\", \"target\": \"%s\"}\n",
-                      line.c_str(), static_cast<long long>(c.files.weights_bytes),
-                      static_cast<long long>(c.plan.lower_bound),
-                      std::chrono::duration<double>(t1 - t0).count(), build_s, name.c_str(), target.c_str());
-          if (profile) {
-            std::ifstream pf(fs::path(cfg.work_dir) / "profile.txt");
-            std::printf("%s", std::string(std::istreambuf_iterator<char>(pf), {}).c_str());
-          }
-        }
-      } catch (const CompileError& e) {
-        std::fprintf(stderr, "onnx2cpp: %s\n", e.what());
-        rc = kBuildFailed;
-      }
-      if (keep.empty()) fs::remove_all(cfg.work_dir);
-      return rc;
-    }
-    if (cc.model.empty()) {
-      std::fprintf(stderr, "onnx2cpp: no model given (try --help)\n");
-      return kBadInput;
-    }
-    Options opt = make_options(cc, recorded_command(cc));
-    freeze_from_files(cc, opt);
-    fs::path cpp = out_cpp.empty() ? fs::path(fs::path(cc.model).stem().string() + ".cpp") : fs::path(out_cpp);
-    fs::path h = out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(out_h);
-    if (opt.name.empty()) opt.name = name_from_path(cpp.string());
-    // The source includes the header by a path relative to the source's folder.
-    fs::path cdir = fs::absolute(cpp).parent_path(), hdir = fs::absolute(h).parent_path();
-    opt.header_include = cdir == hdir ? h.filename().string() : fs::relative(fs::absolute(h), cdir).string();
-    Compiled c = compile_model(opt);
-    write_file(cpp, c.files.source);
-    write_file(h, c.files.header);
-    if (c.files.external_weights)
-      write_file(fs::path(cpp).replace_filename(opt.name + ".weights.bin"),
-                 std::string(c.files.weights.begin(), c.files.weights.end()));
-    if (!dump_plan.empty()) write_file(dump_plan, c.plan_report);
-    std::fprintf(stderr, "onnx2cpp: wrote %s and %s: %zu nodes, arena %lld bytes (lower bound %lld, efficiency %.3f), weights %lld bytes\n",
-                 cpp.string().c_str(), h.string().c_str(), c.graph.live_nodes().size(),
-                 static_cast<long long>(c.plan.arena_bytes), static_cast<long long>(c.plan.lower_bound),
-                 c.plan.efficiency(), static_cast<long long>(c.files.weights_bytes));
-    return kOk;
+    if (*check) return run_check(kc);
+    if (*build) return run_build(bd);
+    if (*verify) return run_harness(va, true);
+    if (*bench) return run_harness(ba, false);
+    return run_compile(ca);
   } catch (const UnsupportedError& e) {
     std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
     return kUnsupported;

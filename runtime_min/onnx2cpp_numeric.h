@@ -294,6 +294,28 @@ static inline uint8_t onnx2cpp_f32_to_uint4(float x) { return (uint8_t)onnx2cpp_
 static inline int8_t onnx2cpp_f32_to_int2(float x) { return (int8_t)onnx2cpp_f32_to_int_sat(x, -2, 1); }
 static inline uint8_t onnx2cpp_f32_to_uint2(float x) { return (uint8_t)onnx2cpp_f32_to_int_sat(x, 0, 3); }
 
+/* Element i of a tensor of a storage-only or packed type, by its onnx.TensorProto.DataType
+ * id (10 float16, 16 bfloat16, 17 to 20 and 24 float8, 21/22 uint4/int4, 23 float4e2m1,
+ * 25/26 uint2/int2), as float; NaN for any other type. For test harnesses and tools. */
+static inline float onnx2cpp_storage_to_f32(int type, const uint8_t* p, size_t i) {
+  uint16_t h;
+  switch (type) {
+    case 10: memcpy(&h, p + 2 * i, 2); return onnx2cpp_f16_to_f32(h);
+    case 16: memcpy(&h, p + 2 * i, 2); return onnx2cpp_bf16_to_f32(h);
+    case 17: return onnx2cpp_e4m3fn_to_f32(p[i]);
+    case 18: return onnx2cpp_e4m3fnuz_to_f32(p[i]);
+    case 19: return onnx2cpp_e5m2_to_f32(p[i]);
+    case 20: return onnx2cpp_e5m2fnuz_to_f32(p[i]);
+    case 21: return (float)onnx2cpp_uint4_get(p, i);
+    case 22: return (float)onnx2cpp_int4_get(p, i);
+    case 23: return onnx2cpp_e2m1_to_f32((uint8_t)onnx2cpp_uint4_get(p, i));
+    case 24: return onnx2cpp_e8m0_to_f32(p[i]);
+    case 25: return (float)onnx2cpp_uint2_get(p, i);
+    case 26: return (float)onnx2cpp_int2_get(p, i);
+    default: return onnx2cpp_f32_from_bits(0x7FC00000u);
+  }
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC diagnostic pop
 #endif

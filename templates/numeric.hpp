@@ -41,25 +41,33 @@ struct bfloat16 {
   }
 };
 
-// The float8 types differ only in their conversions.
+// The float8 types differ only in their conversions. unsaturated(): Cast with saturate=0
+// (out of range: infinity where the type has one, else NaN).
 #define ONNX2CPP_K_FLOAT8(T, to, from)                               \
   struct T {                                                         \
     std::uint8_t bits;                                               \
     T() = default;                                                   \
-    explicit T(float x) : bits(to) {}                                \
+    explicit T(float x) : bits(to(x, 1)) {}                          \
     operator float() const { return from(bits); }                    \
     static T from_bits(std::uint8_t b) {                             \
       T v;                                                           \
       v.bits = b;                                                    \
       return v;                                                      \
     }                                                                \
+    static T unsaturated(float x) { return from_bits(to(x, 0)); }    \
   };
-ONNX2CPP_K_FLOAT8(float8e4m3fn, onnx2cpp_f32_to_e4m3fn(x, 1), onnx2cpp_e4m3fn_to_f32)
-ONNX2CPP_K_FLOAT8(float8e4m3fnuz, onnx2cpp_f32_to_e4m3fnuz(x, 1), onnx2cpp_e4m3fnuz_to_f32)
-ONNX2CPP_K_FLOAT8(float8e5m2, onnx2cpp_f32_to_e5m2(x, 1), onnx2cpp_e5m2_to_f32)
-ONNX2CPP_K_FLOAT8(float8e5m2fnuz, onnx2cpp_f32_to_e5m2fnuz(x, 1), onnx2cpp_e5m2fnuz_to_f32)
-ONNX2CPP_K_FLOAT8(float8e8m0, onnx2cpp_f32_to_e8m0(x, 1), onnx2cpp_e8m0_to_f32)
+ONNX2CPP_K_FLOAT8(float8e4m3fn, onnx2cpp_f32_to_e4m3fn, onnx2cpp_e4m3fn_to_f32)
+ONNX2CPP_K_FLOAT8(float8e4m3fnuz, onnx2cpp_f32_to_e4m3fnuz, onnx2cpp_e4m3fnuz_to_f32)
+ONNX2CPP_K_FLOAT8(float8e5m2, onnx2cpp_f32_to_e5m2, onnx2cpp_e5m2_to_f32)
+ONNX2CPP_K_FLOAT8(float8e5m2fnuz, onnx2cpp_f32_to_e5m2fnuz, onnx2cpp_e5m2fnuz_to_f32)
+ONNX2CPP_K_FLOAT8(float8e8m0, onnx2cpp_f32_to_e8m0, onnx2cpp_e8m0_to_f32)
 #undef ONNX2CPP_K_FLOAT8
+
+// y = x converted to a float8 type without saturation (Cast with saturate=0).
+template <class X, class Y>
+inline void cast_unsaturated(const X* x, Y* y, i64 n) {
+  for (i64 i = 0; i < n; ++i) y[i] = Y::unsaturated(static_cast<float>(x[i]));
+}
 
 ONNX2CPP_K_END
 #endif

@@ -54,7 +54,8 @@ std::string dtype_enum(DType t) {
 }
 
 bool dtype_supported(DType t) {
-  return dtype_info(t).how == DHow::Native;
+  const DHow h = dtype_info(t).how;
+  return h == DHow::Native || h == DHow::Storage;
 }
 bool dtype_is_storage(DType t) { return dtype_info(t).how == DHow::Storage; }
 bool dtype_is_float(DType t) { return dtype_info(t).kind == DKind::Float && t != DType::Undefined; }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime_min/onnx2cpp_numeric.h"
+
 namespace o2c {
 
 int64_t numel(const Shape& s) {
@@ -49,7 +51,9 @@ double Tensor::float_at(int64_t i) const {
     case DType::Float: return data<float>()[i];
     case DType::Double: return data<double>()[i];
     case DType::UInt64: return static_cast<double>(data<uint64_t>()[i]);
-    default: return static_cast<double>(int_at(i));
+    default:
+      if (dtype_is_storage(dtype)) return onnx2cpp_storage_to_f32(static_cast<int>(dtype), bytes.data(), static_cast<size_t>(i));
+      return static_cast<double>(int_at(i));
   }
 }
 
@@ -205,6 +209,21 @@ void Graph::reindex() {
     for (int v : n.outputs)
       if (v >= 0) values[v].producer = id;
   }
+}
+
+std::shared_ptr<Graph> clone_graph(const Graph& g) {
+  auto c = std::make_shared<Graph>(g);
+  for (Node& n : c->nodes)
+    for (auto& kv : n.attrs)
+      if (kv.second.kind == Attr::Kind::Graph && kv.second.g) kv.second.g = clone_graph(*kv.second.g);
+  return c;
+}
+
+std::vector<Graph*> subgraphs(const Node& n) {
+  std::vector<Graph*> r;
+  for (const auto& kv : n.attrs)
+    if (kv.second.kind == Attr::Kind::Graph && kv.second.g) r.push_back(kv.second.g.get());
+  return r;
 }
 
 std::string node_label(const Node& n) {

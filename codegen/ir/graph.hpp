@@ -89,6 +89,12 @@ struct Node {
   bool in_place = false;      // a Concat whose inputs were written in place: no code
 };
 
+// A deep copy of g: its subgraphs copied too (inference writes into a graph, so a body that
+// is inferred twice, differently, needs its own copy).
+std::shared_ptr<Graph> clone_graph(const Graph& g);
+// The subgraphs a node owns (its Graph attributes), in attribute order.
+std::vector<Graph*> subgraphs(const Node& n);
+
 // What comments and profiles call a node: its op, or for a fused op the ops it stands for
 // ("Conv+Add+Relu", its `fused` attribute).
 std::string node_label(const Node& n);

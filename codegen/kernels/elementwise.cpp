@@ -1,4 +1,4 @@
-// Folding with templates/elementwise.hpp, special.hpp and activation.hpp.
+// Folding with templates/elementwise.hpp, special.hpp, activation.hpp and numeric.hpp.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -115,6 +115,21 @@ bool eval_cast(const Call& c, const Frame& f) {  // (x, y, n): every pair of hel
       using Y = typename decltype(ty)::type;
       k::cast(f.in_ptr<X>(c.args[0]), f.out_ptr<Y>(c.args[1]), f.value<int64_t>(c.args[2]));
       ok = true;
+    });
+  });
+  return ok;
+}
+
+bool eval_cast_unsaturated(const Call& c, const Frame& f) {  // (x, y, n): to the float8 types
+  bool ok = false;
+  dispatch_held(arg_type(c, 0), kHeldTypes, [&](auto tx) {
+    using X = typename decltype(tx)::type;
+    dispatch_held(arg_type(c, 1), kHeldTypes, [&](auto ty) {
+      using Y = typename decltype(ty)::type;
+      if constexpr (sizeof(Y) == 1 && !std::is_integral<Y>::value) {
+        k::cast_unsaturated(f.in_ptr<X>(c.args[0]), f.out_ptr<Y>(c.args[1]), f.value<int64_t>(c.args[2]));
+        ok = true;
+      }
     });
   });
   return ok;

@@ -90,7 +90,7 @@ onnx::TensorProto load_tensor_proto(const std::string& path) {
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir,
                          const std::string& what) {
   DType dt = static_cast<DType>(p.data_type());
-  if (!dtype_supported(dt) && dt != DType::Float16 && dt != DType::BFloat16)
+  if (!dtype_supported(dt))
     throw UnsupportedError(what + ": tensors of type " + dtype_name(dt) + " are not supported");
   Shape shape(p.dims().begin(), p.dims().end());
   for (int64_t d : shape)
@@ -118,6 +118,9 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
     case DType::Int32: copy_field<int32_t>(t, p.int32_data(), what); break;
     case DType::Int16: copy_field<int16_t>(t, p.int32_data(), what); break;
     case DType::Int8: copy_field<int8_t>(t, p.int32_data(), what); break;
+    case DType::Float8E4M3FN: case DType::Float8E4M3FNUZ: case DType::Float8E5M2: case DType::Float8E5M2FNUZ:
+    case DType::Float8E8M0:
+      copy_field<uint8_t>(t, p.int32_data(), what); break;
     case DType::UInt16: case DType::Float16: case DType::BFloat16:
       copy_field<uint16_t>(t, p.int32_data(), what); break;
     case DType::UInt8: copy_field<uint8_t>(t, p.int32_data(), what); break;

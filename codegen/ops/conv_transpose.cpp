@@ -2,9 +2,24 @@
 // by col2im (templates/conv_transpose.hpp). Output size from pads/output_padding, or pads
 // from output_shape / auto_pad as the ONNX spec describes.
 #include "ops/helpers.hpp"
+#include "ops/spatial.hpp"
 
 namespace o2c {
 namespace {
+
+struct ConvTransposeAttrs {
+  WindowAttrs window;
+  int64_t group = 1;
+  std::vector<int64_t> output_padding, output_shape;
+  template <class V>
+  void fields(V& v) {
+    window.fields(v);
+    window.dilation_field(v);
+    v("group", group);
+    v("output_padding", output_padding);
+    v("output_shape", output_shape);
+  }
+};
 
 k::ConvParams convt_params(OpCtx& c) {
   const Shape& x = c.shape(0);
@@ -13,29 +28,28 @@ k::ConvParams convt_params(OpCtx& c) {
     c.unsupported("only 1 to 3 spatial dims are supported, input is " + shape_str(x));
   if (wt.size() != x.size()) c.fail("W " + shape_str(wt) + " and X " + shape_str(x) + " differ in rank");
   const size_t n = x.size() - 2;
+  const auto a = c.attrs<ConvTransposeAttrs>();
+  const WindowAttrs& w = a.window;
   std::vector<int64_t> kernel(wt.begin() + 2, wt.end());
-  if (c.has("kernel_shape") && c.ints("kernel_shape") != kernel)
-    c.fail("kernel_shape disagrees with W " + shape_str(wt));
+  if (!w.kernel_shape.empty() && w.kernel_shape != kernel) c.fail("kernel_shape disagrees with W " + shape_str(wt));
   k::ConvParams p{};
   p.N = x[0];
   p.C = x[1];
-  p.group = c.i("group", 1);
+  p.group = a.group;
   if (p.group < 1 || p.C % p.group || wt[0] != p.C)
     c.fail("group " + std::to_string(p.group) + " does not fit X " + shape_str(x) + " and W " + shape_str(wt));
   p.M = wt[1] * p.group;
-  auto strides = c.ints("strides", std::vector<int64_t>(n, 1));
-  auto dil = c.ints("dilations", std::vector<int64_t>(n, 1));
-  auto pads = c.ints("pads", std::vector<int64_t>(2 * n, 0));
-  auto opad = c.ints("output_padding", std::vector<int64_t>(n, 0));
-  auto oshape = c.ints("output_shape");
+  const auto strides = w.strides.empty() ? std::vector<int64_t>(n, 1) : w.strides;
+  const auto dil = w.dilations.empty() ? std::vector<int64_t>(n, 1) : w.dilations;
+  const auto pads = w.pads.empty() ? std::vector<int64_t>(2 * n, 0) : w.pads;
+  const auto opad = a.output_padding.empty() ? std::vector<int64_t>(n, 0) : a.output_padding;
+  auto oshape = a.output_shape;
   if (oshape.size() == n + 2) oshape.erase(oshape.begin(), oshape.begin() + 2);
   if (strides.size() != n || dil.size() != n || pads.size() != 2 * n || opad.size() != n ||
       (!oshape.empty() && oshape.size() != n))
     c.fail("strides, dilations, pads, output_padding or output_shape have the wrong length");
-  const std::string ap = c.s("auto_pad", "NOTSET");
-  if (ap != "NOTSET" && ap != "VALID" && ap != "SAME_UPPER" && ap != "SAME_LOWER" && !ap.empty())
-    c.fail("unknown auto_pad " + quote_name(ap));
-  const bool same = ap == "SAME_UPPER" || ap == "SAME_LOWER";
+  const int ap = w.auto_pad;  // "" reads as NOTSET
+  const bool same = ap == kSameUpper || ap == kSameLower;
   for (int d = 0; d < 3; ++d) {
     p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1;
     p.pad[d] = 0;
@@ -50,8 +64,8 @@ k::ConvParams convt_params(OpCtx& c) {
       out = !oshape.empty() ? oshape[d] : in * s;
       const int64_t total = full - out;  // may be negative: the output extends past the end
       const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor(total / 2)
-      pb = ap == "SAME_UPPER" ? half : total - half;
-    } else if (ap == "VALID") {
+      pb = ap == kSameUpper ? half : total - half;
+    } else if (ap == kValid) {
       out = full;
       pb = 0;
     } else {
@@ -71,14 +85,9 @@ k::ConvParams convt_params(OpCtx& c) {
 }
 
 void infer_ConvTranspose(OpCtx& c) {
-  c.arity(2, 3);
-  c.expect_type(0, {DType::Float, DType::Double});
-  c.same_type(0, 1);
+  c.expect_type(0, {DType::Float, DType::Double});  // narrower than ops.def's @float (no storage types)
   k::ConvParams p = convt_params(c);
-  if (c.has_in(2)) {
-    c.same_type(0, 2);
-    if (c.shape(2) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
-  }
+  if (c.has_in(2) && c.shape(2) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
   Shape out = {p.N, p.M};
   const size_t n = c.shape(0).size() - 2;
   for (size_t d = 0; d < n; ++d) out.push_back(p.out[3 - n + d]);

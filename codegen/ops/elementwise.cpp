@@ -27,9 +27,20 @@ void lower_unary(LowerCtx& c, Arg fn) { c.call("unary", {c.X(0), c.Y(0), index(o
   O2C_DEFINE_OP(Name, infer_same<NoAttrs>, lower_##Name);                          \
   namespace {
 
+// dX = dY where X > 0, else 0.
+void grad_Relu(GradCtx& c) {
+  const int x = c.node().inputs[0], dy = c.dY(0);
+  if (dy < 0 || !c.wants(0)) return;
+  const int pos = c.add("Greater", {x, c.scalar_like(x, 0.0)});
+  c.set_dX(0, c.add("Where", {pos, dy, c.scalar_like(dy, 0.0)}));
+}
+void lower_Relu(LowerCtx& c) { lower_unary(c, functor("Relu", k::Relu{})); }
+}  // namespace
+O2C_DEFINE_OP(Relu, infer_same<NoAttrs>, lower_Relu, false, false, grad_Relu);
+namespace {
+
 UNARY(Abs, Abs)
 UNARY(Neg, Neg)
-UNARY(Relu, Relu)
 UNARY(Sigmoid, Sigmoid)
 UNARY(Tanh, Tanh)
 UNARY(Exp, Exp)
@@ -231,7 +242,14 @@ void infer_CastLike(OpCtx& c) {
   c.attrs<CastLikeAttrs>();
   c.set_out(0, c.dtype(1), c.shape(0));
 }
-void lower_Cast(LowerCtx& c) { c.call("cast", {c.X(0), c.Y(0), index(out_numel(c))}); }
+// Casts to the float8 types saturate unless saturate=0 (version 19 on).
+bool saturates(LowerCtx& c) {
+  return c.node().op == "CastLike" ? c.attrs<CastLikeAttrs>().saturate : c.attrs<CastAttrs>().saturate;
+}
+void lower_Cast(LowerCtx& c) {
+  const bool float8 = dtype_is_storage(c.out(0).dtype) && dtype_size(c.out(0).dtype) == 1;
+  c.call(float8 && !saturates(c) ? "cast_unsaturated" : "cast", {c.X(0), c.Y(0), index(out_numel(c))});
+}
 
 }  // namespace
 

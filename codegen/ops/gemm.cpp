@@ -184,9 +184,43 @@ void lower_FusedMatMul(LowerCtx& c) {
          {c.X(0), c.X(1), c.Y(0), obj(p), work(c), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), obj(act)});
 }
 
+// Y = alpha op(A) op(B) + beta C: dA = alpha dY op(B)^T (as A is laid out), dB = alpha
+// op(A)^T dY (likewise), dC = beta dY summed over the dims C broadcasts along.
+void grad_Gemm(GradCtx& c) {
+  const GemmAttrs a = c.attrs<GemmAttrs>();
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  auto gemm = [&](int x, int y, bool ta, bool tb) {
+    return c.add("Gemm", {x, y}, {{"transA", Attr::of(int64_t{ta})}, {"transB", Attr::of(int64_t{tb})},
+                                   {"alpha", Attr::of(a.alpha)}});
+  };
+  const int A = c.node().inputs[0], B = c.node().inputs[1];
+  if (c.wants(0)) c.set_dX(0, a.transA ? gemm(B, dy, a.transB, true) : gemm(dy, B, false, !a.transB));
+  if (c.wants(1)) c.set_dX(1, a.transB ? gemm(dy, A, true, a.transA) : gemm(A, dy, !a.transA, false));
+  if (c.wants(2)) {
+    const Shape cs = c.shape(2);
+    std::vector<int64_t> ax;
+    for (int64_t d = 0; d < 2; ++d) {
+      const int64_t at = d - (2 - static_cast<int64_t>(cs.size()));
+      if (at < 0 || cs[static_cast<size_t>(at)] == 1) ax.push_back(d);
+    }
+    int g = dy;
+    if (!ax.empty()) {
+      Tensor t(DType::Int64, {static_cast<int64_t>(ax.size())});
+      std::copy(ax.begin(), ax.end(), t.data<int64_t>());
+      g = c.add("ReduceSum", {dy, c.constant(std::move(t))}, {{"keepdims", Attr::of(int64_t{1})}});
+      Tensor shape(DType::Int64, {static_cast<int64_t>(cs.size())});
+      std::copy(cs.begin(), cs.end(), shape.data<int64_t>());
+      g = c.add("Reshape", {g, c.constant(std::move(shape))});
+    }
+    if (a.beta != 1.0f) g = c.add("Mul", {g, c.scalar_like(g, a.beta)});
+    c.set_dX(2, g);
+  }
+}
+
 }  // namespace
 
-O2C_DEFINE_OP(Gemm, infer_gemm<PlainGemm>, lower_Gemm);
+O2C_DEFINE_OP(Gemm, infer_gemm<PlainGemm>, lower_Gemm, false, false, grad_Gemm);
 O2C_DEFINE_OP(FusedGemm, infer_gemm<FusedGemmAttrs>, lower_FusedGemm);
 O2C_DEFINE_OP(MatMul, infer_matmul<NoAttrs>, lower_MatMul);
 O2C_DEFINE_OP(FusedMatMul, infer_matmul<EpilogueAttrs>, lower_FusedMatMul);

@@ -1,6 +1,7 @@
 // Smaller ops (templates/misc.hpp): DepthToSpace and SpaceToDepth (strided copies), CumSum,
 // Trilu, OneHot, Hardmax, LRN, MeanVarianceNormalization, GlobalLpPool, TopK and Einsum.
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "ops/helpers.hpp"
@@ -8,6 +9,9 @@
 namespace o2c {
 namespace {
 
+// The native types these ops compute on: narrower than ops.def's groups, which also take the
+// storage float types (float16, bfloat16, float8; @any every type moved as bits), hence the
+// expect_type checks.
 const std::initializer_list<DType> kFloats = {DType::Float, DType::Double};
 const std::initializer_list<DType> kNums = {DType::Float, DType::Double, DType::Int8, DType::Int16,
                                             DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
@@ -32,19 +36,37 @@ Dims3 dims3(const Shape& x, int64_t a) {
 
 // ---- DepthToSpace / SpaceToDepth: a 6-D transpose ----------------------------------------
 
+enum { kDCR, kCRD };
+struct SpaceToDepthAttrs {
+  int64_t blocksize = 0;
+  template <class V>
+  void fields(V& v) { v.required("blocksize", blocksize); }
+};
+struct DepthToSpaceAttrs {
+  int64_t blocksize = 0;
+  int mode = kDCR;  // from version 11
+  template <class V>
+  void fields(V& v) {
+    v.required("blocksize", blocksize);
+    if (v.version >= 11) v("mode", mode, {"DCR", "CRD"});
+  }
+};
+
 k::Strided d2s_plan(OpCtx& c, Shape* out) {
   const Shape& x = c.shape(0);
   if (x.size() != 4) c.fail("input must have rank 4, got " + shape_str(x));
-  const int64_t bs = c.req_i("blocksize");
+  const bool d2s = c.node().op == "DepthToSpace";
+  const DepthToSpaceAttrs a =
+      d2s ? c.attrs<DepthToSpaceAttrs>() : DepthToSpaceAttrs{c.attrs<SpaceToDepthAttrs>().blocksize, kDCR};
+  const int64_t bs = a.blocksize;
   if (bs < 1) c.fail("blocksize must be positive");
   const int64_t N = x[0], C = x[1], H = x[2], W = x[3];
   Shape dims;
   std::vector<int64_t> st;
-  if (c.node().op == "DepthToSpace") {
+  if (d2s) {
     if (C % (bs * bs)) c.fail("channels must be divisible by blocksize^2");
     const int64_t Cp = C / (bs * bs);
-    const bool crd = c.s("mode", "DCR") == "CRD";
-    if (!crd && c.s("mode", "DCR") != "DCR") c.fail("unknown mode " + quote_name(c.s("mode", "")));
+    const bool crd = a.mode == kCRD;
     const int64_t sN = C * H * W;
     const int64_t sC = crd ? bs * bs * H * W : H * W;
     const int64_t sb1 = crd ? bs * H * W : bs * Cp * H * W;
@@ -63,7 +85,6 @@ k::Strided d2s_plan(OpCtx& c, Shape* out) {
 }
 
 void infer_d2s(OpCtx& c) {
-  c.arity(1, 1);
   c.expect_type(0, kAll);
   Shape out;
   d2s_plan(c, &out);
@@ -73,17 +94,22 @@ void lower_d2s(LowerCtx& c) { c.call("strided_copy", {c.X(0), c.Y(0), obj(d2s_pl
 
 // ---- CumSum ---------------------------------------------------------------------------------
 
+struct CumSumAttrs {
+  bool exclusive = false, reverse = false;
+  O2C_FIELDS(exclusive, reverse)
+};
+
 void infer_CumSum(OpCtx& c) {
-  c.arity(2, 2);
+  c.attrs<CumSumAttrs>();
   c.expect_type(0, kNums);
-  c.expect_type(1, {DType::Int32, DType::Int64});
   if (numel(c.shape(1)) != 1) c.fail("axis must be a scalar");
   if (c.rank(0) > k::kMaxRank) c.unsupported("rank above 8");
   if (c.const_in(1)) c.axis(c.const_in(1)->int_at(0), c.rank(0));
   c.set_out(0, c.dtype(0), c.shape(0));
 }
 void lower_CumSum(LowerCtx& c) {
-  const bool ex = c.i("exclusive", 0) != 0, rev = c.i("reverse", 0) != 0;
+  const auto a = c.attrs<CumSumAttrs>();
+  const bool ex = a.exclusive, rev = a.reverse;
   if (c.const_in(1)) {
     const Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
     c.call("cumsum", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), boolean(ex), boolean(rev)});
@@ -100,14 +126,16 @@ void lower_CumSum(LowerCtx& c) {
 
 // ---- Trilu ----------------------------------------------------------------------------------
 
+struct TriluAttrs {
+  bool upper = true;
+  O2C_FIELDS(upper)
+};
+
 void infer_Trilu(OpCtx& c) {
-  c.arity(1, 2);
+  c.attrs<TriluAttrs>();
   c.expect_type(0, kAll);
   if (c.rank(0) < 2) c.fail("input must have rank >= 2");
-  if (c.has_in(1)) {
-    c.expect_type(1, {DType::Int64});
-    if (numel(c.shape(1)) != 1) c.fail("k must be a scalar");
-  }
+  if (c.has_in(1) && numel(c.shape(1)) != 1) c.fail("k must be a scalar");
   c.set_out(0, c.dtype(0), c.shape(0));
 }
 Dims3 trilu_dims(OpCtx& c) {
@@ -123,7 +151,8 @@ void lower_Trilu(LowerCtx& c) {
   const Dims3 d = trilu_dims(c);
   Arg kk = index(0);
   if (c.has_in(1)) kk = c.const_in(1) ? index(c.const_in(1)->int_at(0)) : c.elem(1);
-  c.call("trilu", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), kk, boolean(c.i("upper", 1) != 0)});
+  c.call("trilu",
+         {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), kk, boolean(c.attrs<TriluAttrs>().upper)});
 }
 
 // ---- OneHot ---------------------------------------------------------------------------------
@@ -132,6 +161,11 @@ struct OneHotPlan {
   Shape out;
   int64_t outer = 1, depth = 0, inner = 1;
 };
+struct OneHotAttrs {
+  int64_t axis = -1;
+  O2C_FIELDS(axis)
+};
+
 OneHotPlan onehot_plan(OpCtx& c) {
   const Shape& x = c.shape(0);
   const int64_t r = c.rank(0);
@@ -140,7 +174,7 @@ OneHotPlan onehot_plan(OpCtx& c) {
   if (dt.numel() != 1) c.fail("depth must be a scalar");
   p.depth = static_cast<int64_t>(dt.float_at(0));
   if (p.depth < 1) c.fail("depth must be positive");
-  int64_t a = c.i("axis", -1);
+  int64_t a = c.attrs<OneHotAttrs>().axis;
   if (a < 0) a += r + 1;
   if (a < 0 || a > r) c.fail("axis out of range");
   for (int64_t i = 0; i < r; ++i) {
@@ -152,7 +186,6 @@ OneHotPlan onehot_plan(OpCtx& c) {
   return p;
 }
 void infer_OneHot(OpCtx& c) {
-  c.arity(3, 3);
   c.expect_type(0, kNums);
   c.expect_type(1, kNums);
   c.expect_type(2, kAll);
@@ -166,11 +199,23 @@ void lower_OneHot(LowerCtx& c) {
 
 // ---- Hardmax: like Softmax, 2-D coercion before opset 13 ---------------------------------
 
+// axis defaults to 1 before version 13, to -1 from 13 on.
+struct HardmaxAttrs {
+  int64_t axis = 0;
+  bool set = false;
+  template <class V>
+  void fields(V& v) {
+    set = v.has("axis");
+    v("axis", axis);
+  }
+};
+
 Dims3 hardmax_dims(OpCtx& c) {
   const Shape& x = c.shape(0);
   const int64_t r = c.rank(0);
   const bool old = c.version() < 13;
-  int64_t a = c.i("axis", old ? 1 : -1);
+  const auto at = c.attrs<HardmaxAttrs>();
+  int64_t a = at.set ? at.axis : old ? 1 : -1;
   if (a < 0) a += r;
   if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");
   Dims3 d;
@@ -183,7 +228,6 @@ Dims3 hardmax_dims(OpCtx& c) {
   return d;
 }
 void infer_Hardmax(OpCtx& c) {
-  c.arity(1, 1);
   c.expect_type(0, kFloats);
   hardmax_dims(c);
   c.set_out(0, c.dtype(0), c.shape(0));
@@ -204,17 +248,29 @@ Dims3 ncs(OpCtx& c) {
   for (size_t i = 2; i < x.size(); ++i) d.inner *= x[i];
   return d;
 }
+struct LRNAttrs {
+  float alpha = 1e-4f, beta = 0.75f, bias = 1.0f;
+  int64_t size = 0;
+  template <class V>
+  void fields(V& v) {
+    v("alpha", alpha);
+    v("beta", beta);
+    v("bias", bias);
+    v.required("size", size);
+  }
+};
+
 void infer_LRN(OpCtx& c) {
-  c.arity(1, 1);
   c.expect_type(0, kFloats);
   ncs(c);
-  if (c.req_i("size") < 1) c.fail("size must be positive");
+  if (c.attrs<LRNAttrs>().size < 1) c.fail("size must be positive");
   c.set_out(0, c.dtype(0), c.shape(0));
 }
 void lower_LRN(LowerCtx& c) {
   const Dims3 d = ncs(c);
-  c.call("lrn", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), index(c.req_i("size")),
-                 f32(c.f("alpha", 1e-4f)), f32(c.f("beta", 0.75f)), f32(c.f("bias", 1.0f))});
+  const auto a = c.attrs<LRNAttrs>();
+  c.call("lrn", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), index(a.size), f32(a.alpha), f32(a.beta),
+                 f32(a.bias)});
 }
 
 // ---- MeanVarianceNormalization ------------------------------------------------------------
@@ -246,11 +302,14 @@ void keep_red_views(OpCtx& c, const Shape& x, std::vector<int64_t> axes, k::Stri
   keep = make_strided(kd, ks);
   red = make_strided(rd, rs);
 }
+struct MVNAttrs {
+  std::vector<int64_t> axes = {0, 2, 3};
+  O2C_FIELDS(axes)
+};
 void mvn_views(OpCtx& c, k::Strided& keep, k::Strided& red) {
-  keep_red_views(c, c.shape(0), c.ints("axes", {0, 2, 3}), keep, red);
+  keep_red_views(c, c.shape(0), c.attrs<MVNAttrs>().axes, keep, red);
 }
 void infer_MVN(OpCtx& c) {
-  c.arity(1, 1);
   c.expect_type(0, kFloats);
   k::Strided a, r;
   mvn_views(c, a, r);
@@ -264,19 +323,36 @@ void lower_MVN(LowerCtx& c) {
 
 // ---- GlobalLpPool ---------------------------------------------------------------------------
 
+// p: a float in version 1 (the kernel takes whole numbers), an int from 2.
+struct GlobalLpPoolAttrs {
+  float p_v1 = 2.0f;
+  int64_t p = 2;
+  template <class V>
+  void fields(V& v) {
+    if (v.version < 2) v("p", p_v1);
+    else v("p", p);
+  }
+};
+int64_t lp_p(OpCtx& c) {
+  const auto a = c.attrs<GlobalLpPoolAttrs>();
+  if (c.version() >= 2) return a.p;
+  if (a.p_v1 != std::floor(a.p_v1) || !(std::fabs(a.p_v1) < 1e9f))
+    c.unsupported("p=" + std::to_string(a.p_v1) + " (not a whole number)");
+  return static_cast<int64_t>(a.p_v1);
+}
+
 void infer_GlobalLpPool(OpCtx& c) {
-  c.arity(1, 1);
   c.expect_type(0, kFloats);
   const Shape& x = c.shape(0);
   if (x.size() < 3) c.fail("input must have rank >= 3");
-  if (c.i("p", 2) < 1) c.fail("p must be positive");
+  if (lp_p(c) < 1) c.fail("p must be positive");
   Shape out = {x[0], x[1]};
   out.resize(x.size(), 1);
   c.set_out(0, c.dtype(0), out);
 }
 void lower_GlobalLpPool(LowerCtx& c) {
   const Dims3 d = ncs(c);
-  c.call("global_lp_pool", {c.X(0), c.Y(0), index(d.outer * d.n), index(d.inner), index(c.i("p", 2))});
+  c.call("global_lp_pool", {c.X(0), c.Y(0), index(d.outer * d.n), index(d.inner), index(lp_p(c))});
 }
 
 // ---- TopK -----------------------------------------------------------------------------------
@@ -286,13 +362,31 @@ struct TopKPlan {
   int64_t k;
   Shape out;
 };
+// k: an attribute in version 1, an input from 10; largest and sorted from 11. sorted=0
+// leaves the order undefined, so the sorted result the kernel returns serves it too.
+struct TopKAttrs {
+  int64_t axis = -1;
+  int64_t k = 0;
+  bool largest = true, sorted = true;
+  template <class V>
+  void fields(V& v) {
+    v("axis", axis);
+    if (v.version < 10) v.required("k", k);
+    if (v.version >= 11) {
+      v("largest", largest);
+      v("sorted", sorted);
+    }
+  }
+};
+
 TopKPlan topk_plan(OpCtx& c) {
   TopKPlan p;
   const Shape& x = c.shape(0);
   if (x.empty()) c.fail("input must have rank >= 1");
-  const int64_t a = c.axis(c.i("axis", -1), c.rank(0));
+  const auto at = c.attrs<TopKAttrs>();
+  const int64_t a = c.axis(at.axis, c.rank(0));
   if (c.version() < 10) {
-    p.k = c.req_i("k");
+    p.k = at.k;
   } else {
     const Tensor& kt = c.require_const(1, "K");
     if (kt.numel() != 1) c.fail("K must have one element");
@@ -306,7 +400,7 @@ TopKPlan topk_plan(OpCtx& c) {
   return p;
 }
 void infer_TopK(OpCtx& c) {
-  c.arity(c.version() < 10 ? 1 : 2, c.version() < 10 ? 1 : 2, 2, 2);
+  c.arity(c.version() < 10 ? 1 : 2, c.version() < 10 ? 1 : 2, 2, 2);  // K: an input from version 10
   c.expect_type(0, kNums);
   if (!c.has_out(0) || !c.has_out(1)) c.unsupported("TopK with an omitted output");
   TopKPlan p = topk_plan(c);
@@ -317,7 +411,7 @@ void infer_TopK(OpCtx& c) {
 void lower_TopK(LowerCtx& c) {
   const TopKPlan p = topk_plan(c);
   c.call("topk", {c.X(0), c.Y(0), c.Y(1), index(p.d.outer), index(p.d.n), index(p.d.inner), index(p.k),
-                  boolean(c.i("largest", 1) != 0), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{}});
+                  boolean(c.attrs<TopKAttrs>().largest), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{}});
 }
 
 // ---- Einsum ---------------------------------------------------------------------------------
@@ -346,9 +440,15 @@ std::vector<char> einsum_term(OpCtx& c, const std::string& t) {
   return v;
 }
 
+struct EinsumAttrs {
+  std::string equation;
+  template <class V>
+  void fields(V& v) { v.required("equation", equation); }
+};
+
 EinsumOut einsum_plan(OpCtx& c) {
   std::string eq;
-  for (char ch : c.s("equation", ""))
+  for (char ch : c.attrs<EinsumAttrs>().equation)
     if (ch != ' ') eq += ch;
   const size_t arrow = eq.find("->");
   const std::string lhs = eq.substr(0, arrow);
@@ -438,9 +538,7 @@ EinsumOut einsum_plan(OpCtx& c) {
 }
 
 void infer_Einsum(OpCtx& c) {
-  c.arity(1, 2);
   c.expect_type(0, kNums);
-  if (c.num_in() > 1) c.same_type(0, 1);
   c.set_out(0, c.dtype(0), einsum_plan(c).out);
 }
 void lower_Einsum(LowerCtx& c) {

@@ -33,10 +33,21 @@ void lower_strided(LowerCtx& c, const Shape& dims, const std::vector<int64_t>& s
 
 // ---- Transpose ------------------------------------------------------------------------------
 
+struct TransposeAttrs {
+  std::vector<int64_t> perm;  // default: the dims reversed
+  bool set = false;
+  template <class V>
+  void fields(V& v) {
+    set = v.has("perm");
+    v("perm", perm);
+  }
+};
+
 std::vector<int64_t> transpose_perm(OpCtx& c) {
   const int64_t r = c.rank(0);
-  std::vector<int64_t> perm = c.ints("perm");
-  if (!c.has("perm")) {
+  const auto a = c.attrs<TransposeAttrs>();
+  std::vector<int64_t> perm = a.perm;
+  if (!a.set) {
     for (int64_t i = r - 1; i >= 0; --i) perm.push_back(i);
   }
   if (static_cast<int64_t>(perm.size()) != r)
@@ -45,7 +56,7 @@ std::vector<int64_t> transpose_perm(OpCtx& c) {
   for (int64_t& p : perm) {
     if (p < 0) p += r;
     if (p < 0 || p >= r || seen[static_cast<size_t>(p)])
-      c.fail("perm " + join_ints(c.ints("perm")) + " is not a permutation of 0.." +
+      c.fail("perm " + join_ints(a.perm) + " is not a permutation of 0.." +
              std::to_string(r - 1));
     seen[static_cast<size_t>(p)] = 1;
   }
@@ -65,7 +76,6 @@ void transpose_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
 }
 
 void infer_Transpose(OpCtx& c) {
-  c.arity(1, 1);
   Shape dims;
   std::vector<int64_t> st;
   transpose_plan(c, dims, st);
@@ -86,8 +96,21 @@ struct SlicePlan {
   int64_t offset = 0;
 };
 
-std::vector<int64_t> slice_param(OpCtx& c, size_t input, const char* attr, const char* what) {
-  if (c.version() < 10) return c.ints(attr);
+// Before version 10 starts, ends and axes are attributes; from 10 on (with steps) inputs.
+struct SliceAttrs {
+  std::vector<int64_t> starts, ends, axes;
+  bool has_axes = false;
+  template <class V>
+  void fields(V& v) {
+    if (v.version >= 10) return;
+    v.required("starts", starts);
+    v.required("ends", ends);
+    has_axes = v.has("axes");
+    v("axes", axes);
+  }
+};
+
+std::vector<int64_t> slice_param(OpCtx& c, size_t input, const char* what) {
   const Tensor& t = c.require_const(input, what);
   if (t.dtype != DType::Int32 && t.dtype != DType::Int64)
     c.fail(std::string(what) + " must be int32 or int64, got " + dtype_name(t.dtype));
@@ -98,21 +121,21 @@ std::vector<int64_t> slice_param(OpCtx& c, size_t input, const char* attr, const
 SlicePlan slice_plan(OpCtx& c) {
   const Shape& in = c.shape(0);
   const int64_t r = static_cast<int64_t>(in.size());
+  const auto a = c.attrs<SliceAttrs>();
   std::vector<int64_t> starts, ends, axes, steps;
   if (c.version() < 10) {
-    if (!c.has("starts") || !c.has("ends")) c.fail("attributes 'starts' and 'ends' are required");
-    starts = c.ints("starts");
-    ends = c.ints("ends");
-    axes = c.ints("axes");
+    starts = a.starts;
+    ends = a.ends;
+    axes = a.axes;
   } else {
-    starts = slice_param(c, 1, "starts", "starts");
-    ends = slice_param(c, 2, "ends", "ends");
-    if (c.has_in(3)) axes = slice_param(c, 3, "axes", "axes");
-    if (c.has_in(4)) steps = slice_param(c, 4, "steps", "steps");
+    starts = slice_param(c, 1, "starts");
+    ends = slice_param(c, 2, "ends");
+    if (c.has_in(3)) axes = slice_param(c, 3, "axes");
+    if (c.has_in(4)) steps = slice_param(c, 4, "steps");
   }
   if (starts.size() != ends.size())
     c.fail("starts " + join_ints(starts) + " and ends " + join_ints(ends) + " differ in length");
-  const bool axes_given = c.version() >= 10 ? c.has_in(3) : c.has("axes");
+  const bool axes_given = c.version() >= 10 ? c.has_in(3) : a.has_axes;
   if (!axes_given)
     for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   if (steps.empty()) steps.assign(starts.size(), 1);
@@ -177,7 +200,7 @@ Shape expand_shape(OpCtx& c) {
 }
 
 void infer_Expand(OpCtx& c) {
-  c.arity(2, 2);
+  c.attrs<NoAttrs>();
   c.set_out(0, c.dtype(0), expand_shape(c));
 }
 void lower_Expand(LowerCtx& c) {
@@ -214,6 +237,7 @@ void tile_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
 }
 
 void infer_Tile(OpCtx& c) {
+  c.attrs<NoAttrs>();
   if (c.has_in(2)) c.unsupported("Tile-1 with 'tiles'/'axis' inputs is not supported");
   auto reps = tile_repeats(c);
   Shape out = c.shape(0);
@@ -229,10 +253,16 @@ void lower_Tile(LowerCtx& c) {
 
 // ---- Concat / Split: k::copy_rows over [outer, axis * inner] rows ---------------------------
 
-int64_t concat_axis(OpCtx& c) {
-  int64_t a = c.version() < 4 ? c.i("axis", 1) : c.req_i("axis");
-  return c.axis(a, c.rank(0));
-}
+struct ConcatAttrs {
+  int64_t axis = 1;  // required from version 4
+  template <class V>
+  void fields(V& v) {
+    if (v.version >= 4) v.required("axis", axis);
+    else v("axis", axis);
+  }
+};
+
+int64_t concat_axis(OpCtx& c) { return c.axis(c.attrs<ConcatAttrs>().axis, c.rank(0)); }
 
 void infer_Concat(OpCtx& c) {
   if (c.num_in() < 1) c.fail("needs at least one input");
@@ -243,7 +273,6 @@ void infer_Concat(OpCtx& c) {
   Shape out = c.shape(0);
   out[static_cast<size_t>(a)] = 0;
   for (size_t i = 0; i < c.num_in(); ++i) {
-    c.same_type(0, i);
     const Shape& s = c.shape(i);
     bool ok = s.size() == out.size();
     for (size_t d = 0; ok && d < s.size(); ++d)
@@ -279,17 +308,40 @@ void lower_Concat(LowerCtx& c) {
   });
 }
 
+// split: an attribute before version 13 (and also an input in version 1), an input from 13;
+// num_outputs from 18.
+struct SplitAttrs {
+  int64_t axis = 0;
+  std::vector<int64_t> split;
+  bool has_split = false;
+  int64_t num_outputs = 0;
+  bool has_num_outputs = false;
+  template <class V>
+  void fields(V& v) {
+    v("axis", axis);
+    if (v.version < 13) {
+      has_split = v.has("split");
+      v("split", split);
+    }
+    if (v.version >= 18) {
+      has_num_outputs = v.has("num_outputs");
+      v("num_outputs", num_outputs);
+    }
+  }
+};
+
 std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
   const Shape& in = c.shape(0);
   if (in.empty()) c.fail("cannot split a scalar");
-  axis = c.axis(c.i("axis", 0), c.rank(0));
+  const auto a = c.attrs<SplitAttrs>();
+  axis = c.axis(a.axis, c.rank(0));
   const int64_t dim = in[static_cast<size_t>(axis)];
   const int64_t n = static_cast<int64_t>(c.num_out());
   std::vector<int64_t> split;
   bool given = false;
   if (c.version() < 13) {
-    if (c.has("split")) {
-      split = c.ints("split");
+    if (a.has_split) {
+      split = a.split;
       given = true;
     } else if (c.version() < 2 && c.has_in(1)) {
       split = c.require_const(1, "split").to_ints();
@@ -300,7 +352,7 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
     given = !split.empty();  // an empty 'split' tensor means "not given"
   }
   if (given) {
-    if (c.has("num_outputs")) c.fail("'split' and 'num_outputs' are mutually exclusive");
+    if (a.has_num_outputs) c.fail("'split' and 'num_outputs' are mutually exclusive");
     if (static_cast<int64_t>(split.size()) != n)
       c.fail("split " + join_ints(split) + " does not have one entry per output (" +
              std::to_string(n) + ")");
@@ -314,7 +366,8 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
     return split;
   }
   if (c.version() >= 18) {
-    const int64_t parts = c.req_i("num_outputs");
+    if (!a.has_num_outputs) c.fail("attribute 'num_outputs' is required");
+    const int64_t parts = a.num_outputs;
     if (parts != n)
       c.fail("num_outputs " + std::to_string(parts) + " differs from the output count " +
              std::to_string(n));
@@ -335,7 +388,6 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
 }
 
 void infer_Split(OpCtx& c) {
-  c.arity(1, 2, 1, 1024);
   int64_t axis;
   auto split = split_sizes(c, axis);
   for (size_t i = 0; i < c.num_out(); ++i) {
@@ -376,18 +428,21 @@ struct GatherDims {
   int64_t outer, axis_dim, inner, nidx;
 };
 
+struct GatherAttrs {
+  int64_t axis = 0;
+  O2C_FIELDS(axis)
+};
+
 GatherDims gather_dims(OpCtx& c) {
   const Shape& in = c.shape(0);
-  const size_t a = static_cast<size_t>(c.axis(c.i("axis", 0), c.rank(0)));
+  const size_t a = static_cast<size_t>(c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)));
   return {prod(in, 0, a), in[a], prod(in, a + 1, in.size()), numel(c.shape(1))};
 }
 
 void infer_Gather(OpCtx& c) {
-  c.arity(2, 2);
-  c.expect_type(1, {DType::Int32, DType::Int64});
   const Shape& in = c.shape(0);
   if (in.empty()) c.fail("cannot gather from a scalar");
-  const size_t a = static_cast<size_t>(c.axis(c.i("axis", 0), c.rank(0)));
+  const size_t a = static_cast<size_t>(c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)));
   if (in[a] == 0 && numel(c.shape(1)) > 0) c.fail("gathering from an empty axis");
   if (const Tensor* idx = c.const_in(1)) {
     for (int64_t i = 0; i < idx->numel(); ++i) {
@@ -414,10 +469,7 @@ void lower_Gather(LowerCtx& c) {
 constexpr double kMaxRange = 268435456.0;  // 2^28 elements, computed at compile time
 
 void infer_Range(OpCtx& c) {
-  c.arity(3, 3);
-  c.expect_type(0, {DType::Float, DType::Double, DType::Int16, DType::Int32, DType::Int64});
-  c.same_type(0, 1);
-  c.same_type(0, 2);
+  c.attrs<NoAttrs>();
   for (size_t i = 0; i < 3; ++i)
     if (numel(c.shape(i)) != 1) c.fail("start, limit and delta must be scalars");
   const Tensor& ts = c.require_const(0, "start (the output size must be static)");
@@ -457,6 +509,21 @@ void infer_Range(OpCtx& c) {
 // Negative pads crop. As in onnxruntime, cropping applies first and reflect/edge/wrap then
 // pad the cropped extent. A runtime constant_value input is read in generated code as X[0].
 
+// pads (paddings in version 1) and value are attributes before version 11, inputs after.
+struct PadAttrs {
+  std::string mode = "constant";
+  std::vector<int64_t> pads;
+  float value = 0.0f;
+  template <class V>
+  void fields(V& v) {
+    v("mode", mode);
+    if (v.version < 11) {
+      v.required(v.version < 2 ? "paddings" : "pads", pads);
+      v("value", value);
+    }
+  }
+};
+
 struct PadPlan {
   std::string mode;
   std::vector<int64_t> begin, end;  // per dim
@@ -465,14 +532,15 @@ struct PadPlan {
 PadPlan pad_plan(OpCtx& c) {
   const Shape& in = c.shape(0);
   const int64_t r = static_cast<int64_t>(in.size());
+  const auto a = c.attrs<PadAttrs>();
   PadPlan p;
-  p.mode = c.s("mode", "constant");
+  p.mode = a.mode;
   if (p.mode != "constant" && p.mode != "reflect" && p.mode != "edge" && p.mode != "wrap")
     c.unsupported("mode " + quote_name(p.mode));
   if (p.mode == "wrap" && c.version() < 19) c.fail("mode 'wrap' needs opset 19");
   std::vector<int64_t> pads, axes;
   if (c.version() < 11) {
-    pads = c.version() < 2 ? c.ints("paddings") : c.ints("pads");
+    pads = a.pads;
   } else {
     const Tensor& t = c.require_const(1, "pads");
     if (t.dtype != DType::Int64) c.fail("pads must be int64, got " + dtype_name(t.dtype));
@@ -556,10 +624,7 @@ Tensor pad_tables(OpCtx& c, k::TableMap& map) {
 void infer_Pad(OpCtx& c) {
   if (c.version() < 11) c.arity(1, 1);
   else c.arity(2, c.version() >= 18 ? 4 : 3);
-  if (c.version() >= 11 && c.has_in(2)) {
-    c.same_type(0, 2);
-    if (numel(c.shape(2)) > 1) c.fail("constant_value must be a scalar");
-  }
+  if (c.version() >= 11 && c.has_in(2) && numel(c.shape(2)) > 1) c.fail("constant_value must be a scalar");
   PadPlan p = pad_plan(c);
   c.set_out(0, c.dtype(0), pad_out_shape(c.shape(0), p));
 }
@@ -570,7 +635,7 @@ void lower_Pad(LowerCtx& c) {
   Tensor tab = pad_tables(c, map);
   const DType t = c.dtype(0);
   Arg fill = scalar(t, 0);
-  if (c.version() < 11) fill = scalar(t, c.f("value", 0.0f));
+  if (c.version() < 11) fill = scalar(t, c.attrs<PadAttrs>().value);
   else if (c.has_in(2) && numel(c.shape(2)) > 0) fill = c.const_in(2) ? scalar_of(*c.const_in(2)) : c.elem(2);
   c.call("table_copy", {c.X(0), c.Y(0), c.table(std::move(tab)), obj(map), fill});
 }

@@ -114,41 +114,6 @@ const Attr* find_attr(const Node& n, const char* name, Attr::Kind kind, const Gr
 
 bool OpCtx::has(const char* a) const { return n_.attrs.count(a) > 0; }
 
-int64_t OpCtx::i(const char* a, int64_t def) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::Int, g_);
-  return p ? p->i : def;
-}
-
-int64_t OpCtx::req_i(const char* a) const {
-  if (!has(a)) fail(std::string("attribute '") + a + "' is required");
-  return i(a, 0);
-}
-
-float OpCtx::f(const char* a, float def) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::Float, g_);
-  return p ? p->f : def;
-}
-
-std::string OpCtx::s(const char* a, const std::string& def) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::String, g_);
-  return p ? p->s : def;
-}
-
-std::vector<int64_t> OpCtx::ints(const char* a, std::vector<int64_t> def) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::Ints, g_);
-  return p ? p->ints : def;
-}
-
-std::vector<float> OpCtx::floats(const char* a) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::Floats, g_);
-  return p ? p->floats : std::vector<float>{};
-}
-
-std::vector<std::string> OpCtx::strings(const char* a) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::Strings, g_);
-  return p ? p->strings : std::vector<std::string>{};
-}
-
 const Tensor* OpCtx::tensor(const char* a) const {
   const Attr* p = find_attr(n_, a, Attr::Kind::Tensor, g_);
   return p ? p->t.get() : nullptr;
@@ -259,6 +224,42 @@ std::string lit_array(const int64_t* v, int n) {
   std::string s = "{";
   for (int i = 0; i < n; ++i) s += (i ? ", " : "") + lit(v[i]);
   return s + "}";
+}
+
+}  // namespace o2c
+
+namespace o2c {
+
+GradCtx::GradCtx(Graph& g, Node& n, std::vector<int> dys, std::vector<char> wanted, const std::string& prefix)
+    : OpCtx(g, n), dxs(n.inputs.size(), -1), dys_(std::move(dys)), wanted_(std::move(wanted)), prefix_(prefix) {}
+
+void GradCtx::set_dX(size_t i, int v) {
+  if (i < dxs.size() && wants(i)) dxs[i] = v;
+}
+
+int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs) {
+  Node m;
+  m.op = op;
+  m.opset = 13;
+  m.name = prefix_ + op;
+  m.index = n_.index;
+  m.inputs = std::move(inputs);
+  m.attrs = std::move(attrs);
+  m.outputs = {g_.add_value(m.name)};
+  const int out = m.outputs[0];
+  const int id = g_.insert(std::move(m));
+  OpCtx c(g_, g_.nodes[id]);
+  infer_node(c);
+  return out;
+}
+
+int GradCtx::constant(Tensor t) { return g_.add_constant(prefix_ + "const", std::move(t)); }
+
+int GradCtx::scalar_like(int v, double x) {
+  Tensor t(g_.values[v].dtype, {});
+  if (t.dtype == DType::Double) t.data<double>()[0] = x;
+  else t.data<float>()[0] = static_cast<float>(x);
+  return constant(std::move(t));
 }
 
 }  // namespace o2c

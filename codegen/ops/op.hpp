@@ -46,14 +46,7 @@ class OpCtx {
   S attrs() const { return parse_attrs<S>(n_.attrs, version(), g_.where(n_)); }
 
   bool has(const char* attr) const;
-  int64_t i(const char* attr, int64_t def) const;
-  float f(const char* attr, float def) const;
-  std::string s(const char* attr, const std::string& def) const;
-  std::vector<int64_t> ints(const char* attr, std::vector<int64_t> def = {}) const;
-  std::vector<float> floats(const char* attr) const;
-  std::vector<std::string> strings(const char* attr) const;
   const Tensor* tensor(const char* attr) const;
-  int64_t req_i(const char* attr) const;
 
   // Normalizes a possibly negative axis against rank; error if out of range.
   int64_t axis(int64_t a, int64_t rank) const;
@@ -94,11 +87,35 @@ class LowerCtx : public OpCtx {
   std::vector<Tensor> tables;
 };
 
+// Differentiation (passes/backward.cpp): an op's vector-Jacobian product, written as new
+// nodes appended to the graph. dY(i) is the gradient flowing into output i (-1 if none);
+// set_dX(i, v) gives input i's (the pass sums the contributions of several readers).
+class GradCtx : public OpCtx {
+ public:
+  GradCtx(Graph& g, Node& n, std::vector<int> dys, std::vector<char> wanted, const std::string& prefix);
+  int dY(size_t i) const { return i < dys_.size() ? dys_[i] : -1; }
+  bool wants(size_t i) const { return i < wanted_.size() && wanted_[i]; }
+  void set_dX(size_t i, int v);
+  // Appends a node of the default domain (as of opset 13) and infers it; returns its output.
+  int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {});
+  int constant(Tensor t);
+  int scalar_like(int v, double x);  // a constant scalar of v's element type
+  std::vector<int> dxs;              // per input: its gradient from this node, or -1
+
+ private:
+  std::vector<int> dys_;
+  std::vector<char> wanted_;
+  std::string prefix_;  // names of the new values
+};
+
 struct OpDef {
   void (*infer)(OpCtx&);     // checks the node, sets output types/shapes, scratch and constants
   void (*lower)(LowerCtx&);  // the kernel calls; nullptr: the node runs no code (views,
                              // shape computations always folded)
   bool view = false;         // output 0 is input 0's bytes reinterpreted (no copy)
+  bool structured = false;   // control flow: the emitter writes the node around its subgraphs
+                             // (emit/control.cpp); never folded
+  void (*grad)(GradCtx&) = nullptr;  // the vector-Jacobian product; nullptr: not differentiable
 };
 
 // The node's op inference: signature and types checked against ops.def, then the op's infer.

@@ -40,22 +40,42 @@ struct RedPlan {
   k::Strided keep{}, red{};
 };
 
-std::vector<int64_t> red_axes(OpCtx& c, bool* noop) {
-  const bool sum = c.node().op == "ReduceSum";
-  const bool from_input = c.version() >= (sum ? 13 : 18);
+// The version from which the axes are an input: 13 for ReduceSum, 18 for the others.
+int axes_input_version(const OpCtx& c) { return c.node().op == "ReduceSum" ? 13 : 18; }
+
+struct ReduceAttrs {
+  std::vector<int64_t> axes;
+  bool keepdims = true;
+  bool noop_with_empty_axes = false;
+};
+// axes: an attribute before version AxesInput; from then on an input, and
+// noop_with_empty_axes exists.
+template <int AxesInput>
+struct ReduceAttrsOf : ReduceAttrs {
+  template <class V>
+  void fields(V& v) {
+    if (v.version < AxesInput) v("axes", axes);
+    v("keepdims", keepdims);
+    if (v.version >= AxesInput) v("noop_with_empty_axes", noop_with_empty_axes);
+  }
+};
+
+ReduceAttrs reduce_attrs(OpCtx& c) {
+  if (axes_input_version(c) == 13) return c.attrs<ReduceAttrsOf<13>>();
+  return c.attrs<ReduceAttrsOf<18>>();
+}
+
+std::vector<int64_t> red_axes(OpCtx& c, const ReduceAttrs& at, bool* noop) {
+  const int from = axes_input_version(c);
   const int64_t r = c.rank(0);
   std::vector<int64_t> axes;
-  if (from_input) {
-    if (c.has("axes")) c.fail("attribute 'axes' is not allowed from this opset on (it is an input)");
-    if (c.has_in(1)) {
-      c.expect_type(1, {DType::Int64});
-      if (numel(c.shape(1)) != 0) axes = c.require_const(1, "axes").to_ints();
-    }
+  if (c.version() >= from) {
+    if (c.has_in(1) && numel(c.shape(1)) != 0) axes = c.require_const(1, "axes").to_ints();
   } else {
-    if (c.num_in() > 1 && c.has_in(1)) c.fail("takes 1 input before opset " + std::to_string(sum ? 13 : 18));
-    axes = c.ints("axes");
+    if (c.num_in() > 1 && c.has_in(1)) c.fail("takes 1 input before opset " + std::to_string(from));
+    axes = at.axes;
   }
-  *noop = axes.empty() && c.i("noop_with_empty_axes", 0) != 0;
+  *noop = axes.empty() && at.noop_with_empty_axes;
   for (int64_t& a : axes) a = c.axis(a, r);
   std::sort(axes.begin(), axes.end());
   if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) c.fail("axes contain duplicates");
@@ -65,10 +85,11 @@ std::vector<int64_t> red_axes(OpCtx& c, bool* noop) {
 }
 
 RedPlan red_plan(OpCtx& c) {
+  const ReduceAttrs at = reduce_attrs(c);
   bool noop = false;
-  std::vector<int64_t> axes = red_axes(c, &noop);
+  std::vector<int64_t> axes = red_axes(c, at, &noop);
   const Shape& x = c.shape(0);
-  const bool keepdims = c.i("keepdims", 1) != 0;
+  const bool keepdims = at.keepdims;
   RedPlan p;
   if (noop) {  // elementwise form: each element reduced alone
     p.out = x;
@@ -131,7 +152,7 @@ RedPlan red_plan(OpCtx& c) {
 }
 
 void infer_reduce(OpCtx& c) {
-  c.arity(1, 2);
+  // Native types only: narrower than ops.def's T, which also takes the storage float types.
   const Red kind = red_info(c).kind;
   if (kind == Red::Max || kind == Red::Min)
     c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
@@ -158,12 +179,25 @@ struct ArgPlan {
   int64_t outer = 1, n = 1, inner = 1;
 };
 
+struct ArgAttrs {
+  int64_t axis = 0;
+  bool keepdims = true;
+  bool select_last_index = false;  // from version 12
+  template <class V>
+  void fields(V& v) {
+    v("axis", axis);
+    v("keepdims", keepdims);
+    if (v.version >= 12) v("select_last_index", select_last_index);
+  }
+};
+
 ArgPlan arg_plan(OpCtx& c) {
   const Shape& x = c.shape(0);
   const int64_t r = c.rank(0);
   if (r == 0) c.fail("input must have rank >= 1");
-  const int64_t a = c.axis(c.i("axis", 0), r);
-  const bool keepdims = c.i("keepdims", 1) != 0;
+  const auto at = c.attrs<ArgAttrs>();
+  const int64_t a = c.axis(at.axis, r);
+  const bool keepdims = at.keepdims;
   ArgPlan p;
   for (int64_t i = 0; i < r; ++i) {
     if (i < a) p.outer *= x[i];
@@ -179,7 +213,7 @@ ArgPlan arg_plan(OpCtx& c) {
 bool arg_is_max(const OpCtx& c) { return c.node().op == "ArgMax"; }
 
 void infer_arg(OpCtx& c) {
-  c.arity(1, 1);
+  // Native types only: narrower than ops.def's T, which also takes the storage float types.
   c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
                     DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64});
   ArgPlan p = arg_plan(c);
@@ -189,7 +223,7 @@ void infer_arg(OpCtx& c) {
 void lower_arg(LowerCtx& c) {
   const ArgPlan p = arg_plan(c);
   c.call("arg_reduce", {c.X(0), c.Y(0), index(p.outer), index(p.n), index(p.inner), boolean(arg_is_max(c)),
-                        boolean(c.i("select_last_index", 0) != 0)});
+                        boolean(c.attrs<ArgAttrs>().select_last_index)});
 }
 
 }  // namespace

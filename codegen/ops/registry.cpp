@@ -27,7 +27,10 @@ std::vector<OpParam> parse_params(const std::string& s) {
     if (colon == std::string::npos) throw std::logic_error("ops.def: bad parameter " + tok);
     p.name = tok.substr(0, colon);
     std::string t = tok.substr(colon + 1);
-    if (t.size() > 3 && t.compare(t.size() - 3, 3, "...") == 0) {
+    if (t.size() > 4 && t.compare(t.size() - 4, 4, "...?") == 0) {
+      p.variadic = p.optional = true;
+      t.resize(t.size() - 4);
+    } else if (t.size() > 3 && t.compare(t.size() - 3, 3, "...") == 0) {
       p.variadic = true;
       t.resize(t.size() - 3);
     } else if (!t.empty() && t.back() == '?') {
@@ -110,11 +113,11 @@ void check_signature(OpCtx& c, const OpInfo& info) {
   auto count = [&](const std::vector<OpParam>& ps, const std::vector<int>& vs, const char* what) {
     size_t present = vs.size();
     while (present > 0 && vs[present - 1] < 0) --present;
-    size_t lo = 0;  // up to the last required parameter (a variadic one takes at least one)
+    size_t lo = 0;  // up to the last required parameter (a variadic one, unless optional, takes at least one)
     bool variadic = false;
     for (size_t i = 0; i < ps.size(); ++i) {
       if (ps[i].variadic) variadic = true;
-      if (ps[i].variadic || !ps[i].optional) lo = i + 1;
+      if (!ps[i].optional) lo = i + 1;
     }
     if (variadic && present < lo)
       c.fail(std::string("takes at least ") + std::to_string(lo) + " " + what + ", got " + std::to_string(present));

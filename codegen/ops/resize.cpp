@@ -33,6 +33,46 @@ struct ResizeParams {
   Shape out;
 };
 
+// Upsample-7 takes its scales as an attribute, Upsample-9 as an input. The modes are
+// checked in resize_params (Upsample also accepts "bilinear", its version 1 spelling).
+struct UpsampleAttrs {
+  std::string mode = "nearest";
+  std::vector<float> scales;
+  template <class V>
+  void fields(V& v) {
+    v("mode", mode);
+    if (v.version < 9) v.required("scales", scales);
+  }
+};
+
+// Resize-10 has only `mode`; 11 adds the coordinate mapping and the cubic and nearest
+// parameters, 18 antialias, axes and keep_aspect_ratio_policy.
+struct ResizeAttrs {
+  std::string mode = "nearest";
+  std::string coordinate_transformation_mode = "half_pixel";
+  float cubic_coeff_a = -0.75f;
+  bool exclude_outside = false;
+  float extrapolation_value = 0.0f;
+  std::string nearest_mode = "round_prefer_floor";
+  bool antialias = false;
+  std::vector<int64_t> axes;
+  std::string keep_aspect_ratio_policy = "stretch";
+  template <class V>
+  void fields(V& v) {
+    v("mode", mode);
+    if (v.version < 11) return;
+    v("coordinate_transformation_mode", coordinate_transformation_mode);
+    v("cubic_coeff_a", cubic_coeff_a);
+    v("exclude_outside", exclude_outside);
+    v("extrapolation_value", extrapolation_value);
+    v("nearest_mode", nearest_mode);
+    if (v.version < 18) return;
+    v("antialias", antialias);
+    v("axes", axes);
+    v("keep_aspect_ratio_policy", keep_aspect_ratio_policy);
+  }
+};
+
 std::vector<double> float_list(const Tensor& t) {
   std::vector<double> v(static_cast<size_t>(t.numel()));
   for (size_t i = 0; i < v.size(); ++i) v[i] = t.float_at(static_cast<int64_t>(i));
@@ -43,8 +83,12 @@ ResizeParams resize_params(OpCtx& c, bool upsample) {
   const Shape& in = c.shape(0);
   const int64_t r = static_cast<int64_t>(in.size());
   if (r == 0) c.fail("cannot resize a scalar");
+  UpsampleAttrs ua;
+  ResizeAttrs ra;
+  if (upsample) ua = c.attrs<UpsampleAttrs>();
+  else ra = c.attrs<ResizeAttrs>();
   ResizeParams p;
-  p.mode = c.s("mode", "nearest");
+  p.mode = upsample ? ua.mode : ra.mode;
   p.active.assign(static_cast<size_t>(r), 1);
   p.scale.assign(static_cast<size_t>(r), 1.0);
   p.out = in;
@@ -61,21 +105,18 @@ ResizeParams resize_params(OpCtx& c, bool upsample) {
     if (upsample && c.version() < 7) c.unsupported("Upsample before opset 7");
     if (upsample && c.version() < 9) {
       c.arity(1, 1);
-      scales = std::vector<double>();
-      for (float f : c.floats("scales")) scales.push_back(f);
-      if (!c.has("scales")) c.fail("attribute 'scales' is required");
+      scales.assign(ua.scales.begin(), ua.scales.end());
     } else {
       c.arity(2, 2);
       scales = float_list(c.require_const(1, "scales"));
     }
   } else {
-    c.arity(1, 4);
-    p.ctm = c.s("coordinate_transformation_mode", "half_pixel");
-    p.nearest_mode = c.s("nearest_mode", "round_prefer_floor");
-    p.exclude_outside = c.i("exclude_outside", 0) != 0;
-    p.extrap = c.f("extrapolation_value", 0.0f);
-    p.cubic_a = c.f("cubic_coeff_a", -0.75f);
-    p.antialias = c.i("antialias", 0) != 0;
+    p.ctm = ra.coordinate_transformation_mode;
+    p.nearest_mode = ra.nearest_mode;
+    p.exclude_outside = ra.exclude_outside;
+    p.extrap = ra.extrapolation_value;
+    p.cubic_a = ra.cubic_coeff_a;
+    p.antialias = ra.antialias;
     static const std::set<std::string> ctms = {
         "half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
         "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
@@ -94,9 +135,9 @@ ResizeParams resize_params(OpCtx& c, bool upsample) {
     }
     if (scales.empty() == sizes.empty())
       c.fail("exactly one of scales and sizes must be given (and non-empty)");
-    if (c.has("axes")) {
+    if (!ra.axes.empty()) {
       std::set<int64_t> seen;
-      for (int64_t a : c.ints("axes")) {
+      for (int64_t a : ra.axes) {
         const int64_t n = c.axis(a, r);
         if (!seen.insert(n).second) c.fail("axis " + std::to_string(a) + " is repeated");
         axes.push_back(n);
@@ -132,7 +173,7 @@ ResizeParams resize_params(OpCtx& c, bool upsample) {
       p.out[d] = sizes[i];
       p.scale[d] = static_cast<double>(sizes[i]) / static_cast<double>(in[d]);
     }
-    const std::string policy = c.s("keep_aspect_ratio_policy", "stretch");
+    const std::string& policy = ra.keep_aspect_ratio_policy;
     if (policy == "not_larger" || policy == "not_smaller") {
       double s = p.scale[static_cast<size_t>(axes[0])];
       for (int64_t a : axes)

@@ -37,6 +37,64 @@ const ActDef kActs[] = {
     {"softplus", k::Act::Softplus, 0, 0, 0.f, 0.f},
 };
 
+// The attributes of the three ops. output_sequence (before version 7) only says whether Y
+// may be omitted: Y is computed when the node has it.
+enum { kForward, kReverse, kBidirectional };
+struct RnnAttrs {
+  std::vector<float> activation_alpha, activation_beta;
+  std::vector<std::string> activations;  // default: the cell's (set by rnn_params)
+  bool has_activations = false;
+  float clip = 0;  // none
+  bool has_clip = false;
+  int direction = kForward;
+  int64_t hidden_size = 0;  // default: R's
+  bool has_hidden_size = false;
+  bool input_forget = false;         // LSTM
+  bool linear_before_reset = false;  // GRU from version 3
+  int layout = 0;                    // from version 14
+  bool output_sequence = false;      // before version 7
+  template <class V>
+  void common(V& v) {
+    v("activation_alpha", activation_alpha);
+    v("activation_beta", activation_beta);
+    has_activations = v.has("activations");
+    v("activations", activations);
+    has_clip = v.has("clip");
+    v("clip", clip);
+    v("direction", direction, {"forward", "reverse", "bidirectional"});
+    has_hidden_size = v.has("hidden_size");
+    v("hidden_size", hidden_size);
+    if (v.version >= 14) v("layout", layout);
+    if (v.version < 7) v("output_sequence", output_sequence);
+  }
+};
+struct RNNAttrs : RnnAttrs {
+  template <class V>
+  void fields(V& v) { common(v); }
+};
+struct GRUAttrs : RnnAttrs {
+  template <class V>
+  void fields(V& v) {
+    common(v);
+    if (v.version >= 3) v("linear_before_reset", linear_before_reset);
+  }
+};
+struct LSTMAttrs : RnnAttrs {
+  template <class V>
+  void fields(V& v) {
+    common(v);
+    v("input_forget", input_forget);
+  }
+};
+
+RnnAttrs rnn_attrs(OpCtx& c) {
+  switch (cell_of(c)) {
+    case k::RnnCell::LSTM: return c.attrs<LSTMAttrs>();
+    case k::RnnCell::GRU: return c.attrs<GRUAttrs>();
+    default: return c.attrs<RNNAttrs>();
+  }
+}
+
 struct RnnShapes {
   k::RnnParams p;
   Shape y, yh;
@@ -47,48 +105,44 @@ RnnShapes rnn_params(OpCtx& c) {
   k::RnnParams& p = r.p;
   p = k::RnnParams{};
   p.cell = cell_of(c);
+  const RnnAttrs a = rnn_attrs(c);
   const Shape& x = c.shape(0);
   if (x.size() != 3) c.fail("X must have rank 3, got " + shape_str(x));
-  p.layout = static_cast<int>(c.i("layout", 0));
+  p.layout = a.layout;
   if (p.layout != 0 && p.layout != 1) c.fail("layout must be 0 or 1");
   p.seq = p.layout ? x[1] : x[0];
   p.batch = p.layout ? x[0] : x[1];
   p.input = x[2];
-  const std::string dir = c.s("direction", "forward");
-  if (dir == "forward" || dir == "reverse") p.dirs = 1;
-  else if (dir == "bidirectional") p.dirs = 2;
-  else c.fail("unknown direction " + quote_name(dir));
-  p.reverse = dir == "reverse";
+  p.dirs = a.direction == kBidirectional ? 2 : 1;
+  p.reverse = a.direction == kReverse;
   const int64_t ng = k::rnn_gates(p);
   const Shape& w = c.shape(1);
   const Shape& rr = c.shape(2);
   if (rr.size() != 3) c.fail("R must have rank 3, got " + shape_str(rr));
-  p.hidden = c.i("hidden_size", rr[2]);
+  p.hidden = a.has_hidden_size ? a.hidden_size : rr[2];
   const int64_t H = p.hidden, G = ng * H, D = p.dirs;
   if (w != Shape{D, G, p.input}) c.fail("W must have shape " + shape_str({D, G, p.input}) + ", got " + shape_str(w));
   if (rr != Shape{D, G, H}) c.fail("R must have shape " + shape_str({D, G, H}) + ", got " + shape_str(rr));
   if (c.has_in(3) && c.shape(3) != Shape{D, 2 * G})
     c.fail("B must have shape " + shape_str({D, 2 * G}) + ", got " + shape_str(c.shape(3)));
-  if (c.has_in(4)) {
-    c.expect_type(4, {DType::Int32});
-    if (c.shape(4) != Shape{p.batch}) c.fail("sequence_lens must have shape [" + std::to_string(p.batch) + "]");
-  }
+  if (c.has_in(4) && c.shape(4) != Shape{p.batch})
+    c.fail("sequence_lens must have shape [" + std::to_string(p.batch) + "]");
   const Shape hs = p.layout ? Shape{p.batch, D, H} : Shape{D, p.batch, H};
   if (c.has_in(5) && c.shape(5) != hs) c.fail("initial_h must have shape " + shape_str(hs));
   if (p.cell == k::RnnCell::LSTM) {
     if (c.has_in(6) && c.shape(6) != hs) c.fail("initial_c must have shape " + shape_str(hs));
     if (c.has_in(7) && c.shape(7) != Shape{D, 3 * H}) c.fail("P must have shape " + shape_str({D, 3 * H}));
   }
-  p.clip = c.has("clip") ? c.f("clip", 0.f) : 0.f;
-  if (c.has("clip") && !(p.clip > 0.f)) c.fail("clip must be positive");
-  p.input_forget = c.i("input_forget", 0) != 0;
-  p.linear_before_reset = c.i("linear_before_reset", 0) != 0;
+  p.clip = a.has_clip ? a.clip : 0.f;
+  if (a.has_clip && !(p.clip > 0.f)) c.fail("clip must be positive");
+  p.input_forget = a.input_forget;
+  p.linear_before_reset = a.linear_before_reset;
 
   // Activations: per direction f g h / f g / f, with alpha and beta consumed in order.
   const int na = k::rnn_acts(p);
   std::vector<std::string> names;
-  if (c.has("activations")) {
-    names = c.strings("activations");
+  if (a.has_activations) {
+    names = a.activations;
   } else {
     const char* defs[3] = {"Sigmoid", "Tanh", "Tanh"};
     if (p.cell == k::RnnCell::RNN) defs[0] = "Tanh";
@@ -98,7 +152,8 @@ RnnShapes rnn_params(OpCtx& c) {
   if (static_cast<int64_t>(names.size()) == na && D == 2) names.insert(names.end(), names.begin(), names.end());
   if (static_cast<int64_t>(names.size()) != na * D)
     c.fail("activations must list " + std::to_string(na * D) + " functions, got " + std::to_string(names.size()));
-  const std::vector<float> alphas = c.floats("activation_alpha"), betas = c.floats("activation_beta");
+  const std::vector<float>& alphas = a.activation_alpha;
+  const std::vector<float>& betas = a.activation_beta;
   size_t ia = 0, ib = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     std::string low;
@@ -118,12 +173,8 @@ RnnShapes rnn_params(OpCtx& c) {
 }
 
 void infer_rnn(OpCtx& c) {
-  const k::RnnCell cell = cell_of(c);
-  const bool lstm = cell == k::RnnCell::LSTM;
-  c.arity(3, lstm ? 8 : 6, 0, lstm ? 3 : 2);
-  c.expect_type(0, {DType::Float, DType::Double});
-  for (size_t i : {1, 2, 3, 5, 6, 7})
-    if (c.has_in(i) && (lstm || i < 6)) c.same_type(0, i);
+  const bool lstm = cell_of(c) == k::RnnCell::LSTM;
+  c.expect_type(0, {DType::Float, DType::Double});  // narrower than ops.def's @float (no storage types)
   RnnShapes r = rnn_params(c);
   c.set_out(0, c.dtype(0), r.y);
   c.set_out(1, c.dtype(0), r.yh);

@@ -34,6 +34,7 @@ int add_cast(Graph& g, int v, DType to, int before, int opset, int index) {
 void compute_in_float(Graph& g, const FoldOptions& opt) {
   for (int id : g.live_nodes()) {
     const Node n = g.nodes[id];
+    for (Graph* body : subgraphs(n)) compute_in_float(*body, opt);
     const OpInfo* info = find_op(n.domain, n.op);
     if (!info) continue;
     bool widen = false;

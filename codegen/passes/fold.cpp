@@ -1,6 +1,7 @@
 // Inference and constant folding (one pass, in order: a folded value's readers see its
-// contents), and dead code.
+// contents; a Loop to unroll is unrolled as soon as it is inferred), and dead code.
 #include "kernels/eval.hpp"
+#include "ops/control.hpp"
 #include "ops/registry.hpp"
 #include "passes/passes.hpp"
 
@@ -67,6 +68,7 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
   if (!known && opt.fold && all_const && out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
     known = fold(g, n, *info->def);
   if (known) g.erase(id);
+  else if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);
   return known;
 }
 

@@ -2,6 +2,8 @@
 // switched off by name with --disable-pass.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "ir/graph.hpp"
 
@@ -17,6 +19,22 @@ struct FoldOptions {
 void infer_and_fold(Graph& g, const FoldOptions& opt);
 // The same for one node; true when it was folded (and erased).
 bool infer_fold_node(Graph& g, int node, const FoldOptions& opt);
+
+// Replaces Loop node `node` by its iterations' nodes, inferred (passes/unroll.cpp): for a
+// Loop whose body needs its iteration number at compile time, with few iterations known at
+// compile time (ops/control.hpp: loop_needs_unrolling). infer_fold_node does it.
+void unroll_loop(Graph& g, int node, const FoldOptions& opt);
+
+// The backward pass (passes/backward.cpp): a loss on output `output` (mse: the mean of the
+// squared difference to a new graph input named <output>_target) and its gradients with
+// respect to the parameters (`params`, or every float constant a node reads), appended as
+// graph outputs "loss" and "grad/<parameter>".
+struct BackwardOptions {
+  std::string output;        // empty: no backward pass
+  std::string loss = "mse";
+  std::vector<std::string> params;
+};
+void append_backward(Graph& g, const BackwardOptions& opt);
 
 // Storage-only float types (float16, bfloat16, float8) are computed in float: every node
 // that computes on them (a type variable not moved as bits, ops.def) reads float copies made

@@ -9,10 +9,16 @@ namespace o2c {
 
 const std::vector<PassInfo>& pass_list() {
   static const std::vector<PassInfo> passes = {
-      {"infer", "", "infer every type and shape; fold nodes whose inputs are all known at compile time",
+      {"infer", "", "infer every type and shape; fold nodes whose inputs are all known at compile time; unroll loops that need it",
        [](Graph& g, const PassOptions& o) { infer_and_fold(g, o.fold); }},
       {"dead-code", "", "remove nodes whose results reach no graph output",
        [](Graph& g, const PassOptions&) { remove_dead_nodes(g); }},
+      {"compute-in-float", "", "float16, bfloat16 and float8 values are computed in float: Cast nodes around the nodes that compute on them",
+       [](Graph& g, const PassOptions& o) { compute_in_float(g, o.fold); }},
+      {"backward", "", "with a loss asked for: the loss and its gradients with respect to the parameters, appended",
+       [](Graph& g, const PassOptions& o) {
+         if (!o.backward.output.empty()) append_backward(g, o.backward);
+       }},
       {"layer-norm", "fuse", "LayerNorm as exported before opset 17 becomes one LayerNormalization",
        [](Graph& g, const PassOptions&) { fuse_layer_norm(g); }},
       {"gelu", "fuse", "GELU as exported before opset 20 becomes one Gelu",
@@ -33,6 +39,13 @@ const PassInfo* find_pass(const std::string& name) {
   for (const PassInfo& p : pass_list())
     if (name == p.name) return &p;
   return nullptr;
+}
+
+void run_pass(Graph& g, const std::string& name, const PassOptions& opt) {
+  const PassInfo* p = find_pass(name);
+  if (!p) throw CompileError("no pass " + quote_name(name));
+  p->run(g, opt);
+  verify_or_throw(g, "pass " + name);
 }
 
 void run_pipeline(Graph& g, const PipelineOptions& opt) {

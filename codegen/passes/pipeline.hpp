@@ -10,6 +10,7 @@ namespace o2c {
 
 struct PassOptions {
   FoldOptions fold;
+  BackwardOptions backward;  // the backward pass runs when backward.output is set
 };
 
 struct PassInfo {
@@ -33,5 +34,7 @@ struct PipelineOptions {
 
 // Runs the enabled passes on g. Unknown names in disabled/dump_after are errors.
 void run_pipeline(Graph& g, const PipelineOptions& opt);
+// Runs one pass, by name, then verify() (throws std::logic_error when the graph is unsound).
+void run_pass(Graph& g, const std::string& name, const PassOptions& opt);
 
 }  // namespace o2c

@@ -150,46 +150,82 @@ std::vector<int> view_origins(const Graph& g) {
   return origin;
 }
 
-std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& origin) {
-  std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1), prod(g.values.size(), -1);
-  std::vector<BufferReq> scratch;
-  int step = 0;
-  for (int ni : g.order) {
-    const Node& n = g.nodes[ni];
-    for (int v : n.inputs)
-      if (v >= 0) last[origin[v]] = step;
-    for (int v : n.outputs)  // a storage is live from its first writer (a Concat's: its inputs')
-      if (v >= 0 && first[origin[v]] < 0) {
-        first[origin[v]] = step;
-        last[origin[v]] = std::max(last[origin[v]], step);
-        prod[origin[v]] = ni;
-      }
-    if (n.scratch_bytes > 0) {
-      BufferReq r;
-      r.bytes = n.scratch_bytes;
-      r.first = r.last = step;
-      r.node = ni;
-      scratch.push_back(r);
-    }
-    ++step;
-  }
-  // A view that is a graph output is copied out at the very end.
-  for (int v : g.outputs)
-    if (origin[v] != v) last[origin[v]] = step;
+namespace {
+
+struct BufferWalker {
   std::vector<BufferReq> reqs;
-  for (size_t v = 0; v < g.values.size(); ++v) {
-    const Value& val = g.values[v];
-    if (first[v] < 0 || val.constant || val.is_input || val.is_output) continue;
-    BufferReq r;
-    r.bytes = val.bytes();
-    r.first = first[v];
-    r.last = last[v];
-    r.value = static_cast<int>(v);
-    r.node = prod[v];
-    reqs.push_back(r);
+  int step = 0;
+
+  // Walks g's nodes from `step` on. top: the main graph, whose inputs and outputs are the
+  // caller's buffers; a subgraph's are arena buffers living from `span_start` to the end of
+  // its node's span (fixed up by the caller through the returned request indices).
+  std::vector<size_t> walk(const Graph& g, const std::vector<int>& origin, bool top, int span_start) {
+    const size_t nv = g.values.size();
+    std::vector<int> first(nv, -1), last(nv, -1), prod(nv, -1);
+    std::vector<BufferReq> scratch;
+    auto read = [&](int v, int at) {
+      if (v >= 0) last[origin[v]] = std::max(last[origin[v]], at);
+    };
+    for (int ni : g.order) {
+      const Node& n = g.nodes[ni];
+      const int start = step;
+      std::vector<std::vector<size_t>> bodies;
+      const std::vector<Graph*> subs = subgraphs(n);
+      if (!subs.empty()) ++step;  // the node's own prologue
+      for (const Graph* b : subs) bodies.push_back(walk(*b, view_origins(*b), false, start));
+      const int end = step;
+      for (const auto& b : bodies)
+        for (size_t r : b) reqs[r].last = end;
+      for (int v : n.inputs) read(v, end);
+      for (int v : n.captures) read(v, end);
+      for (int v : n.outputs)  // a storage is live from its first writer (a Concat's: its inputs')
+        if (v >= 0 && first[origin[v]] < 0) {
+          first[origin[v]] = start;
+          last[origin[v]] = std::max(last[origin[v]], end);
+          prod[origin[v]] = ni;
+        }
+      if (n.scratch_bytes > 0) {
+        BufferReq r;
+        r.bytes = n.scratch_bytes;
+        r.first = start;
+        r.last = end;
+        r.node = ni;
+        r.graph = top ? nullptr : &g;
+        scratch.push_back(r);
+      }
+      ++step;
+    }
+    // A view that is a graph output is copied out at the very end.
+    for (int v : g.outputs)
+      if (origin[v] != v) last[origin[v]] = step;
+    std::vector<size_t> span;  // a subgraph's inputs and outputs: live to the end of its node
+    for (size_t v = 0; v < nv; ++v) {
+      const Value& val = g.values[v];
+      if (val.constant || val.capture_of >= 0 || origin[v] != static_cast<int>(v)) continue;
+      const bool io = val.is_input || val.is_output;
+      if (top && io) continue;  // the caller's buffers
+      if (!io && first[v] < 0) continue;
+      BufferReq r;
+      r.bytes = val.bytes();
+      r.first = io ? span_start : first[v];
+      r.last = io ? step : std::max(last[v], first[v]);
+      r.value = static_cast<int>(v);
+      r.node = prod[v];
+      r.graph = top ? nullptr : &g;
+      if (io) span.push_back(reqs.size());
+      reqs.push_back(r);
+    }
+    reqs.insert(reqs.end(), scratch.begin(), scratch.end());
+    return span;
   }
-  reqs.insert(reqs.end(), scratch.begin(), scratch.end());
-  return reqs;
+};
+
+}  // namespace
+
+std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& origin) {
+  BufferWalker w;
+  w.walk(g, origin, true, 0);
+  return w.reqs;
 }
 
 std::string plan_report(const Graph& g, const MemoryPlan& p) {
@@ -217,8 +253,10 @@ std::string plan_report(const Graph& g, const MemoryPlan& p) {
       if (s1 < s0) s1 = s0;
       if (r.first <= s1 && s0 <= r.last) bar[c] = '#';
     }
-    std::string what = r.value >= 0 ? quote_name(g.values[r.value].name)
-                                     : "scratch of " + g.where(g.nodes[r.node]);
+    const Graph& rg = r.graph ? *r.graph : g;
+    std::string what = r.value >= 0 ? quote_name(rg.values[r.value].name)
+                                     : "scratch of " + rg.where(rg.nodes[r.node]);
+    if (&rg != &g) what += " (in a subgraph)";
     std::snprintf(buf, sizeof buf, "%-11lld %-11lld %3d-%-3d  ", static_cast<long long>(p.offsets[i]),
                   static_cast<long long>(r.bytes), r.first, r.last);
     s += buf + bar + "  " + what + "\n";

@@ -15,6 +15,7 @@ struct BufferReq {
   int last = 0;
   int value = -1;  // value id, or -1 for a node's scratch
   int node = -1;   // producing node (or the node owning the scratch)
+  const Graph* graph = nullptr;  // the subgraph of value and node; nullptr for the main graph
 };
 
 struct MemoryPlan {
@@ -40,7 +41,10 @@ std::string check_plan(const MemoryPlan& p);
 
 // Buffer requirements of a graph: every live intermediate that is not a view, not a graph
 // output and not constant, plus node scratch. Views extend the life of what they alias.
-// origin[v] is the value whose storage v shares (itself when not a view).
+// origin[v] is the value whose storage v shares (itself when not a view). The subgraphs of
+// If, Loop and Scan nodes are walked inside their node's span of steps: their inputs and
+// outputs live through the whole span (a loop body's run again each iteration), their other
+// values as they are used in one run of the body.
 std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& origin);
 // origin map for views (ops with OpImpl::view).
 std::vector<int> view_origins(const Graph& g);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codegen/ir/dtype.hpp"
+#include "runtime_min/onnx2cpp_numeric.h"
 
 namespace o2c_conf {
 
@@ -56,7 +57,7 @@ struct Tensor {
 
   Tensor() = default;
   Tensor(DType t, Shape s) : dtype(t), shape(std::move(s)) {
-    bytes.assign(static_cast<size_t>(o2c_conf::numel(shape)) * dtype_size(t), 0);
+    bytes.assign(static_cast<size_t>(o2c::dtype_bytes(t, o2c_conf::numel(shape))), 0);
   }
   int64_t numel() const { return o2c_conf::numel(shape); }
   template <class T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
@@ -87,7 +88,10 @@ struct Tensor {
       case DType::Float: return at<float>(i);
       case DType::Double: return at<double>(i);
       case DType::UInt64: return static_cast<double>(at<uint64_t>(i));
-      default: return static_cast<double>(int_at(i));
+      default:
+        if (o2c::dtype_is_storage(dtype) || o2c::dtype_info(dtype).how == o2c::DHow::Packed)
+          return onnx2cpp_storage_to_f32(static_cast<int>(dtype), bytes.data(), static_cast<size_t>(i));
+        return static_cast<double>(int_at(i));
     }
   }
 };
@@ -265,6 +269,8 @@ inline TensorFile read_tensor_file(const std::string& path) {
     case DType::Int8: fill(i32, int8_t()); break;
     case DType::UInt16: case DType::Float16: case DType::BFloat16: fill(i32, uint16_t()); break;
     case DType::UInt8: case DType::Bool: fill(i32, uint8_t()); break;
+    case DType::Float8E4M3FN: case DType::Float8E4M3FNUZ: case DType::Float8E5M2: case DType::Float8E5M2FNUZ:
+    case DType::Float8E8M0: fill(i32, uint8_t()); break;
     default: throw std::runtime_error(path + ": unsupported tensor type");
   }
   return out;

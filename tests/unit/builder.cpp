@@ -22,8 +22,14 @@ Compiled compile_file(const std::string& path, ShapeBindings b) {
   o.model_path = path;
   o.bind = std::move(b);
   o.name = "m";
-  o.verify_each = false;  // every pass must leave a sound graph (on once fused ops are explicit)
+  o.verify_each = true;  // every pass must leave a sound graph
   return compile_model(o);
+}
+
+Graph inferred_graph(const std::string& path) {
+  Graph g = import_model(load_model(path), path, {});
+  run_pass(g, "infer", PassOptions{});
+  return g;
 }
 
 const Value& value(const Graph& g, const std::string& name) {

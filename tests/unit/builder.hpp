@@ -91,6 +91,12 @@ struct ModelBuilder {
     p->set_type(onnx::AttributeProto::STRING);
     p->set_s(v);
   }
+  static void attr_graph(onnx::NodeProto& n, const std::string& a, const onnx::GraphProto& g) {
+    auto* p = n.add_attribute();
+    p->set_name(a);
+    p->set_type(onnx::AttributeProto::GRAPH);
+    *p->mutable_g() = g;
+  }
   // Writes the model to dir/name.onnx and returns the path.
   std::string save(const std::string& dir, const std::string& name = "model") const;
 };
@@ -104,6 +110,9 @@ struct TempDir {
 
 // Compiles a model file through the whole pipeline.
 Compiled compile_file(const std::string& path, ShapeBindings b = {});
+// A model file imported and inferred (the pipeline's first pass alone): the graph a pass
+// test runs one pass on (run_pass, passes/pipeline.hpp).
+Graph inferred_graph(const std::string& path);
 // Value of a graph by ONNX name (throws if absent).
 const Value& value(const Graph& g, const std::string& name);
 

@@ -1,0 +1,171 @@
+// If, Loop and Scan as C++: an if/else around the branches' code, for loops around a body's
+// code. A body's inputs and outputs live in the arena (plan/planner.cpp plans them through
+// the node's span); loop-carried values are copied from the body's outputs to its inputs at
+// the end of every iteration, scan slices in and out.
+#include "emit/body.hpp"
+#include "ops/control.hpp"
+#include "ops/helpers.hpp"
+
+namespace o2c {
+
+namespace {
+
+std::string copy_line(const std::string& src, const std::string& dst, int64_t n) {
+  return "k::copy(" + src + ", " + dst + ", " + std::to_string(n) + ");";
+}
+
+// Declares, in the current scope, the locals of the node's inputs, outputs and captured
+// values: they are used inside the blocks below and after them.
+void declare_outer(GraphWriter& w, const Node& n) {
+  for (int v : n.inputs)
+    if (v >= 0) w.ref(v);
+  for (int v : n.captures) w.ref(v);
+  for (int v : n.outputs)
+    if (v >= 0) w.ref(v);
+}
+
+// Whether body value v is read by the body or returned by it.
+bool used(const Graph& b, int v) {
+  if (!b.values[v].readers.empty()) return true;
+  for (int o : b.outputs)
+    if (o == v) return true;
+  return false;
+}
+
+// A body's value `from` into storage `to` (same element count), unless they are one storage.
+void copy_value(GraphWriter& bw, int from, const std::string& to, int64_t n) {
+  const std::string src = bw.ref(from);
+  if (src != to) bw.s.body.line(copy_line(src, to, n));
+}
+
+void emit_If(GraphWriter& w, Node& n) {
+  const auto a = OpCtx(w.g, n).attrs<IfAttrs>();
+  declare_outer(w, n);
+  Writer& out = w.s.body;
+  out.line("if (" + w.ref(n.inputs[0]) + "[0]) {");
+  for (const auto* branch : {&a.then_branch, &a.else_branch}) {
+    if (branch == &a.else_branch) out.line("} else {");
+    out.indent();
+    GraphWriter bw(**branch, w.s, &w);
+    bw.emit_nodes();
+    for (size_t i = 0; i < n.outputs.size(); ++i)
+      if (n.outputs[i] >= 0)
+        copy_value(bw, (*branch)->outputs[i], w.ref(n.outputs[i]), numel(w.g.values[n.outputs[i]].shape));
+    out.dedent();
+  }
+  out.line("}");
+}
+
+void emit_Loop(GraphWriter& w, Node& n) {
+  OpCtx c(w.g, n);
+  Graph& body = *c.attrs<LoopAttrs>().body;
+  const LoopShape ls = loop_shape(c);
+  declare_outer(w, n);
+  GraphWriter bw(body, w.s, &w);
+  Writer& out = w.s.body;
+  const std::string d = std::to_string(w.s.loop_depth);
+  const std::string i = "o2c_i" + d, cond = "o2c_cond" + d;
+  out.line("{");
+  out.indent();
+  for (size_t k = 0; k < ls.carried; ++k)  // the initial values
+    out.line(copy_line(w.ref(n.inputs[2 + k]), bw.ref(body.inputs[2 + k]), numel(w.g.values[n.inputs[2 + k]].shape)));
+  const bool iter_used = used(body, body.inputs[0]), cond_used = used(body, body.inputs[1]);
+  const std::string iter_in = iter_used ? bw.ref(body.inputs[0]) : "", cond_in = cond_used ? bw.ref(body.inputs[1]) : "";
+  out.line("bool " + cond + " = " + (c.has_in(1) ? w.ref(n.inputs[1]) + "[0]" : std::string("true")) + ";");
+  const std::string bound = ls.trips >= 0 ? std::to_string(ls.trips) : c.has_in(0) ? w.ref(n.inputs[0]) + "[0]" : "";
+  out.line("for (int64_t " + i + " = 0; " + (bound.empty() ? "" : i + " < " + bound + " && ") + cond + "; ++" + i + ") {");
+  out.indent();
+  if (iter_used) out.line(iter_in + "[0] = " + i + ";");
+  if (cond_used) out.line(cond_in + "[0] = " + cond + ";");
+  ++w.s.loop_depth;
+  bw.emit_nodes();
+  --w.s.loop_depth;
+  out.line(cond + " = " + bw.ref(body.outputs[0]) + "[0];");
+  for (size_t k = 0; k < ls.carried; ++k)
+    copy_value(bw, body.outputs[1 + k], bw.ref(body.inputs[2 + k]), numel(body.values[body.inputs[2 + k]].shape));
+  for (size_t k = 0; k < ls.scans; ++k) {
+    const int64_t len = numel(body.values[body.outputs[1 + ls.carried + k]].shape);
+    const int o = n.outputs[ls.carried + k];
+    if (o >= 0) copy_value(bw, body.outputs[1 + ls.carried + k], w.ref(o) + " + " + i + " * " + std::to_string(len), len);
+  }
+  out.dedent();
+  out.line("}");
+  for (size_t k = 0; k < ls.carried; ++k)  // the final values
+    if (n.outputs[k] >= 0)
+      out.line(copy_line(bw.ref(body.inputs[2 + k]), w.ref(n.outputs[k]), numel(w.g.values[n.outputs[k]].shape)));
+  out.dedent();
+  out.line("}");
+}
+
+void emit_Scan(GraphWriter& w, Node& n) {
+  OpCtx c(w.g, n);
+  Graph& body = *c.attrs<ScanAttrs>().body;
+  const ScanShape ss = scan_shape(c);
+  declare_outer(w, n);
+  GraphWriter bw(body, w.s, &w);
+  Writer& out = w.s.body;
+  const std::string d = std::to_string(w.s.loop_depth);
+  const std::string b = "o2c_b" + d, i = "o2c_i" + d;
+  auto per_batch = [&](int v) { return numel(w.g.values[v].shape) / std::max<int64_t>(ss.batch, 1); };
+  // Element offset of batch entry b in an outer value (version 8's batch dim).
+  auto at_batch = [&](int v) { return ss.batched ? " + " + b + " * " + std::to_string(per_batch(v)) : std::string(); };
+  out.line("{");
+  out.indent();
+  if (ss.batched) {
+    out.line("for (int64_t " + b + " = 0; " + b + " < " + std::to_string(ss.batch) + "; ++" + b + ") {");
+    out.indent();
+  }
+  for (size_t k = 0; k < ss.state; ++k) {  // the initial state
+    const int v = n.inputs[ss.first + k];
+    out.line(copy_line(w.ref(v) + at_batch(v), bw.ref(body.inputs[k]), numel(body.values[body.inputs[k]].shape)));
+  }
+  out.line("for (int64_t " + i + " = 0; " + i + " < " + std::to_string(ss.length) + "; ++" + i + ") {");
+  out.indent();
+  for (size_t j = 0; j < ss.scans_in; ++j) {  // this iteration's slices
+    const int v = n.inputs[ss.first + ss.state + j];
+    Shape s = w.g.values[v].shape;
+    if (ss.batched) s.erase(s.begin());
+    std::vector<int64_t> st = strides_of(s);
+    const int64_t axis_stride = st[static_cast<size_t>(ss.in_axes[j])];
+    s.erase(s.begin() + ss.in_axes[j]);
+    st.erase(st.begin() + ss.in_axes[j]);
+    const std::string pos = ss.in_reverse[j] ? "(" + std::to_string(ss.length - 1) + " - " + i + ")" : i;
+    out.line("k::strided_copy(" + w.ref(v) + at_batch(v) + " + " + pos + " * " + std::to_string(axis_stride) + ", " +
+             bw.ref(body.inputs[ss.state + j]) + ", " + code(make_strided(s, st)) + ");");
+  }
+  ++w.s.loop_depth;
+  bw.emit_nodes();
+  --w.s.loop_depth;
+  for (size_t k = 0; k < ss.state; ++k)
+    copy_value(bw, body.outputs[k], bw.ref(body.inputs[k]), numel(body.values[body.inputs[k]].shape));
+  for (size_t k = 0; k < ss.scans_out; ++k) {
+    const int o = n.outputs[ss.state + k];
+    if (o < 0) continue;
+    const int64_t len = numel(body.values[body.outputs[ss.state + k]].shape);
+    const std::string pos = ss.out_reverse[k] ? "(" + std::to_string(ss.length - 1) + " - " + i + ")" : i;
+    copy_value(bw, body.outputs[ss.state + k], w.ref(o) + at_batch(o) + " + " + pos + " * " + std::to_string(len), len);
+  }
+  out.dedent();
+  out.line("}");
+  for (size_t k = 0; k < ss.state; ++k)  // the final state
+    if (n.outputs[k] >= 0)
+      out.line(copy_line(bw.ref(body.inputs[k]), w.ref(n.outputs[k]) + at_batch(n.outputs[k]),
+                         numel(body.values[body.inputs[k]].shape)));
+  if (ss.batched) {
+    out.dedent();
+    out.line("}");
+  }
+  out.dedent();
+  out.line("}");
+}
+
+}  // namespace
+
+void emit_control(GraphWriter& w, Node& n) {
+  if (n.op == "If") emit_If(w, n);
+  else if (n.op == "Loop") emit_Loop(w, n);
+  else if (n.op == "Scan") emit_Scan(w, n);
+  else throw std::logic_error(w.g.where(n) + ": no structured emission for this op");
+}
+
+}  // namespace o2c

@@ -1,0 +1,245 @@
+// If, Loop and Scan: inference. A body's inputs get the types the node gives them, its
+// captured values the outer values' (and their contents when constant), then the body is
+// inferred and folded like any graph.
+#include "ops/control.hpp"
+
+#include "ops/helpers.hpp"
+#include "passes/passes.hpp"
+
+namespace o2c {
+
+namespace {
+
+using TypeShape = std::pair<DType, Shape>;
+
+// Types the body's inputs (as `inputs` says) and its captures, infers and folds it, drops
+// its dead nodes; returns the types and shapes of its outputs.
+std::vector<TypeShape> infer_body(OpCtx& c, Graph& body, const std::vector<TypeShape>& inputs, const char* what) {
+  if (body.inputs.size() != inputs.size())
+    c.fail(std::string(what) + " takes " + std::to_string(body.inputs.size()) + " inputs, the node gives it " +
+           std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Value& v = body.values[body.inputs[i]];
+    if (v.dtype != DType::Undefined && v.dtype != inputs[i].first)
+      c.fail(std::string(what) + " input " + quote_name(v.name) + " is declared " + dtype_name(v.dtype) + ", the node gives it " +
+             dtype_name(inputs[i].first));
+    v.dtype = inputs[i].first;
+    v.shape = inputs[i].second;
+    v.typed = true;
+  }
+  for (Value& v : body.values)
+    if (v.capture_of >= 0) {
+      const Value& o = c.graph().values[v.capture_of];
+      v.dtype = o.dtype;
+      v.shape = o.shape;
+      v.typed = o.typed;
+      v.constant = o.constant;
+    }
+  infer_and_fold(body, FoldOptions{});
+  remove_dead_nodes(body);
+  std::vector<TypeShape> out;
+  for (int v : body.outputs) {
+    if (!body.values[v].typed) c.fail(std::string(what) + " output " + quote_name(body.values[v].name) + " has no type");
+    out.push_back({body.values[v].dtype, body.values[v].shape});
+  }
+  return out;
+}
+
+// ---- If -------------------------------------------------------------------------------------
+
+void infer_If(OpCtx& c) {
+  const auto a = c.attrs<IfAttrs>();
+  const auto t = infer_body(c, *a.then_branch, {}, "then_branch");
+  const auto e = infer_body(c, *a.else_branch, {}, "else_branch");
+  if (t.size() != c.num_out() || e.size() != c.num_out())
+    c.fail("the branches have " + std::to_string(t.size()) + " and " + std::to_string(e.size()) + " outputs, the node " +
+           std::to_string(c.num_out()));
+  const Tensor* cond = c.const_in(0);
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i].first != e[i].first)
+      c.fail("output " + std::to_string(i) + " is " + dtype_name(t[i].first) + " in then_branch and " +
+             dtype_name(e[i].first) + " in else_branch");
+    if (t[i].second != e[i].second && !cond)
+      c.unsupported("output " + std::to_string(i) + " has the shape " + shape_str(t[i].second) + " in then_branch and " +
+                    shape_str(e[i].second) + " in else_branch (shapes known only at run time)");
+    const TypeShape& o = cond && cond->int_at(0) == 0 ? e[i] : t[i];
+    c.set_out(i, o.first, o.second);
+  }
+}
+
+// ---- Loop -----------------------------------------------------------------------------------
+
+// Whether v, in g, is (a view of) the value `of`.
+bool same_storage(const Graph& g, int v, int of) {
+  while (v >= 0 && v != of) {
+    const int p = g.values[v].producer;
+    if (p < 0) return false;
+    const Node& n = g.nodes[p];
+    if (n.op != "Identity" || !n.domain.empty() || n.inputs.empty()) return false;
+    v = n.inputs[0];
+  }
+  return v == of;
+}
+
+// The body's inputs for iteration `iter` (-1: any iteration).
+std::vector<TypeShape> loop_inputs(OpCtx& c) {
+  const size_t n = c.num_in() > 2 ? c.num_in() - 2 : 0;
+  std::vector<TypeShape> ins = {{DType::Int64, {}}, {DType::Bool, {}}};
+  for (size_t i = 0; i < n; ++i) ins.push_back({c.dtype(2 + i), c.shape(2 + i)});
+  return ins;
+}
+
+void infer_Loop(OpCtx& c) {
+  const std::shared_ptr<Graph> real = c.attrs<LoopAttrs>().body;
+  const size_t n = c.num_in() > 2 ? c.num_in() - 2 : 0;
+  const std::vector<TypeShape> ins = loop_inputs(c);
+  for (size_t i : {size_t{0}, size_t{1}})
+    if (c.has_in(i) && numel(c.shape(i)) != 1) c.fail(i == 0 ? "M must be a scalar" : "cond must be a scalar");
+  // A body that needs its iteration number at compile time (a Slice at it, say) is unrolled
+  // (passes/unroll.cpp); its first iteration gives the node's types.
+  std::shared_ptr<Graph> body = real;
+  if (loop_shape(c).trips < 0 && !loop_body_infers(c)) {
+    // The body needs compile-time values (its iteration number, say): it can be unrolled
+    // when the iteration count is known.
+    const char* why = " (the body needs its iteration number at compile time: the loop is unrolled)";
+    if (!c.const_in(0)) c.require_const(0, (std::string("the trip count M") + why).c_str());
+    if (c.has_in(1) && !c.const_in(1)) c.require_const(1, (std::string("the condition") + why).c_str());
+  }
+  if (loop_needs_unrolling(c)) {
+    body = clone_graph(*real);
+    Value& iter = body->values[body->inputs[0]];
+    Tensor zero(DType::Int64, {});
+    iter.constant = std::make_shared<Tensor>(zero);
+  }
+  const auto outs = infer_body(c, *body, ins, "the body");
+  if (outs.size() < 1 + n || outs[0].first != DType::Bool)
+    c.fail("the body must return the condition and the " + std::to_string(n) + " loop-carried values");
+  const LoopShape ls = loop_shape(c);
+  if (c.num_out() != n + ls.scans)
+    c.fail("has " + std::to_string(c.num_out()) + " outputs, the body returns " + std::to_string(n + ls.scans));
+  for (size_t i = 0; i < n; ++i) {
+    if (outs[1 + i].first != ins[2 + i].first || outs[1 + i].second != ins[2 + i].second)
+      c.unsupported("loop-carried value " + std::to_string(i) + " changes from " + type_str(ins[2 + i].first, ins[2 + i].second) +
+                    " to " + type_str(outs[1 + i].first, outs[1 + i].second) + " in the body (shapes known only at run time)");
+    c.set_out(i, outs[1 + i].first, outs[1 + i].second);
+  }
+  if (ls.scans && ls.trips < 0)
+    c.unsupported("scan outputs of a Loop whose iteration count is known only at run time (a trip count and a "
+                  "condition known at compile time, the condition carried as is, give it; --freeze can make them so)");
+  for (size_t k = 0; k < ls.scans; ++k) {
+    Shape s = outs[1 + n + k].second;
+    s.insert(s.begin(), ls.trips);
+    c.set_out(n + k, outs[1 + n + k].first, s);
+  }
+}
+
+// ---- Scan -----------------------------------------------------------------------------------
+
+void infer_Scan(OpCtx& c) {
+  const auto a = c.attrs<ScanAttrs>();
+  const ScanShape ss = scan_shape(c);
+  std::vector<TypeShape> ins;
+  for (size_t i = 0; i < ss.state; ++i) {
+    Shape s = c.shape(ss.first + i);
+    if (ss.batched) s.erase(s.begin());
+    ins.push_back({c.dtype(ss.first + i), s});
+  }
+  for (size_t j = 0; j < ss.scans_in; ++j) {
+    Shape s = c.shape(ss.first + ss.state + j);
+    if (ss.batched) s.erase(s.begin());
+    s.erase(s.begin() + ss.in_axes[j]);
+    ins.push_back({c.dtype(ss.first + ss.state + j), s});
+  }
+  const auto outs = infer_body(c, *a.body, ins, "the body");
+  if (outs.size() != ss.state + ss.scans_out || c.num_out() != outs.size())
+    c.fail("the body returns " + std::to_string(outs.size()) + " values, the node has " + std::to_string(c.num_out()) + " outputs");
+  for (size_t i = 0; i < ss.state; ++i) {
+    if (outs[i] != ins[i])
+      c.unsupported("state " + std::to_string(i) + " changes from " + type_str(ins[i].first, ins[i].second) + " to " +
+                    type_str(outs[i].first, outs[i].second) + " in the body");
+    Shape s = outs[i].second;
+    if (ss.batched) s.insert(s.begin(), ss.batch);
+    c.set_out(i, outs[i].first, s);
+  }
+  for (size_t k = 0; k < ss.scans_out; ++k) {
+    Shape s = outs[ss.state + k].second;
+    const int64_t axis = c.axis(ss.out_axes[k], static_cast<int64_t>(s.size()) + 1);
+    if (axis != 0) c.unsupported("scan outputs stacked along an axis other than the first");
+    s.insert(s.begin() + axis, ss.length);
+    if (ss.batched) s.insert(s.begin(), ss.batch);
+    c.set_out(ss.state + k, outs[ss.state + k].first, s);
+  }
+}
+
+}  // namespace
+
+bool loop_body_infers(OpCtx& c) {
+  std::shared_ptr<Graph> trial = clone_graph(*c.attrs<LoopAttrs>().body);
+  try {
+    infer_body(c, *trial, loop_inputs(c), "the body");
+    return true;
+  } catch (const UnsupportedError&) {
+    return false;
+  }
+}
+
+bool loop_needs_unrolling(OpCtx& c) {
+  const LoopShape ls = loop_shape(c);
+  return ls.trips >= 1 && ls.trips <= kMaxUnrolledIterations && !loop_body_infers(c);
+}
+
+LoopShape loop_shape(OpCtx& c) {
+  const Graph& body = *c.attrs<LoopAttrs>().body;
+  LoopShape ls;
+  ls.carried = c.num_in() > 2 ? c.num_in() - 2 : 0;
+  ls.scans = body.outputs.size() > 1 + ls.carried ? body.outputs.size() - 1 - ls.carried : 0;
+  const Tensor* m = c.const_in(0);
+  const Tensor* cond = c.const_in(1);
+  const bool cond_true = !c.has_in(1) || (cond && cond->int_at(0) != 0);
+  const int cond_out = body.outputs.empty() ? -1 : body.outputs[0];
+  const bool carried_as_is =
+      cond_out >= 0 && ((body.values[cond_out].constant && body.values[cond_out].constant->int_at(0) != 0) ||
+                        (body.inputs.size() > 1 && same_storage(body, cond_out, body.inputs[1])));
+  if (m && cond_true && carried_as_is) ls.trips = std::max<int64_t>(m->int_at(0), 0);
+  return ls;
+}
+
+ScanShape scan_shape(OpCtx& c) {
+  const auto a = c.attrs<ScanAttrs>();
+  ScanShape ss;
+  ss.batched = c.version() < 9;
+  ss.first = ss.batched ? 1 : 0;
+  if (ss.batched && c.has_in(0)) c.unsupported("Scan's sequence_lens");
+  const size_t total = c.num_in() - ss.first;
+  if (a.num_scan_inputs < 1 || static_cast<size_t>(a.num_scan_inputs) > total) c.fail("num_scan_inputs is out of range");
+  ss.scans_in = static_cast<size_t>(a.num_scan_inputs);
+  ss.state = total - ss.scans_in;
+  ss.scans_out = c.num_out() > ss.state ? c.num_out() - ss.state : 0;
+  const auto& dirs = ss.batched ? a.directions : a.scan_input_directions;
+  for (size_t j = 0; j < ss.scans_in; ++j) {
+    const Shape& s = c.shape(ss.first + ss.state + j);
+    const int64_t r = static_cast<int64_t>(s.size()) - (ss.batched ? 1 : 0);
+    const int64_t axis = ss.batched ? 0 : c.axis(j < a.scan_input_axes.size() ? a.scan_input_axes[j] : 0, r);
+    ss.in_axes.push_back(axis);
+    ss.in_reverse.push_back(j < dirs.size() ? dirs[j] : 0);
+    const int64_t len = s[static_cast<size_t>(axis + (ss.batched ? 1 : 0))];
+    if (j == 0) ss.length = len;
+    else if (len != ss.length) c.fail("the scanned inputs differ in length");
+    if (ss.batched) {
+      if (j == 0 && ss.state == 0) ss.batch = s[0];
+      if (s[0] != (j == 0 && ss.state == 0 ? ss.batch : c.shape(ss.first)[0])) c.fail("the batch dims differ");
+    }
+  }
+  if (ss.batched && ss.state > 0) ss.batch = c.shape(ss.first)[0];
+  for (size_t k = 0; k < ss.scans_out; ++k) {
+    ss.out_axes.push_back(!ss.batched && k < a.scan_output_axes.size() ? a.scan_output_axes[k] : 0);
+    ss.out_reverse.push_back(!ss.batched && k < a.scan_output_directions.size() ? a.scan_output_directions[k] : 0);
+  }
+  return ss;
+}
+
+O2C_DEFINE_OP(If, infer_If, nullptr, false, true);
+O2C_DEFINE_OP(Loop, infer_Loop, nullptr, false, true);
+O2C_DEFINE_OP(Scan, infer_Scan, nullptr, false, true);
+
+}  // namespace o2c

@@ -1,0 +1,181 @@
+// Control flow compiled to code: If (both branches, reading outer values), Loop (a run-time
+// trip count and condition; unrolled when its body needs the iteration number), Scan
+// (reversed, along another axis). Built and run against the same computed here.
+#include <catch2/catch.hpp>
+
+#include "builder.hpp"
+#include "onnx/model_io.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+
+void value_info(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list, const std::string& name, int type,
+                std::vector<int64_t> dims) {
+  auto* vi = list->Add();
+  vi->set_name(name);
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(type);
+  auto* sh = tt->mutable_shape();
+  for (int64_t d : dims) sh->add_dim()->set_dim_value(d);
+}
+
+onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, std::vector<std::string> ins,
+                          std::vector<std::string> outs) {
+  auto* n = g.add_node();
+  n->set_op_type(op);
+  for (auto& i : ins) n->add_input(i);
+  for (auto& o : outs) n->add_output(o);
+  return n;
+}
+
+Tensor floats(const Shape& s, std::vector<float> v) {
+  Tensor t(DType::Float, s);
+  std::copy(v.begin(), v.end(), t.data<float>());
+  return t;
+}
+
+void check_run(const Compiled& c, const std::string& dir, std::vector<onnx::TensorProto> ins,
+               std::vector<onnx::TensorProto> outs) {
+  TestData data;
+  data.inputs = std::move(ins);
+  data.outputs = std::move(outs);
+  const auto r = build_and_compare(c, data, dir, 1e-6, 1e-6);
+  REQUIRE(r.size() == data.outputs.size());
+  for (const auto& cmp : r) {
+    INFO(cmp.name << ": max abs error " << cmp.max_abs);
+    CHECK(cmp.pass);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("If runs the branch its condition picks; the branches read outer values", "[control][build]") {
+  ModelBuilder b;
+  b.input("cond", {}, 9).input("x", {3});
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name("then");
+  add_node(then_g, "Relu", {"x"}, {"t"});
+  value_info(then_g.mutable_output(), "t", 1, {3});
+  else_g.set_name("else");
+  add_node(else_g, "Neg", {"x"}, {"e"});
+  value_info(else_g.mutable_output(), "e", 1, {3});
+  auto& n = b.node("If", {"cond"}, {"y"});
+  ModelBuilder::attr_graph(n, "then_branch", then_g);
+  ModelBuilder::attr_graph(n, "else_branch", else_g);
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  CHECK(c.files.source.find("if (in_cond[0]) {") != std::string::npos);
+  for (bool cond : {true, false}) {
+    INFO("cond " << cond);
+    Tensor tc(DType::Bool, {});
+    tc.data<uint8_t>()[0] = cond;
+    const Tensor x = floats({3}, {-1.5f, 0.5f, 2.0f});
+    const Tensor y = cond ? floats({3}, {0.0f, 0.5f, 2.0f}) : floats({3}, {1.5f, -0.5f, -2.0f});
+    check_run(c, d.path, {tensor_to_proto(tc, "cond"), tensor_to_proto(x, "x")}, {tensor_to_proto(y, "y")});
+  }
+}
+
+TEST_CASE("Loop with a run-time trip count and condition carries its values through a C++ loop", "[control][build]") {
+  // y = y0 + M * x, the body adding the outer x to the carried value; cond carried as is.
+  ModelBuilder b(13);
+  b.input("M", {}, 7).input("cond", {}, 9).input("y0", {2}).input("x", {2});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "i", 7, {});
+  value_info(body.mutable_input(), "c_in", 9, {});
+  value_info(body.mutable_input(), "y_in", 1, {2});
+  add_node(body, "Identity", {"c_in"}, {"c_out"});
+  add_node(body, "Add", {"y_in", "x"}, {"y_out"});
+  value_info(body.mutable_output(), "c_out", 9, {});
+  value_info(body.mutable_output(), "y_out", 1, {2});
+  ModelBuilder::attr_graph(b.node("Loop", {"M", "cond", "y0"}, {"y"}), "body", body);
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  CHECK(live_nodes(c, "Loop") == 1);
+  CHECK(c.files.source.find("for (int64_t o2c_i0 = 0; o2c_i0 < in_M[0] && o2c_cond0; ++o2c_i0) {") != std::string::npos);
+  for (int64_t m : {0, 3}) {
+    INFO("M " << m);
+    Tensor tm(DType::Int64, {}), tc(DType::Bool, {});
+    tm.data<int64_t>()[0] = m;
+    tc.data<uint8_t>()[0] = 1;
+    const Tensor y0 = floats({2}, {1.0f, -2.0f}), x = floats({2}, {0.25f, 0.5f});
+    const Tensor y = floats({2}, {1.0f + 0.25f * float(m), -2.0f + 0.5f * float(m)});
+    check_run(c, d.path,
+              {tensor_to_proto(tm, "M"), tensor_to_proto(tc, "cond"), tensor_to_proto(y0, "y0"), tensor_to_proto(x, "x")},
+              {tensor_to_proto(y, "y")});
+  }
+}
+
+TEST_CASE("A Loop whose body slices at its iteration number is unrolled", "[control][build]") {
+  // Three iterations; each adds table[i] to the carried value and emits it.
+  ModelBuilder b(13);
+  b.input("y0", {1});
+  b.init_i("M", {}, {3});
+  b.init_f("table", {3}, {1.0f, 10.0f, 100.0f});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "i", 7, {});
+  value_info(body.mutable_input(), "c_in", 9, {});
+  value_info(body.mutable_input(), "y_in", 1, {1});
+  add_node(body, "Identity", {"c_in"}, {"c_out"});
+  auto* one = add_node(body, "Constant", {}, {"one"});
+  auto* av = one->add_attribute();
+  av->set_name("value");
+  av->set_type(onnx::AttributeProto::TENSOR);
+  *av->mutable_t() = tensor_to_proto([] {
+    Tensor t(DType::Int64, {1});
+    t.data<int64_t>()[0] = 1;
+    return t;
+  }(), "one");
+  add_node(body, "Unsqueeze", {"i", "zero_axes"}, {"start"});
+  add_node(body, "Add", {"start", "one"}, {"end"});
+  add_node(body, "Slice", {"table", "start", "end"}, {"slice"});
+  add_node(body, "Add", {"y_in", "slice"}, {"y_out"});
+  add_node(body, "Identity", {"y_out"}, {"scan"});
+  value_info(body.mutable_output(), "c_out", 9, {});
+  value_info(body.mutable_output(), "y_out", 1, {1});
+  value_info(body.mutable_output(), "scan", 1, {1});
+  b.init_i("zero_axes", {1}, {0});
+  ModelBuilder::attr_graph(b.node("Loop", {"M", "", "y0"}, {"y", "steps"}), "body", body);
+  b.output("y").output("steps");
+  TempDir d;
+  const std::string path = b.save(d.path);
+  const Compiled c = compile_file(path);
+  CHECK(live_nodes(c, "Loop") == 0);
+  const Graph g = inferred_graph(path);  // unrolled as soon as it is inferred
+  CHECK(std::count_if(g.order.begin(), g.order.end(), [&](int id) { return g.nodes[id].op == "Loop"; }) == 0);
+  CHECK(std::count_if(g.order.begin(), g.order.end(), [&](int id) { return g.nodes[id].op == "Slice"; }) == 0);  // folded
+  check_run(c, d.path, {tensor_to_proto(floats({1}, {0.5f}), "y0")},
+            {tensor_to_proto(floats({1}, {111.5f}), "y"), tensor_to_proto(floats({3, 1}, {1.5f, 11.5f, 111.5f}), "steps")});
+}
+
+TEST_CASE("Scan runs its body over slices along an axis, reversed, stacking its outputs", "[control][build]") {
+  // x [2, 3] scanned along axis 1 from the end: sum += x[:, j], each partial sum emitted.
+  ModelBuilder b(11);
+  b.input("s0", {2}).input("x", {2, 3});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "sum_in", 1, {2});
+  value_info(body.mutable_input(), "col", 1, {2});
+  add_node(body, "Add", {"sum_in", "col"}, {"sum_out"});
+  add_node(body, "Identity", {"sum_out"}, {"partial"});
+  value_info(body.mutable_output(), "sum_out", 1, {2});
+  value_info(body.mutable_output(), "partial", 1, {2});
+  auto& n = b.node("Scan", {"s0", "x"}, {"sum", "partials"});
+  ModelBuilder::attr_graph(n, "body", body);
+  ModelBuilder::attr_i(n, "num_scan_inputs", 1);
+  ModelBuilder::attr_ints(n, "scan_input_axes", {1});
+  ModelBuilder::attr_ints(n, "scan_input_directions", {1});
+  b.output("sum").output("partials");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  const Tensor s0 = floats({2}, {0.0f, 100.0f}), x = floats({2, 3}, {1, 2, 3, 4, 5, 6});
+  // From the last column: [3, 6], then + [2, 5], then + [1, 4].
+  check_run(c, d.path, {tensor_to_proto(s0, "s0"), tensor_to_proto(x, "x")},
+            {tensor_to_proto(floats({2}, {6.0f, 115.0f}), "sum"),
+             tensor_to_proto(floats({3, 2}, {3.0f, 106.0f, 5.0f, 111.0f, 6.0f, 115.0f}), "partials")});
+}
