@@ -51,8 +51,8 @@ Arg scalar_of(const Tensor& t);
 template <class F>
 Arg rearranged_table(LowerCtx& c, const Tensor& src, int64_t size, F&& f) {
   Tensor t(src.dtype, {size});
-  dispatch_float(src.dtype, [&](auto tag) {
-    using E = decltype(tag);
+  dispatch_native(src.dtype, kFloatTypes, [&](auto tag) {
+    using E = typename decltype(tag)::type;
     f(src.data<E>(), t.data<E>());
   });
   return c.table(std::move(t));

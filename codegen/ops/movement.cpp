@@ -475,8 +475,8 @@ void infer_Range(OpCtx& c) {
   const Tensor& ts = c.require_const(0, "start (the output size must be static)");
   const Tensor& tl = c.require_const(1, "limit (the output size must be static)");
   const Tensor& td = c.require_const(2, "delta (the output size must be static)");
-  dispatch_num(ts.dtype, [&](auto tag) {
-    using T = decltype(tag);
+  dispatch_native(ts.dtype, kNumTypes, [&](auto tag) {
+    using T = typename decltype(tag)::type;
     int64_t n = 0;
     if constexpr (std::is_floating_point<T>::value) {
       const double s = ts.float_at(0), l = tl.float_at(0), d = td.float_at(0);

@@ -101,23 +101,7 @@ const Tensor& OpCtx::require_const(size_t i, const char* what) {
   return *t;
 }
 
-namespace {
-const Attr* find_attr(const Node& n, const char* name, Attr::Kind kind, const Graph& g) {
-  auto it = n.attrs.find(name);
-  if (it == n.attrs.end()) return nullptr;
-  if (it->second.kind != kind)
-    throw CompileError(g.where(n) + ": attribute '" + name + "' must be of type " + attr_kind_name(kind) + ", got " +
-                       attr_kind_name(it->second.kind));
-  return &it->second;
-}
-}  // namespace
-
 bool OpCtx::has(const char* a) const { return n_.attrs.count(a) > 0; }
-
-const Tensor* OpCtx::tensor(const char* a) const {
-  const Attr* p = find_attr(n_, a, Attr::Kind::Tensor, g_);
-  return p ? p->t.get() : nullptr;
-}
 
 int64_t OpCtx::axis(int64_t a, int64_t rank) const {
   int64_t r = a < 0 ? a + rank : a;

@@ -46,7 +46,6 @@ class OpCtx {
   S attrs() const { return parse_attrs<S>(n_.attrs, version(), g_.where(n_)); }
 
   bool has(const char* attr) const;
-  const Tensor* tensor(const char* attr) const;
 
   // Normalizes a possibly negative axis against rank; error if out of range.
   int64_t axis(int64_t a, int64_t rank) const;
@@ -120,45 +119,6 @@ struct OpDef {
 
 // The node's op inference: signature and types checked against ops.def, then the op's infer.
 void infer_node(OpCtx& c);
-
-// Calls f(T{}) with T the C++ type of dt. The sets: floats, numbers (no bool), all.
-template <class F>
-void dispatch_float(DType dt, F&& f) {
-  switch (dt) {
-    case DType::Float: f(float{}); return;
-    case DType::Double: f(double{}); return;
-    default: throw UnsupportedError("type " + dtype_name(dt) + " is not supported here");
-  }
-}
-template <class F>
-void dispatch_int(DType dt, F&& f) {
-  switch (dt) {
-    case DType::Int8: f(int8_t{}); return;
-    case DType::Int16: f(int16_t{}); return;
-    case DType::Int32: f(int32_t{}); return;
-    case DType::Int64: f(int64_t{}); return;
-    case DType::UInt8: f(uint8_t{}); return;
-    case DType::UInt16: f(uint16_t{}); return;
-    case DType::UInt32: f(uint32_t{}); return;
-    case DType::UInt64: f(uint64_t{}); return;
-    default: throw UnsupportedError("type " + dtype_name(dt) + " is not supported here");
-  }
-}
-template <class F>
-void dispatch_num(DType dt, F&& f) {
-  if (dtype_is_int(dt)) dispatch_int(dt, f);
-  else dispatch_float(dt, f);
-}
-template <class F>
-void dispatch_bool(DType dt, F&& f) {
-  if (dt != DType::Bool) throw UnsupportedError("type " + dtype_name(dt) + " is not supported here");
-  f(bool{});
-}
-template <class F>
-void dispatch_all(DType dt, F&& f) {
-  if (dt == DType::Bool) f(bool{});
-  else dispatch_num(dt, f);
-}
 
 // Formatting of literals for generated code (exact, deterministic).
 std::string lit(int64_t v);

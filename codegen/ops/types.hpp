@@ -27,42 +27,30 @@ struct Tag {
   using type = T;
 };
 
-// Calls f(Tag<T>{}) for the Native (computed in their own C++ type) type dt; false when dt is
-// not Native or not in `allowed` (then f is not called).
-template <class F>
-bool dispatch_native(DType dt, TypeSet allowed, F&& f) {
+// Calls f(Tag<T>{}) with T the C++ type of dt, for dt in `allowed` and held by generated code
+// as HowSet says (Native types only, or Native and Storage: float16, bfloat16, float8); false
+// (f not called) for any other type.
+enum class Held { Native, NativeOrStorage };
+template <Held HowSet, class F>
+bool dispatch_type(DType dt, TypeSet allowed, F&& f) {
   if (!allowed.has(dt)) return false;
   switch (dt) {
-#define DT(E, id, onnx, short_, api, ctype, bits, kind, how) \
-  case DType::E:                                           \
-    if constexpr (DHow::how == DHow::Native) {             \
-      f(Tag<ctype>{});                                      \
-      return true;                                          \
-    }                                                       \
+#define DT(E, id, onnx, short_, api, ctype, bits, kind, how)                                                      \
+  case DType::E:                                                                                                 \
+    if constexpr (DHow::how == DHow::Native || (HowSet == Held::NativeOrStorage && DHow::how == DHow::Storage)) { \
+      f(Tag<ctype>{});                                                                                           \
+      return true;                                                                                               \
+    }                                                                                                            \
     return false;
 #include "ir/dtypes.def"
 #undef DT
     default: return false;
   }
 }
-
-// As dispatch_native, for Native and Storage types (float16, bfloat16, float8).
 template <class F>
-bool dispatch_held(DType dt, TypeSet allowed, F&& f) {
-  if (!allowed.has(dt)) return false;
-  switch (dt) {
-#define DT(E, id, onnx, short_, api, ctype, bits, kind, how)                  \
-  case DType::E:                                                            \
-    if constexpr (DHow::how == DHow::Native || DHow::how == DHow::Storage) { \
-      f(Tag<ctype>{});                                                       \
-      return true;                                                           \
-    }                                                                        \
-    return false;
-#include "ir/dtypes.def"
-#undef DT
-    default: return false;
-  }
-}
+bool dispatch_native(DType dt, TypeSet allowed, F&& f) { return dispatch_type<Held::Native>(dt, allowed, f); }
+template <class F>
+bool dispatch_held(DType dt, TypeSet allowed, F&& f) { return dispatch_type<Held::NativeOrStorage>(dt, allowed, f); }
 
 // The DType of a C++ kernel type.
 template <class T>
