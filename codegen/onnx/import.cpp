@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "onnx/functions.hpp"
 #include "onnx/model_io.hpp"
 #include "ops/registry.hpp"
 
@@ -10,11 +11,15 @@ namespace o2c {
 
 namespace {
 
+constexpr int kMaxFunctionDepth = 32;
+
 struct Importer {
   const std::string& model_path;
   const ShapeBindings& bind;
   std::string base_dir;
+  const Functions& functions;
   std::map<std::string, std::vector<std::string>> unsupported;  // op -> node names
+  int inlined = 0;  // function calls expanded so far (names their values apart)
 
   // The declared type of a graph input: dims bound by --dim/--shape for the main graph.
   Shape input_shape(const onnx::ValueInfoProto& vi) const {
@@ -57,7 +62,8 @@ struct Importer {
     return s;
   }
 
-  Attr attr_from_proto(Graph& g, const onnx::AttributeProto& a, const std::string& where) {
+  Attr attr_from_proto(Graph& g, const onnx::AttributeProto& a, const std::string& where,
+                       const std::map<std::string, int>& opsets) {
     const std::string what = where + ": attribute " + quote_name(a.name());
     switch (a.type()) {
       case onnx::AttributeProto::INT: return Attr::of(static_cast<int64_t>(a.i()));
@@ -71,7 +77,7 @@ struct Importer {
       case onnx::AttributeProto::GRAPH: {
         auto sub = std::make_shared<Graph>();
         sub->model_path = g.model_path;
-        sub->opsets = g.opsets;
+        sub->opsets = opsets;
         import_graph(*sub, a.g(), false);
         return Attr::of(sub);
       }
@@ -142,7 +148,7 @@ struct Importer {
       }  // a subgraph's inputs are typed by the node that runs it
       g.inputs.push_back(v);
     }
-    for (int k = 0; k < gp.node_size(); ++k) import_node(g, gp.node(k), k);
+    for (int k = 0; k < gp.node_size(); ++k) import_node(g, gp.node(k), k, g.opsets, 0);
     for (const auto& vo : gp.output()) {
       const int v = resolve(scopes.size() - 1, vo.name());
       if (v < 0) throw CompileError(model_path + ": output " + quote_name(vo.name()) + " is never produced");
@@ -169,21 +175,36 @@ struct Importer {
     val.constant = std::make_shared<Tensor>(t);
   }
 
-  void import_node(Graph& g, const onnx::NodeProto& np, int k) {
+  // A node of graph g (its k-th, or part of the k-th's function body) bound against `opsets`;
+  // `call` names the graph's own node in errors when np comes from a function body.
+  void import_node(Graph& g, const onnx::NodeProto& np, int k, const std::map<std::string, int>& opsets, int depth,
+                   std::string call = "") {
+    if (const FunctionDef* fn = functions.find(np)) {
+      if (call.empty()) call = model_path + ": node " + (np.name().empty() ? "#" + std::to_string(k) : quote_name(np.name()));
+      if (depth >= kMaxFunctionDepth)
+        throw CompileError(call + ": model-local functions nest deeper than " + std::to_string(kMaxFunctionDepth) +
+                           " calls (a recursive function?)");
+      std::map<std::string, int> body_opsets = opsets;
+      for (const auto& kv : fn->opsets) body_opsets[kv.first] = kv.second;
+      const std::string prefix = fn->proto->name() + "_" + std::to_string(inlined++) + "/";
+      for (const auto& body : functions.expand(*fn, np, prefix, call))
+        import_node(g, body, k, body_opsets, depth + 1, call);
+      return;
+    }
     Node n;
     n.name = np.name();
     n.op = np.op_type();
     n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
     n.index = k;
-    auto os = g.opsets.find(n.domain);
-    n.opset = os == g.opsets.end() ? 0 : os->second;
+    auto os = opsets.find(n.domain);
+    n.opset = os == opsets.end() ? 0 : os->second;
     if (!find_op(n.domain, n.op)) {
       const std::string key = n.domain.empty() ? n.op : n.domain + "." + n.op;
       unsupported[key].push_back(n.name.empty() ? "#" + std::to_string(k) : quote_name(n.name));
     }
     const std::string where = model_path + ": " + g.where(n);
     for (const auto& a : np.attribute()) {
-      Attr attr = attr_from_proto(g, a, where);
+      Attr attr = attr_from_proto(g, a, where, opsets);
       if (attr.kind == Attr::Kind::Graph)  // the outer values its body reads
         for (const Value& bv : attr.g->values)
           if (bv.capture_of >= 0 && std::find(n.captures.begin(), n.captures.end(), bv.capture_of) == n.captures.end())
@@ -258,7 +279,8 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path, con
   for (const auto& os : m.opset_import())
     g.opsets[os.domain() == "ai.onnx" ? "" : os.domain()] = static_cast<int>(os.version());
   if (!g.opsets.count("")) g.opsets[""] = m.ir_version() < 3 ? 1 : 7;
-  Importer im{model_path, bind, std::filesystem::path(model_path).parent_path().string(), {}, {}};
+  const Functions functions(m, model_path);
+  Importer im{model_path, bind, std::filesystem::path(model_path).parent_path().string(), functions, {}, 0, {}};
   im.import_graph(g, m.graph(), true);
   for (const auto& kv : bind.frozen)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].constant)
