@@ -113,6 +113,8 @@ void lower_FusedGemm(LowerCtx& c) {
   lower_gemm(c, a.base, a.epi.act());
 }
 
+}  // namespace
+
 // MatMul: numpy semantics (1-D operands promoted and the extra dim dropped). The product
 // runs on the panel microkernel for floats (with B, if constant, read in place: its rows
 // are already [K][N]).
@@ -161,6 +163,8 @@ k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
   }
   return p;
 }
+
+namespace {
 
 template <class A>
 void infer_matmul(OpCtx& c) {

@@ -30,6 +30,10 @@ std::string code(const k::MatMulPlan& p);
 std::string code(const k::ConvParams& p);
 std::string code(const k::PoolParams& p);
 
+// MatMul's product plan (ops/gemm.cpp): numpy semantics, batch dims broadcast; out_shape gets
+// the result's shape. Fails naming the node on mismatched operands.
+k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape);
+
 // A struct argument of a kernel call (ops/call.hpp): its value and its C++ spelling.
 template <class T>
 Arg obj(const T& v) { return object(v, code(v)); }

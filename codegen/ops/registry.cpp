@@ -1,5 +1,6 @@
 #include "ops/registry.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -43,7 +44,7 @@ std::vector<OpParam> parse_params(const std::string& s) {
   return r;
 }
 
-std::map<std::string, TypeSet> parse_types(const std::string& s) {
+std::map<std::string, TypeSet> parse_types(const std::string& s, std::vector<std::string>* held) {
   std::map<std::string, TypeSet> r;
   std::istringstream in(s);
   for (std::string clause; std::getline(in, clause, ';');) {
@@ -54,7 +55,10 @@ std::map<std::string, TypeSet> parse_types(const std::string& s) {
     var >> v;
     std::istringstream names(clause.substr(colon + 1));
     TypeSet set;
-    for (std::string n; names >> n;) set = set | type_group(n);
+    for (std::string n; names >> n;) {
+      if (n == "=") held->push_back(v);
+      else set = set | type_group(n);
+    }
     r[v] = set;
   }
   return r;
@@ -62,7 +66,8 @@ std::map<std::string, TypeSet> parse_types(const std::string& s) {
 
 OpInfo make_info(const char* name, const char* domain, const char* family, const char* versions, const char* sig,
                  const char* types, const char* precision, const OpDef* def) {
-  OpInfo i{name, domain, family, parse_versions(versions), {}, {}, parse_types(types), precision, sig, types, def};
+  OpInfo i{name, domain, family, parse_versions(versions), {}, {}, {}, precision, sig, types, def, {}};
+  i.types = parse_types(types, &i.held);
   const std::string s(sig);
   const auto arrow = s.find("->");
   if (arrow == std::string::npos) throw std::logic_error(std::string("ops.def: ") + name + " has no ->");
@@ -83,7 +88,8 @@ int OpInfo::version_at(int opset) const {
   return v;
 }
 
-bool OpInfo::moves(const std::string& typevar) const {
+bool OpInfo::holds(const std::string& typevar) const {
+  if (std::find(held.begin(), held.end(), typevar) != held.end()) return true;
   auto it = types.find(typevar);
   return it != types.end() && it->second.bits == type_group("@any").bits;
 }

@@ -27,12 +27,15 @@ struct OpInfo {
   const char* signature;  // as written in ops.def (docs)
   const char* type_text;
   const OpDef* def;
+  std::vector<std::string> held;  // type variables written "= ..." (see holds())
 
   // The version of the op's spec at a node of a model importing `opset` (0 if the op did not
   // exist yet).
   int version_at(int opset) const;
-  // Whether type variable v moves bits only (its set is @any).
-  bool moves(const std::string& typevar) const;
+  // Whether values of type variable v reach the op's kernels in their own bits: data movement
+  // (its set is @any), or an op whose kernels convert the storage float types themselves (the
+  // set written "= ..."). Otherwise the compute-in-float pass widens them to float.
+  bool holds(const std::string& typevar) const;
 };
 
 const std::vector<OpInfo>& op_table();

@@ -8,11 +8,11 @@ namespace o2c {
 
 namespace {
 
-// Whether the op computes on the values of parameter k of `params` (its type variable is not
-// moved as bits).
+// Whether the op computes on the values of parameter k of `params` in float (its type
+// variable is not held in its own bits: OpInfo::holds).
 bool computes(const OpInfo& info, const std::vector<OpParam>& params, size_t k) {
   if (params.empty()) return false;
-  return !info.moves(params[std::min(k, params.size() - 1)].typevar);
+  return !info.holds(params[std::min(k, params.size() - 1)].typevar);
 }
 
 // A Cast node of v to `to` (its output a new value named after v), inserted before `before`.

@@ -1,0 +1,84 @@
+// Folding with templates/quant.hpp: quantize_linear, dequantize_linear, dynamic_quantize_linear,
+// matmul_integer, requantize_rows. Compiled for float scales and inputs and every quantized
+// type; other instantiations (float16 scales, a precision attribute) run in generated code.
+#include "kernels/eval.hpp"
+
+namespace o2c {
+namespace {
+
+const TypeSet kQuantized = type_set({DType::Int8, DType::UInt8, DType::Int16, DType::UInt16, DType::Int32,
+                                     DType::Float8E4M3FN, DType::Float8E4M3FNUZ, DType::Float8E5M2,
+                                     DType::Float8E5M2FNUZ});
+const TypeSet kInt8 = type_set({DType::Int8, DType::UInt8});
+
+// The C++ types a quantized value can have: the integers and the float8 types.
+template <class Q>
+constexpr bool quantized_cpp = std::is_integral<Q>::value || (sizeof(Q) == 1 && !std::is_arithmetic<Q>::value);
+
+bool all_float(std::initializer_list<DType> ts) {
+  for (DType t : ts)
+    if (t != DType::Float) return false;
+  return true;
+}
+
+}  // namespace
+
+bool eval_quantize_linear(const Call& c, const Frame& f) {  // <X, S, Q, P>(x, scale, zp, y, QuantIndex, saturate)
+  if (!all_float({targ_type(c, 0), targ_type(c, 1), targ_type(c, 3)}) || targ_type(c, 2) == DType::Int32) return false;
+  return dispatch_held(targ_type(c, 2), kQuantized, [&](auto tq) {
+    using Q = typename decltype(tq)::type;
+    const auto& a = c.args;
+    if constexpr (quantized_cpp<Q>)
+      k::quantize_linear<float, float, Q, float>(f.in_ptr<float>(a[0]), f.in_ptr<float>(a[1]), f.in_ptr<Q>(a[2]),
+                                                 f.out_ptr<Q>(a[3]), a[4].as<k::QuantIndex>(), f.value<bool>(a[5]));
+  });
+}
+
+bool eval_dequantize_linear(const Call& c, const Frame& f) {  // <Q, S, Y>(x, scale, zp, y, QuantIndex)
+  if (!all_float({targ_type(c, 1), targ_type(c, 2)})) return false;
+  return dispatch_held(targ_type(c, 0), kQuantized, [&](auto tq) {
+    using Q = typename decltype(tq)::type;
+    const auto& a = c.args;
+    if constexpr (quantized_cpp<Q>)
+      k::dequantize_linear<Q, float, float>(f.in_ptr<Q>(a[0]), f.in_ptr<float>(a[1]), f.in_ptr<Q>(a[2]),
+                                            f.out_ptr<float>(a[3]), a[4].as<k::QuantIndex>());
+  });
+}
+
+bool eval_dynamic_quantize_linear(const Call& c, const Frame& f) {  // (x, y, scale, zp, n)
+  const auto& a = c.args;
+  k::dynamic_quantize_linear(f.in_ptr<float>(a[0]), f.out_ptr<std::uint8_t>(a[1]), f.out_ptr<float>(a[2]),
+                             f.out_ptr<std::uint8_t>(a[3]), f.value<int64_t>(a[4]));
+  return true;
+}
+
+bool eval_matmul_integer(const Call& c, const Frame& f) {  // <A, B>(a, b, y, plan, azp, sazp, rows, bzp, sbzp)
+  bool ok = false;
+  dispatch_native(targ_type(c, 0), kInt8, [&](auto ta) {
+    using A = typename decltype(ta)::type;
+    dispatch_native(targ_type(c, 1), kInt8, [&](auto tb) {
+      using B = typename decltype(tb)::type;
+      const auto& a = c.args;
+      k::matmul_integer<A, B>(f.in_ptr<A>(a[0]), f.in_ptr<B>(a[1]), f.out_ptr<std::int32_t>(a[2]),
+                              a[3].as<k::MatMulPlan>(), f.in_ptr<A>(a[4]), f.value<int64_t>(a[5]),
+                              f.value<int64_t>(a[6]), f.in_ptr<B>(a[7]), f.value<int64_t>(a[8]));
+      ok = true;
+    });
+  });
+  return ok;
+}
+
+// <S, Q>(acc, y, total, rows, N, as, sas, bs, sbs, ys, yzp)
+bool eval_requantize_rows(const Call& c, const Frame& f) {
+  if (targ_type(c, 0) != DType::Float) return false;
+  return dispatch_native(targ_type(c, 1), kInt8, [&](auto tq) {
+    using Q = typename decltype(tq)::type;
+    const auto& a = c.args;
+    k::requantize_rows<float, Q>(f.in_ptr<std::int32_t>(a[0]), f.out_ptr<Q>(a[1]), f.value<int64_t>(a[2]),
+                                 f.value<int64_t>(a[3]), f.value<int64_t>(a[4]), f.in_ptr<float>(a[5]),
+                                 f.value<int64_t>(a[6]), f.in_ptr<float>(a[7]), f.value<int64_t>(a[8]),
+                                 f.in_ptr<float>(a[9]), f.in_ptr<Q>(a[10]));
+  });
+}
+
+}  // namespace o2c

@@ -1,0 +1,227 @@
+// Linear quantization (templates/quant.hpp): QuantizeLinear, DequantizeLinear (per tensor, per
+// axis, blocked; integer and float8 types), DynamicQuantizeLinear, and the integer products
+// MatMulInteger and QLinearMatMul. Their type variables are held ("= ..." in ops.def): the
+// kernels convert float16/bfloat16/float8 themselves, in the precision the spec names for each
+// step, rather than the compute-in-float pass widening them.
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+Arg quant_arg(const k::QuantIndex& q) {
+  return object(q, "k::QuantIndex{" + lit(q.outer) + ", " + lit(q.axis) + ", " + lit(q.inner) + ", " + lit(q.block) +
+                       ", " + lit(q.so) + ", " + lit(q.sa) + ", " + lit(q.si) + "}");
+}
+
+bool is_quant_int(DType t) {
+  return t == DType::Int8 || t == DType::UInt8 || t == DType::Int16 || t == DType::UInt16;
+}
+bool is_float8(DType t) {
+  return t == DType::Float8E4M3FN || t == DType::Float8E4M3FNUZ || t == DType::Float8E5M2 || t == DType::Float8E5M2FNUZ;
+}
+
+// Where each element of x (input 0) finds its scale (input 1) and zero point (input 2, whose
+// shape must be the scale's): per tensor (one scale), per axis (a 1-D scale along `axis`) or
+// blocked (the scale x's shape with `axis` divided into blocks of block_size).
+k::QuantIndex quant_index(OpCtx& c, int64_t axis, int64_t block_size) {
+  const Shape& x = c.shape(0);
+  const Shape& s = c.shape(1);
+  if (c.has_in(2) && c.shape(2) != s && !(numel(c.shape(2)) == 1 && numel(s) == 1))
+    c.fail("the zero point's shape " + shape_str(c.shape(2)) + " differs from the scale's " + shape_str(s));
+  k::QuantIndex q{1, 1, numel(x), 1, 0, 0, 0};
+  if (block_size < 0) c.fail("block_size must not be negative");
+  if (block_size == 0 && numel(s) == 1 && s.size() <= 1) return q;
+  if (x.empty()) c.fail("a per-axis or blocked scale needs an input of rank >= 1");
+  const int64_t ax = c.axis(axis, c.rank(0));
+  q.outer = 1;
+  for (int64_t d = 0; d < ax; ++d) q.outer *= x[static_cast<size_t>(d)];
+  q.axis = x[static_cast<size_t>(ax)];
+  q.inner = 1;
+  for (size_t d = static_cast<size_t>(ax) + 1; d < x.size(); ++d) q.inner *= x[d];
+  if (block_size == 0) {
+    if (s.size() != 1 || s[0] != q.axis)
+      c.fail("a per-axis scale must be 1-D of x's dim " + std::to_string(ax) + " (" + std::to_string(q.axis) +
+             "), got " + shape_str(s));
+    q.sa = 1;
+    return q;
+  }
+  bool ok = s.size() == x.size();
+  for (size_t d = 0; ok && d < x.size(); ++d)
+    ok = static_cast<int64_t>(d) == ax ? s[d] == (q.axis + block_size - 1) / block_size : s[d] == x[d];
+  if (!ok)
+    c.fail("a blocked scale must have x's shape " + shape_str(x) + " with dim " + std::to_string(ax) +
+           " divided into blocks of " + std::to_string(block_size) + ", got " + shape_str(s));
+  q.block = block_size;
+  q.so = s[static_cast<size_t>(ax)] * q.inner;
+  q.sa = q.inner;
+  q.si = 1;
+  return q;
+}
+
+// ---- QuantizeLinear -------------------------------------------------------------------------
+
+struct QuantizeAttrs {
+  int64_t axis = 1;
+  int64_t block_size = 0;
+  int64_t output_dtype = 0;
+  int64_t precision = 0;
+  bool saturate = true;
+  O2C_FIELDS(axis, block_size, output_dtype, precision, saturate)
+};
+
+DType quantized_type(OpCtx& c, const QuantizeAttrs& a) {
+  const DType given = static_cast<DType>(a.output_dtype);
+  if (c.has_in(2)) {
+    if (a.output_dtype && given != c.dtype(2))
+      c.fail("output_dtype " + std::string(dtype_name(given)) + " differs from the zero point's type " + dtype_name(c.dtype(2)));
+    return c.dtype(2);
+  }
+  if (!a.output_dtype) return DType::UInt8;
+  if (!is_quant_int(given) && !is_float8(given))
+    c.unsupported("quantizing to " + std::string(dtype_name(given)));
+  return given;
+}
+
+// The type x / scale is computed in: the precision attribute, else numpy's promotion of the
+// two (a 16-bit float type when both are it; double when x is int32).
+DType division_type(OpCtx& c, const QuantizeAttrs& a) {
+  if (a.precision) {
+    const DType p = static_cast<DType>(a.precision);
+    if (p != DType::Float && p != DType::Double && p != DType::Float16 && p != DType::BFloat16)
+      c.unsupported("precision " + std::string(dtype_name(p)));
+    return p;
+  }
+  const DType x = c.dtype(0), s = c.dtype(1);
+  if (x == s) return x == DType::Int32 ? DType::Double : x;
+  if (x == DType::Int32 || x == DType::Double || s == DType::Double) return DType::Double;
+  return DType::Float;
+}
+
+void infer_QuantizeLinear(OpCtx& c) {
+  const auto a = c.attrs<QuantizeAttrs>();
+  quant_index(c, a.axis, a.block_size);
+  division_type(c, a);
+  c.set_out(0, quantized_type(c, a), c.shape(0));
+}
+void lower_QuantizeLinear(LowerCtx& c) {
+  const auto a = c.attrs<QuantizeAttrs>();
+  const DType q = c.out(0).dtype;
+  c.call("quantize_linear", {type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(q), type_arg(division_type(c, a))},
+         {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(q), c.Y(0), quant_arg(quant_index(c, a.axis, a.block_size)),
+          boolean(a.saturate)});
+}
+
+// ---- DequantizeLinear -----------------------------------------------------------------------
+
+struct DequantizeAttrs {
+  int64_t axis = 1;
+  int64_t block_size = 0;
+  int64_t output_dtype = 0;
+  O2C_FIELDS(axis, block_size, output_dtype)
+};
+
+void infer_DequantizeLinear(OpCtx& c) {
+  const auto a = c.attrs<DequantizeAttrs>();
+  quant_index(c, a.axis, a.block_size);
+  if (c.has_in(2) && c.dtype(2) != c.dtype(0))
+    c.fail("the zero point's type " + std::string(dtype_name(c.dtype(2))) + " differs from x's " + dtype_name(c.dtype(0)));
+  DType y = c.dtype(1);
+  if (a.output_dtype) {
+    y = static_cast<DType>(a.output_dtype);
+    if (y != DType::Float && y != DType::Float16 && y != DType::BFloat16)
+      c.unsupported("output_dtype " + std::string(dtype_name(y)));
+  }
+  c.set_out(0, y, c.shape(0));
+}
+void lower_DequantizeLinear(LowerCtx& c) {
+  const auto a = c.attrs<DequantizeAttrs>();
+  c.call("dequantize_linear", {type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
+         {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), quant_arg(quant_index(c, a.axis, a.block_size))});
+}
+
+// ---- DynamicQuantizeLinear ------------------------------------------------------------------
+
+void infer_DynamicQuantizeLinear(OpCtx& c) {
+  c.attrs<NoAttrs>();
+  c.set_out(0, DType::UInt8, c.shape(0));
+  c.set_out(1, DType::Float, {});
+  c.set_out(2, DType::UInt8, {});
+}
+void lower_DynamicQuantizeLinear(LowerCtx& c) {
+  c.call("dynamic_quantize_linear", {c.X(0), c.Y(0), c.Y(1), c.Y(2), index(numel(c.shape(0)))});
+}
+
+// ---- MatMulInteger, QLinearMatMul -----------------------------------------------------------
+
+// A zero point's or scale's stride along the rows of A (per_rows) or the columns of B: 0 for
+// one value, 1 for a 1-D tensor of `n`.
+int64_t per_stride(OpCtx& c, size_t i, int64_t n, const char* what) {
+  if (!c.has_in(i) || numel(c.shape(i)) == 1) return 0;
+  if (c.rank(i) == 1 && c.shape(i)[0] == n) return 1;
+  c.unsupported(std::string(what) + " of shape " + shape_str(c.shape(i)) + " (one value or one per " +
+                (std::string(what).find("a_") == 0 ? "row of a" : "column of b") + " only)");
+}
+
+// The rows of A's matrices (1 for a vector).
+int64_t a_rows(OpCtx& c, size_t a) { return c.rank(a) == 1 ? 1 : c.shape(a)[static_cast<size_t>(c.rank(a) - 2)]; }
+
+void infer_MatMulInteger(OpCtx& c) {
+  c.attrs<NoAttrs>();
+  Shape out;
+  const k::MatMulPlan p = matmul_plan(c, &out);
+  per_stride(c, 2, a_rows(c, 0), "a_zero_point");
+  per_stride(c, 3, p.N, "b_zero_point");
+  c.set_out(0, DType::Int32, out);
+}
+void lower_MatMulInteger(LowerCtx& c) {
+  const k::MatMulPlan p = matmul_plan(c, nullptr);
+  c.call("matmul_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(1))},
+         {c.X(0), c.X(1), c.Y(0), obj(p), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)),
+          index(per_stride(c, 2, a_rows(c, 0), "a_zero_point")), index(a_rows(c, 0)),
+          c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.N, "b_zero_point"))});
+}
+
+// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): the int32 product of the
+// operands less their zero points, requantized. MatMul's plan reads inputs 0 and 1, so it is
+// taken on a context whose node sees a and b there.
+void infer_QLinearMatMul(OpCtx& c) {
+  c.attrs<NoAttrs>();
+  Node view = c.node();
+  view.inputs = {c.node().inputs[0], c.node().inputs[3]};
+  OpCtx vc(c.graph(), view);
+  Shape out;
+  const k::MatMulPlan p = matmul_plan(vc, &out);
+  const int64_t rows = a_rows(c, 0);
+  per_stride(c, 1, rows, "a_scale");
+  per_stride(c, 2, rows, "a_zero_point");
+  per_stride(c, 4, p.N, "b_scale");
+  per_stride(c, 5, p.N, "b_zero_point");
+  if (numel(c.shape(6)) != 1 || numel(c.shape(7)) != 1) c.unsupported("y_scale or y_zero_point with more than one value");
+  if (c.dtype(1) != c.dtype(4) || c.dtype(1) != c.dtype(6)) c.fail("the three scales must have one type");
+  c.set_out(0, c.dtype(7), out);
+  c.set_scratch(numel(out) * 4);
+}
+void lower_QLinearMatMul(LowerCtx& c) {
+  Node view = c.node();
+  view.inputs = {c.node().inputs[0], c.node().inputs[3]};
+  OpCtx vc(c.graph(), view);
+  const k::MatMulPlan p = matmul_plan(vc, nullptr);
+  const int64_t rows = a_rows(c, 0);
+  const Arg acc = c.scratch(DType::Int32);
+  c.call("matmul_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(3))},
+         {c.X(0), c.X(3), acc, obj(p), c.X(2), index(per_stride(c, 2, rows, "a_zero_point")), index(rows), c.X(5),
+          index(per_stride(c, 5, p.N, "b_zero_point"))});
+  c.call("requantize_rows", {type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
+         {acc, c.Y(0), index(numel(c.out(0).shape) / p.N), index(rows), index(p.N), c.X(1),
+          index(per_stride(c, 1, rows, "a_scale")), c.X(4), index(per_stride(c, 4, p.N, "b_scale")), c.X(6), c.X(7)});
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(QuantizeLinear, infer_QuantizeLinear, lower_QuantizeLinear);
+O2C_DEFINE_OP(DequantizeLinear, infer_DequantizeLinear, lower_DequantizeLinear);
+O2C_DEFINE_OP(DynamicQuantizeLinear, infer_DynamicQuantizeLinear, lower_DynamicQuantizeLinear);
+O2C_DEFINE_OP(MatMulInteger, infer_MatMulInteger, lower_MatMulInteger);
+O2C_DEFINE_OP(QLinearMatMul, infer_QLinearMatMul, lower_QLinearMatMul);
+
+}  // namespace o2c

@@ -1,0 +1,155 @@
+// onnx2cpp kernels: linear quantization (QuantizeLinear, DequantizeLinear,
+// DynamicQuantizeLinear) and integer matrix products (MatMulInteger, QLinearMatMul).
+// Scales and zero points follow the element they apply to through QuantIndex: per tensor,
+// per axis or blocked. The storage float types (float16, bfloat16, float8) convert themselves
+// (numeric.hpp), so each kernel computes in the precision the spec names.
+#ifndef ONNX2CPP_K_QUANT_HPP
+#define ONNX2CPP_K_QUANT_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Where element (o, a, i) of x viewed as [outer, axis, inner] finds its scale and zero point:
+// so * o + sa * (a / block) + si * i (per tensor: all strides 0; per axis: sa = 1, block = 1).
+struct QuantIndex {
+  i64 outer, axis, inner, block, so, sa, si;
+};
+
+// The precision P of a division or product: a native arithmetic type, or a storage float type
+// (each result rounded to it).
+template <class P, class V>
+inline P quant_as(V v) {
+  if constexpr (std::is_arithmetic<P>::value) return static_cast<P>(v);
+  else return P(static_cast<float>(v));
+}
+template <class P>
+inline P quant_div(P a, P b) {
+  if constexpr (std::is_arithmetic<P>::value) return a / b;
+  else return P(static_cast<float>(a) / static_cast<float>(b));
+}
+template <class P>
+inline P quant_mul(P a, P b) {
+  if constexpr (std::is_arithmetic<P>::value) return a * b;
+  else return P(static_cast<float>(a) * static_cast<float>(b));
+}
+
+// v rounded half to even, plus the zero point, saturated to Q's range (NaN gives the lowest).
+template <class Q>
+inline Q quant_saturate(double v, double zp) {
+  const double lo = static_cast<double>(std::numeric_limits<Q>::lowest());
+  const double hi = static_cast<double>(std::numeric_limits<Q>::max());
+  double r = std::nearbyint(v) + zp;
+  if (!(r >= lo)) r = lo;
+  if (r > hi) r = hi;
+  return static_cast<Q>(r);
+}
+
+// y = saturate(x / scale + zero_point) in Q: integers round half to even and clamp; the float8
+// types round to nearest even and saturate (or not: saturate = false).
+template <class X, class S, class Q, class P>
+inline void quantize_linear(const X* x, const S* scale, const Q* zp, Q* y, const QuantIndex& q, bool saturate) {
+  i64 e = 0;
+  for (i64 o = 0; o < q.outer; ++o)
+    for (i64 a = 0; a < q.axis; ++a)
+      for (i64 i = 0; i < q.inner; ++i, ++e) {
+        const i64 s = q.so * o + q.sa * (a / q.block) + q.si * i;
+        const P v = quant_div(quant_as<P>(x[e]), quant_as<P>(scale[s]));
+        if constexpr (std::is_integral<Q>::value) {
+          y[e] = quant_saturate<Q>(static_cast<double>(v), zp ? static_cast<double>(zp[s]) : 0.0);
+        } else {
+          const float f = static_cast<float>(v) + (zp ? static_cast<float>(zp[s]) : 0.0f);
+          y[e] = saturate ? Q(f) : Q::unsaturated(f);
+        }
+      }
+}
+
+// y = (x - zero_point) * scale, computed in float and rounded once to Y.
+template <class Q, class S, class Y>
+inline void dequantize_linear(const Q* x, const S* scale, const Q* zp, Y* y, const QuantIndex& q) {
+  i64 e = 0;
+  for (i64 o = 0; o < q.outer; ++o)
+    for (i64 a = 0; a < q.axis; ++a)
+      for (i64 i = 0; i < q.inner; ++i, ++e) {
+        const i64 s = q.so * o + q.sa * (a / q.block) + q.si * i;
+        const float d = static_cast<float>(x[e]) - (zp ? static_cast<float>(zp[s]) : 0.0f);
+        y[e] = quant_as<Y>(d * static_cast<float>(scale[s]));
+      }
+}
+
+// uint8 quantization of x over its own range widened to hold 0: scale = (max - min) / 255,
+// zero_point = saturate(round(-min / scale)). All-zero x gives scale 0, zero point 0, y 0.
+inline void dynamic_quantize_linear(const float* x, std::uint8_t* y, float* scale, std::uint8_t* zp, i64 n) {
+  float lo = 0.0f, hi = 0.0f;
+  for (i64 i = 0; i < n; ++i) {
+    lo = std::min(lo, x[i]);
+    hi = std::max(hi, x[i]);
+  }
+  const float s = (hi - lo) / 255.0f;
+  const std::uint8_t z = s > 0 ? quant_saturate<std::uint8_t>(static_cast<double>(-lo / s), 0.0) : 0;
+  for (i64 i = 0; i < n; ++i)
+    y[i] = s > 0 ? quant_saturate<std::uint8_t>(static_cast<double>(x[i] / s), z) : z;
+  scale[0] = s;
+  zp[0] = z;
+}
+
+// The zero points of an integer product: A's per row (stride 1) or one (stride 0), B's per
+// column likewise; null: 0.
+template <class A, class B>
+struct IntZeroPoints {
+  const A* a;
+  i64 sa;
+  const B* b;
+  i64 sb;
+};
+
+// Y[M][N] = (A - a_zp)(B - b_zp) in int32, per batch of p (MatMul's broadcasting). a_zp is
+// per row of A's matrices of `rows` rows (stride sazp 1) or one (0); b_zp per column likewise.
+template <class A, class B>
+inline void matmul_integer(const A* a, const B* b, std::int32_t* y, const MatMulPlan& p, const A* azp, i64 sazp,
+                           i64 rows, const B* bzp, i64 sbzp) {
+  i64 batch = 1;
+  for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
+  i64 idx[kMaxRank] = {0};
+  i64 oa = 0, ob = 0;
+  for (i64 t = 0; t < batch; ++t) {
+    const A* pa = a + oa * p.M * p.K;
+    const B* pb = b + ob * p.K * p.N;
+    std::int32_t* py = y + t * p.M * p.N;
+    for (i64 m = 0; m < p.M; ++m) {
+      std::int32_t* row = py + m * p.N;
+      for (i64 n = 0; n < p.N; ++n) row[n] = 0;
+      const std::int32_t za = azp ? static_cast<std::int32_t>(azp[(m % rows) * sazp]) : 0;
+      for (i64 k = 0; k < p.K; ++k) {
+        const std::int32_t av = static_cast<std::int32_t>(pa[m * p.K + k]) - za;
+        const B* brow = pb + k * p.N;
+        for (i64 n = 0; n < p.N; ++n)
+          row[n] += av * (static_cast<std::int32_t>(brow[n]) - (bzp ? static_cast<std::int32_t>(bzp[n * sbzp]) : 0));
+      }
+    }
+    for (int k = p.rank - 1; k >= 0; --k) {
+      oa += p.sa[k];
+      ob += p.sb[k];
+      if (++idx[k] < p.dims[k]) break;
+      oa -= p.sa[k] * p.dims[k];
+      ob -= p.sb[k] * p.dims[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+// QLinearMatMul's requantization of the int32 products acc ([total rows][N]):
+// y = saturate(rint(acc * (a_scale * b_scale / y_scale)) + y_zp), the multiplier in the scales'
+// type S, per row of A's matrices of `rows` rows (stride sas) and per column of B (stride sbs).
+template <class S, class Q>
+inline void requantize_rows(const std::int32_t* acc, Q* y, i64 total, i64 rows, i64 N, const S* as, i64 sas,
+                            const S* bs, i64 sbs, const S* ys, const Q* yzp) {
+  const double z = yzp ? static_cast<double>(yzp[0]) : 0.0;
+  for (i64 r = 0; r < total; ++r)
+    for (i64 n = 0; n < N; ++n) {
+      const S mul = quant_div(quant_mul(as[(r % rows) * sas], bs[n * sbs]), ys[0]);
+      const i64 e = r * N + n;
+      y[e] = quant_saturate<Q>(static_cast<double>(acc[e]) * static_cast<double>(static_cast<float>(mul)), z);
+    }
+}
+
+ONNX2CPP_K_END
+#endif
