@@ -1,5 +1,6 @@
 // onnx2cpp kernels: linear quantization (QuantizeLinear, DequantizeLinear,
-// DynamicQuantizeLinear) and integer matrix products (MatMulInteger, QLinearMatMul).
+// DynamicQuantizeLinear), integer matrix products (MatMulInteger, QLinearMatMul) and
+// convolutions (ConvInteger, QLinearConv: direct loops, exact, not yet fast).
 // Scales and zero points follow the element they apply to through QuantIndex: per tensor,
 // per axis or blocked. The storage float types (float16, bfloat16, float8) convert themselves
 // (numeric.hpp), so each kernel computes in the precision the spec names.
@@ -148,6 +149,48 @@ inline void requantize_rows(const std::int32_t* acc, Q* y, i64 total, i64 rows, 
       const S mul = quant_div(quant_mul(as[(r % rows) * sas], bs[n * sbs]), ys[0]);
       const i64 e = r * N + n;
       y[e] = quant_saturate<Q>(static_cast<double>(acc[e]) * static_cast<double>(static_cast<float>(mul)), z);
+    }
+}
+
+// y = conv(x - x_zp, w - w_zp) + bias in int32 (ConvInteger; QLinearConv before requantizing):
+// padding contributes 0 after the zero point is taken off. w_zp per output channel (stride
+// swzp 1) or one (0); x_zp one value; bias per output channel or null.
+template <class X, class W>
+inline void conv_integer(const X* x, const W* w, const std::int32_t* bias, std::int32_t* y, const ConvParams& p,
+                         const X* xzp, const W* wzp, i64 swzp) {
+  const i64 cg = p.C / p.group, mg = p.M / p.group;
+  const i64 in_sp = p.in[0] * p.in[1] * p.in[2];
+  const std::int32_t zx = xzp ? static_cast<std::int32_t>(xzp[0]) : 0;
+  for (i64 n = 0; n < p.N; ++n)
+    for (i64 m = 0; m < p.M; ++m) {
+      const i64 g = m / mg;
+      const std::int32_t zw = wzp ? static_cast<std::int32_t>(wzp[m * swzp]) : 0;
+      const W* wm = w + m * cg * p.k[0] * p.k[1] * p.k[2];
+      for (i64 od = 0; od < p.out[0]; ++od)
+        for (i64 oh = 0; oh < p.out[1]; ++oh)
+          for (i64 ow = 0; ow < p.out[2]; ++ow) {
+            std::int32_t acc = bias ? bias[m] : 0;
+            for (i64 c = 0; c < cg; ++c) {
+              const X* xc = x + (n * p.C + g * cg + c) * in_sp;
+              const W* wc = wm + c * p.k[0] * p.k[1] * p.k[2];
+              for (i64 kd = 0; kd < p.k[0]; ++kd) {
+                const i64 id = od * p.stride[0] - p.pad[0] + kd * p.dil[0];
+                if (id < 0 || id >= p.in[0]) continue;
+                for (i64 kh = 0; kh < p.k[1]; ++kh) {
+                  const i64 ih = oh * p.stride[1] - p.pad[1] + kh * p.dil[1];
+                  if (ih < 0 || ih >= p.in[1]) continue;
+                  for (i64 kw = 0; kw < p.k[2]; ++kw) {
+                    const i64 iw = ow * p.stride[2] - p.pad[2] + kw * p.dil[2];
+                    if (iw < 0 || iw >= p.in[2]) continue;
+                    const std::int32_t xv = static_cast<std::int32_t>(xc[(id * p.in[1] + ih) * p.in[2] + iw]) - zx;
+                    const std::int32_t wv = static_cast<std::int32_t>(wc[(kd * p.k[1] + kh) * p.k[2] + kw]) - zw;
+                    acc += xv * wv;
+                  }
+                }
+              }
+            }
+            *y++ = acc;
+          }
     }
 }
 

@@ -81,4 +81,21 @@ bool eval_requantize_rows(const Call& c, const Frame& f) {
   });
 }
 
+// <X, W>(x, w, bias, y, ConvParams, xzp, wzp, swzp)
+bool eval_conv_integer(const Call& c, const Frame& f) {
+  bool ok = false;
+  dispatch_native(targ_type(c, 0), kInt8, [&](auto tx) {
+    using X = typename decltype(tx)::type;
+    dispatch_native(targ_type(c, 1), kInt8, [&](auto tw) {
+      using W = typename decltype(tw)::type;
+      const auto& a = c.args;
+      k::conv_integer<X, W>(f.in_ptr<X>(a[0]), f.in_ptr<W>(a[1]), f.in_ptr<std::int32_t>(a[2]),
+                            f.out_ptr<std::int32_t>(a[3]), a[4].as<k::ConvParams>(), f.in_ptr<X>(a[5]),
+                            f.in_ptr<W>(a[6]), f.value<int64_t>(a[7]));
+      ok = true;
+    });
+  });
+  return ok;
+}
+
 }  // namespace o2c

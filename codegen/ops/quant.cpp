@@ -1,8 +1,9 @@
 // Linear quantization (templates/quant.hpp): QuantizeLinear, DequantizeLinear (per tensor, per
 // axis, blocked; integer and float8 types), DynamicQuantizeLinear, and the integer products
-// MatMulInteger and QLinearMatMul. Their type variables are held ("= ..." in ops.def): the
+// MatMulInteger, QLinearMatMul, ConvInteger and QLinearConv. Their type variables are held ("= ..." in ops.def): the
 // kernels convert float16/bfloat16/float8 themselves, in the precision the spec names for each
 // step, rather than the compute-in-float pass widening them.
+#include "ops/conv.hpp"
 #include "ops/helpers.hpp"
 
 namespace o2c {
@@ -216,8 +217,65 @@ void lower_QLinearMatMul(LowerCtx& c) {
           index(per_stride(c, 1, rows, "a_scale")), c.X(4), index(per_stride(c, 4, p.N, "b_scale")), c.X(6), c.X(7)});
 }
 
+// ---- ConvInteger, QLinearConv ---------------------------------------------------------------
+
+Shape conv_out(const k::ConvParams& p, size_t rank) {
+  Shape out = {p.N, p.M};
+  for (size_t d = 5 - rank; d < 3; ++d) out.push_back(p.out[d]);  // the real dims are last
+  return out;
+}
+
+// The convolution of input xi by input wi with the node's Conv attributes.
+k::ConvParams int_conv_params(OpCtx& c, size_t xi, size_t wi) {
+  const auto a = c.attrs<ConvAttrs>();
+  if (c.rank(xi) < 3 || c.rank(xi) > 5) c.unsupported("a convolution of rank " + std::to_string(c.rank(xi)));
+  return conv_params(c, c.shape(xi), c.shape(wi), a);
+}
+
+// ConvInteger(x, w, x_zero_point?, w_zero_point?): int32.
+void infer_ConvInteger(OpCtx& c) {
+  const k::ConvParams p = int_conv_params(c, 0, 1);
+  if (c.has_in(2) && numel(c.shape(2)) != 1) c.unsupported("x_zero_point with more than one value");
+  per_stride(c, 3, p.M, "w_zero_point");
+  c.set_out(0, DType::Int32, conv_out(p, c.shape(0).size()));
+}
+void lower_ConvInteger(LowerCtx& c) {
+  const k::ConvParams p = int_conv_params(c, 0, 1);
+  c.call("conv_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(1))},
+         {c.X(0), c.X(1), null_of(DType::Int32), c.Y(0), obj(p), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)),
+          c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.M, "w_zero_point"))});
+}
+
+// QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): the int32 convolution
+// (with the bias), requantized per output channel: rows are (n, m), columns the positions.
+void infer_QLinearConv(OpCtx& c) {
+  const k::ConvParams p = int_conv_params(c, 0, 3);
+  if (numel(c.shape(1)) != 1 || numel(c.shape(2)) != 1) c.unsupported("x_scale or x_zero_point with more than one value");
+  per_stride(c, 4, p.M, "w_scale");
+  per_stride(c, 5, p.M, "w_zero_point");
+  if (numel(c.shape(6)) != 1 || numel(c.shape(7)) != 1) c.unsupported("y_scale or y_zero_point with more than one value");
+  if (c.has_in(8) && c.shape(8) != Shape{p.M}) c.fail("B must have one value per output channel");
+  if (c.dtype(1) != c.dtype(4) || c.dtype(1) != c.dtype(6)) c.fail("the three scales must have one type");
+  const Shape out = conv_out(p, c.shape(0).size());
+  c.set_out(0, c.dtype(7), out);
+  c.set_scratch(numel(out) * 4);
+}
+void lower_QLinearConv(LowerCtx& c) {
+  const k::ConvParams p = int_conv_params(c, 0, 3);
+  const Arg acc = c.scratch(DType::Int32);
+  c.call("conv_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(3))},
+         {c.X(0), c.X(3), c.has_in(8) ? c.X(8) : null_of(DType::Int32), acc, obj(p), c.X(2), c.X(5),
+          index(per_stride(c, 5, p.M, "w_zero_point"))});
+  const int64_t cols = k::conv_out_size(p);
+  c.call("requantize_rows", {type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
+         {acc, c.Y(0), index(p.N * p.M), index(p.M), index(cols), c.X(4), index(per_stride(c, 4, p.M, "w_scale")),
+          c.X(1), index(0), c.X(6), c.X(7)});
+}
+
 }  // namespace
 
+O2C_DEFINE_OP(ConvInteger, infer_ConvInteger, lower_ConvInteger);
+O2C_DEFINE_OP(QLinearConv, infer_QLinearConv, lower_QLinearConv);
 O2C_DEFINE_OP(QuantizeLinear, infer_QuantizeLinear, lower_QuantizeLinear);
 O2C_DEFINE_OP(DequantizeLinear, infer_DequantizeLinear, lower_DequantizeLinear);
 O2C_DEFINE_OP(DynamicQuantizeLinear, infer_DynamicQuantizeLinear, lower_DynamicQuantizeLinear);
