@@ -23,6 +23,8 @@
 #include "templates/reduce.hpp"
 #include "templates/rnn.hpp"
 #include "templates/misc.hpp"
+#include "templates/indexing.hpp"
+#include "templates/linalg.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;
