@@ -172,3 +172,64 @@ TEST_CASE("det: random, singular and permuted matrices", "[linalg]") {
     CHECK(scratch.intact());
   }
 }
+
+TEST_CASE("max_pool_indices: values and flat indices in both storage orders", "[indexing][pool]") {
+  std::mt19937 g(91);
+  struct Case {
+    i64 in[3], k[3], s[3], pb[3], pe[3], dil[3];
+  };
+  const std::vector<Case> cases{
+      {{1, 1, 9}, {1, 1, 3}, {1, 1, 2}, {0, 0, 1}, {0, 0, 1}, {1, 1, 1}},      // 1D
+      {{1, 5, 6}, {1, 3, 2}, {1, 2, 1}, {0, 1, 0}, {0, 1, 1}, {1, 1, 2}},      // 2D
+      {{4, 3, 5}, {2, 2, 3}, {2, 1, 2}, {1, 0, 1}, {0, 1, 1}, {1, 2, 1}},      // 3D
+  };
+  for (const Case& cs : cases) {
+    k::PoolParams p{};
+    p.NC = 3;
+    for (int d = 0; d < 3; ++d) {
+      p.in[d] = cs.in[d], p.k[d] = cs.k[d], p.stride[d] = cs.s[d], p.pad[d] = cs.pb[d], p.pad_end[d] = cs.pe[d];
+      p.dil[d] = cs.dil[d];
+      p.out[d] = (cs.in[d] + cs.pb[d] + cs.pe[d] - (cs.dil[d] * (cs.k[d] - 1) + 1)) / cs.s[d] + 1;
+    }
+    const i64 S = p.in[0] * p.in[1] * p.in[2], O = p.out[0] * p.out[1] * p.out[2];
+    // Distinct values: no ties.
+    std::vector<float> x(static_cast<size_t>(p.NC * S));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+    std::shuffle(x.begin(), x.end(), g);
+    for (bool col_major : {false, true}) {
+      Guarded<float> y(p.NC * O);
+      Guarded<i64> ind(p.NC * O);
+      k::max_pool_indices(x.data(), y.data(), ind.data(), p, col_major);
+      std::vector<double> ry, ri;
+      for (i64 nc = 0; nc < p.NC; ++nc)
+        for (i64 a = 0; a < p.out[0]; ++a)
+          for (i64 b = 0; b < p.out[1]; ++b)
+            for (i64 c = 0; c < p.out[2]; ++c) {
+              double best = -1;
+              i64 at = -1;
+              for (i64 u = 0; u < p.k[0]; ++u)
+                for (i64 v = 0; v < p.k[1]; ++v)
+                  for (i64 w = 0; w < p.k[2]; ++w) {
+                    const i64 h = a * p.stride[0] - p.pad[0] + u * p.dil[0];
+                    const i64 wi = b * p.stride[1] - p.pad[1] + v * p.dil[1];
+                    const i64 d = c * p.stride[2] - p.pad[2] + w * p.dil[2];
+                    if (h < 0 || h >= p.in[0] || wi < 0 || wi >= p.in[1] || d < 0 || d >= p.in[2]) continue;
+                    const double val = x[static_cast<size_t>(nc * S + (h * p.in[1] + wi) * p.in[2] + d)];
+                    if (val > best) {
+                      best = val;
+                      // ONNX's spatial dims are those of size > 1 here, leading dims first:
+                      // column-major counts the first one fastest.
+                      at = col_major ? h + (wi + d * p.in[1]) * p.in[0] : (h * p.in[1] + wi) * p.in[2] + d;
+                    }
+                  }
+              ry.push_back(best);
+              ri.push_back(static_cast<double>(nc * S + at));
+            }
+      check_near(y.data(), ry, 0, 0, "max_pool_indices values");
+      std::vector<double> got(ind.data(), ind.data() + p.NC * O);
+      check_near(got.data(), ri, 0, 0, std::string("max_pool_indices indices, col_major ") + (col_major ? "1" : "0"));
+      CHECK(y.intact());
+      CHECK(ind.intact());
+    }
+  }
+}
