@@ -128,6 +128,13 @@ inline void fill(T* y, i64 n, T v) {
   std::fill(y, y + n, v);
 }
 
+// BitCast: n elements of T reinterpreted as U, bit for bit (the same size).
+template <class T, class U>
+inline void bitcast(const T* x, U* y, i64 n) {
+  static_assert(sizeof(T) == sizeof(U), "bitcast between types of different sizes");
+  if (n) std::memcpy(static_cast<void*>(y), static_cast<const void*>(x), sizeof(T) * n);
+}
+
 // 1 / (1 + exp(-v)) of a packet, as exp(-|v|) based quotients (exact near 0 and 1, like the
 // scalar form): 1 / (1 + e) for v >= 0, e / (1 + e) below, with Eigen's vectorized exp.
 template <class P>

@@ -36,4 +36,19 @@ bool eval_fill(const Call& c, const Frame& f) {  // (y, n, value)
   });
 }
 
+bool eval_bitcast(const Call& c, const Frame& f) {  // (x, y, n): any held types of one size
+  bool ok = false;
+  dispatch_held(arg_type(c, 0), kHeldTypes, [&](auto tt) {
+    using T = typename decltype(tt)::type;
+    dispatch_held(arg_type(c, 1), kHeldTypes, [&](auto tu) {
+      using U = typename decltype(tu)::type;
+      if constexpr (sizeof(T) == sizeof(U)) {
+        k::bitcast<T, U>(f.in_ptr<T>(c.args[0]), f.out_ptr<U>(c.args[1]), f.value<int64_t>(c.args[2]));
+        ok = true;
+      }
+    });
+  });
+  return ok;
+}
+
 }  // namespace o2c

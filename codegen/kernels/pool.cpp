@@ -1,4 +1,5 @@
-// Folding with templates/pool.hpp: max_pool_2d, pool, global_avg_pool, global_max_pool.
+// Folding with templates/pool.hpp: max_pool_2d, pool, global_avg_pool, global_max_pool,
+// max_pool_indices, max_unpool.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -49,6 +50,28 @@ bool eval_global_max_pool(const Call& c, const Frame& f) {
     using T = typename decltype(tag)::type;
     k::global_max_pool<T>(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), f.value<int64_t>(c.args[2]),
                           f.value<int64_t>(c.args[3]));
+  });
+}
+
+// <T>(X, Y, I, PoolParams, col_major)
+bool eval_max_pool_indices(const Call& c, const Frame& f) {
+  if (arg_type(c, 2) != DType::Int64) return false;
+  return with_type<IsFlt>(elem_type(c), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::max_pool_indices<T>(f.in_ptr<T>(a[0]), f.out_ptr<T>(a[1]), f.out_ptr<int64_t>(a[2]), a[3].as<k::PoolParams>(),
+                           f.value<bool>(a[4]));
+  });
+}
+
+// (x, idx, Y, nx, ny, Strided): float types, int64 indices.
+bool eval_max_unpool(const Call& c, const Frame& f) {
+  if (arg_type(c, 1) != DType::Int64) return false;
+  return with_type<IsFlt>(arg_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::max_unpool<T, int64_t>(f.in_ptr<T>(a[0]), f.in_ptr<int64_t>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]),
+                              f.value<int64_t>(a[4]), a[5].as<k::Strided>());
   });
 }
 

@@ -1,6 +1,6 @@
 // ConvTranspose: per group one GEMM (W^T X) into a column matrix, scattered into the output
 // by col2im (templates/conv_transpose.hpp). Output size from pads/output_padding, or pads
-// from output_shape / auto_pad as the ONNX spec describes.
+// from output_shape / auto_pad as the ONNX spec describes. Col2Im: the same col2im alone.
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
 
@@ -101,8 +101,74 @@ void lower_ConvTranspose(LowerCtx& c) {
          {c.X(0), c.X(1), c.X(2), c.Y(0), obj(p), c.node().scratch_bytes ? c.scratch(c.dtype(0)) : Arg{}});
 }
 
+// ---- Col2Im: input [N, C * prod(block), L] summed into images [N, C, image...] -----------------
+
+struct Col2ImAttrs {
+  std::vector<int64_t> dilations, pads, strides;
+  O2C_FIELDS(dilations, pads, strides)
+};
+
+// The geometry (ConvParams' in: the grid of blocks, out: the image, k: the block; real dims
+// last) and the output's shape.
+k::ConvParams col2im_params(OpCtx& c, Shape* out_shape) {
+  const auto a = c.attrs<Col2ImAttrs>();
+  const Shape& x = c.shape(0);
+  if (x.size() != 3) c.fail("input must have rank 3, got " + shape_str(x));
+  const std::vector<int64_t> image = c.require_const(1, "image_shape").to_ints();
+  const std::vector<int64_t> block = c.require_const(2, "block_shape").to_ints();
+  const size_t n = image.size();
+  if (n == 0 || block.size() != n) c.fail("image_shape and block_shape must have the same number (>= 1) of dims");
+  if (n > 3) c.unsupported("Col2Im of more than 3 spatial dims");
+  const auto dil = a.dilations.empty() ? std::vector<int64_t>(n, 1) : a.dilations;
+  const auto strides = a.strides.empty() ? std::vector<int64_t>(n, 1) : a.strides;
+  const auto pads = a.pads.empty() ? std::vector<int64_t>(2 * n, 0) : a.pads;
+  if (dil.size() != n || strides.size() != n || pads.size() != 2 * n)
+    c.fail("dilations, strides or pads do not match the " + std::to_string(n) + " dims of image_shape");
+  k::ConvParams p{};
+  int64_t K = 1, L = 1;
+  for (int d = 0; d < 3; ++d) p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1, p.pad[d] = 0;
+  for (size_t d = 0; d < n; ++d) {
+    if (image[d] < 0 || block[d] < 1 || dil[d] < 1 || strides[d] < 1) c.fail("image_shape, block_shape, dilations and strides must be positive");
+    const int64_t span = image[d] + pads[d] + pads[n + d] - (dil[d] * (block[d] - 1) + 1);
+    if (span < 0) c.fail("the block is larger than the padded image");
+    const size_t at = 3 - n + d;
+    p.in[at] = span / strides[d] + 1;
+    p.out[at] = image[d];
+    p.k[at] = block[d];
+    p.stride[at] = strides[d];
+    p.pad[at] = pads[d];
+    p.dil[at] = dil[d];
+    K *= block[d];
+    L *= p.in[at];
+  }
+  if (x[1] % K) c.fail("input's dim 1 (" + std::to_string(x[1]) + ") must be a multiple of the block's size " + std::to_string(K));
+  if (x[2] != L) c.fail("input's dim 2 (" + std::to_string(x[2]) + ") must be the number of blocks, " + std::to_string(L));
+  p.N = x[0];
+  p.C = p.M = x[1] / K;
+  p.group = 1;
+  if (out_shape) {
+    *out_shape = {x[0], x[1] / K};
+    out_shape->insert(out_shape->end(), image.begin(), image.end());
+  }
+  return p;
+}
+
+void infer_Col2Im(OpCtx& c) {
+  Shape out;
+  col2im_params(c, &out);
+  c.set_out(0, c.dtype(0), out);
+}
+void lower_Col2Im(LowerCtx& c) {
+  const k::ConvParams p = col2im_params(c, nullptr);
+  const int64_t n = numel(c.out(0).shape);
+  if (n == 0) return;
+  c.call("fill", {c.Y(0), index(n), scalar(c.dtype(0), 0)});
+  c.call("col2im_add", {c.X(0), c.Y(0), index(p.N * p.C), obj(p)});
+}
+
 }  // namespace
 
 O2C_DEFINE_OP(ConvTranspose, infer_ConvTranspose, lower_ConvTranspose);
+O2C_DEFINE_OP(Col2Im, infer_Col2Im, lower_Col2Im);
 
 }  // namespace o2c

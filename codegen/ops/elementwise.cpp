@@ -1,5 +1,6 @@
 // Elementwise ops: unary maps, broadcasting binary ops, variadic Sum/Mean/Max/Min, Where,
-// Clip and Cast (templates/elementwise.hpp, special.hpp, activation.hpp).
+// Clip, Cast and BitCast (templates/elementwise.hpp, special.hpp, activation.hpp; BitCast:
+// common.hpp).
 #include "ops/elementwise.hpp"
 
 #include "ops/helpers.hpp"
@@ -251,11 +252,33 @@ void lower_Cast(LowerCtx& c) {
   c.call(float8 && !saturates(c) ? "cast_unsaturated" : "cast", {c.X(0), c.Y(0), index(out_numel(c))});
 }
 
+// ---- BitCast: the bits of each element read as another type of the same width ---------------
+
+struct BitCastAttrs {
+  int64_t to = 0;
+  template <class V>
+  void fields(V& v) { v.required("to", to); }
+};
+
+void infer_BitCast(OpCtx& c) {
+  const DType from = c.dtype(0), to = static_cast<DType>(c.attrs<BitCastAttrs>().to);
+  if (dtype_info(to).bits == 0) c.fail("BitCast to a string or unknown type (to=" + std::to_string(static_cast<int>(to)) + ")");
+  if (dtype_info(to).bits != dtype_info(from).bits)
+    c.fail("BitCast from " + dtype_name(from) + " to " + dtype_name(to) + " changes the width");
+  // Packed (4- and 2-bit) and complex types are not held as elements by generated code.
+  if (!kHeldTypes.has(from) || !kHeldTypes.has(to)) c.unsupported("BitCast from " + dtype_name(from) + " to " + dtype_name(to));
+  // A byte other than 0 or 1 has no bool value in C++.
+  if (to == DType::Bool && from != DType::Bool) c.unsupported("BitCast to bool");
+  c.set_out(0, to, c.shape(0));
+}
+void lower_BitCast(LowerCtx& c) { c.call("bitcast", {c.X(0), c.Y(0), index(out_numel(c))}); }
+
 }  // namespace
 
 O2C_DEFINE_OP(Clip, infer_Clip, lower_Clip);
 O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast);
 O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast);
+O2C_DEFINE_OP(BitCast, infer_BitCast, lower_BitCast);
 
 namespace {
 

@@ -24,6 +24,8 @@
 #include "templates/rnn.hpp"
 #include "templates/misc.hpp"
 #include "templates/quant.hpp"
+#include "templates/indexing.hpp"
+#include "templates/linalg.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

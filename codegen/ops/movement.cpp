@@ -1,5 +1,5 @@
 // Data movement: Transpose, Slice, Expand, Tile (strided copies), Concat, Split (row copies),
-// Gather, Range (always folded) and Pad (index tables). Emission and folding call the same
+// Gather, Range (always folded), Pad and CenterCropPad (index tables). Emission and folding call the same
 // kernels from templates/common.hpp and templates/tensor.hpp with the same plans.
 #include <algorithm>
 #include <limits>
@@ -640,8 +640,65 @@ void lower_Pad(LowerCtx& c) {
   c.call("table_copy", {c.X(0), c.Y(0), c.table(std::move(tab)), obj(map), fill});
 }
 
+// ---- CenterCropPad: each axis cropped or zero-padded to its size, centered ----------------------
+
+struct CenterCropPadAttrs {
+  std::vector<int64_t> axes;  // default: every axis
+  O2C_FIELDS(axes)
+};
+
+// The output's size along each dim (the shape input, a constant, on the axes).
+Shape center_crop_pad_shape(OpCtx& c) {
+  const Shape& in = c.shape(0);
+  const int64_t r = c.rank(0);
+  std::vector<int64_t> axes = c.attrs<CenterCropPadAttrs>().axes;
+  if (axes.empty())
+    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+  const std::vector<int64_t> sizes = c.require_const(1, "shape (the output's shape)").to_ints();
+  if (sizes.size() != axes.size())
+    c.fail("shape has " + std::to_string(sizes.size()) + " entries for " + std::to_string(axes.size()) + " axes");
+  Shape out = in;
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const int64_t a = c.axis(axes[i], r);
+    if (!seen.insert(a).second) c.fail("axis " + std::to_string(axes[i]) + " is repeated");
+    if (sizes[i] < 0) c.fail("shape " + join_ints(sizes) + " has a negative size");
+    out[static_cast<size_t>(a)] = sizes[i];
+  }
+  return out;
+}
+
+void infer_CenterCropPad(OpCtx& c) {
+  if (c.rank(0) == 0) c.fail("input_data must have rank >= 1");
+  c.set_out(0, c.dtype(0), center_crop_pad_shape(c));
+}
+
+// A crop starts (d - size) / 2 in, a pad puts the input (size - d) / 2 in (the extra element
+// of an odd difference at the end).
+void lower_CenterCropPad(LowerCtx& c) {
+  const Shape out = center_crop_pad_shape(c);
+  if (numel(out) == 0) return;
+  const Shape& in = c.shape(0);
+  const auto st = strides_of(in);
+  std::vector<std::vector<int64_t>> tabs;
+  for (size_t d = 0; d < in.size(); ++d) {
+    std::vector<int64_t> t(static_cast<size_t>(out[d]));
+    const int64_t crop = in[d] > out[d] ? (in[d] - out[d]) / 2 : 0;
+    const int64_t pad = out[d] > in[d] ? (out[d] - in[d]) / 2 : 0;
+    for (int64_t o = 0; o < out[d]; ++o) {
+      const int64_t i = o - pad + crop;
+      t[static_cast<size_t>(o)] = i >= 0 && i < in[d] ? i * st[d] : -1;
+    }
+    tabs.push_back(std::move(t));
+  }
+  k::TableMap map;
+  Tensor tab = table_plan(in, tabs, map);
+  c.call("table_copy", {c.X(0), c.Y(0), c.table(std::move(tab)), obj(map), scalar(c.dtype(0), 0)});
+}
+
 }  // namespace
 
+O2C_DEFINE_OP(CenterCropPad, infer_CenterCropPad, lower_CenterCropPad);
 O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose);
 O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice);
 O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand);

@@ -1,4 +1,5 @@
-// MaxPool, AveragePool, LpPool and the global pools (templates/pool.hpp).
+// MaxPool (with its Indices output), AveragePool, LpPool, the global pools and MaxUnpool
+// (templates/pool.hpp).
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
 
@@ -64,14 +65,17 @@ std::string code(const k::PoolParams& p) {
 namespace {
 
 void infer_pool(OpCtx& c) {
-  if (c.has_out(1)) c.unsupported("the Indices output of MaxPool");
   const PoolAttrs a = pool_attrs(c);
-  if (a.storage_order != 0) c.unsupported("storage_order=1");
+  if (a.storage_order != 0 && a.storage_order != 1) c.fail("storage_order must be 0 or 1");
   if (pool_kind(c) == k::kPoolLp && a.p != 1 && a.p != 2) c.unsupported("LpPool with p=" + std::to_string(a.p));
   const k::PoolParams p = pool_params(c, a);
   Shape out = {c.shape(0)[0], c.shape(0)[1]};
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
   c.set_out(0, c.dtype(0), out);
+  if (c.has_out(1)) {  // MaxPool's Indices: computed with Y by max_pool_indices
+    c.set_out(1, DType::Int64, out);
+    return;
+  }
   // 2D max pooling runs in two vectorized passes through one row of scratch.
   if (pool_kind(c) == k::kPoolMax && k::max_pool_2d_fits(p)) c.set_scratch((p.in[2] + 16) * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
@@ -80,6 +84,10 @@ void lower_pool(LowerCtx& c) {
   const PoolAttrs a = pool_attrs(c);
   const k::PoolParams p = pool_params(c, a);
   const int kind = pool_kind(c);
+  if (c.has_out(1)) {
+    c.call("max_pool_indices", {c.X(0), c.Y(0), c.Y(1), obj(p), boolean(a.storage_order == 1)});
+    return;
+  }
   if (kind == k::kPoolMax && k::max_pool_2d_fits(p)) {
     c.call("max_pool_2d", {type_arg(c.dtype(0))}, {c.X(0), c.Y(0), obj(p), c.scratch(c.dtype(0))});
     return;
@@ -104,8 +112,67 @@ void lower_global(LowerCtx& c) {
          {c.X(0), c.Y(0), index(x[0] * x[1]), index(numel(x) / std::max<int64_t>(x[0] * x[1], 1))});
 }
 
+// ---- MaxUnpool: MaxPool's values written back where its Indices say -----------------------
+
+struct MaxUnpoolAttrs {
+  std::vector<int64_t> kernel_shape, pads, strides;
+  template <class V>
+  void fields(V& v) {
+    v.required("kernel_shape", kernel_shape);
+    v("pads", pads);
+    v("strides", strides);
+  }
+};
+
+// The unpooled shape: each spatial dim (in - 1) * stride - pads + kernel.
+Shape unpooled_shape(OpCtx& c) {
+  const auto a = c.attrs<MaxUnpoolAttrs>();
+  const Shape& x = c.shape(0);
+  if (x.size() < 3) c.fail("X must have rank >= 3, got " + shape_str(x));
+  if (x.size() > static_cast<size_t>(k::kMaxRank)) c.unsupported("X of rank above " + std::to_string(k::kMaxRank));
+  const size_t n = x.size() - 2;
+  const auto strides = a.strides.empty() ? std::vector<int64_t>(n, 1) : a.strides;
+  const auto pads = a.pads.empty() ? std::vector<int64_t>(2 * n, 0) : a.pads;
+  if (a.kernel_shape.size() != n || strides.size() != n || pads.size() != 2 * n)
+    c.fail("kernel_shape, strides or pads do not match the " + std::to_string(n) + " spatial dims of X");
+  Shape out = {x[0], x[1]};
+  for (size_t d = 0; d < n; ++d) {
+    const int64_t v = (x[2 + d] - 1) * strides[d] - pads[d] - pads[n + d] + a.kernel_shape[d];
+    if (v < 0) c.fail("the unpooled shape has a negative dim");
+    out.push_back(v);
+  }
+  return out;
+}
+
+// The output's shape: output_shape (a constant) when given, else the unpooled shape. As in the
+// spec's reference, indices address the unpooled shape and output_shape only extends it.
+Shape unpool_out_shape(OpCtx& c, const Shape& unpooled) {
+  if (!c.has_in(2)) return unpooled;
+  const Shape out = c.require_const(2, "output_shape (the output's shape)").to_ints();
+  if (out.size() != unpooled.size()) c.fail("output_shape " + shape_str(out) + " must have rank " + std::to_string(unpooled.size()));
+  for (size_t d = 0; d < out.size(); ++d)
+    if (d < 2 ? out[d] != unpooled[d] : out[d] < unpooled[d])
+      c.unsupported("output_shape " + shape_str(out) + " smaller than the unpooled shape " + shape_str(unpooled) +
+                    " (or of other batch or channels)");
+  return out;
+}
+
+void infer_MaxUnpool(OpCtx& c) {
+  const Shape unpooled = unpooled_shape(c);
+  if (c.shape(1) != c.shape(0)) c.fail("I " + shape_str(c.shape(1)) + " must have the shape of X " + shape_str(c.shape(0)));
+  c.set_out(0, c.dtype(0), unpool_out_shape(c, unpooled));
+}
+void lower_MaxUnpool(LowerCtx& c) {
+  const Shape unpooled = unpooled_shape(c);
+  const Shape out = unpool_out_shape(c, unpooled);
+  if (numel(out) == 0) return;
+  c.call("max_unpool", {c.X(0), c.X(1), c.Y(0), index(numel(c.shape(0))), index(numel(out)),
+                        obj(make_strided(unpooled, strides_of(out)))});
+}
+
 }  // namespace
 
+O2C_DEFINE_OP(MaxUnpool, infer_MaxUnpool, lower_MaxUnpool);
 O2C_DEFINE_OP(MaxPool, infer_pool, lower_pool);
 O2C_DEFINE_OP(AveragePool, infer_pool, lower_pool);
 O2C_DEFINE_OP(LpPool, infer_pool, lower_pool);

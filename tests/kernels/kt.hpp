@@ -19,6 +19,8 @@
 #include "templates/softmax.hpp"
 #include "templates/tensor.hpp"
 #include "templates/rnn.hpp"
+#include "templates/indexing.hpp"
+#include "templates/linalg.hpp"
 
 #include <catch2/catch.hpp>
 
