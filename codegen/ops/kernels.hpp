@@ -23,6 +23,7 @@
 #include "templates/reduce.hpp"
 #include "templates/rnn.hpp"
 #include "templates/misc.hpp"
+#include "templates/attention.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

@@ -19,6 +19,7 @@
 #include "templates/softmax.hpp"
 #include "templates/tensor.hpp"
 #include "templates/rnn.hpp"
+#include "templates/attention.hpp"
 
 #include <catch2/catch.hpp>
 
