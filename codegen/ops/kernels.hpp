@@ -26,6 +26,7 @@
 #include "templates/quant.hpp"
 #include "templates/indexing.hpp"
 #include "templates/linalg.hpp"
+#include "templates/attention.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

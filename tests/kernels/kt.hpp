@@ -21,6 +21,7 @@
 #include "templates/rnn.hpp"
 #include "templates/indexing.hpp"
 #include "templates/linalg.hpp"
+#include "templates/attention.hpp"
 
 #include <catch2/catch.hpp>
 
