@@ -89,8 +89,8 @@ inline void group_norm(const T* X, const T* scale, const T* bias, T* Y, i64 N, i
     }
 }
 
-// LpNormalization of X viewed as [outer, n, inner] along n: x / (sum |x|^p)^(1/p), p 1 or 2;
-// sums in double. Y may be X.
+// LpNormalization of X viewed as [outer, n, inner] along n: x / (sum |x|^p)^(1/p), p 1 or 2,
+// and 0 where that norm is 0 (the spec's rule for 0 / 0); sums in double. Y may be X.
 template <class T>
 inline void lp_norm(const T* X, T* Y, i64 outer, i64 n, i64 inner, i64 p) {
   for (i64 o = 0; o < outer; ++o)
@@ -103,7 +103,7 @@ inline void lp_norm(const T* X, T* Y, i64 outer, i64 n, i64 inner, i64 p) {
         sum += p == 1 ? std::abs(v) : v * v;
       }
       const T norm = static_cast<T>(p == 1 ? sum : std::sqrt(sum));
-      for (i64 i = 0; i < n; ++i) y[i * inner] = x[i * inner] / norm;
+      for (i64 i = 0; i < n; ++i) y[i * inner] = norm == T(0) ? T(0) : static_cast<T>(x[i * inner] / norm);
     }
 }
 

@@ -193,7 +193,7 @@ void lower_GroupNormalization(LowerCtx& c) {
           boolean(c.version() < 21)});
 }
 
-// LpNormalization along one axis, p 1 or 2.
+// LpNormalization along one axis, p 1 or 2 (a zero norm gives 0).
 struct LpNormAttrs {
   int64_t axis = -1, p = 2;
   O2C_FIELDS(axis, p)
