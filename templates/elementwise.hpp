@@ -114,6 +114,10 @@ struct LeakyRelu {
   float alpha;
   template <class T> T operator()(T v) const { return leaky_relu(v, static_cast<T>(alpha)); }
 };
+struct Swish {  // x * sigmoid(alpha x)
+  float alpha;
+  template <class T> T operator()(T v) const { return v * sigmoid(static_cast<T>(alpha) * v); }
+};
 struct Elu {
   float alpha;
   template <class T> T operator()(T v) const { return elu(v, static_cast<T>(alpha)); }

@@ -1,31 +1,36 @@
-// onnx2cpp kernels: CumSum, Trilu, OneHot, Hardmax, LRN, MeanVarianceNormalization,
+// onnx2cpp kernels: CumSum, CumProd, Trilu, OneHot, Hardmax, LRN, MeanVarianceNormalization,
 // GlobalLpPool, TopK and Einsum.
 #ifndef ONNX2CPP_K_MISC_HPP
 #define ONNX2CPP_K_MISC_HPP
 
 ONNX2CPP_K_BEGIN
 
-// ---- CumSum over X viewed as [outer, n, inner] -------------------------------------------
-template <class T>
-inline void cumsum(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool exclusive, bool reverse) {
+// ---- CumSum and CumProd over X viewed as [outer, n, inner] ------------------------------
+// The running sum (Prod false, starting at 0) or product (Prod true, starting at 1).
+template <bool Prod, class T>
+inline void cum_scan(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool exclusive, bool reverse) {
   for (i64 o = 0; o < outer; ++o) {
     const T* x = X + o * n * inner;
     T* y = Y + o * n * inner;
     for (i64 j = 0; j < inner; ++j) {
-      T acc = T(0);
+      T acc = Prod ? T(1) : T(0);
       for (i64 s = 0; s < n; ++s) {
         const i64 k = reverse ? n - 1 - s : s;
         const T v = x[k * inner + j];
-        if (exclusive) {
-          y[k * inner + j] = acc;
-          acc = static_cast<T>(acc + v);
-        } else {
-          acc = static_cast<T>(acc + v);
-          y[k * inner + j] = acc;
-        }
+        if (exclusive) y[k * inner + j] = acc;
+        acc = Prod ? static_cast<T>(acc * v) : static_cast<T>(acc + v);
+        if (!exclusive) y[k * inner + j] = acc;
       }
     }
   }
+}
+template <class T>
+inline void cumsum(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool exclusive, bool reverse) {
+  cum_scan<false>(X, Y, outer, n, inner, exclusive, reverse);
+}
+template <class T>
+inline void cumprod(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool exclusive, bool reverse) {
+  cum_scan<true>(X, Y, outer, n, inner, exclusive, reverse);
 }
 
 // A shape for kernels that take an axis at run time.
@@ -34,9 +39,9 @@ struct Dims {
   i64 d[kMaxRank];
 };
 
-// CumSum with the axis read at run time (an out-of-range axis leaves Y a copy of X).
-template <class T, class A>
-inline void cumsum_axis(const T* X, const A* axis, T* Y, const Dims& s, bool exclusive, bool reverse) {
+// CumSum or CumProd with the axis read at run time (an out-of-range axis leaves Y a copy of X).
+template <bool Prod, class T, class A>
+inline void cum_scan_axis(const T* X, const A* axis, T* Y, const Dims& s, bool exclusive, bool reverse) {
   i64 a = static_cast<i64>(axis[0]);
   if (a < 0) a += s.rank;
   if (a < 0 || a >= s.rank) {
@@ -50,7 +55,15 @@ inline void cumsum_axis(const T* X, const A* axis, T* Y, const Dims& s, bool exc
     if (k < a) outer *= s.d[k];
     else if (k > a) inner *= s.d[k];
   }
-  cumsum(X, Y, outer, s.d[a], inner, exclusive, reverse);
+  cum_scan<Prod>(X, Y, outer, s.d[a], inner, exclusive, reverse);
+}
+template <class T, class A>
+inline void cumsum_axis(const T* X, const A* axis, T* Y, const Dims& s, bool exclusive, bool reverse) {
+  cum_scan_axis<false>(X, axis, Y, s, exclusive, reverse);
+}
+template <class T, class A>
+inline void cumprod_axis(const T* X, const A* axis, T* Y, const Dims& s, bool exclusive, bool reverse) {
+  cum_scan_axis<true>(X, axis, Y, s, exclusive, reverse);
 }
 
 // ---- Trilu: keep j - i >= k (upper) or j - i <= k (lower) of each [N, M] matrix ------------

@@ -71,12 +71,12 @@ inline void max_pool_2d(const T* X, T* Y, const PoolParams& p, T* row) {
   }
 }
 
-// kind 0: max, 1: average, 2: Lp (p = norm_p)
-// pool()'s kinds.
+// pool()'s kinds: max, average, and Lp: (sum |x|^norm_p)^(1/norm_p) over the window (norm_p > 0;
+// ignored by the others).
 enum PoolKind : int { kPoolMax = 0, kPoolAverage = 1, kPoolLp = 2 };
 
 template <class T, int kind>
-inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {
+inline void pool(const T* X, T* Y, const PoolParams& p, double norm_p) {
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   const i64 O = p.out[0] * p.out[1] * p.out[2];
   for (i64 nc = 0; nc < p.NC; ++nc) {
@@ -106,14 +106,14 @@ inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {
                 const double v = static_cast<double>(x[(i0 * p.in[1] + i1) * p.in[2] + i2]);
                 if (kind == 0) acc = v > acc ? v : acc;
                 else if (kind == 1) acc += v;
-                else acc += norm_p == 1 ? std::abs(v) : v * v;
+                else acc += norm_p == 1 ? std::abs(v) : norm_p == 2 ? v * v : std::pow(std::abs(v), norm_p);
                 ++count;
               }
             }
           }
           double r = acc;
           if (kind == 1) r = acc / static_cast<double>(p.count_include_pad ? count + padded : count);
-          if (kind == 2) r = norm_p == 1 ? acc : std::sqrt(acc);
+          if (kind == 2) r = norm_p == 1 ? acc : norm_p == 2 ? std::sqrt(acc) : std::pow(acc, 1.0 / norm_p);
           y[(o0 * p.out[1] + o1) * p.out[2] + o2] = static_cast<T>(r);
         }
   }

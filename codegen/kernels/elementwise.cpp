@@ -12,7 +12,7 @@ namespace {
   X(Asin, IsFlt) X(Acos, IsFlt) X(Atan, IsFlt) X(Sinh, IsFlt) X(Cosh, IsFlt) X(Asinh, IsFlt) X(Acosh, IsFlt)   \
   X(Atanh, IsFlt) X(Softplus, IsFlt) X(Softsign, IsFlt) X(IsNaN, IsFlt) X(IsInf, IsFlt) X(LeakyRelu, IsFlt)    \
   X(Elu, IsFlt) X(Celu, IsFlt) X(Selu, IsFlt) X(ThresholdedRelu, IsFlt) X(HardSigmoid, IsFlt)                  \
-  X(HardSwish, IsFlt) X(Mish, IsFlt) X(Shrink, IsFlt) X(BitNot, IsInt)
+  X(HardSwish, IsFlt) X(Mish, IsFlt) X(Shrink, IsFlt) X(BitNot, IsInt) X(Swish, IsFlt)
 #define O2C_BINARY_FUNCTORS(X)                                                                                 \
   X(Add, IsNum) X(Sub, IsNum) X(Mul, IsNum) X(Div, IsNum) X(Max, IsNum) X(Min, IsNum) X(Mod, IsNum)           \
   X(FMod, IsNum) X(Equal, IsAll) X(Less, IsNum) X(LessOrEqual, IsNum) X(Greater, IsNum)                       \

@@ -1,5 +1,5 @@
-// Folding with templates/misc.hpp: cumsum, cumsum_axis, trilu, one_hot, hardmax, lrn, mvn,
-// global_lp_pool, topk, einsum.
+// Folding with templates/misc.hpp: cumsum, cumprod, cumsum_axis, cumprod_axis, trilu, one_hot,
+// hardmax, lrn, mvn, global_lp_pool, topk, einsum.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -13,33 +13,41 @@ DType type_of(const Call& c, size_t ti, size_t ai) { return ti < c.targs.size() 
 template <template <class> class Pred, class F>
 bool with_elem(const Call& c, F&& f) { return with_type<Pred>(type_of(c, 0, 0), f); }
 
-}  // namespace
-
-// (X, Y, outer, n, inner, exclusive, reverse)
-bool eval_cumsum(const Call& c, const Frame& f) {
+// cumsum/cumprod: (X, Y, outer, n, inner, exclusive, reverse)
+template <bool Prod>
+bool eval_cum(const Call& c, const Frame& f) {
   return with_elem<IsNum>(c, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const auto& a = c.args;
-    k::cumsum<T>(f.in_ptr<T>(a[0]), f.out_ptr<T>(a[1]), f.value<int64_t>(a[2]), f.value<int64_t>(a[3]),
-                 f.value<int64_t>(a[4]), f.value<bool>(a[5]), f.value<bool>(a[6]));
+    k::cum_scan<Prod, T>(f.in_ptr<T>(a[0]), f.out_ptr<T>(a[1]), f.value<int64_t>(a[2]), f.value<int64_t>(a[3]),
+                         f.value<int64_t>(a[4]), f.value<bool>(a[5]), f.value<bool>(a[6]));
   });
 }
 
-// <T, A>(X, axis, Y, Dims, exclusive, reverse): the axis an int32 or int64 tensor.
-bool eval_cumsum_axis(const Call& c, const Frame& f) {
+// cumsum_axis/cumprod_axis <T, A>(X, axis, Y, Dims, exclusive, reverse): the axis an int32 or
+// int64 tensor.
+template <bool Prod>
+bool eval_cum_axis(const Call& c, const Frame& f) {
   bool ok = false;
   with_elem<IsNum>(c, [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_native(type_of(c, 1, 1), type_set({DType::Int32, DType::Int64}), [&](auto ta) {
       using A = typename decltype(ta)::type;
       const auto& a = c.args;
-      k::cumsum_axis<T, A>(f.in_ptr<T>(a[0]), f.in_ptr<A>(a[1]), f.out_ptr<T>(a[2]), a[3].as<k::Dims>(),
-                           f.value<bool>(a[4]), f.value<bool>(a[5]));
+      k::cum_scan_axis<Prod, T, A>(f.in_ptr<T>(a[0]), f.in_ptr<A>(a[1]), f.out_ptr<T>(a[2]), a[3].as<k::Dims>(),
+                                   f.value<bool>(a[4]), f.value<bool>(a[5]));
       ok = true;
     });
   });
   return ok;
 }
+
+}  // namespace
+
+bool eval_cumsum(const Call& c, const Frame& f) { return eval_cum<false>(c, f); }
+bool eval_cumprod(const Call& c, const Frame& f) { return eval_cum<true>(c, f); }
+bool eval_cumsum_axis(const Call& c, const Frame& f) { return eval_cum_axis<false>(c, f); }
+bool eval_cumprod_axis(const Call& c, const Frame& f) { return eval_cum_axis<true>(c, f); }
 
 // (X, Y, batch, N, M, k, upper); k may be an Element (read at run time).
 bool eval_trilu(const Call& c, const Frame& f) {

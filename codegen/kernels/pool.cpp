@@ -31,7 +31,7 @@ bool eval_pool(const Call& c, const Frame& f) {
   return with_value<k::kPoolMax, k::kPoolAverage, k::kPoolLp>(c.targs[1].i, [&](auto kind) {
     using T = float;
     k::pool<T, decltype(kind)::value>(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), c.args[2].as<k::PoolParams>(),
-                                      f.value<int>(c.args[3]));
+                                      f.value<double>(c.args[3]));
   });
 }
 

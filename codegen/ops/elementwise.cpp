@@ -104,6 +104,14 @@ void lower_HardSigmoid(LowerCtx& c) {
   const auto a = c.attrs<HardSigmoidAttrs>();
   lower_unary(c, functor("HardSigmoid", k::HardSigmoid{a.alpha, a.beta}, {lit_f32(a.alpha), lit_f32(a.beta)}));
 }
+struct SwishAttrs {
+  float alpha = 1.0f;
+  O2C_FIELDS(alpha)
+};
+void lower_Swish(LowerCtx& c) {
+  const auto a = c.attrs<SwishAttrs>();
+  lower_unary(c, functor("Swish", k::Swish{a.alpha}, {lit_f32(a.alpha)}));
+}
 struct ShrinkAttrs {
   float bias = 0.0f, lambd = 0.5f;
   O2C_FIELDS(bias, lambd)
@@ -151,6 +159,7 @@ O2C_DEFINE_OP(Selu, infer_same<SeluAttrs>, lower_Selu);
 O2C_DEFINE_OP(ThresholdedRelu, infer_same<ThresholdedReluAttrs>, lower_ThresholdedRelu);
 O2C_DEFINE_OP(HardSigmoid, infer_same<HardSigmoidAttrs>, lower_HardSigmoid);
 O2C_DEFINE_OP(Shrink, infer_same<ShrinkAttrs>, lower_Shrink);
+O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish);
 O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf);
 O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu);
 O2C_DEFINE_OP(IsNaN, infer_is<NoAttrs>, lower_IsNaN);

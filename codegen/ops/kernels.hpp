@@ -19,6 +19,7 @@
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
+#include "templates/loss.hpp"
 #include "templates/tensor.hpp"
 #include "templates/reduce.hpp"
 #include "templates/rnn.hpp"

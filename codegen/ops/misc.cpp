@@ -1,4 +1,4 @@
-// Smaller ops (templates/misc.hpp): DepthToSpace and SpaceToDepth (strided copies), CumSum,
+// Smaller ops (templates/misc.hpp): DepthToSpace and SpaceToDepth (strided copies), CumSum, CumProd,
 // Trilu, OneHot, Hardmax, LRN, MeanVarianceNormalization, GlobalLpPool, TopK and Einsum.
 #include <algorithm>
 #include <cmath>
@@ -92,7 +92,7 @@ void infer_d2s(OpCtx& c) {
 }
 void lower_d2s(LowerCtx& c) { c.call("strided_copy", {c.X(0), c.Y(0), obj(d2s_plan(c, nullptr))}); }
 
-// ---- CumSum ---------------------------------------------------------------------------------
+// ---- CumSum and CumProd ---------------------------------------------------------------------
 
 struct CumSumAttrs {
   bool exclusive = false, reverse = false;
@@ -109,19 +109,18 @@ void infer_CumSum(OpCtx& c) {
 }
 void lower_CumSum(LowerCtx& c) {
   const auto a = c.attrs<CumSumAttrs>();
-  const bool ex = a.exclusive, rev = a.reverse;
+  const bool ex = a.exclusive, rev = a.reverse, prod = c.node().op == "CumProd";
   if (c.const_in(1)) {
     const Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
-    c.call("cumsum", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), boolean(ex), boolean(rev)});
+    c.call(prod ? "cumprod" : "cumsum", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), boolean(ex), boolean(rev)});
     return;
   }
   const Shape& x = c.shape(0);
   k::Dims dims{};
   dims.rank = static_cast<int>(x.size());
   for (size_t i = 0; i < x.size(); ++i) dims.d[i] = x[i];
-  c.call("cumsum_axis", {c.X(0), c.X(1), c.Y(0), object(dims, "k::Dims{" + std::to_string(x.size()) + ", " +
-                                                                   lit_array(x, std::max<size_t>(x.size(), 1)) + "}"),
-                         boolean(ex), boolean(rev)});
+  const Arg shape = object(dims, "k::Dims{" + std::to_string(x.size()) + ", " + lit_array(x, std::max<size_t>(x.size(), 1)) + "}");
+  c.call(prod ? "cumprod_axis" : "cumsum_axis", {c.X(0), c.X(1), c.Y(0), shape, boolean(ex), boolean(rev)});
 }
 
 // ---- Trilu ----------------------------------------------------------------------------------
@@ -556,6 +555,7 @@ void lower_Einsum(LowerCtx& c) {
 O2C_DEFINE_OP(DepthToSpace, infer_d2s, lower_d2s);
 O2C_DEFINE_OP(SpaceToDepth, infer_d2s, lower_d2s);
 O2C_DEFINE_OP(CumSum, infer_CumSum, lower_CumSum);
+O2C_DEFINE_OP(CumProd, infer_CumSum, lower_CumSum);
 O2C_DEFINE_OP(Trilu, infer_Trilu, lower_Trilu);
 O2C_DEFINE_OP(OneHot, infer_OneHot, lower_OneHot);
 O2C_DEFINE_OP(Hardmax, infer_Hardmax, lower_Hardmax);

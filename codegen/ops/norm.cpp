@@ -1,5 +1,6 @@
-// BatchNormalization (inference), InstanceNormalization, LayerNormalization, and the fused
-// forms that take an activation (passes/fuse.cpp): templates/norm.hpp.
+// BatchNormalization (inference), InstanceNormalization, LayerNormalization,
+// RMSNormalization, GroupNormalization, LpNormalization, and the fused forms that take an
+// activation (passes/fuse.cpp): templates/norm.hpp.
 #include "ops/epilogue.hpp"
 #include "ops/helpers.hpp"
 
@@ -92,33 +93,127 @@ struct Plain {
   void fields(V& v) { base.fields(v); }
 };
 
-// LayerNormalization: rows = prod(dims[:axis]), D = prod(dims[axis:]).
+// The stash type (stage one's precision) as the kernels' template argument: float (1), or
+// also double (11) where the op allows it; the others (float16, bfloat16) are refused.
+DType stash_dtype(OpCtx& c, int64_t stash_type, bool allow_double) {
+  if (stash_type == 1) return DType::Float;
+  if (stash_type == 11 && allow_double) return DType::Double;
+  c.unsupported("stash_type=" + std::to_string(stash_type));
+}
+
+// LayerNormalization and RMSNormalization: rows = prod(dims[:axis]), D = prod(dims[axis:]).
 struct LayerNormAttrs {
   int64_t axis = -1;
   float epsilon = 1e-5f;
   int64_t stash_type = 1;
   O2C_FIELDS(axis, epsilon, stash_type)
 };
-std::pair<int64_t, int64_t> ln_dims(OpCtx& c) {
+struct RowsD {
+  int64_t axis, rows, D;
+};
+RowsD ln_dims(OpCtx& c) {
   const Shape& x = c.shape(0);
   const int64_t r = static_cast<int64_t>(x.size());
   const int64_t a = c.axis(c.attrs<LayerNormAttrs>().axis, r);
-  int64_t rows = 1, D = 1;
-  for (int64_t i = 0; i < r; ++i) (i < a ? rows : D) *= x[i];
-  return {rows, D};
+  RowsD d{a, 1, 1};
+  for (int64_t i = 0; i < r; ++i) (i < a ? d.rows : d.D) *= x[i];
+  return d;
 }
+// Scale and bias (inputs first..last) must broadcast to the normalized dims; the kernels
+// take D elements each.
+void check_row_params(OpCtx& c, size_t first, size_t last, const RowsD& d) {
+  const Shape norm(c.shape(0).begin() + d.axis, c.shape(0).end());
+  for (size_t i = first; i <= last; ++i) {
+    if (!c.has_in(i)) continue;
+    if (broadcast(c, c.shape(i), norm) != norm) c.fail("input " + std::to_string(i) + " must broadcast to the normalized dims");
+    if (numel(c.shape(i)) != d.D) c.unsupported("Scale/B that broadcast over the normalized dims");
+  }
+}
+
 void infer_LayerNormalization(OpCtx& c) {
-  if (c.has_out(1) || c.has_out(2)) c.unsupported("the Mean and InvStdDev outputs");
-  const auto [rows, D] = ln_dims(c);
-  (void)rows;
-  for (size_t i = 1; i < 3; ++i)
-    if (c.has_in(i) && numel(c.shape(i)) != D) c.unsupported("Scale/B that broadcast over the normalized dims");
+  const auto a = c.attrs<LayerNormAttrs>();
+  stash_dtype(c, a.stash_type, false);
+  const RowsD d = ln_dims(c);
+  check_row_params(c, 1, 2, d);
   c.set_out(0, c.dtype(0), c.shape(0));
+  // Mean and InvStdDev: [d[0], ..., d[axis-1], 1, ..., 1], of the stash type.
+  Shape stats = c.shape(0);
+  for (size_t i = static_cast<size_t>(d.axis); i < stats.size(); ++i) stats[i] = 1;
+  for (size_t i = 1; i < 3; ++i)
+    if (c.has_out(i)) c.set_out(i, DType::Float, stats);
 }
 void lower_LayerNormalization(LowerCtx& c) {
-  const auto [rows, D] = ln_dims(c);
-  c.call("layer_norm", {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), index(rows), index(D),
-                        f32(c.attrs<LayerNormAttrs>().epsilon)});
+  const auto a = c.attrs<LayerNormAttrs>();
+  const RowsD d = ln_dims(c);
+  c.call("layer_norm", {type_arg(c.dtype(0)), type_arg(stash_dtype(c, a.stash_type, false))},
+         {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), index(d.rows), index(d.D), f32(a.epsilon),
+          c.Y(1), c.Y(2)});
+}
+
+void infer_RMSNormalization(OpCtx& c) {
+  const auto a = c.attrs<LayerNormAttrs>();
+  stash_dtype(c, a.stash_type, true);
+  if (c.dtype(1) != c.dtype(0)) c.unsupported("X and scale of different types");
+  check_row_params(c, 1, 1, ln_dims(c));
+  c.set_out(0, c.dtype(1), c.shape(0));
+}
+void lower_RMSNormalization(LowerCtx& c) {
+  const auto a = c.attrs<LayerNormAttrs>();
+  const RowsD d = ln_dims(c);
+  c.call("rms_norm", {type_arg(c.dtype(0)), type_arg(stash_dtype(c, a.stash_type, true))},
+         {c.X(0), c.X(1), c.Y(0), index(d.rows), index(d.D), f32(a.epsilon)});
+}
+
+// GroupNormalization: X [N, C, ...] in num_groups groups of channels; scale and bias per
+// group in version 18, per channel from 21.
+struct GroupNormAttrs {
+  float epsilon = 1e-5f;
+  int64_t num_groups = 0;
+  int64_t stash_type = 1;  // from version 21
+  template <class V>
+  void fields(V& v) {
+    v("epsilon", epsilon);
+    v.required("num_groups", num_groups);
+    if (v.version >= 21) v("stash_type", stash_type);
+  }
+};
+void infer_GroupNormalization(OpCtx& c) {
+  const auto a = c.attrs<GroupNormAttrs>();
+  stash_dtype(c, a.stash_type, true);
+  const NCS d = ncs(c);
+  if (a.num_groups <= 0 || d.C % a.num_groups != 0) c.fail("num_groups must divide the channels");
+  check_channel_params(c, 1, 2, c.version() < 21 ? a.num_groups : d.C);
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void lower_GroupNormalization(LowerCtx& c) {
+  const auto a = c.attrs<GroupNormAttrs>();
+  const NCS d = ncs(c);
+  c.call("group_norm", {type_arg(c.dtype(0)), type_arg(stash_dtype(c, a.stash_type, true))},
+         {c.X(0), c.X(1), c.X(2), c.Y(0), index(d.N), index(d.C), index(d.S), index(a.num_groups), f32(a.epsilon),
+          boolean(c.version() < 21)});
+}
+
+// LpNormalization along one axis, p 1 or 2 (a zero norm gives 0).
+struct LpNormAttrs {
+  int64_t axis = -1, p = 2;
+  O2C_FIELDS(axis, p)
+};
+void infer_LpNormalization(OpCtx& c) {
+  const auto a = c.attrs<LpNormAttrs>();
+  c.axis(a.axis, c.rank(0));
+  if (a.p != 1 && a.p != 2) c.unsupported("p=" + std::to_string(a.p) + " (the spec defines 1 and 2)");
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+void lower_LpNormalization(LowerCtx& c) {
+  const auto a = c.attrs<LpNormAttrs>();
+  const Shape& x = c.shape(0);
+  const int64_t axis = c.axis(a.axis, c.rank(0));
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < c.rank(0); ++i) {
+    if (i < axis) outer *= x[static_cast<size_t>(i)];
+    else if (i > axis) inner *= x[static_cast<size_t>(i)];
+  }
+  c.call("lp_norm", {c.X(0), c.Y(0), index(outer), index(x[static_cast<size_t>(axis)]), index(inner), index(a.p)});
 }
 
 }  // namespace
@@ -128,5 +223,8 @@ O2C_DEFINE_OP(FusedBatchNormalization, infer_batch_norm<FusedBatchNormAttrs>, lo
 O2C_DEFINE_OP(InstanceNormalization, infer_instance_norm<Plain<InstanceNormAttrs>>, lower_instance_norm<Plain<InstanceNormAttrs>>);
 O2C_DEFINE_OP(FusedInstanceNormalization, infer_instance_norm<FusedInstanceNormAttrs>, lower_instance_norm<FusedInstanceNormAttrs>);
 O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization);
+O2C_DEFINE_OP(RMSNormalization, infer_RMSNormalization, lower_RMSNormalization);
+O2C_DEFINE_OP(GroupNormalization, infer_GroupNormalization, lower_GroupNormalization);
+O2C_DEFINE_OP(LpNormalization, infer_LpNormalization, lower_LpNormalization);
 
 }  // namespace o2c

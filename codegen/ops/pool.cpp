@@ -1,5 +1,7 @@
 // MaxPool (with its Indices output), AveragePool, LpPool, the global pools and MaxUnpool
 // (templates/pool.hpp).
+#include <cmath>
+
 #include "ops/helpers.hpp"
 #include "ops/spatial.hpp"
 
@@ -9,7 +11,8 @@ namespace {
 struct PoolAttrs {
   WindowAttrs window;
   bool ceil_mode = false, count_include_pad = false;
-  int64_t storage_order = 0, p = 2;
+  int64_t storage_order = 0;
+  double p = 2;  // LpPool's order: a float before version 2
   template <class V>
   void fields(V& v, const std::string& op) {
     window.fields(v);
@@ -19,7 +22,17 @@ struct PoolAttrs {
     if (op == "LpPool" ? v.version >= 18 : v.version >= 10) v("ceil_mode", ceil_mode);
     if (op == "AveragePool") v("count_include_pad", count_include_pad);
     if (op == "MaxPool" && v.version >= 8) v("storage_order", storage_order);
-    if (op == "LpPool") v("p", p);
+    if (op == "LpPool") {
+      if (v.version < 2) {
+        float pf = static_cast<float>(p);
+        v("p", pf);
+        p = pf;
+      } else {
+        int64_t pi = static_cast<int64_t>(p);
+        v("p", pi);
+        p = static_cast<double>(pi);
+      }
+    }
   }
 };
 
@@ -67,7 +80,7 @@ namespace {
 void infer_pool(OpCtx& c) {
   const PoolAttrs a = pool_attrs(c);
   if (a.storage_order != 0 && a.storage_order != 1) c.fail("storage_order must be 0 or 1");
-  if (pool_kind(c) == k::kPoolLp && a.p != 1 && a.p != 2) c.unsupported("LpPool with p=" + std::to_string(a.p));
+  if (pool_kind(c) == k::kPoolLp && !(a.p > 0)) c.fail("p must be positive");
   const k::PoolParams p = pool_params(c, a);
   Shape out = {c.shape(0)[0], c.shape(0)[1]};
   for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);  // real dims are last
@@ -93,7 +106,9 @@ void lower_pool(LowerCtx& c) {
     return;
   }
   const char* names[] = {"k::kPoolMax", "k::kPoolAverage", "k::kPoolLp"};
-  c.call("pool", {type_arg(c.dtype(0)), symbol(names[kind], kind)}, {c.X(0), c.Y(0), obj(p), index(a.p)});
+  const bool whole = a.p < 1e15 && a.p == std::floor(a.p);
+  c.call("pool", {type_arg(c.dtype(0)), symbol(names[kind], kind)},
+         {c.X(0), c.Y(0), obj(p), whole ? index(static_cast<int64_t>(a.p)) : scalar(DType::Double, a.p)});
 }
 
 void infer_global(OpCtx& c) {

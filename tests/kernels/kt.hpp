@@ -17,6 +17,7 @@
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
+#include "templates/loss.hpp"
 #include "templates/tensor.hpp"
 #include "templates/rnn.hpp"
 #include "templates/indexing.hpp"

@@ -1,4 +1,5 @@
-// batch_norm, instance_norm, layer_norm and softmax / log-softmax.
+// batch_norm, instance_norm, layer_norm (with its mean and inverse standard deviation) and
+// softmax / log-softmax.
 #include "kt.hpp"
 
 using namespace kt;
@@ -105,6 +106,25 @@ TEST_CASE("layer_norm", "[norm][layer_norm]") {
                                  (with_bias ? " bias" : "");
         check_near(Y.data(), want, 2e-5, 1e-6, what, &sc);
         CHECK(Y.intact());
+        // The Mean and InvStdDev outputs (stash type float), and the same Y.
+        Guarded<float> Y2(rows * D), M(rows), V(rows);
+        k::layer_norm<float, float>(X.data(), scale.data(), with_bias ? bias.data() : nullptr, Y2.data(), rows, D,
+                                    eps, M.data(), V.data());
+        check_equal(Y2.data(), Y.data(), Y.size(), what + " with mean and inv_std");
+        std::vector<double> want_m, want_v;
+        for (i64 r = 0; r < rows; ++r) {
+          const float* x = X.data() + r * D;
+          double mean = 0, var = 0;
+          for (i64 i = 0; i < D; ++i) mean += x[i];
+          mean /= double(D);
+          for (i64 i = 0; i < D; ++i) var += (x[i] - mean) * (x[i] - mean);
+          want_m.push_back(mean);
+          want_v.push_back(1.0 / std::sqrt(var / double(D) + eps));
+        }
+        check_near(M.data(), want_m, 1e-5, 1e-6, what + " mean");
+        check_near(V.data(), want_v, 1e-5, 1e-6, what + " inv_std");
+        CHECK(M.intact());
+        CHECK(V.intact());
         // In place.
         std::vector<float> Xi = X;
         k::layer_norm(Xi.data(), scale.data(), with_bias ? bias.data() : nullptr, Xi.data(), rows, D, eps);

@@ -49,7 +49,7 @@ k::PoolParams make_params(const PoolCase& c, bool include_pad) {
 
 // kind 0 max, 1 average, 2 Lp. Padding counts for the average only inside
 // [-pad, in + pad_end) (ceil-mode overhang past the end padding never counts).
-std::vector<double> ref_pool(const std::vector<float>& X, const k::PoolParams& p, int kind, int norm_p) {
+std::vector<double> ref_pool(const std::vector<float>& X, const k::PoolParams& p, int kind, double norm_p) {
   std::vector<double> Y;
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   for (i64 nc = 0; nc < p.NC; ++nc)
@@ -75,20 +75,20 @@ std::vector<double> ref_pool(const std::vector<float>& X, const k::PoolParams& p
                 ++valid;
                 const double v = X[nc * I + (i[0] * p.in[1] + i[1]) * p.in[2] + i[2]];
                 mx = std::max(mx, v);
-                sum += kind == 2 ? (norm_p == 1 ? std::fabs(v) : v * v) : v;
+                sum += kind == 2 ? std::pow(std::fabs(v), norm_p) : v;
               }
           if (kind == 0) Y.push_back(mx);
           else if (kind == 1) Y.push_back(sum / double(p.count_include_pad ? padded : valid));
-          else Y.push_back(norm_p == 1 ? sum : std::sqrt(sum));
+          else Y.push_back(std::pow(sum, 1.0 / norm_p));
         }
   return Y;
 }
 
 void run_pool(std::mt19937& g, const PoolCase& c) {
-  for (int variant = 0; variant < 5; ++variant) {
+  for (int variant = 0; variant < 7; ++variant) {
     const int kind = variant < 1 ? 0 : (variant < 3 ? 1 : 2);
     const bool include_pad = variant == 2;
-    const int norm_p = variant == 3 ? 1 : 2;
+    const double norm_p = variant == 3 ? 1 : variant == 4 ? 2 : variant == 5 ? 3 : 2.5;  // LpPool's p
     const k::PoolParams p = make_params(c, include_pad);
     const i64 I = p.in[0] * p.in[1] * p.in[2], O = p.out[0] * p.out[1] * p.out[2];
     std::string what = std::string(kind == 0 ? "max" : kind == 1 ? "avg" : "lp") +
