@@ -28,6 +28,7 @@
 #include "templates/indexing.hpp"
 #include "templates/linalg.hpp"
 #include "templates/attention.hpp"
+#include "templates/signal.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

@@ -23,6 +23,7 @@
 #include "templates/indexing.hpp"
 #include "templates/linalg.hpp"
 #include "templates/attention.hpp"
+#include "templates/signal.hpp"
 
 #include <catch2/catch.hpp>
 
