@@ -12,26 +12,6 @@ std::string name_from_path(const std::string& path) {
   return sanitize(std::filesystem::path(path).stem().string());
 }
 
-Shape parse_shape(const std::string& s) {
-  Shape r;
-  std::string cur;
-  auto flush = [&] {
-    if (cur.empty()) throw CompileError("bad shape " + quote_name(s) + ": expected e.g. 1x3x224x224");
-    size_t used = 0;
-    long long v = std::stoll(cur, &used);
-    if (used != cur.size() || v < 0) throw CompileError("bad dimension " + quote_name(cur) + " in shape " + quote_name(s));
-    r.push_back(v);
-    cur.clear();
-  };
-  if (s.empty()) return r;
-  for (char c : s) {
-    if (c == 'x' || c == ',' || c == 'X') flush();
-    else cur += c;
-  }
-  flush();
-  return r;
-}
-
 Compiled compile_model(const Options& opt) {
   Compiled c;
   try {

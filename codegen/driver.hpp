@@ -40,7 +40,5 @@ Compiled compile_model(const Options& opt);
 
 // A model name from a file path: sanitized stem ("out/mobilenet-v2.cpp" -> "mobilenet_v2").
 std::string name_from_path(const std::string& path);
-// Parses "1x3x224x224" (also "1,3,224,224"; "" for a scalar).
-Shape parse_shape(const std::string& s);
 
 }  // namespace o2c

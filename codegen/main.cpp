@@ -11,6 +11,7 @@
 #include "onnx/model_io.hpp"
 #include "onnx/names.hpp"
 #include "ops/registry.hpp"
+#include "tools/cli_values.hpp"
 #include "tools/runner.hpp"
 #include "tools/wasm.hpp"
 
@@ -73,25 +74,22 @@ Options make_options(const Common& c, const std::string& cmdline) {
   o.verify_each = c.verify_each;
   o.command_line = cmdline;
   o.external_weights = c.weights == "file";
-  for (const auto& d : c.dims) {
-    auto eq = d.find('=');
-    if (eq == std::string::npos) throw CompileError("--dim expects NAME=VALUE, got " + quote_name(d));
-    o.bind.dims[d.substr(0, eq)] = std::stoll(d.substr(eq + 1));
-  }
-  for (const auto& s : c.shapes) {
-    auto eq = s.rfind('=');
-    if (eq == std::string::npos) throw CompileError("--shape expects INPUT=1x3x224x224, got " + quote_name(s));
-    o.bind.shapes[s.substr(0, eq)] = parse_shape(s.substr(eq + 1));
-  }
+  if (!c.name.empty()) check_name_flag(c.name);
+  for (const auto& d : c.dims)
+    if (!o.bind.dims.insert(parse_dim_flag(d)).second) throw CompileError("--dim " + d + ": the dimension is bound twice");
+  for (const auto& s : c.shapes)
+    if (!o.bind.shapes.insert(parse_shape_flag(s)).second) throw CompileError("--shape " + s + ": the input is shaped twice");
+  for (const auto& f : c.freeze) parse_freeze_flag(f);
   return o;
 }
 
 // --freeze INPUT=value.pb for the compile command.
 void freeze_from_files(const Common& c, Options& o) {
   for (const auto& f : c.freeze) {
-    auto eq = f.rfind('=');
-    if (eq == std::string::npos) throw CompileError("--freeze expects INPUT=value.pb, got " + quote_name(f));
-    const std::string name = f.substr(0, eq), src = f.substr(eq + 1);
+    const auto [name, src] = parse_freeze_flag(f);
+    if (src.empty())
+      throw CompileError("--freeze " + f + ": no value; expected INPUT=value.pb or INPUT=DIR (a test_data_set folder), "
+                         "e.g. --freeze shape=shape.pb (verify and bench take INPUT alone, from --data)");
     std::string file = src;
     if (fs::is_directory(src)) {  // a test_data_set folder: the input_K.pb named NAME
       file.clear();
@@ -101,7 +99,11 @@ void freeze_from_files(const Common& c, Options& o) {
       }
       if (file.empty()) throw CompileError("--freeze " + f + ": no input_K.pb named " + quote_name(name) + " in " + src);
     }
-    o.bind.frozen[name] = tensor_from_proto(load_tensor_proto(file), "", file);
+    try {
+      o.bind.frozen[name] = tensor_from_proto(load_tensor_proto(file), "", file);
+    } catch (const CompileError& e) {
+      throw CompileError("--freeze " + f + ": " + e.what());
+    }
   }
 }
 
@@ -272,6 +274,8 @@ void print_comparisons(const std::vector<Comparison>& res) {
 }
 
 int run_harness(const RunArgs& a, bool is_verify) {
+  check_tolerance_flag("--rtol", a.rtol);
+  check_tolerance_flag("--atol", a.atol);
   Options opt = make_options(a.c, recorded_command(a.c));
   opt.profile = a.profile;
   TestData data;
@@ -345,7 +349,8 @@ int main(int argc, char** argv) {
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
   add_pass_options(&app, cc);
-  app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear");
+  app.add_option("--planner", cc.planner, "memory planner: greedy (default) or linear")
+      ->check(CLI::IsMember({"greedy", "linear"}));
   app.add_option("--dump-plan", ca.dump_plan, "write the memory plan chart to this file");
   add_weights_option(&app, cc);
   app.add_flag("--list-ops", list_ops, "print the supported ops and exit");
@@ -371,7 +376,7 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "build with -O3 -march=native and time single-threaded runs");
   add_common(bench, ba.c);
   bench->add_option("--data", ba.data, "folder with input_K.pb (default: zero inputs)");
-  bench->add_option("--iters", ba.iters, "timed iterations (default 50)");
+  bench->add_option("--iters", ba.iters, "timed iterations (default 50)")->check(CLI::Range(1, 1000000000));
   bench->add_option("--cxx", ba.cxx, "C++ compiler (default: $CXX, else c++)");
   auto* bench_flags_opt = bench->add_option("--cxxflags,--cxx-flags", ba.flags, "flags (default: -O3 -march=native; wasm: -O3)");
   bench->add_option("--keep", ba.keep, "build in this folder and keep it");
@@ -398,7 +403,14 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
   add_common(check, kc);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // a flag CLI11 checks (types, ranges, choices): exit 2
+    app.exit(e);
+    return kBadInput;
+  }
   ba.flags_given = bench_flags_opt->count() > 0;
 
   try {

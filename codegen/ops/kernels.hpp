@@ -29,6 +29,7 @@
 #include "templates/linalg.hpp"
 #include "templates/attention.hpp"
 #include "templates/sampling.hpp"
+#include "templates/signal.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

@@ -134,6 +134,13 @@ inline void fill(T* y, i64 n, T v) {
   std::fill(y, y + n, v);
 }
 
+// BitCast: n elements of T reinterpreted as U, bit for bit (the same size).
+template <class T, class U>
+inline void bitcast(const T* x, U* y, i64 n) {
+  static_assert(sizeof(T) == sizeof(U), "bitcast between types of different sizes");
+  if (n) std::memcpy(static_cast<void*>(y), static_cast<const void*>(x), sizeof(T) * n);
+}
+
 // 1 / (1 + exp(-v)) of a packet, as exp(-|v|) based quotients (exact near 0 and 1, like the
 // scalar form): 1 / (1 + e) for v >= 0, e / (1 + e) below, with Eigen's vectorized exp.
 template <class P>
@@ -1034,12 +1041,12 @@ inline void max_pool_2d(const T* X, T* Y, const PoolParams& p, T* row) {
   }
 }
 
-// kind 0: max, 1: average, 2: Lp (p = norm_p)
-// pool()'s kinds.
+// pool()'s kinds: max, average, and Lp: (sum |x|^norm_p)^(1/norm_p) over the window (norm_p > 0;
+// ignored by the others).
 enum PoolKind : int { kPoolMax = 0, kPoolAverage = 1, kPoolLp = 2 };
 
 template <class T, int kind>
-inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {
+inline void pool(const T* X, T* Y, const PoolParams& p, double norm_p) {
   const i64 I = p.in[0] * p.in[1] * p.in[2];
   const i64 O = p.out[0] * p.out[1] * p.out[2];
   for (i64 nc = 0; nc < p.NC; ++nc) {
@@ -1069,16 +1076,80 @@ inline void pool(const T* X, T* Y, const PoolParams& p, int norm_p) {
                 const double v = static_cast<double>(x[(i0 * p.in[1] + i1) * p.in[2] + i2]);
                 if (kind == 0) acc = v > acc ? v : acc;
                 else if (kind == 1) acc += v;
-                else acc += norm_p == 1 ? std::abs(v) : v * v;
+                else acc += norm_p == 1 ? std::abs(v) : norm_p == 2 ? v * v : std::pow(std::abs(v), norm_p);
                 ++count;
               }
             }
           }
           double r = acc;
           if (kind == 1) r = acc / static_cast<double>(p.count_include_pad ? count + padded : count);
-          if (kind == 2) r = norm_p == 1 ? acc : std::sqrt(acc);
+          if (kind == 2) r = norm_p == 1 ? acc : norm_p == 2 ? std::sqrt(acc) : std::pow(acc, 1.0 / norm_p);
           y[(o0 * p.out[1] + o1) * p.out[2] + o2] = static_cast<T>(r);
         }
+  }
+}
+
+// MaxPool with its Indices output: Y as pool() computes it, I the position each maximum was
+// read from, as a flat index into X (batch and channel included) whose spatial part is
+// row-major (col_major false) or column-major (storage_order 1). The first of equal maxima
+// wins; NaNs never do (as in pool()). A window with no number gives -inf and index -1.
+template <class T>
+inline void max_pool_indices(const T* X, T* Y, i64* I, const PoolParams& p, bool col_major) {
+  const i64 S = p.in[0] * p.in[1] * p.in[2];
+  const i64 O = p.out[0] * p.out[1] * p.out[2];
+  const T ninf = -std::numeric_limits<T>::infinity();
+  for (i64 nc = 0; nc < p.NC; ++nc) {
+    const T* x = X + nc * S;
+    for (i64 o0 = 0; o0 < p.out[0]; ++o0)
+      for (i64 o1 = 0; o1 < p.out[1]; ++o1)
+        for (i64 o2 = 0; o2 < p.out[2]; ++o2) {
+          const i64 s0 = o0 * p.stride[0] - p.pad[0];
+          const i64 s1 = o1 * p.stride[1] - p.pad[1];
+          const i64 s2 = o2 * p.stride[2] - p.pad[2];
+          T m = ninf;
+          i64 at = -1;
+          for (i64 a = 0; a < p.k[0]; ++a) {
+            const i64 i0 = s0 + a * p.dil[0];
+            if (i0 < 0 || i0 >= p.in[0]) continue;
+            for (i64 b = 0; b < p.k[1]; ++b) {
+              const i64 i1 = s1 + b * p.dil[1];
+              if (i1 < 0 || i1 >= p.in[1]) continue;
+              for (i64 e = 0; e < p.k[2]; ++e) {
+                const i64 i2 = s2 + e * p.dil[2];
+                if (i2 < 0 || i2 >= p.in[2]) continue;
+                const T v = x[(i0 * p.in[1] + i1) * p.in[2] + i2];
+                if (v > m || (at < 0 && v == m)) {
+                  m = v;
+                  at = col_major ? i0 + (i1 + i2 * p.in[1]) * p.in[0] : (i0 * p.in[1] + i1) * p.in[2] + i2;
+                }
+              }
+            }
+          }
+          const i64 o = nc * O + (o0 * p.out[1] + o1) * p.out[2] + o2;
+          Y[o] = m;
+          I[o] = at < 0 ? -1 : nc * S + at;
+        }
+  }
+}
+
+// MaxUnpool: Y (ny elements) zeroed, then x[i] written at the flat index idx[i] of the
+// unpooled shape m.dims, at the same coordinates in Y (m.st: Y's strides; Y may be larger
+// than the unpooled shape along its spatial dims). Indices outside the unpooled shape are
+// dropped.
+template <class T, class I>
+inline void max_unpool(const T* x, const I* idx, T* Y, i64 nx, i64 ny, const Strided& m) {
+  std::fill(Y, Y + ny, T(0));
+  i64 total = 1;
+  for (int k = 0; k < m.rank; ++k) total *= m.dims[k];
+  for (i64 i = 0; i < nx; ++i) {
+    i64 j = static_cast<i64>(idx[i]);
+    if (j < 0 || j >= total) continue;
+    i64 off = 0;
+    for (int k = m.rank - 1; k >= 0; --k) {
+      off += (j % m.dims[k]) * m.st[k];
+      j /= m.dims[k];
+    }
+    Y[off] = x[i];
   }
 }
 

@@ -24,6 +24,7 @@
 #include "templates/linalg.hpp"
 #include "templates/attention.hpp"
 #include "templates/sampling.hpp"
+#include "templates/signal.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,0 +1,224 @@
+// DFT, STFT (templates/signal.hpp), the window functions and MelWeightMatrix (compile-time
+// constants: their inputs decide their shapes).
+#include <cmath>
+
+#include "ops/helpers.hpp"
+
+namespace o2c {
+namespace {
+
+const double kPi = 3.14159265358979323846;
+
+// An int scalar input known at compile time (a one-element tensor).
+int64_t const_int(OpCtx& c, size_t i, const char* what) {
+  const Tensor& t = c.require_const(i, what);
+  if (t.numel() != 1) c.fail(std::string(what) + " must be a scalar");
+  return t.int_at(0);
+}
+double const_float(OpCtx& c, size_t i, const char* what) {
+  const Tensor& t = c.require_const(i, what);
+  if (t.numel() != 1) c.fail(std::string(what) + " must be a scalar");
+  return t.float_at(0);
+}
+
+// A constant output of type t from values computed in double.
+void set_const_values(OpCtx& c, DType t, Shape s, const std::vector<double>& v) {
+  Tensor y(t, std::move(s));
+  const bool ok = dispatch_native(t, kNumTypes, [&](auto tag) {
+    using E = typename decltype(tag)::type;
+    for (size_t i = 0; i < v.size(); ++i) y.data<E>()[i] = static_cast<E>(v[i]);
+  });
+  if (!ok) c.unsupported("output_datatype " + dtype_name(t));
+  c.set_const(0, std::move(y));
+}
+
+// ---- DFT: along one axis of a real ([..., 1]) or complex ([..., 2]) signal -----------------
+
+struct DFTAttrs {
+  int64_t axis = 1;  // version 17 (an input from version 20)
+  int64_t inverse = 0;
+  int64_t onesided = 0;
+  template <class V>
+  void fields(V& v) {
+    if (v.version < 20) v("axis", axis);
+    v("inverse", inverse);
+    v("onesided", onesided);
+  }
+};
+
+struct DFTPlan {
+  int64_t outer, n, inner, cin, L, n_out, cout, sign;
+  bool half;
+};
+
+DFTPlan dft_plan(OpCtx& c, Shape* out) {
+  const auto a = c.attrs<DFTAttrs>();
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0);
+  if (r < 2) c.fail("input must have rank >= 2, got " + shape_str(x));
+  DFTPlan p{};
+  p.cin = x.back();
+  if (p.cin != 1 && p.cin != 2) c.fail("the last dim of input must be 1 (real) or 2 (complex), got " + shape_str(x));
+  int64_t axis = a.axis;
+  if (c.version() >= 20) axis = c.has_in(2) ? const_int(c, 2, "axis") : -2;
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis > r - 2) c.fail("axis " + std::to_string(axis) + " out of range for input " + shape_str(x));
+  p.n = x[axis];
+  const bool inverse = a.inverse != 0, onesided = a.onesided != 0;
+  p.half = inverse && onesided;
+  if (c.has_in(1)) {
+    p.L = const_int(c, 1, "dft_length");
+  } else {
+    p.L = p.half ? 2 * (p.n - 1) : p.n;
+  }
+  if (p.L <= 0) c.fail("dft_length must be positive, got " + std::to_string(p.L));
+  p.sign = inverse ? 1 : -1;
+  p.n_out = inverse ? p.L : onesided ? p.L / 2 + 1 : p.L;
+  p.cout = p.half ? 1 : 2;
+  p.outer = numel(Shape(x.begin(), x.begin() + axis));
+  p.inner = numel(Shape(x.begin() + axis + 1, x.end() - 1));
+  *out = x;
+  (*out)[axis] = p.n_out;
+  out->back() = p.cout;
+  return p;
+}
+
+void infer_DFT(OpCtx& c) {
+  Shape out;
+  const DFTPlan p = dft_plan(c, &out);
+  c.set_out(0, c.dtype(0), out);
+  c.set_scratch(2 * p.L * static_cast<int64_t>(sizeof(double)));
+}
+void lower_DFT(LowerCtx& c) {
+  Shape out;
+  const DFTPlan p = dft_plan(c, &out);
+  if (numel(out) == 0) return;
+  if (numel(c.shape(0)) == 0) c.unsupported("an empty input with a non-empty output");
+  c.call("dft", {c.X(0), c.Y(0), index(p.outer), index(p.n), index(p.inner), index(p.cin), index(p.L), index(p.n_out),
+                 index(p.cout), index(p.sign), boolean(p.half), c.scratch(DType::Double)});
+}
+
+// ---- STFT: DFTs of windowed frames of signal[batch, length, 1 or 2] ------------------------
+
+struct STFTAttrs {
+  int64_t onesided = 1;
+  O2C_FIELDS(onesided)
+};
+
+struct STFTPlan {
+  int64_t batch, len, cin, step, frames, L, n_out;
+};
+
+STFTPlan stft_plan(OpCtx& c) {
+  const auto a = c.attrs<STFTAttrs>();
+  const Shape& x = c.shape(0);
+  if (x.size() != 3 || (x[2] != 1 && x[2] != 2)) c.fail("signal must be [batch, length, 1 or 2], got " + shape_str(x));
+  STFTPlan p{};
+  p.batch = x[0];
+  p.len = x[1];
+  p.cin = x[2];
+  p.step = const_int(c, 1, "frame_step");
+  if (p.step <= 0) c.fail("frame_step must be positive");
+  int64_t W = -1;
+  if (c.has_in(2)) {
+    if (c.rank(2) != 1) c.fail("window must have rank 1, got " + shape_str(c.shape(2)));
+    W = c.shape(2)[0];
+  }
+  if (c.has_in(3)) {
+    p.L = const_int(c, 3, "frame_length");
+    if (W >= 0 && W != p.L) c.fail("the window's length differs from frame_length");
+  } else {
+    p.L = W >= 0 ? W : p.len;
+  }
+  if (p.L <= 0 || p.L > p.len) c.fail("frame_length must be in [1, signal length], got " + std::to_string(p.L));
+  p.frames = 1 + (p.len - p.L) / p.step;
+  p.n_out = a.onesided ? p.L / 2 + 1 : p.L;
+  return p;
+}
+
+void infer_STFT(OpCtx& c) {
+  const STFTPlan p = stft_plan(c);
+  c.set_out(0, c.dtype(0), {p.batch, p.frames, p.n_out, 2});
+  c.set_scratch(2 * p.L * static_cast<int64_t>(sizeof(double)));
+}
+void lower_STFT(LowerCtx& c) {
+  const STFTPlan p = stft_plan(c);
+  if (p.batch == 0) return;
+  c.call("stft", {c.X(0), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), index(p.batch), index(p.len),
+                  index(p.cin), index(p.step), index(p.frames), index(p.L), index(p.n_out), c.scratch(DType::Double)});
+}
+
+// ---- HannWindow, HammingWindow, BlackmanWindow: constants of the size input ----------------
+
+struct WindowAttrs {
+  int64_t output_datatype = 1;  // float
+  int64_t periodic = 1;
+  O2C_FIELDS(output_datatype, periodic)
+};
+
+// w(n) = a0 - a1 cos(2 pi n / N1) + a2 cos(4 pi n / N1), N1 = size (periodic) or size - 1.
+void infer_window(OpCtx& c, double a0, double a1, double a2) {
+  const auto a = c.attrs<WindowAttrs>();
+  const int64_t size = const_int(c, 0, "size");
+  if (size < 0) c.fail("size must not be negative");
+  const double N1 = static_cast<double>(a.periodic ? size : size - 1);
+  std::vector<double> v(static_cast<size_t>(size));
+  for (int64_t i = 0; i < size; ++i) {
+    const double t = 2.0 * kPi * static_cast<double>(i) / N1;
+    v[static_cast<size_t>(i)] = a0 - a1 * std::cos(t) + a2 * std::cos(2.0 * t);
+  }
+  set_const_values(c, static_cast<DType>(a.output_datatype), {size}, v);
+}
+void infer_HannWindow(OpCtx& c) { infer_window(c, 0.5, 0.5, 0.0); }
+void infer_HammingWindow(OpCtx& c) { infer_window(c, 25.0 / 46.0, 21.0 / 46.0, 0.0); }
+void infer_BlackmanWindow(OpCtx& c) { infer_window(c, 0.42, 0.5, 0.08); }
+
+// ---- MelWeightMatrix: [dft_length / 2 + 1, num_mel_bins] triangular filters ----------------
+
+struct MelAttrs {
+  int64_t output_datatype = 1;  // float
+  O2C_FIELDS(output_datatype)
+};
+
+void infer_MelWeightMatrix(OpCtx& c) {
+  const auto a = c.attrs<MelAttrs>();
+  const int64_t bins = const_int(c, 0, "num_mel_bins"), dft_length = const_int(c, 1, "dft_length");
+  const int64_t rate = const_int(c, 2, "sample_rate");
+  const double lo = const_float(c, 3, "lower_edge_hertz"), hi = const_float(c, 4, "upper_edge_hertz");
+  if (bins <= 0 || dft_length <= 0 || rate <= 0) c.fail("num_mel_bins, dft_length and sample_rate must be positive");
+  const int64_t spec = dft_length / 2 + 1;
+  const auto mel = [](double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); };
+  const double mlo = mel(lo), step = (mel(hi) - mlo) / static_cast<double>(bins + 2);
+  // The spectrogram bin of each of the bins + 2 mel points.
+  std::vector<int64_t> f(static_cast<size_t>(bins + 2));
+  for (int64_t i = 0; i < bins + 2; ++i) {
+    const double hz = 700.0 * (std::pow(10.0, (static_cast<double>(i) * step + mlo) / 2595.0) - 1.0);
+    f[static_cast<size_t>(i)] = static_cast<int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(rate)));
+    if (f[static_cast<size_t>(i)] < 0 || f[static_cast<size_t>(i)] >= spec)
+      c.fail("the mel bands fall outside the spectrogram's bins (edges beyond sample_rate / 2)");
+  }
+  std::vector<double> v(static_cast<size_t>(spec * bins), 0.0);
+  auto at = [&](int64_t j, int64_t i) -> double& { return v[static_cast<size_t>(j * bins + i)]; };
+  for (int64_t i = 0; i < bins; ++i) {
+    const int64_t l = f[static_cast<size_t>(i)], m = f[static_cast<size_t>(i + 1)], h = f[static_cast<size_t>(i + 2)];
+    if (m == l) {
+      at(m, i) = 1.0;
+    } else {
+      for (int64_t j = l; j <= m; ++j) at(j, i) = static_cast<double>(j - l) / static_cast<double>(m - l);
+    }
+    if (h > m)
+      for (int64_t j = m; j < h; ++j) at(j, i) = static_cast<double>(h - j) / static_cast<double>(h - m);
+  }
+  set_const_values(c, static_cast<DType>(a.output_datatype), {spec, bins}, v);
+}
+
+}  // namespace
+
+O2C_DEFINE_OP(DFT, infer_DFT, lower_DFT);
+O2C_DEFINE_OP(STFT, infer_STFT, lower_STFT);
+O2C_DEFINE_OP(HannWindow, infer_HannWindow, nullptr);
+O2C_DEFINE_OP(HammingWindow, infer_HammingWindow, nullptr);
+O2C_DEFINE_OP(BlackmanWindow, infer_BlackmanWindow, nullptr);
+O2C_DEFINE_OP(MelWeightMatrix, infer_MelWeightMatrix, nullptr);
+
+}  // namespace o2c

@@ -1,0 +1,94 @@
+// onnx2cpp kernels: DFT and STFT (direct transforms in double with exact twiddles).
+#ifndef ONNX2CPP_K_SIGNAL_HPP
+#define ONNX2CPP_K_SIGNAL_HPP
+
+ONNX2CPP_K_BEGIN
+
+// The twiddles of length L: tw[2m] = cos(2 pi m / L), tw[2m + 1] = sin(2 pi m / L), m < L.
+// Exact at the quarter turns (so real inputs give exactly zero imaginary parts there).
+inline void dft_twiddles(double* tw, i64 L) {
+  const double pi = 3.14159265358979323846;
+  for (i64 m = 0; m < L; ++m) {
+    double c, s;
+    if (4 * m % L == 0) {
+      const i64 q = 4 * m / L;  // 0..3
+      c = q == 0 ? 1.0 : q == 2 ? -1.0 : 0.0;
+      s = q == 1 ? 1.0 : q == 3 ? -1.0 : 0.0;
+    } else {
+      const double a = 2.0 * pi * static_cast<double>(m) / static_cast<double>(L);
+      c = std::cos(a);
+      s = std::sin(a);
+    }
+    tw[2 * m] = c;
+    tw[2 * m + 1] = s;
+  }
+}
+
+// One line of a DFT of length L. The input holds n samples at stride xs (elements), each
+// cin (1: real, 2: complex) values, times w[j] when w is not null; samples past n are zero
+// (past L are dropped). Writes n_out bins at stride ys, each cout values (1: the real part).
+// sign -1 forward, +1 inverse (then scaled by 1/L). half: the input is the first n bins of
+// a Hermitian spectrum (inverse of a one-sided transform), the others are their conjugates.
+template <class T>
+inline void dft_line(const T* x, i64 xs, i64 n, i64 cin, const T* w, T* y, i64 ys, i64 cout, i64 L,
+                     i64 n_out, int sign, bool half, const double* tw) {
+  const double scale = sign > 0 ? 1.0 / static_cast<double>(L) : 1.0;
+  const i64 m_in = std::min(n, L);
+  for (i64 k = 0; k < n_out; ++k) {
+    double re = 0.0, im = 0.0;
+    const i64 terms = half ? L : m_in;
+    for (i64 j = 0; j < terms; ++j) {
+      double a, b;  // the sample's real and imaginary parts
+      if (j < m_in) {
+        const T* p = x + j * xs;
+        a = static_cast<double>(p[0]);
+        b = cin == 2 ? static_cast<double>(p[1]) : 0.0;
+        if (w) {
+          const double wj = static_cast<double>(w[j]);
+          a *= wj;
+          b *= wj;
+        }
+      } else if (L - j < m_in) {  // half: the conjugate of bin L - j
+        const T* p = x + (L - j) * xs;
+        a = static_cast<double>(p[0]);
+        b = cin == 2 ? -static_cast<double>(p[1]) : 0.0;
+      } else {
+        continue;
+      }
+      const i64 m = (j * k) % L;
+      const double c = tw[2 * m], s = sign * tw[2 * m + 1];
+      re += a * c - b * s;
+      im += a * s + b * c;
+    }
+    T* q = y + k * ys;
+    q[0] = static_cast<T>(re * scale);
+    if (cout == 2) q[1] = static_cast<T>(im * scale);
+  }
+}
+
+// DFT over the middle axis of X[outer, n, inner, cin] into Y[outer, n_out, inner, cout]
+// (dft_line's meaning of L, sign, half). tw: 2 * L doubles of scratch.
+template <class T>
+inline void dft(const T* X, T* Y, i64 outer, i64 n, i64 inner, i64 cin, i64 L, i64 n_out, i64 cout,
+                i64 sign, bool half, double* tw) {
+  dft_twiddles(tw, L);
+  for (i64 o = 0; o < outer; ++o)
+    for (i64 i = 0; i < inner; ++i)
+      dft_line(X + (o * n * inner + i) * cin, inner * cin, n, cin, static_cast<const T*>(nullptr),
+               Y + (o * n_out * inner + i) * cout, inner * cout, cout, L, n_out, static_cast<int>(sign), half, tw);
+}
+
+// STFT of X[batch, len, cin] in frames of L samples every `step`, each times the window
+// (null: ones), into Y[batch, frames, n_out, 2]. tw: 2 * L doubles of scratch.
+template <class T>
+inline void stft(const T* X, const T* window, T* Y, i64 batch, i64 len, i64 cin, i64 step, i64 frames,
+                 i64 L, i64 n_out, double* tw) {
+  dft_twiddles(tw, L);
+  for (i64 b = 0; b < batch; ++b)
+    for (i64 f = 0; f < frames; ++f)
+      dft_line(X + (b * len + f * step) * cin, cin, L, cin, window, Y + (b * frames + f) * n_out * 2, 2, 2, L,
+               n_out, -1, false, tw);
+}
+
+ONNX2CPP_K_END
+#endif
