@@ -138,7 +138,7 @@ TEST_CASE("A conv whose output another node reads is not streamed", "[channels_l
   CHECK(c.files.source.find("k::conv_then_depthwise") == std::string::npos);
 }
 
-TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back); --no-fuse keeps NCHW", "[channels_last]") {
+TEST_CASE("A graph output stays NCHW (the depthwise conv transposes back): --no-fuse keeps NCHW", "[channels_last]") {
   {
     Block blk(true);  // dc is an output: it must stay NCHW
     TempDir d;
@@ -202,7 +202,7 @@ TEST_CASE("A conv that turns to conv_channels for channels last gets its scratch
   check_built(c, d.path, {1, 64, 5, 6}, x, {1, 16, 5, 6}, y, 1e-4, 5e-3);
 }
 
-TEST_CASE("ResNet blocks keep the residual stream channels last; the last conv writes NCHW", "[channels_last][build]") {
+TEST_CASE("ResNet blocks keep the residual stream channels last: the last conv writes NCHW", "[channels_last][build]") {
   // x[1,16,6,5] -> a = relu(conv x) -> b = relu(conv a) -> c = relu(conv b + a)
   //             -> d = relu(conv c) -> y = conv d + c (an output), every conv 3x3, 16 -> 16:
   // with dilation 1 on Winograd's kernel, with dilation 2 on conv_channels().

@@ -54,7 +54,7 @@ Run run_cli(const std::string& dir, const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("--dim values are parsed whole and range-checked", "[cli]") {
+TEST_CASE("Values of --dim are parsed whole and range-checked", "[cli]") {
   CHECK(parse_dim_flag("seq=128") == std::make_pair(std::string("seq"), int64_t{128}));
   CHECK(message_of([] { parse_dim_flag("seq=12x"); }) ==
         "--dim seq=12x: \"12x\" is not a whole number; expected NAME=VALUE, e.g. --dim seq=128");
@@ -68,7 +68,7 @@ TEST_CASE("--dim values are parsed whole and range-checked", "[cli]") {
   CHECK_THAT(message_of([] { parse_dim_flag("seq"); }), Catch::Contains("no '='"));
 }
 
-TEST_CASE("--shape, --freeze, --name and tolerances are checked", "[cli]") {
+TEST_CASE("Values of --shape, --freeze, --name and the tolerances are checked", "[cli]") {
   CHECK(parse_shape_flag("input=1x3x224x224").second == Shape{1, 3, 224, 224});
   CHECK(parse_shape_flag("x=").second.empty());
   CHECK_THAT(message_of([] { parse_shape_flag("input=1x3xax32"); }),

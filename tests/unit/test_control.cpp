@@ -51,7 +51,7 @@ void check_run(const Compiled& c, const std::string& dir, std::vector<onnx::Tens
 
 }  // namespace
 
-TEST_CASE("If runs the branch its condition picks; the branches read outer values", "[control][build]") {
+TEST_CASE("If runs the branch its condition picks: the branches read outer values", "[control][build]") {
   ModelBuilder b;
   b.input("cond", {}, 9).input("x", {3});
   onnx::GraphProto then_g, else_g;

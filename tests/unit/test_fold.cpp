@@ -35,7 +35,7 @@ TEST_CASE("Shape -> Gather -> Unsqueeze -> Concat -> Reshape folds to a view", "
   CHECK(c.files.source.find("view of its input") != std::string::npos);
 }
 
-TEST_CASE("arithmetic on constants folds; unused nodes are removed", "[fold]") {
+TEST_CASE("arithmetic on constants folds: unused nodes are removed", "[fold]") {
   ModelBuilder b;
   b.input("x", {4});
   b.init_f("a", {4}, {1, 2, 3, 4}).init_f("c", {4}, {10, 20, 30, 40});

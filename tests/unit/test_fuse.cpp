@@ -36,7 +36,7 @@ ModelBuilder& conv_model(ModelBuilder& b) {
 
 }  // namespace
 
-TEST_CASE("Conv + residual Add + Relu becomes one node; the residual extends its life", "[fuse]") {
+TEST_CASE("Conv + residual Add + Relu becomes one node: the residual extends its life", "[fuse]") {
   ModelBuilder b;
   conv_model(b);
   b.node("Add", {"x", "c"}, {"s"});  // residual on either side of the Add
@@ -53,7 +53,7 @@ TEST_CASE("Conv + residual Add + Relu becomes one node; the residual extends its
   CHECK(c.files.source.find("k::Act{k::Act::Relu,") != std::string::npos);
 }
 
-TEST_CASE("Clip with constant bounds fuses; an output or a second reader stops fusion", "[fuse]") {
+TEST_CASE("Clip with constant bounds fuses: an output or a second reader stops fusion", "[fuse]") {
   {
     ModelBuilder b;
     conv_model(b);
@@ -95,7 +95,7 @@ TEST_CASE("Clip with constant bounds fuses; an output or a second reader stops f
   }
 }
 
-TEST_CASE("InstanceNormalization takes the following Relu; --no-fuse keeps both", "[fuse]") {
+TEST_CASE("InstanceNormalization takes the following Relu: --no-fuse keeps both", "[fuse]") {
   ModelBuilder b;
   b.input("x", {1, 2, 3, 3});
   b.init_f("s", {2}, {1, 2}).init_f("bias", {2}, {0, 1});

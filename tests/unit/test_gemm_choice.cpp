@@ -71,7 +71,7 @@ void check_gemm(const GemmCase& g, bool panel, bool relu = false) {
 
 }  // namespace
 
-TEST_CASE("Gemm by constant weights runs the panel kernel; other forms run Eigen's product", "[gemm][build]") {
+TEST_CASE("Gemm by constant weights runs the panel kernel: other forms run Eigen's product", "[gemm][build]") {
   // nn.Linear: transB, a bias row; odd sizes (partial panels and row blocks)
   check_gemm({5, 19, 7, true, {19}, true, 1.f, 1.f}, true);
   check_gemm({9, 33, 40, false, {1, 33}, true, 1.f, 1.f}, true);

@@ -29,7 +29,7 @@ ModelBuilder small_net() {
 
 }  // namespace
 
-TEST_CASE("The passes are listed in order, each with a purpose; the required ones cannot be turned off", "[pipeline]") {
+TEST_CASE("The passes are listed in order, each with a purpose: the required ones cannot be turned off", "[pipeline]") {
   std::vector<std::string> names;
   for (const PassInfo& p : pass_list()) {
     names.push_back(p.name);
