@@ -27,8 +27,7 @@ Compiled compile_model(const Options& opt) {
     po.dump_to = &dump;
     run_pipeline(c.graph, po);
     if (!dump.empty()) std::fputs(dump.c_str(), stderr);
-    std::vector<int> origin = view_origins(c.graph);
-    auto reqs = graph_buffers(c.graph, origin);
+    auto reqs = graph_buffers(c.graph, view_origins(c.graph));
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);
     std::string bad = check_plan(c.plan);
     if (!bad.empty()) throw std::logic_error("memory plan is unsound: " + bad);
@@ -39,7 +38,7 @@ Compiled compile_model(const Options& opt) {
     eo.command_line = opt.command_line;
     eo.external_weights = opt.external_weights;
     eo.profile = opt.profile;
-    c.files = emit_model(c.graph, c.plan, origin, eo);
+    c.files = emit_model(c.graph, c.plan, eo);
   } catch (const UnsupportedError& e) {
     std::string msg = e.what();
     if (msg.rfind(opt.model_path, 0) != 0) msg = opt.model_path + ": " + msg;

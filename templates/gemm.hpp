@@ -103,6 +103,27 @@ struct MatMulPlan {
   i64 sb[kMaxRank];
 };
 
+// Calls f(i, oa, ob) for each batch i of p, with the indices (in matrices) of its A and B under
+// the plan's broadcasting.
+template <class F>
+inline void for_each_batch(const MatMulPlan& p, F&& f) {
+  i64 batch = 1;
+  for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
+  i64 idx[kMaxRank] = {0};
+  i64 oa = 0, ob = 0;
+  for (i64 i = 0; i < batch; ++i) {
+    f(i, oa, ob);
+    for (int k = p.rank - 1; k >= 0; --k) {
+      oa += p.sa[k];
+      ob += p.sb[k];
+      if (++idx[k] < p.dims[k]) break;
+      oa -= p.sa[k] * p.dims[k];
+      ob -= p.sb[k] * p.dims[k];
+      idx[k] = 0;
+    }
+  }
+}
+
 // Elements of scratch panel_matmul() needs (float-sized; fewer for double): the row
 // offsets of B, then panel_gemm's tail panel.
 inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K); }
@@ -127,25 +148,13 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
                    const Act& act = Act{Act::None, 0.f, 0.f}) {
-  i64 batch = 1;
-  for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
-  i64 idx[kMaxRank] = {0};
-  i64 oa = 0, ob = 0;
-  for (i64 i = 0; i < batch; ++i) {
+  for_each_batch(p, [&](i64 i, i64 oa, i64 ob) {
     if constexpr (std::is_floating_point<T>::value)
       panel_matmul(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
     else
       gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
               false, work);
-    for (int k = p.rank - 1; k >= 0; --k) {
-      oa += p.sa[k];
-      ob += p.sb[k];
-      if (++idx[k] < p.dims[k]) break;
-      oa -= p.sa[k] * p.dims[k];
-      ob -= p.sb[k] * p.dims[k];
-      idx[k] = 0;
-    }
-  }
+  });
 }
 
 ONNX2CPP_K_END

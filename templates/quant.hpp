@@ -44,36 +44,39 @@ inline Q quant_saturate(double v, double zp) {
   return static_cast<Q>(r);
 }
 
+// Calls f(e, s) for every element e of x with s the index of its scale and zero point.
+template <class F>
+inline void for_each_quant(const QuantIndex& q, F&& f) {
+  i64 e = 0;
+  for (i64 o = 0; o < q.outer; ++o)
+    for (i64 a = 0; a < q.axis; ++a) {
+      const i64 base = q.so * o + q.sa * (a / q.block);
+      for (i64 i = 0; i < q.inner; ++i) f(e++, base + q.si * i);
+    }
+}
+
 // y = saturate(x / scale + zero_point) in Q: integers round half to even and clamp; the float8
 // types round to nearest even and saturate (or not: saturate = false).
 template <class X, class S, class Q, class P>
 inline void quantize_linear(const X* x, const S* scale, const Q* zp, Q* y, const QuantIndex& q, bool saturate) {
-  i64 e = 0;
-  for (i64 o = 0; o < q.outer; ++o)
-    for (i64 a = 0; a < q.axis; ++a)
-      for (i64 i = 0; i < q.inner; ++i, ++e) {
-        const i64 s = q.so * o + q.sa * (a / q.block) + q.si * i;
-        const P v = quant_div(quant_as<P>(x[e]), quant_as<P>(scale[s]));
-        if constexpr (std::is_integral<Q>::value) {
-          y[e] = quant_saturate<Q>(static_cast<double>(v), zp ? static_cast<double>(zp[s]) : 0.0);
-        } else {
-          const float f = static_cast<float>(v) + (zp ? static_cast<float>(zp[s]) : 0.0f);
-          y[e] = saturate ? Q(f) : Q::unsaturated(f);
-        }
-      }
+  for_each_quant(q, [&](i64 e, i64 s) {
+    const P v = quant_div(quant_as<P>(x[e]), quant_as<P>(scale[s]));
+    if constexpr (std::is_integral<Q>::value) {
+      y[e] = quant_saturate<Q>(static_cast<double>(v), zp ? static_cast<double>(zp[s]) : 0.0);
+    } else {
+      const float f = static_cast<float>(v) + (zp ? static_cast<float>(zp[s]) : 0.0f);
+      y[e] = saturate ? Q(f) : Q::unsaturated(f);
+    }
+  });
 }
 
 // y = (x - zero_point) * scale, computed in float and rounded once to Y.
 template <class Q, class S, class Y>
 inline void dequantize_linear(const Q* x, const S* scale, const Q* zp, Y* y, const QuantIndex& q) {
-  i64 e = 0;
-  for (i64 o = 0; o < q.outer; ++o)
-    for (i64 a = 0; a < q.axis; ++a)
-      for (i64 i = 0; i < q.inner; ++i, ++e) {
-        const i64 s = q.so * o + q.sa * (a / q.block) + q.si * i;
-        const float d = static_cast<float>(x[e]) - (zp ? static_cast<float>(zp[s]) : 0.0f);
-        y[e] = quant_as<Y>(d * static_cast<float>(scale[s]));
-      }
+  for_each_quant(q, [&](i64 e, i64 s) {
+    const float d = static_cast<float>(x[e]) - (zp ? static_cast<float>(zp[s]) : 0.0f);
+    y[e] = quant_as<Y>(d * static_cast<float>(scale[s]));
+  });
 }
 
 // uint8 quantization of x over its own range widened to hold 0: scale = (max - min) / 255,
@@ -92,26 +95,12 @@ inline void dynamic_quantize_linear(const float* x, std::uint8_t* y, float* scal
   zp[0] = z;
 }
 
-// The zero points of an integer product: A's per row (stride 1) or one (stride 0), B's per
-// column likewise; null: 0.
-template <class A, class B>
-struct IntZeroPoints {
-  const A* a;
-  i64 sa;
-  const B* b;
-  i64 sb;
-};
-
 // Y[M][N] = (A - a_zp)(B - b_zp) in int32, per batch of p (MatMul's broadcasting). a_zp is
 // per row of A's matrices of `rows` rows (stride sazp 1) or one (0); b_zp per column likewise.
 template <class A, class B>
 inline void matmul_integer(const A* a, const B* b, std::int32_t* y, const MatMulPlan& p, const A* azp, i64 sazp,
                            i64 rows, const B* bzp, i64 sbzp) {
-  i64 batch = 1;
-  for (int k = 0; k < p.rank; ++k) batch *= p.dims[k];
-  i64 idx[kMaxRank] = {0};
-  i64 oa = 0, ob = 0;
-  for (i64 t = 0; t < batch; ++t) {
+  for_each_batch(p, [&](i64 t, i64 oa, i64 ob) {
     const A* pa = a + oa * p.M * p.K;
     const B* pb = b + ob * p.K * p.N;
     std::int32_t* py = y + t * p.M * p.N;
@@ -119,22 +108,17 @@ inline void matmul_integer(const A* a, const B* b, std::int32_t* y, const MatMul
       std::int32_t* row = py + m * p.N;
       for (i64 n = 0; n < p.N; ++n) row[n] = 0;
       const std::int32_t za = azp ? static_cast<std::int32_t>(azp[(m % rows) * sazp]) : 0;
+      std::int32_t asum = 0;  // sum over k of (a - a_zp): (a - a_zp)(b - b_zp) = (a - a_zp) b - that * b_zp
       for (i64 k = 0; k < p.K; ++k) {
         const std::int32_t av = static_cast<std::int32_t>(pa[m * p.K + k]) - za;
+        asum += av;
         const B* brow = pb + k * p.N;
-        for (i64 n = 0; n < p.N; ++n)
-          row[n] += av * (static_cast<std::int32_t>(brow[n]) - (bzp ? static_cast<std::int32_t>(bzp[n * sbzp]) : 0));
+        for (i64 n = 0; n < p.N; ++n) row[n] += av * static_cast<std::int32_t>(brow[n]);
       }
+      if (bzp)
+        for (i64 n = 0; n < p.N; ++n) row[n] -= asum * static_cast<std::int32_t>(bzp[n * sbzp]);
     }
-    for (int k = p.rank - 1; k >= 0; --k) {
-      oa += p.sa[k];
-      ob += p.sb[k];
-      if (++idx[k] < p.dims[k]) break;
-      oa -= p.sa[k] * p.dims[k];
-      ob -= p.sb[k] * p.dims[k];
-      idx[k] = 0;
-    }
-  }
+  });
 }
 
 // QLinearMatMul's requantization of the int32 products acc ([total rows][N]):
@@ -144,12 +128,17 @@ template <class S, class Q>
 inline void requantize_rows(const std::int32_t* acc, Q* y, i64 total, i64 rows, i64 N, const S* as, i64 sas,
                             const S* bs, i64 sbs, const S* ys, const Q* yzp) {
   const double z = yzp ? static_cast<double>(yzp[0]) : 0.0;
-  for (i64 r = 0; r < total; ++r)
+  auto multiplier = [&](const S& a, i64 n) {
+    return static_cast<double>(static_cast<float>(quant_div(quant_mul(a, bs[n * sbs]), ys[0])));
+  };
+  for (i64 r = 0; r < total; ++r) {
+    const S a = as[(r % rows) * sas];
+    const double row_mul = multiplier(a, 0);
     for (i64 n = 0; n < N; ++n) {
-      const S mul = quant_div(quant_mul(as[(r % rows) * sas], bs[n * sbs]), ys[0]);
       const i64 e = r * N + n;
-      y[e] = quant_saturate<Q>(static_cast<double>(acc[e]) * static_cast<double>(static_cast<float>(mul)), z);
+      y[e] = quant_saturate<Q>(static_cast<double>(acc[e]) * (sbs ? multiplier(a, n) : row_mul), z);
     }
+  }
 }
 
 // y = conv(x - x_zp, w - w_zp) + bias in int32 (ConvInteger; QLinearConv before requantizing):

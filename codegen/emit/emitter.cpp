@@ -192,8 +192,7 @@ void GraphWriter::copy_out_outputs() {
   }
 }
 
-EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& origin, const EmitOptions& opt) {
-  (void)origin;  // the writer computes each graph's own (view_origins)
+EmitResult emit_model(Graph& g, const MemoryPlan& plan, const EmitOptions& opt) {
   const ApiNames api(g);
   Blob blob;
   EmitState state(plan, opt, api, blob);

@@ -30,8 +30,7 @@ struct EmitResult {
   std::vector<unsigned char> weights;  // the constant blob, with external_weights only
 };
 
-EmitResult emit_model(Graph& g, const MemoryPlan& plan, const std::vector<int>& origin,
-                      const EmitOptions& opt);
+EmitResult emit_model(Graph& g, const MemoryPlan& plan, const EmitOptions& opt);
 
 extern const char* const kToolVersion;
 

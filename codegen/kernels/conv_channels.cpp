@@ -6,18 +6,8 @@
 namespace o2c {
 namespace {
 
-// Calls f(std::integral_constant<int, V>{}) for the V of Vs equal to v; false when none is.
-template <int... Vs, class F>
-bool with_value(int64_t v, F&& f) {
-  return ((v == Vs && (f(std::integral_constant<int, Vs>{}), true)) || ...);
-}
-
 // Whether the element type (template argument 0, else Buffer argument 0's type) is float.
-bool is_float(const Call& c) { return (c.targs.empty() ? arg_type(c, 0) : targ_type(c, 0)) == DType::Float; }
-// Template argument i as a number (Scalar, Bool or Symbol), def when the call omits it.
-int64_t targ_num(const Call& c, size_t i, int64_t def) { return i < c.targs.size() ? c.targs[i].i : def; }
-
-const k::Act kNoAct{k::Act::None, 0.f, 0.f};
+bool is_float(const Call& c) { return elem_type(c) == DType::Float; }
 
 }  // namespace
 

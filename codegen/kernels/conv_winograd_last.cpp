@@ -4,23 +4,11 @@
 #include "kernels/eval.hpp"
 
 namespace o2c {
-namespace {
-
-// Calls f(std::integral_constant<int, V>{}) for the V of Vs equal to v; false when none is.
-template <int... Vs, class F>
-bool with_value(int64_t v, F&& f) {
-  return ((v == Vs && (f(std::integral_constant<int, Vs>{}), true)) || ...);
-}
-
-// Template argument i as a number (Scalar, Bool or Symbol), def when the call omits it.
-int64_t targ_num(const Call& c, size_t i, int64_t def) { return i < c.targs.size() ? c.targs[i].i : def; }
-
-}  // namespace
 
 // <T, L, R>(X, U, B, Y, ConvParams, scratch[, Z[, Act]]); L: kChanInNHWC | kChanOutNHWC |
 // kChanResNHWC (0 to 7), R: 2 or 4; B and Z may be null.
 bool eval_conv_winograd_last(const Call& c, const Frame& f) {
-  if ((c.targs.empty() ? arg_type(c, 0) : targ_type(c, 0)) != DType::Float) return false;
+  if (elem_type(c) != DType::Float) return false;
   bool ok = false;
   with_value<2, 4>(targ_num(c, 2, 2), [&](auto r) {
     ok = with_value<0, 1, 2, 3, 4, 5, 6, 7>(targ_num(c, 1, 0), [&](auto l) {

@@ -57,6 +57,20 @@ std::vector<std::string> header_closure(const std::vector<std::string>& names);
 // Shorthand for eval functions: the type of a Buffer argument i, a Type template argument.
 inline DType arg_type(const Call& c, size_t i) { return c.args.at(i).dtype; }
 inline DType targ_type(const Call& c, size_t i) { return c.targs.at(i).kind == Arg::Kind::Type ? c.targs[i].dtype : DType::Undefined; }
+// The element type a call computes on: its template argument ti when it has one, else the type
+// of Buffer argument ai.
+inline DType elem_type(const Call& c, size_t ti = 0, size_t ai = 0) {
+  return ti < c.targs.size() ? targ_type(c, ti) : arg_type(c, ai);
+}
+// Template argument i as a number (Scalar, Bool or Symbol), def when the call omits it.
+inline int64_t targ_num(const Call& c, size_t i, int64_t def) { return i < c.targs.size() ? c.targs[i].i : def; }
+// No activation, for calls that omit their epilogue's.
+inline const k::Act kNoAct{k::Act::None, 0.f, 0.f};
+// Calls f(std::integral_constant<int, V>{}) for the V of Vs equal to v; false when none is.
+template <int... Vs, class F>
+bool with_value(int64_t v, F&& f) {
+  return ((v == Vs && (f(std::integral_constant<int, Vs>{}), true)) || ...);
+}
 
 }  // namespace o2c
 

@@ -8,16 +8,11 @@ namespace {
 template <class T>
 struct IsGemm : std::integral_constant<bool, is_flt<T> || (is_int<T> && sizeof(T) >= 4)> {};
 
-// The element type: the call's template argument, else the type of Buffer argument i.
-DType elem_type(const Call& c, size_t i) { return c.targs.empty() ? arg_type(c, i) : targ_type(c, 0); }
-
-const k::Act kNoAct{k::Act::None, 0.f, 0.f};
-
 }  // namespace
 
 // (A, B, Y, M, N, K, transA, transB, alpha, accumulate, work)
 bool eval_gemm(const Call& c, const Frame& f) {
-  return with_type<IsGemm>(elem_type(c, 0), [&](auto tag) {
+  return with_type<IsGemm>(elem_type(c), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const auto& a = c.args;
     k::gemm<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]), f.value<int64_t>(a[4]),
@@ -28,7 +23,7 @@ bool eval_gemm(const Call& c, const Frame& f) {
 
 // (A, B, Y, M, N, K, Z, ldz, work[, Act])
 bool eval_panel_matmul(const Call& c, const Frame& f) {
-  return with_type<IsFlt>(elem_type(c, 0), [&](auto tag) {
+  return with_type<IsFlt>(elem_type(c), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const auto& a = c.args;
     k::panel_matmul<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]),
@@ -39,7 +34,7 @@ bool eval_panel_matmul(const Call& c, const Frame& f) {
 
 // (A, B, Y, MatMulPlan, work[, bias[, Act]])
 bool eval_matmul(const Call& c, const Frame& f) {
-  return with_type<IsGemm>(elem_type(c, 0), [&](auto tag) {
+  return with_type<IsGemm>(elem_type(c), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const auto& a = c.args;
     k::matmul<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.out_ptr<T>(a[2]), a[3].as<k::MatMulPlan>(), f.out_ptr<T>(a[4]),

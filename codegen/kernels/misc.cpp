@@ -5,13 +5,10 @@
 namespace o2c {
 namespace {
 
-// The type of template argument ti when the call names it, else of Buffer argument ai.
-DType type_of(const Call& c, size_t ti, size_t ai) { return ti < c.targs.size() ? targ_type(c, ti) : arg_type(c, ai); }
-
 // Runs f(Tag<T>) for the element type (template argument 0, else Buffer argument 0's type)
 // when Pred accepts it.
 template <template <class> class Pred, class F>
-bool with_elem(const Call& c, F&& f) { return with_type<Pred>(type_of(c, 0, 0), f); }
+bool with_elem(const Call& c, F&& f) { return with_type<Pred>(elem_type(c), f); }
 
 // cumsum/cumprod: (X, Y, outer, n, inner, exclusive, reverse)
 template <bool Prod>
@@ -31,7 +28,7 @@ bool eval_cum_axis(const Call& c, const Frame& f) {
   bool ok = false;
   with_elem<IsNum>(c, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    dispatch_native(type_of(c, 1, 1), type_set({DType::Int32, DType::Int64}), [&](auto ta) {
+    dispatch_native(elem_type(c, 1, 1), type_set({DType::Int32, DType::Int64}), [&](auto ta) {
       using A = typename decltype(ta)::type;
       const auto& a = c.args;
       k::cum_scan_axis<Prod, T, A>(f.in_ptr<T>(a[0]), f.in_ptr<A>(a[1]), f.out_ptr<T>(a[2]), a[3].as<k::Dims>(),
@@ -62,9 +59,9 @@ bool eval_trilu(const Call& c, const Frame& f) {
 // <T, I>(idx, values, Y, outer, depth, inner): numeric indices, values of any type.
 bool eval_one_hot(const Call& c, const Frame& f) {
   bool ok = false;
-  with_type<IsAll>(type_of(c, 0, 1), [&](auto tt) {
+  with_type<IsAll>(elem_type(c, 0, 1), [&](auto tt) {
     using T = typename decltype(tt)::type;
-    with_type<IsNum>(type_of(c, 1, 0), [&](auto ti) {
+    with_type<IsNum>(elem_type(c, 1, 0), [&](auto ti) {
       using I = typename decltype(ti)::type;
       const auto& a = c.args;
       k::one_hot<T, I>(f.in_ptr<I>(a[0]), f.in_ptr<T>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]),

@@ -5,11 +5,6 @@
 namespace o2c {
 namespace {
 
-// The element type: the call's template argument, else the type of Buffer argument 0.
-DType elem_type(const Call& c) { return c.targs.empty() ? arg_type(c, 0) : targ_type(c, 0); }
-
-const k::Act kNoAct{k::Act::None, 0.f, 0.f};
-
 // Calls f(Tag<T>, Tag<S>) for the call's element type T and stash type S (template arguments
 // 0 and 1; S float or double).
 template <class F>

@@ -3,18 +3,6 @@
 #include "kernels/eval.hpp"
 
 namespace o2c {
-namespace {
-
-// Calls f(std::integral_constant<int, V>{}) for the V of Vs equal to v; false when none is.
-template <int... Vs, class F>
-bool with_value(int64_t v, F&& f) {
-  return ((v == Vs && (f(std::integral_constant<int, Vs>{}), true)) || ...);
-}
-
-// The element type: the call's template argument, else the type of Buffer argument 0.
-DType elem_type(const Call& c) { return c.targs.empty() ? arg_type(c, 0) : targ_type(c, 0); }
-
-}  // namespace
 
 // <T>(X, Y, PoolParams, row)
 bool eval_max_pool_2d(const Call& c, const Frame& f) {

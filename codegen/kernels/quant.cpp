@@ -15,6 +15,19 @@ const TypeSet kInt8 = type_set({DType::Int8, DType::UInt8});
 template <class Q>
 constexpr bool quantized_cpp = std::is_integral<Q>::value || (sizeof(Q) == 1 && !std::is_arithmetic<Q>::value);
 
+// Calls f(Tag<A>, Tag<B>) for the int8/uint8 types of template arguments 0 and 1.
+template <class F>
+bool with_int8_pair(const Call& c, F&& f) {
+  bool ok = false;
+  dispatch_native(targ_type(c, 0), kInt8, [&](auto ta) {
+    dispatch_native(targ_type(c, 1), kInt8, [&](auto tb) {
+      f(ta, tb);
+      ok = true;
+    });
+  });
+  return ok;
+}
+
 bool all_float(std::initializer_list<DType> ts) {
   for (DType t : ts)
     if (t != DType::Float) return false;
@@ -52,20 +65,15 @@ bool eval_dynamic_quantize_linear(const Call& c, const Frame& f) {  // (x, y, sc
   return true;
 }
 
-bool eval_matmul_integer(const Call& c, const Frame& f) {  // <A, B>(a, b, y, plan, azp, sazp, rows, bzp, sbzp)
-  bool ok = false;
-  dispatch_native(targ_type(c, 0), kInt8, [&](auto ta) {
+bool eval_matmul_integer(const Call& c, const Frame& f) {
+  return with_int8_pair(c, [&](auto ta, auto tb) {
     using A = typename decltype(ta)::type;
-    dispatch_native(targ_type(c, 1), kInt8, [&](auto tb) {
-      using B = typename decltype(tb)::type;
-      const auto& a = c.args;
-      k::matmul_integer<A, B>(f.in_ptr<A>(a[0]), f.in_ptr<B>(a[1]), f.out_ptr<std::int32_t>(a[2]),
-                              a[3].as<k::MatMulPlan>(), f.in_ptr<A>(a[4]), f.value<int64_t>(a[5]),
-                              f.value<int64_t>(a[6]), f.in_ptr<B>(a[7]), f.value<int64_t>(a[8]));
-      ok = true;
-    });
+    using B = typename decltype(tb)::type;
+    const auto& a = c.args;
+    k::matmul_integer<A, B>(f.in_ptr<A>(a[0]), f.in_ptr<B>(a[1]), f.out_ptr<std::int32_t>(a[2]),
+                            a[3].as<k::MatMulPlan>(), f.in_ptr<A>(a[4]), f.value<int64_t>(a[5]),
+                            f.value<int64_t>(a[6]), f.in_ptr<B>(a[7]), f.value<int64_t>(a[8]));
   });
-  return ok;
 }
 
 // <S, Q>(acc, y, total, rows, N, as, sas, bs, sbs, ys, yzp)
@@ -83,19 +91,14 @@ bool eval_requantize_rows(const Call& c, const Frame& f) {
 
 // <X, W>(x, w, bias, y, ConvParams, xzp, wzp, swzp)
 bool eval_conv_integer(const Call& c, const Frame& f) {
-  bool ok = false;
-  dispatch_native(targ_type(c, 0), kInt8, [&](auto tx) {
+  return with_int8_pair(c, [&](auto tx, auto tw) {
     using X = typename decltype(tx)::type;
-    dispatch_native(targ_type(c, 1), kInt8, [&](auto tw) {
-      using W = typename decltype(tw)::type;
-      const auto& a = c.args;
-      k::conv_integer<X, W>(f.in_ptr<X>(a[0]), f.in_ptr<W>(a[1]), f.in_ptr<std::int32_t>(a[2]),
-                            f.out_ptr<std::int32_t>(a[3]), a[4].as<k::ConvParams>(), f.in_ptr<X>(a[5]),
-                            f.in_ptr<W>(a[6]), f.value<int64_t>(a[7]));
-      ok = true;
-    });
+    using W = typename decltype(tw)::type;
+    const auto& a = c.args;
+    k::conv_integer<X, W>(f.in_ptr<X>(a[0]), f.in_ptr<W>(a[1]), f.in_ptr<std::int32_t>(a[2]),
+                          f.out_ptr<std::int32_t>(a[3]), a[4].as<k::ConvParams>(), f.in_ptr<X>(a[5]),
+                          f.in_ptr<W>(a[6]), f.value<int64_t>(a[7]));
   });
-  return ok;
 }
 
 }  // namespace o2c

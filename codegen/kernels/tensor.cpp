@@ -4,9 +4,6 @@
 namespace o2c {
 namespace {
 
-// The type of template argument ti when the call names it, else of Buffer argument ai.
-DType type_of(const Call& c, size_t ti, size_t ai) { return ti < c.targs.size() ? targ_type(c, ti) : arg_type(c, ai); }
-
 // A Scalar or Element argument as T. An Element of T itself is read as it is (Frame::value
 // reads Native types only: a float16 Pad value would come out 0).
 template <class T>
@@ -21,9 +18,9 @@ T fill_value(const Frame& f, const Arg& a) {
 // type; int32 or int64 indices.
 bool eval_gather(const Call& c, const Frame& f) {
   bool ok = false;
-  dispatch_held(type_of(c, 0, 0), kHeldTypes, [&](auto tt) {
+  dispatch_held(elem_type(c), kHeldTypes, [&](auto tt) {
     using T = typename decltype(tt)::type;
-    dispatch_native(type_of(c, 1, 1), type_set({DType::Int32, DType::Int64}), [&](auto ti) {
+    dispatch_native(elem_type(c, 1, 1), type_set({DType::Int32, DType::Int64}), [&](auto ti) {
       using I = typename decltype(ti)::type;
       const auto& a = c.args;
       k::gather<T, I>(f.in_ptr<T>(a[0]), f.in_ptr<I>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]),
@@ -37,7 +34,7 @@ bool eval_gather(const Call& c, const Frame& f) {
 // <T>(x, y, tab, TableMap, fill): any held type; tab is int64.
 bool eval_table_copy(const Call& c, const Frame& f) {
   if (arg_type(c, 2) != DType::Int64) return false;
-  return dispatch_held(type_of(c, 0, 0), kHeldTypes, [&](auto tag) {
+  return dispatch_held(elem_type(c), kHeldTypes, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const auto& a = c.args;
     k::table_copy<T>(f.in_ptr<T>(a[0]), f.out_ptr<T>(a[1]), f.in_ptr<int64_t>(a[2]), a[3].as<k::TableMap>(),
@@ -47,8 +44,8 @@ bool eval_table_copy(const Call& c, const Frame& f) {
 
 // <T, W>(x, y, tab, wt, InterpMap, fill): float types, double weights, tab int64.
 bool eval_resize_interp(const Call& c, const Frame& f) {
-  if (arg_type(c, 2) != DType::Int64 || type_of(c, 1, 3) != DType::Double) return false;
-  return with_type<IsFlt>(type_of(c, 0, 0), [&](auto tag) {
+  if (arg_type(c, 2) != DType::Int64 || elem_type(c, 1, 3) != DType::Double) return false;
+  return with_type<IsFlt>(elem_type(c), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using W = double;
     const auto& a = c.args;

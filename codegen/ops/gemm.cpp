@@ -118,14 +118,14 @@ void lower_FusedGemm(LowerCtx& c) {
 // MatMul: numpy semantics (1-D operands promoted and the extra dim dropped). The product
 // runs on the panel microkernel for floats (with B, if constant, read in place: its rows
 // are already [K][N]).
-k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) {
-  Shape a = c.shape(0), b = c.shape(1);
+k::MatMulPlan matmul_plan(OpCtx& c, Shape a, Shape b, Shape* out_shape) {
+  const Shape a0 = a, b0 = b;
   if (a.empty() || b.empty()) c.fail("MatMul operands must have rank >= 1");
   const bool a1 = a.size() == 1, b1 = b.size() == 1;
   if (a1) a.insert(a.begin(), 1);
   if (b1) b.push_back(1);
   const int64_t M = a[a.size() - 2], K = a.back(), N = b.back();
-  if (b[b.size() - 2] != K) c.fail("inner dimensions differ: " + shape_str(c.shape(0)) + " x " + shape_str(c.shape(1)));
+  if (b[b.size() - 2] != K) c.fail("inner dimensions differ: " + shape_str(a0) + " x " + shape_str(b0));
   Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
   Shape batch = broadcast(c, ba, bb);
   if (batch.size() > static_cast<size_t>(k::kMaxRank)) c.unsupported("batch rank above 8");

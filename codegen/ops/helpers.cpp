@@ -202,6 +202,42 @@ Arg scalar_lowest(DType t) {
   return a;
 }
 
+Dims3 dims3(const Shape& x, int64_t a) {
+  Dims3 d;
+  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
+    if (i < a) d.outer *= x[i];
+    else if (i == a) d.n = x[i];
+    else d.inner *= x[i];
+  }
+  return d;
+}
+
+namespace {
+struct CoercedAxisAttrs {
+  int64_t axis = 0;
+  bool set = false;
+  template <class V>
+  void fields(V& v) {
+    set = v.has("axis");
+    v("axis", axis);
+  }
+};
+}  // namespace
+
+Dims3 coerced_axis_dims(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const int64_t r = static_cast<int64_t>(x.size());
+  const bool old = c.version() < 13;
+  const auto at = c.attrs<CoercedAxisAttrs>();
+  int64_t a = at.set ? at.axis : old ? 1 : -1;
+  if (a < 0) a += r;
+  if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");
+  if (!old) return dims3(x, a);
+  Dims3 d;
+  for (int64_t i = 0; i < r; ++i) (i < a ? d.outer : d.n) *= x[i];
+  return d;
+}
+
 Arg scalar_max(DType t) {
   Arg a;
   dispatch_native(t, kNumTypes, [&](auto tag) {

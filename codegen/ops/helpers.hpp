@@ -30,9 +30,20 @@ std::string code(const k::MatMulPlan& p);
 std::string code(const k::ConvParams& p);
 std::string code(const k::PoolParams& p);
 
-// MatMul's product plan (ops/gemm.cpp): numpy semantics, batch dims broadcast; out_shape gets
-// the result's shape. Fails naming the node on mismatched operands.
-k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape);
+// A tensor viewed as [outer, n, inner] around axis a (a normalized).
+struct Dims3 {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+Dims3 dims3(const Shape& x, int64_t a);
+// Softmax, LogSoftmax and Hardmax: their axis attribute (default 1 before version 13, -1 from
+// 13 on); before version 13 the input is coerced to 2-D at it (n spans every later dim).
+Dims3 coerced_axis_dims(OpCtx& c);
+
+// MatMul's product plan (ops/gemm.cpp) of operands shaped a and b: numpy semantics, batch dims
+// broadcast; out_shape gets the result's shape. Fails naming the node on mismatched operands.
+k::MatMulPlan matmul_plan(OpCtx& c, Shape a, Shape b, Shape* out_shape);
+// Of the node's inputs 0 and 1.
+inline k::MatMulPlan matmul_plan(OpCtx& c, Shape* out_shape) { return matmul_plan(c, c.shape(0), c.shape(1), out_shape); }
 
 // A struct argument of a kernel call (ops/call.hpp): its value and its C++ spelling.
 template <class T>

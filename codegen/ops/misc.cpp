@@ -21,19 +21,6 @@ const std::initializer_list<DType> kAll = {DType::Float, DType::Double, DType::I
                                            DType::UInt32, DType::UInt64, DType::Bool};
 
 
-struct Dims3 {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Dims3 dims3(const Shape& x, int64_t a) {
-  Dims3 d;
-  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
-    if (i < a) d.outer *= x[i];
-    else if (i == a) d.n = x[i];
-    else d.inner *= x[i];
-  }
-  return d;
-}
-
 // ---- DepthToSpace / SpaceToDepth: a 6-D transpose ----------------------------------------
 
 enum { kDCR, kCRD };
@@ -198,41 +185,13 @@ void lower_OneHot(LowerCtx& c) {
 
 // ---- Hardmax: like Softmax, 2-D coercion before opset 13 ---------------------------------
 
-// axis defaults to 1 before version 13, to -1 from 13 on.
-struct HardmaxAttrs {
-  int64_t axis = 0;
-  bool set = false;
-  template <class V>
-  void fields(V& v) {
-    set = v.has("axis");
-    v("axis", axis);
-  }
-};
-
-Dims3 hardmax_dims(OpCtx& c) {
-  const Shape& x = c.shape(0);
-  const int64_t r = c.rank(0);
-  const bool old = c.version() < 13;
-  const auto at = c.attrs<HardmaxAttrs>();
-  int64_t a = at.set ? at.axis : old ? 1 : -1;
-  if (a < 0) a += r;
-  if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");
-  Dims3 d;
-  d.n = 1;
-  for (int64_t i = 0; i < r; ++i) {
-    if (i < a) d.outer *= x[i];
-    else if (i == a || old) d.n *= x[i];
-    else d.inner *= x[i];
-  }
-  return d;
-}
 void infer_Hardmax(OpCtx& c) {
   c.expect_type(0, kFloats);
-  hardmax_dims(c);
+  coerced_axis_dims(c);
   c.set_out(0, c.dtype(0), c.shape(0));
 }
 void lower_Hardmax(LowerCtx& c) {
-  const Dims3 d = hardmax_dims(c);
+  const Dims3 d = coerced_axis_dims(c);
   c.call("hardmax", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner)});
 }
 

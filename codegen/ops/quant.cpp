@@ -5,6 +5,7 @@
 // step, rather than the compute-in-float pass widening them.
 #include "ops/conv.hpp"
 #include "ops/helpers.hpp"
+#include "ops/registry.hpp"
 
 namespace o2c {
 namespace {
@@ -34,11 +35,10 @@ k::QuantIndex quant_index(OpCtx& c, int64_t axis, int64_t block_size) {
   if (block_size == 0 && numel(s) == 1 && s.size() <= 1) return q;
   if (x.empty()) c.fail("a per-axis or blocked scale needs an input of rank >= 1");
   const int64_t ax = c.axis(axis, c.rank(0));
-  q.outer = 1;
-  for (int64_t d = 0; d < ax; ++d) q.outer *= x[static_cast<size_t>(d)];
-  q.axis = x[static_cast<size_t>(ax)];
-  q.inner = 1;
-  for (size_t d = static_cast<size_t>(ax) + 1; d < x.size(); ++d) q.inner *= x[d];
+  const Dims3 d3 = dims3(x, ax);
+  q.outer = d3.outer;
+  q.axis = d3.n;
+  q.inner = d3.inner;
   if (block_size == 0) {
     if (s.size() != 1 || s[0] != q.axis)
       c.fail("a per-axis scale must be 1-D of x's dim " + std::to_string(ax) + " (" + std::to_string(q.axis) +
@@ -154,13 +154,13 @@ void lower_DynamicQuantizeLinear(LowerCtx& c) {
 
 // ---- MatMulInteger, QLinearMatMul -----------------------------------------------------------
 
-// A zero point's or scale's stride along the rows of A (per_rows) or the columns of B: 0 for
-// one value, 1 for a 1-D tensor of `n`.
-int64_t per_stride(OpCtx& c, size_t i, int64_t n, const char* what) {
+// The stride of input i, a zero point or scale, along what it is given per (a's rows, b's
+// columns, w's output channels: `per`, n of them): 0 for one value, 1 for a 1-D tensor of n.
+int64_t per_stride(OpCtx& c, size_t i, int64_t n, const char* per) {
   if (!c.has_in(i) || numel(c.shape(i)) == 1) return 0;
   if (c.rank(i) == 1 && c.shape(i)[0] == n) return 1;
-  c.unsupported(std::string(what) + " of shape " + shape_str(c.shape(i)) + " (one value or one per " +
-                (std::string(what).find("a_") == 0 ? "row of a" : "column of b") + " only)");
+  c.unsupported(c.info().inputs[i].name + " of shape " + shape_str(c.shape(i)) + " (one value or one per " + per +
+                " only)");
 }
 
 // The rows of A's matrices (1 for a vector).
@@ -170,51 +170,44 @@ void infer_MatMulInteger(OpCtx& c) {
   c.attrs<NoAttrs>();
   Shape out;
   const k::MatMulPlan p = matmul_plan(c, &out);
-  per_stride(c, 2, a_rows(c, 0), "a_zero_point");
-  per_stride(c, 3, p.N, "b_zero_point");
+  per_stride(c, 2, a_rows(c, 0), "row of a");
+  per_stride(c, 3, p.N, "column of b");
   c.set_out(0, DType::Int32, out);
 }
 void lower_MatMulInteger(LowerCtx& c) {
   const k::MatMulPlan p = matmul_plan(c, nullptr);
   c.call("matmul_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(1))},
          {c.X(0), c.X(1), c.Y(0), obj(p), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)),
-          index(per_stride(c, 2, a_rows(c, 0), "a_zero_point")), index(a_rows(c, 0)),
-          c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.N, "b_zero_point"))});
+          index(per_stride(c, 2, a_rows(c, 0), "row of a")), index(a_rows(c, 0)),
+          c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.N, "column of b"))});
 }
 
 // QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): the int32 product of the
-// operands less their zero points, requantized. MatMul's plan reads inputs 0 and 1, so it is
-// taken on a context whose node sees a and b there.
+// operands less their zero points, requantized.
 void infer_QLinearMatMul(OpCtx& c) {
   c.attrs<NoAttrs>();
-  Node view = c.node();
-  view.inputs = {c.node().inputs[0], c.node().inputs[3]};
-  OpCtx vc(c.graph(), view);
   Shape out;
-  const k::MatMulPlan p = matmul_plan(vc, &out);
+  const k::MatMulPlan p = matmul_plan(c, c.shape(0), c.shape(3), &out);
   const int64_t rows = a_rows(c, 0);
-  per_stride(c, 1, rows, "a_scale");
-  per_stride(c, 2, rows, "a_zero_point");
-  per_stride(c, 4, p.N, "b_scale");
-  per_stride(c, 5, p.N, "b_zero_point");
+  per_stride(c, 1, rows, "row of a");
+  per_stride(c, 2, rows, "row of a");
+  per_stride(c, 4, p.N, "column of b");
+  per_stride(c, 5, p.N, "column of b");
   if (numel(c.shape(6)) != 1 || numel(c.shape(7)) != 1) c.unsupported("y_scale or y_zero_point with more than one value");
   if (c.dtype(1) != c.dtype(4) || c.dtype(1) != c.dtype(6)) c.fail("the three scales must have one type");
   c.set_out(0, c.dtype(7), out);
   c.set_scratch(numel(out) * 4);
 }
 void lower_QLinearMatMul(LowerCtx& c) {
-  Node view = c.node();
-  view.inputs = {c.node().inputs[0], c.node().inputs[3]};
-  OpCtx vc(c.graph(), view);
-  const k::MatMulPlan p = matmul_plan(vc, nullptr);
+  const k::MatMulPlan p = matmul_plan(c, c.shape(0), c.shape(3), nullptr);
   const int64_t rows = a_rows(c, 0);
   const Arg acc = c.scratch(DType::Int32);
   c.call("matmul_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(3))},
-         {c.X(0), c.X(3), acc, obj(p), c.X(2), index(per_stride(c, 2, rows, "a_zero_point")), index(rows), c.X(5),
-          index(per_stride(c, 5, p.N, "b_zero_point"))});
+         {c.X(0), c.X(3), acc, obj(p), c.X(2), index(per_stride(c, 2, rows, "row of a")), index(rows), c.X(5),
+          index(per_stride(c, 5, p.N, "column of b"))});
   c.call("requantize_rows", {type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
          {acc, c.Y(0), index(numel(c.out(0).shape) / p.N), index(rows), index(p.N), c.X(1),
-          index(per_stride(c, 1, rows, "a_scale")), c.X(4), index(per_stride(c, 4, p.N, "b_scale")), c.X(6), c.X(7)});
+          index(per_stride(c, 1, rows, "row of a")), c.X(4), index(per_stride(c, 4, p.N, "column of b")), c.X(6), c.X(7)});
 }
 
 // ---- ConvInteger, QLinearConv ---------------------------------------------------------------
@@ -236,14 +229,14 @@ k::ConvParams int_conv_params(OpCtx& c, size_t xi, size_t wi) {
 void infer_ConvInteger(OpCtx& c) {
   const k::ConvParams p = int_conv_params(c, 0, 1);
   if (c.has_in(2) && numel(c.shape(2)) != 1) c.unsupported("x_zero_point with more than one value");
-  per_stride(c, 3, p.M, "w_zero_point");
+  per_stride(c, 3, p.M, "output channel");
   c.set_out(0, DType::Int32, conv_out(p, c.shape(0).size()));
 }
 void lower_ConvInteger(LowerCtx& c) {
   const k::ConvParams p = int_conv_params(c, 0, 1);
   c.call("conv_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(1))},
          {c.X(0), c.X(1), null_of(DType::Int32), c.Y(0), obj(p), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)),
-          c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.M, "w_zero_point"))});
+          c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.M, "output channel"))});
 }
 
 // QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): the int32 convolution
@@ -251,8 +244,8 @@ void lower_ConvInteger(LowerCtx& c) {
 void infer_QLinearConv(OpCtx& c) {
   const k::ConvParams p = int_conv_params(c, 0, 3);
   if (numel(c.shape(1)) != 1 || numel(c.shape(2)) != 1) c.unsupported("x_scale or x_zero_point with more than one value");
-  per_stride(c, 4, p.M, "w_scale");
-  per_stride(c, 5, p.M, "w_zero_point");
+  per_stride(c, 4, p.M, "output channel");
+  per_stride(c, 5, p.M, "output channel");
   if (numel(c.shape(6)) != 1 || numel(c.shape(7)) != 1) c.unsupported("y_scale or y_zero_point with more than one value");
   if (c.has_in(8) && c.shape(8) != Shape{p.M}) c.fail("B must have one value per output channel");
   if (c.dtype(1) != c.dtype(4) || c.dtype(1) != c.dtype(6)) c.fail("the three scales must have one type");
@@ -265,10 +258,10 @@ void lower_QLinearConv(LowerCtx& c) {
   const Arg acc = c.scratch(DType::Int32);
   c.call("conv_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(3))},
          {c.X(0), c.X(3), c.has_in(8) ? c.X(8) : null_of(DType::Int32), acc, obj(p), c.X(2), c.X(5),
-          index(per_stride(c, 5, p.M, "w_zero_point"))});
+          index(per_stride(c, 5, p.M, "output channel"))});
   const int64_t cols = k::conv_out_size(p);
   c.call("requantize_rows", {type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
-         {acc, c.Y(0), index(p.N * p.M), index(p.M), index(cols), c.X(4), index(per_stride(c, 4, p.M, "w_scale")),
+         {acc, c.Y(0), index(p.N * p.M), index(p.M), index(cols), c.X(4), index(per_stride(c, 4, p.M, "output channel")),
           c.X(1), index(0), c.X(6), c.X(7)});
 }
 

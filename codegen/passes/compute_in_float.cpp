@@ -72,7 +72,7 @@ void compute_in_float(Graph& g, const FoldOptions& opt) {
     for (int c : casts) infer_fold_node(g, c, opt);
     // The node again, on floats (its own output types follow its inputs').
     const int next = g.position(id) + 1 < static_cast<int>(g.order.size()) ? g.order[static_cast<size_t>(g.position(id)) + 1] : -1;
-    const bool folded = infer_fold_node(g, id, opt);
+    infer_fold_node(g, id, opt);
     size_t b = 0;
     for (size_t k = 0; k < outs.size(); ++k) {
       if (outs[k] == orig[k]) continue;
@@ -89,7 +89,6 @@ void compute_in_float(Graph& g, const FoldOptions& opt) {
       const int cid = g.insert(std::move(c), next);
       infer_fold_node(g, cid, opt);
     }
-    (void)folded;
   }
 }
 

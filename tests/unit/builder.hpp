@@ -128,6 +128,38 @@ inline std::vector<Comparison> build_and_compare(const Compiled& c, const TestDa
 
 // Builds c, runs it on its one input x (named xname) and checks its one output against want
 // (named yname) within atol + rtol * |want|.
+// Compiles b with y = Add(x, folded) (x an input of `shape` and ONNX element `type`) so that
+// the value `folded` stays a constant of the graph; returns its contents.
+inline Tensor folded(ModelBuilder& b, const std::string& name, std::vector<int64_t> shape, int type = 1) {
+  b.input("x", shape, type);
+  b.node("Add", {"x", name}, {"y"});
+  b.output("y");
+  TempDir d;
+  Compiled c = compile_file(b.save(d.path));
+  const Value& v = value(c.graph, name);
+  REQUIRE(v.constant);
+  return *v.constant;
+}
+
+// A tensor's values as doubles.
+inline std::vector<double> doubles(const Tensor& t) {
+  std::vector<double> v;
+  for (int64_t i = 0; i < t.numel(); ++i) v.push_back(t.float_at(i));
+  return v;
+}
+
+// The CompileError compiling b (its output "y" added) throws, "" when it compiles.
+inline std::string error_of(ModelBuilder& b) {
+  b.output("y");
+  TempDir d;
+  try {
+    compile_file(b.save(d.path));
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Live nodes of the compiled graph: all of them, or those of one op.
 inline int live_nodes(const Compiled& c, const std::string& op = "") {
   int n = 0;

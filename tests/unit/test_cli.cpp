@@ -115,7 +115,6 @@ TEST_CASE("Malformed values for every option end in exit 2 with a message, never
       {{"bench"}, "--iters", [](const std::string& j) { return j == "0" || j == "-5" ? j : j + "!"; }},
   };
   std::mt19937 rng(20261206);
-  int runs = 0;
   for (const Flag& f : flags)
     for (int k = 0; k < 3; ++k) {
       const std::string v = f.value(junk[rng() % junk.size()]);
@@ -131,7 +130,5 @@ TEST_CASE("Malformed values for every option end in exit 2 with a message, never
       CHECK(r.code == 2);
       CHECK(r.err.find("internal error") == std::string::npos);
       CHECK(r.err.find(f.option) != std::string::npos);  // the message names the flag
-      ++runs;
     }
-  CHECK(runs == static_cast<int>(flags.size()) * 3);
 }

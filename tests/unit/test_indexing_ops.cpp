@@ -9,39 +9,6 @@
 using namespace o2c;
 using namespace o2c::test;
 
-namespace {
-
-// Compiles b with y = Add(x, folded) so that `folded` stays a constant of the graph; returns it.
-Tensor folded(ModelBuilder& b, const std::string& name, std::vector<int64_t> shape, int type = 1) {
-  b.input("x", shape, type);
-  b.node("Add", {"x", name}, {"y"});
-  b.output("y");
-  TempDir d;
-  Compiled c = compile_file(b.save(d.path));
-  const Value& v = value(c.graph, name);
-  REQUIRE(v.constant);
-  return *v.constant;
-}
-
-std::vector<double> doubles(const Tensor& t) {
-  std::vector<double> v;
-  for (int64_t i = 0; i < t.numel(); ++i) v.push_back(t.float_at(i));
-  return v;
-}
-
-std::string error_of(ModelBuilder& b) {
-  b.output("y");
-  TempDir d;
-  try {
-    compile_file(b.save(d.path));
-  } catch (const CompileError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
-
 TEST_CASE("GatherElements, ScatterElements and Scatter fold", "[indexing]") {
   {
     ModelBuilder b;

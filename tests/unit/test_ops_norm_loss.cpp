@@ -15,20 +15,11 @@ using namespace o2c::test;
 
 namespace {
 
-// Adds y = Add(x, v) (x an input of v's shape) so the graph has a run-time output, compiles
-// b and returns v's folded contents.
-std::vector<double> folded(ModelBuilder& b, const std::string& v, std::vector<int64_t> shape) {
-  b.input("x", shape);
-  b.node("Add", {"x", v}, {"y"});
-  b.output("y");
-  TempDir d;
-  Compiled c = compile_file(b.save(d.path));
-  const Value& val = value(c.graph, v);
-  REQUIRE(val.constant);
-  CHECK(val.shape == Shape(shape.begin(), shape.end()));
-  std::vector<double> r;
-  for (int64_t i = 0; i < val.constant->numel(); ++i) r.push_back(val.constant->float_at(i));
-  return r;
+// v's folded contents (builder.hpp's folded), checked to have the given shape.
+std::vector<double> folded_values(ModelBuilder& b, const std::string& v, std::vector<int64_t> shape) {
+  const Tensor t = folded(b, v, shape);
+  CHECK(t.shape == Shape(shape.begin(), shape.end()));
+  return doubles(t);
 }
 
 void check_close(const std::vector<double>& got, const std::vector<double>& want, double tol) {
@@ -66,7 +57,7 @@ TEST_CASE("GroupNormalization-18: scale and bias per group", "[ops][norm]") {
     const double inv = 1 / std::sqrt(var / double(len) + 1e-3);
     for (int64_t k = 0; k < len; ++k) want.push_back((X[size_t(i * len + k)] - m) * inv * scale[size_t(g)] + bias[size_t(g)]);
   }
-  check_close(folded(b, "v", {N, C, S}), want, 1e-5);
+  check_close(folded_values(b, "v", {N, C, S}), want, 1e-5);
 }
 
 TEST_CASE("LpPool: a float p (version 1) and p=3", "[ops][pool]") {
@@ -86,7 +77,7 @@ TEST_CASE("LpPool: a float p (version 1) and p=3", "[ops][pool]") {
                                     std::pow(std::fabs(double(X[size_t(c * 5 + o + 1)])), p),
                                 1 / p));
     INFO("version " << version << ", p=" << p);
-    check_close(folded(b, "v", {1, 2, 4}), want, 1e-5);
+    check_close(folded_values(b, "v", {1, 2, 4}), want, 1e-5);
   }
 }
 
@@ -97,7 +88,7 @@ TEST_CASE("CumProd with a constant axis, exclusive and reverse", "[ops][misc]") 
   auto& n = b.node("CumProd", {"X", "axis"}, {"v"});
   ModelBuilder::attr_i(n, "exclusive", 1);
   ModelBuilder::attr_i(n, "reverse", 1);
-  check_close(folded(b, "v", {2, 3}), {6, 3, 1, 2, 4, 1}, 0);
+  check_close(folded_values(b, "v", {2, 3}), {6, 3, 1, 2, 4, 1}, 0);
 }
 
 TEST_CASE("RMSNormalization with stash_type=11 (double)", "[ops][norm]") {
@@ -114,7 +105,7 @@ TEST_CASE("RMSNormalization with stash_type=11 (double)", "[ops][norm]") {
     const double inv = 1 / std::sqrt(ms / 6 + 1e-5);
     for (int i = 0; i < 6; ++i) want.push_back(X[size_t(r * 6 + i)] * inv * scale[size_t(i)]);
   }
-  check_close(folded(b, "v", {2, 6}), want, 1e-6);
+  check_close(folded_values(b, "v", {2, 6}), want, 1e-6);
 }
 
 TEST_CASE("LayerNormalization's Mean and InvStdDev", "[ops][norm]") {
@@ -133,7 +124,7 @@ TEST_CASE("LayerNormalization's Mean and InvStdDev", "[ops][norm]") {
     want.push_back(m);
     want.push_back(1 / std::sqrt(var / 4 + 1e-5));
   }
-  check_close(folded(b, "v", {3, 2}), want, 1e-5);
+  check_close(folded_values(b, "v", {3, 2}), want, 1e-5);
 }
 
 TEST_CASE("NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss", "[ops][loss]") {
@@ -166,7 +157,7 @@ TEST_CASE("NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss", "[ops][loss]"
         wsum += W[size_t(t)];
       }
     INFO(n.op_type());
-    check_close(folded(b, "v", {1}), {loss / wsum}, 1e-5);
+    check_close(folded_values(b, "v", {1}), {loss / wsum}, 1e-5);
   }
 }
 

@@ -13,18 +13,6 @@ using namespace o2c::test;
 
 namespace {
 
-// Compiles b with y = Add(x, folded) so that `folded` stays a constant of the graph; returns it.
-Tensor folded(ModelBuilder& b, const std::string& name, std::vector<int64_t> shape, int type = 1) {
-  b.input("x", shape, type);
-  b.node("Add", {"x", name}, {"y"});
-  b.output("y");
-  TempDir d;
-  Compiled c = compile_file(b.save(d.path));
-  const Value& v = value(c.graph, name);
-  REQUIRE(v.constant);
-  return *v.constant;
-}
-
 // The DFT of length L of real x (zero padded or cut), bins [0, n_out), as re, im pairs.
 std::vector<double> dft_of(const std::vector<double>& x, int64_t L, int64_t n_out) {
   const double pi = 3.14159265358979323846;
@@ -42,17 +30,6 @@ std::vector<double> dft_of(const std::vector<double>& x, int64_t L, int64_t n_ou
 void check_close(const Tensor& t, const std::vector<double>& ref) {
   REQUIRE(t.numel() == static_cast<int64_t>(ref.size()));
   for (size_t i = 0; i < ref.size(); ++i) CHECK(t.float_at(static_cast<int64_t>(i)) == Approx(ref[i]).margin(1e-5));
-}
-
-std::string error_of(ModelBuilder& b) {
-  b.output("y");
-  TempDir d;
-  try {
-    compile_file(b.save(d.path));
-  } catch (const CompileError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
