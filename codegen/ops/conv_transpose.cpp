@@ -85,7 +85,6 @@ k::ConvParams convt_params(OpCtx& c) {
 }
 
 void infer_ConvTranspose(OpCtx& c) {
-  c.expect_type(0, {DType::Float, DType::Double});  // narrower than ops.def's @float (no storage types)
   k::ConvParams p = convt_params(c);
   if (c.has_in(2) && c.shape(2) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
   Shape out = {p.N, p.M};

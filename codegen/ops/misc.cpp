@@ -9,18 +9,6 @@
 namespace o2c {
 namespace {
 
-// The native types these ops compute on: narrower than ops.def's groups, which also take the
-// storage float types (float16, bfloat16, float8; @any every type moved as bits), hence the
-// expect_type checks.
-const std::initializer_list<DType> kFloats = {DType::Float, DType::Double};
-const std::initializer_list<DType> kNums = {DType::Float, DType::Double, DType::Int8, DType::Int16,
-                                            DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
-                                            DType::UInt32, DType::UInt64};
-const std::initializer_list<DType> kAll = {DType::Float, DType::Double, DType::Int8, DType::Int16,
-                                           DType::Int32, DType::Int64, DType::UInt8, DType::UInt16,
-                                           DType::UInt32, DType::UInt64, DType::Bool};
-
-
 // ---- DepthToSpace / SpaceToDepth: a 6-D transpose ----------------------------------------
 
 enum { kDCR, kCRD };
@@ -72,7 +60,6 @@ k::Strided d2s_plan(OpCtx& c, Shape* out) {
 }
 
 void infer_d2s(OpCtx& c) {
-  c.expect_type(0, kAll);
   Shape out;
   d2s_plan(c, &out);
   c.set_out(0, c.dtype(0), out);
@@ -88,7 +75,6 @@ struct CumSumAttrs {
 
 void infer_CumSum(OpCtx& c) {
   c.attrs<CumSumAttrs>();
-  c.expect_type(0, kNums);
   if (numel(c.shape(1)) != 1) c.fail("axis must be a scalar");
   if (c.rank(0) > k::kMaxRank) c.unsupported("rank above 8");
   if (c.const_in(1)) c.axis(c.const_in(1)->int_at(0), c.rank(0));
@@ -119,7 +105,6 @@ struct TriluAttrs {
 
 void infer_Trilu(OpCtx& c) {
   c.attrs<TriluAttrs>();
-  c.expect_type(0, kAll);
   if (c.rank(0) < 2) c.fail("input must have rank >= 2");
   if (c.has_in(1) && numel(c.shape(1)) != 1) c.fail("k must be a scalar");
   c.set_out(0, c.dtype(0), c.shape(0));
@@ -172,9 +157,6 @@ OneHotPlan onehot_plan(OpCtx& c) {
   return p;
 }
 void infer_OneHot(OpCtx& c) {
-  c.expect_type(0, kNums);
-  c.expect_type(1, kNums);
-  c.expect_type(2, kAll);
   if (numel(c.shape(2)) != 2) c.fail("values must have 2 elements");
   c.set_out(0, c.dtype(2), onehot_plan(c).out);
 }
@@ -186,7 +168,6 @@ void lower_OneHot(LowerCtx& c) {
 // ---- Hardmax: like Softmax, 2-D coercion before opset 13 ---------------------------------
 
 void infer_Hardmax(OpCtx& c) {
-  c.expect_type(0, kFloats);
   coerced_axis_dims(c);
   c.set_out(0, c.dtype(0), c.shape(0));
 }
@@ -219,7 +200,6 @@ struct LRNAttrs {
 };
 
 void infer_LRN(OpCtx& c) {
-  c.expect_type(0, kFloats);
   ncs(c);
   if (c.attrs<LRNAttrs>().size < 1) c.fail("size must be positive");
   c.set_out(0, c.dtype(0), c.shape(0));
@@ -268,7 +248,6 @@ void mvn_views(OpCtx& c, k::Strided& keep, k::Strided& red) {
   keep_red_views(c, c.shape(0), c.attrs<MVNAttrs>().axes, keep, red);
 }
 void infer_MVN(OpCtx& c) {
-  c.expect_type(0, kFloats);
   k::Strided a, r;
   mvn_views(c, a, r);
   c.set_out(0, c.dtype(0), c.shape(0));
@@ -300,7 +279,6 @@ int64_t lp_p(OpCtx& c) {
 }
 
 void infer_GlobalLpPool(OpCtx& c) {
-  c.expect_type(0, kFloats);
   const Shape& x = c.shape(0);
   if (x.size() < 3) c.fail("input must have rank >= 3");
   if (lp_p(c) < 1) c.fail("p must be positive");
@@ -359,7 +337,6 @@ TopKPlan topk_plan(OpCtx& c) {
 }
 void infer_TopK(OpCtx& c) {
   c.arity(c.version() < 10 ? 1 : 2, c.version() < 10 ? 1 : 2, 2, 2);  // K: an input from version 10
-  c.expect_type(0, kNums);
   if (!c.has_out(0) || !c.has_out(1)) c.unsupported("TopK with an omitted output");
   TopKPlan p = topk_plan(c);
   c.set_out(0, c.dtype(0), p.out);
@@ -496,7 +473,6 @@ EinsumOut einsum_plan(OpCtx& c) {
 }
 
 void infer_Einsum(OpCtx& c) {
-  c.expect_type(0, kNums);
   c.set_out(0, c.dtype(0), einsum_plan(c).out);
 }
 void lower_Einsum(LowerCtx& c) {

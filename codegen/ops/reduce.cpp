@@ -152,14 +152,6 @@ RedPlan red_plan(OpCtx& c) {
 }
 
 void infer_reduce(OpCtx& c) {
-  // Native types only: narrower than ops.def's T, which also takes the storage float types.
-  const Red kind = red_info(c).kind;
-  if (kind == Red::Max || kind == Red::Min)
-    c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
-                      DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64, DType::Bool});
-  else
-    c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
-                      DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64});
   RedPlan p = red_plan(c);
   c.set_out(0, c.dtype(0), p.out);
 }
@@ -213,9 +205,6 @@ ArgPlan arg_plan(OpCtx& c) {
 bool arg_is_max(const OpCtx& c) { return c.node().op == "ArgMax"; }
 
 void infer_arg(OpCtx& c) {
-  // Native types only: narrower than ops.def's T, which also takes the storage float types.
-  c.expect_type(0, {DType::Float, DType::Double, DType::Int8, DType::Int16, DType::Int32, DType::Int64,
-                    DType::UInt8, DType::UInt16, DType::UInt32, DType::UInt64});
   ArgPlan p = arg_plan(c);
   c.set_out(0, DType::Int64, p.out);
 }

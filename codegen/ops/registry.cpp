@@ -56,8 +56,8 @@ std::map<std::string, TypeSet> parse_types(const std::string& s, std::vector<std
     std::istringstream names(clause.substr(colon + 1));
     TypeSet set;
     for (std::string n; names >> n;) {
-      if (n == "=") held->push_back(v);
-      else set = set | type_group(n);
+      if (n == "=" || n == "@any") held->push_back(v);  // @any: moved as bits (see holds())
+      if (n != "=") set = set | type_group(n);
     }
     r[v] = set;
   }
@@ -89,9 +89,7 @@ int OpInfo::version_at(int opset) const {
 }
 
 bool OpInfo::holds(const std::string& typevar) const {
-  if (std::find(held.begin(), held.end(), typevar) != held.end()) return true;
-  auto it = types.find(typevar);
-  return it != types.end() && it->second.bits == type_group("@any").bits;
+  return std::find(held.begin(), held.end(), typevar) != held.end();
 }
 
 const std::vector<OpInfo>& op_table() {

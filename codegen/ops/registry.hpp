@@ -27,7 +27,7 @@ struct OpInfo {
   const char* signature;  // as written in ops.def (docs)
   const char* type_text;
   const OpDef* def;
-  std::vector<std::string> held;  // type variables written "= ..." (see holds())
+  std::vector<std::string> held;  // type variables written "= ..." or "@any" (see holds())
 
   // The version of the op's spec at a node of a model importing `opset` (0 if the op did not
   // exist yet).

@@ -174,7 +174,6 @@ RnnShapes rnn_params(OpCtx& c) {
 
 void infer_rnn(OpCtx& c) {
   const bool lstm = cell_of(c) == k::RnnCell::LSTM;
-  c.expect_type(0, {DType::Float, DType::Double});  // narrower than ops.def's @float (no storage types)
   RnnShapes r = rnn_params(c);
   c.set_out(0, c.dtype(0), r.y);
   c.set_out(1, c.dtype(0), r.yh);

@@ -17,7 +17,8 @@ struct TypeSet {
 TypeSet type_set(std::initializer_list<DType> ts);
 // The named groups ops.def uses: "@float" (every float type generated code computes, storage
 // types widened to float), "@sint", "@uint", "@int", "@num", "@all" (@num and bool), "@any"
-// (@all and every type moved by its bits without computing); or a type name ("float16").
+// (the types of @all, moved as bits: the compute-in-float pass does not widen a variable of
+// @any, see OpInfo::holds); or a type name ("float16").
 // Throws std::logic_error for an unknown name.
 TypeSet type_group(const std::string& name);
 

@@ -4,6 +4,7 @@
 
 #include "builder.hpp"
 #include "onnx/model_io.hpp"
+#include "ops/registry.hpp"
 #include "runtime_min/onnx2cpp_numeric.h"
 
 using namespace o2c;
@@ -50,4 +51,26 @@ TEST_CASE("compute-in-float widens the arithmetic on float16 and keeps data move
   const auto r = build_and_compare(c, data, d.path, 0, 0);
   REQUIRE(r.size() == 1);
   CHECK(r[0].pass);
+}
+
+TEST_CASE("compute-in-float: a type set that equals @all's still computes; only @any moves bits", "[compute-in-float]") {
+  // ReduceMax's T (@num bool) and Where's T (@any) take the same types: ReduceMax compares its
+  // values (widened), Where selects them (kept in 16 bits). Equal compares as floats (-0 == +0).
+  ModelBuilder b;
+  b.input("x", {2, 3}, 10).input("m", {2, 3}, 9);  // float16, bool
+  ModelBuilder::attr_ints(b.node("ReduceMax", {"x"}, {"r"}), "axes", {0});
+  b.node("Where", {"m", "x", "x"}, {"w"});
+  b.node("Equal", {"w", "x"}, {"e"});
+  b.output("r").output("e");
+  TempDir d;
+  Graph g = inferred_graph(b.save(d.path));
+  run_pass(g, "compute-in-float", PassOptions{});
+  for (int id : g.order) {
+    const Node& n = g.nodes[id];
+    if (n.op == "ReduceMax" || n.op == "Equal") CHECK(g.values[n.inputs[0]].dtype == DType::Float);
+    if (n.op == "Where") CHECK(g.values[n.outputs[0]].dtype == DType::Float16);
+  }
+  CHECK(find_op("", "Where")->holds("T"));
+  CHECK(!find_op("", "ReduceMax")->holds("T"));
+  CHECK(!find_op("", "Equal")->holds("T"));
 }
