@@ -45,19 +45,30 @@ struct BatchNormAttrs {
 };
 using FusedBatchNormAttrs = WithEpilogue<BatchNormAttrs>;
 
+// Training mode (version 14 on, training_mode=1): Y from the batch statistics, outputs 1 and
+// 2 the updated running mean and variance. Before version 14 the extra outputs (running and
+// saved statistics of a training run) are refused.
 template <class A>
 void infer_batch_norm(OpCtx& c) {
-  if (c.attrs<A>().base.training_mode) c.unsupported("training_mode=1");
-  for (size_t i = 1; i < c.num_out(); ++i)
-    if (c.has_out(i)) c.unsupported("training outputs (running mean/var, saved mean/var)");
-  check_channel_params(c, 1, 4, ncs(c).C);
+  const bool training = c.attrs<A>().base.training_mode;
+  for (size_t i = training ? 3 : 1; i < c.num_out(); ++i)
+    if (c.has_out(i)) c.unsupported("training outputs (running mean/var, saved mean/var) without training_mode=1");
+  const int64_t C = ncs(c).C;
+  check_channel_params(c, 1, 4, C);
   c.set_out(0, c.dtype(0), c.shape(0));
+  for (size_t i = 1; training && i < 3; ++i)
+    if (c.has_out(i)) c.set_out(i, c.dtype(0), Shape{C});
 }
 
 template <class A>
 void lower_batch_norm(LowerCtx& c) {
   const NCS d = ncs(c);
   const A a = c.attrs<A>();
+  if (a.base.training_mode) {
+    c.call("batch_norm_training", {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.Y(0), c.Y(1), c.Y(2), index(d.N),
+                                   index(d.C), index(d.S), f32(a.base.epsilon), f32(a.base.momentum)});
+    return;
+  }
   std::vector<Arg> args = {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.Y(0), index(d.N), index(d.C), index(d.S), f32(a.base.epsilon)};
   if constexpr (std::is_same<A, FusedBatchNormAttrs>::value) args.push_back(obj(a.epi.act()));
   c.call("batch_norm", args);

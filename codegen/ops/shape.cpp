@@ -137,11 +137,18 @@ struct DropoutAttrs {
   }
 };
 
+// With a training_mode that is not a constant false, the node becomes an onnx2cpp
+// TrainingDropout (ops/random.cpp), which draws the mask at run time.
 void infer_Dropout(OpCtx& c) {
   const auto a = c.attrs<DropoutAttrs>();
   if (c.has_in(2)) {
     const Tensor* t = c.const_in(2);
-    if (!t || t->int_at(0) != 0) c.unsupported("training_mode must be a constant false");
+    if (!t || t->int_at(0) != 0) {
+      c.node().op = "TrainingDropout";
+      c.node().domain = "onnx2cpp";
+      infer_node(c);
+      return;
+    }
   }
   if (c.version() < 7 && a.is_test == 0) c.unsupported("training mode (is_test=0)");
   c.set_out(0, c.dtype(0), c.shape(0));

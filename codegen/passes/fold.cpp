@@ -66,7 +66,7 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
     if (!val.constant) known = false;
   }
   if (!known && opt.fold && all_const && out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
-    known = fold(g, n, *info->def);
+    known = fold(g, n, *find_op(n.domain, n.op)->def);  // infer may have changed the op (Dropout)
   if (known) g.erase(id);
   else if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);
   return known;

@@ -14,6 +14,16 @@
 // The light suite ships TEST_DIR/<TEST>.onnx and <TEST>_output_K.pb only: like the ONNX
 // backend runner, its inputs are generated as arange(n).reshape(shape) / n in float32.
 //
+// --check=MODE (anywhere among the arguments; manifest option check=MODE) replaces the value
+// comparison for outputs drawn from random numbers, which cannot match numpy's generator
+// (shapes and element types must still match, and the two runs must agree bit for bit):
+//   random   an output whose reference values all lie in {0, 1} (Bernoulli, masks) must too;
+//            any other must be finite and inside the reference's [min, max]
+//   dropout  Dropout's outputs, from input 0 (x), input 1 (ratio, default 0.5) and input 2
+//            (training_mode, default false): y[k] is 0 or x[k] / (1 - ratio) (allclose), the
+//            mask (output 1, if any) true exactly where y[k] is the kept value; without
+//            training, or with ratio 0, y = x and the mask is all true
+//
 // Writes "PASS" or "FAIL: <first reason>" to STATUS_FILE; exits 0 on PASS, 1 on FAIL.
 #include <algorithm>
 #include <cmath>
@@ -180,6 +190,60 @@ Compare compare(const Tensor& got, const Tensor& want, double rtol, double atol)
   return c;
 }
 
+enum class Check { Allclose, Random, Dropout };
+
+// check=random: the number of values outside the reference's support (see the top).
+Compare compare_random(const Tensor& got, const Tensor& want) {
+  Compare c;
+  const int64_t n = want.numel();
+  bool binary = true;
+  double lo = INFINITY, hi = -INFINITY;
+  for (int64_t k = 0; k < n; ++k) {
+    const double w = want.float_at(k);
+    binary = binary && (w == 0 || w == 1);
+    lo = std::min(lo, w);
+    hi = std::max(hi, w);
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const double g = got.float_at(k);
+    const bool ok = binary ? (g == 0 || g == 1) : (std::isfinite(g) && g >= lo && g <= hi);
+    if (!ok && c.bad++ == 0) {
+      c.first_bad = k;
+      c.got_first = g;
+      c.want_first = want.float_at(k);
+    }
+  }
+  return c;
+}
+
+// check=dropout: output i of Dropout (0: y, 1: the mask) against the inputs x, ratio,
+// training_mode and the y the model produced.
+Compare compare_dropout(size_t i, const Tensor& got, const Tensor& want, const std::vector<Tensor>& in, const Tensor& y,
+                        double rtol, double atol) {
+  const double ratio = in.size() > 1 && in[1].numel() == 1 ? in[1].float_at(0) : 0.5;
+  const bool training = in.size() > 2 && in[2].numel() == 1 && in[2].int_at(0) != 0;
+  if (!training || ratio == 0 || in.empty() || in[0].numel() != want.numel()) {
+    Tensor expect = want;  // without dropping: y = x, the mask all true
+    if (i == 1) std::fill(expect.bytes.begin(), expect.bytes.end(), uint8_t{1});
+    return compare(got, expect, rtol, atol);
+  }
+  Compare c;
+  const double scale = ratio < 1 ? 1 / (1 - ratio) : 0;
+  for (int64_t k = 0; k < want.numel(); ++k) {
+    const double kept = in[0].float_at(k) * scale, yk = y.float_at(k);
+    const bool is_kept = std::fabs(yk - kept) <= atol + rtol * std::fabs(kept);
+    bool ok;
+    if (i == 0) ok = yk == 0 || is_kept;
+    else ok = got.int_at(k) ? is_kept : yk == 0;
+    if (!ok && c.bad++ == 0) {
+      c.first_bad = k;
+      c.got_first = got.float_at(k);
+      c.want_first = i == 0 ? kept : is_kept;
+    }
+  }
+  return c;
+}
+
 // Runs one data set; returns "" on success or the first failure.
 // Inputs frozen at compile time (manifest option freeze=) are not fed: the others are matched
 // to the data by name.
@@ -197,7 +261,7 @@ DataSet without_frozen(const o2c_conf_model& m, const DataSet& d) {
   return r;
 }
 
-std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rtol, double atol) {
+std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rtol, double atol, Check check) {
   const size_t n_in = m.num_inputs(), n_out = m.num_outputs();
   const DataSet d = data.inputs.size() > n_in && data.input_names.size() == data.inputs.size()
                         ? without_frozen(m, data) : data;
@@ -265,7 +329,17 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
     }
     Tensor got(want.dtype, want.shape);
     if (ti->bytes) std::memcpy(got.bytes.data(), out_a[i].p, ti->bytes);
-    Compare c = compare(got, want, rtol, atol);
+    Compare c;
+    if (check == Check::Random) {
+      c = compare_random(got, want);
+    } else if (check == Check::Dropout) {
+      Tensor y = d.outputs[0];  // output 0 as produced, which the mask must agree with
+      if (y.bytes.size() != m.output_info(0)->bytes) fail(d.name + ": check=dropout: output 0 has another type");
+      if (!y.bytes.empty()) std::memcpy(y.bytes.data(), out_a[0].p, y.bytes.size());
+      c = compare_dropout(i, got, want, d.inputs, y, rtol, atol);
+    } else {
+      c = compare(got, want, rtol, atol);
+    }
     std::printf("  %s: %s, %lld values, max abs err %s, max rel err %s, %lld beyond tolerance: %s\n",
                 label.c_str(), type_of(ti).c_str(), static_cast<long long>(want.numel()),
                 fmt(c.max_abs).c_str(), fmt(c.max_rel).c_str(), static_cast<long long>(c.bad),
@@ -305,8 +379,20 @@ int main(int argc, char** argv) {
       std::printf("%s %s\n", o2c_conf_models[i].test, o2c_conf_models[i].c_name);
     return 0;
   }
+  Check check = Check::Allclose;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--check=random") check = Check::Random;
+    else if (a == "--check=dropout") check = Check::Dropout;
+    else if (a.rfind("--check=", 0) == 0) {
+      std::fprintf(stderr, "%s: unknown %s (random or dropout)\n", argv[0], a.c_str());
+      return 2;
+    } else argv[kept++] = argv[i];
+  }
+  argc = kept;
   if (argc < 5 || argc > 6) {
-    std::fprintf(stderr, "usage: %s SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE]\n       %s --list\n",
+    std::fprintf(stderr, "usage: %s SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE] [--check=random|dropout]\n       %s --list\n",
                  argv[0], argv[0]);
     return 2;
   }
@@ -327,7 +413,7 @@ int main(int argc, char** argv) {
     for (const auto& d : sets) {
       std::printf("%s:\n", d.name.c_str());
       std::fflush(stdout);
-      std::string f = run_data_set(*m, d, rtol, atol);
+      std::string f = run_data_set(*m, d, rtol, atol, check);
       if (failure.empty()) failure = f;
     }
   } catch (const Failure& f) {

@@ -1,0 +1,94 @@
+// onnx2cpp kernels of training-mode computation: BatchNormalization with training_mode=1, and
+// the optimizers of ai.onnx.preview.training (Momentum, Adagrad, Adam), one call per
+// optimized tensor, computed in double (R is the learning rate, a scalar; T the update count,
+// an int64 scalar).
+#ifndef ONNX2CPP_K_TRAINING_HPP
+#define ONNX2CPP_K_TRAINING_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Training-mode BatchNormalization over X[N,C,S]: each channel normalized with its batch
+// mean and (biased) variance, accumulated in double; running_mean and running_var (may be
+// null) = input statistic * momentum + batch statistic * (1 - momentum).
+template <class T>
+inline void batch_norm_training(const T* X, const T* scale, const T* bias, const T* mean, const T* var, T* Y,
+                                T* running_mean, T* running_var, i64 N, i64 C, i64 S, float eps, float momentum) {
+  const double count = static_cast<double>(N * S);
+  for (i64 c = 0; c < C; ++c) {
+    double sum = 0;
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) sum += static_cast<double>(X[(n * C + c) * S + s]);
+    const double m = count > 0 ? sum / count : 0.0;
+    double sq = 0;
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) {
+        const double d = static_cast<double>(X[(n * C + c) * S + s]) - m;
+        sq += d * d;
+      }
+    const double v = count > 0 ? sq / count : 0.0;
+    const double a = static_cast<double>(scale[c]) / std::sqrt(v + static_cast<double>(eps));
+    for (i64 n = 0; n < N; ++n)
+      for (i64 s = 0; s < S; ++s) {
+        const i64 k = (n * C + c) * S + s;
+        Y[k] = static_cast<T>((static_cast<double>(X[k]) - m) * a + static_cast<double>(bias[c]));
+      }
+    const double mo = static_cast<double>(momentum);
+    if (running_mean) running_mean[c] = static_cast<T>(static_cast<double>(mean[c]) * mo + m * (1.0 - mo));
+    if (running_var) running_var[c] = static_cast<T>(static_cast<double>(var[c]) * mo + v * (1.0 - mo));
+  }
+}
+
+// Momentum: g' = norm * x + g; v' = alpha * v + (t > 0 ? beta : 1) * g';
+// x' = x - r * v' (standard) or x - r * (g' + alpha * v') (nesterov).
+template <class T, class R>
+inline void momentum_update(const R* r, const int64_t* t, const T* X, const T* G, const T* V, T* Xo, T* Vo, i64 n,
+                            double norm, double alpha, double beta, bool nesterov) {
+  const double rate = static_cast<double>(r[0]), b = t[0] > 0 ? beta : 1.0;
+  for (i64 k = 0; k < n; ++k) {
+    const double g = norm * static_cast<double>(X[k]) + static_cast<double>(G[k]);
+    const double v = alpha * static_cast<double>(V[k]) + b * g;
+    const double x = static_cast<double>(X[k]) - rate * (nesterov ? g + alpha * v : v);
+    Xo[k] = static_cast<T>(x);
+    Vo[k] = static_cast<T>(v);
+  }
+}
+
+// Adagrad: r' = r / (1 + t * decay); g' = norm * x + g; h' = h + g'^2;
+// x' = x - r' * g' / (sqrt(h') + epsilon).
+template <class T, class R>
+inline void adagrad_update(const R* r, const int64_t* t, const T* X, const T* G, const T* H, T* Xo, T* Ho, i64 n,
+                           double norm, double epsilon, double decay) {
+  const double rate = static_cast<double>(r[0]) / (1.0 + static_cast<double>(t[0]) * decay);
+  for (i64 k = 0; k < n; ++k) {
+    const double g = norm * static_cast<double>(X[k]) + static_cast<double>(G[k]);
+    const double h = static_cast<double>(H[k]) + g * g;
+    Xo[k] = static_cast<T>(static_cast<double>(X[k]) - rate * g / (std::sqrt(h) + epsilon));
+    Ho[k] = static_cast<T>(h);
+  }
+}
+
+// Adam: g' = norm * x + g; v' = alpha * v + (1 - alpha) * g'; h' = beta * h + (1 - beta) * g'^2;
+// r' = r * sqrt(1 - beta^t) / (1 - alpha^t) when t > 0, else r;
+// x' = (1 - norm_post) * (x - r' * v' / (sqrt(h') + epsilon)).
+template <class T, class R>
+inline void adam_update(const R* r, const int64_t* t, const T* X, const T* G, const T* V, const T* H, T* Xo, T* Vo,
+                        T* Ho, i64 n, double norm, double norm_post, double alpha, double beta, double epsilon) {
+  double rate = static_cast<double>(r[0]);
+  if (t[0] > 0) {
+    const double tt = static_cast<double>(t[0]);
+    rate = rate * std::sqrt(1.0 - std::pow(beta, tt)) / (1.0 - std::pow(alpha, tt));
+  }
+  for (i64 k = 0; k < n; ++k) {
+    const double g = norm * static_cast<double>(X[k]) + static_cast<double>(G[k]);
+    const double v = alpha * static_cast<double>(V[k]) + (1.0 - alpha) * g;
+    const double h = beta * static_cast<double>(H[k]) + (1.0 - beta) * g * g;
+    const double x = static_cast<double>(X[k]) - rate * (v / (std::sqrt(h) + epsilon));
+    Xo[k] = static_cast<T>((1.0 - norm_post) * x);
+    Vo[k] = static_cast<T>(v);
+    Ho[k] = static_cast<T>(h);
+  }
+}
+
+ONNX2CPP_K_END
+
+#endif
