@@ -157,7 +157,7 @@ std::string ops_markdown_text() {
     for (int v : op.versions) versions += (versions.empty() ? "" : " ") + std::to_string(v);
     s += std::string("| ") + op.name + " | " + (*op.domain ? op.domain : "ai.onnx") + " | " + op.family + " | " +
          versions + " | `" + op.signature + "` | " + types + " | " + op.precision + " |\n";
-    onnx_ops += *op.domain == '\0';
+    onnx_ops += std::string(op.domain) != "onnx2cpp";
   }
   s += "\n" + std::to_string(onnx_ops) + " ONNX ops, " + std::to_string(op_table().size() - onnx_ops) +
        " internal ones. Precision: exact = bit-exact; rounding = float arithmetic in another order; approximate = libm "

@@ -1,5 +1,6 @@
-// onnx2cpp kernels: scaled dot-product attention (ONNX Attention) and rotary position
-// embeddings (RotaryEmbedding).
+// onnx2cpp kernels: scaled dot-product attention (ONNX Attention, FlexAttention without
+// modifier graphs), rotary position embeddings (RotaryEmbedding) and recurrent linear
+// attention (LinearAttention).
 #ifndef ONNX2CPP_K_ATTENTION_HPP
 #define ONNX2CPP_K_ATTENTION_HPP
 
@@ -178,6 +179,78 @@ inline void rotary_embedding(const T* X, const T* cos_c, const T* sin_c, const i
           }
         }
         for (i64 k = p.rot; k < p.D; ++k) y[k] = x[k];
+      }
+    }
+}
+
+// LinearAttention: a recurrent state S [Dk, Dv] per (batch, kv head), updated token by token.
+// Q [B, T, Hq * Dk], K [B, T, Hkv * Dk], V [B, T, Hkv * Dv] (heads packed in the last dim);
+// decay [B, T, Hkv * decay_w] (log space; decay_w 1: one per head, Dk: one per key row);
+// beta [B, T, beta_w] (beta_w 1: one for every head, Hkv: one per head); erase [B, T, Hkv * Dk].
+// Per token: gated: S *= exp(g); delta: u = beta * (v - S^T (erase * k)), else u = v;
+// S += k u^T; query head h (reading kv head h / (Hq / Hkv)) gets y = scale * q^T S.
+struct LinAttnParams {
+  i64 B, T, Hq, Hkv, Dk, Dv;
+  i64 decay_w, beta_w;  // 0: no decay (no beta)
+  float scale;
+};
+
+// Elements of T the kernel needs: the update row, the erased key, and the state when no
+// present_state holds it.
+inline i64 linear_attention_scratch(const LinAttnParams& p, bool state) {
+  return attn_round16(p.Dv) + attn_round16(p.Dk) + (state ? p.B * p.Hkv * p.Dk * p.Dv : 0);
+}
+
+// past (or zeros) and present [B, Hkv, Dk, Dv]; decay, beta, erase, past and present may be
+// null. work: linear_attention_scratch() elements.
+template <class T>
+ONNX2CPP_K_OUTLINE inline void linear_attention(const T* Q, const T* K, const T* V, const T* past, const T* decay,
+                                                const T* beta, const T* erase, T* Y, T* present,
+                                                const LinAttnParams& p, T* work) {
+  using Row = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+  using CRowMap = Eigen::Map<const Row>;
+  using Col = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  const i64 rep = p.Hq / p.Hkv, DD = p.Dk * p.Dv;
+  T* u = work;
+  T* ke = u + attn_round16(p.Dv);
+  T* S = present ? present : ke + attn_round16(p.Dk);
+  if (past) std::memcpy(S, past, sizeof(T) * p.B * p.Hkv * DD);
+  else std::fill(S, S + p.B * p.Hkv * DD, T(0));
+  const T scale = static_cast<T>(p.scale);
+  Eigen::Map<Row> ur(u, p.Dv);
+  for (i64 b = 0; b < p.B; ++b)
+    for (i64 h = 0; h < p.Hkv; ++h) {
+      MatMap<T> s(S + (b * p.Hkv + h) * DD, p.Dk, p.Dv);
+      for (i64 t = 0; t < p.T; ++t) {
+        const i64 bt = b * p.T + t;
+        const T* k = K + (bt * p.Hkv + h) * p.Dk;
+        const T* v = V + (bt * p.Hkv + h) * p.Dv;
+        if (p.decay_w == 1) {
+          s *= std::exp(decay[bt * p.Hkv + h]);
+        } else if (p.decay_w) {
+          const T* g = decay + (bt * p.Hkv + h) * p.Dk;
+          for (i64 i = 0; i < p.Dk; ++i) s.row(i) *= std::exp(g[i]);
+        }
+        if (p.beta_w) {
+          const T bv = beta[bt * p.beta_w + (p.beta_w == 1 ? 0 : h)];
+          if (erase) {
+            Eigen::Map<Row> ker(ke, p.Dk);
+            ker = CRowMap(k, p.Dk).cwiseProduct(CRowMap(erase + (bt * p.Hkv + h) * p.Dk, p.Dk));
+            ur.noalias() = ker * s;
+          } else {
+            ur.noalias() = CRowMap(k, p.Dk) * s;
+          }
+          ur = (CRowMap(v, p.Dv) - ur) * bv;
+        } else {
+          ur = CRowMap(v, p.Dv);
+        }
+        s.noalias() += Eigen::Map<const Col>(k, p.Dk) * ur;
+        for (i64 g = 0; g < rep; ++g) {
+          const i64 hq = h * rep + g;
+          Eigen::Map<Row> y(Y + (bt * p.Hq + hq) * p.Dv, p.Dv);
+          y.noalias() = CRowMap(Q + (bt * p.Hq + hq) * p.Dk, p.Dk) * s;
+          y *= scale;
+        }
       }
     }
 }

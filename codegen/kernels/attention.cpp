@@ -1,4 +1,4 @@
-// Folding with templates/attention.hpp: attention, rotary_embedding.
+// Folding with templates/attention.hpp: attention, rotary_embedding, linear_attention.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -22,6 +22,17 @@ bool eval_rotary_embedding(const Call& c, const Frame& f) {
     const auto& a = c.args;
     k::rotary_embedding<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.in_ptr<T>(a[2]), f.in_ptr<int64_t>(a[3]),
                            f.out_ptr<T>(a[4]), a[5].as<k::RopeParams>());
+  });
+}
+
+// <T>(Q, K, V, past, decay, beta, erase, Y, present, LinAttnParams, work)
+bool eval_linear_attention(const Call& c, const Frame& f) {
+  return with_type<IsFlt>(targ_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::linear_attention<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.in_ptr<T>(a[2]), f.in_ptr<T>(a[3]),
+                           f.in_ptr<T>(a[4]), f.in_ptr<T>(a[5]), f.in_ptr<T>(a[6]), f.out_ptr<T>(a[7]),
+                           f.out_ptr<T>(a[8]), a[9].as<k::LinAttnParams>(), f.out_ptr<T>(a[10]));
   });
 }
 

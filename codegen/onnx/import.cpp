@@ -132,11 +132,13 @@ struct Importer {
           continue;
         }
       }
-      if (!vi.type().has_tensor_type())
+      // A subgraph's input may leave its type out entirely (the node that runs it types it).
+      const bool untyped = !top && vi.type().value_case() == onnx::TypeProto::VALUE_NOT_SET;
+      if (!vi.type().has_tensor_type() && !untyped)
         throw UnsupportedError(model_path + ": input " + quote_name(vi.name()) +
                                " is not a tensor (sequences, maps and optionals are not supported)");
-      const DType dt = static_cast<DType>(vi.type().tensor_type().elem_type());
-      if (!dtype_supported(dt))
+      const DType dt = untyped ? DType::Undefined : static_cast<DType>(vi.type().tensor_type().elem_type());
+      if (!untyped && !dtype_supported(dt))
         throw UnsupportedError(model_path + ": input " + quote_name(vi.name()) + " has type " +
                                dtype_name(dt) + ", which is not supported");
       Value& val = g.values[v];

@@ -1,7 +1,8 @@
-// Attention (scaled dot-product attention with masks, a KV cache, grouped heads) and
-// RotaryEmbedding: templates/attention.hpp.
+// Attention (scaled dot-product attention with masks, a KV cache, grouped heads),
+// FlexAttention, RotaryEmbedding and LinearAttention: templates/attention.hpp.
 #include <cmath>
 
+#include "ops/attention.hpp"
 #include "ops/helpers.hpp"
 
 namespace o2c {
@@ -176,6 +177,76 @@ void lower_Attention(LowerCtx& c) {
           c.Y(1), c.Y(2), c.Y(3), object(pl.p, code_attn(pl.p)), c.scratch(t)});
 }
 
+// ---- FlexAttention ------------------------------------------------------------------------
+
+}  // namespace
+
+FlexPlan flex_attention_plan(OpCtx& c) {
+  const auto a = c.attrs<FlexAttentionAttrs>();
+  if (c.rank(0) != 4 || c.rank(1) != 4 || c.rank(2) != 4) c.fail("Q, K and V must be 4-D");
+  const Shape &q = c.shape(0), &kk = c.shape(1), &vv = c.shape(2);
+  FlexPlan p{q[0], q[1], kk[1], q[2], kk[2], q[3], vv[3], 0.f, DType::Float};
+  if (kk[0] != p.B || vv[0] != p.B) c.fail("Q, K and V must have the same batch size");
+  if (vv[1] != p.Hkv || vv[2] != p.S) c.fail("K and V must have the same heads and sequence length");
+  if (kk[3] != p.E) c.fail("Q and K must have the same head size");
+  if (p.Hkv <= 0 || p.Hq % p.Hkv) c.fail("Q's heads must be a multiple of K's");
+  if (p.S == 0) c.unsupported("an empty key sequence");
+  if (c.dtype(1) != c.dtype(0) || c.dtype(2) != c.dtype(0)) c.fail("Q, K and V must have the same type");
+  const DType def = c.dtype(0) == DType::Double ? DType::Double : DType::Float;
+  p.precision = a.softmax_precision ? static_cast<DType>(a.softmax_precision) : def;
+  if (p.precision != def)
+    c.unsupported(std::string("softmax_precision ") + dtype_name(p.precision) + " with " + dtype_name(c.dtype(0)) +
+                  " inputs (only the default, " + dtype_name(def) + ")");
+  if (a.scale_set && !(a.scale > 0 && std::isfinite(a.scale))) c.unsupported("a scale that is not positive and finite");
+  // The spec computes the scale and its square root in float.
+  p.sqrt_scale = std::sqrt(a.scale_set ? a.scale : 1.0f / std::sqrt(static_cast<float>(p.E)));
+  for (const auto* m : {&a.score_mod, &a.prob_mod}) {
+    if (!*m) continue;
+    const Graph& g = **m;
+    const char* name = m == &a.score_mod ? "score_mod" : "prob_mod";
+    if (g.inputs.size() != 1 || g.outputs.size() != 1) c.fail(std::string(name) + " must have one input and one output");
+    const DType t = g.values[g.inputs[0]].dtype;
+    if (t != DType::Undefined && t != p.precision)
+      c.fail(std::string(name) + "'s input is declared " + dtype_name(t) + ", the scores are " + dtype_name(p.precision));
+  }
+  return p;
+}
+
+namespace {
+
+k::AttnParams flex_attn_params(const FlexPlan& f) {
+  k::AttnParams p{};
+  p.B = f.B, p.Hq = f.Hq, p.Hkv = f.Hkv, p.Sq = f.L, p.Skv = f.S, p.Sp = 0, p.Dk = f.E, p.Dv = f.Ev;
+  strides4(p.q, p.Hq, p.Sq, p.Dk, false);
+  strides4(p.k, p.Hkv, p.Skv, p.Dk, false);
+  strides4(p.v, p.Hkv, p.Skv, p.Dv, false);
+  strides4(p.y, p.Hq, p.Sq, p.Dv, false);
+  p.mask_len = p.Skv;
+  p.scale = f.sqrt_scale * f.sqrt_scale;
+  p.mode = -1;
+  return p;
+}
+
+bool has_modifiers(const OpCtx& c) { return c.has("score_mod") || c.has("prob_mod"); }
+
+void infer_FlexAttention(OpCtx& c) {
+  const FlexPlan f = flex_attention_plan(c);
+  c.set_out(0, c.dtype(0), {f.B, f.Hq, f.L, f.Ev});
+  // With modifier graphs the node becomes ordinary nodes around them during inference
+  // (passes/flex_attention.cpp); without, one attention kernel runs it.
+  if (!has_modifiers(c)) c.set_scratch(k::attention_scratch(flex_attn_params(f), false, false) * static_cast<int64_t>(dtype_bytes(c.dtype(0), 1)));
+}
+
+void lower_FlexAttention(LowerCtx& c) {
+  const FlexPlan f = flex_attention_plan(c);
+  if (has_modifiers(c)) c.unsupported("score_mod and prob_mod run as the inlined nodes inference makes of them");
+  const k::AttnParams p = flex_attn_params(f);
+  const DType t = c.dtype(0);
+  c.call("attention", {type_arg(t)},
+         {c.X(0), c.X(1), c.X(2), Arg{}, Arg{}, Arg{}, Arg{}, Arg{}, c.Y(0), Arg{}, Arg{}, Arg{}, object(p, code_attn(p)),
+          c.scratch(t)});
+}
+
 // ---- RotaryEmbedding ----------------------------------------------------------------------
 
 struct RotaryAttrs {
@@ -236,9 +307,92 @@ void lower_RotaryEmbedding(LowerCtx& c) {
          {c.X(0), c.X(1), c.X(2), c.X(3), c.Y(0), object(p, code_rope(p))});
 }
 
+// ---- LinearAttention ----------------------------------------------------------------------
+
+struct LinearAttentionAttrs {
+  int64_t chunk_size = 0;  // a tuning hint: no effect on the result
+  int64_t kv_num_heads = 0, q_num_heads = 0;
+  float scale = 0.f;  // 0: 1 / sqrt(head size)
+  int update_rule = 3;  // linear, gated, delta, gated_delta
+  template <class V>
+  void fields(V& v) {
+    v("chunk_size", chunk_size);
+    v.required("kv_num_heads", kv_num_heads);
+    v.required("q_num_heads", q_num_heads);
+    v("scale", scale);
+    v("update_rule", update_rule, {"linear", "gated", "delta", "gated_delta"});
+  }
+};
+
+std::string code_linattn(const k::LinAttnParams& p) {
+  return "k::LinAttnParams{" + lit(p.B) + ", " + lit(p.T) + ", " + lit(p.Hq) + ", " + lit(p.Hkv) + ", " + lit(p.Dk) +
+         ", " + lit(p.Dv) + ", " + lit(p.decay_w) + ", " + lit(p.beta_w) + ", " + lit_f32(p.scale) + "}";
+}
+
+k::LinAttnParams linear_attention_plan(OpCtx& c) {
+  const auto a = c.attrs<LinearAttentionAttrs>();
+  if (c.rank(0) != 3 || c.rank(1) != 3 || c.rank(2) != 3) c.fail("query, key and value must be [batch, sequence, heads * head_size]");
+  if (a.q_num_heads <= 0 || a.kv_num_heads <= 0 || a.q_num_heads % a.kv_num_heads)
+    c.fail("q_num_heads must be a positive multiple of kv_num_heads");
+  const Shape &q = c.shape(0), &kk = c.shape(1), &vv = c.shape(2);
+  k::LinAttnParams p{};
+  p.B = q[0], p.T = q[1], p.Hq = a.q_num_heads, p.Hkv = a.kv_num_heads;
+  if (kk[0] != p.B || vv[0] != p.B || kk[1] != p.T || vv[1] != p.T)
+    c.fail("query, key and value must have the same batch size and sequence length");
+  if (q[2] % p.Hq || kk[2] % p.Hkv || vv[2] % p.Hkv) c.fail("hidden sizes must be multiples of the head counts");
+  p.Dk = q[2] / p.Hq, p.Dv = vv[2] / p.Hkv;
+  if (kk[2] / p.Hkv != p.Dk) c.fail("query and key must have the same head size");
+  const bool gated = a.update_rule == 1 || a.update_rule == 3, delta = a.update_rule >= 2;
+  static const char* rules[] = {"linear", "gated", "delta", "gated_delta"};
+  const std::string rule = std::string("update_rule '") + rules[a.update_rule] + "'";
+  if (gated != c.has_in(4)) c.fail(rule + (gated ? " needs" : " takes no") + " decay");
+  if (delta != c.has_in(5)) c.fail(rule + (delta ? " needs" : " takes no") + " beta");
+  if (c.has_in(6) && !delta) c.fail(rule + " takes no erase_gate");
+  if (c.has_in(3)) {
+    if (c.shape(3) != Shape{p.B, p.Hkv, p.Dk, p.Dv}) c.fail("past_state must be [batch, kv_num_heads, head_size, v_head_size]");
+    if ((c.dtype(3) == DType::Double) != (c.dtype(0) == DType::Double))
+      c.unsupported("a past_state of double with inputs of another type (or the reverse)");
+  }
+  if (gated) {
+    const Shape& d = c.shape(4);
+    if (d.size() != 3 || d[0] != p.B || d[1] != p.T || (d[2] != p.Hkv && d[2] != p.Hkv * p.Dk))
+      c.fail("decay must be [batch, sequence, kv_num_heads] or [batch, sequence, kv_num_heads * head_size]");
+    p.decay_w = d[2] / p.Hkv;
+  }
+  if (delta) {
+    const Shape& bs = c.shape(5);
+    if (bs.size() != 3 || bs[0] != p.B || bs[1] != p.T || (bs[2] != p.Hkv && bs[2] != 1))
+      c.fail("beta must be [batch, sequence, kv_num_heads] or [batch, sequence, 1]");
+    p.beta_w = bs[2];
+  }
+  if (c.has_in(6) && c.shape(6) != kk) c.fail("erase_gate must have key's shape");
+  if (!(a.scale >= 0) || !std::isfinite(a.scale)) c.unsupported("a negative or infinite scale");
+  p.scale = a.scale != 0 ? a.scale : 1.0f / std::sqrt(static_cast<float>(p.Dk));
+  return p;
+}
+
+void infer_LinearAttention(OpCtx& c) {
+  const k::LinAttnParams p = linear_attention_plan(c);
+  const DType t = c.dtype(0);
+  c.set_out(0, t, {p.B, p.T, p.Hq * p.Dv});
+  if (c.has_out(1)) c.set_out(1, c.has_in(3) ? c.dtype(3) : t, {p.B, p.Hkv, p.Dk, p.Dv});
+  c.set_scratch(k::linear_attention_scratch(p, !c.has_out(1)) * static_cast<int64_t>(dtype_bytes(t, 1)));
+}
+
+void lower_LinearAttention(LowerCtx& c) {
+  const k::LinAttnParams p = linear_attention_plan(c);
+  const DType t = c.dtype(0);
+  if (c.has_in(3) && c.dtype(3) != t) c.unsupported("a past_state of another type than the inputs");
+  c.call("linear_attention", {type_arg(t)},
+         {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.X(5), c.X(6), c.Y(0), c.Y(1), object(p, code_linattn(p)),
+          c.scratch(t)});
+}
+
 }  // namespace
 
 O2C_DEFINE_OP(Attention, infer_Attention, lower_Attention);
 O2C_DEFINE_OP(RotaryEmbedding, infer_RotaryEmbedding, lower_RotaryEmbedding);
+O2C_DEFINE_OP(LinearAttention, infer_LinearAttention, lower_LinearAttention);
+O2C_DEFINE_OP(FlexAttention, infer_FlexAttention, lower_FlexAttention);
 
 }  // namespace o2c

@@ -30,6 +30,7 @@
 #include "templates/attention.hpp"
 #include "templates/sampling.hpp"
 #include "templates/signal.hpp"
+#include "templates/causal_conv.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

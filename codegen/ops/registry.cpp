@@ -140,6 +140,8 @@ void check_signature(OpCtx& c, const OpInfo& info) {
     if (!set.has(t))
       c.unsupported("input " + std::to_string(k) + " '" + p.name + "' " + quote_name(c.in(k).name) + " has type " +
                     dtype_name(t) + "; " + info.name + " takes " + p.typevar + " in {" + set.str() + "}");
+    // The values a Loop or Scan carries and scans are of any types each (ONNX's heterogeneous V).
+    if (p.variadic && info.def && info.def->structured) continue;
     auto it = bound.find(p.typevar);
     if (it == bound.end()) bound[p.typevar] = {t, k};
     else if (it->second.first != t)

@@ -25,6 +25,11 @@ bool infer_fold_node(Graph& g, int node, const FoldOptions& opt);
 // compile time (ops/control.hpp: loop_needs_unrolling). infer_fold_node does it.
 void unroll_loop(Graph& g, int node, const FoldOptions& opt);
 
+// Replaces FlexAttention node `node`, when it has modifier graphs (score_mod, prob_mod), by
+// ordinary nodes with the graphs inlined between them, inferred (passes/flex_attention.cpp);
+// false (nothing done) for any other node. infer_fold_node does it.
+bool expand_flex_attention(Graph& g, int node, const FoldOptions& opt);
+
 // The backward pass (passes/backward.cpp): a loss on output `output` (mse: the mean of the
 // squared difference to a new graph input named <output>_target) and its gradients with
 // respect to the parameters (`params`, or every float constant a node reads), appended as
