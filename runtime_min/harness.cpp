@@ -4,6 +4,8 @@
 // reads IN_DIR/input_K.bin (exact byte size of input K), runs the model twice on two
 // differently poisoned arenas (outputs must match bit for bit: no read of uninitialized
 // memory), checks that the run allocated nothing on the heap, writes OUT_DIR/output_K.bin.
+// A string tensor's file holds its elements in order, each as a little-endian uint64 byte
+// count and the bytes; its outputs are compared and written by contents.
 // With ITERS > 0 it then times ITERS runs and prints one JSON line.
 // Built with -DO2C_WEIGHTS_FILE="\"<name>.weights.bin\"" for a model compiled with its weights
 // in a separate file (--weights file): reads IN_DIR/<that file> and calls <name>_run_with_weights.
@@ -146,6 +148,35 @@ static bool read_exact(const std::string& path, unsigned char* dst, size_t n) {
   return got == n && extra == EOF;
 }
 
+// A string tensor's file (see the top): the views into `bytes`, which holds the file.
+static bool read_strings(const std::string& path, onnx2cpp_string* views, size_t n, std::vector<char>& bytes) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  int c;
+  while ((c = std::fgetc(f)) != EOF) bytes.push_back(static_cast<char>(c));
+  std::fclose(f);
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t len = 0;
+    if (bytes.size() - at < 8) return false;
+    for (int b = 0; b < 8; ++b) len |= uint64_t(static_cast<unsigned char>(bytes[at + b])) << (8 * b);
+    at += 8;
+    if (bytes.size() - at < len) return false;
+    views[i].data = bytes.data() + at;
+    views[i].size = len;
+    at += len;
+  }
+  return at == bytes.size();
+}
+static std::string string_file(const onnx2cpp_string* views, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    for (int b = 0; b < 8; ++b) s += static_cast<char>((views[i].size >> (8 * b)) & 0xFF);
+    s.append(views[i].data, views[i].size);
+  }
+  return s;
+}
+
 #ifdef __EMSCRIPTEN__
 // The wasm stack is a fixed region (-sTOTAL_STACK) that grows down towards static data, with
 // nothing to stop an overflow. paint_stack() fills the unused part below the caller's frame
@@ -192,11 +223,14 @@ int main(int argc, char** argv) {
   O2C_FN(_outputs) out, out2;
   std::memset(&in, 0, sizeof in);
   std::vector<unsigned char*> ins, outs, outs2;
+  std::vector<std::vector<char>> string_bytes(n_in);
   for (size_t i = 0; i < n_in; ++i) {
     const onnx2cpp_tensor_info* ti = O2C_FN(_input_info)(i);
     unsigned char* b = aligned_buffer(ti->bytes);
     std::string path = in_dir + "/input_" + std::to_string(i) + ".bin";
-    if (!read_exact(path, b, ti->bytes)) {
+    if (ti->dtype == ONNX2CPP_STRING
+            ? !read_strings(path, reinterpret_cast<onnx2cpp_string*>(b), ti->bytes / sizeof(onnx2cpp_string), string_bytes[i])
+            : !read_exact(path, b, ti->bytes)) {
       std::fprintf(stderr, "harness: %s: expected exactly %zu bytes for input %s\n", path.c_str(),
                    ti->bytes, ti->c_name);
       return 4;
@@ -289,6 +323,22 @@ int main(int argc, char** argv) {
   }
   for (size_t i = 0; i < n_out; ++i) {
     const onnx2cpp_tensor_info* ti = O2C_FN(_output_info)(i);
+    if (ti->dtype == ONNX2CPP_STRING) {  // views differ (two arenas): compare the contents
+      const size_t n = ti->bytes / sizeof(onnx2cpp_string);
+      const std::string a = string_file(reinterpret_cast<const onnx2cpp_string*>(outs[i]), n);
+      if (a != string_file(reinterpret_cast<const onnx2cpp_string*>(outs2[i]), n)) {
+        std::fprintf(stderr, "harness: string output %s differs between two runs\n", ti->c_name);
+        return 4;
+      }
+      std::string path = out_dir + "/output_" + std::to_string(i) + ".bin";
+      FILE* f = std::fopen(path.c_str(), "wb");
+      if (!f || (!a.empty() && std::fwrite(a.data(), 1, a.size(), f) != a.size())) {
+        std::fprintf(stderr, "harness: cannot write %s\n", path.c_str());
+        return 4;
+      }
+      std::fclose(f);
+      continue;
+    }
     if (std::memcmp(outs[i], outs2[i], ti->bytes) != 0) {
       std::fprintf(stderr,
                    "harness: output %s differs between two runs with differently poisoned arenas "

@@ -13,6 +13,19 @@
 #define ONNX2CPP_ERR_ARENA_TOO_SMALL 2
 #define ONNX2CPP_ERR_ARENA_MISALIGNED 3
 #define ONNX2CPP_ERR_WEIGHTS_MISALIGNED 4 /* <model>_run_with_weights (--weights file) */
+#define ONNX2CPP_ERR_STRING_TOO_LONG 5 /* a string input longer than its bound (--max-string-bytes) */
+#define ONNX2CPP_ERR_DATA_SHAPE 6 /* the data decides an output shape (StringSplit's width,
+                                   * StringNormalizer's count) other than the compiled one */
+
+/* One element of a string tensor: a view of `size` bytes of UTF-8 (not NUL-terminated; may
+ * hold NULs). 16 bytes on every target (uint64_t size), so the compiler plans one layout.
+ * Inputs are borrowed: the caller's bytes, read during the run. Output views point into the
+ * caller's input strings or into the arena (strings the model creates): valid until the
+ * arena is reused or the inputs are freed. */
+typedef struct onnx2cpp_string {
+  const char* data;
+  uint64_t size;
+} onnx2cpp_string;
 
 /* Element types; the values are those of onnx.TensorProto.DataType (codegen/ir/dtypes.def).
  * float16, bfloat16 and float8 tensors hold their raw bits (uint16_t, uint8_t); int4, uint4,

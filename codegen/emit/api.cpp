@@ -111,6 +111,18 @@ struct Files {
     h.line();
     h.line("/* Runs the model. arena: " + U + "_ARENA_BYTES bytes aligned to " + U + "_ARENA_ALIGN, owned");
     h.line(" * by the caller (one per concurrent call). Returns ONNX2CPP_OK or an ONNX2CPP_ERR_* code. */");
+    bool strings = false;
+    for (int v : g.inputs) strings = strings || g.values[v].dtype == DType::String;
+    for (int v : g.outputs) strings = strings || g.values[v].dtype == DType::String;
+    if (strings) {
+      h.line("/* String tensors are arrays of onnx2cpp_string views {data, size} (UTF-8, no NUL needed).");
+      h.line(" * Inputs are borrowed; an element longer than its bound returns ONNX2CPP_ERR_STRING_TOO_LONG:");
+      for (size_t i = 0; i < g.inputs.size(); ++i)
+        if (g.values[g.inputs[i]].dtype == DType::String)
+          h.line(" *   " + api.inputs()[i] + ": at most " + std::to_string(g.values[g.inputs[i]].max_string_bytes) +
+                 " bytes per element (--max-string-bytes)");
+      h.line(" * Output views point into the inputs' bytes or into the arena: valid while both are. */");
+    }
     if (ext) {
       h.line("/* weights: the " + U + "_WEIGHTS_BYTES bytes written beside this code (" + N + ".weights.bin),");
       h.line(" * aligned to 64 bytes (else ONNX2CPP_ERR_WEIGHTS_MISALIGNED); read only, shared by all calls. */");
@@ -203,7 +215,7 @@ struct Files {
     }
     info_tables(s);
     s.line();
-    s.line("void run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena" +
+    s.line("int run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena" +
            (ext ? ", const unsigned char* weights) {" : ") {"));
     // Parameters a model does not touch (no inputs read, no arena needed) are marked used.
     if (!text.uses_in) s.line("  (void)in;");
@@ -211,6 +223,7 @@ struct Files {
     if (!text.uses_arena) s.line("  (void)arena;");
     if (ext && !text.uses_weights) s.line("  (void)weights;");
     s.raw(text.body);
+    s.line("  return ONNX2CPP_OK;");
     s.line("}");
     s.line();
     s.line("}  // namespace");
@@ -275,11 +288,20 @@ struct Files {
       s.line("  if (!weights) return ONNX2CPP_ERR_NULL_POINTER;");
       s.line("  if (reinterpret_cast<uintptr_t>(weights) % 64u != 0) return ONNX2CPP_ERR_WEIGHTS_MISALIGNED;");
     }
+    for (size_t i = 0; i < g.inputs.size(); ++i) {  // string inputs within their planned bound
+      const Value& v = g.values[g.inputs[i]];
+      if (v.dtype != DType::String || numel(v.shape) == 0) continue;
+      s.line("  for (size_t i = 0; i < " + std::to_string(numel(v.shape)) + "u; ++i) {");
+      s.line("    if (in->" + api.inputs()[i] + "[i].size > " + std::to_string(v.max_string_bytes) +
+             "u) return ONNX2CPP_ERR_STRING_TOO_LONG;");
+      s.line("    if (!in->" + api.inputs()[i] + "[i].data && in->" + api.inputs()[i] +
+             "[i].size) return ONNX2CPP_ERR_NULL_POINTER;");
+      s.line("  }");
+    }
     if (ext)
-      s.line("  " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights));");
+      s.line("  return " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights));");
     else
-      s.line("  " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
-    s.line("  return ONNX2CPP_OK;");
+      s.line("  return " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
     s.line("}");
     s.line();
     s.line("size_t " + N + "_arena_bytes(void) { return " + U + "_ARENA_BYTES; }");

@@ -62,6 +62,9 @@ std::string GraphWriter::ref(int v0) {
   const std::string T = dtype_cpp(val.dtype);
   if (dtype_is_storage(val.dtype)) s.headers.insert("numeric");  // its type
   std::string name, init, cst;
+  if (val.constant && val.dtype == DType::String)
+    throw UnsupportedError("value " + quote_name(val.name) +
+                           ": string constants (initializers, Constant, folded values) are not supported yet");
   if (val.constant) {
     name = s.locals.make("w_", val.name);
     init = val.constant->bytes.empty() ? "nullptr" : s.weights_at(s.blob.add(val.constant->bytes), val.dtype);
@@ -139,7 +142,9 @@ void GraphWriter::emit_calls(Node& n, LowerCtx& lc, int64_t scratch_at) {
     const KernelInfo* k = find_kernel(c.kernel);
     if (!k) throw std::logic_error(g.where(n) + ": lowers to k::" + c.kernel + ", which kernels.def does not list");
     s.headers.insert(k->header);
-    s.body.line(print_call(c, names));
+    std::string line = print_call(c, names);
+    if (c.status) line = "if (const int o2c_rc = " + line.substr(0, line.size() - 1) + ") return o2c_rc;";
+    s.body.line(line);
   }
 }
 

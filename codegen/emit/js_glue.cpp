@@ -211,6 +211,9 @@ const char* js_dtype(DType t) {
     case DType::Int64: return "int64";
     case DType::UInt64: return "uint64";
     case DType::Bool: return "bool";
+    case DType::String:
+      throw UnsupportedError("string inputs and outputs are not supported by the JavaScript glue yet "
+                             "(the wasm module's C API takes them as onnx2cpp_string views)");
     default: throw UnsupportedError("tensors of type " + dtype_name(t) + " have no JavaScript typed array");
   }
 }

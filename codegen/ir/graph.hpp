@@ -22,6 +22,7 @@ struct Tensor {
   DType dtype = DType::Undefined;
   Shape shape;
   std::vector<uint8_t> bytes;  // numel * dtype_size, little endian, row-major
+  std::vector<std::string> strings;  // a string tensor's elements (its bytes stay zero)
 
   Tensor() = default;
   Tensor(DType t, Shape s);
@@ -70,6 +71,9 @@ struct Value {
   // Stored with the channels last ([N][spatial...][C]) between the two convolutions that
   // passes/channels_last.cpp chose; its shape stays the logical NCHW one.
   bool channels_last = false;
+  // A string value: the most bytes one element can hold (a bound planned at compile time:
+  // --max-string-bytes for inputs, derived by each op that makes strings).
+  int64_t max_string_bytes = 0;
   int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
 };
 
@@ -112,6 +116,9 @@ struct Graph {
   std::string graph_name;
   std::string producer;
   int64_t ir_version = 0;
+  // Shapes the model declares for values (graph outputs, value_info), fully static ones only:
+  // the bound of an output whose shape depends on the data (StringSplit, StringNormalizer).
+  std::map<std::string, Shape> declared_shapes;
 
   // A new value; named values are unique (the name is made unique with a suffix if taken).
   int add_value(const std::string& name);

@@ -110,6 +110,7 @@ struct Importer {
     g.values[v].shape = o.shape;
     g.values[v].typed = o.typed;
     g.values[v].constant = o.constant;
+    g.values[v].max_string_bytes = o.max_string_bytes;
     return v;
   }
 
@@ -144,6 +145,7 @@ struct Importer {
       Value& val = g.values[v];
       val.dtype = dt;
       val.is_input = true;
+      if (dt == DType::String) val.max_string_bytes = bind.max_string_bytes;
       if (top) {
         val.shape = input_shape(vi);
         val.typed = true;
@@ -151,6 +153,17 @@ struct Importer {
       g.inputs.push_back(v);
     }
     for (int k = 0; k < gp.node_size(); ++k) import_node(g, gp.node(k), k, g.opsets, 0);
+    auto declare = [&](const onnx::ValueInfoProto& vi) {
+      if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+      Shape s;
+      for (const auto& d : vi.type().tensor_type().shape().dim()) {
+        if (!d.has_dim_value()) return;
+        s.push_back(d.dim_value());
+      }
+      g.declared_shapes[vi.name()] = s;
+    };
+    for (const auto& vi : gp.value_info()) declare(vi);
+    for (const auto& vo : gp.output()) declare(vo);
     for (const auto& vo : gp.output()) {
       const int v = resolve(scopes.size() - 1, vo.name());
       if (v < 0) throw CompileError(model_path + ": output " + quote_name(vo.name()) + " is never produced");

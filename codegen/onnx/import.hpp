@@ -15,6 +15,9 @@ struct ShapeBindings {
   // --freeze INPUT=value.pb: the input becomes a constant of the compiled model (specializes
   // the model, e.g. on a Reshape target or Slice bounds fed as graph inputs).
   std::map<std::string, Tensor> frozen;
+  // --max-string-bytes N: the most bytes one element of a string input holds (checked at run
+  // time: ONNX2CPP_ERR_STRING_TOO_LONG); the bound of the strings the model derives from it.
+  int64_t max_string_bytes = 256;
 };
 
 // Throws UnsupportedError listing every unsupported op of the model at once, and

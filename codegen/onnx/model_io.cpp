@@ -96,6 +96,15 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
   for (int64_t d : shape)
     if (d < 0) throw CompileError(what + ": negative dimension in " + shape_str(shape));
   Tensor t(dt, shape);
+  if (dt == DType::String) {
+    if (p.data_location() == onnx::TensorProto::EXTERNAL || p.has_raw_data())
+      throw CompileError(what + ": a string tensor must hold its elements in string_data");
+    if (p.string_data_size() != t.numel())
+      throw CompileError(what + ": string_data has " + std::to_string(p.string_data_size()) + " elements, shape " +
+                         shape_str(shape) + " needs " + std::to_string(t.numel()));
+    t.strings.assign(p.string_data().begin(), p.string_data().end());
+    return t;
+  }
   const size_t want = t.bytes.size();
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string raw = read_external(p, base_dir, what, want);
@@ -135,6 +144,10 @@ onnx::TensorProto tensor_to_proto(const Tensor& t, const std::string& name) {
   p.set_name(name);
   p.set_data_type(static_cast<int>(t.dtype));
   for (int64_t d : t.shape) p.add_dims(d);
+  if (t.dtype == DType::String) {
+    for (const std::string& e : t.strings) p.add_string_data(e);
+    return p;
+  }
   p.set_raw_data(std::string(t.bytes.begin(), t.bytes.end()));
   return p;
 }

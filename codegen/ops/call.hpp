@@ -79,6 +79,9 @@ struct Call {
   std::string kernel;       // a function in namespace k
   std::vector<Arg> targs;   // template arguments (Type, Scalar, Symbol, Bool)
   std::vector<Arg> args;
+  // The kernel returns an int: ONNX2CPP_OK, or an error code the run returns at once (a
+  // bound the data exceeds, e.g. a string op's planned sizes).
+  bool status = false;
 };
 
 // How Buffer and Element arguments and tables are spelled (the emitter's locals).

@@ -348,7 +348,15 @@ BINARY(Add, Add)
 BINARY(Sub, Sub)
 BINARY(Mul, Mul)
 BINARY(Div, Div)
-BINARY(Equal, Equal)
+void lower_Equal(LowerCtx& c) {
+  if (c.dtype(0) == DType::String)  // byte-wise (templates/strings.hpp)
+    c.call("str_equal", {c.X(0), c.X(1), c.Y(0), obj(make_bcast2(c.shape(0), b_shape(c), c.out(0).shape))});
+  else
+    lower_binary(c, functor("Equal", k::Equal{}));
+}
+}
+O2C_DEFINE_OP(Equal, infer_binary<>, lower_Equal);
+namespace {
 BINARY(Less, Less)
 BINARY(LessOrEqual, LessOrEqual)
 BINARY(Greater, Greater)

@@ -3,6 +3,7 @@
 #pragma once
 #define ONNX2CPP_K_EXTERNAL
 #include "templates/common.hpp"
+#include "runtime_min/onnx2cpp_runtime.h"
 #include "runtime_min/onnx2cpp_numeric.h"
 #include "templates/numeric.hpp"
 #include "templates/activation.hpp"
@@ -31,6 +32,7 @@
 #include "templates/sampling.hpp"
 #include "templates/signal.hpp"
 #include "templates/causal_conv.hpp"
+// templates/strings.hpp: included by kernels/strings.cpp alone (string kernels do not fold)
 
 namespace o2c {
 namespace k = onnx2cpp_k;

@@ -152,6 +152,8 @@ std::vector<int> view_origins(const Graph& g) {
 
 namespace {
 
+constexpr int kStringAreaLast = 1 << 30;  // live to the end of the run (set by graph_buffers)
+
 struct BufferWalker {
   std::vector<BufferReq> reqs;
   int step = 0;
@@ -189,6 +191,10 @@ struct BufferWalker {
         r.bytes = n.scratch_bytes;
         r.first = start;
         r.last = end;
+        // A node that makes strings writes their bytes into its scratch: the views of its
+        // outputs (and any copies of them) point there until the run ends.
+        for (int v : n.outputs)
+          if (v >= 0 && g.values[v].dtype == DType::String) r.last = kStringAreaLast;
         r.node = ni;
         r.graph = top ? nullptr : &g;
         scratch.push_back(r);
@@ -225,6 +231,8 @@ struct BufferWalker {
 std::vector<BufferReq> graph_buffers(const Graph& g, const std::vector<int>& origin) {
   BufferWalker w;
   w.walk(g, origin, true, 0);
+  for (BufferReq& r : w.reqs)
+    if (r.last == kStringAreaLast) r.last = w.step;
   return w.reqs;
 }
 

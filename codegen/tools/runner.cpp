@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -155,15 +156,40 @@ void write_inputs(const Compiled& c, const TestData& d, const std::string& dir) 
       throw CompileError("input_" + std::to_string(i) + ".pb is " + type_str(t.dtype, t.shape) +
                          ", the model's input " + quote_name(v.name) + " is " + type_str(v.dtype, v.shape));
     std::ofstream f(fs::path(dir) / ("input_" + std::to_string(i) + ".bin"), std::ios::binary);
+    if (t.dtype == DType::String) {  // runtime_min/harness.cpp: a uint64 length and the bytes, per element
+      for (const std::string& e : t.strings) {
+        for (int b = 0; b < 8; ++b) f.put(static_cast<char>((static_cast<uint64_t>(e.size()) >> (8 * b)) & 0xFF));
+        f.write(e.data(), static_cast<std::streamsize>(e.size()));
+      }
+      continue;
+    }
     f.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
   }
+}
+
+// A string output's file (runtime_min/harness.cpp), read into t.strings; false if malformed.
+bool read_string_output(const fs::path& p, Tensor& t) {
+  std::ifstream f(p, std::ios::binary);
+  const std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t at = 0;
+  t.strings.clear();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (s.size() - at < 8) return false;
+    uint64_t n = 0;
+    for (int b = 0; b < 8; ++b) n |= static_cast<uint64_t>(static_cast<unsigned char>(s[at + b])) << (8 * b);
+    at += 8;
+    if (s.size() - at < n) return false;
+    t.strings.push_back(s.substr(at, n));
+    at += n;
+  }
+  return at == s.size();
 }
 
 void write_zero_inputs(const Compiled& c, const std::string& dir) {
   for (size_t i = 0; i < c.graph.inputs.size(); ++i) {
     const Value& v = c.graph.values[c.graph.inputs[i]];
     std::ofstream f(fs::path(dir) / ("input_" + std::to_string(i) + ".bin"), std::ios::binary);
-    std::vector<char> z(static_cast<size_t>(v.bytes()), 0);
+    std::vector<char> z(static_cast<size_t>(v.dtype == DType::String ? 8 * numel(v.shape) : v.bytes()), 0);
     f.write(z.data(), static_cast<std::streamsize>(z.size()));
   }
 }
@@ -188,9 +214,20 @@ std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& 
     cmp.name = v.name;
     Tensor want = tensor_from_proto(d.outputs[i], work_dir, "output_" + std::to_string(i) + ".pb");
     Tensor got(v.dtype, v.shape);
+    cmp.shape_ok = want.shape == got.shape && want.dtype == got.dtype;
+    if (v.dtype == DType::String) {  // compared exactly, by contents
+      if (!read_string_output(fs::path(work_dir) / ("output_" + std::to_string(i) + ".bin"), got))
+        throw CompileError("output_" + std::to_string(i) + ".bin is not a string tensor of " + shape_str(v.shape));
+      if (cmp.shape_ok) {
+        cmp.count = got.numel();
+        for (int64_t k = 0; k < cmp.count; ++k) cmp.mismatches += got.strings[k] != want.strings[k];
+        cmp.pass = cmp.mismatches == 0;
+      }
+      res.push_back(cmp);
+      continue;
+    }
     std::ifstream f(fs::path(work_dir) / ("output_" + std::to_string(i) + ".bin"), std::ios::binary);
     f.read(reinterpret_cast<char*>(got.bytes.data()), static_cast<std::streamsize>(got.bytes.size()));
-    cmp.shape_ok = want.shape == got.shape && want.dtype == got.dtype;
     if (!cmp.shape_ok) {
       res.push_back(cmp);
       continue;

@@ -1364,7 +1364,7 @@ const onnx2cpp_tensor_info output_info[] = {
   {"probs", "probs", ONNX2CPP_FLOAT, 2, out0_shape, 40u},
 };
 
-void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* arena) {
+int run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* arena) {
   // [1] Conv+Relu "/features/features.0/Conv": f32[1,1,28,28], f32[8,1,3,3] (const), f32[8] (const) -> f32[1,8,28,28]
   const float* const in_image = in->image;
   const float* const w_onnx_Conv_38 = reinterpret_cast<const float*>(weights + 0);
@@ -1404,6 +1404,7 @@ void run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* 
   // [15] Softmax "/softmax/Softmax": f32[1,10] -> f32[1,10]
   float* const out_probs = out->probs;
   k::softmax(t_fc_Gemm_output_0, out_probs, 1, 10, 1, false);
+  return ONNX2CPP_OK;
 }
 
 }  // namespace
@@ -1418,8 +1419,7 @@ int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, 
   if (!arena) return ONNX2CPP_ERR_NULL_POINTER;
   if (arena_bytes < TINY_CNN_ARENA_BYTES) return ONNX2CPP_ERR_ARENA_TOO_SMALL;
   if (reinterpret_cast<uintptr_t>(arena) % TINY_CNN_ARENA_ALIGN != 0) return ONNX2CPP_ERR_ARENA_MISALIGNED;
-  tiny_cnn_internal::run_graph(in, out, static_cast<unsigned char*>(arena));
-  return ONNX2CPP_OK;
+  return tiny_cnn_internal::run_graph(in, out, static_cast<unsigned char*>(arena));
 }
 
 size_t tiny_cnn_arena_bytes(void) { return TINY_CNN_ARENA_BYTES; }

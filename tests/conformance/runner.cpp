@@ -151,6 +151,14 @@ struct Compare {
   double got_first = 0, want_first = 0;
 };
 
+// The contents of a string output (an array of views, `bytes` long).
+std::vector<std::string> strings_of(const void* p, size_t bytes) {
+  const auto* v = static_cast<const onnx2cpp_string*>(p);
+  std::vector<std::string> r;
+  for (size_t k = 0; k < bytes / sizeof(onnx2cpp_string); ++k) r.emplace_back(v[k].data, static_cast<size_t>(v[k].size));
+  return r;
+}
+
 Compare compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
   Compare c;
   const bool exact = !o2c_conf::dtype_is_float(want.dtype);
@@ -283,7 +291,12 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
       fail(d.name + ": input_" + std::to_string(i) + ".pb has " + std::to_string(t.bytes.size()) +
            " bytes, the model expects " + std::to_string(ti->bytes));
     ins.emplace_back(ti->bytes);
-    if (ti->bytes) std::memcpy(ins.back().p, t.bytes.data(), ti->bytes);
+    if (t.dtype == DType::String) {  // views of the data's strings
+      auto* v = static_cast<onnx2cpp_string*>(ins.back().p);
+      for (size_t k = 0; k < t.strings.size(); ++k) v[k] = onnx2cpp_string{t.strings[k].data(), t.strings[k].size()};
+    } else if (ti->bytes) {
+      std::memcpy(ins.back().p, t.bytes.data(), ti->bytes);
+    }
     in_ptrs[i] = ins.back().p;
   }
   std::vector<Buffer> out_a, out_b;
@@ -310,7 +323,8 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
   if (rc != ONNX2CPP_OK) fail(d.name + ": second run returned " + std::to_string(rc));
   for (size_t i = 0; i < n_out; ++i) {
     const onnx2cpp_tensor_info* ti = m.output_info(i);
-    if (std::memcmp(out_a[i].p, out_b[i].p, ti->bytes) != 0)
+    if (ti->dtype == ONNX2CPP_STRING ? strings_of(out_a[i].p, ti->bytes) != strings_of(out_b[i].p, ti->bytes)
+                                     : std::memcmp(out_a[i].p, out_b[i].p, ti->bytes) != 0)
       fail(d.name + ": output " + std::to_string(i) + " (" + ti->c_name +
            ") differs between two runs with differently poisoned arenas and output buffers "
            "(reads uninitialized memory or leaves output bytes unwritten)");
@@ -325,6 +339,19 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
                         type_of(want.dtype, want.shape);
       std::printf("  %s: FAIL\n", why.c_str());
       if (first_failure.empty()) first_failure = d.name + ": " + why;
+      continue;
+    }
+    if (want.dtype == DType::String) {  // compared exactly
+      const std::vector<std::string> got = strings_of(out_a[i].p, ti->bytes);
+      int64_t bad = 0, first = -1;
+      for (size_t k = 0; k < got.size(); ++k)
+        if (got[k] != want.strings[k] && bad++ == 0) first = static_cast<int64_t>(k);
+      std::printf("  %s: %s, %lld strings, %lld differ: %s\n", label.c_str(), type_of(ti).c_str(),
+                  static_cast<long long>(want.numel()), static_cast<long long>(bad), bad ? "FAIL" : "ok");
+      if (bad && first_failure.empty())
+        first_failure = d.name + ": " + label + ": " + std::to_string(bad) + " strings differ; first at " +
+                        std::to_string(first) + ": got " + o2c_conf::quote_name(got[static_cast<size_t>(first)]) +
+                        ", want " + o2c_conf::quote_name(want.strings[static_cast<size_t>(first)]);
       continue;
     }
     Tensor got(want.dtype, want.shape);

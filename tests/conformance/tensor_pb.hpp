@@ -54,6 +54,7 @@ struct Tensor {
   DType dtype = DType::Undefined;
   Shape shape;
   std::vector<uint8_t> bytes;  // little endian, row-major
+  std::vector<std::string> strings;  // a string tensor's elements (string_data)
 
   Tensor() = default;
   Tensor(DType t, Shape s) : dtype(t), shape(std::move(s)) {
@@ -182,6 +183,7 @@ inline TensorFile read_tensor_file(const std::string& path) {
   std::vector<uint64_t> u64;
   std::vector<float> f32;
   std::vector<double> f64;
+  std::vector<std::string> str;
   std::vector<std::pair<std::string, std::string>> external;
   auto vint = [](pb::Reader& x) { return static_cast<int64_t>(x.varint()); };
   while (r.p != r.end) {
@@ -191,6 +193,7 @@ inline TensorFile read_tensor_file(const std::string& path) {
       case 1: r.repeated(wire, 0, dims, vint); break;
       case 2: if (wire != 0) r.bad(); data_type = static_cast<int>(r.varint()); break;
       case 4: r.repeated(wire, 5, f32, [](pb::Reader& x) { return x.fixed<float>(); }); break;
+      case 6: if (wire != 2) r.bad(); str.push_back(r.bytes()); break;
       case 5: r.repeated(wire, 0, i32, [](pb::Reader& x) { return static_cast<int32_t>(x.varint()); }); break;
       case 7: r.repeated(wire, 0, i64, vint); break;
       case 8: if (wire != 2) r.bad(); out.name = r.bytes(); break;
@@ -221,6 +224,13 @@ inline TensorFile read_tensor_file(const std::string& path) {
     if (d < 0) throw std::runtime_error(path + ": negative dimension");
   Tensor& t = out.tensor;
   t = Tensor(dt, dims);
+  if (dt == DType::String) {
+    if (static_cast<int64_t>(str.size()) != t.numel())
+      throw std::runtime_error(path + ": has " + std::to_string(str.size()) + " strings, the shape needs " +
+                               std::to_string(t.numel()));
+    t.strings = std::move(str);
+    return out;
+  }
   const size_t want = t.bytes.size();
   if (location == 1) {  // EXTERNAL
     std::string loc;

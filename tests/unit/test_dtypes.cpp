@@ -31,7 +31,8 @@ TEST_CASE("Type groups and sizes follow the table", "[dtypes]") {
   CHECK(std::string(dtype_cpp(DType::Float16)) == "k::float16");
   CHECK(std::string(dtype_api(DType::Float16)) == "uint16_t");
   CHECK(dtype_supported(DType::BFloat16));
-  CHECK_FALSE(dtype_supported(DType::String));
+  CHECK(dtype_supported(DType::String));  // as onnx2cpp_string views (ops/strings.cpp)
+  CHECK(dtype_size(DType::String) == 16);
   CHECK(dtype_of<float>() == DType::Float);
   CHECK(dtype_of<onnx2cpp_k::float16>() == DType::Float16);
 }
