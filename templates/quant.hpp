@@ -183,5 +183,139 @@ inline void conv_integer(const X* x, const W* w, const std::int32_t* bias, std::
     }
 }
 
+// ---- The fast integer convolution: QLinearConv with constant weights -------------------------
+// The group's input less its zero point, widened to int16, is copied into a zero-padded
+// channels-last buffer (spatial extent `span`: what the output reads); each output position's
+// patch is then a few contiguous runs of it (one per (kd, kh), or per tap when the width is
+// dilated), copied into a vector of Kp int16 (K = kd*kh*kw*cg, zeros up to Kp). The weights
+// are packed at compile time as int16 (w - w_zp) [M][Kp] in the same (kd, kh, kw, c) order, so
+// every output is one dot product of two contiguous int16 vectors summed in int32: the loop the
+// compilers turn into vpmaddwd / vpdpwssd on x86 and i32x4.dot_i16x8_s on wasm SIMD (|x - zp|
+// and |w - zp| are at most 255, so a pair of products cannot overflow int32). Four output
+// channels by two positions share each load. The int32 sums of a tile of positions (plus the
+// bias) are then requantized as requantize_rows does, exactly.
+
+inline i64 qconv_kp(const ConvParams& p) { return (conv_kg(p) + 15) / 16 * 16; }
+inline i64 qconv_span(const ConvParams& p, int d) { return (p.out[d] - 1) * p.stride[d] + (p.k[d] - 1) * p.dil[d] + 1; }
+constexpr i64 kQConvTile = 64;  // positions per tile of int32 sums (even)
+inline i64 qconv_tile(const ConvParams& p) { return std::min<i64>((conv_out_size(p) + 1) / 2 * 2, kQConvTile); }
+inline i64 qconv_scratch_bytes(const ConvParams& p) {
+  const i64 padded = qconv_span(p, 0) * qconv_span(p, 1) * qconv_span(p, 2) * (p.C / p.group);
+  return 4 * (p.M / p.group) * qconv_tile(p) + 2 * (2 * qconv_kp(p) + padded);
+}
+
+// w [M][cg][kd][kh][kw] -> wp [M][Kp] int16 (w - w_zp) in (kd, kh, kw, c) order, zero-padded.
+template <class W>
+inline void qconv_pack(const W* w, const W* wzp, i64 swzp, std::int16_t* wp, const ConvParams& p) {
+  const i64 cg = p.C / p.group, taps = p.k[0] * p.k[1] * p.k[2], Kp = qconv_kp(p);
+  for (i64 m = 0; m < p.M; ++m) {
+    const std::int32_t zw = wzp ? static_cast<std::int32_t>(wzp[m * swzp]) : 0;
+    std::int16_t* row = wp + m * Kp;
+    for (i64 i = 0; i < Kp; ++i) row[i] = 0;
+    for (i64 c = 0; c < cg; ++c)
+      for (i64 t = 0; t < taps; ++t)
+        row[t * cg + c] = static_cast<std::int16_t>(static_cast<std::int32_t>(w[(m * cg + c) * taps + t]) - zw);
+  }
+}
+
+// y = requantized conv(x - x_zp, packed w) + bias; scratch of qconv_scratch_bytes(p).
+template <class X, class S, class Q>
+inline void qlinear_conv_packed(const X* x, const S* xs, const X* xzp, const std::int16_t* wp, const S* ws, i64 sws,
+                                const S* ys, const Q* yzp, const std::int32_t* bias, Q* y, const ConvParams& p,
+                                std::int32_t* scratch) {
+  const i64 cg = p.C / p.group, mg = p.M / p.group, Kp = qconv_kp(p), P = conv_out_size(p), T = qconv_tile(p);
+  const i64 s0 = qconv_span(p, 0), s1 = qconv_span(p, 1), s2 = qconv_span(p, 2);
+  const i64 in_sp = p.in[0] * p.in[1] * p.in[2];
+  std::int32_t* acc = scratch;
+  std::int16_t* col = reinterpret_cast<std::int16_t*>(scratch + mg * T);
+  std::int16_t* xp = col + 2 * Kp;
+  const std::int32_t zx = xzp ? static_cast<std::int32_t>(xzp[0]) : 0;
+  const double z = yzp ? static_cast<double>(yzp[0]) : 0.0;
+  const double lo = static_cast<double>(std::numeric_limits<Q>::lowest()) - z;
+  const double hi = static_cast<double>(std::numeric_limits<Q>::max()) - z;
+  const bool whole_row = p.dil[2] == 1;  // the kw taps of a row are one run
+  const i64 run = whole_row ? p.k[2] * cg : cg, runs = whole_row ? 1 : p.k[2];
+  for (i64 i = 0; i < 2 * Kp; ++i) col[i] = 0;
+  auto gather = [&](i64 pos, std::int16_t* dst) {
+    const i64 o2 = pos % p.out[2], o1 = (pos / p.out[2]) % p.out[1], o0 = pos / (p.out[2] * p.out[1]);
+    i64 k = 0;
+    for (i64 kd = 0; kd < p.k[0]; ++kd)
+      for (i64 kh = 0; kh < p.k[1]; ++kh)
+        for (i64 r = 0; r < runs; ++r) {
+          const std::int16_t* src =
+              xp + (((o0 * p.stride[0] + kd * p.dil[0]) * s1 + o1 * p.stride[1] + kh * p.dil[1]) * s2 + o2 * p.stride[2] +
+                    r * p.dil[2]) * cg;
+          for (i64 i = 0; i < run; ++i) dst[k + i] = src[i];
+          k += run;
+        }
+  };
+  for (i64 n = 0; n < p.N; ++n)
+    for (i64 g = 0; g < p.group; ++g) {
+      for (i64 i = 0; i < s0 * s1 * s2 * cg; ++i) xp[i] = 0;
+      for (i64 c = 0; c < cg; ++c) {
+        const X* xc = x + (n * p.C + g * cg + c) * in_sp;
+        for (i64 d0 = 0; d0 < p.in[0] && d0 + p.pad[0] < s0; ++d0)
+          for (i64 d1 = 0; d1 < p.in[1] && d1 + p.pad[1] < s1; ++d1) {
+            const X* xr = xc + (d0 * p.in[1] + d1) * p.in[2];
+            std::int16_t* dr = xp + (((d0 + p.pad[0]) * s1 + d1 + p.pad[1]) * s2 + p.pad[2]) * cg + c;
+            const i64 w_n = std::min(p.in[2], s2 - p.pad[2]);
+            for (i64 d2 = 0; d2 < w_n; ++d2) dr[d2 * cg] = static_cast<std::int16_t>(static_cast<std::int32_t>(xr[d2]) - zx);
+          }
+      }
+      const std::int16_t* wg = wp + g * mg * Kp;
+      for (i64 p0 = 0; p0 < P; p0 += T) {
+        const i64 tn = std::min(T, P - p0);
+        for (i64 t = 0; t < tn; t += 2) {
+          gather(p0 + t, col);
+          gather(t + 1 < tn ? p0 + t + 1 : p0 + t, col + Kp);
+          const std::int16_t* c0 = col;
+          const std::int16_t* c1 = col + Kp;
+          i64 m = 0;
+          for (; m + 4 <= mg; m += 4) {
+            const std::int16_t* w0 = wg + m * Kp;
+            const std::int16_t* w1 = w0 + Kp;
+            const std::int16_t* w2 = w1 + Kp;
+            const std::int16_t* w3 = w2 + Kp;
+            std::int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+            for (i64 k = 0; k < Kp; ++k) {
+              const std::int32_t u = c0[k], v = c1[k];
+              a0 += w0[k] * u;
+              a1 += w1[k] * u;
+              a2 += w2[k] * u;
+              a3 += w3[k] * u;
+              b0 += w0[k] * v;
+              b1 += w1[k] * v;
+              b2 += w2[k] * v;
+              b3 += w3[k] * v;
+            }
+            std::int32_t* r = acc + m * T + t;
+            r[0] = a0, r[1] = b0, r[T] = a1, r[T + 1] = b1, r[2 * T] = a2, r[2 * T + 1] = b2, r[3 * T] = a3, r[3 * T + 1] = b3;
+          }
+          for (; m < mg; ++m) {
+            const std::int16_t* w0 = wg + m * Kp;
+            std::int32_t a0 = 0, b0 = 0;
+            for (i64 k = 0; k < Kp; ++k) {
+              a0 += w0[k] * static_cast<std::int32_t>(c0[k]);
+              b0 += w0[k] * static_cast<std::int32_t>(c1[k]);
+            }
+            acc[m * T + t] = a0;
+            acc[m * T + t + 1] = b0;
+          }
+        }
+        for (i64 m = 0; m < mg; ++m) {
+          const i64 oc = g * mg + m;
+          const double mul = static_cast<double>(static_cast<float>(quant_div(quant_mul(ws[oc * sws], xs[0]), ys[0])));
+          const std::int32_t b = bias ? bias[oc] : 0;
+          const std::int32_t* a = acc + m * T;
+          Q* yr = y + (n * p.M + oc) * P + p0;
+          for (i64 t = 0; t < tn; ++t) {
+            const double v = static_cast<double>(a[t] + b) * mul;
+            yr[t] = static_cast<Q>(std::nearbyint(std::min(std::max(v, lo), hi)) + z);
+          }
+        }
+      }
+    }
+}
+
 ONNX2CPP_K_END
 #endif

@@ -1,5 +1,5 @@
 // Folding with templates/quant.hpp: quantize_linear, dequantize_linear, dynamic_quantize_linear,
-// matmul_integer, requantize_rows. Compiled for float scales and inputs and every quantized
+// matmul_integer, requantize_rows, conv_integer, qlinear_conv_packed. Compiled for float scales and inputs and every quantized
 // type; other instantiations (float16 scales, a precision attribute) run in generated code.
 #include "kernels/eval.hpp"
 
@@ -99,6 +99,26 @@ bool eval_conv_integer(const Call& c, const Frame& f) {
                           f.out_ptr<std::int32_t>(a[3]), a[4].as<k::ConvParams>(), f.in_ptr<X>(a[5]),
                           f.in_ptr<W>(a[6]), f.value<int64_t>(a[7]));
   });
+}
+
+// <X, S, Q>(x, xs, xzp, wp, ws, sws, ys, yzp, bias, y, ConvParams, scratch)
+bool eval_qlinear_conv_packed(const Call& c, const Frame& f) {
+  if (targ_type(c, 1) != DType::Float) return false;
+  bool ok = false;
+  dispatch_native(targ_type(c, 0), kInt8, [&](auto tx) {
+    dispatch_native(targ_type(c, 2), kInt8, [&](auto tq) {
+    using X = typename decltype(tx)::type;
+    using Q = typename decltype(tq)::type;
+    const auto& a = c.args;
+    ok = true;
+    k::qlinear_conv_packed<X, float, Q>(f.in_ptr<X>(a[0]), f.in_ptr<float>(a[1]), f.in_ptr<X>(a[2]),
+                                        f.in_ptr<std::int16_t>(a[3]), f.in_ptr<float>(a[4]), f.value<int64_t>(a[5]),
+                                        f.in_ptr<float>(a[6]), f.in_ptr<Q>(a[7]), f.in_ptr<std::int32_t>(a[8]),
+                                        f.out_ptr<Q>(a[9]), a[10].as<k::ConvParams>(),
+                                        static_cast<std::int32_t*>(f.scratch));
+    });
+  });
+  return ok;
 }
 
 }  // namespace o2c

@@ -239,6 +239,12 @@ void lower_ConvInteger(LowerCtx& c) {
           c.has_in(3) ? c.X(3) : null_of(c.dtype(1)), index(per_stride(c, 3, p.M, "output channel"))});
 }
 
+// Whether QLinearConv runs the dot-product kernel on weights packed at compile time: constant
+// int8/uint8 weights and weight zero points.
+bool packed_weights(OpCtx& c) {
+  return c.const_in(3) && (c.dtype(3) == DType::Int8 || c.dtype(3) == DType::UInt8) && c.const_in(5);
+}
+
 // QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): the int32 convolution
 // (with the bias), requantized per output channel: rows are (n, m), columns the positions.
 void infer_QLinearConv(OpCtx& c) {
@@ -251,10 +257,24 @@ void infer_QLinearConv(OpCtx& c) {
   if (c.dtype(1) != c.dtype(4) || c.dtype(1) != c.dtype(6)) c.fail("the three scales must have one type");
   const Shape out = conv_out(p, c.shape(0).size());
   c.set_out(0, c.dtype(7), out);
-  c.set_scratch(numel(out) * 4);
+  c.set_scratch(packed_weights(c) ? k::qconv_scratch_bytes(p) : numel(out) * 4);
 }
 void lower_QLinearConv(LowerCtx& c) {
   const k::ConvParams p = int_conv_params(c, 0, 3);
+  if (packed_weights(c)) {
+    // Constant weights: packed as int16 for the dot-product kernel.
+    const Tensor& w = *c.const_in(3);
+    const Tensor* wzp = c.has_in(5) ? c.const_in(5) : nullptr;
+    Tensor wp(DType::Int16, {p.M * k::qconv_kp(p)});
+    dispatch_native(w.dtype, type_set({DType::Int8, DType::UInt8}), [&](auto tag) {
+      using W = typename decltype(tag)::type;
+      k::qconv_pack<W>(w.data<W>(), wzp ? wzp->data<W>() : nullptr, numel(c.shape(5)) == 1 ? 0 : 1, wp.data<std::int16_t>(), p);
+    });
+    c.call("qlinear_conv_packed", {type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
+           {c.X(0), c.X(1), c.X(2), c.table(std::move(wp)), c.X(4), index(per_stride(c, 4, p.M, "output channel")), c.X(6),
+            c.X(7), c.has_in(8) ? c.X(8) : null_of(DType::Int32), c.Y(0), obj(p), c.scratch(DType::Int32)});
+    return;
+  }
   const Arg acc = c.scratch(DType::Int32);
   c.call("conv_integer", {type_arg(c.dtype(0)), type_arg(c.dtype(3))},
          {c.X(0), c.X(3), c.has_in(8) ? c.X(8) : null_of(DType::Int32), acc, obj(p), c.X(2), c.X(5),

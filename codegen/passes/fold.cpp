@@ -36,6 +36,19 @@ bool fold(Graph& g, Node& n, const OpDef& def) {
   return true;
 }
 
+// A DequantizeLinear of constant integers (weights, bias) that a Conv reads: kept for the qdq
+// pass, which sees the integers.
+bool conv_dequantize(const Graph& g, const Node& n) {
+  if (n.op != "DequantizeLinear" || !n.domain.empty() || n.inputs.empty() || n.outputs.empty() || n.outputs[0] < 0) return false;
+  const DType t = g.values[n.inputs[0]].dtype;
+  if (t != DType::Int8 && t != DType::UInt8 && t != DType::Int32) return false;
+  for (const Use& u : g.values[n.outputs[0]].readers) {
+    const Node& r = g.nodes[u.node];
+    if (r.op == "Conv" && r.domain.empty() && u.slot >= 1) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
@@ -67,7 +80,8 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
     out_bytes += val.bytes();
     if (!val.constant) known = false;
   }
-  if (!known && opt.fold && all_const && out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
+  if (!known && opt.fold && all_const && !(opt.keep_conv_dequantize && conv_dequantize(g, n)) &&
+      out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
     known = fold(g, n, *find_op(n.domain, n.op)->def);  // infer may have changed the op (Dropout)
   if (known) g.erase(id);
   else if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);

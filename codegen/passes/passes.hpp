@@ -15,6 +15,9 @@ namespace o2c {
 struct FoldOptions {
   bool fold = true;
   int64_t max_growth_bytes = 1 << 20;  // fold when output <= max(this, 2 x input bytes)
+  // Leave DequantizeLinear of constant integer weights and biases read by a Conv unfolded, for
+  // the qdq pass (which folds those it does not fuse).
+  bool keep_conv_dequantize = true;
 };
 void infer_and_fold(Graph& g, const FoldOptions& opt);
 // The same for one node; true when it was folded (and erased).
@@ -53,6 +56,13 @@ void fuse_layer_norm(Graph& g);
 // Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5) (GELU as exported before opset 20,
 // and its variants) becomes one Gelu.
 void fuse_gelu(Graph& g);
+
+// Statically quantized convolutions in QDQ form, DequantizeLinear(x int8/uint8) and
+// DequantizeLinear(constant int8/uint8 weights) [and of the int32 bias] -> Conv [-> Relu] ->
+// QuantizeLinear, become one QLinearConv on the integers (its integer kernel); the Relu is
+// dropped where the output zero point is its type's lowest value (exact). Dequantizations of
+// weights left unfused are folded (passes/qdq.cpp).
+void fuse_qdq(Graph& g, const FoldOptions& opt);
 
 // Fuses what follows a Conv into it: an inference BatchNormalization with constant
 // parameters (folded into new weights and bias), an Add of a same-shaped tensor

@@ -23,6 +23,8 @@ const std::vector<PassInfo>& pass_list() {
        [](Graph& g, const PassOptions&) { fuse_layer_norm(g); }},
       {"gelu", "fuse", "GELU as exported before opset 20 becomes one Gelu",
        [](Graph& g, const PassOptions&) { fuse_gelu(g); }},
+      {"qdq", "fuse", "quantized convolutions in QDQ form (DequantizeLinear -> Conv -> QuantizeLinear) run on integers as QLinearConv",
+       [](Graph& g, const PassOptions& o) { fuse_qdq(g, o.fold); }},
       {"epilogues", "fuse", "batch norms, residual adds, bias rows and activations run in the producing kernel",
        [](Graph& g, const PassOptions&) { fuse_epilogues(g); }},
       {"concat-in-place", "fuse", "producers write their results straight into a Concat's output",
