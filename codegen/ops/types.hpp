@@ -17,7 +17,8 @@ struct TypeSet {
 TypeSet type_set(std::initializer_list<DType> ts);
 // The named groups ops.def uses: "@float" (every float type generated code computes, storage
 // types widened to float), "@sint", "@uint", "@int", "@num", "@all" (@num and bool), "@any"
-// (@all and every type moved by its bits without computing); or a type name ("float16").
+// (@all and every type moved by its bits without computing), "@packed" (the sub-byte types,
+// int4 uint4 int2 uint2 float4e2m1: only ops that name them take them); or a type name.
 // Throws std::logic_error for an unknown name.
 TypeSet type_group(const std::string& name);
 
