@@ -209,12 +209,13 @@ static inline float onnx2cpp_e5m2fnuz_to_f32(uint8_t v) {
 }
 
 /* float4: one code in the low nibble (two per byte in tensors: onnx2cpp_uint4_get/set). Always
- * saturating (`saturate` is there for symmetry and ignored): beyond +-6 and +-inf give +-6,
- * NaN gives +6, as float4.md's table says. */
+ * saturating (`saturate` is there for symmetry and ignored): beyond +-6 and +-inf give +-6.
+ * NaN gives -0 (0x8), as ONNX 1.22's reference and test data (test_cast_FLOAT_to_FLOAT4E2M1)
+ * do; float4.md's table says +6. */
 static inline uint8_t onnx2cpp_f32_to_e2m1(float x, int saturate) {
   uint32_t c = onnx2cpp_small_code(x, 1, 1, 0x7);
   (void)saturate;
-  if (c == 0x9) return 0x7;
+  if (c == 0x9) return 0x8;
   return (uint8_t)((onnx2cpp_f32_sign8(x) >> 4) | (c > 0x7 ? 0x7 : c));
 }
 static inline float onnx2cpp_e2m1_to_f32(uint8_t v) {

@@ -69,5 +69,13 @@ inline void cast_unsaturated(const X* x, Y* y, i64 n) {
   for (i64 i = 0; i < n; ++i) y[i] = Y::unsaturated(static_cast<float>(x[i]));
 }
 
+// y = x converted to float8e8m0 with Cast's saturate and round_mode (0 up, 1 down, 2 nearest:
+// ONNX2CPP_ROUND_*).
+template <class X>
+inline void cast_e8m0(const X* x, float8e8m0* y, i64 n, bool saturate, i64 round_mode) {
+  for (i64 i = 0; i < n; ++i)
+    y[i] = float8e8m0::from_bits(onnx2cpp_f32_to_e8m0_mode(static_cast<float>(x[i]), saturate, static_cast<int>(round_mode)));
+}
+
 ONNX2CPP_K_END
 #endif

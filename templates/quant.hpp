@@ -79,6 +79,37 @@ inline void dequantize_linear(const Q* x, const S* scale, const Q* zp, Y* y, con
   });
 }
 
+// The same to and from a packed type P (subbyte.hpp; zp and y packed alike): integers round
+// half to even, add the zero point and clamp to P's range; float4e2m1 rounds x / scale +
+// zero_point to nearest even, always saturating (its Cast: `saturate` does not apply).
+template <class X, class S, int P, class Pr>
+inline void quantize_linear_packed(const X* x, const S* scale, const std::uint8_t* zp, std::uint8_t* y,
+                                   const QuantIndex& q) {
+  using T = Packed<P>;
+  const double lo = T::is_signed ? -static_cast<double>(1 << (T::bits - 1)) : 0.0;
+  const double hi = T::is_signed ? static_cast<double>((1 << (T::bits - 1)) - 1) : static_cast<double>(T::mask);
+  for_each_quant(q, [&](i64 e, i64 s) {
+    const Pr v = quant_div(quant_as<Pr>(x[e]), quant_as<Pr>(scale[s]));
+    const float z = zp ? T::get(zp, s) : 0.0f;
+    if constexpr (P == kFloat4E2M1) {
+      T::put(y, e, T::from(static_cast<float>(v) + z));
+    } else {
+      double r = std::nearbyint(static_cast<double>(v)) + z;
+      if (!(r >= lo)) r = lo;
+      if (r > hi) r = hi;
+      T::put(y, e, T::from_int(static_cast<long long>(r)));
+    }
+  });
+}
+template <int P, class S, class Y>
+inline void dequantize_linear_packed(const std::uint8_t* x, const S* scale, const std::uint8_t* zp, Y* y,
+                                     const QuantIndex& q) {
+  for_each_quant(q, [&](i64 e, i64 s) {
+    const float d = Packed<P>::get(x, e) - (zp ? Packed<P>::get(zp, s) : 0.0f);
+    y[e] = quant_as<Y>(d * static_cast<float>(scale[s]));
+  });
+}
+
 // uint8 quantization of x over its own range widened to hold 0: scale = (max - min) / 255,
 // zero_point = saturate(round(-min / scale)). All-zero x gives scale 0, zero point 0, y 0.
 inline void dynamic_quantize_linear(const float* x, std::uint8_t* y, float* scale, std::uint8_t* zp, i64 n) {

@@ -74,7 +74,10 @@ struct Files {
       for (size_t i = 0; i < vs.size(); ++i) {
         const Value& v = g.values[vs[i]];
         h.line(std::string("// ") + kind + " " + std::to_string(i) + ": " + quote_name(v.name) + " -> ." + members[i] +
-               "  " + dtype_name(v.dtype) + shape_str(v.shape) + "  " + std::to_string(v.bytes()) + " bytes");
+               "  " + dtype_name(v.dtype) + shape_str(v.shape) + "  " + std::to_string(v.bytes()) + " bytes" +
+               (dtype_info(v.dtype).how == DHow::Packed
+                    ? " (packed: " + std::to_string(8 / dtype_info(v.dtype).bits) + " to a byte, low bits first)"
+                    : ""));
       }
     };
     io_doc("input ", g.inputs, api.inputs());

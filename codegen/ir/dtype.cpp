@@ -55,7 +55,8 @@ std::string dtype_enum(DType t) {
 
 bool dtype_supported(DType t) {
   const DHow h = dtype_info(t).how;
-  return h == DHow::Native || h == DHow::Storage || t == DType::String;  // string: views, ops/strings.cpp
+  return h == DHow::Native || h == DHow::Storage || h == DHow::Packed ||
+         t == DType::String;  // string: views, ops/strings.cpp
 }
 bool dtype_is_storage(DType t) { return dtype_info(t).how == DHow::Storage; }
 bool dtype_is_float(DType t) { return dtype_info(t).kind == DKind::Float && t != DType::Undefined; }

@@ -39,7 +39,7 @@ const char* dtype_cpp(DType t);           // C++ element type the kernels use
 const char* dtype_api(DType t);           // C type of the API's pointers
 const char* dtype_short(DType t);         // "f32", "i64", ... for comments
 std::string dtype_enum(DType t);          // "ONNX2CPP_FLOAT": runtime_min's onnx2cpp_dtype
-bool dtype_supported(DType t);            // generated code can hold and compute it
+bool dtype_supported(DType t);            // generated code can hold it (packed types: only ops naming @packed take them)
 bool dtype_is_storage(DType t);           // stored in its own bits, computed in float
 bool dtype_is_float(DType t);
 bool dtype_is_signed_int(DType t);

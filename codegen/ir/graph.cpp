@@ -42,6 +42,10 @@ int64_t Tensor::int_at(int64_t i) const {
     case DType::Bool: return data<uint8_t>()[i] != 0;
     case DType::Float: return static_cast<int64_t>(data<float>()[i]);
     case DType::Double: return static_cast<int64_t>(data<double>()[i]);
+    case DType::UInt4: return onnx2cpp_uint4_get(bytes.data(), static_cast<size_t>(i));
+    case DType::Int4: return onnx2cpp_int4_get(bytes.data(), static_cast<size_t>(i));
+    case DType::UInt2: return onnx2cpp_uint2_get(bytes.data(), static_cast<size_t>(i));
+    case DType::Int2: return onnx2cpp_int2_get(bytes.data(), static_cast<size_t>(i));
     default: throw UnsupportedError("cannot read " + dtype_name(dtype) + " tensor as integers");
   }
 }
@@ -52,7 +56,7 @@ double Tensor::float_at(int64_t i) const {
     case DType::Double: return data<double>()[i];
     case DType::UInt64: return static_cast<double>(data<uint64_t>()[i]);
     default:
-      if (dtype_is_storage(dtype)) return onnx2cpp_storage_to_f32(static_cast<int>(dtype), bytes.data(), static_cast<size_t>(i));
+      if (dtype_is_storage(dtype) || dtype == DType::Float4E2M1) return onnx2cpp_storage_to_f32(static_cast<int>(dtype), bytes.data(), static_cast<size_t>(i));
       return static_cast<double>(int_at(i));
   }
 }

@@ -120,6 +120,14 @@ bool eval_cast(const Call& c, const Frame& f) {  // (x, y, n): every pair of hel
   return ok;
 }
 
+bool eval_cast_e8m0(const Call& c, const Frame& f) {  // (x, y, n, saturate, round_mode)
+  return dispatch_held(arg_type(c, 0), kHeldTypes, [&](auto tx) {
+    using X = typename decltype(tx)::type;
+    k::cast_e8m0(f.in_ptr<X>(c.args[0]), f.out_ptr<k::float8e8m0>(c.args[1]), f.value<int64_t>(c.args[2]),
+                 f.value<bool>(c.args[3]), f.value<int64_t>(c.args[4]));
+  });
+}
+
 bool eval_cast_unsaturated(const Call& c, const Frame& f) {  // (x, y, n): to the float8 types
   bool ok = false;
   dispatch_held(arg_type(c, 0), kHeldTypes, [&](auto tx) {

@@ -58,6 +58,28 @@ bool eval_dequantize_linear(const Call& c, const Frame& f) {  // <Q, S, Y>(x, sc
   });
 }
 
+// <X, S, P, Pr>(x, scale, zp, y, QuantIndex), P a packed type id: float x, scale and precision.
+bool eval_quantize_linear_packed(const Call& c, const Frame& f) {
+  if (!all_float({targ_type(c, 0), targ_type(c, 1), targ_type(c, 3)})) return false;
+  return with_value<k::kUInt4, k::kInt4, k::kFloat4E2M1, k::kUInt2, k::kInt2>(targ_num(c, 2, 0), [&](auto p) {
+    const auto& a = c.args;
+    k::quantize_linear_packed<float, float, decltype(p)::value, float>(
+        f.in_ptr<float>(a[0]), f.in_ptr<float>(a[1]), f.in_ptr<std::uint8_t>(a[2]), f.out_ptr<std::uint8_t>(a[3]),
+        a[4].as<k::QuantIndex>());
+  });
+}
+
+// <P, S, Y>(x, scale, zp, y, QuantIndex), P a packed type id: float scale and y.
+bool eval_dequantize_linear_packed(const Call& c, const Frame& f) {
+  if (!all_float({targ_type(c, 1), targ_type(c, 2)})) return false;
+  return with_value<k::kUInt4, k::kInt4, k::kFloat4E2M1, k::kUInt2, k::kInt2>(targ_num(c, 0, 0), [&](auto p) {
+    const auto& a = c.args;
+    k::dequantize_linear_packed<decltype(p)::value, float, float>(f.in_ptr<std::uint8_t>(a[0]), f.in_ptr<float>(a[1]),
+                                                                  f.in_ptr<std::uint8_t>(a[2]), f.out_ptr<float>(a[3]),
+                                                                  a[4].as<k::QuantIndex>());
+  });
+}
+
 bool eval_dynamic_quantize_linear(const Call& c, const Frame& f) {  // (x, y, scale, zp, n)
   const auto& a = c.args;
   k::dynamic_quantize_linear(f.in_ptr<float>(a[0]), f.out_ptr<std::uint8_t>(a[1]), f.out_ptr<float>(a[2]),

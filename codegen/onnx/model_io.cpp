@@ -44,6 +44,15 @@ void copy_field(Tensor& t, const Field& f, const std::string& what) {
   for (int i = 0; i < f.size(); ++i) d[i] = static_cast<T>(f.Get(i));
 }
 
+// int32_data of a packed (sub-byte) type: its bytes, one per value (IR.md).
+template <class Field>
+void copy_packed(Tensor& t, const Field& f, const std::string& what) {
+  if (static_cast<size_t>(f.size()) != t.bytes.size())
+    throw CompileError(what + ": has " + std::to_string(f.size()) + " packed bytes, shape " + shape_str(t.shape) +
+                       " needs " + std::to_string(t.bytes.size()));
+  for (int i = 0; i < f.size(); ++i) t.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(f.Get(i));
+}
+
 std::string read_external(const onnx::TensorProto& p, const std::string& base_dir,
                           const std::string& what, size_t want) {
   std::string location;
@@ -134,6 +143,8 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
       copy_field<uint16_t>(t, p.int32_data(), what); break;
     case DType::UInt8: copy_field<uint8_t>(t, p.int32_data(), what); break;
     case DType::Bool: copy_field<uint8_t>(t, p.int32_data(), what); break;
+    case DType::UInt4: case DType::Int4: case DType::Float4E2M1: case DType::UInt2: case DType::Int2:
+      copy_packed(t, p.int32_data(), what); break;  // one packed byte per int32
     default: throw UnsupportedError(what + ": unsupported tensor type " + dtype_name(dt));
   }
   return t;

@@ -229,10 +229,12 @@ void lower_Clip(LowerCtx& c) {
 struct CastAttrs {
   int64_t to = 0;
   bool saturate = true;
+  std::string round_mode = "up";  // for float8e8m0 (version 25 on)
   template <class V>
   void fields(V& v) {
     v.required("to", to);
     if (v.version >= 19) v("saturate", saturate);
+    if (v.version >= 25) v("round_mode", round_mode);
   }
 };
 struct CastLikeAttrs {
@@ -244,8 +246,11 @@ struct CastLikeAttrs {
 };
 
 void infer_Cast(OpCtx& c) {
-  const DType to = static_cast<DType>(c.attrs<CastAttrs>().to);
+  const auto a = c.attrs<CastAttrs>();
+  const DType to = static_cast<DType>(a.to);
   if (!dtype_supported(to)) c.unsupported("Cast to " + dtype_name(to));
+  if (a.round_mode != "up" && a.round_mode != "down" && a.round_mode != "nearest")
+    c.fail("round_mode must be up, down or nearest, got " + quote_name(a.round_mode));
   c.set_out(0, to, c.shape(0));
 }
 void infer_CastLike(OpCtx& c) {
@@ -256,9 +261,23 @@ void infer_CastLike(OpCtx& c) {
 bool saturates(LowerCtx& c) {
   return c.node().op == "CastLike" ? c.attrs<CastLikeAttrs>().saturate : c.attrs<CastAttrs>().saturate;
 }
+// float8e8m0's rounding (Cast 25's round_mode; CastLike rounds up).
+int64_t e8m0_round_mode(LowerCtx& c) {
+  if (c.node().op == "CastLike") return 0;
+  const std::string m = c.attrs<CastAttrs>().round_mode;
+  return m == "down" ? 1 : m == "nearest" ? 2 : 0;
+}
 void lower_Cast(LowerCtx& c) {
-  const bool float8 = dtype_is_storage(c.out(0).dtype) && dtype_size(c.out(0).dtype) == 1;
-  c.call(float8 && !saturates(c) ? "cast_unsaturated" : "cast", {c.X(0), c.Y(0), index(out_numel(c))});
+  const DType from = c.dtype(0), to = c.out(0).dtype;
+  const bool pf = dtype_info(from).how == DHow::Packed, pt = dtype_info(to).how == DHow::Packed;
+  const Arg n = index(out_numel(c));
+  if (pf && pt) return c.call("cast_packed", {packed_type_arg(from), packed_type_arg(to)}, {c.X(0), c.Y(0), n});
+  if (pf) return c.call("cast_from_packed", {packed_type_arg(from), type_arg(to)}, {c.X(0), c.Y(0), n});
+  if (pt) return c.call("cast_to_packed", {type_arg(from), packed_type_arg(to)}, {c.X(0), c.Y(0), n});
+  if (to == DType::Float8E8M0 && from != to && (e8m0_round_mode(c) != 0 || !saturates(c)))
+    return c.call("cast_e8m0", {c.X(0), c.Y(0), n, boolean(saturates(c)), index(e8m0_round_mode(c))});
+  const bool float8 = dtype_is_storage(to) && dtype_size(to) == 1;
+  c.call(float8 && !saturates(c) ? "cast_unsaturated" : "cast", {c.X(0), c.Y(0), n});
 }
 
 // ---- BitCast: the bits of each element read as another type of the same width ---------------

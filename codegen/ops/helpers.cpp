@@ -248,6 +248,17 @@ Arg scalar_max(DType t) {
   return a;
 }
 
+Arg packed_type_arg(DType t) {
+  switch (t) {
+    case DType::UInt4: return symbol("k::kUInt4", static_cast<int64_t>(t));
+    case DType::Int4: return symbol("k::kInt4", static_cast<int64_t>(t));
+    case DType::Float4E2M1: return symbol("k::kFloat4E2M1", static_cast<int64_t>(t));
+    case DType::UInt2: return symbol("k::kUInt2", static_cast<int64_t>(t));
+    case DType::Int2: return symbol("k::kInt2", static_cast<int64_t>(t));
+    default: throw std::logic_error("packed_type_arg: " + dtype_name(t) + " is not a packed type");
+  }
+}
+
 Arg scalar_of(const Tensor& t) {
   if (t.dtype == DType::Bool) return boolean(t.int_at(0) != 0);
   if (dtype_is_int(t.dtype)) return scalar_int(t.dtype, t.int_at(0));

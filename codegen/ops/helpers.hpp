@@ -60,6 +60,9 @@ Arg scalar_lowest(DType t);
 Arg scalar_max(DType t);
 // Element 0 of a constant tensor as a kernel argument of its type (exact for 64-bit integers).
 Arg scalar_of(const Tensor& t);
+// A packed (sub-byte) element type as a template argument of templates/subbyte.hpp's kernels:
+// k::kInt4 (its ONNX id).
+Arg packed_type_arg(DType t);
 
 // A float constant rearranged at compile time by f(src, dst) into `size` elements of its
 // type (weights transposed or transformed for a kernel), as a table argument.

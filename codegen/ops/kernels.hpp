@@ -25,6 +25,7 @@
 #include "templates/reduce.hpp"
 #include "templates/rnn.hpp"
 #include "templates/misc.hpp"
+#include "templates/subbyte.hpp"
 #include "templates/quant.hpp"
 #include "templates/indexing.hpp"
 #include "templates/linalg.hpp"

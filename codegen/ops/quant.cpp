@@ -1,5 +1,5 @@
 // Linear quantization (templates/quant.hpp): QuantizeLinear, DequantizeLinear (per tensor, per
-// axis, blocked; integer and float8 types), DynamicQuantizeLinear, and the integer products
+// axis, blocked; integer, float8 and packed 4- and 2-bit types), DynamicQuantizeLinear, and the integer products
 // MatMulInteger, QLinearMatMul, ConvInteger and QLinearConv. Their type variables are held ("= ..." in ops.def): the
 // kernels convert float16/bfloat16/float8 themselves, in the precision the spec names for each
 // step, rather than the compute-in-float pass widening them.
@@ -18,6 +18,7 @@ Arg quant_arg(const k::QuantIndex& q) {
 bool is_quant_int(DType t) {
   return t == DType::Int8 || t == DType::UInt8 || t == DType::Int16 || t == DType::UInt16;
 }
+bool is_packed(DType t) { return dtype_info(t).how == DHow::Packed; }
 bool is_float8(DType t) {
   return t == DType::Float8E4M3FN || t == DType::Float8E4M3FNUZ || t == DType::Float8E5M2 || t == DType::Float8E5M2FNUZ;
 }
@@ -78,7 +79,7 @@ DType quantized_type(OpCtx& c, const QuantizeAttrs& a) {
     return c.dtype(2);
   }
   if (!a.output_dtype) return DType::UInt8;
-  if (!is_quant_int(given) && !is_float8(given))
+  if (!is_quant_int(given) && !is_float8(given) && !is_packed(given))
     c.unsupported("quantizing to " + std::string(dtype_name(given)));
   return given;
 }
@@ -107,6 +108,11 @@ void infer_QuantizeLinear(OpCtx& c) {
 void lower_QuantizeLinear(LowerCtx& c) {
   const auto a = c.attrs<QuantizeAttrs>();
   const DType q = c.out(0).dtype;
+  if (is_packed(q))
+    return c.call("quantize_linear_packed",
+                  {type_arg(c.dtype(0)), type_arg(c.dtype(1)), packed_type_arg(q), type_arg(division_type(c, a))},
+                  {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(q), c.Y(0),
+                   quant_arg(quant_index(c, a.axis, a.block_size))});
   c.call("quantize_linear", {type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(q), type_arg(division_type(c, a))},
          {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(q), c.Y(0), quant_arg(quant_index(c, a.axis, a.block_size)),
           boolean(a.saturate)});
@@ -136,6 +142,10 @@ void infer_DequantizeLinear(OpCtx& c) {
 }
 void lower_DequantizeLinear(LowerCtx& c) {
   const auto a = c.attrs<DequantizeAttrs>();
+  if (is_packed(c.dtype(0)))
+    return c.call("dequantize_linear_packed", {packed_type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
+                  {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0),
+                   quant_arg(quant_index(c, a.axis, a.block_size))});
   c.call("dequantize_linear", {type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
          {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), quant_arg(quant_index(c, a.axis, a.block_size))});
 }

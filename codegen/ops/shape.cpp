@@ -245,7 +245,7 @@ void infer_ConstantOfShape(OpCtx& c) {
   const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
   const auto dims = c.require_const(0, "the shape").to_ints();
   if (v.numel() != 1) c.fail("value must have one element");
-  if (!dtype_supported(v.dtype)) c.unsupported("value of type " + dtype_name(v.dtype));
+  if (!kHeldTypes.has(v.dtype)) c.unsupported("value of type " + dtype_name(v.dtype));
   c.set_out(0, v.dtype, dims);
 }
 void lower_ConstantOfShape(LowerCtx& c) {

@@ -35,6 +35,7 @@ TypeSet type_group(const std::string& n) {
   if (n == "@num") return type_group("@float") | kIntTypes;
   if (n == "@all") return type_group("@num") | type_set({DType::Bool});
   if (n == "@any") return kHeldTypes;
+  if (n == "@packed") return where([](const DTypeInfo& i) { return i.how == DHow::Packed; });
   for (const DTypeInfo& i : dtype_table())
     if (n == i.onnx) return type_set({i.type});
   throw std::logic_error("ops.def: unknown type or group " + n);

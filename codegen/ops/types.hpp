@@ -18,7 +18,8 @@ TypeSet type_set(std::initializer_list<DType> ts);
 // The named groups ops.def uses: "@float" (every float type generated code computes, storage
 // types widened to float), "@sint", "@uint", "@int", "@num", "@all" (@num and bool), "@any"
 // (the types of @all, moved as bits: the compute-in-float pass does not widen a variable of
-// @any, see OpInfo::holds); or a type name ("float16").
+// @any, see OpInfo::holds), "@packed" (the sub-byte types, int4 uint4 int2 uint2 float4e2m1:
+// only ops that name them take them); or a type name ("float16").
 // Throws std::logic_error for an unknown name.
 TypeSet type_group(const std::string& name);
 

@@ -81,6 +81,10 @@ struct Tensor {
       case DType::Bool: return at<uint8_t>(i) != 0;
       case DType::Float: return static_cast<int64_t>(at<float>(i));
       case DType::Double: return static_cast<int64_t>(at<double>(i));
+      case DType::UInt4: return onnx2cpp_uint4_get(bytes.data(), static_cast<size_t>(i));
+      case DType::Int4: return onnx2cpp_int4_get(bytes.data(), static_cast<size_t>(i));
+      case DType::UInt2: return onnx2cpp_uint2_get(bytes.data(), static_cast<size_t>(i));
+      case DType::Int2: return onnx2cpp_int2_get(bytes.data(), static_cast<size_t>(i));
       default: throw std::runtime_error(std::string("cannot read a ") + dtype_short(dtype) + " tensor as numbers");
     }
   }
@@ -281,6 +285,10 @@ inline TensorFile read_tensor_file(const std::string& path) {
     case DType::UInt8: case DType::Bool: fill(i32, uint8_t()); break;
     case DType::Float8E4M3FN: case DType::Float8E4M3FNUZ: case DType::Float8E5M2: case DType::Float8E5M2FNUZ:
     case DType::Float8E8M0: fill(i32, uint8_t()); break;
+    case DType::UInt4: case DType::Int4: case DType::Float4E2M1: case DType::UInt2: case DType::Int2:
+      if (i32.size() != want) throw std::runtime_error(path + ": has " + std::to_string(i32.size()) + " packed bytes, the shape needs " + std::to_string(want));
+      for (size_t i = 0; i < want; ++i) t.bytes[i] = static_cast<uint8_t>(i32[i]);  // one packed byte per int32
+      break;
     default: throw std::runtime_error(path + ": unsupported tensor type");
   }
   return out;
