@@ -5,6 +5,7 @@
 #include "runtime_min/onnx2cpp_numeric.h"
 #include "kt.hpp"
 #include "templates/numeric.hpp"
+#include "templates/subbyte.hpp"  // quant.hpp needs it (kernels.def: HEADER(quant, ...))
 #include "templates/quant.hpp"
 
 using namespace kt;
