@@ -1,9 +1,9 @@
 // Statically quantized convolutions as exporters write them (QDQ form: PyTorch's
 // torch.onnx.export of a converted eager/FX model, onnxruntime's quantize_static):
 //
-//   x_q -> DequantizeLinear(sx, zx) --\
+//   x_q -> DequantizeLinear(sx, zx) --+
 //   w_q -> DequantizeLinear(sw, zw) ---> Conv [-> Relu] -> QuantizeLinear(sy, zy) -> y_q
-//   b_q -> DequantizeLinear(sx*sw, 0) -/
+//   b_q -> DequantizeLinear(sx*sw, 0) -+
 //
 // with w_q (int8/uint8) and b_q (int32) constant, scales and zero points constant, sx, sy and
 // the zero points per tensor, sw per tensor or per output channel, becomes

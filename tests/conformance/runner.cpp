@@ -292,7 +292,7 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
            " bytes, the model expects " + std::to_string(ti->bytes));
     ins.emplace_back(ti->bytes);
     if (t.dtype == DType::String) {  // views of the data's strings
-      auto* v = static_cast<onnx2cpp_string*>(ins.back().p);
+      auto* v = reinterpret_cast<onnx2cpp_string*>(ins.back().p);
       for (size_t k = 0; k < t.strings.size(); ++k) v[k] = onnx2cpp_string{t.strings[k].data(), t.strings[k].size()};
     } else if (ti->bytes) {
       std::memcpy(ins.back().p, t.bytes.data(), ti->bytes);
