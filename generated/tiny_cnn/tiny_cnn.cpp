@@ -997,6 +997,11 @@ struct PoolParams {
 inline bool max_pool_2d_fits(const PoolParams& p) {
   return p.in[0] == 1 && p.k[0] == 1 && p.dil[1] == 1 && p.dil[2] == 1 && p.pad[0] == 0;
 }
+// The identity of max: -inf, or the lowest value of an integer type (MaxPool takes int8/uint8).
+template <class T>
+inline T max_identity() {
+  return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+}
 template <class T>
 inline T max_of(T a, T b) {
   return b > a ? b : a;
@@ -1017,7 +1022,7 @@ inline void max_pool_2d(const T* X, T* Y, const PoolParams& p, T* row) {
   // Output columns whose window lies inside the row.
   const i64 lo = std::min(OW, (px + sx - 1) / sx);
   const i64 hi = std::max(lo, std::min(OW, W - KW + px < 0 ? 0 : (W - KW + px) / sx + 1));
-  const T ninf = -std::numeric_limits<T>::infinity();
+  const T ninf = max_identity<T>();
   for (i64 nc = 0; nc < p.NC; ++nc) {
     const T* x = X + nc * H * W;
     for (i64 oy = 0; oy < OH; ++oy) {
@@ -1091,6 +1096,7 @@ inline void pool(const T* X, T* Y, const PoolParams& p, double norm_p) {
             }
           }
           double r = acc;
+          if (kind == 0 && count == 0) r = static_cast<double>(max_identity<T>());  // a window of padding alone
           if (kind == 1) r = acc / static_cast<double>(p.count_include_pad ? count + padded : count);
           if (kind == 2) r = norm_p == 1 ? acc : norm_p == 2 ? std::sqrt(acc) : std::pow(acc, 1.0 / norm_p);
           y[(o0 * p.out[1] + o1) * p.out[2] + o2] = static_cast<T>(r);
@@ -1106,7 +1112,7 @@ template <class T>
 inline void max_pool_indices(const T* X, T* Y, i64* I, const PoolParams& p, bool col_major) {
   const i64 S = p.in[0] * p.in[1] * p.in[2];
   const i64 O = p.out[0] * p.out[1] * p.out[2];
-  const T ninf = -std::numeric_limits<T>::infinity();
+  const T ninf = max_identity<T>();
   for (i64 nc = 0; nc < p.NC; ++nc) {
     const T* x = X + nc * S;
     for (i64 o0 = 0; o0 < p.out[0]; ++o0)
