@@ -22,7 +22,9 @@ import numpy as np
 import onnx
 import torch
 import torch.nn as nn
-from onnx import numpy_helper, shape_inference
+from onnx import numpy_helper
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_info import macs_per_op  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED, OPSET = 18, 13
@@ -77,22 +79,6 @@ def build():
         bn.momentum = 0.1
     return model.eval()
 
-
-def macs_per_op(m):
-    """MACs of Conv and Gemm from the inferred shapes: output elements x weight fan-in."""
-    m = shape_inference.infer_shapes(m)
-    shapes = {i.name: list(i.dims) for i in m.graph.initializer}
-    for v in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
-        shapes[v.name] = [d.dim_value for d in v.type.tensor_type.shape.dim]
-    out = {"Conv": 0, "Gemm": 0}
-    for n in m.graph.node:
-        if n.op_type == "Conv":
-            out["Conv"] += int(np.prod(shapes[n.output[0]])) * int(np.prod(shapes[n.input[1]][1:]))
-        elif n.op_type == "Gemm":
-            trans_a = next((a.i for a in n.attribute if a.name == "transA"), 0)
-            k = shapes[n.input[0]][0 if trans_a else 1]
-            out["Gemm"] += int(np.prod(shapes[n.output[0]])) * k
-    return out
 
 
 def main():

@@ -16,9 +16,10 @@ Gemm: the QDQ form; weights int8 constants). Writes, in the layout of ../shared/
     OUT_DIR/cifar_resnet20_fp32/    the same network before quantization (BN folded into the convs)
 
 each with model.onnx, info.json (macs, macs_per_op) and test_data_set_0/input_0.pb, output_0.pb.
-The quantized model's PyTorch output is itself quantized (fc output scale s_out): a
-compiled model that rounds one intermediate value the other way may differ by a step
-somewhere inside; compare with atol of about one output step (printed: `atol`).
+The quantized model's PyTorch output is itself quantized (fc output scale s_out). PyTorch's
+qnnpack rounds its requantizations differently from the ONNX spec, so a spec-exact runtime
+lands a few output steps away: onnx2cpp and onnxruntime both differ from PyTorch by 4 steps on
+this model. Compare with atol of 5 output steps (printed: `atol`).
 """
 import json, os, sys
 
@@ -26,7 +27,9 @@ import numpy as np
 import onnx
 import torch
 import torch.nn as nn
-from onnx import numpy_helper, shape_inference
+from onnx import numpy_helper
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from model_info import macs_per_op  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED, OPSET = 20, 13
@@ -99,22 +102,6 @@ def build():
     return model.eval()
 
 
-def macs_per_op(m):
-    """MACs of Conv and Gemm from the inferred shapes: output elements x weight fan-in."""
-    m = shape_inference.infer_shapes(m)
-    shapes = {i.name: list(i.dims) for i in m.graph.initializer}
-    for v in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
-        shapes[v.name] = [d.dim_value for d in v.type.tensor_type.shape.dim]
-    out = {"Conv": 0, "Gemm": 0}
-    for n in m.graph.node:
-        if n.op_type in ("Conv", "QLinearConv"):
-            w = n.input[1] if n.op_type == "Conv" else n.input[3]
-            out["Conv"] += int(np.prod(shapes[n.output[0]])) * int(np.prod(shapes.get(w, [0])[1:]))
-        elif n.op_type == "Gemm":
-            k = shapes[n.input[0]][1]
-            out["Gemm"] += int(np.prod(shapes[n.output[0]])) * k
-    return out
-
 
 def write(out_dir, name, model, x, note):
     data_dir = os.path.join(out_dir, name, "test_data_set_0")
@@ -167,7 +154,7 @@ def main():
     y = write(out_dir, "cifar_resnet20_int8", qmodel, x,
               "qnnpack static post-training quantization, QDQ export; PyTorch's output is quantized")
     step = qmodel.fc.scale
-    print(f"output quantization step {step:.6g}: atol {step:.6g} (one step)")
+    print(f"output quantization step {step:.6g}: atol {5 * step:.6g} (five steps)")
 
 
 if __name__ == "__main__":
