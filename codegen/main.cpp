@@ -33,7 +33,7 @@ struct Common {
   bool verify_each = false;
   std::string planner = "greedy";
   std::string weights = "embed";  // embed | file
-  int64_t max_string_bytes = 256;
+  int64_t max_string_bytes = ShapeBindings{}.max_string_bytes;
 };
 
 void add_weights_option(CLI::App* app, Common& c) {
@@ -58,9 +58,10 @@ void add_common(CLI::App* app, Common& c) {
                   "make an input a constant with its value from the data (repeatable): specializes the model");
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_option("--max-string-bytes", c.max_string_bytes,
-                  "the most bytes of one element of a string input (default 256; longer ones make the run "
-                  "return ONNX2CPP_ERR_STRING_TOO_LONG); bounds the strings the model derives")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+                  "the most bytes of one element of a string input (longer ones make the run return "
+                  "ONNX2CPP_ERR_STRING_TOO_LONG); bounds the strings the model derives")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+      ->capture_default_str();
   app->add_flag("--no-fold", c.no_fold, "do not fold constant sub-graphs");
   add_pass_options(app, c);
   app->add_option("--planner", c.planner, "memory planner: greedy (default) or linear")
@@ -138,7 +139,8 @@ std::string recorded_command(const Common& c) {
   for (const auto& d : c.disable_pass) s += " --disable-pass " + d;
   if (c.planner != "greedy") s += " --planner " + c.planner;
   if (c.weights != "embed") s += " --weights " + c.weights;
-  if (c.max_string_bytes != 256) s += " --max-string-bytes " + std::to_string(c.max_string_bytes);
+  if (c.max_string_bytes != ShapeBindings{}.max_string_bytes)
+    s += " --max-string-bytes " + std::to_string(c.max_string_bytes);
   return s;
 }
 

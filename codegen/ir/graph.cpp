@@ -164,6 +164,13 @@ void Graph::set_inputs(int node, std::vector<int> vs) {
   for (size_t s = 0; s < n.inputs.size(); ++s) add_reader(n.inputs[s], {node, static_cast<int>(s)});
 }
 
+void Graph::set_captures(int node, std::vector<int> vs) {
+  Node& n = nodes[node];
+  for (int v : n.captures) drop_reader(v, {node, -1});
+  n.captures = std::move(vs);
+  for (int v : n.captures) add_reader(v, {node, -1});
+}
+
 void Graph::set_outputs(int node, std::vector<int> vs) {
   Node& n = nodes[node];
   for (int v : n.outputs)

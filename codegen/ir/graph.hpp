@@ -137,6 +137,7 @@ struct Graph {
   void set_input(int node, size_t slot, int v);
   void set_inputs(int node, std::vector<int> vs);
   void set_outputs(int node, std::vector<int> vs);
+  void set_captures(int node, std::vector<int> vs);
   // Every reader of `from` (and the graph's outputs) reads `to` instead.
   void replace_uses(int from, int to);
   // Replaces node `old` by n at the same place in the order (n may write old's outputs).

@@ -1,5 +1,7 @@
 // Inference and constant folding (one pass, in order: a folded value's readers see its
 // contents; a Loop to unroll is unrolled as soon as it is inferred), and dead code.
+#include <algorithm>
+
 #include "kernels/eval.hpp"
 #include "ops/control.hpp"
 #include "ops/registry.hpp"
@@ -92,6 +94,28 @@ void infer_and_fold(Graph& g, const FoldOptions& opt) {
   for (int id : g.live_nodes()) infer_fold_node(g, id, opt);
 }
 
+namespace {
+
+// The outer values a node's bodies still read, once their own dead nodes are gone: folding
+// inside a body can leave a captured constant unread, and a capture nobody reads would still be
+// planned, kept alive and declared (an unused variable) in the generated code.
+std::vector<int> live_captures(const Node& n) {
+  std::vector<int> live;
+  for (Graph* body : subgraphs(n)) {
+    remove_dead_nodes(*body);
+    for (const Value& v : body->values)
+      if (v.capture_of >= 0 && (v.is_output || !v.readers.empty()) &&
+          std::find(live.begin(), live.end(), v.capture_of) == live.end())
+        live.push_back(v.capture_of);
+  }
+  std::vector<int> kept;  // in the node's order
+  for (int v : n.captures)
+    if (std::find(live.begin(), live.end(), v) != live.end()) kept.push_back(v);
+  return kept;
+}
+
+}  // namespace
+
 void remove_dead_nodes(Graph& g) {
   const std::vector<int> order = g.live_nodes();
   for (size_t k = order.size(); k-- > 0;) {
@@ -99,7 +123,13 @@ void remove_dead_nodes(Graph& g) {
     bool used = false;
     for (int v : n.outputs)
       if (v >= 0 && (g.values[v].is_output || !g.values[v].readers.empty())) used = true;
-    if (!used) g.erase(order[k]);
+    if (!used) {
+      g.erase(order[k]);
+      continue;
+    }
+    if (n.captures.empty()) continue;
+    std::vector<int> kept = live_captures(n);
+    if (kept.size() != n.captures.size()) g.set_captures(order[k], std::move(kept));
   }
 }
 

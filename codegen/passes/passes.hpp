@@ -88,7 +88,8 @@ void channels_last(Graph& g);
 // row: one ConvThenDepthwise node (the tensor between them is never stored).
 void fuse_conv_depthwise(Graph& g);
 
-// Marks nodes dead when nothing that reaches a graph output reads them.
+// Erases the nodes nothing that reaches a graph output reads, inside bodies too, and drops
+// from a node's captures the outer values its bodies no longer read.
 void remove_dead_nodes(Graph& g);
 
 }  // namespace o2c

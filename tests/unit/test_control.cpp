@@ -78,6 +78,44 @@ TEST_CASE("If runs the branch its condition picks: the branches read outer value
   }
 }
 
+TEST_CASE("A branch that folds the outer constants it read no longer captures them", "[control][build]") {
+  // then: y = x * (a + b); a + b folds, so the If reads x alone: a and b are neither kept alive
+  // nor declared (an unused variable would not build with -Werror).
+  ModelBuilder b;
+  b.input("cond", {}, 9).input("x", {3});
+  b.init_f("a", {3}, {1, 2, 3}).init_f("b", {3}, {0.5f, 0.5f, 0.5f});
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name("then");
+  add_node(then_g, "Add", {"a", "b"}, {"s"});
+  add_node(then_g, "Mul", {"x", "s"}, {"t"});
+  value_info(then_g.mutable_output(), "t", 1, {3});
+  else_g.set_name("else");
+  add_node(else_g, "Neg", {"x"}, {"e"});
+  value_info(else_g.mutable_output(), "e", 1, {3});
+  auto& n = b.node("If", {"cond"}, {"y"});
+  ModelBuilder::attr_graph(n, "then_branch", then_g);
+  ModelBuilder::attr_graph(n, "else_branch", else_g);
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  REQUIRE(live_nodes(c, "If") == 1);
+  for (int id : c.graph.order)
+    if (c.graph.nodes[id].op == "If") {
+      const std::vector<int>& caps = c.graph.nodes[id].captures;
+      REQUIRE(caps.size() == 1);
+      CHECK(c.graph.values[caps[0]].name == "x");
+    }
+  CHECK(c.graph.values[c.graph.find("a")].readers.empty());
+  for (bool cond : {true, false}) {
+    INFO("cond " << cond);
+    Tensor tc(DType::Bool, {});
+    tc.data<uint8_t>()[0] = cond;
+    const Tensor x = floats({3}, {-1.5f, 0.5f, 2.0f});
+    const Tensor y = cond ? floats({3}, {-2.25f, 1.25f, 7.0f}) : floats({3}, {1.5f, -0.5f, -2.0f});
+    check_run(c, d.path, {tensor_to_proto(tc, "cond"), tensor_to_proto(x, "x")}, {tensor_to_proto(y, "y")});
+  }
+}
+
 TEST_CASE("Loop with a run-time trip count and condition carries its values through a C++ loop", "[control][build]") {
   // y = y0 + M * x, the body adding the outer x to the carried value; cond carried as is.
   ModelBuilder b(13);
