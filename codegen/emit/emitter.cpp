@@ -62,9 +62,21 @@ std::string GraphWriter::ref(int v0) {
   const std::string T = dtype_cpp(val.dtype);
   if (dtype_is_storage(val.dtype)) s.headers.insert("numeric");  // its type
   std::string name, init, cst;
-  if (val.constant && val.dtype == DType::String)
-    throw UnsupportedError("value " + quote_name(val.name) +
-                           ": string constants (initializers, Constant, folded values) are not supported yet");
+  if (val.constant && val.dtype == DType::String) {
+    // Views of static string literals (bytes escaped by c_string: octal escapes, so no byte of
+    // the model's text reaches the source as itself unless it is plain printable ASCII).
+    name = s.locals.make("w_", val.name);
+    const std::vector<std::string>& ss = val.constant->strings;
+    if (ss.empty()) {
+      s.body.line("const onnx2cpp_string* const " + name + " = nullptr;");
+    } else {
+      s.body.line("static const onnx2cpp_string " + name + "[" + std::to_string(ss.size()) + "] = {");
+      for (const std::string& x : ss) s.body.line("    {" + c_string(x) + ", " + std::to_string(x.size()) + "u},");
+      s.body.line("};");
+    }
+    local_of_[v] = name;
+    return name;
+  }
   if (val.constant) {
     name = s.locals.make("w_", val.name);
     init = val.constant->bytes.empty() ? "nullptr" : s.weights_at(s.blob.add(val.constant->bytes), val.dtype);

@@ -93,6 +93,7 @@ int Graph::add_constant(const std::string& name, Tensor t) {
   val.dtype = t.dtype;
   val.shape = t.shape;
   val.typed = true;
+  val.max_string_bytes = longest_string(t);
   val.constant = std::make_shared<Tensor>(std::move(t));
   return v;
 }
@@ -246,6 +247,12 @@ std::string Graph::where(const Node& n) const {
   std::string r = "node [" + std::to_string(n.index) + "] " + n.op;
   if (!n.name.empty()) r += " " + quote_name(n.name);
   return r;
+}
+
+int64_t longest_string(const Tensor& t) {
+  size_t n = 0;
+  for (const auto& s : t.strings) n = std::max(n, s.size());
+  return static_cast<int64_t>(n);
 }
 
 std::string quote_name(const std::string& s) {

@@ -160,4 +160,8 @@ struct Graph {
 // (and \ " ? *) escaped, so it can never end a comment, splice a line or form a trigraph.
 std::string quote_name(const std::string& s);
 
+// The bytes of the longest string of a string tensor (0 for other types): the bound
+// (Value::max_string_bytes) of a string constant.
+int64_t longest_string(const Tensor& t);
+
 }  // namespace o2c

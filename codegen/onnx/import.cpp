@@ -187,6 +187,7 @@ struct Importer {
     val.dtype = t.dtype;
     val.shape = t.shape;
     val.typed = true;
+    val.max_string_bytes = longest_string(t);
     val.constant = std::make_shared<Tensor>(t);
   }
 

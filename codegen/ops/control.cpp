@@ -34,6 +34,7 @@ std::vector<TypeShape> infer_body(OpCtx& c, Graph& body, const std::vector<TypeS
       v.shape = o.shape;
       v.typed = o.typed;
       v.constant = o.constant;
+      v.max_string_bytes = o.max_string_bytes;
     }
   infer_and_fold(body, FoldOptions{});
   remove_dead_nodes(body);

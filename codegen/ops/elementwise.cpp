@@ -245,6 +245,24 @@ struct CastLikeAttrs {
   }
 };
 
+// Casts to and from string (templates/numtext.hpp): the numbers written as the reference
+// writes them, each string at most numtext_bound<T>() bytes, in the node's scratch.
+const TypeSet kTextTypes = kNumTypes | type_set({DType::Bool, DType::Float16, DType::BFloat16});
+void infer_string_cast(OpCtx& c, DType from, DType to) {
+  if (from == to) {  // string to string: the views themselves
+    c.out(0).max_string_bytes = c.in(0).max_string_bytes;
+    return;
+  }
+  const DType num = from == DType::String ? to : from;
+  if (!kTextTypes.has(num))
+    c.unsupported("Cast " + std::string(from == DType::String ? "from string to " : "to string from ") + dtype_name(num));
+  if (to != DType::String) return;
+  int64_t bound = 0;
+  dispatch_held(num, kTextTypes, [&](auto tag) { bound = k::numtext_bound<typename decltype(tag)::type>(); });
+  c.out(0).max_string_bytes = bound;
+  c.set_scratch(std::max<int64_t>(1, numel(c.shape(0)) * bound));
+}
+
 void infer_Cast(OpCtx& c) {
   const auto a = c.attrs<CastAttrs>();
   const DType to = static_cast<DType>(a.to);
@@ -252,10 +270,12 @@ void infer_Cast(OpCtx& c) {
   if (a.round_mode != "up" && a.round_mode != "down" && a.round_mode != "nearest")
     c.fail("round_mode must be up, down or nearest, got " + quote_name(a.round_mode));
   c.set_out(0, to, c.shape(0));
+  if (c.dtype(0) == DType::String || to == DType::String) infer_string_cast(c, c.dtype(0), to);
 }
 void infer_CastLike(OpCtx& c) {
   c.attrs<CastLikeAttrs>();
   c.set_out(0, c.dtype(1), c.shape(0));
+  if (c.dtype(0) == DType::String || c.dtype(1) == DType::String) infer_string_cast(c, c.dtype(0), c.dtype(1));
 }
 // Casts to the float8 types saturate unless saturate=0 (version 19 on).
 bool saturates(LowerCtx& c) {
@@ -269,6 +289,14 @@ int64_t e8m0_round_mode(LowerCtx& c) {
 }
 void lower_Cast(LowerCtx& c) {
   const DType from = c.dtype(0), to = c.out(0).dtype;
+  if (from == DType::String && to == DType::String) return c.call("copy", {c.X(0), c.Y(0), index(out_numel(c))});
+  if (from == DType::String) {
+    c.call("cast_from_string", {type_arg(to)}, {c.X(0), c.Y(0), index(out_numel(c))});
+    c.calls.back().status = true;
+    return;
+  }
+  if (to == DType::String)
+    return c.call("cast_to_string", {type_arg(from)}, {c.X(0), c.Y(0), index(out_numel(c)), c.scratch(DType::Int8)});
   const bool pf = dtype_info(from).how == DHow::Packed, pt = dtype_info(to).how == DHow::Packed;
   const Arg n = index(out_numel(c));
   if (pf && pt) return c.call("cast_packed", {packed_type_arg(from), packed_type_arg(to)}, {c.X(0), c.Y(0), n});

@@ -34,6 +34,7 @@
 #include "templates/signal.hpp"
 #include "templates/causal_conv.hpp"
 // templates/strings.hpp: included by kernels/strings.cpp alone (string kernels do not fold)
+#include "templates/numtext.hpp"
 
 namespace o2c {
 namespace k = onnx2cpp_k;

@@ -468,13 +468,52 @@ void lower_Gather(LowerCtx& c) {
 
 constexpr double kMaxRange = 268435456.0;  // 2^28 elements, computed at compile time
 
+// stash_type (version 27): the precision float16 and bfloat16 ranges are computed in.
+struct RangeAttrs {
+  int64_t stash_type = 1;
+  template <class V>
+  void fields(V& v) {
+    if (v.version >= 27) v("stash_type", stash_type);
+  }
+};
+
+// float16 and bfloat16 (version 27), as the reference computes them: numpy's arange in the
+// stash type S (float or double): the count ceil((limit - start) / delta) in double, y[0] =
+// start, y[1] = S(start + delta), y[i] = y[0] + S(i) * (y[1] - y[0]) in S, each rounded to
+// the output type (to nearest even; bfloat16 from double through float, as ml_dtypes does).
+template <class S>
+Tensor low_precision_range(OpCtx& c, DType dt, double s, double l, double d) {
+  if (d == 0) c.fail("delta must not be 0");
+  const double cnt = std::ceil((l - s) / d);
+  if (!(cnt <= kMaxRange)) c.unsupported("Range output of more than 2^28 elements");
+  const int64_t n = cnt > 0 ? static_cast<int64_t>(cnt) : 0;
+  Tensor y(dt, {n});
+  const S a0 = static_cast<S>(s), a1 = static_cast<S>(s + d), step = a1 - a0;
+  uint16_t* out = y.data<uint16_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const S v = i == 0 ? a0 : i == 1 ? a1 : static_cast<S>(a0 + static_cast<S>(i) * step);
+    if (dt == DType::Float16)
+      out[i] = std::is_same<S, double>::value ? onnx2cpp_f64_to_f16(static_cast<double>(v)) : onnx2cpp_f32_to_f16(static_cast<float>(v));
+    else
+      out[i] = onnx2cpp_f32_to_bf16(static_cast<float>(v));
+  }
+  return y;
+}
+
 void infer_Range(OpCtx& c) {
-  c.attrs<NoAttrs>();
+  const auto a = c.attrs<RangeAttrs>();
   for (size_t i = 0; i < 3; ++i)
     if (numel(c.shape(i)) != 1) c.fail("start, limit and delta must be scalars");
   const Tensor& ts = c.require_const(0, "start (the output size must be static)");
   const Tensor& tl = c.require_const(1, "limit (the output size must be static)");
   const Tensor& td = c.require_const(2, "delta (the output size must be static)");
+  if (ts.dtype == DType::Float16 || ts.dtype == DType::BFloat16) {
+    if (a.stash_type != 1 && a.stash_type != 11) c.fail("stash_type must be 1 (float) or 11 (double)");
+    const double s = ts.float_at(0), l = tl.float_at(0), d = td.float_at(0);
+    c.set_const(0, a.stash_type == 1 ? low_precision_range<float>(c, ts.dtype, s, l, d)
+                                     : low_precision_range<double>(c, ts.dtype, s, l, d));
+    return;
+  }
   dispatch_native(ts.dtype, kNumTypes, [&](auto tag) {
     using T = typename decltype(tag)::type;
     int64_t n = 0;

@@ -125,6 +125,7 @@ void OpCtx::set_out(size_t i, DType t, Shape s) {
 void OpCtx::set_const(size_t i, Tensor t) {
   if (!has_out(i)) return;
   set_out(i, t.dtype, t.shape);
+  out(i).max_string_bytes = longest_string(t);
   out(i).constant = std::make_shared<Tensor>(std::move(t));
 }
 

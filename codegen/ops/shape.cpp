@@ -191,13 +191,15 @@ void infer_Size(OpCtx& c) {
   c.set_const(0, std::move(t));
 }
 
-// Exactly one of the value attributes (value_string(s) and sparse_value are not supported).
+// Exactly one of the value attributes (sparse_value is not supported).
 struct ConstantAttrs {
   std::shared_ptr<const Tensor> value;
   float value_float = 0;
   std::vector<float> value_floats;
   int64_t value_int = 0;
   std::vector<int64_t> value_ints;
+  std::string value_string;
+  std::vector<std::string> value_strings;
   template <class V>
   void fields(V& v) {
     v("value", value);
@@ -206,6 +208,8 @@ struct ConstantAttrs {
       v("value_floats", value_floats);
       v("value_int", value_int);
       v("value_ints", value_ints);
+      v("value_string", value_string);
+      v("value_strings", value_strings);
     }
   }
 };
@@ -222,6 +226,14 @@ void infer_Constant(OpCtx& c) {
   } else if (c.has("value_floats")) {
     Tensor t(DType::Float, {static_cast<int64_t>(a.value_floats.size())});
     std::copy(a.value_floats.begin(), a.value_floats.end(), t.data<float>());
+    c.set_const(0, std::move(t));
+  } else if (c.has("value_string")) {
+    Tensor t(DType::String, {});
+    t.strings = {a.value_string};
+    c.set_const(0, std::move(t));
+  } else if (c.has("value_strings")) {
+    Tensor t(DType::String, {static_cast<int64_t>(a.value_strings.size())});
+    t.strings = a.value_strings;
     c.set_const(0, std::move(t));
   } else if (c.has("value_int")) {
     Tensor t(DType::Int64, {});
