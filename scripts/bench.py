@@ -16,7 +16,7 @@ above; in parentheses, over the profiled build's own Conv time, which ran at ano
 of a noisy host and reads lower when the host was slower then), arena
 vs ORT's peak RSS, and the compile cost (onnx2cpp's time and peak RSS, also over the ONNX
 file's size; the generated source and weights file; g++ -O2 -c of the default output (embedded
-weights) and of the --weights file output, time and peak RSS). --compile-only prints the
+weights) and of the --weights file output, CPU time and peak RSS). --compile-only prints the
 compile cost alone (no runs; large models: bench/make_big.py).
 Needs build/onnx2cpp (scripts/test.sh or cmake) and npm; installs onnxruntime-node into
 build/ortjs on first use (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package).
@@ -39,10 +39,13 @@ def last_json(text):
     return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
 
 
-def timed(cmd):
-    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS bytes)."""
-    r = run(["/usr/bin/time", "-f", "TIME %e %M"] + cmd)
+def timed(cmd, cpu=False):
+    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS bytes), with cpu also the CPU
+    seconds (user + system: steadier than wall time on a shared host)."""
+    r = run(["/usr/bin/time", "-f", "TIME %e %M %U %S"] + cmd)
     line = [l for l in r.stderr.splitlines() if l.startswith("TIME ")][-1].split()
+    if cpu:
+        return float(line[1]), int(line[2]) * 1024, float(line[3]) + float(line[4])
     return float(line[1]), int(line[2]) * 1024
 
 
@@ -102,15 +105,15 @@ def bench_model(mdir, work, iters, rounds):
 
 def compile_cost(mdir, work):
     """The compile cost: onnx2cpp (default: embedded weights), then g++ -O2 -c on its output,
-    and the same with --weights file; times are wall seconds, memory peak RSS."""
+    and the same with --weights file; times are CPU seconds (user + system), memory peak RSS."""
     name = os.path.basename(mdir.rstrip("/"))
     model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
     r = dict(onnx_mb=os.path.getsize(model) / 1e6)
     for mode in ("embed", "file"):
         src = os.path.join(work, name, "cost_" + mode, name + ".cpp")
         os.makedirs(os.path.dirname(src), exist_ok=True)
-        o2c_s, o2c_rss = timed([O2C, model, "-o", src, "--weights", mode] + shape_flags(data, model))
-        gxx_s, gxx_rss = timed(["c++", "-std=c++17", "-O2", "-I/usr/include/eigen3", "-c", src, "-o", src + ".o"])
+        _, o2c_rss, o2c_s = timed([O2C, model, "-o", src, "--weights", mode] + shape_flags(data, model), cpu=True)
+        _, gxx_rss, gxx_s = timed(["c++", "-std=c++17", "-O2", "-I/usr/include/eigen3", "-c", src, "-o", src + ".o"], cpu=True)
         if mode == "embed":
             r.update(o2c_s=o2c_s, o2c_rss=o2c_rss, src_kb=os.path.getsize(src) / 1e3, gxx_s=gxx_s, gxx_rss=gxx_rss,
                      weights_mb=os.path.getsize(src + ".weights") / 1e6 if os.path.exists(src + ".weights") else 0)
@@ -122,8 +125,8 @@ def compile_cost(mdir, work):
     return r
 
 
-COST_HDR = ("ONNX MB", "o2c s", "o2c RSS MB", "RSS/ONNX", "source KB", "weights MB", "g++ -O2 s", "g++ RSS MB",
-            "g++ (--weights file) s", "g++ RSS MB (file)", "g++ embed/file")
+COST_HDR = ("ONNX MB", "o2c CPU s", "o2c RSS MB", "RSS/ONNX", "source KB", "weights MB", "g++ -O2 CPU s", "g++ RSS MB",
+            "g++ (--weights file) CPU s", "g++ RSS MB (file)", "g++ embed/file")
 
 
 def cost_cells(r):
