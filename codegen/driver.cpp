@@ -15,8 +15,7 @@ std::string name_from_path(const std::string& path) {
 Compiled compile_model(const Options& opt) {
   Compiled c;
   try {
-    onnx::ModelProto m = load_model(opt.model_path);
-    c.graph = import_model(m, opt.model_path, opt.bind);
+    c.graph = import_model(load_model(opt.model_path), opt.model_path, opt.bind);  // the message is freed as it goes
     PipelineOptions po;
     po.pass.fold = opt.fold;
     po.pass.backward = opt.backward;
@@ -37,6 +36,8 @@ Compiled compile_model(const Options& opt) {
     eo.header_include = opt.header_include.empty() ? eo.name + ".h" : opt.header_include;
     eo.command_line = opt.command_line;
     eo.external_weights = opt.external_weights;
+    eo.inline_weights = opt.inline_weights;
+    eo.source_file = opt.source_file;
     eo.profile = opt.profile;
     c.files = emit_model(c.graph, c.plan, eo);
   } catch (const UnsupportedError& e) {

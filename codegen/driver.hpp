@@ -24,6 +24,8 @@ struct Options {
   std::string planner = "greedy";  // greedy | linear
   std::string command_line;
   bool external_weights = false;   // --weights file: constants not in the source (EmitOptions)
+  bool inline_weights = false;     // --weights inline: constants as a string literal in the source
+  std::string source_file;         // the generated source's file name (EmitOptions; default NAME.cpp)
   bool profile = false;  // EmitOptions::profile
 };
 

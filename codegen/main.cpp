@@ -1,5 +1,7 @@
 // onnx2cpp command line: flags -> Options -> driver; exit codes documented in --help.
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,9 +40,10 @@ struct Common {
 
 void add_weights_option(CLI::App* app, Common& c) {
   app->add_option("--weights", c.weights,
-                  "embed (default): the constants are in the generated code; file: in <name>.weights.bin "
-                  "beside it, passed to <name>_run_with_weights")
-      ->check(CLI::IsMember({"embed", "file"}));
+                  "embed (default): the constants are built into the code from <source>.weights beside it "
+                  "(.incbin or #embed); inline: as a string literal in the source (any compiler, slow to "
+                  "build); file: in <name>.weights.bin beside it, passed to <name>_run_with_weights")
+      ->check(CLI::IsMember({"embed", "inline", "file"}));
 }
 
 void add_pass_options(CLI::App* app, Common& c) {
@@ -80,6 +83,7 @@ Options make_options(const Common& c, const std::string& cmdline) {
   o.verify_each = c.verify_each;
   o.command_line = cmdline;
   o.external_weights = c.weights == "file";
+  o.inline_weights = c.weights == "inline";
   o.bind.max_string_bytes = c.max_string_bytes;
   if (!c.name.empty()) check_name_flag(c.name);
   for (const auto& d : c.dims)
@@ -114,16 +118,51 @@ void freeze_from_files(const Common& c, Options& o) {
   }
 }
 
-void write_file(const fs::path& p, const std::string& text) {
+// Writes a file unless it already holds these bytes (keeps build systems quiet); compares and
+// writes in chunks, without a second copy in memory.
+void write_file(const fs::path& p, const char* data, size_t size) {
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
-  std::ifstream old(p, std::ios::binary);
-  if (old) {  // leave unchanged files untouched (keeps build systems quiet)
-    std::string cur((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
-    if (cur == text) return;
+  std::error_code ec;
+  if (fs::is_regular_file(p, ec) && fs::file_size(p, ec) == size && !ec) {
+    std::ifstream old(p, std::ios::binary);
+    std::vector<char> buf(size_t{1} << 20);
+    size_t at = 0;
+    while (old && at < size) {
+      const size_t n = std::min(buf.size(), size - at);
+      if (!old.read(buf.data(), static_cast<std::streamsize>(n)) || std::memcmp(buf.data(), data + at, n) != 0) break;
+      at += n;
+    }
+    if (at == size) return;
   }
   std::ofstream f(p, std::ios::binary);
-  f << text;
+  f.write(data, static_cast<std::streamsize>(size));
   if (!f) throw CompileError("cannot write " + p.string());
+}
+
+void write_file(const fs::path& p, const std::string& text) { write_file(p, text.data(), text.size()); }
+
+// The weights file of compiled code (EmitResult::weights_file), into the source's folder:
+// streamed from the tensors, left untouched when it already holds them.
+void write_weights(const Compiled& c, const fs::path& dir) {
+  if (c.files.weights_file.empty()) return;
+  const fs::path p = dir / c.files.weights_file;
+  const Blob& blob = c.files.weights;
+  std::error_code ec;
+  if (fs::is_regular_file(p, ec) && fs::file_size(p, ec) == blob.size() && !ec) {
+    std::ifstream old(p, std::ios::binary);
+    std::vector<char> buf(size_t{1} << 20);
+    bool same = true;
+    blob.stream([&](const unsigned char* d, size_t n) {
+      for (size_t at = 0; same && at < n;) {
+        const size_t k = std::min(buf.size(), n - at);
+        same = old.read(buf.data(), static_cast<std::streamsize>(k)) && std::memcmp(buf.data(), d + at, k) == 0;
+        at += k;
+      }
+    });
+    if (same) return;
+  }
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  write_weights_file(c, p.parent_path().string());
 }
 
 // The command line recorded in generated files: the model and the options that change the
@@ -192,15 +231,14 @@ int run_compile(const CompileArgs& a) {
   fs::path cpp = a.out_cpp.empty() ? fs::path(fs::path(a.c.model).stem().string() + ".cpp") : fs::path(a.out_cpp);
   fs::path h = a.out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(a.out_h);
   if (opt.name.empty()) opt.name = name_from_path(cpp.string());
+  opt.source_file = cpp.filename().string();
   // The source includes the header by a path relative to the source's folder.
   fs::path cdir = fs::absolute(cpp).parent_path(), hdir = fs::absolute(h).parent_path();
   opt.header_include = cdir == hdir ? h.filename().string() : fs::relative(fs::absolute(h), cdir).string();
   Compiled c = compile_model(opt);
   write_file(cpp, c.files.source);
   write_file(h, c.files.header);
-  if (c.files.external_weights)
-    write_file(fs::path(cpp).replace_filename(opt.name + ".weights.bin"),
-               std::string(c.files.weights.begin(), c.files.weights.end()));
+  write_weights(c, fs::path(cpp).parent_path());
   if (!a.dump_plan.empty()) write_file(a.dump_plan, c.plan_report);
   std::fprintf(stderr, "onnx2cpp: wrote %s and %s: %zu nodes, arena %lld bytes (lower bound %lld, efficiency %.3f), weights %lld bytes\n",
                cpp.string().c_str(), h.string().c_str(), c.graph.live_nodes().size(),
@@ -234,10 +272,9 @@ int run_build(const BuildArgs& a) {
   if (a.target == "native") {
     write_file(out / (opt.name + ".cpp"), c.files.source);
     write_file(out / (opt.name + ".h"), c.files.header);
-    if (c.files.external_weights)
-      write_file(out / (opt.name + ".weights.bin"), std::string(c.files.weights.begin(), c.files.weights.end()));
+    write_weights(c, out);
     std::fprintf(stderr, "onnx2cpp: wrote %s and %s%s\n", (out / (opt.name + ".cpp")).string().c_str(),
-                 (opt.name + ".h").c_str(), c.files.external_weights ? " and the weights file" : "");
+                 (opt.name + ".h").c_str(), c.files.weights_file.empty() ? "" : (" and " + c.files.weights_file).c_str());
     return kOk;
   }
   WasmModuleConfig wc;

@@ -14,7 +14,10 @@ the time spent in convolutions alone (Conv MACs of info.json over the Conv time,
 epilogues included: the Conv nodes' share of a build with --profile, applied to the median
 above; in parentheses, over the profiled build's own Conv time, which ran at another moment
 of a noisy host and reads lower when the host was slower then), arena
-vs ORT's peak RSS, and the compile cost (onnx2cpp, g++ -O2, peak RSS).
+vs ORT's peak RSS, and the compile cost (onnx2cpp's time and peak RSS, also over the ONNX
+file's size; the generated source and weights file; g++ -O2 -c of the default output (embedded
+weights) and of the --weights file output, CPU time and peak RSS). --compile-only prints the
+compile cost alone (no runs; large models: bench/make_big.py).
 Needs build/onnx2cpp (scripts/test.sh or cmake) and npm; installs onnxruntime-node into
 build/ortjs on first use (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package).
 """
@@ -36,10 +39,13 @@ def last_json(text):
     return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
 
 
-def timed(cmd):
-    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS bytes)."""
-    r = run(["/usr/bin/time", "-f", "TIME %e %M"] + cmd)
+def timed(cmd, cpu=False):
+    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS bytes), with cpu also the CPU
+    seconds (user + system: steadier than wall time on a shared host)."""
+    r = run(["/usr/bin/time", "-f", "TIME %e %M %U %S"] + cmd)
     line = [l for l in r.stderr.splitlines() if l.startswith("TIME ")][-1].split()
+    if cpu:
+        return float(line[1]), int(line[2]) * 1024, float(line[3]) + float(line[4])
     return float(line[1]), int(line[2]) * 1024
 
 
@@ -63,11 +69,7 @@ def bench_model(mdir, work, iters, rounds):
     info = json.load(open(os.path.join(mdir, "info.json"))) if os.path.exists(os.path.join(mdir, "info.json")) else {}
     macs = info.get("macs", 0)
     keep = os.path.join(work, name)
-    # Compile cost: onnx2cpp, then g++ -O2 on the generated file.
-    src = os.path.join(keep, "cost", name + ".cpp")
-    os.makedirs(os.path.dirname(src), exist_ok=True)
-    o2c_s, o2c_rss = timed([O2C, model, "-o", src] + shape_flags(data, model))
-    gxx_s, gxx_rss = timed(["c++", "-std=c++17", "-O2", "-I/usr/include/eigen3", "-c", src, "-o", src + ".o"])
+    cost = compile_cost(mdir, work)
     # Build once at -O3 -march=native and time; then alternate.
     first = last_json(run([O2C, "bench", model, "--data", data, "--iters", str(iters), "--keep", keep]).stdout)
     # Enough iterations for about 0.5 s per round on either side: a few dozen runs of a
@@ -98,8 +100,39 @@ def bench_model(mdir, work, iters, rounds):
     return dict(model=name, macs=macs, o2c_ms=o2c_ms, ort_ms=ort_ms, ratio=statistics.median(pairs),
                 ratio_lo=min(pairs), ratio_hi=max(pairs), arena=first["arena_bytes"],
                 conv_macs=conv_macs, conv_ms=conv_ms, conv_share=conv_share,
-                lower=first["arena_lower_bound"], ort_rss=rss, o2c_s=o2c_s, o2c_rss=o2c_rss,
-                gxx_s=gxx_s, gxx_rss=gxx_rss)
+                lower=first["arena_lower_bound"], ort_rss=rss, **cost)
+
+
+def compile_cost(mdir, work):
+    """The compile cost: onnx2cpp (default: embedded weights), then g++ -O2 -c on its output,
+    and the same with --weights file; times are CPU seconds (user + system), memory peak RSS."""
+    name = os.path.basename(mdir.rstrip("/"))
+    model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
+    r = dict(onnx_mb=os.path.getsize(model) / 1e6)
+    for mode in ("embed", "file"):
+        src = os.path.join(work, name, "cost_" + mode, name + ".cpp")
+        os.makedirs(os.path.dirname(src), exist_ok=True)
+        _, o2c_rss, o2c_s = timed([O2C, model, "-o", src, "--weights", mode] + shape_flags(data, model), cpu=True)
+        _, gxx_rss, gxx_s = timed(["c++", "-std=c++17", "-O2", "-I/usr/include/eigen3", "-c", src, "-o", src + ".o"], cpu=True)
+        if mode == "embed":
+            r.update(o2c_s=o2c_s, o2c_rss=o2c_rss, src_kb=os.path.getsize(src) / 1e3, gxx_s=gxx_s, gxx_rss=gxx_rss,
+                     weights_mb=os.path.getsize(src + ".weights") / 1e6 if os.path.exists(src + ".weights") else 0)
+        else:
+            r.update(gxx_file_s=gxx_s, gxx_file_rss=gxx_rss)
+        for f in (src, src + ".o", src + ".weights", os.path.join(os.path.dirname(src), name + ".weights.bin")):
+            if os.path.exists(f):
+                os.remove(f)
+    return r
+
+
+COST_HDR = ("ONNX MB", "o2c CPU s", "o2c RSS MB", "RSS/ONNX", "source KB", "weights MB", "g++ -O2 CPU s", "g++ RSS MB",
+            "g++ (--weights file) CPU s", "g++ RSS MB (file)", "g++ embed/file")
+
+
+def cost_cells(r):
+    return (f"{r['onnx_mb']:.1f} | {r['o2c_s']:.2f} | {r['o2c_rss']/1e6:.0f} | {r['o2c_rss']/1e6/r['onnx_mb']:.1f} | "
+            f"{r['src_kb']:.0f} | {r['weights_mb']:.1f} | {r['gxx_s']:.1f} | {r['gxx_rss']/1e6:.0f} | "
+            f"{r['gxx_file_s']:.1f} | {r['gxx_file_rss']/1e6:.0f} | {r['gxx_s']/r['gxx_file_s']:.2f}")
 
 
 def shape_flags(data, model):
@@ -140,11 +173,27 @@ def main():
     ap.add_argument("dirs", nargs="*", default=[os.path.join(ROOT, "..", "shared", "models")])
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--compile-only", action="store_true",
+                    help="only the compile cost (no runs, no onnxruntime): onnx2cpp and g++ -O2, time and peak RSS")
     a = ap.parse_args()
     if not os.path.exists(O2C):
         sys.exit("build/onnx2cpp not found: run scripts/test.sh or cmake --build build first")
-    setup_ort()
     work = tempfile.mkdtemp(prefix="o2c_bench.")
+    if a.compile_only:
+        models = []
+        for d in a.dirs:
+            if os.path.exists(os.path.join(d, "model.onnx")):
+                models.append(d)
+            else:
+                models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
+        print("| model | " + " | ".join(COST_HDR) + " |\n|" + "---|" * (len(COST_HDR) + 1))
+        for m in models:
+            try:
+                print(f"| {os.path.basename(m)} | {cost_cells(compile_cost(m, work))} |", flush=True)
+            except RuntimeError as e:
+                print(f"| {os.path.basename(m)} | failed: {str(e).splitlines()[0][:120]} |", flush=True)
+        return
+    setup_ort()
     peak = peak_gflops(work)
     models = []
     for d in a.dirs:
@@ -154,7 +203,7 @@ def main():
             models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
     print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds of at least {a.iters} iterations and about 0.5 s")
     hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "rounds' ratios", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
-           "ORT RSS MB", "o2c s", "g++ -O2 s", "g++ RSS MB")
+           "ORT RSS MB") + COST_HDR
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     ratios = []
     for m in models:
@@ -173,8 +222,7 @@ def main():
             own = f"({pct(r['conv_ms']):.0f}%)"
             conv = f"{pct(r['conv_share'] * r['o2c_ms']):.0f}% {own}" if r["conv_share"] else own
         print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f} | {gf:.1f} | "
-              f"{100*gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {r['o2c_s']:.2f} | "
-              f"{r['gxx_s']:.1f} | {r['gxx_rss']/1e6:.0f} |")
+              f"{100*gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {cost_cells(r)} |")
     if ratios:
         print(f"geometric mean latency ratio onnx2cpp/ORT: {statistics.geometric_mean(ratios):.2f} (max {max(ratios):.2f})")
 

@@ -31,6 +31,6 @@ struct ModelText {
 };
 
 EmitResult write_files(const Graph& g, const MemoryPlan& plan, const EmitOptions& opt, const ApiNames& api,
-                       const Blob& blob, const ModelText& text);
+                       Blob& blob, const ModelText& text);
 
 }  // namespace o2c

@@ -2,6 +2,10 @@
 // ops lowered them (ops/call.hpp), with the locals they read and write.
 #include "emit/emitter.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
 #include "emit/body.hpp"
 #include "kernels/eval.hpp"
 #include "ops/registry.hpp"
@@ -10,14 +14,64 @@ namespace o2c {
 
 const char* const kToolVersion = "0.1.0";
 
-int64_t Blob::add(const std::vector<uint8_t>& bytes) {
-  auto it = index_.find(bytes);
-  if (it != index_.end()) return it->second;
-  const int64_t at = static_cast<int64_t>(data_.size());
-  data_.insert(data_.end(), bytes.begin(), bytes.end());
-  data_.resize((data_.size() + 63) / 64 * 64, 0);
-  index_.emplace(bytes, at);
+uint64_t hash_bytes(const unsigned char* p, size_t n, uint64_t seed) {
+  const uint64_t k = 0x9E3779B97F4A7C15ull;
+  uint64_t h = seed ^ (n * k);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * k;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  for (size_t j = 0; i + j < n; ++j) w |= static_cast<uint64_t>(p[i + j]) << (8 * j);
+  h = (h ^ w) * k;
+  return h ^ (h >> 32);
+}
+
+int64_t Blob::add(std::shared_ptr<const Tensor> t) {
+  const std::vector<uint8_t>& b = t->bytes;
+  const uint64_t h = hash_bytes(b.data(), b.size());
+  for (auto [it, end] = index_.equal_range(h); it != end; ++it) {
+    const std::vector<uint8_t>& o = pieces_[it->second].t->bytes;
+    if (o.size() == b.size() && (b.empty() || std::memcmp(o.data(), b.data(), b.size()) == 0))
+      return pieces_[it->second].at;
+  }
+  const int64_t at = size_;
+  size_ += static_cast<int64_t>((b.size() + 63) / 64 * 64);
+  index_.emplace(h, pieces_.size());
+  pieces_.push_back({at, h, std::move(t)});
   return at;
+}
+
+void Blob::stream(const std::function<void(const unsigned char*, size_t)>& out) const {
+  static const unsigned char zeros[64] = {};
+  int64_t at = 0;
+  for (const Piece& p : pieces_) {
+    if (p.at != at) out(zeros, static_cast<size_t>(p.at - at));  // only after a piece, < 64
+    out(p.t->bytes.data(), p.t->bytes.size());
+    at = p.at + static_cast<int64_t>(p.t->bytes.size());
+  }
+  if (at != size_) out(zeros, static_cast<size_t>(size_ - at));
+}
+
+std::vector<unsigned char> Blob::bytes() const {
+  std::vector<unsigned char> r;
+  r.reserve(size());
+  stream([&](const unsigned char* p, size_t n) { r.insert(r.end(), p, p + n); });
+  return r;
+}
+
+std::string Blob::digest() const {
+  uint64_t h = hash_bytes(nullptr, 0, static_cast<uint64_t>(size_));
+  for (const Piece& p : pieces_) {
+    const uint64_t v[3] = {p.hash, static_cast<uint64_t>(p.at), static_cast<uint64_t>(p.t->bytes.size())};
+    h = hash_bytes(reinterpret_cast<const unsigned char*>(v), sizeof v, h);
+  }
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return b;
 }
 
 EmitState::EmitState(const MemoryPlan& p, const EmitOptions& o, const ApiNames& a, Blob& b)
@@ -79,7 +133,7 @@ std::string GraphWriter::ref(int v0) {
   }
   if (val.constant) {
     name = s.locals.make("w_", val.name);
-    init = val.constant->bytes.empty() ? "nullptr" : s.weights_at(s.blob.add(val.constant->bytes), val.dtype);
+    init = val.constant->bytes.empty() ? "nullptr" : s.weights_at(s.blob.add(val.constant), val.dtype);
     cst = "const ";
   } else if (top() && val.is_input) {
     name = s.locals.make("in_", val.name);
@@ -143,7 +197,7 @@ void GraphWriter::emit_calls(Node& n, LowerCtx& lc, int64_t scratch_at) {
         break;
       case Arg::Ref::Table: {
         std::string& t = table_at.at(static_cast<size_t>(a.index));
-        if (t.empty()) t = s.weights_at(s.blob.add(lc.tables[static_cast<size_t>(a.index)].bytes), a.dtype);
+        if (t.empty()) t = s.weights_at(s.blob.add(std::move(lc.tables[static_cast<size_t>(a.index)])), a.dtype);
         p = t;
         break;
       }

@@ -96,6 +96,7 @@ struct Importer {
   // The value named `name` seen from scopes[depth]: its own, or an enclosing graph's,
   // captured into it (and into every graph between). -1 if no graph defines it.
   std::vector<Graph*> scopes;  // the graphs being imported, outermost first
+  bool release_bytes = false;  // free each initializer's raw_data once converted (import_model(ModelProto&&))
   int resolve(size_t depth, const std::string& name) {
     Graph& g = *scopes[depth];
     int v = g.find(name);
@@ -121,6 +122,9 @@ struct Importer {
       if (g.find(init.name()) >= 0)
         throw CompileError(model_path + ": initializer " + quote_name(init.name()) + " is defined twice");
       g.add_constant(init.name(), tensor_from_proto(init, base_dir, model_path + ": initializer " + quote_name(init.name())));
+      // The message is the importer's own (import_model(ModelProto&&)): free its copy of the
+      // bytes now, so that the model is not held twice.
+      if (release_bytes) std::string().swap(*const_cast<onnx::TensorProto&>(init).mutable_raw_data());
     }
     for (const auto& vi : gp.input()) {
       if (const int c = g.find(vi.name()); c >= 0 && g.values[c].constant) continue;  // an initializer listed as input (IR < 4)
@@ -287,7 +291,8 @@ struct Importer {
 
 }  // namespace
 
-Graph import_model(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind) {
+namespace {
+Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind, bool release) {
   Graph g;
   g.model_path = model_path;
   g.producer = m.producer_name() + (m.producer_version().empty() ? "" : " " + m.producer_version());
@@ -297,6 +302,7 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path, con
   if (!g.opsets.count("")) g.opsets[""] = m.ir_version() < 3 ? 1 : 7;
   const Functions functions(m, model_path);
   Importer im{model_path, bind, std::filesystem::path(model_path).parent_path().string(), functions, {}, 0, {}};
+  im.release_bytes = release;
   im.import_graph(g, m.graph(), true);
   for (const auto& kv : bind.frozen)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].constant)
@@ -316,6 +322,15 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path, con
     throw UnsupportedError(msg);
   }
   return g;
+}
+}  // namespace
+
+Graph import_model(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind) {
+  return import_impl(m, model_path, bind, false);
+}
+
+Graph import_model(onnx::ModelProto&& m, const std::string& model_path, const ShapeBindings& bind) {
+  return import_impl(m, model_path, bind, true);
 }
 
 }  // namespace o2c

@@ -24,5 +24,8 @@ struct ShapeBindings {
 // CompileError for malformed graphs or unbound dims.
 Graph import_model(const onnx::ModelProto& m, const std::string& model_path,
                    const ShapeBindings& bind);
+// The same, freeing each initializer's bytes in the message as it is converted (the model is
+// not held twice).
+Graph import_model(onnx::ModelProto&& m, const std::string& model_path, const ShapeBindings& bind);
 
 }  // namespace o2c

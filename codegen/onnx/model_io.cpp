@@ -1,6 +1,9 @@
 #include "onnx/model_io.hpp"
 
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -14,23 +17,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw CompileError(path + ": cannot open file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
+// Parsed straight from the file (no copy of the whole file in memory: the message's fields
+// are the one copy of its tensors' bytes).
 template <class Msg>
 Msg parse(const std::string& path, const char* what) {
-  std::string bytes = read_file(path);
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  in.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw CompileError(path + ": cannot open file");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw CompileError(path + ": cannot open file");
+  }
   Msg m;
-  if (!m.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage())
-    throw CompileError(path + ": not a valid serialized " + what);
+  bool ok;
+  {
+    google::protobuf::io::FileInputStream raw(fd, 1 << 20);
+    google::protobuf::io::CodedInputStream in(&raw);
+    in.SetTotalBytesLimit(std::numeric_limits<int>::max());
+    ok = m.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+  }
+  ::close(fd);
+  if (!ok) throw CompileError(path + ": not a valid serialized " + what);
   return m;
 }
 
@@ -53,8 +60,9 @@ void copy_packed(Tensor& t, const Field& f, const std::string& what) {
   for (int i = 0; i < f.size(); ++i) t.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(f.Get(i));
 }
 
-std::string read_external(const onnx::TensorProto& p, const std::string& base_dir,
-                          const std::string& what, size_t want) {
+// Reads a tensor's external data straight into dst (want bytes).
+void read_external(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what, size_t want,
+                   uint8_t* dst) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
@@ -79,11 +87,9 @@ std::string read_external(const onnx::TensorProto& p, const std::string& base_di
   if (static_cast<size_t>(length) != want)
     throw CompileError(what + ": external data length " + std::to_string(length) +
                        " does not match the shape (" + std::to_string(want) + " bytes)");
-  std::string data(static_cast<size_t>(length), '\0');
   in.seekg(offset);
-  in.read(data.data(), length);
+  in.read(reinterpret_cast<char*>(dst), length);
   if (in.gcount() != length) throw CompileError(what + ": external data file is too short");
-  return data;
 }
 
 }  // namespace
@@ -104,7 +110,11 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
   Shape shape(p.dims().begin(), p.dims().end());
   for (int64_t d : shape)
     if (d < 0) throw CompileError(what + ": negative dimension in " + shape_str(shape));
-  Tensor t(dt, shape);
+  Tensor t;
+  t.dtype = dt;
+  t.shape = shape;
+  if (!p.has_raw_data() || p.data_location() == onnx::TensorProto::EXTERNAL || dt == DType::String) t = Tensor(dt, shape);
+  const size_t want = static_cast<size_t>(dtype_bytes(dt, t.numel()));
   if (dt == DType::String) {
     if (p.data_location() == onnx::TensorProto::EXTERNAL || p.has_raw_data())
       throw CompileError(what + ": a string tensor must hold its elements in string_data");
@@ -114,17 +124,16 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
     t.strings.assign(p.string_data().begin(), p.string_data().end());
     return t;
   }
-  const size_t want = t.bytes.size();
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string raw = read_external(p, base_dir, what, want);
-    std::memcpy(t.bytes.data(), raw.data(), want);
+    read_external(p, base_dir, what, want, t.bytes.data());
     return t;
   }
   if (p.has_raw_data()) {
     if (p.raw_data().size() != want)
       throw CompileError(what + ": raw_data has " + std::to_string(p.raw_data().size()) +
                          " bytes, shape " + shape_str(shape) + " needs " + std::to_string(want));
-    std::memcpy(t.bytes.data(), p.raw_data().data(), want);
+    const auto* raw = reinterpret_cast<const uint8_t*>(p.raw_data().data());
+    t.bytes = std::vector<uint8_t>(raw, raw + want);  // one pass (no zero fill first)
     return t;
   }
   switch (dt) {

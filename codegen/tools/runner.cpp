@@ -42,11 +42,24 @@ int run_command(const std::string& cmd, std::string* output) {
 }
 
 void write_file_or_throw(const std::string& path, const std::string& text) {
+  write_file_or_throw(path, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+void write_file_or_throw(const std::string& path, const unsigned char* data, size_t size) {
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary);
-  f << text;
+  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   if (!f) throw CompileError("cannot write " + path);
+}
+
+void write_weights_file(const Compiled& c, const std::string& dir) {
+  if (c.files.weights_file.empty()) return;
+  const fs::path p = fs::path(dir) / c.files.weights_file;
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary);
+  c.files.weights.stream([&](const unsigned char* d, size_t n) { f.write(reinterpret_cast<const char*>(d), static_cast<std::streamsize>(n)); });
+  if (!f) throw CompileError("cannot write " + p.string());
 }
 
 std::string tail_lines(const std::string& text, int lines) {
@@ -136,10 +149,9 @@ std::string write_harness_sources(const Compiled& c, const std::string& name, co
   write_file_or_throw((d / (name + ".h")).string(), c.files.header);
   write_file_or_throw((d / (name + ".cpp")).string(), c.files.source);
   write_file_or_throw((d / "harness.cpp").string(), embedded_sources().at("harness"));
+  write_weights_file(c, dir);
   if (!c.files.external_weights) return "";
-  const std::string file = name + ".weights.bin";
-  write_file_or_throw((d / file).string(), std::string(c.files.weights.begin(), c.files.weights.end()));
-  return "'-DO2C_WEIGHTS_FILE=\"" + file + "\"' ";
+  return "'-DO2C_WEIGHTS_FILE=\"" + c.files.weights_file + "\"' ";
 }
 
 namespace {

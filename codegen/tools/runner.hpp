@@ -27,7 +27,8 @@ struct BuildConfig {
   std::string flags;      // optimization and warning flags
   std::string work_dir;   // where sources and the binary go
 };
-// Writes <name>.cpp/.h (and <name>.weights.bin for a model compiled with external weights)
+// Writes <name>.cpp/.h (and its weights file: <name>.cpp.weights, or <name>.weights.bin for a
+// model compiled with external weights)
 // and the harness into work_dir and builds it; returns the shell command that runs it (the
 // quoted executable, or node and the script). Throws CompileError with the compiler's
 // output on failure.
@@ -59,6 +60,9 @@ std::string shell_quote(const std::string& s);
 std::string make_temp_dir();
 // Writes a file (creating its folder); throws CompileError naming it on failure.
 void write_file_or_throw(const std::string& path, const std::string& text);
+void write_file_or_throw(const std::string& path, const unsigned char* data, size_t size);
+// Writes the weights file of compiled code (EmitResult::weights_file) into dir, if it has one.
+void write_weights_file(const Compiled& c, const std::string& dir);
 // The last `lines` lines of a tool's output.
 std::string tail_lines(const std::string& text, int lines);
 

@@ -101,6 +101,7 @@ std::vector<std::string> build_wasm_module(const Compiled& c, const std::string&
   fs::create_directories(out);
   write_file_or_throw((work / (name + ".h")).string(), c.files.header);
   write_file_or_throw((work / (name + ".cpp")).string(), c.files.source);
+  if (!ext) write_weights_file(c, work.string());  // embedded: read by em++
   const long long static_bytes = ext ? 0 : c.files.weights_bytes;
   const long long heap = c.plan.arena_bytes + 64 + io_bytes(g) + (ext ? c.files.weights_bytes + 64 : 0);
   const std::string run = "_" + name + (ext ? "_run_with_weights" : "_run");
@@ -125,7 +126,10 @@ std::vector<std::string> build_wasm_module(const Compiled& c, const std::string&
   put(name + ".js", js);
   put(name + ".d.ts", dts);
   const fs::path weights = out / (name + ".weights.bin");
-  if (ext) put(weights.filename().string(), std::string(c.files.weights.begin(), c.files.weights.end()));
+  if (ext) {
+    write_weights_file(c, out.string());
+    files.push_back(weights.string());
+  }
   else fs::remove(weights);  // left over from a build with --weights file
   return files;
 }

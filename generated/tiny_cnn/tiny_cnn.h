@@ -4,7 +4,7 @@
 // opsets:  ai.onnx 13 
 // command:  "onnx2cpp models/tiny_cnn/model.onnx"
 // arena:    53504 bytes; lower bound (max live at once) 53504 bytes; efficiency 100.0%
-// weights:  31488 bytes (embedded)
+// weights:  31488 bytes (embedded: built in from tiny_cnn.cpp.weights, beside the source)
 // input  0: "image" -> .image  float[1,1,28,28]  3136 bytes
 // output 0: "probs" -> .probs  float[1,10]  40 bytes
 #ifndef TINY_CNN_ONNX2CPP_H

@@ -12,7 +12,7 @@ foreach(s IN LISTS samples)
     message(FATAL_ERROR "onnx2cpp failed on ${s}: ${err}")
   endif()
   if(NOT WRITE)
-    foreach(f ${s}.cpp ${s}.h plan.txt)
+    foreach(f ${s}.cpp ${s}.cpp.weights ${s}.h plan.txt)
       execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files "${OUT}/${s}/${f}" "${SRC}/generated/${s}/${f}"
                       RESULT_VARIABLE diff)
       if(NOT diff EQUAL 0)

@@ -117,6 +117,9 @@ TEST_CASE("two generated models link into one program, from C and C++", "[emit][
     Compiled c = compile_model(o);
     write(d.path + "/" + name + ".h", c.files.header);
     write(d.path + "/" + name + ".cpp", c.files.source);
+    REQUIRE(c.files.weights_file == name + ".cpp.weights");  // two embedded blobs, one program
+    const auto bytes = c.files.weights.bytes();
+    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
   };
   make("alpha", "Add");
   make("beta", "Mul");
@@ -179,7 +182,7 @@ TEST_CASE("weights in a file (--weights file) leave the source and come back thr
   REQUIRE(c.files.weights.size() == static_cast<size_t>(c.files.weights_bytes));
   CHECK(c.files.weights_bytes == embedded.files.weights_bytes);
   // The blob holds the exact weights (each tensor at a 64-byte aligned offset).
-  const auto& blob = c.files.weights;
+  const auto blob = c.files.weights.bytes();
   auto find = [&](const std::vector<float>& v) {
     for (size_t at = 0; at + v.size() * 4 <= blob.size(); at += 64)
       if (std::memcmp(blob.data() + at, v.data(), v.size() * 4) == 0) return true;
@@ -219,6 +222,92 @@ TEST_CASE("weights in a file (--weights file) leave the source and come back thr
   auto res = run_and_compare(cmd, c, data, cfg.work_dir, 1e-5, 1e-6);
   REQUIRE(res.size() == 1);
   CHECK(res[0].pass);
+}
+
+TEST_CASE("embedded weights: a file beside the source, built in by the toolchain (g++ and clang++)", "[emit][build]") {
+  TempDir d;
+  ModelBuilder b;
+  std::vector<float> w(54), bias = {0.5f, -1.0f, 2.0f};
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.25f * static_cast<float>(static_cast<int>(i % 5) - 2);
+  b.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w).init_f("b", {3}, bias);
+  b.node("Conv", {"x", "w", "b"}, {"y"});
+  b.output("y");
+  Options o;
+  o.model_path = b.save(d.path);
+  o.name = "m";
+  o.inline_weights = true;
+  const Compiled lit = compile_model(o);
+  o.inline_weights = false;
+  const Compiled c = compile_model(o);
+  // The same blob: in the literal of --weights inline, in m.cpp.weights by default.
+  CHECK(lit.files.weights_file.empty());
+  CHECK(lit.files.weights.empty());
+  CHECK(lit.files.source.find("alignas(64) const unsigned char weights[" + std::to_string(lit.files.weights_bytes + 1) +
+                              "] =\n\"") != std::string::npos);
+  CHECK(c.files.weights_file == "m.cpp.weights");
+  REQUIRE(c.files.weights.size() == static_cast<size_t>(c.files.weights_bytes));
+  CHECK(c.files.weights_bytes == lit.files.weights_bytes);
+  CHECK(c.files.source.find(".incbin") != std::string::npos);
+  CHECK(c.files.source.find("#embed \"m.cpp.weights\"") != std::string::npos);
+  CHECK(c.files.source.find("] =\n\"") == std::string::npos);  // no literal
+  CHECK(c.files.header.find("int m_run(") != std::string::npos);
+  // Deterministic, and the blob's hash is in the source (caches keyed on it see new weights).
+  CHECK(compile_model(o).files.source == c.files.source);
+  std::vector<float> w2 = w;
+  w2[7] += 1.0f;
+  ModelBuilder b2;
+  b2.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w2).init_f("b", {3}, bias);
+  b2.node("Conv", {"x", "w", "b"}, {"y"});
+  b2.output("y");
+  TempDir d2;
+  o.model_path = b2.save(d2.path);
+  CHECK(compile_model(o).files.source != c.files.source);
+  // Built (-Werror) and run by the harness with each compiler at hand; the build runs in
+  // the source's folder, so also compile from elsewhere with the source's full path.
+  TestData data;
+  Tensor tx(DType::Float, {1, 2, 5, 5}), ty(DType::Float, {1, 3, 3, 3});
+  for (int i = 0; i < 50; ++i) tx.data<float>()[i] = 0.1f * static_cast<float>(i % 11) - 0.4f;
+  for (int oc = 0; oc < 3; ++oc)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 3; ++x) {
+        double acc = bias[oc];
+        for (int ic = 0; ic < 2; ++ic)
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+              acc += static_cast<double>(w[((oc * 2 + ic) * 3 + ky) * 3 + kx]) *
+                     static_cast<double>(tx.data<float>()[(ic * 5 + y + ky) * 5 + x + kx]);
+        ty.data<float>()[(oc * 3 + y) * 3 + x] = static_cast<float>(acc);
+      }
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  std::vector<std::string> compilers = {cxx()};
+  std::string found;
+  if (run_command("command -v clang++", &found) == 0) compilers.push_back("clang++");
+  for (const std::string& cc : compilers) {
+    INFO(cc);
+    BuildConfig cfg;
+    cfg.cxx = cc;
+    cfg.flags = O2C_TEST_CXXFLAGS;
+    cfg.work_dir = d.path + "/build_" + std::to_string(&cc - compilers.data());
+    std::string cmd = build_harness(c, "m", cfg);
+    CHECK(std::filesystem::file_size(cfg.work_dir + "/m.cpp.weights") == c.files.weights.size());
+    auto res = run_and_compare(cmd, c, data, cfg.work_dir, 1e-5, 1e-6);
+    REQUIRE(res.size() == 1);
+    CHECK(res[0].pass);
+    std::string out;
+    const std::string obj = cfg.work_dir + "/elsewhere.o";
+    CHECK(run_command("cd / && " + cc + " -std=c++17 " + O2C_TEST_CXXFLAGS + " -I" + shell_quote(O2C_EIGEN_INCLUDE_DIR) +
+                          " -c " + shell_quote(cfg.work_dir + "/m.cpp") + " -o " + shell_quote(obj),
+                      &out) == 0);
+    INFO(out);
+    // A missing weights file fails the build, naming it.
+    std::filesystem::remove(cfg.work_dir + "/m.cpp.weights");
+    out.clear();
+    CHECK(run_command("cd " + shell_quote(cfg.work_dir) + " && " + cc + " -std=c++17 -I" +
+                          shell_quote(O2C_EIGEN_INCLUDE_DIR) + " -c m.cpp -o m.o",
+                      &out) != 0);
+    CHECK(out.find("m.cpp.weights") != std::string::npos);
+  }
 }
 
 TEST_CASE("the JavaScript module and .d.ts escape names and describe the tensors", "[emit][wasm]") {
