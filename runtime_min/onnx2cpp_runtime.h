@@ -2,7 +2,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 3
+#define ONNX2CPP_RUNTIME_VERSION 4
 
 #include <stddef.h>
 #include <stdint.h>
