@@ -2,7 +2,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 3
+#define ONNX2CPP_RUNTIME_VERSION 4
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #define ONNX2CPP_ERR_STRING_TOO_LONG 5 /* a string input longer than its bound (--max-string-bytes) */
 #define ONNX2CPP_ERR_DATA_SHAPE 6 /* the data decides an output shape (StringSplit's width,
                                    * StringNormalizer's count) other than the compiled one */
+#define ONNX2CPP_ERR_DIM_RANGE 7 /* a run-time dim (inputs' dims) outside the range it was compiled for */
 
 /* One element of a string tensor: a view of `size` bytes of UTF-8 (not NUL-terminated; may
  * hold NULs). 16 bytes on every target (uint64_t size), so the compiler plans one layout.

@@ -101,6 +101,9 @@ struct DimTable {
   Dim derived(DimSym s);
 };
 
+// The generated code's local that holds symbol `id` at run time.
+inline std::string dim_var(int id) { return "o2c_dim" + std::to_string(id); }
+
 template <class Name>
 std::string Dim::cpp(const Name& name) const {
   if (terms_.empty()) return "0";
