@@ -15,11 +15,15 @@ std::string copy_line(const std::string& src, const std::string& dst, int64_t n)
 }
 
 // Declares, in the current scope, the locals of the node's inputs, outputs and captured
-// values: they are used inside the blocks below and after them.
+// values: they are used inside the blocks below and after them. A captured constant may be
+// read by the bodies at compile time only (a shape, an axis): marked used.
 void declare_outer(GraphWriter& w, const Node& n) {
   for (int v : n.inputs)
     if (v >= 0) w.ref(v);
-  for (int v : n.captures) w.ref(v);
+  for (int v : n.captures) {
+    const std::string local = w.ref(v);
+    if (w.g.values[v].constant) w.s.body.line("(void)" + local + ";");
+  }
   for (int v : n.outputs)
     if (v >= 0) w.ref(v);
 }

@@ -365,16 +365,40 @@ void lower_binary(LowerCtx& c, Arg fn) {
   c.call("binary", {c.X(0), c.X(1), c.Y(0), obj(p), std::move(fn)});
 }
 
-#define BINARY(Name, Functor)                                                        \
+// d(A + B) = dY, dY; d(A - B) = dY, -dY; d(A B) = dY B, dY A; d(A / B) = dY / B, -dY A / B^2;
+// each summed back over the dims its input was broadcast along.
+void grad_arith(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const std::string& op = c.node().op;
+  const int a = c.node().inputs[0], b = c.node().inputs[1];
+  if (c.wants(0)) {
+    int d = dy;
+    if (op == "Mul") d = c.add("Mul", {dy, b});
+    else if (op == "Div") d = c.add("Div", {dy, b});
+    c.set_dX(0, c.sum_to(d, c.shape(0)));
+  }
+  if (c.wants(1)) {
+    int d = dy;
+    if (op == "Sub") d = c.add("Neg", {dy});
+    else if (op == "Mul") d = c.add("Mul", {dy, a});
+    else if (op == "Div") d = c.add("Neg", {c.add("Div", {c.add("Mul", {dy, a}), c.add("Mul", {b, b})})});
+    const Shape bs = b_shape(c);  // B as broadcast (aligned at `axis` before opset 7)
+    d = c.sum_to(d, bs);
+    c.set_dX(1, bs == c.shape(1) ? d : c.sum_to(d, c.shape(1)));
+  }
+}
+
+#define BINARY(Name, Functor, Grad)                                                    \
   void lower_##Name(LowerCtx& c) { lower_binary(c, functor(#Functor, k::Functor{})); } \
-  }                                                                                  \
-  O2C_DEFINE_OP(Name, infer_binary<>, lower_##Name, false, false, nullptr, true);    \
+  }                                                                                    \
+  O2C_DEFINE_OP(Name, infer_binary<>, lower_##Name, false, false, Grad, true);         \
   namespace {
 
-BINARY(Add, Add)
-BINARY(Sub, Sub)
-BINARY(Mul, Mul)
-BINARY(Div, Div)
+BINARY(Add, Add, grad_arith)
+BINARY(Sub, Sub, grad_arith)
+BINARY(Mul, Mul, grad_arith)
+BINARY(Div, Div, grad_arith)
 void lower_Equal(LowerCtx& c) {
   if (c.dtype(0) == DType::String)  // byte-wise (templates/strings.hpp)
     c.call("str_equal", {c.X(0), c.X(1), c.Y(0), obj(make_bcast2(c.shape(0), b_shape(c), c.out(0).shape))});
@@ -384,16 +408,16 @@ void lower_Equal(LowerCtx& c) {
 }
 O2C_DEFINE_OP(Equal, infer_binary<>, lower_Equal);
 namespace {
-BINARY(Less, Less)
-BINARY(LessOrEqual, LessOrEqual)
-BINARY(Greater, Greater)
-BINARY(GreaterOrEqual, GreaterOrEqual)
-BINARY(And, And)
-BINARY(Or, Or)
-BINARY(Xor, Xor)
-BINARY(BitwiseAnd, BitAnd)
-BINARY(BitwiseOr, BitOr)
-BINARY(BitwiseXor, BitXor)
+BINARY(Less, Less, nullptr)
+BINARY(LessOrEqual, LessOrEqual, nullptr)
+BINARY(Greater, Greater, nullptr)
+BINARY(GreaterOrEqual, GreaterOrEqual, nullptr)
+BINARY(And, And, nullptr)
+BINARY(Or, Or, nullptr)
+BINARY(Xor, Xor, nullptr)
+BINARY(BitwiseAnd, BitAnd, nullptr)
+BINARY(BitwiseOr, BitOr, nullptr)
+BINARY(BitwiseXor, BitXor, nullptr)
 #undef BINARY
 
 // PRelu: before version 7 a 1-D slope of C elements applies per channel (axis 1), not along

@@ -202,21 +202,7 @@ void grad_Gemm(GradCtx& c) {
   if (c.wants(0)) c.set_dX(0, a.transA ? gemm(B, dy, a.transB, true) : gemm(dy, B, false, !a.transB));
   if (c.wants(1)) c.set_dX(1, a.transB ? gemm(dy, A, true, a.transA) : gemm(A, dy, !a.transA, false));
   if (c.wants(2)) {
-    const Shape cs = c.shape(2);
-    std::vector<int64_t> ax;
-    for (int64_t d = 0; d < 2; ++d) {
-      const int64_t at = d - (2 - static_cast<int64_t>(cs.size()));
-      if (at < 0 || cs[static_cast<size_t>(at)] == 1) ax.push_back(d);
-    }
-    int g = dy;
-    if (!ax.empty()) {
-      Tensor t(DType::Int64, {static_cast<int64_t>(ax.size())});
-      std::copy(ax.begin(), ax.end(), t.data<int64_t>());
-      g = c.add("ReduceSum", {dy, c.constant(std::move(t))}, {{"keepdims", Attr::of(int64_t{1})}});
-      Tensor shape(DType::Int64, {static_cast<int64_t>(cs.size())});
-      std::copy(cs.begin(), cs.end(), shape.data<int64_t>());
-      g = c.add("Reshape", {g, c.constant(std::move(shape))});
-    }
+    int g = c.sum_to(dy, c.shape(2));
     if (a.beta != 1.0f) g = c.add("Mul", {g, c.scalar_like(g, a.beta)});
     c.set_dX(2, g);
   }

@@ -1,5 +1,6 @@
 #include "ops/op.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -262,8 +263,8 @@ std::string lit_array(const int64_t* v, int n) {
 
 namespace o2c {
 
-GradCtx::GradCtx(Graph& g, Node& n, std::vector<int> dys, std::vector<char> wanted, const std::string& prefix)
-    : OpCtx(g, n), dxs(n.inputs.size(), -1), dys_(std::move(dys)), wanted_(std::move(wanted)), prefix_(prefix) {}
+GradCtx::GradCtx(Graph& g, Node& n, std::vector<int> dys, std::vector<char> wanted, const std::string& prefix, int before)
+    : OpCtx(g, n), dxs(n.inputs.size(), -1), dys_(std::move(dys)), wanted_(std::move(wanted)), prefix_(prefix), before_(before) {}
 
 void GradCtx::set_dX(size_t i, int v) {
   if (i < dxs.size() && wants(i)) dxs[i] = v;
@@ -279,7 +280,7 @@ int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs) {
   m.attrs = std::move(attrs);
   m.outputs = {g_.add_value(m.name)};
   const int out = m.outputs[0];
-  const int id = g_.insert(std::move(m));
+  const int id = g_.insert(std::move(m), before_);
   OpCtx c(g_, g_.nodes[id]);
   infer_node(c);
   return out;
@@ -292,6 +293,26 @@ int GradCtx::scalar_like(int v, double x) {
   if (t.dtype == DType::Double) t.data<double>()[0] = x;
   else t.data<float>()[0] = static_cast<float>(x);
   return constant(std::move(t));
+}
+
+int GradCtx::sum_to(int v, const Shape& shape) {
+  const Shape& from = g_.values[v].shape;
+  if (from == shape) return v;
+  const int64_t r = static_cast<int64_t>(from.size()), lead = r - static_cast<int64_t>(shape.size());
+  if (lead < 0) throw CompileError(g_.where(n_) + ": a gradient of rank " + std::to_string(r) + " for a tensor of rank " + std::to_string(shape.size()));
+  std::vector<int64_t> axes;
+  for (int64_t d = 0; d < r; ++d)
+    if (d < lead || (shape[static_cast<size_t>(d - lead)] == 1 && from[static_cast<size_t>(d)] != 1)) axes.push_back(d);
+  int s = v;
+  if (!axes.empty()) {
+    Tensor t(DType::Int64, {static_cast<int64_t>(axes.size())});
+    std::copy(axes.begin(), axes.end(), t.data<int64_t>());
+    s = add("ReduceSum", {v, constant(std::move(t))}, {{"keepdims", Attr::of(int64_t{1})}});
+  }
+  if (g_.values[s].shape == shape) return s;
+  Tensor dims(DType::Int64, {static_cast<int64_t>(shape.size())});
+  std::copy(shape.begin(), shape.end(), dims.data<int64_t>());
+  return add("Reshape", {s, constant(std::move(dims))});
 }
 
 }  // namespace o2c

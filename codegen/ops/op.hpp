@@ -97,10 +97,11 @@ class LowerCtx : public OpCtx {
 
 // Differentiation (passes/backward.cpp): an op's vector-Jacobian product, written as new
 // nodes appended to the graph. dY(i) is the gradient flowing into output i (-1 if none);
-// set_dX(i, v) gives input i's (the pass sums the contributions of several readers).
+// set_dX(i, v) gives input i's (the pass sums the contributions of several readers). New
+// nodes go before node `before` in the order (-1: at the end).
 class GradCtx : public OpCtx {
  public:
-  GradCtx(Graph& g, Node& n, std::vector<int> dys, std::vector<char> wanted, const std::string& prefix);
+  GradCtx(Graph& g, Node& n, std::vector<int> dys, std::vector<char> wanted, const std::string& prefix, int before = -1);
   int dY(size_t i) const { return i < dys_.size() ? dys_[i] : -1; }
   bool wants(size_t i) const { return i < wanted_.size() && wanted_[i]; }
   void set_dX(size_t i, int v);
@@ -108,12 +109,16 @@ class GradCtx : public OpCtx {
   int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {});
   int constant(Tensor t);
   int scalar_like(int v, double x);  // a constant scalar of v's element type
+  // v (broadcast from `shape` by the forward op) summed back to `shape`: ReduceSum over the
+  // dims it was broadcast along, then Reshape; v itself when nothing was broadcast.
+  int sum_to(int v, const Shape& shape);
   std::vector<int> dxs;              // per input: its gradient from this node, or -1
 
  private:
   std::vector<int> dys_;
   std::vector<char> wanted_;
   std::string prefix_;  // names of the new values
+  int before_;
 };
 
 struct OpDef {

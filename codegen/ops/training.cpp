@@ -1,7 +1,9 @@
-// The optimizers of ai.onnx.preview.training: Momentum, Adagrad, Adam
-// (templates/training.hpp). Inputs R (learning rate), T (update count), then the optimized
-// tensors in groups (X..., G..., and the optimizer's states); outputs the new X... and states.
+// ai.onnx.preview.training: the optimizers Momentum, Adagrad, Adam (templates/training.hpp):
+// inputs R (learning rate), T (update count), then the optimized tensors in groups (X..., G...,
+// and the optimizer's states); outputs the new X... and states. And Gradient, which the
+// backward rules replace while the graph is inferred (passes/backward.cpp: expand_gradient).
 #include "ops/helpers.hpp"
+#include "ops/training.hpp"
 
 namespace o2c {
 namespace {
@@ -109,10 +111,26 @@ void lower_Adam(LowerCtx& c) {
   }
 }
 
+// Outputs: dy/dx, typed like each x. The values must be the ones xs and zs name (the spec
+// passes them as inputs so that the graph stays ordered).
+void infer_Gradient(OpCtx& c) {
+  const auto a = c.attrs<GradientAttrs>();
+  if (c.num_in() != a.xs.size() + a.zs.size()) c.fail("expects one input per name of xs and zs");
+  if (c.num_out() != a.xs.size()) c.fail("expects one output per name of xs");
+  for (size_t i = 0; i < c.num_in(); ++i) {
+    const std::string& name = i < a.xs.size() ? a.xs[i] : a.zs[i - a.xs.size()];
+    if (!c.has_in(i) || c.in(i).name != name) c.fail("input " + std::to_string(i) + " must be the value " + quote_name(name));
+  }
+  for (size_t i = 0; i < a.xs.size(); ++i)
+    if (c.has_out(i)) c.set_out(i, c.dtype(i), c.shape(i));
+}
+void lower_Gradient(LowerCtx& c) { c.fail("was not replaced by its gradient nodes (passes/backward.cpp)"); }
+
 }  // namespace
 
 O2C_DEFINE_OP(Momentum, infer_Momentum, lower_Momentum);
 O2C_DEFINE_OP(Adagrad, infer_Adagrad, lower_Adagrad);
 O2C_DEFINE_OP(Adam, infer_Adam, lower_Adam);
+O2C_DEFINE_OP(Gradient, infer_Gradient, lower_Gradient);
 
 }  // namespace o2c

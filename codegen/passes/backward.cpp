@@ -2,17 +2,19 @@
 // outputs and the gradient of that loss with respect to the parameters, from each op's
 // vector-Jacobian product (OpDef::grad, defined beside the op's inference). The result is an
 // ordinary graph: the loss and the gradients are more outputs, planned and emitted like any.
+// The same rules replace the Gradient op of ai.onnx.preview.training where inference meets it.
 #include <map>
 #include <set>
 
 #include "ops/registry.hpp"
+#include "ops/training.hpp"
 #include "passes/passes.hpp"
 
 namespace o2c {
 
 namespace {
 
-int add_node(Graph& g, const std::string& op, std::vector<int> ins, Attrs attrs, const std::string& name) {
+int add_node(Graph& g, const std::string& op, std::vector<int> ins, Attrs attrs, const std::string& name, int before = -1) {
   Node n;
   n.op = op;
   n.opset = 13;
@@ -21,7 +23,7 @@ int add_node(Graph& g, const std::string& op, std::vector<int> ins, Attrs attrs,
   n.attrs = std::move(attrs);
   n.outputs = {g.add_value(name)};
   const int out = n.outputs[0];
-  const int id = g.insert(std::move(n));
+  const int id = g.insert(std::move(n), before);
   OpCtx c(g, g.nodes[id]);
   infer_node(c);
   return out;
@@ -41,6 +43,56 @@ void add_output(Graph& g, int v, const std::string& name) {
   infer_node(c);
   g.values[out].is_output = true;
   g.outputs.push_back(out);
+}
+
+// Gradients through `forward` (node ids in order), last node to first, from the seeds (value
+// -> its gradient): each of wrt's, or -1 where no forward node leads from it to a seed. New
+// nodes go before node `before` (-1: at the end).
+std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const std::map<int, int>& seeds,
+                               const std::vector<int>& wrt, int before) {
+  // Values that depend on one of wrt: their gradients are needed.
+  std::set<int> needs(wrt.begin(), wrt.end());
+  for (int id : forward)
+    for (int v : g.nodes[id].inputs)
+      if (v >= 0 && needs.count(v)) {
+        for (int o : g.nodes[id].outputs)
+          if (o >= 0) needs.insert(o);
+        break;
+      }
+  std::map<int, std::vector<int>> grads;  // value -> gradient contributions
+  for (const auto& [v, dv] : seeds) grads[v].push_back(dv);
+  auto total = [&](int v) {
+    auto it = grads.find(v);
+    if (it == grads.end()) return -1;
+    if (it->second.size() > 1) it->second = {add_node(g, "Sum", it->second, {}, "grad/" + g.values[v].name + "/sum", before)};
+    return it->second[0];
+  };
+  for (size_t k = forward.size(); k-- > 0;) {
+    const Node n = g.nodes[forward[k]];  // a copy: the rules add nodes
+    std::vector<int> dys;
+    bool any = false;
+    for (int o : n.outputs) {
+      dys.push_back(o >= 0 ? total(o) : -1);
+      any = any || dys.back() >= 0;
+    }
+    std::vector<char> wanted;
+    bool want = false;
+    for (int v : n.inputs) {
+      wanted.push_back(v >= 0 && needs.count(v));
+      want = want || wanted.back();
+    }
+    if (!any || !want) continue;
+    const OpInfo* info = find_op(n.domain, n.op);
+    if (!info || !info->def->grad) throw UnsupportedError(g.where(n) + ": no gradient for this op");
+    Node copy = n;
+    GradCtx c(g, copy, dys, wanted, "grad/" + (n.name.empty() ? n.op : n.name) + "/", before);
+    info->def->grad(c);
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (c.dxs[i] >= 0) grads[n.inputs[i]].push_back(c.dxs[i]);
+  }
+  std::vector<int> out;
+  for (int v : wrt) out.push_back(total(v));
+  return out;
 }
 
 }  // namespace
@@ -64,16 +116,6 @@ void append_backward(Graph& g, const BackwardOptions& opt) {
     for (size_t v = 0; v < g.values.size(); ++v)
       if (g.values[v].constant && dtype_is_float(g.values[v].dtype) && !g.values[v].readers.empty())
         params.insert(static_cast<int>(v));
-  // Values that depend on a parameter: their gradients are needed.
-  std::set<int> needs(params.begin(), params.end());
-  for (int id : forward)
-    for (int v : g.nodes[id].inputs)
-      if (v >= 0 && needs.count(v)) {
-        for (int o : g.nodes[id].outputs)
-          if (o >= 0) needs.insert(o);
-        break;
-      }
-
   // The loss: mean((y - target)^2), and its gradient 2 (y - target) / N.
   const int target = g.add_value(opt.output + "_target");
   Value& tv = g.values[target];
@@ -90,43 +132,61 @@ void append_backward(Graph& g, const BackwardOptions& opt) {
   const double s = 2.0 / static_cast<double>(std::max<int64_t>(numel(g.values[y].shape), 1));
   if (t == DType::Float) scale.data<float>()[0] = static_cast<float>(s);
   else scale.data<double>()[0] = s;
-  std::map<int, std::vector<int>> grads;  // value -> gradient contributions
-  grads[y].push_back(add_node(g, "Mul", {d, g.add_constant("loss/scale", std::move(scale))}, {}, "loss/grad"));
+  const int seed = add_node(g, "Mul", {d, g.add_constant("loss/scale", std::move(scale))}, {}, "loss/grad");
+  const std::vector<int> wrt(params.begin(), params.end());
+  const std::vector<int> grads = backpropagate(g, forward, {{y, seed}}, wrt, -1);
+  for (size_t i = 0; i < wrt.size(); ++i)
+    if (grads[i] >= 0) add_output(g, grads[i], "grad/" + g.values[wrt[i]].name);
+}
 
-  // Every node, last to first: its inputs' gradients from its outputs'.
-  auto total = [&](int v) {
-    auto it = grads.find(v);
-    if (it == grads.end()) return -1;
-    if (it->second.size() > 1) it->second = {add_node(g, "Sum", it->second, {}, "grad/" + g.values[v].name + "/sum")};
-    return it->second[0];
-  };
-  for (size_t k = forward.size(); k-- > 0;) {
-    const Node n = g.nodes[forward[k]];  // a copy: the rules add nodes
-    std::vector<int> dys;
-    bool any = false;
-    for (int o : n.outputs) {
-      dys.push_back(o >= 0 ? total(o) : -1);
-      any = any || dys.back() >= 0;
-    }
-    std::vector<char> wanted;
-    bool want = false;
-    for (int v : n.inputs) {
-      wanted.push_back(v >= 0 && needs.count(v));
-      want = want || wanted.back();
-    }
-    if (!any || !want) continue;
-    const OpInfo* info = find_op(n.domain, n.op);
-    if (!info || !info->def->grad) throw UnsupportedError("backward: " + g.where(n) + ": no gradient for this op");
-    Node copy = n;
-    GradCtx c(g, copy, dys, wanted, "grad/" + (n.name.empty() ? n.op : n.name) + "/");
-    info->def->grad(c);
-    for (size_t i = 0; i < n.inputs.size(); ++i)
-      if (c.dxs[i] >= 0) grads[n.inputs[i]].push_back(c.dxs[i]);
+bool expand_gradient(Graph& g, int id) {
+  const Node& n = g.nodes[id];
+  if (n.op != "Gradient" || n.domain != "ai.onnx.preview.training") return false;
+  const GradientAttrs a = parse_attrs<GradientAttrs>(n.attrs, 1, g.where(n));
+  const int y = g.find(a.y);
+  const int at = g.position(id);
+  if (y < 0) throw CompileError(g.where(n) + ": y names no value: " + quote_name(a.y));
+  if (g.values[y].producer < 0 || g.position(g.values[y].producer) > at)
+    throw UnsupportedError(g.where(n) + ": y " + quote_name(a.y) + " must be computed by a node before the Gradient node");
+  const DType t = g.values[y].dtype;
+  if (t != DType::Float && t != DType::Double) throw UnsupportedError(g.where(n) + ": y must be float or double");
+  // The seed dy/dy: ones (the gradient of the sum of y's elements when y is not a scalar).
+  Tensor ones(t, g.values[y].shape);
+  for (int64_t i = 0; i < ones.numel(); ++i) {
+    if (t == DType::Float) ones.data<float>()[i] = 1.f;
+    else ones.data<double>()[i] = 1.0;
   }
-  for (int p : params) {
-    const int gv = total(p);
-    if (gv >= 0) add_output(g, gv, "grad/" + g.values[p].name);
+  const int seed = g.add_constant(n.name + "/dy", std::move(ones));
+  std::vector<int> forward;
+  for (int k : g.live_nodes())
+    if (g.position(k) < at) forward.push_back(k);
+  const std::vector<int> wrt(n.inputs.begin(), n.inputs.begin() + static_cast<long>(a.xs.size()));
+  const std::vector<int> grads = backpropagate(g, forward, {{y, seed}}, wrt, id);
+  // The Gradient node's outputs keep their names: Identity nodes write them in its place.
+  const std::vector<int> outs = g.nodes[id].outputs;
+  const std::string name = g.nodes[id].name;
+  const int index = g.nodes[id].index;
+  const std::vector<int> order = g.live_nodes();
+  const size_t after = static_cast<size_t>(g.position(id)) + 1;  // the gradient's nodes came before it
+  const int next = after < order.size() ? order[after] : -1;
+  g.erase(id);
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (outs[i] < 0) continue;
+    int dx = grads[i];
+    if (dx < 0)  // y does not depend on x: zeros
+      dx = g.add_constant(name + "/zeros", Tensor(g.values[outs[i]].dtype, g.values[outs[i]].shape));
+    Node copy;
+    copy.op = "Identity";
+    copy.opset = 13;
+    copy.name = name;
+    copy.index = index;
+    copy.inputs = {dx};
+    copy.outputs = {outs[i]};
+    const int cid = g.insert(std::move(copy), next);
+    OpCtx c(g, g.nodes[cid]);
+    infer_node(c);
   }
+  return true;
 }
 
 }  // namespace o2c

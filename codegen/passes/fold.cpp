@@ -70,6 +70,8 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
   infer_node(ctx);
   // FlexAttention's modifier graphs are inlined between ordinary nodes (they are inferred too).
   if (expand_flex_attention(g, id, opt)) return false;
+  // Gradient's nodes come from the backward rules of the nodes before it.
+  if (expand_gradient(g, id)) return false;
   int64_t out_bytes = 0;
   bool known = true;  // infer may have set the constants itself (Shape, Constant)
   for (int v : n.outputs) {

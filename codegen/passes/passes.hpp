@@ -44,6 +44,11 @@ struct BackwardOptions {
 };
 void append_backward(Graph& g, const BackwardOptions& opt);
 
+// Replaces Gradient node `node` (ai.onnx.preview.training) by the nodes that compute dy/dx
+// for each x of its xs (with dy = ones), from the nodes before it; false (nothing done) for any
+// other node. infer_fold_node does it.
+bool expand_gradient(Graph& g, int node);
+
 // Storage-only float types (float16, bfloat16, float8) are computed in float: every node
 // that computes on them (a type variable not moved as bits, ops.def) reads float copies made
 // by Cast nodes, and its results are cast back; folded where the inputs are constants.

@@ -102,3 +102,52 @@ TEST_CASE("The backward pass appends the MSE loss and the gradients of Gemm -> R
     CHECK(cmp.pass);
   }
 }
+
+TEST_CASE("Gradient (ai.onnx.preview.training) becomes the backward nodes of Sub, Mul and Div, broadcast dims summed", "[backward][build]") {
+  // y = (a - b) * a / c with a [2,3], b [3], c [1]; z is an x that y does not depend on.
+  ModelBuilder b;
+  auto* os = b.m.add_opset_import();
+  os->set_domain("ai.onnx.preview.training");
+  os->set_version(1);
+  b.input("a", {2, 3}).input("b", {3}).input("c", {1}).input("z", {2});
+  b.node("Sub", {"a", "b"}, {"d"});
+  b.node("Mul", {"d", "a"}, {"e"});
+  b.node("Div", {"e", "c"}, {"y"});
+  auto& g = b.node("Gradient", {"a", "b", "c", "z"}, {"dy_da", "dy_db", "dy_dc", "dy_dz"}, "grad");
+  g.set_domain("ai.onnx.preview.training");
+  auto* xs = g.add_attribute();
+  xs->set_name("xs");
+  xs->set_type(onnx::AttributeProto::STRINGS);
+  for (const char* x : {"a", "b", "c", "z"}) xs->add_strings(x);
+  ModelBuilder::attr_s(g, "y", "y");
+  for (const char* o : {"y", "dy_da", "dy_db", "dy_dc", "dy_dz"}) b.output(o);
+  TempDir dir;
+  Options o;
+  o.model_path = b.save(dir.path);
+  o.name = "m";
+  o.verify_each = true;
+  const Compiled c = compile_model(o);
+  for (int id : c.graph.order) CHECK(c.graph.nodes[id].op != "Gradient");
+
+  const std::vector<double> a = {0.5, -1.0, 2.0, 1.5, 0.25, -0.75}, bv = {0.1, 0.2, -0.3}, cv = {1.25}, z = {7, 8};
+  std::vector<double> y(6), da(6), db(3, 0.0), dc(1, 0.0);
+  for (size_t i = 0; i < 6; ++i) {
+    const double ai = a[i], bi = bv[i % 3];
+    y[i] = (ai - bi) * ai / cv[0];
+    da[i] = (2 * ai - bi) / cv[0];  // dy/da summed over y's elements (dy = ones)
+    db[i % 3] += -ai / cv[0];
+    dc[0] += -(ai - bi) * ai / (cv[0] * cv[0]);
+  }
+  TestData data;
+  data.inputs = {tensor_to_proto(tensor({2, 3}, a), "a"), tensor_to_proto(tensor({3}, bv), "b"),
+                 tensor_to_proto(tensor({1}, cv), "c"), tensor_to_proto(tensor({2}, z), "z")};
+  data.outputs = {tensor_to_proto(tensor({2, 3}, y), "y"), tensor_to_proto(tensor({2, 3}, da), "dy_da"),
+                  tensor_to_proto(tensor({3}, db), "dy_db"), tensor_to_proto(tensor({1}, dc), "dy_dc"),
+                  tensor_to_proto(tensor({2}, {0.0, 0.0}), "dy_dz")};
+  const auto r = build_and_compare(c, data, dir.path, 1e-5, 1e-6);
+  REQUIRE(r.size() == 5);
+  for (const auto& cmp : r) {
+    INFO(cmp.name << ": max abs error " << cmp.max_abs << ", max rel error " << cmp.max_rel);
+    CHECK(cmp.pass);
+  }
+}
