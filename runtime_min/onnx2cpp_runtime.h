@@ -16,7 +16,7 @@
 #define ONNX2CPP_ERR_STRING_TOO_LONG 5 /* a string input longer than its bound (--max-string-bytes) */
 #define ONNX2CPP_ERR_DATA_SHAPE 6 /* the data decides an output shape (StringSplit's width,
                                    * StringNormalizer's count) other than the compiled one */
-#define ONNX2CPP_ERR_DIM_RANGE 7 /* a run-time dim (inputs' dims) outside the range it was compiled for */
+#define ONNX2CPP_ERR_DIM_RANGE 8 /* a run-time dim (inputs' dims) outside the range it was compiled for */
 
 /* One element of a string tensor: a view of `size` bytes of UTF-8 (not NUL-terminated; may
  * hold NULs). 16 bytes on every target (uint64_t size), so the compiler plans one layout.

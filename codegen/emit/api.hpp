@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "emit/emitter.hpp"
+#include "emit/writer.hpp"
 
 namespace o2c {
 
