@@ -55,7 +55,7 @@ void add_pass_options(CLI::App* app, Common& c) {
 
 void add_common(CLI::App* app, Common& c) {
   app->add_option("model", c.model, "ONNX model file")->required();
-  app->add_option("--dim", c.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
+  app->add_option("--dim", c.dims, "bind a symbolic dimension: NAME=VALUE, or NAME=LO..HI for a dim given at run time (repeatable)");
   app->add_option("--shape", c.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
   app->add_option("--freeze", c.freeze,
                   "make an input a constant with its value from the data (repeatable): specializes the model");
@@ -387,7 +387,7 @@ int main(int argc, char** argv) {
   app.add_option("model", cc.model, "ONNX model file");
   app.add_option("-o,--output", ca.out_cpp, "generated source (default: <model stem>.cpp)");
   app.add_option("--header", ca.out_h, "generated header (default: source path with .h)");
-  app.add_option("--dim", cc.dims, "bind a symbolic dimension: NAME=VALUE (repeatable)");
+  app.add_option("--dim", cc.dims, "bind a symbolic dimension: NAME=VALUE, or NAME=LO..HI for a dim given at run time (repeatable)");
   app.add_option("--shape", cc.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
   app.add_option("--freeze", cc.freeze,
                  "make an input a constant: INPUT=value.pb (a serialized TensorProto) or INPUT=DIR "

@@ -8,9 +8,48 @@
 namespace o2c {
 
 ApiNames::ApiNames(const Graph& g) : g_(g) {
-  Namer in_names, out_names;
+  Namer in_names, out_names, dim_names;
   for (int v : g.inputs) in_.push_back(in_names.make("", g.values[v].name));
   for (int v : g.outputs) out_.push_back(out_names.make("", g.values[v].name));
+  for (const DimSym& d : g.dims->syms) dims_.push_back(d.kind == DimSym::Kind::Input ? dim_names.make("", d.name) : "");
+}
+
+bool ApiNames::dynamic() const {
+  for (const std::string& d : dims_)
+    if (!d.empty()) return true;
+  for (int v : g_.outputs)
+    if (g_.values[v].dynamic()) return true;
+  return false;
+}
+
+void emit_dims_prologue(Writer& body, const Graph& g, const ApiNames& api) {
+  const auto& syms = g.dims->syms;
+  for (size_t i = 0; i < syms.size(); ++i) {
+    const DimSym& d = syms[i];
+    const std::string var = dim_var(static_cast<int>(i));
+    std::string init;
+    const std::string a = d.a.cpp(dim_var), b = d.b.cpp(dim_var), k = std::to_string(d.k);
+    switch (d.kind) {
+      case DimSym::Kind::Input: init = "in->dims." + api.dims()[i]; break;
+      case DimSym::Kind::FloorDiv: init = "k::floor_div(" + a + ", int64_t{" + k + "})"; break;
+      case DimSym::Kind::CeilDiv: init = "-k::floor_div(-" + a + ", int64_t{" + k + "})"; break;
+      case DimSym::Kind::Max: init = "(" + a + " > " + b + " ? " + a + " : " + b + ")"; break;
+      case DimSym::Kind::Min: init = "(" + a + " < " + b + " ? " + a + " : " + b + ")"; break;
+      case DimSym::Kind::Data: throw UnsupportedError("run-time dim " + quote_name(d.name) + " set by a kernel: not supported yet");
+    }
+    body.line("const int64_t " + var + " = " + init + ";  // " + quote_name(d.name) + " in [" + std::to_string(d.range.lo) +
+              ", " + std::to_string(d.range.hi) + "]");
+    body.line("(void)" + var + ";");
+  }
+}
+
+void emit_output_shapes(Writer& body, const Graph& g, const ApiNames& api) {
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    const Value& v = g.values[g.outputs[i]];
+    if (!v.dynamic()) continue;
+    for (size_t d = 0; d < v.dims.size(); ++d)
+      body.line("out->shapes." + api.outputs()[i] + "[" + std::to_string(d) + "] = " + v.dims[d].cpp(dim_var) + ";");
+  }
 }
 
 std::string ApiNames::input_member(int value) const {
@@ -108,11 +147,38 @@ struct Files {
     for (size_t i = 0; i < g.inputs.size(); ++i)
       h.line(std::string("  const ") + dtype_api(g.values[g.inputs[i]].dtype) + "* " + api.inputs()[i] + ";");
     if (g.inputs.empty()) h.line("  const void* unused_;");
+    if (api.dynamic()) {
+      h.line("  /* Run-time dims: this call's sizes (ONNX2CPP_ERR_DIM_RANGE outside their ranges). Inputs are");
+      h.line("   * dense at these sizes; buffers (arena, outputs) are sized for the largest. */");
+      h.line("  struct {");
+      for (size_t i = 0; i < api.dims().size(); ++i) {
+        if (api.dims()[i].empty()) continue;
+        const DimSym& d = g.dims->syms[i];
+        h.line("    int64_t " + api.dims()[i] + ";  /* " + quote_name(d.name) + ": " + std::to_string(d.range.lo) + ".." +
+               std::to_string(d.range.hi) + " */");
+      }
+      h.line("  } dims;");
+    }
     h.line("} " + N + "_inputs;");
     h.line();
     h.line("typedef struct " + N + "_outputs {");
     for (size_t i = 0; i < g.outputs.size(); ++i)
       h.line(std::string("  ") + dtype_api(g.values[g.outputs[i]].dtype) + "* " + api.outputs()[i] + ";");
+    bool shaped = false;
+    for (int v : g.outputs) shaped = shaped || g.values[v].dynamic();
+    if (shaped) {
+      h.line("  /* The actual shapes of the outputs with run-time dims, set by a successful run (their");
+      h.line("   * elements are dense at these shapes, from the start of each buffer). */");
+      h.line("  struct {");
+      for (size_t i = 0; i < g.outputs.size(); ++i) {
+        const Value& v = g.values[g.outputs[i]];
+        if (!v.dynamic()) continue;
+        std::string dims;
+        for (const Dim& d : v.dims) dims += (dims.empty() ? "" : ", ") + d.str(*g.dims);
+        h.line("    int64_t " + api.outputs()[i] + "[" + std::to_string(v.dims.size()) + "];  /* [" + quote_name(dims) + "] */");
+      }
+      h.line("  } shapes;");
+    }
     h.line("} " + N + "_outputs;");
     h.line();
     h.line("/* Runs the model. arena: " + U + "_ARENA_BYTES bytes aligned to " + U + "_ARENA_ALIGN, owned");
@@ -345,6 +411,12 @@ struct Files {
     if (ext && weights_bytes > 0) {
       s.line("  if (!weights) return ONNX2CPP_ERR_NULL_POINTER;");
       s.line("  if (reinterpret_cast<uintptr_t>(weights) % 64u != 0) return ONNX2CPP_ERR_WEIGHTS_MISALIGNED;");
+    }
+    for (size_t i = 0; i < api.dims().size(); ++i) {  // run-time dims within their ranges
+      if (api.dims()[i].empty()) continue;
+      const DimRange r = g.dims->syms[i].range;
+      s.line("  if (in->dims." + api.dims()[i] + " < " + std::to_string(r.lo) + " || in->dims." + api.dims()[i] + " > " +
+             std::to_string(r.hi) + ") return ONNX2CPP_ERR_DIM_RANGE;");
     }
     for (size_t i = 0; i < g.inputs.size(); ++i) {  // string inputs within their planned bound
       const Value& v = g.values[g.inputs[i]];

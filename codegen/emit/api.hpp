@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "emit/emitter.hpp"
+#include "emit/writer.hpp"
 
 namespace o2c {
 
@@ -16,11 +17,20 @@ class ApiNames {
   const std::vector<std::string>& outputs() const { return out_; }
   std::string input_member(int value) const;   // of a graph input's value id
   std::string output_member(int value) const;
+  // Run-time dims: the members of the inputs' `dims` struct, one per symbol the caller gives
+  // (empty where the symbol is derived or set by a kernel), and whether the graph has any.
+  const std::vector<std::string>& dims() const { return dims_; }
+  bool dynamic() const;
 
  private:
   const Graph& g_;
-  std::vector<std::string> in_, out_;
+  std::vector<std::string> in_, out_, dims_;
 };
+
+// Run-time dims in run_graph: the symbols as locals (given, then derived), and the actual
+// shapes of the outputs with run-time dims, written into the outputs struct.
+void emit_dims_prologue(Writer& body, const Graph& g, const ApiNames& api);
+void emit_output_shapes(Writer& body, const Graph& g, const ApiNames& api);
 
 // What emitter.cpp made of the graph: run_graph's body, the kernel headers it calls (in
 // dependency order), and which of run_graph's parameters it reads.

@@ -258,8 +258,14 @@ void GraphWriter::copy_out_outputs() {
                 (val.constant ? "a constant" : val.is_input ? "an input" : "a view") + ": copy it out");
     const std::string src = ref(val.constant ? v : origin[v]);
     s.uses_out = true;
+    std::string n = std::to_string(numel(val.shape));
+    if (val.dynamic()) {
+      Dim count = 1;
+      for (const Dim& d : val.dims) count = count * d;
+      n = count.cpp(dim_var);
+    }
     s.body.line("k::copy(" + src + ", reinterpret_cast<" + dtype_cpp(val.dtype) + "*>(out->" + s.api.output_member(v) +
-                "), " + std::to_string(numel(val.shape)) + ");");
+                "), " + n + ");");
   }
 }
 
@@ -269,8 +275,17 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const EmitOptions& opt) 
   EmitState state(plan, opt, api, blob);
   GraphWriter w(g, state, nullptr);
   state.body.indent();
+  if (!g.dims->syms.empty()) {
+    state.headers.insert("common");  // k::floor_div
+    emit_dims_prologue(state.body, g, api);
+    for (const std::string& d : api.dims()) state.uses_in = state.uses_in || !d.empty();
+  }
   w.emit_nodes();
   w.copy_out_outputs();
+  if (api.dynamic()) {
+    emit_output_shapes(state.body, g, api);
+    state.uses_out = true;
+  }
   state.body.dedent();
   ModelText text;
   text.body = state.body.str();

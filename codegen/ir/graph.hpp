@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ir/attr.hpp"
+#include "ir/dim.hpp"
 #include "ir/dtype.hpp"
 
 namespace o2c {
@@ -74,6 +75,10 @@ struct Value {
   // A string value: the most bytes one element can hold (a bound planned at compile time:
   // --max-string-bytes for inputs, derived by each op that makes strings).
   int64_t max_string_bytes = 0;
+  // Run-time dims (ir/dim.hpp), one per dim, when some dim is known only at run time (empty
+  // when every dim is static). `shape` then holds each dim's bound: what buffers are planned for.
+  std::vector<Dim> dims;
+  bool dynamic() const { return !dims.empty(); }
   int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
 };
 
@@ -119,6 +124,9 @@ struct Graph {
   // Shapes the model declares for values (graph outputs, value_info), fully static ones only:
   // the bound of an output whose shape depends on the data (StringSplit, StringNormalizer).
   std::map<std::string, Shape> declared_shapes;
+  // The symbols of run-time dims (--dim NAME=LO..HI, and those derived from them); bodies
+  // (If, Loop, Scan) share their enclosing graph's table (the importer and clone_graph).
+  std::shared_ptr<DimTable> dims = std::make_shared<DimTable>();
 
   // A new value; named values are unique (the name is made unique with a suffix if taken).
   int add_value(const std::string& name);

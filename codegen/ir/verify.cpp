@@ -75,6 +75,14 @@ struct Checker {
         if (!val.typed) bad(g.where(n) + ": " + what + " " + quote_name(val.name) + " is not typed");
         else if (!dtype_supported(val.dtype))
           bad(g.where(n) + ": " + what + " " + quote_name(val.name) + " has type " + dtype_name(val.dtype) + ", which generated code cannot hold");
+        else if (val.dynamic()) {  // run-time dims: one per dim, the shape their bounds
+          bool ok = val.dims.size() == val.shape.size() && !val.constant;
+          for (size_t d = 0; ok && d < val.dims.size(); ++d) {
+            for (int s : val.dims[d].symbols()) ok = ok && s < static_cast<int>(g.dims->syms.size());
+            ok = ok && g.dims->bound(val.dims[d]) == val.shape[d];
+          }
+          if (!ok) bad(g.where(n) + ": " + what + " " + quote_name(val.name) + "'s run-time dims do not match its shape " + shape_str(val.shape));
+        }
       };
       for (int v : n.inputs)
         if (v >= 0 && v < nv) {

@@ -21,8 +21,10 @@ struct Importer {
   std::map<std::string, std::vector<std::string>> unsupported;  // op -> node names
   int inlined = 0;  // function calls expanded so far (names their values apart)
 
-  // The declared type of a graph input: dims bound by --dim/--shape for the main graph.
-  Shape input_shape(const onnx::ValueInfoProto& vi) const {
+  // The declared type of a graph input: dims bound by --dim/--shape for the main graph. A dim
+  // bound to a range (--dim seq=1..128) is a run-time dim: its bound goes to the shape, the
+  // symbol to *dims (left empty when every dim is static).
+  Shape input_shape(const onnx::ValueInfoProto& vi, DimTable& table, std::vector<Dim>* dims) const {
     const auto& tt = vi.type().tensor_type();
     auto given = bind.shapes.find(vi.name());
     if (given != bind.shapes.end()) {
@@ -43,12 +45,21 @@ struct Importer {
       const auto& d = tt.shape().dim(k);
       if (d.has_dim_value() && d.dim_value() >= 0) {
         s.push_back(d.dim_value());
+        if (!dims->empty()) dims->push_back(d.dim_value());
         continue;
       }
       if (d.has_dim_param()) {
         auto it = bind.dims.find(d.dim_param());
         if (it != bind.dims.end()) {
-          s.push_back(it->second);
+          const DimRange r = it->second;
+          if (r.lo != r.hi) {
+            if (dims->empty())
+              for (int64_t known : s) dims->push_back(known);
+            dims->push_back(table.input(d.dim_param(), r));
+          } else if (!dims->empty()) {
+            dims->push_back(r.hi);
+          }
+          s.push_back(r.hi);
           continue;
         }
         throw CompileError(model_path + ": input " + quote_name(vi.name()) + " dim " +
@@ -78,6 +89,7 @@ struct Importer {
         auto sub = std::make_shared<Graph>();
         sub->model_path = g.model_path;
         sub->opsets = opsets;
+        sub->dims = g.dims;
         import_graph(*sub, a.g(), false);
         return Attr::of(sub);
       }
@@ -109,6 +121,7 @@ struct Importer {
     const Value& o = scopes[depth - 1]->values[outer];
     g.values[v].dtype = o.dtype;
     g.values[v].shape = o.shape;
+    g.values[v].dims = o.dims;
     g.values[v].typed = o.typed;
     g.values[v].constant = o.constant;
     g.values[v].max_string_bytes = o.max_string_bytes;
@@ -151,7 +164,7 @@ struct Importer {
       val.is_input = true;
       if (dt == DType::String) val.max_string_bytes = bind.max_string_bytes;
       if (top) {
-        val.shape = input_shape(vi);
+        val.shape = input_shape(vi, *g.dims, &val.dims);
         val.typed = true;
       }  // a subgraph's inputs are typed by the node that runs it
       g.inputs.push_back(v);

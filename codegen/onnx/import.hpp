@@ -10,7 +10,8 @@
 namespace o2c {
 
 struct ShapeBindings {
-  std::map<std::string, int64_t> dims;    // --dim NAME=VALUE (symbolic dim names)
+  // --dim NAME=VALUE or NAME=LO..HI (symbolic dim names): a range is a run-time dim.
+  std::map<std::string, DimRange> dims;
   std::map<std::string, Shape> shapes;    // --shape INPUT=1x3x224x224
   // --freeze INPUT=value.pb: the input becomes a constant of the compiled model (specializes
   // the model, e.g. on a Reshape target or Slice bounds fed as graph inputs).

@@ -11,21 +11,21 @@ namespace {
 
 int64_t out_numel(OpCtx& c) { return numel(c.out(0).shape); }
 
-// Output 0 has input 0's type and shape; A's attributes are checked.
+// Output 0 has input 0's type and shape (its run-time dims too); A's attributes are checked.
 template <class A>
 void infer_same(OpCtx& c) {
   c.attrs<A>();
-  c.set_out(0, c.dtype(0), c.shape(0));
+  c.set_out_dims(0, c.dtype(0), c.dims(0));
 }
 
-void lower_unary(LowerCtx& c, Arg fn) { c.call("unary", {c.X(0), c.Y(0), index(out_numel(c)), std::move(fn)}); }
+void lower_unary(LowerCtx& c, Arg fn) { c.call("unary", {c.X(0), c.Y(0), c.numel_of(c.out(0)), std::move(fn)}); }
 
 // ---- unary ------------------------------------------------------------------------------
 
-#define UNARY(Name, Functor)                                                       \
-  void lower_##Name(LowerCtx& c) { lower_unary(c, functor(#Functor, k::Functor{})); } \
-  }                                                                                \
-  O2C_DEFINE_OP(Name, infer_same<NoAttrs>, lower_##Name);                          \
+#define UNARY(Name, Functor)                                                              \
+  void lower_##Name(LowerCtx& c) { lower_unary(c, functor(#Functor, k::Functor{})); }        \
+  }                                                                                       \
+  O2C_DEFINE_OP(Name, infer_same<NoAttrs>, lower_##Name, false, false, nullptr, true); \
   namespace {
 
 // dX = dY where X > 0, else 0.
@@ -37,7 +37,7 @@ void grad_Relu(GradCtx& c) {
 }
 void lower_Relu(LowerCtx& c) { lower_unary(c, functor("Relu", k::Relu{})); }
 }  // namespace
-O2C_DEFINE_OP(Relu, infer_same<NoAttrs>, lower_Relu, false, false, grad_Relu);
+O2C_DEFINE_OP(Relu, infer_same<NoAttrs>, lower_Relu, false, false, grad_Relu, true);
 namespace {
 
 UNARY(Abs, Abs)
@@ -374,13 +374,21 @@ Shape b_shape(OpCtx& c) {
 template <class A = LegacyBroadcastAttrs>
 void infer_binary(OpCtx& c) {
   c.attrs<A>();
-  const Shape out = broadcast(c, c.shape(0), b_shape(c));
   const OpInfo& info = c.info();
   const DType t = info.outputs[0].typevar == info.inputs[0].typevar ? c.dtype(0) : DType::Bool;
-  c.set_out(0, t, out);
+  if (c.in(0).dynamic() || c.in(1).dynamic()) {
+    if (b_shape(c) != c.shape(1)) c.unsupported("legacy broadcasting (broadcast=1 before opset 7) with run-time dims");
+    c.set_out_dims(0, t, broadcast_dims(c, c.dims(0), c.dims(1)));
+    return;
+  }
+  c.set_out(0, t, broadcast(c, c.shape(0), b_shape(c)));
 }
 
 void lower_binary(LowerCtx& c, Arg fn) {
+  if (c.out(0).dynamic()) {
+    c.call("binary", {c.X(0), c.X(1), c.Y(0), bcast2_arg(c.dims(0), c.dims(1), c.out(0).dims, c.out(0).shape), std::move(fn)});
+    return;
+  }
   const k::Bcast2 p = make_bcast2(c.shape(0), b_shape(c), c.out(0).shape);
   c.call("binary", {c.X(0), c.X(1), c.Y(0), obj(p), std::move(fn)});
 }
@@ -412,7 +420,7 @@ void grad_arith(GradCtx& c) {
 #define BINARY(Name, Functor, Grad)                                                    \
   void lower_##Name(LowerCtx& c) { lower_binary(c, functor(#Functor, k::Functor{})); } \
   }                                                                                    \
-  O2C_DEFINE_OP(Name, infer_binary<>, lower_##Name, false, false, Grad);               \
+  O2C_DEFINE_OP(Name, infer_binary<>, lower_##Name, false, false, Grad, true);         \
   namespace {
 
 BINARY(Add, Add, grad_arith)

@@ -36,17 +36,21 @@ std::vector<int64_t> bcast_strides(const Shape& in, const Shape& out) {
 }
 
 namespace {
-// Drops size-1 dims and merges dims that are contiguous for every stride set.
-void collapse(Shape& dims, std::vector<std::vector<int64_t>*> sts) {
-  Shape d;
-  std::vector<std::vector<int64_t>> s(sts.size());
+// Drops size-1 dims and merges dims that are contiguous for every stride set. D is int64_t,
+// or Dim for run-time dims (merged where contiguous as polynomials: the same expressions).
+template <class D>
+void collapse(std::vector<D>& dims, std::vector<std::vector<D>*> sts) {
+  std::vector<D> d;
+  std::vector<std::vector<D>> s(sts.size());
+  D total = 1;
+  for (const D& x : dims) total = total * x;
   for (size_t i = 0; i < dims.size(); ++i) {
-    if (dims[i] == 1) continue;
+    if (dims[i] == D(1)) continue;
     bool merge = !d.empty();
     for (size_t k = 0; k < sts.size() && merge; ++k)
       if (s[k].back() != (*sts[k])[i] * dims[i]) merge = false;
     if (merge) {
-      d.back() *= dims[i];
+      d.back() = d.back() * dims[i];
       for (size_t k = 0; k < sts.size(); ++k) s[k].back() = (*sts[k])[i];
     } else {
       d.push_back(dims[i]);
@@ -54,12 +58,12 @@ void collapse(Shape& dims, std::vector<std::vector<int64_t>*> sts) {
     }
   }
   if (d.empty()) {
-    d.push_back(numel(dims) == 0 ? 0 : 1);
-    for (auto& v : s) v.push_back(0);
+    d.push_back(total == D(0) ? D(0) : D(1));
+    for (auto& v : s) v.push_back(D(0));
   }
-  if (numel(dims) == 0) {  // empty tensors: one zero dim is enough
-    d.assign(1, 0);
-    for (auto& v : s) v.assign(1, 0);
+  if (total == D(0)) {  // empty tensors: one zero dim is enough
+    d.assign(1, D(0));
+    for (auto& v : s) v.assign(1, D(0));
   }
   if (d.size() > static_cast<size_t>(k::kMaxRank))
     throw UnsupportedError("tensors of rank above 8 are not supported");
@@ -67,7 +71,51 @@ void collapse(Shape& dims, std::vector<std::vector<int64_t>*> sts) {
   for (size_t k = 0; k < sts.size(); ++k) *sts[k] = s[k];
 }
 
+// Strides of `in` read at the indices of `out`, run-time dims.
+std::vector<Dim> bcast_strides_dims(const std::vector<Dim>& in, const std::vector<Dim>& out) {
+  std::vector<Dim> st(out.size(), Dim(0));
+  Dim acc = 1;
+  const size_t off = out.size() - in.size();
+  for (size_t i = in.size(); i-- > 0;) {
+    st[off + i] = in[i] == Dim(1) ? Dim(0) : acc;
+    acc = acc * in[i];
+  }
+  return st;
+}
+
+std::string dims_code(const std::vector<Dim>& v) {
+  std::string s = "{";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i].cpp(dim_var);
+  return s + "}";
+}
+
 }  // namespace
+
+std::vector<Dim> broadcast_dims(const OpCtx& c, const std::vector<Dim>& a, const std::vector<Dim>& b) {
+  const size_t r = std::max(a.size(), b.size());
+  std::vector<Dim> out(r);
+  for (size_t i = 0; i < r; ++i) {
+    const Dim da = i < r - a.size() ? Dim(1) : a[i - (r - a.size())];
+    const Dim db = i < r - b.size() ? Dim(1) : b[i - (r - b.size())];
+    if (da == db || db == Dim(1)) out[i] = da;
+    else if (da == Dim(1)) out[i] = db;
+    else if (da.is_const() && db.is_const())
+      c.fail("dims " + std::to_string(da.value()) + " and " + std::to_string(db.value()) + " do not broadcast");
+    else
+      c.unsupported("dims " + da.str(*c.graph().dims) + " and " + db.str(*c.graph().dims) +
+                    " broadcast only if one of them is 1, which is known at run time only");
+  }
+  return out;
+}
+
+Arg bcast2_arg(const std::vector<Dim>& a, const std::vector<Dim>& b, const std::vector<Dim>& out, const Shape& bounds) {
+  std::vector<Dim> d = out, sa = bcast_strides_dims(a, out), sb = bcast_strides_dims(b, out);
+  collapse(d, {&sa, &sb});
+  // Its value at the bounds (never folded: inputs with run-time dims are not constants).
+  const k::Bcast2 at_bounds = make_bcast2(bounds, bounds, bounds);
+  return object(at_bounds, "k::Bcast2{" + std::to_string(d.size()) + ", " + dims_code(d) + ", " + dims_code(sa) + ", " +
+                               dims_code(sb) + "}");
+}
 
 k::Bcast2 make_bcast2(const Shape& a, const Shape& b, const Shape& out) {
   Shape d = out;

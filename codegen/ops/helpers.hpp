@@ -17,6 +17,10 @@ std::vector<int64_t> strides_of(const Shape& s);
 std::vector<int64_t> bcast_strides(const Shape& in, const Shape& out);
 
 k::Bcast2 make_bcast2(const Shape& a, const Shape& b, const Shape& out);
+// With run-time dims (ir/dim.hpp): numpy broadcasting of dims (a pair that broadcasts only if a
+// run-time dim is 1 is refused), and a k::Bcast2 argument spelled with the run-time extents.
+std::vector<Dim> broadcast_dims(const OpCtx& c, const std::vector<Dim>& a, const std::vector<Dim>& b);
+Arg bcast2_arg(const std::vector<Dim>& a, const std::vector<Dim>& b, const std::vector<Dim>& out, const Shape& bounds);
 k::Bcast3 make_bcast3(const Shape& c, const Shape& x, const Shape& y, const Shape& out);
 // A strided read plan (Transpose, Slice, Expand): dims and strides, collapsed where possible.
 k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides);

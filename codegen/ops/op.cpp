@@ -31,6 +31,14 @@ void OpCtx::set_scratch(int64_t bytes) { n_.scratch_bytes = bytes; }
 void infer_node(OpCtx& c) {
   const OpInfo& info = c.info();
   check_signature(c, info);
+  if (!info.def->dynamic)
+    for (size_t i = 0; i < c.num_in(); ++i)
+      if (c.has_in(i) && c.in(i).dynamic()) {
+        std::string dims;
+        for (const Dim& d : c.in(i).dims) dims += (dims.empty() ? "" : ",") + d.str(c.dim_table());
+        c.unsupported("input " + std::to_string(i) + " " + quote_name(c.in(i).name) + " has run-time dims [" + dims +
+                      "]; this op takes static shapes only (compile with fixed dims: --dim NAME=VALUE)");
+      }
   info.def->infer(c);
 }
 
@@ -62,6 +70,18 @@ Arg LowerCtx::elem(size_t i, int64_t k) {
   a.kind = Arg::Kind::Element;
   a.offset = k;
   return a;
+}
+
+Arg LowerCtx::extent(const Dim& d) {
+  if (d.is_const()) return index(d.value());
+  return symbol(d.cpp(dim_var), dim_table().bound(d));
+}
+
+Arg LowerCtx::numel_of(const Value& v) {
+  if (!v.dynamic()) return index(numel(v.shape));
+  Dim n = 1;
+  for (const Dim& d : v.dims) n = n * d;
+  return extent(n);
 }
 
 Arg LowerCtx::scratch(DType t) {
@@ -119,7 +139,35 @@ void OpCtx::set_out(size_t i, DType t, Shape s) {
   Value& v = out(i);
   v.dtype = t;
   v.shape = std::move(s);
+  v.dims.clear();
   v.typed = true;
+}
+
+void OpCtx::set_out_dims(size_t i, DType t, const std::vector<Dim>& dims) {
+  if (!has_out(i)) return;
+  Shape bounds;
+  bool dynamic = false;
+  for (const Dim& d : dims) {
+    const DimRange r = dim_table().range(d);
+    if (r.lo < 0) fail("output " + std::to_string(i) + " dim " + std::to_string(bounds.size()) + " (" + d.str(dim_table()) +
+                       ") can be negative: it goes down to " + std::to_string(r.lo));
+    bounds.push_back(r.hi);
+    dynamic = dynamic || !d.is_const();
+  }
+  set_out(i, t, std::move(bounds));
+  if (dynamic) out(i).dims = dims;
+}
+
+Dim OpCtx::dim(size_t i, size_t d) {
+  const Value& v = in(i);
+  if (d >= v.shape.size()) throw std::logic_error(g_.where(n_) + ": dim " + std::to_string(d) + " of input " + std::to_string(i));
+  return v.dynamic() ? v.dims[d] : Dim(v.shape[d]);
+}
+
+std::vector<Dim> OpCtx::dims(size_t i) {
+  const Value& v = in(i);
+  if (v.dynamic()) return v.dims;
+  return std::vector<Dim>(v.shape.begin(), v.shape.end());
 }
 
 void OpCtx::set_const(size_t i, Tensor t) {

@@ -35,6 +35,11 @@ class OpCtx {
   const Shape& shape(size_t i) { return in(i).shape; }
   DType dtype(size_t i) { return in(i).dtype; }
   int64_t rank(size_t i) { return static_cast<int64_t>(in(i).shape.size()); }
+  // Run-time dims (ir/dim.hpp): dim d of input i (a constant where it is static), all of
+  // input i's, and the graph's symbols.
+  Dim dim(size_t i, size_t d);
+  std::vector<Dim> dims(size_t i);
+  DimTable& dim_table() { return *g_.dims; }
   // Contents of input i when known at compile time, else nullptr.
   const Tensor* const_in(size_t i);
   // Contents of input i, which must be known at compile time (e.g. Reshape's shape).
@@ -49,8 +54,10 @@ class OpCtx {
 
   // Normalizes a possibly negative axis against rank; error if out of range.
   int64_t axis(int64_t a, int64_t rank) const;
-  // Sets output i's type and shape.
+  // Sets output i's type and shape (static).
   void set_out(size_t i, DType t, Shape s);
+  // Sets output i's type and dims, some of which may be run-time dims (its shape: their bounds).
+  void set_out_dims(size_t i, DType t, const std::vector<Dim>& dims);
   // Sets output i's compile-time contents (and type and shape).
   void set_const(size_t i, Tensor t);
   // The arena scratch the node's kernels need while it runs.
@@ -78,6 +85,8 @@ class LowerCtx : public OpCtx {
   Arg elem(size_t i, int64_t k = 0);  // element k of input i, read at run time
   Arg scratch(DType t);               // the node's scratch (set_scratch) as T*
   Arg table(Tensor t);                // a constant the lowering computed (weights laid out for a kernel)
+  Arg extent(const Dim& d);           // an int64 count: a literal, or a run-time dim's expression
+  Arg numel_of(const Value& v);       // v's element count (an expression when v has run-time dims)
   // Adds a kernel call.
   void call(const std::string& kernel, std::vector<Arg> targs, std::vector<Arg> args);
   void call(const std::string& kernel, std::vector<Arg> args) { call(kernel, {}, std::move(args)); }
@@ -120,6 +129,8 @@ struct OpDef {
   bool structured = false;   // control flow: the emitter writes the node around its subgraphs
                              // (emit/control.cpp); never folded
   void (*grad)(GradCtx&) = nullptr;  // the vector-Jacobian product; nullptr: not differentiable
+  bool dynamic = false;      // takes inputs with run-time dims (Value::dims): infer sets its
+                             // outputs' dims, lower passes run-time extents (LowerCtx::extent)
 };
 
 // The node's op inference: signature and types checked against ops.def, then the op's infer.

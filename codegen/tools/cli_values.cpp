@@ -27,12 +27,21 @@ int64_t parse_whole(const std::string& what, const std::string& text, int64_t lo
   return v;
 }
 
-std::pair<std::string, int64_t> parse_dim_flag(const std::string& text) {
-  const std::string what = "--dim " + text, expected = "NAME=VALUE, e.g. --dim seq=128";
+std::pair<std::string, DimRange> parse_dim_flag(const std::string& text) {
+  const std::string what = "--dim " + text, expected = "NAME=VALUE or NAME=LO..HI, e.g. --dim seq=128 or --dim seq=1..128";
   const auto eq = text.find('=');
   if (eq == std::string::npos) bad(what, "no '='", expected);
   if (eq == 0) bad(what, "no dimension name", expected);
-  return {text.substr(0, eq), parse_whole(what, text.substr(eq + 1), 1, kMaxFlagDim, expected)};
+  const std::string v = text.substr(eq + 1);
+  const auto dots = v.find("..");
+  if (dots == std::string::npos) {
+    const int64_t d = parse_whole(what, v, 1, kMaxFlagDim, expected);
+    return {text.substr(0, eq), DimRange{d, d}};
+  }
+  const int64_t lo = parse_whole(what, v.substr(0, dots), 1, kMaxFlagDim, expected);
+  const int64_t hi = parse_whole(what, v.substr(dots + 2), 1, kMaxFlagDim, expected);
+  if (lo > hi) bad(what, "the range is empty (" + std::to_string(lo) + " > " + std::to_string(hi) + ")", expected);
+  return {text.substr(0, eq), DimRange{lo, hi}};
 }
 
 std::pair<std::string, Shape> parse_shape_flag(const std::string& text) {

@@ -18,8 +18,9 @@ constexpr int64_t kMaxFlagDim = (int64_t{1} << 31) - 1;
 int64_t parse_whole(const std::string& what, const std::string& text, int64_t lo, int64_t hi,
                     const std::string& expected);
 
-// --dim NAME=VALUE: a non-empty name and a dimension in [1, kMaxFlagDim].
-std::pair<std::string, int64_t> parse_dim_flag(const std::string& text);
+// --dim NAME=VALUE or NAME=LO..HI: a non-empty name and a dimension (a range of them, known
+// at run time) in [1, kMaxFlagDim]; VALUE gives the range VALUE..VALUE.
+std::pair<std::string, DimRange> parse_dim_flag(const std::string& text);
 // --shape INPUT=1x3x224x224: a non-empty input name and dims in [0, kMaxFlagDim] ("INPUT=" is a scalar).
 std::pair<std::string, Shape> parse_shape_flag(const std::string& text);
 // --freeze INPUT or INPUT=FILE_OR_FOLDER: the name and the source ("" when not given).

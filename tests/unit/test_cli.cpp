@@ -55,10 +55,14 @@ Run run_cli(const std::string& dir, const std::vector<std::string>& args) {
 }  // namespace
 
 TEST_CASE("Values of --dim are parsed whole and range-checked", "[cli]") {
-  CHECK(parse_dim_flag("seq=128") == std::make_pair(std::string("seq"), int64_t{128}));
+  CHECK(parse_dim_flag("seq=128").first == "seq");
+  CHECK(parse_dim_flag("seq=128").second == DimRange{128, 128});
+  CHECK(parse_dim_flag("seq=1..128").second == DimRange{1, 128});  // a run-time dim
   CHECK(message_of([] { parse_dim_flag("seq=12x"); }) ==
-        "--dim seq=12x: \"12x\" is not a whole number; expected NAME=VALUE, e.g. --dim seq=128");
-  CHECK_THAT(message_of([] { parse_dim_flag("seq=1..128"); }), Catch::Contains("\"1..128\" is not a whole number"));
+        "--dim seq=12x: \"12x\" is not a whole number; expected NAME=VALUE or NAME=LO..HI, e.g. --dim seq=128 or --dim seq=1..128");
+  CHECK_THAT(message_of([] { parse_dim_flag("seq=8..4"); }), Catch::Contains("the range is empty (8 > 4)"));
+  CHECK_THAT(message_of([] { parse_dim_flag("seq=0..4"); }), Catch::Contains("\"0\" is out of range [1, "));
+  CHECK_THAT(message_of([] { parse_dim_flag("seq=1..x"); }), Catch::Contains("\"x\" is not a whole number"));
   CHECK_THAT(message_of([] { parse_dim_flag("seq=abc"); }), Catch::Contains("\"abc\" is not a whole number"));
   CHECK_THAT(message_of([] { parse_dim_flag("seq=-5"); }), Catch::Contains("\"-5\" is out of range [1, "));
   CHECK_THAT(message_of([] { parse_dim_flag("seq=0"); }), Catch::Contains("\"0\" is out of range [1, "));

@@ -89,7 +89,7 @@ TEST_CASE("an unbound symbolic dim names itself and the flag to bind it", "[load
   CHECK(e.find("batch") != std::string::npos);
   CHECK(e.find("--dim batch=") != std::string::npos);
   ShapeBindings bind;
-  bind.dims["batch"] = 5;
+  bind.dims["batch"] = DimRange{5, 5};
   Compiled c = compile_file(path, bind);
   CHECK(value(c.graph, "y").shape == Shape{5, 3});
   ShapeBindings by_shape;
