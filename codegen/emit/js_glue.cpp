@@ -254,6 +254,9 @@ JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, i
   auto add = [&](std::vector<JsTensor>& to, int v) {
     const Value& val = g.values[static_cast<size_t>(v)];
     js_dtype(val.dtype);  // throws for types JavaScript cannot hold
+    if (val.dynamic())
+      throw UnsupportedError("value " + quote_name(val.name) + " has run-time dims, which the JavaScript glue does not pass yet "
+                             "(the wasm module's C API takes them: inputs' dims, outputs' shapes)");
     to.push_back({val.name, val.dtype, val.shape, val.bytes()});
   };
   for (int v : g.inputs) add(m.inputs, v);
