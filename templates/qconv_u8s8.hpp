@@ -85,20 +85,34 @@ inline void qconv_u8s8_block(const X* x, std::uint8_t zx, std::uint8_t* xp, cons
   const std::uint8_t flip = std::is_signed<X>::value ? 0x80 : 0;
   for (i64 i = 0; i < g.xp_bytes; ++i) xp[i] = zx;
   const i64 H = p.in[1], W = p.in[2];
-  const i64 rows = std::min(H, g.hq * g.sh - p.pad[1]);
-  for (i64 c = 0; c < p.C; ++c)
+  const i64 rows = std::min(H, g.hq * g.sh - p.pad[1]), iw_end = std::min(W, g.wq * g.sw - p.pad[2]);
+  for (i64 cb = 0; cb < g.c4; ++cb) {
+    const i64 nc = std::min<i64>(4, p.C - 4 * cb);
     for (i64 ih = 0; ih < rows; ++ih) {
       const i64 ph = ih + p.pad[1];
-      const X* src = x + (c * H + ih) * W;
-      std::uint8_t* row = xp + ((c / 4 * g.sh + ph % g.sh) * g.sw * g.plane + (ph / g.sh) * g.wq) * 4 + c % 4;
+      const X* src = x + (4 * cb * H + ih) * W;
+      std::uint8_t* row = xp + ((cb * g.sh + ph % g.sh) * g.sw * g.plane + (ph / g.sh) * g.wq) * 4;
       for (i64 f = 0; f < g.sw; ++f) {  // the columns of phase f: padded column pw = iw + pad
         const i64 iw0 = ((f - p.pad[2]) % g.sw + g.sw) % g.sw;
-        const i64 iw_end = std::min(W, g.wq * g.sw - p.pad[2]);
         std::uint8_t* d = row + (f * g.plane + (iw0 + p.pad[2]) / g.sw) * 4;
-        for (i64 iw = iw0, j = 0; iw < iw_end; iw += g.sw, ++j)
-          d[4 * j] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(src[iw]) ^ flip);
+        const i64 cnt = iw_end > iw0 ? (iw_end - iw0 + g.sw - 1) / g.sw : 0;
+        const X* s0 = src + iw0;
+        if (nc == 4 && g.sw == 1) {  // four whole rows interleaved (vectorizes)
+          const X *s1 = s0 + H * W, *s2 = s1 + H * W, *s3 = s2 + H * W;
+          for (i64 j = 0; j < cnt; ++j) {
+            d[4 * j] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s0[j]) ^ flip);
+            d[4 * j + 1] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s1[j]) ^ flip);
+            d[4 * j + 2] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s2[j]) ^ flip);
+            d[4 * j + 3] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s3[j]) ^ flip);
+          }
+          continue;
+        }
+        for (i64 c = 0; c < nc; ++c)
+          for (i64 j = 0; j < cnt; ++j)
+            d[4 * j + c] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s0[c * H * W + j * g.sw]) ^ flip);
       }
     }
+  }
 }
 
 // Where tap (kh, kw) starts in a 4-channel block, in 4-byte groups.

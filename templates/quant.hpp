@@ -129,32 +129,32 @@ inline void dynamic_quantize_linear(const float* x, std::uint8_t* y, float* scal
 // QLinearAdd (domain onnx2cpp; passes/qdq.cpp makes it of a QDQ graph's residual
 // DequantizeLinear x2 -> Add [-> Relu] -> QuantizeLinear): each step as those nodes compute it in
 // float, in one pass over the integers: (a - a_zp) * a_scale and (b - b_zp) * b_scale each
-// rounded to float, their sum, max(0, .) when relu, then quantized as quantize_linear does.
-// The products are exact in double (9 by 24 bits) and rounded to float by the conversion: the
-// float product, which a compiler contracting the sum into a fused multiply-add cannot skip.
+// rounded to float, their sum, max(0, .) when relu, then quantized as quantize_linear does
+// (rint rounds as nearbyint; the clamps are quant_saturate's, NaN giving the lowest, written
+// as selects so that the loop vectorizes). The products are exact in double (9 by 24 bits)
+// and rounded to float by the conversion: the float product, which a compiler contracting the
+// sum into a fused multiply-add cannot skip.
+template <bool Relu, class A, class B, class Q>
+inline void qlinear_add_run(const A* a, double sa, std::int32_t za, const B* b, double sb, std::int32_t zb, float sy,
+                            double z, Q* y, i64 n) {
+  const double lo = static_cast<double>(std::numeric_limits<Q>::lowest()), hi = static_cast<double>(std::numeric_limits<Q>::max());
+  for (i64 i = 0; i < n; ++i) {
+    const float da = static_cast<float>(static_cast<double>(static_cast<std::int32_t>(a[i]) - za) * sa);
+    const float db = static_cast<float>(static_cast<double>(static_cast<std::int32_t>(b[i]) - zb) * sb);
+    float v = da + db;
+    if (Relu) v = v > 0.0f ? v : 0.0f;  // as Relu: NaN and -0 give 0
+    double r = std::rint(static_cast<double>(v / sy)) + z;
+    r = r >= lo ? r : lo;
+    r = r <= hi ? r : hi;
+    y[i] = static_cast<Q>(static_cast<std::int32_t>(r));
+  }
+}
 template <class A, class B, class Q>
 inline void qlinear_add(const A* a, const float* as, const A* azp, const B* b, const float* bs, const B* bzp,
                         const float* ys, const Q* yzp, Q* y, i64 n, i64 relu) {
-  const double sa = as[0], sb = bs[0];
-  const std::int32_t za = azp[0], zb = bzp[0];
-  const float sy = ys[0];
   const double z = static_cast<double>(yzp[0]);
-  const double lo = static_cast<double>(std::numeric_limits<Q>::lowest()), hi = static_cast<double>(std::numeric_limits<Q>::max());
-  // quant_saturate without branches (vectorizes): rint rounds as nearbyint does.
-  auto run = [&](auto with_relu) {
-    for (i64 i = 0; i < n; ++i) {
-      const float da = static_cast<float>(static_cast<double>(static_cast<std::int32_t>(a[i]) - za) * sa);
-      const float db = static_cast<float>(static_cast<double>(static_cast<std::int32_t>(b[i]) - zb) * sb);
-      float v = da + db;
-      if (decltype(with_relu)::value) v = v > 0.0f ? v : 0.0f;  // as Relu: NaN and -0 give 0
-      double r = std::rint(static_cast<double>(v / sy)) + z;
-      r = r >= lo ? r : lo;  // NaN: the lowest
-      r = r <= hi ? r : hi;
-      y[i] = static_cast<Q>(static_cast<std::int32_t>(r));
-    }
-  };
-  if (relu) run(std::true_type{});
-  else run(std::false_type{});
+  if (relu) qlinear_add_run<true>(a, as[0], azp[0], b, bs[0], bzp[0], ys[0], z, y, n);
+  else qlinear_add_run<false>(a, as[0], azp[0], b, bs[0], bzp[0], ys[0], z, y, n);
 }
 
 // Y[M][N] = (A - a_zp)(B - b_zp) in int32, per batch of p (MatMul's broadcasting). a_zp is
