@@ -79,6 +79,14 @@ inline bool qconv_u8s8_pack(const W* w, const W* wzp, i64 swzp, const std::int32
   return true;
 }
 
+// Whether a tap reads stride phase f along a dim of k taps, dilation d, stride st (a 1x1
+// kernel of stride 2 reads one phase of four: the others are not copied).
+inline bool qconv_u8s8_phase_read(i64 f, i64 st, i64 k, i64 d) {
+  for (i64 t = 0; t < k; ++t)
+    if ((t * d) % st == f) return true;
+  return false;
+}
+
 // x [C][H][W] (one image) -> the blocked, phase-split, zero-point-padded xp.
 template <class X>
 inline void qconv_u8s8_block(const X* x, std::uint8_t zx, std::uint8_t* xp, const ConvParams& p, const QU8Geom& g) {
@@ -90,9 +98,11 @@ inline void qconv_u8s8_block(const X* x, std::uint8_t zx, std::uint8_t* xp, cons
     const i64 nc = std::min<i64>(4, p.C - 4 * cb);
     for (i64 ih = 0; ih < rows; ++ih) {
       const i64 ph = ih + p.pad[1];
+      if (g.sh > 1 && !qconv_u8s8_phase_read(ph % g.sh, g.sh, p.k[1], p.dil[1])) continue;
       const X* src = x + (4 * cb * H + ih) * W;
       std::uint8_t* row = xp + ((cb * g.sh + ph % g.sh) * g.sw * g.plane + (ph / g.sh) * g.wq) * 4;
       for (i64 f = 0; f < g.sw; ++f) {  // the columns of phase f: padded column pw = iw + pad
+        if (g.sw > 1 && !qconv_u8s8_phase_read(f, g.sw, p.k[2], p.dil[2])) continue;
         const i64 iw0 = ((f - p.pad[2]) % g.sw + g.sw) % g.sw;
         std::uint8_t* d = row + (f * g.plane + (iw0 + p.pad[2]) / g.sw) * 4;
         const i64 cnt = iw_end > iw0 ? (iw_end - iw0 + g.sw - 1) / g.sw : 0;
