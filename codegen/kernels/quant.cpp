@@ -143,4 +143,22 @@ bool eval_qlinear_conv_packed(const Call& c, const Frame& f) {
   return ok;
 }
 
+// <A, B, Q>(a, as, azp, b, bs, bzp, ys, yzp, y, n, relu)
+bool eval_qlinear_add(const Call& c, const Frame& f) {
+  bool ok = false;
+  with_int8_pair(c, [&](auto ta, auto tb) {
+    dispatch_native(targ_type(c, 2), kInt8, [&](auto tq) {
+      using A = typename decltype(ta)::type;
+      using B = typename decltype(tb)::type;
+      using Q = typename decltype(tq)::type;
+      const auto& a = c.args;
+      ok = true;
+      k::qlinear_add<A, B, Q>(f.in_ptr<A>(a[0]), f.in_ptr<float>(a[1]), f.in_ptr<A>(a[2]), f.in_ptr<B>(a[3]),
+                              f.in_ptr<float>(a[4]), f.in_ptr<B>(a[5]), f.in_ptr<float>(a[6]), f.in_ptr<Q>(a[7]),
+                              f.out_ptr<Q>(a[8]), f.value<int64_t>(a[9]), f.value<int64_t>(a[10]));
+    });
+  });
+  return ok;
+}
+
 }  // namespace o2c

@@ -27,6 +27,7 @@
 #include "templates/misc.hpp"
 #include "templates/subbyte.hpp"
 #include "templates/quant.hpp"
+#include "templates/qconv_u8s8.hpp"
 #include "templates/indexing.hpp"
 #include "templates/linalg.hpp"
 #include "templates/attention.hpp"

@@ -255,6 +255,31 @@ bool packed_weights(OpCtx& c) {
   return c.const_in(3) && (c.dtype(3) == DType::Int8 || c.dtype(3) == DType::UInt8) && c.const_in(5);
 }
 
+// The u8 x s8 dot-product kernel (templates/qconv_u8s8.hpp) runs what it fits with weights
+// packed at compile time: constant weights, zero points and bias, every w - w_zp within int8.
+struct U8S8 {
+  Tensor wp, bq;
+};
+bool pack_u8s8(OpCtx& c, const k::ConvParams& p, U8S8* out) {
+  if (!packed_weights(c) || !k::qconv_u8s8_fits(p) || !c.const_in(2) || (c.has_in(8) && !c.const_in(8))) return false;
+  const k::QU8Geom g = k::qconv_u8s8_geom(p);
+  const Tensor& w = *c.const_in(3);
+  const Tensor* wzp = c.has_in(5) ? c.const_in(5) : nullptr;
+  const Tensor* bias = c.has_in(8) ? c.const_in(8) : nullptr;
+  const std::int32_t zx = static_cast<std::int32_t>(c.const_in(2)->int_at(0)) + (c.dtype(0) == DType::Int8 ? 128 : 0);
+  Tensor wp(DType::Int8, {p.k[1] * p.k[2] * g.c4 * g.mp * 4});
+  Tensor bq(DType::Int32, {g.mp});
+  bool ok = false;
+  dispatch_native(w.dtype, type_set({DType::Int8, DType::UInt8}), [&](auto tag) {
+    using W = typename decltype(tag)::type;
+    ok = k::qconv_u8s8_pack<W>(w.data<W>(), wzp ? wzp->data<W>() : nullptr, wzp && numel(wzp->shape) > 1 ? 1 : 0,
+                               bias ? bias->data<std::int32_t>() : nullptr, zx, wp.data<std::int8_t>(),
+                               bq.data<std::int32_t>(), p);
+  });
+  if (ok && out) *out = {std::move(wp), std::move(bq)};
+  return ok;
+}
+
 // QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): the int32 convolution
 // (with the bias), requantized per output channel: rows are (n, m), columns the positions.
 void infer_QLinearConv(OpCtx& c) {
@@ -267,10 +292,19 @@ void infer_QLinearConv(OpCtx& c) {
   if (c.dtype(1) != c.dtype(4) || c.dtype(1) != c.dtype(6)) c.fail("the three scales must have one type");
   const Shape out = conv_out(p, c.shape(0).size());
   c.set_out(0, c.dtype(7), out);
-  c.set_scratch(packed_weights(c) ? k::qconv_scratch_bytes(p) : numel(out) * 4);
+  c.set_scratch(pack_u8s8(c, p, nullptr) ? k::qconv_u8s8_scratch_bytes(p)
+                : packed_weights(c)        ? k::qconv_scratch_bytes(p)
+                                           : numel(out) * 4);
 }
 void lower_QLinearConv(LowerCtx& c) {
   const k::ConvParams p = int_conv_params(c, 0, 3);
+  U8S8 u;
+  if (pack_u8s8(c, p, &u)) {
+    c.call("qlinear_conv_u8s8", {type_arg(c.dtype(0)), type_arg(c.dtype(1)), type_arg(c.out(0).dtype)},
+           {c.X(0), c.X(1), c.X(2), c.table(std::move(u.wp)), c.table(std::move(u.bq)), c.X(4),
+            index(per_stride(c, 4, p.M, "output channel")), c.X(6), c.X(7), c.Y(0), obj(p), c.scratch(DType::UInt8)});
+    return;
+  }
   if (packed_weights(c)) {
     // Constant weights: packed as int16 for the dot-product kernel.
     const Tensor& w = *c.const_in(3);
@@ -295,8 +329,27 @@ void lower_QLinearConv(LowerCtx& c) {
           c.X(1), index(0), c.X(6), c.X(7)});
 }
 
+// QLinearAdd(a, a_scale, a_zp, b, a_scale, b_zp, y_scale, y_zp) (passes/qdq.cpp): per-tensor
+// scales and zero points, a and b of one shape; relu = 1 applies Relu before quantizing.
+struct QLinearAddAttrs {
+  int64_t relu = 0;
+  O2C_FIELDS(relu)
+};
+void infer_QLinearAdd(OpCtx& c) {
+  for (size_t i : {1, 2, 4, 5, 6, 7})
+    if (numel(c.shape(i)) != 1) c.unsupported("a scale or zero point with more than one value");
+  if (c.shape(0) != c.shape(3)) c.unsupported("broadcasting");
+  c.set_out(0, c.dtype(7), c.shape(0));
+}
+void lower_QLinearAdd(LowerCtx& c) {
+  c.call("qlinear_add", {type_arg(c.dtype(0)), type_arg(c.dtype(3)), type_arg(c.out(0).dtype)},
+         {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.X(5), c.X(6), c.X(7), c.Y(0), index(numel(c.shape(0))),
+          index(c.attrs<QLinearAddAttrs>().relu)});
+}
+
 }  // namespace
 
+O2C_DEFINE_OP(QLinearAdd, infer_QLinearAdd, lower_QLinearAdd);
 O2C_DEFINE_OP(ConvInteger, infer_ConvInteger, lower_ConvInteger);
 O2C_DEFINE_OP(QLinearConv, infer_QLinearConv, lower_QLinearConv);
 O2C_DEFINE_OP(QuantizeLinear, infer_QuantizeLinear, lower_QuantizeLinear);

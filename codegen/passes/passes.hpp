@@ -65,8 +65,10 @@ void fuse_gelu(Graph& g);
 // Statically quantized convolutions in QDQ form, DequantizeLinear(x int8/uint8) and
 // DequantizeLinear(constant int8/uint8 weights) [and of the int32 bias] -> Conv [-> Relu] ->
 // QuantizeLinear, become one QLinearConv on the integers (its integer kernel); the Relu is
-// dropped where the output zero point is its type's lowest value (exact). Dequantizations of
-// weights left unfused are folded (passes/qdq.cpp).
+// dropped where the output zero point is its type's lowest value (exact). The residual,
+// DequantizeLinear x2 -> Add [-> Relu] -> QuantizeLinear, becomes one QLinearAdd (onnx2cpp
+// domain; exact), and Casts of x to its own type before those dequantizations go. Dequantizations
+// of weights left unfused are folded (passes/qdq.cpp).
 void fuse_qdq(Graph& g, const FoldOptions& opt);
 
 // Fuses what follows a Conv into it: an inference BatchNormalization with constant

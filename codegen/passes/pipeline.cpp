@@ -23,7 +23,7 @@ const std::vector<PassInfo>& pass_list() {
        [](Graph& g, const PassOptions&) { fuse_layer_norm(g); }},
       {"gelu", "fuse", "GELU as exported before opset 20 becomes one Gelu",
        [](Graph& g, const PassOptions&) { fuse_gelu(g); }},
-      {"qdq", "fuse", "quantized convolutions in QDQ form (DequantizeLinear -> Conv -> QuantizeLinear) run on integers as QLinearConv",
+      {"qdq", "fuse", "quantized convolutions and residual adds in QDQ form (DequantizeLinear -> Conv/Add -> QuantizeLinear) run on integers as QLinearConv/QLinearAdd",
        [](Graph& g, const PassOptions& o) { fuse_qdq(g, o.fold); }},
       {"epilogues", "fuse", "batch norms, residual adds, bias rows and activations run in the producing kernel",
        [](Graph& g, const PassOptions&) { fuse_epilogues(g); }},

@@ -13,8 +13,14 @@
 // quantized, clamped at zy: the saturation). This is the rewrite every int8 runtime makes; it
 // computes the convolution exactly in int32 where the QDQ graph computes it in float over the
 // dequantized values, so results may differ by one quantization step where a float sum lands
-// next to a rounding boundary. The dequantizations of weights that stay (not matched) are
-// folded here (passes/fold.cpp keeps them for this pass).
+// next to a rounding boundary. The residual adds of such a graph,
+//
+//   a_q -> DequantizeLinear(sa, za) --+
+//   b_q -> DequantizeLinear(sb, zb) ---> Add [-> Relu] -> QuantizeLinear(sy, zy) -> y_q
+//
+// (per tensor, a and b of one shape) become QLinearAdd (domain onnx2cpp), which computes the
+// same float steps in one pass (bit for bit). The dequantizations of weights that stay (not
+// matched) are folded here (passes/fold.cpp keeps them for this pass).
 #include <cmath>
 #include <vector>
 
@@ -88,6 +94,74 @@ bool match(Graph& g, Node& conv, std::vector<int>* ins, std::vector<Node*>* dqs)
   return true;
 }
 
+// A QuantizeLinear QLinearConv/QLinearAdd can take over: per-tensor constant float scale and
+// int8/uint8 zero point, saturating, no block size, no precision.
+bool quantize_ok(Graph& g, const Node* q) {
+  if (!q || q->inputs.size() < 3 || q->inputs[2] < 0 || q->outputs.size() != 1) return false;
+  const Tensor* sy = const_of(g, q->inputs[1]);
+  const Tensor* zy = const_of(g, q->inputs[2]);
+  if (!sy || !zy || sy->dtype != DType::Float || sy->numel() != 1 || zy->numel() != 1 || !is_int8(zy->dtype)) return false;
+  return attr_int(*q, "saturate", 1) == 1 && attr_int(*q, "block_size", 0) == 0 && attr_int(*q, "precision", 0) == 0;
+}
+
+// x_q itself when it comes through a Cast to its own type (PyTorch writes one before each
+// DequantizeLinear; *cast_out: the Cast's output, to erase when nothing else reads it).
+int skip_cast(Graph& g, Pattern& c, int x, int* cast_out) {
+  *cast_out = -1;
+  Node* cast = c.producer(x, "Cast", g.values[x].readers.size());
+  if (!cast || g.values[cast->inputs[0]].dtype != g.values[x].dtype) return x;
+  *cast_out = x;
+  return cast->inputs[0];
+}
+
+// Erases the producers of values nothing reads any more (dequantizations, Casts).
+void erase_unread(Graph& g, std::initializer_list<int> vs) {
+  for (int v : vs) {
+    if (v < 0 || g.values[v].producer < 0) continue;
+    if (g.values[v].readers.empty() && !g.values[v].is_output) g.erase(g.values[v].producer);
+  }
+}
+
+// The residual of a QDQ graph: DequantizeLinear(a), DequantizeLinear(b) (per tensor, same
+// shape) -> Add [-> Relu] -> QuantizeLinear, becomes QLinearAdd (domain onnx2cpp): the same
+// float steps in one pass over the integers, bit for bit (templates/quant.hpp).
+void fuse_add(Graph& g, Pattern& c, Node& add) {
+  if (add.inputs.size() != 2 || add.outputs.size() != 1) return;
+  Node* da = dequantize_of(g, add.inputs[0]);
+  Node* db = dequantize_of(g, add.inputs[1]);
+  if (!da || !db || da == db) return;
+  for (Node* d : {da, db}) {
+    const Tensor* s = const_of(g, d->inputs[1]);
+    const Tensor* z = const_of(g, d->inputs[2]);
+    if (!is_int8(g.values[d->inputs[0]].dtype) || !s || s->dtype != DType::Float || s->numel() != 1 || !z ||
+        z->numel() != 1 || attr_int(*d, "block_size", 0))
+      return;
+  }
+  if (g.values[add.inputs[0]].shape != g.values[add.inputs[1]].shape) return;
+  std::vector<Node*> pattern = {&add};
+  int y = add.outputs[0];
+  Node* relu = c.reader(y, "Relu");
+  if (relu) {
+    pattern.push_back(relu);
+    y = relu->outputs[0];
+  }
+  Node* q = c.reader(y, "QuantizeLinear");
+  if (!quantize_ok(g, q)) return;
+  pattern.push_back(q);
+  int cast_a = -1, cast_b = -1;
+  const int xa = skip_cast(g, c, da->inputs[0], &cast_a), xb = skip_cast(g, c, db->inputs[0], &cast_b);
+  const std::vector<int> ins = {xa, da->inputs[1], da->inputs[2], xb, db->inputs[1], db->inputs[2], q->inputs[1], q->inputs[2]};
+  const int a_out = add.inputs[0], b_out = add.inputs[1], yq = q->outputs[0];
+  Attrs attrs;
+  attrs["relu"] = Attr::of(static_cast<int64_t>(relu ? 1 : 0));
+  c.replace(pattern, "QLinearAdd", 1, ins, std::move(attrs));
+  Node& n = g.nodes[g.values[yq].producer];
+  n.domain = "onnx2cpp";
+  OpCtx ctx(g, n);
+  infer_node(ctx);
+  erase_unread(g, {a_out, cast_a, b_out, cast_b});
+}
+
 }  // namespace
 
 void fuse_qdq(Graph& g, const FoldOptions& opt) {
@@ -107,22 +181,13 @@ void fuse_qdq(Graph& g, const FoldOptions& opt) {
       y = relu->outputs[0];
     }
     Node* q = c.reader(y, "QuantizeLinear");
-    if (!q || q->inputs.size() < 3 || q->inputs[2] < 0 || q->outputs.size() != 1) continue;
-    const Tensor* sy = const_of(g, q->inputs[1]);
+    if (!quantize_ok(g, q)) continue;
     const Tensor* zy = const_of(g, q->inputs[2]);
-    if (!sy || !zy || sy->dtype != DType::Float || sy->numel() != 1 || zy->numel() != 1 || !is_int8(zy->dtype)) continue;
-    if (attr_int(*q, "saturate", 1) != 1 || attr_int(*q, "block_size", 0) != 0 || attr_int(*q, "precision", 0) != 0)
-      continue;
     if (relu && zy->int_at(0) != (zy->dtype == DType::UInt8 ? 0 : -128)) continue;
     pattern.push_back(q);
     ins.insert(ins.begin() + 6, {q->inputs[1], q->inputs[2]});
-    // x_q through a Cast to its own type (PyTorch writes one before each DequantizeLinear).
     int cast_out = -1;
-    if (Node* cast = c.producer(ins[0], "Cast", g.values[ins[0]].readers.size());
-        cast && g.values[cast->inputs[0]].dtype == g.values[ins[0]].dtype) {
-      cast_out = ins[0];
-      ins[0] = cast->inputs[0];
-    }
+    ins[0] = skip_cast(g, c, ins[0], &cast_out);
     Attrs attrs = conv.attrs;
     const int xd_out = conv.inputs[0], wd_out = conv.inputs[1];
     const int bd_out = conv.inputs.size() > 2 ? conv.inputs[2] : -1;
@@ -131,12 +196,10 @@ void fuse_qdq(Graph& g, const FoldOptions& opt) {
     OpCtx ctx(g, g.nodes[g.values[yq].producer]);
     infer_node(ctx);  // its scratch
     // The dequantizations (and the Cast): now read by nothing, or by others (then they stay).
-    for (int v : {xd_out, cast_out, wd_out, bd_out}) {
-      if (v < 0 || g.values[v].producer < 0) continue;
-      const int p = g.values[v].producer;
-      if (g.values[v].readers.empty() && !g.values[v].is_output) g.erase(p);
-    }
+    erase_unread(g, {xd_out, cast_out, wd_out, bd_out});
   }
+  for (int id : g.live_nodes())
+    if (!g.nodes[id].erased && g.nodes[id].op == "Add" && g.nodes[id].domain.empty()) fuse_add(g, c, g.nodes[id]);
   // What is left of the dequantizations fold.cpp kept: folded now.
   FoldOptions fold = opt;
   fold.keep_conv_dequantize = false;
