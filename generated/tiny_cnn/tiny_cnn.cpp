@@ -124,6 +124,9 @@ inline void copy_rows(const T* src, T* dst, i64 rows, i64 len, i64 sp, i64 dp) {
   for (i64 r = 0; r < rows; ++r) std::memcpy(dst + r * dp, src + r * sp, sizeof(T) * len);
 }
 
+// floor(a / k) for k > 0 (run-time dims: a derived dim's value).
+inline i64 floor_div(i64 a, i64 k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
+
 template <class T>
 inline void copy(const T* x, T* y, i64 n) {
   if (n) std::memcpy(y, x, sizeof(T) * n);

@@ -14,7 +14,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 3
+#define ONNX2CPP_RUNTIME_VERSION 4
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +28,9 @@
 #define ONNX2CPP_ERR_STRING_TOO_LONG 5 /* a string input longer than its bound (--max-string-bytes) */
 #define ONNX2CPP_ERR_DATA_SHAPE 6 /* the data decides an output shape (StringSplit's width,
                                    * StringNormalizer's count) other than the compiled one */
+#define ONNX2CPP_ERR_DATA_VALUE 7 /* the data holds a value the op cannot take: text that is not
+                                   * a number of the type (Cast from string) */
+#define ONNX2CPP_ERR_DIM_RANGE 8 /* a run-time dim (inputs' dims) outside the range it was compiled for */
 
 /* One element of a string tensor: a view of `size` bytes of UTF-8 (not NUL-terminated; may
  * hold NULs). 16 bytes on every target (uint64_t size), so the compiler plans one layout.

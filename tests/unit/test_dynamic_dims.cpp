@@ -43,6 +43,10 @@ TEST_CASE("A model compiled for seq in 1..16 runs at 1, 3 and 16, and refuses 0 
 
   write(d.path + "/m.h", c.files.header);
   write(d.path + "/m.cpp", c.files.source);
+  if (!c.files.weights_file.empty()) {
+    const auto bytes = c.files.weights.bytes();
+    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
+  }
   write(d.path + "/main.cpp",
         "#include <cmath>\n#include <cstdio>\n#include \"m.h\"\n"
         "int main() {\n"
