@@ -256,6 +256,12 @@ int run_check(const Common& kc) {
   return kOk;
 }
 
+// Under WebAssembly, embedded weights are a string literal (--weights inline): Emscripten's
+// assembler cannot be trusted with .incbin (emit/api.cpp).
+void wasm_weights(Options& o) {
+  if (!o.external_weights) o.inline_weights = true;
+}
+
 // onnx2cpp build MODEL --target native|wasm -o DIR.
 struct BuildArgs {
   Common c;
@@ -267,6 +273,7 @@ int run_build(const BuildArgs& a) {
   freeze_from_files(a.c, opt);
   if (opt.name.empty()) opt.name = name_from_path(a.c.model);
   opt.name = sanitize(opt.name);
+  if (a.target == "wasm") wasm_weights(opt);
   Compiled c = compile_model(opt);
   const fs::path out(a.out);
   if (a.target == "native") {
@@ -324,6 +331,7 @@ int run_harness(const RunArgs& a, bool is_verify) {
   check_tolerance_flag("--atol", a.atol);
   Options opt = make_options(a.c, recorded_command(a.c));
   opt.profile = a.profile;
+  if (a.target == "wasm") wasm_weights(opt);
   TestData data;
   if (!a.data.empty()) {
     data = load_test_data(a.data);

@@ -328,42 +328,36 @@ struct Files {
   }
 
   // The weights file beside the source, pulled into the object by the toolchain: the
-  // assembler's .incbin (GNU syntax: GCC, Clang and Emscripten; ELF and wasm objects), else
-  // #embed (C23/C++26) where the compiler has it, else an error naming the alternatives.
+  // assembler's .incbin (GNU syntax: GCC and Clang, ELF objects), else #embed (C23/C++26)
+  // where the compiler has it, else an error naming the alternatives. Not under WebAssembly:
+  // Emscripten's LLVM 14 assembler runs out of memory or writes different modules from the
+  // same input on .incbin, so wasm builds take the literal (--weights inline) or a file.
   void embedded_weights(Writer& s, const std::string& digest) const {
     const std::string B = std::to_string(weights_bytes), sym = "onnx2cpp_" + N + "_weights";
     s.line("// The " + B + " bytes of constants (each tensor at a 64-byte aligned offset) are in " + weights_file);
     s.line("// beside this file (hash " + digest + "), read by the toolchain: the assembler's .incbin finds it");
     s.line("// through __FILE__, this file's path as given to the compiler (define " + U + "_WEIGHTS_PATH to");
     s.line("// its path from the compiler's working directory if __FILE__ is remapped), #embed beside this file.");
-    s.line("#if (defined(__GNUC__) || defined(__clang__)) && (defined(__ELF__) || defined(__wasm__)) && \\");
+    s.line("#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && !defined(__wasm__) && \\");
     s.line("    !defined(" + U + "_WEIGHTS_NO_INCBIN)");
     s.line("#define " + U + "_WEIGHTS_INCBIN 1");
     s.line("#ifndef " + U + "_WEIGHTS_PATH");
     s.line("#define " + U + "_WEIGHTS_PATH __FILE__ \".weights\"");
     s.line("#endif");
     s.line("__asm__(");
-    s.line("#if defined(__wasm__)");
-    s.line("    \".section .rodata." + sym + ",\\\"\\\",@\\n\"");
-    s.line("#else");
     s.line("    \".pushsection .rodata\\n\"");
-    s.line("#endif");
     s.line("    \".globl " + sym + "\\n.hidden " + sym + "\\n.p2align 6\\n" + sym + ":\\n\"");
     s.line("    \".incbin \\\"\" " + U + "_WEIGHTS_PATH \"\\\", 0, " + B + "\\n\"");
     s.line("    \".org " + sym + " + " + B + "\\n.size " + sym + ", " + B + "\\n\"");
-    s.line("#if defined(__wasm__)");
-    s.line("    \".text\\n\");");
-    s.line("#else");
     s.line("    \".popsection\\n\");");
-    s.line("#endif");
     s.line("extern \"C\" __attribute__((visibility(\"hidden\"))) const unsigned char " + sym + "[" + B + "];");
     s.line("#elif defined(__has_embed)");
     s.line("#if defined(__clang__)");
     s.line("#pragma clang diagnostic ignored \"-Wc23-extensions\"");
     s.line("#endif");
     s.line("#else");
-    s.line("#error \"" + N + ": this compiler has neither .incbin (GNU assembler syntax) nor #embed for " + weights_file +
-           ": regenerate with --weights inline (a string literal) or --weights file\"");
+    s.line("#error \"" + N + ": this compiler has neither .incbin (GNU assembler syntax, ELF) nor #embed for " + weights_file +
+           " (WebAssembly: --weights inline): regenerate with --weights inline (a string literal) or --weights file\"");
     s.line("#endif");
     s.line();
   }

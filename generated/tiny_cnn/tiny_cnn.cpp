@@ -1360,33 +1360,25 @@ ONNX2CPP_K_END
 // beside this file (hash 2e7907fb8476d269), read by the toolchain: the assembler's .incbin finds it
 // through __FILE__, this file's path as given to the compiler (define TINY_CNN_WEIGHTS_PATH to
 // its path from the compiler's working directory if __FILE__ is remapped), #embed beside this file.
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__ELF__) || defined(__wasm__)) && \
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && !defined(__wasm__) && \
     !defined(TINY_CNN_WEIGHTS_NO_INCBIN)
 #define TINY_CNN_WEIGHTS_INCBIN 1
 #ifndef TINY_CNN_WEIGHTS_PATH
 #define TINY_CNN_WEIGHTS_PATH __FILE__ ".weights"
 #endif
 __asm__(
-#if defined(__wasm__)
-    ".section .rodata.onnx2cpp_tiny_cnn_weights,\"\",@\n"
-#else
     ".pushsection .rodata\n"
-#endif
     ".globl onnx2cpp_tiny_cnn_weights\n.hidden onnx2cpp_tiny_cnn_weights\n.p2align 6\nonnx2cpp_tiny_cnn_weights:\n"
     ".incbin \"" TINY_CNN_WEIGHTS_PATH "\", 0, 31488\n"
     ".org onnx2cpp_tiny_cnn_weights + 31488\n.size onnx2cpp_tiny_cnn_weights, 31488\n"
-#if defined(__wasm__)
-    ".text\n");
-#else
     ".popsection\n");
-#endif
 extern "C" __attribute__((visibility("hidden"))) const unsigned char onnx2cpp_tiny_cnn_weights[31488];
 #elif defined(__has_embed)
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wc23-extensions"
 #endif
 #else
-#error "tiny_cnn: this compiler has neither .incbin (GNU assembler syntax) nor #embed for tiny_cnn.cpp.weights: regenerate with --weights inline (a string literal) or --weights file"
+#error "tiny_cnn: this compiler has neither .incbin (GNU assembler syntax, ELF) nor #embed for tiny_cnn.cpp.weights (WebAssembly: --weights inline): regenerate with --weights inline (a string literal) or --weights file"
 #endif
 
 namespace tiny_cnn_internal {
