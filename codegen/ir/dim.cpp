@@ -91,8 +91,19 @@ namespace {
 int64_t floor_div_int(int64_t a, int64_t k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
 int64_t ceil_div_int(int64_t a, int64_t k) { return -floor_div_int(-a, k); }
 
+int64_t checked_mul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) throw std::overflow_error("a run-time dim's bound overflows 64 bits");
+  return r;
+}
+int64_t checked_add(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) throw std::overflow_error("a run-time dim's bound overflows 64 bits");
+  return r;
+}
+
 DimRange mul_range(DimRange a, DimRange b) {
-  const int64_t c[] = {a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi};
+  const int64_t c[] = {checked_mul(a.lo, b.lo), checked_mul(a.lo, b.hi), checked_mul(a.hi, b.lo), checked_mul(a.hi, b.hi)};
   return {*std::min_element(c, c + 4), *std::max_element(c, c + 4)};
 }
 
@@ -194,7 +205,7 @@ DimRange DimTable::range(const Dim& d) const {
       if (id < 0 || id >= static_cast<int>(syms.size())) throw std::logic_error("Dim of an unknown symbol");
       t = mul_range(t, syms[static_cast<size_t>(id)].range);
     }
-    total = {total.lo + t.lo, total.hi + t.hi};
+    total = {checked_add(total.lo, t.lo), checked_add(total.hi, t.hi)};
   }
   return total;
 }

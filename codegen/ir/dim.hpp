@@ -92,7 +92,8 @@ struct DimTable {
   Dim min(const Dim& a, const Dim& b);
 
   // The range of d's values over its symbols' ranges (interval arithmetic: exact for
-  // polynomials with non-negative coefficients, a sound enclosure otherwise).
+  // polynomials with non-negative coefficients, a sound enclosure otherwise). Throws
+  // std::overflow_error when a bound does not fit in 64 bits.
   DimRange range(const Dim& d) const;
   // The most d can be: what buffers are planned for.
   int64_t bound(const Dim& d) const { return range(d).hi; }

@@ -148,7 +148,13 @@ void OpCtx::set_out_dims(size_t i, DType t, const std::vector<Dim>& dims) {
   Shape bounds;
   bool dynamic = false;
   for (const Dim& d : dims) {
-    const DimRange r = dim_table().range(d);
+    DimRange r;
+    try {
+      r = dim_table().range(d);
+    } catch (const std::overflow_error&) {
+      unsupported("output " + std::to_string(i) + " dim " + std::to_string(bounds.size()) + " (" + d.str(dim_table()) +
+                  "): its bound overflows 64 bits; narrow the --dim ranges");
+    }
     if (r.lo < 0) fail("output " + std::to_string(i) + " dim " + std::to_string(bounds.size()) + " (" + d.str(dim_table()) +
                        ") can be negative: it goes down to " + std::to_string(r.lo));
     bounds.push_back(r.hi);

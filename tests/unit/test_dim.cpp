@@ -62,6 +62,9 @@ TEST_CASE("Derived dims: floor and ceil divisions, max and min, each one symbol 
   CHECK(t.range(m) == DimRange{16, 128});
   CHECK(t.bound(s * 768) == 98304);
   CHECK(t.range(Dim(3) - s) == DimRange{-125, 2});
+  const Dim big = t.input("big", {1, int64_t{1} << 31});
+  CHECK(t.bound(big * big) == int64_t{1} << 62);
+  CHECK_THROWS_AS(t.range(big * big * big), std::overflow_error);  // never a wrapped bound
 }
 
 TEST_CASE("A dim's C++ spelling", "[dim]") {
