@@ -483,7 +483,7 @@ inline i64 nt_write_float(double v, char* out) {
   const double fr = std::frexp(a, &e2);  // a = fr * 2^e2, fr in [0.5, 1)
   const uint64_t m = static_cast<uint64_t>(std::ldexp(fr, 53));
   const int e = e2 - 53;
-  char dg[24];
+  char dg[24] = {};  // set by nt_shortest (initialized: no maybe-uninitialized warning at -O2)
   int x10 = 0;
   const int nd = nt_shortest(a, m, e, nt_format<T>(), nt_digits<T>(), dg, &x10);
   if (a >= 1e-4 && a < 1e16) {  // positional

@@ -186,7 +186,7 @@ TEST_CASE("Cast and CastLike to and from string compile and run", "[strings][cas
 TEST_CASE("String initializers and Constants become escaped literals", "[strings][cast]") {
   TempDir dir;
   const std::vector<std::string> hostile = {"say \"hi\"", "back\\slash", "end */ comment", "new\nline",
-                                            std::string("nul\0byte", 8), "??=trigraph", "\\x41\\", "", "\xC3\xA9t\xC3\xA9"};
+                                            std::string("nul\0byte", 8), "?" "?=trigraph", "\\x41\\", "", "\xC3\xA9t\xC3\xA9"};
   ModelBuilder b(21);
   b.input("x", {1}, onnx::TensorProto::STRING);
   const std::string wname = "w \"*/\n\\", cname = "c*/\n\"";
