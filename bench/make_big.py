@@ -12,14 +12,12 @@ constant folding), info.json (name, params, macs, file size, shapes) and test_da
 
     python3 scripts/bench.py build/bench_models/resnet50 --compile-only
 """
-import json, os, sys
+import os, sys
 
-import onnx
 import torch
 import torch.nn as nn
-from onnx import numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model_info import macs_per_op  # noqa: E402
+from model_info import export_model_dir, randomize_conv_bn  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED, OPSET = 50, 13
@@ -83,52 +81,17 @@ def build(name):
             layers += [nn.Linear(a, b), nn.ReLU()]
         return nn.Sequential(*layers[:-1]).eval(), torch.randn(1, 4096)
     model = ResNet50() if name == "resnet50" else VGG16()
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    with torch.no_grad():
-        for bn in bns:
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.uniform_(-0.2, 0.2)
-            bn.reset_running_stats()
-            bn.momentum = None
-        if bns:
-            model.train()
-            for _ in range(2):
-                model(torch.randn(4, 3, 224, 224))
-    return model.eval(), torch.randn(1, 3, 224, 224)
+    return randomize_conv_bn(model, (4, 3, 224, 224), 2), torch.randn(1, 3, 224, 224)
 
 
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "resnet50"
     out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "build", "bench_models", name)
-    data_dir = os.path.join(out_dir, "test_data_set_0")
-    os.makedirs(data_dir, exist_ok=True)
     model, x = build(name)
     torch.manual_seed(SEED + 1)
     x = torch.randn(*x.shape)
-    with torch.no_grad():
-        y = model(x)
-    path = os.path.join(out_dir, "model.onnx")
-    torch.onnx.export(model, x, path, opset_version=OPSET, do_constant_folding=True,
-                      input_names=["input"], output_names=["logits"])
-    m = onnx.load(path)
-    per_op = macs_per_op(m)
-    info = {
-        "name": name, "seed": SEED, "opset": OPSET, "params": sum(p.numel() for p in model.parameters()),
-        "file_size_bytes": os.path.getsize(path), "nodes": len(m.graph.node),
-        "macs": sum(per_op.values()), "macs_per_op": per_op,
-        "inputs": [{"name": "input", "dtype": "float", "shape": list(x.shape)}],
-        "outputs": [{"name": "logits", "dtype": "float", "shape": list(y.shape)}],
-        "torch_version": torch.__version__, "onnx_version": onnx.__version__,
-    }
-    with open(os.path.join(out_dir, "info.json"), "w") as f:
-        json.dump(info, f, indent=2)
-        f.write("\n")
-    for n, t, fn in [("input", x, "input_0.pb"), ("logits", y, "output_0.pb")]:
-        with open(os.path.join(data_dir, fn), "wb") as f:
-            f.write(numpy_helper.from_array(t.numpy(), n).SerializeToString())
+    y, info = export_model_dir(out_dir, model, x, OPSET, {
+        "name": name, "seed": SEED, "params": sum(p.numel() for p in model.parameters())})
     print(f"wrote {out_dir}: {info['params']:,} params, {info['file_size_bytes'] / 1e6:.1f} MB, "
           f"logits std {y.std().item():.3f}")
 

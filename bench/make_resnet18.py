@@ -16,15 +16,12 @@ activations stay in a sane range. Writes, in the layout of ../shared/models:
 
 Then e.g.: python3 scripts/bench.py ../shared/models build/bench_models
 """
-import json, os, sys
+import os, sys
 
-import numpy as np
-import onnx
 import torch
 import torch.nn as nn
-from onnx import numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model_info import macs_per_op  # noqa: E402
+from model_info import export_model_dir, randomize_conv_bn  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED, OPSET = 18, 13
@@ -61,60 +58,17 @@ class ResNet18(nn.Module):
 
 def build():
     torch.manual_seed(SEED)
-    model = ResNet18()
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-    with torch.no_grad():
-        for bn in bns:  # non-trivial affine parameters, so folding BN is actually exercised
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.uniform_(-0.2, 0.2)
-            bn.reset_running_stats()
-            bn.momentum = None  # cumulative average over the calibration passes
-        model.train()
-        for _ in range(3):
-            model(torch.randn(8, 3, 224, 224))
-    for bn in bns:
-        bn.momentum = 0.1
-    return model.eval()
-
+    return randomize_conv_bn(ResNet18(), (8, 3, 224, 224), 3)
 
 
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench_models", "resnet18")
-    data_dir = os.path.join(out_dir, "test_data_set_0")
-    os.makedirs(data_dir, exist_ok=True)
     model = build()
     torch.manual_seed(SEED + 1)
     x = torch.randn(1, 3, 224, 224)
-    with torch.no_grad():
-        y = model(x)
-    path = os.path.join(out_dir, "model.onnx")
-    torch.onnx.export(model, x, path, opset_version=OPSET, do_constant_folding=True,
-                      input_names=["input"], output_names=["logits"])
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
-    per_op = macs_per_op(m)
-    ops = {}
-    for n in m.graph.node:
-        ops[n.op_type] = ops.get(n.op_type, 0) + 1
-    info = {
-        "name": "resnet18", "family": "resnet18", "seed": SEED, "opset": OPSET,
-        "params": sum(p.numel() for p in model.parameters()),
-        "file_size_bytes": os.path.getsize(path), "nodes": len(m.graph.node), "ops": dict(sorted(ops.items())),
-        "macs": sum(per_op.values()), "macs_per_op": per_op,
-        "macs_note": "Conv/Gemm only, at the test_data_set_0 input shapes",
-        "inputs": [{"name": "input", "dtype": "float", "shape": list(x.shape)}],
-        "outputs": [{"name": "logits", "dtype": "float", "shape": list(y.shape)}],
-        "torch_version": torch.__version__, "onnx_version": onnx.__version__,
-    }
-    with open(os.path.join(out_dir, "info.json"), "w") as f:
-        json.dump(info, f, indent=2)
-        f.write("\n")
-    for name, t, fn in [("input", x, "input_0.pb"), ("logits", y, "output_0.pb")]:
-        with open(os.path.join(data_dir, fn), "wb") as f:
-            f.write(numpy_helper.from_array(t.numpy(), name).SerializeToString())
+    y, info = export_model_dir(out_dir, model, x, OPSET, {
+        "name": "resnet18", "family": "resnet18", "seed": SEED,
+        "params": sum(p.numel() for p in model.parameters())})
     print(f"wrote {out_dir}: {info['params']:,} params, {info['macs'] / 1e9:.3f} GMACs, "
           f"{info['file_size_bytes'] / 1e6:.1f} MB, logits std {y.std().item():.3f}")
 

@@ -179,13 +179,13 @@ def main():
     if not os.path.exists(O2C):
         sys.exit("build/onnx2cpp not found: run scripts/test.sh or cmake --build build first")
     work = tempfile.mkdtemp(prefix="o2c_bench.")
+    models = []  # each folder with a model.onnx, or the model folders in it
+    for d in a.dirs:
+        if os.path.exists(os.path.join(d, "model.onnx")):
+            models.append(d)
+        else:
+            models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
     if a.compile_only:
-        models = []
-        for d in a.dirs:
-            if os.path.exists(os.path.join(d, "model.onnx")):
-                models.append(d)
-            else:
-                models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
         print("| model | " + " | ".join(COST_HDR) + " |\n|" + "---|" * (len(COST_HDR) + 1))
         for m in models:
             try:
@@ -195,12 +195,6 @@ def main():
         return
     setup_ort()
     peak = peak_gflops(work)
-    models = []
-    for d in a.dirs:
-        if os.path.exists(os.path.join(d, "model.onnx")):
-            models.append(d)
-        else:
-            models += sorted(os.path.join(d, m) for m in os.listdir(d) if os.path.exists(os.path.join(d, m, "model.onnx")))
     print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds of at least {a.iters} iterations and about 0.5 s")
     hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "rounds' ratios", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
            "ORT RSS MB") + COST_HDR

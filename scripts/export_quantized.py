@@ -21,15 +21,12 @@ qnnpack rounds its requantizations differently from the ONNX spec, so a spec-exa
 lands a few output steps away: onnx2cpp and onnxruntime both differ from PyTorch by 4 steps on
 this model. Compare with atol of 5 output steps (printed: `atol`).
 """
-import json, os, sys
+import os, sys
 
-import numpy as np
-import onnx
 import torch
 import torch.nn as nn
-from onnx import numpy_helper
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-from model_info import macs_per_op  # noqa: E402
+from model_info import export_model_dir, randomize_conv_bn  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED, OPSET = 20, 13
@@ -85,53 +82,12 @@ class ResNet20(nn.Module):
 
 def build():
     torch.manual_seed(SEED)
-    model = ResNet20()
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-    with torch.no_grad():
-        for bn in bns:
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.uniform_(-0.2, 0.2)
-            bn.reset_running_stats()
-            bn.momentum = None
-        model.train()
-        for _ in range(3):
-            model(torch.randn(16, 3, 32, 32))
-    return model.eval()
-
+    return randomize_conv_bn(ResNet20(), (16, 3, 32, 32), 3)
 
 
 def write(out_dir, name, model, x, note):
-    data_dir = os.path.join(out_dir, name, "test_data_set_0")
-    os.makedirs(data_dir, exist_ok=True)
-    with torch.no_grad():
-        y = model(x)
-    path = os.path.join(out_dir, name, "model.onnx")
-    torch.onnx.export(model, x, path, opset_version=OPSET, do_constant_folding=True,
-                      input_names=["input"], output_names=["logits"])
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
-    ops = {}
-    for n in m.graph.node:
-        ops[n.op_type] = ops.get(n.op_type, 0) + 1
-    per_op = macs_per_op(m)
-    info = {
-        "name": name, "family": "cifar_resnet20", "seed": SEED, "opset": OPSET,
-        "file_size_bytes": os.path.getsize(path), "nodes": len(m.graph.node), "ops": dict(sorted(ops.items())),
-        "macs": sum(per_op.values()), "macs_per_op": per_op,
-        "macs_note": "Conv/Gemm only, at the test_data_set_0 input shapes", "notes": [note],
-        "inputs": [{"name": "input", "dtype": "float", "shape": list(x.shape)}],
-        "outputs": [{"name": "logits", "dtype": "float", "shape": list(y.shape)}],
-        "torch_version": torch.__version__, "onnx_version": onnx.__version__,
-    }
-    with open(os.path.join(out_dir, name, "info.json"), "w") as f:
-        json.dump(info, f, indent=2)
-        f.write("\n")
-    for n, t, fn in [("input", x, "input_0.pb"), ("logits", y, "output_0.pb")]:
-        with open(os.path.join(data_dir, fn), "wb") as f:
-            f.write(numpy_helper.from_array(t.numpy(), n).SerializeToString())
+    y, info = export_model_dir(os.path.join(out_dir, name), model, x, OPSET, {
+        "name": name, "family": "cifar_resnet20", "seed": SEED, "notes": [note]})
     print(f"wrote {os.path.join(out_dir, name)}: {info['macs'] / 1e6:.1f}M MACs, ops {info['ops']}")
     return y
 
@@ -151,8 +107,8 @@ def main():
     with torch.no_grad():
         prepared(torch.randn(32, 3, 32, 32))  # calibration: one fixed random batch
     qmodel = torch.quantization.convert(prepared)
-    y = write(out_dir, "cifar_resnet20_int8", qmodel, x,
-              "qnnpack static post-training quantization, QDQ export; PyTorch's output is quantized")
+    write(out_dir, "cifar_resnet20_int8", qmodel, x,
+          "qnnpack static post-training quantization, QDQ export; PyTorch's output is quantized")
     step = qmodel.fc.scale
     print(f"output quantization step {step:.6g}: atol {5 * step:.6g} (five steps)")
 

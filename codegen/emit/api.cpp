@@ -32,9 +32,7 @@ void emit_dims_prologue(Writer& body, const Graph& g, const ApiNames& api) {
     switch (d.kind) {
       case DimSym::Kind::Input: init = "in->dims." + api.dims()[i]; break;
       case DimSym::Kind::FloorDiv: init = "k::floor_div(" + a + ", int64_t{" + k + "})"; break;
-      case DimSym::Kind::CeilDiv: init = "-k::floor_div(-" + a + ", int64_t{" + k + "})"; break;
       case DimSym::Kind::Max: init = "(" + a + " > " + b + " ? " + a + " : " + b + ")"; break;
-      case DimSym::Kind::Min: init = "(" + a + " < " + b + " ? " + a + " : " + b + ")"; break;
       case DimSym::Kind::Data: throw UnsupportedError("run-time dim " + quote_name(d.name) + " set by a kernel: not supported yet");
     }
     body.line("const int64_t " + var + " = " + init + ";  // " + quote_name(d.name) + " in [" + std::to_string(d.range.lo) +

@@ -89,7 +89,6 @@ std::string Dim::str(const DimTable& t) const {
 namespace {
 
 int64_t floor_div_int(int64_t a, int64_t k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
-int64_t ceil_div_int(int64_t a, int64_t k) { return -floor_div_int(-a, k); }
 
 int64_t checked_mul(int64_t a, int64_t b) {
   int64_t r = 0;
@@ -154,20 +153,8 @@ Dim DimTable::floor_div(const Dim& a, int64_t k) {
   return derived(std::move(s));
 }
 
-Dim DimTable::ceil_div(const Dim& a, int64_t k) {
-  if (k <= 0) throw std::logic_error("DimTable::ceil_div by " + std::to_string(k));
-  if (a.is_const()) return ceil_div_int(a.value(), k);
-  Dim q;
-  if (a.divides_by(k, &q)) return q;
-  DimSym s;
-  s.kind = DimSym::Kind::CeilDiv;
-  s.a = a;
-  s.k = k;
-  const DimRange r = range(a);
-  s.range = {ceil_div_int(r.lo, k), ceil_div_int(r.hi, k)};
-  s.name = "ceil((" + a.str(*this) + ")/" + std::to_string(k) + ")";
-  return derived(std::move(s));
-}
+// ceil(a / k) = -floor(-a / k); min(a, b) = -max(-a, -b): one derived kind each.
+Dim DimTable::ceil_div(const Dim& a, int64_t k) { return -floor_div(-a, k); }
 
 Dim DimTable::max(const Dim& a, const Dim& b) {
   if (a == b) return a;
@@ -183,19 +170,7 @@ Dim DimTable::max(const Dim& a, const Dim& b) {
   return derived(std::move(s));
 }
 
-Dim DimTable::min(const Dim& a, const Dim& b) {
-  if (a == b) return a;
-  const DimRange ra = range(a), rb = range(b);
-  if (ra.hi <= rb.lo) return a;
-  if (rb.hi <= ra.lo) return b;
-  DimSym s;
-  s.kind = DimSym::Kind::Min;
-  s.a = std::min(a, b);
-  s.b = std::max(a, b);
-  s.range = {std::min(ra.lo, rb.lo), std::min(ra.hi, rb.hi)};
-  s.name = "min(" + s.a.str(*this) + ", " + s.b.str(*this) + ")";
-  return derived(std::move(s));
-}
+Dim DimTable::min(const Dim& a, const Dim& b) { return -max(-a, -b); }
 
 DimRange DimTable::range(const Dim& d) const {
   DimRange total{0, 0};

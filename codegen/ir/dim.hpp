@@ -63,16 +63,14 @@ struct DimSym {
   enum class Kind {
     Input,     // the caller gives it with the inputs
     Data,      // a kernel sets it at run time (node `node`)
-    FloorDiv,  // floor(a / k), k > 0
-    CeilDiv,   // ceil(a / k), k > 0
-    Max,       // max(a, b)
-    Min,       // min(a, b)
+    FloorDiv,  // floor(a / k), k > 0 (ceil(a / k) is -floor(-a / k))
+    Max,       // max(a, b) (min(a, b) is -max(-a, -b))
   };
   Kind kind = Kind::Input;
   std::string name;   // Input: the dim's name in the model; others: made up ("seq_div2")
   DimRange range;     // the values it may take
   Dim a, b;           // derived: the operands
-  int64_t k = 1;      // FloorDiv, CeilDiv
+  int64_t k = 1;      // FloorDiv
   int node = -1;      // Data: the node whose kernel sets it
 };
 

@@ -149,11 +149,11 @@ inline std::vector<double> doubles(const Tensor& t) {
 }
 
 // The CompileError compiling b (its output "y" added) throws, "" when it compiles.
-inline std::string error_of(ModelBuilder& b) {
+inline std::string error_of(ModelBuilder& b, ShapeBindings bind = {}) {
   b.output("y");
   TempDir d;
   try {
-    compile_file(b.save(d.path));
+    compile_file(b.save(d.path), std::move(bind));
   } catch (const CompileError& e) {
     return e.what();
   }

@@ -30,6 +30,18 @@ onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, std::vecto
   return n;
 }
 
+// y = If(cond) then_g else -x, for x of 3 floats.
+void add_if(ModelBuilder& b, const onnx::GraphProto& then_g) {
+  onnx::GraphProto else_g;
+  else_g.set_name("else");
+  add_node(else_g, "Neg", {"x"}, {"e"});
+  value_info(else_g.mutable_output(), "e", 1, {3});
+  auto& n = b.node("If", {"cond"}, {"y"});
+  ModelBuilder::attr_graph(n, "then_branch", then_g);
+  ModelBuilder::attr_graph(n, "else_branch", else_g);
+  b.output("y");
+}
+
 Tensor floats(const Shape& s, std::vector<float> v) {
   Tensor t(DType::Float, s);
   std::copy(v.begin(), v.end(), t.data<float>());
@@ -54,17 +66,11 @@ void check_run(const Compiled& c, const std::string& dir, std::vector<onnx::Tens
 TEST_CASE("If runs the branch its condition picks: the branches read outer values", "[control][build]") {
   ModelBuilder b;
   b.input("cond", {}, 9).input("x", {3});
-  onnx::GraphProto then_g, else_g;
+  onnx::GraphProto then_g;
   then_g.set_name("then");
   add_node(then_g, "Relu", {"x"}, {"t"});
   value_info(then_g.mutable_output(), "t", 1, {3});
-  else_g.set_name("else");
-  add_node(else_g, "Neg", {"x"}, {"e"});
-  value_info(else_g.mutable_output(), "e", 1, {3});
-  auto& n = b.node("If", {"cond"}, {"y"});
-  ModelBuilder::attr_graph(n, "then_branch", then_g);
-  ModelBuilder::attr_graph(n, "else_branch", else_g);
-  b.output("y");
+  add_if(b, then_g);
   TempDir d;
   const Compiled c = compile_file(b.save(d.path));
   CHECK(c.files.source.find("if (in_cond[0]) {") != std::string::npos);
@@ -84,18 +90,12 @@ TEST_CASE("A branch that folds the outer constants it read no longer captures th
   ModelBuilder b;
   b.input("cond", {}, 9).input("x", {3});
   b.init_f("a", {3}, {1, 2, 3}).init_f("b", {3}, {0.5f, 0.5f, 0.5f});
-  onnx::GraphProto then_g, else_g;
+  onnx::GraphProto then_g;
   then_g.set_name("then");
   add_node(then_g, "Add", {"a", "b"}, {"s"});
   add_node(then_g, "Mul", {"x", "s"}, {"t"});
   value_info(then_g.mutable_output(), "t", 1, {3});
-  else_g.set_name("else");
-  add_node(else_g, "Neg", {"x"}, {"e"});
-  value_info(else_g.mutable_output(), "e", 1, {3});
-  auto& n = b.node("If", {"cond"}, {"y"});
-  ModelBuilder::attr_graph(n, "then_branch", then_g);
-  ModelBuilder::attr_graph(n, "else_branch", else_g);
-  b.output("y");
+  add_if(b, then_g);
   TempDir d;
   const Compiled c = compile_file(b.save(d.path));
   REQUIRE(live_nodes(c, "If") == 1);

@@ -43,6 +43,33 @@ std::vector<unsigned char> decode(const std::string& lit) {
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 std::string cxx() { return std::getenv("CXX") ? std::getenv("CXX") : "c++"; }
+
+// y = Conv(x, w, bias): x [1,2,5,5], w [3,2,3,3], bias [3] (the weights tests' model).
+void conv_model(ModelBuilder& b, const std::vector<float>& w, const std::vector<float>& bias) {
+  b.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w).init_f("b", {3}, bias);
+  b.node("Conv", {"x", "w", "b"}, {"y"});
+  b.output("y");
+}
+// Its test data: a fixed input, and the output computed in double.
+TestData conv_data(const std::vector<float>& w, const std::vector<float>& bias) {
+  Tensor tx(DType::Float, {1, 2, 5, 5}), ty(DType::Float, {1, 3, 3, 3});
+  for (int i = 0; i < 50; ++i) tx.data<float>()[i] = 0.1f * static_cast<float>(i % 11) - 0.4f;
+  for (int oc = 0; oc < 3; ++oc)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 3; ++x) {
+        double acc = bias[oc];
+        for (int ic = 0; ic < 2; ++ic)
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+              acc += static_cast<double>(w[((oc * 2 + ic) * 3 + ky) * 3 + kx]) *
+                     static_cast<double>(tx.data<float>()[(ic * 5 + y + ky) * 5 + x + kx]);
+        ty.data<float>()[(oc * 3 + y) * 3 + x] = static_cast<float>(acc);
+      }
+  TestData data;
+  data.inputs = {tensor_to_proto(tx, "x")};
+  data.outputs = {tensor_to_proto(ty, "y")};
+  return data;
+}
 }  // namespace
 
 TEST_CASE("the weights blob literal holds the exact bytes", "[emit]") {
@@ -169,9 +196,7 @@ TEST_CASE("weights in a file (--weights file) leave the source and come back thr
   ModelBuilder b;
   std::vector<float> w(54), bias = {0.5f, -1.0f, 2.0f};
   for (size_t i = 0; i < w.size(); ++i) w[i] = 0.125f * static_cast<float>(static_cast<int>(i % 7) - 3);
-  b.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w).init_f("b", {3}, bias);
-  b.node("Conv", {"x", "w", "b"}, {"y"});
-  b.output("y");
+  conv_model(b, w, bias);
   Options o;
   o.model_path = b.save(d.path);
   o.name = "m";
@@ -198,22 +223,7 @@ TEST_CASE("weights in a file (--weights file) leave the source and come back thr
   CHECK(c.files.header.find("int m_run(") == std::string::npos);
   // Built with -Werror and run by the harness, which reads m.weights.bin and checks that a
   // null or misaligned weights pointer is refused.
-  TestData data;
-  Tensor tx(DType::Float, {1, 2, 5, 5}), ty(DType::Float, {1, 3, 3, 3});
-  for (int i = 0; i < 50; ++i) tx.data<float>()[i] = 0.1f * static_cast<float>(i % 11) - 0.4f;
-  for (int oc = 0; oc < 3; ++oc)
-    for (int y = 0; y < 3; ++y)
-      for (int x = 0; x < 3; ++x) {
-        double acc = bias[oc];
-        for (int ic = 0; ic < 2; ++ic)
-          for (int ky = 0; ky < 3; ++ky)
-            for (int kx = 0; kx < 3; ++kx)
-              acc += static_cast<double>(w[((oc * 2 + ic) * 3 + ky) * 3 + kx]) *
-                     static_cast<double>(tx.data<float>()[(ic * 5 + y + ky) * 5 + x + kx]);
-        ty.data<float>()[(oc * 3 + y) * 3 + x] = static_cast<float>(acc);
-      }
-  data.inputs = {tensor_to_proto(tx, "x")};
-  data.outputs = {tensor_to_proto(ty, "y")};
+  const TestData data = conv_data(w, bias);
   BuildConfig cfg;
   cfg.flags = O2C_TEST_CXXFLAGS;
   cfg.work_dir = d.path + "/build";
@@ -229,9 +239,7 @@ TEST_CASE("embedded weights: a file beside the source, built in by the toolchain
   ModelBuilder b;
   std::vector<float> w(54), bias = {0.5f, -1.0f, 2.0f};
   for (size_t i = 0; i < w.size(); ++i) w[i] = 0.25f * static_cast<float>(static_cast<int>(i % 5) - 2);
-  b.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w).init_f("b", {3}, bias);
-  b.node("Conv", {"x", "w", "b"}, {"y"});
-  b.output("y");
+  conv_model(b, w, bias);
   Options o;
   o.model_path = b.save(d.path);
   o.name = "m";
@@ -256,30 +264,13 @@ TEST_CASE("embedded weights: a file beside the source, built in by the toolchain
   std::vector<float> w2 = w;
   w2[7] += 1.0f;
   ModelBuilder b2;
-  b2.input("x", {1, 2, 5, 5}).init_f("w", {3, 2, 3, 3}, w2).init_f("b", {3}, bias);
-  b2.node("Conv", {"x", "w", "b"}, {"y"});
-  b2.output("y");
+  conv_model(b2, w2, bias);
   TempDir d2;
   o.model_path = b2.save(d2.path);
   CHECK(compile_model(o).files.source != c.files.source);
   // Built (-Werror) and run by the harness with each compiler at hand; the build runs in
   // the source's folder, so also compile from elsewhere with the source's full path.
-  TestData data;
-  Tensor tx(DType::Float, {1, 2, 5, 5}), ty(DType::Float, {1, 3, 3, 3});
-  for (int i = 0; i < 50; ++i) tx.data<float>()[i] = 0.1f * static_cast<float>(i % 11) - 0.4f;
-  for (int oc = 0; oc < 3; ++oc)
-    for (int y = 0; y < 3; ++y)
-      for (int x = 0; x < 3; ++x) {
-        double acc = bias[oc];
-        for (int ic = 0; ic < 2; ++ic)
-          for (int ky = 0; ky < 3; ++ky)
-            for (int kx = 0; kx < 3; ++kx)
-              acc += static_cast<double>(w[((oc * 2 + ic) * 3 + ky) * 3 + kx]) *
-                     static_cast<double>(tx.data<float>()[(ic * 5 + y + ky) * 5 + x + kx]);
-        ty.data<float>()[(oc * 3 + y) * 3 + x] = static_cast<float>(acc);
-      }
-  data.inputs = {tensor_to_proto(tx, "x")};
-  data.outputs = {tensor_to_proto(ty, "y")};
+  const TestData data = conv_data(w, bias);
   std::vector<std::string> compilers = {cxx()};
   std::string found;
   if (run_command("command -v clang++", &found) == 0) compilers.push_back("clang++");
