@@ -302,6 +302,16 @@ int GradCtx::scalar_like(int v, double x) {
   return constant(std::move(t));
 }
 
+int GradCtx::ints(const std::vector<int64_t>& v) {
+  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
+  std::copy(v.begin(), v.end(), t.data<int64_t>());
+  return constant(std::move(t));
+}
+
+int GradCtx::reshape(int v, const Shape& shape) {
+  return g_.values[v].shape == shape ? v : add("Reshape", {v, ints(shape)});
+}
+
 int GradCtx::sum_to(int v, const Shape& shape) {
   const Shape& from = g_.values[v].shape;
   if (from == shape) return v;
@@ -310,16 +320,8 @@ int GradCtx::sum_to(int v, const Shape& shape) {
   std::vector<int64_t> axes;
   for (int64_t d = 0; d < r; ++d)
     if (d < lead || (shape[static_cast<size_t>(d - lead)] == 1 && from[static_cast<size_t>(d)] != 1)) axes.push_back(d);
-  int s = v;
-  if (!axes.empty()) {
-    Tensor t(DType::Int64, {static_cast<int64_t>(axes.size())});
-    std::copy(axes.begin(), axes.end(), t.data<int64_t>());
-    s = add("ReduceSum", {v, constant(std::move(t))}, {{"keepdims", Attr::of(int64_t{1})}});
-  }
-  if (g_.values[s].shape == shape) return s;
-  Tensor dims(DType::Int64, {static_cast<int64_t>(shape.size())});
-  std::copy(shape.begin(), shape.end(), dims.data<int64_t>());
-  return add("Reshape", {s, constant(std::move(dims))});
+  const int s = axes.empty() ? v : add("ReduceSum", {v, ints(axes)}, {{"keepdims", Attr::of(int64_t{1})}});
+  return reshape(s, shape);
 }
 
 }  // namespace o2c

@@ -215,10 +215,28 @@ void lower_arg(LowerCtx& c) {
                         boolean(c.attrs<ArgAttrs>().select_last_index)});
 }
 
+// d ReduceSum: dY broadcast back along the reduced axes; d ReduceMean: the same over their count.
+void grad_reduce(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  bool noop = false;
+  const std::vector<int64_t> axes = red_axes(c, reduce_attrs(c), &noop);
+  const Shape& x = c.shape(0);
+  Shape kept = x;
+  int64_t count = 1;
+  if (!noop)
+    for (int64_t a : axes) {
+      count *= x[static_cast<size_t>(a)];
+      kept[static_cast<size_t>(a)] = 1;
+    }
+  int d = c.add("Expand", {c.reshape(c.dY(0), kept), c.ints(x)});
+  if (c.node().op == "ReduceMean" && count != 1) d = c.add("Mul", {d, c.scalar_like(d, 1.0 / static_cast<double>(count))});
+  c.set_dX(0, d);
+}
+
 }  // namespace
 
-O2C_DEFINE_OP(ReduceSum, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceMean, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceSum, infer_reduce, lower_reduce, false, false, grad_reduce);
+O2C_DEFINE_OP(ReduceMean, infer_reduce, lower_reduce, false, false, grad_reduce);
 O2C_DEFINE_OP(ReduceMax, infer_reduce, lower_reduce);
 O2C_DEFINE_OP(ReduceMin, infer_reduce, lower_reduce);
 O2C_DEFINE_OP(ReduceProd, infer_reduce, lower_reduce);

@@ -1,0 +1,40 @@
+// Gradient rules checked against central differences, at compile time: the model's inputs are
+// double initializers, so the compiler folds the forward and the backward (the Gradient op of
+// ai.onnx.preview.training, expanded by passes/backward.cpp) through the kernels' eval
+// functions, the same kernel code the generated source runs. No C++ build: fast enough to
+// check every rule on many attribute combinations.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "builder.hpp"
+
+namespace o2c::test {
+
+// A differentiable initializer of the model under test.
+struct GradInput {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<double> values;
+};
+
+// Deterministic values in [-1, 1) for a tensor of n elements (seed picks the sequence).
+std::vector<double> grad_values(int64_t n, int seed);
+
+struct GradCheck {
+  double max_abs_error = 0;  // |analytic - numeric|, the worst element
+  double max_abs_grad = 0;   // the largest |numeric| (for scale)
+  std::string worst;         // "NAME[i]: analytic A, numeric N"
+  std::string error;         // a CompileError while building the backward, else ""
+};
+
+// y = nodes(b) (the nodes add a value named "y", reading the inputs by name; they may add
+// integer initializers of their own). The loss is sum(y * w) with fixed weights w of y's
+// shape; its gradient with respect to every input, from the rules, against central
+// differences with step h. opset: the model's default-domain opset.
+GradCheck gradcheck(const std::function<void(ModelBuilder&)>& nodes, const std::vector<GradInput>& inputs,
+                    int opset = 13, double h = 1e-6);
+
+}  // namespace o2c::test
