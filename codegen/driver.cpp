@@ -16,6 +16,7 @@ Compiled compile_model(const Options& opt) {
   Compiled c;
   try {
     c.graph = import_model(load_model(opt.model_path), opt.model_path, opt.bind);  // the message is freed as it goes
+    if (!opt.backward.optimizer.type.empty()) make_trainable(c.graph, opt.backward);
     PipelineOptions po;
     po.pass.fold = opt.fold;
     po.pass.backward = opt.backward;

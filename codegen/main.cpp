@@ -15,6 +15,7 @@
 #include "ops/registry.hpp"
 #include "tools/cli_values.hpp"
 #include "tools/runner.hpp"
+#include "tools/train_cli.hpp"
 #include "tools/wasm.hpp"
 
 namespace fs = std::filesystem;
@@ -219,6 +220,7 @@ std::string ops_markdown_text() {
 struct CompileArgs {
   Common c;
   std::string out_cpp, out_h, dump_plan;
+  BackwardOptions train;  // onnx2cpp train: the training step's flags (train.output set)
 };
 
 int run_compile(const CompileArgs& a) {
@@ -226,7 +228,10 @@ int run_compile(const CompileArgs& a) {
     std::fprintf(stderr, "onnx2cpp: no model given (try --help)\n");
     return kBadInput;
   }
-  Options opt = make_options(a.c, recorded_command(a.c));
+  const bool train = !a.train.output.empty();
+  Options opt = make_options(a.c, train ? "onnx2cpp train" + recorded_command(a.c).substr(8) + train_flags_text(a.train)
+                                        : recorded_command(a.c));
+  opt.backward = a.train;
   freeze_from_files(a.c, opt);
   fs::path cpp = a.out_cpp.empty() ? fs::path(fs::path(a.c.model).stem().string() + ".cpp") : fs::path(a.out_cpp);
   fs::path h = a.out_h.empty() ? fs::path(cpp).replace_extension(".h") : fs::path(a.out_h);
@@ -382,6 +387,35 @@ int run_harness(const RunArgs& a, bool is_verify) {
   return rc;
 }
 
+// onnx2cpp verify-train MODEL --data train_data/: the step compiled with train.json's settings,
+// run from the initial parameters for its steps, checked against PyTorch's run.
+int run_verify_train(const RunArgs& a) {
+  check_tolerance_flag("--rtol", a.rtol);
+  check_tolerance_flag("--atol", a.atol);
+  const TrainData data = load_train_data(a.data);
+  Options opt = make_options(a.c, recorded_command(a.c));
+  opt.backward = data.opt;
+  if (opt.name.empty()) opt.name = name_from_path(a.c.model);
+  const Compiled c = compile_model(opt);
+  BuildConfig cfg;
+  cfg.cxx = a.cxx;
+  cfg.flags = a.flags;
+  cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  int rc = kOk;
+  try {
+    const TrainCheck r = verify_train(c, opt.name, data, cfg, a.rtol, a.atol);
+    std::printf("%s", r.report.c_str());
+    std::printf("%s: %s (%d steps of %s, loss %s; rtol %g, atol %g)\n", a.c.model.c_str(), r.pass ? "PASS" : "FAIL", data.steps,
+                data.opt.optimizer.type.c_str(), data.opt.loss.c_str(), a.rtol, a.atol);
+    rc = r.pass ? kOk : kMismatch;
+  } catch (const CompileError& e) {
+    std::fprintf(stderr, "onnx2cpp: %s\n", e.what());
+    rc = kBuildFailed;
+  }
+  if (a.keep.empty()) fs::remove_all(cfg.work_dir);
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -453,6 +487,29 @@ int main(int argc, char** argv) {
   build->add_option("--cxx", bd.cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
   build->add_option("--keep", bd.keep, "wasm: build in this folder and keep it (default: a temporary folder)");
 
+  CompileArgs ta;
+  ta.train.optimizer.type = "sgd";
+  auto* train = app.add_subcommand("train", "compile a training step: the loss on an output, its gradients and the "
+                                            "optimizer's update of the parameters, in place (NAME_train_step)");
+  add_common(train, ta.c);
+  train->add_option("-o", ta.out_cpp, "generated source (default: <model stem>.cpp)");
+  train->add_option("--header", ta.out_h, "generated header (default: source path with .h)");
+  train->add_option("--dump-plan", ta.dump_plan, "write the memory plan chart to this file");
+  add_weights_option(train, ta.c);
+  add_train_options(train, ta.train);
+
+  RunArgs vt;
+  vt.flags = "-O2 -Wall -Wextra";
+  auto* verify_train = app.add_subcommand("verify-train", "compile the training step train.json describes, build it, run "
+                                                          "its steps and compare losses, gradients and parameters");
+  add_common(verify_train, vt.c);
+  verify_train->add_option("--data", vt.data, "train_data folder (train.json, step_K/, expected/)")->required();
+  verify_train->add_option("--rtol", vt.rtol, "relative tolerance (default 1e-3)");
+  verify_train->add_option("--atol", vt.atol, "absolute tolerance (default 1e-4)");
+  verify_train->add_option("--cxx", vt.cxx, "C++ compiler (default: $CXX, else c++)");
+  verify_train->add_option("--cxxflags,--cxx-flags", vt.flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
+  verify_train->add_option("--keep", vt.keep, "build in this folder and keep it (default: a temporary folder)");
+
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
   add_common(check, kc);
@@ -483,6 +540,8 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*check) return run_check(kc);
+    if (*train) return run_compile(ta);
+    if (*verify_train) return run_verify_train(vt);
     if (*build) return run_build(bd);
     if (*verify) return run_harness(va, true);
     if (*bench) return run_harness(ba, false);

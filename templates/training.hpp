@@ -1,7 +1,9 @@
-// onnx2cpp kernels of training-mode computation: BatchNormalization with training_mode=1, and
-// the optimizers of ai.onnx.preview.training (Momentum, Adagrad, Adam), one call per
-// optimized tensor, computed in double (R is the learning rate, a scalar; T the update count,
-// an int64 scalar).
+// onnx2cpp kernels of training-mode computation: BatchNormalization with training_mode=1, the
+// optimizers of ai.onnx.preview.training (Momentum, Adagrad, Adam), one call per optimized
+// tensor, computed in double (R is the learning rate, a scalar; T the update count, an int64
+// scalar), and the optimizers of a compiled training step (sgd_step, adam_step: torch.optim's
+// update rules, in T as PyTorch computes them). The step kernels update in place: an output
+// may be its input's storage (each element is read before it is written).
 #ifndef ONNX2CPP_K_TRAINING_HPP
 #define ONNX2CPP_K_TRAINING_HPP
 
@@ -86,6 +88,51 @@ inline void adam_update(const R* r, const int64_t* t, const T* X, const T* G, co
     Xo[k] = static_cast<T>((1.0 - norm_post) * x);
     Vo[k] = static_cast<T>(v);
     Ho[k] = static_cast<T>(h);
+  }
+}
+
+// torch.optim.SGD on one tensor: d = g + wd p; with momentum, buf = d on the first step
+// (step == 0, the count of earlier steps), else momentum buf + (1 - dampening) d, and d = buf
+// (or d + momentum buf, nesterov); p -= lr d. buf, buf_out: null without momentum.
+template <class T>
+inline void sgd_step(const T* lr, const int64_t* step, const T* p, const T* g, const T* buf, T* p_out, T* buf_out,
+                     i64 n, T momentum, T dampening, T weight_decay, bool nesterov) {
+  const T rate = lr[0];
+  const bool first = step[0] == 0;
+  for (i64 k = 0; k < n; ++k) {
+    T d = g[k];
+    if (weight_decay != T(0)) d = d + weight_decay * p[k];
+    if (buf) {
+      const T b = first ? d : buf[k] * momentum + (T(1) - dampening) * d;
+      buf_out[k] = b;
+      d = nesterov ? d + momentum * b : b;
+    }
+    p_out[k] = p[k] - rate * d;
+  }
+}
+
+// torch.optim.Adam (decoupled: AdamW) on one tensor, at step t = step + 1: m = b1 m + (1 - b1) g,
+// v = b2 v + (1 - b2) g^2, p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps); weight
+// decay added to g (Adam) or p scaled by 1 - lr wd first (AdamW).
+template <class T>
+inline void adam_step(const T* lr, const int64_t* step, const T* p, const T* g, const T* m, const T* v, T* p_out,
+                      T* m_out, T* v_out, i64 n, double beta1, double beta2, double eps, double weight_decay,
+                      bool decoupled) {
+  const double rate = static_cast<double>(lr[0]), t = static_cast<double>(step[0] + 1);
+  const T step_size = static_cast<T>(rate / (1.0 - std::pow(beta1, t)));
+  const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(beta2, t)));
+  const T shrink = static_cast<T>(1.0 - rate * weight_decay), wd = static_cast<T>(weight_decay);
+  const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2), e = static_cast<T>(eps);
+  const T c1 = static_cast<T>(1.0 - beta1), c2 = static_cast<T>(1.0 - beta2);
+  for (i64 k = 0; k < n; ++k) {
+    T x = p[k], d = g[k];
+    if (decoupled) x = x * shrink;
+    else if (weight_decay != 0.0) d = d + wd * x;
+    const T mk = m[k] * b1 + d * c1;
+    const T vk = v[k] * b2 + d * d * c2;
+    m_out[k] = mk;
+    v_out[k] = vk;
+    p_out[k] = x - step_size * (mk / (std::sqrt(vk) / bc2_sqrt + e));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "emit/train_api.hpp"
 #include "emit/writer.hpp"
 #include "onnx/names.hpp"
 
@@ -92,6 +93,7 @@ struct Files {
   const bool ext, inline_w;
   const int64_t weights_bytes;
   const std::string weights_file;  // embedded: <source>.weights
+  const std::vector<int64_t> init_offsets;  // a training step's initial params in the blob
 
   // The provenance comment, sizes and every input and output, then the C and C++ API.
   std::string header() const {
@@ -209,6 +211,7 @@ struct Files {
     h.line("const onnx2cpp_tensor_info* " + N + "_input_info(size_t i);");
     h.line("const onnx2cpp_tensor_info* " + N + "_output_info(size_t i);");
     h.line();
+    if (!g.train_state.empty()) train_header(h, g, api, N, U);
     h.line("#ifdef __cplusplus");
     h.line("}  /* extern \"C\" */");
     h.line();
@@ -439,6 +442,10 @@ struct Files {
     info_fn("input", "input_info", g.inputs.size());
     info_fn("output", "output_info", g.outputs.size());
     s.line();
+    if (!g.train_state.empty()) {
+      train_source(s, g, api, N, init_offsets);
+      s.line();
+    }
     s.line("}  // extern \"C\"");
   }
 };
@@ -448,13 +455,17 @@ struct Files {
 EmitResult write_files(const Graph& g, const MemoryPlan& plan, const EmitOptions& opt, const ApiNames& api,
                        Blob& blob, const ModelText& text) {
   EmitResult res;
+  std::vector<int64_t> init_offsets;
+  if (!g.train_state.empty() && opt.external_weights)
+    throw UnsupportedError("a training step with --weights file (NAME_params_init reads the embedded weights)");
+  for (const auto& st : g.train_state) init_offsets.push_back(st.init ? blob.add(st.init) : -1);
   res.weights_bytes = static_cast<int64_t>(blob.size());
   res.external_weights = opt.external_weights;
   const bool inline_w = opt.inline_weights && !opt.external_weights;
   const std::string src_file = opt.source_file.empty() ? opt.name + ".cpp" : opt.source_file;
   const std::string embed_file = src_file + ".weights";
   const Files f{g, plan, opt, api, text, opt.name, upper(opt.name), opt.external_weights, inline_w,
-                res.weights_bytes, embed_file};
+                res.weights_bytes, embed_file, init_offsets};
   res.header = f.header();
   res.source = f.source(blob, res.weights_bytes > 0 && !opt.external_weights && !inline_w ? blob.digest() : "");
   if (opt.external_weights) res.weights_file = opt.name + ".weights.bin";

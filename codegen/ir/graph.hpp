@@ -127,6 +127,15 @@ struct Graph {
   // The symbols of run-time dims (--dim NAME=LO..HI, and those derived from them); bodies
   // (If, Loop, Scan) share their enclosing graph's table (the importer and clone_graph).
   std::shared_ptr<DimTable> dims = std::make_shared<DimTable>();
+  // A compiled training step (passes/train_step.cpp): the tensors it updates in place, in the
+  // order of the params struct. Each is a graph input whose new contents are graph output
+  // `updated`; `init` holds its initial contents (null: zeros, as optimizer states start).
+  struct TrainState {
+    int value = -1;
+    int updated = -1;
+    std::shared_ptr<const Tensor> init;
+  };
+  std::vector<TrainState> train_state;
 
   // A new value; named values are unique (the name is made unique with a suffix if taken).
   int add_value(const std::string& name);

@@ -1,5 +1,5 @@
 // Folding with templates/training.hpp: batch_norm_training, momentum_update, adagrad_update,
-// adam_update.
+// adam_update, sgd_step, adam_step.
 #include "kernels/eval.hpp"
 #include "templates/training.hpp"
 
@@ -68,6 +68,29 @@ bool eval_adam_update(const Call& c, const Frame& f) {
                          f.in_ptr<T>(a[4]), f.in_ptr<T>(a[5]), f.out_ptr<T>(a[6]), f.out_ptr<T>(a[7]), f.out_ptr<T>(a[8]),
                          f.value<int64_t>(a[9]), f.value<double>(a[10]), f.value<double>(a[11]), f.value<double>(a[12]),
                          f.value<double>(a[13]), f.value<double>(a[14]));
+  });
+}
+
+// <T>(lr, step, p, g, buf, p_out, buf_out, n, momentum, dampening, weight_decay, nesterov)
+bool eval_sgd_step(const Call& c, const Frame& f) {
+  return with_type<IsFlt>(elem_type(c), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::sgd_step<T>(f.in_ptr<T>(a[0]), f.in_ptr<int64_t>(a[1]), f.in_ptr<T>(a[2]), f.in_ptr<T>(a[3]), f.in_ptr<T>(a[4]),
+                   f.out_ptr<T>(a[5]), f.out_ptr<T>(a[6]), f.value<int64_t>(a[7]), f.value<T>(a[8]), f.value<T>(a[9]),
+                   f.value<T>(a[10]), f.value<bool>(a[11]));
+  });
+}
+
+// <T>(lr, step, p, g, m, v, p_out, m_out, v_out, n, beta1, beta2, eps, weight_decay, decoupled)
+bool eval_adam_step(const Call& c, const Frame& f) {
+  return with_type<IsFlt>(elem_type(c), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::adam_step<T>(f.in_ptr<T>(a[0]), f.in_ptr<int64_t>(a[1]), f.in_ptr<T>(a[2]), f.in_ptr<T>(a[3]), f.in_ptr<T>(a[4]),
+                    f.in_ptr<T>(a[5]), f.out_ptr<T>(a[6]), f.out_ptr<T>(a[7]), f.out_ptr<T>(a[8]), f.value<int64_t>(a[9]),
+                    f.value<double>(a[10]), f.value<double>(a[11]), f.value<double>(a[12]), f.value<double>(a[13]),
+                    f.value<bool>(a[14]));
   });
 }
 

@@ -302,18 +302,18 @@ int GradCtx::scalar_like(int v, double x) {
   return constant(std::move(t));
 }
 
-int GradCtx::ints(const std::vector<int64_t>& v) {
+int GradCtx::ints(std::vector<int64_t> v) {
   Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
   std::copy(v.begin(), v.end(), t.data<int64_t>());
   return constant(std::move(t));
 }
 
-int GradCtx::reshape(int v, const Shape& shape) {
+int GradCtx::reshape(int v, Shape shape) {
   return g_.values[v].shape == shape ? v : add("Reshape", {v, ints(shape)});
 }
 
-int GradCtx::sum_to(int v, const Shape& shape) {
-  const Shape& from = g_.values[v].shape;
+int GradCtx::sum_to(int v, Shape shape) {
+  const Shape from = g_.values[v].shape;
   if (from == shape) return v;
   const int64_t r = static_cast<int64_t>(from.size()), lead = r - static_cast<int64_t>(shape.size());
   if (lead < 0) throw CompileError(g_.where(n_) + ": a gradient of rank " + std::to_string(r) + " for a tensor of rank " + std::to_string(shape.size()));
@@ -321,7 +321,7 @@ int GradCtx::sum_to(int v, const Shape& shape) {
   for (int64_t d = 0; d < r; ++d)
     if (d < lead || (shape[static_cast<size_t>(d - lead)] == 1 && from[static_cast<size_t>(d)] != 1)) axes.push_back(d);
   const int s = axes.empty() ? v : add("ReduceSum", {v, ints(axes)}, {{"keepdims", Attr::of(int64_t{1})}});
-  return reshape(s, shape);
+  return reshape(s, std::move(shape));
 }
 
 }  // namespace o2c

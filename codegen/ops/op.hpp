@@ -109,11 +109,12 @@ class GradCtx : public OpCtx {
   int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {});
   int constant(Tensor t);
   int scalar_like(int v, double x);  // a constant scalar of v's element type
-  int ints(const std::vector<int64_t>& v);  // a constant int64 vector (shapes, axes)
-  int reshape(int v, const Shape& shape);   // v reshaped (v itself when it has that shape)
+  int ints(std::vector<int64_t> v);  // a constant int64 vector (shapes, axes)
+  int reshape(int v, Shape shape);  // v reshaped (v itself when it has that shape)
   // v (broadcast from `shape` by the forward op) summed back to `shape`: ReduceSum over the
-  // dims it was broadcast along, then Reshape; v itself when nothing was broadcast.
-  int sum_to(int v, const Shape& shape);
+  // dims it was broadcast along, then Reshape; v itself when nothing was broadcast. (Shapes
+  // are taken by value: adding nodes moves the graph's values, and c.shape(i) with them.)
+  int sum_to(int v, Shape shape);
   std::vector<int> dxs;              // per input: its gradient from this node, or -1
 
  private:

@@ -2,6 +2,8 @@
 // inputs R (learning rate), T (update count), then the optimized tensors in groups (X..., G...,
 // and the optimizer's states); outputs the new X... and states. And Gradient, which the
 // backward rules replace while the graph is inferred (passes/backward.cpp: expand_gradient).
+// And the optimizers of a compiled training step, SGDStep and AdamStep (onnx2cpp domain, one
+// node per parameter, torch.optim's rules: passes/train_step.cpp makes them).
 #include "ops/helpers.hpp"
 #include "ops/training.hpp"
 
@@ -126,8 +128,49 @@ void infer_Gradient(OpCtx& c) {
 }
 void lower_Gradient(LowerCtx& c) { c.fail("was not replaced by its gradient nodes (passes/backward.cpp)"); }
 
+// The step's optimizer nodes: lr and step scalars, then p, its gradient and states of p's shape.
+void infer_step(OpCtx& c) {
+  if (numel(c.shape(0)) != 1 || numel(c.shape(1)) != 1) c.fail("lr and step must be scalars");
+  for (size_t i = 3; i < c.num_in(); ++i)
+    if (c.has_in(i) && (c.shape(i) != c.shape(2) || c.dtype(i) != c.dtype(2)))
+      c.fail("input " + std::to_string(i) + " must have the type and shape of p");
+  for (size_t o = 0; o < c.num_out(); ++o)
+    if (c.has_out(o)) c.set_out(o, c.dtype(2), c.shape(2));
+}
+
+void infer_SGDStep(OpCtx& c) {
+  c.attrs<SGDStepAttrs>();
+  if (c.has_in(4) != c.has_out(1)) c.fail("the momentum buffer needs both its input and its output");
+  infer_step(c);
+}
+
+void lower_SGDStep(LowerCtx& c) {
+  const auto a = c.attrs<SGDStepAttrs>();
+  const DType t = c.dtype(2);
+  const bool buf = c.has_in(4);
+  c.call("sgd_step", {type_arg(t)},
+         {c.X(0), c.X(1), c.X(2), c.X(3), buf ? c.X(4) : null_of(t), c.Y(0), buf ? c.Y(1) : null_of(t),
+          index(numel(c.shape(2))), scalar(t, a.momentum), scalar(t, a.dampening), scalar(t, a.weight_decay),
+          boolean(a.nesterov != 0)});
+}
+
+void infer_AdamStep(OpCtx& c) {
+  c.attrs<AdamStepAttrs>();
+  infer_step(c);
+}
+
+void lower_AdamStep(LowerCtx& c) {
+  const auto a = c.attrs<AdamStepAttrs>();
+  c.call("adam_step", {type_arg(c.dtype(2))},
+         {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.X(5), c.Y(0), c.Y(1), c.Y(2), index(numel(c.shape(2))),
+          scalar(DType::Double, a.beta1), scalar(DType::Double, a.beta2), scalar(DType::Double, a.eps),
+          scalar(DType::Double, a.weight_decay), boolean(a.decoupled != 0)});
+}
+
 }  // namespace
 
+O2C_DEFINE_OP(SGDStep, infer_SGDStep, lower_SGDStep);
+O2C_DEFINE_OP(AdamStep, infer_AdamStep, lower_AdamStep);
 O2C_DEFINE_OP(Momentum, infer_Momentum, lower_Momentum);
 O2C_DEFINE_OP(Adagrad, infer_Adagrad, lower_Adagrad);
 O2C_DEFINE_OP(Adam, infer_Adam, lower_Adam);

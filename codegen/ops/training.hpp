@@ -21,4 +21,17 @@ struct GradientAttrs {
   }
 };
 
+// The optimizer nodes of a compiled training step (torch.optim.SGD and Adam/AdamW's
+// hyper-parameters; decoupled: AdamW's weight decay).
+struct SGDStepAttrs {
+  float momentum = 0.f, dampening = 0.f, weight_decay = 0.f;
+  int64_t nesterov = 0;
+  O2C_FIELDS(momentum, dampening, weight_decay, nesterov)
+};
+struct AdamStepAttrs {
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.f;
+  int64_t decoupled = 0;
+  O2C_FIELDS(beta1, beta2, eps, weight_decay, decoupled)
+};
+
 }  // namespace o2c

@@ -1,8 +1,8 @@
-// The backward pass: appends to the graph, through the rewrite API, a loss on one of its
-// outputs and the gradient of that loss with respect to the parameters, from each op's
-// vector-Jacobian product (OpDef::grad, defined beside the op's inference). The result is an
-// ordinary graph: the loss and the gradients are more outputs, planned and emitted like any.
-// The same rules replace the Gradient op of ai.onnx.preview.training where inference meets it.
+// Reverse-mode differentiation through the rewrite API: backpropagate() appends the gradient
+// of seeds with respect to values, from each op's vector-Jacobian product (OpDef::grad, defined
+// beside the op's inference). The result is an ordinary graph, planned and emitted like any.
+// The training step (passes/train_step.cpp) uses it, and so does the Gradient op of
+// ai.onnx.preview.training, replaced here where inference meets it.
 #include <map>
 #include <set>
 
@@ -12,42 +12,23 @@
 
 namespace o2c {
 
-namespace {
-
-int add_node(Graph& g, const std::string& op, std::vector<int> ins, Attrs attrs, const std::string& name, int before = -1) {
+std::vector<int> add_inferred_node(Graph& g, const std::string& op, std::vector<int> ins, Attrs attrs, const std::string& name,
+                                   size_t outputs, const std::string& domain, int before) {
   Node n;
   n.op = op;
-  n.opset = 13;
+  n.domain = domain;
+  n.opset = domain.empty() ? 13 : 1;
   n.name = name;
   n.inputs = std::move(ins);
   n.attrs = std::move(attrs);
-  n.outputs = {g.add_value(name)};
-  const int out = n.outputs[0];
+  for (size_t i = 0; i < outputs; ++i) n.outputs.push_back(g.add_value(i ? name + "/" + std::to_string(i) : name));
+  const std::vector<int> outs = n.outputs;
   const int id = g.insert(std::move(n), before);
   OpCtx c(g, g.nodes[id]);
   infer_node(c);
-  return out;
+  return outs;
 }
 
-// A graph output named `name` that is (a view of) v.
-void add_output(Graph& g, int v, const std::string& name) {
-  const int out = g.add_value(name);
-  Node n;
-  n.op = "Identity";
-  n.opset = 13;
-  n.name = name;
-  n.inputs = {v};
-  n.outputs = {out};
-  const int id = g.insert(std::move(n));
-  OpCtx c(g, g.nodes[id]);
-  infer_node(c);
-  g.values[out].is_output = true;
-  g.outputs.push_back(out);
-}
-
-// Gradients through `forward` (node ids in order), last node to first, from the seeds (value
-// -> its gradient): each of wrt's, or -1 where no forward node leads from it to a seed. New
-// nodes go before node `before` (-1: at the end).
 std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const std::map<int, int>& seeds,
                                const std::vector<int>& wrt, int before) {
   // Values that depend on one of wrt: their gradients are needed.
@@ -64,7 +45,7 @@ std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const 
   auto total = [&](int v) {
     auto it = grads.find(v);
     if (it == grads.end()) return -1;
-    if (it->second.size() > 1) it->second = {add_node(g, "Sum", it->second, {}, "grad/" + g.values[v].name + "/sum", before)};
+    if (it->second.size() > 1) it->second = add_inferred_node(g, "Sum", it->second, {}, "grad/" + g.values[v].name + "/sum", 1, "", before);
     return it->second[0];
   };
   for (size_t k = forward.size(); k-- > 0;) {
@@ -93,50 +74,6 @@ std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const 
   std::vector<int> out;
   for (int v : wrt) out.push_back(total(v));
   return out;
-}
-
-}  // namespace
-
-void append_backward(Graph& g, const BackwardOptions& opt) {
-  const int y = g.find(opt.output);
-  if (y < 0 || !g.values[y].is_output) throw CompileError("backward: " + quote_name(opt.output) + " is not an output of the model");
-  const DType t = g.values[y].dtype;
-  if (t != DType::Float && t != DType::Double) throw UnsupportedError("backward: the loss needs a float output");
-  if (opt.loss != "mse") throw UnsupportedError("backward: loss " + quote_name(opt.loss) + " (this pass knows mse)");
-  const std::vector<int> forward = g.live_nodes();
-
-  // The parameters: the named values, or every float constant some node reads.
-  std::set<int> params;
-  for (const std::string& p : opt.params) {
-    const int v = g.find(p);
-    if (v < 0 || !g.values[v].constant) throw CompileError("backward: " + quote_name(p) + " is not a parameter (a constant) of the model");
-    params.insert(v);
-  }
-  if (opt.params.empty())
-    for (size_t v = 0; v < g.values.size(); ++v)
-      if (g.values[v].constant && dtype_is_float(g.values[v].dtype) && !g.values[v].readers.empty())
-        params.insert(static_cast<int>(v));
-  // The loss: mean((y - target)^2), and its gradient 2 (y - target) / N.
-  const int target = g.add_value(opt.output + "_target");
-  Value& tv = g.values[target];
-  tv.dtype = t;
-  tv.shape = g.values[y].shape;
-  tv.typed = true;
-  tv.is_input = true;
-  g.inputs.push_back(target);
-  const int d = add_node(g, "Sub", {y, target}, {}, "loss/diff");
-  const int sq = add_node(g, "Mul", {d, d}, {}, "loss/square");
-  const int loss = add_node(g, "ReduceMean", {sq}, {{"keepdims", Attr::of(int64_t{0})}}, "loss/mean");
-  add_output(g, loss, "loss");
-  Tensor scale(t, {});
-  const double s = 2.0 / static_cast<double>(std::max<int64_t>(numel(g.values[y].shape), 1));
-  if (t == DType::Float) scale.data<float>()[0] = static_cast<float>(s);
-  else scale.data<double>()[0] = s;
-  const int seed = add_node(g, "Mul", {d, g.add_constant("loss/scale", std::move(scale))}, {}, "loss/grad");
-  const std::vector<int> wrt(params.begin(), params.end());
-  const std::vector<int> grads = backpropagate(g, forward, {{y, seed}}, wrt, -1);
-  for (size_t i = 0; i < wrt.size(); ++i)
-    if (grads[i] >= 0) add_output(g, grads[i], "grad/" + g.values[wrt[i]].name);
 }
 
 bool expand_gradient(Graph& g, int id) {

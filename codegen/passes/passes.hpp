@@ -2,6 +2,7 @@
 // switched off by name with --disable-pass.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,16 +34,40 @@ void unroll_loop(Graph& g, int node, const FoldOptions& opt);
 // false (nothing done) for any other node. infer_fold_node does it.
 bool expand_flex_attention(Graph& g, int node, const FoldOptions& opt);
 
-// The backward pass (passes/backward.cpp): a loss on output `output` (mse: the mean of the
-// squared difference to a new graph input named <output>_target) and its gradients with
-// respect to the parameters (`params`, or every float constant a node reads), appended as
-// graph outputs "loss" and "grad/<parameter>".
+// A training step (passes/train_step.cpp): a loss on output `output` and its gradients with
+// respect to the parameters, appended as graph outputs "loss" and "grad/<parameter>"; with an
+// optimizer, the parameters become graph inputs (make_trainable, before inference: nothing
+// folds them) and the step ends with their updates (Graph::train_state).
+struct OptimizerOptions {
+  std::string type;  // "": none (the gradients only), sgd, adam, adamw
+  double momentum = 0, dampening = 0, weight_decay = 0;  // weight_decay: AdamW's default 0.01 when unset
+  bool nesterov = false, weight_decay_set = false;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
 struct BackwardOptions {
   std::string output;        // empty: no backward pass
-  std::string loss = "mse";
-  std::vector<std::string> params;
+  std::string loss = "mse";  // mse | l1 | cross_entropy | bce_with_logits
+  std::string reduction = "mean";  // mean | sum
+  double label_smoothing = 0;      // cross_entropy
+  std::vector<std::string> params;  // the parameters by name; empty: every float initializer read
+  std::string train_regex;          // only the parameters whose names match (empty: all)
+  std::string freeze_regex;         // none whose names match
+  OptimizerOptions optimizer;
+  bool grads = true;  // the gradients as outputs "grad/<parameter>"
 };
+// The parameters become graph inputs with their initial contents in g.train_state (called on
+// the imported graph, before inference, when an optimizer is asked for).
+void make_trainable(Graph& g, const BackwardOptions& opt);
 void append_backward(Graph& g, const BackwardOptions& opt);
+// A node of `domain` (opset 13 of the default domain, else 1) inserted before node `before`
+// (-1: at the end) and inferred; its outputs are new values named name, name/1, name/2, ...
+std::vector<int> add_inferred_node(Graph& g, const std::string& op, std::vector<int> ins, Attrs attrs, const std::string& name,
+                                   size_t outputs = 1, const std::string& domain = "", int before = -1);
+// Gradients through `forward` (node ids in order), last node to first, from the seeds (value ->
+// its gradient): one per value of wrt, -1 where no forward node leads from it to a seed. New
+// nodes go before node `before` (-1: at the end). (passes/backward.cpp)
+std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const std::map<int, int>& seeds,
+                               const std::vector<int>& wrt, int before);
 
 // Replaces Gradient node `node` (ai.onnx.preview.training) by the nodes that compute dy/dx
 // for each x of its xs (with dy = ones), from the nodes before it; false (nothing done) for any

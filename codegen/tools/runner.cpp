@@ -154,6 +154,10 @@ std::string write_harness_sources(const Compiled& c, const std::string& name, co
   return "'-DO2C_WEIGHTS_FILE=\"" + c.files.weights_file + "\"' ";
 }
 
+void write_raw_tensor(const std::string& path, const Tensor& t) {
+  write_file_or_throw(path, t.bytes.data(), t.bytes.size());
+}
+
 namespace {
 
 void write_inputs(const Compiled& c, const TestData& d, const std::string& dir) {
@@ -208,6 +212,35 @@ void write_zero_inputs(const Compiled& c, const std::string& dir) {
 
 }  // namespace
 
+Comparison compare_tensors(const std::string& name, const Tensor& got, const Tensor& want, double rtol, double atol) {
+  Comparison cmp;
+  cmp.name = name;
+  cmp.shape_ok = want.shape == got.shape && want.dtype == got.dtype;
+  if (!cmp.shape_ok) return cmp;
+  cmp.count = got.numel();
+  const bool exact = !dtype_is_float(got.dtype);
+  for (int64_t k = 0; k < cmp.count; ++k) {
+    const double a = got.float_at(k), b = want.float_at(k);
+    if (std::isnan(a) && std::isnan(b)) continue;
+    if (std::isinf(a) || std::isinf(b)) {
+      if (a != b) ++cmp.mismatches;
+      continue;
+    }
+    const double err = std::abs(a - b);
+    const double rel = err / std::max(std::abs(b), 1e-30);
+    if (std::isnan(err)) {
+      ++cmp.mismatches;
+      cmp.max_abs = NAN;
+      continue;
+    }
+    cmp.max_abs = std::max(cmp.max_abs, err);
+    if (err > atol) cmp.max_rel = std::max(cmp.max_rel, rel);
+    if (exact ? (got.int_at(k) != want.int_at(k)) : (err > atol + rtol * std::abs(b))) ++cmp.mismatches;
+  }
+  cmp.pass = cmp.mismatches == 0;
+  return cmp;
+}
+
 std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& c,
                                         const TestData& d, const std::string& work_dir,
                                         double rtol, double atol) {
@@ -240,32 +273,7 @@ std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& 
     }
     std::ifstream f(fs::path(work_dir) / ("output_" + std::to_string(i) + ".bin"), std::ios::binary);
     f.read(reinterpret_cast<char*>(got.bytes.data()), static_cast<std::streamsize>(got.bytes.size()));
-    if (!cmp.shape_ok) {
-      res.push_back(cmp);
-      continue;
-    }
-    cmp.count = got.numel();
-    const bool exact = !dtype_is_float(v.dtype);
-    for (int64_t k = 0; k < cmp.count; ++k) {
-      const double a = got.float_at(k), b = want.float_at(k);
-      if (std::isnan(a) && std::isnan(b)) continue;
-      if (std::isinf(a) || std::isinf(b)) {
-        if (a != b) ++cmp.mismatches;
-        continue;
-      }
-      const double err = std::abs(a - b);
-      const double rel = err / std::max(std::abs(b), 1e-30);
-      if (std::isnan(err)) {
-        ++cmp.mismatches;
-        cmp.max_abs = NAN;
-        continue;
-      }
-      cmp.max_abs = std::max(cmp.max_abs, err);
-      if (err > atol) cmp.max_rel = std::max(cmp.max_rel, rel);
-      if (exact ? (got.int_at(k) != want.int_at(k)) : (err > atol + rtol * std::abs(b))) ++cmp.mismatches;
-    }
-    cmp.pass = cmp.mismatches == 0;
-    res.push_back(cmp);
+    res.push_back(compare_tensors(v.name, got, want, rtol, atol));
   }
   return res;
 }

@@ -45,6 +45,9 @@ struct Comparison {
   bool shape_ok = true;
   bool pass = false;
 };
+// got against want elementwise: |got - want| <= atol + rtol * |want| (integers exactly, NaN
+// equal to NaN, infinities equal to themselves).
+Comparison compare_tensors(const std::string& name, const Tensor& got, const Tensor& want, double rtol, double atol);
 // Runs the harness (cmd: from build_harness) on the data's inputs and compares every output
 // with rtol/atol.
 std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& c,
@@ -63,6 +66,8 @@ void write_file_or_throw(const std::string& path, const std::string& text);
 void write_file_or_throw(const std::string& path, const unsigned char* data, size_t size);
 // Writes the weights file of compiled code (EmitResult::weights_file) into dir, if it has one.
 void write_weights_file(const Compiled& c, const std::string& dir);
+// Writes a tensor's bytes as the harness reads an input (input_K.bin; not strings).
+void write_raw_tensor(const std::string& path, const Tensor& t);
 // The last `lines` lines of a tool's output.
 std::string tail_lines(const std::string& text, int lines);
 

@@ -1,0 +1,67 @@
+#include "emit/train_api.hpp"
+
+#include "onnx/names.hpp"
+
+namespace o2c {
+
+void train_header(Writer& h, const Graph& g, const ApiNames& api, const std::string& N, const std::string& U) {
+  const DType t = g.values[g.find("lr")].dtype;
+  h.line("/* Training (onnx2cpp train): the tensors a step updates, owned by the caller. The");
+  h.line(" * parameters keep their ONNX names (see the inputs above); optimizer states follow them. */");
+  h.line("typedef struct " + N + "_params {");
+  for (const auto& s : g.train_state) {
+    const Value& v = g.values[s.value];
+    h.line(std::string("  ") + dtype_api(v.dtype) + " " + api.input_member(s.value) + "[" +
+           std::to_string(std::max<int64_t>(numel(v.shape), 1)) + "];  /* " + quote_name(v.name) + " " + shape_str(v.shape) + " */");
+  }
+  h.line("  int64_t step;  /* steps taken */");
+  h.line("} " + N + "_params;");
+  h.line();
+  h.line("/* The model's initial parameters, zero optimizer states, step 0. */");
+  h.line("void " + N + "_params_init(" + N + "_params* p);");
+  h.line("/* One training step with learning rate lr: in's data members (the model's inputs and the");
+  h.line(" * targets) are read; its parameter, state, lr and step members are taken from p and lr. out's");
+  h.line(" * loss member (and the others not updated in place: model outputs, gradients) must point to");
+  h.line(" * buffers; its next_* members are set to p's. p is updated in place and p->step counted on");
+  h.line(" * success. The arena as for " + N + "_run (" + U + "_ARENA_BYTES). */");
+  h.line("int " + N + "_train_step(const " + N + "_inputs* in, " + N + "_outputs* out, " + N + "_params* p, " +
+         dtype_api(t) + " lr, void* arena, size_t arena_bytes);");
+  h.line();
+}
+
+void train_source(Writer& s, const Graph& g, const ApiNames& api, const std::string& N,
+                  const std::vector<int64_t>& init_offsets) {
+  const DType t = g.values[g.find("lr")].dtype;
+  s.line("void " + N + "_params_init(" + N + "_params* p) {");
+  s.line("  if (!p) return;");
+  for (size_t i = 0; i < g.train_state.size(); ++i) {
+    const Value& v = g.values[g.train_state[i].value];
+    const std::string m = "p->" + api.input_member(g.train_state[i].value);
+    if (init_offsets[i] >= 0)
+      s.line("  std::memcpy(" + m + ", " + N + "_internal::weights + " + std::to_string(init_offsets[i]) + ", " +
+             std::to_string(v.bytes()) + ");");
+    else
+      s.line("  std::memset(" + m + ", 0, sizeof " + m + ");");
+  }
+  s.line("  p->step = 0;");
+  s.line("}");
+  s.line();
+  s.line("int " + N + "_train_step(const " + N + "_inputs* in, " + N + "_outputs* out, " + N + "_params* p, " +
+         dtype_api(t) + " lr, void* arena, size_t arena_bytes) {");
+  s.line("  if (!in || !out || !p) return ONNX2CPP_ERR_NULL_POINTER;");
+  s.line("  " + N + "_inputs i = *in;");
+  s.line("  " + N + "_outputs o = *out;");
+  s.line("  i." + api.input_member(g.find("lr")) + " = &lr;");
+  s.line("  i." + api.input_member(g.find("step")) + " = &p->step;");
+  for (const auto& st : g.train_state) {
+    const std::string m = api.input_member(st.value);
+    s.line("  i." + m + " = p->" + m + ";");
+    s.line("  o." + api.output_member(st.updated) + " = p->" + m + ";  // updated in place");
+  }
+  s.line("  const int r = " + N + "_run(&i, &o, arena, arena_bytes);");
+  s.line("  if (r == ONNX2CPP_OK) ++p->step;");
+  s.line("  return r;");
+  s.line("}");
+}
+
+}  // namespace o2c

@@ -1,0 +1,19 @@
+// The API of a compiled training step (Graph::train_state set; passes/train_step.cpp): the
+// params struct the caller owns, NAME_params_init and NAME_train_step, around NAME_run.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "emit/api.hpp"
+#include "emit/writer.hpp"
+
+namespace o2c {
+
+// Declarations, in the header's extern "C" block.
+void train_header(Writer& h, const Graph& g, const ApiNames& api, const std::string& N, const std::string& U);
+// Definitions, in the source's extern "C" block; init_offsets: each train_state tensor's
+// initial contents in the weights blob (-1: zeros).
+void train_source(Writer& s, const Graph& g, const ApiNames& api, const std::string& N,
+                  const std::vector<int64_t>& init_offsets);
+
+}  // namespace o2c

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Reference data for `onnx2cpp verify-train`: a PyTorch model exported to ONNX and trained for a
+few steps with torch.optim, its losses, first gradients and final parameters written down.
+
+    make_train_data.py OUT --model mlp --optimizer sgd|adam|adamw [--steps 3] [--loss cross_entropy]
+
+writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, optimizer with
+torch.optim's hyper-parameter names, lr, steps, trainable), step_K/input_0.pb and target.pb (one
+batch per step), expected/loss.pb (the loss before each step, float32 [steps]),
+expected/grads/*.pb (step 0's gradient of every trainable initializer, the tensor named as it)
+and expected/params/*.pb (every trainable initializer after the last step).
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+
+class MLP(torch.nn.Module):
+    """The classic ONNX Runtime Web training example: Linear-ReLU-Linear on 784 pixels."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(784, 128)
+        self.fc2 = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+MODELS = {"mlp": (MLP, (32, 784), 10)}
+OPTIMIZERS = {
+    "sgd": (torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "dampening": 0.0, "weight_decay": 1e-4, "nesterov": False}),
+    "adam": (torch.optim.Adam, {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 1e-4}),
+    "adamw": (torch.optim.AdamW, {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.01}),
+}
+
+
+def save(t, name, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(numpy_helper.from_array(np.ascontiguousarray(t), name).SerializeToString())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out")
+    ap.add_argument("--model", choices=sorted(MODELS), default="mlp")
+    ap.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    ap.add_argument("--loss", choices=["cross_entropy", "mse"], default="cross_entropy")
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(1)
+    make, in_shape, classes = MODELS[a.model]
+    model = make().eval()
+    os.makedirs(a.out, exist_ok=True)
+    torch.onnx.export(model, torch.zeros(in_shape), os.path.join(a.out, "model.onnx"), input_names=["x"],
+                      output_names=["logits"], opset_version=13)
+    onnx.checker.check_model(onnx.load(os.path.join(a.out, "model.onnx")))
+
+    cls, hyper = OPTIMIZERS[a.optimizer]
+    kwargs = dict(hyper)
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    opt = cls(model.parameters(), **kwargs)
+    data = os.path.join(a.out, "train_data")
+    trainable = [n for n, _ in model.named_parameters()]
+    losses = []
+    for k in range(a.steps):
+        x = torch.randn(in_shape)
+        if a.loss == "cross_entropy":
+            target = torch.randint(0, classes, (in_shape[0],))
+            loss_fn = torch.nn.CrossEntropyLoss()
+        else:
+            target = torch.randn(in_shape[0], classes)
+            loss_fn = torch.nn.MSELoss()
+        save(x.numpy(), "x", os.path.join(data, f"step_{k}", "input_0.pb"))
+        save(target.numpy(), "logits_target", os.path.join(data, f"step_{k}", "target.pb"))
+        opt.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        losses.append(loss.item())
+        if k == 0:
+            for n, p in model.named_parameters():
+                save(p.grad.detach().numpy(), n, os.path.join(data, "expected", "grads", n.replace("/", "_") + ".pb"))
+        opt.step()
+    save(np.array(losses, dtype=np.float32), "loss", os.path.join(data, "expected", "loss.pb"))
+    for n, p in model.named_parameters():
+        save(p.detach().numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
+    spec = {"type": a.optimizer, **hyper}
+    with open(os.path.join(data, "train.json"), "w") as f:
+        json.dump({"loss": a.loss, "reduction": "mean", "output": "logits", "optimizer": spec, "lr": hyper["lr"],
+                   "steps": a.steps, "trainable": trainable}, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"{a.out}: {a.model}, {a.optimizer}, {a.steps} steps, losses {['%.4f' % l for l in losses]}")
+
+
+if __name__ == "__main__":
+    main()

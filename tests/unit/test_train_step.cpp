@@ -1,0 +1,124 @@
+// The generated API of a training step (onnx2cpp train, passes/train_step.cpp): a C caller owns
+// two params structs, initializes them, trains each on one batch; the loss falls, the
+// parameters change in place, and the two runs agree (no shared state). Its arithmetic against
+// PyTorch is tests/train's (verify-train).
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "builder.hpp"
+#include "tools/runner.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// Gemm(transB) -> Relu -> Gemm(transB): 4 features, 6 hidden, 3 classes, batch 5.
+Options mlp(ModelBuilder& b, const std::string& dir) {
+  std::vector<float> w1(24), w2(18);
+  for (size_t i = 0; i < w1.size(); ++i) w1[i] = 0.3f * static_cast<float>(static_cast<int>(i % 5) - 2);
+  for (size_t i = 0; i < w2.size(); ++i) w2[i] = 0.25f * static_cast<float>(static_cast<int>(i % 4) - 1);
+  b.input("x", {5, 4});
+  b.init_f("W1", {6, 4}, w1).init_f("b1", {6}, std::vector<float>(6, 0.1f)).init_f("W2", {3, 6}, w2).init_f("b2", {3}, {0, 0, 0});
+  ModelBuilder::attr_i(b.node("Gemm", {"x", "W1", "b1"}, {"h"}), "transB", 1);
+  b.node("Relu", {"h"}, {"r"});
+  ModelBuilder::attr_i(b.node("Gemm", {"r", "W2", "b2"}, {"logits"}), "transB", 1);
+  b.output("logits");
+  Options o;
+  o.model_path = b.save(dir);
+  o.name = "net";
+  o.verify_each = true;
+  o.backward.output = "logits";
+  o.backward.loss = "cross_entropy";
+  o.backward.optimizer.type = "sgd";
+  o.backward.optimizer.momentum = 0.9;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("A compiled training step: params struct, init, in-place steps, from C", "[train][build]") {
+  TempDir d;
+  ModelBuilder b;
+  const Compiled c = compile_model(mlp(b, d.path));
+  // The parameters and their momentum buffers, in the params struct; lr and step as inputs.
+  const std::string& h = c.files.header;
+  for (const char* m : {"float W1[24];", "float b1[6];", "float W2[18];", "float b2[3];", "int64_t step;",
+                        "void net_params_init(net_params* p);", "int net_train_step("})
+    CHECK(h.find(m) != std::string::npos);
+  CHECK(c.graph.train_state.size() == 8);  // 4 parameters, 4 momentum buffers
+  write(d.path + "/net.h", c.files.header);
+  write(d.path + "/net.cpp", c.files.source);
+  write_weights_file(c, d.path);
+  write(d.path + "/use.c",
+        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include \"net.h\"\n"
+        "static float x[20], logits[15], loss, grads[24 + 6 + 18 + 3];\n"
+        "static const int64_t target[5] = {0, 1, 2, 1, 0};\n"
+        "static int train(net_params* p, float* losses, int steps, void* arena) {\n"
+        "  net_inputs in; net_outputs out; int k;\n"
+        "  memset(&in, 0, sizeof in); memset(&out, 0, sizeof out);\n"
+        "  in.x = x; in.logits_target = target;\n"
+        "  out.logits = logits; out.loss = &loss;\n"
+        "  out.grad_W1 = grads; out.grad_b1 = grads + 24; out.grad_W2 = grads + 30; out.grad_b2 = grads + 48;\n"
+        "  for (k = 0; k < steps; ++k) {\n"
+        "    if (net_train_step(&in, &out, p, 0.1f, arena, NET_ARENA_BYTES) != ONNX2CPP_OK) return 1;\n"
+        "    losses[k] = loss;\n"
+        "  }\n"
+        "  return 0;\n"
+        "}\n"
+        "int main(void) {\n"
+        "  static net_params a, b; float la[30], lb[30]; int i;\n"
+        "  void* arena = aligned_alloc(NET_ARENA_ALIGN, NET_ARENA_BYTES ? (NET_ARENA_BYTES + 63) / 64 * 64 : 64);\n"
+        "  for (i = 0; i < 20; ++i) x[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;\n"
+        "  net_params_init(&a); net_params_init(&b);\n"
+        "  if (a.step != 0 || a.W1[1] != -0.3f || a.W1_momentum_buffer[0] != 0.0f) return 2;\n"
+        "  if (train(&a, la, 30, arena) || train(&b, lb, 30, arena)) return 3;\n"
+        "  printf(\"loss %g -> %g, steps %lld\\n\", la[0], la[29], (long long)a.step);\n"
+        "  if (a.step != 30 || memcmp(&a, &b, sizeof a) != 0 || memcmp(la, lb, sizeof la) != 0) return 4;\n"
+        "  if (!(la[29] < 0.5f * la[0])) return 5;\n"
+        "  if (a.W1[1] == -0.3f) return 6;\n"
+        "  free(arena);\n"
+        "  return 0;\n"
+        "}\n");
+  const char* cxx_env = std::getenv("CXX");
+  const std::string cxx = cxx_env ? cxx_env : "c++";
+  std::string log;
+  const int rc = run_command("cd " + shell_quote(d.path) + " && cc -std=c11 -Wall -Wextra -Werror -c use.c -o use.o && " + cxx +
+                                 " -std=c++17 " + O2C_TEST_CXXFLAGS + " -I" + O2C_EIGEN_INCLUDE_DIR + " net.cpp use.o -o use && ./use",
+                             &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
+
+TEST_CASE("Training refuses what it cannot do, naming it", "[train]") {
+  TempDir d;
+  ModelBuilder b;
+  Options o = mlp(b, d.path);
+  o.backward.output = "h";
+  CHECK_THROWS_WITH(compile_model(o), Catch::Contains("\"h\" is not an output of the model"));
+  o.backward.output = "logits";
+  o.backward.freeze_regex = ".*";
+  CHECK_THROWS_WITH(compile_model(o), Catch::Contains("no parameter to train"));
+  o.backward.freeze_regex.clear();
+  o.backward.optimizer.type = "lbfgs";
+  CHECK_THROWS_WITH(compile_model(o), Catch::Contains("optimizer \"lbfgs\""));
+  o.backward.optimizer.type = "sgd";
+  o.backward.loss = "hinge";
+  CHECK_THROWS_WITH(compile_model(o), Catch::Contains("loss \"hinge\""));
+}
+
+TEST_CASE("Training only the head (--train) leaves the other initializers constants", "[train]") {
+  TempDir d;
+  ModelBuilder b;
+  Options o = mlp(b, d.path);
+  o.backward.train_regex = "2$";
+  const Compiled c = compile_model(o);
+  std::vector<std::string> trained;
+  for (const auto& s : c.graph.train_state)
+    if (s.init) trained.push_back(c.graph.values[s.value].name);
+  CHECK(trained == std::vector<std::string>{"W2", "b2"});
+  for (int v : c.graph.outputs) CHECK(c.graph.values[v].name.rfind("grad/W1", 0) != 0);
+}
