@@ -489,6 +489,7 @@ int main(int argc, char** argv) {
 
   CompileArgs ta;
   ta.train.optimizer.type = "sgd";
+  ta.train.grads = false;
   auto* train = app.add_subcommand("train", "compile a training step: the loss on an output, its gradients and the "
                                             "optimizer's update of the parameters, in place (NAME_train_step)");
   add_common(train, ta.c);

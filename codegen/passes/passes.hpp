@@ -53,7 +53,7 @@ struct BackwardOptions {
   std::string train_regex;          // only the parameters whose names match (empty: all)
   std::string freeze_regex;         // none whose names match
   OptimizerOptions optimizer;
-  bool grads = true;  // the gradients as outputs "grad/<parameter>"
+  bool grads = true;  // the gradients as outputs "grad/<parameter>" (onnx2cpp train: --grads)
 };
 // The parameters become graph inputs with their initial contents in g.train_state (called on
 // the imported graph, before inference, when an optimizer is asked for).

@@ -35,6 +35,7 @@ void add_train_options(CLI::App* app, BackwardOptions& b) {
   app->add_option("--train", b.train_regex, "train only the initializers whose names match this regular expression");
   app->add_option("--freeze-params", b.freeze_regex, "do not train the initializers whose names match this regular expression");
   app->add_option("--params", b.params, "the initializers to train, by name (repeatable; default: every float initializer)");
+  app->add_flag("--grads", b.grads, "the gradients as outputs too (grad/NAME: for tests and debugging)");
 }
 
 std::string train_flags_text(const BackwardOptions& b) {
@@ -54,6 +55,7 @@ std::string train_flags_text(const BackwardOptions& b) {
   if (o.beta1 != 0.9) s += " --beta1 " + f(o.beta1);
   if (o.beta2 != 0.999) s += " --beta2 " + f(o.beta2);
   if (o.eps != 1e-8) s += " --eps " + f(o.eps);
+  if (b.grads) s += " --grads";
   if (!b.train_regex.empty()) s += " --train " + b.train_regex;
   if (!b.freeze_regex.empty()) s += " --freeze-params " + b.freeze_regex;
   for (const auto& p : b.params) s += " --params " + p;
@@ -132,6 +134,7 @@ TrainData load_train_data(const std::string& dir) {
     oo.beta1 = b->list_value().values(0).number_value();
     oo.beta2 = b->list_value().values(1).number_value();
   }
+  d.opt.grads = true;  // step 0's gradients are compared
   if (const PbValue* t = field(s, "trainable"); t && t->kind_case() == PbValue::kListValue)
     for (const PbValue& n : t->list_value().values()) d.opt.params.push_back(n.string_value());
   return d;
