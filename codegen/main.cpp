@@ -499,6 +499,17 @@ int main(int argc, char** argv) {
   add_weights_option(train, ta.c);
   add_train_options(train, ta.train);
 
+  CompileArgs ea;
+  std::string trained_params;
+  ea.train.optimizer.type = "sgd";
+  ea.train.grads = false;
+  auto* export_onnx = app.add_subcommand("export-onnx", "write the model with the parameters of a saved NAME_params struct "
+                                                        "(give the training flags its step was compiled with)");
+  add_common(export_onnx, ea.c);
+  export_onnx->add_option("--params", trained_params, "the saved struct's bytes (fwrite(&p, sizeof p, 1, f))")->required();
+  export_onnx->add_option("-o", ea.out_cpp, "the ONNX model to write")->required();
+  add_train_options(export_onnx, ea.train);
+
   RunArgs vt;
   vt.flags = "-O2 -Wall -Wextra";
   auto* verify_train = app.add_subcommand("verify-train", "compile the training step train.json describes, build it, run "
@@ -542,6 +553,13 @@ int main(int argc, char** argv) {
     }
     if (*check) return run_check(kc);
     if (*train) return run_compile(ta);
+    if (*export_onnx) {
+      Options opt = make_options(ea.c, recorded_command(ea.c));
+      opt.backward = ea.train;
+      export_trained(compile_model(opt), ea.c.model, trained_params, ea.out_cpp);
+      std::fprintf(stderr, "onnx2cpp: wrote %s\n", ea.out_cpp.c_str());
+      return kOk;
+    }
     if (*verify_train) return run_verify_train(vt);
     if (*build) return run_build(bd);
     if (*verify) return run_harness(va, true);

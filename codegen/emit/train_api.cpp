@@ -4,6 +4,25 @@
 
 namespace o2c {
 
+ParamsLayout params_layout(const Graph& g) {
+  ParamsLayout l;
+  int64_t at = 0, align = 8;
+  auto place = [&](int64_t size, int64_t a) {
+    at = (at + a - 1) / a * a;
+    const int64_t here = at;
+    at += size;
+    align = std::max(align, a);
+    return here;
+  };
+  for (const auto& s : g.train_state) {
+    const Value& v = g.values[s.value];
+    l.offsets.push_back(place(dtype_bytes(v.dtype, std::max<int64_t>(numel(v.shape), 1)), dtype_bytes(v.dtype, 1)));
+  }
+  l.step_offset = place(8, 8);
+  l.bytes = (at + align - 1) / align * align;
+  return l;
+}
+
 void train_header(Writer& h, const Graph& g, const ApiNames& api, const std::string& N, const std::string& U) {
   const DType t = g.values[g.find("lr")].dtype;
   h.line("/* Training (onnx2cpp train): the tensors a step updates, owned by the caller. The");
@@ -45,6 +64,14 @@ void train_source(Writer& s, const Graph& g, const ApiNames& api, const std::str
   }
   s.line("  p->step = 0;");
   s.line("}");
+  s.line();
+  // The layout export-onnx reads saved params by (params_layout), checked by the compiler.
+  const ParamsLayout l = params_layout(g);
+  for (size_t i = 0; i < g.train_state.size(); ++i)
+    s.line("static_assert(offsetof(" + N + "_params, " + api.input_member(g.train_state[i].value) + ") == " +
+           std::to_string(l.offsets[i]) + ", \"the params layout of onnx2cpp export-onnx\");");
+  s.line("static_assert(offsetof(" + N + "_params, step) == " + std::to_string(l.step_offset) + " && sizeof(" + N +
+         "_params) == " + std::to_string(l.bytes) + ", \"the params layout of onnx2cpp export-onnx\");");
   s.line();
   s.line("int " + N + "_train_step(const " + N + "_inputs* in, " + N + "_outputs* out, " + N + "_params* p, " +
          dtype_api(t) + " lr, void* arena, size_t arena_bytes) {");

@@ -9,6 +9,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "emit/train_api.hpp"
 #include "onnx/model_io.hpp"
 
 namespace fs = std::filesystem;
@@ -221,6 +222,36 @@ TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainD
     }
   }
   return r;
+}
+
+void export_trained(const Compiled& c, const std::string& model_path, const std::string& params_file, const std::string& out) {
+  const Graph& g = c.graph;
+  const ParamsLayout l = params_layout(g);
+  std::ifstream in(params_file, std::ios::binary);
+  if (!in) throw CompileError("cannot read " + params_file);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (static_cast<int64_t>(bytes.size()) != l.bytes)
+    throw CompileError(params_file + " has " + std::to_string(bytes.size()) + " bytes; the params struct of this training step has " +
+                       std::to_string(l.bytes) + " (compile with the same training flags as the step that wrote it)");
+  std::map<std::string, Tensor> trained;
+  for (size_t i = 0; i < g.train_state.size(); ++i) {
+    if (!g.train_state[i].init) continue;  // an optimizer state
+    const o2c::Value& v = g.values[g.train_state[i].value];
+    Tensor t(v.dtype, v.shape);
+    std::copy_n(bytes.data() + l.offsets[i], t.bytes.size(), reinterpret_cast<char*>(t.bytes.data()));
+    trained.emplace(v.name, std::move(t));
+  }
+  onnx::ModelProto m = load_model(model_path);
+  size_t replaced = 0;
+  for (auto& init : *m.mutable_graph()->mutable_initializer()) {
+    auto it = trained.find(init.name());
+    if (it == trained.end()) continue;
+    init = tensor_to_proto(it->second, init.name());
+    ++replaced;
+  }
+  if (replaced != trained.size()) throw CompileError(model_path + ": some trained parameters are not initializers of its main graph");
+  std::ofstream f(out, std::ios::binary);
+  if (!f || !m.SerializeToOstream(&f)) throw CompileError("cannot write " + out);
 }
 
 }  // namespace o2c

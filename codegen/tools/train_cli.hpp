@@ -35,4 +35,9 @@ struct TrainCheck {
 TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainData& data, const BuildConfig& cfg,
                         double rtol, double atol);
 
+// Writes the model of c (read again from model_path) with the parameters of a saved params
+// struct (params_file: the bytes of NAME_params, as fwrite(&p, sizeof p, 1, f) writes them) to
+// out; c is the step compiled with the same training flags (they decide the layout).
+void export_trained(const Compiled& c, const std::string& model_path, const std::string& params_file, const std::string& out);
+
 }  // namespace o2c

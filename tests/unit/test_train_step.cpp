@@ -6,8 +6,13 @@
 
 #include <fstream>
 
+#include <cstring>
+
 #include "builder.hpp"
+#include "emit/train_api.hpp"
+#include "onnx/model_io.hpp"
 #include "tools/runner.hpp"
+#include "tools/train_cli.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
@@ -80,6 +85,7 @@ TEST_CASE("A compiled training step: params struct, init, in-place steps, from C
         "  if (a.step != 30 || memcmp(&a, &b, sizeof a) != 0 || memcmp(la, lb, sizeof la) != 0) return 4;\n"
         "  if (!(la[29] < 0.5f * la[0])) return 5;\n"
         "  if (a.W1[1] == -0.3f) return 6;\n"
+        "  { FILE* f = fopen(\"trained.bin\", \"wb\"); if (!f || fwrite(&a, sizeof a, 1, f) != 1) return 7; fclose(f); }\n"
         "  free(arena);\n"
         "  return 0;\n"
         "}\n");
@@ -90,7 +96,27 @@ TEST_CASE("A compiled training step: params struct, init, in-place steps, from C
                                  " -std=c++17 " + O2C_TEST_CXXFLAGS + " -I" + O2C_EIGEN_INCLUDE_DIR + " net.cpp use.o -o use && ./use",
                              &log);
   INFO(log);
-  CHECK(rc == 0);
+  REQUIRE(rc == 0);
+
+  // export-onnx: the saved struct's parameters replace the model's initializers.
+  export_trained(c, d.path + "/model.onnx", d.path + "/trained.bin", d.path + "/trained.onnx");
+  std::ifstream saved(d.path + "/trained.bin", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(saved)), std::istreambuf_iterator<char>());
+  const ParamsLayout l = params_layout(c.graph);
+  REQUIRE(static_cast<int64_t>(bytes.size()) == l.bytes);
+  const onnx::ModelProto m = load_model(d.path + "/trained.onnx");
+  int checked = 0;
+  for (const auto& init : m.graph().initializer())
+    for (size_t i = 0; i < c.graph.train_state.size(); ++i)
+      if (c.graph.values[c.graph.train_state[i].value].name == init.name()) {
+        const Tensor t = tensor_from_proto(init, d.path, init.name());
+        CHECK(std::memcmp(t.bytes.data(), bytes.data() + l.offsets[i], t.bytes.size()) == 0);
+        ++checked;
+      }
+  CHECK(checked == 4);
+  write(d.path + "/short.bin", bytes.substr(8));
+  CHECK_THROWS_WITH(export_trained(c, d.path + "/model.onnx", d.path + "/short.bin", d.path + "/x.onnx"),
+                    Catch::Contains("the params struct of this training step has"));
 }
 
 TEST_CASE("Training refuses what it cannot do, naming it", "[train]") {
