@@ -20,7 +20,7 @@ import torch  # noqa: E402
 import make_train_data as mtd  # noqa: E402
 
 O2C = os.path.join(ROOT, "build", "onnx2cpp")
-CASES = [("mlp", "sgd", "cross_entropy"), ("mlp", "adamw", "cross_entropy")]
+CASES = [("mlp", "sgd", "cross_entropy"), ("mlp", "adamw", "cross_entropy"), ("mobilenet_v2_head", "sgd", "cross_entropy")]
 
 MAIN = r"""
 #include <chrono>

@@ -32,7 +32,35 @@ class MLP(torch.nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
-MODELS = {"mlp": (MLP, (32, 784), 10)}
+class CNN(torch.nn.Module):
+    """Conv-ReLU-MaxPool, a strided depthwise and a pointwise conv, global average pool, Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.dw = torch.nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8)
+        self.pw = torch.nn.Conv2d(8, 16, 1)
+        self.fc = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = torch.relu(self.pw(torch.relu(self.dw(x))))
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def mobilenet_v2_head():
+    """torchvision's MobileNetV2 (random weights) on 64x64 pictures; only the classifier trains."""
+    import sys
+    import torchvision
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+    from model_info import randomize_conv_bn
+    m = randomize_conv_bn(torchvision.models.mobilenet_v2(num_classes=10), (4, 3, 64, 64), 2)
+    for n, p in m.named_parameters():
+        p.requires_grad = n.startswith("classifier")
+    return m
+
+
+MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobilenet_v2_head": (mobilenet_v2_head, (4, 3, 64, 64), 10)}
 OPTIMIZERS = {
     "sgd": (torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "dampening": 0.0, "weight_decay": 1e-4, "nesterov": False}),
     "adam": (torch.optim.Adam, {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 1e-4}),
@@ -69,9 +97,10 @@ def main():
     kwargs = dict(hyper)
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
-    opt = cls(model.parameters(), **kwargs)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = cls(params, **kwargs)
     data = os.path.join(a.out, "train_data")
-    trainable = [n for n, _ in model.named_parameters()]
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     losses = []
     for k in range(a.steps):
         x = torch.randn(in_shape)
@@ -89,10 +118,14 @@ def main():
         losses.append(loss.item())
         if k == 0:
             for n, p in model.named_parameters():
+                if not p.requires_grad:
+                    continue
                 save(p.grad.detach().numpy(), n, os.path.join(data, "expected", "grads", n.replace("/", "_") + ".pb"))
         opt.step()
     save(np.array(losses, dtype=np.float32), "loss", os.path.join(data, "expected", "loss.pb"))
     for n, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
         save(p.detach().numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
     spec = {"type": a.optimizer, **hyper}
     with open(os.path.join(data, "train.json"), "w") as f:

@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
       libcli11-dev catch2 python3
       python3-onnx  # tests/models/to_half.py: the shared models in float16
-      python3-torch  # tests/train: PyTorch's training runs, the reference of verify-train
+      python3-torch python3-torchvision  # tests/train: PyTorch's training runs, the reference of verify-train
       chromium  # the web demo's browser test (tests/web)
       emscripten nodejs npm wabt node-typescript)  # build --target wasm and the wasm tests
 missing=()

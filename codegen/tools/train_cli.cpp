@@ -35,7 +35,7 @@ void add_train_options(CLI::App* app, BackwardOptions& b) {
   app->add_option("--eps", b.optimizer.eps, "adam, adamw: epsilon (default 1e-8)");
   app->add_option("--train", b.train_regex, "train only the initializers whose names match this regular expression");
   app->add_option("--freeze-params", b.freeze_regex, "do not train the initializers whose names match this regular expression");
-  app->add_option("--params", b.params, "the initializers to train, by name (repeatable; default: every float initializer)");
+  app->add_option("--param", b.params, "an initializer to train, by name (repeatable; default: every float initializer)");
   app->add_flag("--grads", b.grads, "the gradients as outputs too (grad/NAME: for tests and debugging)");
 }
 
@@ -59,7 +59,7 @@ std::string train_flags_text(const BackwardOptions& b) {
   if (b.grads) s += " --grads";
   if (!b.train_regex.empty()) s += " --train " + b.train_regex;
   if (!b.freeze_regex.empty()) s += " --freeze-params " + b.freeze_regex;
-  for (const auto& p : b.params) s += " --params " + p;
+  for (const auto& p : b.params) s += " --param " + p;
   return s;
 }
 

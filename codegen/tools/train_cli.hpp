@@ -11,7 +11,7 @@
 namespace o2c {
 
 // --loss, --output, --reduction, --label-smoothing, --optimizer and its hyper-parameters,
-// --train, --freeze-params, --params.
+// --train, --freeze-params, --param, --grads.
 void add_train_options(CLI::App* app, BackwardOptions& b);
 // The flags above as the recorded command line gives them (deterministic order).
 std::string train_flags_text(const BackwardOptions& b);

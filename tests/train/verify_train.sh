@@ -3,8 +3,8 @@
 # then onnx2cpp verify-train on it.
 set -e
 o2c=$1 src=$2 out=$3 model=$4 optimizer=$5 loss=$6 flags=$7
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-  echo "SKIPPED: python3-torch is not installed (scripts/setup.sh installs it)"
+if ! /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+  echo "SKIPPED: python3-torch or python3-torchvision is not installed (scripts/setup.sh installs them)"
   exit 77
 fi
 /usr/bin/python3 "$src/scripts/make_train_data.py" "$out" --model "$model" --optimizer "$optimizer" --loss "$loss"
