@@ -58,9 +58,87 @@ void lower_loss(LowerCtx& c) {
                       index(a.ignore_index)});
 }
 
+// A constant scalar of the classes' integer type.
+int class_scalar(GradCtx& c, int64_t v) {
+  Tensor t(c.dtype(1), {});
+  if (t.dtype == DType::Int32) t.data<int32_t>()[0] = static_cast<int32_t>(v);
+  else t.data<int64_t>()[0] = v;
+  return c.constant(std::move(t));
+}
+
+// The gradient of the losses with respect to the log-probabilities is -coef on each sample's
+// class, 0 elsewhere: coef [N, d1..dk] (or a scalar) is the sample's weight (w[t], 1 without
+// weights, 0 where t is ignore_index) times dY (none, sum) or dY over the sum of those weights
+// (mean). Ignored samples get exactly 0, also when every sample is (PyTorch's zeros, not the
+// NaN of 0 * inf).
+int loss_coef(GradCtx& c, const LossAttrs& a) {
+  const int t = c.node().inputs[1], dy = c.dY(0);
+  int valid = -1, w = -1;
+  int tt = t;  // the classes, ignored ones read as class 0
+  if (a.has_ignore_index) {
+    valid = c.add("Not", {c.add("Equal", {t, class_scalar(c, a.ignore_index)})});
+    tt = c.add("Where", {valid, t, class_scalar(c, 0)});
+  }
+  if (c.has_in(2)) w = c.add("Gather", {c.node().inputs[2], tt});
+  if (valid >= 0) w = c.add("Where", {valid, w >= 0 ? w : c.scalar_like(dy, 1.0), c.scalar_like(dy, 0.0)});
+  int scale = dy;
+  if (a.reduction == k::kLossMean) {
+    const int den = w >= 0 ? c.add("ReduceSum", {w}, {{"keepdims", Attr::of(int64_t{0})}})
+                           : c.scalar_like(dy, static_cast<double>(numel(c.shape(1))));
+    scale = c.add("Div", {dy, den});
+  }
+  if (w < 0) return scale;
+  const int coef = c.add("Mul", {w, scale});
+  return valid >= 0 ? c.add("Where", {valid, coef, c.scalar_like(dy, 0.0)}) : coef;
+}
+
+// d NegativeLogLikelihoodLoss: -coef on the class's row. d SoftmaxCrossEntropyLoss: coef
+// (softmax(X) - onehot(t)), plus LogSoftmax's gradient of the log_prob output's dY. Only the
+// scores have a gradient.
+void grad_loss(GradCtx& c) {
+  if (c.wants(2)) c.unsupported("the gradient of the class weights (PyTorch has none either)");
+  if (!c.wants(0)) return;
+  const auto a = c.attrs<LossAttrs>();
+  const bool sce = c.node().op == "SoftmaxCrossEntropyLoss";
+  const int x = c.node().inputs[0], dy = c.dY(0), dlp = sce ? c.dY(1) : -1;
+  const int64_t r = c.rank(0);
+  // exp(log_prob) when the node has that output, else the softmax anew.
+  int p = -1;
+  auto probs = [&] {
+    if (p < 0) p = c.has_out(1) ? c.add("Exp", {c.node().outputs[1]}) : c.add("Softmax", {x}, {{"axis", Attr::of(int64_t{1})}});
+    return p;
+  };
+  const auto keep = Attr::of(int64_t{1});
+  int dx = -1;
+  if (dy >= 0) {
+    int coef = loss_coef(c, a);
+    if (!c.graph().values[coef].shape.empty()) coef = c.add("Unsqueeze", {coef, c.ints({1})});
+    Shape cs(static_cast<size_t>(r), 1);  // the classes along dim 1
+    cs[1] = c.shape(0)[1];
+    Tensor classes(c.dtype(1), cs);
+    for (int64_t i = 0; i < cs[1]; ++i) {
+      if (classes.dtype == DType::Int32) classes.data<int32_t>()[i] = static_cast<int32_t>(i);
+      else classes.data<int64_t>()[i] = i;
+    }
+    const int onehot = c.add("Equal", {c.add("Unsqueeze", {c.node().inputs[1], c.ints({1})}), c.constant(std::move(classes))});
+    if (sce) {
+      const int hot = c.add("Cast", {onehot}, {{"to", Attr::of(static_cast<int64_t>(c.dtype(0)))}});
+      dx = c.add("Mul", {c.add("Sub", {probs(), hot}), coef});
+    } else {
+      dx = c.add("Where", {onehot, c.add("Neg", {coef}), c.scalar_like(dy, 0.0)});
+    }
+  }
+  if (dlp >= 0) {
+    const int s = c.add("ReduceSum", {dlp, c.ints({1})}, {{"keepdims", keep}});
+    const int d = c.add("Sub", {dlp, c.add("Mul", {probs(), s})});
+    dx = dx >= 0 ? c.add("Add", {dx, d}) : d;
+  }
+  if (dx >= 0) c.set_dX(0, dx);
+}
+
 }  // namespace
 
-O2C_DEFINE_OP(NegativeLogLikelihoodLoss, infer_loss, lower_loss);
-O2C_DEFINE_OP(SoftmaxCrossEntropyLoss, infer_loss, lower_loss);
+O2C_DEFINE_OP(NegativeLogLikelihoodLoss, infer_loss, lower_loss, false, false, grad_loss);
+O2C_DEFINE_OP(SoftmaxCrossEntropyLoss, infer_loss, lower_loss, false, false, grad_loss);
 
 }  // namespace o2c

@@ -463,6 +463,30 @@ void lower_Gather(LowerCtx& c) {
   c.call("gather", {c.X(0), c.X(1), c.Y(0), index(g.outer), index(g.axis_dim), index(g.inner), index(g.nidx)});
 }
 
+// d Gather: dY added into zeros of the data's shape at the gathered positions (repeated
+// indices accumulate, negative ones count from the end). Axis 0 (embeddings): ScatterND of
+// whole rows; another axis: ScatterElements with the indices broadcast along the other dims.
+void grad_Gather(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0 || !c.wants(0)) return;
+  const Shape in = c.shape(0);
+  const int64_t a = c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)), n = numel(c.shape(1));
+  int idx = c.node().inputs[1];
+  if (c.dtype(1) != DType::Int64) idx = c.add("Cast", {idx}, {{"to", Attr::of(static_cast<int64_t>(DType::Int64))}});
+  const int zeros = c.add("Expand", {c.scalar_like(dy, 0.0), c.ints(in)});
+  Shape us = in;  // dY with the indices' dims flattened into one
+  us[static_cast<size_t>(a)] = n;
+  const Attr add = Attr::of(std::string("add"));
+  if (a == 0) {
+    c.set_dX(0, c.add("ScatterND", {zeros, c.reshape(idx, {n, 1}), c.reshape(dy, us)}, {{"reduction", add}}, 16));
+    return;
+  }
+  Shape is(in.size(), 1);
+  is[static_cast<size_t>(a)] = n;
+  const int ix = c.add("Expand", {c.reshape(idx, is), c.ints(us)});
+  c.set_dX(0, c.add("ScatterElements", {zeros, ix, c.reshape(dy, us)}, {{"axis", Attr::of(a)}, {"reduction", add}}, 16));
+}
+
 // ---- Range: the output size must be static, so start/limit/delta must be constants and the
 // whole output is computed at compile time. ----------------------------------------------------
 
@@ -744,7 +768,7 @@ O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand);
 O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile);
 O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat);
 O2C_DEFINE_OP(Split, infer_Split, lower_Split);
-O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather);
+O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather);
 O2C_DEFINE_OP(Range, infer_Range, nullptr);  // always folded: infer computes it
 O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad);
 
