@@ -207,6 +207,10 @@ void lower_Expand(LowerCtx& c) {
   const Shape out = c.out(0).shape;
   lower_strided(c, out, bcast_strides(c.shape(0), out), 0);
 }
+// d Expand: dY summed back over the dims the input was broadcast along.
+void grad_Expand(GradCtx& c) {
+  if (c.dY(0) >= 0 && c.wants(0)) c.set_dX(0, c.sum_to(c.dY(0), Shape(c.shape(0))));
+}
 
 // ---- Tile: output viewed as [rep0, in0, rep1, in1, ...] with strides [0, s0, 0, s1, ...] ----
 
@@ -764,7 +768,7 @@ void lower_CenterCropPad(LowerCtx& c) {
 O2C_DEFINE_OP(CenterCropPad, infer_CenterCropPad, lower_CenterCropPad);
 O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose);
 O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice);
-O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand);
+O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand, false, false, grad_Expand);
 O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile);
 O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat);
 O2C_DEFINE_OP(Split, infer_Split, lower_Split);

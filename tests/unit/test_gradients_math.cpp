@@ -16,6 +16,21 @@ GradInput in(const std::string& name, std::vector<int64_t> shape, int seed) {
   return {name, shape, grad_values(numel(shape), seed)};
 }
 
+// Values in [lo, lo + 1) (a positive base for Log, Sqrt, Pow).
+GradInput in_from(const std::string& name, std::vector<int64_t> shape, int seed, double lo) {
+  GradInput x = in(name, shape, seed);
+  for (double& v : x.values) v = lo + 0.5 * (v + 1.0);
+  return x;
+}
+
+// Values kept at least `gap` away from the points in `kinks` (where a rule's derivative jumps:
+// central differences there average both sides).
+GradInput away_from(GradInput x, std::vector<double> kinks, double gap = 0.05) {
+  for (double& v : x.values)
+    for (double k : kinks)
+      if (std::fabs(v - k) < gap) v = k + (v < k ? -gap : gap);
+  return x;
+}
 
 double worst_seen = 0;  // the largest error relative to max(1, largest gradient), for the report
 
@@ -230,6 +245,167 @@ TEST_CASE("Generated code runs the gradients of MatMul, Softmax, LogSoftmax, Gat
         b.node("Mul", {"q", "loss"}, {"y"});
       },
       {in("emb", {4, 4}, 50), in("w", {4, 5}, 51), in("v", {2, 5, 3}, 52)});
+}
+
+// ---- unary and elementwise ----------------------------------------------------------------------
+
+TEST_CASE("Gradients of the unary maps", "[gradients]") {
+  for (const char* op : {"Neg", "Exp", "Sigmoid", "Tanh", "Erf", "Softplus"}) {
+    INFO(op);
+    check(gradcheck(node(op, {"x"}), {in("x", {2, 3}, 60)}));
+  }
+  for (const char* op : {"Log", "Sqrt", "Reciprocal"}) {
+    INFO(op);
+    check(gradcheck(node(op, {"x"}), {in_from("x", {2, 3}, 61, 0.5)}));
+  }
+  check(gradcheck(node("Abs", {"x"}), {away_from(in("x", {2, 3}, 62), {0})}));
+  // HardSwish: the kinks at -3 and 3, values across them.
+  GradInput hs = in("x", {2, 4}, 63);
+  for (double& v : hs.values) v *= 5;
+  check(gradcheck(node("HardSwish", {"x"}), {away_from(hs, {-3, 3})}, 14));
+}
+
+TEST_CASE("Gradients of the unary maps with attributes (LeakyRelu, Elu, Selu, HardSigmoid, Gelu)", "[gradients]") {
+  const GradInput x = away_from(in("x", {3, 4}, 64), {0});
+  auto with_f = [](const char* op, std::vector<std::pair<const char*, float>> attrs) {
+    return [=](ModelBuilder& b) {
+      auto& n = b.node(op, {"x"}, {"y"});
+      for (const auto& [k, v] : attrs) ModelBuilder::attr_f(n, k, v);
+    };
+  };
+  check(gradcheck(with_f("LeakyRelu", {}), {x}));
+  check(gradcheck(with_f("LeakyRelu", {{"alpha", 0.3f}}), {x}));
+  check(gradcheck(with_f("Elu", {}), {x}));
+  check(gradcheck(with_f("Elu", {{"alpha", 0.7f}}), {x}));
+  check(gradcheck(with_f("Selu", {}), {x}));
+  check(gradcheck(with_f("Selu", {{"alpha", 1.5f}, {"gamma", 2.0f}}), {x}));
+  // HardSigmoid: the ramp (0, 1) of alpha x + beta ends at -2.5 and 2.5 by default.
+  GradInput hx = in("x", {3, 4}, 65);
+  for (double& v : hx.values) v *= 4;
+  check(gradcheck(with_f("HardSigmoid", {}), {away_from(hx, {-2.5, 2.5})}));
+  check(gradcheck(with_f("HardSigmoid", {{"alpha", 0.5f}, {"beta", 0.25f}}), {away_from(hx, {-0.5, 1.5})}));
+  for (const char* approx : {"none", "tanh"}) {
+    INFO("Gelu approximate " << approx);
+    GradInput gx = in("x", {3, 4}, 66);
+    for (double& v : gx.values) v *= 3;
+    check(gradcheck([&](ModelBuilder& b) { ModelBuilder::attr_s(b.node("Gelu", {"x"}, {"y"}), "approximate", approx); },
+                    {gx}, 20));
+  }
+}
+
+TEST_CASE("Gradient of Clip: bounds as inputs (opset 13; either alone), as attributes (opset 6)", "[gradients]") {
+  const GradInput x = away_from(in("x", {3, 4}, 67), {-0.4, 0.3});
+  check(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {-0.4 + 1e-3}}, {"hi", {}, {0.3 - 1e-3}}}));
+  check(gradcheck(node("Clip", {"x", "lo"}), {x, {"lo", {}, {-0.4 + 1e-3}}}));
+  check(gradcheck(node("Clip", {"x", "", "hi"}), {x, {"hi", {}, {0.3 - 1e-3}}}));
+  // min above max: every element is max, whose gradient gets all of dY.
+  check(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {0.5}}, {"hi", {}, {-0.5}}}));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        auto& n = b.node("Clip", {"x"}, {"y"});
+        ModelBuilder::attr_f(n, "min", -0.4f);
+        ModelBuilder::attr_f(n, "max", 0.3f);
+      },
+      {away_from(x, {-0.4f, 0.3f})}, 6));
+}
+
+TEST_CASE("Gradient of Pow: base and exponent, broadcast either way, an integer exponent", "[gradients]") {
+  check(gradcheck(node("Pow", {"a", "b"}), {in_from("a", {2, 3}, 68, 0.5), in("b", {3}, 69)}));
+  check(gradcheck(node("Pow", {"a", "b"}), {in_from("a", {3}, 70, 0.5), in("b", {2, 3}, 71)}));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("e", {}, {3});
+        b.node("Pow", {"a", "e"}, {"y"});
+      },
+      {in("a", {2, 3}, 72)}));
+}
+
+TEST_CASE("Gradients of Sum, Mean, Max and Min (variadic, broadcast) and Where, Expand, Identity, Dropout, Cast", "[gradients]") {
+  for (const char* op : {"Sum", "Mean", "Max", "Min"}) {
+    INFO(op);
+    check(gradcheck(node(op, {"a", "b", "c"}), {in("a", {2, 3}, 73), in("b", {3}, 74), in("c", {2, 1}, 75)}));
+    check(gradcheck(node(op, {"a"}), {in("a", {2, 3}, 76)}));
+  }
+  // Ties: Max(a, a, b) (a's two readers each get half where a wins), and a tie of a and b.
+  for (const char* op : {"Max", "Min"}) {
+    INFO(op << " ties");
+    check(gradcheck(node(op, {"a", "a", "b"}), {in("a", {4}, 77), in("b", {4}, 78)}));
+  }
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("cond_i", {2, 1}, {1, 0});
+        ModelBuilder::attr_i(b.node("Cast", {"cond_i"}, {"cond"}), "to", 9);
+        b.node("Where", {"cond", "a", "b"}, {"y"});
+      },
+      {in("a", {3}, 79), in("b", {2, 3}, 80)}));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("shape", {3}, {2, 3, 4});
+        b.node("Expand", {"a", "shape"}, {"y"});
+      },
+      {in("a", {3, 1}, 81)}));
+  check(gradcheck(node("Identity", {"a"}), {in("a", {2, 3}, 82)}));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        auto& n = b.node("Dropout", {"a"}, {"y", "mask"});
+        (void)n;
+      },
+      {in("a", {2, 3}, 83)}, 13));
+  // double -> float -> double (steps of 1e-2: float's rounding stays small against them; the
+  // square's central differences are exact)
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        ModelBuilder::attr_i(b.node("Cast", {"a"}, {"f"}), "to", 1);
+        b.node("Mul", {"f", "f"}, {"f2"});
+        ModelBuilder::attr_i(b.node("Cast", {"f2"}, {"y"}), "to", 11);
+      },
+      {in("a", {2, 3}, 84)}, 13, 1e-2),
+        1e-4);
+}
+
+TEST_CASE("A gradient through a Cast to an integer type is refused", "[gradients]") {
+  const GradCheck r = gradcheck(
+      [](ModelBuilder& b) {
+        ModelBuilder::attr_i(b.node("Cast", {"a"}, {"i"}), "to", 7);
+        ModelBuilder::attr_i(b.node("Cast", {"i"}, {"y"}), "to", 11);
+      },
+      {in("a", {2}, 85)});
+  CHECK_THAT(r.error, Catch::Contains("not between float types"));
+}
+
+TEST_CASE("Generated code runs the gradients of the elementwise ops", "[gradients][build]") {
+  check_generated(
+      [](ModelBuilder& b) {
+        b.node("Tanh", {"a"}, {"t"});
+        b.node("Sigmoid", {"t"}, {"s"});
+        b.node("Exp", {"s"}, {"e"});
+        b.node("Log", {"e"}, {"l"});
+        b.node("Sqrt", {"e"}, {"q"});
+        b.node("Reciprocal", {"q"}, {"r"});
+        b.node("Abs", {"a"}, {"ab"});
+        b.node("Erf", {"ab"}, {"er"});
+        b.node("Softplus", {"er"}, {"sp"});
+        b.node("HardSwish", {"b"}, {"hs"});
+        b.node("LeakyRelu", {"b"}, {"lr"});
+        b.node("Elu", {"lr"}, {"el"});
+        b.node("Selu", {"el"}, {"se"});
+        b.node("HardSigmoid", {"se"}, {"hg"});
+        b.node("Gelu", {"hg"}, {"ge"});
+        b.node("Neg", {"ge"}, {"ng"});
+        b.node("Clip", {"ng", "lo", "hi"}, {"cl"});
+        b.node("Pow", {"e", "cl"}, {"pw"});
+        b.node("Sum", {"l", "r", "sp"}, {"su"});
+        b.node("Mean", {"su", "hs"}, {"me"});
+        b.node("Max", {"me", "pw"}, {"mx"});
+        b.node("Min", {"mx", "t"}, {"mn"});
+        ModelBuilder::attr_i(b.node("Cast", {"mn"}, {"cd"}), "to", 11);
+        ModelBuilder::attr_i(b.node("Cast", {"cd"}, {"cf"}), "to", 1);
+        b.node("Greater", {"a", "b"}, {"cond"});
+        b.node("Where", {"cond", "cf", "se"}, {"w"});
+        b.init_i("shape", {3}, {2, 3, 4});
+        b.node("Expand", {"w", "shape"}, {"y"});
+      },
+      {in("a", {3, 4}, 86), in("b", {3, 4}, 87), {"lo", {}, {-0.3}}, {"hi", {}, {0.6}}}, 20);
 }
 
 TEST_CASE("Gradient rules of this file: the worst error seen", "[gradients][.report]") {
