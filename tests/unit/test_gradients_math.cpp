@@ -408,6 +408,184 @@ TEST_CASE("Generated code runs the gradients of the elementwise ops", "[gradient
       {in("a", {3, 4}, 86), in("b", {3, 4}, 87), {"lo", {}, {-0.3}}, {"hi", {}, {0.6}}}, 20);
 }
 
+// ---- shape ops ----------------------------------------------------------------------------------
+
+TEST_CASE("Gradients of Reshape, Flatten, Squeeze and Unsqueeze (axes as inputs and as attributes)", "[gradients]") {
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("shape", {2}, {3, -1});
+        b.node("Reshape", {"x", "shape"}, {"y"});
+      },
+      {in("x", {2, 3, 2}, 90)}));
+  for (int64_t axis : {0, 2, -1}) {
+    INFO("Flatten axis " << axis);
+    check(gradcheck(node("Flatten", {"x"}, {{"axis", axis}}), {in("x", {2, 3, 2}, 91)}));
+  }
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("axes", {2}, {0, -1});
+        b.node("Squeeze", {"x", "axes"}, {"y"});
+      },
+      {in("x", {1, 3, 1}, 92)}));
+  check(gradcheck(node("Squeeze", {"x"}), {in("x", {1, 3, 1}, 93)}));
+  check(gradcheck(
+      [](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Squeeze", {"x"}, {"y"}), "axes", {2}); },
+      {in("x", {1, 3, 1}, 94)}, 11));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("axes", {2}, {0, -1});
+        b.node("Unsqueeze", {"x", "axes"}, {"y"});
+      },
+      {in("x", {2, 3}, 95)}));
+  check(gradcheck(
+      [](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Unsqueeze", {"x"}, {"y"}), "axes", {1}); },
+      {in("x", {2, 3}, 96)}, 11));
+}
+
+TEST_CASE("Gradients of Transpose (default and given perm) and Concat (axes, negative axis)", "[gradients]") {
+  check(gradcheck(node("Transpose", {"x"}), {in("x", {2, 3, 4}, 97)}));
+  check(gradcheck([](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Transpose", {"x"}, {"y"}), "perm", {1, 2, 0}); },
+                  {in("x", {2, 3, 4}, 98)}));
+  for (int64_t axis : {0, 1, -1}) {
+    INFO("Concat axis " << axis);
+    std::vector<int64_t> sa = {2, 3, 2}, sb = {2, 3, 2};
+    const size_t a = static_cast<size_t>(axis < 0 ? axis + 3 : axis);
+    sa[a] = 1;
+    sb[a] = 3;
+    check(gradcheck(node("Concat", {"a", "b", "a"}, {{"axis", axis}}), {in("a", sa, 99), in("b", sb, 100)}));
+  }
+}
+
+// y = Slice(x, starts, ends, axes, steps) (axes and steps given when not empty).
+Nodes slice(std::vector<int64_t> starts, std::vector<int64_t> ends, std::vector<int64_t> axes = {},
+            std::vector<int64_t> steps = {}) {
+  return [=](ModelBuilder& b) {
+    const auto n = static_cast<int64_t>(starts.size());
+    b.init_i("starts", {n}, starts).init_i("ends", {n}, ends);
+    std::vector<std::string> ins = {"x", "starts", "ends"};
+    if (!axes.empty() || !steps.empty()) {
+      b.init_i("axes", {n}, axes);
+      ins.push_back("axes");
+    }
+    if (!steps.empty()) {
+      b.init_i("steps", {n}, steps);
+      ins.push_back("steps");
+    }
+    b.node("Slice", ins, {"y"});
+  };
+}
+
+TEST_CASE("Gradient of Slice (starts, ends, axes, steps, negative steps)", "[gradients]") {
+  const GradInput x = in("x", {4, 7}, 101);
+  check(gradcheck(slice({1, 2}, {3, 6}), {x}));
+  check(gradcheck(slice({-3}, {100}, {-1}), {x}));
+  check(gradcheck(slice({0, 1}, {4, 7}, {0, 1}, {2, 3}), {x}));
+  check(gradcheck(slice({5}, {0}, {1}, {-1}), {x}));
+  check(gradcheck(slice({-1, 6}, {-100, 0}, {0, 1}, {-2, -3}), {x}));
+  check(gradcheck(slice({3, 1}, {-100, 7}, {0, 1}, {-1, 4}), {x}));
+  check(gradcheck(slice({1}, {2}, {1}, {-5}), {x}));
+  check(gradcheck(slice({0, 5}, {2, -100}, {0, 1}, {1, -8}), {x}));  // a step past the dim: one element
+  check(gradcheck(slice({2}, {2}, {0}, {1}), {in("x", {4, 7}, 102)}));   // empty
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        auto& n = b.node("Slice", {"x"}, {"y"});
+        ModelBuilder::attr_ints(n, "starts", {1});
+        ModelBuilder::attr_ints(n, "ends", {-1});
+        ModelBuilder::attr_ints(n, "axes", {1});
+      },
+      {x}, 9));
+}
+
+TEST_CASE("Gradient of Split (split as input, num_outputs, outputs without a gradient)", "[gradients]") {
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("split", {3}, {1, 3, 2});
+        ModelBuilder::attr_i(b.node("Split", {"x", "split"}, {"p", "q", "r"}), "axis", 1);
+        b.node("Mul", {"p", "r"}, {"pr"});
+        ModelBuilder::attr_i(b.node("Concat", {"q", "pr"}, {"y"}), "axis", 1);
+      },
+      {in("x", {2, 6}, 103)}));
+  // num_outputs (opset 18): uneven parts [3, 3, 1]; only the last two reach y.
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        ModelBuilder::attr_i(b.node("Split", {"x"}, {"p", "q", "r"}), "num_outputs", 3);
+        b.node("Sum", {"q", "r"}, {"y"});
+      },
+      {in("x", {7}, 104)}, 18));
+  check(gradcheck(
+      [](ModelBuilder& b) { ModelBuilder::attr_i(b.node("Split", {"x"}, {"y", ""}), "axis", -1); },
+      {in("x", {3, 4}, 105)}));
+}
+
+TEST_CASE("Gradients of Pad (constant mode: pads, negative pads, axes, the constant) and Tile", "[gradients]") {
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("pads", {4}, {1, 0, 2, 3});
+        b.node("Pad", {"x", "pads"}, {"y"});
+      },
+      {in("x", {2, 3}, 106)}));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("pads", {4}, {-1, 2, 1, -2});
+        b.node("Pad", {"x", "pads", "v"}, {"y"});
+      },
+      {in("x", {3, 4}, 107), {"v", {}, {0.75}}}));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("pads", {2}, {2, 1});
+        b.init_i("axes", {1}, {-1});
+        b.node("Pad", {"x", "pads", "v", "axes"}, {"y"});
+      },
+      {in("x", {2, 3}, 108), {"v", {1}, {-0.5}}}, 18));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        auto& n = b.node("Pad", {"x"}, {"y"});
+        ModelBuilder::attr_ints(n, "pads", {0, 1, 1, 0});
+        ModelBuilder::attr_f(n, "value", 2.0f);
+      },
+      {in("x", {2, 3}, 109)}, 2));
+  check(gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("reps", {3}, {2, 1, 3});
+        b.node("Tile", {"x", "reps"}, {"y"});
+      },
+      {in("x", {2, 3, 2}, 110)}));
+}
+
+TEST_CASE("Gradient of Pad in reflect mode is refused", "[gradients]") {
+  const GradCheck r = gradcheck(
+      [](ModelBuilder& b) {
+        b.init_i("pads", {2}, {1, 1});
+        ModelBuilder::attr_s(b.node("Pad", {"x", "pads"}, {"y"}), "mode", "reflect");
+      },
+      {in("x", {3}, 111)});
+  CHECK_THAT(r.error, Catch::Contains("mode \"reflect\""));
+}
+
+TEST_CASE("Generated code runs the gradients of the shape ops", "[gradients][build]") {
+  check_generated(
+      [](ModelBuilder& b) {
+        b.init_i("shape", {3}, {2, 3, 4});
+        b.node("Reshape", {"a", "shape"}, {"r"});
+        ModelBuilder::attr_ints(b.node("Transpose", {"r"}, {"t"}), "perm", {2, 0, 1});  // [4, 2, 3]
+        b.init_i("starts", {2}, {3, 0}).init_i("ends", {2}, {-100, 3}).init_i("axes", {2}, {0, 2});
+        b.init_i("steps", {2}, {-2, 2});
+        b.node("Slice", {"t", "starts", "ends", "axes", "steps"}, {"s"});  // [2, 2, 2]
+        b.init_i("split", {2}, {1, 1});
+        ModelBuilder::attr_i(b.node("Split", {"s", "split"}, {"p", "q"}), "axis", 1);  // [2, 1, 2] each
+        b.init_i("ax", {1}, {1});
+        b.node("Squeeze", {"p", "ax"}, {"p2"});
+        b.node("Unsqueeze", {"p2", "ax"}, {"p3"});
+        ModelBuilder::attr_i(b.node("Concat", {"p3", "q", "p3"}, {"c"}), "axis", 1);  // [2, 3, 2]
+        b.init_i("pads", {6}, {0, 1, 0, 1, 0, -1});
+        b.node("Pad", {"c", "pads"}, {"pd"});  // [3, 4, 1]
+        b.init_i("reps", {3}, {1, 2, 3});
+        b.node("Tile", {"pd", "reps"}, {"ti"});  // [3, 8, 3]
+        ModelBuilder::attr_i(b.node("Flatten", {"ti"}, {"y"}), "axis", 1);
+      },
+      {in("a", {24}, 112)});
+}
+
 TEST_CASE("Gradient rules of this file: the worst error seen", "[gradients][.report]") {
   WARN("worst gradcheck error relative to max(1, |gradient|): " << worst_seen);
 }
