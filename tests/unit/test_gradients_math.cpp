@@ -586,6 +586,32 @@ TEST_CASE("Generated code runs the gradients of the shape ops", "[gradients][bui
       {in("a", {24}, 112)});
 }
 
+// ---- LayerNormalization ----------------------------------------------------------------------------
+
+// The forward computes its statistics in the stash type, float, also for double X: steps of
+// 1e-3 keep float's rounding small against them (the formula's errors would be of order 1).
+TEST_CASE("Gradient of LayerNormalization (axis, negative axis, epsilon, without B)", "[gradients]") {
+  const double h = 1e-3, tol = 5e-4;
+  for (int64_t axis : {-1, 1, 2}) {
+    INFO("axis " << axis);
+    const int64_t r = axis < 0 ? axis + 3 : axis;
+    std::vector<int64_t> ps = {2, 3, 4};
+    ps.erase(ps.begin(), ps.begin() + r);
+    check(gradcheck(node("LayerNormalization", {"x", "s", "b"}, {{"axis", axis}}),
+                    {in("x", {2, 3, 4}, 120), in("s", ps, 121), in("b", ps, 122)}, 17, h),
+          tol);
+  }
+  check(gradcheck(
+            [](ModelBuilder& b) { ModelBuilder::attr_f(b.node("LayerNormalization", {"x", "s"}, {"y"}), "epsilon", 0.5f); },
+            {in("x", {3, 5}, 123), in("s", {5}, 124)}, 17, h),
+        tol);
+}
+
+TEST_CASE("Generated code runs the gradient of LayerNormalization", "[gradients][build]") {
+  check_generated(node("LayerNormalization", {"x", "s", "b"}, {{"axis", 1}}),
+                  {in("x", {2, 3, 4}, 125), in("s", {3, 4}, 126), in("b", {3, 4}, 127)}, 17);
+}
+
 TEST_CASE("Gradient rules of this file: the worst error seen", "[gradients][.report]") {
   WARN("worst gradcheck error relative to max(1, |gradient|): " << worst_seen);
 }
