@@ -180,43 +180,45 @@ TEST_CASE("Gradient of Gather: rows (embeddings) and other axes, repeated and ne
       {in("x", {4, 2}, 33)}));
 }
 
-// y = op(x, t, w) with classes t (ignored ones -100 when ignore), weights w when weighted.
+// y = op(x, t, w) with classes t (ignored ones -100 when ignore), weights w (an input of the
+// gradcheck, weights()) when weighted.
 Nodes loss_nodes(const char* op, const char* red, bool weighted, bool ignore, std::vector<int64_t> t_shape,
                  std::vector<int64_t> t) {
   return [=](ModelBuilder& b) {
     b.init_i("t", t_shape, t);
     std::vector<std::string> ins = {"x", "t"};
-    if (weighted) {
-      b.init_f("wf", {4}, {0.5f, 2.0f, 1.0f, 0.25f});
-      ModelBuilder::attr_i(b.node("Cast", {"wf"}, {"w"}), "to", 11);
-      ins.push_back("w");
-    }
+    if (weighted) ins.push_back("w");
     auto& n = b.node(op, ins, {"y"});
     ModelBuilder::attr_s(n, "reduction", red);
     if (ignore) ModelBuilder::attr_i(n, "ignore_index", -100);
   };
 }
 
-TEST_CASE("Gradients of SoftmaxCrossEntropyLoss and NegativeLogLikelihoodLoss (reductions, weights, ignore_index)", "[gradients]") {
+TEST_CASE("Gradients of SoftmaxCrossEntropyLoss and NegativeLogLikelihoodLoss (reductions, weights and their gradient, ignore_index)", "[gradients]") {
   for (const char* op : {"SoftmaxCrossEntropyLoss", "NegativeLogLikelihoodLoss"})
     for (const char* red : {"none", "sum", "mean"})
       for (bool weighted : {false, true})
         for (bool ignore : {false, true}) {
           INFO(op << " reduction " << red << " weight " << weighted << " ignore_index " << ignore);
           const int64_t skip = ignore ? -100 : 0;
-          check(gradcheck(loss_nodes(op, red, weighted, ignore, {3}, {1, skip, 3}), {in("x", {3, 4}, 40)}));
-          // [N, C, d1] scores, [N, d1] classes
-          check(gradcheck(loss_nodes(op, red, weighted, ignore, {2, 2}, {1, 3, skip, 1}), {in("x", {2, 4, 2}, 41)}));
+          auto inputs = [&](GradInput x) {
+            std::vector<GradInput> v = {x};
+            if (weighted) v.push_back({"w", {4}, {0.5, 2.0, 1.0, 0.25}});
+            return v;
+          };
+          check(gradcheck(loss_nodes(op, red, weighted, ignore, {3}, {1, skip, 3}), inputs(in("x", {3, 4}, 40))));
+          // [N, C, d1] scores, [N, d1] classes; class 1 three times
+          check(gradcheck(loss_nodes(op, red, weighted, ignore, {2, 2}, {1, 1, skip, 1}), inputs(in("x", {2, 4, 2}, 41))));
         }
 }
 
-TEST_CASE("Gradient of SoftmaxCrossEntropyLoss through its log_prob output too", "[gradients]") {
+TEST_CASE("Gradient of SoftmaxCrossEntropyLoss through its log_prob output too (weights)", "[gradients]") {
   for (const char* red : {"none", "mean"}) {
     INFO("reduction " << red);
     check(gradcheck(
         [&](ModelBuilder& b) {
           b.init_i("t", {2, 2}, {1, 0, 2, 1});
-          auto& n = b.node("SoftmaxCrossEntropyLoss", {"x", "t"}, {"loss", "logp"});
+          auto& n = b.node("SoftmaxCrossEntropyLoss", {"x", "t", "w"}, {"loss", "logp"});
           ModelBuilder::attr_s(n, "reduction", red);
           if (std::string(red) == "none") {
             b.init_i("shape", {3}, {2, 1, 2});
@@ -226,7 +228,7 @@ TEST_CASE("Gradient of SoftmaxCrossEntropyLoss through its log_prob output too",
             b.node("Mul", {"logp", "loss"}, {"y"});
           }
         },
-        {in("x", {2, 3, 2}, 43)}));
+        {in("x", {2, 3, 2}, 43), {"w", {3}, {0.5, 1.5, 1.0}}}));
   }
 }
 
@@ -241,10 +243,11 @@ TEST_CASE("Generated code runs the gradients of MatMul, Softmax, LogSoftmax, Gat
         b.node("MatMul", {"s", "v"}, {"p"});              // [2, 3, 5] x [2, 5, 3] -> [2, 3, 3]
         ModelBuilder::attr_i(b.node("LogSoftmax", {"p"}, {"q"}), "axis", 1);
         b.init_i("t", {2, 3}, {0, 2, 1, 1, 1, 0});
-        b.node("SoftmaxCrossEntropyLoss", {"q", "t"}, {"loss"});
+        auto& l = b.node("SoftmaxCrossEntropyLoss", {"q", "t", "cw"}, {"loss"});
+        ModelBuilder::attr_i(l, "ignore_index", 2);
         b.node("Mul", {"q", "loss"}, {"y"});
       },
-      {in("emb", {4, 4}, 50), in("w", {4, 5}, 51), in("v", {2, 5, 3}, 52)});
+      {in("emb", {4, 4}, 50), in("w", {4, 5}, 51), in("v", {2, 5, 3}, 52), {"cw", {3}, {0.5, 1.5, 1.0}}});
 }
 
 // ---- unary and elementwise ----------------------------------------------------------------------
