@@ -198,13 +198,13 @@ int unary_grad(GradCtx& c, int dy) {
   }
   if (op == "Gelu") {
     if (c.attrs<GeluAttrs>().approximate == 0) {  // Phi(x) + x phi(x)
-      const int cdf = m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), m.f("Erf", m.mul(x, m.k(x, M_SQRT1_2)))));
+      const int cdf = m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), m.f("Erf", m.mul(x, m.k(x, 0.7071067811865476)))));
       const int pdf = m.mul(m.k(x, 0.3989422804014327), m.f("Exp", m.mul(m.mul(x, x), m.k(x, -0.5))));
       return m.mul(dy, m.add(cdf, m.mul(x, pdf)));
     }
     // 0.5 x (1 + tanh(u)), u = s (x + 0.044715 x^3), s = sqrt(2 / pi):
     // 0.5 (1 + t) + 0.5 x (1 - t^2) s (1 + 3 * 0.044715 x^2)
-    const double s = M_2_SQRTPI * M_SQRT1_2;
+    const double s = 0.7978845608028654;
     const int x2 = m.mul(x, x);
     const int t = m.f("Tanh", m.mul(m.k(x, s), m.add(x, m.mul(m.k(x, 0.044715), m.mul(x2, x)))));
     const int du = m.mul(m.k(x, s), m.add(m.k(x, 1.0), m.mul(m.k(x, 3 * 0.044715), x2)));

@@ -223,7 +223,7 @@ void grad_Slice(GradCtx& c) {
     const std::vector<int64_t> m1(rev.size(), -1), lo(rev.size(), std::numeric_limits<int64_t>::min());
     g = c.add("Slice", {g, c.ints(m1), c.ints(lo), c.ints(rev), c.ints(m1)});
   }
-  Shape spread, merged, at;  // dY with a dim after each stepped axis, its pads, then merged
+  Shape spread, merged;  // dY with a dim after each stepped axis, then those merged
   std::vector<int64_t> pads_end;
   bool stepped = false;
   for (size_t a = 0; a < r; ++a) {
@@ -243,7 +243,8 @@ void grad_Slice(GradCtx& c) {
   }
   std::vector<int64_t> pads(lowest);
   for (size_t a = 0; a < r; ++a) pads.push_back(in[a] - lowest[a] - merged[a]);
-  c.set_dX(0, c.add("Pad", {g, c.ints(pads)}));
+  const bool whole = std::all_of(pads.begin(), pads.end(), [](int64_t v) { return v == 0; });
+  c.set_dX(0, whole ? g : c.add("Pad", {g, c.ints(pads)}));
 }
 
 // ---- Expand ---------------------------------------------------------------------------------
