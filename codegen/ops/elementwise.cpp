@@ -437,12 +437,12 @@ void lower_Cast(LowerCtx& c) {
 }
 
 // d Cast between float types: dY cast back to the input's type. A cast from or to another
-// type has no gradient.
+// type passes no gradient (as in PyTorch, where integers and bools have none): a mask cast
+// from a comparison of a parameter is a constant of the step.
 void grad_Cast(GradCtx& c) {
   if (c.dY(0) < 0 || !c.wants(0)) return;
   const DType from = c.dtype(0), to = c.out(0).dtype;
-  if (!dtype_is_float(from) || !dtype_is_float(to))
-    c.unsupported("the gradient of a Cast from " + dtype_name(from) + " to " + dtype_name(to) + " (not between float types)");
+  if (!dtype_is_float(from) || !dtype_is_float(to)) return;
   c.set_dX(0, from == to ? c.dY(0) : c.add("Cast", {c.dY(0)}, {{"to", Attr::of(static_cast<int64_t>(from))}}));
 }
 
