@@ -22,11 +22,14 @@ void lower_unary(LowerCtx& c, Arg fn) { c.call("unary", {c.X(0), c.Y(0), c.numel
 
 // ---- unary ------------------------------------------------------------------------------
 
-#define UNARY(Name, Functor)                                                              \
-  void lower_##Name(LowerCtx& c) { lower_unary(c, functor(#Functor, k::Functor{})); }        \
-  }                                                                                       \
-  O2C_DEFINE_OP(Name, infer_same<NoAttrs>, lower_##Name, false, false, nullptr, true); \
+#define UNARY_GRAD(Name, Functor, Grad)                                                \
+  void lower_##Name(LowerCtx& c) { lower_unary(c, functor(#Functor, k::Functor{})); } \
+  }                                                                                   \
+  O2C_DEFINE_OP(Name, infer_same<NoAttrs>, lower_##Name, false, false, Grad, true);   \
   namespace {
+#define UNARY(Name, Functor) UNARY_GRAD(Name, Functor, nullptr)
+
+void grad_unary(GradCtx& c);  // below, with the attributes it reads
 
 // dX = dY where X > 0, else 0.
 void grad_Relu(GradCtx& c) {
@@ -40,14 +43,14 @@ void lower_Relu(LowerCtx& c) { lower_unary(c, functor("Relu", k::Relu{})); }
 O2C_DEFINE_OP(Relu, infer_same<NoAttrs>, lower_Relu, false, false, grad_Relu, true);
 namespace {
 
-UNARY(Abs, Abs)
-UNARY(Neg, Neg)
-UNARY(Sigmoid, Sigmoid)
-UNARY(Tanh, Tanh)
-UNARY(Exp, Exp)
-UNARY(Log, Log)
-UNARY(Sqrt, Sqrt)
-UNARY(Reciprocal, Reciprocal)
+UNARY_GRAD(Abs, Abs, grad_unary)
+UNARY_GRAD(Neg, Neg, grad_unary)
+UNARY_GRAD(Sigmoid, Sigmoid, grad_unary)
+UNARY_GRAD(Tanh, Tanh, grad_unary)
+UNARY_GRAD(Exp, Exp, grad_unary)
+UNARY_GRAD(Log, Log, grad_unary)
+UNARY_GRAD(Sqrt, Sqrt, grad_unary)
+UNARY_GRAD(Reciprocal, Reciprocal, grad_unary)
 UNARY(Floor, Floor)
 UNARY(Ceil, Ceil)
 UNARY(Round, Round)
@@ -64,12 +67,13 @@ UNARY(Cosh, Cosh)
 UNARY(Asinh, Asinh)
 UNARY(Acosh, Acosh)
 UNARY(Atanh, Atanh)
-UNARY(Softplus, Softplus)
+UNARY_GRAD(Softplus, Softplus, grad_unary)
 UNARY(Softsign, Softsign)
-UNARY(HardSwish, HardSwish)
+UNARY_GRAD(HardSwish, HardSwish, grad_unary)
 UNARY(Mish, Mish)
 UNARY(BitwiseNot, BitNot)
 #undef UNARY
+#undef UNARY_GRAD
 
 // Unary ops with attributes: the functor is built from the typed attributes.
 void lower_LeakyRelu(LowerCtx& c) {
@@ -133,6 +137,88 @@ void lower_Gelu(LowerCtx& c) {
   c.call("gelu", {c.X(0), c.Y(0), index(out_numel(c)), boolean(c.attrs<GeluAttrs>().approximate == 1)});
 }
 
+// Arithmetic on values for the gradient rules: a constant of x's type, and x op y.
+struct GradMath {
+  GradCtx& c;
+  int k(int like, double v) { return c.scalar_like(like, v); }
+  int mul(int a, int b) { return c.add("Mul", {a, b}); }
+  int add(int a, int b) { return c.add("Add", {a, b}); }
+  int sub(int a, int b) { return c.add("Sub", {a, b}); }
+  int div(int a, int b) { return c.add("Div", {a, b}); }
+  int where(int cond, int a, int b) { return c.add("Where", {cond, a, b}); }
+  int cmp(const char* op, int a, double v) { return c.add(op, {a, k(a, v)}); }
+  int f(const char* op, int a) { return c.add(op, {a}); }
+};
+
+// The unary maps' gradients, PyTorch's formulas (tools/autograd/derivatives.yaml) from the
+// input x or the output y; at the kinks the side PyTorch takes (Abs'(0) = 0: sign; Elu, Selu,
+// LeakyRelu: x <= 0 is the negative side; HardSigmoid: 0 outside the open ramp; HardSwish:
+// the ramp's formula on [-3, 3]).
+int unary_grad(GradCtx& c, int dy) {
+  GradMath m{c};
+  const std::string& op = c.node().op;
+  const int x = c.node().inputs[0], y = c.node().outputs[0];
+  if (op == "Neg") return m.f("Neg", dy);
+  if (op == "Exp") return m.mul(dy, y);
+  if (op == "Log") return m.div(dy, x);
+  if (op == "Sqrt") return m.div(dy, m.mul(y, m.k(y, 2.0)));
+  if (op == "Reciprocal") return m.f("Neg", m.mul(dy, m.mul(y, y)));
+  if (op == "Abs") return m.mul(dy, m.f("Sign", x));
+  if (op == "Sigmoid") return m.mul(dy, m.mul(y, m.sub(m.k(y, 1.0), y)));
+  if (op == "Tanh") return m.mul(dy, m.sub(m.k(y, 1.0), m.mul(y, y)));
+  if (op == "Softplus") return m.mul(dy, m.f("Sigmoid", x));
+  if (op == "Erf")  // 2 / sqrt(pi) exp(-x^2)
+    return m.mul(dy, m.mul(m.k(x, 1.1283791670955126), m.f("Exp", m.f("Neg", m.mul(x, x)))));
+  if (op == "HardSwish") {
+    const int ramp = m.mul(dy, m.add(m.div(x, m.k(x, 3.0)), m.k(x, 0.5)));
+    return m.where(m.cmp("Less", x, -3.0), m.k(dy, 0.0), m.where(m.cmp("LessOrEqual", x, 3.0), ramp, dy));
+  }
+  if (op == "LeakyRelu") {
+    const float alpha = c.attrs<LeakyReluAttrs>().alpha;
+    return m.where(m.cmp("Greater", x, 0.0), dy, m.mul(dy, m.k(dy, alpha)));
+  }
+  if (op == "Elu" || op == "Selu") {
+    float alpha, gamma = 1.0f;
+    if (op == "Selu") {
+      const auto a = c.attrs<SeluAttrs>();
+      alpha = a.alpha;
+      gamma = a.gamma;
+    } else {
+      alpha = c.attrs<EluAttrs>().alpha;
+    }
+    const int neg = m.mul(dy, m.mul(m.k(x, static_cast<double>(alpha) * gamma), m.f("Exp", x)));
+    const int pos = gamma == 1.0f ? dy : m.mul(dy, m.k(dy, gamma));
+    return m.where(m.cmp("Greater", x, 0.0), pos, neg);
+  }
+  if (op == "HardSigmoid") {
+    const auto a = c.attrs<HardSigmoidAttrs>();
+    const int v = m.add(m.mul(x, m.k(x, a.alpha)), m.k(x, a.beta));
+    const int ramp = c.add("And", {m.cmp("Greater", v, 0.0), m.cmp("Less", v, 1.0)});
+    return m.where(ramp, m.mul(dy, m.k(dy, a.alpha)), m.k(dy, 0.0));
+  }
+  if (op == "Gelu") {
+    if (c.attrs<GeluAttrs>().approximate == 0) {  // Phi(x) + x phi(x)
+      const int cdf = m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), m.f("Erf", m.mul(x, m.k(x, 0.7071067811865476)))));
+      const int pdf = m.mul(m.k(x, 0.3989422804014327), m.f("Exp", m.mul(m.mul(x, x), m.k(x, -0.5))));
+      return m.mul(dy, m.add(cdf, m.mul(x, pdf)));
+    }
+    // 0.5 x (1 + tanh(u)), u = s (x + 0.044715 x^3), s = sqrt(2 / pi):
+    // 0.5 (1 + t) + 0.5 x (1 - t^2) s (1 + 3 * 0.044715 x^2)
+    const double s = 0.7978845608028654;
+    const int x2 = m.mul(x, x);
+    const int t = m.f("Tanh", m.mul(m.k(x, s), m.add(x, m.mul(m.k(x, 0.044715), m.mul(x2, x)))));
+    const int du = m.mul(m.k(x, s), m.add(m.k(x, 1.0), m.mul(m.k(x, 3 * 0.044715), x2)));
+    const int d = m.add(m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), t)),
+                        m.mul(m.mul(m.k(x, 0.5), x), m.mul(m.sub(m.k(x, 1.0), m.mul(t, t)), du)));
+    return m.mul(dy, d);
+  }
+  c.unsupported("no gradient rule for " + op);
+}
+
+void grad_unary(GradCtx& c) {
+  if (c.dY(0) >= 0 && c.wants(0)) c.set_dX(0, unary_grad(c, c.dY(0)));
+}
+
 // IsNaN / IsInf: float in, bool out.
 template <class A>
 void infer_is(OpCtx& c) {
@@ -152,16 +238,16 @@ void lower_IsInf(LowerCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(LeakyRelu, infer_same<LeakyReluAttrs>, lower_LeakyRelu);
-O2C_DEFINE_OP(Elu, infer_same<EluAttrs>, lower_Elu);
+O2C_DEFINE_OP(LeakyRelu, infer_same<LeakyReluAttrs>, lower_LeakyRelu, false, false, grad_unary);
+O2C_DEFINE_OP(Elu, infer_same<EluAttrs>, lower_Elu, false, false, grad_unary);
 O2C_DEFINE_OP(Celu, infer_same<CeluAttrs>, lower_Celu);
-O2C_DEFINE_OP(Selu, infer_same<SeluAttrs>, lower_Selu);
+O2C_DEFINE_OP(Selu, infer_same<SeluAttrs>, lower_Selu, false, false, grad_unary);
 O2C_DEFINE_OP(ThresholdedRelu, infer_same<ThresholdedReluAttrs>, lower_ThresholdedRelu);
-O2C_DEFINE_OP(HardSigmoid, infer_same<HardSigmoidAttrs>, lower_HardSigmoid);
+O2C_DEFINE_OP(HardSigmoid, infer_same<HardSigmoidAttrs>, lower_HardSigmoid, false, false, grad_unary);
 O2C_DEFINE_OP(Shrink, infer_same<ShrinkAttrs>, lower_Shrink);
 O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish);
-O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf);
-O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu);
+O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf, false, false, grad_unary);
+O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu, false, false, grad_unary);
 O2C_DEFINE_OP(IsNaN, infer_is<NoAttrs>, lower_IsNaN);
 O2C_DEFINE_OP(IsInf, infer_is<IsInfAttrs>, lower_IsInf);
 
@@ -222,6 +308,48 @@ Arg clip_bound(LowerCtx& c, size_t i) {
 
 void lower_Clip(LowerCtx& c) {
   c.call("clip", {c.X(0), c.Y(0), index(out_numel(c)), clip_bound(c, 1), clip_bound(c, 2)});
+}
+
+// d Clip (PyTorch's clamp): x's where min <= x <= max; a bound input's where x passes it (min
+// too only where min < max: otherwise max bounds every element), summed.
+void grad_Clip(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  GradMath m{c};
+  const int x = c.node().inputs[0];
+  int lo = -1, hi = -1;  // the bounds as values, -1: none
+  if (c.version() < 11) {
+    const auto a = c.attrs<ClipAttrs>();
+    lo = m.k(x, a.min);
+    hi = m.k(x, a.max);
+  } else {
+    if (c.has_in(1)) lo = c.node().inputs[1];
+    if (c.has_in(2)) hi = c.node().inputs[2];
+  }
+  const int zero = m.k(dy, 0.0);
+  auto pass = [&](int cond, size_t i) {
+    c.set_dX(i, c.sum_to(m.where(cond, dy, zero), Shape(c.shape(i))));
+  };
+  if (c.wants(0)) {
+    int in = -1;
+    if (lo >= 0) in = c.add("GreaterOrEqual", {x, lo});
+    if (hi >= 0) {
+      const int le = c.add("LessOrEqual", {x, hi});
+      in = in >= 0 ? c.add("And", {in, le}) : le;
+    }
+    if (in < 0) c.set_dX(0, dy);
+    else pass(in, 0);
+  }
+  if (c.wants(1) && lo >= 0) {
+    int below = c.add("Less", {x, lo});
+    if (hi >= 0) below = c.add("And", {below, c.add("Less", {lo, hi})});
+    pass(below, 1);
+  }
+  if (c.wants(2) && hi >= 0) {
+    int above = c.add("Greater", {x, hi});
+    if (lo >= 0) above = c.add("Or", {above, c.add("Less", {hi, lo})});
+    pass(above, 2);
+  }
 }
 
 // ---- Cast -----------------------------------------------------------------------------------
@@ -308,6 +436,16 @@ void lower_Cast(LowerCtx& c) {
   c.call(float8 && !saturates(c) ? "cast_unsaturated" : "cast", {c.X(0), c.Y(0), n});
 }
 
+// d Cast between float types: dY cast back to the input's type. A cast from or to another
+// type passes no gradient (as in PyTorch, where integers and bools have none): a mask cast
+// from a comparison of a parameter is a constant of the step.
+void grad_Cast(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  const DType from = c.dtype(0), to = c.out(0).dtype;
+  if (!dtype_is_float(from) || !dtype_is_float(to)) return;
+  c.set_dX(0, from == to ? c.dY(0) : c.add("Cast", {c.dY(0)}, {{"to", Attr::of(static_cast<int64_t>(from))}}));
+}
+
 // ---- BitCast: the bits of each element read as another type of the same width ---------------
 
 struct BitCastAttrs {
@@ -331,8 +469,8 @@ void lower_BitCast(LowerCtx& c) { c.call("bitcast", {c.X(0), c.Y(0), index(out_n
 
 }  // namespace
 
-O2C_DEFINE_OP(Clip, infer_Clip, lower_Clip);
-O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast);
+O2C_DEFINE_OP(Clip, infer_Clip, lower_Clip, false, false, grad_Clip);
+O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast, false, false, grad_Cast);
 O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast);
 O2C_DEFINE_OP(BitCast, infer_BitCast, lower_BitCast);
 
@@ -481,6 +619,27 @@ void lower_Pow(LowerCtx& c) {
   else lower_binary(c, functor("Pow", k::Pow{}));
 }
 
+// d Pow (PyTorch's pow_backward): dA = dY B A^(B - 1), 0 where B = 0; dB = dY Y log(A), 0
+// where A = 0 and B >= 0; each summed back over its broadcast dims.
+void grad_Pow(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  GradMath m{c};
+  const int a = c.node().inputs[0], y = c.node().outputs[0];
+  int b = c.node().inputs[1];
+  const Shape as = c.shape(0), bs = c.shape(1);
+  if (c.dtype(1) != c.dtype(0)) b = c.add("Cast", {b}, {{"to", Attr::of(static_cast<int64_t>(c.dtype(0)))}});
+  const int zero = m.k(dy, 0.0);
+  if (c.wants(0)) {
+    const int d = m.mul(dy, m.mul(b, c.add("Pow", {a, m.sub(b, m.k(b, 1.0))})));
+    c.set_dX(0, c.sum_to(m.where(m.cmp("Equal", b, 0.0), zero, d), as));
+  }
+  if (c.wants(1)) {
+    const int at0 = c.add("And", {m.cmp("Equal", a, 0.0), m.cmp("GreaterOrEqual", b, 0.0)});
+    c.set_dX(1, c.sum_to(m.where(at0, zero, m.mul(dy, m.mul(y, m.f("Log", a)))), bs));
+  }
+}
+
 struct ModAttrs {
   bool fmod = false;
   O2C_FIELDS(fmod)
@@ -534,6 +693,35 @@ void lower_Mean(LowerCtx& c) { lower_variadic(c, functor("Add", k::Add{}), true)
 void lower_Max(LowerCtx& c) { lower_variadic(c, functor("Max", k::Max{}), false); }
 void lower_Min(LowerCtx& c) { lower_variadic(c, functor("Min", k::Min{}), false); }
 
+// d Sum: dY to each input, d Mean: dY / n; summed back over the dims each was broadcast along.
+// d Max, d Min: dY to the inputs equal to the result, shared evenly among tied ones (PyTorch's
+// maximum and minimum: half each on a tie of two).
+void grad_variadic(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  GradMath m{c};
+  const std::string& op = c.node().op;
+  const size_t n = c.num_in();
+  const int y = c.node().outputs[0];
+  std::vector<int> hit(n, -1);  // Max, Min: where input i is the result
+  int share = dy;
+  if (op == "Mean" && n > 1) share = m.mul(dy, m.k(dy, 1.0 / static_cast<double>(n)));
+  if ((op == "Max" || op == "Min") && n > 1) {
+    int count = -1;
+    for (size_t i = 0; i < n; ++i) {
+      hit[i] = c.add("Equal", {c.node().inputs[i], y});
+      const int one = c.add("Cast", {hit[i]}, {{"to", Attr::of(static_cast<int64_t>(c.dtype(0)))}});
+      count = count < 0 ? one : m.add(count, one);
+    }
+    share = m.div(dy, count);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!c.wants(i)) continue;
+    const int d = hit[i] >= 0 ? m.where(hit[i], share, m.k(dy, 0.0)) : share;
+    c.set_dX(i, c.sum_to(d, Shape(c.shape(i))));
+  }
+}
+
 // ---- Where ----------------------------------------------------------------------------------
 
 void infer_Where(OpCtx& c) {
@@ -544,17 +732,25 @@ void lower_Where(LowerCtx& c) {
   const k::Bcast3 p = make_bcast3(c.shape(0), c.shape(1), c.shape(2), c.out(0).shape);
   c.call("where", {c.X(0), c.X(1), c.X(2), c.Y(0), obj(p)});
 }
+// d Where: dY to X where the condition holds, to Y elsewhere (the condition has none).
+void grad_Where(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const int cond = c.node().inputs[0], zero = c.scalar_like(dy, 0.0);
+  if (c.wants(1)) c.set_dX(1, c.sum_to(c.add("Where", {cond, dy, zero}), Shape(c.shape(1))));
+  if (c.wants(2)) c.set_dX(2, c.sum_to(c.add("Where", {cond, zero, dy}), Shape(c.shape(2))));
+}
 
 }  // namespace
 
-O2C_DEFINE_OP(Pow, infer_binary<>, lower_Pow);
+O2C_DEFINE_OP(Pow, infer_binary<>, lower_Pow, false, false, grad_Pow);
 O2C_DEFINE_OP(PRelu, infer_PRelu, lower_PRelu);
 O2C_DEFINE_OP(Mod, infer_Mod, lower_Mod);
 O2C_DEFINE_OP(BitShift, infer_binary<BitShiftAttrs>, lower_BitShift);
-O2C_DEFINE_OP(Sum, infer_variadic, lower_Sum);
-O2C_DEFINE_OP(Mean, infer_variadic, lower_Mean);
-O2C_DEFINE_OP(Max, infer_variadic, lower_Max);
-O2C_DEFINE_OP(Min, infer_variadic, lower_Min);
-O2C_DEFINE_OP(Where, infer_Where, lower_Where);
+O2C_DEFINE_OP(Sum, infer_variadic, lower_Sum, false, false, grad_variadic);
+O2C_DEFINE_OP(Mean, infer_variadic, lower_Mean, false, false, grad_variadic);
+O2C_DEFINE_OP(Max, infer_variadic, lower_Max, false, false, grad_variadic);
+O2C_DEFINE_OP(Min, infer_variadic, lower_Min, false, false, grad_variadic);
+O2C_DEFINE_OP(Where, infer_Where, lower_Where, false, false, grad_Where);
 
 }  // namespace o2c

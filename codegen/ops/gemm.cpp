@@ -181,6 +181,48 @@ void lower_MatMul(LowerCtx& c) {
   const k::MatMulPlan p = matmul_plan(c, nullptr);
   c.call("matmul", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), obj(p), work(c)});
 }
+// Y = A B (numpy matmul): dA = dY B^T and dB = A^T dY on the operands promoted to matrices
+// (a 1-D A as a row, a 1-D B as a column), summed over the batch dims each was broadcast
+// along. A matrix B (weights) is shared by every batch: its products run on all the batch
+// rows at once (Gemm on [rows, K] and [rows, N]: no transpose, no batch sum).
+void grad_MatMul(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const Shape a0 = c.shape(0), b0 = c.shape(1);
+  Shape as = a0, bs = b0, out;
+  if (as.size() == 1) as.insert(as.begin(), 1);
+  if (bs.size() == 1) bs.push_back(1);
+  matmul_plan(c, as, bs, &out);
+  const int64_t K = as.back(), N = bs.back();
+  const int g = c.reshape(dy, out), a = c.reshape(c.node().inputs[0], as), b = c.reshape(c.node().inputs[1], bs);
+  auto gemm = [&](int x, int y, bool ta, bool tb) {
+    return c.add("Gemm", {x, y}, {{"transA", Attr::of(int64_t{ta})}, {"transB", Attr::of(int64_t{tb})}});
+  };
+  auto swap_last = [&](int v) {  // a batch of matrices transposed
+    const int64_t rv = static_cast<int64_t>(c.graph().values[v].shape.size());
+    std::vector<int64_t> perm;
+    for (int64_t i = 0; i < rv; ++i) perm.push_back(i < rv - 2 ? i : 2 * rv - 3 - i);
+    return c.add("Transpose", {v}, {{"perm", Attr::of(perm)}});
+  };
+  const int64_t rows = numel(out) / std::max<int64_t>(N, 1);
+  if (c.wants(0)) {
+    int d;
+    if (bs.size() == 2) {
+      Shape ds(out.begin(), out.end() - 1);
+      ds.push_back(K);
+      d = c.reshape(gemm(c.reshape(g, {rows, N}), b, false, true), ds);
+    } else {
+      d = c.add("MatMul", {g, swap_last(b)});
+    }
+    c.set_dX(0, c.reshape(c.sum_to(d, as), a0));
+  }
+  if (c.wants(1)) {
+    const int d = bs.size() == 2 ? gemm(c.reshape(a, {rows, K}), c.reshape(g, {rows, N}), true, false)
+                                 : c.sum_to(c.add("MatMul", {swap_last(a), g}), bs);
+    c.set_dX(1, c.reshape(d, b0));
+  }
+}
+
 void lower_FusedMatMul(LowerCtx& c) {
   const k::MatMulPlan p = matmul_plan(c, nullptr);
   const k::Act act = c.attrs<EpilogueAttrs>().act();
@@ -212,7 +254,7 @@ void grad_Gemm(GradCtx& c) {
 
 O2C_DEFINE_OP(Gemm, infer_gemm<PlainGemm>, lower_Gemm, false, false, grad_Gemm);
 O2C_DEFINE_OP(FusedGemm, infer_gemm<FusedGemmAttrs>, lower_FusedGemm);
-O2C_DEFINE_OP(MatMul, infer_matmul<NoAttrs>, lower_MatMul);
+O2C_DEFINE_OP(MatMul, infer_matmul<NoAttrs>, lower_MatMul, false, false, grad_MatMul);
 O2C_DEFINE_OP(FusedMatMul, infer_matmul<EpilogueAttrs>, lower_FusedMatMul);
 
 }  // namespace o2c

@@ -272,14 +272,21 @@ struct CoercedAxisAttrs {
 };
 }  // namespace
 
-Dims3 coerced_axis_dims(OpCtx& c) {
-  const Shape& x = c.shape(0);
-  const int64_t r = static_cast<int64_t>(x.size());
+int64_t coerced_axis(OpCtx& c) {
+  const int64_t r = c.rank(0);
   const bool old = c.version() < 13;
   const auto at = c.attrs<CoercedAxisAttrs>();
   int64_t a = at.set ? at.axis : old ? 1 : -1;
   if (a < 0) a += r;
   if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");
+  return a;
+}
+
+Dims3 coerced_axis_dims(OpCtx& c) {
+  const Shape& x = c.shape(0);
+  const int64_t r = static_cast<int64_t>(x.size());
+  const bool old = c.version() < 13;
+  const int64_t a = coerced_axis(c);
   if (!old) return dims3(x, a);
   Dims3 d;
   for (int64_t i = 0; i < r; ++i) (i < a ? d.outer : d.n) *= x[i];

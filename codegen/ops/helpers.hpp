@@ -42,6 +42,8 @@ Dims3 dims3(const Shape& x, int64_t a);
 // Softmax, LogSoftmax and Hardmax: their axis attribute (default 1 before version 13, -1 from
 // 13 on); before version 13 the input is coerced to 2-D at it (n spans every later dim).
 Dims3 coerced_axis_dims(OpCtx& c);
+// That axis, normalized (before version 13 n spans it and every later dim).
+int64_t coerced_axis(OpCtx& c);
 
 // MatMul's product plan (ops/gemm.cpp) of operands shaped a and b: numpy semantics, batch dims
 // broadcast; out_shape gets the result's shape. Fails naming the node on mismatched operands.

@@ -88,6 +88,15 @@ void lower_Transpose(LowerCtx& c) {
   lower_strided(c, dims, st, 0);
 }
 
+// d Transpose: dY transposed by the inverse permutation.
+void grad_Transpose(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  const std::vector<int64_t> perm = transpose_perm(c);
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+  c.set_dX(0, c.add("Transpose", {c.dY(0)}, {{"perm", Attr::of(inv)}}));
+}
+
 // ---- Slice ------------------------------------------------------------------------------------
 
 struct SlicePlan {
@@ -187,6 +196,57 @@ void lower_Slice(LowerCtx& c) {
   lower_strided(c, p.dims, p.st, p.offset);
 }
 
+// Zeros of v's type shaped s, made at run time (no constant of that size in the weights).
+int zeros_like(GradCtx& c, int v, const Shape& s) { return c.add("Expand", {c.scalar_like(v, 0.0), c.ints(s)}); }
+
+// d Slice: dY put back where the slice read, zeros elsewhere, from ops: the axes read
+// backwards reversed (a Slice of step -1), the axes read with a step k > 1 spread out (k - 1
+// zeros padded after each element: a Pad on a dim inserted after the axis), then a Pad to the
+// input's shape (negative at the end where the last step overshoots the last element read).
+void grad_Slice(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  const SlicePlan p = slice_plan(c);
+  const Shape in = c.shape(0);
+  const size_t r = in.size();
+  if (numel(p.dims) == 0) return c.set_dX(0, zeros_like(c, c.dY(0), in));
+  const std::vector<int64_t> ist = strides_of(in);
+  std::vector<int64_t> rev, lowest(r), step(r);
+  for (size_t a = 0; a < r; ++a) {
+    const int64_t start = ist[a] ? (p.offset / ist[a]) % in[a] : 0, count = p.dims[a];
+    step[a] = count > 1 ? p.st[a] / ist[a] : 1;
+    lowest[a] = step[a] < 0 ? start + (count - 1) * step[a] : start;
+    if (step[a] < 0) rev.push_back(static_cast<int64_t>(a));
+    step[a] = std::abs(step[a]);
+  }
+  int g = c.dY(0);
+  if (!rev.empty()) {
+    const std::vector<int64_t> m1(rev.size(), -1), lo(rev.size(), std::numeric_limits<int64_t>::min());
+    g = c.add("Slice", {g, c.ints(m1), c.ints(lo), c.ints(rev), c.ints(m1)});
+  }
+  Shape spread, merged;  // dY with a dim after each stepped axis, then those merged
+  std::vector<int64_t> pads_end;
+  bool stepped = false;
+  for (size_t a = 0; a < r; ++a) {
+    spread.push_back(p.dims[a]);
+    pads_end.push_back(0);
+    merged.push_back(p.dims[a] * step[a]);
+    if (step[a] > 1) {
+      spread.push_back(1);
+      pads_end.push_back(step[a] - 1);
+      stepped = true;
+    }
+  }
+  if (stepped) {
+    std::vector<int64_t> pads(pads_end.size(), 0);
+    pads.insert(pads.end(), pads_end.begin(), pads_end.end());
+    g = c.reshape(c.add("Pad", {c.reshape(g, spread), c.ints(pads)}), merged);
+  }
+  std::vector<int64_t> pads(lowest);
+  for (size_t a = 0; a < r; ++a) pads.push_back(in[a] - lowest[a] - merged[a]);
+  const bool whole = std::all_of(pads.begin(), pads.end(), [](int64_t v) { return v == 0; });
+  c.set_dX(0, whole ? g : c.add("Pad", {g, c.ints(pads)}));
+}
+
 // ---- Expand ---------------------------------------------------------------------------------
 
 Shape expand_shape(OpCtx& c) {
@@ -206,6 +266,10 @@ void infer_Expand(OpCtx& c) {
 void lower_Expand(LowerCtx& c) {
   const Shape out = c.out(0).shape;
   lower_strided(c, out, bcast_strides(c.shape(0), out), 0);
+}
+// d Expand: dY summed back over the dims the input was broadcast along.
+void grad_Expand(GradCtx& c) {
+  if (c.dY(0) >= 0 && c.wants(0)) c.set_dX(0, c.sum_to(c.dY(0), Shape(c.shape(0))));
 }
 
 // ---- Tile: output viewed as [rep0, in0, rep1, in1, ...] with strides [0, s0, 0, s1, ...] ----
@@ -249,6 +313,26 @@ void lower_Tile(LowerCtx& c) {
   std::vector<int64_t> st;
   tile_plan(c, dims, st);
   lower_strided(c, dims, st, 0);
+}
+
+// d Tile: dY viewed as [rep0, in0, rep1, in1, ...] (dims repeated once left whole), summed
+// over the repeats.
+void grad_Tile(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  const std::vector<int64_t> reps = tile_repeats(c);
+  const Shape in = c.shape(0);
+  Shape view;
+  std::vector<int64_t> axes;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (reps[i] != 1) {
+      axes.push_back(static_cast<int64_t>(view.size()));
+      view.push_back(reps[i]);
+    }
+    view.push_back(in[i]);
+  }
+  if (axes.empty()) return c.set_dX(0, c.dY(0));
+  const int s = c.add("ReduceSum", {c.reshape(c.dY(0), view), c.ints(axes)}, {{"keepdims", Attr::of(int64_t{0})}});
+  c.set_dX(0, c.reshape(s, in));
 }
 
 // ---- Concat / Split: k::copy_rows over [outer, axis * inner] rows ---------------------------
@@ -296,6 +380,18 @@ void concat_parts(OpCtx& c, F f) {
   for (size_t i = 0; i < c.num_in(); ++i) {
     const int64_t len = c.shape(i)[a] * inner;
     if (len > 0 && outer > 0) f(i, outer, len, at, dp);
+    at += len;
+  }
+}
+
+// d Concat: each input's part of dY along the axis (a Slice).
+void grad_Concat(GradCtx& c) {
+  if (c.dY(0) < 0) return;
+  const int64_t a = concat_axis(c);
+  int64_t at = 0;
+  for (size_t i = 0; i < c.num_in(); ++i) {
+    const int64_t len = c.shape(i)[static_cast<size_t>(a)];
+    if (c.wants(i)) c.set_dX(i, c.add("Slice", {c.dY(0), c.ints({at}), c.ints({at + len}), c.ints({a})}));
     at += len;
   }
 }
@@ -414,6 +510,22 @@ void split_parts(OpCtx& c, F f) {
   }
 }
 
+// d Split: the outputs' gradients concatenated along the axis (zeros for those without).
+void grad_Split(GradCtx& c) {
+  if (!c.wants(0)) return;
+  int64_t axis;
+  const std::vector<int64_t> sizes = split_sizes(c, axis);
+  std::vector<int> parts;
+  bool any = false;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    any = any || c.dY(i) >= 0;
+    Shape s = c.shape(0);
+    s[static_cast<size_t>(axis)] = sizes[i];
+    parts.push_back(c.dY(i) >= 0 ? c.dY(i) : zeros_like(c, c.node().inputs[0], s));
+  }
+  if (any) c.set_dX(0, c.add("Concat", parts, {{"axis", Attr::of(axis)}}));
+}
+
 void lower_Split(LowerCtx& c) {
   split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
     Arg src = c.X(0);
@@ -461,6 +573,30 @@ void lower_Gather(LowerCtx& c) {
   if (numel(c.out(0).shape) == 0) return;
   const GatherDims g = gather_dims(c);
   c.call("gather", {c.X(0), c.X(1), c.Y(0), index(g.outer), index(g.axis_dim), index(g.inner), index(g.nidx)});
+}
+
+// d Gather: dY added into zeros of the data's shape at the gathered positions (repeated
+// indices accumulate, negative ones count from the end). Axis 0 (embeddings): ScatterND of
+// whole rows; another axis: ScatterElements with the indices broadcast along the other dims.
+void grad_Gather(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0 || !c.wants(0)) return;
+  const Shape in = c.shape(0);
+  const int64_t a = c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)), n = numel(c.shape(1));
+  int idx = c.node().inputs[1];
+  if (c.dtype(1) != DType::Int64) idx = c.add("Cast", {idx}, {{"to", Attr::of(static_cast<int64_t>(DType::Int64))}});
+  const int zeros = zeros_like(c, dy, in);
+  Shape us = in;  // dY with the indices' dims flattened into one
+  us[static_cast<size_t>(a)] = n;
+  const Attr add = Attr::of(std::string("add"));
+  if (a == 0) {
+    c.set_dX(0, c.add("ScatterND", {zeros, c.reshape(idx, {n, 1}), c.reshape(dy, us)}, {{"reduction", add}}, 16));
+    return;
+  }
+  Shape is(in.size(), 1);
+  is[static_cast<size_t>(a)] = n;
+  const int ix = c.add("Expand", {c.reshape(idx, is), c.ints(us)});
+  c.set_dX(0, c.add("ScatterElements", {zeros, ix, c.reshape(dy, us)}, {{"axis", Attr::of(a)}, {"reduction", add}}, 16));
 }
 
 // ---- Range: the output size must be static, so start/limit/delta must be constants and the
@@ -668,6 +804,25 @@ void infer_Pad(OpCtx& c) {
   c.set_out(0, c.dtype(0), pad_out_shape(c.shape(0), p));
 }
 
+// d Pad (constant mode): dY padded by the negated pads (the padding cropped, zeros where the
+// pads cropped); the constant's gradient is the sum of dY over the padding.
+void grad_Pad(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const PadPlan p = pad_plan(c);
+  if (p.mode != "constant") c.unsupported("the gradient of Pad in mode " + quote_name(p.mode));
+  std::vector<int64_t> pads;
+  for (int64_t b : p.begin) pads.push_back(-b);
+  for (int64_t e : p.end) pads.push_back(-e);
+  const int dx = c.add("Pad", {dy, c.ints(pads)});
+  c.set_dX(0, dx);
+  if (c.version() >= 11 && c.has_in(2) && c.wants(2)) {
+    const Attrs all = {{"keepdims", Attr::of(int64_t{0})}};
+    const int pad_sum = c.add("Sub", {c.add("ReduceSum", {dy}, all), c.add("ReduceSum", {dx}, all)});
+    c.set_dX(2, c.reshape(pad_sum, Shape(c.shape(2))));
+  }
+}
+
 void lower_Pad(LowerCtx& c) {
   if (numel(c.out(0).shape) == 0) return;
   k::TableMap map;
@@ -738,14 +893,14 @@ void lower_CenterCropPad(LowerCtx& c) {
 }  // namespace
 
 O2C_DEFINE_OP(CenterCropPad, infer_CenterCropPad, lower_CenterCropPad);
-O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose);
-O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice);
-O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand);
-O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile);
-O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat);
-O2C_DEFINE_OP(Split, infer_Split, lower_Split);
-O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather);
+O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose, false, false, grad_Transpose);
+O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice, false, false, grad_Slice);
+O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand, false, false, grad_Expand);
+O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile, false, false, grad_Tile);
+O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat, false, false, grad_Concat);
+O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split);
+O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather);
 O2C_DEFINE_OP(Range, infer_Range, nullptr);  // always folded: infer computes it
-O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad);
+O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad, false, false, grad_Pad);
 
 }  // namespace o2c

@@ -161,6 +161,37 @@ void lower_LayerNormalization(LowerCtx& c) {
           c.Y(1), c.Y(2)});
 }
 
+// d LayerNormalization (PyTorch's layer_norm_backward), over the normalized dims, with
+// xhat = (x - mean) rstd and g = dY scale: dX = rstd (g - mean(g) - xhat mean(g xhat)),
+// dScale = dY xhat and dB = dY summed over the rows. The statistics are computed anew in X's
+// type (the Mean and InvStdDev outputs are in the stash type; gradients through them are
+// refused).
+void grad_LayerNormalization(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (c.dY(1) >= 0 || c.dY(2) >= 0) c.unsupported("a gradient through the Mean or InvStdDev output");
+  if (dy < 0) return;
+  const auto a = c.attrs<LayerNormAttrs>();
+  const RowsD d = ln_dims(c);
+  const int x = c.node().inputs[0], scale = c.node().inputs[1];
+  std::vector<int64_t> axes;
+  for (int64_t i = d.axis; i < c.rank(0); ++i) axes.push_back(i);
+  auto mean = [&](int v) {  // axes an attribute of ReduceMean until opset 18
+    return c.add("ReduceMean", {v}, {{"axes", Attr::of(axes)}, {"keepdims", Attr::of(int64_t{1})}});
+  };
+  auto mul = [&](int u, int v) { return c.add("Mul", {u, v}); };
+  auto sub = [&](int u, int v) { return c.add("Sub", {u, v}); };
+  const int xc = sub(x, mean(x));
+  const int var = c.add("Add", {mean(mul(xc, xc)), c.scalar_like(x, a.epsilon)});
+  const int rstd = c.add("Reciprocal", {c.add("Sqrt", {var})});
+  const int xhat = mul(xc, rstd);
+  if (c.wants(0)) {
+    const int g = mul(dy, scale);
+    c.set_dX(0, mul(rstd, sub(sub(g, mean(g)), mul(xhat, mean(mul(g, xhat))))));
+  }
+  if (c.wants(1)) c.set_dX(1, c.sum_to(mul(dy, xhat), Shape(c.shape(1))));
+  if (c.wants(2)) c.set_dX(2, c.sum_to(dy, Shape(c.shape(2))));
+}
+
 void infer_RMSNormalization(OpCtx& c) {
   const auto a = c.attrs<LayerNormAttrs>();
   stash_dtype(c, a.stash_type, true);
@@ -233,7 +264,8 @@ O2C_DEFINE_OP(BatchNormalization, infer_batch_norm<Plain<BatchNormAttrs>>, lower
 O2C_DEFINE_OP(FusedBatchNormalization, infer_batch_norm<FusedBatchNormAttrs>, lower_batch_norm<FusedBatchNormAttrs>);
 O2C_DEFINE_OP(InstanceNormalization, infer_instance_norm<Plain<InstanceNormAttrs>>, lower_instance_norm<Plain<InstanceNormAttrs>>);
 O2C_DEFINE_OP(FusedInstanceNormalization, infer_instance_norm<FusedInstanceNormAttrs>, lower_instance_norm<FusedInstanceNormAttrs>);
-O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization);
+O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization, false, false,
+              grad_LayerNormalization);
 O2C_DEFINE_OP(RMSNormalization, infer_RMSNormalization, lower_RMSNormalization);
 O2C_DEFINE_OP(GroupNormalization, infer_GroupNormalization, lower_GroupNormalization);
 O2C_DEFINE_OP(LpNormalization, infer_LpNormalization, lower_LpNormalization);

@@ -277,10 +277,10 @@ void GradCtx::set_dX(size_t i, int v) {
   if (i < dxs.size() && wants(i)) dxs[i] = v;
 }
 
-int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs) {
+int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs, int opset) {
   Node m;
   m.op = op;
-  m.opset = 13;
+  m.opset = opset;
   m.name = prefix_ + op;
   m.index = n_.index;
   m.inputs = std::move(inputs);

@@ -265,15 +265,22 @@ void lower_ConstantOfShape(LowerCtx& c) {
   c.call("fill", {c.Y(0), index(numel(c.out(0).shape)), scalar_of(v)});
 }
 
+// d of a view (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout in inference): dY
+// viewed with the input's shape. The data input alone: shapes, axes and ratios have none, nor
+// has Dropout's mask output.
+void grad_view(GradCtx& c) {
+  if (c.dY(0) >= 0 && c.wants(0)) c.set_dX(0, c.reshape(c.dY(0), Shape(c.shape(0))));
+}
+
 }  // namespace
 
 // Views: the output is the input's bytes (no code; folding reinterprets the constant).
-O2C_DEFINE_OP(Reshape, infer_Reshape, nullptr, true);
-O2C_DEFINE_OP(Flatten, infer_Flatten, nullptr, true);
-O2C_DEFINE_OP(Squeeze, infer_Squeeze, nullptr, true);
-O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, nullptr, true);
-O2C_DEFINE_OP(Identity, infer_Identity, nullptr, true);
-O2C_DEFINE_OP(Dropout, infer_Dropout, nullptr, true);
+O2C_DEFINE_OP(Reshape, infer_Reshape, nullptr, true, false, grad_view);
+O2C_DEFINE_OP(Flatten, infer_Flatten, nullptr, true, false, grad_view);
+O2C_DEFINE_OP(Squeeze, infer_Squeeze, nullptr, true, false, grad_view);
+O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, nullptr, true, false, grad_view);
+O2C_DEFINE_OP(Identity, infer_Identity, nullptr, true, false, grad_view);
+O2C_DEFINE_OP(Dropout, infer_Dropout, nullptr, true, false, grad_view);
 // Always known at compile time (infer sets the constant).
 O2C_DEFINE_OP(Shape, infer_Shape, nullptr);
 O2C_DEFINE_OP(Size, infer_Size, nullptr);

@@ -54,8 +54,8 @@ ModelBuilder model(const std::function<void(ModelBuilder&)>& nodes, const std::v
   return b;
 }
 
-// The model imported and inferred, its Gradient expanded into the backward nodes while nothing
-// is folded (the rules need the forward nodes), then everything folded.
+}  // namespace
+
 Graph folded_graph(const ModelBuilder& b, const std::string& dir, const std::string& name) {
   const std::string path = b.save(dir, name);
   Graph g = import_model(load_model(path), path, {});
@@ -67,6 +67,8 @@ Graph folded_graph(const ModelBuilder& b, const std::string& dir, const std::str
   infer_and_fold(g, all);
   return g;
 }
+
+namespace {
 
 std::vector<double> constant_of(const Graph& g, const std::string& name) {
   const Value& v = value(g, name);

@@ -30,6 +30,11 @@ struct GradCheck {
   std::string error;         // a CompileError while building the backward, else ""
 };
 
+// The model b (saved in dir as name.onnx) imported and inferred, its Gradient nodes expanded
+// into the backward nodes while nothing is folded (the rules need the forward nodes), then
+// everything folded.
+Graph folded_graph(const ModelBuilder& b, const std::string& dir, const std::string& name);
+
 // y = nodes(b) (the nodes add a value named "y", reading the inputs by name; they may add
 // integer initializers of their own). The loss is sum(y * w) with fixed weights w of y's
 // shape; its gradient with respect to every input, from the rules, against central
