@@ -277,9 +277,10 @@ void GradCtx::set_dX(size_t i, int v) {
   if (i < dxs.size() && wants(i)) dxs[i] = v;
 }
 
-int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs) {
+int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain) {
   Node m;
   m.op = op;
+  m.domain = domain;
   m.opset = 13;
   m.name = prefix_ + op;
   m.index = n_.index;
@@ -308,12 +309,12 @@ int GradCtx::ints(const std::vector<int64_t>& v) {
   return constant(std::move(t));
 }
 
-int GradCtx::reshape(int v, const Shape& shape) {
+int GradCtx::reshape(int v, Shape shape) {
   return g_.values[v].shape == shape ? v : add("Reshape", {v, ints(shape)});
 }
 
-int GradCtx::sum_to(int v, const Shape& shape) {
-  const Shape& from = g_.values[v].shape;
+int GradCtx::sum_to(int v, Shape shape) {
+  const Shape from = g_.values[v].shape;
   if (from == shape) return v;
   const int64_t r = static_cast<int64_t>(from.size()), lead = r - static_cast<int64_t>(shape.size());
   if (lead < 0) throw CompileError(g_.where(n_) + ": a gradient of rank " + std::to_string(r) + " for a tensor of rank " + std::to_string(shape.size()));

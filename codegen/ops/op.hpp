@@ -105,15 +105,17 @@ class GradCtx : public OpCtx {
   int dY(size_t i) const { return i < dys_.size() ? dys_[i] : -1; }
   bool wants(size_t i) const { return i < wanted_.size() && wanted_[i]; }
   void set_dX(size_t i, int v);
-  // Appends a node of the default domain (as of opset 13) and infers it; returns its output.
-  int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {});
+  // Appends a node of the default domain (as of opset 13), or of `domain` (the backward
+  // pass's internal kernels are in onnx2cpp's), and infers it; returns its output.
+  int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {}, const std::string& domain = "");
   int constant(Tensor t);
   int scalar_like(int v, double x);  // a constant scalar of v's element type
   int ints(const std::vector<int64_t>& v);  // a constant int64 vector (shapes, axes)
-  int reshape(int v, const Shape& shape);   // v reshaped (v itself when it has that shape)
+  // Shapes are taken by value: a reference to a value's shape dies when a node adds values.
+  int reshape(int v, Shape shape);   // v reshaped (v itself when it has that shape)
   // v (broadcast from `shape` by the forward op) summed back to `shape`: ReduceSum over the
   // dims it was broadcast along, then Reshape; v itself when nothing was broadcast.
-  int sum_to(int v, const Shape& shape);
+  int sum_to(int v, Shape shape);
   std::vector<int> dxs;              // per input: its gradient from this node, or -1
 
  private:
