@@ -220,7 +220,7 @@ void grad_reduce(GradCtx& c) {
   if (c.dY(0) < 0 || !c.wants(0)) return;
   bool noop = false;
   const std::vector<int64_t> axes = red_axes(c, reduce_attrs(c), &noop);
-  const Shape& x = c.shape(0);
+  const Shape x = c.shape(0);  // a copy: the nodes added below move the values
   Shape kept = x;
   int64_t count = 1;
   if (!noop)

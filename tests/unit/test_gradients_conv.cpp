@@ -215,3 +215,10 @@ TEST_CASE("Gradients of LayerNormalization (axis, negative axis, no B)", "[gradi
   check(gradcheck(ln(-1, true), {in("x", {3, 5}, 91), in("s", {5}, 92), in("b", {5}, 93)}, 17, 1e-2), 2e-3);
   check(gradcheck(ln(1, false), {in("x", {2, 3, 4}, 94), in("s", {3, 4}, 95)}, 17, 1e-2), 2e-3);
 }
+
+TEST_CASE("LpPool's gradient is refused, naming the op", "[gradients]") {
+  const GradCheck r = gradcheck(
+      [](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("LpPool", {"x"}, {"y"}), "kernel_shape", {2}); },
+      {in("x", {1, 1, 4}, 97)}, 18);
+  CHECK_THAT(r.error, Catch::Contains("LpPool"));
+}
