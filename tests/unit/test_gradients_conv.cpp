@@ -81,6 +81,10 @@ TEST_CASE("Gradients of ConvTranspose: X, W and B with groups, strides, pads, ou
     check_op("ConvTranspose", {in("x", {1, 3, 4}, 24), in("w", {3, 2, 3}, 25)},
              {{{"strides", {2}}, {"output_padding", {1}}}, {}});
   }
+  SECTION("1-D output_shape, depthwise (3 groups)") {
+    check_op("ConvTranspose", {in("x", {2, 3, 4}, 28), in("w", {3, 1, 3}, 29)},
+             {{{"group", {3}}, {"strides", {2}}, {"output_shape", {8}}}, {}});
+  }
   SECTION("2-D SAME_UPPER, stride 2") {
     check_op("ConvTranspose", {in("x", {1, 2, 3, 3}, 26), in("w", {2, 2, 3, 3}, 27)},
              {{{"strides", {2, 2}}}, {{"auto_pad", "SAME_UPPER"}}});
