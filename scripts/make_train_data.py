@@ -48,6 +48,33 @@ class CNN(torch.nn.Module):
         return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class TinyBert(torch.nn.Module):
+    """Token and position embeddings, one encoder layer (2-head self-attention, GELU
+    feed-forward, post-LayerNorms), mean pooling, a Linear classifier."""
+
+    def __init__(self, vocab=100, seq=16, dim=32, heads=2):
+        super().__init__()
+        self.heads = heads
+        self.tok = torch.nn.Embedding(vocab, dim)
+        self.pos = torch.nn.Parameter(0.1 * torch.randn(seq, dim))
+        self.qkv = torch.nn.Linear(dim, 3 * dim)
+        self.proj = torch.nn.Linear(dim, dim)
+        self.ln1 = torch.nn.LayerNorm(dim)
+        self.ff1 = torch.nn.Linear(dim, 64)
+        self.ff2 = torch.nn.Linear(64, dim)
+        self.ln2 = torch.nn.LayerNorm(dim)
+        self.head = torch.nn.Linear(dim, 4)
+
+    def forward(self, ids):
+        b, s = ids.shape
+        x = self.tok(ids) + self.pos
+        q, k, v = self.qkv(x).reshape(b, s, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        att = torch.softmax(q @ k.transpose(-1, -2) / (q.shape[-1] ** 0.5), dim=-1)
+        x = self.ln1(x + self.proj((att @ v).transpose(1, 2).reshape(b, s, -1)))
+        x = self.ln2(x + self.ff2(torch.nn.functional.gelu(self.ff1(x))))
+        return self.head(x.mean(dim=1))
+
+
 def mobilenet_v2_head():
     """torchvision's MobileNetV2 (random weights) on 64x64 pictures; only the classifier trains."""
     import sys
@@ -60,7 +87,8 @@ def mobilenet_v2_head():
     return m
 
 
-MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobilenet_v2_head": (mobilenet_v2_head, (4, 3, 64, 64), 10)}
+MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobilenet_v2_head": (mobilenet_v2_head, (4, 3, 64, 64), 10),
+          "tiny_bert": (TinyBert, (8, 16), 4)}
 OPTIMIZERS = {
     "sgd": (torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "dampening": 0.0, "weight_decay": 1e-4, "nesterov": False}),
     "adam": (torch.optim.Adam, {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 1e-4}),
@@ -89,7 +117,9 @@ def main():
     make, in_shape, classes = MODELS[a.model]
     model = make().eval()
     os.makedirs(a.out, exist_ok=True)
-    torch.onnx.export(model, torch.zeros(in_shape), os.path.join(a.out, "model.onnx"), input_names=["x"],
+    integer_input = a.model == "tiny_bert"  # token ids
+    sample = lambda: torch.randint(0, 100, in_shape) if integer_input else torch.randn(in_shape)
+    torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"],
                       output_names=["logits"], opset_version=13)
     onnx.checker.check_model(onnx.load(os.path.join(a.out, "model.onnx")))
 
@@ -103,7 +133,7 @@ def main():
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     losses = []
     for k in range(a.steps):
-        x = torch.randn(in_shape)
+        x = sample()
         if a.loss == "cross_entropy":
             target = torch.randint(0, classes, (in_shape[0],))
             loss_fn = torch.nn.CrossEntropyLoss()

@@ -1,5 +1,5 @@
 // Folding with templates/pool.hpp: max_pool_2d, pool, global_avg_pool, global_max_pool,
-// max_pool_indices, max_unpool.
+// max_pool_indices, max_unpool, and the backward pass's max_pool_grad, average_pool_grad.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -13,14 +13,20 @@ bool eval_max_pool_2d(const Call& c, const Frame& f) {
   });
 }
 
-// <T, kind>(X, Y, PoolParams, norm_p); kind: kPoolMax, kPoolAverage, kPoolLp. T = float only.
-bool eval_pool(const Call& c, const Frame& f) {
-  if (elem_type(c) != DType::Float || c.targs.size() < 2) return false;
+// <T, kind>(X, Y, PoolParams, norm_p); kind: kPoolMax, kPoolAverage, kPoolLp. T = float, or
+// double (the gradient checks fold pools in double).
+template <class T>
+bool eval_pool_of(const Call& c, const Frame& f) {
   return with_value<k::kPoolMax, k::kPoolAverage, k::kPoolLp>(c.targs[1].i, [&](auto kind) {
-    using T = float;
     k::pool<T, decltype(kind)::value>(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), c.args[2].as<k::PoolParams>(),
                                       f.value<double>(c.args[3]));
   });
+}
+bool eval_pool(const Call& c, const Frame& f) {
+  if (c.targs.size() < 2) return false;
+  if (elem_type(c) == DType::Float) return eval_pool_of<float>(c, f);
+  if (elem_type(c) == DType::Double) return eval_pool_of<double>(c, f);
+  return false;
 }
 
 // (X, Y, NC, S)
@@ -60,6 +66,22 @@ bool eval_max_unpool(const Call& c, const Frame& f) {
     const auto& a = c.args;
     k::max_unpool<T, int64_t>(f.in_ptr<T>(a[0]), f.in_ptr<int64_t>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]),
                               f.value<int64_t>(a[4]), a[5].as<k::Strided>());
+  });
+}
+
+// <T>(X, dY, dX, PoolParams)
+bool eval_max_pool_grad(const Call& c, const Frame& f) {
+  return with_type<IsFlt>(targ_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::max_pool_grad<T>(f.in_ptr<T>(c.args[0]), f.in_ptr<T>(c.args[1]), f.out_ptr<T>(c.args[2]), c.args[3].as<k::PoolParams>());
+  });
+}
+
+// <T>(dY, dX, PoolParams)
+bool eval_average_pool_grad(const Call& c, const Frame& f) {
+  return with_type<IsFlt>(targ_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::average_pool_grad<T>(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), c.args[2].as<k::PoolParams>());
   });
 }
 

@@ -210,6 +210,78 @@ void lower_ConvThenDepthwise(LowerCtx& c) {
          {c.X(0), w1, c.X(2), obj(p.first), obj(a.first_epi.act()), w, c.X(4), c.Y(0), obj(p.second), obj(a.epi.act()), c.scratch(T)});
 }
 
+// ---- Gradients (passes/backward.cpp) -----------------------------------------------------------
+
+// The spatial dims of ConvParams' 3 slots that are real (the last nsp), as attribute lists.
+std::vector<int64_t> real_dims(const int64_t* v, size_t nsp) { return std::vector<int64_t>(v + 3 - nsp, v + 3); }
+
+// dX: the transposed convolution of dY by W with the forward's geometry; the trailing pads
+// and output_padding are chosen so that its output has X's shape (output_padding: the rows
+// of X the last window did not reach). dW: the ConvGradW kernel (templates/conv_grad.hpp).
+// dB: dY summed over all but the channels.
+void grad_Conv(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const ConvAttrs a = c.attrs<ConvAttrs>();
+  const Shape x = c.shape(0);
+  const Shape wt = c.shape(1);
+  const size_t nsp = x.size() - 2;
+  const std::vector<int64_t> kernel(wt.begin() + 2, wt.end());
+  if (c.wants(0)) {
+    const Window w = make_window(c, x, kernel, a.window, false);
+    std::vector<int64_t> pads = real_dims(w.pad, nsp), end = real_dims(w.pad_end, nsp), opad(nsp);
+    for (size_t d = 0; d < nsp; ++d) {
+      const size_t s = 3 - nsp + d;
+      opad[d] = w.in[s] + w.pad[s] + w.pad_end[s] - (w.dil[s] * (w.k[s] - 1) + 1) - w.stride[s] * (w.out[s] - 1);
+      if (w.out[s] == 0 || opad[d] < 0) c.unsupported("the gradient of a Conv whose output is empty");
+    }
+    pads.insert(pads.end(), end.begin(), end.end());
+    c.set_dX(0, c.add("ConvTranspose", {dy, c.node().inputs[1]},
+                      {{"strides", Attr::of(real_dims(w.stride, nsp))},
+                       {"dilations", Attr::of(real_dims(w.dil, nsp))},
+                       {"pads", Attr::of(pads)},
+                       {"output_padding", Attr::of(opad)},
+                       {"kernel_shape", Attr::of(kernel)},
+                       {"group", Attr::of(a.group)}}));
+  }
+  if (c.wants(1)) {
+    Attrs attrs = c.node().attrs;
+    attrs["kernel_shape"] = Attr::of(kernel);
+    c.set_dX(1, c.add("ConvGradW", {c.node().inputs[0], dy}, attrs, "onnx2cpp"));
+  }
+  if (c.wants(2)) {
+    Shape per_channel(c.shape(0).size(), 1);
+    per_channel[1] = c.shape(2)[0];
+    c.set_dX(2, c.reshape(c.sum_to(dy, per_channel), c.shape(2)));
+  }
+}
+
+// ConvGradW(X, dY) -> dW with the Conv's attributes (kernel_shape given): dW has W's shape.
+k::ConvParams grad_w_params(OpCtx& c, Shape* w_shape) {
+  const ConvAttrs a = c.attrs<ConvAttrs>();
+  const Shape& x = c.shape(0);
+  if (x.size() < 3 || a.window.kernel_shape.size() != x.size() - 2 || a.group < 1 || x[1] % a.group)
+    c.fail("kernel_shape and group must fit X " + shape_str(x));
+  Shape wt = {c.shape(1).at(1), x[1] / a.group};
+  wt.insert(wt.end(), a.window.kernel_shape.begin(), a.window.kernel_shape.end());
+  const k::ConvParams p = conv_params(c, x, wt, a);
+  if (conv_out_shape(p, x.size()) != c.shape(1)) c.fail("dY " + shape_str(c.shape(1)) + " is not the shape of the conv's output");
+  if (w_shape) *w_shape = wt;
+  return p;
+}
+
+void infer_ConvGradW(OpCtx& c) {
+  Shape wt;
+  const k::ConvParams p = grad_w_params(c, &wt);
+  c.set_out(0, c.dtype(0), wt);
+  c.set_scratch(k::conv_grad_w_scratch(p) * static_cast<int64_t>(dtype_size(c.dtype(0))));
+}
+
+void lower_ConvGradW(LowerCtx& c) {
+  const k::ConvParams p = grad_w_params(c, nullptr);
+  c.call("conv_grad_w", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), obj(p), c.scratch(c.dtype(0))});
+}
+
 }  // namespace
 
 k::ConvParams conv_params_of(Graph& g, Node& n) {
@@ -232,7 +304,8 @@ void conv_size_scratch(Graph& g, Node& n) {
   c.set_scratch(scratch_bytes(c, conv_params_of(g, n)));
 }
 
-O2C_DEFINE_OP(Conv, infer_conv, lower_Conv);
+O2C_DEFINE_OP(Conv, infer_conv, lower_Conv, false, false, grad_Conv);
+O2C_DEFINE_OP(ConvGradW, infer_ConvGradW, lower_ConvGradW);
 O2C_DEFINE_OP(FusedConv, infer_conv, lower_FusedConv);
 O2C_DEFINE_OP(ConvThenDepthwise, infer_ConvThenDepthwise, lower_ConvThenDepthwise);
 

@@ -100,6 +100,42 @@ void lower_ConvTranspose(LowerCtx& c) {
          {c.X(0), c.X(1), c.X(2), c.Y(0), obj(p), c.node().scratch_bytes ? c.scratch(c.dtype(0)) : Arg{}});
 }
 
+// ---- Gradients (passes/backward.cpp) -----------------------------------------------------------
+
+// ConvTranspose is the gradient of a Conv with its geometry, so its gradients are that Conv's
+// other products: dX = Conv(dY, W), dW = ConvGradW(dY, X) (the conv's weight gradient with
+// dY as the image and X as the output's gradient), with the leading pads and trailing pads
+// that make the Conv's output X's size (the trailing pads of output_padding's rows, which no
+// input reached, dropped). dB: dY summed over all but the channels.
+void grad_ConvTranspose(GradCtx& c) {
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const k::ConvParams p = convt_params(c);
+  const size_t n = c.shape(0).size() - 2;
+  std::vector<int64_t> kernel, strides, dil, pads(2 * n);
+  for (size_t d = 0; d < n; ++d) {
+    const size_t o = 3 - n + d;
+    const int64_t ek = p.dil[o] * (p.k[o] - 1) + 1;
+    const int64_t end = std::max<int64_t>(0, p.stride[o] * (p.in[o] - 1) + ek - p.out[o] - p.pad[o]);
+    if (p.pad[o] < 0 || (p.out[o] + p.pad[o] + end - ek) / p.stride[o] + 1 != p.in[o] || p.out[o] + p.pad[o] + end < ek)
+      c.unsupported("the gradient of a ConvTranspose whose output_shape or output_padding exceeds the stride");
+    kernel.push_back(p.k[o]);
+    strides.push_back(p.stride[o]);
+    dil.push_back(p.dil[o]);
+    pads[d] = p.pad[o];
+    pads[n + d] = end;
+  }
+  const Attrs attrs = {{"kernel_shape", Attr::of(kernel)}, {"strides", Attr::of(strides)}, {"dilations", Attr::of(dil)},
+                       {"pads", Attr::of(pads)},          {"group", Attr::of(p.group)}};
+  if (c.wants(0)) c.set_dX(0, c.add("Conv", {dy, c.node().inputs[1]}, attrs));
+  if (c.wants(1)) c.set_dX(1, c.add("ConvGradW", {dy, c.node().inputs[0]}, attrs, "onnx2cpp"));
+  if (c.wants(2)) {
+    Shape per_channel(c.shape(0).size(), 1);
+    per_channel[1] = c.shape(2)[0];
+    c.set_dX(2, c.reshape(c.sum_to(dy, per_channel), c.shape(2)));
+  }
+}
+
 // ---- Col2Im: input [N, C * prod(block), L] summed into images [N, C, image...] -----------------
 
 struct Col2ImAttrs {
@@ -167,7 +203,7 @@ void lower_Col2Im(LowerCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(ConvTranspose, infer_ConvTranspose, lower_ConvTranspose);
+O2C_DEFINE_OP(ConvTranspose, infer_ConvTranspose, lower_ConvTranspose, false, false, grad_ConvTranspose);
 O2C_DEFINE_OP(Col2Im, infer_Col2Im, lower_Col2Im);
 
 }  // namespace o2c

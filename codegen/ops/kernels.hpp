@@ -17,6 +17,7 @@
 #include "templates/conv_winograd_last.hpp"
 #include "templates/conv_then_depthwise.hpp"
 #include "templates/conv_transpose.hpp"
+#include "templates/conv_grad.hpp"
 #include "templates/pool.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"

@@ -65,7 +65,8 @@ void lower_batch_norm(LowerCtx& c) {
   const NCS d = ncs(c);
   const A a = c.attrs<A>();
   if (a.base.training_mode) {
-    c.call("batch_norm_training", {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.Y(0), c.Y(1), c.Y(2), index(d.N),
+    // T given: the running outputs may be absent (a null deduces no T).
+    c.call("batch_norm_training", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.Y(0), c.Y(1), c.Y(2), index(d.N),
                                    index(d.C), index(d.S), f32(a.base.epsilon), f32(a.base.momentum)});
     return;
   }
@@ -161,37 +162,6 @@ void lower_LayerNormalization(LowerCtx& c) {
           c.Y(1), c.Y(2)});
 }
 
-// d LayerNormalization (PyTorch's layer_norm_backward), over the normalized dims, with
-// xhat = (x - mean) rstd and g = dY scale: dX = rstd (g - mean(g) - xhat mean(g xhat)),
-// dScale = dY xhat and dB = dY summed over the rows. The statistics are computed anew in X's
-// type (the Mean and InvStdDev outputs are in the stash type; gradients through them are
-// refused).
-void grad_LayerNormalization(GradCtx& c) {
-  const int dy = c.dY(0);
-  if (c.dY(1) >= 0 || c.dY(2) >= 0) c.unsupported("a gradient through the Mean or InvStdDev output");
-  if (dy < 0) return;
-  const auto a = c.attrs<LayerNormAttrs>();
-  const RowsD d = ln_dims(c);
-  const int x = c.node().inputs[0], scale = c.node().inputs[1];
-  std::vector<int64_t> axes;
-  for (int64_t i = d.axis; i < c.rank(0); ++i) axes.push_back(i);
-  auto mean = [&](int v) {  // axes an attribute of ReduceMean until opset 18
-    return c.add("ReduceMean", {v}, {{"axes", Attr::of(axes)}, {"keepdims", Attr::of(int64_t{1})}});
-  };
-  auto mul = [&](int u, int v) { return c.add("Mul", {u, v}); };
-  auto sub = [&](int u, int v) { return c.add("Sub", {u, v}); };
-  const int xc = sub(x, mean(x));
-  const int var = c.add("Add", {mean(mul(xc, xc)), c.scalar_like(x, a.epsilon)});
-  const int rstd = c.add("Reciprocal", {c.add("Sqrt", {var})});
-  const int xhat = mul(xc, rstd);
-  if (c.wants(0)) {
-    const int g = mul(dy, scale);
-    c.set_dX(0, mul(rstd, sub(sub(g, mean(g)), mul(xhat, mean(mul(g, xhat))))));
-  }
-  if (c.wants(1)) c.set_dX(1, c.sum_to(mul(dy, xhat), Shape(c.shape(1))));
-  if (c.wants(2)) c.set_dX(2, c.sum_to(dy, Shape(c.shape(2))));
-}
-
 void infer_RMSNormalization(OpCtx& c) {
   const auto a = c.attrs<LayerNormAttrs>();
   stash_dtype(c, a.stash_type, true);
@@ -258,14 +228,127 @@ void lower_LpNormalization(LowerCtx& c) {
   c.call("lp_norm", {c.X(0), c.Y(0), index(outer), index(x[static_cast<size_t>(axis)]), index(inner), index(a.p)});
 }
 
+// ---- Gradients (passes/backward.cpp) -----------------------------------------------------------
+
+// Axes 0, 2, 3, ... of a tensor of rank r (all but the channels); from 2 without the batch.
+std::vector<int64_t> all_but_channels(size_t r, bool batch) {
+  std::vector<int64_t> axes;
+  if (batch) axes.push_back(0);
+  for (size_t d = 2; d < r; ++d) axes.push_back(static_cast<int64_t>(d));
+  return axes;
+}
+int reduce_sum(GradCtx& c, int v, const std::vector<int64_t>& axes, bool keep) {
+  return c.add("ReduceSum", {v, c.ints(axes)}, {{"keepdims", Attr::of(int64_t{keep})}});
+}
+int reduce_mean(GradCtx& c, int v, const std::vector<int64_t>& axes) {  // keepdims (opset 13: axes an attribute)
+  return c.add("ReduceMean", {v}, {{"axes", Attr::of(axes)}, {"keepdims", Attr::of(int64_t{1})}});
+}
+// [C] as [1, C, 1, ...] against X of rank r.
+int per_channel(GradCtx& c, int v, int64_t C, size_t r) {
+  Shape s(r, 1);
+  s[1] = C;
+  return c.reshape(v, s);
+}
+
+// x normalized by its own statistics over `stat` (kept dims): xhat = (x - mean) inv, inv =
+// 1 / sqrt(var + eps), var the biased variance (as the forward kernels compute it).
+struct Normalized {
+  int xhat, inv;
+};
+Normalized normalized(GradCtx& c, int x, const std::vector<int64_t>& stat, float eps) {
+  const int xc = c.add("Sub", {x, reduce_mean(c, x, stat)});
+  const int var = reduce_mean(c, c.add("Mul", {xc, xc}), stat);
+  const int inv = c.add("Reciprocal", {c.add("Sqrt", {c.add("Add", {var, c.scalar_like(x, eps)})})});
+  return {c.add("Mul", {xc, inv}), inv};
+}
+// The gradient through xhat of g = dL/dxhat (dY times the scale): inv (g - mean(g) -
+// xhat mean(g xhat)), the means over `stat` (PyTorch's formula of batch_norm's backward).
+int normalized_dx(GradCtx& c, const Normalized& n, int g, const std::vector<int64_t>& stat) {
+  const int m1 = reduce_mean(c, g, stat);
+  const int m2 = reduce_mean(c, c.add("Mul", {g, n.xhat}), stat);
+  const int d = c.add("Sub", {c.add("Sub", {g, m1}), c.add("Mul", {n.xhat, m2})});
+  return c.add("Mul", {d, n.inv});
+}
+
+// y = scale xhat + B, xhat x normalized over `stat`, scale and B per channel: dX, dscale =
+// sum(dY xhat) and dB = sum(dY) over all but the channels (inputs 0, 1, 2).
+void grad_normalized_channels(GradCtx& c, const std::vector<int64_t>& stat, float eps) {
+  const int dy = c.dY(0), x = c.node().inputs[0];
+  const Shape xs = c.shape(0);
+  const std::vector<int64_t> red = all_but_channels(xs.size(), true);
+  const Normalized n = normalized(c, x, stat, eps);
+  if (c.wants(0)) {
+    const int g = c.add("Mul", {dy, per_channel(c, c.node().inputs[1], xs[1], xs.size())});
+    c.set_dX(0, normalized_dx(c, n, g, stat));
+  }
+  if (c.wants(1)) c.set_dX(1, c.reshape(reduce_sum(c, c.add("Mul", {dy, n.xhat}), red, false), c.shape(1)));
+  if (c.wants(2)) c.set_dX(2, c.reshape(reduce_sum(c, dy, red, false), c.shape(2)));
+}
+
+// Inference mode (the statistics inputs 3 and 4): y = (x - mean) a + B with a = scale inv,
+// inv = 1 / sqrt(var + eps). dX = dY a; dscale = sum(dY (x - mean)) inv; dB = sum(dY);
+// dmean = -dB a; dvar = -sum(dY (x - mean)) a inv^2 / 2. Training mode (batch statistics):
+// the statistics' inputs reach only the running outputs, whose gradients are refused.
+void grad_BatchNormalization(GradCtx& c) {
+  if (c.dY(1) >= 0 || c.dY(2) >= 0) c.unsupported("gradients flowing into the running mean and variance outputs");
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const BatchNormAttrs a = c.attrs<Plain<BatchNormAttrs>>().base;
+  const Shape xs = c.shape(0);
+  const size_t r = xs.size();
+  const std::vector<int64_t> red = all_but_channels(r, true);
+  if (a.training_mode) {
+    grad_normalized_channels(c, red, a.epsilon);
+    return;
+  }
+  const auto& in = c.node().inputs;
+  const int inv = c.add("Reciprocal", {c.add("Sqrt", {c.add("Add", {in[4], c.scalar_like(in[4], a.epsilon)})})});
+  const int scaled = c.add("Mul", {in[1], inv});  // a
+  if (c.wants(0)) c.set_dX(0, c.add("Mul", {dy, per_channel(c, scaled, xs[1], r)}));
+  const int sum_dy = c.wants(2) || c.wants(3) ? reduce_sum(c, dy, red, false) : -1;
+  const int sum_dyxc = c.wants(1) || c.wants(4)
+                           ? reduce_sum(c, c.add("Mul", {dy, c.add("Sub", {in[0], per_channel(c, in[3], xs[1], r)})}), red, false)
+                           : -1;
+  if (c.wants(1)) c.set_dX(1, c.reshape(c.add("Mul", {sum_dyxc, inv}), c.shape(1)));
+  if (c.wants(2)) c.set_dX(2, c.reshape(sum_dy, c.shape(2)));
+  if (c.wants(3)) c.set_dX(3, c.reshape(c.add("Neg", {c.add("Mul", {sum_dy, scaled})}), c.shape(3)));
+  if (c.wants(4)) {
+    const int f = c.add("Mul", {c.add("Mul", {inv, inv}), c.scalar_like(inv, -0.5)});
+    c.set_dX(4, c.reshape(c.add("Mul", {c.add("Mul", {sum_dyxc, scaled}), f}), c.shape(4)));
+  }
+}
+
+// Statistics per (n, c) over the spatial dims; scale and B per channel.
+void grad_InstanceNormalization(GradCtx& c) {
+  if (c.dY(0) < 0) return;
+  grad_normalized_channels(c, all_but_channels(c.shape(0).size(), false), c.attrs<Plain<InstanceNormAttrs>>().base.epsilon);
+}
+
+// Statistics per row over dims axis.. (Mean and InvStdDev outputs take no gradient); Scale
+// and B broadcast to the normalized dims: their gradients summed back to their shapes.
+void grad_LayerNormalization(GradCtx& c) {
+  if (c.dY(1) >= 0 || c.dY(2) >= 0) c.unsupported("gradients flowing into the Mean and InvStdDev outputs");
+  const int dy = c.dY(0);
+  if (dy < 0) return;
+  const LayerNormAttrs a = c.attrs<LayerNormAttrs>();
+  const RowsD d = ln_dims(c);
+  std::vector<int64_t> stat;
+  for (int64_t i = d.axis; i < c.rank(0); ++i) stat.push_back(i);
+  const Normalized n = normalized(c, c.node().inputs[0], stat, a.epsilon);
+  if (c.wants(0)) c.set_dX(0, normalized_dx(c, n, c.add("Mul", {dy, c.node().inputs[1]}), stat));
+  if (c.wants(1)) c.set_dX(1, c.sum_to(c.add("Mul", {dy, n.xhat}), c.shape(1)));
+  if (c.wants(2)) c.set_dX(2, c.sum_to(dy, c.shape(2)));
+}
+
 }  // namespace
 
-O2C_DEFINE_OP(BatchNormalization, infer_batch_norm<Plain<BatchNormAttrs>>, lower_batch_norm<Plain<BatchNormAttrs>>);
+O2C_DEFINE_OP(BatchNormalization, infer_batch_norm<Plain<BatchNormAttrs>>, lower_batch_norm<Plain<BatchNormAttrs>>, false, false,
+              grad_BatchNormalization);
 O2C_DEFINE_OP(FusedBatchNormalization, infer_batch_norm<FusedBatchNormAttrs>, lower_batch_norm<FusedBatchNormAttrs>);
-O2C_DEFINE_OP(InstanceNormalization, infer_instance_norm<Plain<InstanceNormAttrs>>, lower_instance_norm<Plain<InstanceNormAttrs>>);
+O2C_DEFINE_OP(InstanceNormalization, infer_instance_norm<Plain<InstanceNormAttrs>>, lower_instance_norm<Plain<InstanceNormAttrs>>,
+              false, false, grad_InstanceNormalization);
 O2C_DEFINE_OP(FusedInstanceNormalization, infer_instance_norm<FusedInstanceNormAttrs>, lower_instance_norm<FusedInstanceNormAttrs>);
-O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization, false, false,
-              grad_LayerNormalization);
+O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization, false, false, grad_LayerNormalization);
 O2C_DEFINE_OP(RMSNormalization, infer_RMSNormalization, lower_RMSNormalization);
 O2C_DEFINE_OP(GroupNormalization, infer_GroupNormalization, lower_GroupNormalization);
 O2C_DEFINE_OP(LpNormalization, infer_LpNormalization, lower_LpNormalization);

@@ -278,8 +278,17 @@ void GradCtx::set_dX(size_t i, int v) {
 }
 
 int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs, int opset) {
+  return add_node(op, "", opset, std::move(inputs), std::move(attrs));
+}
+
+int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain) {
+  return add_node(op, domain, 1, std::move(inputs), std::move(attrs));
+}
+
+int GradCtx::add_node(const std::string& op, const std::string& domain, int opset, std::vector<int> inputs, Attrs attrs) {
   Node m;
   m.op = op;
+  m.domain = domain;
   m.opset = opset;
   m.name = prefix_ + op;
   m.index = n_.index;

@@ -108,6 +108,8 @@ class GradCtx : public OpCtx {
   // Appends a node of the default domain (as of `opset`: 13 unless the op needs a later
   // version, e.g. ScatterND's reduction) and infers it; returns its output.
   int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {}, int opset = 13);
+  // The same for an internal op of `domain` (the backward's kernels are onnx2cpp's).
+  int add(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain);
   int constant(Tensor t);
   int scalar_like(int v, double x);  // a constant scalar of v's element type
   int ints(std::vector<int64_t> v);  // a constant int64 vector (shapes, axes)
@@ -120,6 +122,7 @@ class GradCtx : public OpCtx {
   std::vector<int> dxs;              // per input: its gradient from this node, or -1
 
  private:
+  int add_node(const std::string& op, const std::string& domain, int opset, std::vector<int> inputs, Attrs attrs);
   std::vector<int> dys_;
   std::vector<char> wanted_;
   std::string prefix_;  // names of the new values

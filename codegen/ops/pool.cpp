@@ -36,17 +36,21 @@ struct PoolAttrs {
   }
 };
 
+// The backward pass's MaxPoolGrad and AveragePoolGrad (onnx2cpp's domain) carry their
+// forward node's attributes, read as the newest version of the forward op reads them.
 PoolAttrs pool_attrs(OpCtx& c) {
   PoolAttrs a;
-  AttrReader rd(c.node().attrs, c.version(), c.graph().where(c.node()));
-  a.fields(rd, c.node().op);
+  const std::string& op = c.node().op;
+  const bool grad = c.node().domain == "onnx2cpp";
+  AttrReader rd(c.node().attrs, grad ? 22 : c.version(), c.graph().where(c.node()));
+  a.fields(rd, grad ? op.substr(0, op.size() - 4) : op);
   rd.finish();
   return a;
 }
 
 int pool_kind(OpCtx& c) {
   const std::string& op = c.node().op;
-  return op == "MaxPool" ? k::kPoolMax : op == "AveragePool" ? k::kPoolAverage : k::kPoolLp;
+  return op.rfind("MaxPool", 0) == 0 ? k::kPoolMax : op.rfind("AveragePool", 0) == 0 ? k::kPoolAverage : k::kPoolLp;
 }
 
 k::PoolParams pool_params(OpCtx& c, const PoolAttrs& a) {
@@ -127,6 +131,45 @@ void lower_global(LowerCtx& c) {
          {c.X(0), c.Y(0), index(x[0] * x[1]), index(numel(x) / std::max<int64_t>(x[0] * x[1], 1))});
 }
 
+// ---- Gradients (passes/backward.cpp) -----------------------------------------------------------
+
+// MaxPool and AveragePool: the pool's grad kernel (MaxPoolGrad, AveragePoolGrad: X, dY -> dX)
+// with the forward's attributes.
+void grad_pool(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  if (pool_kind(c) == k::kPoolLp) c.unsupported("the gradient of LpPool");
+  c.set_dX(0, c.add(c.node().op + "Grad", {c.node().inputs[0], c.dY(0)}, c.node().attrs, "onnx2cpp"));
+}
+
+// GlobalAveragePool: dY / S broadcast over the S spatial positions. GlobalMaxPool: MaxPool's
+// gradient with the whole plane as the window (dY to the first maximum, as max_pool does).
+void grad_global(GradCtx& c) {
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  const Shape& x = c.shape(0);
+  const int dy = c.dY(0);
+  if (c.node().op == "GlobalAveragePool") {
+    const double S = static_cast<double>(numel(x) / std::max<int64_t>(x[0] * x[1], 1));
+    c.set_dX(0, c.add("Expand", {c.add("Mul", {dy, c.scalar_like(dy, 1.0 / S)}), c.ints(x)}));
+    return;
+  }
+  c.set_dX(0, c.add("MaxPoolGrad", {c.node().inputs[0], dy},
+                    {{"kernel_shape", Attr::of(std::vector<int64_t>(x.begin() + 2, x.end()))}}, "onnx2cpp"));
+}
+
+void infer_pool_grad(OpCtx& c) {
+  const k::PoolParams p = pool_params(c, pool_attrs(c));
+  Shape out = {c.shape(0)[0], c.shape(0)[1]};
+  for (size_t d = 5 - c.shape(0).size(); d < 3; ++d) out.push_back(p.out[d]);
+  if (c.shape(1) != out) c.fail("dY " + shape_str(c.shape(1)) + " is not the shape of the pool's output " + shape_str(out));
+  c.set_out(0, c.dtype(0), c.shape(0));
+}
+
+void lower_pool_grad(LowerCtx& c) {
+  const k::PoolParams p = pool_params(c, pool_attrs(c));
+  if (pool_kind(c) == k::kPoolMax) c.call("max_pool_grad", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), obj(p)});
+  else c.call("average_pool_grad", {type_arg(c.dtype(0))}, {c.X(1), c.Y(0), obj(p)});
+}
+
 // ---- MaxUnpool: MaxPool's values written back where its Indices say -----------------------
 
 struct MaxUnpoolAttrs {
@@ -188,10 +231,12 @@ void lower_MaxUnpool(LowerCtx& c) {
 }  // namespace
 
 O2C_DEFINE_OP(MaxUnpool, infer_MaxUnpool, lower_MaxUnpool);
-O2C_DEFINE_OP(MaxPool, infer_pool, lower_pool);
-O2C_DEFINE_OP(AveragePool, infer_pool, lower_pool);
+O2C_DEFINE_OP(MaxPool, infer_pool, lower_pool, false, false, grad_pool);
+O2C_DEFINE_OP(AveragePool, infer_pool, lower_pool, false, false, grad_pool);
 O2C_DEFINE_OP(LpPool, infer_pool, lower_pool);
-O2C_DEFINE_OP(GlobalAveragePool, infer_global, lower_global);
-O2C_DEFINE_OP(GlobalMaxPool, infer_global, lower_global);
+O2C_DEFINE_OP(GlobalAveragePool, infer_global, lower_global, false, false, grad_global);
+O2C_DEFINE_OP(GlobalMaxPool, infer_global, lower_global, false, false, grad_global);
+O2C_DEFINE_OP(MaxPoolGrad, infer_pool_grad, lower_pool_grad);
+O2C_DEFINE_OP(AveragePoolGrad, infer_pool_grad, lower_pool_grad);
 
 }  // namespace o2c

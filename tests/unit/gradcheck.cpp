@@ -18,19 +18,24 @@ void init_d(ModelBuilder& b, const std::string& name, const std::vector<int64_t>
   for (double x : v) t->add_double_data(x);
 }
 
-// The model: inputs as initializers, y, L = ReduceSum(y * w) (w when given), the Gradient
-// of L with respect to the inputs when asked for.
+// The model: inputs as double initializers (or float graph inputs: as_inputs), y, L =
+// ReduceSum(y * w) (w when given), the Gradient of L with respect to the inputs when asked for.
 ModelBuilder model(const std::function<void(ModelBuilder&)>& nodes, const std::vector<GradInput>& inputs, int opset,
-                   const std::vector<int64_t>* w_shape, const std::vector<double>* w, bool gradient) {
+                   const std::vector<int64_t>* w_shape, const std::vector<double>* w, bool gradient,
+                   bool as_inputs = false) {
   ModelBuilder b(opset);
   auto* os = b.m.add_opset_import();
   os->set_domain("ai.onnx.preview.training");
   os->set_version(1);
-  for (const GradInput& x : inputs) init_d(b, x.name, x.shape, x.values);
+  for (const GradInput& x : inputs) {
+    if (as_inputs) b.input(x.name, x.shape);
+    else init_d(b, x.name, x.shape, x.values);
+  }
   nodes(b);
   b.output("y");
   if (w) {
-    init_d(b, "gradcheck_w", *w_shape, *w);
+    if (as_inputs) b.init_f("gradcheck_w", *w_shape, std::vector<float>(w->begin(), w->end()));
+    else init_d(b, "gradcheck_w", *w_shape, *w);
     b.node("Mul", {"y", "gradcheck_w"}, {"gradcheck_yw"});
     auto& s = b.node("ReduceSum", {"gradcheck_yw"}, {"L"});
     ModelBuilder::attr_i(s, "keepdims", 0);
@@ -108,6 +113,7 @@ GradCheck gradcheck(const std::function<void(ModelBuilder&)>& nodes, const std::
     r.error = e.what();
     return r;
   }
+  r.analytic = analytic;
   auto loss = [&](std::vector<GradInput> at) {
     ModelBuilder bl = model(nodes, at, opset, &w_shape, &w, false);
     return constant_of(folded_graph(bl, dir.path, "loss"), "L").at(0);
@@ -130,6 +136,31 @@ GradCheck gradcheck(const std::function<void(ModelBuilder&)>& nodes, const std::
       }
     }
   return r;
+}
+
+std::vector<Comparison> gradcheck_generated(const std::function<void(ModelBuilder&)>& nodes,
+                                            const std::vector<GradInput>& inputs, int opset, double rtol, double atol) {
+  TempDir dir;
+  const Graph g0 = folded_graph(model(nodes, inputs, opset, nullptr, nullptr, false), dir.path, "y");
+  const std::vector<int64_t> w_shape = value(g0, "y").shape;
+  const std::vector<double> w = grad_values(numel(w_shape), 99);
+  // Expected: y and the gradients folded in double.
+  const Graph gg = folded_graph(model(nodes, inputs, opset, &w_shape, &w, true), dir.path, "want");
+  auto as_float = [](const Shape& shape, const std::vector<double>& v, const std::string& name) {
+    Tensor t(DType::Float, shape);
+    for (size_t i = 0; i < v.size(); ++i) t.data<float>()[i] = static_cast<float>(v[i]);
+    return tensor_to_proto(t, name);
+  };
+  TestData data;
+  for (const GradInput& x : inputs) data.inputs.push_back(as_float(x.shape, x.values, x.name));
+  std::vector<std::string> outs = {"y", "L"};
+  for (const GradInput& x : inputs) outs.push_back("d_" + x.name);
+  for (const std::string& o : outs) data.outputs.push_back(as_float(value(gg, o).shape, constant_of(gg, o), o));
+  Options o;
+  o.model_path = model(nodes, inputs, opset, &w_shape, &w, true, true).save(dir.path, "generated");
+  o.name = "m";
+  const Compiled c = compile_model(o);
+  return build_and_compare(c, data, dir.path, rtol, atol);
 }
 
 }  // namespace o2c::test

@@ -28,6 +28,7 @@ struct GradCheck {
   double max_abs_grad = 0;   // the largest |numeric| (for scale)
   std::string worst;         // "NAME[i]: analytic A, numeric N"
   std::string error;         // a CompileError while building the backward, else ""
+  std::vector<std::vector<double>> analytic;  // per input, the rules' gradient
 };
 
 // The model b (saved in dir as name.onnx) imported and inferred, its Gradient nodes expanded
@@ -41,5 +42,10 @@ Graph folded_graph(const ModelBuilder& b, const std::string& dir, const std::str
 // differences with step h. opset: the model's default-domain opset.
 GradCheck gradcheck(const std::function<void(ModelBuilder&)>& nodes, const std::vector<GradInput>& inputs,
                     int opset = 13, double h = 1e-6);
+
+// The same model compiled to C++ with the inputs as float graph inputs (nothing folds): its
+// y, L and gradients, from the generated code, against the folded double ones (rtol, atol).
+std::vector<Comparison> gradcheck_generated(const std::function<void(ModelBuilder&)>& nodes,
+                                            const std::vector<GradInput>& inputs, int opset, double rtol, double atol);
 
 }  // namespace o2c::test
