@@ -6,6 +6,9 @@
 // memory), checks that the run allocated nothing on the heap, writes OUT_DIR/output_K.bin.
 // A string tensor's file holds its elements in order, each as a little-endian uint64 byte
 // count and the bytes; its outputs are compared and written by contents.
+// Each output is written at its actual shape (<model>_output_shape: with run-time dims, it can
+// be less than the buffer's bound), which goes to OUT_DIR/output_K.shape (the dims, one line);
+// the bytes past it must stay as the harness poisoned them (nothing written past the actual count).
 // With ITERS > 0 it then times ITERS runs and prints one JSON line.
 // Built with -DO2C_WEIGHTS_FILE="\"<name>.weights.bin\"" for a model compiled with its weights
 // in a separate file (--weights file): reads IN_DIR/<that file> and calls <name>_run_with_weights.
@@ -198,6 +201,42 @@ static size_t stack_used() {
 }
 #endif
 
+// ---- outputs with run-time dims ---------------------------------------------------------------
+static const size_t kBadShape = static_cast<size_t>(-1);
+
+// The bytes of output ti at its actual shape (<model>_output_shape: both runs' shapes must
+// agree and lie within the bound), checking that the bytes after them still hold the poison
+// of each buffer (0xA5 in a, 0x5A in b); kBadShape (reported) otherwise.
+static size_t actual_bytes(const onnx2cpp_tensor_info* ti, const int64_t* sa, const int64_t* sb, const unsigned char* a,
+                           const unsigned char* b) {
+  int64_t bound = 1, n = 1;
+  for (int d = 0; d < ti->rank; ++d) {
+    if (sa[d] != sb[d] || sa[d] < 0 || sa[d] > ti->shape[d]) {
+      std::fprintf(stderr, "harness: output %s: dim %d is %lld and %lld in two runs (bound %lld)\n", ti->c_name, d,
+                   static_cast<long long>(sa[d]), static_cast<long long>(sb[d]), static_cast<long long>(ti->shape[d]));
+      return kBadShape;
+    }
+    bound *= ti->shape[d];
+    n *= sa[d];
+  }
+  // (n == bound: every byte, which also covers packed types: int4's 3 elements in 2 bytes)
+  const size_t bytes = n == bound ? ti->bytes : ti->bytes / static_cast<size_t>(bound) * static_cast<size_t>(n);
+  for (size_t k = bytes; k < ti->bytes; ++k)
+    if (a[k] != 0xA5 || b[k] != 0x5A) {
+      std::fprintf(stderr, "harness: output %s: byte %zu written past its actual shape (%zu bytes)\n", ti->c_name, k, bytes);
+      return kBadShape;
+    }
+  return bytes;
+}
+
+static bool write_shape(const std::string& path, const onnx2cpp_tensor_info* ti, const int64_t* shape) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  for (int d = 0; d < ti->rank; ++d) std::fprintf(f, d ? " %lld" : "%lld", static_cast<long long>(shape[d]));
+  std::fprintf(f, "\n");
+  return std::fclose(f) == 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s IN_DIR OUT_DIR [ITERS]\n", argv[0]);
@@ -339,15 +378,22 @@ int main(int argc, char** argv) {
       std::fclose(f);
       continue;
     }
-    if (std::memcmp(outs[i], outs2[i], ti->bytes) != 0) {
+    const int64_t* shape = O2C_FN(_output_shape)(&out, i);
+    const size_t bytes = actual_bytes(ti, shape, O2C_FN(_output_shape)(&out2, i), outs[i], outs2[i]);
+    if (bytes == kBadShape) return 4;
+    if (std::memcmp(outs[i], outs2[i], bytes) != 0) {
       std::fprintf(stderr,
                    "harness: output %s differs between two runs with differently poisoned arenas "
                    "(a read of uninitialized memory)\n", ti->c_name);
       return 4;
     }
     std::string path = out_dir + "/output_" + std::to_string(i) + ".bin";
+    if (!write_shape(out_dir + "/output_" + std::to_string(i) + ".shape", ti, shape)) {
+      std::fprintf(stderr, "harness: cannot write the shape of output %s\n", ti->c_name);
+      return 4;
+    }
     FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f || (ti->bytes && std::fwrite(outs[i], 1, ti->bytes, f) != ti->bytes)) {
+    if (!f || (bytes && std::fwrite(outs[i], 1, bytes, f) != bytes)) {
       std::fprintf(stderr, "harness: cannot write %s\n", path.c_str());
       return 4;
     }

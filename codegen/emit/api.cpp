@@ -1,5 +1,6 @@
 #include "emit/api.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "emit/train_api.hpp"
@@ -23,22 +24,44 @@ bool ApiNames::dynamic() const {
   return false;
 }
 
+namespace {
+// A derived symbol's value from its operands' locals.
+std::string derived_init(const DimSym& d) {
+  const std::string a = d.a.cpp(dim_var), b = d.b.cpp(dim_var), k = std::to_string(d.k);
+  if (d.kind == DimSym::Kind::FloorDiv) return "k::floor_div(" + a + ", int64_t{" + k + "})";
+  return "(" + a + " > " + b + " ? " + a + " : " + b + ")";
+}
+std::string range_comment(const DimSym& d) {
+  return quote_name(d.name) + " in [" + std::to_string(d.range.lo) + ", " + std::to_string(d.range.hi) + "]";
+}
+}  // namespace
+
 void emit_dims_prologue(Writer& body, const Graph& g, const ApiNames& api) {
-  const auto& syms = g.dims->syms;
-  for (size_t i = 0; i < syms.size(); ++i) {
-    const DimSym& d = syms[i];
+  const DimTable& t = *g.dims;
+  for (size_t i = 0; i < t.syms.size(); ++i) {
+    const DimSym& d = t.syms[i];
     const std::string var = dim_var(static_cast<int>(i));
-    std::string init;
-    const std::string a = d.a.cpp(dim_var), b = d.b.cpp(dim_var), k = std::to_string(d.k);
-    switch (d.kind) {
-      case DimSym::Kind::Input: init = "in->dims." + api.dims()[i]; break;
-      case DimSym::Kind::FloorDiv: init = "k::floor_div(" + a + ", int64_t{" + k + "})"; break;
-      case DimSym::Kind::Max: init = "(" + a + " > " + b + " ? " + a + " : " + b + ")"; break;
-      case DimSym::Kind::Data: throw UnsupportedError("run-time dim " + quote_name(d.name) + " set by a kernel: not supported yet");
+    if (d.kind == DimSym::Kind::Data) {
+      body.line("int64_t " + var + " = 0;  // " + range_comment(d) + ": set by node " + std::to_string(d.node) + "'s kernel");
+    } else if (t.on_data(Dim::sym(static_cast<int>(i)))) {
+      body.line("int64_t " + var + " = 0;  // " + range_comment(d) + ": computed after the kernels it depends on");
+    } else {
+      const std::string init = d.kind == DimSym::Kind::Input ? "in->dims." + api.dims()[i] : derived_init(d);
+      body.line("const int64_t " + var + " = " + init + ";  // " + range_comment(d));
     }
-    body.line("const int64_t " + var + " = " + init + ";  // " + quote_name(d.name) + " in [" + std::to_string(d.range.lo) +
-              ", " + std::to_string(d.range.hi) + "]");
     body.line("(void)" + var + ";");
+  }
+}
+
+void emit_dims_after_node(Writer& body, const Graph& g, int node) {
+  const DimTable& t = *g.dims;
+  bool sets = false;
+  for (const DimSym& d : t.syms) sets = sets || (d.kind == DimSym::Kind::Data && d.node == node);
+  if (!sets) return;
+  for (size_t i = 0; i < t.syms.size(); ++i) {  // in table order: operands before what derives from them
+    const DimSym& d = t.syms[i];
+    if (d.kind != DimSym::Kind::Data && d.kind != DimSym::Kind::Input && t.on_data(Dim::sym(static_cast<int>(i))))
+      body.line(dim_var(static_cast<int>(i)) + " = " + derived_init(d) + ";");
   }
 }
 
@@ -147,7 +170,7 @@ struct Files {
     for (size_t i = 0; i < g.inputs.size(); ++i)
       h.line(std::string("  const ") + dtype_api(g.values[g.inputs[i]].dtype) + "* " + api.inputs()[i] + ";");
     if (g.inputs.empty()) h.line("  const void* unused_;");
-    if (api.dynamic()) {
+    if (std::any_of(api.dims().begin(), api.dims().end(), [](const std::string& d) { return !d.empty(); })) {
       h.line("  /* Run-time dims: this call's sizes (ONNX2CPP_ERR_DIM_RANGE outside their ranges). Inputs are");
       h.line("   * dense at these sizes; buffers (arena, outputs) are sized for the largest. */");
       h.line("  struct {");
@@ -168,14 +191,21 @@ struct Files {
     for (int v : g.outputs) shaped = shaped || g.values[v].dynamic();
     if (shaped) {
       h.line("  /* The actual shapes of the outputs with run-time dims, set by a successful run (their");
-      h.line("   * elements are dense at these shapes, from the start of each buffer). */");
+      h.line("   * elements are dense at these shapes, from the start of each buffer, sized for the bounds).");
+      bool counts = false;
+      for (const DimSym& d : g.dims->syms) counts = counts || d.kind == DimSym::Kind::Data;
+      if (counts)
+        h.line("   * count(NAME): a count the data decides, at most the bound derived from the input shapes. */");
+      else
+        h.line("   */");
       h.line("  struct {");
       for (size_t i = 0; i < g.outputs.size(); ++i) {
         const Value& v = g.values[g.outputs[i]];
         if (!v.dynamic()) continue;
         std::string dims;
         for (const Dim& d : v.dims) dims += (dims.empty() ? "" : ", ") + d.str(*g.dims);
-        h.line("    int64_t " + api.outputs()[i] + "[" + std::to_string(v.dims.size()) + "];  /* [" + quote_name(dims) + "] */");
+        h.line("    int64_t " + api.outputs()[i] + "[" + std::to_string(v.dims.size()) + "];  /* [" + quote_name(dims) +
+               "], at most " + shape_str(v.shape) + " */");
       }
       h.line("  } shapes;");
     }
@@ -210,6 +240,9 @@ struct Files {
     h.line("/* NULL when i is out of range. */");
     h.line("const onnx2cpp_tensor_info* " + N + "_input_info(size_t i);");
     h.line("const onnx2cpp_tensor_info* " + N + "_output_info(size_t i);");
+    h.line("/* Output i's shape after a successful run: its actual shape (out->shapes) when it has run-time");
+    h.line(" * dims, else its info's; NULL when i is out of range. */");
+    h.line("const int64_t* " + N + "_output_shape(const " + N + "_outputs* out, size_t i);");
     h.line();
     if (!g.train_state.empty()) train_header(h, g, api, N, U);
     h.line("#ifdef __cplusplus");
@@ -441,6 +474,13 @@ struct Files {
     };
     info_fn("input", "input_info", g.inputs.size());
     info_fn("output", "output_info", g.outputs.size());
+    s.line("const int64_t* " + N + "_output_shape(const " + N + "_outputs* out, size_t i) {");
+    s.line("  (void)out;");
+    for (size_t i = 0; i < g.outputs.size(); ++i)
+      if (g.values[g.outputs[i]].dynamic()) s.line("  if (i == " + std::to_string(i) + "u) return out->shapes." + api.outputs()[i] + ";");
+    s.line("  const onnx2cpp_tensor_info* t = " + N + "_output_info(i);");
+    s.line("  return t ? t->shape : nullptr;");
+    s.line("}");
     s.line();
     if (!g.train_state.empty()) {
       train_source(s, g, api, N, init_offsets);

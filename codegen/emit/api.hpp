@@ -29,7 +29,10 @@ class ApiNames {
 
 // Run-time dims in run_graph: the symbols as locals (given, then derived), and the actual
 // shapes of the outputs with run-time dims, written into the outputs struct.
+// Symbols a kernel sets (Data) are declared 0 there, written by their node's kernel through
+// a pointer, and what derives from them is computed after that node (emit_dims_after_node).
 void emit_dims_prologue(Writer& body, const Graph& g, const ApiNames& api);
+void emit_dims_after_node(Writer& body, const Graph& g, int node);
 void emit_output_shapes(Writer& body, const Graph& g, const ApiNames& api);
 
 // What emitter.cpp made of the graph: run_graph's body, the kernel headers it calls (in

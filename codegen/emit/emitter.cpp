@@ -242,6 +242,7 @@ void GraphWriter::emit_nodes() {
       s.body.line("{ const auto o2c_t0 = std::chrono::steady_clock::now();");
     }
     emit_calls(n, lc, so == s.scratch_offset.end() ? -1 : so->second);
+    emit_dims_after_node(s.body, g, n.id);
     if (s.opt.profile)
       s.body.line("onnx2cpp_profile_node(" + std::to_string(ni) + ", " + c_string(node_label(n)) + ", " + c_string(n.name) +
                   ", std::chrono::duration<double>(std::chrono::steady_clock::now() - o2c_t0).count()); }");

@@ -25,7 +25,7 @@ std::string tensor_table(const char* var, const std::vector<JsTensor>& ts) {
          shape_list(t.shape) + ", length: " +
          // packed types (int4 ...) travel as their bytes
          std::to_string(dtype_info(t.dtype).how == DHow::Packed ? t.bytes : numel(t.shape)) + ", bytes: " +
-         std::to_string(t.bytes) + " },\n";
+         std::to_string(t.bytes) + (t.shape_at >= 0 ? ", shapeAt: " + std::to_string(t.shape_at) : std::string()) + " },\n";
   return r + "];\n";
 }
 
@@ -128,7 +128,7 @@ export async function createModel(options = {}) {
   const inPtrs = INPUTS.map((t) => alloc(t.bytes, 64));
   const outPtrs = OUTPUTS.map((t) => alloc(t.bytes, 64));
   const inList = alloc(4 * Math.max(INPUTS.length, 1), 4);
-  const outList = alloc(4 * Math.max(OUTPUTS.length, 1), 4);
+  const outList = alloc(OUTPUTS_STRUCT_BYTES, 8);
   let weightsPtr = 0;
   if (weights !== null) {
     const w = bytesOf(await weights, "the weights");
@@ -182,7 +182,12 @@ export async function createModel(options = {}) {
     const results = {};
     for (let i = 0; i < OUTPUTS.length; ++i) {
       const t = OUTPUTS[i];
-      const value = { data: new ARRAYS[t.dtype](heap().slice(outPtrs[i], outPtrs[i] + t.bytes).buffer), shape: t.shape.slice() };
+      // An output with run-time dims: its actual shape from the outputs struct, its elements
+      // dense at that shape from the start of its buffer.
+      const shape = t.shapeAt === undefined ? t.shape.slice()
+        : t.shape.map((_, d) => Number(new DataView(memory.buffer).getBigInt64(outList + t.shapeAt + 8 * d, true)));
+      const bytes = t.shapeAt === undefined || t.length === 0 ? t.bytes : t.bytes / t.length * shape.reduce((a, b) => a * b, 1);
+      const value = { data: new ARRAYS[t.dtype](heap().slice(outPtrs[i], outPtrs[i] + bytes).buffer), shape };
       if (t.name === "__proto__")  // an own property, not the object's prototype
         Object.defineProperty(results, t.name, { value, enumerable: true, writable: true, configurable: true });
       else
@@ -254,13 +259,29 @@ JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, i
   auto add = [&](std::vector<JsTensor>& to, int v) {
     const Value& val = g.values[static_cast<size_t>(v)];
     js_dtype(val.dtype);  // throws for types JavaScript cannot hold
-    if (val.dynamic())
-      throw UnsupportedError("value " + quote_name(val.name) + " has run-time dims, which the JavaScript glue does not pass yet "
-                             "(the wasm module's C API takes them: inputs' dims, outputs' shapes)");
     to.push_back({val.name, val.dtype, val.shape, val.bytes()});
   };
-  for (int v : g.inputs) add(m.inputs, v);
-  for (int v : g.outputs) add(m.outputs, v);
+  for (int v : g.inputs) {
+    if (g.values[static_cast<size_t>(v)].dynamic())
+      throw UnsupportedError("input " + quote_name(g.values[static_cast<size_t>(v)].name) +
+                             " has run-time dims, which the JavaScript glue does not pass yet (the wasm module's C API "
+                             "takes them: the inputs' dims)");
+    add(m.inputs, v);
+  }
+  // The outputs struct: the pointers (4 bytes each), then the actual shapes of the outputs
+  // with run-time dims, int64 arrays (aligned to 8) in output order.
+  int64_t at = (4 * static_cast<int64_t>(g.outputs.size()) + 7) / 8 * 8, shapes = 0;
+  for (int v : g.outputs) {
+    add(m.outputs, v);
+    const Value& val = g.values[static_cast<size_t>(v)];
+    if (!val.dynamic()) continue;
+    if (dtype_info(val.dtype).how == DHow::Packed)
+      throw UnsupportedError("output " + quote_name(val.name) + ": packed types with run-time dims in the JavaScript glue");
+    m.outputs.back().shape_at = at;
+    at += 8 * static_cast<int64_t>(val.shape.size());
+    ++shapes;
+  }
+  m.outputs_struct_bytes = shapes ? at : std::max<int64_t>(4, 4 * static_cast<int64_t>(g.outputs.size()));
   return m;
 }
 
@@ -290,6 +311,7 @@ std::string js_module(const JsModel& m) {
   r += std::string("const RUN_WITH_WEIGHTS = ") + (m.weights_file ? "true" : "false") + ";\n";
   r += tensor_table("INPUTS", m.inputs);
   r += tensor_table("OUTPUTS", m.outputs);
+  r += "const OUTPUTS_STRUCT_BYTES = " + std::to_string(m.outputs_struct_bytes) + ";\n";
   std::set<std::string> used;
   for (const auto* ts : {&m.inputs, &m.outputs})
     for (const auto& t : *ts) used.insert(std::string(js_dtype(t.dtype)) + ": " + js_array(t.dtype));
@@ -317,7 +339,8 @@ std::string ts_declarations(const JsModel& m) {
   auto members = [&](const std::vector<JsTensor>& ts, bool output) {
     std::string s;
     for (const auto& t : ts) {
-      s += "  /** " + std::string(js_dtype(t.dtype)) + shape_list(t.shape) + " */\n";
+      s += "  /** " + std::string(js_dtype(t.dtype)) + shape_list(t.shape) +
+           (t.shape_at >= 0 ? " at most (run-time dims: the actual shape is `shape`)" : "") + " */\n";
       s += "  " + js_string(t.name) + ": " +
            (output ? "{ data: " + std::string(js_array(t.dtype)) + "; shape: number[] }" : std::string(js_array(t.dtype))) +
            ";\n";

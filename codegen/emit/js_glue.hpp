@@ -14,6 +14,8 @@ struct JsTensor {
   DType dtype = DType::Undefined;
   Shape shape;
   int64_t bytes = 0;
+  int64_t shape_at = -1;  // an output with run-time dims: the byte offset of its actual shape
+                          // (int64[rank]) in the outputs struct (wasm32 layout), else -1
 };
 
 struct JsModel {
@@ -22,6 +24,7 @@ struct JsModel {
   int64_t arena_bytes = 0;
   int64_t weights_bytes = 0;
   bool weights_file = false;     // --weights file: <name>.weights.bin, <name>_run_with_weights
+  int64_t outputs_struct_bytes = 4;  // sizeof(<name>_outputs) under wasm32 (at least 4)
 };
 
 JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, int64_t weights_bytes,

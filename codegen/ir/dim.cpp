@@ -120,6 +120,13 @@ Dim DimTable::input(const std::string& name, DimRange r) {
 }
 
 Dim DimTable::data(const std::string& name, int node, int64_t hi) {
+  for (size_t i = 0; i < syms.size(); ++i) {  // inference runs again after rewrites: one symbol
+    DimSym& o = syms[i];
+    if (o.kind == DimSym::Kind::Data && o.node == node && o.name == name) {
+      o.range = {0, hi};
+      return Dim::sym(static_cast<int>(i));
+    }
+  }
   DimSym s;
   s.kind = DimSym::Kind::Data;
   s.name = name;
@@ -171,6 +178,14 @@ Dim DimTable::max(const Dim& a, const Dim& b) {
 }
 
 Dim DimTable::min(const Dim& a, const Dim& b) { return -max(-a, -b); }
+
+bool DimTable::on_data(const Dim& d) const {
+  for (int id : d.symbols()) {
+    const DimSym& s = syms.at(static_cast<size_t>(id));
+    if (s.kind == DimSym::Kind::Data || (s.kind != DimSym::Kind::Input && (on_data(s.a) || on_data(s.b)))) return true;
+  }
+  return false;
+}
 
 DimRange DimTable::range(const Dim& d) const {
   DimRange total{0, 0};

@@ -81,8 +81,11 @@ struct DimTable {
 
   // A symbol the caller gives, in [lo, hi]; the existing one when `name` is taken.
   Dim input(const std::string& name, DimRange r);
-  // A symbol a kernel of node `node` sets at run time, in [0, hi].
+  // A symbol a kernel of node `node` sets at run time, in [0, hi] (the existing one when that
+  // node made `name` before).
   Dim data(const std::string& name, int node, int64_t hi);
+  // Whether d's value depends on a symbol set at run time by a kernel (Data, or derived from one).
+  bool on_data(const Dim& d) const;
   // floor(a / k) and ceil(a / k), k > 0: exact polynomials when k divides every coefficient.
   Dim floor_div(const Dim& a, int64_t k);
   Dim ceil_div(const Dim& a, int64_t k);

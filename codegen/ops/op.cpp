@@ -35,9 +35,15 @@ void infer_node(OpCtx& c) {
     for (size_t i = 0; i < c.num_in(); ++i)
       if (c.has_in(i) && c.in(i).dynamic()) {
         std::string dims;
-        for (const Dim& d : c.in(i).dims) dims += (dims.empty() ? "" : ",") + d.str(c.dim_table());
+        bool data = false;
+        for (const Dim& d : c.in(i).dims) {
+          dims += (dims.empty() ? "" : ",") + d.str(c.dim_table());
+          data = data || c.dim_table().on_data(d);
+        }
         c.unsupported("input " + std::to_string(i) + " " + quote_name(c.in(i).name) + " has run-time dims [" + dims +
-                      "]; this op takes static shapes only (compile with fixed dims: --dim NAME=VALUE)");
+                      "]; this op takes static shapes only (" +
+                      (data ? "a count found in the data (NonZero, Compress, Unique, NonMaxSuppression) is known only at run time)"
+                            : "compile with fixed dims: --dim NAME=VALUE)"));
       }
   info.def->infer(c);
 }
@@ -82,6 +88,13 @@ Arg LowerCtx::numel_of(const Value& v) {
   Dim n = 1;
   for (const Dim& d : v.dims) n = n * d;
   return extent(n);
+}
+
+Arg LowerCtx::dim_out(const Dim& d) {
+  const std::vector<int> ids = d.symbols();
+  if (ids.size() != 1 || d != Dim::sym(ids[0]) || dim_table().syms[static_cast<size_t>(ids[0])].node != n_.id)
+    throw std::logic_error(g_.where(n_) + ": dim_out of a dim this node does not set");
+  return symbol("&" + dim_var(ids[0]), 0);
 }
 
 Arg LowerCtx::scratch(DType t) {
@@ -162,6 +175,10 @@ void OpCtx::set_out_dims(size_t i, DType t, const std::vector<Dim>& dims) {
   }
   set_out(i, t, std::move(bounds));
   if (dynamic) out(i).dims = dims;
+}
+
+Dim OpCtx::data_dim(int64_t bound) {
+  return dim_table().data("count(" + out(0).name + ")", n_.id, bound);
 }
 
 Dim OpCtx::dim(size_t i, size_t d) {

@@ -40,6 +40,9 @@ class OpCtx {
   Dim dim(size_t i, size_t d);
   std::vector<Dim> dims(size_t i);
   DimTable& dim_table() { return *g_.dims; }
+  // A count this node's kernel finds in the data (NonZero's), at most `bound`: a Data symbol
+  // named after output 0 (the buffers are planned for the bound).
+  Dim data_dim(int64_t bound);
   // Contents of input i when known at compile time, else nullptr.
   const Tensor* const_in(size_t i);
   // Contents of input i, which must be known at compile time (e.g. Reshape's shape).
@@ -87,6 +90,7 @@ class LowerCtx : public OpCtx {
   Arg table(Tensor t);                // a constant the lowering computed (weights laid out for a kernel)
   Arg extent(const Dim& d);           // an int64 count: a literal, or a run-time dim's expression
   Arg numel_of(const Value& v);       // v's element count (an expression when v has run-time dims)
+  Arg dim_out(const Dim& d);          // where the kernel writes d, a symbol of data_dim (int64_t*)
   // Adds a kernel call.
   void call(const std::string& kernel, std::vector<Arg> targs, std::vector<Arg> args);
   void call(const std::string& kernel, std::vector<Arg> args) { call(kernel, {}, std::move(args)); }

@@ -201,6 +201,15 @@ bool read_string_output(const fs::path& p, Tensor& t) {
   return at == s.size();
 }
 
+// An output with run-time dims: the shape the harness wrote beside it (output_K.shape).
+Shape actual_shape(const std::string& dir, size_t i, const Value& v) {
+  std::ifstream f(fs::path(dir) / ("output_" + std::to_string(i) + ".shape"));
+  Shape s;
+  for (int64_t d = 0; s.size() < v.shape.size() && f >> d;) s.push_back(d);
+  if (s.size() != v.shape.size()) throw CompileError("output_" + std::to_string(i) + ".shape does not hold " + std::to_string(v.shape.size()) + " dims");
+  return s;
+}
+
 void write_zero_inputs(const Compiled& c, const std::string& dir) {
   for (size_t i = 0; i < c.graph.inputs.size(); ++i) {
     const Value& v = c.graph.values[c.graph.inputs[i]];
@@ -258,7 +267,7 @@ std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& 
     Comparison cmp;
     cmp.name = v.name;
     Tensor want = tensor_from_proto(d.outputs[i], work_dir, "output_" + std::to_string(i) + ".pb");
-    Tensor got(v.dtype, v.shape);
+    Tensor got(v.dtype, v.dynamic() ? actual_shape(work_dir, i, v) : v.shape);
     cmp.shape_ok = want.shape == got.shape && want.dtype == got.dtype;
     if (v.dtype == DType::String) {  // compared exactly, by contents
       if (!read_string_output(fs::path(work_dir) / ("output_" + std::to_string(i) + ".bin"), got))

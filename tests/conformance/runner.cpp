@@ -310,31 +310,56 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
     ptr_a[i] = out_a.back().p;
     ptr_b[i] = out_b.back().p;
   }
+  // Each output's actual shape per run (run-time dims: at most its bound).
+  std::vector<Shape> shape_a(n_out), shape_b(n_out);
+  std::vector<int64_t*> sp_a(std::max<size_t>(n_out, 1), nullptr), sp_b(sp_a);
+  for (size_t i = 0; i < n_out; ++i) {
+    shape_a[i].assign(static_cast<size_t>(std::max(m.output_info(i)->rank, 1)), -1);
+    shape_b[i] = shape_a[i];
+    sp_a[i] = shape_a[i].data();
+    sp_b[i] = shape_b[i].data();
+  }
   const size_t arena_bytes = m.arena_bytes();
   Buffer arena(arena_bytes);
   if (arena_bytes > 0 &&
-      m.run(in_ptrs.data(), ptr_a.data(), arena.p, arena_bytes - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL)
+      m.run(in_ptrs.data(), ptr_a.data(), arena.p, arena_bytes - 1, sp_a.data()) != ONNX2CPP_ERR_ARENA_TOO_SMALL)
     fail("a too small arena was not refused with ONNX2CPP_ERR_ARENA_TOO_SMALL");
   std::memset(arena.p, 0xFF, arena_bytes);  // NaN for floats, -1 for integers
-  int rc = m.run(in_ptrs.data(), ptr_a.data(), arena.p, arena_bytes);
+  int rc = m.run(in_ptrs.data(), ptr_a.data(), arena.p, arena_bytes, sp_a.data());
   if (rc != ONNX2CPP_OK) fail(d.name + ": run returned " + std::to_string(rc));
   std::memset(arena.p, 0x7F, arena_bytes);  // large finite floats, large positive integers
-  rc = m.run(in_ptrs.data(), ptr_b.data(), arena.p, arena_bytes);
+  rc = m.run(in_ptrs.data(), ptr_b.data(), arena.p, arena_bytes, sp_b.data());
   if (rc != ONNX2CPP_OK) fail(d.name + ": second run returned " + std::to_string(rc));
+  std::vector<size_t> bytes(n_out);  // each output's bytes at its actual shape
   for (size_t i = 0; i < n_out; ++i) {
     const onnx2cpp_tensor_info* ti = m.output_info(i);
-    if (ti->dtype == ONNX2CPP_STRING ? strings_of(out_a[i].p, ti->bytes) != strings_of(out_b[i].p, ti->bytes)
-                                     : std::memcmp(out_a[i].p, out_b[i].p, ti->bytes) != 0)
+    shape_a[i].resize(static_cast<size_t>(ti->rank));
+    shape_b[i].resize(static_cast<size_t>(ti->rank));
+    const Shape bound = info_shape(ti);
+    for (size_t k = 0; k < bound.size(); ++k)
+      if (shape_a[i] != shape_b[i] || shape_a[i][k] < 0 || shape_a[i][k] > bound[k])
+        fail(d.name + ": output " + std::to_string(i) + " (" + ti->c_name + ") has shapes " +
+             type_of(static_cast<DType>(ti->dtype), shape_a[i]) + " and " + type_of(static_cast<DType>(ti->dtype), shape_b[i]) + " in two runs, bound " +
+             type_of(ti));
+    const int64_t nb = o2c_conf::numel(bound);
+    const int64_t n = o2c_conf::numel(shape_a[i]);  // n == nb: every byte (packed types too)
+    bytes[i] = n == nb ? ti->bytes : ti->bytes / static_cast<size_t>(nb) * static_cast<size_t>(n);
+    if (ti->dtype == ONNX2CPP_STRING ? strings_of(out_a[i].p, bytes[i]) != strings_of(out_b[i].p, bytes[i])
+                                     : std::memcmp(out_a[i].p, out_b[i].p, bytes[i]) != 0)
       fail(d.name + ": output " + std::to_string(i) + " (" + ti->c_name +
            ") differs between two runs with differently poisoned arenas and output buffers "
            "(reads uninitialized memory or leaves output bytes unwritten)");
+    for (size_t k = bytes[i]; k < ti->bytes; ++k)
+      if (static_cast<unsigned char*>(out_a[i].p)[k] != 0xA5 || static_cast<unsigned char*>(out_b[i].p)[k] != 0x5A)
+        fail(d.name + ": output " + std::to_string(i) + " (" + ti->c_name + ") was written past its actual shape " +
+             type_of(static_cast<DType>(ti->dtype), shape_a[i]));
   }
   std::string first_failure;
   for (size_t i = 0; i < d.outputs.size(); ++i) {
     const onnx2cpp_tensor_info* ti = m.output_info(i);
     const Tensor& want = d.outputs[i];
     const std::string label = "output " + std::to_string(i) + " " + o2c_conf::quote_name(ti->onnx_name);
-    if (static_cast<int>(want.dtype) != static_cast<int>(ti->dtype) || want.shape != info_shape(ti)) {
+    if (static_cast<int>(want.dtype) != static_cast<int>(ti->dtype) || want.shape != shape_a[i]) {
       std::string why = label + ": the model produces " + type_of(ti) + ", the reference is " +
                         type_of(want.dtype, want.shape);
       std::printf("  %s: FAIL\n", why.c_str());
@@ -342,11 +367,11 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
       continue;
     }
     if (want.dtype == DType::String) {  // compared exactly
-      const std::vector<std::string> got = strings_of(out_a[i].p, ti->bytes);
+      const std::vector<std::string> got = strings_of(out_a[i].p, bytes[i]);
       int64_t bad = 0, first = -1;
       for (size_t k = 0; k < got.size(); ++k)
         if (got[k] != want.strings[k] && bad++ == 0) first = static_cast<int64_t>(k);
-      std::printf("  %s: %s, %lld strings, %lld differ: %s\n", label.c_str(), type_of(ti).c_str(),
+      std::printf("  %s: %s, %lld strings, %lld differ: %s\n", label.c_str(), type_of(static_cast<DType>(ti->dtype), shape_a[i]).c_str(),
                   static_cast<long long>(want.numel()), static_cast<long long>(bad), bad ? "FAIL" : "ok");
       if (bad && first_failure.empty())
         first_failure = d.name + ": " + label + ": " + std::to_string(bad) + " strings differ; first at " +
@@ -355,7 +380,7 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
       continue;
     }
     Tensor got(want.dtype, want.shape);
-    if (ti->bytes) std::memcpy(got.bytes.data(), out_a[i].p, ti->bytes);
+    if (bytes[i]) std::memcpy(got.bytes.data(), out_a[i].p, bytes[i]);
     Compare c;
     if (check == Check::Random) {
       c = compare_random(got, want);
@@ -368,7 +393,7 @@ std::string run_data_set(const o2c_conf_model& m, const DataSet& data, double rt
       c = compare(got, want, rtol, atol);
     }
     std::printf("  %s: %s, %lld values, max abs err %s, max rel err %s, %lld beyond tolerance: %s\n",
-                label.c_str(), type_of(ti).c_str(), static_cast<long long>(want.numel()),
+                label.c_str(), type_of(static_cast<DType>(ti->dtype), shape_a[i]).c_str(), static_cast<long long>(want.numel()),
                 fmt(c.max_abs).c_str(), fmt(c.max_rel).c_str(), static_cast<long long>(c.bad),
                 c.bad ? "FAIL" : "ok");
     if (c.bad) {  // a glimpse of the values
