@@ -20,7 +20,8 @@ import torch  # noqa: E402
 import make_train_data as mtd  # noqa: E402
 
 O2C = os.path.join(ROOT, "build", "onnx2cpp")
-CASES = [("mlp", "sgd", "cross_entropy"), ("mlp", "adamw", "cross_entropy"), ("mobilenet_v2_head", "sgd", "cross_entropy")]
+CASES = [("mlp", "sgd", "cross_entropy"), ("mlp", "adamw", "cross_entropy"), ("cnn", "sgd", "cross_entropy"),
+         ("tiny_bert", "sgd", "cross_entropy"), ("mobilenet_v2_head", "sgd", "cross_entropy")]
 
 MAIN = r"""
 #include <chrono>
@@ -32,10 +33,11 @@ int main(int argc, char** argv) {
   const int iters = std::atoi(argv[1]), rounds = std::atoi(argv[2]);
   static net_params p;
   net_params_init(&p);
-  std::vector<float> x(NET_IN_x_BYTES / 4), logits(NET_OUT_logits_BYTES / 4);
+  std::vector<INPUT_T> x(NET_IN_x_BYTES / sizeof(INPUT_T));
+  std::vector<float> logits(NET_OUT_logits_BYTES / 4);
   std::vector<int64_t> target(NET_IN_logits_target_BYTES / 8);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = float((i * 37) % 101) / 50.f - 1.f;
-  for (size_t i = 0; i < target.size(); ++i) target[i] = int64_t(i % 10);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = INPUT_T((i * 37) % 97) / INPUT_T(50);  // token ids 0 and 1
+  for (size_t i = 0; i < target.size(); ++i) target[i] = int64_t(i % 4);
   net_inputs in{};
   in.x = x.data();
   in.logits_target = target.data();
@@ -116,7 +118,9 @@ def main():
             run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "-o", os.path.join(d, "net.cpp")] + flags)
             with open(os.path.join(d, "main.cpp"), "w") as f:
                 f.write(MAIN)
-            run(["g++", "-std=c++17", "-O3", "-march=native", "-I/usr/include/eigen3", "net.cpp", "main.cpp", "-o", "step"], cwd=d)
+            input_t = "int64_t" if model == "tiny_bert" else "float"  # token ids
+            run(["g++", "-std=c++17", "-O3", "-march=native", f"-DINPUT_T={input_t}", "-I/usr/include/eigen3", "net.cpp", "main.cpp",
+                 "-o", "step"], cwd=d)
             o2c, pt = [], []
             for _ in range(a.rounds):  # alternate, one round each
                 lines = run([os.path.join(d, "step"), str(a.iters), "1"]).split("\n")
