@@ -104,6 +104,9 @@ size_t tiny_cnn_num_outputs(void);
 /* NULL when i is out of range. */
 const onnx2cpp_tensor_info* tiny_cnn_input_info(size_t i);
 const onnx2cpp_tensor_info* tiny_cnn_output_info(size_t i);
+/* Output i's shape after a successful run: its actual shape (out->shapes) when it has run-time
+ * dims, else its info's; NULL when i is out of range. */
+const int64_t* tiny_cnn_output_shape(const tiny_cnn_outputs* out, size_t i);
 
 #ifdef __cplusplus
 }  /* extern "C" */
