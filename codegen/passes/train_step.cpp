@@ -2,6 +2,7 @@
 // parameters (passes/backward.cpp: backpropagate), and with an optimizer the parameters'
 // updates, all appended to the graph through the rewrite API. The loss's own gradient (the
 // seed) is written in closed form, as PyTorch's loss modules define it.
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -51,7 +52,28 @@ int ints(Graph& g, const std::string& name, const std::vector<int64_t>& v) {
   return g.add_constant(name, std::move(t));
 }
 
-// The parameters: the named ones, or every float initializer some node reads; then those the
+// Inputs that hold no parameter in PyTorch's sense (statistics, exponents, bounds, class
+// weights, resampling scales, pad values): an initializer read only there is not trained by
+// default.
+bool setting_slot(const Node& n, int slot) {
+  if (!n.domain.empty()) return false;
+  const std::string& op = n.op;
+  return (op == "BatchNormalization" && slot >= 3) || (op == "Pow" && slot == 1) || (op == "Clip" && slot >= 1) ||
+         ((op == "SoftmaxCrossEntropyLoss" || op == "NegativeLogLikelihoodLoss") && slot == 2) ||
+         (op == "Resize" && slot >= 1) || (op == "Pad" && slot >= 1) || op == "ConstantOfShape" || op == "Range";
+}
+
+// A default parameter: a float initializer of rank >= 1 (scalars are a model's constants, such
+// as an attention's scale) that some node reads outside a setting slot.
+bool default_param(const Graph& g, const Value& v) {
+  if (!v.constant || !dtype_is_float(v.dtype) || v.dtype == DType::Float16 || v.dtype == DType::BFloat16 || v.shape.empty())
+    return false;
+  for (const Use& u : v.readers)
+    if (u.slot >= 0 && !setting_slot(g.nodes[u.node], u.slot)) return true;
+  return false;
+}
+
+// The parameters: the named ones, or the default ones (default_param); then those the
 // train/freeze patterns keep. Ordered by value id (the model's initializer order).
 std::vector<int> select_params(const Graph& g, const BackwardOptions& opt, bool constants) {
   std::set<int> params;
@@ -63,9 +85,7 @@ std::vector<int> select_params(const Graph& g, const BackwardOptions& opt, bool 
   }
   if (opt.params.empty())
     for (size_t v = 0; v < g.values.size(); ++v)
-      if (g.values[v].constant && dtype_is_float(g.values[v].dtype) && !g.values[v].readers.empty() &&
-          g.values[v].dtype != DType::Float16 && g.values[v].dtype != DType::BFloat16)
-        params.insert(static_cast<int>(v));
+      if (default_param(g, g.values[v])) params.insert(static_cast<int>(v));
   std::vector<int> kept;
   const std::regex train(opt.train_regex.empty() ? ".*" : opt.train_regex);
   const std::regex freeze(opt.freeze_regex.empty() ? "(?!)" : opt.freeze_regex);
@@ -195,10 +215,19 @@ void add_optimizer(Graph& g, const std::vector<int>& params, const std::vector<i
         if (s.value == olds[k]) s.updated = upd;
     }
   }
-  // A parameter the loss does not depend on is left out of the step (and of the params struct).
+  // A parameter the loss does not depend on is left out of the step (and of the params struct):
+  // a constant again.
   std::vector<Graph::TrainState> kept;
-  for (const auto& s : g.train_state)
-    if (s.updated >= 0) kept.push_back(s);
+  for (const auto& s : g.train_state) {
+    if (s.updated >= 0) {
+      kept.push_back(s);
+      continue;
+    }
+    Value& v = g.values[s.value];
+    v.constant = std::make_shared<Tensor>(*s.init);
+    v.is_input = false;
+    g.inputs.erase(std::find(g.inputs.begin(), g.inputs.end(), s.value));
+  }
   g.train_state = std::move(kept);
 }
 

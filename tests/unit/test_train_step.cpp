@@ -148,3 +148,25 @@ TEST_CASE("Training only the head (--train) leaves the other initializers consta
   CHECK(trained == std::vector<std::string>{"W2", "b2"});
   for (int v : c.graph.outputs) CHECK(c.graph.values[v].name.rfind("grad/W1", 0) != 0);
 }
+
+TEST_CASE("Default parameters: weights and biases, not scalars, exponents or statistics; none the loss ignores", "[train]") {
+  TempDir d;
+  ModelBuilder b;
+  Options o = mlp(b, d.path);
+  // logits2 = (logits * s) ^ e + c, s a scalar, e a Pow exponent; aux = x * w, another output.
+  b.m.mutable_graph()->clear_output();
+  b.init_f("s", {}, {0.5f}).init_f("e", {1}, {2.0f}).init_f("c", {3}, {0.1f, 0.2f, 0.3f}).init_f("w", {4}, {1, 2, 3, 4});
+  b.node("Mul", {"logits", "s"}, {"scaled"});
+  b.node("Pow", {"scaled", "e"}, {"squared"});
+  b.node("Add", {"squared", "c"}, {"logits2"});
+  b.node("Mul", {"x", "w"}, {"aux"});
+  b.output("logits2").output("aux");
+  o.model_path = b.save(d.path);
+  o.backward.output = "logits2";
+  const Compiled c = compile_model(o);
+  std::vector<std::string> trained;
+  for (const auto& s : c.graph.train_state)
+    if (s.init) trained.push_back(c.graph.values[s.value].name);
+  CHECK(trained == std::vector<std::string>{"W1", "b1", "W2", "b2", "c"});
+  for (int v : c.graph.inputs) CHECK(c.graph.values[v].name != "w");  // no gradient: a constant again
+}
