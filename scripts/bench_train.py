@@ -8,11 +8,12 @@ compiles its step with `onnx2cpp train` (-O3 -march=native), and alternates time
 NAME_train_step and of PyTorch's zero_grad/forward/loss/backward/step with
 torch.set_num_threads(1), on the same batch. Prints the medians, their ratio (the median of
 the per-round ratios), the geometric mean of the ratios, and memory: onnx2cpp's arena plus the
-params struct against a lower bound of PyTorch's: its parameters, gradients and optimizer
-states (torch.optim's state tensors), activations not counted.
+params struct against a lower bound of PyTorch's: its parameters (frozen ones too: onnx2cpp's
+are in its weights), gradients and optimizer states (torch.optim's state tensors), activations
+not counted.
 Needs build/onnx2cpp and python3-torch.
 """
-import argparse, math, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, math, os, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -77,7 +78,7 @@ def torch_times(model_name, optimizer, loss, iters, rounds):
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
     opt = cls(model.parameters(), **kw)
-    x = torch.randn(in_shape)
+    x = torch.randint(0, 100, in_shape) if model_name == "tiny_bert" else torch.randn(in_shape)  # token ids
     t = torch.randint(0, classes, (in_shape[0],))
     fn = torch.nn.CrossEntropyLoss() if loss == "cross_entropy" else torch.nn.MSELoss()
 
@@ -94,7 +95,7 @@ def torch_times(model_name, optimizer, loss, iters, rounds):
         for _ in range(iters):
             step()
         out.append((time.perf_counter() - t0) * 1e3 / iters)
-    held = sum(p.numel() * p.element_size() * 2 for p in model.parameters())  # parameters and gradients
+    held = sum(p.numel() * p.element_size() * (2 if p.requires_grad else 1) for p in model.parameters())  # and gradients
     held += sum(v.numel() * v.element_size() for st in opt.state.values() for v in st.values() if torch.is_tensor(v))
     return out, held
 
@@ -114,7 +115,10 @@ def main():
             cls, hyper = mtd.OPTIMIZERS[optimizer]
             if optimizer == "sgd":
                 flags += ["--momentum", str(hyper["momentum"])]
-            flags += ["--weight-decay", str(hyper["weight_decay"])]
+            flags += ["--weight-decay", str(hyper["weight_decay"]), "--eps", str(hyper.get("eps", 1e-8))]
+            with open(os.path.join(d, "train_data", "train.json")) as f:  # what PyTorch trains (a head alone)
+                for name in json.load(f)["trainable"]:
+                    flags += ["--param", name]
             run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "-o", os.path.join(d, "net.cpp")] + flags)
             with open(os.path.join(d, "main.cpp"), "w") as f:
                 f.write(MAIN)
