@@ -321,6 +321,15 @@ struct RunArgs {
   int iters = 50;
 };
 
+// verify's and verify-train's tolerances and build options.
+void add_check_options(CLI::App* app, RunArgs& a) {
+  app->add_option("--rtol", a.rtol, "relative tolerance (default 1e-3)");
+  app->add_option("--atol", a.atol, "absolute tolerance (default 1e-4)");
+  app->add_option("--cxx", a.cxx, "C++ compiler (default: $CXX, else c++)");
+  app->add_option("--cxxflags,--cxx-flags", a.flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
+  app->add_option("--keep", a.keep, "build in this folder and keep it (default: a temporary folder)");
+}
+
 void print_comparisons(const std::vector<Comparison>& res) {
   for (const auto& r : res) {
     if (!r.shape_ok) std::printf("output %s: shape or type differs from the reference: FAIL\n", quote_name(r.name).c_str());
@@ -450,11 +459,7 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "compile, build with $CXX, run on test data and compare");
   add_common(verify, va.c);
   verify->add_option("--data", va.data, "folder with input_K.pb and output_K.pb")->required();
-  verify->add_option("--rtol", va.rtol, "relative tolerance (default 1e-3)");
-  verify->add_option("--atol", va.atol, "absolute tolerance (default 1e-4)");
-  verify->add_option("--cxx", va.cxx, "C++ compiler (default: $CXX, else c++)");
-  verify->add_option("--cxxflags,--cxx-flags", va.flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
-  verify->add_option("--keep", va.keep, "build in this folder and keep it (default: a temporary folder)");
+  add_check_options(verify, va);
   verify->add_option("--target", va.target, "native (default) or wasm: build with Emscripten (em++), run with Node")
       ->check(CLI::IsMember({"native", "wasm"}));
   add_weights_option(verify, va.c);
@@ -516,11 +521,7 @@ int main(int argc, char** argv) {
                                                           "its steps and compare losses, gradients and parameters");
   add_common(verify_train, vt.c);
   verify_train->add_option("--data", vt.data, "train_data folder (train.json, step_K/, expected/)")->required();
-  verify_train->add_option("--rtol", vt.rtol, "relative tolerance (default 1e-3)");
-  verify_train->add_option("--atol", vt.atol, "absolute tolerance (default 1e-4)");
-  verify_train->add_option("--cxx", vt.cxx, "C++ compiler (default: $CXX, else c++)");
-  verify_train->add_option("--cxxflags,--cxx-flags", vt.flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
-  verify_train->add_option("--keep", vt.keep, "build in this folder and keep it (default: a temporary folder)");
+  add_check_options(verify_train, vt);
 
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");

@@ -1,5 +1,5 @@
 // Folding with templates/pool.hpp: max_pool_2d, pool, global_avg_pool, global_max_pool,
-// max_pool_indices, max_unpool, and the backward pass's max_pool_grad, average_pool_grad.
+// max_pool_indices, max_unpool.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -66,22 +66,6 @@ bool eval_max_unpool(const Call& c, const Frame& f) {
     const auto& a = c.args;
     k::max_unpool<T, int64_t>(f.in_ptr<T>(a[0]), f.in_ptr<int64_t>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]),
                               f.value<int64_t>(a[4]), a[5].as<k::Strided>());
-  });
-}
-
-// <T>(X, dY, dX, PoolParams)
-bool eval_max_pool_grad(const Call& c, const Frame& f) {
-  return with_type<IsFlt>(targ_type(c, 0), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    k::max_pool_grad<T>(f.in_ptr<T>(c.args[0]), f.in_ptr<T>(c.args[1]), f.out_ptr<T>(c.args[2]), c.args[3].as<k::PoolParams>());
-  });
-}
-
-// <T>(dY, dX, PoolParams)
-bool eval_average_pool_grad(const Call& c, const Frame& f) {
-  return with_type<IsFlt>(targ_type(c, 0), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    k::average_pool_grad<T>(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), c.args[2].as<k::PoolParams>());
   });
 }
 

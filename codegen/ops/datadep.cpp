@@ -60,15 +60,6 @@ void lower_NonZero(LowerCtx& c) {
 
 // ---- Compress (9, 11) -----------------------------------------------------------------------
 // No axis: the input flattened.
-struct CompressAttrs {
-  int64_t axis = 0;
-  bool has_axis = false;
-  template <class V>
-  void fields(V& v) {
-    has_axis = v.has("axis");
-    v("axis", axis);
-  }
-};
 struct CompressPlan {
   Dims3 d;                 // the input around the axis
   int64_t clen = 0;        // the condition's length
@@ -76,12 +67,12 @@ struct CompressPlan {
   size_t at = 0;           // where the count goes in them
 };
 CompressPlan compress_plan(OpCtx& c) {
-  const auto a = c.attrs<CompressAttrs>();
+  const auto a = c.attrs<OptionalAxisAttrs>();
   const Shape& x = c.shape(0);
   if (c.rank(1) != 1) c.fail("condition must be 1-D, it is " + shape_str(c.shape(1)));
   CompressPlan p;
   p.clen = c.shape(1)[0];
-  if (!a.has_axis) {
+  if (!a.set) {
     p.d.n = numel(x);
     p.out = {Dim(0)};
     return p;
@@ -105,14 +96,11 @@ void lower_Compress(LowerCtx& c) {
 }
 
 // ---- Unique (11) ----------------------------------------------------------------------------
-struct UniqueAttrs {
-  int64_t axis = 0;
-  bool has_axis = false;
+struct UniqueAttrs : OptionalAxisAttrs {
   bool sorted = true;
   template <class V>
   void fields(V& v) {
-    has_axis = v.has("axis");
-    v("axis", axis);
+    OptionalAxisAttrs::fields(v);
     v("sorted", sorted);
   }
 };
@@ -127,7 +115,7 @@ UniquePlan unique_plan(OpCtx& c) {
   const auto a = c.attrs<UniqueAttrs>();
   const Shape& x = c.shape(0);
   UniquePlan p;
-  if (!a.has_axis) {
+  if (!a.set) {
     p.d.n = numel(x);
     p.y = {Dim(0)};
     return p;

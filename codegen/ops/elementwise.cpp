@@ -471,7 +471,7 @@ void lower_BitCast(LowerCtx& c) { c.call("bitcast", {c.X(0), c.Y(0), index(out_n
 
 O2C_DEFINE_OP(Clip, infer_Clip, lower_Clip, false, false, grad_Clip);
 O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast, false, false, grad_Cast);
-O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast);
+O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast, false, false, grad_Cast);  // its type input takes no gradient
 O2C_DEFINE_OP(BitCast, infer_BitCast, lower_BitCast);
 
 namespace {

@@ -260,22 +260,10 @@ Dims3 dims3(const Shape& x, int64_t a) {
   return d;
 }
 
-namespace {
-struct CoercedAxisAttrs {
-  int64_t axis = 0;
-  bool set = false;
-  template <class V>
-  void fields(V& v) {
-    set = v.has("axis");
-    v("axis", axis);
-  }
-};
-}  // namespace
-
 int64_t coerced_axis(OpCtx& c) {
   const int64_t r = c.rank(0);
   const bool old = c.version() < 13;
-  const auto at = c.attrs<CoercedAxisAttrs>();
+  const auto at = c.attrs<OptionalAxisAttrs>();
   int64_t a = at.set ? at.axis : old ? 1 : -1;
   if (a < 0) a += r;
   if (a < 0 || a > std::max<int64_t>(r - (old ? 0 : 1), 0)) c.fail("axis out of range");

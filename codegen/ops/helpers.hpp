@@ -9,6 +9,18 @@
 
 namespace o2c {
 
+// An `axis` attribute whose absence means something of its own (Compress, Unique: the input
+// flattened; the opset-11 softmaxes: their default), with whether the node set it.
+struct OptionalAxisAttrs {
+  int64_t axis = 0;
+  bool set = false;
+  template <class V>
+  void fields(V& v) {
+    set = v.has("axis");
+    v("axis", axis);
+  }
+};
+
 // numpy broadcasting of two shapes; throws via ctx on mismatch.
 Shape broadcast(const OpCtx& c, const Shape& a, const Shape& b);
 // Row-major element strides of a shape.

@@ -19,6 +19,7 @@
 #include "templates/conv_transpose.hpp"
 #include "templates/conv_grad.hpp"
 #include "templates/pool.hpp"
+#include "templates/pool_grad.hpp"
 #include "templates/norm.hpp"
 #include "templates/softmax.hpp"
 #include "templates/loss.hpp"

@@ -254,6 +254,7 @@ void append_backward(Graph& g, const BackwardOptions& opt) {
     for (const auto& s : g.train_state) params.push_back(s.value);
     // Parameters the model no longer reads after inference (folded away) have no gradient.
   }
+  if (g.find("loss") >= 0) throw CompileError("training: the model already has a value named \"loss\" (the step's loss output)");
   const Loss loss = add_loss(g, y, opt);
   add_output(g, loss.loss, "loss");
   const std::vector<int> grads = backpropagate(g, forward, {{y, loss.seed}}, params, -1);

@@ -97,6 +97,21 @@ struct ModelBuilder {
     p->set_type(onnx::AttributeProto::GRAPH);
     *p->mutable_g() = g;
   }
+  // A Gradient node (ai.onnx.preview.training, imported here) of y with respect to xs, its
+  // outputs named dxs.
+  onnx::NodeProto& gradient(const std::vector<std::string>& xs, const std::vector<std::string>& dxs, const std::string& y) {
+    auto* os = m.add_opset_import();
+    os->set_domain("ai.onnx.preview.training");
+    os->set_version(1);
+    auto& g = node("Gradient", xs, dxs, "gradient");
+    g.set_domain("ai.onnx.preview.training");
+    auto* a = g.add_attribute();
+    a->set_name("xs");
+    a->set_type(onnx::AttributeProto::STRINGS);
+    for (const auto& x : xs) a->add_strings(x);
+    attr_s(g, "y", y);
+    return g;
+  }
   // Writes the model to dir/name.onnx and returns the path.
   std::string save(const std::string& dir, const std::string& name = "model") const;
 };

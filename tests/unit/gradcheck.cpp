@@ -24,9 +24,6 @@ ModelBuilder model(const std::function<void(ModelBuilder&)>& nodes, const std::v
                    const std::vector<int64_t>* w_shape, const std::vector<double>* w, bool gradient,
                    bool as_inputs = false) {
   ModelBuilder b(opset);
-  auto* os = b.m.add_opset_import();
-  os->set_domain("ai.onnx.preview.training");
-  os->set_version(1);
   for (const GradInput& x : inputs) {
     if (as_inputs) b.input(x.name, x.shape);
     else init_d(b, x.name, x.shape, x.values);
@@ -47,13 +44,7 @@ ModelBuilder model(const std::function<void(ModelBuilder&)>& nodes, const std::v
       xs.push_back(x.name);
       dxs.push_back("d_" + x.name);
     }
-    auto& g = b.node("Gradient", xs, dxs, "gradient");
-    g.set_domain("ai.onnx.preview.training");
-    auto* a = g.add_attribute();
-    a->set_name("xs");
-    a->set_type(onnx::AttributeProto::STRINGS);
-    for (const auto& x : xs) a->add_strings(x);
-    ModelBuilder::attr_s(g, "y", "L");
+    b.gradient(xs, dxs, "L");
     for (const auto& d : dxs) b.output(d);
   }
   return b;

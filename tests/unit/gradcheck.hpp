@@ -5,6 +5,7 @@
 // check every rule on many attribute combinations.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,5 +48,28 @@ GradCheck gradcheck(const std::function<void(ModelBuilder&)>& nodes, const std::
 // y, L and gradients, from the generated code, against the folded double ones (rtol, atol).
 std::vector<Comparison> gradcheck_generated(const std::function<void(ModelBuilder&)>& nodes,
                                             const std::vector<GradInput>& inputs, int opset, double rtol, double atol);
+
+// An input named `name` of `shape` with grad_values(seed).
+inline GradInput grad_in(const std::string& name, std::vector<int64_t> shape, int seed) {
+  return {name, shape, grad_values(numel(shape), seed)};
+}
+
+// The rules' gradients within tol of central differences (relative to the largest gradient
+// when it exceeds 1).
+inline void check_grad(const GradCheck& r, double tol = 1e-6) {
+  INFO(r.error);
+  REQUIRE(r.error.empty());
+  INFO("worst: " << r.worst << " (largest gradient " << r.max_abs_grad << ")");
+  CHECK(r.max_abs_error <= tol * std::max(1.0, r.max_abs_grad));
+}
+
+// gradcheck_generated's every output passes.
+inline void check_generated(const std::function<void(ModelBuilder&)>& nodes, const std::vector<GradInput>& inputs,
+                            int opset = 13, double rtol = 1e-4, double atol = 1e-5) {
+  for (const auto& r : gradcheck_generated(nodes, inputs, opset, rtol, atol)) {
+    INFO(r.name << ": max abs error " << r.max_abs << ", max rel error " << r.max_rel);
+    CHECK(r.pass);
+  }
+}
 
 }  // namespace o2c::test

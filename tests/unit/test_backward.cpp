@@ -106,20 +106,11 @@ TEST_CASE("The backward pass appends the MSE loss and the gradients of Gemm -> R
 TEST_CASE("Gradient (ai.onnx.preview.training) becomes the backward nodes of Sub, Mul and Div, broadcast dims summed", "[backward][build]") {
   // y = (a - b) * a / c with a [2,3], b [3], c [1]; z is an x that y does not depend on.
   ModelBuilder b;
-  auto* os = b.m.add_opset_import();
-  os->set_domain("ai.onnx.preview.training");
-  os->set_version(1);
   b.input("a", {2, 3}).input("b", {3}).input("c", {1}).input("z", {2});
   b.node("Sub", {"a", "b"}, {"d"});
   b.node("Mul", {"d", "a"}, {"e"});
   b.node("Div", {"e", "c"}, {"y"});
-  auto& g = b.node("Gradient", {"a", "b", "c", "z"}, {"dy_da", "dy_db", "dy_dc", "dy_dz"}, "grad");
-  g.set_domain("ai.onnx.preview.training");
-  auto* xs = g.add_attribute();
-  xs->set_name("xs");
-  xs->set_type(onnx::AttributeProto::STRINGS);
-  for (const char* x : {"a", "b", "c", "z"}) xs->add_strings(x);
-  ModelBuilder::attr_s(g, "y", "y");
+  b.gradient({"a", "b", "c", "z"}, {"dy_da", "dy_db", "dy_dc", "dy_dz"}, "y");
   for (const char* o : {"y", "dy_da", "dy_db", "dy_dc", "dy_dz"}) b.output(o);
   TempDir dir;
   Options o;

@@ -11,17 +11,6 @@ using namespace o2c::test;
 
 namespace {
 
-GradInput in(const std::string& name, std::vector<int64_t> shape, int seed) {
-  return {name, shape, grad_values(numel(shape), seed)};
-}
-
-void check(const GradCheck& r, double tol = 1e-6) {
-  INFO(r.error);
-  REQUIRE(r.error.empty());
-  INFO("worst: " << r.worst << " (largest gradient " << r.max_abs_grad << ")");
-  CHECK(r.max_abs_error <= tol * std::max(1.0, r.max_abs_grad));
-}
-
 // Integer-list attributes of one node, and string ones ("auto_pad").
 struct Attrs {
   std::vector<std::pair<std::string, std::vector<int64_t>>> ints;
@@ -41,73 +30,73 @@ void set_attrs(onnx::NodeProto& n, const Attrs& a) {
 void check_op(const std::string& op, const std::vector<GradInput>& inputs, const Attrs& a, int opset = 13) {
   std::vector<std::string> names;
   for (const auto& x : inputs) names.push_back(x.name);
-  check(gradcheck([&](ModelBuilder& b) { set_attrs(b.node(op, names, {"y"}), a); }, inputs, opset));
+  check_grad(gradcheck([&](ModelBuilder& b) { set_attrs(b.node(op, names, {"y"}), a); }, inputs, opset));
 }
 
 }  // namespace
 
 TEST_CASE("Gradients of Conv: X, W and B with groups, strides, asymmetric pads, dilations", "[gradients]") {
   SECTION("2-D, 2 groups, strides 2x1, pads, dilations 1x2") {
-    check_op("Conv", {in("x", {2, 4, 6, 5}, 1), in("w", {6, 2, 3, 2}, 2), in("b", {6}, 3)},
+    check_op("Conv", {grad_in("x", {2, 4, 6, 5}, 1), grad_in("w", {6, 2, 3, 2}, 2), grad_in("b", {6}, 3)},
              {{{"group", {2}}, {"strides", {2, 1}}, {"pads", {1, 0, 0, 1}}, {"dilations", {1, 2}}}, {}});
   }
   SECTION("2-D depthwise, stride 2, SAME_UPPER") {
-    check_op("Conv", {in("x", {1, 3, 6, 5}, 4), in("w", {3, 1, 3, 3}, 5)},
+    check_op("Conv", {grad_in("x", {1, 3, 6, 5}, 4), grad_in("w", {3, 1, 3, 3}, 5)},
              {{{"group", {3}}, {"strides", {2, 2}}}, {{"auto_pad", "SAME_UPPER"}}});
   }
   SECTION("1-D, stride 2, SAME_LOWER") {
-    check_op("Conv", {in("x", {2, 3, 7}, 6), in("w", {4, 3, 4}, 7), in("b", {4}, 8)},
+    check_op("Conv", {grad_in("x", {2, 3, 7}, 6), grad_in("w", {4, 3, 4}, 7), grad_in("b", {4}, 8)},
              {{{"strides", {2}}}, {{"auto_pad", "SAME_LOWER"}}});
   }
   SECTION("1-D VALID, stride 3, dilation 2: the last rows of X reach no window") {
-    check_op("Conv", {in("x", {1, 2, 10}, 9), in("w", {3, 2, 2}, 10)},
+    check_op("Conv", {grad_in("x", {1, 2, 10}, 9), grad_in("w", {3, 2, 2}, 10)},
              {{{"strides", {3}}, {"dilations", {2}}}, {{"auto_pad", "VALID"}}});
   }
   SECTION("2-D 1x1 (the weights' product reads X in place)") {
-    check_op("Conv", {in("x", {2, 3, 4, 3}, 11), in("w", {5, 3, 1, 1}, 12), in("b", {5}, 13)}, {});
+    check_op("Conv", {grad_in("x", {2, 3, 4, 3}, 11), grad_in("w", {5, 3, 1, 1}, 12), grad_in("b", {5}, 13)}, {});
   }
   SECTION("3-D, strides, pads") {
-    check_op("Conv", {in("x", {1, 2, 3, 4, 3}, 14), in("w", {2, 2, 2, 2, 2}, 15), in("b", {2}, 16)},
+    check_op("Conv", {grad_in("x", {1, 2, 3, 4, 3}, 14), grad_in("w", {2, 2, 2, 2, 2}, 15), grad_in("b", {2}, 16)},
              {{{"strides", {1, 2, 1}}, {"pads", {1, 0, 1, 0, 1, 0}}}, {}});
   }
 }
 
 TEST_CASE("Gradients of ConvTranspose: X, W and B with groups, strides, pads, output_padding", "[gradients]") {
   SECTION("2-D, 2 groups, strides 2x1, asymmetric pads, dilations 1x2") {
-    check_op("ConvTranspose", {in("x", {2, 4, 3, 4}, 21), in("w", {4, 3, 3, 2}, 22), in("b", {6}, 23)},
+    check_op("ConvTranspose", {grad_in("x", {2, 4, 3, 4}, 21), grad_in("w", {4, 3, 3, 2}, 22), grad_in("b", {6}, 23)},
              {{{"group", {2}}, {"strides", {2, 1}}, {"pads", {1, 0, 0, 1}}, {"dilations", {1, 2}}}, {}});
   }
   SECTION("1-D, stride 2, output_padding 1") {
-    check_op("ConvTranspose", {in("x", {1, 3, 4}, 24), in("w", {3, 2, 3}, 25)},
+    check_op("ConvTranspose", {grad_in("x", {1, 3, 4}, 24), grad_in("w", {3, 2, 3}, 25)},
              {{{"strides", {2}}, {"output_padding", {1}}}, {}});
   }
   SECTION("1-D output_shape, depthwise (3 groups)") {
-    check_op("ConvTranspose", {in("x", {2, 3, 4}, 28), in("w", {3, 1, 3}, 29)},
+    check_op("ConvTranspose", {grad_in("x", {2, 3, 4}, 28), grad_in("w", {3, 1, 3}, 29)},
              {{{"group", {3}}, {"strides", {2}}, {"output_shape", {8}}}, {}});
   }
   SECTION("2-D SAME_UPPER, stride 2") {
-    check_op("ConvTranspose", {in("x", {1, 2, 3, 3}, 26), in("w", {2, 2, 3, 3}, 27)},
+    check_op("ConvTranspose", {grad_in("x", {1, 2, 3, 3}, 26), grad_in("w", {2, 2, 3, 3}, 27)},
              {{{"strides", {2, 2}}}, {{"auto_pad", "SAME_UPPER"}}});
   }
 }
 
 TEST_CASE("Gradients of GlobalAveragePool and GlobalMaxPool", "[gradients]") {
-  check_op("GlobalAveragePool", {in("x", {2, 3, 4, 3}, 31)}, {});
-  check_op("GlobalAveragePool", {in("x", {2, 3, 5}, 32)}, {});
-  check_op("GlobalMaxPool", {in("x", {2, 3, 4, 3}, 33)}, {});
+  check_op("GlobalAveragePool", {grad_in("x", {2, 3, 4, 3}, 31)}, {});
+  check_op("GlobalAveragePool", {grad_in("x", {2, 3, 5}, 32)}, {});
+  check_op("GlobalMaxPool", {grad_in("x", {2, 3, 4, 3}, 33)}, {});
 }
 
 TEST_CASE("Gradients of MaxPool: kernel, strides, pads, dilations, ceil_mode; the first maximum", "[gradients]") {
   SECTION("2-D 3x2, strides 2x1, asymmetric pads") {
-    check_op("MaxPool", {in("x", {2, 2, 6, 5}, 41)}, {{{"kernel_shape", {3, 2}}, {"strides", {2, 1}}, {"pads", {1, 0, 0, 1}}}, {}});
+    check_op("MaxPool", {grad_in("x", {2, 2, 6, 5}, 41)}, {{{"kernel_shape", {3, 2}}, {"strides", {2, 1}}, {"pads", {1, 0, 0, 1}}}, {}});
   }
   SECTION("2-D dilations 2x1, ceil_mode") {
-    check_op("MaxPool", {in("x", {1, 2, 7, 6}, 42)},
+    check_op("MaxPool", {grad_in("x", {1, 2, 7, 6}, 42)},
              {{{"kernel_shape", {2, 2}}, {"strides", {2, 2}}, {"dilations", {2, 1}}, {"ceil_mode", {1}}}, {}});
   }
   SECTION("1-D SAME_UPPER, 3-D") {
-    check_op("MaxPool", {in("x", {1, 3, 7}, 43)}, {{{"kernel_shape", {3}}, {"strides", {2}}}, {{"auto_pad", "SAME_UPPER"}}});
-    check_op("MaxPool", {in("x", {1, 1, 4, 3, 4}, 44)}, {{{"kernel_shape", {2, 2, 2}}, {"strides", {2, 1, 2}}}, {}});
+    check_op("MaxPool", {grad_in("x", {1, 3, 7}, 43)}, {{{"kernel_shape", {3}}, {"strides", {2}}}, {{"auto_pad", "SAME_UPPER"}}});
+    check_op("MaxPool", {grad_in("x", {1, 1, 4, 3, 4}, 44)}, {{{"kernel_shape", {2, 2, 2}}, {"strides", {2, 1, 2}}}, {}});
   }
   SECTION("ties: the gradient goes to the first maximum (PyTorch's choice)") {
     // Windows 2x2, stride 1, on equal maxima: the first in each window's row-major order wins
@@ -125,14 +114,14 @@ TEST_CASE("Gradients of MaxPool: kernel, strides, pads, dilations, ceil_mode; th
 TEST_CASE("Gradients of AveragePool: count_include_pad, pads, ceil_mode, strides", "[gradients]") {
   for (int include : {0, 1}) {
     INFO("count_include_pad " << include);
-    check_op("AveragePool", {in("x", {2, 2, 6, 5}, 51)},
+    check_op("AveragePool", {grad_in("x", {2, 2, 6, 5}, 51)},
              {{{"kernel_shape", {3, 2}}, {"strides", {2, 1}}, {"pads", {1, 0, 1, 1}}, {"count_include_pad", {include}}}, {}});
-    check_op("AveragePool", {in("x", {1, 2, 7, 6}, 52)},
+    check_op("AveragePool", {grad_in("x", {1, 2, 7, 6}, 52)},
              {{{"kernel_shape", {3, 3}}, {"strides", {2, 2}}, {"pads", {1, 1, 0, 0}}, {"ceil_mode", {1}}, {"count_include_pad", {include}}},
               {}});
   }
-  check_op("AveragePool", {in("x", {1, 3, 8}, 53)}, {{{"kernel_shape", {3}}, {"strides", {2}}}, {{"auto_pad", "SAME_LOWER"}}});
-  check_op("AveragePool", {in("x", {1, 2, 7, 6}, 54)}, {{{"kernel_shape", {2, 2}}, {"dilations", {2, 2}}}, {}}, 19);
+  check_op("AveragePool", {grad_in("x", {1, 3, 8}, 53)}, {{{"kernel_shape", {3}}, {"strides", {2}}}, {{"auto_pad", "SAME_LOWER"}}});
+  check_op("AveragePool", {grad_in("x", {1, 2, 7, 6}, 54)}, {{{"kernel_shape", {2, 2}}, {"dilations", {2, 2}}}, {}}, 19);
 }
 
 TEST_CASE("Gradients of BatchNormalization (inference and training mode) and InstanceNormalization", "[gradients]") {
@@ -142,22 +131,22 @@ TEST_CASE("Gradients of BatchNormalization (inference and training mode) and Ins
   };
   SECTION("inference: X, scale, B, mean and var") {
     check_op("BatchNormalization",
-             {in("x", {2, 3, 4, 3}, 61), in("s", {3}, 62), in("b", {3}, 63), in("m", {3}, 64), positive(in("v", {3}, 65))},
+             {grad_in("x", {2, 3, 4, 3}, 61), grad_in("s", {3}, 62), grad_in("b", {3}, 63), grad_in("m", {3}, 64), positive(grad_in("v", {3}, 65))},
              {}, 15);
     check_op("BatchNormalization",
-             {in("x", {3, 2}, 66), in("s", {2}, 67), in("b", {2}, 68), in("m", {2}, 69), positive(in("v", {2}, 70))}, {}, 9);
+             {grad_in("x", {3, 2}, 66), grad_in("s", {2}, 67), grad_in("b", {2}, 68), grad_in("m", {2}, 69), positive(grad_in("v", {2}, 70))}, {}, 9);
   }
   SECTION("training mode: batch statistics") {
     check_op("BatchNormalization",
-             {in("x", {2, 3, 4, 3}, 71), in("s", {3}, 72), in("b", {3}, 73), in("m", {3}, 74), positive(in("v", {3}, 75))},
+             {grad_in("x", {2, 3, 4, 3}, 71), grad_in("s", {3}, 72), grad_in("b", {3}, 73), grad_in("m", {3}, 74), positive(grad_in("v", {3}, 75))},
              {{{"training_mode", {1}}}, {}}, 15);
     check_op("BatchNormalization",
-             {in("x", {4, 2, 3}, 76), in("s", {2}, 77), in("b", {2}, 78), in("m", {2}, 79), positive(in("v", {2}, 80))},
+             {grad_in("x", {4, 2, 3}, 76), grad_in("s", {2}, 77), grad_in("b", {2}, 78), grad_in("m", {2}, 79), positive(grad_in("v", {2}, 80))},
              {{{"training_mode", {1}}}, {}}, 15);
   }
   SECTION("InstanceNormalization") {
-    check_op("InstanceNormalization", {in("x", {2, 3, 4, 3}, 81), in("s", {3}, 82), in("b", {3}, 83)}, {});
-    check_op("InstanceNormalization", {in("x", {2, 2, 5}, 84), in("s", {2}, 85), in("b", {2}, 86)}, {});
+    check_op("InstanceNormalization", {grad_in("x", {2, 3, 4, 3}, 81), grad_in("s", {3}, 82), grad_in("b", {3}, 83)}, {});
+    check_op("InstanceNormalization", {grad_in("x", {2, 2, 5}, 84), grad_in("s", {2}, 85), grad_in("b", {2}, 86)}, {});
   }
 }
 
@@ -196,14 +185,11 @@ TEST_CASE("The conv, pool and normalization gradients run in generated code", "[
     return v;
   };
   const std::vector<GradInput> inputs = {
-      in("x", {2, 4, 9, 8}, 1), in("w1", {6, 2, 3, 3}, 2), in("b1", {6}, 3),  in("s1", {6}, 4),
-      in("t1", {6}, 5),         in("m1", {6}, 6),          positive(in("v1", {6}, 7)), in("w2", {6, 4, 2, 2}, 8),
-      in("b2", {4}, 9),         in("s2", {4}, 10),         in("t2", {4}, 11), in("s3", {4}, 12),
-      in("t3", {4}, 13),        in("m3", {4}, 14),         positive(in("v3", {4}, 15)), in("w3", {4, 1, 3, 3}, 16)};
-  for (const auto& r : gradcheck_generated(nodes, inputs, 15, 1e-3, 1e-4)) {
-    INFO(r.name << ": max abs error " << r.max_abs << ", max rel error " << r.max_rel);
-    CHECK(r.pass);
-  }
+      grad_in("x", {2, 4, 9, 8}, 1), grad_in("w1", {6, 2, 3, 3}, 2), grad_in("b1", {6}, 3),  grad_in("s1", {6}, 4),
+      grad_in("t1", {6}, 5),         grad_in("m1", {6}, 6),          positive(grad_in("v1", {6}, 7)), grad_in("w2", {6, 4, 2, 2}, 8),
+      grad_in("b2", {4}, 9),         grad_in("s2", {4}, 10),         grad_in("t2", {4}, 11), grad_in("s3", {4}, 12),
+      grad_in("t3", {4}, 13),        grad_in("m3", {4}, 14),         positive(grad_in("v3", {4}, 15)), grad_in("w3", {4, 1, 3, 3}, 16)};
+  check_generated(nodes, inputs, 15, 1e-3, 1e-4);
 }
 
 TEST_CASE("Gradients of LayerNormalization (axis, negative axis, no B)", "[gradients]") {
@@ -216,13 +202,13 @@ TEST_CASE("Gradients of LayerNormalization (axis, negative axis, no B)", "[gradi
       ModelBuilder::attr_i(b.node("LayerNormalization", ins, {"y"}), "axis", axis);
     };
   };
-  check(gradcheck(ln(-1, true), {in("x", {3, 5}, 91), in("s", {5}, 92), in("b", {5}, 93)}, 17, 1e-2), 2e-3);
-  check(gradcheck(ln(1, false), {in("x", {2, 3, 4}, 94), in("s", {3, 4}, 95)}, 17, 1e-2), 2e-3);
+  check_grad(gradcheck(ln(-1, true), {grad_in("x", {3, 5}, 91), grad_in("s", {5}, 92), grad_in("b", {5}, 93)}, 17, 1e-2), 2e-3);
+  check_grad(gradcheck(ln(1, false), {grad_in("x", {2, 3, 4}, 94), grad_in("s", {3, 4}, 95)}, 17, 1e-2), 2e-3);
 }
 
 TEST_CASE("LpPool's gradient is refused, naming the op", "[gradients]") {
   const GradCheck r = gradcheck(
       [](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("LpPool", {"x"}, {"y"}), "kernel_shape", {2}); },
-      {in("x", {1, 1, 4}, 97)}, 18);
+      {grad_in("x", {1, 1, 4}, 97)}, 18);
   CHECK_THAT(r.error, Catch::Contains("LpPool"));
 }

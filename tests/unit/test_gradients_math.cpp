@@ -12,13 +12,9 @@ using namespace o2c::test;
 
 namespace {
 
-GradInput in(const std::string& name, std::vector<int64_t> shape, int seed) {
-  return {name, shape, grad_values(numel(shape), seed)};
-}
-
 // Values in [lo, lo + 1) (a positive base for Log, Sqrt, Pow).
 GradInput in_from(const std::string& name, std::vector<int64_t> shape, int seed, double lo) {
-  GradInput x = in(name, shape, seed);
+  GradInput x = grad_in(name, shape, seed);
   for (double& v : x.values) v = lo + 0.5 * (v + 1.0);
   return x;
 }
@@ -32,13 +28,6 @@ GradInput away_from(GradInput x, std::vector<double> kinks, double gap = 0.05) {
   return x;
 }
 
-void check(const GradCheck& r, double tol = 1e-6) {
-  INFO(r.error);
-  REQUIRE(r.error.empty());
-  INFO("worst: " << r.worst << " (largest gradient " << r.max_abs_grad << ")");
-  CHECK(r.max_abs_error <= tol * std::max(1.0, r.max_abs_grad));
-}
-
 using Nodes = std::function<void(ModelBuilder&)>;
 
 // A node y = op(inputs) with integer attributes.
@@ -47,66 +36,6 @@ Nodes node(const std::string& op, std::vector<std::string> ins, std::vector<std:
     auto& n = b.node(op, ins, {"y"});
     for (const auto& [k, v] : attrs) ModelBuilder::attr_i(n, k, v);
   };
-}
-
-// The inputs as float graph inputs (or initializers), y = nodes(b), L = ReduceSum(y * y) and
-// the Gradient of L with respect to the inputs, as outputs y and d_NAME.
-ModelBuilder gradient_model(const Nodes& nodes, const std::vector<GradInput>& inputs, int opset, bool as_inputs) {
-  ModelBuilder b(opset);
-  auto* os = b.m.add_opset_import();
-  os->set_domain("ai.onnx.preview.training");
-  os->set_version(1);
-  std::vector<std::string> xs, dxs;
-  for (const GradInput& x : inputs) {
-    if (as_inputs) b.input(x.name, x.shape);
-    else b.init_f(x.name, x.shape, std::vector<float>(x.values.begin(), x.values.end()));
-    xs.push_back(x.name);
-    dxs.push_back("d_" + x.name);
-  }
-  nodes(b);
-  b.node("Mul", {"y", "y"}, {"gen_yy"});
-  ModelBuilder::attr_i(b.node("ReduceSum", {"gen_yy"}, {"L"}), "keepdims", 0);
-  auto& g = b.node("Gradient", xs, dxs, "gradient");
-  g.set_domain("ai.onnx.preview.training");
-  auto* a = g.add_attribute();
-  a->set_name("xs");
-  a->set_type(onnx::AttributeProto::STRINGS);
-  for (const auto& x : xs) a->add_strings(x);
-  ModelBuilder::attr_s(g, "y", "L");
-  b.output("y");
-  for (const auto& d : dxs) b.output(d);
-  return b;
-}
-
-// The backward of nodes built and run as generated code, against the same model folded at
-// compile time (its inputs as initializers).
-void check_generated(const Nodes& nodes, const std::vector<GradInput>& inputs, int opset = 13) {
-  TempDir dir;
-  const Graph folded = folded_graph(gradient_model(nodes, inputs, opset, false), dir.path, "folded");
-  Options o;
-  o.model_path = gradient_model(nodes, inputs, opset, true).save(dir.path, "run");
-  o.name = "m";
-  o.verify_each = true;
-  const Compiled c = compile_model(o);
-  TestData data;
-  for (const GradInput& x : inputs) {
-    Tensor t(DType::Float, x.shape);
-    for (size_t i = 0; i < x.values.size(); ++i) t.data<float>()[i] = static_cast<float>(x.values[i]);
-    data.inputs.push_back(tensor_to_proto(t, x.name));
-  }
-  std::vector<std::string> outs = {"y"};
-  for (const GradInput& x : inputs) outs.push_back("d_" + x.name);
-  for (const std::string& name : outs) {
-    const Value& v = value(folded, name);
-    REQUIRE(v.constant);
-    data.outputs.push_back(tensor_to_proto(*v.constant, name));
-  }
-  const auto r = build_and_compare(c, data, dir.path, 1e-4, 1e-5);
-  REQUIRE(r.size() == outs.size());
-  for (const auto& cmp : r) {
-    INFO(cmp.name << ": max abs error " << cmp.max_abs << ", max rel error " << cmp.max_rel);
-    CHECK(cmp.pass);
-  }
 }
 
 }  // namespace
@@ -121,7 +50,7 @@ TEST_CASE("Gradient of MatMul: 1-D operands, batches, broadcast batch dims", "[g
   int seed = 10;
   for (const auto& [a, b] : shapes) {
     INFO("A " << shape_str(a) << " B " << shape_str(b));
-    check(gradcheck(node("MatMul", {"a", "b"}), {in("a", a, seed), in("b", b, seed + 1)}));
+    check_grad(gradcheck(node("MatMul", {"a", "b"}), {grad_in("a", a, seed), grad_in("b", b, seed + 1)}));
     seed += 2;
   }
 }
@@ -130,50 +59,50 @@ TEST_CASE("Gradients of Softmax and LogSoftmax (axis from opset 13; coerced to 2
   for (const char* op : {"Softmax", "LogSoftmax"}) {
     for (int64_t axis : {0, 1, 2, -1}) {
       INFO(op << " opset 13 axis " << axis);
-      check(gradcheck(node(op, {"x"}, {{"axis", axis}}), {in("x", {2, 3, 4}, 20)}, 13));
+      check_grad(gradcheck(node(op, {"x"}, {{"axis", axis}}), {grad_in("x", {2, 3, 4}, 20)}, 13));
     }
     INFO(op << " opset 13 default axis");
-    check(gradcheck(node(op, {"x"}), {in("x", {3, 4}, 21)}, 13));
+    check_grad(gradcheck(node(op, {"x"}), {grad_in("x", {3, 4}, 21)}, 13));
     for (int64_t axis : {0, 1, 2, -2, 3}) {
       INFO(op << " opset 11 axis " << axis);
-      check(gradcheck(node(op, {"x"}, {{"axis", axis}}), {in("x", {2, 3, 4}, 22)}, 11));
+      check_grad(gradcheck(node(op, {"x"}, {{"axis", axis}}), {grad_in("x", {2, 3, 4}, 22)}, 11));
     }
     INFO(op << " opset 11 default axis");
-    check(gradcheck(node(op, {"x"}), {in("x", {2, 3, 2}, 23)}, 11));
+    check_grad(gradcheck(node(op, {"x"}), {grad_in("x", {2, 3, 2}, 23)}, 11));
   }
 }
 
 TEST_CASE("Gradient of Gather: rows (embeddings) and other axes, repeated and negative indices accumulate", "[gradients]") {
   // Axis 0: index 2 three times (once as -3), 4 twice (once as -1).
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("idx", {2, 3}, {0, 2, -1, 2, -3, 4});
         b.node("Gather", {"x", "idx"}, {"y"});
       },
-      {in("x", {5, 3}, 30)}));
+      {grad_in("x", {5, 3}, 30)}));
   for (int64_t axis : {1, -1, 2}) {
     INFO("axis " << axis);
-    check(gradcheck(
+    check_grad(gradcheck(
         [&](ModelBuilder& b) {
           b.init_i("idx", {5}, {1, -1, 1, 0, 1});
           ModelBuilder::attr_i(b.node("Gather", {"x", "idx"}, {"y"}), "axis", axis);
         },
-        {in("x", {2, 3, 3}, 31)}));
+        {grad_in("x", {2, 3, 3}, 31)}));
   }
   // A scalar index (the axis dropped) and int32 indices.
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("idx", {}, {-2});
         ModelBuilder::attr_i(b.node("Gather", {"x", "idx"}, {"y"}), "axis", 1);
       },
-      {in("x", {2, 4}, 32)}));
-  check(gradcheck(
+      {grad_in("x", {2, 4}, 32)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("idx64", {2, 2}, {3, 3, 0, 3});
         ModelBuilder::attr_i(b.node("Cast", {"idx64"}, {"idx"}), "to", 6);
         b.node("Gather", {"x", "idx"}, {"y"});
       },
-      {in("x", {4, 2}, 33)}));
+      {grad_in("x", {4, 2}, 33)}));
 }
 
 // y = op(x, t, w) with classes t (ignored ones -100 when ignore), weights w (an input of the
@@ -202,16 +131,16 @@ TEST_CASE("Gradients of SoftmaxCrossEntropyLoss and NegativeLogLikelihoodLoss (r
             if (weighted) v.push_back({"w", {4}, {0.5, 2.0, 1.0, 0.25}});
             return v;
           };
-          check(gradcheck(loss_nodes(op, red, weighted, ignore, {3}, {1, skip, 3}), inputs(in("x", {3, 4}, 40))));
+          check_grad(gradcheck(loss_nodes(op, red, weighted, ignore, {3}, {1, skip, 3}), inputs(grad_in("x", {3, 4}, 40))));
           // [N, C, d1] scores, [N, d1] classes; class 1 three times
-          check(gradcheck(loss_nodes(op, red, weighted, ignore, {2, 2}, {1, 1, skip, 1}), inputs(in("x", {2, 4, 2}, 41))));
+          check_grad(gradcheck(loss_nodes(op, red, weighted, ignore, {2, 2}, {1, 1, skip, 1}), inputs(grad_in("x", {2, 4, 2}, 41))));
         }
 }
 
 TEST_CASE("Gradient of SoftmaxCrossEntropyLoss through its log_prob output too (weights)", "[gradients]") {
   for (const char* red : {"none", "mean"}) {
     INFO("reduction " << red);
-    check(gradcheck(
+    check_grad(gradcheck(
         [&](ModelBuilder& b) {
           b.init_i("t", {2, 2}, {1, 0, 2, 1});
           auto& n = b.node("SoftmaxCrossEntropyLoss", {"x", "t", "w"}, {"loss", "logp"});
@@ -224,7 +153,7 @@ TEST_CASE("Gradient of SoftmaxCrossEntropyLoss through its log_prob output too (
             b.node("Mul", {"logp", "loss"}, {"y"});
           }
         },
-        {in("x", {2, 3, 2}, 43), {"w", {3}, {0.5, 1.5, 1.0}}}));
+        {grad_in("x", {2, 3, 2}, 43), {"w", {3}, {0.5, 1.5, 1.0}}}));
   }
 }
 
@@ -243,7 +172,7 @@ TEST_CASE("Generated code runs the gradients of MatMul, Softmax, LogSoftmax, Gat
         ModelBuilder::attr_i(l, "ignore_index", 2);
         b.node("Mul", {"q", "loss"}, {"y"});
       },
-      {in("emb", {4, 4}, 50), in("w", {4, 5}, 51), in("v", {2, 5, 3}, 52), {"cw", {3}, {0.5, 1.5, 1.0}}});
+      {grad_in("emb", {4, 4}, 50), grad_in("w", {4, 5}, 51), grad_in("v", {2, 5, 3}, 52), {"cw", {3}, {0.5, 1.5, 1.0}}});
 }
 
 // ---- unary and elementwise ----------------------------------------------------------------------
@@ -251,55 +180,55 @@ TEST_CASE("Generated code runs the gradients of MatMul, Softmax, LogSoftmax, Gat
 TEST_CASE("Gradients of the unary maps", "[gradients]") {
   for (const char* op : {"Neg", "Exp", "Sigmoid", "Tanh", "Erf", "Softplus"}) {
     INFO(op);
-    check(gradcheck(node(op, {"x"}), {in("x", {2, 3}, 60)}));
+    check_grad(gradcheck(node(op, {"x"}), {grad_in("x", {2, 3}, 60)}));
   }
   for (const char* op : {"Log", "Sqrt", "Reciprocal"}) {
     INFO(op);
-    check(gradcheck(node(op, {"x"}), {in_from("x", {2, 3}, 61, 0.5)}));
+    check_grad(gradcheck(node(op, {"x"}), {in_from("x", {2, 3}, 61, 0.5)}));
   }
-  check(gradcheck(node("Abs", {"x"}), {away_from(in("x", {2, 3}, 62), {0})}));
+  check_grad(gradcheck(node("Abs", {"x"}), {away_from(grad_in("x", {2, 3}, 62), {0})}));
   // HardSwish: the kinks at -3 and 3, values across them.
-  GradInput hs = in("x", {2, 4}, 63);
+  GradInput hs = grad_in("x", {2, 4}, 63);
   for (double& v : hs.values) v *= 5;
-  check(gradcheck(node("HardSwish", {"x"}), {away_from(hs, {-3, 3})}, 14));
+  check_grad(gradcheck(node("HardSwish", {"x"}), {away_from(hs, {-3, 3})}, 14));
 }
 
 TEST_CASE("Gradients of the unary maps with attributes (LeakyRelu, Elu, Selu, HardSigmoid, Gelu)", "[gradients]") {
-  const GradInput x = away_from(in("x", {3, 4}, 64), {0});
+  const GradInput x = away_from(grad_in("x", {3, 4}, 64), {0});
   auto with_f = [](const char* op, std::vector<std::pair<const char*, float>> attrs) {
     return [=](ModelBuilder& b) {
       auto& n = b.node(op, {"x"}, {"y"});
       for (const auto& [k, v] : attrs) ModelBuilder::attr_f(n, k, v);
     };
   };
-  check(gradcheck(with_f("LeakyRelu", {}), {x}));
-  check(gradcheck(with_f("LeakyRelu", {{"alpha", 0.3f}}), {x}));
-  check(gradcheck(with_f("Elu", {}), {x}));
-  check(gradcheck(with_f("Elu", {{"alpha", 0.7f}}), {x}));
-  check(gradcheck(with_f("Selu", {}), {x}));
-  check(gradcheck(with_f("Selu", {{"alpha", 1.5f}, {"gamma", 2.0f}}), {x}));
+  check_grad(gradcheck(with_f("LeakyRelu", {}), {x}));
+  check_grad(gradcheck(with_f("LeakyRelu", {{"alpha", 0.3f}}), {x}));
+  check_grad(gradcheck(with_f("Elu", {}), {x}));
+  check_grad(gradcheck(with_f("Elu", {{"alpha", 0.7f}}), {x}));
+  check_grad(gradcheck(with_f("Selu", {}), {x}));
+  check_grad(gradcheck(with_f("Selu", {{"alpha", 1.5f}, {"gamma", 2.0f}}), {x}));
   // HardSigmoid: the ramp (0, 1) of alpha x + beta ends at -2.5 and 2.5 by default.
-  GradInput hx = in("x", {3, 4}, 65);
+  GradInput hx = grad_in("x", {3, 4}, 65);
   for (double& v : hx.values) v *= 4;
-  check(gradcheck(with_f("HardSigmoid", {}), {away_from(hx, {-2.5, 2.5})}));
-  check(gradcheck(with_f("HardSigmoid", {{"alpha", 0.5f}, {"beta", 0.25f}}), {away_from(hx, {-0.5, 1.5})}));
+  check_grad(gradcheck(with_f("HardSigmoid", {}), {away_from(hx, {-2.5, 2.5})}));
+  check_grad(gradcheck(with_f("HardSigmoid", {{"alpha", 0.5f}, {"beta", 0.25f}}), {away_from(hx, {-0.5, 1.5})}));
   for (const char* approx : {"none", "tanh"}) {
     INFO("Gelu approximate " << approx);
-    GradInput gx = in("x", {3, 4}, 66);
+    GradInput gx = grad_in("x", {3, 4}, 66);
     for (double& v : gx.values) v *= 3;
-    check(gradcheck([&](ModelBuilder& b) { ModelBuilder::attr_s(b.node("Gelu", {"x"}, {"y"}), "approximate", approx); },
+    check_grad(gradcheck([&](ModelBuilder& b) { ModelBuilder::attr_s(b.node("Gelu", {"x"}, {"y"}), "approximate", approx); },
                     {gx}, 20));
   }
 }
 
 TEST_CASE("Gradient of Clip: bounds as inputs (opset 13; either alone), as attributes (opset 6)", "[gradients]") {
-  const GradInput x = away_from(in("x", {3, 4}, 67), {-0.4, 0.3});
-  check(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {-0.4 + 1e-3}}, {"hi", {}, {0.3 - 1e-3}}}));
-  check(gradcheck(node("Clip", {"x", "lo"}), {x, {"lo", {}, {-0.4 + 1e-3}}}));
-  check(gradcheck(node("Clip", {"x", "", "hi"}), {x, {"hi", {}, {0.3 - 1e-3}}}));
+  const GradInput x = away_from(grad_in("x", {3, 4}, 67), {-0.4, 0.3});
+  check_grad(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {-0.4 + 1e-3}}, {"hi", {}, {0.3 - 1e-3}}}));
+  check_grad(gradcheck(node("Clip", {"x", "lo"}), {x, {"lo", {}, {-0.4 + 1e-3}}}));
+  check_grad(gradcheck(node("Clip", {"x", "", "hi"}), {x, {"hi", {}, {0.3 - 1e-3}}}));
   // min above max: every element is max, whose gradient gets all of dY.
-  check(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {0.5}}, {"hi", {}, {-0.5}}}));
-  check(gradcheck(
+  check_grad(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {0.5}}, {"hi", {}, {-0.5}}}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         auto& n = b.node("Clip", {"x"}, {"y"});
         ModelBuilder::attr_f(n, "min", -0.4f);
@@ -309,62 +238,62 @@ TEST_CASE("Gradient of Clip: bounds as inputs (opset 13; either alone), as attri
 }
 
 TEST_CASE("Gradient of Pow: base and exponent, broadcast either way, an integer exponent", "[gradients]") {
-  check(gradcheck(node("Pow", {"a", "b"}), {in_from("a", {2, 3}, 68, 0.5), in("b", {3}, 69)}));
-  check(gradcheck(node("Pow", {"a", "b"}), {in_from("a", {3}, 70, 0.5), in("b", {2, 3}, 71)}));
-  check(gradcheck(
+  check_grad(gradcheck(node("Pow", {"a", "b"}), {in_from("a", {2, 3}, 68, 0.5), grad_in("b", {3}, 69)}));
+  check_grad(gradcheck(node("Pow", {"a", "b"}), {in_from("a", {3}, 70, 0.5), grad_in("b", {2, 3}, 71)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("e", {}, {3});
         b.node("Pow", {"a", "e"}, {"y"});
       },
-      {in("a", {2, 3}, 72)}));
+      {grad_in("a", {2, 3}, 72)}));
 }
 
 TEST_CASE("Gradients of Sum, Mean, Max and Min (variadic, broadcast) and Where, Expand, Identity, Dropout, Cast", "[gradients]") {
   for (const char* op : {"Sum", "Mean", "Max", "Min"}) {
     INFO(op);
-    check(gradcheck(node(op, {"a", "b", "c"}), {in("a", {2, 3}, 73), in("b", {3}, 74), in("c", {2, 1}, 75)}));
-    check(gradcheck(node(op, {"a"}), {in("a", {2, 3}, 76)}));
+    check_grad(gradcheck(node(op, {"a", "b", "c"}), {grad_in("a", {2, 3}, 73), grad_in("b", {3}, 74), grad_in("c", {2, 1}, 75)}));
+    check_grad(gradcheck(node(op, {"a"}), {grad_in("a", {2, 3}, 76)}));
   }
   // Ties: Max(a, a, b) (a's two readers each get half where a wins), and a tie of a and b.
   for (const char* op : {"Max", "Min"}) {
     INFO(op << " ties");
-    check(gradcheck(node(op, {"a", "a", "b"}), {in("a", {4}, 77), in("b", {4}, 78)}));
+    check_grad(gradcheck(node(op, {"a", "a", "b"}), {grad_in("a", {4}, 77), grad_in("b", {4}, 78)}));
   }
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("cond_i", {2, 1}, {1, 0});
         ModelBuilder::attr_i(b.node("Cast", {"cond_i"}, {"cond"}), "to", 9);
         b.node("Where", {"cond", "a", "b"}, {"y"});
       },
-      {in("a", {3}, 79), in("b", {2, 3}, 80)}));
-  check(gradcheck(
+      {grad_in("a", {3}, 79), grad_in("b", {2, 3}, 80)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("shape", {3}, {2, 3, 4});
         b.node("Expand", {"a", "shape"}, {"y"});
       },
-      {in("a", {3, 1}, 81)}));
-  check(gradcheck(node("Identity", {"a"}), {in("a", {2, 3}, 82)}));
-  check(gradcheck(
+      {grad_in("a", {3, 1}, 81)}));
+  check_grad(gradcheck(node("Identity", {"a"}), {grad_in("a", {2, 3}, 82)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         auto& n = b.node("Dropout", {"a"}, {"y", "mask"});
         (void)n;
       },
-      {in("a", {2, 3}, 83)}, 13));
+      {grad_in("a", {2, 3}, 83)}, 13));
   // double -> float -> double (steps of 1e-2: float's rounding stays small against them; the
   // square's central differences are exact)
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         ModelBuilder::attr_i(b.node("Cast", {"a"}, {"f"}), "to", 1);
         b.node("Mul", {"f", "f"}, {"f2"});
         ModelBuilder::attr_i(b.node("Cast", {"f2"}, {"y"}), "to", 11);
       },
-      {in("a", {2, 3}, 84)}, 13, 1e-2),
+      {grad_in("a", {2, 3}, 84)}, 13, 1e-2),
         1e-4);
 }
 
 TEST_CASE("No gradient passes a Cast to or from an integer or bool type (a mask from a comparison)", "[gradients]") {
   // y = Cast(Cast(a, int64), double) + a * Cast(a > 0): the casts' paths contribute nothing.
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         ModelBuilder::attr_i(b.node("Cast", {"a"}, {"i"}), "to", 7);
         ModelBuilder::attr_i(b.node("Cast", {"i"}, {"back"}), "to", 11);
@@ -375,7 +304,7 @@ TEST_CASE("No gradient passes a Cast to or from an integer or bool type (a mask 
         b.node("Mul", {"a", "mask"}, {"am"});
         b.node("Add", {"back", "am"}, {"y"});
       },
-      {in("a", {2, 3}, 85)}));
+      {grad_in("a", {2, 3}, 85)}));
 }
 
 TEST_CASE("Generated code runs the gradients of the elementwise ops", "[gradients][build]") {
@@ -404,60 +333,60 @@ TEST_CASE("Generated code runs the gradients of the elementwise ops", "[gradient
         b.node("Max", {"me", "pw"}, {"mx"});
         b.node("Min", {"mx", "t"}, {"mn"});
         ModelBuilder::attr_i(b.node("Cast", {"mn"}, {"cd"}), "to", 11);
-        ModelBuilder::attr_i(b.node("Cast", {"cd"}, {"cf"}), "to", 1);
+        b.node("CastLike", {"cd", "se"}, {"cf"});  // back to the inputs' type (float run, double fold)
         b.node("Greater", {"a", "b"}, {"cond"});
         b.node("Where", {"cond", "cf", "se"}, {"w"});
         b.init_i("shape", {3}, {2, 3, 4});
         b.node("Expand", {"w", "shape"}, {"y"});
       },
-      {in("a", {3, 4}, 86), in("b", {3, 4}, 87), {"lo", {}, {-0.3}}, {"hi", {}, {0.6}}}, 20);
+      {grad_in("a", {3, 4}, 86), grad_in("b", {3, 4}, 87), {"lo", {}, {-0.3}}, {"hi", {}, {0.6}}}, 20);
 }
 
 // ---- shape ops ----------------------------------------------------------------------------------
 
 TEST_CASE("Gradients of Reshape, Flatten, Squeeze and Unsqueeze (axes as inputs and as attributes)", "[gradients]") {
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("shape", {2}, {3, -1});
         b.node("Reshape", {"x", "shape"}, {"y"});
       },
-      {in("x", {2, 3, 2}, 90)}));
+      {grad_in("x", {2, 3, 2}, 90)}));
   for (int64_t axis : {0, 2, -1}) {
     INFO("Flatten axis " << axis);
-    check(gradcheck(node("Flatten", {"x"}, {{"axis", axis}}), {in("x", {2, 3, 2}, 91)}));
+    check_grad(gradcheck(node("Flatten", {"x"}, {{"axis", axis}}), {grad_in("x", {2, 3, 2}, 91)}));
   }
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("axes", {2}, {0, -1});
         b.node("Squeeze", {"x", "axes"}, {"y"});
       },
-      {in("x", {1, 3, 1}, 92)}));
-  check(gradcheck(node("Squeeze", {"x"}), {in("x", {1, 3, 1}, 93)}));
-  check(gradcheck(
+      {grad_in("x", {1, 3, 1}, 92)}));
+  check_grad(gradcheck(node("Squeeze", {"x"}), {grad_in("x", {1, 3, 1}, 93)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Squeeze", {"x"}, {"y"}), "axes", {2}); },
-      {in("x", {1, 3, 1}, 94)}, 11));
-  check(gradcheck(
+      {grad_in("x", {1, 3, 1}, 94)}, 11));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("axes", {2}, {0, -1});
         b.node("Unsqueeze", {"x", "axes"}, {"y"});
       },
-      {in("x", {2, 3}, 95)}));
-  check(gradcheck(
+      {grad_in("x", {2, 3}, 95)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Unsqueeze", {"x"}, {"y"}), "axes", {1}); },
-      {in("x", {2, 3}, 96)}, 11));
+      {grad_in("x", {2, 3}, 96)}, 11));
 }
 
 TEST_CASE("Gradients of Transpose (default and given perm) and Concat (axes, negative axis)", "[gradients]") {
-  check(gradcheck(node("Transpose", {"x"}), {in("x", {2, 3, 4}, 97)}));
-  check(gradcheck([](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Transpose", {"x"}, {"y"}), "perm", {1, 2, 0}); },
-                  {in("x", {2, 3, 4}, 98)}));
+  check_grad(gradcheck(node("Transpose", {"x"}), {grad_in("x", {2, 3, 4}, 97)}));
+  check_grad(gradcheck([](ModelBuilder& b) { ModelBuilder::attr_ints(b.node("Transpose", {"x"}, {"y"}), "perm", {1, 2, 0}); },
+                  {grad_in("x", {2, 3, 4}, 98)}));
   for (int64_t axis : {0, 1, -1}) {
     INFO("Concat axis " << axis);
     std::vector<int64_t> sa = {2, 3, 2}, sb = {2, 3, 2};
     const size_t a = static_cast<size_t>(axis < 0 ? axis + 3 : axis);
     sa[a] = 1;
     sb[a] = 3;
-    check(gradcheck(node("Concat", {"a", "b", "a"}, {{"axis", axis}}), {in("a", sa, 99), in("b", sb, 100)}));
+    check_grad(gradcheck(node("Concat", {"a", "b", "a"}, {{"axis", axis}}), {grad_in("a", sa, 99), grad_in("b", sb, 100)}));
   }
 }
 
@@ -481,17 +410,17 @@ Nodes slice(std::vector<int64_t> starts, std::vector<int64_t> ends, std::vector<
 }
 
 TEST_CASE("Gradient of Slice (starts, ends, axes, steps, negative steps)", "[gradients]") {
-  const GradInput x = in("x", {4, 7}, 101);
-  check(gradcheck(slice({1, 2}, {3, 6}), {x}));
-  check(gradcheck(slice({-3}, {100}, {-1}), {x}));
-  check(gradcheck(slice({0, 1}, {4, 7}, {0, 1}, {2, 3}), {x}));
-  check(gradcheck(slice({5}, {0}, {1}, {-1}), {x}));
-  check(gradcheck(slice({-1, 6}, {-100, 0}, {0, 1}, {-2, -3}), {x}));
-  check(gradcheck(slice({3, 1}, {-100, 7}, {0, 1}, {-1, 4}), {x}));
-  check(gradcheck(slice({1}, {2}, {1}, {-5}), {x}));
-  check(gradcheck(slice({0, 5}, {2, -100}, {0, 1}, {1, -8}), {x}));  // a step past the dim: one element
-  check(gradcheck(slice({2}, {2}, {0}, {1}), {in("x", {4, 7}, 102)}));   // empty
-  check(gradcheck(
+  const GradInput x = grad_in("x", {4, 7}, 101);
+  check_grad(gradcheck(slice({1, 2}, {3, 6}), {x}));
+  check_grad(gradcheck(slice({-3}, {100}, {-1}), {x}));
+  check_grad(gradcheck(slice({0, 1}, {4, 7}, {0, 1}, {2, 3}), {x}));
+  check_grad(gradcheck(slice({5}, {0}, {1}, {-1}), {x}));
+  check_grad(gradcheck(slice({-1, 6}, {-100, 0}, {0, 1}, {-2, -3}), {x}));
+  check_grad(gradcheck(slice({3, 1}, {-100, 7}, {0, 1}, {-1, 4}), {x}));
+  check_grad(gradcheck(slice({1}, {2}, {1}, {-5}), {x}));
+  check_grad(gradcheck(slice({0, 5}, {2, -100}, {0, 1}, {1, -8}), {x}));  // a step past the dim: one element
+  check_grad(gradcheck(slice({2}, {2}, {0}, {1}), {grad_in("x", {4, 7}, 102)}));   // empty
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         auto& n = b.node("Slice", {"x"}, {"y"});
         ModelBuilder::attr_ints(n, "starts", {1});
@@ -502,59 +431,59 @@ TEST_CASE("Gradient of Slice (starts, ends, axes, steps, negative steps)", "[gra
 }
 
 TEST_CASE("Gradient of Split (split as input, num_outputs, outputs without a gradient)", "[gradients]") {
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("split", {3}, {1, 3, 2});
         ModelBuilder::attr_i(b.node("Split", {"x", "split"}, {"p", "q", "r"}), "axis", 1);
         b.node("Mul", {"p", "r"}, {"pr"});
         ModelBuilder::attr_i(b.node("Concat", {"q", "pr"}, {"y"}), "axis", 1);
       },
-      {in("x", {2, 6}, 103)}));
+      {grad_in("x", {2, 6}, 103)}));
   // num_outputs (opset 18): uneven parts [3, 3, 1]; only the last two reach y.
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         ModelBuilder::attr_i(b.node("Split", {"x"}, {"p", "q", "r"}), "num_outputs", 3);
         b.node("Sum", {"q", "r"}, {"y"});
       },
-      {in("x", {7}, 104)}, 18));
-  check(gradcheck(
+      {grad_in("x", {7}, 104)}, 18));
+  check_grad(gradcheck(
       [](ModelBuilder& b) { ModelBuilder::attr_i(b.node("Split", {"x"}, {"y", ""}), "axis", -1); },
-      {in("x", {3, 4}, 105)}));
+      {grad_in("x", {3, 4}, 105)}));
 }
 
 TEST_CASE("Gradients of Pad (constant mode: pads, negative pads, axes, the constant) and Tile", "[gradients]") {
-  check(gradcheck(
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("pads", {4}, {1, 0, 2, 3});
         b.node("Pad", {"x", "pads"}, {"y"});
       },
-      {in("x", {2, 3}, 106)}));
-  check(gradcheck(
+      {grad_in("x", {2, 3}, 106)}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("pads", {4}, {-1, 2, 1, -2});
         b.node("Pad", {"x", "pads", "v"}, {"y"});
       },
-      {in("x", {3, 4}, 107), {"v", {}, {0.75}}}));
-  check(gradcheck(
+      {grad_in("x", {3, 4}, 107), {"v", {}, {0.75}}}));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("pads", {2}, {2, 1});
         b.init_i("axes", {1}, {-1});
         b.node("Pad", {"x", "pads", "v", "axes"}, {"y"});
       },
-      {in("x", {2, 3}, 108), {"v", {1}, {-0.5}}}, 18));
-  check(gradcheck(
+      {grad_in("x", {2, 3}, 108), {"v", {1}, {-0.5}}}, 18));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         auto& n = b.node("Pad", {"x"}, {"y"});
         ModelBuilder::attr_ints(n, "pads", {0, 1, 1, 0});
         ModelBuilder::attr_f(n, "value", 2.0f);
       },
-      {in("x", {2, 3}, 109)}, 2));
-  check(gradcheck(
+      {grad_in("x", {2, 3}, 109)}, 2));
+  check_grad(gradcheck(
       [](ModelBuilder& b) {
         b.init_i("reps", {3}, {2, 1, 3});
         b.node("Tile", {"x", "reps"}, {"y"});
       },
-      {in("x", {2, 3, 2}, 110)}));
+      {grad_in("x", {2, 3, 2}, 110)}));
 }
 
 TEST_CASE("Gradient of Pad in reflect mode is refused", "[gradients]") {
@@ -563,7 +492,7 @@ TEST_CASE("Gradient of Pad in reflect mode is refused", "[gradients]") {
         b.init_i("pads", {2}, {1, 1});
         ModelBuilder::attr_s(b.node("Pad", {"x", "pads"}, {"y"}), "mode", "reflect");
       },
-      {in("x", {3}, 111)});
+      {grad_in("x", {3}, 111)});
   CHECK_THAT(r.error, Catch::Contains("mode \"reflect\""));
 }
 
@@ -588,7 +517,7 @@ TEST_CASE("Generated code runs the gradients of the shape ops", "[gradients][bui
         b.node("Tile", {"pd", "reps"}, {"ti"});  // [3, 8, 3]
         ModelBuilder::attr_i(b.node("Flatten", {"ti"}, {"y"}), "axis", 1);
       },
-      {in("a", {24}, 112)});
+      {grad_in("a", {24}, 112)});
 }
 
 // ---- LayerNormalization ----------------------------------------------------------------------------
@@ -602,17 +531,17 @@ TEST_CASE("Gradient of LayerNormalization (axis, negative axis, epsilon, without
     const int64_t r = axis < 0 ? axis + 3 : axis;
     std::vector<int64_t> ps = {2, 3, 4};
     ps.erase(ps.begin(), ps.begin() + r);
-    check(gradcheck(node("LayerNormalization", {"x", "s", "b"}, {{"axis", axis}}),
-                    {in("x", {2, 3, 4}, 120), in("s", ps, 121), in("b", ps, 122)}, 17, h),
+    check_grad(gradcheck(node("LayerNormalization", {"x", "s", "b"}, {{"axis", axis}}),
+                    {grad_in("x", {2, 3, 4}, 120), grad_in("s", ps, 121), grad_in("b", ps, 122)}, 17, h),
           tol);
   }
-  check(gradcheck(
+  check_grad(gradcheck(
             [](ModelBuilder& b) { ModelBuilder::attr_f(b.node("LayerNormalization", {"x", "s"}, {"y"}), "epsilon", 0.5f); },
-            {in("x", {3, 5}, 123), in("s", {5}, 124)}, 17, h),
+            {grad_in("x", {3, 5}, 123), grad_in("s", {5}, 124)}, 17, h),
         tol);
 }
 
 TEST_CASE("Generated code runs the gradient of LayerNormalization", "[gradients][build]") {
   check_generated(node("LayerNormalization", {"x", "s", "b"}, {{"axis", 1}}),
-                  {in("x", {2, 3, 4}, 125), in("s", {3, 4}, 126), in("b", {3, 4}, 127)}, 17);
+                  {grad_in("x", {2, 3, 4}, 125), grad_in("s", {3, 4}, 126), grad_in("b", {3, 4}, 127)}, 17);
 }
