@@ -229,6 +229,28 @@ static size_t actual_bytes(const onnx2cpp_tensor_info* ti, const int64_t* sa, co
   return bytes;
 }
 
+// An input with run-time dims: its actual shape from IN_DIR/input_K.shape (absent: the input
+// is static), set in the inputs with <model>_set_input_shape; its bytes at that shape.
+static size_t input_bytes(const std::string& path, const onnx2cpp_tensor_info* ti, size_t i, O2C_FN(_inputs) * in) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) return ti->bytes;
+  int64_t shape[16] = {0};
+  int64_t n = 1, bound = 1;
+  for (int d = 0; d < ti->rank && d < 16; ++d) {
+    long long v = -1;
+    if (std::fscanf(f, "%lld", &v) != 1) v = -1;
+    shape[d] = v;
+    n *= v;
+    bound *= ti->shape[d];
+  }
+  std::fclose(f);
+  if (ti->rank > 16 || O2C_FN(_set_input_shape)(in, i, shape) != ONNX2CPP_OK) {
+    std::fprintf(stderr, "harness: %s: input %s: the shape is not one the model was compiled for\n", path.c_str(), ti->c_name);
+    return kBadShape;
+  }
+  return n == bound ? ti->bytes : ti->bytes / static_cast<size_t>(bound) * static_cast<size_t>(n);
+}
+
 static bool write_shape(const std::string& path, const onnx2cpp_tensor_info* ti, const int64_t* shape) {
   FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return false;
@@ -267,11 +289,12 @@ int main(int argc, char** argv) {
     const onnx2cpp_tensor_info* ti = O2C_FN(_input_info)(i);
     unsigned char* b = aligned_buffer(ti->bytes);
     std::string path = in_dir + "/input_" + std::to_string(i) + ".bin";
+    const size_t bytes = input_bytes(in_dir + "/input_" + std::to_string(i) + ".shape", ti, i, &in);
+    if (bytes == kBadShape) return 4;
     if (ti->dtype == ONNX2CPP_STRING
             ? !read_strings(path, reinterpret_cast<onnx2cpp_string*>(b), ti->bytes / sizeof(onnx2cpp_string), string_bytes[i])
-            : !read_exact(path, b, ti->bytes)) {
-      std::fprintf(stderr, "harness: %s: expected exactly %zu bytes for input %s\n", path.c_str(),
-                   ti->bytes, ti->c_name);
+            : !read_exact(path, b, bytes)) {
+      std::fprintf(stderr, "harness: %s: expected exactly %zu bytes for input %s\n", path.c_str(), bytes, ti->c_name);
       return 4;
     }
     ins.push_back(b);

@@ -243,6 +243,9 @@ struct Files {
     h.line("/* Output i's shape after a successful run: its actual shape (out->shapes) when it has run-time");
     h.line(" * dims, else its info's; NULL when i is out of range. */");
     h.line("const int64_t* " + N + "_output_shape(const " + N + "_outputs* out, size_t i);");
+    h.line("/* Sets the run-time dims (in->dims) that input i's actual shape (its info's rank of dims)");
+    h.line(" * gives; ONNX2CPP_ERR_DIM_RANGE when a dim is outside its range or a static dim differs. */");
+    h.line("int " + N + "_set_input_shape(" + N + "_inputs* in, size_t i, const int64_t* shape);");
     h.line();
     if (!g.train_state.empty()) train_header(h, g, api, N, U);
     h.line("#ifdef __cplusplus");
@@ -415,6 +418,34 @@ struct Files {
     table("output_info", "out", g.outputs, api.outputs());
   }
 
+  // <model>_set_input_shape: the run-time dims input i's actual shape gives (in->dims), its
+  // static dims checked; the ranges are checked as every run checks them.
+  void set_input_shape(Writer& s) const {
+    s.line("int " + N + "_set_input_shape(" + N + "_inputs* in, size_t i, const int64_t* shape) {");
+    s.line("  if (!in || !shape) return ONNX2CPP_ERR_NULL_POINTER;");
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      const Value& v = g.values[g.inputs[i]];
+      s.line("  if (i == " + std::to_string(i) + "u) {");
+      for (size_t d = 0; d < v.shape.size(); ++d) {
+        const std::string at = "shape[" + std::to_string(d) + "]";
+        const std::vector<int> ids = v.dynamic() ? v.dims[d].symbols() : std::vector<int>{};
+        if (ids.size() == 1 && v.dims[d] == Dim::sym(ids[0]) && !api.dims()[static_cast<size_t>(ids[0])].empty()) {
+          const DimRange r = g.dims->syms[static_cast<size_t>(ids[0])].range;
+          s.line("    if (" + at + " < " + std::to_string(r.lo) + " || " + at + " > " + std::to_string(r.hi) +
+                 ") return ONNX2CPP_ERR_DIM_RANGE;");
+          s.line("    in->dims." + api.dims()[static_cast<size_t>(ids[0])] + " = " + at + ";");
+        } else if (!v.dynamic() || v.dims[d].is_const()) {
+          s.line("    if (" + at + " != " + std::to_string(v.shape[d]) + ") return ONNX2CPP_ERR_DIM_RANGE;");
+        }
+      }
+      s.line("    return ONNX2CPP_OK;");
+      s.line("  }");
+    }
+    if (g.inputs.empty()) s.line("  (void)i;");
+    s.line("  return ONNX2CPP_ERR_DIM_RANGE;");
+    s.line("}");
+  }
+
   void c_abi(Writer& s) const {
     s.line("extern \"C\" {");
     s.line();
@@ -481,6 +512,7 @@ struct Files {
     s.line("  const onnx2cpp_tensor_info* t = " + N + "_output_info(i);");
     s.line("  return t ? t->shape : nullptr;");
     s.line("}");
+    set_input_shape(s);
     s.line();
     if (!g.train_state.empty()) {
       train_source(s, g, api, N, init_offsets);

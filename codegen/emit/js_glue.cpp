@@ -25,7 +25,8 @@ std::string tensor_table(const char* var, const std::vector<JsTensor>& ts) {
          shape_list(t.shape) + ", length: " +
          // packed types (int4 ...) travel as their bytes
          std::to_string(dtype_info(t.dtype).how == DHow::Packed ? t.bytes : numel(t.shape)) + ", bytes: " +
-         std::to_string(t.bytes) + (t.shape_at >= 0 ? ", shapeAt: " + std::to_string(t.shape_at) : std::string()) + " },\n";
+         std::to_string(t.bytes) + (t.shape_at >= 0 ? ", shapeAt: " + std::to_string(t.shape_at) : std::string()) +
+         (t.dims.empty() ? std::string() : ", dims: " + js_string(t.dims)) + " },\n";
   return r + "];\n";
 }
 
@@ -127,7 +128,9 @@ export async function createModel(options = {}) {
   const arena = alloc(ARENA_BYTES, 64);
   const inPtrs = INPUTS.map((t) => alloc(t.bytes, 64));
   const outPtrs = OUTPUTS.map((t) => alloc(t.bytes, 64));
-  const inList = alloc(4 * Math.max(INPUTS.length, 1), 4);
+  const inList = alloc(INPUTS_STRUCT_BYTES, 8);
+  const setShape = SET_SHAPE_EXPORT === null ? null : M[SET_SHAPE_EXPORT];
+  const shapeBuf = alloc(8 * Math.max(1, ...INPUTS.map((t) => t.shape.length)), 8);
   const outList = alloc(OUTPUTS_STRUCT_BYTES, 8);
   let weightsPtr = 0;
   if (weights !== null) {
@@ -163,8 +166,23 @@ export async function createModel(options = {}) {
   const fits = (t, a) => (a instanceof ARRAYS[t.dtype] ||
     (ArrayBuffer.isView(a) && a[Symbol.toStringTag] === ARRAYS[t.dtype].name)) && a.length === t.length;
 
+  // An input with run-time dims ({ data, shape }): its shape set in the inputs struct (the
+  // dims it gives, checked against their ranges); its element count, or a thrown error.
+  const feedShape = (t, i, f) => {
+    const what = NAME + ": input " + JSON.stringify(t.name) + " (" + t.dims + ")";
+    if (f === null || typeof f !== "object" || !Array.isArray(f.shape) || f.shape.length !== t.shape.length ||
+        !f.shape.every((d) => Number.isSafeInteger(d)))
+      throw new TypeError(what + " has run-time dims: pass { data, shape } with its " + t.shape.length + " dims");
+    const v = new DataView(memory.buffer);
+    f.shape.forEach((d, k) => v.setBigInt64(shapeBuf + 8 * k, BigInt(d), true));
+    if (setShape(inList, i, shapeBuf) !== 0)
+      throw new RangeError(what + ": shape [" + f.shape.join(", ") + "] is not one the model was compiled for");
+    return f.shape.reduce((a, b) => a * b, 1);
+  };
+
   /**
-   * Runs the model. feeds: { [input name]: typed array of the input's type and element count }.
+   * Runs the model. feeds: { [input name]: typed array of the input's type and element count },
+   * or for an input with run-time dims { data: typed array, shape: its dims }.
    * Returns { [output name]: { data, shape } }; data is a copy, valid after the next run.
    */
   function run(feeds) {
@@ -172,8 +190,14 @@ export async function createModel(options = {}) {
       throw new TypeError(NAME + ".run(feeds): feeds must be an object mapping input names to typed arrays");
     for (let i = 0; i < INPUTS.length; ++i) {
       const t = INPUTS[i];
-      const a = Object.prototype.hasOwnProperty.call(feeds, t.name) ? feeds[t.name] : undefined;
-      if (!fits(t, a)) throw inputError(t, a);
+      let a = Object.prototype.hasOwnProperty.call(feeds, t.name) ? feeds[t.name] : undefined;
+      if (t.dims !== undefined) {
+        const n = feedShape(t, i, a);
+        a = a.data;
+        if (!fits({ dtype: t.dtype, length: n }, a)) throw inputError({ ...t, length: n }, a);
+      } else if (!fits(t, a)) {
+        throw inputError(t, a);
+      }
       heap().set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), inPtrs[i]);
     }
     const rc = RUN_WITH_WEIGHTS ? runModel(inList, outList, arena, ARENA_BYTES, weightsPtr)
@@ -259,15 +283,29 @@ JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, i
   auto add = [&](std::vector<JsTensor>& to, int v) {
     const Value& val = g.values[static_cast<size_t>(v)];
     js_dtype(val.dtype);  // throws for types JavaScript cannot hold
-    to.push_back({val.name, val.dtype, val.shape, val.bytes()});
+    to.push_back({val.name, val.dtype, val.shape, val.bytes(), -1, ""});
   };
   for (int v : g.inputs) {
-    if (g.values[static_cast<size_t>(v)].dynamic())
-      throw UnsupportedError("input " + quote_name(g.values[static_cast<size_t>(v)].name) +
-                             " has run-time dims, which the JavaScript glue does not pass yet (the wasm module's C API "
-                             "takes them: the inputs' dims)");
     add(m.inputs, v);
+    const Value& val = g.values[static_cast<size_t>(v)];
+    if (!val.dynamic()) continue;
+    if (dtype_info(val.dtype).how == DHow::Packed)
+      throw UnsupportedError("input " + quote_name(val.name) + ": packed types with run-time dims in the JavaScript glue");
+    std::string dims;
+    for (const Dim& d : val.dims) {
+      const DimRange r = g.dims->range(d);
+      dims += (dims.empty() ? "" : ", ") +
+              (d.is_const() ? std::to_string(r.lo) : d.str(*g.dims) + ": " + std::to_string(r.lo) + ".." + std::to_string(r.hi));
+    }
+    m.inputs.back().dims = "[" + dims + "]";
+    m.input_dims = true;
   }
+  // The inputs struct: the pointers (4 bytes each), then the dims the caller gives (int64,
+  // aligned to 8; emit/api.cpp declares one per symbol of kind Input).
+  int64_t n_dims = 0;
+  for (const DimSym& d : g.dims->syms) n_dims += d.kind == DimSym::Kind::Input;
+  m.inputs_struct_bytes = n_dims ? (4 * static_cast<int64_t>(g.inputs.size()) + 7) / 8 * 8 + 8 * n_dims
+                                 : std::max<int64_t>(4, 4 * static_cast<int64_t>(g.inputs.size()));
   // The outputs struct: the pointers (4 bytes each), then the actual shapes of the outputs
   // with run-time dims, int64 arrays (aligned to 8) in output order.
   int64_t at = (4 * static_cast<int64_t>(g.outputs.size()) + 7) / 8 * 8, shapes = 0;
@@ -283,6 +321,12 @@ JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, i
   }
   m.outputs_struct_bytes = shapes ? at : std::max<int64_t>(4, 4 * static_cast<int64_t>(g.outputs.size()));
   return m;
+}
+
+std::vector<std::string> js_exports(const JsModel& m) {
+  std::vector<std::string> e = {"_" + m.name + (m.weights_file ? "_run_with_weights" : "_run")};
+  if (m.input_dims) e.push_back("_" + m.name + "_set_input_shape");
+  return e;
 }
 
 std::string js_module(const JsModel& m) {
@@ -309,6 +353,8 @@ std::string js_module(const JsModel& m) {
   r += "const ARENA_BYTES = " + std::to_string(m.arena_bytes) + ";\n";
   r += "const RUN_EXPORT = \"_" + N + (m.weights_file ? "_run_with_weights" : "_run") + "\";\n";
   r += std::string("const RUN_WITH_WEIGHTS = ") + (m.weights_file ? "true" : "false") + ";\n";
+  r += "const SET_SHAPE_EXPORT = " + (m.input_dims ? "\"_" + N + "_set_input_shape\"" : std::string("null")) + ";\n";
+  r += "const INPUTS_STRUCT_BYTES = " + std::to_string(m.inputs_struct_bytes) + ";\n";
   r += tensor_table("INPUTS", m.inputs);
   r += tensor_table("OUTPUTS", m.outputs);
   r += "const OUTPUTS_STRUCT_BYTES = " + std::to_string(m.outputs_struct_bytes) + ";\n";
@@ -339,10 +385,11 @@ std::string ts_declarations(const JsModel& m) {
   auto members = [&](const std::vector<JsTensor>& ts, bool output) {
     std::string s;
     for (const auto& t : ts) {
-      s += "  /** " + std::string(js_dtype(t.dtype)) + shape_list(t.shape) +
+      const bool shaped = output || !t.dims.empty();
+      s += "  /** " + std::string(js_dtype(t.dtype)) + (t.dims.empty() ? shape_list(t.shape) : t.dims) +
            (t.shape_at >= 0 ? " at most (run-time dims: the actual shape is `shape`)" : "") + " */\n";
       s += "  " + js_string(t.name) + ": " +
-           (output ? "{ data: " + std::string(js_array(t.dtype)) + "; shape: number[] }" : std::string(js_array(t.dtype))) +
+           (shaped ? "{ data: " + std::string(js_array(t.dtype)) + "; shape: number[] }" : std::string(js_array(t.dtype))) +
            ";\n";
     }
     return s;
@@ -353,7 +400,8 @@ std::string ts_declarations(const JsModel& m) {
       s += (i ? ", " : "") + std::string("TensorInfo<") + js_string(ts[i].name) + ", \"" + js_dtype(ts[i].dtype) + "\">";
     return s + "]";
   };
-  r += "/** What run() takes: one typed array per input, with exactly its number of elements. */\n";
+  r += "/** What run() takes: one typed array per input, with exactly its number of elements (with its shape\n"
+       " * for an input with run-time dims). */\n";
   r += "export interface Inputs {\n" + members(m.inputs, false) + "}\n\n";
   r += "/** What run() returns: per output its data (a copy) and shape. */\n";
   r += "export interface Outputs {\n" + members(m.outputs, true) + "}\n\n";

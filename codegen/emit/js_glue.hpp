@@ -16,6 +16,8 @@ struct JsTensor {
   int64_t bytes = 0;
   int64_t shape_at = -1;  // an output with run-time dims: the byte offset of its actual shape
                           // (int64[rank]) in the outputs struct (wasm32 layout), else -1
+  std::string dims;       // an input with run-time dims: its dims for messages ("[1, seq: 1..128]"),
+                          // else empty
 };
 
 struct JsModel {
@@ -25,7 +27,13 @@ struct JsModel {
   int64_t weights_bytes = 0;
   bool weights_file = false;     // --weights file: <name>.weights.bin, <name>_run_with_weights
   int64_t outputs_struct_bytes = 4;  // sizeof(<name>_outputs) under wasm32 (at least 4)
+  int64_t inputs_struct_bytes = 4;   // sizeof(<name>_inputs) under wasm32: pointers, then dims
+  bool input_dims = false;           // some input has run-time dims (<name>_set_input_shape)
 };
+
+// The wasm exports the glue calls: <name>_run (or _run_with_weights), and with run-time input
+// dims <name>_set_input_shape.
+std::vector<std::string> js_exports(const JsModel& m);
 
 JsModel js_model(const Graph& g, const std::string& name, int64_t arena_bytes, int64_t weights_bytes,
                  bool weights_file);

@@ -79,6 +79,11 @@ struct Value {
   // when every dim is static). `shape` then holds each dim's bound: what buffers are planned for.
   std::vector<Dim> dims;
   bool dynamic() const { return !dims.empty(); }
+  // The contents of a small integer tensor known at compile time as run-time dims (a Shape of
+  // a value with run-time dims, and the arithmetic exporters do on it: passes/fold_dims.cpp),
+  // element by element; empty otherwise (a value whose every element is a number is a
+  // constant instead). Its node writes them at run time for any code that reads them.
+  std::vector<Dim> sym;
   int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
 };
 

@@ -127,14 +127,14 @@ void lower_Shrink(LowerCtx& c) {
 
 // Erf and Gelu (opset 20; also what passes/gelu.cpp makes of the pattern exported before it):
 // vectorized for float (templates/special.hpp).
-void lower_Erf(LowerCtx& c) { c.call("erf", {c.X(0), c.Y(0), index(out_numel(c))}); }
+void lower_Erf(LowerCtx& c) { c.call("erf", {c.X(0), c.Y(0), c.numel_of(c.out(0))}); }
 struct GeluAttrs {
   int approximate = 0;  // none, tanh
   template <class V>
   void fields(V& v) { v("approximate", approximate, {"none", "tanh"}); }
 };
 void lower_Gelu(LowerCtx& c) {
-  c.call("gelu", {c.X(0), c.Y(0), index(out_numel(c)), boolean(c.attrs<GeluAttrs>().approximate == 1)});
+  c.call("gelu", {c.X(0), c.Y(0), c.numel_of(c.out(0)), boolean(c.attrs<GeluAttrs>().approximate == 1)});
 }
 
 // Arithmetic on values for the gradient rules: a constant of x's type, and x op y.
@@ -238,16 +238,16 @@ void lower_IsInf(LowerCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(LeakyRelu, infer_same<LeakyReluAttrs>, lower_LeakyRelu, false, false, grad_unary);
-O2C_DEFINE_OP(Elu, infer_same<EluAttrs>, lower_Elu, false, false, grad_unary);
-O2C_DEFINE_OP(Celu, infer_same<CeluAttrs>, lower_Celu);
-O2C_DEFINE_OP(Selu, infer_same<SeluAttrs>, lower_Selu, false, false, grad_unary);
-O2C_DEFINE_OP(ThresholdedRelu, infer_same<ThresholdedReluAttrs>, lower_ThresholdedRelu);
-O2C_DEFINE_OP(HardSigmoid, infer_same<HardSigmoidAttrs>, lower_HardSigmoid, false, false, grad_unary);
-O2C_DEFINE_OP(Shrink, infer_same<ShrinkAttrs>, lower_Shrink);
-O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish);
-O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf, false, false, grad_unary);
-O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu, false, false, grad_unary);
+O2C_DEFINE_OP(LeakyRelu, infer_same<LeakyReluAttrs>, lower_LeakyRelu, false, false, grad_unary, true);
+O2C_DEFINE_OP(Elu, infer_same<EluAttrs>, lower_Elu, false, false, grad_unary, true);
+O2C_DEFINE_OP(Celu, infer_same<CeluAttrs>, lower_Celu, false, false, nullptr, true);
+O2C_DEFINE_OP(Selu, infer_same<SeluAttrs>, lower_Selu, false, false, grad_unary, true);
+O2C_DEFINE_OP(ThresholdedRelu, infer_same<ThresholdedReluAttrs>, lower_ThresholdedRelu, false, false, nullptr, true);
+O2C_DEFINE_OP(HardSigmoid, infer_same<HardSigmoidAttrs>, lower_HardSigmoid, false, false, grad_unary, true);
+O2C_DEFINE_OP(Shrink, infer_same<ShrinkAttrs>, lower_Shrink, false, false, nullptr, true);
+O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish, false, false, nullptr, true);
+O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf, false, false, grad_unary, true);
+O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu, false, false, grad_unary, true);
 O2C_DEFINE_OP(IsNaN, infer_is<NoAttrs>, lower_IsNaN);
 O2C_DEFINE_OP(IsInf, infer_is<IsInfAttrs>, lower_IsInf);
 
@@ -307,7 +307,7 @@ Arg clip_bound(LowerCtx& c, size_t i) {
 }
 
 void lower_Clip(LowerCtx& c) {
-  c.call("clip", {c.X(0), c.Y(0), index(out_numel(c)), clip_bound(c, 1), clip_bound(c, 2)});
+  c.call("clip", {c.X(0), c.Y(0), c.numel_of(c.out(0)), clip_bound(c, 1), clip_bound(c, 2)});
 }
 
 // d Clip (PyTorch's clamp): x's where min <= x <= max; a bound input's where x passes it (min
@@ -397,8 +397,10 @@ void infer_Cast(OpCtx& c) {
   if (!dtype_supported(to)) c.unsupported("Cast to " + dtype_name(to));
   if (a.round_mode != "up" && a.round_mode != "down" && a.round_mode != "nearest")
     c.fail("round_mode must be up, down or nearest, got " + quote_name(a.round_mode));
-  c.set_out(0, to, c.shape(0));
-  if (c.dtype(0) == DType::String || to == DType::String) infer_string_cast(c, c.dtype(0), to);
+  const bool strings = c.dtype(0) == DType::String || to == DType::String;
+  if (strings && c.in(0).dynamic()) c.unsupported("Cast of strings with run-time dims");
+  c.set_out_dims(0, to, c.dims(0));
+  if (strings) infer_string_cast(c, c.dtype(0), to);
 }
 void infer_CastLike(OpCtx& c) {
   c.attrs<CastLikeAttrs>();
@@ -426,7 +428,7 @@ void lower_Cast(LowerCtx& c) {
   if (to == DType::String)
     return c.call("cast_to_string", {type_arg(from)}, {c.X(0), c.Y(0), index(out_numel(c)), c.scratch(DType::Int8)});
   const bool pf = dtype_info(from).how == DHow::Packed, pt = dtype_info(to).how == DHow::Packed;
-  const Arg n = index(out_numel(c));
+  const Arg n = c.numel_of(c.out(0));
   if (pf && pt) return c.call("cast_packed", {packed_type_arg(from), packed_type_arg(to)}, {c.X(0), c.Y(0), n});
   if (pf) return c.call("cast_from_packed", {packed_type_arg(from), type_arg(to)}, {c.X(0), c.Y(0), n});
   if (pt) return c.call("cast_to_packed", {type_arg(from), packed_type_arg(to)}, {c.X(0), c.Y(0), n});
@@ -470,7 +472,7 @@ void lower_BitCast(LowerCtx& c) { c.call("bitcast", {c.X(0), c.Y(0), index(out_n
 }  // namespace
 
 O2C_DEFINE_OP(Clip, infer_Clip, lower_Clip, false, false, grad_Clip);
-O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast, false, false, grad_Cast);
+O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast, false, false, grad_Cast, true);
 O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast, false, false, grad_Cast);  // its type input takes no gradient
 O2C_DEFINE_OP(BitCast, infer_BitCast, lower_BitCast);
 
@@ -743,7 +745,7 @@ void grad_Where(GradCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(Pow, infer_binary<>, lower_Pow, false, false, grad_Pow);
+O2C_DEFINE_OP(Pow, infer_binary<>, lower_Pow, false, false, grad_Pow, true);
 O2C_DEFINE_OP(PRelu, infer_PRelu, lower_PRelu);
 O2C_DEFINE_OP(Mod, infer_Mod, lower_Mod);
 O2C_DEFINE_OP(BitShift, infer_binary<BitShiftAttrs>, lower_BitShift);

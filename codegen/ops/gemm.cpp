@@ -25,9 +25,12 @@ struct GemmAttrs {
 };
 using FusedGemmAttrs = WithEpilogue<GemmAttrs>;
 
+// M, N, K at their bounds, and M as a run-time dim (A's rows: a batch of tokens); N and K are
+// static.
 struct GemmDims {
   int64_t M, N, K;
   bool ta, tb;
+  Dim m;
 };
 
 GemmDims gemm_dims(OpCtx& c, const GemmAttrs& a) {
@@ -42,6 +45,10 @@ GemmDims gemm_dims(OpCtx& c, const GemmAttrs& a) {
   const int64_t kb = d.tb ? w[1] : w[0];
   d.N = d.tb ? w[0] : w[1];
   if (kb != d.K) c.fail("inner dimensions differ: " + shape_str(x) + " x " + shape_str(w));
+  d.m = c.dim(0, d.ta ? 1 : 0);
+  if (c.in(1).dynamic() || !c.dim(0, d.ta ? 0 : 1).is_const() ||
+      (c.has_in(2) && c.in(2).dynamic() && numel(c.shape(2)) != d.N))
+    c.unsupported("run-time dims other than A's rows (M)");
   return d;
 }
 
@@ -66,8 +73,9 @@ void infer_gemm(OpCtx& c) {
   if (c.has_in(2)) {
     const Shape bc = broadcast(c, c.shape(2), {d.M, d.N});
     if (bc != Shape{d.M, d.N}) c.fail("C " + shape_str(c.shape(2)) + " does not broadcast to [M, N]");
+    if (!d.m.is_const()) broadcast_dims(c, c.dims(2), {d.m, d.N});
   }
-  c.set_out(0, c.dtype(0), {d.M, d.N});
+  c.set_out_dims(0, c.dtype(0), {d.m, d.N});
   const int64_t elems = use_panel(c, a, d) ? k::panel_matmul_scratch(d.K) : k::gemm_scratch(d.M, d.N, d.K);
   c.set_scratch(elems * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
@@ -86,20 +94,23 @@ void lower_gemm(LowerCtx& c, const GemmAttrs& a, const k::Act& act) {
         for (int64_t n = 0; n < N; ++n) Bt[kk * N + n] = tb ? B[n * K + kk] : B[kk * N + n];
     });
     const int64_t ldz = bias && numel(c.shape(2)) != d.M * d.N ? 0 : N;
-    std::vector<Arg> args = {c.X(0), b, c.Y(0), index(d.M), index(N), index(K), bias ? c.X(2) : null_of(DType::Float),
+    std::vector<Arg> args = {c.X(0), b, c.Y(0), c.extent(d.m), index(N), index(K), bias ? c.X(2) : null_of(DType::Float),
                              index(bias ? ldz : 0), work(c)};
     if (act.kind != k::Act::None) args.push_back(obj(act));
     c.call("panel_matmul", {type_arg(DType::Float)}, args);
     return;
   }
   if (bias) {
-    c.call("strided_copy", {c.X(2), c.Y(0), obj(make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N})))});
-    if (a.beta != 1.0f) c.call("scale", {c.Y(0), c.Y(0), index(d.M * d.N), scalar(t, a.beta)});
+    const std::vector<Dim> out = {d.m, d.N};
+    c.call("strided_copy", {c.X(2), c.Y(0),
+                            d.m.is_const() ? obj(make_strided({d.M, d.N}, bcast_strides(c.shape(2), {d.M, d.N})))
+                                           : strided_arg(out, bcast_strides_dims(c.dims(2), out), {d.M, d.N})});
+    if (a.beta != 1.0f) c.call("scale", {c.Y(0), c.Y(0), c.extent(d.m * d.N), scalar(t, a.beta)});
   }
   c.call("gemm", {type_arg(t)},
-         {c.X(0), c.X(1), c.Y(0), index(d.M), index(d.N), index(d.K), boolean(d.ta), boolean(d.tb), scalar(t, a.alpha),
+         {c.X(0), c.X(1), c.Y(0), c.extent(d.m), index(d.N), index(d.K), boolean(d.ta), boolean(d.tb), scalar(t, a.alpha),
           boolean(bias), work(c)});
-  if (act.kind != k::Act::None) c.call("act_apply", {c.Y(0), index(d.M * d.N), obj(act)});
+  if (act.kind != k::Act::None) c.call("act_apply", {c.Y(0), c.extent(d.m * d.N), obj(act)});
 }
 
 struct PlainGemm {
@@ -166,9 +177,73 @@ k::MatMulPlan matmul_plan(OpCtx& c, Shape a, Shape b, Shape* out_shape) {
 
 namespace {
 
+// matmul_plan with run-time dims: the same plan, as expressions of them.
+struct MatMulDims {
+  Dim M, N, K;
+  std::vector<Dim> batch, sa, sb, out;
+};
+
+MatMulDims matmul_dims(OpCtx& c) {
+  std::vector<Dim> a = c.dims(0), b = c.dims(1);
+  if (a.empty() || b.empty()) c.fail("MatMul operands must have rank >= 1");
+  const bool a1 = a.size() == 1, b1 = b.size() == 1;
+  if (a1) a.insert(a.begin(), Dim(1));
+  if (b1) b.push_back(Dim(1));
+  MatMulDims p;
+  p.M = a[a.size() - 2];
+  p.K = a.back();
+  p.N = b.back();
+  if (b[b.size() - 2] != p.K)
+    c.unsupported("inner dimensions " + p.K.str(c.dim_table()) + " and " + b[b.size() - 2].str(c.dim_table()) +
+                  " are not equal for every size");
+  const std::vector<Dim> ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+  p.batch = broadcast_dims(c, ba, bb);
+  if (p.batch.size() > static_cast<size_t>(k::kMaxRank)) c.unsupported("batch rank above 8");
+  p.out = p.batch;
+  if (!a1) p.out.push_back(p.M);
+  if (!b1) p.out.push_back(p.N);
+  p.sa = bcast_strides_dims(ba, p.batch);
+  p.sb = bcast_strides_dims(bb, p.batch);
+  bool fold = !p.batch.empty();  // B shared, A's batches dense: one product (as matmul_plan)
+  Dim dense = 1;
+  for (size_t i = p.batch.size(); i-- > 0;) {
+    if (p.sb[i] != Dim(0) || (p.batch[i] != Dim(1) && p.sa[i] != dense)) fold = false;
+    dense = dense * p.batch[i];
+  }
+  if (fold) {
+    p.M = p.M * dense;
+    p.batch.clear();
+  }
+  if (p.batch.empty()) {
+    p.batch = {Dim(1)};
+    p.sa = p.sb = {Dim(0)};
+  }
+  return p;
+}
+
+bool any_dynamic(OpCtx& c) { return c.in(0).dynamic() || c.in(1).dynamic(); }
+
+// The plan argument of k::matmul: numbers, or expressions of the run-time dims.
+Arg matmul_arg(LowerCtx& c) {
+  if (!any_dynamic(c)) return obj(matmul_plan(c, nullptr));
+  const MatMulDims p = matmul_dims(c);
+  return object(k::MatMulPlan{}, "k::MatMulPlan{" + p.M.cpp(dim_var) + ", " + p.N.cpp(dim_var) + ", " + p.K.cpp(dim_var) + ", " +
+                                     std::to_string(p.batch.size()) + ", " + dims_code(p.batch) + ", " + dims_code(p.sa) +
+                                     ", " + dims_code(p.sb) + "}");
+}
+
 template <class A>
 void infer_matmul(OpCtx& c) {
   c.attrs<A>();
+  if (any_dynamic(c)) {
+    const MatMulDims p = matmul_dims(c);
+    if (c.has_in(2) && (!p.N.is_const() || numel(c.shape(2)) != p.N.value()))
+      c.unsupported("the fused bias with a run-time N");
+    c.set_out_dims(0, c.dtype(0), p.out);
+    const DimTable& t = c.dim_table();
+    c.set_scratch(k::matmul_scratch(t.bound(p.M), t.bound(p.N), t.bound(p.K)) * static_cast<int64_t>(dtype_size(c.dtype(0))));
+    return;
+  }
   Shape out;
   const k::MatMulPlan p = matmul_plan(c, &out);
   if (c.has_in(2) && numel(c.shape(2)) != p.N)
@@ -177,10 +252,7 @@ void infer_matmul(OpCtx& c) {
   c.set_scratch(k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
 
-void lower_MatMul(LowerCtx& c) {
-  const k::MatMulPlan p = matmul_plan(c, nullptr);
-  c.call("matmul", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), obj(p), work(c)});
-}
+void lower_MatMul(LowerCtx& c) { c.call("matmul", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), matmul_arg(c), work(c)}); }
 // Y = A B (numpy matmul): dA = dY B^T and dB = A^T dY on the operands promoted to matrices
 // (a 1-D A as a row, a 1-D B as a column), summed over the batch dims each was broadcast
 // along. A matrix B (weights) is shared by every batch: its products run on all the batch
@@ -224,10 +296,9 @@ void grad_MatMul(GradCtx& c) {
 }
 
 void lower_FusedMatMul(LowerCtx& c) {
-  const k::MatMulPlan p = matmul_plan(c, nullptr);
   const k::Act act = c.attrs<EpilogueAttrs>().act();
   c.call("matmul", {type_arg(c.dtype(0))},
-         {c.X(0), c.X(1), c.Y(0), obj(p), work(c), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), obj(act)});
+         {c.X(0), c.X(1), c.Y(0), matmul_arg(c), work(c), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), obj(act)});
 }
 
 // Y = alpha op(A) op(B) + beta C: dA = alpha dY op(B)^T (as A is laid out), dB = alpha
@@ -252,9 +323,9 @@ void grad_Gemm(GradCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(Gemm, infer_gemm<PlainGemm>, lower_Gemm, false, false, grad_Gemm);
-O2C_DEFINE_OP(FusedGemm, infer_gemm<FusedGemmAttrs>, lower_FusedGemm);
-O2C_DEFINE_OP(MatMul, infer_matmul<NoAttrs>, lower_MatMul, false, false, grad_MatMul);
-O2C_DEFINE_OP(FusedMatMul, infer_matmul<EpilogueAttrs>, lower_FusedMatMul);
+O2C_DEFINE_OP(Gemm, infer_gemm<PlainGemm>, lower_Gemm, false, false, grad_Gemm, true);
+O2C_DEFINE_OP(FusedGemm, infer_gemm<FusedGemmAttrs>, lower_FusedGemm, false, false, nullptr, true);
+O2C_DEFINE_OP(MatMul, infer_matmul<NoAttrs>, lower_MatMul, false, false, grad_MatMul, true);
+O2C_DEFINE_OP(FusedMatMul, infer_matmul<EpilogueAttrs>, lower_FusedMatMul, false, false, nullptr, true);
 
 }  // namespace o2c

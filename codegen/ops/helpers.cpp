@@ -71,6 +71,8 @@ void collapse(std::vector<D>& dims, std::vector<std::vector<D>*> sts) {
   for (size_t k = 0; k < sts.size(); ++k) *sts[k] = s[k];
 }
 
+}  // namespace
+
 // Strides of `in` read at the indices of `out`, run-time dims.
 std::vector<Dim> bcast_strides_dims(const std::vector<Dim>& in, const std::vector<Dim>& out) {
   std::vector<Dim> st(out.size(), Dim(0));
@@ -88,8 +90,6 @@ std::string dims_code(const std::vector<Dim>& v) {
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i].cpp(dim_var);
   return s + "}";
 }
-
-}  // namespace
 
 std::vector<Dim> broadcast_dims(const OpCtx& c, const std::vector<Dim>& a, const std::vector<Dim>& b) {
   const size_t r = std::max(a.size(), b.size());
@@ -157,6 +157,23 @@ k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides) 
     p.st[i] = st[i];
   }
   return p;
+}
+
+std::vector<Dim> strides_of(const std::vector<Dim>& s) {
+  std::vector<Dim> st(s.size());
+  Dim acc = 1;
+  for (size_t i = s.size(); i-- > 0;) {
+    st[i] = acc;
+    acc = acc * s[i];
+  }
+  return st;
+}
+
+Arg strided_arg(const std::vector<Dim>& dims, const std::vector<Dim>& strides, const Shape& bounds) {
+  std::vector<Dim> d = dims, st = strides;
+  collapse(d, {&st});
+  return object(make_strided(bounds, strides_of(bounds)),
+                "k::Strided{" + std::to_string(d.size()) + ", " + dims_code(d) + ", " + dims_code(st) + "}");
 }
 
 std::string code(const k::Bcast2& p) {
@@ -260,6 +277,17 @@ Dims3 dims3(const Shape& x, int64_t a) {
   return d;
 }
 
+DimsOf3 dims3(const std::vector<Dim>& x, int64_t a) {
+  DimsOf3 d;
+  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
+    const Dim& v = x[static_cast<size_t>(i)];
+    if (i < a) d.outer = d.outer * v;
+    else if (i == a) d.n = v;
+    else d.inner = d.inner * v;
+  }
+  return d;
+}
+
 int64_t coerced_axis(OpCtx& c) {
   const int64_t r = c.rank(0);
   const bool old = c.version() < 13;
@@ -270,14 +298,17 @@ int64_t coerced_axis(OpCtx& c) {
   return a;
 }
 
-Dims3 coerced_axis_dims(OpCtx& c) {
-  const Shape& x = c.shape(0);
+DimsOf3 coerced_axis_dims(OpCtx& c) {
+  const std::vector<Dim> x = c.dims(0);
   const int64_t r = static_cast<int64_t>(x.size());
   const bool old = c.version() < 13;
   const int64_t a = coerced_axis(c);
   if (!old) return dims3(x, a);
-  Dims3 d;
-  for (int64_t i = 0; i < r; ++i) (i < a ? d.outer : d.n) *= x[i];
+  DimsOf3 d;
+  for (int64_t i = 0; i < r; ++i) {
+    Dim& part = i < a ? d.outer : d.n;
+    part = part * x[static_cast<size_t>(i)];
+  }
   return d;
 }
 

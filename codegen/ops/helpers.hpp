@@ -32,10 +32,19 @@ k::Bcast2 make_bcast2(const Shape& a, const Shape& b, const Shape& out);
 // With run-time dims (ir/dim.hpp): numpy broadcasting of dims (a pair that broadcasts only if a
 // run-time dim is 1 is refused), and a k::Bcast2 argument spelled with the run-time extents.
 std::vector<Dim> broadcast_dims(const OpCtx& c, const std::vector<Dim>& a, const std::vector<Dim>& b);
+// Strides of `in` read at the indices of `out` (0 on broadcast dims), run-time dims.
+std::vector<Dim> bcast_strides_dims(const std::vector<Dim>& in, const std::vector<Dim>& out);
+// "{a, b, ...}": dims as the generated code spells them.
+std::string dims_code(const std::vector<Dim>& v);
 Arg bcast2_arg(const std::vector<Dim>& a, const std::vector<Dim>& b, const std::vector<Dim>& out, const Shape& bounds);
 k::Bcast3 make_bcast3(const Shape& c, const Shape& x, const Shape& y, const Shape& out);
 // A strided read plan (Transpose, Slice, Expand): dims and strides, collapsed where possible.
 k::Strided make_strided(const Shape& dims, const std::vector<int64_t>& strides);
+// Row-major strides of run-time dims, and a strided read plan over them: the k::Strided
+// argument spelled with the run-time extents (its value for folding is the plan at `bounds`:
+// values with run-time dims are never folded).
+std::vector<Dim> strides_of(const std::vector<Dim>& s);
+Arg strided_arg(const std::vector<Dim>& dims, const std::vector<Dim>& strides, const Shape& bounds);
 
 std::string code(const k::Bcast2& p);
 std::string code(const k::Bcast3& p);
@@ -51,9 +60,14 @@ struct Dims3 {
   int64_t outer = 1, n = 1, inner = 1;
 };
 Dims3 dims3(const Shape& x, int64_t a);
+// The same with run-time dims.
+struct DimsOf3 {
+  Dim outer = 1, n = 1, inner = 1;
+};
+DimsOf3 dims3(const std::vector<Dim>& x, int64_t a);
 // Softmax, LogSoftmax and Hardmax: their axis attribute (default 1 before version 13, -1 from
 // 13 on); before version 13 the input is coerced to 2-D at it (n spans every later dim).
-Dims3 coerced_axis_dims(OpCtx& c);
+DimsOf3 coerced_axis_dims(OpCtx& c);  // run-time dims too
 // That axis, normalized (before version 13 n spans it and every later dim).
 int64_t coerced_axis(OpCtx& c);
 

@@ -85,7 +85,7 @@ void lower_CumSum(LowerCtx& c) {
   const bool ex = a.exclusive, rev = a.reverse, prod = c.node().op == "CumProd";
   if (c.const_in(1)) {
     const Dims3 d = dims3(c.shape(0), c.axis(c.const_in(1)->int_at(0), c.rank(0)));
-    c.call(prod ? "cumprod" : "cumsum", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), boolean(ex), boolean(rev)});
+    c.call(prod ? "cumprod" : "cumsum", {c.X(0), c.Y(0), c.extent(d.outer), c.extent(d.n), c.extent(d.inner), boolean(ex), boolean(rev)});
     return;
   }
   const Shape& x = c.shape(0);
@@ -123,7 +123,7 @@ void lower_Trilu(LowerCtx& c) {
   Arg kk = index(0);
   if (c.has_in(1)) kk = c.const_in(1) ? index(c.const_in(1)->int_at(0)) : c.elem(1);
   c.call("trilu",
-         {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), kk, boolean(c.attrs<TriluAttrs>().upper)});
+         {c.X(0), c.Y(0), c.extent(d.outer), c.extent(d.n), c.extent(d.inner), kk, boolean(c.attrs<TriluAttrs>().upper)});
 }
 
 // ---- OneHot ---------------------------------------------------------------------------------
@@ -169,11 +169,11 @@ void lower_OneHot(LowerCtx& c) {
 
 void infer_Hardmax(OpCtx& c) {
   coerced_axis_dims(c);
-  c.set_out(0, c.dtype(0), c.shape(0));
+  c.set_out_dims(0, c.dtype(0), c.dims(0));
 }
 void lower_Hardmax(LowerCtx& c) {
-  const Dims3 d = coerced_axis_dims(c);
-  c.call("hardmax", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner)});
+  const DimsOf3 d = coerced_axis_dims(c);
+  c.call("hardmax", {c.X(0), c.Y(0), c.extent(d.outer), c.extent(d.n), c.extent(d.inner)});
 }
 
 // ---- LRN ------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ void infer_LRN(OpCtx& c) {
 void lower_LRN(LowerCtx& c) {
   const Dims3 d = ncs(c);
   const auto a = c.attrs<LRNAttrs>();
-  c.call("lrn", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), index(a.size), f32(a.alpha), f32(a.beta),
+  c.call("lrn", {c.X(0), c.Y(0), c.extent(d.outer), c.extent(d.n), c.extent(d.inner), index(a.size), f32(a.alpha), f32(a.beta),
                  f32(a.bias)});
 }
 

@@ -75,13 +75,28 @@ void transpose_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
   }
 }
 
+// The output's dims and the input's strides read at them, run-time dims too.
+void transpose_dims(OpCtx& c, std::vector<Dim>& dims, std::vector<Dim>& st) {
+  const std::vector<Dim> in = c.dims(0), ist = strides_of(in);
+  dims.clear();
+  st.clear();
+  for (int64_t p : transpose_perm(c)) {
+    dims.push_back(in[static_cast<size_t>(p)]);
+    st.push_back(ist[static_cast<size_t>(p)]);
+  }
+}
+
 void infer_Transpose(OpCtx& c) {
-  Shape dims;
-  std::vector<int64_t> st;
-  transpose_plan(c, dims, st);
-  c.set_out(0, c.dtype(0), dims);
+  std::vector<Dim> dims, st;
+  transpose_dims(c, dims, st);
+  c.set_out_dims(0, c.dtype(0), dims);
 }
 void lower_Transpose(LowerCtx& c) {
+  if (c.out(0).dynamic()) {
+    std::vector<Dim> dims, st;
+    transpose_dims(c, dims, st);
+    return c.call("strided_copy", {c.X(0), c.Y(0), strided_arg(dims, st, c.out(0).shape)});
+  }
   Shape dims;
   std::vector<int64_t> st;
   transpose_plan(c, dims, st);
@@ -186,12 +201,89 @@ SlicePlan slice_plan(OpCtx& c) {
   return p;
 }
 
+// Slice with run-time dims: the input's, or starts and ends computed from them (a positional
+// embedding sliced to the sequence's length). Steps of 1, and bounds that stay within the dim
+// for every size (no clamping at run time); the offset a constant.
+struct SliceDims {
+  std::vector<Dim> dims, st;
+  int64_t offset = 0;
+};
+
+bool slice_is_dynamic(OpCtx& c) {
+  if (c.in(0).dynamic()) return true;
+  for (size_t i = 1; i < c.num_in(); ++i)
+    if (c.has_in(i) && !c.in(i).sym.empty()) return true;
+  return false;
+}
+
+std::vector<Dim> slice_dims_param(OpCtx& c, size_t input, const char* what) {
+  std::vector<Dim> v;
+  if (!c.dims_in(input, &v) || c.rank(input) != 1)
+    c.unsupported(std::string(what) + " (input " + std::to_string(input) + ") must be known at compile time");
+  return v;
+}
+
+SliceDims slice_dims(OpCtx& c) {
+  const std::vector<Dim> in = c.dims(0), ist = strides_of(in);
+  const int64_t r = static_cast<int64_t>(in.size());
+  const auto a = c.attrs<SliceAttrs>();
+  std::vector<Dim> starts, ends;
+  std::vector<int64_t> axes, steps;
+  if (c.version() < 10) {
+    starts.assign(a.starts.begin(), a.starts.end());
+    ends.assign(a.ends.begin(), a.ends.end());
+    axes = a.axes;
+  } else {
+    starts = slice_dims_param(c, 1, "starts");
+    ends = slice_dims_param(c, 2, "ends");
+    if (c.has_in(3)) axes = slice_param(c, 3, "axes");
+    if (c.has_in(4)) steps = slice_param(c, 4, "steps");
+  }
+  if (axes.empty() && !(c.version() >= 10 ? c.has_in(3) : a.has_axes))
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    c.fail("starts, ends, axes and steps must have the same length");
+  DimTable& t = c.dim_table();
+  SliceDims p{in, ist, 0};
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t ax = c.axis(axes[i], r);
+    if (!seen.insert(ax).second) c.fail("axis " + std::to_string(axes[i]) + " is repeated");
+    const Dim& dim = in[static_cast<size_t>(ax)];
+    auto normalized = [&](Dim v) {  // a negative constant counts from the end; a huge one is the end
+      if (v.is_const() && v.value() < 0) return v + dim;
+      if (v.is_const() && dim.is_const() && v.value() > dim.value()) return dim;
+      if (v.is_const() && v.value() >= (int64_t{1} << 62)) return dim;
+      return v;
+    };
+    const Dim b = normalized(starts[i]), e = normalized(ends[i]);
+    if (steps[i] != 1 || t.range(b).lo < 0 || t.range(e - b).lo < 0 || t.range(dim - e).lo < 0)
+      c.unsupported("slice [" + starts[i].str(t) + ":" + ends[i].str(t) + ":" + std::to_string(steps[i]) + "] of axis " +
+                    std::to_string(ax) + " (size " + dim.str(t) +
+                    ") with run-time dims: only steps of 1 with bounds inside the dim for every size are supported");
+    const Dim off = b * ist[static_cast<size_t>(ax)];
+    if (!off.is_const())
+      c.unsupported("slice of axis " + std::to_string(ax) + " starting at a run-time offset (" + off.str(t) + ")");
+    p.offset += off.value();
+    p.dims[static_cast<size_t>(ax)] = e - b;
+  }
+  return p;
+}
+
 void infer_Slice(OpCtx& c) {
   if (c.version() < 10) c.arity(1, 1);
   else c.arity(3, 5);
+  if (slice_is_dynamic(c)) return c.set_out_dims(0, c.dtype(0), slice_dims(c).dims);
   c.set_out(0, c.dtype(0), slice_plan(c).dims);
 }
 void lower_Slice(LowerCtx& c) {
+  if (slice_is_dynamic(c)) {
+    const SliceDims p = slice_dims(c);
+    Arg src = c.X(0);
+    src.offset = p.offset;
+    return c.call("strided_copy", {src, c.Y(0), strided_arg(p.dims, p.st, c.out(0).shape)});
+  }
   const SlicePlan p = slice_plan(c);
   lower_strided(c, p.dims, p.st, p.offset);
 }
@@ -537,7 +629,7 @@ void lower_Split(LowerCtx& c) {
 // ---- Gather -------------------------------------------------------------------------------
 
 struct GatherDims {
-  int64_t outer, axis_dim, inner, nidx;
+  Dim outer, axis_dim, inner, nidx;
 };
 
 struct GatherAttrs {
@@ -545,34 +637,42 @@ struct GatherAttrs {
   O2C_FIELDS(axis)
 };
 
-GatherDims gather_dims(OpCtx& c) {
-  const Shape& in = c.shape(0);
-  const size_t a = static_cast<size_t>(c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)));
-  return {prod(in, 0, a), in[a], prod(in, a + 1, in.size()), numel(c.shape(1))};
+Dim product(const std::vector<Dim>& d, size_t from, size_t to) {
+  Dim p = 1;
+  for (size_t i = from; i < to; ++i) p = p * d[i];
+  return p;
 }
 
+GatherDims gather_dims(OpCtx& c) {
+  const std::vector<Dim> in = c.dims(0), ix = c.dims(1);
+  const size_t a = static_cast<size_t>(c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)));
+  return {product(in, 0, a), in[a], product(in, a + 1, in.size()), product(ix, 0, ix.size())};
+}
+
+// Data and indices may have run-time dims (an embedding of [batch, seq] tokens).
 void infer_Gather(OpCtx& c) {
-  const Shape& in = c.shape(0);
+  const std::vector<Dim> in = c.dims(0);
   if (in.empty()) c.fail("cannot gather from a scalar");
   const size_t a = static_cast<size_t>(c.axis(c.attrs<GatherAttrs>().axis, c.rank(0)));
-  if (in[a] == 0 && numel(c.shape(1)) > 0) c.fail("gathering from an empty axis");
+  const DimRange len = c.dim_table().range(in[a]);  // a constant's: [n, n]
+  if (len.hi == 0 && numel(c.shape(1)) > 0) c.fail("gathering from an empty axis");
   if (const Tensor* idx = c.const_in(1)) {
     for (int64_t i = 0; i < idx->numel(); ++i) {
       const int64_t v = idx->int_at(i);
-      if (v < -in[a] || v >= in[a])
-        c.fail("index " + std::to_string(v) + " is out of range for axis " + std::to_string(a) +
-               " of size " + std::to_string(in[a]));
+      if (v < -len.lo || v >= len.lo)
+        c.fail("index " + std::to_string(v) + " is out of range for axis " + std::to_string(a) + " of size " +
+               in[a].str(c.dim_table()) + (in[a].is_const() ? "" : " (at least " + std::to_string(len.lo) + ")"));
     }
   }
-  Shape out(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(a));
-  for (int64_t d : c.shape(1)) out.push_back(d);
+  std::vector<Dim> out(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(a));
+  for (const Dim& d : c.dims(1)) out.push_back(d);
   for (size_t d = a + 1; d < in.size(); ++d) out.push_back(in[d]);
-  c.set_out(0, c.dtype(0), out);
+  c.set_out_dims(0, c.dtype(0), out);
 }
 void lower_Gather(LowerCtx& c) {
   if (numel(c.out(0).shape) == 0) return;
   const GatherDims g = gather_dims(c);
-  c.call("gather", {c.X(0), c.X(1), c.Y(0), index(g.outer), index(g.axis_dim), index(g.inner), index(g.nidx)});
+  c.call("gather", {c.X(0), c.X(1), c.Y(0), c.extent(g.outer), c.extent(g.axis_dim), c.extent(g.inner), c.extent(g.nidx)});
 }
 
 // d Gather: dY added into zeros of the data's shape at the gathered positions (repeated
@@ -893,13 +993,13 @@ void lower_CenterCropPad(LowerCtx& c) {
 }  // namespace
 
 O2C_DEFINE_OP(CenterCropPad, infer_CenterCropPad, lower_CenterCropPad);
-O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose, false, false, grad_Transpose);
-O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice, false, false, grad_Slice);
+O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose, false, false, grad_Transpose, true);
+O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice, false, false, grad_Slice, true);
 O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand, false, false, grad_Expand);
 O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile, false, false, grad_Tile);
 O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat, false, false, grad_Concat);
 O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split);
-O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather);
+O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather, true);
 O2C_DEFINE_OP(Range, infer_Range, nullptr);  // always folded: infer computes it
 O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad, false, false, grad_Pad);
 

@@ -120,15 +120,27 @@ struct LayerNormAttrs {
   int64_t stash_type = 1;
   O2C_FIELDS(axis, epsilon, stash_type)
 };
+// The rows may be a run-time count (a sequence's tokens); the normalized dims are static.
 struct RowsD {
   int64_t axis, rows, D;
+  Dim row_count;
 };
 RowsD ln_dims(OpCtx& c) {
   const Shape& x = c.shape(0);
+  const std::vector<Dim> xd = c.dims(0);
   const int64_t r = static_cast<int64_t>(x.size());
   const int64_t a = c.axis(c.attrs<LayerNormAttrs>().axis, r);
-  RowsD d{a, 1, 1};
-  for (int64_t i = 0; i < r; ++i) (i < a ? d.rows : d.D) *= x[i];
+  RowsD d{a, 1, 1, Dim(1)};
+  for (int64_t i = 0; i < r; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    if (i < a) {
+      d.rows *= x[k];
+      d.row_count = d.row_count * xd[k];
+    } else {
+      if (!xd[k].is_const()) c.unsupported("normalizing over a run-time dim (" + xd[k].str(c.dim_table()) + ")");
+      d.D *= x[k];
+    }
+  }
   return d;
 }
 // Scale and bias (inputs first..last) must broadcast to the normalized dims; the kernels
@@ -147,19 +159,19 @@ void infer_LayerNormalization(OpCtx& c) {
   stash_dtype(c, a.stash_type, false);
   const RowsD d = ln_dims(c);
   check_row_params(c, 1, 2, d);
-  c.set_out(0, c.dtype(0), c.shape(0));
+  c.set_out_dims(0, c.dtype(0), c.dims(0));
   // Mean and InvStdDev: [d[0], ..., d[axis-1], 1, ..., 1], of the stash type.
-  Shape stats = c.shape(0);
+  std::vector<Dim> stats = c.dims(0);
   for (size_t i = static_cast<size_t>(d.axis); i < stats.size(); ++i) stats[i] = 1;
   for (size_t i = 1; i < 3; ++i)
-    if (c.has_out(i)) c.set_out(i, DType::Float, stats);
+    if (c.has_out(i)) c.set_out_dims(i, DType::Float, stats);
 }
 void lower_LayerNormalization(LowerCtx& c) {
   const auto a = c.attrs<LayerNormAttrs>();
   const RowsD d = ln_dims(c);
   c.call("layer_norm", {type_arg(c.dtype(0)), type_arg(stash_dtype(c, a.stash_type, false))},
-         {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), index(d.rows), index(d.D), f32(a.epsilon),
-          c.Y(1), c.Y(2)});
+         {c.X(0), c.X(1), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), c.extent(d.row_count), index(d.D),
+          f32(a.epsilon), c.Y(1), c.Y(2)});
 }
 
 void infer_RMSNormalization(OpCtx& c) {
@@ -167,13 +179,13 @@ void infer_RMSNormalization(OpCtx& c) {
   stash_dtype(c, a.stash_type, true);
   if (c.dtype(1) != c.dtype(0)) c.unsupported("X and scale of different types");
   check_row_params(c, 1, 1, ln_dims(c));
-  c.set_out(0, c.dtype(1), c.shape(0));
+  c.set_out_dims(0, c.dtype(1), c.dims(0));
 }
 void lower_RMSNormalization(LowerCtx& c) {
   const auto a = c.attrs<LayerNormAttrs>();
   const RowsD d = ln_dims(c);
   c.call("rms_norm", {type_arg(c.dtype(0)), type_arg(stash_dtype(c, a.stash_type, true))},
-         {c.X(0), c.X(1), c.Y(0), index(d.rows), index(d.D), f32(a.epsilon)});
+         {c.X(0), c.X(1), c.Y(0), c.extent(d.row_count), index(d.D), f32(a.epsilon)});
 }
 
 // GroupNormalization: X [N, C, ...] in num_groups groups of channels; scale and bias per
@@ -348,8 +360,8 @@ O2C_DEFINE_OP(FusedBatchNormalization, infer_batch_norm<FusedBatchNormAttrs>, lo
 O2C_DEFINE_OP(InstanceNormalization, infer_instance_norm<Plain<InstanceNormAttrs>>, lower_instance_norm<Plain<InstanceNormAttrs>>,
               false, false, grad_InstanceNormalization);
 O2C_DEFINE_OP(FusedInstanceNormalization, infer_instance_norm<FusedInstanceNormAttrs>, lower_instance_norm<FusedInstanceNormAttrs>);
-O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization, false, false, grad_LayerNormalization);
-O2C_DEFINE_OP(RMSNormalization, infer_RMSNormalization, lower_RMSNormalization);
+O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization, false, false, grad_LayerNormalization, true);
+O2C_DEFINE_OP(RMSNormalization, infer_RMSNormalization, lower_RMSNormalization, false, false, nullptr, true);
 O2C_DEFINE_OP(GroupNormalization, infer_GroupNormalization, lower_GroupNormalization);
 O2C_DEFINE_OP(LpNormalization, infer_LpNormalization, lower_LpNormalization);
 

@@ -153,6 +153,7 @@ void OpCtx::set_out(size_t i, DType t, Shape s) {
   v.dtype = t;
   v.shape = std::move(s);
   v.dims.clear();
+  v.sym.clear();
   v.typed = true;
 }
 
@@ -198,6 +199,35 @@ void OpCtx::set_const(size_t i, Tensor t) {
   set_out(i, t.dtype, t.shape);
   out(i).max_string_bytes = longest_string(t);
   out(i).constant = std::make_shared<Tensor>(std::move(t));
+}
+
+void OpCtx::set_dims_value(size_t i, DType t, Shape s, const std::vector<Dim>& elems) {
+  if (!has_out(i)) return;
+  if (static_cast<int64_t>(elems.size()) != numel(s)) throw std::logic_error(g_.where(n_) + ": dims value of another size");
+  if (!std::all_of(elems.begin(), elems.end(), [](const Dim& d) { return d.is_const(); })) {
+    set_out(i, t, std::move(s));
+    out(i).sym = elems;
+    return;
+  }
+  Tensor v(t, std::move(s));
+  for (size_t k = 0; k < elems.size(); ++k) {
+    if (t == DType::Int32) v.data<int32_t>()[k] = static_cast<int32_t>(elems[k].value());
+    else v.data<int64_t>()[k] = elems[k].value();
+  }
+  set_const(i, std::move(v));
+}
+
+bool OpCtx::dims_in(size_t i, std::vector<Dim>* out) {
+  if (!has_in(i)) return false;
+  const Value& v = in(i);
+  if (!v.sym.empty()) {
+    *out = v.sym;
+    return true;
+  }
+  if (!v.constant || !dtype_is_int(v.dtype)) return false;
+  out->clear();
+  for (int64_t k = 0; k < v.constant->numel(); ++k) out->push_back(Dim(v.constant->int_at(k)));
+  return true;
 }
 
 void OpCtx::arity(size_t lo, size_t hi, size_t olo, size_t ohi) const {

@@ -45,6 +45,9 @@ class OpCtx {
   Dim data_dim(int64_t bound);
   // Contents of input i when known at compile time, else nullptr.
   const Tensor* const_in(size_t i);
+  // The integer contents of input i as dims when known at compile time (a constant, or a
+  // value of run-time dims: Value::sym); false otherwise.
+  bool dims_in(size_t i, std::vector<Dim>* out);
   // Contents of input i, which must be known at compile time (e.g. Reshape's shape).
   const Tensor& require_const(size_t i, const char* what);
 
@@ -63,6 +66,9 @@ class OpCtx {
   void set_out_dims(size_t i, DType t, const std::vector<Dim>& dims);
   // Sets output i's compile-time contents (and type and shape).
   void set_const(size_t i, Tensor t);
+  // Sets output i (an integer tensor of shape s) to contents known as dims: a constant when
+  // every element is a number, else Value::sym.
+  void set_dims_value(size_t i, DType t, Shape s, const std::vector<Dim>& elems);
   // The arena scratch the node's kernels need while it runs.
   void set_scratch(int64_t bytes);
   // Requires input count in [lo, hi] and output count in [olo, ohi].

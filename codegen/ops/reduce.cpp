@@ -151,15 +151,54 @@ RedPlan red_plan(OpCtx& c) {
   return p;
 }
 
+// With run-time dims: the reduced axes must form one block (a LayerNorm's last axis), which
+// runs as [outer, n, inner] at the actual sizes.
+struct RedDims {
+  std::vector<Dim> out;
+  Dim outer = 1, n = 1, inner = 1;
+};
+
+RedDims red_dims(OpCtx& c) {
+  const ReduceAttrs at = reduce_attrs(c);
+  bool noop = false;
+  const std::vector<int64_t> axes = red_axes(c, at, &noop);
+  const std::vector<Dim> x = c.dims(0);
+  RedDims p;
+  if (noop) {
+    p.out = x;
+    for (const Dim& d : x) p.outer = p.outer * d;
+    return p;
+  }
+  std::vector<char> is_red(x.size(), 0);
+  for (int64_t a : axes) is_red[static_cast<size_t>(a)] = 1;
+  int phase = 0;  // 0: before the reduced block, 1: in it, 2: after it
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!is_red[i]) p.out.push_back(x[i]);
+    else if (at.keepdims) p.out.push_back(Dim(1));
+    if (x[i] == Dim(1)) continue;
+    if (is_red[i] && phase == 2) c.unsupported("reducing axes that are not neighbours, with run-time dims");
+    if (is_red[i]) phase = 1;
+    else if (phase == 1) phase = 2;
+    Dim& part = is_red[i] ? p.n : phase == 0 ? p.outer : p.inner;
+    part = part * x[i];
+  }
+  return p;
+}
+
 void infer_reduce(OpCtx& c) {
+  if (c.in(0).dynamic()) return c.set_out_dims(0, c.dtype(0), red_dims(c).out);
   RedPlan p = red_plan(c);
   c.set_out(0, c.dtype(0), p.out);
 }
 
 void lower_reduce(LowerCtx& c) {
-  const RedPlan p = red_plan(c);
   const RedInfo& r = red_info(c);
   const std::vector<Arg> targs = {type_arg(c.dtype(0)), symbol(std::string("k::") + r.kernel, static_cast<int64_t>(r.kind))};
+  if (c.in(0).dynamic()) {
+    const RedDims p = red_dims(c);
+    return c.call("reduce", targs, {c.X(0), c.Y(0), c.extent(p.outer), c.extent(p.n), c.extent(p.inner)});
+  }
+  const RedPlan p = red_plan(c);
   if (p.block) c.call("reduce", targs, {c.X(0), c.Y(0), index(p.outer), index(p.n), index(p.inner)});
   else c.call("reduce_strided", targs, {c.X(0), c.Y(0), obj(p.keep), obj(p.red)});
 }
@@ -235,16 +274,16 @@ void grad_reduce(GradCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(ReduceSum, infer_reduce, lower_reduce, false, false, grad_reduce);
-O2C_DEFINE_OP(ReduceMean, infer_reduce, lower_reduce, false, false, grad_reduce);
-O2C_DEFINE_OP(ReduceMax, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceMin, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceProd, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceL1, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceL2, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceLogSum, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceLogSumExp, infer_reduce, lower_reduce);
-O2C_DEFINE_OP(ReduceSumSquare, infer_reduce, lower_reduce);
+O2C_DEFINE_OP(ReduceSum, infer_reduce, lower_reduce, false, false, grad_reduce, true);
+O2C_DEFINE_OP(ReduceMean, infer_reduce, lower_reduce, false, false, grad_reduce, true);
+O2C_DEFINE_OP(ReduceMax, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceMin, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceProd, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceL1, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceL2, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceLogSum, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceLogSumExp, infer_reduce, lower_reduce, false, false, nullptr, true);
+O2C_DEFINE_OP(ReduceSumSquare, infer_reduce, lower_reduce, false, false, nullptr, true);
 O2C_DEFINE_OP(ArgMax, infer_arg, lower_arg);
 O2C_DEFINE_OP(ArgMin, infer_arg, lower_arg);
 

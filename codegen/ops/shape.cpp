@@ -19,8 +19,55 @@ struct ReshapeAttrs {
   }
 };
 
+std::string dims_text(OpCtx& c, const std::vector<Dim>& v) {
+  std::string s;
+  for (const Dim& d : v) s += (s.empty() ? "" : ",") + d.str(c.dim_table());
+  return "[" + s + "]";
+}
+
+// Reshape with run-time dims: the input's, or a target computed from them (fold_dims.cpp).
+void infer_reshape_dims(OpCtx& c, const std::vector<Dim>& target, bool allowzero) {
+  const std::vector<Dim> in = c.dims(0);
+  Dim total = 1, known = 1;
+  for (const Dim& d : in) total = total * d;
+  std::vector<Dim> out;
+  int infer_at = -1;
+  for (size_t i = 0; i < target.size(); ++i) {
+    Dim d = target[i];
+    if (!d.is_const()) {
+      if (c.dim_table().range(d).lo < 1)
+        c.unsupported("shape entry " + std::to_string(i) + " (" + d.str(c.dim_table()) + ") may be 0 or negative at run time");
+    } else if (d.value() == 0 && !allowzero) {
+      if (i >= in.size()) c.fail("shape entry 0 at " + std::to_string(i) + " has no input dim to copy");
+      d = in[i];
+    } else if (d.value() == -1) {
+      if (infer_at >= 0) c.fail("shape " + dims_text(c, target) + " has more than one -1");
+      infer_at = static_cast<int>(i);
+      out.push_back(1);
+      continue;
+    } else if (d.value() < 0) {
+      c.fail("invalid shape entry " + std::to_string(d.value()));
+    }
+    out.push_back(d);
+    known = known * d;
+  }
+  if (infer_at >= 0 && (known == Dim(0) || !total.divides_by(known, &out[static_cast<size_t>(infer_at)])))
+    c.unsupported("cannot reshape " + dims_text(c, in) + " to " + dims_text(c, target) + ": the -1 is not a whole number of the others for every size");
+  Dim n = 1;
+  for (const Dim& d : out) n = n * d;
+  if (n != total) c.unsupported("cannot reshape " + dims_text(c, in) + " to " + dims_text(c, out) + ": the sizes differ for some run-time dims");
+  c.set_out_dims(0, c.dtype(0), out);
+}
+
 void infer_Reshape(OpCtx& c) {
   const auto a = c.attrs<ReshapeAttrs>();
+  std::vector<Dim> sym_target;
+  if (c.version() >= 5 && c.dims_in(1, &sym_target) && (c.in(0).dynamic() || !c.in(1).sym.empty()))
+    return infer_reshape_dims(c, sym_target, a.allowzero);
+  if (c.in(0).dynamic()) {
+    std::vector<int64_t> t = c.version() < 5 ? a.shape : c.require_const(1, "the target shape").to_ints();
+    return infer_reshape_dims(c, std::vector<Dim>(t.begin(), t.end()), a.allowzero);
+  }
   const std::vector<int64_t> target = c.version() < 5 ? a.shape : c.require_const(1, "the target shape").to_ints();
   const Shape& in = c.shape(0);
   const bool allowzero = a.allowzero;
@@ -57,6 +104,16 @@ struct AxisAttrs {
 };
 
 void infer_Flatten(OpCtx& c) {
+  if (c.in(0).dynamic()) {
+    const std::vector<Dim> in = c.dims(0);
+    const int64_t a = c.axis(c.attrs<AxisAttrs>().axis, static_cast<int64_t>(in.size()) + 1);
+    Dim outer = 1, inner = 1;
+    for (size_t i = 0; i < in.size(); ++i) {
+      Dim& part = static_cast<int64_t>(i) < a ? outer : inner;
+      part = part * in[i];
+    }
+    return c.set_out_dims(0, c.dtype(0), {outer, inner});
+  }
   const Shape& in = c.shape(0);
   int64_t r = static_cast<int64_t>(in.size());
   int64_t a = c.attrs<AxisAttrs>().axis;
@@ -94,36 +151,40 @@ std::vector<int64_t> axes_of(OpCtx& c, bool required) {
   return c.require_const(1, "axes").to_ints();
 }
 
+// Squeeze and Unsqueeze on dims (run-time ones too: a squeezed dim must be 1 for every size).
 void infer_Squeeze(OpCtx& c) {
-  const Shape& in = c.shape(0);
+  const std::vector<Dim> in = c.dims(0);
   auto axes = axes_of(c, false);
   std::set<int64_t> drop;
   for (int64_t a : axes) drop.insert(c.axis(a, static_cast<int64_t>(in.size())));
-  Shape out;
+  std::vector<Dim> out;
   for (size_t i = 0; i < in.size(); ++i) {
-    bool d = axes.empty() ? in[i] == 1 : drop.count(static_cast<int64_t>(i)) > 0;
-    if (d && in[i] != 1) c.fail("cannot squeeze dim " + std::to_string(i) + " of size " + std::to_string(in[i]));
+    bool d = axes.empty() ? in[i] == Dim(1) : drop.count(static_cast<int64_t>(i)) > 0;
+    if (d && in[i] != Dim(1)) {
+      if (!in[i].is_const()) c.unsupported("cannot squeeze dim " + std::to_string(i) + " (" + in[i].str(c.dim_table()) + "): it is 1 only for some sizes");
+      c.fail("cannot squeeze dim " + std::to_string(i) + " of size " + std::to_string(in[i].value()));
+    }
     if (!d) out.push_back(in[i]);
   }
-  c.set_out(0, c.dtype(0), out);
+  c.set_out_dims(0, c.dtype(0), out);
 }
 
 void infer_Unsqueeze(OpCtx& c) {
-  const Shape& in = c.shape(0);
+  const std::vector<Dim> in = c.dims(0);
   auto axes = axes_of(c, true);
   const int64_t r = static_cast<int64_t>(in.size() + axes.size());
   std::set<int64_t> ins;
   for (int64_t a : axes)
     if (!ins.insert(c.axis(a, r)).second) c.fail("repeated axis " + std::to_string(a));
-  Shape out;
+  std::vector<Dim> out;
   size_t j = 0;
-  for (int64_t i = 0; i < r; ++i) out.push_back(ins.count(i) ? 1 : in[j++]);
-  c.set_out(0, c.dtype(0), out);
+  for (int64_t i = 0; i < r; ++i) out.push_back(ins.count(i) ? Dim(1) : in[j++]);
+  c.set_out_dims(0, c.dtype(0), out);
 }
 
 void infer_Identity(OpCtx& c) {
   c.attrs<NoAttrs>();
-  c.set_out(0, c.dtype(0), c.shape(0));
+  c.set_out_dims(0, c.dtype(0), c.dims(0));
 }
 
 struct DropoutAttrs {
@@ -265,6 +326,21 @@ void lower_ConstantOfShape(LowerCtx& c) {
   c.call("fill", {c.Y(0), index(numel(c.out(0).shape)), scalar_of(v)});
 }
 
+// A value of run-time dims (passes/fold_dims.cpp made its node this one, its contents
+// Value::sym): written element by element, for code that reads it.
+void infer_Dims(OpCtx& c) {
+  c.attrs<NoAttrs>();
+  if (c.out(0).sym.size() != static_cast<size_t>(numel(c.out(0).shape))) c.fail("a dims value without its dims");
+}
+void lower_Dims(LowerCtx& c) {
+  const std::vector<Dim> elems = c.out(0).sym;
+  for (size_t k = 0; k < elems.size(); ++k) {
+    Arg y = c.Y(0);
+    y.offset = static_cast<int64_t>(k);
+    c.call("fill", {type_arg(c.out(0).dtype)}, {y, index(1), c.extent(elems[k])});
+  }
+}
+
 // d of a view (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout in inference): dY
 // viewed with the input's shape. The data input alone: shapes, axes and ratios have none, nor
 // has Dropout's mask output.
@@ -275,16 +351,17 @@ void grad_view(GradCtx& c) {
 }  // namespace
 
 // Views: the output is the input's bytes (no code; folding reinterprets the constant).
-O2C_DEFINE_OP(Reshape, infer_Reshape, nullptr, true, false, grad_view);
-O2C_DEFINE_OP(Flatten, infer_Flatten, nullptr, true, false, grad_view);
-O2C_DEFINE_OP(Squeeze, infer_Squeeze, nullptr, true, false, grad_view);
-O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, nullptr, true, false, grad_view);
-O2C_DEFINE_OP(Identity, infer_Identity, nullptr, true, false, grad_view);
+O2C_DEFINE_OP(Reshape, infer_Reshape, nullptr, true, false, grad_view, true);
+O2C_DEFINE_OP(Flatten, infer_Flatten, nullptr, true, false, grad_view, true);
+O2C_DEFINE_OP(Squeeze, infer_Squeeze, nullptr, true, false, grad_view, true);
+O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, nullptr, true, false, grad_view, true);
+O2C_DEFINE_OP(Identity, infer_Identity, nullptr, true, false, grad_view, true);
 O2C_DEFINE_OP(Dropout, infer_Dropout, nullptr, true, false, grad_view);
 // Always known at compile time (infer sets the constant).
 O2C_DEFINE_OP(Shape, infer_Shape, nullptr);
 O2C_DEFINE_OP(Size, infer_Size, nullptr);
 O2C_DEFINE_OP(Constant, infer_Constant, nullptr);
 O2C_DEFINE_OP(ConstantOfShape, infer_ConstantOfShape, lower_ConstantOfShape);
+O2C_DEFINE_OP(Dims, infer_Dims, lower_Dims);
 
 }  // namespace o2c

@@ -7,12 +7,12 @@ namespace {
 
 void infer_softmax(OpCtx& c) {
   coerced_axis_dims(c);
-  c.set_out(0, c.dtype(0), c.shape(0));
+  c.set_out_dims(0, c.dtype(0), c.dims(0));
 }
 
 void lower_softmax(LowerCtx& c) {
-  const Dims3 d = coerced_axis_dims(c);
-  c.call("softmax", {c.X(0), c.Y(0), index(d.outer), index(d.n), index(d.inner), boolean(c.node().op == "LogSoftmax")});
+  const DimsOf3 d = coerced_axis_dims(c);
+  c.call("softmax", {c.X(0), c.Y(0), c.extent(d.outer), c.extent(d.n), c.extent(d.inner), boolean(c.node().op == "LogSoftmax")});
 }
 
 // Softmax: dX = Y (dY - sum(dY Y)); LogSoftmax: dX = dY - exp(Y) sum(dY); the sums over the
@@ -34,7 +34,7 @@ void grad_softmax(GradCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(Softmax, infer_softmax, lower_softmax, false, false, grad_softmax);
-O2C_DEFINE_OP(LogSoftmax, infer_softmax, lower_softmax, false, false, grad_softmax);
+O2C_DEFINE_OP(Softmax, infer_softmax, lower_softmax, false, false, grad_softmax, true);
+O2C_DEFINE_OP(LogSoftmax, infer_softmax, lower_softmax, false, false, grad_softmax, true);
 
 }  // namespace o2c

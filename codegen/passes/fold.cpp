@@ -66,6 +66,23 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
     if (!val.constant) all_const = false;
     else in_bytes += static_cast<int64_t>(val.constant->bytes.size());
   }
+  // Shape arithmetic on run-time dims: evaluated here; the node then only writes the values.
+  if (fold_dims(g, id)) {
+    const int out = g.nodes[id].outputs[0];
+    if (g.values[out].constant) {
+      g.erase(id);
+      return true;
+    }
+    Node d;
+    d.op = "Dims";
+    d.domain = "onnx2cpp";
+    d.opset = 1;
+    d.name = g.nodes[id].name;
+    d.index = g.nodes[id].index;
+    d.outputs = {out};
+    g.replace(id, std::move(d));
+    return false;
+  }
   OpCtx ctx(g, n);
   infer_node(ctx);
   // FlexAttention's modifier graphs are inlined between ordinary nodes (they are inferred too).

@@ -24,6 +24,12 @@ void infer_and_fold(Graph& g, const FoldOptions& opt);
 // The same for one node; true when it was folded (and erased).
 bool infer_fold_node(Graph& g, int node, const FoldOptions& opt);
 
+// Evaluates node `node` at compile time on run-time dims (passes/fold_dims.cpp) when it is a
+// Shape of a value with run-time dims, or integer arithmetic on such values: sets its output's
+// Value::sym (or its constant) and returns true; false, with nothing done, otherwise.
+// infer_fold_node does it.
+bool fold_dims(Graph& g, int node);
+
 // Replaces Loop node `node` by its iterations' nodes, inferred (passes/unroll.cpp): for a
 // Loop whose body needs its iteration number at compile time, with few iterations known at
 // compile time (ops/control.hpp: loop_needs_unrolling). infer_fold_node does it.

@@ -102,6 +102,19 @@ std::vector<std::string> runtime_inputs(const onnx::ModelProto& m) {
     if (!inits.count(vi.name())) r.push_back(vi.name());
   return r;
 }
+
+// Whether input `name` declares a dim that --dim makes a run-time dim (its shape then comes with
+// each run, not from the data at compile time).
+bool has_runtime_dim(const onnx::ModelProto& m, const std::string& name, const ShapeBindings& b) {
+  for (const auto& vi : m.graph().input()) {
+    if (vi.name() != name) continue;
+    for (const auto& d : vi.type().tensor_type().shape().dim()) {
+      auto it = b.dims.find(d.dim_param());
+      if (d.has_dim_param() && it != b.dims.end() && it->second.lo != it->second.hi) return true;
+    }
+  }
+  return false;
+}
 }  // namespace
 
 void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
@@ -117,7 +130,8 @@ void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
       continue;
     }
     keep.push_back(d.inputs[i]);
-    if (!b.shapes.count(names[i])) b.shapes[names[i]] = Shape(d.inputs[i].dims().begin(), d.inputs[i].dims().end());
+    if (!b.shapes.count(names[i]) && !has_runtime_dim(m, names[i], b))
+      b.shapes[names[i]] = Shape(d.inputs[i].dims().begin(), d.inputs[i].dims().end());
   }
   d.inputs = keep;
 }
@@ -168,9 +182,17 @@ void write_inputs(const Compiled& c, const TestData& d, const std::string& dir) 
   for (size_t i = 0; i < d.inputs.size(); ++i) {
     const Value& v = g.values[g.inputs[i]];
     Tensor t = tensor_from_proto(d.inputs[i], dir, "input_" + std::to_string(i) + ".pb");
-    if (t.dtype != v.dtype || t.shape != v.shape)
+    bool fits = t.dtype == v.dtype && t.shape.size() == v.shape.size();
+    for (size_t k = 0; fits && k < t.shape.size(); ++k)  // a run-time dim: within its bound
+      fits = v.dynamic() && !v.dims[k].is_const() ? t.shape[k] <= v.shape[k] : t.shape[k] == v.shape[k];
+    if (!fits)
       throw CompileError("input_" + std::to_string(i) + ".pb is " + type_str(t.dtype, t.shape) +
                          ", the model's input " + quote_name(v.name) + " is " + type_str(v.dtype, v.shape));
+    if (v.dynamic()) {  // its actual shape, for <model>_set_input_shape (runtime_min/harness.cpp)
+      std::string dims;
+      for (int64_t x : t.shape) dims += (dims.empty() ? "" : " ") + std::to_string(x);
+      write_file_or_throw((fs::path(dir) / ("input_" + std::to_string(i) + ".shape")).string(), dims + "\n");
+    }
     std::ofstream f(fs::path(dir) / ("input_" + std::to_string(i) + ".bin"), std::ios::binary);
     if (t.dtype == DType::String) {  // runtime_min/harness.cpp: a uint64 length and the bytes, per element
       for (const std::string& e : t.strings) {

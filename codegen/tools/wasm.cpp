@@ -104,14 +104,15 @@ std::vector<std::string> build_wasm_module(const Compiled& c, const std::string&
   if (!ext) write_weights_file(c, work.string());  // embedded: read by em++
   const long long static_bytes = ext ? 0 : c.files.weights_bytes;
   const long long heap = c.plan.arena_bytes + 64 + io_bytes(g) + (ext ? c.files.weights_bytes + 64 : 0);
-  const std::string run = "_" + name + (ext ? "_run_with_weights" : "_run");
+  std::string run;
+  for (const std::string& e : js_exports(jm)) run += e + ",";
   const std::string cmd =
       emxx + " -std=c++17 " + wasm_code_flags(cfg.work_dir) + " " + (cfg.flags.empty() ? "-O3" : cfg.flags) +
       " -DNDEBUG -fno-exceptions " + shell_quote(name + ".cpp") + " -o " + shell_quote(name + ".mjs") +
       " -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker -sFILESYSTEM=0 -sDYNAMIC_EXECUTION=0"
       " -sMALLOC=emmalloc -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=" +
       std::to_string(wasm_memory_bytes(static_bytes, heap)) + " -sTOTAL_STACK=" + std::to_string(kWasmStackBytes) +
-      " --no-entry -sEXPORTED_FUNCTIONS=" + run + ",_malloc,_free";
+      " --no-entry -sEXPORTED_FUNCTIONS=" + run + "_malloc,_free";
   run_emxx(cfg.work_dir, cmd, "building " + name + ".wasm", build_seconds);
 
   std::vector<std::string> files;
