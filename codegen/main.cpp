@@ -196,8 +196,10 @@ std::string ops_markdown_text() {
       "# Supported ops\n\nGenerated from `codegen/ops/ops.def` by `onnx2cpp --ops-markdown`; the golden test keeps it "
       "in sync.\nVersions: the versions of the op's spec onnx2cpp implements (a node's version is the newest not above "
       "its model's opset). Types: the element types taken per type variable (float16, bfloat16 and float8 are computed "
-      "in float). Ops of the domain onnx2cpp are made by the passes (fused kernels), never read from a model.\n\n"
-      "| op | domain | family (codegen/ops/) | versions | signature | types | precision |\n|---|---|---|---|---|---|---|\n";
+      "in float). Ops of the domain onnx2cpp are made by the passes (fused kernels), never read from a model. "
+      "Run-time dims: whether the op takes inputs with dims given at run time (`--dim NAME=LO..HI`).\n\n"
+      "| op | domain | family (codegen/ops/) | versions | signature | types | precision | run-time dims |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   int onnx_ops = 0;
   for (const OpInfo& op : op_table()) {
     std::string types;
@@ -205,7 +207,8 @@ std::string ops_markdown_text() {
     std::string versions;
     for (int v : op.versions) versions += (versions.empty() ? "" : " ") + std::to_string(v);
     s += std::string("| ") + op.name + " | " + (*op.domain ? op.domain : "ai.onnx") + " | " + op.family + " | " +
-         versions + " | `" + op.signature + "` | " + types + " | " + op.precision + " |\n";
+         versions + " | `" + op.signature + "` | " + types + " | " + op.precision + " | " +
+         (op.def->dynamic ? "yes" : "") + " |\n";
     onnx_ops += std::string(op.domain) != "onnx2cpp";
   }
   s += "\n" + std::to_string(onnx_ops) + " ONNX ops, " + std::to_string(op_table().size() - onnx_ops) +

@@ -493,7 +493,7 @@ O2C_DEFINE_OP(CumSum, infer_CumSum, lower_CumSum);
 O2C_DEFINE_OP(CumProd, infer_CumSum, lower_CumSum);
 O2C_DEFINE_OP(Trilu, infer_Trilu, lower_Trilu);
 O2C_DEFINE_OP(OneHot, infer_OneHot, lower_OneHot);
-O2C_DEFINE_OP(Hardmax, infer_Hardmax, lower_Hardmax);
+O2C_DEFINE_OP(Hardmax, infer_Hardmax, lower_Hardmax, false, false, nullptr, true);
 O2C_DEFINE_OP(LRN, infer_LRN, lower_LRN);
 O2C_DEFINE_OP(MeanVarianceNormalization, infer_MVN, lower_MVN);
 O2C_DEFINE_OP(GlobalLpPool, infer_GlobalLpPool, lower_GlobalLpPool);

@@ -351,11 +351,25 @@ Shape expand_shape(OpCtx& c) {
   return broadcast(c, c.shape(0), target);
 }
 
+// With run-time dims: the input's, or a target shape computed from them (fold_dims.cpp).
+bool expand_is_dynamic(OpCtx& c) { return c.in(0).dynamic() || !c.in(1).sym.empty(); }
+
 void infer_Expand(OpCtx& c) {
   c.attrs<NoAttrs>();
+  if (expand_is_dynamic(c)) {
+    std::vector<Dim> target;
+    if (!c.dims_in(1, &target) || c.rank(1) != 1) c.unsupported("the target shape (input 1) must be known at compile time");
+    for (const Dim& d : target)
+      if (c.dim_table().range(d).lo < 0) c.fail("the target shape has a negative entry (" + d.str(c.dim_table()) + ")");
+    return c.set_out_dims(0, c.dtype(0), broadcast_dims(c, c.dims(0), target));
+  }
   c.set_out(0, c.dtype(0), expand_shape(c));
 }
 void lower_Expand(LowerCtx& c) {
+  if (c.out(0).dynamic() || c.in(0).dynamic()) {
+    const std::vector<Dim> out = c.out(0).dynamic() ? c.out(0).dims : std::vector<Dim>(c.out(0).shape.begin(), c.out(0).shape.end());
+    return c.call("strided_copy", {c.X(0), c.Y(0), strided_arg(out, bcast_strides_dims(c.dims(0), out), c.out(0).shape)});
+  }
   const Shape out = c.out(0).shape;
   lower_strided(c, out, bcast_strides(c.shape(0), out), 0);
 }
@@ -440,12 +454,41 @@ struct ConcatAttrs {
 
 int64_t concat_axis(OpCtx& c) { return c.axis(c.attrs<ConcatAttrs>().axis, c.rank(0)); }
 
+bool any_input_dynamic(OpCtx& c) {
+  for (size_t i = 0; i < c.num_in(); ++i)
+    if (c.has_in(i) && c.in(i).dynamic()) return true;
+  return false;
+}
+
+// Concat with run-time dims before the axis (rows of tokens, features concatenated); the
+// axis and the dims after it static, so that every input lands at a fixed offset of a row.
+void infer_concat_dims(OpCtx& c, int64_t a) {
+  std::vector<Dim> out = c.dims(0);
+  const size_t ax = static_cast<size_t>(a);
+  out[ax] = 0;
+  for (size_t i = 0; i < c.num_in(); ++i) {
+    const std::vector<Dim> s = c.dims(i);
+    if (s.size() != out.size()) c.fail("input " + std::to_string(i) + " has another rank than input 0");
+    for (size_t d = 0; d < s.size(); ++d) {
+      if (d >= ax && !s[d].is_const())
+        c.unsupported("concatenating input " + std::to_string(i) + " with a run-time dim (" + s[d].str(c.dim_table()) +
+                      ") at or after the axis");
+      if (d != ax && s[d] != c.dims(0)[d])
+        c.unsupported("input " + std::to_string(i) + " dim " + std::to_string(d) + " (" + s[d].str(c.dim_table()) +
+                      ") is not input 0's for every size");
+    }
+    out[ax] = out[ax] + s[ax];
+  }
+  c.set_out_dims(0, c.dtype(0), out);
+}
+
 void infer_Concat(OpCtx& c) {
   if (c.num_in() < 1) c.fail("needs at least one input");
   for (size_t i = 0; i < c.num_in(); ++i)
     if (!c.has_in(i)) c.fail("input " + std::to_string(i) + " is missing");
   if (c.rank(0) == 0) c.fail("cannot concatenate scalars");
   const int64_t a = concat_axis(c);
+  if (any_input_dynamic(c)) return infer_concat_dims(c, a);
   Shape out = c.shape(0);
   out[static_cast<size_t>(a)] = 0;
   for (size_t i = 0; i < c.num_in(); ++i) {
@@ -489,10 +532,14 @@ void grad_Concat(GradCtx& c) {
 }
 
 void lower_Concat(LowerCtx& c) {
-  concat_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t dp) {
+  const std::vector<Dim> out = c.out(0).dims;
+  const size_t a = static_cast<size_t>(concat_axis(c));
+  Dim rows = 1;  // with run-time dims: the rows before the axis
+  for (size_t d = 0; d < a && !out.empty(); ++d) rows = rows * out[d];
+  concat_parts(c, [&](size_t i, int64_t n, int64_t len, int64_t at, int64_t dp) {
     Arg dst = c.Y(0);
     dst.offset = at;
-    c.call("copy_rows", {c.X(i), dst, index(rows), index(len), index(len), index(dp)});
+    c.call("copy_rows", {c.X(i), dst, out.empty() ? index(n) : c.extent(rows), index(len), index(len), index(dp)});
   });
 }
 
@@ -995,9 +1042,9 @@ void lower_CenterCropPad(LowerCtx& c) {
 O2C_DEFINE_OP(CenterCropPad, infer_CenterCropPad, lower_CenterCropPad);
 O2C_DEFINE_OP(Transpose, infer_Transpose, lower_Transpose, false, false, grad_Transpose, true);
 O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice, false, false, grad_Slice, true);
-O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand, false, false, grad_Expand);
+O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand, false, false, grad_Expand, true);
 O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile, false, false, grad_Tile);
-O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat, false, false, grad_Concat);
+O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat, false, false, grad_Concat, true);
 O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split);
 O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather, true);
 O2C_DEFINE_OP(Range, infer_Range, nullptr);  // always folded: infer computes it

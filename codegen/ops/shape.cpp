@@ -314,16 +314,18 @@ struct ConstantOfShapeAttrs {
   Tensor fill() const { return value ? *value : Tensor(DType::Float, {1}); }
 };
 
+// The shape may be computed from run-time dims (fold_dims.cpp): the output has them.
 void infer_ConstantOfShape(OpCtx& c) {
   const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
-  const auto dims = c.require_const(0, "the shape").to_ints();
   if (v.numel() != 1) c.fail("value must have one element");
   if (!kHeldTypes.has(v.dtype)) c.unsupported("value of type " + dtype_name(v.dtype));
-  c.set_out(0, v.dtype, dims);
+  std::vector<Dim> dims;
+  if (!c.in(0).sym.empty() && c.dims_in(0, &dims)) return c.set_out_dims(0, v.dtype, dims);
+  c.set_out(0, v.dtype, c.require_const(0, "the shape").to_ints());
 }
 void lower_ConstantOfShape(LowerCtx& c) {
   const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
-  c.call("fill", {c.Y(0), index(numel(c.out(0).shape)), scalar_of(v)});
+  c.call("fill", {c.Y(0), c.numel_of(c.out(0)), scalar_of(v)});
 }
 
 // A value of run-time dims (passes/fold_dims.cpp made its node this one, its contents
@@ -361,7 +363,7 @@ O2C_DEFINE_OP(Dropout, infer_Dropout, nullptr, true, false, grad_view);
 O2C_DEFINE_OP(Shape, infer_Shape, nullptr);
 O2C_DEFINE_OP(Size, infer_Size, nullptr);
 O2C_DEFINE_OP(Constant, infer_Constant, nullptr);
-O2C_DEFINE_OP(ConstantOfShape, infer_ConstantOfShape, lower_ConstantOfShape);
+O2C_DEFINE_OP(ConstantOfShape, infer_ConstantOfShape, lower_ConstantOfShape, false, false, nullptr, true);
 O2C_DEFINE_OP(Dims, infer_Dims, lower_Dims);
 
 }  // namespace o2c

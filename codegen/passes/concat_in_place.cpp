@@ -10,7 +10,7 @@ void concat_in_place(Graph& g) {
     if (n.op != "Concat" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] < 0) continue;
     const int out = n.outputs[0];
     const Value& ov = g.values[out];
-    if (ov.constant || ov.alias_of >= 0) continue;
+    if (ov.constant || ov.alias_of >= 0 || ov.dynamic()) continue;  // offsets of run-time dims: not planned
     const int64_t rank = static_cast<int64_t>(ov.shape.size());
     auto it = n.attrs.find("axis");
     if (it == n.attrs.end() || rank == 0) continue;

@@ -1476,5 +1476,16 @@ const int64_t* tiny_cnn_output_shape(const tiny_cnn_outputs* out, size_t i) {
   const onnx2cpp_tensor_info* t = tiny_cnn_output_info(i);
   return t ? t->shape : nullptr;
 }
+int tiny_cnn_set_input_shape(tiny_cnn_inputs* in, size_t i, const int64_t* shape) {
+  if (!in || !shape) return ONNX2CPP_ERR_NULL_POINTER;
+  if (i == 0u) {
+    if (shape[0] != 1) return ONNX2CPP_ERR_DIM_RANGE;
+    if (shape[1] != 1) return ONNX2CPP_ERR_DIM_RANGE;
+    if (shape[2] != 28) return ONNX2CPP_ERR_DIM_RANGE;
+    if (shape[3] != 28) return ONNX2CPP_ERR_DIM_RANGE;
+    return ONNX2CPP_OK;
+  }
+  return ONNX2CPP_ERR_DIM_RANGE;
+}
 
 }  // extern "C"

@@ -107,6 +107,9 @@ const onnx2cpp_tensor_info* tiny_cnn_output_info(size_t i);
 /* Output i's shape after a successful run: its actual shape (out->shapes) when it has run-time
  * dims, else its info's; NULL when i is out of range. */
 const int64_t* tiny_cnn_output_shape(const tiny_cnn_outputs* out, size_t i);
+/* Sets the run-time dims (in->dims) that input i's actual shape (its info's rank of dims)
+ * gives; ONNX2CPP_ERR_DIM_RANGE when a dim is outside its range or a static dim differs. */
+int tiny_cnn_set_input_shape(tiny_cnn_inputs* in, size_t i, const int64_t* shape);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include "builder.hpp"
 #include "tools/runner.hpp"
@@ -136,33 +137,32 @@ void attention_block(ModelBuilder& b) {
   b.node("Div", {"d", "sd"}, {"y"});
 }
 
-std::vector<float> block_input(int64_t seq) {
-  std::vector<float> x(static_cast<size_t>(seq * 8));
+std::vector<float> block_input(int64_t seq, int64_t width) {
+  std::vector<float> x(static_cast<size_t>(seq * width));
   for (size_t i = 0; i < x.size(); ++i) x[i] = 0.1f * static_cast<float>((i * 5) % 17) - 0.8f;
   return x;
 }
 
-}  // namespace
-
-TEST_CASE("An attention block compiled for seq in 1..16 matches the block folded at each size", "[dims][build]") {
+// y = block(x), x [seq, width]: compiled once for seq in 1..16 and run at several sizes,
+// against the same block with x an initializer of each size (folded by the compiler's kernels).
+void check_against_folded(const std::function<void(ModelBuilder&)>& block, int64_t width) {
   TempDir d;
   ModelBuilder dyn;
-  dyn.input("x", {-1, 8}, 1, "seq");
-  attention_block(dyn);
+  dyn.input("x", {-1, width}, 1, "seq");
+  block(dyn);
   dyn.output("y");
   const Compiled c = compile_file(dyn.save(d.path, "dyn"), seq_1_to_16());
   REQUIRE(value(c.graph, "y").dynamic());
-  CHECK(c.files.header.find("_set_input_shape(") != std::string::npos);
   for (int64_t seq : {1, 5, 16}) {
     INFO("seq " << seq);
-    ModelBuilder fixed;  // x an initializer: the compiler folds y with its kernels
-    fixed.init_f("x", {seq, 8}, block_input(seq));
-    attention_block(fixed);
+    ModelBuilder fixed;
+    fixed.init_f("x", {seq, width}, block_input(seq, width));
+    block(fixed);
     fixed.output("y");
     const Compiled f = compile_file(fixed.save(d.path, "fixed" + std::to_string(seq)));
     REQUIRE(value(f.graph, "y").constant);
-    Tensor x(DType::Float, {seq, 8});
-    const std::vector<float> xv = block_input(seq);
+    Tensor x(DType::Float, {seq, width});
+    const std::vector<float> xv = block_input(seq, width);
     std::copy(xv.begin(), xv.end(), x.data<float>());
     TestData data;
     data.inputs = {tensor_to_proto(x, "x")};
@@ -172,6 +172,38 @@ TEST_CASE("An attention block compiled for seq in 1..16 matches the block folded
       CHECK(r.pass);
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("An attention block compiled for seq in 1..16 matches the block folded at each size", "[dims][build]") {
+  check_against_folded(attention_block, 8);
+}
+
+TEST_CASE("ConstantOfShape, Concat and Expand take shapes of run-time dims", "[dims][build]") {
+  check_against_folded(
+      [](ModelBuilder& b) {
+        b.init_f("bias", {1, 6}, {0.5f, -1.0f, 0.25f, 2.0f, -0.5f, 1.5f});
+        b.node("Shape", {"x"}, {"shp"});
+        auto& ones = b.node("ConstantOfShape", {"shp"}, {"ones"});
+        onnx::TensorProto one;
+        one.set_data_type(1);
+        one.add_dims(1);
+        one.add_float_data(1.0f);
+        auto* a = ones.add_attribute();
+        a->set_name("value");
+        a->set_type(onnx::AttributeProto::TENSOR);
+        *a->mutable_t() = one;
+        b.init_i("two", {1}, {2});
+        b.init_i("zero", {1}, {0});
+        b.init_i("one", {1}, {1});
+        b.node("Slice", {"ones", "zero", "two", "one"}, {"ones2"});  // [seq, 2]
+        ModelBuilder::attr_i(b.node("Concat", {"x", "ones2"}, {"cat"}), "axis", 1);  // [seq, 6]
+        b.node("Shape", {"cat"}, {"cshp"});
+        b.node("Expand", {"bias", "cshp"}, {"e"});  // [seq, 6]
+        b.node("Mul", {"cat", "e"}, {"y"});
+      },
+      4);
 }
 
 TEST_CASE("A shape computed from run-time dims folds to expressions of them", "[dims]") {
