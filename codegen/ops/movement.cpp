@@ -783,10 +783,33 @@ Tensor low_precision_range(OpCtx& c, DType dt, double s, double l, double d) {
   return y;
 }
 
+// An integer Range whose start or limit are run-time dims (position ids, torch.arange(seq)): n
+// elements, n a run-time dim; delta a constant.
+bool range_is_dynamic(OpCtx& c) { return !c.in(0).sym.empty() || !c.in(1).sym.empty(); }
+
+Dim range_count(OpCtx& c) {
+  std::vector<Dim> s, l, d;
+  if (!dtype_is_int(c.dtype(0)) || !c.dims_in(0, &s) || !c.dims_in(1, &l) || !c.dims_in(2, &d) || !d[0].is_const() ||
+      d[0].value() == 0)
+    c.unsupported("a Range of run-time size needs integer start and limit and a constant delta other than 0");
+  DimTable& t = c.dim_table();
+  const int64_t delta = d[0].value();
+  const Dim span = delta > 0 ? l[0] - s[0] : s[0] - l[0];
+  if (t.range(span).lo < 0)
+    c.unsupported("a Range of run-time size that may be empty or reversed (" + span.str(t) + " may be negative)");
+  return t.ceil_div(span, delta > 0 ? delta : -delta);
+}
+
 void infer_Range(OpCtx& c) {
   const auto a = c.attrs<RangeAttrs>();
   for (size_t i = 0; i < 3; ++i)
     if (numel(c.shape(i)) != 1) c.fail("start, limit and delta must be scalars");
+  if (range_is_dynamic(c)) {
+    const Dim n = range_count(c);
+    c.dim_table().min(n, Dim(1));  // made here, before the code: lower_Range's counts
+    c.dim_table().max(n - Dim(1), Dim(0));
+    return c.set_out_dims(0, c.dtype(0), {n});
+  }
   const Tensor& ts = c.require_const(0, "start (the output size must be static)");
   const Tensor& tl = c.require_const(1, "limit (the output size must be static)");
   const Tensor& td = c.require_const(2, "delta (the output size must be static)");
@@ -825,6 +848,17 @@ void infer_Range(OpCtx& c) {
       c.set_const(0, std::move(y));
     }
   });
+}
+
+// Run-time size only (a static Range is a constant): y[0] = start, the others delta, then
+// their running sum in place: start + i * delta, exactly, in the integer type.
+void lower_Range(LowerCtx& c) {
+  const Dim n = c.out(0).dims.at(0);
+  c.call("fill", {c.Y(0), c.extent(c.dim_table().min(n, Dim(1))), c.elem(0)});
+  Arg rest = c.Y(0);
+  rest.offset = 1;
+  c.call("fill", {rest, c.extent(c.dim_table().max(n - Dim(1), Dim(0))), c.elem(2)});
+  c.call("cumsum", {c.Y(0), c.Y(0), index(1), c.extent(n), index(1), boolean(false), boolean(false)});
 }
 
 // ---- Pad: per-dim index tables for k::table_copy ------------------------------------------------
@@ -1047,7 +1081,7 @@ O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile, false, false, grad_Tile);
 O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat, false, false, grad_Concat, true);
 O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split);
 O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather, true);
-O2C_DEFINE_OP(Range, infer_Range, nullptr);  // always folded: infer computes it
+O2C_DEFINE_OP(Range, infer_Range, lower_Range, false, false, nullptr, true);  // static: folded by infer
 O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad, false, false, grad_Pad);
 
 }  // namespace o2c

@@ -206,6 +206,21 @@ TEST_CASE("ConstantOfShape, Concat and Expand take shapes of run-time dims", "[d
       4);
 }
 
+TEST_CASE("Range takes a limit of run-time dims (position ids)", "[dims][build]") {
+  check_against_folded(
+      [](ModelBuilder& b) {
+        b.init_i("i0", {}, {0}).init_i("three", {}, {3}).init_i("one", {}, {1}).init_i("ax1", {1}, {1});
+        b.node("Shape", {"x"}, {"shp"});
+        b.node("Gather", {"shp", "i0"}, {"len"});
+        b.node("Add", {"len", "three"}, {"end"});
+        b.node("Range", {"three", "end", "one"}, {"pos"});  // 3, 4, ..., seq + 2
+        ModelBuilder::attr_i(b.node("Cast", {"pos"}, {"posf"}), "to", 1);
+        b.node("Unsqueeze", {"posf", "ax1"}, {"col"});  // [seq, 1]
+        b.node("Add", {"x", "col"}, {"y"});
+      },
+      3);
+}
+
 TEST_CASE("A shape computed from run-time dims folds to expressions of them", "[dims]") {
   ModelBuilder b;
   b.input("x", {-1, 8}, 1, "seq");
