@@ -14,6 +14,7 @@
 #include "onnx/names.hpp"
 #include "ops/registry.hpp"
 #include "tools/cli_values.hpp"
+#include "tools/info.hpp"
 #include "tools/runner.hpp"
 #include "tools/train_cli.hpp"
 #include "tools/wasm.hpp"
@@ -523,6 +524,16 @@ int main(int argc, char** argv) {
   verify_train->add_option("--data", vt.data, "train_data folder (train.json, step_K/, expected/)")->required();
   add_check_options(verify_train, vt);
 
+  Common ic;
+  bool info_json_flag = false;
+  auto* info = app.add_subcommand("info", "what the model holds (inputs, outputs, dims to bind, ops, parameters, MACs at "
+                                          "the given shapes) and every op or type onnx2cpp does not take, with reasons");
+  info->add_option("model", ic.model, "ONNX model file")->required();
+  info->add_option("--dim", ic.dims, "bind a symbolic dimension: NAME=VALUE (as in compile)");
+  info->add_option("--shape", ic.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
+  info->add_option("--freeze", ic.freeze, "make an input a constant: INPUT=value.pb or INPUT=DIR (as in compile)");
+  info->add_flag("--json", info_json_flag, "print one JSON object");
+
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
   add_common(check, kc);
@@ -553,6 +564,13 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*check) return run_check(kc);
+    if (*info) {
+      Options opt = make_options(ic, "");
+      freeze_from_files(ic, opt);
+      const ModelInfo mi = describe_model(ic.model, opt.bind);
+      std::fputs((info_json_flag ? info_json(mi) : info_text(mi)).c_str(), stdout);
+      return kOk;
+    }
     if (*train) return run_compile(ta);
     if (*export_onnx) {
       Options opt = make_options(ea.c, recorded_command(ea.c));
