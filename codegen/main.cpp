@@ -272,7 +272,24 @@ void wasm_weights(Options& o) {
 struct BuildArgs {
   Common c;
   std::string out, target = "native", flags, keep, cxx;
+  bool quiet = false;
 };
+
+// --quiet: no progress lines for long steps (tools/progress.hpp).
+void add_quiet_option(CLI::App* app, bool& quiet) {
+  app->add_flag("--quiet,-q", quiet, "do not say what a step that takes more than a second is doing");
+}
+
+// The model compiled as a step of `progress` ("compiling model.onnx (3.5 MB)").
+Compiled compile_step(const Options& opt, const Progress& progress, double* seconds = nullptr) {
+  std::error_code ec;
+  const auto bytes = fs::file_size(opt.model_path, ec);
+  char size[32];
+  std::snprintf(size, sizeof size, " (%.1f MB)", ec ? 0.0 : static_cast<double>(bytes) / 1e6);
+  Compiled c;
+  progress.step("compiling " + opt.model_path + size, [&] { c = compile_model(opt); }, seconds);
+  return c;
+}
 
 int run_build(const BuildArgs& a) {
   Options opt = make_options(a.c, recorded_command(a.c));
@@ -280,7 +297,8 @@ int run_build(const BuildArgs& a) {
   if (opt.name.empty()) opt.name = name_from_path(a.c.model);
   opt.name = sanitize(opt.name);
   if (a.target == "wasm") wasm_weights(opt);
-  Compiled c = compile_model(opt);
+  const Progress progress(a.quiet);
+  Compiled c = compile_step(opt, progress);
   const fs::path out(a.out);
   if (a.target == "native") {
     write_file(out / (opt.name + ".cpp"), c.files.source);
@@ -295,6 +313,7 @@ int run_build(const BuildArgs& a) {
   wc.flags = a.flags;
   wc.out_dir = a.out;
   wc.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  wc.progress = progress;
   int rc = kOk;
   try {
     double secs = 0;
@@ -317,7 +336,7 @@ int run_build(const BuildArgs& a) {
 struct RunArgs {
   Common c;
   std::string data, keep, cxx, flags, target = "native";
-  bool flags_given = false, profile = false;
+  bool flags_given = false, profile = false, quiet = false;
   double rtol = 1e-3, atol = 1e-4;
   int iters = 50;
 };
@@ -352,10 +371,9 @@ int run_harness(const RunArgs& a, bool is_verify) {
     data = load_test_data(a.data);
     bind_from_data(load_model(a.c.model), data, opt.bind, a.c.freeze);
   }
-  auto t0 = std::chrono::steady_clock::now();
-  Compiled c = compile_model(opt);
-  auto t1 = std::chrono::steady_clock::now();
-  const double compile_s = std::chrono::duration<double>(t1 - t0).count();
+  const Progress progress(a.quiet);
+  double compile_s = 0;
+  Compiled c = compile_step(opt, progress, &compile_s);
   const std::string name = opt.name.empty() ? name_from_path(a.c.model) : sanitize(opt.name);
   BuildConfig cfg;
   cfg.target = a.target;
@@ -364,13 +382,15 @@ int run_harness(const RunArgs& a, bool is_verify) {
   if (!is_verify && a.target == "wasm" && !a.flags_given) cfg.flags = "-O3";
   if (a.profile) cfg.flags += " -DO2C_PROFILE";
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  cfg.progress = progress;
   double build_s = 0;
   int rc = kOk;
   try {
     std::string exe = build_harness(c, name, cfg, &build_s);
     if (is_verify) {
       if (data.outputs.empty()) throw CompileError(a.data + ": no output_K.pb to compare with");
-      auto res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol);
+      std::vector<Comparison> res;
+      progress.step("running " + name + " on " + a.data, [&] { res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol); });
       print_comparisons(res);
       bool all = true;
       for (const auto& r : res) all = all && r.pass;
@@ -378,7 +398,9 @@ int run_harness(const RunArgs& a, bool is_verify) {
                   a.rtol, a.atol, compile_s, build_s);
       rc = all ? kOk : kMismatch;
     } else {
-      std::string line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters);
+      std::string line;
+      progress.step("running " + name + " " + std::to_string(a.iters) + " times (and warm-up runs)",
+                    [&] { line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters); });
       line.pop_back();  // closing brace
       std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, "
                   "\"model\": \"%s\", \"target\": \"%s\"}\n",
@@ -406,8 +428,10 @@ int run_verify_train(const RunArgs& a) {
   Options opt = make_options(a.c, recorded_command(a.c));
   opt.backward = data.opt;
   if (opt.name.empty()) opt.name = name_from_path(a.c.model);
-  const Compiled c = compile_model(opt);
+  const Progress progress(a.quiet);
+  const Compiled c = compile_step(opt, progress);
   BuildConfig cfg;
+  cfg.progress = progress;
   cfg.cxx = a.cxx;
   cfg.flags = a.flags;
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
@@ -464,6 +488,7 @@ int main(int argc, char** argv) {
   verify->add_option("--target", va.target, "native (default) or wasm: build with Emscripten (em++), run with Node")
       ->check(CLI::IsMember({"native", "wasm"}));
   add_weights_option(verify, va.c);
+  add_quiet_option(verify, va.quiet);
 
   RunArgs ba;
   ba.flags = "-O3 -march=native";
@@ -478,6 +503,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"native", "wasm"}));
   add_weights_option(bench, ba.c);
   bench->add_flag("--profile", ba.profile, "time every node too and print the slowest (adds timer calls)");
+  add_quiet_option(bench, ba.quiet);
 
   BuildArgs bd;
   auto* build = app.add_subcommand(
@@ -492,6 +518,7 @@ int main(int argc, char** argv) {
   build->add_option("--cxxflags,--cxx-flags", bd.flags, "wasm: optimization and extra em++ flags (default: -O3)");
   build->add_option("--cxx", bd.cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
   build->add_option("--keep", bd.keep, "wasm: build in this folder and keep it (default: a temporary folder)");
+  add_quiet_option(build, bd.quiet);
 
   CompileArgs ta;
   ta.train.optimizer.type = "sgd";
@@ -523,6 +550,7 @@ int main(int argc, char** argv) {
   add_common(verify_train, vt.c);
   verify_train->add_option("--data", vt.data, "train_data folder (train.json, step_K/, expected/)")->required();
   add_check_options(verify_train, vt);
+  add_quiet_option(verify_train, vt.quiet);
 
   Common ic;
   bool info_json_flag = false;
