@@ -14,9 +14,10 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string megabytes(size_t bytes) {
+std::string megabytes(size_t bytes) {  // kB below a megabyte
   char b[32];
-  std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  const double v = static_cast<double>(bytes);
+  std::snprintf(b, sizeof b, v < 1e6 ? "%.1f kB" : "%.1f MB", v < 1e6 ? v / 1e3 : v / 1e6);
   return b;
 }
 

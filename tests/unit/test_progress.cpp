@@ -55,7 +55,7 @@ TEST_CASE("Progress announces a step past a second and reports its end", "[progr
   const std::string failed = stderr_of([] { Progress().step("running", [] { sleep_ms(1100); throw CompileError("x"); }); });
   CHECK_THAT(failed, Catch::Contains("onnx2cpp: running: failed in 1."));
   CHECK(code_size_text(12300000, 0) == "12.3 MB of generated code");
-  CHECK(code_size_text(100000, 4000000) == "0.1 MB of generated code (and 4.0 MB of weights)");
+  CHECK(code_size_text(100000, 4000000) == "100.0 kB of generated code (and 4.0 MB of weights)");
 }
 
 TEST_CASE("verify, bench, build and verify-train take --quiet", "[progress]") {
