@@ -284,10 +284,9 @@ void add_quiet_option(CLI::App* app, bool& quiet) {
 Compiled compile_step(const Options& opt, const Progress& progress, double* seconds = nullptr) {
   std::error_code ec;
   const auto bytes = fs::file_size(opt.model_path, ec);
-  char size[32];
-  std::snprintf(size, sizeof size, " (%.1f MB)", ec ? 0.0 : static_cast<double>(bytes) / 1e6);
   Compiled c;
-  progress.step("compiling " + opt.model_path + size, [&] { c = compile_model(opt); }, seconds);
+  progress.step("compiling " + opt.model_path + (ec ? "" : " (" + size_text(bytes) + ")"), [&] { c = compile_model(opt); },
+                seconds);
   return c;
 }
 

@@ -14,13 +14,6 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string megabytes(size_t bytes) {  // kB below a megabyte
-  char b[32];
-  const double v = static_cast<double>(bytes);
-  std::snprintf(b, sizeof b, v < 1e6 ? "%.1f kB" : "%.1f MB", v < 1e6 ? v / 1e3 : v / 1e6);
-  return b;
-}
-
 }  // namespace
 
 void Progress::step(const std::string& what, const std::function<void()>& f, double* seconds) const {
@@ -61,9 +54,16 @@ void Progress::step(const std::string& what, const std::function<void()>& f, dou
   finish("done");
 }
 
+std::string size_text(size_t bytes) {  // kB below a megabyte
+  char b[32];
+  const double v = static_cast<double>(bytes);
+  std::snprintf(b, sizeof b, v < 1e6 ? "%.1f kB" : "%.1f MB", v < 1e6 ? v / 1e3 : v / 1e6);
+  return b;
+}
+
 std::string code_size_text(size_t source_bytes, size_t weights_bytes) {
-  std::string s = megabytes(source_bytes) + " of generated code";
-  if (weights_bytes) s += " (and " + megabytes(weights_bytes) + " of weights)";
+  std::string s = size_text(source_bytes) + " of generated code";
+  if (weights_bytes) s += " (and " + size_text(weights_bytes) + " of weights)";
   return s;
 }
 

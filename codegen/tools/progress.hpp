@@ -20,6 +20,8 @@ class Progress {
   bool quiet_;
 };
 
+// "15.4 kB", "12.3 MB": a size in a progress line.
+std::string size_text(size_t bytes);
 // "12.3 MB of generated code (and 13.9 MB of weights)": what a compiler is about to build.
 std::string code_size_text(size_t source_bytes, size_t weights_bytes);
 
