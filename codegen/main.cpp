@@ -14,6 +14,7 @@
 #include "onnx/names.hpp"
 #include "ops/registry.hpp"
 #include "tools/cli_values.hpp"
+#include "tools/info.hpp"
 #include "tools/runner.hpp"
 #include "tools/train_cli.hpp"
 #include "tools/wasm.hpp"
@@ -274,7 +275,23 @@ void wasm_weights(Options& o) {
 struct BuildArgs {
   Common c;
   std::string out, target = "native", flags, keep, cxx;
+  bool quiet = false;
 };
+
+// --quiet: no progress lines for long steps (tools/progress.hpp).
+void add_quiet_option(CLI::App* app, bool& quiet) {
+  app->add_flag("--quiet,-q", quiet, "do not say what a step that takes more than a second is doing");
+}
+
+// The model compiled as a step of `progress` ("compiling model.onnx (3.5 MB)").
+Compiled compile_step(const Options& opt, const Progress& progress, double* seconds = nullptr) {
+  std::error_code ec;
+  const auto bytes = fs::file_size(opt.model_path, ec);
+  Compiled c;
+  progress.step("compiling " + opt.model_path + (ec ? "" : " (" + size_text(bytes) + ")"), [&] { c = compile_model(opt); },
+                seconds);
+  return c;
+}
 
 int run_build(const BuildArgs& a) {
   Options opt = make_options(a.c, recorded_command(a.c));
@@ -282,7 +299,8 @@ int run_build(const BuildArgs& a) {
   if (opt.name.empty()) opt.name = name_from_path(a.c.model);
   opt.name = sanitize(opt.name);
   if (a.target == "wasm") wasm_weights(opt);
-  Compiled c = compile_model(opt);
+  const Progress progress(a.quiet);
+  Compiled c = compile_step(opt, progress);
   const fs::path out(a.out);
   if (a.target == "native") {
     write_file(out / (opt.name + ".cpp"), c.files.source);
@@ -297,6 +315,7 @@ int run_build(const BuildArgs& a) {
   wc.flags = a.flags;
   wc.out_dir = a.out;
   wc.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  wc.progress = progress;
   int rc = kOk;
   try {
     double secs = 0;
@@ -319,7 +338,7 @@ int run_build(const BuildArgs& a) {
 struct RunArgs {
   Common c;
   std::string data, keep, cxx, flags, target = "native";
-  bool flags_given = false, profile = false;
+  bool flags_given = false, profile = false, quiet = false;
   double rtol = 1e-3, atol = 1e-4;
   int iters = 50;
 };
@@ -354,10 +373,9 @@ int run_harness(const RunArgs& a, bool is_verify) {
     data = load_test_data(a.data);
     bind_from_data(load_model(a.c.model), data, opt.bind, a.c.freeze);
   }
-  auto t0 = std::chrono::steady_clock::now();
-  Compiled c = compile_model(opt);
-  auto t1 = std::chrono::steady_clock::now();
-  const double compile_s = std::chrono::duration<double>(t1 - t0).count();
+  const Progress progress(a.quiet);
+  double compile_s = 0;
+  Compiled c = compile_step(opt, progress, &compile_s);
   const std::string name = opt.name.empty() ? name_from_path(a.c.model) : sanitize(opt.name);
   BuildConfig cfg;
   cfg.target = a.target;
@@ -366,13 +384,15 @@ int run_harness(const RunArgs& a, bool is_verify) {
   if (!is_verify && a.target == "wasm" && !a.flags_given) cfg.flags = "-O3";
   if (a.profile) cfg.flags += " -DO2C_PROFILE";
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  cfg.progress = progress;
   double build_s = 0;
   int rc = kOk;
   try {
     std::string exe = build_harness(c, name, cfg, &build_s);
     if (is_verify) {
       if (data.outputs.empty()) throw CompileError(a.data + ": no output_K.pb to compare with");
-      auto res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol);
+      std::vector<Comparison> res;
+      progress.step("running " + name + " on " + a.data, [&] { res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol); });
       print_comparisons(res);
       bool all = true;
       for (const auto& r : res) all = all && r.pass;
@@ -380,7 +400,9 @@ int run_harness(const RunArgs& a, bool is_verify) {
                   a.rtol, a.atol, compile_s, build_s);
       rc = all ? kOk : kMismatch;
     } else {
-      std::string line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters);
+      std::string line;
+      progress.step("running " + name + " " + std::to_string(a.iters) + " times (and warm-up runs)",
+                    [&] { line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters); });
       line.pop_back();  // closing brace
       std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, "
                   "\"model\": \"%s\", \"target\": \"%s\"}\n",
@@ -408,8 +430,10 @@ int run_verify_train(const RunArgs& a) {
   Options opt = make_options(a.c, recorded_command(a.c));
   opt.backward = data.opt;
   if (opt.name.empty()) opt.name = name_from_path(a.c.model);
-  const Compiled c = compile_model(opt);
+  const Progress progress(a.quiet);
+  const Compiled c = compile_step(opt, progress);
   BuildConfig cfg;
+  cfg.progress = progress;
   cfg.cxx = a.cxx;
   cfg.flags = a.flags;
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
@@ -466,6 +490,7 @@ int main(int argc, char** argv) {
   verify->add_option("--target", va.target, "native (default) or wasm: build with Emscripten (em++), run with Node")
       ->check(CLI::IsMember({"native", "wasm"}));
   add_weights_option(verify, va.c);
+  add_quiet_option(verify, va.quiet);
 
   RunArgs ba;
   ba.flags = "-O3 -march=native";
@@ -480,6 +505,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"native", "wasm"}));
   add_weights_option(bench, ba.c);
   bench->add_flag("--profile", ba.profile, "time every node too and print the slowest (adds timer calls)");
+  add_quiet_option(bench, ba.quiet);
 
   BuildArgs bd;
   auto* build = app.add_subcommand(
@@ -494,6 +520,7 @@ int main(int argc, char** argv) {
   build->add_option("--cxxflags,--cxx-flags", bd.flags, "wasm: optimization and extra em++ flags (default: -O3)");
   build->add_option("--cxx", bd.cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
   build->add_option("--keep", bd.keep, "wasm: build in this folder and keep it (default: a temporary folder)");
+  add_quiet_option(build, bd.quiet);
 
   CompileArgs ta;
   ta.train.optimizer.type = "sgd";
@@ -525,6 +552,17 @@ int main(int argc, char** argv) {
   add_common(verify_train, vt.c);
   verify_train->add_option("--data", vt.data, "train_data folder (train.json, step_K/, expected/)")->required();
   add_check_options(verify_train, vt);
+  add_quiet_option(verify_train, vt.quiet);
+
+  Common ic;
+  bool info_json_flag = false;
+  auto* info = app.add_subcommand("info", "what the model holds (inputs, outputs, dims to bind, ops, parameters, MACs at "
+                                          "the given shapes) and every op or type onnx2cpp does not take, with reasons");
+  info->add_option("model", ic.model, "ONNX model file")->required();
+  info->add_option("--dim", ic.dims, "bind a symbolic dimension: NAME=VALUE (as in compile)");
+  info->add_option("--shape", ic.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
+  info->add_option("--freeze", ic.freeze, "make an input a constant: INPUT=value.pb or INPUT=DIR (as in compile)");
+  info->add_flag("--json", info_json_flag, "print one JSON object");
 
   Common kc;
   auto* check = app.add_subcommand("check", "compile in memory only: exit 0 if supported, 3 if not, 2 if broken");
@@ -556,6 +594,13 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*check) return run_check(kc);
+    if (*info) {
+      Options opt = make_options(ic, "");
+      freeze_from_files(ic, opt);
+      const ModelInfo mi = describe_model(ic.model, opt.bind);
+      std::fputs((info_json_flag ? info_json(mi) : info_text(mi)).c_str(), stdout);
+      return kOk;
+    }
     if (*train) return run_compile(ta);
     if (*export_onnx) {
       Options opt = make_options(ea.c, recorded_command(ea.c));

@@ -24,23 +24,28 @@ for m in fast_neural_style mobilenet_v2; do
   fi
 done
 
-# compile SRC_MODEL NAME WEIGHTS: rebuilt only when the model or onnx2cpp is newer.
+# compile SRC_MODEL NAME WEIGHTS [FLAGS...]: rebuilt only when the model or onnx2cpp is newer.
 compile() {
   local dir="$out/models/$2"
   if [ -f "$dir/$2.wasm" ] && [ "$dir/$2.wasm" -nt "$1" ] && [ "$dir/$2.wasm" -nt "$o2c" ]; then
     echo "build_demo: $2 up to date"; return
   fi
   rm -rf "$dir"
-  echo "build_demo: onnx2cpp build $1 --target wasm --name $2 --weights $3"
-  "$o2c" build "$1" --target wasm --name "$2" --weights "$3" -o "$dir"
+  echo "build_demo: onnx2cpp build $1 --target wasm --name $2 --weights $3 ${*:4}"
+  "$o2c" build "$1" --target wasm --name "$2" --weights "$3" "${@:4}" -o "$dir"
 }
+# The digit classifier trained by scripts/train_digits.py, one digit a run.
+compile "$root/models/digits/model.onnx" digits embed --dim batch=1
 compile "$shared/fast_neural_style/model.onnx" style file
 compile "$shared/mobilenet_v2/model.onnx" classifier embed
 
 cp "$root"/web/demo/{index.html,demo.css,demo.js,preprocess.js,landscape.png,shapes.png} "$out/"
+cp "$root/models/digits/heldout.u8" "$out/"
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 cat > "$out/models.json" <<JSON
 {
+  "digits": {"model": "digits", "module": "models/digits/digits.js", "weights": "embed", "heldout": "heldout.u8",
+             "wasm_bytes": $(size "$out/models/digits/digits.wasm")},
   "style": {"model": "fast_neural_style",
             "module": "models/style/style.js", "weights": "file", "image": "landscape.png",
             "wasm_bytes": $(size "$out/models/style/style.wasm"),

@@ -18,7 +18,7 @@ struct Importer {
   const ShapeBindings& bind;
   std::string base_dir;
   const Functions& functions;
-  std::map<std::string, std::vector<std::string>> unsupported;  // op -> node names
+  UnsupportedOps unsupported;  // op -> node names
   int inlined = 0;  // function calls expanded so far (names their values apart)
 
   // The declared type of a graph input: dims bound by --dim/--shape for the main graph. A dim
@@ -305,7 +305,8 @@ struct Importer {
 }  // namespace
 
 namespace {
-Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind, bool release) {
+Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind, bool release,
+                  UnsupportedOps* listing = nullptr) {
   Graph g;
   g.model_path = model_path;
   g.producer = m.producer_name() + (m.producer_version().empty() ? "" : " " + m.producer_version());
@@ -323,6 +324,10 @@ Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, cons
   for (const auto& kv : bind.shapes)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].is_input)
       throw CompileError(model_path + ": --shape names " + quote_name(kv.first) + ", which is not an input of the model");
+  if (listing) {  // info lists them with the other findings
+    *listing = std::move(im.unsupported);
+    im.unsupported.clear();
+  }
   if (!im.unsupported.empty()) {
     std::string msg = model_path + ": unsupported ops:";
     for (const auto& kv : im.unsupported) {
@@ -344,6 +349,11 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path, con
 
 Graph import_model(onnx::ModelProto&& m, const std::string& model_path, const ShapeBindings& bind) {
   return import_impl(m, model_path, bind, true);
+}
+
+Graph import_model_listing(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind,
+                           UnsupportedOps* unsupported) {
+  return import_impl(m, model_path, bind, false, unsupported);
 }
 
 }  // namespace o2c

@@ -2,6 +2,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <vector>
 
 #include <onnx/onnx_pb.h>
 
@@ -28,5 +29,11 @@ Graph import_model(const onnx::ModelProto& m, const std::string& model_path,
 // The same, freeing each initializer's bytes in the message as it is converted (the model is
 // not held twice).
 Graph import_model(onnx::ModelProto&& m, const std::string& model_path, const ShapeBindings& bind);
+// Op keys ("Resize", "com.microsoft.Attention") -> the names of the nodes using them.
+using UnsupportedOps = std::map<std::string, std::vector<std::string>>;
+// For `onnx2cpp info`: the same, but the nodes of ops onnx2cpp does not have stay in the graph
+// and are listed in *unsupported instead of thrown.
+Graph import_model_listing(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind,
+                           UnsupportedOps* unsupported);
 
 }  // namespace o2c

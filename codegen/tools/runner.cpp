@@ -150,12 +150,15 @@ std::string build_harness(const Compiled& c, const std::string& name, const Buil
                     " '-DO2C_HEADER=\"" + name + ".h\"' " + weights_define + shell_quote(name + ".cpp") +
                     " harness.cpp -o harness";
   std::string out;
-  auto t0 = std::chrono::steady_clock::now();
-  int rc = run_command(cmd, &out);
-  auto t1 = std::chrono::steady_clock::now();
-  if (build_seconds) *build_seconds = std::chrono::duration<double>(t1 - t0).count();
+  int rc = 0;
+  cfg.progress.step(build_step_text(c, cxx + " " + cfg.flags), [&] { rc = run_command(cmd, &out); }, build_seconds);
   if (rc != 0) throw CompileError("building the generated code failed:\n$ " + cmd + "\n" + out);
   return shell_quote(exe.string());
+}
+
+std::string build_step_text(const Compiled& c, const std::string& compiler) {
+  const bool built_in = !c.files.weights_file.empty() && !c.files.external_weights;  // .incbin/#embed
+  return "building " + code_size_text(c.files.source.size(), built_in ? c.files.weights_bytes : 0) + " with " + compiler;
 }
 
 std::string write_harness_sources(const Compiled& c, const std::string& name, const std::string& dir) {

@@ -39,13 +39,13 @@ std::string require_emxx(const std::string& cxx) {
 }
 
 // Runs an em++ command in dir; on failure throws with the command and the tail of its output.
-void run_emxx(const std::string& dir, const std::string& cmd, const std::string& what, double* seconds) {
+// `step` is its progress line.
+void run_emxx(const std::string& dir, const std::string& cmd, const std::string& what, const Progress& progress,
+              const std::string& step, double* seconds) {
   const std::string full = "cd " + shell_quote(dir) + " && " + emscripten_env() + cmd;
   std::string out;
-  auto t0 = std::chrono::steady_clock::now();
-  const int rc = run_command(full, &out);
-  auto t1 = std::chrono::steady_clock::now();
-  if (seconds) *seconds = std::chrono::duration<double>(t1 - t0).count();
+  int rc = 0;
+  progress.step(step, [&] { rc = run_command(full, &out); }, seconds);
   if (rc != 0)
     throw CompileError(what + " failed (em++ exit " + std::to_string(rc) + "):\n$ " + full + "\n" + tail_lines(out, 40));
 }
@@ -113,7 +113,8 @@ std::vector<std::string> build_wasm_module(const Compiled& c, const std::string&
       " -sMALLOC=emmalloc -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=" +
       std::to_string(wasm_memory_bytes(static_bytes, heap)) + " -sTOTAL_STACK=" + std::to_string(kWasmStackBytes) +
       " --no-entry -sEXPORTED_FUNCTIONS=" + run + "_malloc,_free";
-  run_emxx(cfg.work_dir, cmd, "building " + name + ".wasm", build_seconds);
+  run_emxx(cfg.work_dir, cmd, "building " + name + ".wasm", cfg.progress,
+           build_step_text(c, emxx + " " + (cfg.flags.empty() ? "-O3" : cfg.flags)) + " into " + name + ".wasm", build_seconds);
 
   std::vector<std::string> files;
   auto put = [&](const std::string& file, const std::string& text) {
@@ -150,7 +151,8 @@ std::string build_wasm_harness(const Compiled& c, const std::string& name, const
       " harness.cpp -o harness.js -sENVIRONMENT=node -sNODERAWFS=1 -sWASM_ASYNC_COMPILATION=0 -sEXIT_RUNTIME=1"
       " -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=" + std::to_string(wasm_memory_bytes(ext ? 0 : c.files.weights_bytes, heap)) +
       " -sTOTAL_STACK=" + std::to_string(kWasmStackBytes);
-  run_emxx(cfg.work_dir, cmd, "building the wasm harness for " + name, build_seconds);
+  run_emxx(cfg.work_dir, cmd, "building the wasm harness for " + name, cfg.progress,
+           build_step_text(c, emxx + " " + cfg.flags), build_seconds);
   return "node " + shell_quote((fs::path(cfg.work_dir) / "harness.js").string());
 }
 

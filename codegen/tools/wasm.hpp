@@ -35,6 +35,7 @@ struct WasmModuleConfig {
   std::string flags;        // replaces the default -O3 (optimization and extra flags)
   std::string work_dir;     // sources and Emscripten's outputs
   std::string out_dir;      // where the module goes
+  Progress progress{true};  // says what a long build does (silent by default)
 };
 // Builds <name>.wasm, <name>.emscripten.mjs (Emscripten's loader), <name>.js (createModel)
 // and <name>.d.ts into out_dir, and <name>.weights.bin for a model compiled with external

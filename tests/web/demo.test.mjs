@@ -8,6 +8,8 @@
 //   - the page's outputs match onnxruntime-node (native CPU, run here on those inputs on the
 //     shared model.onnx) within |got - want| <= 1e-4 + 1e-3 |want|;
 //   - the top 5 classes the page lists are the reference's top 5;
+//   - the digit panel, given held-out digits as drawings, feeds the input recomputed here, matches
+//     onnxruntime-node on models/digits/model.onnx and names the right digit for nearly all;
 //   - no console error, page error or failed request.
 // Saves BUILD_DIR/demo/screenshot.png. Exits 0 pass, 1 fail, 77 skip (demo not built: no shared models).
 import { createRequire } from 'node:module';
@@ -15,6 +17,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decodePng } from './png.mjs';
 
 const [buildDir, sharedModels] = process.argv.slice(2).map((p) => path.resolve(p));
@@ -54,7 +57,12 @@ const ctx = await chromium.launchPersistentContext(profile, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-let results;
+// Held-out digits (models/digits/heldout.u8: the label, then 64 pixels of 0..16, per digit).
+const heldout = fs.readFileSync(new URL('../../models/digits/heldout.u8', import.meta.url));
+const DIGITS = 20;
+const samples = Array.from({ length: DIGITS }, (_, k) => ({
+  label: heldout[65 * k], pixels: Array.from(heldout.subarray(65 * k + 1, 65 * k + 65)) }));
+let results, drawn;
 try {
   const page = ctx.pages()[0] || await ctx.newPage();
   const problems = [];
@@ -65,16 +73,32 @@ try {
   console.log(`serving ${demo} at ${url}`);
   await page.goto(url);
   await page.waitForFunction(() => window.__results && window.__results.done, null, { timeout: 900_000, polling: 500 });
+  // A stroke drawn with the mouse, top to bottom in the middle of the canvas: a one.
+  const box = await page.locator('#digit-draw').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.07 * k));
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  const stroke = await page.locator('#digit-seen').textContent();
+  check(stroke.startsWith('the model sees a 1 '), `digits: a vertical stroke drawn with the mouse: "${stroke}"`);
+  drawn = await page.evaluate(async (digits) => {
+    const out = [];
+    for (const d of digits) out.push(await window.__classifyDigit(d.pixels));
+    return out;
+  }, samples);
   results = await page.evaluate(() => {
     const r = window.__results, plain = (t) => t && { ...t, input: Array.from(t.input || []), output: Array.from(t.output || []) };
     return { errors: r.errors, style: plain(r.style), classifier: plain(r.classifier),
       top5Shown: Array.from(document.querySelectorAll('#classifier-top5 li'), (li) => Number(li.dataset.index)),
-      status: ['style', 'classifier'].map((k) => document.getElementById(`${k}-status`).textContent) };
+      status: ['digits', 'style', 'classifier'].map((k) => document.getElementById(`${k}-status`).textContent),
+      seen: document.getElementById('digit-seen').textContent };
   });
   const shot = path.join(demo, 'screenshot.png');
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot}`);
   results.status.forEach((s) => console.log(`  page says: ${s}`));
+  console.log(`  digit panel: ${results.seen}`);
   check(problems.length === 0, `no console errors or failed requests${problems.length ? ': ' + problems.join(' | ') : ''}`);
   check(results.errors.length === 0, `page reported no errors${results.errors.length ? ': ' + results.errors.join(' | ') : ''}`);
 } finally {
@@ -113,6 +137,26 @@ for (const key of ['style', 'classifier']) {
   const c = compare(got.output, want.data);
   check(c.ok, `${key} (${spec.model}, wasm in Chromium, run ${got.runMs.toFixed(1)} ms, load ${got.loadMs.toFixed(1)} ms) vs onnxruntime-node: ${c.why}`);
 }
+// ---- the digit panel
+{
+  const session = await ort.InferenceSession.create(fileURLToPath(new URL('../../models/digits/model.onnx', import.meta.url)),
+    { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 });
+  let sameInput = 0, close = 0, right = 0, agree = 0;
+  for (let k = 0; k < DIGITS; k++) {
+    const x = pre.digitInput(pre.digitRgba(samples[k].pixels, 32, 32), 32, 32);
+    sameInput += x.every((v, i) => v === drawn[k].input[i]);
+    const ref = await session.run({ image: new ort.Tensor('float32', x, [1, 1, 8, 8]) });
+    const want = ref.probs.data;
+    close += compare(drawn[k].output, want).ok;
+    right += drawn[k].digit === samples[k].label;
+    agree += drawn[k].digit === want.indexOf(Math.max(...want));
+  }
+  check(sameInput === DIGITS, `digits: the page's input equals the one recomputed here for ${sameInput} of ${DIGITS} digits`);
+  check(close === DIGITS && agree === DIGITS,
+    `digits: outputs match onnxruntime-node for ${close} of ${DIGITS}, same digit for ${agree}`);
+  check(right >= DIGITS - 2, `digits: the page names ${right} of ${DIGITS} held-out digits right`);
+}
+
 if (refs.classifier) {
   const want = pre.topK(refs.classifier, 5).map((e) => e.index);
   check(JSON.stringify(results.top5Shown) === JSON.stringify(want), `classifier: page lists top 5 [${results.top5Shown}], reference [${want}]`);

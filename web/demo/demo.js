@@ -1,7 +1,7 @@
 // Demo page: loads the compiled models listed in models.json (written by scripts/build_demo.sh),
 // runs them on the bundled pictures and shows results and timings. Everything it computes is also
 // left in window.__results for tests/web/demo.test.mjs.
-import { styleInput, classifierInput, chwToRgba, topK } from './preprocess.js';
+import { styleInput, classifierInput, chwToRgba, topK, digitInput, digitRgba } from './preprocess.js';
 
 const results = { errors: [], done: false };
 window.__results = results;
@@ -34,6 +34,77 @@ async function timedRun(model, x) {
 }
 
 const tasks = {
+  // The digit canvas: classified live while the visitor draws; "again" shows the next held-out
+  // digit (heldout.u8: 65 bytes each, the label then 64 pixels of 0..16).
+  async digits(spec, model, status) {
+    const canvas = $('digit-draw');
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const { width: w, height: h } = canvas;
+    const heldout = new Uint8Array(await (await fetch(spec.heldout)).arrayBuffer());
+    let next = 0, label = null;
+    const classify = async () => {
+      const x = digitInput(ctx.getImageData(0, 0, w, h).data, w, h);
+      const y = await timedRun(model, x);
+      y.input = x;
+      y.digit = y.data.indexOf(Math.max(...y.data));
+      $('digit-seen').textContent = `the model sees a ${y.digit} (${(100 * y.data[y.digit]).toFixed(1)} %)`
+        + (label === null ? '' : `; the held-out digit is a ${label}`);
+      $('digit-probs').replaceChildren(...Array.from(y.data, (p) => {
+        const li = document.createElement('li');
+        li.textContent = `${'█'.repeat(Math.round(20 * p)).padEnd(20, '·')} ${(100 * p).toFixed(1)} %`;
+        return li;
+      }));
+      status(`${spec.model}: run ${y.runMs < 0.1 ? 'under 0.1 ms' : ms(y.runMs)}`);
+      return y;
+    };
+    const paint = (pixels, digitLabel) => {
+      ctx.putImageData(new ImageData(digitRgba(pixels, w, h), w, h), 0, 0);
+      label = digitLabel;
+    };
+    const clear = () => { ctx.fillStyle = '#000'; ctx.fillRect(0, 0, w, h); label = null; };
+    // Drawing: white strokes as thick as the digits' pen (6 of the 32 pixels: their 1s fill two
+    // 4x4 blocks across), classified once per frame.
+    let last = null, queued = false;
+    const point = (e) => {
+      const r = canvas.getBoundingClientRect();
+      return [((e.clientX - r.left) * w) / r.width, ((e.clientY - r.top) * h) / r.height];
+    };
+    const live = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; classify().catch((e) => fail('digits', e, status)); });
+    };
+    canvas.addEventListener('pointerdown', (e) => {
+      if (label !== null) clear();
+      canvas.setPointerCapture(e.pointerId);
+      last = point(e);
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (!last) return;
+      const p = point(e);
+      Object.assign(ctx, { strokeStyle: '#fff', lineWidth: 6, lineCap: 'round', lineJoin: 'round' });
+      ctx.beginPath(); ctx.moveTo(...last); ctx.lineTo(...p); ctx.stroke();
+      last = p;
+      live();
+    });
+    const end = () => { last = null; };
+    canvas.addEventListener('pointerup', end);
+    canvas.addEventListener('pointercancel', end);
+    $('digit-clear').onclick = () => { clear(); live(); };
+    // For the browser test: paints 64 pixels (0..16) and classifies them as a drawing would be.
+    window.__classifyDigit = async (pixels) => {
+      paint(pixels, null);
+      const y = await classify();
+      return { input: Array.from(y.input), output: Array.from(y.data), digit: y.digit };
+    };
+    clear();
+    const again = async () => {
+      const at = 65 * (next++ % (heldout.length / 65));
+      paint(heldout.subarray(at + 1, at + 65), heldout[at]);
+      return classify();
+    };
+    return { x: null, again };
+  },
   async style(spec, model, status) {
     const [, , h, w] = model.inputs[0].shape;
     const x = styleInput(await pixels(spec.image, $('style-in'), w, h), w, h);
@@ -83,7 +154,7 @@ async function start(key, spec) {
     const task = await tasks[key](spec, model, status);
     const show = async () => {
       const y = await task.again();
-      results[key] = { model: spec.model, loadMs, runMs: y.runMs, input: task.x, output: y.data,
+      results[key] = { model: spec.model, loadMs, runMs: y.runMs, input: y.input || task.x, output: y.data,
                        shape: y.shape, top5: y.top5 };
       status(`${spec.model}: load ${ms(loadMs)} (fetch + compile${spec.weights === 'file'
         ? ' + weights' : ''}), run ${ms(y.runMs)}`);
@@ -105,6 +176,7 @@ function fail(key, e, status) {
 
 const manifest = await (await fetch('models.json')).json();
 // One after the other: the page runs on one thread, and the timings should not overlap.
+await start('digits', manifest.digits);
 await start('style', manifest.style);
 await start('classifier', manifest.classifier);
 results.done = true;

@@ -44,3 +44,27 @@ export function topK(logits, k) {
     .sort((a, b) => b.logit - a.logit).slice(0, k)
     .map((e) => ({ ...e, prob: Math.exp(e.logit - max) / sum }));
 }
+
+// The digit canvas (white ink on black, w x h, both multiples of 8) -> the digit model's input
+// (1x1x8x8): the mean ink of each block, as scikit-learn's digits count the set pixels of 4x4
+// blocks of 32x32 bitmaps (0..16, divided by 16 in training).
+export function digitInput(rgba, w, h) {
+  const bw = w / 8, bh = h / 8, out = new Float32Array(64);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) out[8 * Math.floor(y / bh) + Math.floor(x / bw)] += rgba[4 * (y * w + x)] / 255;
+  }
+  return out.map((v) => v / (bw * bh));
+}
+
+// A held-out digit's 64 pixels (0..16) painted at w x h: each pixel a block of gray.
+export function digitRgba(pixels, w, h) {
+  const rgba = new Uint8ClampedArray(4 * w * h), bw = w / 8, bh = h / 8;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = Math.round((255 * pixels[8 * Math.floor(y / bh) + Math.floor(x / bw)]) / 16), i = 4 * (y * w + x);
+      rgba[i] = rgba[i + 1] = rgba[i + 2] = v;
+      rgba[i + 3] = 255;
+    }
+  }
+  return rgba;
+}
