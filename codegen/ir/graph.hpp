@@ -79,6 +79,12 @@ struct Value {
   // when every dim is static). `shape` then holds each dim's bound: what buffers are planned for.
   std::vector<Dim> dims;
   bool dynamic() const { return !dims.empty(); }
+  // A sequence or an optional (ops/sequence.cpp): not stored itself but desugared during
+  // inference into its elements, values of this graph known at compile time like a shape (an
+  // absent optional has none; `dtype` is the elements' type). Never planned nor emitted.
+  enum class Kind : uint8_t { Tensor, Sequence, Optional } kind = Kind::Tensor;
+  std::vector<int> elements;
+  bool composite() const { return kind != Kind::Tensor; }
   int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
 };
 
