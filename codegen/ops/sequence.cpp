@@ -183,8 +183,11 @@ void Expander::split_to_sequence() {
     } else {
       sizes = s->to_ints();
       int64_t sum = 0;
-      for (int64_t v : sizes) sum += v < 0 ? dim + 1 : v;
-      if (sum != dim) fail("the split sizes do not add up to the axis' " + std::to_string(dim));
+      for (int64_t v : sizes) {
+        if (v <= 0) fail("split sizes must be positive, one is " + std::to_string(v));
+        sum += v;
+      }
+      if (sum != dim) fail("the split sizes add up to " + std::to_string(sum) + ", not the axis' " + std::to_string(dim));
     }
   }
   std::vector<int> parts;
