@@ -184,7 +184,7 @@ void Expander::split_to_sequence() {
       sizes = s->to_ints();
       int64_t sum = 0;
       for (int64_t v : sizes) {
-        if (v <= 0) fail("split sizes must be positive, one is " + std::to_string(v));
+        if (v < 0) fail("split sizes must not be negative, one is " + std::to_string(v));  // 0: ONNX's reference takes it
         sum += v;
       }
       if (sum != dim) fail("the split sizes add up to " + std::to_string(sum) + ", not the axis' " + std::to_string(dim));

@@ -77,11 +77,11 @@ check_one() {
   msg=$(timeout 300 "$onnx2cpp" check "$model" 2>&1 >/dev/null) && rc=0 || rc=$?
   # A graph input that must be known at compile time (a Reshape shape, Slice bounds...) is
   # frozen to its test_data_set_0 value (onnx2cpp --freeze) and the check repeated.
-  # A sequence or optional input gets its length and elements' shapes from the same data
-  # (onnx2cpp --shape NAME=DIR).
+  # A sequence or optional input gets its length and elements' shapes from the same data, an
+  # input with a symbolic dim its shape (onnx2cpp --shape NAME=DIR).
   local freeze=() frozen="" shaped="" name m2 rc2 k
   for k in 1 2 3 4 5 6 7 8; do
-    if [[ $rc -eq 2 && $msg =~ input\ \"([A-Za-z0-9_.:/-]+)\"\ is\ (a\ sequence|an\ optional)\;\ its ]]; then
+    if [[ $rc -eq 2 && $msg =~ input\ \"([A-Za-z0-9_.:/-]+)\"\ (is\ (a\ sequence|an\ optional)\;\ its|dim\ [0-9]+\ is\ the\ symbol) ]]; then
       name=${BASH_REMATCH[1]}
       [[ -d $data/$t/test_data_set_0 ]] || break
       freeze+=(--shape "$name=$data/$t/test_data_set_0")
