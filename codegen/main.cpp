@@ -73,6 +73,38 @@ void add_common(CLI::App* app, Common& c) {
       ->check(CLI::IsMember({"greedy", "linear"}));
 }
 
+// The input file named `name` in a test_data_set folder ("" if none).
+std::string data_file_named(const std::string& dir, const std::string& name) {
+  std::string file;
+  for (int k = 0; fs::exists(fs::path(dir) / ("input_" + std::to_string(k) + ".pb")); ++k) {
+    const std::string p = (fs::path(dir) / ("input_" + std::to_string(k) + ".pb")).string();
+    if (load_data_file(p).name == name) file = p;
+  }
+  return file;
+}
+
+// --shape NAME=[N] (a sequence's length, an optional's presence 0 or 1) and --shape NAME=DIR
+// (the shape, or length and elements' shapes, of the input_K.pb named NAME in a
+// test_data_set folder); false for a plain --shape NAME=1x3x224x224.
+bool composite_shape_flag(const std::string& s, ShapeBindings& b) {
+  const auto eq = s.find('=');
+  if (eq == std::string::npos) return false;
+  const std::string name = s.substr(0, eq), value = s.substr(eq + 1);
+  if (value.size() > 2 && value.front() == '[' && value.back() == ']') {
+    try {
+      b.lengths[name] = std::stoll(value.substr(1, value.size() - 2));
+    } catch (const std::exception&) {
+      throw CompileError("--shape " + s + ": expected NAME=[N], a sequence's length (an optional's: 0 or 1)");
+    }
+    return true;
+  }
+  if (!fs::is_directory(value)) return false;
+  const std::string file = data_file_named(value, name);
+  if (file.empty()) throw CompileError("--shape " + s + ": no input_K.pb named " + quote_name(name) + " in " + value);
+  bind_data_file(name, load_data_file(file), b);
+  return true;
+}
+
 Options make_options(const Common& c, const std::string& cmdline) {
   Options o;
   o.model_path = c.model;
@@ -91,7 +123,8 @@ Options make_options(const Common& c, const std::string& cmdline) {
   for (const auto& d : c.dims)
     if (!o.bind.dims.insert(parse_dim_flag(d)).second) throw CompileError("--dim " + d + ": the dimension is bound twice");
   for (const auto& s : c.shapes)
-    if (!o.bind.shapes.insert(parse_shape_flag(s)).second) throw CompileError("--shape " + s + ": the input is shaped twice");
+    if (!composite_shape_flag(s, o.bind) && !o.bind.shapes.insert(parse_shape_flag(s)).second)
+      throw CompileError("--shape " + s + ": the input is shaped twice");
   for (const auto& f : c.freeze) parse_freeze_flag(f);
   return o;
 }
@@ -105,11 +138,7 @@ void freeze_from_files(const Common& c, Options& o) {
                          "e.g. --freeze shape=shape.pb (verify and bench take INPUT alone, from --data)");
     std::string file = src;
     if (fs::is_directory(src)) {  // a test_data_set folder: the input_K.pb named NAME
-      file.clear();
-      for (int k = 0; fs::exists(fs::path(src) / ("input_" + std::to_string(k) + ".pb")); ++k) {
-        const std::string p = (fs::path(src) / ("input_" + std::to_string(k) + ".pb")).string();
-        if (load_tensor_proto(p).name() == name) file = p;
-      }
+      file = data_file_named(src, name);
       if (file.empty()) throw CompileError("--freeze " + f + ": no input_K.pb named " + quote_name(name) + " in " + src);
     }
     try {

@@ -147,6 +147,9 @@ struct Files {
     };
     io_doc("input ", g.inputs, api.inputs());
     io_doc("output", g.outputs, api.outputs());
+    if (std::any_of(g.values.begin(), g.values.end(), [](const Value& v) { return v.composite(); }))
+      h.line("// A sequence or optional input or output is its elements, NAME[0], NAME[1], ... (an optional: "
+             "NAME[0] when present), their number fixed when compiled.");
     h.line("#ifndef " + U + "_ONNX2CPP_H");
     h.line("#define " + U + "_ONNX2CPP_H");
     h.line();

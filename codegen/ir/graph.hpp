@@ -84,6 +84,12 @@ struct Value {
   // element by element; empty otherwise (a value whose every element is a number is a
   // constant instead). Its node writes them at run time for any code that reads them.
   std::vector<Dim> sym;
+  // A sequence or an optional (ops/sequence.cpp): not stored itself but desugared during
+  // inference into its elements, values of this graph known at compile time like a shape (an
+  // absent optional has none; `dtype` is the elements' type). Never planned nor emitted.
+  enum class Kind : uint8_t { Tensor, Sequence, Optional } kind = Kind::Tensor;
+  std::vector<int> elements;
+  bool composite() const { return kind != Kind::Tensor; }
   int64_t bytes() const { return dtype_bytes(dtype, numel(shape)); }
 };
 

@@ -25,8 +25,10 @@ struct Importer {
   // bound to a range (--dim seq=1..128) is a run-time dim: its bound goes to the shape, the
   // symbol to *dims (left empty when every dim is static).
   Shape input_shape(const onnx::ValueInfoProto& vi, DimTable& table, std::vector<Dim>* dims) const {
-    const auto& tt = vi.type().tensor_type();
-    auto given = bind.shapes.find(vi.name());
+    return input_shape(vi.name(), vi.type().tensor_type(), table, dims);
+  }
+  Shape input_shape(const std::string& name, const onnx::TypeProto::Tensor& tt, DimTable& table, std::vector<Dim>* dims) const {
+    auto given = bind.shapes.find(name);
     if (given != bind.shapes.end()) {
       const Shape& s = given->second;
       bool ok = !tt.has_shape() || tt.shape().dim_size() == static_cast<int>(s.size());
@@ -34,12 +36,12 @@ struct Importer {
         if (tt.shape().dim(k).has_dim_value() && tt.shape().dim(k).dim_value() != s[k]) ok = false;
       if (!ok)
         throw CompileError(model_path + ": the shape " + shape_str(s) + " given for input " +
-                           quote_name(vi.name()) + " conflicts with the model's own shape");
+                           quote_name(name) + " conflicts with the model's own shape");
       return s;
     }
     if (!tt.has_shape())
-      throw CompileError(model_path + ": input " + quote_name(vi.name()) +
-                         " has no shape; give it with --shape " + vi.name() + "=1x3x224x224");
+      throw CompileError(model_path + ": input " + quote_name(name) +
+                         " has no shape; give it with --shape " + name + "=1x3x224x224");
     Shape s;
     for (int k = 0; k < tt.shape().dim_size(); ++k) {
       const auto& d = tt.shape().dim(k);
@@ -62,13 +64,13 @@ struct Importer {
           s.push_back(r.hi);
           continue;
         }
-        throw CompileError(model_path + ": input " + quote_name(vi.name()) + " dim " +
+        throw CompileError(model_path + ": input " + quote_name(name) + " dim " +
                            std::to_string(k) + " is the symbol " + quote_name(d.dim_param()) +
                            "; bind it with --dim " + d.dim_param() + "=VALUE or --shape " +
-                           vi.name() + "=...");
+                           name + "=...");
       }
-      throw CompileError(model_path + ": input " + quote_name(vi.name()) + " dim " + std::to_string(k) +
-                         " is unknown; give the shape with --shape " + vi.name() + "=...");
+      throw CompileError(model_path + ": input " + quote_name(name) + " dim " + std::to_string(k) +
+                         " is unknown; give the shape with --shape " + name + "=...");
     }
     return s;
   }
@@ -93,6 +95,8 @@ struct Importer {
         import_graph(*sub, a.g(), false);
         return Attr::of(sub);
       }
+      case onnx::AttributeProto::TYPE_PROTO:  // Optional's type: only its kind matters (ops/sequence.cpp)
+        return Attr::of(std::string(a.tp().has_sequence_type() ? "sequence" : a.tp().has_optional_type() ? "optional" : "tensor"));
       default: break;
     }
     // Attributes without a type field (IR < 3 files): read the one field that is set.
@@ -125,6 +129,7 @@ struct Importer {
     g.values[v].typed = o.typed;
     g.values[v].constant = o.constant;
     g.values[v].max_string_bytes = o.max_string_bytes;
+    g.values[v].kind = o.kind;  // a composite's elements stay the outer graph's: inlining maps them
     return v;
   }
 
@@ -149,6 +154,17 @@ struct Importer {
           freeze(g, v, vi, fz->second);
           continue;
         }
+      }
+      if (vi.type().has_sequence_type() || vi.type().has_optional_type()) {
+        if (top) {  // its elements are the inputs
+          composite_input(g, v, vi.name(), vi.type());
+          g.values[v].typed = true;
+          continue;
+        }
+        g.values[v].kind = vi.type().has_sequence_type() ? Value::Kind::Sequence : Value::Kind::Optional;
+        g.values[v].is_input = true;  // typed by the node that runs the body (inlined: ops/sequence.cpp)
+        g.inputs.push_back(v);
+        continue;
       }
       // A subgraph's input may leave its type out entirely (the node that runs it types it).
       const bool untyped = !top && vi.type().value_case() == onnx::TypeProto::VALUE_NOT_SET;
@@ -189,6 +205,47 @@ struct Importer {
     }
     topo_sort(g);
     scopes.pop_back();
+  }
+
+  // A sequence or optional input of the main graph, value v: its length (bind.lengths) makes
+  // it that many element inputs NAME[0], NAME[1], ... (nested ones in turn), each an input of
+  // the compiled model, shaped from --shape or the element type the model declares.
+  void composite_input(Graph& g, int v, const std::string& name, const onnx::TypeProto& tp) {
+    const bool seq = tp.has_sequence_type();
+    const onnx::TypeProto& et = seq ? tp.sequence_type().elem_type() : tp.optional_type().elem_type();
+    auto len = bind.lengths.find(name);
+    if (len == bind.lengths.end())
+      throw CompileError(model_path + ": input " + quote_name(name) + " is " + (seq ? "a sequence" : "an optional") +
+                         "; its " + (seq ? "length" : "presence") + " is part of its shape: give it with --shape '" + name +
+                         (seq ? "=[N]'" : "=[1]' (or [0]: absent)") + " or --shape " + name + "=DIR (a test_data_set folder)");
+    if (len->second < 0 || (!seq && len->second > 1))
+      throw CompileError(model_path + ": input " + quote_name(name) + ": length " + std::to_string(len->second) +
+                         (seq ? " is negative" : " (an optional holds 0 or 1)"));
+    Value& cv = g.values[v];
+    cv.kind = seq ? Value::Kind::Sequence : Value::Kind::Optional;
+    if (et.has_tensor_type()) cv.dtype = static_cast<DType>(et.tensor_type().elem_type());
+    for (int64_t k = 0; k < len->second; ++k) {
+      const std::string en = name + "[" + std::to_string(k) + "]";
+      if (g.find(en) >= 0) throw CompileError(model_path + ": the element " + quote_name(en) + " of input " + quote_name(name) + " is also a value of the model");
+      const int e = g.add_value(en);
+      g.values[v].elements.push_back(e);
+      if (et.has_sequence_type() || et.has_optional_type()) {
+        composite_input(g, e, en, et);
+        g.values[e].typed = true;
+        continue;
+      }
+      if (!et.has_tensor_type())
+        throw UnsupportedError(model_path + ": input " + quote_name(name) + " holds maps or sparse tensors, which are not supported");
+      Value& ev = g.values[e];
+      ev.dtype = static_cast<DType>(et.tensor_type().elem_type());
+      if (!dtype_supported(ev.dtype))
+        throw UnsupportedError(model_path + ": input " + quote_name(en) + " has type " + dtype_name(ev.dtype) + ", which is not supported");
+      ev.is_input = true;
+      if (ev.dtype == DType::String) ev.max_string_bytes = bind.max_string_bytes;
+      ev.shape = input_shape(en, et.tensor_type(), *g.dims, &ev.dims);
+      ev.typed = true;
+      g.inputs.push_back(e);
+    }
   }
 
   void freeze(Graph& g, int v, const onnx::ValueInfoProto& vi, const Tensor& t) {
@@ -321,6 +378,10 @@ Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, cons
   for (const auto& kv : bind.frozen)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].constant)
       throw CompileError(model_path + ": --freeze names " + quote_name(kv.first) + ", which is not an input of the model");
+  for (const auto& kv : bind.lengths)
+    if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].composite())
+      throw CompileError(model_path + ": --shape '" + kv.first + "=[N]' names " + quote_name(kv.first) +
+                         ", which is not a sequence or optional input of the model");
   for (const auto& kv : bind.shapes)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].is_input)
       throw CompileError(model_path + ": --shape names " + quote_name(kv.first) + ", which is not an input of the model");

@@ -20,6 +20,10 @@ struct ShapeBindings {
   // --max-string-bytes N: the most bytes one element of a string input holds (checked at run
   // time: ONNX2CPP_ERR_STRING_TOO_LONG); the bound of the strings the model derives from it.
   int64_t max_string_bytes = 256;
+  // A sequence input's length, an optional input's presence (0 or 1), by name: --shape
+  // 'NAME=[N]' or from the data. Their elements are the inputs NAME[0], NAME[1], ... (shaped
+  // like any input: --shape 'NAME[0]=2x3', else the element type the model declares).
+  std::map<std::string, int64_t> lengths;
 };
 
 // Throws UnsupportedError listing every unsupported op of the model at once, and

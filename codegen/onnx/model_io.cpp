@@ -1,5 +1,11 @@
 #include "onnx/model_io.hpp"
 
+#include <iterator>
+
+#include "onnx/data_kind.hpp"
+
+#include <onnx/onnx-data_pb.h>
+
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -100,6 +106,37 @@ onnx::ModelProto load_model(const std::string& path) {
 
 onnx::TensorProto load_tensor_proto(const std::string& path) {
   return parse<onnx::TensorProto>(path, "onnx.TensorProto");
+}
+
+namespace {
+void flatten_sequence(const onnx::SequenceProto& s, const std::string& path, DataFile& f) {
+  f.lengths[path] = s.tensor_values_size() + s.sequence_values_size() + s.optional_values_size();
+  int k = 0;
+  for (const auto& t : s.tensor_values()) f.tensors.emplace_back(path + "[" + std::to_string(k++) + "]", t);
+  for (const auto& q : s.sequence_values()) flatten_sequence(q, path + "[" + std::to_string(k++) + "]", f);
+  for (const auto& q : s.optional_values()) {  // read as a sequence of 0 or 1 (the same fields)
+    onnx::SequenceProto as_seq;
+    as_seq.ParseFromString(q.SerializeAsString());
+    flatten_sequence(as_seq, path + "[" + std::to_string(k++) + "]", f);
+  }
+}
+}  // namespace
+
+DataFile load_data_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CompileError(path + ": cannot open file");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  DataFile f;
+  if (!is_composite_data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {
+    f.tensors.emplace_back("", load_tensor_proto(path));
+    f.name = f.tensors[0].second.name();
+    return f;
+  }
+  onnx::SequenceProto s;  // an OptionalProto reads the same (onnx/data_kind.hpp)
+  if (!s.ParseFromString(bytes)) throw CompileError(path + ": not a valid onnx.SequenceProto or onnx.OptionalProto");
+  f.name = s.name();
+  flatten_sequence(s, "", f);
+  return f;
 }
 
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir,

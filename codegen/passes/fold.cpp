@@ -54,6 +54,8 @@ bool conv_dequantize(const Graph& g, const Node& n) {
 }  // namespace
 
 bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
+  // Sequences and optionals become their elements (ops/sequence.cpp), inferred there.
+  if (expand_composite_node(g, id, opt)) return false;
   Node& n = g.nodes[id];
   const OpInfo* info = find_op(n.domain, n.op);
   if (!info) throw UnsupportedError(g.where(n) + ": op is not supported");

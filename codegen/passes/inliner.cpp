@@ -10,6 +10,26 @@ int Inliner::add(Node n) {
   return id;
 }
 
+void Inliner::assign(int out, int v) {
+  if (out < 0) return;
+  Value& o = g.values[out];
+  if (g.values[v].composite()) {
+    o.kind = g.values[v].kind;
+    o.elements = g.values[v].elements;
+    o.dtype = g.values[v].dtype;
+    o.shape = {};
+    o.typed = true;
+    return;
+  }
+  Node id_node;
+  id_node.op = "Identity";
+  id_node.opset = 13;
+  id_node.inputs = {v};
+  id_node.outputs = {out};
+  o.typed = false;
+  add(std::move(id_node));
+}
+
 std::vector<int> Inliner::inline_body(const Graph& body, std::map<int, int> vals, const std::string& tag) {
   for (size_t v = 0; v < body.values.size(); ++v) {
     const Value& bv = body.values[v];

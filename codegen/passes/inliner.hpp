@@ -22,6 +22,9 @@ struct Inliner {
   // Inlines body's nodes; `vals` maps the body's inputs to g's values, `tag` is appended to the
   // names of the new values. Returns the values of the body's outputs.
   std::vector<int> inline_body(const Graph& body, std::map<int, int> vals, const std::string& tag);
+  // Value `out` (without a producer) takes v's contents: an Identity view of a tensor; a
+  // sequence's or optional's elements (ops/sequence.cpp), which need no node.
+  void assign(int out, int v);
 };
 
 }  // namespace o2c

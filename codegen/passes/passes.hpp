@@ -35,6 +35,14 @@ bool fold_dims(Graph& g, int node);
 // compile time (ops/control.hpp: loop_needs_unrolling). infer_fold_node does it.
 void unroll_loop(Graph& g, int node, const FoldOptions& opt);
 
+// Sequences and optionals (ops/sequence.cpp): node `node`, when it makes or reads one (or is
+// an If or Loop whose bodies do), is replaced by what it stands for on the elements, which
+// are inferred; true when it was (infer_fold_node does it before the node's inference).
+bool expand_composite_node(Graph& g, int node, const FoldOptions& opt);
+// The main graph's sequence and optional outputs become their tensors, outputs NAME[0],
+// NAME[1], ... in order (nested: NAME[0][1]; an absent optional, an empty sequence: none).
+void flatten_composite_outputs(Graph& g);
+
 // Replaces FlexAttention node `node`, when it has modifier graphs (score_mod, prob_mod), by
 // ordinary nodes with the graphs inlined between them, inferred (passes/flex_attention.cpp);
 // false (nothing done) for any other node. infer_fold_node does it.

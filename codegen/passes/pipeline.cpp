@@ -10,7 +10,10 @@ namespace o2c {
 const std::vector<PassInfo>& pass_list() {
   static const std::vector<PassInfo> passes = {
       {"infer", "", "infer every type and shape; fold nodes whose inputs are all known at compile time; unroll loops that need it",
-       [](Graph& g, const PassOptions& o) { infer_and_fold(g, o.fold); }},
+       [](Graph& g, const PassOptions& o) {
+         infer_and_fold(g, o.fold);
+         flatten_composite_outputs(g);
+       }},
       {"dead-code", "", "remove nodes whose results reach no graph output (inside bodies too) and the captures bodies no longer read",
        [](Graph& g, const PassOptions&) { remove_dead_nodes(g); }},
       {"compute-in-float", "", "float16, bfloat16 and float8 values are computed in float: Cast nodes around the nodes that compute on them",

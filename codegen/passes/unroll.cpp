@@ -35,16 +35,8 @@ void unroll_loop(Graph& g, int id, const FoldOptions& opt) {
     const int at = g.position(id);
     in.before = at + 1 < static_cast<int>(g.order.size()) ? g.order[static_cast<size_t>(at) + 1] : -1;
     g.erase(id);
-    for (size_t k = 0; k < carried.size(); ++k) {  // views keep the outputs' values (and names)
-      if (loop.outputs[k] < 0) continue;
-      Node id_node;
-      id_node.op = "Identity";
-      id_node.opset = 13;
-      id_node.inputs = {carried[k]};
-      id_node.outputs = {loop.outputs[k]};
-      g.values[loop.outputs[k]].typed = false;
-      in.add(std::move(id_node));
-    }
+    for (size_t k = 0; k < carried.size(); ++k)  // views keep the outputs' values (and names)
+      in.assign(loop.outputs[k], carried[k]);
     for (size_t k = 0; k < ls.scans; ++k) {
       const int out = loop.outputs[carried.size() + k];
       if (out < 0) continue;

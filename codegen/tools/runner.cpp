@@ -83,12 +83,13 @@ TestData load_test_data(const std::string& dir) {
   for (int k = 0;; ++k) {
     fs::path p = fs::path(dir) / ("input_" + std::to_string(k) + ".pb");
     if (!fs::exists(p)) break;
-    d.inputs.push_back(load_tensor_proto(p.string()));
+    d.input_files.push_back(load_data_file(p.string()));
+    for (const auto& t : d.input_files.back().tensors) d.inputs.push_back(t.second);
   }
   for (int k = 0;; ++k) {
     fs::path p = fs::path(dir) / ("output_" + std::to_string(k) + ".pb");
     if (!fs::exists(p)) break;
-    d.outputs.push_back(load_tensor_proto(p.string()));
+    for (const auto& t : load_data_file(p.string()).tensors) d.outputs.push_back(t.second);
   }
   return d;
 }
@@ -117,6 +118,13 @@ bool has_runtime_dim(const onnx::ModelProto& m, const std::string& name, const S
 }
 }  // namespace
 
+void bind_data_file(const std::string& name, const DataFile& f, ShapeBindings& b) {
+  for (const auto& kv : f.lengths)
+    if (!b.lengths.count(name + kv.first)) b.lengths[name + kv.first] = kv.second;
+  for (const auto& t : f.tensors)
+    if (!b.shapes.count(name + t.first)) b.shapes[name + t.first] = Shape(t.second.dims().begin(), t.second.dims().end());
+}
+
 void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
                     const std::vector<std::string>& freeze) {
   auto names = runtime_inputs(m);
@@ -124,14 +132,16 @@ void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
     if (std::find(names.begin(), names.end(), f) == names.end())
       throw CompileError("--freeze " + f + ": the model has no such input");
   std::vector<onnx::TensorProto> keep;
-  for (size_t i = 0; i < d.inputs.size() && i < names.size(); ++i) {
-    if (std::find(freeze.begin(), freeze.end(), names[i]) != freeze.end()) {
-      b.frozen[names[i]] = tensor_from_proto(d.inputs[i], "", "input_" + std::to_string(i) + ".pb");
+  for (size_t i = 0; i < d.input_files.size() && i < names.size(); ++i) {
+    const DataFile& f = d.input_files[i];
+    const bool frozen = std::find(freeze.begin(), freeze.end(), names[i]) != freeze.end();
+    if (frozen && f.tensors.size() == 1 && f.tensors[0].first.empty()) {
+      b.frozen[names[i]] = tensor_from_proto(f.tensors[0].second, "", "input_" + std::to_string(i) + ".pb");
       continue;
     }
-    keep.push_back(d.inputs[i]);
-    if (!b.shapes.count(names[i]) && !has_runtime_dim(m, names[i], b))
-      b.shapes[names[i]] = Shape(d.inputs[i].dims().begin(), d.inputs[i].dims().end());
+    if (frozen) throw CompileError("--freeze " + names[i] + ": the input is a sequence or optional (only tensors freeze)");
+    if (!has_runtime_dim(m, names[i], b)) bind_data_file(names[i], f, b);  // a run-time dim: its shape comes with each run
+    for (const auto& t : f.tensors) keep.push_back(t.second);
   }
   d.inputs = keep;
 }

@@ -6,13 +6,17 @@
 #include <vector>
 
 #include "driver.hpp"
+#include "onnx/model_io.hpp"
 #include "tools/progress.hpp"
 
 namespace o2c {
 
 struct TestData {
-  std::vector<onnx::TensorProto> inputs;   // input_0.pb, input_1.pb, ...
-  std::vector<onnx::TensorProto> outputs;  // output_0.pb, ...
+  // input_0.pb, input_1.pb, ...: their tensors in order (a sequence or optional file gives its
+  // elements' tensors, onnx/model_io.hpp), as the compiled model's inputs line up.
+  std::vector<onnx::TensorProto> inputs;
+  std::vector<onnx::TensorProto> outputs;  // output_0.pb, ..., likewise
+  std::vector<DataFile> input_files;       // the files themselves (bind_from_data)
 };
 // Reads input_K.pb / output_K.pb of a test_data_set directory.
 TestData load_test_data(const std::string& dir);
@@ -21,6 +25,10 @@ TestData load_test_data(const std::string& dir);
 // from d.inputs, which then lines up with the compiled model's inputs).
 void bind_from_data(const onnx::ModelProto& m, TestData& d, ShapeBindings& b,
                     const std::vector<std::string>& freeze);
+
+// Binds input `name`'s shape from its data file: a tensor's shape, a sequence's or optional's
+// length and its elements' shapes (NAME[0], ...), where not bound already.
+void bind_data_file(const std::string& name, const DataFile& f, ShapeBindings& b);
 
 struct BuildConfig {
   std::string target = "native";  // native | wasm (built with Emscripten, run with Node)

@@ -4,7 +4,8 @@
 //   <batch_exe> --list
 //
 // Finds SUITE/TEST in the batch's table (conformance.hpp), feeds it every
-// TEST_DIR/test_data_set_*/input_K.pb (matched to the model's inputs by position), runs it
+// TEST_DIR/test_data_set_*/input_K.pb (matched to the model's inputs by position; a
+// sequence or optional file gives its tensors, the model's inputs NAME[0], ...), runs it
 // twice -- once on an arena filled with 0xFF bytes, once on the same arena refilled with 0x7F
 // and into differently poisoned output buffers -- requires bit-identical outputs (no read of
 // uninitialized memory, every output byte written), then compares every output_K.pb with
@@ -86,6 +87,8 @@ struct DataSet {
 };
 
 o2c_conf::TensorFile load(const fs::path& p) { return o2c_conf::read_tensor_file(p.string()); }
+// A data file's tensors: a sequence or optional gives its elements' (named NAME[k]).
+std::vector<o2c_conf::TensorFile> load_value(const fs::path& p) { return o2c_conf::read_value_file(p.string()); }
 
 // Numeric suffix order: test_data_set_2 before test_data_set_10.
 bool natural_less(const std::string& a, const std::string& b) {
@@ -110,14 +113,15 @@ std::vector<DataSet> load_data(const std::string& test, const fs::path& dir, con
     for (int k = 0;; ++k) {
       fs::path p = dir / n / ("input_" + std::to_string(k) + ".pb");
       if (!fs::exists(p)) break;
-      o2c_conf::TensorFile f = load(p);
-      d.inputs.push_back(std::move(f.tensor));
-      d.input_names.push_back(f.name);
+      for (o2c_conf::TensorFile& f : load_value(p)) {
+        d.inputs.push_back(std::move(f.tensor));
+        d.input_names.push_back(f.name);
+      }
     }
     for (int k = 0;; ++k) {
       fs::path p = dir / n / ("output_" + std::to_string(k) + ".pb");
       if (!fs::exists(p)) break;
-      d.outputs.push_back(load(p).tensor);
+      for (o2c_conf::TensorFile& f : load_value(p)) d.outputs.push_back(std::move(f.tensor));
     }
     sets.push_back(std::move(d));
   }

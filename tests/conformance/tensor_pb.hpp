@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codegen/ir/dtype.hpp"
+#include "codegen/onnx/data_kind.hpp"
 #include "runtime_min/onnx2cpp_numeric.h"
 
 namespace o2c_conf {
@@ -174,9 +175,9 @@ inline std::string read_whole_file(const std::string& path) {
   return ss.str();
 }
 
-// Reads a serialized TensorProto; external data is read relative to the file's folder.
-inline TensorFile read_tensor_file(const std::string& path) {
-  const std::string data = read_whole_file(path);
+// Reads a serialized TensorProto (data: its bytes) of file `path`; external data is read
+// relative to the file's folder.
+inline TensorFile read_tensor_bytes(const std::string& data, const std::string& path) {
   pb::Reader r{reinterpret_cast<const uint8_t*>(data.data()), reinterpret_cast<const uint8_t*>(data.data()) + data.size(), path};
   TensorFile out;
   int data_type = 0, location = 0;
@@ -291,6 +292,47 @@ inline TensorFile read_tensor_file(const std::string& path) {
       break;
     default: throw std::runtime_error(path + ": unsupported tensor type");
   }
+  return out;
+}
+
+inline TensorFile read_tensor_file(const std::string& path) { return read_tensor_bytes(read_whole_file(path), path); }
+
+// The tensors of a SequenceProto or OptionalProto (codegen/onnx/data_kind.hpp), in order, named
+// `name` + their path ("[0]", "[1][0]"), as the compiled model's inputs and outputs are.
+inline void flatten_composite(const std::string& data, const std::string& name, const std::string& path,
+                              std::vector<TensorFile>& out) {
+  pb::Reader r{reinterpret_cast<const uint8_t*>(data.data()), reinterpret_cast<const uint8_t*>(data.data()) + data.size(), path};
+  int k = 0;
+  while (r.p != r.end) {
+    const uint64_t key = r.varint();
+    const unsigned field = static_cast<unsigned>(key >> 3), wire = static_cast<unsigned>(key & 7);
+    if (wire == 2 && (field == 3 || field == 5 || field == 7)) {  // a tensor, a sequence, an optional
+      const std::string elem = r.bytes(), at = name + "[" + std::to_string(k++) + "]";
+      if (field != 3) {
+        flatten_composite(elem, at, path, out);
+        continue;
+      }
+      out.push_back(read_tensor_bytes(elem, path));
+      out.back().name = at;
+    } else {
+      r.skip(wire);
+    }
+  }
+}
+
+// A test data file: one tensor, or a sequence's or optional's tensors (flattened, see above).
+inline std::vector<TensorFile> read_value_file(const std::string& path) {
+  const std::string data = read_whole_file(path);
+  if (!o2c::is_composite_data(reinterpret_cast<const uint8_t*>(data.data()), data.size())) return {read_tensor_bytes(data, path)};
+  std::string name;  // field 1
+  pb::Reader r{reinterpret_cast<const uint8_t*>(data.data()), reinterpret_cast<const uint8_t*>(data.data()) + data.size(), path};
+  while (r.p != r.end) {
+    const uint64_t key = r.varint();
+    if ((key >> 3) == 1 && (key & 7) == 2) name = r.bytes();
+    else r.skip(static_cast<unsigned>(key & 7));
+  }
+  std::vector<TensorFile> out;
+  flatten_composite(data, name, path, out);
   return out;
 }
 

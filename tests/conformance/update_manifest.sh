@@ -77,8 +77,18 @@ check_one() {
   msg=$(timeout 300 "$onnx2cpp" check "$model" 2>&1 >/dev/null) && rc=0 || rc=$?
   # A graph input that must be known at compile time (a Reshape shape, Slice bounds...) is
   # frozen to its test_data_set_0 value (onnx2cpp --freeze) and the check repeated.
-  local freeze=() frozen="" name m2 rc2 k
-  for k in 1 2 3 4 5 6; do
+  # A sequence or optional input gets its length and elements' shapes from the same data, an
+  # input with a symbolic dim its shape (onnx2cpp --shape NAME=DIR).
+  local freeze=() frozen="" shaped="" name m2 rc2 k
+  for k in 1 2 3 4 5 6 7 8; do
+    if [[ $rc -eq 2 && $msg =~ input\ \"([A-Za-z0-9_.:/-]+)\"\ (is\ (a\ sequence|an\ optional)\;\ its|dim\ [0-9]+\ is\ the\ symbol) ]]; then
+      name=${BASH_REMATCH[1]}
+      [[ -d $data/$t/test_data_set_0 ]] || break
+      freeze+=(--shape "$name=$data/$t/test_data_set_0")
+      msg=$(timeout 300 "$onnx2cpp" check "$model" "${freeze[@]}" 2>&1 >/dev/null) && rc=0 || rc=$?
+      shaped=${shaped:+$shaped,}$name
+      continue
+    fi
     [[ $rc -eq 3 && $msg =~ \(input\ [0-9]+\ \"([A-Za-z0-9_.:/-]+)\"\)\ must\ be\ known\ at\ compile\ time ]] || break
     name=${BASH_REMATCH[1]}
     [[ -d $data/$t/test_data_set_0 ]] || break
@@ -87,21 +97,23 @@ check_one() {
     [[ $rc2 -eq 2 ]] && break  # not a graph input: stays unsupported
     rc=$rc2 msg=$m2 frozen=${frozen:+$frozen,}$name
   done
-  { echo "$rc"; echo "$frozen"; printf '%s\n' "$msg"; } > "$dir/${t/\//__}"
+  { echo "$rc"; echo "$frozen"; echo "$shaped"; printf '%s\n' "$msg"; } > "$dir/${t/\//__}"
 }
 export -f check_one
 log "onnx2cpp check on $(wc -l < "$work/all") tests"
 xargs -a "$work/all" -P "$jobs" -I{} bash -c 'check_one "$@"' _ "$onnx2cpp" "$data" "$work/check" {}
 : > "$work/supported"
-declare -A frz
+declare -A frz shp
 while read -r t; do
   rc=$(head -n 1 "$work/check/${t/\//__}")
   fz=$(sed -n 2p "$work/check/${t/\//__}")
+  sh=$(sed -n 3p "$work/check/${t/\//__}")
   [[ -n $fz && $rc -eq 0 ]] && frz[$t]=$fz
+  [[ -n $sh && $rc -eq 0 ]] && shp[$t]=$sh
   case $rc in
     0) echo "$t" >> "$work/supported" ;;
     3) ;;
-    *) first=$(sed -n 3p "$work/check/${t/\//__}" | sed -E 's#/[^ ]*/model\.onnx: ##; s#/[^ ]*\.onnx: ##')
+    *) first=$(sed -n 4p "$work/check/${t/\//__}" | sed -E 's#/[^ ]*/model\.onnx: ##; s#/[^ ]*\.onnx: ##')
        echo "xfail $t # onnx2cpp check exits $rc: ${first:-no message}" > "$work/results/${t/\//__}" ;;
   esac
 done < "$work/all"
@@ -124,8 +136,9 @@ if [[ -f $out ]]; then
     [[ -n $o ]] && opts[$a]=$o
   done < "$out"
 fi
-# freeze= comes from this run's checks, not from the old manifest.
-for t in "${!opts[@]}"; do opts[$t]=$(sed -E 's/(^| )freeze=[^ ]*//' <<< "${opts[$t]}" | sed -E 's/^ +//'); done
+# freeze= and shape= come from this run's checks, not from the old manifest.
+for t in "${!opts[@]}"; do opts[$t]=$(sed -E 's/(^| )(freeze|shape)=[^ ]*//g' <<< "${opts[$t]}" | sed -E 's/^ +//'); done
+for t in "${!shp[@]}"; do opts[$t]="shape=${shp[$t]}${opts[$t]:+ ${opts[$t]}}"; done
 for t in "${!frz[@]}"; do opts[$t]="freeze=${frz[$t]}${opts[$t]:+ ${opts[$t]}}"; done
 
 # ---- 3. build and run, retrying the tests of broken batches in smaller batches -------------
