@@ -17,6 +17,7 @@ Compiled compile_model(const Options& opt) {
   try {
     c.graph = import_model(load_model(opt.model_path), opt.model_path, opt.bind);  // the message is freed as it goes
     if (!opt.backward.optimizer.type.empty()) make_trainable(c.graph, opt.backward);
+    if (!opt.eval_params.empty()) make_eval_on_params(c.graph, opt.eval_params);
     PipelineOptions po;
     po.pass.fold = opt.fold;
     po.pass.backward = opt.backward;

@@ -27,6 +27,7 @@ struct Options {
   bool inline_weights = false;     // --weights inline: constants as a string literal in the source
   std::string source_file;         // the generated source's file name (EmitOptions; default NAME.cpp)
   bool profile = false;  // EmitOptions::profile
+  std::vector<std::string> eval_params;  // these initializers as inputs, in eval mode (make_eval_on_params)
 };
 
 struct Compiled {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -254,6 +255,7 @@ struct CompileArgs {
   Common c;
   std::string out_cpp, out_h, dump_plan;
   BackwardOptions train;  // onnx2cpp train: the training step's flags (train.output set)
+  std::string target = "native", cxx, flags, keep;  // train --target wasm (-o: the module's folder)
 };
 
 int run_compile(const CompileArgs& a) {
@@ -300,6 +302,35 @@ void wasm_weights(Options& o) {
   if (!o.external_weights) o.inline_weights = true;
 }
 
+// Builds a wasm module into `out` (build: the files written), reporting them; a build folder
+// kept where `keep` says, else temporary.
+int build_for_wasm(const std::string& model, const std::string& out, const std::string& cxx, const std::string& flags,
+                   const std::string& keep, const Progress& progress,
+                   const std::function<std::vector<std::string>(const WasmModuleConfig&, double*)>& build) {
+  WasmModuleConfig wc;
+  wc.cxx = cxx;
+  wc.flags = flags;
+  wc.out_dir = out;
+  wc.work_dir = keep.empty() ? make_temp_dir() : keep;
+  wc.progress = progress;
+  int rc = kOk;
+  try {
+    double secs = 0;
+    auto files = build(wc, &secs);
+    std::string list;
+    for (const auto& f : files) list += "\n  " + f + " (" + std::to_string(fs::file_size(f)) + " bytes)";
+    std::fprintf(stderr, "onnx2cpp: built %s for wasm in %.1f s:%s\n", model.c_str(), secs, list.c_str());
+  } catch (const UnsupportedError& e) {
+    std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
+    rc = kUnsupported;
+  } catch (const CompileError& e) {
+    std::fprintf(stderr, "onnx2cpp: %s: %s\n", model.c_str(), e.what());
+    rc = kBuildFailed;
+  }
+  if (keep.empty()) fs::remove_all(wc.work_dir);
+  return rc;
+}
+
 // onnx2cpp build MODEL --target native|wasm -o DIR.
 struct BuildArgs {
   Common c;
@@ -339,28 +370,33 @@ int run_build(const BuildArgs& a) {
                  (opt.name + ".h").c_str(), c.files.weights_file.empty() ? "" : (" and " + c.files.weights_file).c_str());
     return kOk;
   }
-  WasmModuleConfig wc;
-  wc.cxx = a.cxx;
-  wc.flags = a.flags;
-  wc.out_dir = a.out;
-  wc.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
-  wc.progress = progress;
-  int rc = kOk;
-  try {
-    double secs = 0;
-    auto files = build_wasm_module(c, opt.name, wc, &secs);
-    std::string list;
-    for (const auto& f : files) list += "\n  " + f + " (" + std::to_string(fs::file_size(f)) + " bytes)";
-    std::fprintf(stderr, "onnx2cpp: built %s for wasm in %.1f s:%s\n", a.c.model.c_str(), secs, list.c_str());
-  } catch (const UnsupportedError& e) {
-    std::fprintf(stderr, "onnx2cpp: unsupported: %s\n", e.what());
-    rc = kUnsupported;
-  } catch (const CompileError& e) {
-    std::fprintf(stderr, "onnx2cpp: %s: %s\n", a.c.model.c_str(), e.what());
-    rc = kBuildFailed;
-  }
-  if (a.keep.empty()) fs::remove_all(wc.work_dir);
-  return rc;
+  return build_for_wasm(a.c.model, a.out, a.cxx, a.flags, a.keep, progress, [&](const WasmModuleConfig& wc, double* secs) {
+    return build_wasm_module(c, opt.name, wc, secs);
+  });
+}
+
+// train --target wasm: the step and the eval model on its params, one module.
+int run_train_wasm(const CompileArgs& a) {
+  Options opt = make_options(a.c, "onnx2cpp train" + recorded_command(a.c).substr(8) + train_flags_text(a.train));
+  opt.backward = a.train;
+  freeze_from_files(a.c, opt);
+  opt.name = sanitize(opt.name.empty() ? name_from_path(a.c.model) : opt.name);
+  wasm_weights(opt);
+  if (opt.external_weights) throw CompileError("train --target wasm: the weights are inside the module (no --weights file)");
+  Options eval = opt;
+  eval.backward = BackwardOptions{};
+  eval.name = opt.name + "_eval";
+  opt.source_file = opt.name + ".cpp";
+  opt.header_include = opt.name + ".h";
+  eval.source_file = eval.name + ".cpp";
+  eval.header_include = eval.name + ".h";
+  const Compiled step = compile_model(opt);
+  for (const auto& s : step.graph.train_state)
+    if (s.init) eval.eval_params.push_back(step.graph.values[s.value].name);
+  const Compiled model = compile_model(eval);
+  return build_for_wasm(a.c.model, a.out_cpp, a.cxx, a.flags, a.keep, Progress(), [&](const WasmModuleConfig& wc, double* secs) {
+    return build_wasm_train_module(step, model, opt.name, a.train.output, wc, secs);
+  });
 }
 
 // onnx2cpp verify / bench: build the harness, run it on the data, compare or time.
@@ -557,7 +593,13 @@ int main(int argc, char** argv) {
   auto* train = app.add_subcommand("train", "compile a training step: the loss on an output, its gradients and the "
                                             "optimizer's update of the parameters, in place (NAME_train_step)");
   add_common(train, ta.c);
-  train->add_option("-o", ta.out_cpp, "generated source (default: <model stem>.cpp)");
+  train->add_option("-o", ta.out_cpp, "generated source (default: <model stem>.cpp); --target wasm: the module's folder");
+  train->add_option("--target", ta.target, "native (default: C++ source) or wasm: an ES module (trainStep, run, getParams, "
+                                           "setParams) built with Emscripten")
+      ->check(CLI::IsMember({"native", "wasm"}));
+  train->add_option("--cxxflags,--cxx-flags", ta.flags, "wasm: optimization and extra em++ flags (default: -O3)");
+  train->add_option("--cxx", ta.cxx, "wasm: the Emscripten compiler (default: $EMXX, else em++)");
+  train->add_option("--keep", ta.keep, "wasm: build in this folder and keep it (default: a temporary folder)");
   train->add_option("--header", ta.out_h, "generated header (default: source path with .h)");
   train->add_option("--dump-plan", ta.dump_plan, "write the memory plan chart to this file");
   add_weights_option(train, ta.c);
@@ -630,7 +672,10 @@ int main(int argc, char** argv) {
       std::fputs((info_json_flag ? info_json(mi) : info_text(mi)).c_str(), stdout);
       return kOk;
     }
-    if (*train) return run_compile(ta);
+    if (*train) {
+      if (ta.target == "wasm" && ta.out_cpp.empty()) throw CompileError("train --target wasm needs -o FOLDER");
+      return ta.target == "wasm" ? run_train_wasm(ta) : run_compile(ta);
+    }
     if (*export_onnx) {
       Options opt = make_options(ea.c, recorded_command(ea.c));
       opt.backward = ea.train;

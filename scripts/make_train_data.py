@@ -8,7 +8,9 @@ writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, 
 torch.optim's hyper-parameter names, lr, steps, trainable), step_K/input_0.pb and target.pb (one
 batch per step), expected/loss.pb (the loss before each step, float32 [steps]),
 expected/grads/*.pb (step 0's gradient of every trainable initializer, the tensor named as it)
-and expected/params/*.pb (every trainable initializer after the last step).
+and expected/params/*.pb (every trainable initializer after the last step). Models with
+BatchNorm in training mode (cnn_bn, resnet20: exported with TrainingMode.TRAINING) add
+"batchnorm": "train" and their running statistics, `buffers`, to train.json and expected/params.
 """
 import argparse
 import json
@@ -79,6 +81,68 @@ class TinyBert(torch.nn.Module):
         return self.head(x.mean(dim=1))
 
 
+def conv_bn(cin, cout, k, stride):
+    return torch.nn.Sequential(torch.nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), torch.nn.BatchNorm2d(cout))
+
+
+class CNNBN(torch.nn.Module):
+    """Conv-BatchNorm-ReLU twice (the second strided), global average pool, Dropout, Linear:
+    trained with batch statistics (BatchNorm in training mode). The Dropout is in training mode
+    too, with p = 0: PyTorch's masks cannot be matched, the step's seeded path can be run."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = conv_bn(3, 8, 3, 1), conv_bn(8, 16, 3, 2)
+        self.drop = torch.nn.Dropout(0.0)
+        self.fc = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.c2(torch.relu(self.c1(x))))
+        return self.fc(self.drop(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1)))
+
+
+class Block(torch.nn.Module):
+    """A basic residual block: two 3x3 conv-BN, a 1x1 conv-BN shortcut where the shape changes."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.a, self.b = conv_bn(cin, cout, 3, stride), conv_bn(cout, cout, 3, 1)
+        self.short = conv_bn(cin, cout, 1, stride) if stride != 1 or cin != cout else torch.nn.Identity()
+
+    def forward(self, x):
+        return torch.relu(self.b(torch.relu(self.a(x))) + self.short(x))
+
+
+class ResNet20(torch.nn.Module):
+    """CIFAR's ResNet-20: a 16-channel stem, three stages of three blocks (16, 32, 64 channels)."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        layers, cin = [conv_bn(3, 16, 3, 1), torch.nn.ReLU()], 16
+        for cout, stride in [(16, 1), (32, 2), (64, 2)]:
+            for i in range(3):
+                layers.append(Block(cin, cout, stride if i == 0 else 1))
+                cin = cout
+        self.body = torch.nn.Sequential(*layers)
+        self.fc = torch.nn.Linear(64, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.body(x), 1), 1))
+
+
+def randomize_batchnorm(model):
+    """Distinct BatchNorm parameters and running statistics: the exporter merges identical
+    initializers (and the defaults, ones and zeros, would be)."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 1.5)
+    return model
+
+
 def mobilenet_v2_head():
     """torchvision's MobileNetV2 (random weights) on 64x64 pictures; only the classifier trains."""
     import sys
@@ -92,7 +156,12 @@ def mobilenet_v2_head():
 
 
 MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobilenet_v2_head": (mobilenet_v2_head, (4, 3, 64, 64), 10),
-          "tiny_bert": (TinyBert, (8, 16), 4)}
+          "tiny_bert": (TinyBert, (8, 16), 4), "cnn_bn": (lambda: randomize_batchnorm(CNNBN()), (8, 3, 16, 16), 10),
+          "resnet20": (lambda: randomize_batchnorm(ResNet20()), (4, 3, 32, 32), 10)}
+# Models trained with BatchNorm in training mode (batch statistics, running statistics updated),
+# and the opset each is exported at: before 14 the exporter marks training by the running
+# statistics outputs, from 14 by training_mode=1.
+BATCHNORM_TRAIN = {"cnn_bn": 15, "resnet20": 13}
 # Adam divides by sqrt(v) + eps: a gradient near eps in size carries its rounding error (1e-9
 # absolute between any two implementations) into the update amplified up to lr / eps. eps 1e-6
 # keeps that below 1e-6 at lr 1e-3, so the check compares the arithmetic, not the rounding.
@@ -122,13 +191,23 @@ def main():
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
     make, in_shape, classes = MODELS[a.model]
-    model = make().eval()
+    bn_train = a.model in BATCHNORM_TRAIN
+    model = make().train(bn_train)
     os.makedirs(a.out, exist_ok=True)
     integer_input = a.model == "tiny_bert"  # token ids
     sample = lambda: torch.randint(0, 100, in_shape) if integer_input else torch.randn(in_shape)
-    torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"],
-                      output_names=["logits"], opset_version=13, do_constant_folding=False)
-    onnx.checker.check_model(onnx.load(os.path.join(a.out, "model.onnx")))
+    mode = torch.onnx.TrainingMode.TRAINING if bn_train else torch.onnx.TrainingMode.EVAL
+    torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"], output_names=["logits"],
+                      opset_version=BATCHNORM_TRAIN.get(a.model, 13), do_constant_folding=False, training=mode)
+    exported = onnx.load(os.path.join(a.out, "model.onnx"))
+    onnx.checker.check_model(exported)
+    buffers = [n for n, _ in model.named_buffers() if n.endswith(("running_mean", "running_var"))]
+    if bn_train:  # the export ran the model once in training mode: start from the exported statistics
+        inits = {i.name: numpy_helper.to_array(i) for i in exported.graph.initializer}
+        with torch.no_grad():
+            for n, b in model.named_buffers():
+                if n in buffers:
+                    b.copy_(torch.from_numpy(inits[n].copy()))
 
     cls, hyper = OPTIMIZERS[a.optimizer]
     kwargs = dict(hyper)
@@ -164,10 +243,16 @@ def main():
         if not p.requires_grad:
             continue
         save(p.detach().numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
+    named_buffers = dict(model.named_buffers())
+    for n in buffers if bn_train else []:
+        save(named_buffers[n].numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
     spec = {"type": a.optimizer, **hyper}
+    desc = {"loss": a.loss, "reduction": "mean", "output": "logits", "optimizer": spec, "lr": hyper["lr"], "steps": a.steps,
+            "trainable": trainable}
+    if bn_train:
+        desc.update(batchnorm="train", buffers=buffers)
     with open(os.path.join(data, "train.json"), "w") as f:
-        json.dump({"loss": a.loss, "reduction": "mean", "output": "logits", "optimizer": spec, "lr": hyper["lr"],
-                   "steps": a.steps, "trainable": trainable}, f, indent=1, sort_keys=True)
+        json.dump(desc, f, indent=1, sort_keys=True)
         f.write("\n")
     print(f"{a.out}: {a.model}, {a.optimizer}, {a.steps} steps, losses {['%.4f' % l for l in losses]}")
 

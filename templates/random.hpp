@@ -18,6 +18,13 @@ inline uint64_t rng_bits(i64 key, i64 k) {
   return z ^ (z >> 31);
 }
 
+// The key of a stream moved by n run-time values (none: key itself): each value mixed in by
+// the same output function, 62 bits kept as compile-time keys are.
+inline i64 rng_rekey(i64 key, const int64_t* seed, i64 n) {
+  for (i64 i = 0; seed && i < n; ++i) key = static_cast<i64>(rng_bits(key ^ static_cast<i64>(seed[i]), i) >> 2);
+  return key;
+}
+
 // Uniform in [0, 1) with 53 random bits.
 inline double rng_unit(i64 key, i64 k) { return static_cast<double>(rng_bits(key, k) >> 11) * 0x1.0p-53; }
 
@@ -80,9 +87,13 @@ inline void multinomial(const T* X, U* Y, i64 batch, i64 classes, i64 samples, i
 
 // Dropout with training_mode read at run time: when true, each element is kept with
 // probability 1 - ratio (mask true, Y = X / (1 - ratio)) or dropped (mask false, Y = 0);
-// when false, Y = X and the mask is all true. ratio may be null (0.5); mask may be null.
+// when false, Y = X and the mask is all true. ratio may be null (0.5); mask may be null. The
+// seed's seed_n values, given at run time (a training step's caller seed and step count), are
+// mixed into the key (rng_rekey): the same seed, the same mask.
 template <class T, class R>
-inline void dropout_training(const T* X, const R* ratio, const bool* training, T* Y, bool* mask, i64 n, i64 key) {
+inline void dropout_training(const T* X, const R* ratio, const bool* training, T* Y, bool* mask, i64 n, i64 key,
+                             const int64_t* seed, i64 seed_n) {
+  key = rng_rekey(key, seed, seed_n);
   const double r = ratio ? static_cast<double>(ratio[0]) : 0.5;
   if (!training[0] || r == 0.0) {
     for (i64 k = 0; k < n; ++k) Y[k] = X[k];

@@ -4,6 +4,11 @@
 
 namespace o2c {
 
+int dropout_seed_input(const Graph& g) {
+  const int v = g.find("seed");
+  return v >= 0 && g.values[v].is_input ? v : -1;
+}
+
 ParamsLayout params_layout(const Graph& g) {
   ParamsLayout l;
   int64_t at = 0, align = 8;
@@ -19,6 +24,7 @@ ParamsLayout params_layout(const Graph& g) {
     l.offsets.push_back(place(dtype_bytes(v.dtype, std::max<int64_t>(numel(v.shape), 1)), dtype_bytes(v.dtype, 1)));
   }
   l.step_offset = place(8, 8);
+  if (dropout_seed_input(g) >= 0) l.seed_offset = place(8, 8);
   l.bytes = (at + align - 1) / align * align;
   return l;
 }
@@ -26,7 +32,8 @@ ParamsLayout params_layout(const Graph& g) {
 void train_header(Writer& h, const Graph& g, const ApiNames& api, const std::string& N, const std::string& U) {
   const DType t = g.values[g.find("lr")].dtype;
   h.line("/* Training (onnx2cpp train): the tensors a step updates, owned by the caller. The");
-  h.line(" * parameters keep their ONNX names (see the inputs above); optimizer states follow them. */");
+  h.line(" * parameters keep their ONNX names (see the inputs above); BatchNorm's running statistics");
+  h.line(" * (updated by the step, not trained) and the optimizer states follow them. */");
   h.line("typedef struct " + N + "_params {");
   for (const auto& s : g.train_state) {
     const Value& v = g.values[s.value];
@@ -34,6 +41,7 @@ void train_header(Writer& h, const Graph& g, const ApiNames& api, const std::str
            std::to_string(std::max<int64_t>(numel(v.shape), 1)) + "];  /* " + quote_name(v.name) + " " + shape_str(v.shape) + " */");
   }
   h.line("  int64_t step;  /* steps taken */");
+  if (dropout_seed_input(g) >= 0) h.line("  int64_t seed;  /* Dropout's masks: drawn from (seed, step); params_init sets 0 */");
   h.line("} " + N + "_params;");
   h.line();
   h.line("/* The model's initial parameters, zero optimizer states, step 0. */");
@@ -63,6 +71,7 @@ void train_source(Writer& s, const Graph& g, const ApiNames& api, const std::str
       s.line("  std::memset(" + m + ", 0, sizeof " + m + ");");
   }
   s.line("  p->step = 0;");
+  if (dropout_seed_input(g) >= 0) s.line("  p->seed = 0;");
   s.line("}");
   s.line();
   // The layout export-onnx reads saved params by (params_layout), checked by the compiler.
@@ -70,6 +79,9 @@ void train_source(Writer& s, const Graph& g, const ApiNames& api, const std::str
   for (size_t i = 0; i < g.train_state.size(); ++i)
     s.line("static_assert(offsetof(" + N + "_params, " + api.input_member(g.train_state[i].value) + ") == " +
            std::to_string(l.offsets[i]) + ", \"the params layout of onnx2cpp export-onnx\");");
+  if (l.seed_offset >= 0)
+    s.line("static_assert(offsetof(" + N + "_params, seed) == " + std::to_string(l.seed_offset) +
+           ", \"the params layout of onnx2cpp export-onnx\");");
   s.line("static_assert(offsetof(" + N + "_params, step) == " + std::to_string(l.step_offset) + " && sizeof(" + N +
          "_params) == " + std::to_string(l.bytes) + ", \"the params layout of onnx2cpp export-onnx\");");
   s.line();
@@ -80,6 +92,10 @@ void train_source(Writer& s, const Graph& g, const ApiNames& api, const std::str
   s.line("  " + N + "_outputs o = *out;");
   s.line("  i." + api.input_member(g.find("lr")) + " = &lr;");
   s.line("  i." + api.input_member(g.find("step")) + " = &p->step;");
+  if (const int seed = dropout_seed_input(g); seed >= 0) {
+    s.line("  const int64_t seed[2] = {p->seed, p->step};");
+    s.line("  i." + api.input_member(seed) + " = seed;");
+  }
   for (const auto& st : g.train_state) {
     const std::string m = api.input_member(st.value);
     s.line("  i." + m + " = p->" + m + ";");

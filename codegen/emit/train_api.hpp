@@ -10,12 +10,15 @@
 namespace o2c {
 
 // Where NAME_params keeps each train_state tensor (C's layout: every member at a multiple of
-// its element size), its step counter, and its size: what export-onnx reads a saved struct by.
+// its element size), its step counter, the Dropout seed when the step has one, and its size:
+// what export-onnx reads a saved struct by.
 struct ParamsLayout {
   std::vector<int64_t> offsets;  // per Graph::train_state entry
-  int64_t step_offset = 0, bytes = 0;
+  int64_t step_offset = 0, seed_offset = -1, bytes = 0;
 };
 ParamsLayout params_layout(const Graph& g);
+// The step's "seed" input (Dropout in training mode: passes/train_step.cpp), -1 if none.
+int dropout_seed_input(const Graph& g);
 
 // Declarations, in the header's extern "C" block.
 void train_header(Writer& h, const Graph& g, const ApiNames& api, const std::string& N, const std::string& U);

@@ -141,10 +141,12 @@ struct Graph {
   // A compiled training step (passes/train_step.cpp): the tensors it updates in place, in the
   // order of the params struct. Each is a graph input whose new contents are graph output
   // `updated`; `init` holds its initial contents (null: zeros, as optimizer states start).
+  // A buffer (BatchNorm's running statistics) is updated by the step but not trained.
   struct TrainState {
     int value = -1;
     int updated = -1;
     std::shared_ptr<const Tensor> init;
+    bool buffer = false;
   };
   std::vector<TrainState> train_state;
 

@@ -56,7 +56,7 @@ bool eval_multinomial(const Call& c, const Frame& f) {
   return ok;
 }
 
-// <T, R>(X, ratio, training, Y, mask, n, key)
+// <T, R>(X, ratio, training, Y, mask, n, key, seed, seed_n)
 bool eval_dropout_training(const Call& c, const Frame& f) {
   bool ok = false;
   with_type<IsFlt>(targ_type(c, 0), [&](auto tt) {
@@ -65,7 +65,8 @@ bool eval_dropout_training(const Call& c, const Frame& f) {
       using R = typename decltype(tr)::type;
       const auto& a = c.args;
       k::dropout_training<T, R>(f.in_ptr<T>(a[0]), f.in_ptr<R>(a[1]), f.in_ptr<bool>(a[2]), f.out_ptr<T>(a[3]),
-                                f.out_ptr<bool>(a[4]), f.value<int64_t>(a[5]), f.value<int64_t>(a[6]));
+                                f.out_ptr<bool>(a[4]), f.value<int64_t>(a[5]), f.value<int64_t>(a[6]),
+                                f.in_ptr<int64_t>(a[7]), f.value<int64_t>(a[8]));
       ok = true;
     });
   });

@@ -3,6 +3,8 @@
 // activation (passes/fuse.cpp): templates/norm.hpp.
 #include "ops/epilogue.hpp"
 #include "ops/helpers.hpp"
+#include "ops/training.hpp"
+#include "passes/passes.hpp"
 
 namespace o2c {
 namespace {
@@ -45,26 +47,29 @@ struct BatchNormAttrs {
 };
 using FusedBatchNormAttrs = WithEpilogue<BatchNormAttrs>;
 
-// Training mode (version 14 on, training_mode=1): Y from the batch statistics, outputs 1 and
-// 2 the updated running mean and variance. Before version 14 the extra outputs (running and
-// saved statistics of a training run) are refused.
+// Training mode (batch_norm_training): Y from the batch statistics, outputs 1 and 2 the
+// updated running mean and variance. The saved statistics of versions before 14 (outputs 3
+// and 4) are computed by nothing: refused when something reads them.
 template <class A>
 void infer_batch_norm(OpCtx& c) {
-  const bool training = c.attrs<A>().base.training_mode;
-  for (size_t i = training ? 3 : 1; i < c.num_out(); ++i)
-    if (c.has_out(i)) c.unsupported("training outputs (running mean/var, saved mean/var) without training_mode=1");
+  c.attrs<A>();
+  const bool training = batch_norm_training(c.node());
   const int64_t C = ncs(c).C;
   check_channel_params(c, 1, 4, C);
   c.set_out(0, c.dtype(0), c.shape(0));
-  for (size_t i = 1; training && i < 3; ++i)
-    if (c.has_out(i)) c.set_out(i, c.dtype(0), Shape{C});
+  for (size_t i = 1; i < c.num_out(); ++i) {
+    if (!c.has_out(i)) continue;
+    if (!training) c.unsupported("the running statistics outputs without training_mode=1");
+    if (i >= 3 && (!c.out(i).readers.empty() || c.out(i).is_output)) c.unsupported("the saved mean and variance outputs read");
+    c.set_out(i, c.dtype(0), Shape{C});
+  }
 }
 
 template <class A>
 void lower_batch_norm(LowerCtx& c) {
   const NCS d = ncs(c);
   const A a = c.attrs<A>();
-  if (a.base.training_mode) {
+  if (batch_norm_training(c.node())) {
     // T given: the running outputs may be absent (a null deduces no T).
     c.call("batch_norm_training", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.Y(0), c.Y(1), c.Y(2), index(d.N),
                                    index(d.C), index(d.S), f32(a.base.epsilon), f32(a.base.momentum)});
@@ -309,7 +314,7 @@ void grad_BatchNormalization(GradCtx& c) {
   const Shape xs = c.shape(0);
   const size_t r = xs.size();
   const std::vector<int64_t> red = all_but_channels(r, true);
-  if (a.training_mode) {
+  if (batch_norm_training(c.node())) {
     grad_normalized_channels(c, red, a.epsilon);
     return;
   }
@@ -353,6 +358,53 @@ void grad_LayerNormalization(GradCtx& c) {
 }
 
 }  // namespace
+
+bool batch_norm_training(const Node& n) {
+  if (!n.domain.empty() || n.op != "BatchNormalization") return false;
+  const auto t = n.attrs.find("training_mode");
+  if (t != n.attrs.end()) return t->second.i != 0;
+  if (n.opset >= 14) return false;
+  for (size_t i = 1; i < n.outputs.size(); ++i)
+    if (n.outputs[i] >= 0) return true;
+  return false;
+}
+
+std::pair<int, int> batch_norm_running_stats(Graph& g, int node) {
+  const Node bn = g.nodes[node];
+  const std::string at = "running/" + g.values[bn.inputs[3]].name;
+  auto add = [&](const std::string& op, std::vector<int> ins, Attrs a, const std::string& what) {
+    return add_inferred_node(g, op, std::move(ins), std::move(a), at + "/" + what)[0];
+  };
+  const int x = bn.inputs[0];
+  const DType t = g.values[x].dtype;
+  const Shape xs = g.values[x].shape;
+  auto scalar = [&](double v, const std::string& what) {
+    Tensor s(t, {});
+    if (t == DType::Float) s.data<float>()[0] = static_cast<float>(v);
+    else s.data<double>()[0] = v;
+    return g.add_constant(at + "/" + what, std::move(s));
+  };
+  const auto m = bn.attrs.find("momentum");
+  const double momentum = m == bn.attrs.end() ? 0.9 : m->second.f;
+  const std::vector<int64_t> red = all_but_channels(xs.size(), true);
+  const double count = static_cast<double>(numel(xs) / xs[1]);
+  auto mean = [&](int v, bool keep, const std::string& what) {
+    return add("ReduceMean", {v}, {{"axes", Attr::of(red)}, {"keepdims", Attr::of(int64_t{keep})}}, what);
+  };
+  const int mk = mean(x, true, "mean_kept");
+  const int d = add("Sub", {x, mk}, {}, "centered");
+  const int batch_var = add("Mul", {mean(add("Mul", {d, d}, {}, "squares"), false, "biased_var"), scalar(count > 1 ? count / (count - 1) : 1.0, "unbias")}, {}, "var");
+  const int batch_mean = add("Reshape", {mk, g.add_constant(at + "/shape", [&] {
+                                           Tensor s(DType::Int64, {1});
+                                           s.data<int64_t>()[0] = xs[1];
+                                           return s;
+                                         }())}, {}, "mean");
+  auto blend = [&](int old, int now, const std::string& what) {
+    return add("Add", {add("Mul", {old, scalar(momentum, what + "/momentum")}, {}, what + "/old"),
+                       add("Mul", {now, scalar(1.0 - momentum, what + "/rate")}, {}, what + "/batch")}, {}, what);
+  };
+  return {blend(bn.inputs[3], batch_mean, "new_mean"), blend(bn.inputs[4], batch_var, "new_var")};
+}
 
 O2C_DEFINE_OP(BatchNormalization, infer_batch_norm<Plain<BatchNormAttrs>>, lower_batch_norm<Plain<BatchNormAttrs>>, false, false,
               grad_BatchNormalization);

@@ -23,7 +23,7 @@ uint64_t mix64(uint64_t z) {
 }
 
 // The generator's key (62 bits: an ordinary int64 literal in generated code).
-Arg stream_key(OpCtx& c, bool has_seed, double seed) {
+int64_t stream_key_of(OpCtx& c, bool has_seed, double seed) {
   uint64_t k = 0;
   if (has_seed) {
     std::memcpy(&k, &seed, sizeof k);
@@ -31,8 +31,9 @@ Arg stream_key(OpCtx& c, bool has_seed, double seed) {
     k = 0xCBF29CE484222325ull;  // FNV-1a of the output's name
     for (unsigned char ch : c.graph().values[c.node().outputs[0]].name) k = (k ^ ch) * 0x100000001B3ull;
   }
-  return index(static_cast<int64_t>(mix64(k) >> 2));
+  return static_cast<int64_t>(mix64(k) >> 2);
 }
+Arg stream_key(OpCtx& c, bool has_seed, double seed) { return index(stream_key_of(c, has_seed, seed)); }
 
 // The output element type named by a dtype attribute (or `def` when absent), checked.
 DType random_dtype(OpCtx& c, int64_t dtype, DType def) {
@@ -140,30 +141,48 @@ void lower_Multinomial(LowerCtx& c) {
 }
 
 // ---- TrainingDropout: Dropout (version 12 on) with training_mode read at run time -----------
+// Input 3, seed (onnx2cpp's), moves the stream by run-time values: a training step's caller
+// seed and step count (passes/train_step.cpp). Attribute key (the gradient's): the stream's key
+// itself, so that the backward draws the forward's mask.
 
 struct TrainingDropoutAttrs {
-  int64_t seed = 0;
-  O2C_FIELDS(seed)
+  int64_t seed = 0, key = -1;
+  O2C_FIELDS(seed, key)
 };
+
+int64_t dropout_key(OpCtx& c) {
+  const auto a = c.attrs<TrainingDropoutAttrs>();
+  return a.key >= 0 ? a.key : stream_key_of(c, c.has("seed"), static_cast<double>(a.seed));
+}
 
 void infer_TrainingDropout(OpCtx& c) {
   c.attrs<TrainingDropoutAttrs>();
   if (!c.has_in(2)) c.fail("training_mode is required");
   if (c.has_in(1) && numel(c.shape(1)) != 1) c.fail("ratio must be a scalar");
   if (numel(c.shape(2)) != 1) c.fail("training_mode must be a scalar");
+  if (c.has_in(3) && c.in(3).dynamic()) c.unsupported("a seed with run-time dims");
   c.set_out(0, c.dtype(0), c.shape(0));
   if (c.has_out(1)) c.set_out(1, DType::Bool, c.shape(0));
   else c.set_scratch(numel(c.shape(0)));  // the mask the kernel writes
 }
 
 void lower_TrainingDropout(LowerCtx& c) {
-  const auto a = c.attrs<TrainingDropoutAttrs>();
   const int64_t n = numel(c.shape(0));
   if (n == 0) return;
   const DType rt = c.has_in(1) ? c.dtype(1) : DType::Float;
   c.call("dropout_training", {type_arg(c.dtype(0)), type_arg(rt)},
          {c.X(0), c.has_in(1) ? c.X(1) : null_of(rt), c.X(2), c.Y(0), c.has_out(1) ? c.Y(1) : c.scratch(DType::Bool),
-          index(n), stream_key(c, c.has("seed"), static_cast<double>(a.seed))});
+          index(n), index(dropout_key(c)), c.X(3), index(c.has_in(3) ? numel(c.shape(3)) : 0)});
+}
+
+// The mask depends only on the key, the seed and the element's index: the gradient is the same
+// dropout of dY (dY * mask / (1 - ratio)), no mask kept from the forward.
+void grad_TrainingDropout(GradCtx& c) {
+  if (c.dY(1) >= 0) c.unsupported("a gradient flowing into the mask");
+  if (c.dY(0) < 0 || !c.wants(0)) return;
+  const auto& in = c.node().inputs;
+  auto at = [&](size_t i) { return i < in.size() ? in[i] : -1; };
+  c.set_dX(0, c.add("TrainingDropout", {c.dY(0), at(1), at(2), at(3)}, {{"key", Attr::of(dropout_key(c))}}, "onnx2cpp"));
 }
 
 }  // namespace
@@ -174,6 +193,6 @@ O2C_DEFINE_OP(RandomUniformLike, infer_random<false, true>, lower_random<false, 
 O2C_DEFINE_OP(RandomNormalLike, infer_random<true, true>, lower_random<true, true>);
 O2C_DEFINE_OP(Bernoulli, infer_Bernoulli, lower_Bernoulli);
 O2C_DEFINE_OP(Multinomial, infer_Multinomial, lower_Multinomial);
-O2C_DEFINE_OP(TrainingDropout, infer_TrainingDropout, lower_TrainingDropout);
+O2C_DEFINE_OP(TrainingDropout, infer_TrainingDropout, lower_TrainingDropout, false, false, grad_TrainingDropout);
 
 }  // namespace o2c

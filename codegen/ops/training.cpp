@@ -149,7 +149,7 @@ void lower_SGDStep(LowerCtx& c) {
   const DType t = c.dtype(2);
   const bool buf = c.has_in(4);
   c.call("sgd_step", {type_arg(t)},
-         {c.X(0), c.X(1), c.X(2), c.X(3), buf ? c.X(4) : null_of(t), c.Y(0), buf ? c.Y(1) : null_of(t),
+         {c.X(0), c.X(1), c.X(2), c.X(3), buf ? c.X(4) : null_of(t), c.Y(0), buf ? c.Y(1) : Arg{},  // T given: a plain null for the output
           index(numel(c.shape(2))), scalar(t, a.momentum), scalar(t, a.dampening), scalar(t, a.weight_decay),
           boolean(a.nesterov != 0)});
 }

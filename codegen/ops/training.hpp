@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ir/attr.hpp"
+#include "ir/graph.hpp"
 
 namespace o2c {
 
@@ -33,5 +34,17 @@ struct AdamStepAttrs {
   int64_t decoupled = 0;
   O2C_FIELDS(beta1, beta2, eps, weight_decay, decoupled)
 };
+
+// A BatchNormalization that normalizes by the batch's statistics: training_mode=1 (version 14
+// on), or before version 14 any of the training outputs (running and saved statistics)
+// present, as PyTorch exports a model in training mode at opset 13 and earlier. (ops/norm.cpp)
+bool batch_norm_training(const Node& n);
+
+// The running mean and variance after a training step through BatchNormalization `node` (in
+// training mode), as PyTorch's model.train() updates them: new = old * momentum + batch *
+// (1 - momentum), the batch variance unbiased (n / (n - 1)). ONNX's own running outputs use
+// the biased variance, so these are new nodes appended to g: {new mean, new variance}.
+// (ops/norm.cpp)
+std::pair<int, int> batch_norm_running_stats(Graph& g, int node);
 
 }  // namespace o2c

@@ -14,6 +14,7 @@
 
 #include "ops/elementwise.hpp"
 #include "ops/epilogue.hpp"
+#include "ops/training.hpp"
 #include "passes/passes.hpp"
 
 namespace o2c {
@@ -24,12 +25,6 @@ const Tensor* float_const(const Graph& g, int v) {
   return g.values[v].constant.get();
 }
 
-// A BatchNormalization in training mode (batch statistics): never fused.
-bool training_bn(const Node& bn) {
-  const auto t = bn.attrs.find("training_mode");
-  return t != bn.attrs.end() && t->second.i != 0;
-}
-
 // Conv(X, W[, B]) followed by an inference BatchNormalization with constant parameters:
 // W' = W * a and B' = (B - mean) * a + bias per output channel, a = scale / sqrt(var + eps),
 // computed in double. Returns the new {W', B'} values, or {-1, -1}.
@@ -37,7 +32,7 @@ std::pair<int, int> fold_batchnorm(Graph& g, const Node& conv, Node& bn) {
   const Tensor* w = float_const(g, conv.inputs[1]);
   const bool has_b = conv.inputs.size() > 2 && conv.inputs[2] >= 0;
   const Tensor* b = has_b ? float_const(g, conv.inputs[2]) : nullptr;
-  if (!w || (has_b && !b) || bn.inputs.size() != 5 || bn.outputs.size() != 1 || training_bn(bn)) return {-1, -1};
+  if (!w || (has_b && !b) || bn.inputs.size() != 5 || bn.outputs.size() != 1 || batch_norm_training(bn)) return {-1, -1};
   const Tensor* p[4];
   for (int i = 0; i < 4; ++i)
     if (!(p[i] = float_const(g, bn.inputs[static_cast<size_t>(i) + 1]))) return {-1, -1};
@@ -83,7 +78,7 @@ void fuse_epilogues(Graph& g) {
     const std::string base = g.nodes[ci].op;
     const bool conv = base == "Conv", matmul = matmul_fusable(g, g.nodes[ci]);
     if (!conv && !matmul && base != "Gemm" && base != "InstanceNormalization" && base != "BatchNormalization") continue;
-    if (base == "BatchNormalization" && training_bn(g.nodes[ci])) continue;
+    if (base == "BatchNormalization" && batch_norm_training(g.nodes[ci])) continue;
     int at = ci;  // where the fused node is now
     while (true) {
       const Node c = g.nodes[at];

@@ -72,6 +72,10 @@ struct BackwardOptions {
 // The parameters become graph inputs with their initial contents in g.train_state (called on
 // the imported graph, before inference, when an optimizer is asked for).
 void make_trainable(Graph& g, const BackwardOptions& opt);
+// The inference model on a training step's params (the wasm module's run()): the initializers
+// named (the step's parameters and buffers) become graph inputs, BatchNorms in training mode
+// use their running statistics and training-mode Dropouts are off, as model.eval() runs them.
+void make_eval_on_params(Graph& g, const std::vector<std::string>& names);
 void append_backward(Graph& g, const BackwardOptions& opt);
 // A node of `domain` (opset 13 of the default domain, else 1) inserted before node `before`
 // (-1: at the end) and inferred; its outputs are new values named name, name/1, name/2, ...

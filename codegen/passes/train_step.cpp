@@ -231,15 +231,92 @@ void add_optimizer(Graph& g, const std::vector<int>& params, const std::vector<i
   g.train_state = std::move(kept);
 }
 
+// An initializer turned into a graph input the step updates in place.
+void make_state(Graph& g, int v, bool buffer) {
+  Value& val = g.values[v];
+  g.train_state.push_back({v, -1, val.constant, buffer});
+  val.constant.reset();
+  val.is_input = true;
+  g.inputs.push_back(v);
+}
+
+// BatchNorms in training mode: the constant running statistics they read.
+std::vector<int> running_stats(const Graph& g) {
+  std::vector<int> r;
+  for (int id : g.order) {
+    const Node& n = g.nodes[id];
+    if (!batch_norm_training(n) || n.inputs.size() < 5) continue;
+    for (size_t slot = 3; slot < 5; ++slot) {
+      const int v = n.inputs[slot];
+      if (v >= 0 && g.values[v].constant && std::find(r.begin(), r.end(), v) == r.end()) r.push_back(v);
+    }
+  }
+  return r;
+}
+
+// Each buffer read by a BatchNorm of `forward` gets the statistics the step leaves as its update.
+void add_running_stats(Graph& g, const std::vector<int>& forward) {
+  auto state_of = [&](int v) -> Graph::TrainState* {
+    for (auto& s : g.train_state)
+      if (s.value == v && s.buffer) return &s;
+    return nullptr;
+  };
+  for (int id : forward) {
+    const Node& n = g.nodes[id];
+    if (!batch_norm_training(n) || n.inputs.size() < 5) continue;
+    Graph::TrainState* mean = state_of(n.inputs[3]);
+    Graph::TrainState* var = state_of(n.inputs[4]);
+    if ((!mean || mean->updated >= 0) && (!var || var->updated >= 0)) continue;  // none, or read by an earlier node
+    const auto [new_mean, new_var] = batch_norm_running_stats(g, id);
+    if (mean && mean->updated < 0) mean->updated = add_output(g, new_mean, "next/" + g.values[mean->value].name);
+    if (var && var->updated < 0) var->updated = add_output(g, new_var, "next/" + g.values[var->value].name);
+  }
+}
+
+// Dropout in training mode draws its masks from the caller's seed and the step count (input
+// "seed", int64 [2]: NAME_train_step passes p->seed and p->step): a new mask every step, the
+// same masks for the same seed. Before the backward, whose rule reuses the forward's stream.
+void seed_dropouts(Graph& g, const std::vector<int>& forward) {
+  int seed = -1;
+  for (int id : forward) {
+    const Node& n = g.nodes[id];
+    if (n.op != "TrainingDropout" || n.domain != "onnx2cpp" || (n.inputs.size() > 3 && n.inputs[3] >= 0)) continue;
+    if (seed < 0) seed = add_input(g, "seed", DType::Int64, {2});
+    g.set_input(id, 3, seed);
+  }
+}
+
 }  // namespace
 
 void make_trainable(Graph& g, const BackwardOptions& opt) {
-  for (int v : select_params(g, opt, true)) {
+  for (int v : select_params(g, opt, true)) make_state(g, v, false);
+  for (int v : running_stats(g))
+    if (g.values[v].constant) make_state(g, v, true);  // not also a parameter (--param)
+}
+
+void make_eval_on_params(Graph& g, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    const int v = g.find(name);
+    if (v < 0 || !g.values[v].constant) throw CompileError("training: " + quote_name(name) + " is not an initializer of the model");
     Value& val = g.values[v];
-    g.train_state.push_back({v, -1, val.constant});
     val.constant.reset();
     val.is_input = true;
     g.inputs.push_back(v);
+  }
+  // As model.eval() runs it: BatchNorm by its running statistics, Dropout off.
+  for (int id : g.live_nodes()) {
+    Node& n = g.nodes[id];
+    if (batch_norm_training(n)) {
+      for (size_t i = 1; i < n.outputs.size(); ++i) {
+        const int o = n.outputs[i];
+        if (o >= 0 && (!g.values[o].readers.empty() || g.values[o].is_output))
+          throw UnsupportedError("training: " + g.where(n) + ": its running statistics are read, it cannot run in eval mode");
+      }
+      if (n.opset >= 14) n.attrs["training_mode"] = Attr::of(int64_t{0});
+      g.set_outputs(id, {n.outputs[0]});
+    } else if (n.op == "Dropout" && n.domain.empty() && n.inputs.size() > 2) {
+      g.set_input(id, 2, -1);
+    }
   }
 }
 
@@ -251,10 +328,12 @@ void append_backward(Graph& g, const BackwardOptions& opt) {
   if (g.train_state.empty()) {
     params = select_params(g, opt, true);
   } else {
-    for (const auto& s : g.train_state) params.push_back(s.value);
+    for (const auto& s : g.train_state)
+      if (!s.buffer) params.push_back(s.value);
     // Parameters the model no longer reads after inference (folded away) have no gradient.
   }
   if (g.find("loss") >= 0) throw CompileError("training: the model already has a value named \"loss\" (the step's loss output)");
+  if (!opt.optimizer.type.empty()) seed_dropouts(g, forward);
   const Loss loss = add_loss(g, y, opt);
   add_output(g, loss.loss, "loss");
   const std::vector<int> grads = backpropagate(g, forward, {{y, loss.seed}}, params, -1);
@@ -263,6 +342,7 @@ void append_backward(Graph& g, const BackwardOptions& opt) {
       if (grads[i] >= 0) add_output(g, grads[i], "grad/" + g.values[params[i]].name);
   if (!opt.optimizer.type.empty()) {
     if (g.train_state.empty()) throw std::logic_error("training: an optimizer without make_trainable");
+    add_running_stats(g, forward);
     add_optimizer(g, params, grads, opt.optimizer);
   }
 }

@@ -138,6 +138,8 @@ TrainData load_train_data(const std::string& dir) {
   d.opt.grads = true;  // step 0's gradients are compared
   if (const PbValue* t = field(s, "trainable"); t && t->kind_case() == PbValue::kListValue)
     for (const PbValue& n : t->list_value().values()) d.opt.params.push_back(n.string_value());
+  if (const PbValue* b = field(s, "buffers"); b && b->kind_case() == PbValue::kListValue)
+    for (const PbValue& n : b->list_value().values()) d.buffers.push_back(n.string_value());
   return d;
 }
 
@@ -163,6 +165,11 @@ TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainD
     r.report += line;
     r.pass = r.pass && cmp.pass;
   };
+  for (const std::string& b : data.buffers) {
+    bool found = false;
+    for (const auto& s : g.train_state) found = found || (s.buffer && g.values[s.value].name == b);
+    if (!found) throw CompileError(quote_name(b) + " (train.json's buffers) is not a running statistic the step updates");
+  }
   const int target = g.find(data.opt.output + "_target");
   for (int k = 0; k < data.steps; ++k) {
     const fs::path step = root / ("step_" + std::to_string(k));
@@ -180,6 +187,9 @@ TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainD
       } else if (val.name == "step") {
         t = Tensor(DType::Int64, {});
         t.data<int64_t>()[0] = k;
+      } else if (v == dropout_seed_input(g)) {  // seed 0, as NAME_params_init leaves it
+        t = Tensor(DType::Int64, {2});
+        t.data<int64_t>()[1] = k;
       } else {
         const fs::path p = v == target ? step / "target.pb" : step / ("input_" + std::to_string(model_input++) + ".pb");
         t = tensor_from_proto(load_tensor_proto(p.string()), step.string(), p.filename().string());

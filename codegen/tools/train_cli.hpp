@@ -22,6 +22,7 @@ struct TrainData {
   double lr = 0;
   int steps = 0;
   std::string dir;
+  std::vector<std::string> buffers;  // running statistics the step must update (BatchNorm in training mode)
 };
 TrainData load_train_data(const std::string& dir);
 

@@ -87,34 +87,41 @@ long long wasm_memory_bytes(long long static_bytes, long long heap_bytes) {
   return bytes;
 }
 
-std::vector<std::string> build_wasm_module(const Compiled& c, const std::string& name,
-                                           const WasmModuleConfig& cfg, double* build_seconds) {
-  const Graph& g = c.graph;
-  const bool ext = c.files.external_weights;
-  // The JavaScript side first: it rejects types JavaScript has no typed array for.
-  const JsModel jm = js_model(g, name, c.plan.arena_bytes, c.files.weights_bytes, ext);
-  const std::string js = js_module(jm), dts = ts_declarations(jm);
-  const std::string emxx = require_emxx(cfg.cxx);
+namespace {
 
+// em++ on the compiled models' sources (c: each with its name), exporting `exports` (and
+// malloc, free), then the module's files into cfg.out_dir: <name>.wasm, <name>.emscripten.mjs,
+// <name>.js (js) and <name>.d.ts (dts). Returns the paths written.
+std::vector<std::string> build_module(const std::vector<std::pair<const Compiled*, std::string>>& models,
+                                      const std::string& name, const std::string& exports, long long heap,
+                                      const std::string& js, const std::string& dts, const WasmModuleConfig& cfg,
+                                      double* build_seconds) {
+  const std::string emxx = require_emxx(cfg.cxx);
   const fs::path work(cfg.work_dir), out(cfg.out_dir);
   fs::create_directories(work);
   fs::create_directories(out);
-  write_file_or_throw((work / (name + ".h")).string(), c.files.header);
-  write_file_or_throw((work / (name + ".cpp")).string(), c.files.source);
-  if (!ext) write_weights_file(c, work.string());  // embedded: read by em++
-  const long long static_bytes = ext ? 0 : c.files.weights_bytes;
-  const long long heap = c.plan.arena_bytes + 64 + io_bytes(g) + (ext ? c.files.weights_bytes + 64 : 0);
-  std::string run;
-  for (const std::string& e : js_exports(jm)) run += e + ",";
+  long long static_bytes = 0;
+  std::string sources;
+  for (const auto& [c, n] : models) {
+    const bool ext = c->files.external_weights;
+    write_file_or_throw((work / (n + ".h")).string(), c->files.header);
+    write_file_or_throw((work / (n + ".cpp")).string(), c->files.source);
+    if (!ext) write_weights_file(*c, work.string());  // embedded: read by em++
+    static_bytes += ext ? 0 : c->files.weights_bytes;
+    heap += io_bytes(c->graph);
+    sources += " " + shell_quote(n + ".cpp");
+  }
   const std::string cmd =
       emxx + " -std=c++17 " + wasm_code_flags(cfg.work_dir) + " " + (cfg.flags.empty() ? "-O3" : cfg.flags) +
-      " -DNDEBUG -fno-exceptions " + shell_quote(name + ".cpp") + " -o " + shell_quote(name + ".mjs") +
+      " -DNDEBUG -fno-exceptions" + sources + " -o " + shell_quote(name + ".mjs") +
       " -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker -sFILESYSTEM=0 -sDYNAMIC_EXECUTION=0"
       " -sMALLOC=emmalloc -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=" +
       std::to_string(wasm_memory_bytes(static_bytes, heap)) + " -sTOTAL_STACK=" + std::to_string(kWasmStackBytes) +
-      " --no-entry -sEXPORTED_FUNCTIONS=" + run + "_malloc,_free";
+      " --no-entry -sEXPORTED_FUNCTIONS=" + exports + ",_malloc,_free";
   run_emxx(cfg.work_dir, cmd, "building " + name + ".wasm", cfg.progress,
-           build_step_text(c, emxx + " " + (cfg.flags.empty() ? "-O3" : cfg.flags)) + " into " + name + ".wasm", build_seconds);
+           build_step_text(*models.front().first, emxx + " " + (cfg.flags.empty() ? "-O3" : cfg.flags)) + " into " + name +
+               ".wasm",
+           build_seconds);
 
   std::vector<std::string> files;
   auto put = [&](const std::string& file, const std::string& text) {
@@ -127,13 +134,41 @@ std::vector<std::string> build_wasm_module(const Compiled& c, const std::string&
   files.push_back((out / (name + ".emscripten.mjs")).string());
   put(name + ".js", js);
   put(name + ".d.ts", dts);
-  const fs::path weights = out / (name + ".weights.bin");
+  return files;
+}
+
+}  // namespace
+
+std::vector<std::string> build_wasm_module(const Compiled& c, const std::string& name,
+                                           const WasmModuleConfig& cfg, double* build_seconds) {
+  const Graph& g = c.graph;
+  const bool ext = c.files.external_weights;
+  // The JavaScript side first: it rejects types JavaScript has no typed array for.
+  const JsModel jm = js_model(g, name, c.plan.arena_bytes, c.files.weights_bytes, ext);
+  const long long heap = c.plan.arena_bytes + 64 + (ext ? c.files.weights_bytes + 64 : 0);
+  std::string exports;
+  for (const std::string& e : js_exports(jm)) exports += (exports.empty() ? "" : ",") + e;
+  std::vector<std::string> files =
+      build_module({{&c, name}}, name, exports, heap, js_module(jm), ts_declarations(jm), cfg, build_seconds);
+  const fs::path weights = fs::path(cfg.out_dir) / (name + ".weights.bin");
   if (ext) {
-    write_weights_file(c, out.string());
+    write_weights_file(c, cfg.out_dir);
     files.push_back(weights.string());
   }
   else fs::remove(weights);  // left over from a build with --weights file
   return files;
+}
+
+std::vector<std::string> build_wasm_train_module(const Compiled& step, const Compiled& eval, const std::string& name,
+                                                 const std::string& output, const WasmModuleConfig& cfg,
+                                                 double* build_seconds) {
+  if (step.files.external_weights || eval.files.external_weights)
+    throw CompileError("training in wasm: the weights are inside the module (no --weights file)");
+  const int64_t arena = std::max(step.plan.arena_bytes, eval.plan.arena_bytes);
+  const JsTrainModel jm = js_train_model(step.graph, eval.graph, name, output, arena);
+  const std::string exports = "_" + name + "_params_init,_" + name + "_train_step,_" + name + "_eval_run";
+  return build_module({{&step, name}, {&eval, name + "_eval"}}, name, exports, arena + 64 + jm.params_bytes + 64,
+                      js_train_module(jm), ts_train_declarations(jm), cfg, build_seconds);
 }
 
 std::string build_wasm_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,

@@ -43,6 +43,13 @@ struct WasmModuleConfig {
 std::vector<std::string> build_wasm_module(const Compiled& c, const std::string& name,
                                            const WasmModuleConfig& cfg, double* build_seconds = nullptr);
 
+// A training module (onnx2cpp train --target wasm): the step (compiled as `name`) and the eval
+// model on its params (`name`_eval, Options::eval_params) in one <name>.wasm, with <name>.js
+// (createModel: trainStep, run, getParams, setParams) and <name>.d.ts. output: the loss's output.
+std::vector<std::string> build_wasm_train_module(const Compiled& step, const Compiled& eval, const std::string& name,
+                                                 const std::string& output, const WasmModuleConfig& cfg,
+                                                 double* build_seconds = nullptr);
+
 // build_harness for target wasm: em++ with NODERAWFS; returns "node <harness.js>".
 std::string build_wasm_harness(const Compiled& c, const std::string& name, const BuildConfig& cfg,
                                double* build_seconds);

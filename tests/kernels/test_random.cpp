@@ -111,7 +111,7 @@ TEST_CASE("dropout_training: mask and scaled output agree, keep rate 1 - ratio",
   std::unique_ptr<bool[]> mask(new bool[kN]);
   const float ratio = 0.25f;
   bool training = true;
-  k::dropout_training(x.data(), &ratio, &training, y.data(), mask.get(), kN, 3);
+  k::dropout_training(x.data(), &ratio, &training, y.data(), mask.get(), kN, 3, nullptr, 0);
   double kept = 0;
   for (i64 i = 0; i < kN; ++i) {
     const size_t u = static_cast<size_t>(i);
@@ -120,6 +120,25 @@ TEST_CASE("dropout_training: mask and scaled output agree, keep rate 1 - ratio",
   }
   CHECK(std::fabs(kept / kN - 0.75) < 0.005);
   training = false;
-  k::dropout_training(x.data(), &ratio, &training, y.data(), mask.get(), kN, 3);
+  k::dropout_training(x.data(), &ratio, &training, y.data(), mask.get(), kN, 3, nullptr, 0);
   for (i64 i = 0; i < kN; ++i) REQUIRE((y[static_cast<size_t>(i)] == x[static_cast<size_t>(i)] && mask[i]));
+}
+
+TEST_CASE("dropout_training: run-time seed values move the stream, reproducibly", "[random]") {
+  std::vector<float> x(kN, 1.0f), y(kN);
+  const float ratio = 0.5f;
+  const bool training = true;
+  auto mask_of = [&](const std::vector<int64_t>& seed) {
+    std::vector<char> m(kN);
+    std::unique_ptr<bool[]> mask(new bool[kN]);
+    k::dropout_training(x.data(), &ratio, &training, y.data(), mask.get(), kN, 3, seed.empty() ? nullptr : seed.data(),
+                        static_cast<i64>(seed.size()));
+    for (i64 i = 0; i < kN; ++i) m[static_cast<size_t>(i)] = mask[i];
+    return m;
+  };
+  CHECK(mask_of({}) == mask_of({}));
+  CHECK(mask_of({7, 0}) == mask_of({7, 0}));
+  CHECK(mask_of({7, 0}) != mask_of({}));
+  CHECK(mask_of({7, 0}) != mask_of({8, 0}));
+  CHECK(mask_of({7, 0}) != mask_of({7, 1}));
 }
