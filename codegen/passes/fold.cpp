@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/eval.hpp"
+#include "ir/limits.hpp"
 #include "ops/control.hpp"
 #include "ops/registry.hpp"
 #include "passes/passes.hpp"
@@ -81,7 +82,7 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
     if (!dtype_supported(val.dtype))
       throw UnsupportedError(g.where(n) + ": output " + quote_name(val.name) + " has type " + dtype_name(val.dtype) +
                              ", which is not supported");
-    out_bytes += val.bytes();
+    out_bytes += checked_bytes(val.dtype, val.shape, g.where(n) + ": output " + quote_name(val.name));
     if (!val.constant) known = false;
   }
   if (!known && opt.fold && all_const && !(opt.keep_conv_dequantize && conv_dequantize(g, n)) &&
