@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +13,7 @@
 
 #include "builder.hpp"
 #include "cli_run.hpp"
+#include "ops/call.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
@@ -198,4 +200,12 @@ TEST_CASE("the command line refuses a hostile model with exit code 2", "[hostile
   CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 2);
   CHECK(r.code == 2);
   CHECK(has(r.err, "onnx2cpp: error: " + path + ": initializer \"w\": has 1 values, shape [2147483648] needs 2147483648"));
+}
+
+// Fuzz findings (scripts/fuzz.sh), each kept as a test.
+TEST_CASE("fuzz: a float scalar beyond int64 (Clip's default bound) converts without overflow", "[hostile]") {
+  CHECK(scalar(DType::Float, -3.4028234663852886e38).i == INT64_MIN);  // test_clip_default_inbounds
+  CHECK(scalar(DType::Float, 1e300).i == INT64_MAX);
+  CHECK(scalar(DType::Float, std::nan("")).i == 0);
+  CHECK(scalar(DType::Float, -2.5).i == -2);
 }
