@@ -88,9 +88,18 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
   if (!known && opt.fold && all_const && !(opt.keep_conv_dequantize && conv_dequantize(g, n)) &&
       out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
     known = fold(g, n, *find_op(n.domain, n.op)->def);  // infer may have changed the op (Dropout)
-  if (known) g.erase(id);
-  else if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);
-  return known;
+  if (known) {
+    g.erase(id);
+    return true;
+  }
+  // An output infer made a constant (Dropout's mask) is the graph's now, no longer the node's
+  // (found by the fuzzer: --verify-each refused the graph).
+  std::vector<int> outs = n.outputs;
+  for (int& v : outs)
+    if (v >= 0 && g.values[v].constant) v = -1;
+  if (outs != n.outputs) g.set_outputs(id, std::move(outs));
+  if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);
+  return false;
 }
 
 void infer_and_fold(Graph& g, const FoldOptions& opt) {

@@ -209,3 +209,12 @@ TEST_CASE("fuzz: a float scalar beyond int64 (Clip's default bound) converts wit
   CHECK(scalar(DType::Float, std::nan("")).i == 0);
   CHECK(scalar(DType::Float, -2.5).i == -2);
 }
+
+TEST_CASE("fuzz: Dropout's constant mask leaves the node sound (--verify-each)", "[hostile]") {
+  TempDir d;  // test_dropout_default_mask
+  ModelBuilder b;
+  b.input("x", {3, 4});
+  b.node("Dropout", {"x"}, {"y", "z"});
+  b.output("z");
+  CHECK_NOTHROW(compile_file(b.save(d.path)));  // compile_file verifies after every pass
+}
