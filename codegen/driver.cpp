@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "ir/limits.hpp"
 #include "onnx/model_io.hpp"
 #include "onnx/names.hpp"
 
@@ -30,6 +31,9 @@ Compiled compile_model(const Options& opt) {
     if (!dump.empty()) std::fputs(dump.c_str(), stderr);
     auto reqs = graph_buffers(c.graph, view_origins(c.graph));
     c.plan = opt.planner == "linear" ? plan_linear(reqs) : plan_greedy(reqs);
+    if (c.plan.arena_bytes > kMaxTensorBytes)
+      throw CompileError("the arena needs " + std::to_string(c.plan.arena_bytes) + " bytes, more than the " +
+                         std::to_string(kMaxTensorBytes) + " onnx2cpp plans");
     std::string bad = check_plan(c.plan);
     if (!bad.empty()) throw std::logic_error("memory plan is unsound: " + bad);
     c.plan_report = plan_report(c.graph, c.plan);

@@ -1,4 +1,5 @@
 #include "ir/graph.hpp"
+#include "ir/limits.hpp"
 
 #include <cstdio>
 #include <algorithm>
@@ -25,8 +26,34 @@ std::string shape_str(const Shape& s) {
 
 std::string type_str(DType t, const Shape& s) { return std::string(dtype_short(t)) + shape_str(s); }
 
+int64_t tensor_bytes(DType t, const Shape& s) {
+  const int64_t bits = std::max(dtype_info(t).bits, 1);
+  const int64_t max_elems = kMaxTensorBytes / bits * 8;  // so that n * bits cannot overflow
+  int64_t n = 1;
+  bool zero = false, over = false;
+  for (int64_t d : s) {
+    if (d < 0) return -1;
+    if (d == 0) zero = true;  // the dims after a 0 may still be anything but negative
+    else if (over || d > max_elems / n) over = true;
+    else n *= d;
+  }
+  if (zero) return 0;
+  return over ? -1 : dtype_bytes(t, n);
+}
+
+int64_t checked_bytes(DType t, const Shape& s, const std::string& what) {
+  const int64_t b = tensor_bytes(t, s);
+  if (b >= 0) return b;
+  if (std::any_of(s.begin(), s.end(), [](int64_t d) { return d < 0; }))
+    throw CompileError(what + ": negative dimension in " + shape_str(s));
+  throw CompileError(what + ": " + type_str(t, s) + " needs more than " + std::to_string(kMaxTensorBytes) +
+                     " bytes (the most onnx2cpp holds in one tensor)");
+}
+
 Tensor::Tensor(DType t, Shape s) : dtype(t), shape(std::move(s)) {
-  bytes.assign(static_cast<size_t>(dtype_bytes(t, o2c::numel(shape))), 0);
+  int64_t n = tensor_bytes(t, shape);
+  if (n < 0) n = checked_bytes(t, shape, "a tensor");  // throws (the message built only then)
+  bytes.assign(static_cast<size_t>(n), 0);
 }
 
 int64_t Tensor::int_at(int64_t i) const {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "ir/limits.hpp"
 #include "onnx/functions.hpp"
 #include "onnx/model_io.hpp"
 #include "ops/registry.hpp"
@@ -182,6 +183,7 @@ struct Importer {
       if (top) {
         val.shape = input_shape(vi, *g.dims, &val.dims);
         val.typed = true;
+        checked_bytes(dt, val.shape, model_path + ": input " + quote_name(vi.name()));
       }  // a subgraph's inputs are typed by the node that runs it
       g.inputs.push_back(v);
     }

@@ -1,5 +1,6 @@
 #include "onnx/model_io.hpp"
 
+#include <charconv>
 #include <iterator>
 
 #include "onnx/data_kind.hpp"
@@ -17,6 +18,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include "ir/limits.hpp"
 
 namespace o2c {
 namespace fs = std::filesystem;
@@ -47,12 +50,19 @@ Msg parse(const std::string& path, const char* what) {
   return m;
 }
 
-// Copies `count` elements of a repeated proto field into the tensor, converting to T.
+// The tensor's bytes, allocated only once the data present is known to fill them: a file may
+// claim any shape, and only what it holds bounds what is allocated.
+void allocate(Tensor& t, int64_t have, int64_t need, const char* unit, const std::string& what) {
+  if (have != need)
+    throw CompileError(what + ": has " + std::to_string(have) + " " + unit + ", shape " + shape_str(t.shape) +
+                       " needs " + std::to_string(need));
+  t.bytes.assign(static_cast<size_t>(dtype_bytes(t.dtype, t.numel())), 0);
+}
+
+// Copies the elements of a repeated proto field into the tensor, converting to T.
 template <class T, class Field>
 void copy_field(Tensor& t, const Field& f, const std::string& what) {
-  if (static_cast<int64_t>(f.size()) != t.numel())
-    throw CompileError(what + ": has " + std::to_string(f.size()) + " values, shape " +
-                       shape_str(t.shape) + " needs " + std::to_string(t.numel()));
+  allocate(t, f.size(), t.numel(), "values", what);
   T* d = t.data<T>();
   for (int i = 0; i < f.size(); ++i) d[i] = static_cast<T>(f.Get(i));
 }
@@ -60,21 +70,29 @@ void copy_field(Tensor& t, const Field& f, const std::string& what) {
 // int32_data of a packed (sub-byte) type: its bytes, one per value (IR.md).
 template <class Field>
 void copy_packed(Tensor& t, const Field& f, const std::string& what) {
-  if (static_cast<size_t>(f.size()) != t.bytes.size())
-    throw CompileError(what + ": has " + std::to_string(f.size()) + " packed bytes, shape " + shape_str(t.shape) +
-                       " needs " + std::to_string(t.bytes.size()));
+  allocate(t, f.size(), dtype_bytes(t.dtype, t.numel()), "packed bytes", what);
   for (int i = 0; i < f.size(); ++i) t.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(f.Get(i));
 }
 
-// Reads a tensor's external data straight into dst (want bytes).
-void read_external(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what, size_t want,
-                   uint8_t* dst) {
+// A non-negative integer of an external_data entry.
+int64_t external_int(const std::string& key, const std::string& text, const std::string& what) {
+  int64_t v = -1;
+  const char* end = text.data() + text.size();
+  const auto r = std::from_chars(text.data(), end, v);
+  if (text.empty() || r.ec != std::errc() || r.ptr != end || v < 0)
+    throw CompileError(what + ": external data " + key + " " + quote_name(text) + " is not a non-negative integer");
+  return v;
+}
+
+// Reads a tensor's external data (want bytes), once the file is known to hold them.
+std::vector<uint8_t> read_external(const onnx::TensorProto& p, const std::string& base_dir, const std::string& what,
+                                   int64_t want) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = external_int("offset", kv.value(), what);
+    else if (kv.key() == "length") length = external_int("length", kv.value(), what);
   }
   if (location.empty()) throw CompileError(what + ": external data without a location");
   fs::path rel(location);
@@ -87,15 +105,21 @@ void read_external(const onnx::TensorProto& p, const std::string& base_dir, cons
   if (b != base.end())
     throw CompileError(what + ": external data location " + quote_name(location) +
                        " leaves the model's directory");
-  std::ifstream in(full, std::ios::binary);
-  if (!in) throw CompileError(what + ": cannot open external data file " + full.string());
-  if (length < 0) length = static_cast<int64_t>(want);
-  if (static_cast<size_t>(length) != want)
+  if (length >= 0 && length != want)
     throw CompileError(what + ": external data length " + std::to_string(length) +
                        " does not match the shape (" + std::to_string(want) + " bytes)");
+  std::error_code ec;
+  const auto size = fs::is_regular_file(full, ec) ? fs::file_size(full, ec) : 0;
+  if (ec || !fs::is_regular_file(full)) throw CompileError(what + ": cannot open external data file " + full.string());
+  if (offset > static_cast<int64_t>(size) || want > static_cast<int64_t>(size) - offset)
+    throw CompileError(what + ": external data file " + full.string() + " holds " + std::to_string(size) +
+                       " bytes, too few for " + std::to_string(want) + " at offset " + std::to_string(offset));
+  std::ifstream in(full, std::ios::binary);
+  std::vector<uint8_t> bytes(static_cast<size_t>(want));
   in.seekg(offset);
-  in.read(reinterpret_cast<char*>(dst), length);
-  if (in.gcount() != length) throw CompileError(what + ": external data file is too short");
+  in.read(reinterpret_cast<char*>(bytes.data()), want);
+  if (!in || in.gcount() != want) throw CompileError(what + ": cannot read external data file " + full.string());
+  return bytes;
 }
 
 }  // namespace
@@ -144,31 +168,25 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
   DType dt = static_cast<DType>(p.data_type());
   if (!dtype_supported(dt))
     throw UnsupportedError(what + ": tensors of type " + dtype_name(dt) + " are not supported");
-  Shape shape(p.dims().begin(), p.dims().end());
-  for (int64_t d : shape)
-    if (d < 0) throw CompileError(what + ": negative dimension in " + shape_str(shape));
-  Tensor t;
+  Tensor t;  // no bytes yet: they are allocated once the data present is known to fill them
   t.dtype = dt;
-  t.shape = shape;
-  if (!p.has_raw_data() || p.data_location() == onnx::TensorProto::EXTERNAL || dt == DType::String) t = Tensor(dt, shape);
-  const size_t want = static_cast<size_t>(dtype_bytes(dt, t.numel()));
+  t.shape.assign(p.dims().begin(), p.dims().end());
+  const int64_t want = checked_bytes(dt, t.shape, what);
   if (dt == DType::String) {
     if (p.data_location() == onnx::TensorProto::EXTERNAL || p.has_raw_data())
       throw CompileError(what + ": a string tensor must hold its elements in string_data");
-    if (p.string_data_size() != t.numel())
-      throw CompileError(what + ": string_data has " + std::to_string(p.string_data_size()) + " elements, shape " +
-                         shape_str(shape) + " needs " + std::to_string(t.numel()));
+    allocate(t, p.string_data_size(), t.numel(), "string_data elements", what);
     t.strings.assign(p.string_data().begin(), p.string_data().end());
     return t;
   }
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
-    read_external(p, base_dir, what, want, t.bytes.data());
+    t.bytes = read_external(p, base_dir, what, want);
     return t;
   }
   if (p.has_raw_data()) {
-    if (p.raw_data().size() != want)
+    if (static_cast<int64_t>(p.raw_data().size()) != want)
       throw CompileError(what + ": raw_data has " + std::to_string(p.raw_data().size()) +
-                         " bytes, shape " + shape_str(shape) + " needs " + std::to_string(want));
+                         " bytes, shape " + shape_str(t.shape) + " needs " + std::to_string(want));
     const auto* raw = reinterpret_cast<const uint8_t*>(p.raw_data().data());
     t.bytes = std::vector<uint8_t>(raw, raw + want);  // one pass (no zero fill first)
     return t;

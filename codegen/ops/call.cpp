@@ -4,12 +4,23 @@
 
 namespace o2c {
 
+namespace {
+// v as an int64, saturated (NaN: 0): a float scalar such as Clip's default bound -FLT_MAX has
+// no int64 value, and converting it unchecked is undefined (the fuzzer's first finding).
+int64_t saturated_int(double v) {
+  if (!(v == v)) return 0;
+  if (v <= -9223372036854775808.0) return INT64_MIN;
+  if (v >= 9223372036854775807.0) return INT64_MAX;
+  return static_cast<int64_t>(v);
+}
+}  // namespace
+
 Arg scalar(DType t, double v) {
   Arg a;
   a.kind = Arg::Kind::Scalar;
   a.dtype = t;
   a.f = v;
-  a.i = static_cast<int64_t>(v);
+  a.i = saturated_int(v);
   return a;
 }
 

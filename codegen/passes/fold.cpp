@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/eval.hpp"
+#include "ir/limits.hpp"
 #include "ops/control.hpp"
 #include "ops/registry.hpp"
 #include "passes/passes.hpp"
@@ -100,15 +101,24 @@ bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
     if (!dtype_supported(val.dtype))
       throw UnsupportedError(g.where(n) + ": output " + quote_name(val.name) + " has type " + dtype_name(val.dtype) +
                              ", which is not supported");
-    out_bytes += val.bytes();
+    out_bytes += checked_bytes(val.dtype, val.shape, g.where(n) + ": output " + quote_name(val.name));
     if (!val.constant) known = false;
   }
   if (!known && opt.fold && all_const && !(opt.keep_conv_dequantize && conv_dequantize(g, n)) &&
       out_bytes <= std::max(opt.max_growth_bytes, 2 * in_bytes))
     known = fold(g, n, *find_op(n.domain, n.op)->def);  // infer may have changed the op (Dropout)
-  if (known) g.erase(id);
-  else if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);
-  return known;
+  if (known) {
+    g.erase(id);
+    return true;
+  }
+  // An output infer made a constant (Dropout's mask) is the graph's now, no longer the node's
+  // (found by the fuzzer: --verify-each refused the graph).
+  std::vector<int> outs = n.outputs;
+  for (int& v : outs)
+    if (v >= 0 && g.values[v].constant) v = -1;
+  if (outs != n.outputs) g.set_outputs(id, std::move(outs));
+  if (n.op == "Loop" && n.domain.empty() && loop_needs_unrolling(ctx)) unroll_loop(g, id, opt);
+  return false;
 }
 
 void infer_and_fold(Graph& g, const FoldOptions& opt) {

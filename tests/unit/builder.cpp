@@ -1,7 +1,12 @@
 #include "builder.hpp"
+#include "cli_run.hpp"
 
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "tools/runner.hpp"
 
@@ -16,6 +21,28 @@ std::string ModelBuilder::save(const std::string& dir, const std::string& name) 
 
 TempDir::TempDir() : path(make_temp_dir()) {}
 TempDir::~TempDir() { std::filesystem::remove_all(path); }
+
+namespace {
+std::string quoted(const std::string& s) {
+  std::string r = "'";
+  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return r + "'";
+}
+}  // namespace
+
+CliRun run_cli(const std::string& dir, const std::vector<std::string>& args) {
+  std::string cmd = quoted(O2C_EXE);
+  for (const auto& a : args) cmd += " " + quoted(a);
+  cmd += " >" + quoted(dir + "/out.txt") + " 2>" + quoted(dir + "/err.txt");
+  const int st = std::system(cmd.c_str());
+  CliRun r;
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::ifstream f(dir + "/err.txt");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  r.err = ss.str();
+  return r;
+}
 
 Compiled compile_file(const std::string& path, ShapeBindings b) {
   Options o;

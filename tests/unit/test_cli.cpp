@@ -1,8 +1,6 @@
 // Command-line values: each flag's bad values refused before anything runs, naming the flag,
 // the value and what was expected (exit 2); and a small fuzz of malformed values for every
 // option, run through the real binary: never an internal error, a crash or a silent acceptance.
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -11,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "builder.hpp"
+#include "cli_run.hpp"
 #include "tools/cli_values.hpp"
 
 using namespace o2c;
@@ -25,31 +24,6 @@ std::string message_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
-}
-
-struct Run {
-  int code = -1;        // exit code, or -1 when killed by a signal
-  std::string err;
-};
-
-std::string quoted(const std::string& s) {
-  std::string r = "'";
-  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return r + "'";
-}
-
-Run run_cli(const std::string& dir, const std::vector<std::string>& args) {
-  std::string cmd = quoted(O2C_EXE);
-  for (const auto& a : args) cmd += " " + quoted(a);
-  cmd += " >" + quoted(dir + "/out.txt") + " 2>" + quoted(dir + "/err.txt");
-  const int st = std::system(cmd.c_str());
-  Run r;
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream f(dir + "/err.txt");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  r.err = ss.str();
-  return r;
 }
 
 }  // namespace
@@ -129,7 +103,7 @@ TEST_CASE("Malformed values for every option end in exit 2 with a message, never
       if (f.option != "--dim") args.insert(args.end(), {"--dim", "n=2"});
       args.push_back(f.option);
       args.push_back(v);
-      const Run r = run_cli(d.path, args);
+      const CliRun r = run_cli(d.path, args);
       INFO(f.option << " " << v << " -> exit " << r.code << ": " << r.err);
       CHECK(r.code == 2);
       CHECK(r.err.find("internal error") == std::string::npos);

@@ -1,0 +1,20 @@
+// The sizes a model may ask for: checked before anything is allocated.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "ir/graph.hpp"
+
+namespace o2c {
+
+// The most bytes one tensor (constant or planned value) and the whole arena may take: 64 GiB.
+// Far beyond any model's needs; what asks for more is a broken or hostile file, refused before
+// anything is allocated.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 36;
+// The bytes of a tensor of type t and shape s (packed types round up), computed without
+// overflow; -1 for a negative dim or more than kMaxTensorBytes.
+int64_t tensor_bytes(DType t, const Shape& s);
+// The same, throwing CompileError naming `what` instead of returning -1.
+int64_t checked_bytes(DType t, const Shape& s, const std::string& what);
+
+}  // namespace o2c

@@ -1,0 +1,220 @@
+// Hostile models: every size a file claims is checked against the data it holds, with
+// overflow-safe arithmetic and one limit (kMaxTensorBytes), before anything is allocated. Each
+// refusal names the model and the tensor or node, comes in milliseconds and takes no memory
+// (the two models took 52 s and 8.4 GB, and more than 60 s and 11 GB).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "builder.hpp"
+#include "cli_run.hpp"
+#include "ops/call.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+
+long max_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+// The error compiling b (output "y") gives; checks that it came fast and without growing the
+// process's peak memory by more than 64 MB.
+std::string refusal(ModelBuilder& b, const std::string& dir) {
+  b.output("y");
+  const std::string path = b.save(dir);
+  const long rss0 = max_rss_kb();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string e;
+  try {
+    compile_file(path);
+  } catch (const CompileError& err) {
+    e = err.what();
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  INFO(e);
+  CHECK(ms < 1000);
+  CHECK(max_rss_kb() - rss0 < 64 * 1024);
+  CHECK(e.rfind(path, 0) == 0);  // names the model first
+  return e;
+}
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+onnx::TensorProto& initializer(ModelBuilder& b, const std::string& name, int type, std::vector<int64_t> dims) {
+  auto* t = b.m.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(type);
+  for (int64_t d : dims) t->add_dims(d);
+  return *t;
+}
+
+// y = x + w, x of shape [1].
+ModelBuilder adds(onnx::TensorProto** w, int type, std::vector<int64_t> dims) {
+  ModelBuilder b;
+  b.input("x", {1}, type);
+  *w = &initializer(b, "w", type, dims);
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("initializers claiming more elements than they hold are refused before allocating", "[hostile]") {
+  TempDir d;
+  onnx::TensorProto* w;
+  {
+    ModelBuilder b = adds(&w, 1, {2147483648});
+    w->set_raw_data(std::string(4, '\0'));
+    const std::string e = refusal(b, d.path);
+    CHECK(has(e, "initializer \"w\": raw_data has 4 bytes, shape [2147483648] needs 8589934592"));
+  }
+  {
+    ModelBuilder b = adds(&w, 7, {2147483648});
+    w->add_int64_data(1);
+    const std::string e = refusal(b, d.path);
+    CHECK(has(e, "initializer \"w\": has 1 values, shape [2147483648] needs 2147483648"));
+  }
+  {
+    ModelBuilder b = adds(&w, 1, {1 << 20, 1 << 10});
+    w->add_float_data(1);
+    CHECK(has(refusal(b, d.path), "has 1 values, shape [1048576,1024] needs 1073741824"));
+  }
+  {
+    ModelBuilder b = adds(&w, 8, {1 << 30});
+    w->add_string_data("a");
+    CHECK(has(refusal(b, d.path), "has 1 string_data elements"));
+  }
+  {
+    ModelBuilder b = adds(&w, 22, {1 << 30});  // int4: one packed byte per int32
+    w->add_int32_data(1);
+    CHECK(has(refusal(b, d.path), "has 1 packed bytes"));
+  }
+}
+
+TEST_CASE("negative and overflowing dims are refused", "[hostile]") {
+  TempDir d;
+  onnx::TensorProto* w;
+  {
+    ModelBuilder b = adds(&w, 1, {-1});
+    CHECK(has(refusal(b, d.path), "initializer \"w\": negative dimension in [-1]"));
+  }
+  {  // the product wraps to 0 in 64 bits: it once matched the empty raw_data
+    ModelBuilder b = adds(&w, 1, {int64_t(1) << 62, 4});
+    w->set_raw_data("");
+    CHECK(has(refusal(b, d.path), "initializer \"w\": f32[4611686018427387904,4] needs more than 68719476736 bytes"));
+  }
+  {  // a zero dim makes the tensor empty whatever the others
+    ModelBuilder b = adds(&w, 1, {0, int64_t(1) << 62});
+    w->set_raw_data("");
+    b.output("y");
+    CHECK_NOTHROW(compile_file(b.save(d.path)));
+  }
+  {
+    ModelBuilder b;
+    b.input("x", {int64_t(1) << 40, 1024});
+    b.node("Relu", {"x"}, {"y"});
+    CHECK(has(refusal(b, d.path), "input \"x\": f32[1099511627776,1024] needs more than"));
+  }
+}
+
+TEST_CASE("a constant or an arena of 2^50 bytes is refused", "[hostile]") {
+  TempDir d;
+  {  // ConstantOfShape's output, 2^48 floats
+    ModelBuilder b;
+    b.input("x", {1});
+    b.init_i("s", {1}, {int64_t(1) << 48});
+    b.node("ConstantOfShape", {"s"}, {"c"}, "huge");
+    b.node("Add", {"x", "c"}, {"y"});
+    const std::string e = refusal(b, d.path);
+    CHECK(has(e, "\"huge\": output \"c\": f32[281474976710656] needs more than 68719476736 bytes"));
+  }
+  {  // every value within the limit, the arena not: two of 48 GiB live at once
+    ModelBuilder b;
+    b.input("x", {int64_t(3) << 32});
+    b.node("Relu", {"x"}, {"a"});
+    b.node("Neg", {"a"}, {"b"});
+    b.node("Add", {"a", "b"}, {"y"});
+    CHECK(has(refusal(b, d.path), "the arena needs 103079215104 bytes, more than the 68719476736 onnx2cpp plans"));
+  }
+}
+
+TEST_CASE("external data is checked against its file before it is read", "[hostile]") {
+  TempDir d;
+  std::ofstream(d.path + "/w.bin", std::ios::binary) << std::string(8, '\0');
+  auto model = [&](std::vector<int64_t> dims, std::vector<std::pair<std::string, std::string>> kvs) {
+    onnx::TensorProto* w;
+    ModelBuilder b = adds(&w, 1, dims);
+    w->set_data_location(onnx::TensorProto::EXTERNAL);
+    for (const auto& [k, v] : kvs) {
+      auto* e = w->add_external_data();
+      e->set_key(k);
+      e->set_value(v);
+    }
+    return b;
+  };
+  {
+    ModelBuilder b = model({1 << 30}, {{"location", "w.bin"}});
+    CHECK(has(refusal(b, d.path), "holds 8 bytes, too few for 4294967296 at offset 0"));
+  }
+  {
+    ModelBuilder b = model({2}, {{"location", "w.bin"}, {"offset", "4"}});
+    CHECK(has(refusal(b, d.path), "holds 8 bytes, too few for 8 at offset 4"));
+  }
+  {
+    ModelBuilder b = model({1}, {{"location", "w.bin"}, {"offset", "x1"}});
+    CHECK(has(refusal(b, d.path), "external data offset \"x1\" is not a non-negative integer"));
+  }
+  {
+    ModelBuilder b = model({1}, {{"location", "w.bin"}, {"length", "-4"}});
+    CHECK(has(refusal(b, d.path), "external data length \"-4\" is not a non-negative integer"));
+  }
+  {
+    ModelBuilder b = model({1}, {{"location", "."}});
+    CHECK(has(refusal(b, d.path), "cannot open external data file"));
+  }
+  {
+    std::filesystem::create_symlink("/etc/passwd", d.path + "/link.bin");
+    ModelBuilder b = model({1}, {{"location", "link.bin"}});
+    CHECK(has(refusal(b, d.path), "leaves the model's directory"));
+  }
+}
+
+TEST_CASE("the command line refuses a hostile model with exit code 2", "[hostile]") {
+  TempDir d;
+  onnx::TensorProto* w;
+  ModelBuilder b = adds(&w, 7, {2147483648});
+  w->add_int64_data(1);
+  b.output("y");
+  const std::string path = b.save(d.path);
+  const auto t0 = std::chrono::steady_clock::now();
+  const CliRun r = run_cli(d.path, {"check", path});
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 2);
+  CHECK(r.code == 2);
+  CHECK(has(r.err, "onnx2cpp: error: " + path + ": initializer \"w\": has 1 values, shape [2147483648] needs 2147483648"));
+}
+
+// Fuzz findings (scripts/fuzz.sh), each kept as a test.
+TEST_CASE("fuzz: a float scalar beyond int64 (Clip's default bound) converts without overflow", "[hostile]") {
+  CHECK(scalar(DType::Float, -3.4028234663852886e38).i == INT64_MIN);  // test_clip_default_inbounds
+  CHECK(scalar(DType::Float, 1e300).i == INT64_MAX);
+  CHECK(scalar(DType::Float, std::nan("")).i == 0);
+  CHECK(scalar(DType::Float, -2.5).i == -2);
+}
+
+TEST_CASE("fuzz: Dropout's constant mask leaves the node sound (--verify-each)", "[hostile]") {
+  TempDir d;  // test_dropout_default_mask
+  ModelBuilder b;
+  b.input("x", {3, 4});
+  b.node("Dropout", {"x"}, {"y", "z"});
+  b.output("z");
+  CHECK_NOTHROW(compile_file(b.save(d.path)));  // compile_file verifies after every pass
+}
