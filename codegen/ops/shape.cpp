@@ -159,6 +159,9 @@ void infer_Squeeze(OpCtx& c) {
   for (int64_t a : axes) drop.insert(c.axis(a, static_cast<int64_t>(in.size())));
   std::vector<Dim> out;
   for (size_t i = 0; i < in.size(); ++i) {
+    if (axes.empty() && !in[i].is_const() && c.dim_table().range(in[i]).lo <= 1)
+      c.unsupported("Squeeze without axes of dim " + std::to_string(i) + " (" + in[i].str(c.dim_table()) +
+                    "), which is 1 for some sizes: give the axes");
     bool d = axes.empty() ? in[i] == Dim(1) : drop.count(static_cast<int64_t>(i)) > 0;
     if (d && in[i] != Dim(1)) {
       if (!in[i].is_const()) c.unsupported("cannot squeeze dim " + std::to_string(i) + " (" + in[i].str(c.dim_table()) + "): it is 1 only for some sizes");

@@ -247,3 +247,10 @@ TEST_CASE("A slice past the end of a table for some sizes is refused, naming the
   CHECK(m.find("Slice") != std::string::npos);
   CHECK(m.find("inside the dim for every size") != std::string::npos);
 }
+
+TEST_CASE("Squeeze without axes of a run-time dim that may be 1 is refused", "[dims]") {
+  ModelBuilder b;
+  b.input("x", {-1, 4}, 1, "seq");
+  b.node("Squeeze", {"x"}, {"y"});
+  CHECK(error_of(b, seq_1_to_16()).find("which is 1 for some sizes") != std::string::npos);
+}
