@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "builder.hpp"
+#include "run_check.hpp"
 #include "onnx/model_io.hpp"
 
 using namespace o2c;
@@ -40,25 +41,6 @@ void add_if(ModelBuilder& b, const onnx::GraphProto& then_g) {
   ModelBuilder::attr_graph(n, "then_branch", then_g);
   ModelBuilder::attr_graph(n, "else_branch", else_g);
   b.output("y");
-}
-
-Tensor floats(const Shape& s, std::vector<float> v) {
-  Tensor t(DType::Float, s);
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-void check_run(const Compiled& c, const std::string& dir, std::vector<onnx::TensorProto> ins,
-               std::vector<onnx::TensorProto> outs) {
-  TestData data;
-  data.inputs = std::move(ins);
-  data.outputs = std::move(outs);
-  const auto r = build_and_compare(c, data, dir, 1e-6, 1e-6);
-  REQUIRE(r.size() == data.outputs.size());
-  for (const auto& cmp : r) {
-    INFO(cmp.name << ": max abs error " << cmp.max_abs);
-    CHECK(cmp.pass);
-  }
 }
 
 }  // namespace

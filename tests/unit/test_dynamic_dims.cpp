@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "builder.hpp"
+#include "run_check.hpp"
 #include "tools/runner.hpp"
 
 using namespace o2c;
@@ -161,16 +162,8 @@ void check_against_folded(const std::function<void(ModelBuilder&)>& block, int64
     fixed.output("y");
     const Compiled f = compile_file(fixed.save(d.path, "fixed" + std::to_string(seq)));
     REQUIRE(value(f.graph, "y").constant);
-    Tensor x(DType::Float, {seq, width});
-    const std::vector<float> xv = block_input(seq, width);
-    std::copy(xv.begin(), xv.end(), x.data<float>());
-    TestData data;
-    data.inputs = {tensor_to_proto(x, "x")};
-    data.outputs = {tensor_to_proto(*value(f.graph, "y").constant, "y")};
-    for (const Comparison& r : build_and_compare(c, data, d.path + "/run" + std::to_string(seq), 1e-4, 1e-5)) {
-      INFO(r.name << ": max abs error " << r.max_abs << ", shape ok " << r.shape_ok);
-      CHECK(r.pass);
-    }
+    check_run(c, d.path + "/run" + std::to_string(seq), {tensor_to_proto(floats({seq, width}, block_input(seq, width)), "x")},
+              {tensor_to_proto(*value(f.graph, "y").constant, "y")}, 1e-4, 1e-5);
   }
 }
 

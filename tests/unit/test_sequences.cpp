@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "builder.hpp"
+#include "run_check.hpp"
 #include "onnx/model_io.hpp"
 
 using namespace o2c;
@@ -20,25 +21,6 @@ void composite_input(ModelBuilder& b, const std::string& name, std::vector<int64
   auto* tt = elem->mutable_tensor_type();
   tt->set_elem_type(1);
   for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
-}
-
-Tensor floats(const Shape& s, std::vector<float> v) {
-  Tensor t(DType::Float, s);
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-void check_run(const Compiled& c, const std::string& dir, std::vector<onnx::TensorProto> ins,
-               std::vector<onnx::TensorProto> outs) {
-  TestData data;
-  data.inputs = std::move(ins);
-  data.outputs = std::move(outs);
-  const auto r = build_and_compare(c, data, dir, 0, 0);
-  REQUIRE(r.size() == data.outputs.size());
-  for (const auto& cmp : r) {
-    INFO(cmp.name << ": max abs error " << cmp.max_abs);
-    CHECK(cmp.pass);
-  }
 }
 
 std::vector<std::string> input_names(const Graph& g) {
