@@ -10,7 +10,6 @@
 #include <algorithm>
 
 #include "ops/op.hpp"
-#include "ops/registry.hpp"
 #include "passes/passes.hpp"
 
 namespace o2c {
