@@ -219,9 +219,14 @@ void GraphWriter::emit_nodes() {
     Node& n = g.nodes[ni];
     const OpInfo& info = *find_op(n.domain, n.op);
     s.body.line(node_comment(n));
+    LowerCtx lc(g, n);
     if (info.def->view) {
-      s.body.line("// (view of its input: no code)");
-      continue;
+      // A view computes no data; it may check a shape that arrives at run time and set its dims.
+      if (info.def->lower) info.def->lower(lc);
+      if (lc.calls.empty()) {
+        s.body.line("// (view of its input: no code)");
+        continue;
+      }
     }
     if (n.in_place) {
       s.body.line("// (its inputs were written in place: no code)");
@@ -231,8 +236,7 @@ void GraphWriter::emit_nodes() {
       emit_control(*this, n);
       continue;
     }
-    LowerCtx lc(g, n);
-    if (info.def->lower) info.def->lower(lc);
+    if (!info.def->view && info.def->lower) info.def->lower(lc);
     auto so = s.scratch_offset.find({key(), ni});
     if (s.opt.profile) {  // locals are declared before the timed block, so they stay in scope
       for (int v : n.inputs)

@@ -404,7 +404,9 @@ void infer_Cast(OpCtx& c) {
 }
 void infer_CastLike(OpCtx& c) {
   c.attrs<CastLikeAttrs>();
-  c.set_out(0, c.dtype(1), c.shape(0));
+  const bool strings = c.dtype(0) == DType::String || c.dtype(1) == DType::String;
+  if (strings && c.in(0).dynamic()) c.unsupported("CastLike of strings with run-time dims");
+  c.set_out_dims(0, c.dtype(1), c.dims(0));
   if (c.dtype(0) == DType::String || c.dtype(1) == DType::String) infer_string_cast(c, c.dtype(0), c.dtype(1));
 }
 // Casts to the float8 types saturate unless saturate=0 (version 19 on).
@@ -473,7 +475,7 @@ void lower_BitCast(LowerCtx& c) { c.call("bitcast", {c.X(0), c.Y(0), index(out_n
 
 O2C_DEFINE_OP(Clip, infer_Clip, lower_Clip, false, false, grad_Clip);
 O2C_DEFINE_OP(Cast, infer_Cast, lower_Cast, false, false, grad_Cast, true);
-O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast, false, false, grad_Cast);  // its type input takes no gradient
+O2C_DEFINE_OP(CastLike, infer_CastLike, lower_Cast, false, false, grad_Cast, true);  // its type input takes no gradient
 O2C_DEFINE_OP(BitCast, infer_BitCast, lower_BitCast);
 
 namespace {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -335,15 +336,44 @@ TopKPlan topk_plan(OpCtx& c) {
   p.out[static_cast<size_t>(a)] = p.k;
   return p;
 }
+// K known only at run time (templates/shape_data.hpp): the outputs' axis dim is at most the
+// input's.
+bool topk_from_data(OpCtx& c) { return c.version() >= 10 && values_at_run_time(c, 1); }
+
+int64_t topk_data_axis(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("TopK of run-time dims with K known only at run time");
+  if (c.rank(0) == 0) c.fail("input must have rank >= 1");
+  if (numel(c.shape(1)) != 1) c.fail("K must have one element");
+  if (c.dtype(1) != DType::Int64) c.fail("K must be int64");
+  return c.axis(c.attrs<TopKAttrs>().axis, c.rank(0));
+}
+
 void infer_TopK(OpCtx& c) {
   c.arity(c.version() < 10 ? 1 : 2, c.version() < 10 ? 1 : 2, 2, 2);  // K: an input from version 10
   if (!c.has_out(0) || !c.has_out(1)) c.unsupported("TopK with an omitted output");
+  if (topk_from_data(c)) {
+    const size_t a = static_cast<size_t>(topk_data_axis(c));
+    std::vector<Dim> d = c.dims(0);
+    d[a] = data_dim_at(c, 0, a, c.shape(0)[a]);
+    c.set_out_dims(0, c.dtype(0), d);
+    c.set_out_dims(1, DType::Int64, d);
+    c.set_scratch(c.shape(0)[a] * 8);
+    return;
+  }
   TopKPlan p = topk_plan(c);
   c.set_out(0, c.dtype(0), p.out);
   c.set_out(1, DType::Int64, p.out);
   c.set_scratch(p.d.n * 8);
 }
 void lower_TopK(LowerCtx& c) {
+  if (topk_from_data(c)) {
+    const Dims3 d = dims3(c.shape(0), topk_data_axis(c));
+    c.call("topk_data", {c.X(0), c.Y(0), c.Y(1), index(d.outer), index(d.n), index(d.inner), c.X(1),
+                         boolean(c.attrs<TopKAttrs>().largest), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{},
+                         c.dim_out(c.out(0).dims[static_cast<size_t>(topk_data_axis(c))])});
+    c.calls.back().status = true;
+    return;
+  }
   const TopKPlan p = topk_plan(c);
   c.call("topk", {c.X(0), c.Y(0), c.Y(1), index(p.d.outer), index(p.d.n), index(p.d.inner), index(p.k),
                   boolean(c.attrs<TopKAttrs>().largest), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{}});

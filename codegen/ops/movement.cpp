@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -271,13 +272,44 @@ SliceDims slice_dims(OpCtx& c) {
   return p;
 }
 
+// Starts, ends, axes or steps known only at run time (templates/shape_data.hpp): each dim of
+// the output is at most the input's; the kernel clamps as slice_plan does.
+bool slice_from_data(OpCtx& c) {
+  if (c.version() < 10) return false;
+  for (size_t i = 1; i < 5; ++i)
+    if (values_at_run_time(c, i)) return true;
+  return false;
+}
+
+void check_slice_data(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("Slice of run-time dims with starts or ends known only at run time");
+  const int64_t n = data_count(c, 1, "starts", c.rank(0));
+  for (size_t i = 2; i < 5; ++i) {
+    if (!c.has_in(i)) continue;
+    if (c.dtype(i) != c.dtype(1)) c.fail("starts, ends, axes and steps must have one type");
+    if (c.shape(i) != Shape{n}) c.fail("starts, ends, axes and steps must have the same length");
+  }
+}
+
 void infer_Slice(OpCtx& c) {
   if (c.version() < 10) c.arity(1, 1);
   else c.arity(3, 5);
+  if (slice_from_data(c)) {
+    check_slice_data(c);
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, c.shape(0)));
+  }
   if (slice_is_dynamic(c)) return c.set_out_dims(0, c.dtype(0), slice_dims(c).dims);
   c.set_out(0, c.dtype(0), slice_plan(c).dims);
 }
 void lower_Slice(LowerCtx& c) {
+  if (slice_from_data(c)) {
+    const DType it = c.dtype(1);
+    c.call("slice_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1), c.X(2),
+                          c.has_in(3) ? c.X(3) : null_of(it), c.has_in(4) ? c.X(4) : null_of(it), index(c.shape(1)[0]),
+                          dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   if (slice_is_dynamic(c)) {
     const SliceDims p = slice_dims(c);
     Arg src = c.X(0);
@@ -622,7 +654,31 @@ std::vector<int64_t> split_sizes(OpCtx& c, int64_t& axis) {
   return split;
 }
 
+// Sizes known only at run time (templates/shape_data.hpp): each output's axis dim is at most
+// the input's; the kernel checks that they sum to it.
+bool split_from_data(OpCtx& c) { return c.version() >= 13 && values_at_run_time(c, 1) && numel(c.shape(1)) != 0; }
+
+int64_t split_data_axis(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("Split of run-time dims with sizes known only at run time");
+  if (c.rank(0) == 0) c.fail("cannot split a scalar");
+  const auto a = c.attrs<SplitAttrs>();
+  if (a.has_num_outputs) c.fail("'split' and 'num_outputs' are mutually exclusive");
+  const int64_t n = data_count(c, 1, "split", static_cast<int64_t>(c.num_out()));
+  if (n != static_cast<int64_t>(c.num_out())) c.fail("split has " + std::to_string(n) + " entries for " + std::to_string(c.num_out()) + " outputs");
+  return c.axis(a.axis, c.rank(0));
+}
+
 void infer_Split(OpCtx& c) {
+  if (split_from_data(c)) {
+    const size_t a = static_cast<size_t>(split_data_axis(c));
+    for (size_t i = 0; i < c.num_out(); ++i) {
+      if (!c.has_out(i)) continue;
+      std::vector<Dim> d = c.dims(0);
+      d[a] = data_dim_at(c, i, a, c.shape(0)[a]);
+      c.set_out_dims(i, c.dtype(0), d);
+    }
+    return;
+  }
   int64_t axis;
   auto split = split_sizes(c, axis);
   for (size_t i = 0; i < c.num_out(); ++i) {
@@ -666,6 +722,17 @@ void grad_Split(GradCtx& c) {
 }
 
 void lower_Split(LowerCtx& c) {
+  if (split_from_data(c)) {
+    const size_t a = static_cast<size_t>(split_data_axis(c));
+    const Shape& in = c.shape(0);
+    for (size_t i = 0; i < c.num_out(); ++i) {
+      if (!c.has_out(i)) continue;
+      c.call("split_part", {c.X(0), c.Y(i), index(prod(in, 0, a)), index(in[a]), index(prod(in, a + 1, in.size())), c.X(1),
+                            index(c.shape(1)[0]), index(static_cast<int64_t>(i)), c.dim_out(c.out(i).dims[a])});
+      c.calls.back().status = true;
+    }
+    return;
+  }
   split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
     Arg src = c.X(0);
     src.offset = at;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -185,7 +186,30 @@ RedDims red_dims(OpCtx& c) {
   return p;
 }
 
+// Axes known only at run time (templates/shape_data.hpp): the output's rank follows from their
+// count; with keepdims each dim is the input's or 1, without it one of the input's dims that
+// can land there (i .. i+n), at most their largest.
+bool red_axes_from_data(OpCtx& c) {
+  return c.version() >= axes_input_version(c) && values_at_run_time(c, 1) && numel(c.shape(1)) != 0;
+}
+
+std::vector<int64_t> red_data_bounds(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("axes known only at run time on run-time dims");
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0), n = data_count(c, 1, "axes", k::kMaxRank);
+  if (n > r) c.fail(std::to_string(n) + " axes for rank " + std::to_string(r) + ": some repeat");
+  const bool keep = reduce_attrs(c).keepdims;
+  std::vector<int64_t> b;
+  for (int64_t i = 0; i < (keep ? r : r - n); ++i) {
+    int64_t m = 1;
+    for (int64_t j = i; j <= (keep ? i : i + n); ++j) m = std::max(m, x[static_cast<size_t>(j)]);
+    b.push_back(m);
+  }
+  return b;
+}
+
 void infer_reduce(OpCtx& c) {
+  if (red_axes_from_data(c)) return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, red_data_bounds(c)));
   if (c.in(0).dynamic()) return c.set_out_dims(0, c.dtype(0), red_dims(c).out);
   RedPlan p = red_plan(c);
   c.set_out(0, c.dtype(0), p.out);
@@ -194,6 +218,14 @@ void infer_reduce(OpCtx& c) {
 void lower_reduce(LowerCtx& c) {
   const RedInfo& r = red_info(c);
   const std::vector<Arg> targs = {type_arg(c.dtype(0)), symbol(std::string("k::") + r.kernel, static_cast<int64_t>(r.kind))};
+  if (red_axes_from_data(c)) {
+    int64_t most = 1;
+    for (int64_t d : c.shape(0)) most = std::max(most, d);
+    c.call("reduce_axes", targs, {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1), index(c.shape(1)[0]),
+                                  boolean(reduce_attrs(c).keepdims), index(most), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   if (c.in(0).dynamic()) {
     const RedDims p = red_dims(c);
     return c.call("reduce", targs, {c.X(0), c.Y(0), c.extent(p.outer), c.extent(p.n), c.extent(p.inner)});

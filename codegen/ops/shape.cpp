@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -59,8 +60,34 @@ void infer_reshape_dims(OpCtx& c, const std::vector<Dim>& target, bool allowzero
   c.set_out_dims(0, c.dtype(0), out);
 }
 
+// Reshape to a shape known only at run time (templates/shape_data.hpp): the output's rank is
+// the shape's length, each dim at most the input's element count. Still a view: the kernel
+// checks the shape and writes the dims.
+bool reshape_from_data(OpCtx& c) { return c.version() >= 5 && values_at_run_time(c, 1); }
+
+int64_t reshape_data_bound(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("Reshape of run-time dims to a shape known only at run time");
+  const int64_t total = numel(c.shape(0));
+  if (total == 0) c.unsupported("Reshape of an empty tensor to a shape known only at run time: its dims have no bound");
+  return total;
+}
+
+void infer_reshape_data(OpCtx& c) {
+  const int64_t n = data_count(c, 1, "the target shape", k::kMaxRank);
+  c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(static_cast<size_t>(n), reshape_data_bound(c))));
+}
+
+void lower_Reshape(LowerCtx& c) {
+  if (!reshape_from_data(c)) return;  // a view, no code
+  const Shape& in = c.shape(0);
+  c.call("reshape_dims", {shape_table(c, in), index(c.rank(0)), c.X(1), index(c.shape(1)[0]),
+                          boolean(c.attrs<ReshapeAttrs>().allowzero), index(reshape_data_bound(c)), dim_outs(c, c.out(0).dims)});
+  c.calls.back().status = true;
+}
+
 void infer_Reshape(OpCtx& c) {
   const auto a = c.attrs<ReshapeAttrs>();
+  if (reshape_from_data(c)) return infer_reshape_data(c);
   std::vector<Dim> sym_target;
   if (c.version() >= 5 && c.dims_in(1, &sym_target) && (c.in(0).dynamic() || !c.in(1).sym.empty()))
     return infer_reshape_dims(c, sym_target, a.allowzero);
@@ -151,8 +178,45 @@ std::vector<int64_t> axes_of(OpCtx& c, bool required) {
   return c.require_const(1, "axes").to_ints();
 }
 
+// Squeeze's and Unsqueeze's axes known only at run time (templates/shape_data.hpp): the
+// output's rank follows from the axes' count; dim i of the output is one of the input's dims
+// that can land there (Squeeze: i .. i+n, Unsqueeze: i-n .. i, or 1), at most their largest.
+bool axes_from_data(OpCtx& c) { return c.version() >= 13 && values_at_run_time(c, 1); }
+
+std::vector<int64_t> squeeze_data_bounds(OpCtx& c, bool unsqueeze) {
+  if (c.in(0).dynamic()) c.unsupported("axes known only at run time on run-time dims");
+  const Shape& in = c.shape(0);
+  const int64_t r = c.rank(0), n = data_count(c, 1, "axes", k::kMaxRank);
+  const int64_t rank = unsqueeze ? r + n : r - n;
+  if (rank < 0 || rank > k::kMaxRank) c.fail("cannot " + std::string(unsqueeze ? "unsqueeze " : "squeeze ") + std::to_string(n) + " axes of rank " + std::to_string(r));
+  std::vector<int64_t> b;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t m = unsqueeze ? 1 : 0;
+    const int64_t lo = unsqueeze ? i - n : i, hi = unsqueeze ? i : i + n;
+    for (int64_t j = std::max<int64_t>(lo, 0); j <= hi && j < r; ++j) m = std::max(m, in[static_cast<size_t>(j)]);
+    b.push_back(m);
+  }
+  return b;
+}
+
+void lower_squeeze_data(LowerCtx& c, bool unsqueeze) {
+  int64_t most = 1;
+  for (int64_t d : c.shape(0)) most = std::max(most, d);
+  c.call(unsqueeze ? "unsqueeze_dims" : "squeeze_dims",
+         {shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1), index(c.shape(1)[0]), index(most),
+          dim_outs(c, c.out(0).dims)});
+  c.calls.back().status = true;
+}
+void lower_Squeeze(LowerCtx& c) {
+  if (axes_from_data(c)) lower_squeeze_data(c, false);  // else a view, no code
+}
+void lower_Unsqueeze(LowerCtx& c) {
+  if (axes_from_data(c)) lower_squeeze_data(c, true);
+}
+
 // Squeeze and Unsqueeze on dims (run-time ones too: a squeezed dim must be 1 for every size).
 void infer_Squeeze(OpCtx& c) {
+  if (axes_from_data(c)) return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, squeeze_data_bounds(c, false)));
   const std::vector<Dim> in = c.dims(0);
   auto axes = axes_of(c, false);
   std::set<int64_t> drop;
@@ -173,6 +237,7 @@ void infer_Squeeze(OpCtx& c) {
 }
 
 void infer_Unsqueeze(OpCtx& c) {
+  if (axes_from_data(c)) return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, squeeze_data_bounds(c, true)));
   const std::vector<Dim> in = c.dims(0);
   auto axes = axes_of(c, true);
   const int64_t r = static_cast<int64_t>(in.size() + axes.size());
@@ -355,11 +420,12 @@ void grad_view(GradCtx& c) {
 
 }  // namespace
 
-// Views: the output is the input's bytes (no code; folding reinterprets the constant).
-O2C_DEFINE_OP(Reshape, infer_Reshape, nullptr, true, false, grad_view, true);
+// Views: the output is the input's bytes (no code but a check of a shape known only at run
+// time; folding reinterprets the constant).
+O2C_DEFINE_OP(Reshape, infer_Reshape, lower_Reshape, true, false, grad_view, true);
 O2C_DEFINE_OP(Flatten, infer_Flatten, nullptr, true, false, grad_view, true);
-O2C_DEFINE_OP(Squeeze, infer_Squeeze, nullptr, true, false, grad_view, true);
-O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, nullptr, true, false, grad_view, true);
+O2C_DEFINE_OP(Squeeze, infer_Squeeze, lower_Squeeze, true, false, grad_view, true);
+O2C_DEFINE_OP(Unsqueeze, infer_Unsqueeze, lower_Unsqueeze, true, false, grad_view, true);
 O2C_DEFINE_OP(Identity, infer_Identity, nullptr, true, false, grad_view, true);
 O2C_DEFINE_OP(Dropout, infer_Dropout, nullptr, true, false, grad_view);
 // Always known at compile time (infer sets the constant).

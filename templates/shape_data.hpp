@@ -1,0 +1,216 @@
+// onnx2cpp kernels for ops whose output shape an input's values decide when that input is
+// known only at run time: Reshape's shape, Squeeze's and Unsqueeze's axes, a reduction's
+// axes, Slice's starts/ends/axes/steps, Split's sizes, TopK's K. Each kernel checks the
+// values as the spec does, writes the output's dims into the generated code's run-time dims
+// (DimOut, or one count) and computes the output dense at those dims. Buffers are planned for
+// the most each dim can be (`bound`, derived at compile time from the input's shape): values
+// the op cannot take return ONNX2CPP_ERR_DATA_VALUE, dims above their bound
+// ONNX2CPP_ERR_DATA_SHAPE, and nothing is written past a buffer.
+#ifndef ONNX2CPP_K_SHAPE_DATA_HPP
+#define ONNX2CPP_K_SHAPE_DATA_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Where a kernel writes an output's dims: the generated code's locals, one per dim.
+struct DimOut {
+  i64* at[kMaxRank];
+};
+
+// An axis from the data, normalized against rank r; false when out of [-r, r).
+template <class I>
+inline bool data_axis(I a, i64 r, i64* out) {
+  const i64 v = static_cast<i64>(a);
+  if (v < -r || v >= r) return false;
+  *out = v < 0 ? v + r : v;
+  return true;
+}
+
+// Writes dims d[0..n) to out, each at most `bound`.
+inline int set_data_dims(const i64* d, i64 n, i64 bound, const DimOut& out) {
+  for (i64 i = 0; i < n; ++i)
+    if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+  for (i64 i = 0; i < n; ++i) *out.at[i] = d[i];
+  return 0;
+}
+
+// ---- Reshape --------------------------------------------------------------------------------
+// The dims of in[r] reshaped to shape[n]: 0 copies the input's dim (a zero with allowzero),
+// one -1 takes what the others leave. Data only: the output is the input's bytes.
+template <class I>
+inline int reshape_dims(const i64* in, i64 r, const I* shape, i64 n, bool allowzero, i64 bound, DimOut out) {
+  i64 total = 1, known = 1, infer_at = -1;
+  for (i64 i = 0; i < r; ++i) total *= in[i];
+  i64 d[kMaxRank];
+  for (i64 i = 0; i < n; ++i) {
+    d[i] = static_cast<i64>(shape[i]);
+    if (d[i] == 0 && !allowzero) {
+      if (i >= r) return ONNX2CPP_ERR_DATA_VALUE;
+      d[i] = in[i];
+    }
+    if (d[i] == -1) {
+      if (infer_at >= 0) return ONNX2CPP_ERR_DATA_VALUE;
+      infer_at = i;
+      continue;
+    }
+    if (d[i] < 0) return ONNX2CPP_ERR_DATA_VALUE;
+    if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;  // also keeps `known` from overflowing
+    known *= d[i];
+  }
+  if (infer_at >= 0) {
+    if (known == 0 || total % known) return ONNX2CPP_ERR_DATA_VALUE;
+    d[infer_at] = total / known;
+    known = total;
+  }
+  if (known != total) return ONNX2CPP_ERR_DATA_VALUE;
+  return set_data_dims(d, n, bound, out);
+}
+
+// ---- Squeeze / Unsqueeze --------------------------------------------------------------------
+// in[r] without the axes[n] (each of size 1, none twice).
+template <class I>
+inline int squeeze_dims(const i64* in, i64 r, const I* axes, i64 n, i64 bound, DimOut out) {
+  bool drop[kMaxRank] = {};
+  for (i64 i = 0; i < n; ++i) {
+    i64 a = 0;
+    if (!data_axis(axes[i], r, &a) || drop[a] || in[a] != 1) return ONNX2CPP_ERR_DATA_VALUE;
+    drop[a] = true;
+  }
+  i64 d[kMaxRank], m = 0;
+  for (i64 i = 0; i < r; ++i)
+    if (!drop[i]) d[m++] = in[i];
+  return set_data_dims(d, m, bound, out);
+}
+
+// in[r] with a 1 inserted at each of axes[n] (of the output's rank r + n, none twice).
+template <class I>
+inline int unsqueeze_dims(const i64* in, i64 r, const I* axes, i64 n, i64 bound, DimOut out) {
+  const i64 rank = r + n;
+  bool one[kMaxRank] = {};
+  for (i64 i = 0; i < n; ++i) {
+    i64 a = 0;
+    if (!data_axis(axes[i], rank, &a) || one[a]) return ONNX2CPP_ERR_DATA_VALUE;
+    one[a] = true;
+  }
+  i64 d[kMaxRank], j = 0;
+  for (i64 i = 0; i < rank; ++i) d[i] = one[i] ? 1 : in[j++];
+  return set_data_dims(d, rank, bound, out);
+}
+
+// ---- Reductions -----------------------------------------------------------------------------
+// X[in[r]] reduced over axes[n] (none twice; n >= 1) into Y, kept as 1s with keepdims.
+template <class T, template <class> class R, class I>
+inline int reduce_axes(const T* X, T* Y, const i64* in, i64 r, const I* axes, i64 n, bool keepdims, i64 bound,
+                       DimOut out) {
+  bool red[kMaxRank] = {};
+  for (i64 i = 0; i < n; ++i) {
+    i64 a = 0;
+    if (!data_axis(axes[i], r, &a) || red[a]) return ONNX2CPP_ERR_DATA_VALUE;
+    red[a] = true;
+  }
+  Strided keep{}, over{};
+  i64 d[kMaxRank], m = 0, st = 1;
+  for (i64 i = r - 1; i >= 0; --i) {
+    Strided& s = red[i] ? over : keep;
+    s.dims[s.rank] = in[i];
+    s.st[s.rank++] = st;
+    st *= in[i];
+  }
+  std::reverse(keep.dims, keep.dims + keep.rank);
+  std::reverse(keep.st, keep.st + keep.rank);
+  std::reverse(over.dims, over.dims + over.rank);
+  std::reverse(over.st, over.st + over.rank);
+  for (i64 i = 0; i < r; ++i)
+    if (!red[i] || keepdims) d[m++] = red[i] ? 1 : in[i];
+  if (const int rc = set_data_dims(d, m, bound, out)) return rc;
+  reduce_strided<T, R>(X, Y, keep, over);
+  return 0;
+}
+
+// ---- Slice ----------------------------------------------------------------------------------
+// X[in[r]] sliced as ONNX Slice does: starts/ends[n] clamped per axis (axes[n], default
+// 0..n-1; steps[n], default 1, never 0), into Y dense at the result's dims.
+template <class T, class I>
+inline int slice_data(const T* X, T* Y, const i64* in, i64 r, const I* starts, const I* ends, const I* axes,
+                      const I* steps, i64 n, DimOut out) {
+  i64 lo[kMaxRank], step[kMaxRank], d[kMaxRank];
+  bool seen[kMaxRank] = {};
+  for (i64 i = 0; i < r; ++i) {
+    lo[i] = 0;
+    step[i] = 1;
+    d[i] = in[i];
+  }
+  for (i64 i = 0; i < n; ++i) {
+    i64 a = i;
+    if (axes && !data_axis(axes[i], r, &a)) return ONNX2CPP_ERR_DATA_VALUE;
+    if (a >= r || seen[a]) return ONNX2CPP_ERR_DATA_VALUE;
+    seen[a] = true;
+    const i64 k = steps ? static_cast<i64>(steps[i]) : 1;
+    if (k == 0) return ONNX2CPP_ERR_DATA_VALUE;
+    const i64 dim = in[a];
+    i64 s = static_cast<i64>(starts[i]), e = static_cast<i64>(ends[i]);
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    if (k > 0) {
+      s = std::max<i64>(0, std::min(s, dim));
+      e = std::max<i64>(0, std::min(e, dim));
+      d[a] = e > s ? 1 + (e - s - 1) / k : 0;
+    } else {
+      const i64 mag = k == std::numeric_limits<i64>::min() ? std::numeric_limits<i64>::max() : -k;
+      s = std::max<i64>(-1, std::min(s, dim - 1));
+      e = std::max<i64>(-1, std::min(e, dim - 1));
+      d[a] = s > e ? 1 + (s - e - 1) / mag : 0;
+    }
+    lo[a] = s;
+    step[a] = d[a] > 1 ? k : 1;  // a step past the end takes one element: no stride overflows
+  }
+  // A slice is never larger than its input: its dims are within their bounds.
+  if (const int rc = set_data_dims(d, r, std::numeric_limits<i64>::max(), out)) return rc;
+  for (i64 i = 0; i < r; ++i)
+    if (d[i] == 0) return 0;  // empty: the starts may point past the end
+  Strided v{};
+  v.rank = static_cast<int>(r);
+  i64 st = 1, off = 0;
+  for (i64 i = r - 1; i >= 0; --i) {
+    v.dims[i] = d[i];
+    v.st[i] = st * step[i];
+    off += lo[i] * st;
+    st *= in[i];
+  }
+  strided_copy(X + off, Y, v);
+  return 0;
+}
+
+// ---- Split ----------------------------------------------------------------------------------
+// Part `part` of X viewed as [outer, a, inner] split along a into sizes split[n] (each >= 0,
+// summing to a): Y [outer, split[part], inner], its size written to *count.
+template <class T, class I>
+inline int split_part(const T* X, T* Y, i64 outer, i64 a, i64 inner, const I* split, i64 n, i64 part, i64* count) {
+  i64 sum = 0, from = 0;
+  for (i64 i = 0; i < n; ++i) {
+    const i64 s = static_cast<i64>(split[i]);
+    if (s < 0 || s > a) return ONNX2CPP_ERR_DATA_VALUE;
+    if (i < part) from += s;
+    sum += s;
+  }
+  if (sum != a) return ONNX2CPP_ERR_DATA_VALUE;
+  const i64 len = static_cast<i64>(split[part]);
+  *count = len;
+  copy_rows(X + from * inner, Y, outer, len * inner, a * inner, len * inner);
+  return 0;
+}
+
+// ---- TopK -----------------------------------------------------------------------------------
+// TopK with K from the data (0 <= K <= n): k::topk at that K, which is written to *count.
+template <class T, class I>
+inline int topk_data(const T* X, T* V, std::int64_t* Ix, i64 outer, i64 n, i64 inner, const I* k, bool largest,
+                     i64* work, i64* count) {
+  const i64 kk = static_cast<i64>(k[0]);
+  if (kk < 0 || kk > n) return ONNX2CPP_ERR_DATA_VALUE;
+  *count = kk;
+  topk(X, V, Ix, outer, n, inner, kk, largest, work);
+  return 0;
+}
+
+ONNX2CPP_K_END
+
+#endif  // ONNX2CPP_K_SHAPE_DATA_HPP
