@@ -1,0 +1,133 @@
+// Output shapes that inputs' values decide at run time (templates/shape_data.hpp): Reshape's
+// shape, a reduction's axes, Split's sizes, TopK's K fed as graph inputs. What the node tests
+// (one value each) do not reach: one compiled file run at several values, the bounds planned
+// at compile time, values the op cannot take returning an error, nothing written past a
+// buffer.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "builder.hpp"
+#include "tools/runner.hpp"
+
+using namespace o2c;
+using namespace o2c::test;
+
+namespace {
+std::string cxx() { return std::getenv("CXX") ? std::getenv("CXX") : "c++"; }
+void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// x [2, 3, 4] (0..23); shape [2], axes [1], sizes [2], k [1] are int64 inputs.
+ModelBuilder shape_data_model() {
+  ModelBuilder b(18);
+  b.input("x", {2, 3, 4}).input("shape", {2}, 7).input("axes", {1}, 7).input("sizes", {2}, 7).input("k", {1}, 7);
+  b.node("Reshape", {"x", "shape"}, {"r"});
+  ModelBuilder::attr_i(b.node("ReduceSum", {"x", "axes"}, {"s"}), "keepdims", 0);
+  ModelBuilder::attr_i(b.node("Split", {"x", "sizes"}, {"p", "q"}), "axis", 2);
+  b.node("TopK", {"x", "k"}, {"tv", "ti"});
+  b.output("r").output("s").output("p").output("q").output("tv").output("ti");
+  return b;
+}
+}  // namespace
+
+TEST_CASE("Shapes from run-time values: bounds planned from the input's shape", "[shapedata]") {
+  ModelBuilder b = shape_data_model();
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  CHECK(value(c.graph, "r").shape == Shape{24, 24});    // each dim at most the element count
+  CHECK(value(c.graph, "s").shape == Shape{3, 4});      // dim i one of the input's dims i .. i+1
+  CHECK(value(c.graph, "q").shape == Shape{2, 3, 4});   // the split axis at most its size
+  CHECK(value(c.graph, "tv").shape == Shape{2, 3, 4});
+  CHECK(value(c.graph, "r").dims[0].str(*c.graph.dims) == "dim0(r)");
+  CHECK(value(c.graph, "ti").dims[2] == value(c.graph, "tv").dims[2]);  // one K for both outputs
+  CHECK(c.files.header.find("at most [24,24]") != std::string::npos);
+}
+
+TEST_CASE("Shapes from run-time values: one compiled file at several values, errors for bad ones",
+          "[shapedata][build]") {
+  ModelBuilder b = shape_data_model();
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  write(d.path + "/m.h", c.files.header);
+  write(d.path + "/m.cpp", c.files.source);
+  if (!c.files.weights_file.empty()) {
+    const auto bytes = c.files.weights.bytes();
+    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
+  }
+  write(d.path + "/main.cpp",
+        "#include <cstdio>\n#include \"m.h\"\n"
+        "// Buffers of the planned bound plus guard elements the run must leave alone.\n"
+        "static float r[576 + 8], s[12 + 8], p[24 + 8], q[24 + 8], tv[24 + 8];\n"
+        "static int64_t ti[24 + 8];\n"
+        "#define FAIL(code) do { std::printf(\"case %d: check %d\\n\", id, code); return code; } while (0)\n"
+        "int run(int id, const int64_t* shape, const int64_t* axes, const int64_t* sizes, const int64_t* k, int rc_want) {\n"
+        "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
+        "  float x[24];\n  for (int i = 0; i < 24; ++i) x[i] = float(i % 4 == 1 ? 30 - i : i);  // not sorted along the last axis\n"
+        "  for (auto& v : r) v = -99;\n  for (auto& v : s) v = -99;\n  for (auto& v : p) v = -99;\n"
+        "  for (auto& v : q) v = -99;\n  for (auto& v : tv) v = -99;\n  for (auto& v : ti) v = -99;\n"
+        "  m_inputs in{};\n  in.x = x;\n  in.shape = shape;\n  in.axes = axes;\n  in.sizes = sizes;\n  in.k = k;\n"
+        "  m_outputs out{};\n  out.r = r;\n  out.s = s;\n  out.p = p;\n  out.q = q;\n  out.tv = tv;\n  out.ti = ti;\n"
+        "  const int rc = m_run(&in, &out, arena, sizeof arena);\n"
+        "  if (rc != rc_want) FAIL(100 + rc);\n  if (rc) return 0;\n"
+        "  // Reshape: the shape as given (a -1 resolved), the data unchanged.\n"
+        "  const int64_t r0 = shape[0] == -1 ? 24 / shape[1] : shape[0], r1 = shape[1] == -1 ? 24 / shape[0] : shape[1];\n"
+        "  if (out.shapes.r[0] != r0 || out.shapes.r[1] != r1) FAIL(1);\n"
+        "  for (int i = 0; i < 24; ++i) if (r[i] != x[i]) FAIL(2);\n"
+        "  for (int i = 24; i < 576 + 8; ++i) if (r[i] != -99) FAIL(3);\n"
+        "  // ReduceSum over one axis, keepdims=0: [2, 3, 4] without it.\n"
+        "  const int a = int(axes[0] < 0 ? axes[0] + 3 : axes[0]);\n"
+        "  const int64_t dims[3] = {2, 3, 4};\n  int64_t kept[2], kn = 0;\n"
+        "  for (int i = 0; i < 3; ++i) if (i != a) kept[kn++] = dims[i];\n"
+        "  if (out.shapes.s[0] != kept[0] || out.shapes.s[1] != kept[1]) FAIL(4);\n"
+        "  for (int i = 0; i < 2; ++i) for (int j = 0; j < 3; ++j) for (int l = 0; l < 4; ++l) {\n"
+        "    const int idx[3] = {i, j, l};\n    int64_t o = 0;\n"
+        "    for (int t = 0; t < 3; ++t) if (t != a) o = o * dims[t] + idx[t];\n"
+        "    if (idx[a] == 0) { float want = 0; for (int m = 0; m < dims[a]; ++m) { int v[3] = {i, j, l}; v[a] = m; want += x[(v[0] * 3 + v[1]) * 4 + v[2]]; }\n"
+        "      if (s[o] != want) FAIL(5); }\n  }\n"
+        "  for (int i = int(kept[0] * kept[1]); i < 20; ++i) if (s[i] != -99) FAIL(6);\n"
+        "  // Split along the last axis into sizes[0] and sizes[1] columns.\n"
+        "  if (out.shapes.p[2] != sizes[0] || out.shapes.q[2] != sizes[1] || out.shapes.q[0] != 2) FAIL(7);\n"
+        "  for (int row = 0; row < 6; ++row) {\n"
+        "    for (int m = 0; m < sizes[0]; ++m) if (p[row * sizes[0] + m] != x[row * 4 + m]) FAIL(8);\n"
+        "    for (int m = 0; m < sizes[1]; ++m) if (q[row * sizes[1] + m] != x[row * 4 + sizes[0] + m]) FAIL(9);\n  }\n"
+        "  for (int i = int(6 * sizes[1]); i < 32; ++i) if (q[i] != -99) FAIL(10);\n"
+        "  // TopK along the last axis: the k largest, in order, with their indices.\n"
+        "  if (out.shapes.tv[2] != k[0] || out.shapes.ti[2] != k[0]) FAIL(11);\n"
+        "  for (int row = 0; row < 6; ++row) {\n"
+        "    float last = 1e9f;\n"
+        "    for (int m = 0; m < k[0]; ++m) {\n"
+        "      const float v = tv[row * k[0] + m];\n      const int64_t at = ti[row * k[0] + m];\n"
+        "      if (v > last || at < 0 || at > 3 || x[row * 4 + at] != v) FAIL(12);\n"
+        "      int larger = 0;\n      for (int t = 0; t < 4; ++t) larger += x[row * 4 + t] > v;\n"
+        "      if (larger != m) FAIL(13);\n      last = v;\n    }\n  }\n"
+        "  for (int i = int(6 * k[0]); i < 32; ++i) if (tv[i] != -99 || ti[i] != -99) FAIL(14);\n"
+        "  return 0;\n}\n"
+        "int main() {\n"
+        "  const int64_t s1[2] = {4, 6}, s2[2] = {-1, 2}, bad_shape[2] = {5, 5}, two_infer[2] = {-1, -1};\n"
+        "  const int64_t a1[1] = {1}, a2[1] = {-1}, bad_axis[1] = {3};\n"
+        "  const int64_t z1[2] = {1, 3}, z2[2] = {4, 0}, bad_sizes[2] = {2, 3};\n"
+        "  const int64_t k1[1] = {2}, k2[1] = {4}, bad_k[1] = {5};\n"
+        "  int rc = 0;\n"
+        "  if ((rc = run(1, s1, a1, z1, k1, ONNX2CPP_OK)) || (rc = run(2, s2, a2, z2, k2, ONNX2CPP_OK)) ||\n"
+        "      (rc = run(3, bad_shape, a1, z1, k1, ONNX2CPP_ERR_DATA_VALUE)) ||\n"
+        "      (rc = run(4, two_infer, a1, z1, k1, ONNX2CPP_ERR_DATA_VALUE)) ||\n"
+        "      (rc = run(5, s1, bad_axis, z1, k1, ONNX2CPP_ERR_DATA_VALUE)) ||\n"
+        "      (rc = run(6, s1, a1, bad_sizes, k1, ONNX2CPP_ERR_DATA_VALUE)) ||\n"
+        "      (rc = run(7, s1, a1, z1, bad_k, ONNX2CPP_ERR_DATA_VALUE))) return rc;\n"
+        "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
+  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
+  std::string log;
+  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
+                                 " m.cpp main.cpp -o run && ./run",
+                             &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
+
+TEST_CASE("Shapes from run-time values: what has no bound is refused", "[shapedata]") {
+  ModelBuilder b(18);
+  b.input("x", {0, 3}).input("shape", {2}, 7);
+  b.node("Reshape", {"x", "shape"}, {"y"});
+  CHECK_THAT(error_of(b), Catch::Contains("Reshape of an empty tensor to a shape known only at run time"));
+}
