@@ -41,8 +41,8 @@ std::string tensor_table(const char* var, const std::vector<JsTensor>& ts) {
 // the URL is only made when the file is loaded (not with options.locateFile).
 std::string files_table(const std::vector<std::string>& files) {
   std::string r =
-      "// The files this module loads. Literal `new URL(\"./file\", import.meta.url)` expressions: bundlers\n"
-      "// (Vite, webpack, Parcel) copy each file into their output and rewrite its URL to the copy's.\n"
+      "// The files this module loads, each URL a literal new URL(<\"./\" and its name>, import.meta.url):\n"
+      "// bundlers (Vite, webpack 5, Parcel) copy such a file into their output and rewrite the URL.\n"
       "const FILES = {\n";
   for (const auto& f : files) r += "  " + js_string(f) + ": () => new URL(" + js_string("./" + f) + ", import.meta.url),\n";
   return r + "};\n";
@@ -500,8 +500,8 @@ std::string js_module(const JsModel& m) {
   r += "//\n";
   r += "// In browsers and workers the files are fetched relative to this module's URL, under Node\n";
   r += "// read from its folder; options.locateFile(file) changes where, options.wasmBinary and\n";
-  r += "// options.weights pass the bytes instead. Bundlers (Vite, webpack) take it as it is: they\n";
-  r += "// copy the files that FILES names into their output.\n";
+  r += "// options.weights pass the bytes instead. Vite bundles it as it is, for pages and workers:\n";
+  r += "// it copies the files that FILES names into its output.\n";
   r += "import createRuntime from \"./" + N + ".emscripten.mjs\";\n\n";
   r += "const NAME = \"" + N + "\";\n";
   r += "const WASM_FILE = \"" + N + ".wasm\";\n";
