@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the npm packages of web/package-lock.json (playwright-core, onnxruntime-web,
+# Installs the npm packages of web/package-lock.json (playwright-core, vite, onnxruntime-web,
 # onnxruntime-node) into build/web with `npm ci`, once per lock file. Only the npm registry is
 # used: playwright downloads no browser (the test drives Debian's /usr/bin/chromium) and
 # onnxruntime-node's postinstall (CUDA binaries) is skipped; its CPU binaries ship in the package.

@@ -34,23 +34,46 @@ std::string tensor_table(const char* var, const std::vector<JsTensor>& ts) {
   return r + "];\n";
 }
 
+// const FILES: each file the module loads, by name, as a function returning its URL beside this
+// module. Each URL is a literal `new URL("./file", import.meta.url)`: the expression bundlers
+// (Vite, webpack 5, Parcel, Rollup's plugins) look for to copy the file into their output and
+// point the URL at the copy, so the module works bundled without configuration. A function:
+// the URL is only made when the file is loaded (not with options.locateFile).
+std::string files_table(const std::vector<std::string>& files) {
+  std::string r =
+      "// The files this module loads, each URL a literal new URL(<\"./\" and its name>, import.meta.url):\n"
+      "// bundlers (Vite, webpack 5, Parcel) copy such a file into their output and rewrite the URL.\n"
+      "const FILES = {\n";
+  for (const auto& f : files) r += "  " + js_string(f) + ": () => new URL(" + js_string("./" + f) + ", import.meta.url),\n";
+  return r + "};\n";
+}
+
 // The part of the modules that does not depend on the model, then createModel: kept as literals
 // so the generated file reads top to bottom like hand-written code.
 const char* const kLoader = R"js(
 const isNode = typeof process === "object" && process !== null && typeof process.versions === "object" &&
   process.versions !== null && typeof process.versions.node === "string";
 
+// Where a file of the module is: options.locateFile(file), else FILES' URL beside this module.
 function locate(file, options) {
-  return options.locateFile ? String(options.locateFile(file)) : new URL(file, import.meta.url).href;
+  return options.locateFile ? String(options.locateFile(file)) : FILES[file]().href;
 }
 
 function isLocal(at) {
   return isNode && !/^(https?|data|blob):/i.test(at);
 }
 
+// Node's own modules, imported only under Node. The specifier is not a literal, and the comments
+// ask webpack and Vite to leave the import alone: a bundler building for browsers would replace
+// a literal "node:fs/promises" by an empty stand-in (with a warning), and a bundle built for
+// Node would then fail to read the files.
+function nodeModule(specifier) {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+}
+
 async function readLocal(at) {
-  const fs = await import(/* webpackIgnore: true */ "node:fs/promises");
-  const url = await import(/* webpackIgnore: true */ "node:url");
+  const fs = await nodeModule("node:fs/promises");
+  const url = await nodeModule("node:url");
   try {
     return await fs.readFile(at.startsWith("file:") ? url.fileURLToPath(at) : at);
   } catch (e) {
@@ -477,7 +500,8 @@ std::string js_module(const JsModel& m) {
   r += "//\n";
   r += "// In browsers and workers the files are fetched relative to this module's URL, under Node\n";
   r += "// read from its folder; options.locateFile(file) changes where, options.wasmBinary and\n";
-  r += "// options.weights pass the bytes instead.\n";
+  r += "// options.weights pass the bytes instead. Vite bundles it as it is, for pages and workers:\n";
+  r += "// it copies the files that FILES names into its output.\n";
   r += "import createRuntime from \"./" + N + ".emscripten.mjs\";\n\n";
   r += "const NAME = \"" + N + "\";\n";
   r += "const WASM_FILE = \"" + N + ".wasm\";\n";
@@ -488,6 +512,8 @@ std::string js_module(const JsModel& m) {
   r += std::string("const RUN_WITH_WEIGHTS = ") + (m.weights_file ? "true" : "false") + ";\n";
   r += "const SET_SHAPE_EXPORT = " + (m.input_dims ? "\"_" + N + "_set_input_shape\"" : std::string("null")) + ";\n";
   r += "const INPUTS_STRUCT_BYTES = " + std::to_string(m.inputs_struct_bytes) + ";\n";
+  r += files_table(m.weights_file ? std::vector<std::string>{N + ".wasm", N + ".weights.bin"}
+                                   : std::vector<std::string>{N + ".wasm"});
   r += tensor_table("INPUTS", m.inputs);
   r += tensor_table("OUTPUTS", m.outputs);
   r += "const OUTPUTS_STRUCT_BYTES = " + std::to_string(m.outputs_struct_bytes) + ";\n";
@@ -618,6 +644,7 @@ std::string js_train_module(const JsTrainModel& m) {
   r += "const INIT_EXPORT = \"_" + N + "_params_init\";\n";
   r += "const STEP_EXPORT = \"_" + N + "_train_step\";\n";
   r += "const EVAL_EXPORT = \"_" + N + "_eval_run\";\n";
+  r += files_table({N + ".wasm"});
   r += tensor_table("FEEDS", m.feeds);
   r += tensor_table("TARGETS", m.targets);
   r += tensor_table("STEP_OUTPUTS", m.step_outputs);

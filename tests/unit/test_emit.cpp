@@ -328,6 +328,14 @@ TEST_CASE("the JavaScript module and .d.ts escape names and describe the tensors
   CHECK(js.find("const ARRAYS = { float32: Float32Array, int64: BigInt64Array };") != std::string::npos);
   CHECK(js.find("const RUN_EXPORT = \"_m_run\";") != std::string::npos);
   CHECK(js.find("const WEIGHTS_FILE = null;") != std::string::npos);
+  // Bundlers (Vite, webpack) copy a file the module loads only when its URL is a literal
+  // new URL("./file", import.meta.url); Node's modules are imported by a specifier they cannot
+  // see (a literal one is replaced by an empty stand-in in a browser bundle).
+  CHECK(js.find("\"m.wasm\": () => new URL(\"./m.wasm\", import.meta.url),") != std::string::npos);
+  CHECK(js.find("weights.bin") == std::string::npos);
+  CHECK(js.find("new URL(file") == std::string::npos);
+  CHECK(js.find("import(\"") == std::string::npos);
+  CHECK(js.find("nodeModule(\"node:fs/promises\")") != std::string::npos);
   CHECK(ts.find("  \"__proto__\": BigInt64Array;") != std::string::npos);
   CHECK(ts.find("  \"constructor\": { data: BigInt64Array; shape: number[] };") != std::string::npos);
   CHECK(ts.find("readonly inputs: readonly [TensorInfo<" + js_string(in) + ", \"float32\">, TensorInfo<\"__proto__\", \"int64\">];") !=
@@ -335,5 +343,7 @@ TEST_CASE("the JavaScript module and .d.ts escape names and describe the tensors
   // --weights file: the file and the entry point change.
   const std::string jsf = js_module(js_model(c.graph, "m", c.plan.arena_bytes, c.files.weights_bytes, true));
   CHECK(jsf.find("const WEIGHTS_FILE = \"m.weights.bin\";") != std::string::npos);
+  CHECK(jsf.find("\"m.wasm\": () => new URL(\"./m.wasm\", import.meta.url),") != std::string::npos);
+  CHECK(jsf.find("\"m.weights.bin\": () => new URL(\"./m.weights.bin\", import.meta.url),") != std::string::npos);
   CHECK(jsf.find("const RUN_EXPORT = \"_m_run_with_weights\";") != std::string::npos);
 }
