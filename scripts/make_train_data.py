@@ -3,6 +3,7 @@
 few steps with torch.optim, its losses, first gradients and final parameters written down.
 
     make_train_data.py OUT --model mlp --optimizer sgd|adam|adamw [--steps 3] [--loss cross_entropy]
+                       [--seed 0] [--batch N] [--image HW]
 
 writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, optimizer with
 torch.optim's hyper-parameter names, lr, steps, trainable), step_K/input_0.pb and target.pb (one
@@ -186,11 +187,19 @@ def main():
     ap.add_argument("--loss", choices=["cross_entropy", "mse"], default="cross_entropy")
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=None, help="the batch size (default: the model's)")
+    ap.add_argument("--image", type=int, default=None, help="image models: the pictures' height and width (default: the model's)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
     make, in_shape, classes = MODELS[a.model]
+    if a.batch:
+        in_shape = (a.batch,) + tuple(in_shape[1:])
+    if a.image:
+        if len(in_shape) != 4:
+            ap.error(f"--image: {a.model} does not take pictures")
+        in_shape = tuple(in_shape[:2]) + (a.image, a.image)
     bn_train = a.model in BATCHNORM_TRAIN
     model = make().train(bn_train)
     os.makedirs(a.out, exist_ok=True)
