@@ -6,10 +6,11 @@ few steps with torch.optim, its losses, first gradients and final parameters wri
                        [--seed 0] [--batch N] [--image HW]
 
 writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, optimizer with
-torch.optim's hyper-parameter names, lr, steps, trainable), step_K/input_0.pb and target.pb (one
-batch per step), expected/loss.pb (the loss before each step, float32 [steps]),
-expected/grads/*.pb (step 0's gradient of every trainable initializer, the tensor named as it)
-and expected/params/*.pb (every trainable initializer after the last step). Models with
+torch.optim's hyper-parameter names, lr, steps, trainable; model and seed, for
+scripts/train_drift.py), step_K/input_0.pb and target.pb (one batch per step),
+expected/loss.pb (the loss before each step, float32 [steps]), expected/grads/*.pb (step 0's
+gradient of every trainable initializer, the tensor named as it) and expected/params/*.pb (every
+trainable initializer after the last step). Models with
 BatchNorm in training mode (cnn_bn, resnet20: exported with TrainingMode.TRAINING) add
 "batchnorm": "train" and their running statistics, `buffers`, to train.json and expected/params.
 """
@@ -257,7 +258,7 @@ def main():
         save(named_buffers[n].numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
     spec = {"type": a.optimizer, **hyper}
     desc = {"loss": a.loss, "reduction": "mean", "output": "logits", "optimizer": spec, "lr": hyper["lr"], "steps": a.steps,
-            "trainable": trainable}
+            "trainable": trainable, "model": a.model, "seed": a.seed}
     if bn_train:
         desc.update(batchnorm="train", buffers=buffers)
     with open(os.path.join(data, "train.json"), "w") as f:
