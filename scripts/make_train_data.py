@@ -83,6 +83,20 @@ class TinyBert(torch.nn.Module):
         return self.head(x.mean(dim=1))
 
 
+class RNNClassifier(torch.nn.Module):
+    """Token embeddings, one LSTM or GRU layer (batch first), a Linear on the last step's output."""
+
+    def __init__(self, cell, vocab=100, dim=16, hidden=32, classes=4):
+        super().__init__()
+        self.tok = torch.nn.Embedding(vocab, dim)
+        self.rnn = cell(dim, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, classes)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.tok(ids))
+        return self.head(out[:, -1])
+
+
 def conv_bn(cin, cout, k, stride):
     return torch.nn.Sequential(torch.nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), torch.nn.BatchNorm2d(cout))
 
@@ -159,7 +173,8 @@ def mobilenet_v2_head():
 
 MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobilenet_v2_head": (mobilenet_v2_head, (4, 3, 64, 64), 10),
           "tiny_bert": (TinyBert, (8, 16), 4), "cnn_bn": (lambda: randomize_batchnorm(CNNBN()), (8, 3, 16, 16), 10),
-          "resnet20": (lambda: randomize_batchnorm(ResNet20()), (4, 3, 32, 32), 10)}
+          "resnet20": (lambda: randomize_batchnorm(ResNet20()), (4, 3, 32, 32), 10),
+          "lstm": (lambda: RNNClassifier(torch.nn.LSTM), (8, 12), 4), "gru": (lambda: RNNClassifier(torch.nn.GRU), (8, 12), 4)}
 # Models trained with BatchNorm in training mode (batch statistics, running statistics updated),
 # and the opset each is exported at: before 14 the exporter marks training by the running
 # statistics outputs, from 14 by training_mode=1.
@@ -204,7 +219,7 @@ def main():
     bn_train = a.model in BATCHNORM_TRAIN
     model = make().train(bn_train)
     os.makedirs(a.out, exist_ok=True)
-    integer_input = a.model == "tiny_bert"  # token ids
+    integer_input = a.model in ("tiny_bert", "lstm", "gru")  # token ids
     sample = lambda: torch.randint(0, 100, in_shape) if integer_input else torch.randn(in_shape)
     mode = torch.onnx.TrainingMode.TRAINING if bn_train else torch.onnx.TrainingMode.EVAL
     torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"], output_names=["logits"],
