@@ -402,7 +402,7 @@ int run_train_wasm(const CompileArgs& a) {
 // onnx2cpp verify / bench: build the harness, run it on the data, compare or time.
 struct RunArgs {
   Common c;
-  std::string data, keep, cxx, flags, target = "native";
+  std::string data, keep, cxx, flags, target = "native", dump;
   bool flags_given = false, profile = false, quiet = false;
   double rtol = 1e-3, atol = 1e-4;
   int iters = 50;
@@ -504,7 +504,7 @@ int run_verify_train(const RunArgs& a) {
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
   int rc = kOk;
   try {
-    const TrainCheck r = verify_train(c, opt.name, data, cfg, a.rtol, a.atol);
+    const TrainCheck r = verify_train(c, opt.name, data, cfg, a.rtol, a.atol, a.dump);
     std::printf("%s", r.report.c_str());
     std::printf("%s: %s (%d steps of %s, loss %s; rtol %g, atol %g)\n", a.c.model.c_str(), r.pass ? "PASS" : "FAIL", data.steps,
                 data.opt.optimizer.type.c_str(), data.opt.loss.c_str(), a.rtol, a.atol);
@@ -623,6 +623,8 @@ int main(int argc, char** argv) {
   add_common(verify_train, vt.c);
   verify_train->add_option("--data", vt.data, "train_data folder (train.json, step_K/, expected/)")->required();
   add_check_options(verify_train, vt);
+  verify_train->add_option("--dump-steps", vt.dump, "write every step's loss, gradients and updated parameters and states to "
+                                                    "DIR/step_K/*.pb (ONNX names inside; scripts/train_drift.py compares them)");
   add_quiet_option(verify_train, vt.quiet);
 
   Common ic;

@@ -3,12 +3,14 @@
 few steps with torch.optim, its losses, first gradients and final parameters written down.
 
     make_train_data.py OUT --model mlp --optimizer sgd|adam|adamw [--steps 3] [--loss cross_entropy]
+                       [--seed 0] [--batch N] [--image HW]
 
 writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, optimizer with
-torch.optim's hyper-parameter names, lr, steps, trainable), step_K/input_0.pb and target.pb (one
-batch per step), expected/loss.pb (the loss before each step, float32 [steps]),
-expected/grads/*.pb (step 0's gradient of every trainable initializer, the tensor named as it)
-and expected/params/*.pb (every trainable initializer after the last step). Models with
+torch.optim's hyper-parameter names, lr, steps, trainable; model and seed, for
+scripts/train_drift.py), step_K/input_0.pb and target.pb (one batch per step),
+expected/loss.pb (the loss before each step, float32 [steps]), expected/grads/*.pb (step 0's
+gradient of every trainable initializer, the tensor named as it) and expected/params/*.pb (every
+trainable initializer after the last step). Models with
 BatchNorm in training mode (cnn_bn, resnet20: exported with TrainingMode.TRAINING) add
 "batchnorm": "train" and their running statistics, `buffers`, to train.json and expected/params.
 """
@@ -79,6 +81,20 @@ class TinyBert(torch.nn.Module):
         x = self.ln1(x + self.proj((att @ v).transpose(1, 2).reshape(b, s, -1)))
         x = self.ln2(x + self.ff2(torch.nn.functional.gelu(self.ff1(x))))
         return self.head(x.mean(dim=1))
+
+
+class RNNClassifier(torch.nn.Module):
+    """Token embeddings, one LSTM or GRU layer (batch first), a Linear on the last step's output."""
+
+    def __init__(self, cell, vocab=100, dim=16, hidden=32, classes=4):
+        super().__init__()
+        self.tok = torch.nn.Embedding(vocab, dim)
+        self.rnn = cell(dim, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, classes)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.tok(ids))
+        return self.head(out[:, -1])
 
 
 def conv_bn(cin, cout, k, stride):
@@ -157,7 +173,8 @@ def mobilenet_v2_head():
 
 MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobilenet_v2_head": (mobilenet_v2_head, (4, 3, 64, 64), 10),
           "tiny_bert": (TinyBert, (8, 16), 4), "cnn_bn": (lambda: randomize_batchnorm(CNNBN()), (8, 3, 16, 16), 10),
-          "resnet20": (lambda: randomize_batchnorm(ResNet20()), (4, 3, 32, 32), 10)}
+          "resnet20": (lambda: randomize_batchnorm(ResNet20()), (4, 3, 32, 32), 10),
+          "lstm": (lambda: RNNClassifier(torch.nn.LSTM), (8, 12), 4), "gru": (lambda: RNNClassifier(torch.nn.GRU), (8, 12), 4)}
 # Models trained with BatchNorm in training mode (batch statistics, running statistics updated),
 # and the opset each is exported at: before 14 the exporter marks training by the running
 # statistics outputs, from 14 by training_mode=1.
@@ -186,15 +203,23 @@ def main():
     ap.add_argument("--loss", choices=["cross_entropy", "mse"], default="cross_entropy")
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=None, help="the batch size (default: the model's)")
+    ap.add_argument("--image", type=int, default=None, help="image models: the pictures' height and width (default: the model's)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
     make, in_shape, classes = MODELS[a.model]
+    if a.batch:
+        in_shape = (a.batch,) + tuple(in_shape[1:])
+    if a.image:
+        if len(in_shape) != 4:
+            ap.error(f"--image: {a.model} does not take pictures")
+        in_shape = tuple(in_shape[:2]) + (a.image, a.image)
     bn_train = a.model in BATCHNORM_TRAIN
     model = make().train(bn_train)
     os.makedirs(a.out, exist_ok=True)
-    integer_input = a.model == "tiny_bert"  # token ids
+    integer_input = a.model in ("tiny_bert", "lstm", "gru")  # token ids
     sample = lambda: torch.randint(0, 100, in_shape) if integer_input else torch.randn(in_shape)
     mode = torch.onnx.TrainingMode.TRAINING if bn_train else torch.onnx.TrainingMode.EVAL
     torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"], output_names=["logits"],
@@ -248,7 +273,7 @@ def main():
         save(named_buffers[n].numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
     spec = {"type": a.optimizer, **hyper}
     desc = {"loss": a.loss, "reduction": "mean", "output": "logits", "optimizer": spec, "lr": hyper["lr"], "steps": a.steps,
-            "trainable": trainable}
+            "trainable": trainable, "model": a.model, "seed": a.seed}
     if bn_train:
         desc.update(batchnorm="train", buffers=buffers)
     with open(os.path.join(data, "train.json"), "w") as f:

@@ -129,6 +129,7 @@ class GradCtx : public OpCtx {
   // are taken by value: adding nodes moves the graph's values, and c.shape(i), a reference
   // into them, with them: copy a shape read through c.shape(i) before adding nodes.)
   int sum_to(int v, Shape shape);
+  int before() const { return before_; }  // the node new nodes go before (-1: the end)
   std::vector<int> dxs;              // per input: its gradient from this node, or -1
 
  private:

@@ -1,10 +1,12 @@
 // Recurrent layers: LSTM, GRU and RNN (templates/rnn.hpp). One kernel runs all three: the
 // input projection of every step is one GEMM, each step one more with R (two for GRU with
 // linear_before_reset = 0); gates, state and outputs live in arena scratch sized here.
+// Their gradients: ops/rnn_grad.cpp.
 #include <cctype>
 
 #include "ops/elementwise.hpp"
 #include "ops/helpers.hpp"
+#include "ops/rnn_grad.hpp"
 
 namespace o2c {
 namespace {
@@ -215,10 +217,13 @@ void lower_rnn(LowerCtx& c) {
   c.call("rnn", {type_arg(c.dtype(0))}, args);
 }
 
+// Through the layer recomputed from ONNX ops (ops/rnn_grad.cpp).
+void grad_rnn(GradCtx& c) { grad_rnn_unrolled(c, rnn_params(c).p); }
+
 }  // namespace
 
-O2C_DEFINE_OP(LSTM, infer_rnn, lower_rnn);
-O2C_DEFINE_OP(GRU, infer_rnn, lower_rnn);
-O2C_DEFINE_OP(RNN, infer_rnn, lower_rnn);
+O2C_DEFINE_OP(LSTM, infer_rnn, lower_rnn, false, false, grad_rnn);
+O2C_DEFINE_OP(GRU, infer_rnn, lower_rnn, false, false, grad_rnn);
+O2C_DEFINE_OP(RNN, infer_rnn, lower_rnn, false, false, grad_rnn);
 
 }  // namespace o2c

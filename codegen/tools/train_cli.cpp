@@ -100,6 +100,19 @@ std::map<std::string, Tensor> tensors_in(const fs::path& dir) {
   return r;
 }
 
+// dump_dir/step_K/output_I.pb: output o of step k under the name of the state it updates, if
+// any (a parameter, an optimizer state, a running statistic), else its own.
+void dump_output(const std::string& dump_dir, int k, size_t i, const Graph& g, int o, const Tensor& t) {
+  std::string name = g.values[o].name;
+  for (const auto& s : g.train_state)
+    if (s.updated == o) name = g.values[s.value].name;
+  const fs::path dir = fs::path(dump_dir) / ("step_" + std::to_string(k));
+  fs::create_directories(dir);
+  const fs::path file = dir / ("output_" + std::to_string(i) + ".pb");
+  std::ofstream f(file, std::ios::binary);
+  if (!f || !tensor_to_proto(t, name).SerializeToOstream(&f)) throw CompileError("cannot write " + file.string());
+}
+
 }  // namespace
 
 TrainData load_train_data(const std::string& dir) {
@@ -144,7 +157,7 @@ TrainData load_train_data(const std::string& dir) {
 }
 
 TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainData& data, const BuildConfig& cfg,
-                        double rtol, double atol) {
+                        double rtol, double atol, const std::string& dump_dir) {
   const Graph& g = c.graph;
   const std::string cmd = build_harness(c, name, cfg);
   const fs::path dir(cfg.work_dir), root(data.dir);
@@ -209,6 +222,7 @@ TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainD
       std::ifstream f(dir / ("output_" + std::to_string(i) + ".bin"), std::ios::binary);
       f.read(reinterpret_cast<char*>(got.bytes.data()), static_cast<std::streamsize>(got.bytes.size()));
       if (!f) throw CompileError("the training step wrote no output_" + std::to_string(i) + ".bin");
+      if (!dump_dir.empty()) dump_output(dump_dir, k, i, g, o, got);
       if (val.name == "loss") {
         Tensor want(losses.dtype, {});
         std::copy_n(losses.bytes.data() + static_cast<size_t>(k) * dtype_bytes(losses.dtype, 1), dtype_bytes(losses.dtype, 1),

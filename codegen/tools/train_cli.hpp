@@ -32,9 +32,11 @@ struct TrainCheck {
 };
 // Builds the compiled step (cfg) and runs data.steps steps from the initial parameters,
 // comparing the losses, step 0's gradients and the final parameters.
-// name: the model name it was compiled with.
+// name: the model name it was compiled with. dump_dir (when not empty): every step's outputs
+// (loss, gradients, logits) and updated states, under their ONNX names, written to
+// dump_dir/step_K/output_I.pb (serialized TensorProtos; files numbered, names inside).
 TrainCheck verify_train(const Compiled& c, const std::string& name, const TrainData& data, const BuildConfig& cfg,
-                        double rtol, double atol);
+                        double rtol, double atol, const std::string& dump_dir = "");
 
 // Writes the model of c (read again from model_path) with the parameters of a saved params
 // struct (params_file: the bytes of NAME_params, as fwrite(&p, sizeof p, 1, f) writes them) to

@@ -4,10 +4,12 @@
 // PyTorch is tests/train's (verify-train).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
-#include <fstream>
-
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "builder.hpp"
 #include "gradcheck.hpp"
@@ -236,4 +238,55 @@ TEST_CASE("Dropout in training mode: keep rate, scaling 1 / (1 - ratio), a mask 
   CHECK(y("a_again") == a);  // reproducible
   CHECK(y("other_seed") != a);
   CHECK(y("next_step") != a);
+}
+
+TEST_CASE("verify-train --dump-steps: every step's loss, gradients and updated states, under their names", "[train][build]") {
+  TempDir d;
+  ModelBuilder b;
+  Options o = mlp(b, d.path);
+  o.backward.grads = true;
+  const Compiled c = compile_model(o);
+  auto save = [&](const Tensor& t, const std::string& name, const std::string& dir, const std::string& file) {
+    std::filesystem::create_directories(dir);
+    std::ofstream f(dir + "/" + file, std::ios::binary);
+    REQUIRE(tensor_to_proto(t, name).SerializeToOstream(&f));
+  };
+  TrainData data;
+  data.opt = o.backward;
+  data.lr = 0.1;
+  data.steps = 2;
+  data.dir = d.path + "/train_data";
+  for (int k = 0; k < 2; ++k) {
+    Tensor x(DType::Float, {5, 4}), target(DType::Int64, {5});
+    for (int i = 0; i < 20; ++i) x.data<float>()[i] = static_cast<float>((i * 7 + k) % 11) / 5.0f - 1.0f;
+    for (int i = 0; i < 5; ++i) target.data<int64_t>()[i] = (i + k) % 3;
+    save(x, "x", data.dir + "/step_" + std::to_string(k), "input_0.pb");
+    save(target, "logits_target", data.dir + "/step_" + std::to_string(k), "target.pb");
+  }
+  save(Tensor(DType::Float, {2}), "loss", data.dir + "/expected", "loss.pb");  // not what is checked here
+  BuildConfig cfg;
+  cfg.flags = O2C_TEST_CXXFLAGS;
+  cfg.work_dir = d.path + "/build";
+  verify_train(c, "net", data, cfg, 1e-3, 1e-5, d.path + "/dump");
+  std::map<std::string, Tensor> steps[2];
+  for (int k = 0; k < 2; ++k) {
+    const std::string dir = d.path + "/dump/step_" + std::to_string(k);
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      const onnx::TensorProto p = load_tensor_proto(e.path().string());
+      steps[k].emplace(p.name(), tensor_from_proto(p, dir, e.path().filename().string()));
+    }
+    for (const char* n : {"loss", "logits", "grad/W1", "grad/b2", "W1", "b2", "W1/momentum_buffer"}) CHECK(steps[k].count(n) == 1);
+  }
+  // SGD's first step with momentum: the buffer is the gradient, W1 moves by lr times it.
+  std::vector<float> w1(24);
+  for (size_t i = 0; i < w1.size(); ++i) w1[i] = 0.3f * static_cast<float>(static_cast<int>(i % 5) - 2);
+  const float* g = steps[0].at("grad/W1").data<float>();
+  float moved = 0;
+  for (int i = 0; i < 24; ++i) {
+    CHECK(steps[0].at("W1/momentum_buffer").data<float>()[i] == g[i]);
+    CHECK(steps[0].at("W1").data<float>()[i] == Approx(w1[i] - 0.1f * g[i]).margin(1e-6));
+    moved = std::max(moved, std::abs(steps[1].at("W1").data<float>()[i] - steps[0].at("W1").data<float>()[i]));
+  }
+  CHECK(moved > 1e-4f);
+  CHECK(steps[0].at("loss").data<float>()[0] != steps[1].at("loss").data<float>()[0]);
 }
