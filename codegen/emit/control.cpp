@@ -77,7 +77,12 @@ void emit_Loop(GraphWriter& w, Node& n) {
   const std::string iter_in = iter_used ? bw.ref(body.inputs[0]) : "", cond_in = cond_used ? bw.ref(body.inputs[1]) : "";
   out.line("bool " + cond + " = " + (c.has_in(1) ? w.ref(n.inputs[1]) + "[0]" : std::string("true")) + ";");
   const std::string bound = ls.trips >= 0 ? std::to_string(ls.trips) : c.has_in(0) ? w.ref(n.inputs[0]) + "[0]" : "";
-  out.line("for (int64_t " + i + " = 0; " + (bound.empty() ? "" : i + " < " + bound + " && ") + cond + "; ++" + i + ") {");
+  // Scan outputs of a loop its condition may stop: the counter outlives the loop, it is their
+  // first dim (a run-time dim, ops/control.cpp).
+  const bool counted = ls.scans > 0 && ls.trips < 0;
+  if (counted) out.line("int64_t " + i + " = 0;");
+  out.line("for (" + (counted ? std::string() : "int64_t " + i + " = 0") + "; " + (bound.empty() ? "" : i + " < " + bound + " && ") +
+           cond + "; ++" + i + ") {");
   out.indent();
   if (iter_used) out.line(iter_in + "[0] = " + i + ";");
   if (cond_used) out.line(cond_in + "[0] = " + cond + ";");
@@ -94,6 +99,12 @@ void emit_Loop(GraphWriter& w, Node& n) {
   }
   out.dedent();
   out.line("}");
+  if (counted)
+    for (size_t k = 0; k < ls.scans; ++k)
+      if (const int o = n.outputs[ls.carried + k]; o >= 0) {
+        out.line(dim_var(w.g.values[o].dims.at(0).symbols().at(0)) + " = " + i + ";");
+        break;
+      }
   for (size_t k = 0; k < ls.carried; ++k)  // the final values
     if (n.outputs[k] >= 0)
       out.line(copy_line(bw.ref(body.inputs[2 + k]), w.ref(n.outputs[k]), numel(w.g.values[n.outputs[k]].shape)));

@@ -124,13 +124,23 @@ void infer_Loop(OpCtx& c) {
                     " to " + type_str(outs[1 + i].first, outs[1 + i].second) + " in the body (shapes known only at run time)");
     c.set_out(i, outs[1 + i].first, outs[1 + i].second);
   }
-  if (ls.scans && ls.trips < 0)
-    c.unsupported("scan outputs of a Loop whose iteration count is known only at run time (a trip count and a "
-                  "condition known at compile time, the condition carried as is, give it; --freeze can make them so)");
+  if (ls.scans && ls.trips < 0 && ls.max_trips < 0)
+    c.unsupported("scan outputs of a Loop whose trip count M is known only at run time (their buffers are planned "
+                  "for M iterations: --freeze can make it a constant)");
   for (size_t k = 0; k < ls.scans; ++k) {
     Shape s = outs[1 + n + k].second;
-    s.insert(s.begin(), ls.trips);
-    c.set_out(n + k, outs[1 + n + k].first, s);
+    if (ls.trips >= 0) {
+      s.insert(s.begin(), ls.trips);
+      c.set_out(n + k, outs[1 + n + k].first, s);
+      continue;
+    }
+    // Stopped by its condition: as many slices as iterations ran, up to M.
+    if (body->values[body->outputs[1 + n + k]].dynamic())
+      c.unsupported("scan output " + std::to_string(k) + " has run-time dims in the body and an iteration count "
+                    "known only at run time");
+    std::vector<Dim> d = {c.data_dim(ls.max_trips)};
+    d.insert(d.end(), s.begin(), s.end());
+    c.set_out_dims(n + k, outs[1 + n + k].first, d);
   }
 }
 
@@ -178,10 +188,17 @@ bool loop_body_infers(OpCtx& c) {
   std::shared_ptr<Graph> trial = clone_graph(*c.attrs<LoopAttrs>().body);
   try {
     infer_body(c, *trial, loop_inputs(c), "the body");
-    return true;
   } catch (const UnsupportedError&) {
     return false;
   }
+  // A body whose outputs get run-time dims from its iteration number (a Slice at it) while the
+  // carried values it starts from have none does not compile as one loop: its carried values
+  // and scan slices would change size from one iteration to the next.
+  for (size_t k = 1; k < trial->outputs.size(); ++k) {
+    const bool in_dynamic = k + 1 < c.num_in() && c.has_in(k + 1) && c.in(k + 1).dynamic();
+    if (trial->values[trial->outputs[k]].dynamic() && !in_dynamic) return false;
+  }
+  return true;
 }
 
 bool loop_needs_unrolling(OpCtx& c) {
@@ -201,7 +218,8 @@ LoopShape loop_shape(OpCtx& c) {
   const bool carried_as_is =
       cond_out >= 0 && ((body.values[cond_out].constant && body.values[cond_out].constant->int_at(0) != 0) ||
                         (body.inputs.size() > 1 && same_storage(body, cond_out, body.inputs[1])));
-  if (m && cond_true && carried_as_is) ls.trips = std::max<int64_t>(m->int_at(0), 0);
+  if (m) ls.max_trips = std::max<int64_t>(m->int_at(0), 0);
+  if (m && cond_true && carried_as_is) ls.trips = ls.max_trips;
   return ls;
 }
 
