@@ -2,6 +2,8 @@
 // code. A body's inputs and outputs live in the arena (plan/planner.cpp plans them through
 // the node's span); loop-carried values are copied from the body's outputs to its inputs at
 // the end of every iteration, scan slices in and out.
+#include <algorithm>
+
 #include "emit/body.hpp"
 #include "ops/control.hpp"
 #include "ops/helpers.hpp"
@@ -84,6 +86,11 @@ void emit_Loop(GraphWriter& w, Node& n) {
   out.line("for (" + (counted ? std::string() : "int64_t " + i + " = 0") + "; " + (bound.empty() ? "" : i + " < " + bound + " && ") +
            cond + "; ++" + i + ") {");
   out.indent();
+  if (counted) {  // planned for the bound the condition gives (ops/control.cpp): never written past
+    const Tensor* m = c.const_in(0);
+    if (!m || std::max<int64_t>(m->int_at(0), 0) != ls.max_trips)
+      out.line("if (" + i + " >= " + std::to_string(ls.max_trips) + ") return ONNX2CPP_ERR_DATA_SHAPE;");
+  }
   if (iter_used) out.line(iter_in + "[0] = " + i + ";");
   if (cond_used) out.line(cond_in + "[0] = " + cond + ";");
   ++w.s.loop_depth;

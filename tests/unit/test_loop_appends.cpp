@@ -94,6 +94,8 @@ TEST_CASE("A Loop whose condition compares a counter with a constant is bounded 
   const Value& steps = c.graph.values[c.graph.outputs[1]];
   REQUIRE(steps.dynamic());
   CHECK(steps.shape == Shape{4, 1});  // the condition's bound, not M's
+  // The bound is the analysis', not M's: the loop checks it rather than write past the slices.
+  CHECK(c.files.source.find("if (o2c_i0 >= 4) return ONNX2CPP_ERR_DATA_SHAPE;") != std::string::npos);
   const Tensor y0 = floats({1}, {1.0f});
   check_run(c, d.path, {tensor_to_proto(y0, "y0"), tensor_to_proto(floats({}, {1000.0f}), "limit")},
             {tensor_to_proto(floats({1}, {16.0f}), "y"), tensor_to_proto(floats({4, 1}, {2, 4, 8, 16}), "steps")});
