@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "passes/passes.hpp"
 
@@ -215,6 +216,11 @@ void infer_Loop(OpCtx& c) {
       continue;
     }
     // Stopped by its condition: as many slices as iterations ran, up to M.
+    const int64_t slice = std::max<int64_t>(dtype_bytes(outs[1 + n + k].first, numel(s)), 1);
+    if (ls.max_trips > kMaxTensorBytes / slice)
+      c.unsupported("scan output " + std::to_string(k) + " would be planned for " + std::to_string(ls.max_trips) +
+                    " iterations (the trip count M): the condition gives no smaller bound (a counter compared with a "
+                    "constant does; --freeze can make the inputs it reads constants)");
     if (body->values[body->outputs[1 + n + k]].dynamic())
       c.unsupported("scan output " + std::to_string(k) + " has run-time dims in the body and an iteration count "
                     "known only at run time");

@@ -163,3 +163,27 @@ TEST_CASE("A sequence a Loop appends to becomes a scan output that ConcatFromSeq
   check_run(c, d.path, {tensor_to_proto(y0, "y0"), tensor_to_proto(floats({}, {5.0f}), "limit")},
             {tensor_to_proto(floats({2, 2, 1}, {2, 4, 4, 8}), "stacked"), tensor_to_proto(floats({4, 1}, {2, 4, 4, 8}), "joined")});
 }
+
+TEST_CASE("A Loop stopped by a condition that gives no bound refuses its scan outputs, naming M", "[control]") {
+  // M = INT64_MAX and a condition on the data alone: the scan outputs would need M slices.
+  ModelBuilder b(13);
+  b.input("y0", {2, 1}).input("limit", {});
+  b.init_i("M", {}, {INT64_MAX});
+  onnx::GraphProto body;
+  doubling_body(body, false);
+  body.mutable_input()->RemoveLast();  // no grown value: y_out is emitted instead
+  add_node(body, "Identity", {"y_out"}, {"scan"});
+  value_info(body.mutable_output(), "scan", 1, {2, 1});
+  ModelBuilder::attr_graph(b.node("Loop", {"M", "", "y0"}, {"y", "steps"}), "body", body);
+  b.output("steps");
+  TempDir d;
+  const std::string path = b.save(d.path);
+  std::string msg;
+  try {
+    compile_file(path);
+  } catch (const UnsupportedError& e) {
+    msg = e.what();
+  }
+  CHECK_THAT(msg, Catch::Contains("would be planned for 9223372036854775807 iterations (the trip count M): the condition "
+                                  "gives no smaller bound"));
+}
