@@ -2,6 +2,8 @@
 // code. A body's inputs and outputs live in the arena (plan/planner.cpp plans them through
 // the node's span); loop-carried values are copied from the body's outputs to its inputs at
 // the end of every iteration, scan slices in and out.
+#include <algorithm>
+
 #include "emit/body.hpp"
 #include "ops/control.hpp"
 #include "ops/helpers.hpp"
@@ -77,8 +79,18 @@ void emit_Loop(GraphWriter& w, Node& n) {
   const std::string iter_in = iter_used ? bw.ref(body.inputs[0]) : "", cond_in = cond_used ? bw.ref(body.inputs[1]) : "";
   out.line("bool " + cond + " = " + (c.has_in(1) ? w.ref(n.inputs[1]) + "[0]" : std::string("true")) + ";");
   const std::string bound = ls.trips >= 0 ? std::to_string(ls.trips) : c.has_in(0) ? w.ref(n.inputs[0]) + "[0]" : "";
-  out.line("for (int64_t " + i + " = 0; " + (bound.empty() ? "" : i + " < " + bound + " && ") + cond + "; ++" + i + ") {");
+  // Scan outputs of a loop its condition may stop: the counter outlives the loop, it is their
+  // first dim (a run-time dim, ops/control.cpp).
+  const bool counted = ls.scans > 0 && ls.trips < 0;
+  if (counted) out.line("int64_t " + i + " = 0;");
+  out.line("for (" + (counted ? std::string() : "int64_t " + i + " = 0") + "; " + (bound.empty() ? "" : i + " < " + bound + " && ") +
+           cond + "; ++" + i + ") {");
   out.indent();
+  if (counted) {  // planned for the bound the condition gives (ops/control.cpp): never written past
+    const Tensor* m = c.const_in(0);
+    if (!m || std::max<int64_t>(m->int_at(0), 0) != ls.max_trips)
+      out.line("if (" + i + " >= " + std::to_string(ls.max_trips) + ") return ONNX2CPP_ERR_DATA_SHAPE;");
+  }
   if (iter_used) out.line(iter_in + "[0] = " + i + ";");
   if (cond_used) out.line(cond_in + "[0] = " + cond + ";");
   ++w.s.loop_depth;
@@ -94,6 +106,12 @@ void emit_Loop(GraphWriter& w, Node& n) {
   }
   out.dedent();
   out.line("}");
+  if (counted)
+    for (size_t k = 0; k < ls.scans; ++k)
+      if (const int o = n.outputs[ls.carried + k]; o >= 0) {
+        out.line(dim_var(w.g.values[o].dims.at(0).symbols().at(0)) + " = " + i + ";");
+        break;
+      }
   for (size_t k = 0; k < ls.carried; ++k)  // the final values
     if (n.outputs[k] >= 0)
       out.line(copy_line(bw.ref(body.inputs[2 + k]), w.ref(n.outputs[k]), numel(w.g.values[n.outputs[k]].shape)));

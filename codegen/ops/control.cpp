@@ -3,6 +3,10 @@
 // inferred and folded like any graph.
 #include "ops/control.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
+#include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "passes/passes.hpp"
 
@@ -82,6 +86,83 @@ bool same_storage(const Graph& g, int v, int of) {
   return v == of;
 }
 
+// The most iterations the body's condition allows when it compares a counter with a constant
+// (what exporters make of `for i in range(n)` with a `break`: cond = And(Less(ctr + 1, n), ...)):
+// a term (through And) Less(a, K) or Greater(K, a), K a constant, a = ctr + d (d constants added
+// or subtracted), ctr the iteration number or a carried integer that starts at a constant and
+// grows by a positive constant step at every iteration. -1 when there is none. Reads the body's
+// constants: call it once the body is inferred.
+int64_t condition_bound(OpCtx& c, const Graph& body) {
+  if (body.outputs.empty() || body.inputs.size() < 2) return -1;
+  const size_t carried = c.num_in() > 2 ? c.num_in() - 2 : 0;
+  auto producer = [&](int v) -> const Node* {
+    return v >= 0 && body.values[v].producer >= 0 ? &body.nodes[body.values[v].producer] : nullptr;
+  };
+  auto scalar = [&](int v, int64_t* out) {
+    const Value& x = body.values[v];
+    if (!x.constant || x.constant->numel() != 1 || !(x.dtype == DType::Int64 || x.dtype == DType::Int32)) return false;
+    *out = x.constant->int_at(0);
+    return true;
+  };
+  // v as base + step * iteration + d; false when it is not a counter.
+  auto counter = [&](int v, int64_t* base, int64_t* step, int64_t* d) {
+    *d = 0;
+    for (int depth = 0; depth < 8; ++depth) {
+      const Node* p = producer(v);
+      int64_t k = 0;
+      if (!p || !p->domain.empty() || p->inputs.size() != 2 || (p->op != "Add" && p->op != "Sub")) break;
+      if (scalar(p->inputs[1], &k)) {
+        *d += p->op == "Add" ? k : -k;
+        v = p->inputs[0];
+      } else if (p->op == "Add" && scalar(p->inputs[0], &k)) {
+        *d += k;
+        v = p->inputs[1];
+      } else {
+        break;
+      }
+    }
+    if (v == body.inputs[0]) {
+      *base = 0;
+      *step = 1;
+      return true;
+    }
+    for (size_t j = 0; j < carried && 2 + j < body.inputs.size() && 1 + j < body.outputs.size(); ++j) {
+      if (v != body.inputs[2 + j]) continue;
+      const Tensor* init = c.const_in(2 + j);
+      const Node* p = producer(body.outputs[1 + j]);
+      if (!init || init->numel() != 1 || !p || !p->domain.empty() || p->op != "Add" || p->inputs.size() != 2) return false;
+      const int other = p->inputs[0] == v ? p->inputs[1] : p->inputs[1] == v ? p->inputs[0] : -1;
+      if (other < 0 || !scalar(other, step) || *step <= 0) return false;
+      *base = init->int_at(0);
+      return true;
+    }
+    return false;
+  };
+  int64_t best = -1;
+  std::vector<int> terms = {body.outputs[0]};
+  for (size_t t = 0; t < terms.size() && t < 16; ++t) {
+    const Node* p = producer(terms[t]);
+    if (!p || !p->domain.empty()) continue;
+    const bool same = (p->op == "Identity" || (p->op == "Cast" && body.values[p->inputs[0]].dtype == DType::Bool)) &&
+                      p->inputs.size() == 1;
+    if ((p->op == "And" && p->inputs.size() == 2) || same) {
+      terms.insert(terms.end(), p->inputs.begin(), p->inputs.end());
+      continue;
+    }
+    if ((p->op != "Less" && p->op != "Greater") || p->inputs.size() != 2) continue;
+    const int a = p->inputs[p->op == "Less" ? 0 : 1], kv = p->inputs[p->op == "Less" ? 1 : 0];
+    int64_t k = 0, base = 0, step = 1, d = 0;
+    if (!scalar(kv, &k) || !counter(a, &base, &step, &d)) continue;
+    // Iteration j continues while base + step * j + d < k: the first that stops is the last.
+    const __int128 gap = static_cast<__int128>(k) - base - d;
+    const __int128 j = gap <= 0 ? 0 : (gap + step - 1) / step;
+    if (j + 1 > INT64_MAX) continue;
+    const int64_t n = static_cast<int64_t>(j + 1);
+    best = best < 0 ? n : std::min(best, n);
+  }
+  return best;
+}
+
 // The body's inputs for iteration `iter` (-1: any iteration).
 std::vector<TypeShape> loop_inputs(OpCtx& c) {
   const size_t n = c.num_in() > 2 ? c.num_in() - 2 : 0;
@@ -124,13 +205,29 @@ void infer_Loop(OpCtx& c) {
                     " to " + type_str(outs[1 + i].first, outs[1 + i].second) + " in the body (shapes known only at run time)");
     c.set_out(i, outs[1 + i].first, outs[1 + i].second);
   }
-  if (ls.scans && ls.trips < 0)
-    c.unsupported("scan outputs of a Loop whose iteration count is known only at run time (a trip count and a "
-                  "condition known at compile time, the condition carried as is, give it; --freeze can make them so)");
+  if (ls.scans && ls.trips < 0 && ls.max_trips < 0)
+    c.unsupported("scan outputs of a Loop whose trip count M is known only at run time (their buffers are planned "
+                  "for M iterations: --freeze can make it a constant)");
   for (size_t k = 0; k < ls.scans; ++k) {
     Shape s = outs[1 + n + k].second;
-    s.insert(s.begin(), ls.trips);
-    c.set_out(n + k, outs[1 + n + k].first, s);
+    if (ls.trips >= 0) {
+      s.insert(s.begin(), ls.trips);
+      c.set_out(n + k, outs[1 + n + k].first, s);
+      continue;
+    }
+    // Stopped by its condition: as many slices as iterations ran, up to M.
+    const int64_t slice = std::max<int64_t>(dtype_bytes(outs[1 + n + k].first, numel(s)), 1);
+    if (ls.max_trips > kMaxTensorBytes / slice)
+      c.unsupported("scan output " + std::to_string(k) + " would be planned for " + std::to_string(ls.max_trips) +
+                    " iterations (the trip count M): the condition gives no smaller bound (a counter compared with a "
+                    "constant does; --freeze can make the inputs it reads constants)");
+    if (body->values[body->outputs[1 + n + k]].dynamic())
+      c.unsupported("scan output " + std::to_string(k) + " has run-time dims in the body and an iteration count "
+                    "known only at run time");
+    const std::string loop = c.node().name.empty() ? "node " + std::to_string(c.node().index) : c.node().name;
+    std::vector<Dim> d = {c.dim_table().data("iterations(" + loop + ")", c.node().id, ls.max_trips)};
+    d.insert(d.end(), s.begin(), s.end());
+    c.set_out_dims(n + k, outs[1 + n + k].first, d);
   }
 }
 
@@ -178,10 +275,17 @@ bool loop_body_infers(OpCtx& c) {
   std::shared_ptr<Graph> trial = clone_graph(*c.attrs<LoopAttrs>().body);
   try {
     infer_body(c, *trial, loop_inputs(c), "the body");
-    return true;
   } catch (const UnsupportedError&) {
     return false;
   }
+  // A body whose outputs get run-time dims from its iteration number (a Slice at it) while the
+  // carried values it starts from have none does not compile as one loop: its carried values
+  // and scan slices would change size from one iteration to the next.
+  for (size_t k = 1; k < trial->outputs.size(); ++k) {
+    const bool in_dynamic = k + 1 < c.num_in() && c.has_in(k + 1) && c.in(k + 1).dynamic();
+    if (trial->values[trial->outputs[k]].dynamic() && !in_dynamic) return false;
+  }
+  return true;
 }
 
 bool loop_needs_unrolling(OpCtx& c) {
@@ -201,7 +305,12 @@ LoopShape loop_shape(OpCtx& c) {
   const bool carried_as_is =
       cond_out >= 0 && ((body.values[cond_out].constant && body.values[cond_out].constant->int_at(0) != 0) ||
                         (body.inputs.size() > 1 && same_storage(body, cond_out, body.inputs[1])));
-  if (m && cond_true && carried_as_is) ls.trips = std::max<int64_t>(m->int_at(0), 0);
+  if (m) ls.max_trips = std::max<int64_t>(m->int_at(0), 0);
+  if (m && cond_true && carried_as_is) {
+    ls.trips = ls.max_trips;
+    return ls;
+  }
+  if (const int64_t b = condition_bound(c, body); b >= 0) ls.max_trips = ls.max_trips < 0 ? b : std::min(ls.max_trips, b);
   return ls;
 }
 

@@ -22,10 +22,14 @@ struct LoopAttrs {
 };
 
 // What a Loop node runs: n carried values, k scan outputs, and the iteration count when it
-// is known at compile time (trip count constant, condition constant true and carried as is).
+// is known at compile time (trip count constant, condition constant true and carried as is);
+// otherwise the most it can be when the trip count is a constant (a condition computed by the
+// body stops it earlier): scan outputs are then planned for that many iterations and their
+// first dim is a run-time dim the loop sets (the iterations it ran).
 struct LoopShape {
   size_t carried = 0, scans = 0;
-  int64_t trips = -1;  // -1: known only at run time
+  int64_t trips = -1;      // -1: known only at run time
+  int64_t max_trips = -1;  // the constant trip count M (-1: none, or known only at run time)
 };
 LoopShape loop_shape(OpCtx& c);
 // Whether the Loop's body can be compiled only for each iteration apart (it needs the

@@ -492,8 +492,9 @@ bool any_input_dynamic(OpCtx& c) {
   return false;
 }
 
-// Concat with run-time dims before the axis (rows of tokens, features concatenated); the
-// axis and the dims after it static, so that every input lands at a fixed offset of a row.
+// Concat with run-time dims before the axis (rows of tokens, features concatenated), and on
+// the axis in the last input (rows appended after fixed ones); the dims after the axis static,
+// so that every input lands at a fixed offset of a row.
 void infer_concat_dims(OpCtx& c, int64_t a) {
   std::vector<Dim> out = c.dims(0);
   const size_t ax = static_cast<size_t>(a);
@@ -502,9 +503,9 @@ void infer_concat_dims(OpCtx& c, int64_t a) {
     const std::vector<Dim> s = c.dims(i);
     if (s.size() != out.size()) c.fail("input " + std::to_string(i) + " has another rank than input 0");
     for (size_t d = 0; d < s.size(); ++d) {
-      if (d >= ax && !s[d].is_const())
+      if ((d > ax || (d == ax && i + 1 < c.num_in())) && !s[d].is_const())
         c.unsupported("concatenating input " + std::to_string(i) + " with a run-time dim (" + s[d].str(c.dim_table()) +
-                      ") at or after the axis");
+                      ") after the axis, or on it before the last input");
       if (d != ax && s[d] != c.dims(0)[d])
         c.unsupported("input " + std::to_string(i) + " dim " + std::to_string(d) + " (" + s[d].str(c.dim_table()) +
                       ") is not input 0's for every size");
@@ -566,13 +567,28 @@ void grad_Concat(GradCtx& c) {
 void lower_Concat(LowerCtx& c) {
   const std::vector<Dim> out = c.out(0).dims;
   const size_t a = static_cast<size_t>(concat_axis(c));
-  Dim rows = 1;  // with run-time dims: the rows before the axis
-  for (size_t d = 0; d < a && !out.empty(); ++d) rows = rows * out[d];
-  concat_parts(c, [&](size_t i, int64_t n, int64_t len, int64_t at, int64_t dp) {
+  if (out.empty()) {
+    concat_parts(c, [&](size_t i, int64_t n, int64_t len, int64_t at, int64_t dp) {
+      Arg dst = c.Y(0);
+      dst.offset = at;
+      c.call("copy_rows", {c.X(i), dst, index(n), index(len), index(len), index(dp)});
+    });
+    return;
+  }
+  // Run-time dims: the rows before the axis, the last input's length on it (infer_concat_dims).
+  Dim rows = 1;
+  for (size_t d = 0; d < a; ++d) rows = rows * out[d];
+  int64_t inner = 1;
+  for (size_t d = a + 1; d < out.size(); ++d) inner *= out[d].value();
+  int64_t at = 0;
+  for (size_t i = 0; i < c.num_in(); ++i) {
+    const Dim len = c.dim(i, a) * Dim(inner);
+    if (len.is_const() && len.value() == 0) continue;
     Arg dst = c.Y(0);
     dst.offset = at;
-    c.call("copy_rows", {c.X(i), dst, out.empty() ? index(n) : c.extent(rows), index(len), index(len), index(dp)});
-  });
+    c.call("copy_rows", {c.X(i), dst, c.extent(rows), c.extent(len), c.extent(len), c.extent(out[a] * Dim(inner))});
+    if (len.is_const()) at += len.value();
+  }
 }
 
 // split: an attribute before version 13 (and also an input in version 1), an input from 13;

@@ -55,6 +55,8 @@ bool conv_dequantize(const Graph& g, const Node& n) {
 }  // namespace
 
 bool infer_fold_node(Graph& g, int id, const FoldOptions& opt) {
+  // A Loop that grows a value by appending to it appends by a scan output instead (inferred there).
+  if (loop_appends_to_scans(g, id, opt)) return g.nodes[id].erased;
   // Sequences and optionals become their elements (ops/sequence.cpp), inferred there.
   if (expand_composite_node(g, id, opt)) return false;
   Node& n = g.nodes[id];

@@ -30,6 +30,13 @@ bool infer_fold_node(Graph& g, int node, const FoldOptions& opt);
 // infer_fold_node does it.
 bool fold_dims(Graph& g, int node);
 
+// Loop node `node` (not yet inferred), when its body only appends to a carried value (a
+// sequence by SequenceInsert, read after the loop by ConcatFromSequence; a tensor by Concat),
+// appends by a scan output instead and joins the slices after the loop (Transpose, Reshape,
+// Concat), all inferred (passes/loop_appends.cpp): such a value grows at every iteration and
+// could not be carried. True when it did (infer_fold_node does it).
+bool loop_appends_to_scans(Graph& g, int node, const FoldOptions& opt);
+
 // Replaces Loop node `node` by its iterations' nodes, inferred (passes/unroll.cpp): for a
 // Loop whose body needs its iteration number at compile time, with few iterations known at
 // compile time (ops/control.hpp: loop_needs_unrolling). infer_fold_node does it.

@@ -199,3 +199,37 @@ TEST_CASE("Scan runs its body over slices along an axis, reversed, stacking its 
             {tensor_to_proto(floats({2}, {6.0f, 115.0f}), "sum"),
              tensor_to_proto(floats({3, 2}, {3.0f, 106.0f, 5.0f, 111.0f, 6.0f, 115.0f}), "partials")});
 }
+
+TEST_CASE("A Loop its condition stops early emits as many scan slices as iterations ran", "[control][build]") {
+  // Up to M = 6 iterations: y doubles, the body stops when y reaches the outer `limit`; every
+  // y is emitted. The scan output's first dim is a run-time dim (at most 6) the loop sets.
+  ModelBuilder b(13);
+  b.input("y0", {1}).input("limit", {1});
+  b.init_i("M", {}, {6});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "i", 7, {});
+  value_info(body.mutable_input(), "c_in", 9, {});
+  value_info(body.mutable_input(), "y_in", 1, {1});
+  add_node(body, "Add", {"y_in", "y_in"}, {"y_out"});
+  add_node(body, "Less", {"y_out", "limit"}, {"below"});
+  add_node(body, "Squeeze", {"below"}, {"c_out"});
+  add_node(body, "Identity", {"y_out"}, {"scan"});
+  value_info(body.mutable_output(), "c_out", 9, {});
+  value_info(body.mutable_output(), "y_out", 1, {1});
+  value_info(body.mutable_output(), "scan", 1, {1});
+  ModelBuilder::attr_graph(b.node("Loop", {"M", "", "y0"}, {"y", "steps"}), "body", body);
+  b.output("y").output("steps");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  CHECK(live_nodes(c, "Loop") == 1);
+  const Value& steps = c.graph.values[c.graph.outputs[1]];
+  REQUIRE(steps.dynamic());
+  CHECK(steps.shape == Shape{6, 1});  // planned for M iterations
+  CHECK(c.graph.dims->range(steps.dims[0]) == DimRange{0, 6});
+  // Stopped after 4 iterations (16 >= 10), and running all 6 (64 < 1000).
+  check_run(c, d.path, {tensor_to_proto(floats({1}, {1.0f}), "y0"), tensor_to_proto(floats({1}, {10.0f}), "limit")},
+            {tensor_to_proto(floats({1}, {16.0f}), "y"), tensor_to_proto(floats({4, 1}, {2, 4, 8, 16}), "steps")});
+  check_run(c, d.path, {tensor_to_proto(floats({1}, {1.0f}), "y0"), tensor_to_proto(floats({1}, {1000.0f}), "limit")},
+            {tensor_to_proto(floats({1}, {64.0f}), "y"), tensor_to_proto(floats({6, 1}, {2, 4, 8, 16, 32, 64}), "steps")});
+}

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "builder.hpp"
+#include "run_check.hpp"
 #include "tools/runner.hpp"
 
 using namespace o2c;
@@ -82,6 +83,25 @@ TEST_CASE("NonZero's count feeds an elementwise op; nothing is written past it",
                              &log);
   INFO(log);
   CHECK(rc == 0);
+}
+
+TEST_CASE("Concat appends a count found in the data after fixed columns", "[datadims][build]") {
+  // w = Concat(x, Compress(x, c, axis 1), axis 1): x [3, 4] then the columns c keeps.
+  ModelBuilder b;
+  b.input("x", {3, 4}).input("c", {4}, 9);
+  ModelBuilder::attr_i(b.node("Compress", {"x", "c"}, {"z"}), "axis", 1);
+  ModelBuilder::attr_i(b.node("Concat", {"x", "z"}, {"w"}), "axis", 1);
+  b.output("w");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  const Value& w = value(c.graph, "w");
+  REQUIRE(w.dynamic());
+  CHECK(w.shape == Shape{3, 8});
+  const Tensor x = floats({3, 4}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  Tensor keep(DType::Bool, {4});
+  for (int i = 0; i < 4; ++i) keep.data<uint8_t>()[i] = i != 1;
+  check_run(c, d.path, {tensor_to_proto(x, "x"), tensor_to_proto(keep, "c")},
+            {tensor_to_proto(floats({3, 7}, {1, 2, 3, 4, 1, 3, 4, 5, 6, 7, 8, 5, 7, 8, 9, 10, 11, 12, 9, 11, 12}), "w")});
 }
 
 TEST_CASE("NonZero of a constant folds to a constant of its actual shape", "[datadims]") {
