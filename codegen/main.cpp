@@ -30,7 +30,7 @@ constexpr int kOk = 0, kMismatch = 1, kBadInput = 2, kUnsupported = 3, kBuildFai
 
 struct Common {
   std::string model;
-  std::vector<std::string> dims, shapes, freeze;
+  std::vector<std::string> dims, shapes, freeze, max;
   std::string name;
   bool no_fold = false;
   bool no_fuse = false;
@@ -56,12 +56,19 @@ void add_pass_options(CLI::App* app, Common& c) {
   app->add_flag("--verify-each", c.verify_each, "check the graph's invariants after every pass");
 }
 
+void add_max_option(CLI::App* app, Common& c) {
+  app->add_option("--max", c.max,
+                  "NAME=N: the most each run-time dim of tensor NAME may be, where an input's values decide it "
+                  "and no bound follows from the shapes (e.g. Expand's shape fed at run time); repeatable");
+}
+
 void add_common(CLI::App* app, Common& c) {
   app->add_option("model", c.model, "ONNX model file")->required();
   app->add_option("--dim", c.dims, "bind a symbolic dimension: NAME=VALUE, or NAME=LO..HI for a dim given at run time (repeatable)");
   app->add_option("--shape", c.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
   app->add_option("--freeze", c.freeze,
                   "make an input a constant with its value from the data (repeatable): specializes the model");
+  add_max_option(app, c);
   app->add_option("--name", c.name, "model name, the prefix of every exported symbol");
   app->add_option("--max-string-bytes", c.max_string_bytes,
                   "the most bytes of one element of a string input (longer ones make the run return "
@@ -106,6 +113,21 @@ bool composite_shape_flag(const std::string& s, ShapeBindings& b) {
   return true;
 }
 
+// --max NAME=N, N >= 0.
+std::pair<std::string, int64_t> parse_max_flag(const std::string& s) {
+  const auto eq = s.rfind('=');
+  size_t used = 0;
+  int64_t n = -1;
+  try {
+    if (eq != std::string::npos && eq > 0) n = std::stoll(s.substr(eq + 1), &used);
+  } catch (const std::exception&) {
+    n = -1;
+  }
+  if (n < 0 || used == 0 || eq + 1 + used != s.size())
+    throw CompileError("--max " + s + ": expected NAME=N, the most each run-time dim of tensor NAME may be (N >= 0)");
+  return {s.substr(0, eq), n};
+}
+
 Options make_options(const Common& c, const std::string& cmdline) {
   Options o;
   o.model_path = c.model;
@@ -127,6 +149,8 @@ Options make_options(const Common& c, const std::string& cmdline) {
     if (!composite_shape_flag(s, o.bind) && !o.bind.shapes.insert(parse_shape_flag(s)).second)
       throw CompileError("--shape " + s + ": the input is shaped twice");
   for (const auto& f : c.freeze) parse_freeze_flag(f);
+  for (const auto& m : c.max)
+    if (!o.bind.max.insert(parse_max_flag(m)).second) throw CompileError("--max " + m + ": the tensor is bounded twice");
   return o;
 }
 
@@ -205,6 +229,7 @@ std::string recorded_command(const Common& c) {
   for (const auto& d : c.dims) s += " --dim " + d;
   for (const auto& d : c.shapes) s += " --shape " + d;
   for (const auto& d : c.freeze) s += " --freeze " + d;
+  for (const auto& d : c.max) s += " --max " + d;
   if (c.no_fold) s += " --no-fold";
   if (c.no_fuse) s += " --no-fuse";
   for (const auto& d : c.disable_pass) s += " --disable-pass " + d;
@@ -535,6 +560,7 @@ int main(int argc, char** argv) {
   app.add_option("--freeze", cc.freeze,
                  "make an input a constant: INPUT=value.pb (a serialized TensorProto) or INPUT=DIR "
                  "(the input_K.pb named INPUT in a test_data_set folder); repeatable");
+  add_max_option(&app, cc);
   app.add_option("--name", cc.name, "model name, the prefix of every exported symbol (default: output stem)");
   app.add_flag("--no-fold", cc.no_fold, "do not fold constant sub-graphs");
   add_pass_options(&app, cc);
@@ -635,6 +661,7 @@ int main(int argc, char** argv) {
   info->add_option("--dim", ic.dims, "bind a symbolic dimension: NAME=VALUE (as in compile)");
   info->add_option("--shape", ic.shapes, "set an input's shape: INPUT=1x3x224x224 (repeatable)");
   info->add_option("--freeze", ic.freeze, "make an input a constant: INPUT=value.pb or INPUT=DIR (as in compile)");
+  add_max_option(info, ic);
   info->add_flag("--json", info_json_flag, "print one JSON object");
 
   Common kc;

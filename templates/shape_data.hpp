@@ -16,6 +16,13 @@ struct DimOut {
   i64* at[kMaxRank];
 };
 
+// An input's dims when some are run-time dims: the kernels read them as `const i64*`
+// (dims_of(Extents{{...}}) lives until the end of the call's full expression).
+struct Extents {
+  i64 d[kMaxRank];
+};
+inline const i64* dims_of(const Extents& e) { return e.d; }
+
 // An axis from the data, normalized against rank r; false when out of [-r, r).
 template <class I>
 inline bool data_axis(I a, i64 r, i64* out) {
@@ -208,6 +215,174 @@ inline int topk_data(const T* X, T* V, std::int64_t* Ix, i64 outer, i64 n, i64 i
   if (kk < 0 || kk > n) return ONNX2CPP_ERR_DATA_VALUE;
   *count = kk;
   topk(X, V, Ix, outer, n, inner, kk, largest, work);
+  return 0;
+}
+
+// ---- Shapes with no bound in the input's shape (--max NAME=N gives it) ----------------------
+
+// ConstantOfShape: dims shape[n], each in [0, bound].
+template <class I>
+inline int shape_dims(const I* shape, i64 n, i64 bound, DimOut out) {
+  i64 d[kMaxRank];
+  for (i64 i = 0; i < n; ++i) {
+    d[i] = static_cast<i64>(shape[i]);
+    if (d[i] < 0) return ONNX2CPP_ERR_DATA_VALUE;
+  }
+  return set_data_dims(d, n, bound, out);
+}
+
+// Expand: X[in[r]] broadcast with shape[n] (numpy rules: a pair of dims is equal or one is 1).
+template <class T, class I>
+inline int expand_data(const T* X, T* Y, const i64* in, i64 r, const I* shape, i64 n, i64 bound, DimOut out) {
+  const i64 rank = r > n ? r : n;
+  i64 d[kMaxRank];
+  Strided v{};
+  v.rank = static_cast<int>(rank);
+  i64 st = 1;
+  for (i64 i = rank - 1; i >= 0; --i) {
+    const i64 a = i - (rank - r), b = i - (rank - n);  // the input's and the shape's dim at i
+    const i64 x = a >= 0 ? in[a] : 1, s = b >= 0 ? static_cast<i64>(shape[b]) : 1;
+    if (s < 0 || (x != s && x != 1 && s != 1)) return ONNX2CPP_ERR_DATA_VALUE;
+    d[i] = x == 1 ? s : x;
+    v.dims[i] = d[i];
+    v.st[i] = x == 1 ? 0 : st;
+    st *= x;
+  }
+  if (const int rc = set_data_dims(d, rank, bound, out)) return rc;
+  strided_copy(X, Y, v);
+  return 0;
+}
+
+// Tile: X[in[r]] repeated repeats[r] times along each dim (repeats >= 0).
+template <class T, class I>
+inline int tile_data(const T* X, T* Y, const i64* in, i64 r, const I* repeats, i64 bound, DimOut out) {
+  i64 d[kMaxRank], total = 1;
+  for (i64 i = 0; i < r; ++i) {
+    const i64 k = static_cast<i64>(repeats[i]);
+    if (k < 0) return ONNX2CPP_ERR_DATA_VALUE;
+    if (k > 0 && in[i] > bound / k) return ONNX2CPP_ERR_DATA_SHAPE;
+    d[i] = in[i] * k;
+    total *= d[i];
+  }
+  if (const int rc = set_data_dims(d, r, bound, out)) return rc;
+  i64 idx[kMaxRank] = {0};
+  for (i64 o = 0; o < total; ++o) {  // y[idx] = x[idx mod in], the index counted row-major
+    i64 src = 0;
+    for (i64 i = 0; i < r; ++i) src = src * in[i] + idx[i] % in[i];
+    Y[o] = X[src];
+    for (i64 i = r - 1; i >= 0 && ++idx[i] == d[i]; --i) idx[i] = 0;
+  }
+  return 0;
+}
+
+// Range: start, start + delta, ... before limit (the count in double for floats; exact for
+// integers), at most bound elements.
+template <class T>
+inline int range_data(const T* start, const T* limit, const T* delta, T* Y, i64 bound, i64* count) {
+  i64 n = 0;
+  if constexpr (std::is_floating_point<T>::value) {
+    const double s = static_cast<double>(start[0]), l = static_cast<double>(limit[0]), d = static_cast<double>(delta[0]);
+    const double cnt = std::ceil((l - s) / d);
+    if (d == 0 || cnt != cnt) return ONNX2CPP_ERR_DATA_VALUE;
+    if (cnt > static_cast<double>(bound)) return ONNX2CPP_ERR_DATA_SHAPE;
+    n = cnt > 0 ? static_cast<i64>(cnt) : 0;
+    for (i64 i = 0; i < n; ++i) Y[i] = static_cast<T>(s + static_cast<double>(i) * d);
+  } else {
+    const i64 s = static_cast<i64>(start[0]), l = static_cast<i64>(limit[0]), d = static_cast<i64>(delta[0]);
+    if (d == 0) return ONNX2CPP_ERR_DATA_VALUE;
+    using U = std::uint64_t;  // ceil(|l - s| / |d|), exact for any values
+    const U span = d > 0 ? (l > s ? static_cast<U>(l) - static_cast<U>(s) : 0) : (l < s ? static_cast<U>(s) - static_cast<U>(l) : 0);
+    const U step = d > 0 ? static_cast<U>(d) : 0 - static_cast<U>(d);
+    const U cnt = span / step + (span % step != 0);
+    if (cnt > static_cast<U>(bound)) return ONNX2CPP_ERR_DATA_SHAPE;
+    n = static_cast<i64>(cnt);
+    for (i64 i = 0; i < n; ++i) Y[i] = static_cast<T>(s + i * d);
+  }
+  *count = n;
+  return 0;
+}
+
+// OneHot: depth (a number of any type, truncated) in [1, bound], then k::one_hot.
+template <class I, class D, class T>
+inline int one_hot_data(const I* idx, const D* depth, const T* values, T* Y, i64 outer, i64 inner, i64 bound, i64* count) {
+  const double dd = static_cast<double>(depth[0]);
+  if (!(dd >= 1)) return ONNX2CPP_ERR_DATA_VALUE;
+  if (dd >= static_cast<double>(bound) + 1) return ONNX2CPP_ERR_DATA_SHAPE;
+  const i64 n = static_cast<i64>(dd);
+  *count = n;
+  one_hot(idx, values, Y, outer, n, inner);
+  return 0;
+}
+
+// HannWindow, HammingWindow, BlackmanWindow of size[0] elements (at most bound):
+// a0 - a1 cos(2 pi n / N1) + a2 cos(4 pi n / N1), N1 = size (periodic) or size - 1, in double.
+template <class T, class I>
+inline int window_data(const I* size, double a0, double a1, double a2, bool periodic, T* Y, i64 bound, i64* count) {
+  const i64 n = static_cast<i64>(size[0]);
+  if (n < 0) return ONNX2CPP_ERR_DATA_VALUE;
+  if (n > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+  const double n1 = static_cast<double>(periodic ? n : n - 1), pi = 3.14159265358979323846;
+  for (i64 i = 0; i < n; ++i) {
+    const double t = 2.0 * pi * static_cast<double>(i) / n1;
+    Y[i] = static_cast<T>(a0 - a1 * std::cos(t) + a2 * std::cos(2.0 * t));
+  }
+  *count = n;
+  return 0;
+}
+
+// Pad: X[in[r]] with pads[2n] on axes[n] (default 0..r-1; null: all), mode 0 constant (value[0],
+// 0 when null), 1 reflect, 2 edge, 3 wrap. Negative pads crop first (as onnxruntime does); the
+// other modes then pad the cropped extent, which must not be empty.
+template <class T, class I>
+inline int pad_data(const T* X, T* Y, const i64* in, i64 r, const std::int64_t* pads, const I* axes, i64 n, int mode,
+                    const T* value, i64 bound, DimOut out) {
+  i64 pb[kMaxRank] = {0}, pe[kMaxRank] = {0}, d[kMaxRank], lo[kMaxRank], kept[kMaxRank];
+  bool seen[kMaxRank] = {};
+  for (i64 i = 0; i < n; ++i) {
+    i64 a = i;
+    if (axes && !data_axis(axes[i], r, &a)) return ONNX2CPP_ERR_DATA_VALUE;
+    if (a >= r || seen[a]) return ONNX2CPP_ERR_DATA_VALUE;
+    seen[a] = true;
+    pb[a] = pads[i];
+    pe[a] = pads[i + n];
+  }
+  i64 total = 1;
+  for (i64 i = 0; i < r; ++i) {
+    if (pb[i] < -in[i] || pe[i] < -in[i]) return ONNX2CPP_ERR_DATA_VALUE;  // crops more than the dim holds
+    if (pb[i] > bound || pe[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+    lo[i] = pb[i] < 0 ? -pb[i] : 0;
+    kept[i] = in[i] - lo[i] - (pe[i] < 0 ? -pe[i] : 0);
+    if (kept[i] < 0) return ONNX2CPP_ERR_DATA_VALUE;
+    d[i] = kept[i] + (pb[i] > 0 ? pb[i] : 0) + (pe[i] > 0 ? pe[i] : 0);
+    if (mode != 0 && kept[i] == 0 && d[i] > 0) return ONNX2CPP_ERR_DATA_VALUE;
+    if (pb[i] < 0) pb[i] = 0;
+  }
+  if (const int rc = set_data_dims(d, r, bound, out)) return rc;
+  for (i64 i = 0; i < r; ++i) total *= d[i];
+  const T fill = value ? value[0] : T(0);
+  i64 idx[kMaxRank] = {0};
+  for (i64 o = 0; o < total; ++o) {
+    i64 src = 0;
+    bool inside = true;
+    for (i64 i = 0; i < r; ++i) {
+      i64 c = idx[i] - pb[i];  // within the kept extent when in [0, kept)
+      const i64 k = kept[i];
+      if (c < 0 || c >= k) {
+        if (mode == 0) inside = false;
+        else if (mode == 2) c = c < 0 ? 0 : k - 1;
+        else if (mode == 3) c = ((c % k) + k) % k;
+        else if (k == 1) c = 0;
+        else {
+          const i64 period = 2 * (k - 1);
+          c = ((c % period) + period) % period;
+          if (c >= k) c = period - c;
+        }
+      }
+      src = src * in[i] + lo[i] + c;
+    }
+    Y[o] = inside ? X[src] : fill;
+    for (i64 i = r - 1; i >= 0 && ++idx[i] == d[i]; --i) idx[i] = 0;
+  }
   return 0;
 }
 

@@ -78,6 +78,9 @@ struct DimSym {
 // division twice is one symbol).
 struct DimTable {
   std::vector<DimSym> syms;
+  // --max NAME=N: the most each run-time dim of tensor NAME may be, for dims an input's values
+  // decide where no bound follows from the shapes (Expand's shape, Pad's pads fed at run time).
+  std::map<std::string, int64_t> tensor_max;
 
   // A symbol the caller gives, in [lo, hi]; the existing one when `name` is taken.
   Dim input(const std::string& name, DimRange r);

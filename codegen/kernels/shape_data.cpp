@@ -12,5 +12,12 @@ bool eval_reduce_axes(const Call&, const Frame&) { return false; }
 bool eval_slice_data(const Call&, const Frame&) { return false; }
 bool eval_split_part(const Call&, const Frame&) { return false; }
 bool eval_topk_data(const Call&, const Frame&) { return false; }
+bool eval_shape_dims(const Call&, const Frame&) { return false; }
+bool eval_expand_data(const Call&, const Frame&) { return false; }
+bool eval_tile_data(const Call&, const Frame&) { return false; }
+bool eval_range_data(const Call&, const Frame&) { return false; }
+bool eval_one_hot_data(const Call&, const Frame&) { return false; }
+bool eval_window_data(const Call&, const Frame&) { return false; }
+bool eval_pad_data(const Call&, const Frame&) { return false; }
 
 }  // namespace o2c

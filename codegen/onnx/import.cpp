@@ -377,6 +377,10 @@ Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, cons
   Importer im{model_path, bind, std::filesystem::path(model_path).parent_path().string(), functions, {}, 0, {}};
   im.release_bytes = release;
   im.import_graph(g, m.graph(), true);
+  for (const auto& kv : bind.max)
+    if (g.find(kv.first) < 0)
+      throw CompileError(model_path + ": --max names " + quote_name(kv.first) + ", which is not a tensor of the model");
+  g.dims->tensor_max = bind.max;
   for (const auto& kv : bind.frozen)
     if (g.find(kv.first) < 0 || !g.values[g.find(kv.first)].constant)
       throw CompileError(model_path + ": --freeze names " + quote_name(kv.first) + ", which is not an input of the model");

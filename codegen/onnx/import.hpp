@@ -24,6 +24,8 @@ struct ShapeBindings {
   // 'NAME=[N]' or from the data. Their elements are the inputs NAME[0], NAME[1], ... (shaped
   // like any input: --shape 'NAME[0]=2x3', else the element type the model declares).
   std::map<std::string, int64_t> lengths;
+  // --max NAME=N: the most each run-time dim of tensor NAME may be (DimTable::tensor_max).
+  std::map<std::string, int64_t> max;
 };
 
 // Throws UnsupportedError listing every unsupported op of the model at once, and

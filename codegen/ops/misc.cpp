@@ -157,11 +157,43 @@ OneHotPlan onehot_plan(OpCtx& c) {
   if (a == r) p.out.push_back(p.depth);
   return p;
 }
+// A depth known only at run time: at most --max.
+bool onehot_from_data(OpCtx& c) { return values_at_run_time(c, 1); }
+// The output's dims, the depth's at `at` (a run-time dim), and the extents around it.
+struct OneHotData {
+  std::vector<Dim> out;
+  size_t at = 0;
+  int64_t outer = 1, inner = 1;
+};
+OneHotData onehot_data(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("OneHot of run-time dims with a depth known only at run time");
+  if (numel(c.shape(1)) != 1) c.fail("depth must be a scalar");
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0);
+  int64_t a = c.attrs<OneHotAttrs>().axis;
+  if (a < 0) a += r + 1;
+  if (a < 0 || a > r) c.fail("axis out of range");
+  OneHotData p;
+  p.out.assign(x.begin(), x.end());
+  p.at = static_cast<size_t>(a);
+  p.out.insert(p.out.begin() + a, data_dim_at(c, 0, p.at, user_bound(c, 0, 1)));
+  for (int64_t i = 0; i < r; ++i) (i < a ? p.outer : p.inner) *= x[static_cast<size_t>(i)];
+  return p;
+}
+
 void infer_OneHot(OpCtx& c) {
   if (numel(c.shape(2)) != 2) c.fail("values must have 2 elements");
+  if (onehot_from_data(c)) return c.set_out_dims(0, c.dtype(2), onehot_data(c).out);
   c.set_out(0, c.dtype(2), onehot_plan(c).out);
 }
 void lower_OneHot(LowerCtx& c) {
+  if (onehot_from_data(c)) {
+    const OneHotData p = onehot_data(c);
+    c.call("one_hot_data", {c.X(0), c.X(1), c.X(2), c.Y(0), index(p.outer), index(p.inner),
+                            index(c.dim_table().bound(p.out[p.at])), c.dim_out(p.out[p.at])});
+    c.calls.back().status = true;
+    return;
+  }
   const OneHotPlan p = onehot_plan(c);
   c.call("one_hot", {c.X(0), c.X(2), c.Y(0), index(p.outer), index(p.depth), index(p.inner)});
 }

@@ -273,7 +273,7 @@ SliceDims slice_dims(OpCtx& c) {
 }
 
 // Starts, ends, axes or steps known only at run time (templates/shape_data.hpp): each dim of
-// the output is at most the input's; the kernel clamps as slice_plan does.
+// the output is at most the input's (bound), the kernel clamps as slice_plan does.
 bool slice_from_data(OpCtx& c) {
   if (c.version() < 10) return false;
   for (size_t i = 1; i < 5; ++i)
@@ -282,7 +282,6 @@ bool slice_from_data(OpCtx& c) {
 }
 
 void check_slice_data(OpCtx& c) {
-  if (c.in(0).dynamic()) c.unsupported("Slice of run-time dims with starts or ends known only at run time");
   const int64_t n = data_count(c, 1, "starts", c.rank(0));
   for (size_t i = 2; i < 5; ++i) {
     if (!c.has_in(i)) continue;
@@ -304,7 +303,7 @@ void infer_Slice(OpCtx& c) {
 void lower_Slice(LowerCtx& c) {
   if (slice_from_data(c)) {
     const DType it = c.dtype(1);
-    c.call("slice_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1), c.X(2),
+    c.call("slice_data", {c.X(0), c.Y(0), input_dims(c, 0), index(c.rank(0)), c.X(1), c.X(2),
                           c.has_in(3) ? c.X(3) : null_of(it), c.has_in(4) ? c.X(4) : null_of(it), index(c.shape(1)[0]),
                           dim_outs(c, c.out(0).dims)});
     c.calls.back().status = true;
@@ -386,8 +385,20 @@ Shape expand_shape(OpCtx& c) {
 // With run-time dims: the input's, or a target shape computed from them (fold_dims.cpp).
 bool expand_is_dynamic(OpCtx& c) { return c.in(0).dynamic() || !c.in(1).sym.empty(); }
 
+// A target shape known only at run time: each dim at most --max or the input's largest dim.
+bool expand_from_data(OpCtx& c) { return values_at_run_time(c, 1); }
+int64_t expand_data_bound(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("Expand of run-time dims to a shape known only at run time");
+  return std::max(user_bound(c, 0, 1), largest_dim(c.shape(0)));
+}
+
 void infer_Expand(OpCtx& c) {
   c.attrs<NoAttrs>();
+  if (expand_from_data(c)) {
+    const int64_t n = data_count(c, 1, "the target shape", k::kMaxRank);
+    const size_t rank = static_cast<size_t>(std::max(n, c.rank(0)));
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(rank, expand_data_bound(c))));
+  }
   if (expand_is_dynamic(c)) {
     std::vector<Dim> target;
     if (!c.dims_in(1, &target) || c.rank(1) != 1) c.unsupported("the target shape (input 1) must be known at compile time");
@@ -398,6 +409,12 @@ void infer_Expand(OpCtx& c) {
   c.set_out(0, c.dtype(0), expand_shape(c));
 }
 void lower_Expand(LowerCtx& c) {
+  if (expand_from_data(c)) {
+    c.call("expand_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1), index(c.shape(1)[0]),
+                           index(expand_data_bound(c)), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   if (c.out(0).dynamic() || c.in(0).dynamic()) {
     const std::vector<Dim> out = c.out(0).dynamic() ? c.out(0).dims : std::vector<Dim>(c.out(0).shape.begin(), c.out(0).shape.end());
     return c.call("strided_copy", {c.X(0), c.Y(0), strided_arg(out, bcast_strides_dims(c.dims(0), out), c.out(0).shape)});
@@ -438,15 +455,31 @@ void tile_plan(OpCtx& c, Shape& dims, std::vector<int64_t>& st) {
   }
 }
 
+// Repeats known only at run time: each dim at most --max or the input's largest dim.
+bool tile_from_data(OpCtx& c) { return c.version() >= 6 && values_at_run_time(c, 1); }
+int64_t tile_data_bound(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("Tile of run-time dims with repeats known only at run time");
+  if (data_count(c, 1, "repeats", k::kMaxRank) != c.rank(0)) c.fail("repeats must have one entry per input dim");
+  return std::max(user_bound(c, 0, 1), largest_dim(c.shape(0)));
+}
+
 void infer_Tile(OpCtx& c) {
   c.attrs<NoAttrs>();
   if (c.has_in(2)) c.unsupported("Tile-1 with 'tiles'/'axis' inputs is not supported");
+  if (tile_from_data(c))
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(c.shape(0).size(), tile_data_bound(c))));
   auto reps = tile_repeats(c);
   Shape out = c.shape(0);
   for (size_t i = 0; i < out.size(); ++i) out[i] *= reps[i];
   c.set_out(0, c.dtype(0), out);
 }
 void lower_Tile(LowerCtx& c) {
+  if (tile_from_data(c)) {
+    c.call("tile_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1), index(tile_data_bound(c)),
+                         dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   Shape dims;
   std::vector<int64_t> st;
   tile_plan(c, dims, st);
@@ -883,10 +916,22 @@ Dim range_count(OpCtx& c) {
   return t.ceil_div(span, delta > 0 ? delta : -delta);
 }
 
+// Start, limit or delta known only at run time (not as dims): the count at most --max.
+bool range_from_data(OpCtx& c) {
+  return values_at_run_time(c, 0) || values_at_run_time(c, 1) || values_at_run_time(c, 2);
+}
+int64_t range_data_bound(OpCtx& c) {
+  if (!kNumTypes.has(c.dtype(0))) c.unsupported("Range of " + dtype_name(c.dtype(0)) + " known only at run time");
+  for (size_t i = 0; i < 3; ++i)
+    if (values_at_run_time(c, i)) return user_bound(c, 0, i);
+  return 0;
+}
+
 void infer_Range(OpCtx& c) {
   const auto a = c.attrs<RangeAttrs>();
   for (size_t i = 0; i < 3; ++i)
     if (numel(c.shape(i)) != 1) c.fail("start, limit and delta must be scalars");
+  if (range_from_data(c)) return c.set_out_dims(0, c.dtype(0), {data_dim_at(c, 0, 0, range_data_bound(c))});
   if (range_is_dynamic(c)) {
     const Dim n = range_count(c);
     c.dim_table().min(n, Dim(1));  // made here, before the code: lower_Range's counts
@@ -936,6 +981,11 @@ void infer_Range(OpCtx& c) {
 // Run-time size only (a static Range is a constant): y[0] = start, the others delta, then
 // their running sum in place: start + i * delta, exactly, in the integer type.
 void lower_Range(LowerCtx& c) {
+  if (range_from_data(c)) {
+    c.call("range_data", {c.X(0), c.X(1), c.X(2), c.Y(0), index(range_data_bound(c)), c.dim_out(c.out(0).dims.at(0))});
+    c.calls.back().status = true;
+    return;
+  }
   const Dim n = c.out(0).dims.at(0);
   c.call("fill", {c.Y(0), c.extent(c.dim_table().min(n, Dim(1))), c.elem(0)});
   Arg rest = c.Y(0);
@@ -1060,10 +1110,32 @@ Tensor pad_tables(OpCtx& c, k::TableMap& map) {
   return table_plan(in, tabs, map);
 }
 
+// Pads (or axes) known only at run time: each dim at most --max or the input's largest dim.
+bool pad_from_data(OpCtx& c) { return c.version() >= 11 && (values_at_run_time(c, 1) || values_at_run_time(c, 3)); }
+int pad_mode(OpCtx& c) {
+  const std::string m = c.attrs<PadAttrs>().mode;
+  if (m == "wrap" && c.version() < 19) c.fail("mode 'wrap' needs opset 19");
+  if (m == "constant") return 0;
+  if (m == "reflect") return 1;
+  if (m == "edge") return 2;
+  if (m == "wrap") return 3;
+  c.unsupported("mode " + quote_name(m));
+}
+int64_t pad_data_bound(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("Pad of run-time dims with pads known only at run time");
+  if (c.dtype(1) != DType::Int64) c.fail("pads must be int64, got " + dtype_name(c.dtype(1)));
+  const int64_t n = c.has_in(3) ? data_count(c, 3, "axes", c.rank(0)) : c.rank(0);
+  if (c.rank(1) != 1 || c.shape(1)[0] != 2 * n) c.fail("pads must have " + std::to_string(2 * n) + " entries");
+  pad_mode(c);
+  return std::max(user_bound(c, 0, values_at_run_time(c, 1) ? 1 : 3), largest_dim(c.shape(0)));
+}
+
 void infer_Pad(OpCtx& c) {
   if (c.version() < 11) c.arity(1, 1);
   else c.arity(2, c.version() >= 18 ? 4 : 3);
   if (c.version() >= 11 && c.has_in(2) && numel(c.shape(2)) > 1) c.fail("constant_value must be a scalar");
+  if (pad_from_data(c))
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(c.shape(0).size(), pad_data_bound(c))));
   PadPlan p = pad_plan(c);
   c.set_out(0, c.dtype(0), pad_out_shape(c.shape(0), p));
 }
@@ -1088,6 +1160,15 @@ void grad_Pad(GradCtx& c) {
 }
 
 void lower_Pad(LowerCtx& c) {
+  if (pad_from_data(c)) {
+    const DType t = c.dtype(0);
+    const bool value = c.has_in(2) && numel(c.shape(2)) > 0;
+    c.call("pad_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1),
+                        c.has_in(3) ? c.X(3) : null_of(DType::Int64), index(c.shape(1)[0] / 2), index(pad_mode(c)),
+                        value ? c.X(2) : null_of(t), index(pad_data_bound(c)), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   if (numel(c.out(0).shape) == 0) return;
   k::TableMap map;
   Tensor tab = pad_tables(c, map);

@@ -382,17 +382,28 @@ struct ConstantOfShapeAttrs {
   Tensor fill() const { return value ? *value : Tensor(DType::Float, {1}); }
 };
 
-// The shape may be computed from run-time dims (fold_dims.cpp): the output has them.
+// The shape may be computed from run-time dims (fold_dims.cpp): the output has them. A shape
+// known only at run time: each dim at most --max, checked by the kernel.
+bool cos_from_data(OpCtx& c) { return values_at_run_time(c, 0) && numel(c.shape(0)) > 0; }
+
 void infer_ConstantOfShape(OpCtx& c) {
   const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
   if (v.numel() != 1) c.fail("value must have one element");
   if (!kHeldTypes.has(v.dtype)) c.unsupported("value of type " + dtype_name(v.dtype));
+  if (cos_from_data(c)) {
+    const int64_t n = data_count(c, 0, "the shape", k::kMaxRank);
+    return c.set_out_dims(0, v.dtype, data_dims(c, 0, std::vector<int64_t>(static_cast<size_t>(n), user_bound(c, 0, 0))));
+  }
   std::vector<Dim> dims;
   if (!c.in(0).sym.empty() && c.dims_in(0, &dims)) return c.set_out_dims(0, v.dtype, dims);
   c.set_out(0, v.dtype, c.require_const(0, "the shape").to_ints());
 }
 void lower_ConstantOfShape(LowerCtx& c) {
   const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
+  if (cos_from_data(c)) {
+    c.call("shape_dims", {c.X(0), index(c.shape(0)[0]), index(c.dim_table().bound(c.out(0).dims.at(0))), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+  }
   c.call("fill", {c.Y(0), c.numel_of(c.out(0)), scalar_of(v)});
 }
 

@@ -2,6 +2,7 @@
 #include "ops/shape_data.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "ops/helpers.hpp"
@@ -34,6 +35,35 @@ Arg shape_table(LowerCtx& c, const Shape& s) {
   Tensor t(DType::Int64, {std::max<int64_t>(1, static_cast<int64_t>(s.size()))});  // a scalar's: one unread 0
   if (!s.empty()) std::memcpy(t.bytes.data(), s.data(), s.size() * sizeof(int64_t));
   return c.table(std::move(t));
+}
+
+Arg input_dims(LowerCtx& c, size_t i) {
+  if (!c.in(i).dynamic()) return shape_table(c, c.shape(i));
+  std::string s;
+  for (const Dim& d : c.in(i).dims) s += (s.empty() ? "" : ", ") + d.cpp(dim_var);
+  return symbol("k::dims_of(k::Extents{{" + s + "}})", 0);
+}
+
+int64_t user_bound(OpCtx& c, size_t out, size_t from) {
+  const std::string& name = c.out(out).name;
+  const auto& given = c.dim_table().tensor_max;
+  const auto it = given.find(name);
+  if (it != given.end()) return it->second;
+  auto flag = [](const std::string& n) {  // a name as it would be typed after the flag
+    const bool plain = !n.empty() && std::all_of(n.begin(), n.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-' || ch == '/' || ch == ':';
+    });
+    return plain ? n : quote_name(n);
+  };
+  c.unsupported("the dims of output " + quote_name(name) + " come from input " + std::to_string(from) + " " +
+                quote_name(c.in(from).name) + ", known only at run time, and have no bound: give one with --max " +
+                flag(name) + "=N (or compile the input in with --freeze " + flag(c.in(from).name) + "=value.pb)");
+}
+
+int64_t largest_dim(const Shape& s) {
+  int64_t m = 1;
+  for (int64_t d : s) m = std::max(m, d);
+  return m;
 }
 
 int64_t data_count(OpCtx& c, size_t i, const char* what, int64_t most) {

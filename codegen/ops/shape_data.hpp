@@ -21,6 +21,14 @@ std::vector<Dim> data_dims(OpCtx& c, size_t out, const std::vector<int64_t>& bou
 Arg dim_outs(LowerCtx& c, const std::vector<Dim>& dims);
 // A static shape as an int64 table (the kernels' input dims).
 Arg shape_table(LowerCtx& c, const Shape& s);
+// Input i's dims as the kernels read them: a table, or their run-time values (k::Extents).
+Arg input_dims(LowerCtx& c, size_t i);
+// The bound the user gave output `out`'s run-time dims (--max NAME=N: DimTable::tensor_max)
+// where input `from`'s values decide them and no bound follows from the shapes; refused,
+// naming the output, the input and the flags, when none was given.
+int64_t user_bound(OpCtx& c, size_t out, size_t from);
+// The largest of s's dims, at least 1 (a bound for dims that may keep an input's).
+int64_t largest_dim(const Shape& s);
 // Input i's values at run time must fit their use: at most k::kMaxRank of them (axes, the
 // entries of a shape), integer typed; refused otherwise, naming `what`.
 int64_t data_count(OpCtx& c, size_t i, const char* what, int64_t most);

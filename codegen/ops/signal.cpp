@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -156,9 +157,37 @@ struct WindowAttrs {
   O2C_FIELDS(output_datatype, periodic)
 };
 
+// The coefficients of each window.
+struct WindowCoefs {
+  double a0, a1, a2;
+};
+WindowCoefs window_coefs(const OpCtx& c) {
+  if (c.node().op == "HannWindow") return {0.5, 0.5, 0.0};
+  if (c.node().op == "HammingWindow") return {25.0 / 46.0, 21.0 / 46.0, 0.0};
+  return {0.42, 0.5, 0.08};  // BlackmanWindow
+}
+
+// A size known only at run time: at most --max; computed by the kernel (templates/shape_data.hpp).
+DType window_data_type(OpCtx& c) {
+  const auto t = static_cast<DType>(c.attrs<WindowAttrs>().output_datatype);
+  if (!kNumTypes.has(t)) c.unsupported("a window of " + dtype_name(t) + " with a size known only at run time");
+  if (numel(c.shape(0)) != 1 || (c.dtype(0) != DType::Int64 && c.dtype(0) != DType::Int32))
+    c.fail("size must be an int32 or int64 scalar");
+  return t;
+}
+void lower_window(LowerCtx& c) {  // only a size known at run time has code: the others are constants
+  const WindowCoefs w = window_coefs(c);
+  const Dim n = c.out(0).dims.at(0);
+  c.call("window_data", {c.X(0), scalar(DType::Double, w.a0), scalar(DType::Double, w.a1), scalar(DType::Double, w.a2), boolean(c.attrs<WindowAttrs>().periodic != 0), c.Y(0),
+                         index(c.dim_table().bound(n)), c.dim_out(n)});
+  c.calls.back().status = true;
+}
+
 // w(n) = a0 - a1 cos(2 pi n / N1) + a2 cos(4 pi n / N1), N1 = size (periodic) or size - 1.
-void infer_window(OpCtx& c, double a0, double a1, double a2) {
+void infer_window(OpCtx& c) {
   const auto a = c.attrs<WindowAttrs>();
+  if (values_at_run_time(c, 0)) return c.set_out_dims(0, window_data_type(c), {data_dim_at(c, 0, 0, user_bound(c, 0, 0))});
+  const auto [a0, a1, a2] = window_coefs(c);
   const int64_t size = const_int(c, 0, "size");
   if (size < 0) c.fail("size must not be negative");
   const double N1 = static_cast<double>(a.periodic ? size : size - 1);
@@ -169,9 +198,6 @@ void infer_window(OpCtx& c, double a0, double a1, double a2) {
   }
   set_const_values(c, static_cast<DType>(a.output_datatype), {size}, v);
 }
-void infer_HannWindow(OpCtx& c) { infer_window(c, 0.5, 0.5, 0.0); }
-void infer_HammingWindow(OpCtx& c) { infer_window(c, 25.0 / 46.0, 21.0 / 46.0, 0.0); }
-void infer_BlackmanWindow(OpCtx& c) { infer_window(c, 0.42, 0.5, 0.08); }
 
 // ---- MelWeightMatrix: [dft_length / 2 + 1, num_mel_bins] triangular filters ----------------
 
@@ -216,9 +242,9 @@ void infer_MelWeightMatrix(OpCtx& c) {
 
 O2C_DEFINE_OP(DFT, infer_DFT, lower_DFT);
 O2C_DEFINE_OP(STFT, infer_STFT, lower_STFT);
-O2C_DEFINE_OP(HannWindow, infer_HannWindow, nullptr);
-O2C_DEFINE_OP(HammingWindow, infer_HammingWindow, nullptr);
-O2C_DEFINE_OP(BlackmanWindow, infer_BlackmanWindow, nullptr);
+O2C_DEFINE_OP(HannWindow, infer_window, lower_window);
+O2C_DEFINE_OP(HammingWindow, infer_window, lower_window);
+O2C_DEFINE_OP(BlackmanWindow, infer_window, lower_window);
 O2C_DEFINE_OP(MelWeightMatrix, infer_MelWeightMatrix, nullptr);
 
 }  // namespace o2c

@@ -35,7 +35,7 @@ exec > >(tee "$(dirname "$status")/summary.txt")
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
 # ---- the manifest ------------------------------------------------------------------------
-declare -A kind reason frozen
+declare -A kind reason frozen bounded
 while IFS= read -r raw || [[ -n $raw ]]; do
   line=${raw%%#*}
   comment=""
@@ -48,6 +48,7 @@ while IFS= read -r raw || [[ -n $raw ]]; do
   else
     kind[$a]=pass
     [[ $line == *freeze=* ]] && frozen[$a]=1
+    [[ $line == *" max="* ]] && bounded[$a]=1
   fi
 done < "$manifest"
 
@@ -157,6 +158,9 @@ for s in "${suites[@]}"; do
     echo "$s: ${n_pass[$s]} passed, ${n_fail[$s]} failed, ${n_unsup[$s]} not supported"
   fi
 done
+n_bounded=0
+for t in "${!bounded[@]}"; do [[ $(head -n 1 "$status/${t/\//__}" 2>/dev/null) == PASS ]] && n_bounded=$((n_bounded + 1)); done
+echo "($n_bounded of the passed tests read shape-determining graph inputs at run time within bounds given with --max)"
 n_frozen=0
 for t in "${!frozen[@]}"; do [[ $(head -n 1 "$status/${t/\//__}" 2>/dev/null) == PASS ]] && n_frozen=$((n_frozen + 1)); done
 echo "($n_frozen of the passed tests feed shape-determining graph inputs, compiled in with --freeze from test_data_set_0)"

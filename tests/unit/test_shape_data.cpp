@@ -131,3 +131,62 @@ TEST_CASE("Shapes from run-time values: what has no bound is refused", "[shapeda
   b.node("Reshape", {"x", "shape"}, {"y"});
   CHECK_THAT(error_of(b), Catch::Contains("Reshape of an empty tensor to a shape known only at run time"));
 }
+
+TEST_CASE("Shapes from run-time values without a bound in the shapes: --max gives it", "[shapedata]") {
+  ModelBuilder b(13);
+  b.input("x", {3, 1}).input("shape", {2}, 7);
+  b.node("Expand", {"x", "shape"}, {"y"});
+  CHECK_THAT(error_of(b), Catch::Contains("output \"y\"") && Catch::Contains("input 1 \"shape\"") &&
+                              Catch::Contains("--max y=N") && Catch::Contains("--freeze shape=value.pb"));
+  ShapeBindings bind;
+  bind.max["nothing"] = 4;
+  CHECK_THAT(error_of(b, bind), Catch::Contains("--max names \"nothing\", which is not a tensor of the model"));
+  TempDir d;
+  ShapeBindings ok;
+  ok.max["y"] = 5;
+  const Compiled c = compile_file(b.save(d.path), ok);
+  CHECK(value(c.graph, "y").shape == Shape{5, 5});  // each dim at most max(5, the input's largest)
+}
+
+TEST_CASE("Expand to a shape read at run time under --max: several shapes, one too large",
+          "[shapedata][build]") {
+  ModelBuilder b(13);
+  b.input("x", {3, 1}).input("shape", {2}, 7);
+  b.node("Expand", {"x", "shape"}, {"y"});
+  b.output("y");
+  TempDir d;
+  ShapeBindings bind;
+  bind.max["y"] = 6;
+  const Compiled c = compile_file(b.save(d.path), bind);
+  write(d.path + "/m.h", c.files.header);
+  write(d.path + "/m.cpp", c.files.source);
+  if (!c.files.weights_file.empty()) {
+    const auto bytes = c.files.weights.bytes();
+    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
+  }
+  write(d.path + "/main.cpp",
+        "#include <cstdio>\n#include \"m.h\"\n"
+        "int run(const int64_t* shape, int rc_want, int64_t rows, int64_t cols) {\n"
+        "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
+        "  const float x[3] = {1, 2, 3};\n  float y[36 + 8];\n  for (auto& v : y) v = -99;\n"
+        "  m_inputs in{};\n  in.x = x;\n  in.shape = shape;\n  m_outputs out{};\n  out.y = y;\n"
+        "  const int rc = m_run(&in, &out, arena, sizeof arena);\n"
+        "  if (rc != rc_want) return 100 + rc;\n  if (rc) return 0;\n"
+        "  if (out.shapes.y[0] != rows || out.shapes.y[1] != cols) return 1;\n"
+        "  for (int64_t i = 0; i < rows * cols; ++i) if (y[i] != x[i / cols]) return 2;\n"
+        "  for (int64_t i = rows * cols; i < 44; ++i) if (y[i] != -99) return 3;\n"
+        "  return 0;\n}\n"
+        "int main() {\n"
+        "  const int64_t a[2] = {3, 4}, b[2] = {1, 6}, too_wide[2] = {3, 7}, mismatch[2] = {2, 4};\n"
+        "  int rc = 0;\n"
+        "  if ((rc = run(a, ONNX2CPP_OK, 3, 4)) || (rc = run(b, ONNX2CPP_OK, 3, 6)) ||\n"
+        "      (rc = run(too_wide, ONNX2CPP_ERR_DATA_SHAPE, 0, 0)) || (rc = run(mismatch, ONNX2CPP_ERR_DATA_VALUE, 0, 0))) return rc;\n"
+        "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
+  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
+  std::string log;
+  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
+                                 " m.cpp main.cpp -o run && ./run",
+                             &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
