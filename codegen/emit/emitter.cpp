@@ -234,6 +234,7 @@ void GraphWriter::emit_nodes() {
     }
     if (info.def->structured) {
       emit_control(*this, n);
+      emit_dims_after_node(s.body, g, n.id);  // an If's dims that the branch taken set
       continue;
     }
     if (!info.def->view && info.def->lower) info.def->lower(lc);
