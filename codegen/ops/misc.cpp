@@ -395,7 +395,7 @@ void lower_TopK(LowerCtx& c) {
     const bool known = c.in(1).sym.size() == 1;  // K's dim is the input's value: nothing to write
     c.call("topk_data", {c.X(0), c.Y(0), c.Y(1), c.extent(e[0]), c.extent(e[1]), c.extent(e[2]), c.X(1),
                          boolean(c.attrs<TopKAttrs>().largest), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{},
-                         known ? null_of(DType::Int64) : c.dim_out(k)});
+                         known ? symbol("static_cast<int64_t*>(nullptr)", 0) : c.dim_out(k)});
     c.calls.back().status = true;
     return;
   }

@@ -393,7 +393,8 @@ void infer_ConstantOfShape(OpCtx& c) {
 }
 void lower_ConstantOfShape(LowerCtx& c) {
   const Tensor v = c.attrs<ConstantOfShapeAttrs>().fill();
-  c.call("fill", {c.Y(0), c.numel_of(c.out(0)), scalar_of(v)});
+  // The element type spelled out: an int64 value prints as a plain literal (an int).
+  c.call("fill", {type_arg(v.dtype)}, {c.Y(0), c.numel_of(c.out(0)), scalar_of(v)});
 }
 
 // A value of run-time dims (passes/fold_dims.cpp made its node this one, its contents
