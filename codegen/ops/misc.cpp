@@ -336,12 +336,24 @@ TopKPlan topk_plan(OpCtx& c) {
   p.out[static_cast<size_t>(a)] = p.k;
   return p;
 }
-// K known only at run time (templates/shape_data.hpp), or an input of run-time dims with K
-// not a constant: the outputs' axis dim is K's value when it is known as a dim (a Shape ->
-// ReduceMin chain: min(K0, count), passes/fold_dims.cpp), else a Data symbol at most the
-// input's axis dim. The kernel reads K and checks it against the axis dim at run time.
+// K known only at run time (templates/shape_data.hpp), or an input of run-time dims: the
+// outputs' axis dim is K where K is a constant or known as a dim (a Shape -> ReduceMin
+// chain: min(K0, count), passes/fold_dims.cpp), else a Data symbol at most the input's axis
+// dim. The kernel reads K and checks it against the axis' actual size.
 bool topk_from_data(OpCtx& c) {
-  return c.version() >= 10 && (values_at_run_time(c, 1) || (c.has_in(1) && !c.const_in(1) && !c.in(1).sym.empty()));
+  if (c.version() < 10 || !c.has_in(1)) return false;
+  return values_at_run_time(c, 1) || !c.in(1).sym.empty() || c.in(0).dynamic();
+}
+// K as a dim: a constant's value or a dims value's; false when known only at run time.
+bool topk_known_k(OpCtx& c, Dim* k) {
+  if (const Tensor* t = c.const_in(1)) {
+    if (t->numel() != 1) c.fail("K must have one element");
+    *k = Dim(t->int_at(0));
+    return true;
+  }
+  if (c.in(1).sym.size() != 1) return false;
+  *k = c.in(1).sym[0];
+  return true;
 }
 
 int64_t topk_data_axis(OpCtx& c) {
@@ -366,13 +378,13 @@ void infer_TopK(OpCtx& c) {
   if (topk_from_data(c)) {
     const size_t a = static_cast<size_t>(topk_data_axis(c));
     std::vector<Dim> d = c.dims(0);
-    const std::vector<Dim>& k = c.in(1).sym;
-    if (k.size() == 1) {
-      const DimRange r = c.dim_table().range(k[0]);
+    Dim k;
+    if (topk_known_k(c, &k)) {
+      const DimRange r = c.dim_table().range(k);
       if (r.lo < 0 || r.hi > c.shape(0)[a])
-        c.unsupported("K (" + k[0].str(c.dim_table()) + ", in [" + std::to_string(r.lo) + ", " + std::to_string(r.hi) +
-                      "]) may fall outside [0, " + std::to_string(c.shape(0)[a]) + "], the axis' size");
-      d[a] = k[0];
+        c.fail("K (" + k.str(c.dim_table()) + ", in [" + std::to_string(r.lo) + ", " + std::to_string(r.hi) +
+               "]) may fall outside [0, " + std::to_string(c.shape(0)[a]) + "], the most the axis' size can be");
+      d[a] = k;
     } else {
       d[a] = data_dim_at(c, 0, a, c.shape(0)[a]);
     }
@@ -381,7 +393,6 @@ void infer_TopK(OpCtx& c) {
     c.set_scratch(c.shape(0)[a] * 8);
     return;
   }
-  if (c.in(0).dynamic()) c.unsupported("TopK of run-time dims");  // K a constant: would need a K below the axis' least size
   TopKPlan p = topk_plan(c);
   c.set_out(0, c.dtype(0), p.out);
   c.set_out(1, DType::Int64, p.out);
@@ -391,11 +402,11 @@ void lower_TopK(LowerCtx& c) {
   if (topk_from_data(c)) {
     const size_t a = static_cast<size_t>(topk_data_axis(c));
     const std::vector<Dim> e = topk_extents(c, a);
-    const Dim k = c.out(0).dims[a];
-    const bool known = c.in(1).sym.size() == 1;  // K's dim is the input's value: nothing to write
+    Dim kd;
+    const bool known = topk_known_k(c, &kd);  // the output's dim is K: nothing to write
     c.call("topk_data", {c.X(0), c.Y(0), c.Y(1), c.extent(e[0]), c.extent(e[1]), c.extent(e[2]), c.X(1),
                          boolean(c.attrs<TopKAttrs>().largest), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{},
-                         known ? symbol("static_cast<int64_t*>(nullptr)", 0) : c.dim_out(k)});
+                         known ? symbol("static_cast<int64_t*>(nullptr)", 0) : c.dim_out(c.out(0).dims[a])});
     c.calls.back().status = true;
     return;
   }

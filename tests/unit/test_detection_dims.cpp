@@ -118,6 +118,28 @@ TEST_CASE("TopK of a count found in the data with K given at run time", "[detect
             {tensor_to_proto(floats({5}, {0.5f, 1, 2, 3, 4}), "v"), tensor_to_proto(ints({5}, {0, 3, 2, 1, 4}), "i")});
 }
 
+TEST_CASE("TopK of a count found in the data with a constant K: checked against the count at run time",
+          "[detectdims][build]") {
+  // v, i = TopK(x[x > 0], 2): the output [2]; a count below 2 is the data's error.
+  ModelBuilder b;
+  b.input("x", {8});
+  scalar_f(b, "zero", 0.0f);
+  b.init_i("k", {1}, {2});
+  positives(b, "x", "p");
+  b.node("TopK", {"p", "k"}, {"v", "i"});
+  b.output("v").output("i");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  CHECK(!value(c.graph, "v").dynamic());
+  CHECK(value(c.graph, "v").shape == Shape{2});
+  check_run(c, d.path, {tensor_to_proto(floats({8}, {0.5f, -1, 3, 2, -2, 1, 4, 0}), "x")},
+            {tensor_to_proto(floats({2}, {4, 3}), "v"), tensor_to_proto(ints({2}, {4, 1}), "i")});
+  TestData one;  // one element above 0: K = 2 does not fit
+  one.inputs = {tensor_to_proto(floats({8}, {-1, -1, 3, -1, -1, -1, -1, 0}), "x")};
+  one.outputs = {tensor_to_proto(floats({2}, {0, 0}), "v"), tensor_to_proto(ints({2}, {0, 0}), "i")};
+  CHECK_THROWS_WITH(build_and_compare(c, one, d.path), Catch::Contains("run returned 7"));  // ONNX2CPP_ERR_DATA_VALUE
+}
+
 TEST_CASE("Concat along counts found in the data: each part at a run-time offset", "[detectdims][build]") {
   // a = rows[s > 0], b = rows[s < 0] along axis 0 ([ca, 2], [cb, 2]); y = Concat(a, b) [ca + cb, 2].
   ModelBuilder b;
