@@ -207,13 +207,14 @@ inline int split_part(const T* X, T* Y, i64 outer, i64 a, i64 inner, const I* sp
 }
 
 // ---- TopK -----------------------------------------------------------------------------------
-// TopK with K from the data (0 <= K <= n): k::topk at that K, which is written to *count.
+// TopK with K from the data (0 <= K <= n): k::topk at that K, which is written to *count
+// (null: the caller knows K as a dim already).
 template <class T, class I>
 inline int topk_data(const T* X, T* V, std::int64_t* Ix, i64 outer, i64 n, i64 inner, const I* k, bool largest,
                      i64* work, i64* count) {
   const i64 kk = static_cast<i64>(k[0]);
   if (kk < 0 || kk > n) return ONNX2CPP_ERR_DATA_VALUE;
-  *count = kk;
+  if (count) *count = kk;
   topk(X, V, Ix, outer, n, inner, kk, largest, work);
   return 0;
 }

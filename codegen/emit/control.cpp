@@ -44,19 +44,42 @@ void copy_value(GraphWriter& bw, int from, const std::string& to, int64_t n) {
   if (src != to) bw.s.body.line(copy_line(src, to, n));
 }
 
+// The element count of body value v: an expression when it has run-time dims.
+std::string count_of(const Value& v) {
+  if (!v.dynamic()) return std::to_string(numel(v.shape));
+  Dim n = 1;
+  for (const Dim& d : v.dims) n = n * d;
+  return n.cpp(dim_var);
+}
+
+// Each branch copies its results to the node's outputs at their actual size and sets the
+// dims that differ between the branches (the node's Data symbols: ops/control.cpp).
 void emit_If(GraphWriter& w, Node& n) {
   const auto a = OpCtx(w.g, n).attrs<IfAttrs>();
   declare_outer(w, n);
   Writer& out = w.s.body;
+  const DimTable& t = *w.g.dims;
   out.line("if (" + w.ref(n.inputs[0]) + "[0]) {");
   for (const auto* branch : {&a.then_branch, &a.else_branch}) {
     if (branch == &a.else_branch) out.line("} else {");
     out.indent();
     GraphWriter bw(**branch, w.s, &w);
     bw.emit_nodes();
-    for (size_t i = 0; i < n.outputs.size(); ++i)
-      if (n.outputs[i] >= 0)
-        copy_value(bw, (*branch)->outputs[i], w.ref(n.outputs[i]), numel(w.g.values[n.outputs[i]].shape));
+    for (size_t i = 0; i < n.outputs.size(); ++i) {
+      if (n.outputs[i] < 0) continue;
+      const Value& bv = (*branch)->values[(*branch)->outputs[i]];
+      const std::string src = bw.ref((*branch)->outputs[i]), dst = w.ref(n.outputs[i]);
+      if (src != dst) out.line("k::copy(" + src + ", " + dst + ", " + count_of(bv) + ");");
+      const Value& ov = w.g.values[n.outputs[i]];
+      for (size_t d = 0; d < ov.dims.size(); ++d) {
+        const std::vector<int> ids = ov.dims[d].symbols();
+        if (ids.size() != 1 || ov.dims[d] != Dim::sym(ids[0])) continue;
+        const DimSym& sym = t.syms[static_cast<size_t>(ids[0])];
+        if (sym.kind != DimSym::Kind::Data || sym.node != n.id) continue;
+        const Dim bd = bv.dynamic() ? bv.dims[d] : Dim(bv.shape[d]);
+        out.line(dim_var(ids[0]) + " = " + bd.cpp(dim_var) + ";");
+      }
+    }
     out.dedent();
   }
   out.line("}");

@@ -234,7 +234,7 @@ void GraphWriter::emit_nodes() {
     }
     if (info.def->structured) {
       emit_control(*this, n);
-      emit_dims_after_node(s.body, g, n.id);  // a Loop's run-time iteration count
+      emit_dims_after_node(s.body, g, n.id);  // run-time dims a Loop (its iteration count) or an If (its branch) set
       continue;
     }
     if (!info.def->view && info.def->lower) info.def->lower(lc);

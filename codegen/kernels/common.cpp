@@ -1,4 +1,4 @@
-// Folding with templates/common.hpp: strided_copy, copy_rows, copy, fill.
+// Folding with templates/common.hpp: strided_copy, copy_rows, copy_rows_at, copy, fill.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -19,6 +19,14 @@ bool eval_copy_rows(const Call& c, const Frame& f) {  // (src, dst, rows, len, s
     using T = typename decltype(tag)::type;
     k::copy_rows(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), f.value<int64_t>(c.args[2]), f.value<int64_t>(c.args[3]),
                  f.value<int64_t>(c.args[4]), f.value<int64_t>(c.args[5]));
+  });
+}
+
+bool eval_copy_rows_at(const Call& c, const Frame& f) {  // (src, dst, at, rows, len, sp, dp)
+  return with_held(arg_type(c, 0), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    k::copy_rows_at(f.in_ptr<T>(c.args[0]), f.out_ptr<T>(c.args[1]), f.value<int64_t>(c.args[2]), f.value<int64_t>(c.args[3]),
+                    f.value<int64_t>(c.args[4]), f.value<int64_t>(c.args[5]), f.value<int64_t>(c.args[6]));
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "ir/limits.hpp"
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 #include "passes/passes.hpp"
 
 namespace o2c {
@@ -39,6 +40,8 @@ std::vector<TypeShape> infer_body(OpCtx& c, Graph& body, const std::vector<TypeS
       v.typed = o.typed;
       v.constant = o.constant;
       v.max_string_bytes = o.max_string_bytes;
+      v.dims = o.dims;  // run-time dims: the body's code runs at the outer value's actual size
+      v.sym = o.sym;
     }
   infer_and_fold(body, FoldOptions{});
   remove_dead_nodes(body);
@@ -52,6 +55,15 @@ std::vector<TypeShape> infer_body(OpCtx& c, Graph& body, const std::vector<TypeS
 
 // ---- If -------------------------------------------------------------------------------------
 
+// A branch output's dims (its shape where static).
+std::vector<Dim> body_out_dims(const Graph& body, size_t i) {
+  const Value& v = body.values[body.outputs[i]];
+  return v.dynamic() ? v.dims : std::vector<Dim>(v.shape.begin(), v.shape.end());
+}
+
+// Outputs whose dims differ between the branches (the condition known only at run time): each
+// differing dim a Data symbol of the node, at most the larger branch's bound, that the branch
+// taken sets (emit/control.cpp), e.g. an empty result in one branch, a count in the other.
 void infer_If(OpCtx& c) {
   const auto a = c.attrs<IfAttrs>();
   const auto t = infer_body(c, *a.then_branch, {}, "then_branch");
@@ -64,11 +76,19 @@ void infer_If(OpCtx& c) {
     if (t[i].first != e[i].first)
       c.fail("output " + std::to_string(i) + " is " + dtype_name(t[i].first) + " in then_branch and " +
              dtype_name(e[i].first) + " in else_branch");
-    if (t[i].second != e[i].second && !cond)
+    if (cond) {
+      const bool then = cond->int_at(0) != 0;
+      c.set_out_dims(i, then ? t[i].first : e[i].first, body_out_dims(then ? *a.then_branch : *a.else_branch, i));
+      continue;
+    }
+    const std::vector<Dim> td = body_out_dims(*a.then_branch, i), ed = body_out_dims(*a.else_branch, i);
+    if (td.size() != ed.size())
       c.unsupported("output " + std::to_string(i) + " has the shape " + shape_str(t[i].second) + " in then_branch and " +
-                    shape_str(e[i].second) + " in else_branch (shapes known only at run time)");
-    const TypeShape& o = cond && cond->int_at(0) == 0 ? e[i] : t[i];
-    c.set_out(i, o.first, o.second);
+                    shape_str(e[i].second) + " in else_branch (ranks that differ)");
+    std::vector<Dim> od = td;
+    for (size_t d = 0; d < td.size(); ++d)
+      if (td[d] != ed[d]) od[d] = data_dim_at(c, i, d, std::max(t[i].second[d], e[i].second[d]));
+    c.set_out_dims(i, t[i].first, od);
   }
 }
 

@@ -150,16 +150,18 @@ struct NmsAttrs {
   template <class V>
   void fields(V& v) { v("center_point_box", center_point_box); }
 };
+// Boxes and scores may have run-time dims (boxes a count found in the data: a detector's
+// candidates); the kernel runs at the actual sizes, the output planned for the bounds.
 struct NmsDims {
-  int64_t batches = 0, classes = 0, boxes = 0;
+  Dim batches, classes, boxes;
 };
 NmsDims nms_dims(OpCtx& c) {
-  const Shape& b = c.shape(0);
-  const Shape& s = c.shape(1);
-  if (b.size() != 3 || b[2] != 4) c.fail("boxes must be [num_batches, spatial_dimension, 4], they are " + shape_str(b));
+  const std::vector<Dim> b = c.dims(0), s = c.dims(1);
+  const DimTable& t = c.dim_table();
+  if (b.size() != 3 || b[2] != Dim(4)) c.fail("boxes must be [num_batches, spatial_dimension, 4], they are " + shape_str(c.shape(0)));
   if (s.size() != 3 || s[0] != b[0] || s[2] != b[1])
-    c.fail("scores must be [num_batches, num_classes, spatial_dimension] = [" + std::to_string(b[0]) + ", C, " +
-           std::to_string(b[1]) + "], they are " + shape_str(s));
+    c.fail("scores must be [num_batches, num_classes, spatial_dimension] = [" + b[0].str(t) + ", C, " + b[1].str(t) +
+           "], they are " + shape_str(c.shape(1)));
   for (size_t i = 2; i < 5; ++i)
     if (c.has_in(i) && numel(c.shape(i)) != 1) c.fail("input " + std::to_string(i) + " must hold one value");
   return {b[0], s[1], b[1]};
@@ -168,13 +170,15 @@ void infer_NonMaxSuppression(OpCtx& c) {
   if (const int64_t b = c.attrs<NmsAttrs>().center_point_box; b != 0 && b != 1)
     c.fail("center_point_box must be 0 or 1, it is " + std::to_string(b));
   const NmsDims d = nms_dims(c);
+  const DimTable& t = c.dim_table();
+  const int64_t boxes = t.bound(d.boxes);
   // At most min(max_output_boxes_per_class, spatial_dimension) boxes per batch and class;
   // the spatial dimension alone when the maximum is known only at run time.
-  int64_t per = d.boxes;
+  int64_t per = boxes;
   if (!c.has_in(2)) per = 0;  // absent: 0, nothing selected
-  else if (const Tensor* m = c.const_in(2)) per = std::clamp<int64_t>(m->int_at(0), 0, d.boxes);
-  c.set_out_dims(0, DType::Int64, {c.data_dim(d.batches * d.classes * per), Dim(3)});
-  c.set_scratch(std::max<int64_t>(8, 2 * d.boxes * 8));
+  else if (const Tensor* m = c.const_in(2)) per = std::clamp<int64_t>(m->int_at(0), 0, boxes);
+  c.set_out_dims(0, DType::Int64, {c.data_dim(t.bound(d.batches) * t.bound(d.classes) * per), Dim(3)});
+  c.set_scratch(std::max<int64_t>(8, 2 * boxes * 8));
 }
 void lower_NonMaxSuppression(LowerCtx& c) {
   const NmsDims d = nms_dims(c);
@@ -182,7 +186,7 @@ void lower_NonMaxSuppression(LowerCtx& c) {
   const Arg none = null_of(c.dtype(0));
   call_counted(c, "non_max_suppression",
                {c.X(0), c.X(1), c.X(2), c.has_in(3) ? c.X(3) : none,
-                c.has_in(4) ? c.X(4) : none, index(d.batches), index(d.classes), index(d.boxes),
+                c.has_in(4) ? c.X(4) : none, c.extent(d.batches), c.extent(d.classes), c.extent(d.boxes),
                 boolean(c.attrs<NmsAttrs>().center_point_box == 1), c.Y(0), index(c.dim_table().bound(n)), c.dim_out(n),
                 c.scratch(DType::Int64)});
 }
@@ -192,6 +196,6 @@ void lower_NonMaxSuppression(LowerCtx& c) {
 O2C_DEFINE_OP(NonZero, infer_NonZero, lower_NonZero);
 O2C_DEFINE_OP(Compress, infer_Compress, lower_Compress);
 O2C_DEFINE_OP(Unique, infer_Unique, lower_Unique);
-O2C_DEFINE_OP(NonMaxSuppression, infer_NonMaxSuppression, lower_NonMaxSuppression);
+O2C_DEFINE_OP(NonMaxSuppression, infer_NonMaxSuppression, lower_NonMaxSuppression, false, false, nullptr, true);
 
 }  // namespace o2c

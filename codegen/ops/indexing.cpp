@@ -169,19 +169,58 @@ k::NDPlan nd_plan(OpCtx& c, int64_t b) {
   return p;
 }
 
+// GatherND's dims: run-time dims (a count found in the data, e.g. NonZero's tuples) may be
+// any but the index tuples' length (the indices' last dim) and the indexed data dims, which
+// the plan's strides need as numbers. The plan's counts are then expressions of the symbols.
+struct NDDims {
+  Dim batch, n, slice, batch_stride;
+  std::vector<Dim> out;
+};
+NDDims nd_dims(OpCtx& c, int64_t b) {
+  const std::vector<Dim> d = c.dims(0), ix = c.dims(1);
+  const int64_t r = c.rank(0), q = c.rank(1);
+  if (r < 1 || q < 1) c.fail("data and indices must have rank >= 1");
+  if (b < 0 || b >= std::min(r, q)) c.fail("batch_dims " + std::to_string(b) + " must be below the ranks of data and indices");
+  if (!ix.back().is_const()) c.unsupported("index tuples of a length known only at run time");
+  const int64_t kk = ix.back().value();
+  if (kk < 0 || b + kk > r)
+    c.fail("index tuples of " + std::to_string(kk) + " entries do not fit data " + shape_str(c.shape(0)) + " after " +
+           std::to_string(b) + " batch dims");
+  const size_t bs = static_cast<size_t>(b), ks = static_cast<size_t>(kk);
+  for (size_t i = 0; i < bs; ++i)
+    if (ix[i] != d[i]) c.fail("the batch dims of indices " + shape_str(c.shape(1)) + " and data " + shape_str(c.shape(0)) + " differ");
+  for (size_t t = bs; t < bs + ks; ++t)
+    if (!d[t].is_const()) c.unsupported("indexing data dim " + std::to_string(t) + " of a size known only at run time");
+  auto product = [](const std::vector<Dim>& v, size_t from, size_t to) {
+    Dim p = 1;
+    for (size_t i = from; i < to; ++i) p = p * v[i];
+    return p;
+  };
+  NDDims n;
+  n.batch = product(d, 0, bs);
+  n.n = product(ix, bs, ix.size() - 1);
+  n.slice = product(d, bs + ks, d.size());
+  n.batch_stride = product(d, bs, d.size());
+  n.out.assign(ix.begin(), ix.end() - 1);
+  n.out.insert(n.out.end(), d.begin() + b + kk, d.end());
+  return n;
+}
+
 void infer_GatherND(OpCtx& c) {
   const int64_t b = c.attrs<GatherNDAttrs>().batch_dims;
-  const k::NDPlan p = nd_plan(c, b);
-  const Shape& ix = c.shape(1);
-  Shape out(ix.begin(), ix.end() - 1);
-  const Shape& d = c.shape(0);
-  out.insert(out.end(), d.begin() + b + p.k, d.end());
-  c.set_out(0, c.dtype(0), out);
+  const NDDims n = nd_dims(c, b);
+  nd_plan(c, b);  // the checks on the bounds (static shapes: the shapes)
+  c.set_out_dims(0, c.dtype(0), n.out);
 }
 void lower_GatherND(LowerCtx& c) {
   if (numel(c.out(0).shape) == 0) return;
-  const k::NDPlan p = nd_plan(c, c.attrs<GatherNDAttrs>().batch_dims);
-  c.call("gather_nd", {c.X(0), c.X(1), c.Y(0), object(p, code_nd(p))});
+  const int64_t b = c.attrs<GatherNDAttrs>().batch_dims;
+  const k::NDPlan p = nd_plan(c, b);
+  const NDDims n = nd_dims(c, b);
+  auto ex = [](const Dim& d) { return d.is_const() ? lit(d.value()) : d.cpp(dim_var); };
+  const std::string code = "k::NDPlan{" + ex(n.batch) + ", " + ex(n.n) + ", " + std::to_string(p.k) + ", " +
+                           lit_array(p.dims, p.k) + ", " + ex(n.slice) + ", " + ex(n.batch_stride) + "}";
+  c.call("gather_nd", {c.X(0), c.X(1), c.Y(0), object(p, c.in(0).dynamic() || c.in(1).dynamic() ? code : code_nd(p))});
 }
 
 void infer_ScatterND(OpCtx& c) {
@@ -280,7 +319,7 @@ void lower_ReverseSequence(LowerCtx& c) {
 O2C_DEFINE_OP(GatherElements, infer_GatherElements, lower_GatherElements);
 O2C_DEFINE_OP(ScatterElements, infer_scatter_elements, lower_scatter_elements);
 O2C_DEFINE_OP(Scatter, infer_scatter_elements, lower_scatter_elements);
-O2C_DEFINE_OP(GatherND, infer_GatherND, lower_GatherND);
+O2C_DEFINE_OP(GatherND, infer_GatherND, lower_GatherND, false, false, nullptr, true);
 O2C_DEFINE_OP(ScatterND, infer_ScatterND, lower_ScatterND);
 O2C_DEFINE_OP(TensorScatter, infer_TensorScatter, lower_TensorScatter);
 O2C_DEFINE_OP(ReverseSequence, infer_ReverseSequence, lower_ReverseSequence);

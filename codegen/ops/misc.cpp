@@ -368,16 +368,40 @@ TopKPlan topk_plan(OpCtx& c) {
   p.out[static_cast<size_t>(a)] = p.k;
   return p;
 }
-// K known only at run time (templates/shape_data.hpp): the outputs' axis dim is at most the
-// input's.
-bool topk_from_data(OpCtx& c) { return c.version() >= 10 && values_at_run_time(c, 1); }
+// K known only at run time (templates/shape_data.hpp), or an input of run-time dims: the
+// outputs' axis dim is K where K is a constant or known as a dim (a Shape -> ReduceMin
+// chain: min(K0, count), passes/fold_dims.cpp), else a Data symbol at most the input's axis
+// dim. The kernel reads K and checks it against the axis' actual size.
+bool topk_from_data(OpCtx& c) {
+  if (c.version() < 10 || !c.has_in(1)) return false;
+  return values_at_run_time(c, 1) || !c.in(1).sym.empty() || c.in(0).dynamic();
+}
+// K as a dim: a constant's value or a dims value's; false when known only at run time.
+bool topk_known_k(OpCtx& c, Dim* k) {
+  if (const Tensor* t = c.const_in(1)) {
+    if (t->numel() != 1) c.fail("K must have one element");
+    *k = Dim(t->int_at(0));
+    return true;
+  }
+  if (c.in(1).sym.size() != 1) return false;
+  *k = c.in(1).sym[0];
+  return true;
+}
 
 int64_t topk_data_axis(OpCtx& c) {
-  if (c.in(0).dynamic()) c.unsupported("TopK of run-time dims with K known only at run time");
   if (c.rank(0) == 0) c.fail("input must have rank >= 1");
   if (numel(c.shape(1)) != 1) c.fail("K must have one element");
   if (c.dtype(1) != DType::Int64) c.fail("K must be int64");
   return c.axis(c.attrs<TopKAttrs>().axis, c.rank(0));
+}
+
+// Outer, axis and inner extents of input 0 around the axis (Dims: run-time ones allowed).
+std::vector<Dim> topk_extents(OpCtx& c, size_t a) {
+  const std::vector<Dim> d = c.dims(0);
+  Dim outer = 1, inner = 1;
+  for (size_t i = 0; i < a; ++i) outer = outer * d[i];
+  for (size_t i = a + 1; i < d.size(); ++i) inner = inner * d[i];
+  return {outer, d[a], inner};
 }
 
 void infer_TopK(OpCtx& c) {
@@ -386,7 +410,16 @@ void infer_TopK(OpCtx& c) {
   if (topk_from_data(c)) {
     const size_t a = static_cast<size_t>(topk_data_axis(c));
     std::vector<Dim> d = c.dims(0);
-    d[a] = data_dim_at(c, 0, a, c.shape(0)[a]);
+    Dim k;
+    if (topk_known_k(c, &k)) {
+      const DimRange r = c.dim_table().range(k);
+      if (r.lo < 0 || r.hi > c.shape(0)[a])
+        c.fail("K (" + k.str(c.dim_table()) + ", in [" + std::to_string(r.lo) + ", " + std::to_string(r.hi) +
+               "]) may fall outside [0, " + std::to_string(c.shape(0)[a]) + "], the most the axis' size can be");
+      d[a] = k;
+    } else {
+      d[a] = data_dim_at(c, 0, a, c.shape(0)[a]);
+    }
     c.set_out_dims(0, c.dtype(0), d);
     c.set_out_dims(1, DType::Int64, d);
     c.set_scratch(c.shape(0)[a] * 8);
@@ -399,10 +432,13 @@ void infer_TopK(OpCtx& c) {
 }
 void lower_TopK(LowerCtx& c) {
   if (topk_from_data(c)) {
-    const Dims3 d = dims3(c.shape(0), topk_data_axis(c));
-    c.call("topk_data", {c.X(0), c.Y(0), c.Y(1), index(d.outer), index(d.n), index(d.inner), c.X(1),
+    const size_t a = static_cast<size_t>(topk_data_axis(c));
+    const std::vector<Dim> e = topk_extents(c, a);
+    Dim kd;
+    const bool known = topk_known_k(c, &kd);  // the output's dim is K: nothing to write
+    c.call("topk_data", {c.X(0), c.Y(0), c.Y(1), c.extent(e[0]), c.extent(e[1]), c.extent(e[2]), c.X(1),
                          boolean(c.attrs<TopKAttrs>().largest), c.node().scratch_bytes ? c.scratch(DType::Int64) : Arg{},
-                         c.dim_out(c.out(0).dims[static_cast<size_t>(topk_data_axis(c))])});
+                         known ? symbol("static_cast<int64_t*>(nullptr)", 0) : c.dim_out(c.out(0).dims[a])});
     c.calls.back().status = true;
     return;
   }
@@ -559,7 +595,7 @@ O2C_DEFINE_OP(Hardmax, infer_Hardmax, lower_Hardmax, false, false, nullptr, true
 O2C_DEFINE_OP(LRN, infer_LRN, lower_LRN);
 O2C_DEFINE_OP(MeanVarianceNormalization, infer_MVN, lower_MVN);
 O2C_DEFINE_OP(GlobalLpPool, infer_GlobalLpPool, lower_GlobalLpPool);
-O2C_DEFINE_OP(TopK, infer_TopK, lower_TopK);
+O2C_DEFINE_OP(TopK, infer_TopK, lower_TopK, false, false, nullptr, true);
 O2C_DEFINE_OP(Einsum, infer_Einsum, lower_Einsum);
 
 }  // namespace o2c

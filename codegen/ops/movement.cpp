@@ -204,7 +204,7 @@ SlicePlan slice_plan(OpCtx& c) {
 
 // Slice with run-time dims: the input's, or starts and ends computed from them (a positional
 // embedding sliced to the sequence's length). Steps of 1, and bounds that stay within the dim
-// for every size (no clamping at run time); the offset a constant.
+// for every size, or constants clamped to it (a run-time min); the offset a constant.
 struct SliceDims {
   std::vector<Dim> dims, st;
   int64_t offset = 0;
@@ -258,8 +258,13 @@ SliceDims slice_dims(OpCtx& c) {
       if (v.is_const() && v.value() >= (int64_t{1} << 62)) return dim;
       return v;
     };
-    const Dim b = normalized(starts[i]), e = normalized(ends[i]);
-    if (steps[i] != 1 || t.range(b).lo < 0 || t.range(e - b).lo < 0 || t.range(dim - e).lo < 0)
+    // A constant start or end past 0 on a run-time dim is clamped to it (x[:20] of a count):
+    // min(v, dim), within the dim by construction, and two such keep their order.
+    auto clamps = [&](const Dim& v) { return !dim.is_const() && v.is_const() && v.value() > 0 && v.value() < (int64_t{1} << 62); };
+    const bool cb = clamps(starts[i]), ce = clamps(ends[i]);
+    const Dim b = cb ? t.min(starts[i], dim) : normalized(starts[i]), e = ce ? t.min(ends[i], dim) : normalized(ends[i]);
+    const bool ordered = cb && ce ? starts[i].value() <= ends[i].value() : t.range(e - b).lo >= 0;
+    if (steps[i] != 1 || t.range(b).lo < 0 || !ordered || (!ce && t.range(dim - e).lo < 0))
       c.unsupported("slice [" + starts[i].str(t) + ":" + ends[i].str(t) + ":" + std::to_string(steps[i]) + "] of axis " +
                     std::to_string(ax) + " (size " + dim.str(t) +
                     ") with run-time dims: only steps of 1 with bounds inside the dim for every size are supported");
@@ -525,9 +530,10 @@ bool any_input_dynamic(OpCtx& c) {
   return false;
 }
 
-// Concat with run-time dims before the axis (rows of tokens, features concatenated), and on
-// the axis in the last input (rows appended after fixed ones); the dims after the axis static,
-// so that every input lands at a fixed offset of a row.
+// Concat with run-time dims: before the axis (rows of tokens, features concatenated), and
+// along it (counts found in the data, a detector's per-class boxes), each input then landing
+// at a run-time offset of the row (k::copy_rows_at). The dims after the axis, like the dims
+// before it, are every input's alike.
 void infer_concat_dims(OpCtx& c, int64_t a) {
   std::vector<Dim> out = c.dims(0);
   const size_t ax = static_cast<size_t>(a);
@@ -535,14 +541,10 @@ void infer_concat_dims(OpCtx& c, int64_t a) {
   for (size_t i = 0; i < c.num_in(); ++i) {
     const std::vector<Dim> s = c.dims(i);
     if (s.size() != out.size()) c.fail("input " + std::to_string(i) + " has another rank than input 0");
-    for (size_t d = 0; d < s.size(); ++d) {
-      if ((d > ax || (d == ax && i + 1 < c.num_in())) && !s[d].is_const())
-        c.unsupported("concatenating input " + std::to_string(i) + " with a run-time dim (" + s[d].str(c.dim_table()) +
-                      ") after the axis, or on it before the last input");
+    for (size_t d = 0; d < s.size(); ++d)
       if (d != ax && s[d] != c.dims(0)[d])
         c.unsupported("input " + std::to_string(i) + " dim " + std::to_string(d) + " (" + s[d].str(c.dim_table()) +
                       ") is not input 0's for every size");
-    }
     out[ax] = out[ax] + s[ax];
   }
   c.set_out_dims(0, c.dtype(0), out);
@@ -600,28 +602,28 @@ void grad_Concat(GradCtx& c) {
 void lower_Concat(LowerCtx& c) {
   const std::vector<Dim> out = c.out(0).dims;
   const size_t a = static_cast<size_t>(concat_axis(c));
-  if (out.empty()) {
-    concat_parts(c, [&](size_t i, int64_t n, int64_t len, int64_t at, int64_t dp) {
-      Arg dst = c.Y(0);
-      dst.offset = at;
-      c.call("copy_rows", {c.X(i), dst, index(n), index(len), index(len), index(dp)});
-    });
+  bool along = false;  // a run-time dim at or after the axis: offsets known only at run time
+  for (size_t d = a; d < out.size(); ++d) along = along || !out[d].is_const();
+  if (along) {
+    Dim rows = 1, inner = 1, at = 0;
+    for (size_t d = 0; d < a; ++d) rows = rows * out[d];
+    for (size_t d = a + 1; d < out.size(); ++d) inner = inner * out[d];
+    const Dim dp = out[a] * inner;
+    for (size_t i = 0; i < c.num_in(); ++i) {
+      const Dim len = c.dim(i, a) * inner;
+      if (c.dim_table().bound(len) > 0)
+        c.call("copy_rows_at", {c.X(i), c.Y(0), c.extent(at), c.extent(rows), c.extent(len), c.extent(len), c.extent(dp)});
+      at = at + len;
+    }
     return;
   }
-  // Run-time dims: the rows before the axis, the last input's length on it (infer_concat_dims).
-  Dim rows = 1;
-  for (size_t d = 0; d < a; ++d) rows = rows * out[d];
-  int64_t inner = 1;
-  for (size_t d = a + 1; d < out.size(); ++d) inner *= out[d].value();
-  int64_t at = 0;
-  for (size_t i = 0; i < c.num_in(); ++i) {
-    const Dim len = c.dim(i, a) * Dim(inner);
-    if (len.is_const() && len.value() == 0) continue;
+  Dim rows = 1;  // with run-time dims: the rows before the axis
+  for (size_t d = 0; d < a && !out.empty(); ++d) rows = rows * out[d];
+  concat_parts(c, [&](size_t i, int64_t n, int64_t len, int64_t at, int64_t dp) {
     Arg dst = c.Y(0);
     dst.offset = at;
-    c.call("copy_rows", {c.X(i), dst, c.extent(rows), c.extent(len), c.extent(len), c.extent(out[a] * Dim(inner))});
-    if (len.is_const()) at += len.value();
-  }
+    c.call("copy_rows", {c.X(i), dst, out.empty() ? index(n) : c.extent(rows), index(len), index(len), index(dp)});
+  });
 }
 
 // split: an attribute before version 13 (and also an input in version 1), an input from 13;
@@ -730,6 +732,18 @@ void infer_Split(OpCtx& c) {
   }
   int64_t axis;
   auto split = split_sizes(c, axis);
+  if (c.in(0).dynamic()) {  // run-time dims before the axis only: rows of a run-time count
+    const std::vector<Dim> in = c.dims(0);
+    for (size_t d = static_cast<size_t>(axis); d < in.size(); ++d)
+      if (!in[d].is_const())
+        c.unsupported("splitting with a run-time dim (" + in[d].str(c.dim_table()) + ") at or after the axis");
+    for (size_t i = 0; i < c.num_out(); ++i) {
+      std::vector<Dim> d = in;
+      d[static_cast<size_t>(axis)] = split[i];
+      c.set_out_dims(i, c.dtype(0), d);
+    }
+    return;
+  }
   for (size_t i = 0; i < c.num_out(); ++i) {
     Shape s = c.shape(0);
     s[static_cast<size_t>(axis)] = split[i];
@@ -782,10 +796,17 @@ void lower_Split(LowerCtx& c) {
     }
     return;
   }
+  Dim outer = 1;  // with run-time dims: the rows before the axis
+  if (c.in(0).dynamic()) {
+    const std::vector<Dim> in = c.dims(0);
+    int64_t axis;
+    split_sizes(c, axis);
+    for (int64_t d = 0; d < axis; ++d) outer = outer * in[static_cast<size_t>(d)];
+  }
   split_parts(c, [&](size_t i, int64_t rows, int64_t len, int64_t at, int64_t sp) {
     Arg src = c.X(0);
     src.offset = at;
-    c.call("copy_rows", {src, c.Y(i), index(rows), index(len), index(sp), index(len)});
+    c.call("copy_rows", {src, c.Y(i), c.in(0).dynamic() ? c.extent(outer) : index(rows), index(len), index(sp), index(len)});
   });
 }
 
@@ -1243,7 +1264,7 @@ O2C_DEFINE_OP(Slice, infer_Slice, lower_Slice, false, false, grad_Slice, true);
 O2C_DEFINE_OP(Expand, infer_Expand, lower_Expand, false, false, grad_Expand, true);
 O2C_DEFINE_OP(Tile, infer_Tile, lower_Tile, false, false, grad_Tile);
 O2C_DEFINE_OP(Concat, infer_Concat, lower_Concat, false, false, grad_Concat, true);
-O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split);
+O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split, true);
 O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather, true);
 O2C_DEFINE_OP(Range, infer_Range, lower_Range, false, false, nullptr, true);  // static: folded by infer
 O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad, false, false, grad_Pad);

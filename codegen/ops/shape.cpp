@@ -404,7 +404,8 @@ void lower_ConstantOfShape(LowerCtx& c) {
     c.call("shape_dims", {c.X(0), index(c.shape(0)[0]), index(c.dim_table().bound(c.out(0).dims.at(0))), dim_outs(c, c.out(0).dims)});
     c.calls.back().status = true;
   }
-  c.call("fill", {c.Y(0), c.numel_of(c.out(0)), scalar_of(v)});
+  // The element type spelled out: an int64 value prints as a plain literal (an int).
+  c.call("fill", {type_arg(v.dtype)}, {c.Y(0), c.numel_of(c.out(0)), scalar_of(v)});
 }
 
 // A value of run-time dims (passes/fold_dims.cpp made its node this one, its contents

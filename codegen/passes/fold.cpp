@@ -147,19 +147,53 @@ std::vector<int> live_captures(const Node& n) {
   return kept;
 }
 
+// Run-time dims: the symbols a value's dims and dims contents read, with the operands of
+// the derived ones, into `syms`.
+void add_symbols(const DimTable& t, const Value& v, std::vector<char>& syms) {
+  std::vector<int> todo;
+  for (const auto* list : {&v.dims, &v.sym})
+    for (const Dim& d : *list)
+      for (int id : d.symbols()) todo.push_back(id);
+  while (!todo.empty()) {
+    const size_t id = static_cast<size_t>(todo.back());
+    todo.pop_back();
+    if (id >= syms.size() || syms[id]) continue;
+    syms[id] = 1;
+    for (const Dim* d : {&t.syms[id].a, &t.syms[id].b})
+      for (int o : d->symbols()) todo.push_back(o);
+  }
+}
+void add_symbols(const DimTable& t, const Graph& g, const Node& n, std::vector<char>& syms) {
+  for (const auto* list : {&n.inputs, &n.outputs, &n.captures})
+    for (int v : *list)
+      if (v >= 0) add_symbols(t, g.values[v], syms);
+  for (Graph* body : subgraphs(n))
+    for (const Value& v : body->values) add_symbols(t, v, syms);
+}
+
 }  // namespace
 
+// A node is dead when nothing reads its outputs and no live value's dims read a count its
+// kernel finds (NonZero's, when only the count is used: Shape(NonZero(x)) became a Dims node).
+// Bodies share the table and number their nodes apart: a symbol of a body's node may keep an
+// outer node of the same number, which only keeps more code than needed.
 void remove_dead_nodes(Graph& g) {
   const std::vector<int> order = g.live_nodes();
+  const DimTable& t = *g.dims;
+  std::vector<char> needed(t.syms.size(), 0);
+  for (int v : g.outputs) add_symbols(t, g.values[v], needed);
   for (size_t k = order.size(); k-- > 0;) {
     const Node& n = g.nodes[order[k]];
     bool used = false;
     for (int v : n.outputs)
       if (v >= 0 && (g.values[v].is_output || !g.values[v].readers.empty())) used = true;
+    for (size_t i = 0; i < t.syms.size() && !used; ++i)
+      used = needed[i] && t.syms[i].kind == DimSym::Kind::Data && t.syms[i].node == n.id;
     if (!used) {
       g.erase(order[k]);
       continue;
     }
+    add_symbols(t, g, n, needed);
     if (n.captures.empty()) continue;
     std::vector<int> kept = live_captures(n);
     if (kept.size() != n.captures.size()) g.set_captures(order[k], std::move(kept));

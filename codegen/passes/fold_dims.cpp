@@ -5,6 +5,7 @@
 // the symbols. The node is then replaced by a Dims node that writes the values at run time,
 // for code that reads them as data; everything upstream of it that nothing else reads dies.
 //
+// Reductions of a 1-D value to one element (ReduceMin/Max/Sum/Prod) fold too.
 // An op or case not handled here is left to its own inference: the value is then an ordinary
 // run-time tensor (correct, but a Reshape reading it as its shape is refused, named).
 #include <algorithm>
@@ -110,6 +111,18 @@ bool eval(OpCtx& c, const std::vector<Elems>& in, Elems* out) {
       else if (!div(t, a, b, &r)) return false;
       out->push_back(r);
     }
+    return true;
+  }
+  // A reduction of a 1-D value to one element (min(K, count) in a detector's top-k).
+  if (op == "ReduceMin" || op == "ReduceMax" || op == "ReduceSum" || op == "ReduceProd") {
+    if (c.rank(0) != 1 || count != 1 || in[0].empty()) return false;
+    DimTable& t = c.dim_table();
+    Dim r = in[0][0];
+    for (size_t k = 1; k < in[0].size(); ++k) {
+      const Dim& e = in[0][k];
+      r = op == "ReduceMin" ? t.min(r, e) : op == "ReduceMax" ? t.max(r, e) : op == "ReduceSum" ? r + e : r * e;
+    }
+    *out = {r};
     return true;
   }
   return false;

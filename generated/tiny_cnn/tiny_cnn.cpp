@@ -124,6 +124,12 @@ inline void copy_rows(const T* src, T* dst, i64 rows, i64 len, i64 sp, i64 dp) {
   for (i64 r = 0; r < rows; ++r) std::memcpy(dst + r * dp, src + r * sp, sizeof(T) * len);
 }
 
+// The same into dst + at, an offset known only at run time (Concat along a run-time dim).
+template <class T>
+inline void copy_rows_at(const T* src, T* dst, i64 at, i64 rows, i64 len, i64 sp, i64 dp) {
+  copy_rows(src, dst + at, rows, len, sp, dp);
+}
+
 // floor(a / k) for k > 0 (run-time dims: a derived dim's value).
 inline i64 floor_div(i64 a, i64 k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
 
