@@ -10,7 +10,7 @@
 namespace o2c {
 
 bool values_at_run_time(OpCtx& c, size_t i) {
-  if (!c.has_in(i)) return false;
+  if (!c.has_in(i) || c.const_in(i)) return false;  // a constant of any type (dims_in: integers only)
   std::vector<Dim> known;
   return !c.dims_in(i, &known);
 }

@@ -190,3 +190,18 @@ TEST_CASE("Expand to a shape read at run time under --max: several shapes, one t
   INFO(log);
   CHECK(rc == 0);
 }
+
+TEST_CASE("Shapes from constant values of any type still fold", "[shapedata]") {
+  // A float Range and a float window size are constants: not values read at run time.
+  ModelBuilder b(17);
+  b.init_f("s", {}, {0.5f}).init_f("l", {}, {3.0f}).init_f("d", {}, {0.5f});
+  b.input("x", {1});
+  b.node("Range", {"s", "l", "d"}, {"y"});
+  b.output("y");
+  TempDir dir;
+  const Compiled c = compile_file(b.save(dir.path));
+  const Value& y = value(c.graph, "y");
+  REQUIRE(y.constant);
+  CHECK(y.shape == Shape{5});
+  CHECK(y.constant->float_at(4) == 2.5);
+}
