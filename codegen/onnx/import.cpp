@@ -364,6 +364,15 @@ struct Importer {
 }  // namespace
 
 namespace {
+// Whether a value of g or of a body of its nodes (If, Loop, Scan) is named `name`.
+bool has_tensor(const Graph& g, const std::string& name) {
+  if (g.find(name) >= 0) return true;
+  for (const Node& n : g.nodes)
+    for (const Graph* body : subgraphs(n))
+      if (has_tensor(*body, name)) return true;
+  return false;
+}
+
 Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, const ShapeBindings& bind, bool release,
                   UnsupportedOps* listing = nullptr) {
   Graph g;
@@ -378,7 +387,7 @@ Graph import_impl(const onnx::ModelProto& m, const std::string& model_path, cons
   im.release_bytes = release;
   im.import_graph(g, m.graph(), true);
   for (const auto& kv : bind.max)
-    if (g.find(kv.first) < 0)
+    if (!has_tensor(g, kv.first))
       throw CompileError(model_path + ": --max names " + quote_name(kv.first) + ", which is not a tensor of the model");
   g.dims->tensor_max = bind.max;
   for (const auto& kv : bind.frozen)

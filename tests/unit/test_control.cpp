@@ -233,3 +233,20 @@ TEST_CASE("A Loop its condition stops early emits as many scan slices as iterati
   check_run(c, d.path, {tensor_to_proto(floats({1}, {1.0f}), "y0"), tensor_to_proto(floats({1}, {1000.0f}), "limit")},
             {tensor_to_proto(floats({1}, {64.0f}), "y"), tensor_to_proto(floats({6, 1}, {2, 4, 8, 16, 32, 64}), "steps")});
 }
+
+TEST_CASE("A --max bound names a tensor inside a branch", "[control][shapedata]") {
+  // then: t = Expand(x, s) with s read at run time; its bound is given by the body tensor's name.
+  ModelBuilder b;
+  b.input("cond", {}, 9).input("x", {3}).input("s", {1}, 7);
+  onnx::GraphProto then_g;
+  then_g.set_name("then");
+  add_node(then_g, "Expand", {"x", "s"}, {"t"});
+  value_info(then_g.mutable_output(), "t", 1, {3});
+  add_if(b, then_g);
+  CHECK_THAT(error_of(b), Catch::Contains("--max t=N"));
+  ShapeBindings bind;
+  bind.max["t"] = 3;
+  CHECK_NOTHROW(compile_file(b.save(TempDir().path), bind));
+  bind.max["nowhere"] = 3;
+  CHECK_THAT(error_of(b, bind), Catch::Contains("--max names \"nowhere\""));
+}
