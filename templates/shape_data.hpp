@@ -219,6 +219,34 @@ inline int topk_data(const T* X, T* V, std::int64_t* Ix, i64 outer, i64 n, i64 i
   return 0;
 }
 
+// ---- DFT ----------------------------------------------------------------------------------
+// DFT along axis[0] of X[in[r]] (r >= 2, the last dim 1 or 2; the axis one of the others) as
+// k::dft computes it: L = length (> 0) when given (>= 0), else the axis' size (2 (n - 1) for
+// the inverse of a one-sided signal). tw: 2 * most_L doubles; bound: the most an output dim may be.
+template <class T, class I>
+inline int dft_data(const T* X, T* Y, const i64* in, i64 r, const I* axis, i64 length, bool inverse, bool onesided,
+                    i64 most_L, i64 bound, double* tw, DimOut out) {
+  i64 a = 0;
+  if (!data_axis(axis[0], r, &a) || a > r - 2) return ONNX2CPP_ERR_DATA_VALUE;
+  const bool half = inverse && onesided;
+  const i64 n = in[a], L = length >= 0 ? length : half ? 2 * (n - 1) : n;
+  if (L <= 0) return ONNX2CPP_ERR_DATA_VALUE;
+  if (L > most_L) return ONNX2CPP_ERR_DATA_SHAPE;
+  const i64 n_out = inverse ? L : onesided ? L / 2 + 1 : L, cout = half ? 1 : 2;
+  i64 d[kMaxRank], outer = 1, inner = 1;
+  for (i64 i = 0; i < r; ++i) {
+    d[i] = i == a ? n_out : i == r - 1 ? cout : in[i];
+    if (i < a) outer *= in[i];
+    if (i > a && i < r - 1) inner *= in[i];
+  }
+  if (const int rc = set_data_dims(d, r, bound, out)) return rc;
+  i64 total = 1;
+  for (i64 i = 0; i < r; ++i) total *= d[i];
+  if (total == 0) return 0;
+  dft(X, Y, outer, n, inner, in[r - 1], L, n_out, cout, inverse ? 1 : -1, half, tw);
+  return 0;
+}
+
 // ---- Shapes with no bound in the input's shape (--max NAME=N gives it) ----------------------
 
 // ConstantOfShape: dims shape[n], each in [0, bound].

@@ -19,5 +19,6 @@ bool eval_range_data(const Call&, const Frame&) { return false; }
 bool eval_one_hot_data(const Call&, const Frame&) { return false; }
 bool eval_window_data(const Call&, const Frame&) { return false; }
 bool eval_pad_data(const Call&, const Frame&) { return false; }
+bool eval_dft_data(const Call&, const Frame&) { return false; }
 
 }  // namespace o2c

@@ -84,13 +84,54 @@ DFTPlan dft_plan(OpCtx& c, Shape* out) {
   return p;
 }
 
+// An axis known only at run time (version 20; templates/shape_data.hpp): the output's dims are
+// the input's but the axis' (its DFT length's output count) and the last; each a run-time dim
+// at most the most any of them can be. dft_length, when given, must be a constant.
+bool dft_axis_from_data(OpCtx& c) { return c.version() >= 20 && values_at_run_time(c, 2); }
+
+struct DFTData {
+  int64_t length = -1;  // dft_length, -1: the axis' size
+  int64_t most_L = 0;   // the most L can be
+  int64_t bound = 0;    // the most any output dim can be
+};
+DFTData dft_data_plan(OpCtx& c) {
+  const auto a = c.attrs<DFTAttrs>();
+  const Shape& x = c.shape(0);
+  const int64_t r = c.rank(0);
+  if (c.in(0).dynamic()) c.unsupported("DFT of run-time dims with an axis known only at run time");
+  if (r < 2 || (x.back() != 1 && x.back() != 2)) c.fail("input must have rank >= 2 and a last dim of 1 or 2, got " + shape_str(x));
+  if (numel(c.shape(2)) != 1) c.fail("axis must be a scalar");
+  DFTData p;
+  if (c.has_in(1)) p.length = const_int(c, 1, "dft_length");
+  if (c.has_in(1) && p.length <= 0) c.fail("dft_length must be positive, got " + std::to_string(p.length));
+  const bool half = a.inverse && a.onesided;
+  for (int64_t i = 0; i + 1 < r; ++i) p.most_L = std::max(p.most_L, p.length >= 0 ? p.length : half ? 2 * (x[static_cast<size_t>(i)] - 1) : x[static_cast<size_t>(i)]);
+  p.bound = std::max({p.most_L, largest_dim(x), int64_t{2}});
+  return p;
+}
+
 void infer_DFT(OpCtx& c) {
+  if (dft_axis_from_data(c)) {
+    const DFTData p = dft_data_plan(c);
+    c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(c.shape(0).size(), p.bound)));
+    c.set_scratch(2 * std::max<int64_t>(p.most_L, 1) * static_cast<int64_t>(sizeof(double)));
+    return;
+  }
   Shape out;
   const DFTPlan p = dft_plan(c, &out);
   c.set_out(0, c.dtype(0), out);
   c.set_scratch(2 * p.L * static_cast<int64_t>(sizeof(double)));
 }
 void lower_DFT(LowerCtx& c) {
+  if (dft_axis_from_data(c)) {
+    const auto a = c.attrs<DFTAttrs>();
+    const DFTData p = dft_data_plan(c);
+    c.call("dft_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(2), index(p.length),
+                        boolean(a.inverse != 0), boolean(a.onesided != 0), index(p.most_L), index(p.bound), c.scratch(DType::Double),
+                        dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   Shape out;
   const DFTPlan p = dft_plan(c, &out);
   if (numel(out) == 0) return;

@@ -205,3 +205,50 @@ TEST_CASE("Shapes from constant values of any type still fold", "[shapedata]") {
   CHECK(y.shape == Shape{5});
   CHECK(y.constant->float_at(4) == 2.5);
 }
+
+TEST_CASE("DFT along an axis read at run time: each axis from one compiled file, the last refused",
+          "[shapedata][build]") {
+  ModelBuilder b(20);
+  b.input("x", {2, 3, 1}).input("axis", {}, 7);
+  b.node("DFT", {"x", "", "axis"}, {"y"});
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  write(d.path + "/m.h", c.files.header);
+  write(d.path + "/m.cpp", c.files.source);
+  if (!c.files.weights_file.empty()) {
+    const auto bytes = c.files.weights.bytes();
+    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
+  }
+  write(d.path + "/main.cpp",
+        "#include <cmath>\n#include <cstdio>\n#include \"m.h\"\n"
+        "// y[.., k, .., 0/1] = sum_j x[.., j, ..] e^(-2 pi i j k / n) along the axis (x real).\n"
+        "int run(int64_t axis, int rc_want) {\n"
+        "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
+        "  const float x[6] = {1, 2, 3, 4, 5, 7};\n  static float y[4096];\n"
+        "  m_inputs in{};\n  in.x = x;\n  in.axis = &axis;\n  m_outputs out{};\n  out.y = y;\n"
+        "  const int rc = m_run(&in, &out, arena, sizeof arena);\n"
+        "  if (rc != rc_want) return 100 + rc;\n  if (rc) return 0;\n"
+        "  const int a = int(axis < 0 ? axis + 3 : axis), n = a == 0 ? 2 : 3;\n"
+        "  if (out.shapes.y[0] != 2 || out.shapes.y[1] != 3 || out.shapes.y[2] != 2) return 1;\n"
+        "  for (int i = 0; i < 2; ++i) for (int j = 0; j < 3; ++j) {\n"
+        "    double re = 0, im = 0;\n"
+        "    const int k = a == 0 ? i : j;\n"
+        "    for (int m = 0; m < n; ++m) {\n"
+        "      const float v = a == 0 ? x[m * 3 + j] : x[i * 3 + m];\n"
+        "      re += v * std::cos(2 * M_PI * m * k / n);\n      im -= v * std::sin(2 * M_PI * m * k / n);\n    }\n"
+        "    const float* q = y + (i * 3 + j) * 2;\n"
+        "    if (std::fabs(q[0] - re) > 1e-4 || std::fabs(q[1] - im) > 1e-4) return 2;\n  }\n"
+        "  return 0;\n}\n"
+        "int main() {\n  int rc = 0;\n"
+        "  if ((rc = run(0, ONNX2CPP_OK)) || (rc = run(1, ONNX2CPP_OK)) || (rc = run(-2, ONNX2CPP_OK)) ||\n"
+        "      (rc = run(2, ONNX2CPP_ERR_DATA_VALUE)) || (rc = run(-4, ONNX2CPP_ERR_DATA_VALUE))) return rc;\n"
+        "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
+  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
+  std::string log;
+  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
+                                 " m.cpp main.cpp -o run && ./run",
+                             &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
