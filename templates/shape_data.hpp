@@ -60,7 +60,8 @@ inline int reshape_dims(const i64* in, i64 r, const I* shape, i64 n, bool allowz
       continue;
     }
     if (d[i] < 0) return ONNX2CPP_ERR_DATA_VALUE;
-    if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;  // also keeps `known` from overflowing
+    if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+    if (d[i] > 0 && known > total / d[i]) return ONNX2CPP_ERR_DATA_VALUE;  // more than the input holds (no overflow)
     known *= d[i];
   }
   if (infer_at >= 0) {
