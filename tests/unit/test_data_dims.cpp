@@ -4,20 +4,12 @@
 // the refusals.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-
 #include "builder.hpp"
 #include "run_check.hpp"
-#include "tools/runner.hpp"
+#include "run_main.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
-
-namespace {
-std::string cxx() { return std::getenv("CXX") ? std::getenv("CXX") : "c++"; }
-void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-}  // namespace
 
 TEST_CASE("NonZero's count feeds an elementwise op; nothing is written past it", "[datadims][build]") {
   // y = -NonZero(x), x [3, 4]; z = Compress(x, c) along axis 1, c [5] (one past the axis).
@@ -36,13 +28,7 @@ TEST_CASE("NonZero's count feeds an elementwise op; nothing is written past it",
   CHECK(value(c.graph, "z").shape == Shape{3, 4});  // min(5, 4) columns
   CHECK(c.files.header.find("int64_t y[2];  /* [\"2, count(nz)\"], at most [2,12] */") != std::string::npos);
 
-  write(d.path + "/m.h", c.files.header);
-  write(d.path + "/m.cpp", c.files.source);
-  if (!c.files.weights_file.empty()) {
-    const auto bytes = c.files.weights.bytes();
-    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
-  }
-  write(d.path + "/main.cpp",
+  const std::string main_cpp = std::string(
         "#include <cstdio>\n#include \"m.h\"\n"
         "// Each output buffer is followed by guard elements the run must leave alone.\n"
         "int check(const float* x, const bool* cond, int rc_want) {\n"
@@ -76,11 +62,8 @@ TEST_CASE("NonZero's count feeds an elementwise op; nothing is written past it",
         "  if ((rc = check(none, c1, ONNX2CPP_OK)) || (rc = check(some, c2, ONNX2CPP_OK)) || (rc = check(all, c1, ONNX2CPP_OK)) ||\n"
         "      (rc = check(some, past, ONNX2CPP_ERR_DATA_VALUE))) return rc;\n"
         "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
-  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
   std::string log;
-  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
-                                 " m.cpp main.cpp -o run && ./run",
-                             &log);
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
   INFO(log);
   CHECK(rc == 0);
 }

@@ -3,20 +3,16 @@
 // ops that do not take run-time dims yet are refused by name.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
 #include <functional>
 
 #include "builder.hpp"
 #include "run_check.hpp"
-#include "tools/runner.hpp"
+#include "run_main.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
 
 namespace {
-std::string cxx() { return std::getenv("CXX") ? std::getenv("CXX") : "c++"; }
-void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 ShapeBindings seq_1_to_16() {
   ShapeBindings b;
@@ -43,13 +39,7 @@ TEST_CASE("A model compiled for seq in 1..16 runs at 1, 3 and 16, and refuses 0 
   CHECK(c.files.header.find("} dims;") != std::string::npos);
   CHECK(c.files.header.find("} shapes;") != std::string::npos);
 
-  write(d.path + "/m.h", c.files.header);
-  write(d.path + "/m.cpp", c.files.source);
-  if (!c.files.weights_file.empty()) {
-    const auto bytes = c.files.weights.bytes();
-    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
-  }
-  write(d.path + "/main.cpp",
+  const std::string main_cpp = std::string(
         "#include <cmath>\n#include <cstdio>\n#include \"m.h\"\n"
         "int main() {\n"
         "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
@@ -73,11 +63,8 @@ TEST_CASE("A model compiled for seq in 1..16 runs at 1, 3 and 16, and refuses 0 
         "  in.dims.seq = 0;\n  if (m_run(&in, &out, arena, sizeof arena) != ONNX2CPP_ERR_DIM_RANGE) return 5;\n"
         "  in.dims.seq = 17;\n  if (m_run(&in, &out, arena, sizeof arena) != ONNX2CPP_ERR_DIM_RANGE) return 6;\n"
         "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
-  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
   std::string log;
-  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
-                                 " m.cpp main.cpp -o run && ./run",
-                             &log);
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
   INFO(log);
   CHECK(rc == 0);
 }

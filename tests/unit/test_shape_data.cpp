@@ -5,18 +5,13 @@
 // buffer.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-
 #include "builder.hpp"
-#include "tools/runner.hpp"
+#include "run_main.hpp"
 
 using namespace o2c;
 using namespace o2c::test;
 
 namespace {
-std::string cxx() { return std::getenv("CXX") ? std::getenv("CXX") : "c++"; }
-void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // x [2, 3, 4] (0..23); shape [2], axes [1], sizes [2], k [1] are int64 inputs.
 ModelBuilder shape_data_model() {
@@ -49,13 +44,7 @@ TEST_CASE("Shapes from run-time values: one compiled file at several values, err
   ModelBuilder b = shape_data_model();
   TempDir d;
   const Compiled c = compile_file(b.save(d.path));
-  write(d.path + "/m.h", c.files.header);
-  write(d.path + "/m.cpp", c.files.source);
-  if (!c.files.weights_file.empty()) {
-    const auto bytes = c.files.weights.bytes();
-    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
-  }
-  write(d.path + "/main.cpp",
+  const std::string main_cpp = std::string(
         "#include <cstdio>\n#include \"m.h\"\n"
         "// Buffers of the planned bound plus guard elements the run must leave alone.\n"
         "static float r[576 + 8], s[12 + 8], p[24 + 8], q[24 + 8], tv[24 + 8];\n"
@@ -116,11 +105,8 @@ TEST_CASE("Shapes from run-time values: one compiled file at several values, err
         "      (rc = run(6, s1, a1, bad_sizes, k1, ONNX2CPP_ERR_DATA_VALUE)) ||\n"
         "      (rc = run(7, s1, a1, z1, bad_k, ONNX2CPP_ERR_DATA_VALUE))) return rc;\n"
         "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
-  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
   std::string log;
-  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
-                                 " m.cpp main.cpp -o run && ./run",
-                             &log);
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
   INFO(log);
   CHECK(rc == 0);
 }
@@ -158,13 +144,7 @@ TEST_CASE("Expand to a shape read at run time under --max: several shapes, one t
   ShapeBindings bind;
   bind.max["y"] = 6;
   const Compiled c = compile_file(b.save(d.path), bind);
-  write(d.path + "/m.h", c.files.header);
-  write(d.path + "/m.cpp", c.files.source);
-  if (!c.files.weights_file.empty()) {
-    const auto bytes = c.files.weights.bytes();
-    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
-  }
-  write(d.path + "/main.cpp",
+  const std::string main_cpp = std::string(
         "#include <cstdio>\n#include \"m.h\"\n"
         "int run(const int64_t* shape, int rc_want, int64_t rows, int64_t cols) {\n"
         "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
@@ -182,11 +162,8 @@ TEST_CASE("Expand to a shape read at run time under --max: several shapes, one t
         "  if ((rc = run(a, ONNX2CPP_OK, 3, 4)) || (rc = run(b, ONNX2CPP_OK, 3, 6)) ||\n"
         "      (rc = run(too_wide, ONNX2CPP_ERR_DATA_SHAPE, 0, 0)) || (rc = run(mismatch, ONNX2CPP_ERR_DATA_VALUE, 0, 0))) return rc;\n"
         "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
-  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
   std::string log;
-  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
-                                 " m.cpp main.cpp -o run && ./run",
-                             &log);
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
   INFO(log);
   CHECK(rc == 0);
 }
@@ -214,13 +191,7 @@ TEST_CASE("DFT along an axis read at run time: each axis from one compiled file,
   b.output("y");
   TempDir d;
   const Compiled c = compile_file(b.save(d.path));
-  write(d.path + "/m.h", c.files.header);
-  write(d.path + "/m.cpp", c.files.source);
-  if (!c.files.weights_file.empty()) {
-    const auto bytes = c.files.weights.bytes();
-    write(d.path + "/" + c.files.weights_file, std::string(bytes.begin(), bytes.end()));
-  }
-  write(d.path + "/main.cpp",
+  const std::string main_cpp = std::string(
         "#include <cmath>\n#include <cstdio>\n#include \"m.h\"\n"
         "// y[.., k, .., 0/1] = sum_j x[.., j, ..] e^(-2 pi i j k / n) along the axis (x real).\n"
         "int run(int64_t axis, int rc_want) {\n"
@@ -244,11 +215,8 @@ TEST_CASE("DFT along an axis read at run time: each axis from one compiled file,
         "  if ((rc = run(0, ONNX2CPP_OK)) || (rc = run(1, ONNX2CPP_OK)) || (rc = run(-2, ONNX2CPP_OK)) ||\n"
         "      (rc = run(2, ONNX2CPP_ERR_DATA_VALUE)) || (rc = run(-4, ONNX2CPP_ERR_DATA_VALUE))) return rc;\n"
         "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
-  const std::string inc = std::string(" -I") + O2C_EIGEN_INCLUDE_DIR + " -I" + shell_quote(d.path);
   std::string log;
-  const int rc = run_command("cd " + shell_quote(d.path) + " && " + cxx() + " -std=c++17 " + O2C_TEST_CXXFLAGS + inc +
-                                 " m.cpp main.cpp -o run && ./run",
-                             &log);
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
   INFO(log);
   CHECK(rc == 0);
 }
