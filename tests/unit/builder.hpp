@@ -193,4 +193,24 @@ inline void check_one_output(const Compiled& c, const std::string& dir, const Te
   CHECK(r[0].pass);
 }
 
+// Subgraph bodies (If, Loop, Scan): a node op(ins) -> outs appended to g, and a value's type
+// (a tensor, or a sequence of tensors) declared in one of g's lists (input, output, value_info).
+inline onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, std::vector<std::string> ins,
+                                 std::vector<std::string> outs) {
+  auto* n = g.add_node();
+  n->set_op_type(op);
+  for (auto& i : ins) n->add_input(i);
+  for (auto& o : outs) n->add_output(o);
+  return n;
+}
+inline void value_info(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list, const std::string& name, int type,
+                       std::vector<int64_t> dims, bool sequence = false) {
+  auto* vi = list->Add();
+  vi->set_name(name);
+  onnx::TypeProto* t = sequence ? vi->mutable_type()->mutable_sequence_type()->mutable_elem_type() : vi->mutable_type();
+  auto* tt = t->mutable_tensor_type();
+  tt->set_elem_type(type);
+  for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
 }  // namespace o2c::test

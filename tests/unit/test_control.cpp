@@ -12,25 +12,6 @@ using namespace o2c::test;
 
 namespace {
 
-void value_info(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list, const std::string& name, int type,
-                std::vector<int64_t> dims) {
-  auto* vi = list->Add();
-  vi->set_name(name);
-  auto* tt = vi->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(type);
-  auto* sh = tt->mutable_shape();
-  for (int64_t d : dims) sh->add_dim()->set_dim_value(d);
-}
-
-onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, std::vector<std::string> ins,
-                          std::vector<std::string> outs) {
-  auto* n = g.add_node();
-  n->set_op_type(op);
-  for (auto& i : ins) n->add_input(i);
-  for (auto& o : outs) n->add_output(o);
-  return n;
-}
-
 // y = If(cond) then_g else -x, for x of 3 floats.
 void add_if(ModelBuilder& b, const onnx::GraphProto& then_g) {
   onnx::GraphProto else_g;

@@ -39,15 +39,6 @@ std::vector<float> above0(const std::vector<float>& v) {
   return r;
 }
 
-onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, std::vector<std::string> ins,
-                          std::vector<std::string> outs) {
-  auto* n = g.add_node();
-  n->set_op_type(op);
-  for (auto& i : ins) n->add_input(i);
-  for (auto& o : outs) n->add_output(o);
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("GatherND reads the tuples NonZero found: its output has their count", "[detectdims][build]") {

@@ -15,25 +15,6 @@ using namespace o2c::test;
 
 namespace {
 
-void value_info(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list, const std::string& name, int type,
-                std::vector<int64_t> dims, bool sequence = false) {
-  auto* vi = list->Add();
-  vi->set_name(name);
-  onnx::TypeProto* t = sequence ? vi->mutable_type()->mutable_sequence_type()->mutable_elem_type() : vi->mutable_type();
-  auto* tt = t->mutable_tensor_type();
-  tt->set_elem_type(type);
-  for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
-}
-
-onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, std::vector<std::string> ins,
-                          std::vector<std::string> outs) {
-  auto* n = g.add_node();
-  n->set_op_type(op);
-  for (auto& i : ins) n->add_input(i);
-  for (auto& o : outs) n->add_output(o);
-  return n;
-}
-
 // The body's start: y [2, 1] doubles; the loop goes on while max(y) < the outer `limit`.
 // `grown` is the carried value appended to (a tensor or a sequence), by `append`.
 void doubling_body(onnx::GraphProto& body, bool sequence) {
