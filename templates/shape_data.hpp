@@ -220,6 +220,25 @@ inline int topk_data(const T* X, T* V, std::int64_t* Ix, i64 outer, i64 n, i64 i
   return 0;
 }
 
+// CenterCropPad: each of axes[n] (distinct, normalized) cropped or zero-padded to sizes[n],
+// centered (a crop starts (d - size) / 2 in, a pad puts the input (size - d) / 2 in): Pad's
+// constant mode with the pads that does.
+template <class T, class I>
+inline int center_crop_pad_data(const T* X, T* Y, const i64* in, i64 r, const I* sizes, const i64* axes, i64 n,
+                                i64 bound, DimOut out) {
+  std::int64_t pads[2 * kMaxRank] = {0};
+  for (i64 i = 0; i < n; ++i) {
+    const i64 a = axes[i], s = static_cast<i64>(sizes[i]), d = in[a];
+    if (s < 0) return ONNX2CPP_ERR_DATA_VALUE;
+    if (s > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+    const i64 begin = s >= d ? (s - d) / 2 : -((d - s) / 2);
+    pads[a] = begin;
+    pads[a + r] = s - d - begin;
+  }
+  return pad_data(X, Y, in, r, pads, static_cast<const std::int64_t*>(nullptr), r, 0, static_cast<const T*>(nullptr),
+                  bound, out);
+}
+
 // ---- DFT ----------------------------------------------------------------------------------
 // DFT along axis[0] of X[in[r]] (r >= 2, the last dim 1 or 2; the axis one of the others) as
 // k::dft computes it: L = length (> 0) when given (>= 0), else the axis' size (2 (n - 1) for

@@ -20,5 +20,6 @@ bool eval_one_hot_data(const Call&, const Frame&) { return false; }
 bool eval_window_data(const Call&, const Frame&) { return false; }
 bool eval_pad_data(const Call&, const Frame&) { return false; }
 bool eval_dft_data(const Call&, const Frame&) { return false; }
+bool eval_center_crop_pad_data(const Call&, const Frame&) { return false; }
 
 }  // namespace o2c

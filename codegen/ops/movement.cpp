@@ -1228,14 +1228,46 @@ Shape center_crop_pad_shape(OpCtx& c) {
   return out;
 }
 
+// Sizes known only at run time: each dim at most --max or the input's largest dim; the axes
+// (an attribute) normalized here.
+bool center_crop_pad_from_data(OpCtx& c) { return values_at_run_time(c, 1); }
+std::vector<int64_t> center_crop_pad_axes(OpCtx& c) {
+  if (c.in(0).dynamic()) c.unsupported("CenterCropPad of run-time dims with a shape known only at run time");
+  const int64_t r = c.rank(0);
+  std::vector<int64_t> axes = c.attrs<CenterCropPadAttrs>().axes;
+  if (axes.empty())
+    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+  std::set<int64_t> seen;
+  for (int64_t& a : axes) {
+    a = c.axis(a, r);
+    if (!seen.insert(a).second) c.fail("axis " + std::to_string(a) + " is repeated");
+  }
+  if (data_count(c, 1, "shape", r) != static_cast<int64_t>(axes.size()))
+    c.fail("shape has " + std::to_string(c.shape(1)[0]) + " entries for " + std::to_string(axes.size()) + " axes");
+  return axes;
+}
+int64_t center_crop_pad_bound(OpCtx& c) { return std::max(user_bound(c, 0, 1), largest_dim(c.shape(0))); }
+
 void infer_CenterCropPad(OpCtx& c) {
   if (c.rank(0) == 0) c.fail("input_data must have rank >= 1");
+  if (center_crop_pad_from_data(c)) {
+    center_crop_pad_axes(c);
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(c.shape(0).size(), center_crop_pad_bound(c))));
+  }
   c.set_out(0, c.dtype(0), center_crop_pad_shape(c));
 }
 
 // A crop starts (d - size) / 2 in, a pad puts the input (size - d) / 2 in (the extra element
 // of an odd difference at the end).
 void lower_CenterCropPad(LowerCtx& c) {
+  if (center_crop_pad_from_data(c)) {
+    const std::vector<int64_t> axes = center_crop_pad_axes(c);
+    c.call("center_crop_pad_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), c.X(1),
+                                    shape_table(c, Shape(axes.begin(), axes.end())), index(static_cast<int64_t>(axes.size())),
+                                    index(center_crop_pad_bound(c)), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   const Shape out = center_crop_pad_shape(c);
   if (numel(out) == 0) return;
   const Shape& in = c.shape(0);

@@ -132,6 +132,13 @@ TEST_CASE("Shapes from run-time values without a bound in the shapes: --max give
   ok.max["y"] = 5;
   const Compiled c = compile_file(b.save(d.path), ok);
   CHECK(value(c.graph, "y").shape == Shape{5, 5});  // each dim at most max(5, the input's largest)
+
+  ModelBuilder crop(18);  // CenterCropPad's shape fed at run time: the same rule
+  crop.input("x", {4, 6}).input("shape", {2}, 7);
+  crop.node("CenterCropPad", {"x", "shape"}, {"y"});
+  CHECK_THAT(error_of(crop), Catch::Contains("--max y=N"));
+  TempDir d2;
+  CHECK(value(compile_file(crop.save(d2.path), ok).graph, "y").shape == Shape{6, 6});
 }
 
 TEST_CASE("Expand to a shape read at run time under --max: several shapes, one too large",
