@@ -316,9 +316,16 @@ int main(int argc, char** argv) {
   std::memset(arena1, 0xFF, arena_bytes);  // NaN patterns for floats
   std::memset(arena2, 0x7F, arena_bytes);
 
+  // The runs get the arena this call's dims need (the planned size when the model has no
+  // run-time dims); the bytes after it must stay as they were.
+  const size_t need = O2C_FN(_arena_bytes_for)(&in);
+  if (need > arena_bytes) {
+    std::fprintf(stderr, "harness: arena_bytes_for gives %zu bytes, more than the %zu planned\n", need, arena_bytes);
+    return 4;
+  }
   // Error paths: a too small, a misaligned and a null arena are refused.
-  if (arena_bytes > 0) {
-    if (O2C_RUN(&in, &out, arena1, arena_bytes - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
+  if (need > 0) {
+    if (O2C_RUN(&in, &out, arena1, need - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
         O2C_RUN(&in, &out, arena1 + 1, arena_bytes) != ONNX2CPP_ERR_ARENA_MISALIGNED ||
         O2C_RUN(&in, &out, nullptr, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
       std::fprintf(stderr, "harness: arena checks did not return the documented error codes\n");
@@ -363,9 +370,14 @@ int main(int argc, char** argv) {
 #endif
   g_allocs = 0;
   g_counting = 1;
-  int rc1 = O2C_RUN(&in, &out, arena1, arena_bytes);
-  int rc2 = O2C_RUN(&in, &out2, arena2, arena_bytes);
+  int rc1 = O2C_RUN(&in, &out, arena1, need);
+  int rc2 = O2C_RUN(&in, &out2, arena2, need);
   g_counting = 0;
+  for (size_t i = need; i < arena_bytes; ++i)
+    if (arena1[i] != 0xFF || arena2[i] != 0x7F) {
+      std::fprintf(stderr, "harness: the run wrote arena byte %zu, past the %zu that arena_bytes_for gives\n", i, need);
+      return 4;
+    }
 #ifdef __EMSCRIPTEN__
   const size_t stack_peak = stack_used();
   const size_t stack_size = emscripten_stack_get_base() - emscripten_stack_get_end();

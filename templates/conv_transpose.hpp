@@ -36,6 +36,45 @@ inline void col2im_add(const T* col, T* y, i64 Mg, const ConvParams& p) {
         }
 }
 
+// Col2Im's geometry: input x[3] = [N, C * prod(block), L] summed into images [N, C, image[n]]
+// (n <= 3 spatial dims; dil, strides, pads[2n] as the attributes give them): ConvParams with
+// `in` the grid of blocks, `out` the image, `k` the block (real dims last). Returns 0, or
+// kCol2ImBad (a size not positive, a block larger than the padded image), kCol2ImChannels
+// (dim 1 not a multiple of the block's size) or kCol2ImBlocks (dim 2 not the number of blocks).
+enum : int { kCol2ImBad = 1, kCol2ImChannels = 2, kCol2ImBlocks = 3 };
+template <class I>
+inline int col2im_geometry(const i64* x, i64 n, const I* image, const I* block, const i64* dil, const i64* strides,
+                           const i64* pads, ConvParams* out) {
+  ConvParams p{};
+  i64 K = 1, L = 1;
+  for (int d = 0; d < 3; ++d) p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1, p.pad[d] = 0;
+  for (i64 d = 0; d < n; ++d) {
+    const i64 im = static_cast<i64>(image[d]), bl = static_cast<i64>(block[d]);
+    if (im < 0 || bl < 1 || dil[d] < 1 || strides[d] < 1) return kCol2ImBad;
+    if (im > (i64{1} << 40) || bl > (i64{1} << 40)) return kCol2ImBad;
+    const i64 span = im + pads[d] + pads[n + d] - (dil[d] * (bl - 1) + 1);
+    if (span < 0) return kCol2ImBad;
+    const i64 at = 3 - n + d;
+    p.in[at] = span / strides[d] + 1;
+    p.out[at] = im;
+    p.k[at] = bl;
+    p.stride[at] = strides[d];
+    p.pad[at] = pads[d];
+    p.dil[at] = dil[d];
+    K *= bl;
+    L *= p.in[at];
+    if (K > (i64{1} << 40) || (x[1] > 0 && K > x[1])) return kCol2ImChannels;  // and no overflow
+    if (L > x[2]) return kCol2ImBlocks;
+  }
+  if (x[1] % K) return kCol2ImChannels;
+  if (x[2] != L) return kCol2ImBlocks;
+  p.N = x[0];
+  p.C = p.M = x[1] / K;
+  p.group = 1;
+  *out = p;
+  return 0;
+}
+
 inline bool conv_transpose_direct(const ConvParams& p) {
   for (int d = 0; d < 3; ++d)
     if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0 || p.in[d] != p.out[d]) return false;
@@ -76,6 +115,22 @@ inline void conv_transpose(const T* X, const T* W, const T* B, T* Y, const ConvP
       gemm<T>(w, x, col, Mg * K, I, Cg, true, false, T(1), false, work);
       col2im_add(col, y, Mg, p);
     }
+}
+
+// Col2Im with image_shape or block_shape read at run time: the output [N, C, image...] (each dim
+// at most `bound`) zeroed, then the blocks summed in.
+template <class T, class I>
+inline int col2im_data(const T* X, T* Y, const i64* x, i64 n, const I* image, const I* block, const i64* dil,
+                       const i64* strides, const i64* pads, i64 bound, DimOut out) {
+  ConvParams p{};
+  if (col2im_geometry(x, n, image, block, dil, strides, pads, &p)) return ONNX2CPP_ERR_DATA_VALUE;
+  i64 d[kMaxRank] = {p.N, p.C};
+  for (i64 i = 0; i < n; ++i) d[2 + i] = static_cast<i64>(image[i]);
+  if (const int rc = set_data_dims(d, n + 2, bound, out)) return rc;
+  const i64 total = p.N * p.C * conv_out_size(p);
+  for (i64 i = 0; i < total; ++i) Y[i] = T(0);
+  if (total > 0) col2im_add(X, Y, p.N * p.C, p);
+  return 0;
 }
 
 ONNX2CPP_K_END

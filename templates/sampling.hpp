@@ -271,6 +271,20 @@ inline void deform_conv(const T* X, const T* Wt, const T* offset, const T* B, co
     }
 }
 
+// The grid of theta[N, r, r + 1] for size [N, C, (D,) H, W] read at run time: Y[N, (D,) H, W, r].
+template <class T, class I>
+inline int affine_grid_data(const T* theta, T* Y, i64 N, i64 r, const I* size, bool align, i64 bound, DimOut out) {
+  i64 d[kMaxRank] = {N, 0, 0, 0, 0};
+  for (i64 i = 0; i < r + 2; ++i)
+    if (size[i] < 0) return ONNX2CPP_ERR_DATA_VALUE;
+  if (static_cast<i64>(size[0]) != N) return ONNX2CPP_ERR_DATA_VALUE;
+  for (i64 i = 0; i < r; ++i) d[1 + i] = static_cast<i64>(size[2 + i]);
+  d[r + 1] = r;
+  if (const int rc = set_data_dims(d, r + 2, bound, out)) return rc;
+  affine_grid(theta, Y, N, r, r == 3 ? d[1] : 1, d[r - 1], d[r], align);
+  return 0;
+}
+
 ONNX2CPP_K_END
 
 #endif  // ONNX2CPP_K_SAMPLING_HPP

@@ -11,11 +11,6 @@
 
 ONNX2CPP_K_BEGIN
 
-// Where a kernel writes an output's dims: the generated code's locals, one per dim.
-struct DimOut {
-  i64* at[kMaxRank];
-};
-
 // An input's dims when some are run-time dims: the kernels read them as `const i64*`
 // (dims_of(Extents{{...}}) lives until the end of the call's full expression).
 struct Extents {
@@ -30,14 +25,6 @@ inline bool data_axis(I a, i64 r, i64* out) {
   if (v < -r || v >= r) return false;
   *out = v < 0 ? v + r : v;
   return true;
-}
-
-// Writes dims d[0..n) to out, each at most `bound`.
-inline int set_data_dims(const i64* d, i64 n, i64 bound, const DimOut& out) {
-  for (i64 i = 0; i < n; ++i)
-    if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;
-  for (i64 i = 0; i < n; ++i) *out.at[i] = d[i];
-  return 0;
 }
 
 // ---- Reshape --------------------------------------------------------------------------------

@@ -78,6 +78,22 @@ inline void dft(const T* X, T* Y, i64 outer, i64 n, i64 inner, i64 cin, i64 L, i
                Y + (o * n_out * inner + i) * cout, inner * cout, cout, L, n_out, static_cast<int>(sign), half, tw);
 }
 
+// STFT's frames: a signal of len samples cut into frames of L samples every `step`, L the
+// frame_length when given (length >= 0), else the window's length W when there is a window
+// (W >= 0), else len. Returns 0, or kStftBadStep, kStftBadLength (L outside [1, len]) or
+// kStftWindow (a window whose length is not frame_length).
+enum : int { kStftBadStep = 1, kStftBadLength = 2, kStftWindow = 3 };
+inline int stft_geometry(i64 len, i64 step, i64 length, i64 W, bool onesided, i64* L, i64* frames, i64* n_out) {
+  if (step <= 0) return kStftBadStep;
+  if (length >= 0 && W >= 0 && W != length) return kStftWindow;
+  const i64 l = length >= 0 ? length : W >= 0 ? W : len;
+  if (l <= 0 || l > len) return kStftBadLength;
+  *L = l;
+  *frames = 1 + (len - l) / step;
+  *n_out = onesided ? l / 2 + 1 : l;
+  return 0;
+}
+
 // STFT of X[batch, len, cin] in frames of L samples every `step`, each times the window
 // (null: ones), into Y[batch, frames, n_out, 2]. tw: 2 * L doubles of scratch.
 template <class T>
@@ -88,6 +104,21 @@ inline void stft(const T* X, const T* window, T* Y, i64 batch, i64 len, i64 cin,
     for (i64 f = 0; f < frames; ++f)
       dft_line(X + (b * len + f * step) * cin, cin, L, cin, window, Y + (b * frames + f) * n_out * 2, 2, 2, L,
                n_out, -1, false, tw);
+}
+
+// STFT with frame_step (and frame_length) read at run time: Y [batch, frames, n_out, 2], each dim
+// at most `bound`; tw holds 2 * len doubles.
+template <class T, class I>
+inline int stft_data(const T* X, const T* window, T* Y, i64 batch, i64 len, i64 cin, const I* step, const I* length,
+                     i64 W, bool onesided, i64 bound, double* tw, DimOut out) {
+  i64 L = 0, frames = 0, n_out = 0;
+  if (stft_geometry(len, static_cast<i64>(step[0]), length ? static_cast<i64>(length[0]) : -1, W, onesided, &L, &frames,
+                    &n_out))
+    return ONNX2CPP_ERR_DATA_VALUE;
+  const i64 d[4] = {batch, frames, n_out, 2};
+  if (const int rc = set_data_dims(d, 4, bound, out)) return rc;
+  if (batch > 0) stft(X, window, Y, batch, len, cin, static_cast<i64>(step[0]), frames, L, n_out, tw);
+  return 0;
 }
 
 ONNX2CPP_K_END

@@ -238,6 +238,10 @@ struct Files {
       h.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes);");
     }
     h.line("size_t " + N + "_arena_bytes(void);");
+    h.line("/* The arena bytes a run at in->dims needs (buffers keep the offsets planned for the largest");
+    h.line(" * dims; those that shrink with the run's dims end earlier); " + U + "_ARENA_BYTES when the dims");
+    h.line(" * are outside their ranges or the model has none. A run checks its arena against it. */");
+    h.line("size_t " + N + "_arena_bytes_for(const " + N + "_inputs* in);");
     h.line("size_t " + N + "_num_inputs(void);");
     h.line("size_t " + N + "_num_outputs(void);");
     h.line("/* NULL when i is out of range. */");
@@ -449,6 +453,77 @@ struct Files {
     s.line("}");
   }
 
+  bool has_input_dims() const {
+    return std::any_of(api.dims().begin(), api.dims().end(), [](const std::string& d) { return !d.empty(); });
+  }
+
+  // <model>_arena_bytes_for(in): the end of the last buffer at in->dims. Every buffer keeps its
+  // planned offset; one whose size is a function of the caller's dims alone (a value of the
+  // main graph, of a fixed-size element type) ends at offset + its bytes at those dims, every
+  // other (scratch, values inside If/Loop bodies, sizes the data decides) at its planned end.
+  void arena_bytes_for(Writer& s) const {
+    s.line("size_t " + N + "_arena_bytes_for(const " + N + "_inputs* in) {");
+    if (!has_input_dims() || plan.arena_bytes == 0) {
+      s.line("  (void)in;");
+      s.line("  return " + U + "_ARENA_BYTES;");
+      s.line("}");
+      return;
+    }
+    const DimTable& t = *g.dims;
+    auto by_caller = [&](const Dim& d) {  // a function of the caller's dims alone
+      if (t.on_data(d)) return false;
+      for (int id : d.symbols()) {
+        const DimSym& sym = t.syms[static_cast<size_t>(id)];
+        if (sym.kind == DimSym::Kind::Input && api.dims()[static_cast<size_t>(id)].empty()) return false;
+      }
+      return true;
+    };
+    s.line("  if (!in) return " + U + "_ARENA_BYTES;");
+    for (size_t i = 0; i < api.dims().size(); ++i) {
+      if (api.dims()[i].empty()) continue;
+      const DimRange r = t.syms[i].range;
+      s.line("  if (in->dims." + api.dims()[i] + " < " + std::to_string(r.lo) + " || in->dims." + api.dims()[i] + " > " +
+             std::to_string(r.hi) + ") return " + U + "_ARENA_BYTES;");
+    }
+    std::vector<std::string> ends;
+    int64_t fixed_end = 0;
+    std::vector<bool> used(t.syms.size(), false);
+    for (size_t i = 0; i < plan.reqs.size(); ++i) {
+      const BufferReq& r = plan.reqs[i];
+      const int64_t off = plan.offsets[i];
+      bool exact = r.value >= 0 && r.graph == nullptr;
+      const Value* v = exact ? &g.values[static_cast<size_t>(r.value)] : nullptr;
+      exact = exact && v->dynamic() && v->dtype != DType::String && dtype_bytes(v->dtype, 2) == 2 * dtype_bytes(v->dtype, 1) &&
+              v->bytes() == r.bytes;
+      for (size_t d = 0; exact && d < v->dims.size(); ++d) exact = by_caller(v->dims[d]);
+      if (!exact) {
+        fixed_end = std::max(fixed_end, off + r.bytes);
+        continue;
+      }
+      std::string n = "size_t{" + std::to_string(dtype_bytes(v->dtype, 1)) + "}";
+      for (const Dim& d : v->dims) {
+        n += " * static_cast<size_t>(" + d.cpp(dim_var) + ")";
+        for (int id : d.symbols()) used[static_cast<size_t>(id)] = true;
+      }
+      ends.push_back(std::to_string(off) + "u + " + n);
+    }
+    // The symbols the sizes read, and the operands of those derived from others.
+    for (size_t i = t.syms.size(); i-- > 0;)
+      if (used[i] && t.syms[i].kind != DimSym::Kind::Input)
+        for (const Dim* o : {&t.syms[i].a, &t.syms[i].b})
+          for (int id : o->symbols()) used[static_cast<size_t>(id)] = true;
+    for (size_t i = 0; i < t.syms.size(); ++i) {
+      if (!used[i]) continue;
+      const DimSym& d = t.syms[i];
+      const std::string init = d.kind == DimSym::Kind::Input ? "in->dims." + api.dims()[i] : derived_init(d);
+      s.line("  const int64_t " + dim_var(static_cast<int>(i)) + " = " + init + ";");
+    }
+    s.line("  size_t most = " + std::to_string(fixed_end) + "u;");
+    for (const std::string& e : ends) s.line("  if (" + e + " > most) most = " + e + ";");
+    s.line("  return most;");
+    s.line("}");
+  }
+
   void c_abi(Writer& s) const {
     s.line("extern \"C\" {");
     s.line();
@@ -465,7 +540,8 @@ struct Files {
       if (g.values[g.outputs[i]].bytes() > 0) s.line("  if (!out->" + api.outputs()[i] + ") return ONNX2CPP_ERR_NULL_POINTER;");
     if (plan.arena_bytes > 0) {
       s.line("  if (!arena) return ONNX2CPP_ERR_NULL_POINTER;");
-      s.line("  if (arena_bytes < " + U + "_ARENA_BYTES) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
+      if (!has_input_dims())
+        s.line("  if (arena_bytes < " + U + "_ARENA_BYTES) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
       s.line("  if (reinterpret_cast<uintptr_t>(arena) % " + U + "_ARENA_ALIGN != 0) return ONNX2CPP_ERR_ARENA_MISALIGNED;");
     } else {
       s.line("  (void)arena_bytes;  // this model needs no arena");
@@ -480,6 +556,8 @@ struct Files {
       s.line("  if (in->dims." + api.dims()[i] + " < " + std::to_string(r.lo) + " || in->dims." + api.dims()[i] + " > " +
              std::to_string(r.hi) + ") return ONNX2CPP_ERR_DIM_RANGE;");
     }
+    if (plan.arena_bytes > 0 && has_input_dims())
+      s.line("  if (arena_bytes < " + N + "_arena_bytes_for(in)) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
     for (size_t i = 0; i < g.inputs.size(); ++i) {  // string inputs within their planned bound
       const Value& v = g.values[g.inputs[i]];
       if (v.dtype != DType::String || numel(v.shape) == 0) continue;
@@ -497,6 +575,7 @@ struct Files {
     s.line("}");
     s.line();
     s.line("size_t " + N + "_arena_bytes(void) { return " + U + "_ARENA_BYTES; }");
+    arena_bytes_for(s);
     if (ext) s.line("size_t " + N + "_weights_bytes(void) { return " + U + "_WEIGHTS_BYTES; }");
     s.line("size_t " + N + "_num_inputs(void) { return " + U + "_NUM_INPUTS; }");
     s.line("size_t " + N + "_num_outputs(void) { return " + U + "_NUM_OUTPUTS; }");

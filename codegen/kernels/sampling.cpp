@@ -50,4 +50,8 @@ bool eval_deform_conv(const Call& c, const Frame& f) {
   });
 }
 
+// The kernel that reads its output's shape from run-time values: never folded (a constant
+// value takes the op's static lowering, so nothing it computes can fold).
+bool eval_affine_grid_data(const Call&, const Frame&) { return false; }
+
 }  // namespace o2c

@@ -2,6 +2,7 @@
 // by col2im (templates/conv_transpose.hpp). Output size from pads/output_padding, or pads
 // from output_shape / auto_pad as the ONNX spec describes. Col2Im: the same col2im alone.
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 #include "ops/spatial.hpp"
 
 namespace o2c {
@@ -143,57 +144,83 @@ struct Col2ImAttrs {
   O2C_FIELDS(dilations, pads, strides)
 };
 
-// The geometry (ConvParams' in: the grid of blocks, out: the image, k: the block; real dims
-// last) and the output's shape.
-k::ConvParams col2im_params(OpCtx& c, Shape* out_shape) {
+// The attributes, defaulted, for n spatial dims.
+struct Col2ImGeometry {
+  std::vector<int64_t> dil, strides, pads;
+};
+Col2ImGeometry col2im_attrs(OpCtx& c, size_t n) {
   const auto a = c.attrs<Col2ImAttrs>();
+  if (c.rank(0) != 3) c.fail("input must have rank 3, got " + shape_str(c.shape(0)));
+  if (n == 0) c.fail("image_shape and block_shape must have the same number (>= 1) of dims");
+  if (n > 3) c.unsupported("Col2Im of more than 3 spatial dims");
+  Col2ImGeometry g;
+  g.dil = a.dilations.empty() ? std::vector<int64_t>(n, 1) : a.dilations;
+  g.strides = a.strides.empty() ? std::vector<int64_t>(n, 1) : a.strides;
+  g.pads = a.pads.empty() ? std::vector<int64_t>(2 * n, 0) : a.pads;
+  if (g.dil.size() != n || g.strides.size() != n || g.pads.size() != 2 * n)
+    c.fail("dilations, strides or pads do not match the " + std::to_string(n) + " dims of image_shape");
+  return g;
+}
+
+// The geometry of constant image and block shapes (k::col2im_geometry) and the output's shape.
+k::ConvParams col2im_params(OpCtx& c, Shape* out_shape) {
   const Shape& x = c.shape(0);
-  if (x.size() != 3) c.fail("input must have rank 3, got " + shape_str(x));
   const std::vector<int64_t> image = c.require_const(1, "image_shape").to_ints();
   const std::vector<int64_t> block = c.require_const(2, "block_shape").to_ints();
+  if (block.size() != image.size()) c.fail("image_shape and block_shape must have the same number (>= 1) of dims");
   const size_t n = image.size();
-  if (n == 0 || block.size() != n) c.fail("image_shape and block_shape must have the same number (>= 1) of dims");
-  if (n > 3) c.unsupported("Col2Im of more than 3 spatial dims");
-  const auto dil = a.dilations.empty() ? std::vector<int64_t>(n, 1) : a.dilations;
-  const auto strides = a.strides.empty() ? std::vector<int64_t>(n, 1) : a.strides;
-  const auto pads = a.pads.empty() ? std::vector<int64_t>(2 * n, 0) : a.pads;
-  if (dil.size() != n || strides.size() != n || pads.size() != 2 * n)
-    c.fail("dilations, strides or pads do not match the " + std::to_string(n) + " dims of image_shape");
+  const Col2ImGeometry g = col2im_attrs(c, n);
   k::ConvParams p{};
-  int64_t K = 1, L = 1;
-  for (int d = 0; d < 3; ++d) p.in[d] = p.out[d] = p.k[d] = p.stride[d] = p.dil[d] = 1, p.pad[d] = 0;
-  for (size_t d = 0; d < n; ++d) {
-    if (image[d] < 0 || block[d] < 1 || dil[d] < 1 || strides[d] < 1) c.fail("image_shape, block_shape, dilations and strides must be positive");
-    const int64_t span = image[d] + pads[d] + pads[n + d] - (dil[d] * (block[d] - 1) + 1);
-    if (span < 0) c.fail("the block is larger than the padded image");
-    const size_t at = 3 - n + d;
-    p.in[at] = span / strides[d] + 1;
-    p.out[at] = image[d];
-    p.k[at] = block[d];
-    p.stride[at] = strides[d];
-    p.pad[at] = pads[d];
-    p.dil[at] = dil[d];
-    K *= block[d];
-    L *= p.in[at];
-  }
-  if (x[1] % K) c.fail("input's dim 1 (" + std::to_string(x[1]) + ") must be a multiple of the block's size " + std::to_string(K));
-  if (x[2] != L) c.fail("input's dim 2 (" + std::to_string(x[2]) + ") must be the number of blocks, " + std::to_string(L));
-  p.N = x[0];
-  p.C = p.M = x[1] / K;
-  p.group = 1;
+  const int rc = k::col2im_geometry(x.data(), static_cast<int64_t>(n), image.data(), block.data(), g.dil.data(),
+                                    g.strides.data(), g.pads.data(), &p);
+  if (rc == k::kCol2ImBad)
+    c.fail("image_shape, block_shape, dilations and strides must be positive, and the block fit the padded image");
+  if (rc == k::kCol2ImChannels) c.fail("input's dim 1 (" + std::to_string(x[1]) + ") must be a multiple of the block's size");
+  if (rc == k::kCol2ImBlocks) c.fail("input's dim 2 (" + std::to_string(x[2]) + ") must be the number of blocks");
   if (out_shape) {
-    *out_shape = {x[0], x[1] / K};
+    *out_shape = {p.N, p.C};
     out_shape->insert(out_shape->end(), image.begin(), image.end());
   }
   return p;
 }
 
+// image_shape or block_shape known only at run time (templates/shape_data.hpp): the image's
+// dims at most --max OUTPUT=N, the channels at most the input's dim 1.
+bool col2im_from_data(OpCtx& c) { return values_at_run_time(c, 1) || values_at_run_time(c, 2); }
+int64_t col2im_data_bound(OpCtx& c) {
+  int64_t most = largest_dim(c.shape(0));  // N, and the channels (dim 1 / the block's size)
+  if (values_at_run_time(c, 1)) return std::max(user_bound(c, 0, 1), most);
+  for (int64_t v : c.require_const(1, "image_shape").to_ints()) most = std::max(most, v);
+  return most;
+}
+size_t col2im_data_dims(OpCtx& c) {
+  const int64_t n = data_count(c, 1, "image_shape", 3);
+  if (c.rank(2) != 1 || c.shape(2)[0] != n) c.fail("image_shape and block_shape must have the same number (>= 1) of dims");
+  if (c.dtype(2) != c.dtype(1)) c.fail("image_shape and block_shape must have the same type");
+  col2im_attrs(c, static_cast<size_t>(n));
+  if (c.in(0).dynamic()) c.unsupported("Col2Im of run-time dims with shapes known only at run time");
+  return static_cast<size_t>(n);
+}
+
 void infer_Col2Im(OpCtx& c) {
+  if (col2im_from_data(c)) {
+    const size_t n = col2im_data_dims(c);
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(n + 2, col2im_data_bound(c))));
+  }
   Shape out;
   col2im_params(c, &out);
   c.set_out(0, c.dtype(0), out);
 }
 void lower_Col2Im(LowerCtx& c) {
+  if (col2im_from_data(c)) {
+    const size_t n = col2im_data_dims(c);
+    const Col2ImGeometry g = col2im_attrs(c, n);
+    auto tab = [&](const std::vector<int64_t>& v) { return shape_table(c, Shape(v.begin(), v.end())); };
+    c.call("col2im_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(static_cast<int64_t>(n)), c.X(1), c.X(2),
+                           tab(g.dil), tab(g.strides), tab(g.pads), index(col2im_data_bound(c)), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   const k::ConvParams p = col2im_params(c, nullptr);
   const int64_t n = numel(c.out(0).shape);
   if (n == 0) return;

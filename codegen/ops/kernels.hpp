@@ -2,8 +2,9 @@
 // that generated programs run (in kernels.def's order, each after what it needs).
 #pragma once
 #define ONNX2CPP_K_EXTERNAL
+#include "runtime_min/onnx2cpp_runtime.h"  // the error codes the kernels return
 #include "templates/common.hpp"
-#include "runtime_min/onnx2cpp_runtime.h"
+#include "templates/data_dims.hpp"
 #include "runtime_min/onnx2cpp_numeric.h"
 #include "templates/numeric.hpp"
 #include "templates/activation.hpp"
@@ -24,6 +25,7 @@
 #include "templates/softmax.hpp"
 #include "templates/loss.hpp"
 #include "templates/tensor.hpp"
+#include "templates/resize.hpp"
 #include "templates/reduce.hpp"
 #include "templates/rnn.hpp"
 #include "templates/misc.hpp"

@@ -1,40 +1,22 @@
-// Upsample (opset 7-9) and Resize (opset 10+). Scales/sizes (and roi for tf_crop_and_resize)
-// must be compile-time constants; every output coordinate's input taps and weights are then
-// computed here, following the ONNX reference implementation (onnx/reference/ops/op_resize.py):
-//   x_original from coordinate_transformation_mode, in double precision;
-//   the n taps are the n input indices nearest to x_original (ties to the smaller index),
-//   limited to the input edge-padded by ceil(n/2); reads clamp to the input (edge padding);
-//   exclude_outside zeroes taps outside the input and renormalizes.
-// nearest (and any interpolation that degenerates to one tap per dim) runs k::table_copy;
-// linear, cubic and antialiased modes run k::resize_interp with double weights.
-// Upsample and Resize-10 follow onnxruntime: asymmetric coordinates; nearest rounds down when
-// upsampling and up when downsampling.
+// Upsample (opset 7-9) and Resize (opset 10+). The arithmetic (output dims, every output
+// coordinate's input taps and weights) is templates/resize.hpp's, after the ONNX reference
+// implementation. With constant scales/sizes (and roi for tf_crop_and_resize) the compiler
+// computes the taps: nearest (and any interpolation that degenerates to one tap per dim) runs
+// k::table_copy, linear, cubic and antialiased modes k::resize_interp with double weights. When
+// one of them arrives at run time, k::resize_data computes the output's dims (each at most
+// --max OUTPUT=N, or what the constants give) and the taps into the node's scratch.
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
 
-struct ResizeParams {
-  std::string mode;          // nearest | linear | cubic
-  std::string ctm;           // coordinate_transformation_mode
-  std::string nearest_mode;  // round_prefer_floor | round_prefer_ceil | floor | ceil
-  bool legacy = false;       // Upsample, Resize-10
-  bool exclude_outside = false;
-  bool antialias = false;
-  double extrap = 0;         // extrapolation_value (tf_crop_and_resize)
-  double cubic_a = -0.75;
-  std::vector<char> active;  // per dim: resized (in axes)
-  std::vector<double> scale; // per dim
-  std::vector<double> roi;   // 2 * rank: starts then ends (tf_crop_and_resize)
-  Shape out;
-};
-
 // Upsample-7 takes its scales as an attribute, Upsample-9 as an input. The modes are
-// checked in resize_params (Upsample also accepts "bilinear", its version 1 spelling).
+// checked in resize_attrs (Upsample also accepts "bilinear", its version 1 spelling).
 struct UpsampleAttrs {
   std::string mode = "nearest";
   std::vector<float> scales;
@@ -73,317 +55,160 @@ struct ResizeAttrs {
   }
 };
 
+// The attributes as templates/resize.hpp's codes, the resized dims, and which inputs give the
+// scales, sizes and roi (-1: none; an empty tensor counts as none).
+struct ResizeParams {
+  k::ResizeSpec spec{};
+  double extrap = 0;               // extrapolation_value (tf_crop_and_resize)
+  std::vector<int64_t> axes;       // the resized dims, in the order scales/sizes/roi give them
+  bool axes_given = false;         // the axes attribute (else 0..rank-1)
+  std::vector<double> attr_scales; // Upsample-7
+  int scales_in = -1, sizes_in = -1, roi_in = -1;
+};
+
+int code_of(OpCtx& c, const std::string& v, const std::vector<std::string>& names, const char* what) {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == v) return static_cast<int>(i);
+  c.unsupported(std::string(what) + " " + quote_name(v));
+}
+
+bool given(OpCtx& c, size_t i) { return c.has_in(i) && numel(c.shape(i)) > 0; }
+
+ResizeParams resize_attrs(OpCtx& c, bool upsample) {
+  const int64_t r = c.rank(0);
+  if (r == 0) c.fail("cannot resize a scalar");
+  ResizeParams p;
+  k::ResizeSpec& s = p.spec;
+  s.cubic_a = -0.75;
+  std::string mode;
+  if (upsample || c.version() < 11) {
+    s.legacy = true;
+    s.coord = k::kCoordAsymmetric;
+    if (upsample && c.version() < 7) c.unsupported("Upsample before opset 7");
+    if (upsample && c.version() < 9) {
+      c.arity(1, 1);
+      const UpsampleAttrs ua = c.attrs<UpsampleAttrs>();
+      mode = ua.mode;
+      p.attr_scales.assign(ua.scales.begin(), ua.scales.end());
+    } else {
+      c.arity(2, 2);
+      mode = upsample ? c.attrs<UpsampleAttrs>().mode : c.attrs<ResizeAttrs>().mode;
+      p.scales_in = 1;
+    }
+    if (upsample && mode == "bilinear") mode = "linear";
+    if (mode == "cubic") c.unsupported("mode " + quote_name(mode));
+  } else {
+    const ResizeAttrs ra = c.attrs<ResizeAttrs>();
+    mode = ra.mode;
+    s.coord = code_of(c, ra.coordinate_transformation_mode,
+                      {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
+                       "tf_half_pixel_for_nn", "tf_crop_and_resize"},
+                      "coordinate_transformation_mode");
+    s.nearest = code_of(c, ra.nearest_mode, {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"}, "nearest_mode");
+    s.exclude_outside = ra.exclude_outside;
+    s.cubic_a = ra.cubic_coeff_a;
+    s.antialias = ra.antialias;
+    p.extrap = ra.extrapolation_value;
+    if (s.antialias && mode == "nearest") c.fail("antialias is not defined for mode 'nearest'");
+    if (given(c, 2)) p.scales_in = 2;
+    if (given(c, 3)) p.sizes_in = 3;
+    if ((p.scales_in < 0) == (p.sizes_in < 0)) c.fail("exactly one of scales and sizes must be given (and non-empty)");
+    if (p.sizes_in >= 0)
+      s.policy = code_of(c, ra.keep_aspect_ratio_policy, {"stretch", "not_larger", "not_smaller"}, "keep_aspect_ratio_policy");
+    if (s.coord == k::kCoordTfCropAndResize) {
+      if (!c.has_in(1)) c.fail("tf_crop_and_resize needs roi");
+      p.roi_in = 1;
+    }
+    std::set<int64_t> seen;
+    for (int64_t a : ra.axes) {
+      const int64_t n = c.axis(a, r);
+      if (!seen.insert(n).second) c.fail("axis " + std::to_string(a) + " is repeated");
+      p.axes.push_back(n);
+    }
+    p.axes_given = !ra.axes.empty();
+  }
+  s.mode = code_of(c, mode, {"nearest", "linear", "cubic"}, "mode");
+  if (!p.axes_given)
+    for (int64_t i = 0; i < r; ++i) p.axes.push_back(i);
+  const int64_t na = static_cast<int64_t>(p.axes.size());
+  auto count = [&](int in, const char* what, int64_t want) {
+    if (in < 0) return;
+    if (numel(c.shape(static_cast<size_t>(in))) != want)
+      c.fail(std::string(what) + " has " + std::to_string(numel(c.shape(static_cast<size_t>(in)))) + " entries, expected " +
+             std::to_string(want));
+  };
+  count(p.scales_in, "scales", na);
+  count(p.sizes_in, "sizes", na);
+  count(p.roi_in, "roi", 2 * na);
+  if (!p.attr_scales.empty() && static_cast<int64_t>(p.attr_scales.size()) != na)
+    c.fail("scales has " + std::to_string(p.attr_scales.size()) + " entries, expected " + std::to_string(na));
+  return p;
+}
+
+// Whether the scales, sizes or roi arrive at run time (then k::resize_data runs).
+bool resize_from_data(OpCtx& c, const ResizeParams& p) {
+  for (int i : {p.scales_in, p.sizes_in, p.roi_in})
+    if (i >= 0 && values_at_run_time(c, static_cast<size_t>(i))) return true;
+  return false;
+}
+
 std::vector<double> float_list(const Tensor& t) {
   std::vector<double> v(static_cast<size_t>(t.numel()));
   for (size_t i = 0; i < v.size(); ++i) v[i] = t.float_at(static_cast<int64_t>(i));
   return v;
 }
 
-ResizeParams resize_params(OpCtx& c, bool upsample) {
-  const Shape& in = c.shape(0);
-  const int64_t r = static_cast<int64_t>(in.size());
-  if (r == 0) c.fail("cannot resize a scalar");
-  UpsampleAttrs ua;
-  ResizeAttrs ra;
-  if (upsample) ua = c.attrs<UpsampleAttrs>();
-  else ra = c.attrs<ResizeAttrs>();
-  ResizeParams p;
-  p.mode = upsample ? ua.mode : ra.mode;
-  p.active.assign(static_cast<size_t>(r), 1);
-  p.scale.assign(static_cast<size_t>(r), 1.0);
-  p.out = in;
-  if (upsample && p.mode == "bilinear") p.mode = "linear";
-  if (p.mode != "nearest" && p.mode != "linear" && (p.mode != "cubic" || upsample || c.version() < 11))
-    c.unsupported("mode " + quote_name(p.mode));
-
-  std::vector<double> scales;
-  std::vector<int64_t> sizes;
-  std::vector<int64_t> axes;
-  if (upsample || c.version() < 11) {
-    p.legacy = true;
-    p.ctm = "asymmetric";
-    if (upsample && c.version() < 7) c.unsupported("Upsample before opset 7");
-    if (upsample && c.version() < 9) {
-      c.arity(1, 1);
-      scales.assign(ua.scales.begin(), ua.scales.end());
-    } else {
-      c.arity(2, 2);
-      scales = float_list(c.require_const(1, "scales"));
-    }
-  } else {
-    p.ctm = ra.coordinate_transformation_mode;
-    p.nearest_mode = ra.nearest_mode;
-    p.exclude_outside = ra.exclude_outside;
-    p.extrap = ra.extrapolation_value;
-    p.cubic_a = ra.cubic_coeff_a;
-    p.antialias = ra.antialias;
-    static const std::set<std::string> ctms = {
-        "half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
-        "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
-    if (!ctms.count(p.ctm)) c.unsupported("coordinate_transformation_mode " + quote_name(p.ctm));
-    static const std::set<std::string> nms = {"round_prefer_floor", "round_prefer_ceil", "floor",
-                                              "ceil"};
-    if (!nms.count(p.nearest_mode)) c.unsupported("nearest_mode " + quote_name(p.nearest_mode));
-    if (p.antialias && p.mode == "nearest") c.fail("antialias is not defined for mode 'nearest'");
-    if (c.has_in(2)) {
-      const Tensor& t = c.require_const(2, "scales");
-      if (t.numel() > 0) scales = float_list(t);
-    }
-    if (c.has_in(3)) {
-      const Tensor& t = c.require_const(3, "sizes");
-      if (t.numel() > 0) sizes = t.to_ints();
-    }
-    if (scales.empty() == sizes.empty())
-      c.fail("exactly one of scales and sizes must be given (and non-empty)");
-    if (!ra.axes.empty()) {
-      std::set<int64_t> seen;
-      for (int64_t a : ra.axes) {
-        const int64_t n = c.axis(a, r);
-        if (!seen.insert(n).second) c.fail("axis " + std::to_string(a) + " is repeated");
-        axes.push_back(n);
-      }
-    }
-  }
-  if (axes.empty())
-    for (int64_t i = 0; i < r; ++i) axes.push_back(i);
-  else
-    for (int64_t d = 0; d < r; ++d)
-      p.active[static_cast<size_t>(d)] = std::count(axes.begin(), axes.end(), d) > 0;
-  const size_t na = axes.size();
-
-  if (!scales.empty()) {
-    if (scales.size() != na)
-      c.fail("scales has " + std::to_string(scales.size()) + " entries, expected " + std::to_string(na));
-    for (size_t i = 0; i < na; ++i) {
-      const size_t d = static_cast<size_t>(axes[i]);
-      if (!(scales[i] > 0) || !std::isfinite(scales[i]))
-        c.fail("scales must be positive and finite");
-      p.scale[d] = scales[i];
-      const double o = std::floor(scales[i] * static_cast<double>(in[d]));
-      if (o > 1e12) c.fail("the output would be too large");
-      p.out[d] = static_cast<int64_t>(o);
-    }
-  } else {
-    if (sizes.size() != na)
-      c.fail("sizes has " + std::to_string(sizes.size()) + " entries, expected " + std::to_string(na));
-    for (size_t i = 0; i < na; ++i) {
-      const size_t d = static_cast<size_t>(axes[i]);
-      if (sizes[i] < 0) c.fail("sizes must not be negative");
-      if (in[d] == 0) c.unsupported("resizing an empty dim");
-      p.out[d] = sizes[i];
-      p.scale[d] = static_cast<double>(sizes[i]) / static_cast<double>(in[d]);
-    }
-    const std::string& policy = ra.keep_aspect_ratio_policy;
-    if (policy == "not_larger" || policy == "not_smaller") {
-      double s = p.scale[static_cast<size_t>(axes[0])];
-      for (int64_t a : axes)
-        s = policy == "not_larger" ? std::min(s, p.scale[static_cast<size_t>(a)])
-                                   : std::max(s, p.scale[static_cast<size_t>(a)]);
-      for (int64_t a : axes) {
-        const size_t d = static_cast<size_t>(a);
-        p.scale[d] = s;
-        p.out[d] = static_cast<int64_t>(s * static_cast<double>(in[d]) + 0.5);
-      }
-    } else if (policy != "stretch") {
-      c.unsupported("keep_aspect_ratio_policy " + quote_name(policy));
-    }
-  }
-  if (p.ctm == "tf_crop_and_resize") {
-    const std::vector<double> roi = float_list(c.require_const(1, "roi"));
-    if (roi.size() != 2 * na)
-      c.fail("roi has " + std::to_string(roi.size()) + " entries, expected " + std::to_string(2 * na));
-    p.roi.assign(static_cast<size_t>(2 * r), 0.0);
-    for (int64_t d = 0; d < r; ++d) p.roi[static_cast<size_t>(r + d)] = 1.0;
-    for (size_t i = 0; i < na; ++i) {
-      p.roi[static_cast<size_t>(axes[i])] = roi[i];
-      p.roi[static_cast<size_t>(r + axes[i])] = roi[na + i];
-    }
-  }
-  return p;
-}
-
-// ---- per-dim taps ---------------------------------------------------------------------------
-
-struct DimTaps {
-  int64_t taps = 1;
-  std::vector<int64_t> off;  // out * taps element offsets; off[i * taps] < 0: outside
-  std::vector<double> w;     // out * taps weights
+// The output's dims and each dim's scale from constant scales or sizes.
+struct ResizeShape {
+  Shape out;
+  std::vector<double> scale;
 };
-
-std::vector<double> coeffs_of(const ResizeParams& p, double ratio, double scale) {
-  const double A = p.cubic_a;
-  if (p.mode == "nearest") {
-    const std::string& m = p.nearest_mode;
-    if (ratio == 1.0) return {0, 1};
-    if (m == "round_prefer_floor") return {ratio <= 0.5 ? 1.0 : 0.0, ratio > 0.5 ? 1.0 : 0.0};
-    if (m == "round_prefer_ceil") return {ratio < 0.5 ? 1.0 : 0.0, ratio >= 0.5 ? 1.0 : 0.0};
-    if (m == "floor") return {1, 0};
-    return {0, 1};
-  }
-  if (p.mode == "linear") {
-    if (!p.antialias) return {1 - ratio, ratio};
-    const double s = std::min(scale, 1.0);
-    const int64_t start = static_cast<int64_t>(std::floor(-1 / s) + 1);
-    const int64_t footprint = 2 - 2 * start;
-    std::vector<double> c;
-    double sum = 0;
-    for (int64_t i = start; i < start + footprint; ++i) {
-      const double arg = (static_cast<double>(i) - ratio) * s;
-      c.push_back(std::min(std::max(1 - std::fabs(arg), 0.0), 1.0));
-      sum += c.back();
-    }
-    for (double& v : c) v /= sum;
-    return c;
-  }
-  // cubic
-  if (!p.antialias) {
-    return {((A * (ratio + 1) - 5 * A) * (ratio + 1) + 8 * A) * (ratio + 1) - 4 * A,
-            ((A + 2) * ratio - (A + 3)) * ratio * ratio + 1,
-            ((A + 2) * (1 - ratio) - (A + 3)) * (1 - ratio) * (1 - ratio) + 1,
-            ((A * ((1 - ratio) + 1) - 5 * A) * ((1 - ratio) + 1) + 8 * A) * ((1 - ratio) + 1) -
-                4 * A};
-  }
-  const double s = std::min(scale, 1.0);
-  auto kernel = [&](double x) {
-    x = std::fabs(x);
-    const double x2 = x * x, x3 = x * x2;
-    if (x <= 1) return (A + 2) * x3 - (A + 3) * x2 + 1;
-    if (x < 2) return A * x3 - 5 * A * x2 + 8 * A * x - 4 * A;
-    return 0.0;
-  };
-  const int64_t i_start = static_cast<int64_t>(std::floor(-2 / s) + 1);
-  const int64_t i_end = 2 - i_start;
-  std::vector<double> c;
-  double sum = 0;
-  for (int64_t i = i_start; i < i_end; ++i) {
-    c.push_back(kernel(s * (static_cast<double>(i) - ratio)));
-    sum += c.back();
-  }
-  for (double& v : c) v /= sum;
-  return c;
+ResizeShape resize_shape(OpCtx& c, const ResizeParams& p) {
+  const Shape& in = c.shape(0);
+  ResizeShape rs;
+  rs.out.resize(in.size());
+  rs.scale.resize(in.size());
+  std::vector<double> scales = p.attr_scales;
+  std::vector<int64_t> sizes;
+  if (p.scales_in >= 0) scales = float_list(c.require_const(static_cast<size_t>(p.scales_in), "scales"));
+  if (p.sizes_in >= 0) sizes = c.require_const(static_cast<size_t>(p.sizes_in), "sizes").to_ints();
+  const int rc = k::resize_shape(p.spec, in.data(), static_cast<int64_t>(in.size()), scales.empty() ? nullptr : scales.data(),
+                                 sizes.data(), p.axes.data(), static_cast<int64_t>(p.axes.size()), rs.out.data(),
+                                 rs.scale.data());
+  if (rc == k::kResizeBadScale) c.fail("scales must be positive and finite");
+  if (rc == k::kResizeBadSize) c.fail("sizes must not be negative");
+  if (rc == k::kResizeEmptyDim) c.unsupported("resizing an empty dim");
+  if (rc == k::kResizeTooLarge) c.fail("the output would be too large");
+  return rs;
 }
 
-// The input coordinate of output index x along dim d; false when outside (tf_crop_and_resize).
-bool x_original(const ResizeParams& p, size_t d, int64_t in_i, int64_t out_i, int64_t x, double& xo) {
-  const double scale = p.scale[d];
-  const double in_w = static_cast<double>(in_i);
-  const double out_w = scale * in_w;  // as the reference: not rounded
-  const double xd = static_cast<double>(x);
-  const std::string& m = p.ctm;
-  if (m == "half_pixel") {
-    xo = (xd + 0.5) / scale - 0.5;
-  } else if (m == "half_pixel_symmetric") {
-    const double adjustment = static_cast<double>(out_i) / out_w;
-    const double center = in_w / 2;
-    const double offset = center * (1 - adjustment);
-    xo = offset + (xd + 0.5) / scale - 0.5;
-  } else if (m == "pytorch_half_pixel") {
-    xo = out_w == 1 ? -0.5 : (xd + 0.5) / scale - 0.5;
-  } else if (m == "align_corners") {
-    xo = out_w == 1 ? 0.0 : xd * (in_w - 1) / (out_w - 1);
-  } else if (m == "asymmetric") {
-    xo = xd / scale;
-  } else if (m == "tf_half_pixel_for_nn") {
-    xo = (xd + 0.5) / scale;
-  } else {  // tf_crop_and_resize
-    const size_t r = p.scale.size();
-    const double s = p.roi[d], e = p.roi[r + d];
-    if (out_w == 1) xo = (e - s) * (in_w - 1) / 2;
-    else xo = xd * (e - s) * (in_w - 1) / (out_w - 1);
-    xo += s * (in_w - 1);
-    if (xo < 0 || xo > in_w - 1) return false;
-  }
-  return true;
+// ---- scales, sizes or roi at run time ---------------------------------------------------------
+
+// The most each output dim can be: --max OUTPUT=N where the scales or sizes arrive at run time
+// (nothing else bounds them), else what the constant ones give; at least the input's dims.
+int64_t resize_data_bound(OpCtx& c, const ResizeParams& p) {
+  if (c.in(0).dynamic()) c.unsupported("Resize of run-time dims with scales, sizes or roi known only at run time");
+  const int64_t in_most = largest_dim(c.shape(0));
+  for (int i : {p.scales_in, p.sizes_in})
+    if (i >= 0 && values_at_run_time(c, static_cast<size_t>(i))) return std::max(user_bound(c, 0, static_cast<size_t>(i)), in_most);
+  return std::max(largest_dim(resize_shape(c, p).out), in_most);
 }
 
-DimTaps dim_taps(OpCtx& c, const ResizeParams& p, size_t d, int64_t in_i, int64_t out_i,
-                 int64_t stride) {
-  DimTaps t;
-  if (!p.active[d]) {  // not in axes: unchanged
-    for (int64_t i = 0; i < out_i; ++i) {
-      t.off.push_back(i * stride);
-      t.w.push_back(1);
-    }
-    return t;
-  }
-  if (p.legacy && p.mode == "nearest") {
-    for (int64_t x = 0; x < out_i; ++x) {
-      const double xo = static_cast<double>(x) / p.scale[d];
-      int64_t i = static_cast<int64_t>(p.scale[d] < 1 ? std::ceil(xo) : std::floor(xo));
-      i = std::min(std::max<int64_t>(i, 0), in_i - 1);
-      t.off.push_back(i * stride);
-      t.w.push_back(1);
-    }
-    return t;
-  }
-  bool first = true;
-  for (int64_t x = 0; x < out_i; ++x) {
-    double xo = 0;
-    const bool inside = x_original(p, d, in_i, out_i, x, xo);
-    if (!std::isfinite(xo)) c.fail("non-finite input coordinate; check scales/roi");
-    const double fl = std::floor(xo);
-    const bool integral = xo == fl;
-    const double ratio = integral ? 1.0 : xo - fl;
-    std::vector<double> cf = coeffs_of(p, ratio, p.scale[d]);
-    const int64_t n = static_cast<int64_t>(cf.size());
-    if (first) {
-      t.taps = n;
-      first = false;
-    } else if (n != t.taps) {
-      c.fail("internal: tap count changed along a dim");
-    }
-    if (!inside) {
-      for (int64_t j = 0; j < n; ++j) {
-        t.off.push_back(-1);
-        t.w.push_back(0);
-      }
-      continue;
-    }
-    const int64_t base = static_cast<int64_t>(integral ? fl - 1 : fl);
-    const int64_t pad = (n + 1) / 2;
-    int64_t s = base - n / 2 + 1;
-    s = std::min(std::max(s, -pad), in_i - 1 + pad - n + 1);
-    if (p.exclude_outside) {
-      double sum = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        const int64_t idx = s + j;
-        if (idx < 0 || idx >= in_i) cf[static_cast<size_t>(j)] = 0;
-        sum += cf[static_cast<size_t>(j)];
-      }
-      for (double& v : cf) v /= sum;
-    }
-    for (int64_t j = 0; j < n; ++j) {
-      const int64_t idx = std::min(std::max<int64_t>(s + j, 0), in_i - 1);
-      t.off.push_back(idx * stride);
-      t.w.push_back(cf[static_cast<size_t>(j)]);
-    }
-  }
-  // One tap of weight 1 and the rest 0 everywhere (nearest, integral coordinates): one tap.
-  if (t.taps > 1) {
-    bool single = true;
-    std::vector<int64_t> off;
-    for (int64_t i = 0; i < out_i && single; ++i) {
-      const size_t b = static_cast<size_t>(i * t.taps);
-      if (t.off[b] < 0) {
-        off.push_back(-1);
-        continue;
-      }
-      int64_t pick = -1;
-      for (int64_t j = 0; j < t.taps; ++j) {
-        const double w = t.w[b + static_cast<size_t>(j)];
-        if (w == 1.0 && pick < 0) pick = j;
-        else if (w != 0.0) single = false;
-      }
-      if (pick < 0) single = false;
-      else off.push_back(t.off[b + static_cast<size_t>(pick)]);
-    }
-    if (single) {
-      t.taps = 1;
-      t.off = off;
-      t.w.assign(off.size(), 1.0);
-    }
-  }
-  return t;
+// The taps every dim can need at its bound: the kernel's scratch holds this many weights and
+// as many offsets.
+int64_t resize_data_taps(OpCtx& c, const ResizeParams& p, int64_t bound) {
+  const Shape& in = c.shape(0);
+  std::vector<char> active(in.size(), 0);
+  for (int64_t a : p.axes) active[static_cast<size_t>(a)] = 1;
+  int64_t cap = 0;
+  for (size_t d = 0; d < in.size(); ++d) cap += active[d] ? bound * k::resize_taps_most(p.spec, in[d]) : in[d];
+  return cap;
+}
+
+std::string spec_code(const k::ResizeSpec& s) {
+  return "k::ResizeSpec{" + std::to_string(s.mode) + ", " + std::to_string(s.coord) + ", " + std::to_string(s.nearest) +
+         ", " + std::to_string(s.policy) + ", " + (s.legacy ? "true" : "false") + ", " +
+         (s.exclude_outside ? "true" : "false") + ", " + (s.antialias ? "true" : "false") + ", " + lit_f64(s.cubic_a) + "}";
 }
 
 struct ResizePlan {
@@ -395,16 +220,45 @@ struct ResizePlan {
   double fill = 0;
 };
 
+// One dim's taps (k::resize_axis_taps): `taps` offsets and weights per output index.
+struct DimTaps {
+  int64_t taps = 1;
+  std::vector<int64_t> off;  // out * taps element offsets; off[i * taps] < 0: outside
+  std::vector<double> w;     // out * taps weights
+};
+
 ResizePlan resize_plan(OpCtx& c, bool upsample) {
-  ResizeParams p = resize_params(c, upsample);
+  const ResizeParams p = resize_attrs(c, upsample);
+  const ResizeShape rs = resize_shape(c, p);
   const Shape& in = c.shape(0);
+  const int64_t rank = static_cast<int64_t>(in.size()), na = static_cast<int64_t>(p.axes.size());
+  std::vector<double> roi(static_cast<size_t>(2 * rank), 0.0);  // per dim: starts then ends
+  for (int64_t d = 0; d < rank; ++d) roi[static_cast<size_t>(rank + d)] = 1.0;
+  if (p.roi_in >= 0) {
+    const std::vector<double> given_roi = float_list(c.require_const(1, "roi"));
+    for (int64_t i = 0; i < na; ++i) {
+      roi[static_cast<size_t>(p.axes[static_cast<size_t>(i)])] = given_roi[static_cast<size_t>(i)];
+      roi[static_cast<size_t>(rank + p.axes[static_cast<size_t>(i)])] = given_roi[static_cast<size_t>(na + i)];
+    }
+  }
   auto st = strides_of(in);
   std::vector<DimTaps> dims;
   bool all_single = true;
   for (size_t d = 0; d < in.size(); ++d) {
-    if (p.out[d] > 0 && in[d] == 0) c.fail("cannot resize an empty dim to a non-empty one");
-    dims.push_back(dim_taps(c, p, d, in[d], p.out[d], st[d]));
-    if (dims.back().taps != 1) all_single = false;
+    const int64_t out = rs.out[d];
+    if (out > 0 && in[d] == 0) c.fail("cannot resize an empty dim to a non-empty one");
+    const bool active = std::count(p.axes.begin(), p.axes.end(), static_cast<int64_t>(d)) > 0;
+    DimTaps t;
+    const int64_t most = active ? k::resize_taps(p.spec, rs.scale[d]) : 1;
+    t.off.resize(static_cast<size_t>(out * most));
+    t.w.resize(t.off.size());
+    t.taps = k::resize_axis_taps(p.spec, active, rs.scale[d], roi[d], roi[static_cast<size_t>(rank) + d], in[d], out, st[d],
+                                 t.off.data(), t.w.data());
+    if (t.taps == 0) c.fail("non-finite input coordinate; check scales/roi");
+    t.off.resize(static_cast<size_t>(out * t.taps));
+    t.w.resize(t.off.size());
+    if (t.taps != 1) all_single = false;
+    dims.push_back(std::move(t));
   }
   ResizePlan r;
   r.fill = p.extrap;
@@ -461,17 +315,37 @@ std::string interp_code(const k::InterpMap& m) {
 }
 
 void infer_resize(OpCtx& c, bool upsample) {
-  ResizeParams p = resize_params(c, upsample);
-  if (p.mode != "nearest") {
+  const ResizeParams p = resize_attrs(c, upsample);
+  if (p.spec.mode != k::kResizeNearest) {
     const DType t = c.dtype(0);
     if (t != DType::Float && t != DType::Double)
-      c.unsupported("mode " + quote_name(p.mode) + " on " + dtype_name(t) +
-                    " (only float and double interpolate)");
+      c.unsupported(std::string("mode ") + (p.spec.mode == k::kResizeLinear ? "'linear'" : "'cubic'") + " on " +
+                    dtype_name(t) + " (only float and double interpolate)");
   }
-  c.set_out(0, c.dtype(0), p.out);
+  if (resize_from_data(c, p)) {
+    const int64_t bound = resize_data_bound(c, p);
+    c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(c.shape(0).size(), bound)));
+    c.set_scratch(resize_data_taps(c, p, bound) * static_cast<int64_t>(sizeof(double) + sizeof(int64_t)));
+    return;
+  }
+  c.set_out(0, c.dtype(0), resize_shape(c, p).out);
 }
 
 void lower_resize(LowerCtx& c, bool upsample) {
+  const ResizeParams p = resize_attrs(c, upsample);
+  if (resize_from_data(c, p)) {
+    const int64_t bound = resize_data_bound(c, p);
+    auto in_or_null = [&](int i, DType t) { return i >= 0 ? c.X(static_cast<size_t>(i)) : null_of(t); };
+    std::vector<int64_t> axes = p.axes;
+    Tensor axes_tab(DType::Int64, {static_cast<int64_t>(axes.size())});
+    std::copy(axes.begin(), axes.end(), axes_tab.data<int64_t>());
+    c.call("resize_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), in_or_null(p.scales_in, DType::Float),
+                           in_or_null(p.sizes_in, DType::Int64), in_or_null(p.roi_in, DType::Float), c.table(std::move(axes_tab)),
+                           index(static_cast<int64_t>(axes.size())), object(p.spec, spec_code(p.spec)), scalar(c.dtype(0), p.extrap),
+                           index(bound), index(resize_data_taps(c, p, bound)), c.scratch(DType::Double), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   if (numel(c.out(0).shape) == 0) return;
   ResizePlan r = resize_plan(c, upsample);
   const Arg fill = scalar(c.dtype(0), r.fill);

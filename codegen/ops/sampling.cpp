@@ -3,6 +3,7 @@
 // following the spec's reference implementations (onnx/reference/ops/op_grid_sample.py,
 // op_affine_grid.py, op_roi_align.py, op_deform_conv.py).
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -77,21 +78,37 @@ struct AffineGridAttrs {
   O2C_FIELDS(align_corners)
 };
 
-// size = [N, C, H, W] or [N, C, D, H, W], a compile-time constant.
+// size = [N, C, H, W] or [N, C, D, H, W]: theta [N, r, r + 1] with r = 2 or 3.
+int64_t affine_rank(OpCtx& c) {
+  if (c.rank(1) != 1 || (c.shape(1)[0] != 4 && c.shape(1)[0] != 5)) c.fail("size must have 4 or 5 elements");
+  const int64_t r = c.shape(1)[0] - 2;
+  const Shape& t = c.shape(0);
+  if (t.size() != 3 || t[1] != r || t[2] != r + 1)
+    c.fail("theta must have shape [N, " + std::to_string(r) + ", " + std::to_string(r + 1) + "]");
+  return r;
+}
+
+// The size, a compile-time constant.
 std::vector<int64_t> affine_size(OpCtx& c) {
+  affine_rank(c);
   const std::vector<int64_t> s = c.require_const(1, "size").to_ints();
-  if (s.size() != 4 && s.size() != 5) c.fail("size must have 4 or 5 elements");
   for (int64_t v : s)
     if (v < 0) c.fail("size must not be negative");
-  const Shape& t = c.shape(0);
-  const int64_t r = static_cast<int64_t>(s.size()) - 2;
-  if (t.size() != 3 || t[0] != s[0] || t[1] != r || t[2] != r + 1)
-    c.fail("theta must have shape [N, " + std::to_string(r) + ", " + std::to_string(r + 1) + "]");
+  if (c.shape(0)[0] != s[0]) c.fail("theta must have shape [" + std::to_string(s[0]) + ", ...] (size[0])");
   return s;
 }
 
+// A size known only at run time: the grid's dims at most --max OUTPUT=N (templates/shape_data.hpp).
+bool affine_size_from_data(OpCtx& c) { return values_at_run_time(c, 1); }
+int64_t affine_data_bound(OpCtx& c) { return std::max(user_bound(c, 0, 1), largest_dim(c.shape(0))); }
+
 void infer_AffineGrid(OpCtx& c) {
   c.attrs<AffineGridAttrs>();
+  if (affine_size_from_data(c)) {
+    const int64_t r = affine_rank(c);
+    data_count(c, 1, "size", 5);
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(static_cast<size_t>(r + 2), affine_data_bound(c))));
+  }
   const std::vector<int64_t> s = affine_size(c);
   Shape y = {s[0]};
   y.insert(y.end(), s.begin() + 2, s.end());
@@ -101,6 +118,12 @@ void infer_AffineGrid(OpCtx& c) {
 
 void lower_AffineGrid(LowerCtx& c) {
   const auto a = c.attrs<AffineGridAttrs>();
+  if (affine_size_from_data(c)) {
+    c.call("affine_grid_data", {c.X(0), c.Y(0), index(c.shape(0)[0]), index(affine_rank(c)), c.X(1),
+                                boolean(a.align_corners != 0), index(affine_data_bound(c)), dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   const std::vector<int64_t> s = affine_size(c);
   const int64_t r = static_cast<int64_t>(s.size()) - 2;
   const int64_t d0 = r == 3 ? s[2] : 1;

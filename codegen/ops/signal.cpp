@@ -151,39 +151,68 @@ struct STFTPlan {
   int64_t batch, len, cin, step, frames, L, n_out;
 };
 
-STFTPlan stft_plan(OpCtx& c) {
-  const auto a = c.attrs<STFTAttrs>();
+// The signal's shape and the window's length (-1: none), checked.
+STFTPlan stft_shape(OpCtx& c, int64_t* W) {
   const Shape& x = c.shape(0);
   if (x.size() != 3 || (x[2] != 1 && x[2] != 2)) c.fail("signal must be [batch, length, 1 or 2], got " + shape_str(x));
   STFTPlan p{};
   p.batch = x[0];
   p.len = x[1];
   p.cin = x[2];
-  p.step = const_int(c, 1, "frame_step");
-  if (p.step <= 0) c.fail("frame_step must be positive");
-  int64_t W = -1;
+  *W = -1;
   if (c.has_in(2)) {
     if (c.rank(2) != 1) c.fail("window must have rank 1, got " + shape_str(c.shape(2)));
-    W = c.shape(2)[0];
+    *W = c.shape(2)[0];
   }
-  if (c.has_in(3)) {
-    p.L = const_int(c, 3, "frame_length");
-    if (W >= 0 && W != p.L) c.fail("the window's length differs from frame_length");
-  } else {
-    p.L = W >= 0 ? W : p.len;
-  }
-  if (p.L <= 0 || p.L > p.len) c.fail("frame_length must be in [1, signal length], got " + std::to_string(p.L));
-  p.frames = 1 + (p.len - p.L) / p.step;
-  p.n_out = a.onesided ? p.L / 2 + 1 : p.L;
   return p;
 }
 
+STFTPlan stft_plan(OpCtx& c) {
+  int64_t W = -1;
+  STFTPlan p = stft_shape(c, &W);
+  p.step = const_int(c, 1, "frame_step");
+  const int64_t length = c.has_in(3) ? const_int(c, 3, "frame_length") : -1;
+  const int rc = k::stft_geometry(p.len, p.step, length, W, c.attrs<STFTAttrs>().onesided != 0, &p.L, &p.frames, &p.n_out);
+  if (rc == k::kStftBadStep) c.fail("frame_step must be positive");
+  if (rc == k::kStftWindow) c.fail("the window's length differs from frame_length");
+  if (rc == k::kStftBadLength) c.fail("frame_length must be in [1, signal length " + std::to_string(p.len) + "]");
+  return p;
+}
+
+// frame_step or frame_length known only at run time (k::stft_data): every output dim is at
+// most the signal's length (frames and bins do not outnumber its samples), its batch, or 2.
+bool stft_from_data(OpCtx& c) { return values_at_run_time(c, 1) || values_at_run_time(c, 3); }
+int64_t stft_data_bound(OpCtx& c) {
+  for (size_t i : {size_t{1}, size_t{3}})
+    if (c.has_in(i) && numel(c.shape(i)) != 1) c.fail(std::string(i == 1 ? "frame_step" : "frame_length") + " must be a scalar");
+  return std::max(largest_dim(c.shape(0)), int64_t{2});
+}
+
 void infer_STFT(OpCtx& c) {
+  if (stft_from_data(c)) {
+    int64_t W = -1;
+    const STFTPlan p = stft_shape(c, &W);
+    c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(4, stft_data_bound(c))));
+    c.set_scratch(2 * std::max<int64_t>(p.len, 1) * static_cast<int64_t>(sizeof(double)));
+    return;
+  }
   const STFTPlan p = stft_plan(c);
   c.set_out(0, c.dtype(0), {p.batch, p.frames, p.n_out, 2});
   c.set_scratch(2 * p.L * static_cast<int64_t>(sizeof(double)));
 }
 void lower_STFT(LowerCtx& c) {
+  if (stft_from_data(c)) {
+    int64_t W = -1;
+    const STFTPlan p = stft_shape(c, &W);
+    const DType it = c.dtype(1);
+    if (c.has_in(3) && c.dtype(3) != it) c.unsupported("frame_step and frame_length of different types");
+    c.call("stft_data", {c.X(0), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), index(p.batch), index(p.len),
+                         index(p.cin), c.X(1), c.has_in(3) ? c.X(3) : null_of(it), index(W),
+                         boolean(c.attrs<STFTAttrs>().onesided != 0), index(stft_data_bound(c)), c.scratch(DType::Double),
+                         dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   const STFTPlan p = stft_plan(c);
   if (p.batch == 0) return;
   c.call("stft", {c.X(0), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), c.Y(0), index(p.batch), index(p.len),

@@ -1469,6 +1469,10 @@ int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, 
 }
 
 size_t tiny_cnn_arena_bytes(void) { return TINY_CNN_ARENA_BYTES; }
+size_t tiny_cnn_arena_bytes_for(const tiny_cnn_inputs* in) {
+  (void)in;
+  return TINY_CNN_ARENA_BYTES;
+}
 size_t tiny_cnn_num_inputs(void) { return TINY_CNN_NUM_INPUTS; }
 size_t tiny_cnn_num_outputs(void) { return TINY_CNN_NUM_OUTPUTS; }
 const onnx2cpp_tensor_info* tiny_cnn_input_info(size_t i) {

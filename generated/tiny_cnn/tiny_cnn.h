@@ -99,6 +99,10 @@ typedef struct tiny_cnn_outputs {
  * by the caller (one per concurrent call). Returns ONNX2CPP_OK or an ONNX2CPP_ERR_* code. */
 int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes);
 size_t tiny_cnn_arena_bytes(void);
+/* The arena bytes a run at in->dims needs (buffers keep the offsets planned for the largest
+ * dims; those that shrink with the run's dims end earlier); TINY_CNN_ARENA_BYTES when the dims
+ * are outside their ranges or the model has none. A run checks its arena against it. */
+size_t tiny_cnn_arena_bytes_for(const tiny_cnn_inputs* in);
 size_t tiny_cnn_num_inputs(void);
 size_t tiny_cnn_num_outputs(void);
 /* NULL when i is out of range. */

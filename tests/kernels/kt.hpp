@@ -3,7 +3,9 @@
 #ifndef O2C_TESTS_KERNELS_KT_HPP
 #define O2C_TESTS_KERNELS_KT_HPP
 
+#include "runtime_min/onnx2cpp_runtime.h"  // the error codes some kernels return
 #include "templates/common.hpp"
+#include "templates/data_dims.hpp"
 #include "templates/activation.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"

@@ -69,6 +69,50 @@ TEST_CASE("A model compiled for seq in 1..16 runs at 1, 3 and 16, and refuses 0 
   CHECK(rc == 0);
 }
 
+TEST_CASE("arena_bytes_for(in): a run at smaller dims needs and checks a smaller arena", "[dims][build]") {
+  // y = MatMul(Relu(MatMul(x, w1)), w2): x [seq, 4], the [seq, 8] intermediates in the arena.
+  ModelBuilder b;
+  b.input("x", {-1, 4}, 1, "seq");
+  std::vector<float> w1(32), w2(32);
+  for (int i = 0; i < 32; ++i) w1[static_cast<size_t>(i)] = 0.1f * float(i % 5) - 0.2f, w2[static_cast<size_t>(i)] = 0.05f * float(i % 7) - 0.1f;
+  b.init_f("w1", {4, 8}, w1).init_f("w2", {8, 4}, w2);
+  b.node("MatMul", {"x", "w1"}, {"h"});
+  b.node("Relu", {"h"}, {"r"});
+  b.node("MatMul", {"r", "w2"}, {"y"});
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path), seq_1_to_16());
+  REQUIRE(c.plan.arena_bytes >= 16 * 8 * 4);
+  const std::string main_cpp = std::string(
+        "#include <cstdio>\n#include <cstring>\n#include \"m.h\"\n"
+        "alignas(64) static unsigned char arena[M_ARENA_BYTES + 256];\n"
+        "int run(int64_t seq, size_t bytes, float* y) {\n"
+        "  float x[16 * 4];\n  for (int i = 0; i < 64; ++i) x[i] = 0.25f * float(i % 9) - 1.0f;\n"
+        "  m_inputs in{};\n  in.x = x;\n  in.dims.seq = seq;\n  m_outputs out{};\n  out.y = y;\n"
+        "  std::memset(arena, 0xAB, sizeof arena);\n"
+        "  const int rc = m_run(&in, &out, arena, bytes);\n"
+        "  for (size_t i = bytes; i < sizeof arena; ++i) if (arena[i] != 0xAB) return 100;  // nothing past `bytes`\n"
+        "  return rc;\n}\n"
+        "int main() {\n"
+        "  m_inputs in{};\n"
+        "  in.dims.seq = 16;\n  const size_t most = m_arena_bytes_for(&in);\n"
+        "  in.dims.seq = 3;\n  const size_t three = m_arena_bytes_for(&in);\n"
+        "  in.dims.seq = 17;\n  const size_t outside = m_arena_bytes_for(&in);\n"
+        "  std::printf(\"16: %zu, 3: %zu, 17: %zu, M_ARENA_BYTES %zu\\n\", most, three, outside, size_t(M_ARENA_BYTES));\n"
+        "  if (most > M_ARENA_BYTES || outside != M_ARENA_BYTES || three >= most || three < 3 * 8 * 4) return 1;\n"
+        "  float y16[64], y3[64];\n"
+        "  if (run(16, most, y16) != ONNX2CPP_OK) return 2;\n"
+        "  if (run(3, three, y3) != ONNX2CPP_OK) return 3;\n"
+        "  for (int i = 0; i < 12; ++i) if (y3[i] != y16[i]) return 4;  // rows do not depend on seq\n"
+        "  if (run(3, three - 1, y3) != ONNX2CPP_ERR_ARENA_TOO_SMALL) return 5;\n"
+        "  if (run(16, three, y16) != ONNX2CPP_ERR_ARENA_TOO_SMALL) return 6;\n"
+        "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
+  std::string log;
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
+
 TEST_CASE("An op that does not take run-time dims yet is refused, naming the dims", "[dims]") {
   ModelBuilder b;
   b.input("x", {-1, 4}, 1, "seq");

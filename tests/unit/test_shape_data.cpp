@@ -227,3 +227,95 @@ TEST_CASE("DFT along an axis read at run time: each axis from one compiled file,
   INFO(log);
   CHECK(rc == 0);
 }
+
+namespace {
+// Resize of a constant xf (float [1, 1, 4, 6], linear, antialias) by `scales`, or of xi (int32,
+// nearest, not_smaller on axes 2, 3) to `sizes`: the compiler's static path, folded.
+Tensor folded_resize(bool ints, const std::vector<float>& scales, const std::vector<int64_t>& sizes,
+                     std::vector<int64_t> shape) {
+  ModelBuilder b(18);
+  std::vector<float> xv(24);
+  for (int i = 0; i < 24; ++i) xv[static_cast<size_t>(i)] = static_cast<float>((i * 7) % 24);
+  if (ints) {
+    std::vector<int64_t> iv(xv.begin(), xv.end());
+    b.init_i("xs", {1, 1, 4, 6}, iv).init_i("sizes", {2}, sizes);
+    onnx::NodeProto& cast = b.node("Cast", {"xs"}, {"xi"});
+    ModelBuilder::attr_i(cast, "to", 6);
+    onnx::NodeProto& n = b.node("Resize", {"xi", "", "", "sizes"}, {"r"});
+    ModelBuilder::attr_s(n, "keep_aspect_ratio_policy", "not_smaller");
+    ModelBuilder::attr_ints(n, "axes", {2, 3});
+    return folded(b, "r", shape, 6);
+  }
+  b.init_f("xf", {1, 1, 4, 6}, xv).init_f("scales", {4}, scales);
+  onnx::NodeProto& n = b.node("Resize", {"xf", "", "scales"}, {"r"});
+  ModelBuilder::attr_s(n, "mode", "linear");
+  ModelBuilder::attr_i(n, "antialias", 1);
+  return folded(b, "r", shape);
+}
+
+std::string c_array(const Tensor& t, const char* type) {
+  std::string s = std::string("static const ") + type + " want_" + std::to_string(t.numel()) + "_" + type + "[] = {";
+  char buf[40];
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    std::snprintf(buf, sizeof buf, "%.9g", t.float_at(i));
+    s += (i ? ", " : "") + std::string(buf);
+  }
+  return s + "};\n";
+}
+}  // namespace
+
+TEST_CASE("Resize with scales and sizes read at run time: several sizes from one file, as the static path",
+          "[shapedata][build]") {
+  ModelBuilder b(18);
+  b.input("xf", {1, 1, 4, 6}).input("scales", {4}).input("xi", {1, 1, 4, 6}, 6).input("sizes", {2}, 7);
+  onnx::NodeProto& lin = b.node("Resize", {"xf", "", "scales"}, {"y"});
+  ModelBuilder::attr_s(lin, "mode", "linear");
+  ModelBuilder::attr_i(lin, "antialias", 1);
+  onnx::NodeProto& near = b.node("Resize", {"xi", "", "", "sizes"}, {"z"});
+  ModelBuilder::attr_s(near, "keep_aspect_ratio_policy", "not_smaller");
+  ModelBuilder::attr_ints(near, "axes", {2, 3});
+  b.output("z");
+  TempDir d;
+  CHECK_THAT(error_of(b), Catch::Contains("--max y=N"));  // adds the output y
+  ShapeBindings bind;
+  bind.max["y"] = 10;
+  bind.max["z"] = 12;
+  const Compiled c = compile_file(b.save(d.path), bind);
+  CHECK(value(c.graph, "y").shape == Shape{10, 10, 10, 10});  // each dim at most max(10, the input's largest)
+  // Upsampling and downsampling, each against what the compiler computes from constants.
+  const Tensor up = folded_resize(false, {1, 1, 2, 1.5f}, {}, {1, 1, 8, 9});
+  const Tensor down = folded_resize(false, {1, 1, 0.5f, 0.7f}, {}, {1, 1, 2, 4});
+  const Tensor big = folded_resize(true, {}, {7, 5}, {1, 1, 7, 11});  // scale max(7/4, 5/6)
+  const Tensor small = folded_resize(true, {}, {2, 1}, {1, 1, 2, 3});  // scale max(2/4, 1/6)
+  const std::string main_cpp =
+      "#include <cstdio>\n#include \"m.h\"\n" + c_array(up, "float") + c_array(down, "float") + c_array(big, "int") +
+      c_array(small, "int") +
+      "int run(const float* scales, const int64_t* sizes, int rc_want, const float* wy, const int* wz, int64_t ny, int64_t nz) {\n"
+      "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
+      "  float xf[24];\n  int xi[24];\n  for (int i = 0; i < 24; ++i) xf[i] = static_cast<float>(xi[i] = (i * 7) % 24);\n"
+      "  static float y[10000 + 8];\n  static int z[10000 + 8];\n  for (auto& v : y) v = -99;\n  for (auto& v : z) v = -99;\n"
+      "  m_inputs in{};\n  in.xf = xf;\n  in.scales = scales;\n  in.xi = xi;\n  in.sizes = sizes;\n"
+      "  m_outputs out{};\n  out.y = y;\n  out.z = z;\n"
+      "  const int rc = m_run(&in, &out, arena, sizeof arena);\n"
+      "  if (rc != rc_want) return 100 + rc;\n  if (rc) return 0;\n"
+      "  for (int64_t i = 0; i < ny; ++i) if (y[i] != wy[i]) return 1;\n"
+      "  for (int64_t i = 0; i < nz; ++i) if (z[i] != wz[i]) return 2;\n"
+      "  for (int64_t i = ny; i < 10008; ++i) if (y[i] != -99) return 3;\n"
+      "  for (int64_t i = nz; i < 10008; ++i) if (z[i] != -99) return 4;\n"
+      "  if (out.shapes.y[2] * out.shapes.y[3] != ny || out.shapes.z[2] * out.shapes.z[3] != nz) return 5;\n"
+      "  return 0;\n}\n"
+      "int main() {\n"
+      "  const float up[4] = {1, 1, 2, 1.5f}, down[4] = {1, 1, 0.5f, 0.7f}, wide[4] = {1, 1, 1, 2}, neg[4] = {1, 1, -1, 1};\n"
+      "  const int64_t big[2] = {7, 5}, small[2] = {2, 1}, tall[2] = {10, 1};\n"
+      "  int rc = 0;\n"
+      "  if ((rc = run(up, big, ONNX2CPP_OK, want_72_float, want_77_int, 72, 77)) ||\n"
+      "      (rc = run(down, small, ONNX2CPP_OK, want_8_float, want_6_int, 8, 6)) ||\n"
+      "      (rc = run(wide, small, ONNX2CPP_ERR_DATA_SHAPE, nullptr, nullptr, 0, 0)) ||\n"
+      "      (rc = run(up, tall, ONNX2CPP_ERR_DATA_SHAPE, nullptr, nullptr, 0, 0)) ||\n"
+      "      (rc = run(neg, small, ONNX2CPP_ERR_DATA_VALUE, nullptr, nullptr, 0, 0))) return rc;\n"
+      "  std::printf(\"ok\\n\");\n  return 0;\n}\n";
+  std::string log;
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
