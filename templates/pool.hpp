@@ -189,6 +189,30 @@ inline void max_unpool(const T* x, const I* idx, T* Y, i64 nx, i64 ny, const Str
   }
 }
 
+// MaxUnpool with output_shape read at run time: out[r] (each dim at most `bound`) keeps the
+// unpooled shape's batch and channels and extends its spatial dims; indices address the
+// unpooled shape.
+template <class T, class I, class S>
+inline int max_unpool_data(const T* x, const I* idx, T* Y, i64 nx, const i64* unpooled, i64 r, const S* shape, i64 bound,
+                           DimOut out) {
+  i64 d[kMaxRank];
+  Strided m{};
+  m.rank = static_cast<int>(r);
+  for (i64 i = 0; i < r; ++i) {
+    d[i] = static_cast<i64>(shape[i]);
+    if (i < 2 ? d[i] != unpooled[i] : d[i] < unpooled[i]) return ONNX2CPP_ERR_DATA_VALUE;
+  }
+  if (const int rc = set_data_dims(d, r, bound, out)) return rc;
+  i64 ny = 1;
+  for (i64 i = r - 1; i >= 0; --i) {
+    m.dims[i] = unpooled[i];
+    m.st[i] = ny;
+    ny *= d[i];
+  }
+  if (ny > 0) max_unpool(x, idx, Y, nx, ny, m);
+  return 0;
+}
+
 // Global average / max over S spatial elements per (n, c).
 template <class T>
 inline void global_avg_pool(const T* X, T* Y, i64 NC, i64 S) {

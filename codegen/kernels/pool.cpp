@@ -69,4 +69,8 @@ bool eval_max_unpool(const Call& c, const Frame& f) {
   });
 }
 
+// The kernel that reads its output's shape from run-time values: never folded (a constant
+// output_shape takes MaxUnpool's static lowering, so nothing it computes can fold).
+bool eval_max_unpool_data(const Call&, const Frame&) { return false; }
+
 }  // namespace o2c

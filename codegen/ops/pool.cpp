@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 #include "ops/spatial.hpp"
 
 namespace o2c {
@@ -215,13 +216,30 @@ Shape unpool_out_shape(OpCtx& c, const Shape& unpooled) {
   return out;
 }
 
+// output_shape known only at run time (k::max_unpool_data): each dim at most --max OUTPUT=N.
+bool unpool_shape_from_data(OpCtx& c) { return values_at_run_time(c, 2); }
+int64_t unpool_data_bound(OpCtx& c, const Shape& unpooled) {
+  if (c.rank(2) != 1 || c.shape(2)[0] != static_cast<int64_t>(unpooled.size()))
+    c.fail("output_shape must have " + std::to_string(unpooled.size()) + " entries");
+  return std::max(user_bound(c, 0, 2), largest_dim(unpooled));
+}
+
 void infer_MaxUnpool(OpCtx& c) {
   const Shape unpooled = unpooled_shape(c);
   if (c.shape(1) != c.shape(0)) c.fail("I " + shape_str(c.shape(1)) + " must have the shape of X " + shape_str(c.shape(0)));
+  if (unpool_shape_from_data(c))
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(unpooled.size(), unpool_data_bound(c, unpooled))));
   c.set_out(0, c.dtype(0), unpool_out_shape(c, unpooled));
 }
 void lower_MaxUnpool(LowerCtx& c) {
   const Shape unpooled = unpooled_shape(c);
+  if (unpool_shape_from_data(c)) {
+    c.call("max_unpool_data", {c.X(0), c.X(1), c.Y(0), index(numel(c.shape(0))), shape_table(c, unpooled),
+                               index(static_cast<int64_t>(unpooled.size())), c.X(2), index(unpool_data_bound(c, unpooled)),
+                               dim_outs(c, c.out(0).dims)});
+    c.calls.back().status = true;
+    return;
+  }
   const Shape out = unpool_out_shape(c, unpooled);
   if (numel(out) == 0) return;
   c.call("max_unpool", {c.X(0), c.X(1), c.Y(0), index(numel(c.shape(0))), index(numel(out)),
