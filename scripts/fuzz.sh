@@ -44,6 +44,7 @@ if [ "$build" = 1 ]; then
   echo "fuzz: built $out (fuzz_frontend, and onnx2cpp under ASan and UBSan) in $(($(date +%s) - t0)) s"
 fi
 [ "$run" = 1 ] || exit 0
+[ "$secs" != 0 ] || skip "0 seconds (O2C_FUZZ_SECONDS=0)"
 [ -x "$exe" ] || skip "$exe not built (scripts/fuzz.sh --build)"
 # Seeds: every small model at hand (a copy each, so that the corpus folder stays the fuzzer's).
 mkdir -p "$out/seeds" "$out/corpus" "$out/findings"
