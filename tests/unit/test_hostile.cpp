@@ -263,3 +263,12 @@ TEST_CASE("fuzz: Identity and SequenceMap with an absent input are refused", "[h
     CHECK(has(refusal(b, d.path), "input 1 is missing"));
   }
 }
+
+TEST_CASE("fuzz: an RNN's hidden_size is checked against R before it is multiplied", "[hostile]") {
+  TempDir d;  // test_gru_defaults with hidden_size 2^62 (3 * 2^62 overflowed)
+  ModelBuilder b;
+  b.input("X", {1, 3, 2}).input("W", {1, 15, 2}).input("R", {1, 15, 5});
+  auto& gru = b.node("GRU", {"X", "W", "R"}, {"", "y"});
+  ModelBuilder::attr_i(gru, "hidden_size", int64_t(1) << 62);
+  CHECK(has(refusal(b, d.path), "hidden_size 4611686018427387904 does not match R's shape [1,15,5]"));
+}
