@@ -427,7 +427,7 @@ int run_train_wasm(const CompileArgs& a) {
 // onnx2cpp verify / bench: build the harness, run it on the data, compare or time.
 struct RunArgs {
   Common c;
-  std::string data, keep, cxx, flags, target = "native", dump;
+  std::string data, keep, cxx, flags, target = "native", dump, run_prefix;
   bool flags_given = false, profile = false, quiet = false;
   double rtol = 1e-3, atol = 1e-4;
   int iters = 50;
@@ -440,6 +440,9 @@ void add_check_options(CLI::App* app, RunArgs& a) {
   app->add_option("--cxx", a.cxx, "C++ compiler (default: $CXX, else c++)");
   app->add_option("--cxxflags,--cxx-flags", a.flags, "flags for building the generated code (default: -O2 -Wall -Wextra)");
   app->add_option("--keep", a.keep, "build in this folder and keep it (default: a temporary folder)");
+  app->add_option("--run-prefix", a.run_prefix,
+                  "run the built program under this command, e.g. qemu-aarch64 for --cxx aarch64-linux-gnu-g++ "
+                  "--cxxflags \"-O2 -static\" (shell words; native target only)");
 }
 
 void print_comparisons(const std::vector<Comparison>& res) {
@@ -471,6 +474,8 @@ int run_harness(const RunArgs& a, bool is_verify) {
   cfg.target = a.target;
   cfg.cxx = a.cxx;
   cfg.flags = a.flags;
+  cfg.run_prefix = a.run_prefix;
+  if (!a.run_prefix.empty() && a.target != "native") throw CompileError("--run-prefix: only for --target native");
   if (!is_verify && a.target == "wasm" && !a.flags_given) cfg.flags = "-O3";
   if (a.profile) cfg.flags += " -DO2C_PROFILE";
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
@@ -526,6 +531,7 @@ int run_verify_train(const RunArgs& a) {
   cfg.progress = progress;
   cfg.cxx = a.cxx;
   cfg.flags = a.flags;
+  cfg.run_prefix = a.run_prefix;
   cfg.work_dir = a.keep.empty() ? make_temp_dir() : a.keep;
   int rc = kOk;
   try {

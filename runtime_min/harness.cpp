@@ -44,7 +44,7 @@ static const unsigned char* g_weights = nullptr;
 // Both libcs keep their allocator reachable under a second name (__libc_malloc, ...;
 // Emscripten's dlmalloc defines malloc & co. as weak aliases), so the harness replaces the
 // public functions with counting ones that forward to it.
-static volatile long g_allocs = 0;
+static volatile long g_allocs = 0;  // counted with g_allocs = g_allocs + 1: C++20 deprecates ++ on a volatile
 static volatile int g_counting = 0;
 #if (defined(__GLIBC__) || defined(__EMSCRIPTEN__)) && !defined(__SANITIZE_ADDRESS__)
 #define O2C_COUNTS_ALLOCATIONS 1
@@ -59,27 +59,27 @@ static void* __libc_memalign(size_t a, size_t n) { return emscripten_builtin_mem
 void* __libc_memalign(size_t, size_t);
 #endif
 void* malloc(size_t n) {
-  if (g_counting) ++g_allocs;
+  if (g_counting) g_allocs = g_allocs + 1;
   return __libc_malloc(n);
 }
 void* calloc(size_t a, size_t b) {
-  if (g_counting) ++g_allocs;
+  if (g_counting) g_allocs = g_allocs + 1;
   return __libc_calloc(a, b);
 }
 void* realloc(void* p, size_t n) {
-  if (g_counting) ++g_allocs;
+  if (g_counting) g_allocs = g_allocs + 1;
   return __libc_realloc(p, n);
 }
 void* memalign(size_t a, size_t n) {
-  if (g_counting) ++g_allocs;
+  if (g_counting) g_allocs = g_allocs + 1;
   return __libc_memalign(a, n);
 }
 void* aligned_alloc(size_t a, size_t n) {
-  if (g_counting) ++g_allocs;
+  if (g_counting) g_allocs = g_allocs + 1;
   return __libc_memalign(a, n);
 }
 int posix_memalign(void** p, size_t a, size_t n) {
-  if (g_counting) ++g_allocs;
+  if (g_counting) g_allocs = g_allocs + 1;
   *p = __libc_memalign(a, n);
   return *p ? 0 : 12;
 }

@@ -7,7 +7,9 @@ pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler
       python3-torch python3-torchvision  # tests/train: PyTorch's training runs, the reference of verify-train
       python3-sklearn python3-skimage  # the digits of the demos (scripts/train_digits.py, web/train/make_digits.py)
       chromium  # the web demo's browser test (tests/web)
-      emscripten nodejs npm wabt node-typescript)  # build --target wasm and the wasm tests
+      emscripten nodejs npm wabt node-typescript  # build --target wasm and the wasm tests
+      clang libclang-rt-14-dev  # the fuzzer (scripts/fuzz.sh, label fuzz) and the clang rows of tests/portability
+      g++-aarch64-linux-gnu qemu-user)  # tests/portability: the generated code cross-built for aarch64, run under qemu
 missing=()
 for p in "${pkgs[@]}"; do
   # NodeSource's nodejs ships npm and conflicts with Debian's npm package: a working npm is enough.

@@ -121,7 +121,9 @@ RnnShapes rnn_params(OpCtx& c) {
   const Shape& w = c.shape(1);
   const Shape& rr = c.shape(2);
   if (rr.size() != 3) c.fail("R must have rank 3, got " + shape_str(rr));
-  p.hidden = a.has_hidden_size ? a.hidden_size : rr[2];
+  if (a.has_hidden_size && a.hidden_size != rr[2])  // before any product of it: a hostile value overflows
+    c.fail("hidden_size " + std::to_string(a.hidden_size) + " does not match R's shape " + shape_str(rr));
+  p.hidden = rr[2];
   const int64_t H = p.hidden, G = ng * H, D = p.dirs;
   if (w != Shape{D, G, p.input}) c.fail("W must have shape " + shape_str({D, G, p.input}) + ", got " + shape_str(w));
   if (rr != Shape{D, G, H}) c.fail("R must have shape " + shape_str({D, G, H}) + ", got " + shape_str(rr));

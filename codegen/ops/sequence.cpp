@@ -87,7 +87,9 @@ struct Expander {
   [[noreturn]] void unsupported(const std::string& msg) const { throw UnsupportedError(g.where(n) + ": " + msg); }
   bool has_in(size_t i) const { return i < n.inputs.size() && n.inputs[i] >= 0; }
   const Value& in_val(size_t i) const { return g.values[n.inputs.at(i)]; }
-  std::string in_name(size_t i) const { return "input " + std::to_string(i) + " " + quote_name(in_val(i).name); }
+  std::string in_name(size_t i) const {
+    return "input " + std::to_string(i) + (has_in(i) ? " " + quote_name(in_val(i).name) : std::string(" (absent)"));
+  }
 
   // The elements of input i, which must be a sequence.
   std::vector<int> elements(size_t i) const {
@@ -234,7 +236,7 @@ void Expander::sequence_map() {
   for (int64_t k = 0; k < len; ++k) {
     std::map<int, int> vals;
     for (size_t i = 0; i < n.inputs.size(); ++i)
-      vals[body.inputs[i]] = in_val(i).kind == Value::Kind::Sequence ? in_val(i).elements[static_cast<size_t>(k)] : tensor(i);
+      vals[body.inputs[i]] = has_in(i) && in_val(i).kind == Value::Kind::Sequence ? in_val(i).elements[static_cast<size_t>(k)] : tensor(i);
     const std::vector<int> r = in.inline_body(body, vals, "/map" + std::to_string(k));
     for (size_t j = 0; j < r.size(); ++j) outs[j].push_back(r[j]);
   }
@@ -317,7 +319,10 @@ void Expander::run() {
     if (in_val(0).elements.empty()) fail(in_name(0) + " is an empty optional");
     return in.assign(out, in_val(0).elements[0]);
   }
-  if (op == "Identity") return in.assign(out, n.inputs.at(0));
+  if (op == "Identity") {
+    if (!has_in(0)) fail("the input is missing");
+    return in.assign(out, n.inputs[0]);
+  }
   for (size_t i = 0; i < n.inputs.size(); ++i)  // any other op takes tensors only
     if (has_in(i) && in_val(i).composite())
       unsupported(in_name(i) + " is " + kind_name(in_val(i).kind) + "; " + op + " takes tensors");

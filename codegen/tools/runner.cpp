@@ -163,7 +163,7 @@ std::string build_harness(const Compiled& c, const std::string& name, const Buil
   int rc = 0;
   cfg.progress.step(build_step_text(c, cxx + " " + cfg.flags), [&] { rc = run_command(cmd, &out); }, build_seconds);
   if (rc != 0) throw CompileError("building the generated code failed:\n$ " + cmd + "\n" + out);
-  return shell_quote(exe.string());
+  return (cfg.run_prefix.empty() ? "" : cfg.run_prefix + " ") + shell_quote(exe.string());
 }
 
 std::string build_step_text(const Compiled& c, const std::string& compiler) {

@@ -35,6 +35,9 @@ struct BuildConfig {
   std::string cxx;        // compiler; default $CXX, else c++ (wasm: $EMXX, else em++)
   std::string flags;      // optimization and warning flags
   std::string work_dir;   // where sources and the binary go
+  // Words put before the built program when it runs (native only), e.g. "qemu-aarch64" for code
+  // cross-built for another architecture: shell text, split by the shell.
+  std::string run_prefix;
   Progress progress{true};  // says what a long build does (silent by default)
 };
 // "building 12.3 MB of generated code (and 4.0 MB of weights) with g++ -O2": the progress line

@@ -2,6 +2,7 @@
 // the value and what was expected (exit 2); and a small fuzz of malformed values for every
 // option, run through the real binary: never an internal error, a crash or a silent acceptance.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -109,4 +110,49 @@ TEST_CASE("Malformed values for every option end in exit 2 with a message, never
       CHECK(r.err.find("internal error") == std::string::npos);
       CHECK(r.err.find(f.option) != std::string::npos);  // the message names the flag
     }
+}
+
+namespace {
+
+void write_tensor(const std::string& path, std::vector<float> v) {
+  onnx::TensorProto t;
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  t.add_dims(static_cast<int64_t>(v.size()));
+  for (float x : v) t.add_float_data(x);
+  std::ofstream f(path, std::ios::binary);
+  t.SerializeToOstream(&f);
+}
+
+}  // namespace
+
+TEST_CASE("verify --run-prefix runs the built program under the command (an emulator for cross builds)", "[cli]") {
+  TempDir d;
+  ModelBuilder b;
+  b.input("x", {3});
+  b.node("Relu", {"x"}, {"y"});
+  b.output("y");
+  const std::string model = b.save(d.path);
+  std::filesystem::create_directories(d.path + "/data");
+  write_tensor(d.path + "/data/input_0.pb", {-1, 0, 2});
+  write_tensor(d.path + "/data/output_0.pb", {0, 0, 2});
+  // A prefix that leaves a mark, then runs the harness with its arguments.
+  const std::string prefix = d.path + "/prefix.sh";
+  std::ofstream(prefix) << "#!/bin/sh\necho \"$#\" >\"" << d.path << "/ran\"\nexec \"$@\"\n";
+  std::filesystem::permissions(prefix, std::filesystem::perms::owner_all);
+  const std::vector<std::string> verify = {"verify", model, "--data", d.path + "/data", "--quiet", "--cxxflags", O2C_TEST_CXXFLAGS};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = verify;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run_cli(d.path, a);
+  };
+  CliRun r = with({"--run-prefix", prefix});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  std::ifstream ran(d.path + "/ran");
+  int args = 0;
+  CHECK((ran >> args && args == 3));  // the harness, its input and output folders
+  CHECK(with({"--run-prefix", "false"}).code == 4);  // the program "failed": exit 4, not a pass
+  r = with({"--run-prefix", "qemu-aarch64", "--target", "wasm"});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--run-prefix: only for --target native"));
 }

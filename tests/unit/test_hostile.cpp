@@ -218,3 +218,57 @@ TEST_CASE("fuzz: Dropout's constant mask leaves the node sound (--verify-each)",
   b.output("z");
   CHECK_NOTHROW(compile_file(b.save(d.path)));  // compile_file verifies after every pass
 }
+
+TEST_CASE("fuzz: a sequence op whose sequence input is absent is refused, naming the input", "[hostile]") {
+  TempDir d;  // test_sequence_model3 with SequenceAt's input 0 renamed to ""
+  for (const char* op : {"SequenceAt", "SequenceLength", "SequenceErase"}) {
+    INFO(op);
+    ModelBuilder b(12);
+    b.input("x", {2, 3}).init_i("pos", {}, {0});
+    b.node("SequenceConstruct", {"x"}, {"s"});
+    b.node(op, {"", "pos"}, {"y"});
+    CHECK(has(refusal(b, d.path), "input 0 (absent) must be a sequence, it is absent"));
+  }
+}
+
+TEST_CASE("fuzz: Identity and SequenceMap with an absent input are refused", "[hostile]") {
+  TempDir d;
+  {
+    ModelBuilder b(17);  // an Identity reading a sequence is expanded: its input 0 must be there
+    b.input("x", {2, 3});
+    b.node("SequenceConstruct", {"x"}, {"s"});
+    b.node("Identity", {"", "s"}, {"y"});
+    CHECK(has(refusal(b, d.path), "the input is missing"));
+  }
+  {
+    ModelBuilder b(17);  // the body's second input, absent at the node
+    b.input("x", {2, 3});
+    b.node("SequenceConstruct", {"x"}, {"s"});
+    auto& map = b.node("SequenceMap", {"s", ""}, {"y"});
+    onnx::GraphProto body;
+    body.set_name("body");
+    for (const char* name : {"a", "c"}) {
+      auto* vi = body.add_input();
+      vi->set_name(name);
+      vi->mutable_type()->mutable_tensor_type()->set_elem_type(1);
+    }
+    auto* add = body.add_node();
+    add->set_op_type("Add");
+    add->add_input("a");
+    add->add_input("c");
+    add->add_output("r");
+    body.add_output()->set_name("r");
+    body.mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(1);
+    ModelBuilder::attr_graph(map, "body", body);
+    CHECK(has(refusal(b, d.path), "input 1 is missing"));
+  }
+}
+
+TEST_CASE("fuzz: an RNN's hidden_size is checked against R before it is multiplied", "[hostile]") {
+  TempDir d;  // test_gru_defaults with hidden_size 2^62 (3 * 2^62 overflowed)
+  ModelBuilder b;
+  b.input("X", {1, 3, 2}).input("W", {1, 15, 2}).input("R", {1, 15, 5});
+  auto& gru = b.node("GRU", {"X", "W", "R"}, {"", "y"});
+  ModelBuilder::attr_i(gru, "hidden_size", int64_t(1) << 62);
+  CHECK(has(refusal(b, d.path), "hidden_size 4611686018427387904 does not match R's shape [1,15,5]"));
+}
