@@ -987,6 +987,31 @@ inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, c
 
 ONNX2CPP_K_END
 #endif
+// ---- templates/data_dims.hpp ----
+// onnx2cpp kernels: where the kernels of ops whose output shape an input's values decide (when
+// those arrive at run time) write the output's dims: templates/shape_data.hpp, Resize, AffineGrid,
+// Col2Im, STFT. Returns ONNX2CPP_ERR_DATA_SHAPE (runtime_min/onnx2cpp_runtime.h) for a dim above
+// the bound its buffers were planned for.
+#ifndef ONNX2CPP_K_DATA_DIMS_HPP
+#define ONNX2CPP_K_DATA_DIMS_HPP
+
+ONNX2CPP_K_BEGIN
+
+// Where a kernel writes an output's dims: the generated code's locals, one per dim.
+struct DimOut {
+  i64* at[kMaxRank];
+};
+
+// Writes dims d[0..n) to out, each at most `bound`.
+inline int set_data_dims(const i64* d, i64 n, i64 bound, const DimOut& out) {
+  for (i64 i = 0; i < n; ++i)
+    if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+  for (i64 i = 0; i < n; ++i) *out.at[i] = d[i];
+  return 0;
+}
+
+ONNX2CPP_K_END
+#endif
 // ---- templates/pool.hpp ----
 // onnx2cpp kernels: max, average and global pooling for 1 to 3 spatial dims.
 #ifndef ONNX2CPP_K_POOL_HPP
@@ -1177,6 +1202,30 @@ inline void max_unpool(const T* x, const I* idx, T* Y, i64 nx, i64 ny, const Str
     }
     Y[off] = x[i];
   }
+}
+
+// MaxUnpool with output_shape read at run time: out[r] (each dim at most `bound`) keeps the
+// unpooled shape's batch and channels and extends its spatial dims; indices address the
+// unpooled shape.
+template <class T, class I, class S>
+inline int max_unpool_data(const T* x, const I* idx, T* Y, i64 nx, const i64* unpooled, i64 r, const S* shape, i64 bound,
+                           DimOut out) {
+  i64 d[kMaxRank];
+  Strided m{};
+  m.rank = static_cast<int>(r);
+  for (i64 i = 0; i < r; ++i) {
+    d[i] = static_cast<i64>(shape[i]);
+    if (i < 2 ? d[i] != unpooled[i] : d[i] < unpooled[i]) return ONNX2CPP_ERR_DATA_VALUE;
+  }
+  if (const int rc = set_data_dims(d, r, bound, out)) return rc;
+  i64 ny = 1;
+  for (i64 i = r - 1; i >= 0; --i) {
+    m.dims[i] = unpooled[i];
+    m.st[i] = ny;
+    ny *= d[i];
+  }
+  if (ny > 0) max_unpool(x, idx, Y, nx, ny, m);
+  return 0;
 }
 
 // Global average / max over S spatial elements per (n, c).
