@@ -46,7 +46,7 @@ ModelBuilder gated(const char* gate, float alpha, bool gate_first) {
 
 }  // namespace
 
-TEST_CASE("x * Sigmoid(x) becomes one Swish, x * HardSigmoid(x; 1/6, 1/2) one HardSwish", "[fuse][build]") {
+TEST_CASE("A Sigmoid gate of its own input becomes one Swish, a HardSigmoid gate (1/6, 1/2) one HardSwish", "[fuse][build]") {
   for (bool gate_first : {false, true}) {
     INFO("gate first " << gate_first);
     {
