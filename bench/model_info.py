@@ -9,21 +9,39 @@ CONV_WEIGHT = {"Conv": 1, "QLinearConv": 3}
 
 
 def macs_per_op(m):
-    """MACs of Conv (QLinearConv too) and Gemm from the inferred shapes: output elements x weight fan-in."""
+    """MACs of Conv (QLinearConv too), ConvTranspose, Gemm and MatMul from the inferred shapes:
+    Conv, Gemm and MatMul count output elements x the reduced length (a conv's weight fan-in,
+    A's last dim), ConvTranspose input elements x its weight's fan-out. Nodes whose shapes
+    shape inference cannot give are listed under "unresolved" by macs_with_unresolved."""
+    return macs_with_unresolved(m)[0]
+
+
+def macs_with_unresolved(m):
     m = shape_inference.infer_shapes(m)
     shapes = {i.name: list(i.dims) for i in m.graph.initializer}
     for v in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output):
-        shapes[v.name] = [d.dim_value for d in v.type.tensor_type.shape.dim]
+        dims = v.type.tensor_type.shape.dim
+        if all(d.HasField("dim_value") for d in dims):
+            shapes[v.name] = [d.dim_value for d in dims]
     out = {"Conv": 0, "Gemm": 0}
+    unresolved = []
     for n in m.graph.node:
-        if n.op_type in CONV_WEIGHT:
-            w = shapes.get(n.input[CONV_WEIGHT[n.op_type]], [0])
-            out["Conv"] += int(np.prod(shapes[n.output[0]])) * int(np.prod(w[1:]))
-        elif n.op_type == "Gemm":
-            trans_a = next((a.i for a in n.attribute if a.name == "transA"), 0)
-            k = shapes[n.input[0]][0 if trans_a else 1]
-            out["Gemm"] += int(np.prod(shapes[n.output[0]])) * k
-    return out
+        try:
+            if n.op_type in CONV_WEIGHT:
+                w = shapes[n.input[CONV_WEIGHT[n.op_type]]]
+                out["Conv"] += int(np.prod(shapes[n.output[0]])) * int(np.prod(w[1:]))
+            elif n.op_type == "ConvTranspose":
+                w = shapes[n.input[1]]
+                out["ConvTranspose"] = out.get("ConvTranspose", 0) + int(np.prod(shapes[n.input[0]])) * int(np.prod(w[1:]))
+            elif n.op_type == "Gemm":
+                trans_a = next((a.i for a in n.attribute if a.name == "transA"), 0)
+                k = shapes[n.input[0]][0 if trans_a else 1]
+                out["Gemm"] += int(np.prod(shapes[n.output[0]])) * k
+            elif n.op_type == "MatMul":
+                out["MatMul"] = out.get("MatMul", 0) + int(np.prod(shapes[n.output[0]])) * shapes[n.input[0]][-1]
+        except KeyError:
+            unresolved.append(n.name or n.output[0])
+    return out, unresolved
 
 
 def randomize_conv_bn(model, calib_shape, passes):
@@ -72,11 +90,12 @@ def export_model_dir(model_dir, model, x, opset, info):
     ops = {}
     for n in m.graph.node:
         ops[n.op_type] = ops.get(n.op_type, 0) + 1
-    per_op = macs_per_op(m)
+    per_op, unresolved = macs_with_unresolved(m)
     info = dict(info, opset=opset, file_size_bytes=os.path.getsize(path), nodes=len(m.graph.node),
                 ops=dict(sorted(ops.items())), macs=sum(per_op.values()), macs_per_op=per_op,
-                macs_note="Conv/Gemm only, at the test_data_set_0 input shapes",
-                inputs=[{"name": "input", "dtype": "float", "shape": list(x.shape)}],
+                macs_unresolved_nodes=unresolved,
+                macs_note="Conv/ConvTranspose/Gemm/MatMul only, at the test_data_set_0 input shapes",
+                inputs=[{"name": "input", "dtype": str(x.dtype).replace("torch.", ""), "shape": list(x.shape)}],
                 outputs=[{"name": "logits", "dtype": "float", "shape": list(y.shape)}],
                 torch_version=torch.__version__, onnx_version=onnx.__version__)
     with open(os.path.join(model_dir, "info.json"), "w") as f:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: onnx2cpp vs onnxruntime-node, single thread, batch as in the data.
 
-    scripts/bench.py [MODELS_DIR ...] [--iters 50] [--rounds 3]
+    scripts/bench.py [MODELS_DIR ...] [--iters 50] [--rounds 3] [--onnx2cpp build/onnx2cpp]
 
 MODELS_DIR holds one folder per model in the layout of ../shared/models (model.onnx,
 info.json with "macs", test_data_set_0/). Default: ../shared/models. For each model it builds
@@ -169,13 +169,16 @@ def shape_flags(data, model):
 
 
 def main():
+    global O2C
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dirs", nargs="*", default=[os.path.join(ROOT, "..", "shared", "models")])
     ap.add_argument("--iters", type=int, default=50)
+    ap.add_argument("--onnx2cpp", default=O2C, help="the compiler to measure (default: build/onnx2cpp)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--compile-only", action="store_true",
                     help="only the compile cost (no runs, no onnxruntime): onnx2cpp and g++ -O2, time and peak RSS")
     a = ap.parse_args()
+    O2C = os.path.abspath(a.onnx2cpp)
     if not os.path.exists(O2C):
         sys.exit("build/onnx2cpp not found: run scripts/test.sh or cmake --build build first")
     work = tempfile.mkdtemp(prefix="o2c_bench.")

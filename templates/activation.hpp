@@ -84,7 +84,7 @@ inline void act_apply(T* y, i64 n, const Act& a) {
   switch (a.kind) {
     case Act::Sigmoid: sigmoid_array(y, y, n); return;
     case Act::Tanh: v = v.tanh(); return;
-    case Act::Silu: v = v / (T(1) + (-v).exp()); return;
+    case Act::Silu: swish_array(y, y, n, T(1)); return;
     case Act::HardSwish: v = v * (v / T(6) + T(0.5)).max(T(0)).min(T(1)); return;
     default:
       for (i64 i = 0; i < n; ++i) y[i] = act_scalar(y[i], a);

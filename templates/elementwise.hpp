@@ -118,6 +118,8 @@ struct Swish {  // x * sigmoid(alpha x)
   float alpha;
   template <class T> T operator()(T v) const { return v * sigmoid(static_cast<T>(alpha) * v); }
 };
+// float Swish in packets (psigmoid, as Sigmoid above).
+inline void unary(const float* x, float* y, i64 n, Swish f) { swish_array(x, y, n, f.alpha); }
 struct Elu {
   float alpha;
   template <class T> T operator()(T v) const { return elu(v, static_cast<T>(alpha)); }

@@ -260,6 +260,7 @@ bool node_activation(Graph& g, Node& n, k::Act* act) {
   else if (n.op == "Sigmoid") a.kind = k::Act::Sigmoid;
   else if (n.op == "Tanh") a.kind = k::Act::Tanh;
   else if (n.op == "HardSwish") a.kind = k::Act::HardSwish;
+  else if (n.op == "Swish" && c.attrs<SwishAttrs>().alpha == 1.0f) a.kind = k::Act::Silu;
   else if (n.op == "LeakyRelu") a = {k::Act::LeakyRelu, c.attrs<LeakyReluAttrs>().alpha, 0.0f};
   else if (n.op == "HardSigmoid") a = {k::Act::HardSigmoid, c.attrs<HardSigmoidAttrs>().alpha, c.attrs<HardSigmoidAttrs>().beta};
   else if (n.op == "Clip") {

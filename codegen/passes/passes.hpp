@@ -112,6 +112,10 @@ void fuse_layer_norm(Graph& g);
 // and its variants) becomes one Gelu.
 void fuse_gelu(Graph& g);
 
+// Mul(x, Sigmoid(x)) becomes Swish(x) (SiLU), Mul(x, HardSigmoid(x; 1/6, 1/2)) HardSwish(x):
+// one node, which the epilogue pass can fold into the Conv, Gemm or MatMul writing x.
+void fuse_swish(Graph& g);
+
 // Statically quantized convolutions in QDQ form, DequantizeLinear(x int8/uint8) and
 // DequantizeLinear(constant int8/uint8 weights) [and of the int32 bias] -> Conv [-> Relu] ->
 // QuantizeLinear, become one QLinearConv on the integers (its integer kernel); the Relu is

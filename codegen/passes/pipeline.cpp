@@ -26,6 +26,8 @@ const std::vector<PassInfo>& pass_list() {
        [](Graph& g, const PassOptions&) { fuse_layer_norm(g); }},
       {"gelu", "fuse", "GELU as exported before opset 20 becomes one Gelu",
        [](Graph& g, const PassOptions&) { fuse_gelu(g); }},
+      {"swish", "fuse", "x * Sigmoid(x) becomes one Swish (SiLU), x * HardSigmoid(x) with 1/6, 1/2 one HardSwish",
+       [](Graph& g, const PassOptions&) { fuse_swish(g); }},
       {"qdq", "fuse", "quantized convolutions and residual adds in QDQ form (DequantizeLinear -> Conv/Add -> QuantizeLinear) run on integers as QLinearConv/QLinearAdd",
        [](Graph& g, const PassOptions& o) { fuse_qdq(g, o.fold); }},
       {"epilogues", "fuse", "batch norms, residual adds, bias rows and activations run in the producing kernel",
