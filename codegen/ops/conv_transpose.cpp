@@ -205,7 +205,10 @@ size_t col2im_data_dims(OpCtx& c) {
 void infer_Col2Im(OpCtx& c) {
   if (col2im_from_data(c)) {
     const size_t n = col2im_data_dims(c);
-    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(n + 2, col2im_data_bound(c))));
+    std::vector<int64_t> bounds(n + 2, col2im_data_bound(c));  // [N, C, image...]: C at most dim 1
+    bounds[0] = c.shape(0)[0];
+    bounds[1] = c.shape(0)[1];
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, bounds));
   }
   Shape out;
   col2im_params(c, &out);

@@ -227,8 +227,12 @@ int64_t unpool_data_bound(OpCtx& c, const Shape& unpooled) {
 void infer_MaxUnpool(OpCtx& c) {
   const Shape unpooled = unpooled_shape(c);
   if (c.shape(1) != c.shape(0)) c.fail("I " + shape_str(c.shape(1)) + " must have the shape of X " + shape_str(c.shape(0)));
-  if (unpool_shape_from_data(c))
-    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(unpooled.size(), unpool_data_bound(c, unpooled))));
+  if (unpool_shape_from_data(c)) {
+    std::vector<int64_t> bounds(unpooled.size(), unpool_data_bound(c, unpooled));  // batch and channels: X's
+    bounds[0] = unpooled[0];
+    bounds[1] = unpooled[1];
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, bounds));
+  }
   c.set_out(0, c.dtype(0), unpool_out_shape(c, unpooled));
 }
 void lower_MaxUnpool(LowerCtx& c) {

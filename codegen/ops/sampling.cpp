@@ -107,7 +107,10 @@ void infer_AffineGrid(OpCtx& c) {
   if (affine_size_from_data(c)) {
     const int64_t r = affine_rank(c);
     data_count(c, 1, "size", 5);
-    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(static_cast<size_t>(r + 2), affine_data_bound(c))));
+    std::vector<int64_t> bounds(static_cast<size_t>(r + 2), affine_data_bound(c));  // [N, (D,) H, W, r]
+    bounds.front() = c.shape(0)[0];
+    bounds.back() = r;
+    return c.set_out_dims(0, c.dtype(0), data_dims(c, 0, bounds));
   }
   const std::vector<int64_t> s = affine_size(c);
   Shape y = {s[0]};

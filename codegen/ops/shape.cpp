@@ -115,7 +115,8 @@ void infer_Reshape(OpCtx& c) {
     }
     if (d < 0) c.fail("invalid shape entry " + std::to_string(d));
     out.push_back(d);
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known))  // no shape of that many elements exists
+      c.fail("cannot reshape " + shape_str(in) + " to " + shape_str(target) + ": the dims' product overflows");
   }
   if (infer_at >= 0) {
     if (known == 0 || numel(in) % known) c.fail("cannot reshape " + shape_str(in) + " to " + shape_str(target));

@@ -192,7 +192,8 @@ void infer_STFT(OpCtx& c) {
   if (stft_from_data(c)) {
     int64_t W = -1;
     const STFTPlan p = stft_shape(c, &W);
-    c.set_out_dims(0, c.dtype(0), data_dims(c, 0, std::vector<int64_t>(4, stft_data_bound(c))));
+    stft_data_bound(c);  // checks the scalars
+    c.set_out_dims(0, c.dtype(0), data_dims(c, 0, {p.batch, std::max<int64_t>(p.len, 1), std::max<int64_t>(p.len, 1), 2}));
     c.set_scratch(2 * std::max<int64_t>(p.len, 1) * static_cast<int64_t>(sizeof(double)));
     return;
   }

@@ -176,6 +176,25 @@ inline void sigmoid_array(const T* x, T* y, i64 n) {
   }
 }
 
+// y = x * sigmoid(alpha x) (Swish; SiLU with alpha 1) in one pass of packets. y may be x.
+template <class T>
+inline void swish_array(const T* x, T* y, i64 n, T alpha) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
+  using namespace Eigen::internal;
+  const i64 nv = n / PS * PS;
+  const P a = pset1<P>(alpha);
+  i64 i = 0;
+  for (; i < nv; i += PS) {
+    const P v = ploadu<P>(x + i);
+    pstoreu(y + i, pmul(v, psigmoid(pmul(a, v))));
+  }
+  for (; i < n; ++i) {
+    const T v = x[i], e = std::exp(-std::abs(alpha * v));
+    y[i] = v * ((alpha * v >= T(0) ? T(1) : e) / (T(1) + e));
+  }
+}
+
 ONNX2CPP_K_END
 #endif
 // ---- templates/activation.hpp ----
@@ -265,7 +284,7 @@ inline void act_apply(T* y, i64 n, const Act& a) {
   switch (a.kind) {
     case Act::Sigmoid: sigmoid_array(y, y, n); return;
     case Act::Tanh: v = v.tanh(); return;
-    case Act::Silu: v = v / (T(1) + (-v).exp()); return;
+    case Act::Silu: swish_array(y, y, n, T(1)); return;
     case Act::HardSwish: v = v * (v / T(6) + T(0.5)).max(T(0)).min(T(1)); return;
     default:
       for (i64 i = 0; i < n; ++i) y[i] = act_scalar(y[i], a);

@@ -272,3 +272,10 @@ TEST_CASE("fuzz: an RNN's hidden_size is checked against R before it is multipli
   ModelBuilder::attr_i(gru, "hidden_size", int64_t(1) << 62);
   CHECK(has(refusal(b, d.path), "hidden_size 4611686018427387904 does not match R's shape [1,15,5]"));
 }
+
+TEST_CASE("fuzz: a Reshape whose constant dims' product overflows is refused", "[hostile]") {
+  ModelBuilder b(13);
+  b.input("x", {2, 3}).init_i("shape", {3}, {6, 4557430888798830399, -1});
+  b.node("Reshape", {"x", "shape"}, {"y"});
+  CHECK_THAT(error_of(b), Catch::Contains("cannot reshape") && Catch::Contains("overflows"));
+}
