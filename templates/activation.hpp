@@ -77,6 +77,22 @@ inline P act_packet(P v, const Act& a) {
   }
 }
 // Applies an activation to n contiguous elements (vectorized where Eigen has the function).
+// y = x * sigmoid(alpha x) (Swish; SiLU with alpha 1) in one pass of packets (psigmoid). y may be x.
+template <class T>
+inline void swish_array(const T* x, T* y, i64 n, T alpha) {
+  using namespace Eigen::internal;
+  using P = typename packet_traits<T>::type;
+  constexpr i64 PS = packet_traits<T>::size;
+  const i64 nv = n / PS * PS;
+  const P a = pset1<P>(alpha);
+  i64 i = 0;
+  for (; i < nv; i += PS) {
+    const P v = ploadu<P>(x + i);
+    pstoreu(y + i, pmul(v, psigmoid(pmul(a, v))));
+  }
+  for (; i < n; ++i) y[i] = x[i] * sigmoid(alpha * x[i]);
+}
+
 template <class T>
 inline void act_apply(T* y, i64 n, const Act& a) {
   if (a.kind == Act::None) return;

@@ -173,7 +173,7 @@ struct Files {
     for (size_t i = 0; i < g.inputs.size(); ++i)
       h.line(std::string("  const ") + dtype_api(g.values[g.inputs[i]].dtype) + "* " + api.inputs()[i] + ";");
     if (g.inputs.empty()) h.line("  const void* unused_;");
-    if (std::any_of(api.dims().begin(), api.dims().end(), [](const std::string& d) { return !d.empty(); })) {
+    if (has_input_dims()) {
       h.line("  /* Run-time dims: this call's sizes (ONNX2CPP_ERR_DIM_RANGE outside their ranges). Inputs are");
       h.line("   * dense at these sizes; buffers (arena, outputs) are sized for the largest. */");
       h.line("  struct {");
@@ -457,6 +457,16 @@ struct Files {
     return std::any_of(api.dims().begin(), api.dims().end(), [](const std::string& d) { return !d.empty(); });
   }
 
+  // `if (a run-time dim of in->dims is outside its range) return <fail>;`, one line per dim.
+  void dim_range_checks(Writer& s, const std::string& fail) const {
+    for (size_t i = 0; i < api.dims().size(); ++i) {
+      if (api.dims()[i].empty()) continue;
+      const DimRange r = g.dims->syms[i].range;
+      const std::string d = "in->dims." + api.dims()[i];
+      s.line("  if (" + d + " < " + std::to_string(r.lo) + " || " + d + " > " + std::to_string(r.hi) + ") return " + fail + ";");
+    }
+  }
+
   // <model>_arena_bytes_for(in): the end of the last buffer at in->dims. Every buffer keeps its
   // planned offset; one whose size is a function of the caller's dims alone (a value of the
   // main graph, of a fixed-size element type) ends at offset + its bytes at those dims, every
@@ -479,12 +489,7 @@ struct Files {
       return true;
     };
     s.line("  if (!in) return " + U + "_ARENA_BYTES;");
-    for (size_t i = 0; i < api.dims().size(); ++i) {
-      if (api.dims()[i].empty()) continue;
-      const DimRange r = t.syms[i].range;
-      s.line("  if (in->dims." + api.dims()[i] + " < " + std::to_string(r.lo) + " || in->dims." + api.dims()[i] + " > " +
-             std::to_string(r.hi) + ") return " + U + "_ARENA_BYTES;");
-    }
+    dim_range_checks(s, U + "_ARENA_BYTES");
     std::vector<std::string> ends;
     int64_t fixed_end = 0;
     std::vector<bool> used(t.syms.size(), false);
@@ -550,12 +555,7 @@ struct Files {
       s.line("  if (!weights) return ONNX2CPP_ERR_NULL_POINTER;");
       s.line("  if (reinterpret_cast<uintptr_t>(weights) % 64u != 0) return ONNX2CPP_ERR_WEIGHTS_MISALIGNED;");
     }
-    for (size_t i = 0; i < api.dims().size(); ++i) {  // run-time dims within their ranges
-      if (api.dims()[i].empty()) continue;
-      const DimRange r = g.dims->syms[i].range;
-      s.line("  if (in->dims." + api.dims()[i] + " < " + std::to_string(r.lo) + " || in->dims." + api.dims()[i] + " > " +
-             std::to_string(r.hi) + ") return ONNX2CPP_ERR_DIM_RANGE;");
-    }
+    dim_range_checks(s, "ONNX2CPP_ERR_DIM_RANGE");
     if (plan.arena_bytes > 0 && has_input_dims())
       s.line("  if (arena_bytes < " + N + "_arena_bytes_for(in)) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
     for (size_t i = 0; i < g.inputs.size(); ++i) {  // string inputs within their planned bound

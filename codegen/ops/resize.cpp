@@ -61,7 +61,6 @@ struct ResizeParams {
   k::ResizeSpec spec{};
   double extrap = 0;               // extrapolation_value (tf_crop_and_resize)
   std::vector<int64_t> axes;       // the resized dims, in the order scales/sizes/roi give them
-  bool axes_given = false;         // the axes attribute (else 0..rank-1)
   std::vector<double> attr_scales; // Upsample-7
   int scales_in = -1, sizes_in = -1, roi_in = -1;
 };
@@ -125,10 +124,9 @@ ResizeParams resize_attrs(OpCtx& c, bool upsample) {
       if (!seen.insert(n).second) c.fail("axis " + std::to_string(a) + " is repeated");
       p.axes.push_back(n);
     }
-    p.axes_given = !ra.axes.empty();
   }
   s.mode = code_of(c, mode, {"nearest", "linear", "cubic"}, "mode");
-  if (!p.axes_given)
+  if (p.axes.empty())  // no axes attribute: every dim
     for (int64_t i = 0; i < r; ++i) p.axes.push_back(i);
   const int64_t na = static_cast<int64_t>(p.axes.size());
   auto count = [&](int in, const char* what, int64_t want) {
@@ -336,12 +334,9 @@ void lower_resize(LowerCtx& c, bool upsample) {
   if (resize_from_data(c, p)) {
     const int64_t bound = resize_data_bound(c, p);
     auto in_or_null = [&](int i, DType t) { return i >= 0 ? c.X(static_cast<size_t>(i)) : null_of(t); };
-    std::vector<int64_t> axes = p.axes;
-    Tensor axes_tab(DType::Int64, {static_cast<int64_t>(axes.size())});
-    std::copy(axes.begin(), axes.end(), axes_tab.data<int64_t>());
     c.call("resize_data", {c.X(0), c.Y(0), shape_table(c, c.shape(0)), index(c.rank(0)), in_or_null(p.scales_in, DType::Float),
-                           in_or_null(p.sizes_in, DType::Int64), in_or_null(p.roi_in, DType::Float), c.table(std::move(axes_tab)),
-                           index(static_cast<int64_t>(axes.size())), object(p.spec, spec_code(p.spec)), scalar(c.dtype(0), p.extrap),
+                           in_or_null(p.sizes_in, DType::Int64), in_or_null(p.roi_in, DType::Float), shape_table(c, Shape(p.axes)),
+                           index(static_cast<int64_t>(p.axes.size())), object(p.spec, spec_code(p.spec)), scalar(c.dtype(0), p.extrap),
                            index(bound), index(resize_data_taps(c, p, bound)), c.scratch(DType::Double), dim_outs(c, c.out(0).dims)});
     c.calls.back().status = true;
     return;

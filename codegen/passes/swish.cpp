@@ -6,24 +6,26 @@
 // it: x then has one reader, so a conv writing it can also stream it or store it channels last.
 #include <cmath>
 
+#include "ops/elementwise.hpp"
 #include "passes/passes.hpp"
 #include "passes/pattern.hpp"
 
 namespace o2c {
 namespace {
 
-float attr_f(const Node& n, const char* name, float dflt) {
-  const auto it = n.attrs.find(name);
-  return it == n.attrs.end() ? dflt : it->second.f;
-}
-
-// The gated op Mul(x, gate(x)) becomes, for a gate node: "Swish", "HardSwish" or null.
-const char* gated(const Node& gate) {
-  if (gate.op == "Sigmoid") return "Swish";
-  if (gate.op == "HardSigmoid" && std::fabs(attr_f(gate, "alpha", 0.2f) - 1.0f / 6.0f) <= 1e-6f &&
-      attr_f(gate, "beta", 0.5f) == 0.5f)
-    return "HardSwish";
-  return nullptr;
+// The op Mul(x, gate(x)) becomes (and the opset that defines it), read from the gate's
+// activation with its typed attributes (ops/elementwise.cpp); null when it is no such gate.
+struct Gated {
+  const char* op;
+  int opset;
+};
+Gated gated(Graph& g, Node& gate) {
+  k::Act a{};
+  if (!node_activation(g, gate, &a)) return {nullptr, 0};
+  if (a.kind == k::Act::Sigmoid) return {"Swish", 24};
+  if (a.kind == k::Act::HardSigmoid && std::fabs(a.alpha - 1.0f / 6.0f) <= 1e-6f && a.beta == 0.5f)
+    return {"HardSwish", 14};
+  return {nullptr, 0};
 }
 
 }  // namespace
@@ -36,13 +38,12 @@ void fuse_swish(Graph& g) {
     if (mul.op != "Mul" || !mul.domain.empty() || mul.inputs.size() != 2 || mul.outputs.size() != 1) continue;
     for (int side = 0; side < 2; ++side) {
       const int x = mul.inputs[1 - side];
-      Node* gate = nullptr;
-      for (const char* op : {"Sigmoid", "HardSigmoid"})
-        if (!gate) gate = c.producer(mul.inputs[side], op);
+      Node* gate = c.producer(mul.inputs[side], "Sigmoid");
+      if (!gate) gate = c.producer(mul.inputs[side], "HardSigmoid");
       if (!gate || gate->inputs.size() != 1 || gate->inputs[0] != x || g.values[x].dtype != DType::Float) continue;
-      const char* op = gated(*gate);
-      if (!op || g.values[mul.outputs[0]].shape != g.values[x].shape) continue;
-      c.replace({gate, &mul}, op, op[0] == 'S' ? 24 : 14, {x}, {});
+      const Gated op = gated(g, *gate);
+      if (!op.op || g.values[mul.outputs[0]].shape != g.values[x].shape) continue;
+      c.replace({gate, &mul}, op.op, op.opset, {x}, {});
       break;
     }
   }

@@ -176,25 +176,6 @@ inline void sigmoid_array(const T* x, T* y, i64 n) {
   }
 }
 
-// y = x * sigmoid(alpha x) (Swish; SiLU with alpha 1) in one pass of packets. y may be x.
-template <class T>
-inline void swish_array(const T* x, T* y, i64 n, T alpha) {
-  using P = typename Eigen::internal::packet_traits<T>::type;
-  constexpr i64 PS = Eigen::internal::packet_traits<T>::size;
-  using namespace Eigen::internal;
-  const i64 nv = n / PS * PS;
-  const P a = pset1<P>(alpha);
-  i64 i = 0;
-  for (; i < nv; i += PS) {
-    const P v = ploadu<P>(x + i);
-    pstoreu(y + i, pmul(v, psigmoid(pmul(a, v))));
-  }
-  for (; i < n; ++i) {
-    const T v = x[i], e = std::exp(-std::abs(alpha * v));
-    y[i] = v * ((alpha * v >= T(0) ? T(1) : e) / (T(1) + e));
-  }
-}
-
 ONNX2CPP_K_END
 #endif
 // ---- templates/activation.hpp ----
@@ -277,6 +258,22 @@ inline P act_packet(P v, const Act& a) {
   }
 }
 // Applies an activation to n contiguous elements (vectorized where Eigen has the function).
+// y = x * sigmoid(alpha x) (Swish; SiLU with alpha 1) in one pass of packets (psigmoid). y may be x.
+template <class T>
+inline void swish_array(const T* x, T* y, i64 n, T alpha) {
+  using namespace Eigen::internal;
+  using P = typename packet_traits<T>::type;
+  constexpr i64 PS = packet_traits<T>::size;
+  const i64 nv = n / PS * PS;
+  const P a = pset1<P>(alpha);
+  i64 i = 0;
+  for (; i < nv; i += PS) {
+    const P v = ploadu<P>(x + i);
+    pstoreu(y + i, pmul(v, psigmoid(pmul(a, v))));
+  }
+  for (; i < n; ++i) y[i] = x[i] * sigmoid(alpha * x[i]);
+}
+
 template <class T>
 inline void act_apply(T* y, i64 n, const Act& a) {
   if (a.kind == Act::None) return;
