@@ -58,7 +58,7 @@ def bench_model(mdir, work, a):
     name = os.path.basename(mdir.rstrip("/"))
     model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
     out = os.path.join(work, name)
-    run([O2C, "build", model, "--target", "wasm", "--weights", "file", "--name", name, "-o", out]
+    run([a.onnx2cpp, "build", model, "--target", "wasm", "--weights", "file", "--name", name, "-o", out]
         + shape_flags(data, model))
     r = run(["node", os.path.join(ROOT, "bench", "wasm_bench.mjs"), os.path.join(out, name + ".js"), model, data,
              "--rounds", str(a.rounds), "--min-ms", str(a.min_ms)], env=dict(os.environ, O2C_WEB_DIR=WEB))
@@ -74,11 +74,12 @@ def bench_model(mdir, work, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dirs", nargs="*", default=[os.path.join(ROOT, "..", "shared", "models")])
+    ap.add_argument("--onnx2cpp", default=O2C, help="the compiler to measure (default: build/onnx2cpp)")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--min-ms", type=int, default=1500, help="timed ms per runtime and model (sets iterations)")
     a = ap.parse_args()
-    if not os.path.exists(O2C):
-        sys.exit("build/onnx2cpp not found: run scripts/test.sh or cmake --build build first")
+    if not os.path.exists(a.onnx2cpp):
+        sys.exit(f"{a.onnx2cpp} not found: run scripts/test.sh or cmake --build build first")
     run([os.path.join(ROOT, "scripts", "web_deps.sh"), WEB])
     models = []
     for d in a.dirs:

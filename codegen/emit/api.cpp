@@ -557,7 +557,8 @@ struct Files {
     }
     dim_range_checks(s, "ONNX2CPP_ERR_DIM_RANGE");
     if (plan.arena_bytes > 0 && has_input_dims())
-      s.line("  if (arena_bytes < " + N + "_arena_bytes_for(in)) return ONNX2CPP_ERR_ARENA_TOO_SMALL;");
+      s.line("  if (arena_bytes < " + U + "_ARENA_BYTES && arena_bytes < " + N +
+             "_arena_bytes_for(in)) return ONNX2CPP_ERR_ARENA_TOO_SMALL;  // a full arena needs no sum");
     for (size_t i = 0; i < g.inputs.size(); ++i) {  // string inputs within their planned bound
       const Value& v = g.values[g.inputs[i]];
       if (v.dtype != DType::String || numel(v.shape) == 0) continue;
