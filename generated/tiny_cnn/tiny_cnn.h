@@ -19,7 +19,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Status codes returned by <model>_run. */
+/* Status codes returned by <model>_run. What a run checks: every pointer it is given is not
+ * NULL (the structs, each tensor's pointer, a string element's data when its size is not 0, the
+ * arena, the weights), the arena's size and 64-byte alignment, the weights' alignment, run-time
+ * dims within their compiled ranges, string elements within their bound; on a failed check it
+ * writes nothing and returns the code. What it cannot check, C pointers carrying no length
+ * (the caller's part of the contract; the JavaScript module checks all of it, ASan finds it):
+ *   - that each input and output pointer addresses its tensor's bytes (<model>_input_info(i)
+ *     ->bytes, or the elements at the run's dims) of the right element type, aligned for it;
+ *   - that outputs overlap neither each other, nor an input, nor the arena (outputs are written
+ *     while inputs are still read: an output aliasing an input gives wrong results);
+ *   - that `arena_bytes` is the arena's true size, and that no other call uses the same arena
+ *     at the same time (one arena per concurrent call; the weights and inputs may be shared);
+ *   - that the weights given to <model>_run_with_weights are the bytes written beside this code
+ *     (their size is <model>_weights_bytes(); their contents are not checksummed per run);
+ *   - that a string element's data holds `size` readable bytes.
+ * Nothing is read or written outside these buffers, and no memory is allocated. */
 #define ONNX2CPP_OK 0
 #define ONNX2CPP_ERR_NULL_POINTER 1
 #define ONNX2CPP_ERR_ARENA_TOO_SMALL 2
