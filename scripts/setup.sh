@@ -5,7 +5,7 @@ pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler
       libcli11-dev catch2 python3
       python3-onnx  # tests/models/to_half.py: the shared models in float16
       python3-torch python3-torchvision  # tests/train: PyTorch's training runs, the reference of verify-train
-      python3-sklearn python3-skimage  # the digits of the demos (scripts/train_digits.py, web/train/make_digits.py)
+      python3-sklearn python3-skimage  # the demos' data: digits (scripts/train_digits.py, web/train/make_digits.py), photos (scripts/train_image.py)
       chromium  # the web demo's browser test (tests/web)
       emscripten nodejs npm wabt node-typescript  # build --target wasm and the wasm tests
       clang libclang-rt-14-dev  # the fuzzer (scripts/fuzz.sh, label fuzz) and the clang rows of tests/portability

@@ -1,7 +1,7 @@
 // Demo page: loads the compiled models listed in models.json (written by scripts/build_demo.sh),
-// runs them on the bundled pictures and shows results and timings. Everything it computes is also
+// runs them (a digit drawn or held out; a noisy photo) and shows results and timings. Everything it computes is also
 // left in window.__results for tests/web/demo.test.mjs.
-import { styleInput, classifierInput, chwToRgba, topK, digitInput, digitRgba } from './preprocess.js';
+import { imageInput, imageRgba, addNoise, psnr, digitInput, digitRgba } from './preprocess.js';
 
 const results = { errors: [], done: false };
 window.__results = results;
@@ -103,41 +103,38 @@ const tasks = {
       paint(heldout.subarray(at + 1, at + 65), heldout[at]);
       return classify();
     };
-    return { x: null, again };
+    return { again };
   },
-  async style(spec, model, status) {
+  // The denoiser: the held-out photo, Gaussian noise (spec.sigma) added in the page from a seed,
+  // and the model's output, each with its PSNR against the photo; "new noise" takes the next seed.
+  async denoise(spec, model, status) {
     const [, , h, w] = model.inputs[0].shape;
-    const x = styleInput(await pixels(spec.image, $('style-in'), w, h), w, h);
+    const clean = await pixels(spec.image, $('denoise-clean'), w, h);
+    let seed = spec.seed;
+    const draw = (id, rgba) => {
+      const c = $(id);
+      c.width = w; c.height = h;
+      c.getContext('2d').putImageData(new ImageData(rgba, w, h), 0, 0);
+    };
     const again = async () => {
       status(`running ${model.name}…`);
+      const noisy = addNoise(clean, spec.sigma, seed);
+      draw('denoise-noisy', noisy);
+      const x = imageInput(noisy, w, h);
       const y = await timedRun(model, x);
-      const [, , oh, ow] = y.shape;
-      const img = chwToRgba(y.data, ow, oh);
-      const out = $('style-out');
-      out.width = ow; out.height = oh;
-      out.getContext('2d').putImageData(new ImageData(img.rgba, ow, oh), 0, 0);
-      $('style-note').textContent = `output ${y.shape.join('×')}, values in [${img.min.toFixed(3)}, `
-        + `${img.max.toFixed(3)}] stretched to 0–255 (the model has random weights)`;
+      const out = imageRgba(y.data, w, h);
+      draw('denoise-out', out);
+      y.input = x;
+      y.report = { seed, sigma: spec.sigma, psnrNoisy: psnr(noisy, clean), psnrDenoised: psnr(out, clean) };
+      const db = (v) => `${v.toFixed(2)} dB`;
+      $('denoise-psnr-noisy').textContent = `PSNR ${db(y.report.psnrNoisy)}`;
+      $('denoise-psnr-out').textContent = `PSNR ${db(y.report.psnrDenoised)}`;
+      $('denoise-gain').textContent = `The network gains ${(y.report.psnrDenoised - y.report.psnrNoisy).toFixed(2)} dB `
+        + `(noise seed ${seed}, sigma ${spec.sigma} of 255 levels).`;
+      seed += 1;
       return y;
     };
-    return { x, again };
-  },
-  async classifier(spec, model, status) {
-    const [, , h, w] = model.inputs[0].shape;
-    const x = classifierInput(await pixels(spec.image, $('classifier-in'), w, h), w, h);
-    const again = async () => {
-      status(`running ${model.name}…`);
-      const y = await timedRun(model, x);
-      y.top5 = topK(y.data, 5);
-      $('classifier-top5').replaceChildren(...y.top5.map((e) => {
-        const li = document.createElement('li');
-        li.textContent = `class ${e.index}: ${(100 * e.prob).toFixed(2)}%  (logit ${e.logit.toFixed(4)})`;
-        li.dataset.index = e.index;
-        return li;
-      }));
-      return y;
-    };
-    return { x, again };
+    return { again };
   },
 };
 
@@ -154,8 +151,8 @@ async function start(key, spec) {
     const task = await tasks[key](spec, model, status);
     const show = async () => {
       const y = await task.again();
-      results[key] = { model: spec.model, loadMs, runMs: y.runMs, input: y.input || task.x, output: y.data,
-                       shape: y.shape, top5: y.top5 };
+      results[key] = { model: spec.model, loadMs, runMs: y.runMs, input: y.input, output: y.data,
+                       shape: y.shape, ...y.report };
       status(`${spec.model}: load ${ms(loadMs)} (fetch + compile${spec.weights === 'file'
         ? ' + weights' : ''}), run ${ms(y.runMs)}`);
     };
@@ -177,6 +174,5 @@ function fail(key, e, status) {
 const manifest = await (await fetch('models.json')).json();
 // One after the other: the page runs on one thread, and the timings should not overlap.
 await start('digits', manifest.digits);
-await start('style', manifest.style);
-await start('classifier', manifest.classifier);
+await start('denoise', manifest.denoise);
 results.done = true;

@@ -1,8 +1,5 @@
 // Image <-> tensor conversions shared by the demo page (demo.js) and the browser test, which
-// recomputes the page's input tensors from the PNG files in Node and checks them.
-
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-export const IMAGENET_STD = [0.229, 0.224, 0.225];
+// recomputes the page's input tensors (the noisy photo, the drawn digits) in Node and checks them.
 
 // RGBA bytes (row-major, w x h) -> Float32Array in NCHW order (1x3xhxw), value = f(byte, channel).
 export function rgbaToChw(rgba, w, h, f) {
@@ -13,36 +10,56 @@ export function rgbaToChw(rgba, w, h, f) {
   return out;
 }
 
-// fast-neural-style takes pixel values in 0..255.
-export const styleInput = (rgba, w, h) => rgbaToChw(rgba, w, h, (v) => v);
+// The denoiser (models/denoise, scripts/train_image.py) takes RGB / 255.
+export const imageInput = (rgba, w, h) => rgbaToChw(rgba, w, h, (v) => v / 255);
 
-// ImageNet classifiers take (v/255 - mean) / std per channel.
-export const classifierInput = (rgba, w, h) =>
-  rgbaToChw(rgba, w, h, (v, c) => (v / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c]);
-
-// 1x3xhxw -> RGBA bytes, the tensor's [min, max] stretched to 0..255 (the shared style model has
-// random weights, so its output is not in pixel range; a trained one would be clamped instead).
-export function chwToRgba(chw, w, h) {
-  let min = Infinity, max = -Infinity;
-  for (const v of chw) { if (v < min) min = v; if (v > max) max = v; }
-  const plane = w * h, scale = max > min ? 255 / (max - min) : 0;
-  const rgba = new Uint8ClampedArray(4 * plane);
+// Its output (1x3xhxw, 0..1 give or take) -> RGBA bytes: value * 255, rounded and clamped to 0..255.
+export function imageRgba(chw, w, h) {
+  const plane = w * h, rgba = new Uint8ClampedArray(4 * plane);
   for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) rgba[4 * i + c] = (chw[c * plane + i] - min) * scale;
+    for (let c = 0; c < 3; c++) rgba[4 * i + c] = Math.round(255 * chw[c * plane + i]);
     rgba[4 * i + 3] = 255;
   }
-  return { rgba, min, max };
+  return rgba;
 }
 
-// The k largest logits with their softmax probabilities, best first.
-export function topK(logits, k) {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - max);
-  return Array.from(logits, (logit, index) => ({ index, logit }))
-    .sort((a, b) => b.logit - a.logit).slice(0, k)
-    .map((e) => ({ ...e, prob: Math.exp(e.logit - max) / sum }));
+// mulberry32: a seeded 32-bit generator of uniforms in [0, 1), the same numbers in every engine.
+function uniforms(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// The photo with Gaussian noise of standard deviation `sigma` (in 0..255 levels, independent per
+// channel, Box-Muller from the seeded generator) added, rounded and clamped to 8 bits, as the
+// denoiser was trained (scripts/train_image.py): a noisy 8-bit photo, the same for the same seed.
+export function addNoise(rgba, sigma, seed) {
+  const next = uniforms(seed), out = new Uint8ClampedArray(rgba.length);
+  let spare = null;
+  const gauss = () => {
+    if (spare !== null) { const g = spare; spare = null; return g; }
+    const r = Math.sqrt(-2 * Math.log(1 - next())), phi = 2 * Math.PI * next();
+    spare = r * Math.sin(phi);
+    return r * Math.cos(phi);
+  };
+  for (let i = 0; i < rgba.length; i += 4) {
+    for (let c = 0; c < 3; c++) out[i + c] = Math.round(rgba[i + c] + sigma * gauss());
+    out[i + 3] = 255;
+  }
+  return out;
+}
+
+// Peak signal-to-noise ratio of two RGBA pictures' RGB bytes, in dB: 10 log10(255^2 / MSE).
+export function psnr(a, b) {
+  let sum = 0, n = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    for (let c = 0; c < 3; c++, n++) sum += (a[i + c] - b[i + c]) ** 2;
+  }
+  return 10 * Math.log10((255 * 255 * n) / sum);
 }
 
 // The digit canvas (white ink on black, w x h, both multiples of 8) -> the digit model's input
