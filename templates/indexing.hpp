@@ -74,8 +74,19 @@ inline void gather_elements(const T* data, const I* idx, T* y, const Strided& s,
   for_strided(s, [&](i64 o, i64 off) {
     i64 j;
     if (!index_in(idx[o], axis_dim, j)) j = 0;
-    y[o] = data[off + j * astride];
+    y[o] = axis_dim > 0 ? data[off + j * astride] : T{};  // an empty axis (run-time dims): zeros
   });
+}
+
+// GatherElements with run-time dims: as gather_elements when each indices dim but the axis
+// (ix) is within the data's (d) at this run, else ONNX2CPP_ERR_DATA_SHAPE and nothing written.
+template <class T, class I>
+inline int gather_elements_dims(const T* data, const I* idx, T* y, const Strided& s, i64 axis_dim, i64 astride,
+                                const i64* ix, const i64* d, i64 rank, i64 axis) {
+  for (i64 k = 0; k < rank; ++k)
+    if (k != axis && ix[k] > d[k]) return ONNX2CPP_ERR_DATA_SHAPE;
+  gather_elements(data, idx, y, s, axis_dim, astride);
+  return 0;
 }
 
 // ScatterElements: y = data (n elements), then y[off(i) + idx[i] * astride] = reduction(.., upd[i])

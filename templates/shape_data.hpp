@@ -11,13 +11,6 @@
 
 ONNX2CPP_K_BEGIN
 
-// An input's dims when some are run-time dims: the kernels read them as `const i64*`
-// (dims_of(Extents{{...}}) lives until the end of the call's full expression).
-struct Extents {
-  i64 d[kMaxRank];
-};
-inline const i64* dims_of(const Extents& e) { return e.d; }
-
 // An axis from the data, normalized against rank r; false when out of [-r, r).
 template <class I>
 inline bool data_axis(I a, i64 r, i64* out) {
@@ -334,6 +327,36 @@ inline int range_data(const T* start, const T* limit, const T* delta, T* Y, i64 
     n = static_cast<i64>(cnt);
     for (i64 i = 0; i < n; ++i) Y[i] = static_cast<T>(s + i * d);
   }
+  *count = n;
+  return 0;
+}
+
+// Range of float16 or bfloat16 (H; version 27), as the reference computes it: numpy's arange
+// in the stash type S (float or double): the count ceil((l - s) / d) in double, y[0] = s,
+// y[1] = S(s + d), y[i] = y[0] + S(i) * (y[1] - y[0]) in S, each rounded to H (to nearest
+// even; bfloat16 from double through float, as ml_dtypes does). Returns the count (-1 for a
+// delta of 0 or a NaN count) and writes the values when it is at most `bound`.
+template <class S, class H>
+inline i64 range_low_precision(double s, double l, double d, H* y, i64 bound) {
+  const double cnt = std::ceil((l - s) / d);
+  if (d == 0 || cnt != cnt) return -1;
+  if (cnt > static_cast<double>(bound)) return static_cast<i64>(std::min(cnt, 9.0e18));
+  const i64 n = cnt > 0 ? static_cast<i64>(cnt) : 0;
+  const S a0 = static_cast<S>(s), a1 = static_cast<S>(s + d), step = a1 - a0;
+  for (i64 i = 0; i < n; ++i) {
+    const S v = i == 0 ? a0 : i == 1 ? a1 : static_cast<S>(a0 + static_cast<S>(i) * step);
+    y[i] = std::is_same<H, bfloat16>::value ? H(static_cast<float>(v)) : H(v);
+  }
+  return n;
+}
+
+// Range of float16 or bfloat16 read at run time (range_low_precision; stash: double when true).
+template <class H>
+inline int range_low_data(const H* start, const H* limit, const H* delta, H* Y, bool stash_double, i64 bound, i64* count) {
+  const double s = static_cast<float>(start[0]), l = static_cast<float>(limit[0]), d = static_cast<float>(delta[0]);
+  const i64 n = stash_double ? range_low_precision<double>(s, l, d, Y, bound) : range_low_precision<float>(s, l, d, Y, bound);
+  if (n < 0) return ONNX2CPP_ERR_DATA_VALUE;
+  if (n > bound) return ONNX2CPP_ERR_DATA_SHAPE;
   *count = n;
   return 0;
 }

@@ -44,6 +44,31 @@ void copy_value(GraphWriter& bw, int from, const std::string& to, int64_t n) {
   if (src != to) bw.s.body.line(copy_line(src, to, n));
 }
 
+// The body's results `from` written back into its inputs `to` for the next iteration (Loop's
+// carried values, Scan's state), once the scan outputs have been copied out: ordered so that
+// no input is overwritten while a copy still to come reads it (a result may be a view of
+// another input: the same reference).
+void carry(GraphWriter& bw, const std::vector<int>& from, const std::vector<int>& to, const std::string& where) {
+  std::vector<char> done(from.size(), 0);
+  for (size_t left = from.size(); left > 0;) {
+    bool progress = false;
+    for (size_t k = 0; k < from.size(); ++k) {
+      if (done[k]) continue;
+      const std::string dst = bw.ref(to[k]);
+      bool read_later = false;
+      for (size_t j = 0; j < from.size(); ++j) read_later = read_later || (j != k && !done[j] && bw.ref(from[j]) == dst);
+      if (read_later) continue;
+      copy_value(bw, from[k], dst, numel(bw.g.values[to[k]].shape));
+      done[k] = 1;
+      --left;
+      progress = true;
+    }
+    if (!progress)
+      throw UnsupportedError(where + ": the body's results exchange the loop-carried values among themselves (a cycle of "
+                             "views of its inputs)");
+  }
+}
+
 // The element count of body value v: an expression when it has run-time dims.
 std::string count_of(const Value& v) {
   if (!v.dynamic()) return std::to_string(numel(v.shape));
@@ -120,13 +145,14 @@ void emit_Loop(GraphWriter& w, Node& n) {
   bw.emit_nodes();
   --w.s.loop_depth;
   out.line(cond + " = " + bw.ref(body.outputs[0]) + "[0];");
-  for (size_t k = 0; k < ls.carried; ++k)
-    copy_value(bw, body.outputs[1 + k], bw.ref(body.inputs[2 + k]), numel(body.values[body.inputs[2 + k]].shape));
-  for (size_t k = 0; k < ls.scans; ++k) {
+  for (size_t k = 0; k < ls.scans; ++k) {  // before the carried values: a scan output may be a view of one
     const int64_t len = numel(body.values[body.outputs[1 + ls.carried + k]].shape);
     const int o = n.outputs[ls.carried + k];
     if (o >= 0) copy_value(bw, body.outputs[1 + ls.carried + k], w.ref(o) + " + " + i + " * " + std::to_string(len), len);
   }
+  carry(bw, std::vector<int>(body.outputs.begin() + 1, body.outputs.begin() + 1 + static_cast<std::ptrdiff_t>(ls.carried)),
+        std::vector<int>(body.inputs.begin() + 2, body.inputs.begin() + 2 + static_cast<std::ptrdiff_t>(ls.carried)),
+        w.g.where(n));
   out.dedent();
   out.line("}");
   if (counted)
@@ -181,15 +207,15 @@ void emit_Scan(GraphWriter& w, Node& n) {
   ++w.s.loop_depth;
   bw.emit_nodes();
   --w.s.loop_depth;
-  for (size_t k = 0; k < ss.state; ++k)
-    copy_value(bw, body.outputs[k], bw.ref(body.inputs[k]), numel(body.values[body.inputs[k]].shape));
-  for (size_t k = 0; k < ss.scans_out; ++k) {
+  for (size_t k = 0; k < ss.scans_out; ++k) {  // before the state: a scan output may be a view of it
     const int o = n.outputs[ss.state + k];
     if (o < 0) continue;
     const int64_t len = numel(body.values[body.outputs[ss.state + k]].shape);
     const std::string pos = ss.out_reverse[k] ? "(" + std::to_string(ss.length - 1) + " - " + i + ")" : i;
     copy_value(bw, body.outputs[ss.state + k], w.ref(o) + at_batch(o) + " + " + pos + " * " + std::to_string(len), len);
   }
+  carry(bw, std::vector<int>(body.outputs.begin(), body.outputs.begin() + static_cast<std::ptrdiff_t>(ss.state)),
+        std::vector<int>(body.inputs.begin(), body.inputs.begin() + static_cast<std::ptrdiff_t>(ss.state)), w.g.where(n));
   out.dedent();
   out.line("}");
   for (size_t k = 0; k < ss.state; ++k)  // the final state

@@ -37,6 +37,9 @@ bool eval_gather_elements(const Call& c, const Frame& f) {
   });
 }
 
+// Run-time dims only: never folded.
+bool eval_gather_elements_dims(const Call&, const Frame&) { return false; }
+
 // (data, idx, upd, y, n, Strided, axis_dim, astride, reduction)
 bool eval_scatter_elements(const Call& c, const Frame& f) {
   return with_types(c, false, 1, [&](auto tt, auto ti) {

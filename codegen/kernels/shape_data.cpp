@@ -16,6 +16,7 @@ bool eval_shape_dims(const Call&, const Frame&) { return false; }
 bool eval_expand_data(const Call&, const Frame&) { return false; }
 bool eval_tile_data(const Call&, const Frame&) { return false; }
 bool eval_range_data(const Call&, const Frame&) { return false; }
+bool eval_range_low_data(const Call&, const Frame&) { return false; }
 bool eval_one_hot_data(const Call&, const Frame&) { return false; }
 bool eval_window_data(const Call&, const Frame&) { return false; }
 bool eval_pad_data(const Call&, const Frame&) { return false; }

@@ -226,8 +226,9 @@ void infer_Loop(OpCtx& c) {
     c.set_out(i, outs[1 + i].first, outs[1 + i].second);
   }
   if (ls.scans && ls.trips < 0 && ls.max_trips < 0)
-    c.unsupported("scan outputs of a Loop whose trip count M is known only at run time (their buffers are planned "
-                  "for M iterations: --freeze can make it a constant)");
+    c.unsupported("scan outputs of a Loop whose trip count M is known only at run time: their buffers are planned "
+                  "for the most iterations, give it with --max " + flag_name(c.out(n).name) +
+                  "=N (or compile M in with --freeze)");
   for (size_t k = 0; k < ls.scans; ++k) {
     Shape s = outs[1 + n + k].second;
     if (ls.trips >= 0) {
@@ -331,6 +332,12 @@ LoopShape loop_shape(OpCtx& c) {
     return ls;
   }
   if (const int64_t b = condition_bound(c, body); b >= 0) ls.max_trips = ls.max_trips < 0 ? b : std::min(ls.max_trips, b);
+  // --max NAME=N on a scan output: its first dim, the iterations, is at most N.
+  const auto& given = c.dim_table().tensor_max;
+  for (size_t k = 0; k < ls.scans; ++k) {
+    const auto it = c.has_out(ls.carried + k) ? given.find(c.out(ls.carried + k).name) : given.end();
+    if (it != given.end()) ls.max_trips = ls.max_trips < 0 ? it->second : std::min(ls.max_trips, it->second);
+  }
   return ls;
 }
 

@@ -4,6 +4,7 @@
 // are checked here; at run time an out-of-range index is handled as indexing.hpp says (no
 // access out of bounds).
 #include "ops/helpers.hpp"
+#include "ops/shape_data.hpp"
 
 namespace o2c {
 namespace {
@@ -97,13 +98,51 @@ k::Strided elem_walk(OpCtx& c, int64_t axis) {
   return make_strided(c.shape(1), st);
 }
 
+// GatherElements with run-time dims: each indices dim but the axis must be within the data's,
+// checked here where it can be (equal as polynomials, or ranges that settle it), else by the
+// kernel at run time (gather_elements_dims); the data's axis may be any (an index outside it
+// is handled as indexing.hpp says, an empty axis gives zeros).
+bool check_elements_dims(OpCtx& c) {
+  const std::vector<Dim> d = c.dims(0), ix = c.dims(1);
+  if (d.empty()) c.fail("data must have rank >= 1");
+  if (ix.size() != d.size()) c.fail("indices " + shape_str(c.shape(1)) + " must have the rank of data " + shape_str(c.shape(0)));
+  max_rank(c, 0);
+  const size_t a = static_cast<size_t>(elem_axis(c).axis);
+  const DimTable& t = c.dim_table();
+  bool at_run_time = false;
+  for (size_t k = 0; k < d.size(); ++k) {
+    if (k == a || ix[k] == d[k] || t.range(ix[k]).hi <= t.range(d[k]).lo) continue;
+    if (t.range(ix[k]).lo > t.range(d[k]).hi)
+      c.fail("indices dim " + std::to_string(k) + " (" + ix[k].str(t) + ") exceeds the data's (" + d[k].str(t) + ")");
+    at_run_time = true;
+  }
+  return at_run_time;
+}
+
 void infer_GatherElements(OpCtx& c) {
+  if (c.in(0).dynamic() || c.in(1).dynamic()) {
+    check_elements_dims(c);
+    c.set_out_dims(0, c.dtype(0), c.dims(1));
+    return;
+  }
   check_elements(c, false);
   c.set_out(0, c.dtype(0), c.shape(1));
 }
 void lower_GatherElements(LowerCtx& c) {
   if (numel(c.shape(1)) == 0) return;
   const int64_t a = elem_axis(c).axis;
+  if (c.in(0).dynamic() || c.in(1).dynamic()) {
+    std::vector<Dim> st = strides_of(c.dims(0));
+    const Dim astride = st[static_cast<size_t>(a)];
+    st[static_cast<size_t>(a)] = 0;
+    std::vector<Arg> args = {c.X(0), c.X(1), c.Y(0), strided_arg(c.dims(1), st, c.shape(1)),
+                             c.extent(c.dim(0, static_cast<size_t>(a))), c.extent(astride)};
+    if (!check_elements_dims(c)) return c.call("gather_elements", args);
+    for (Arg x : {input_dims(c, 1), input_dims(c, 0), index(c.rank(0)), index(a)}) args.push_back(x);
+    c.call("gather_elements_dims", args);
+    c.calls.back().status = true;
+    return;
+  }
   c.call("gather_elements", {c.X(0), c.X(1), c.Y(0), obj(elem_walk(c, a)), index(c.shape(0)[static_cast<size_t>(a)]),
                              index(strides_of(c.shape(0))[static_cast<size_t>(a)])});
 }
@@ -316,7 +355,7 @@ void lower_ReverseSequence(LowerCtx& c) {
 
 }  // namespace
 
-O2C_DEFINE_OP(GatherElements, infer_GatherElements, lower_GatherElements);
+O2C_DEFINE_OP(GatherElements, infer_GatherElements, lower_GatherElements, false, false, nullptr, true);
 O2C_DEFINE_OP(ScatterElements, infer_scatter_elements, lower_scatter_elements);
 O2C_DEFINE_OP(Scatter, infer_scatter_elements, lower_scatter_elements);
 O2C_DEFINE_OP(GatherND, infer_GatherND, lower_GatherND, false, false, nullptr, true);

@@ -7,6 +7,7 @@
 
 #include "ops/helpers.hpp"
 #include "ops/shape_data.hpp"
+#include "templates/shape_data.hpp"  // range_low_precision: the arithmetic the kernel shares
 
 namespace o2c {
 namespace {
@@ -897,26 +898,20 @@ struct RangeAttrs {
   }
 };
 
-// float16 and bfloat16 (version 27), as the reference computes them: numpy's arange in the
-// stash type S (float or double): the count ceil((limit - start) / delta) in double, y[0] =
-// start, y[1] = S(start + delta), y[i] = y[0] + S(i) * (y[1] - y[0]) in S, each rounded to
-// the output type (to nearest even; bfloat16 from double through float, as ml_dtypes does).
-template <class S>
-Tensor low_precision_range(OpCtx& c, DType dt, double s, double l, double d) {
-  if (d == 0) c.fail("delta must not be 0");
-  const double cnt = std::ceil((l - s) / d);
-  if (!(cnt <= kMaxRange)) c.unsupported("Range output of more than 2^28 elements");
-  const int64_t n = cnt > 0 ? static_cast<int64_t>(cnt) : 0;
-  Tensor y(dt, {n});
-  const S a0 = static_cast<S>(s), a1 = static_cast<S>(s + d), step = a1 - a0;
-  uint16_t* out = y.data<uint16_t>();
-  for (int64_t i = 0; i < n; ++i) {
-    const S v = i == 0 ? a0 : i == 1 ? a1 : static_cast<S>(a0 + static_cast<S>(i) * step);
-    if (dt == DType::Float16)
-      out[i] = std::is_same<S, double>::value ? onnx2cpp_f64_to_f16(static_cast<double>(v)) : onnx2cpp_f32_to_f16(static_cast<float>(v));
-    else
-      out[i] = onnx2cpp_f32_to_bf16(static_cast<float>(v));
-  }
+// float16 and bfloat16 (version 27) as the reference computes them: k::range_low_precision,
+// the code that runs when the values arrive at run time (range_low_data).
+bool low_precision(DType t) { return t == DType::Float16 || t == DType::BFloat16; }
+
+template <class H>
+Tensor low_precision_range(OpCtx& c, DType dt, bool stash_double, double s, double l, double d) {
+  auto run = [&](H* y, int64_t bound) {
+    return stash_double ? k::range_low_precision<double>(s, l, d, y, bound) : k::range_low_precision<float>(s, l, d, y, bound);
+  };
+  const int64_t cnt = run(nullptr, 0);
+  if (cnt < 0) c.fail(d == 0 ? "delta must not be 0" : "the element count is not a number");
+  if (cnt > kMaxRange) c.unsupported("Range output of more than 2^28 elements");
+  Tensor y(dt, {cnt});
+  run(reinterpret_cast<H*>(y.data<uint16_t>()), cnt);
   return y;
 }
 
@@ -942,7 +937,8 @@ bool range_from_data(OpCtx& c) {
   return values_at_run_time(c, 0) || values_at_run_time(c, 1) || values_at_run_time(c, 2);
 }
 int64_t range_data_bound(OpCtx& c) {
-  if (!kNumTypes.has(c.dtype(0))) c.unsupported("Range of " + dtype_name(c.dtype(0)) + " known only at run time");
+  if (!kNumTypes.has(c.dtype(0)) && !low_precision(c.dtype(0)))
+    c.unsupported("Range of " + dtype_name(c.dtype(0)) + " known only at run time");
   for (size_t i = 0; i < 3; ++i)
     if (values_at_run_time(c, i)) return user_bound(c, 0, i);
   return 0;
@@ -952,6 +948,7 @@ void infer_Range(OpCtx& c) {
   const auto a = c.attrs<RangeAttrs>();
   for (size_t i = 0; i < 3; ++i)
     if (numel(c.shape(i)) != 1) c.fail("start, limit and delta must be scalars");
+  if (low_precision(c.dtype(0)) && a.stash_type != 1 && a.stash_type != 11) c.fail("stash_type must be 1 (float) or 11 (double)");
   if (range_from_data(c)) return c.set_out_dims(0, c.dtype(0), {data_dim_at(c, 0, 0, range_data_bound(c))});
   if (range_is_dynamic(c)) {
     const Dim n = range_count(c);
@@ -962,11 +959,11 @@ void infer_Range(OpCtx& c) {
   const Tensor& ts = c.require_const(0, "start (the output size must be static)");
   const Tensor& tl = c.require_const(1, "limit (the output size must be static)");
   const Tensor& td = c.require_const(2, "delta (the output size must be static)");
-  if (ts.dtype == DType::Float16 || ts.dtype == DType::BFloat16) {
-    if (a.stash_type != 1 && a.stash_type != 11) c.fail("stash_type must be 1 (float) or 11 (double)");
+  if (low_precision(ts.dtype)) {
     const double s = ts.float_at(0), l = tl.float_at(0), d = td.float_at(0);
-    c.set_const(0, a.stash_type == 1 ? low_precision_range<float>(c, ts.dtype, s, l, d)
-                                     : low_precision_range<double>(c, ts.dtype, s, l, d));
+    const bool stash_double = a.stash_type == 11;
+    c.set_const(0, ts.dtype == DType::BFloat16 ? low_precision_range<k::bfloat16>(c, ts.dtype, stash_double, s, l, d)
+                                               : low_precision_range<k::float16>(c, ts.dtype, stash_double, s, l, d));
     return;
   }
   dispatch_native(ts.dtype, kNumTypes, [&](auto tag) {
@@ -1002,6 +999,13 @@ void infer_Range(OpCtx& c) {
 // Run-time size only (a static Range is a constant): y[0] = start, the others delta, then
 // their running sum in place: start + i * delta, exactly, in the integer type.
 void lower_Range(LowerCtx& c) {
+  if (range_from_data(c) && low_precision(c.dtype(0))) {
+    c.call("range_low_data", {c.X(0), c.X(1), c.X(2), c.Y(0), boolean(c.attrs<RangeAttrs>().stash_type == 11),
+                              index(range_data_bound(c)),
+                              c.dim_out(c.out(0).dims.at(0))});
+    c.calls.back().status = true;
+    return;
+  }
   if (range_from_data(c)) {
     c.call("range_data", {c.X(0), c.X(1), c.X(2), c.Y(0), index(range_data_bound(c)), c.dim_out(c.out(0).dims.at(0))});
     c.calls.back().status = true;

@@ -44,20 +44,21 @@ Arg input_dims(LowerCtx& c, size_t i) {
   return symbol("k::dims_of(k::Extents{{" + s + "}})", 0);
 }
 
+std::string flag_name(const std::string& n) {
+  const bool plain = !n.empty() && std::all_of(n.begin(), n.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-' || ch == '/' || ch == ':';
+  });
+  return plain ? n : quote_name(n);
+}
+
 int64_t user_bound(OpCtx& c, size_t out, size_t from) {
   const std::string& name = c.out(out).name;
   const auto& given = c.dim_table().tensor_max;
   const auto it = given.find(name);
   if (it != given.end()) return it->second;
-  auto flag = [](const std::string& n) {  // a name as it would be typed after the flag
-    const bool plain = !n.empty() && std::all_of(n.begin(), n.end(), [](char ch) {
-      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-' || ch == '/' || ch == ':';
-    });
-    return plain ? n : quote_name(n);
-  };
   c.unsupported("the dims of output " + quote_name(name) + " come from input " + std::to_string(from) + " " +
                 quote_name(c.in(from).name) + ", known only at run time, and have no bound: give one with --max " +
-                flag(name) + "=N (or compile the input in with --freeze " + flag(c.in(from).name) + "=value.pb)");
+                flag_name(name) + "=N (or compile the input in with --freeze " + flag_name(c.in(from).name) + "=value.pb)");
 }
 
 int64_t largest_dim(const Shape& s) {

@@ -23,6 +23,8 @@ Arg dim_outs(LowerCtx& c, const std::vector<Dim>& dims);
 Arg shape_table(LowerCtx& c, const Shape& s);
 // Input i's dims as the kernels read them: a table, or their run-time values (k::Extents).
 Arg input_dims(LowerCtx& c, size_t i);
+// A tensor name as it is typed after --max or --freeze (quoted when it needs quotes).
+std::string flag_name(const std::string& n);
 // The bound the user gave output `out`'s run-time dims (--max NAME=N: DimTable::tensor_max)
 // where input `from`'s values decide them and no bound follows from the shapes; refused,
 // naming the output, the input and the flags, when none was given.

@@ -231,3 +231,78 @@ TEST_CASE("A --max bound names a tensor inside a branch", "[control][shapedata]"
   bind.max["nowhere"] = 3;
   CHECK_THAT(error_of(b, bind), Catch::Contains("--max names \"nowhere\""));
 }
+
+TEST_CASE("A Loop's scan output that is its carried input is emitted before the update; --max bounds the trips",
+          "[control][build][shapedata]") {
+  // Range as its function expands it: M = ceil(n) run-time iterations, each emitting the
+  // carried value before adding delta (scan = Identity(prev)). Its bound comes from --max on
+  // the scan output.
+  ModelBuilder b(13);
+  b.input("M", {}, 7).input("start", {}).input("delta", {});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "i", 7, {});
+  value_info(body.mutable_input(), "c_in", 9, {});
+  value_info(body.mutable_input(), "prev", 1, {});
+  add_node(body, "Identity", {"c_in"}, {"c_out"});
+  add_node(body, "Add", {"prev", "delta"}, {"next"});
+  add_node(body, "Identity", {"prev"}, {"emitted"});
+  value_info(body.mutable_output(), "c_out", 9, {});
+  value_info(body.mutable_output(), "next", 1, {});
+  value_info(body.mutable_output(), "emitted", 1, {});
+  ModelBuilder::attr_graph(b.node("Loop", {"M", "", "start"}, {"last", "y"}), "body", body);
+  b.output("last");
+  CHECK_THAT(error_of(b), Catch::Contains("--max y=N"));  // error_of adds output y
+  ShapeBindings bind;
+  bind.max["y"] = 8;
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path), bind);
+  CHECK(c.graph.dims->range(c.graph.values[c.graph.outputs[1]].dims[0]) == DimRange{0, 8});
+  auto scalar = [](float v) { return floats({}, {v}); };
+  Tensor m(DType::Int64, {});
+  m.data<int64_t>()[0] = 3;
+  check_run(c, d.path, {tensor_to_proto(m, "M"), tensor_to_proto(scalar(1), "start"), tensor_to_proto(scalar(2), "delta")},
+            {tensor_to_proto(scalar(7), "last"), tensor_to_proto(floats({3}, {1, 3, 5}), "y")});
+}
+
+TEST_CASE("Scan emits a state's old value (a view of its input) before the state is updated", "[control][build]") {
+  ModelBuilder b(11);
+  b.input("s0", {2}).input("x", {3, 2});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "sum_in", 1, {2});
+  value_info(body.mutable_input(), "row", 1, {2});
+  add_node(body, "Add", {"sum_in", "row"}, {"sum_out"});
+  add_node(body, "Identity", {"sum_in"}, {"before"});
+  value_info(body.mutable_output(), "sum_out", 1, {2});
+  value_info(body.mutable_output(), "before", 1, {2});
+  auto& n = b.node("Scan", {"s0", "x"}, {"sum", "befores"});
+  ModelBuilder::attr_graph(n, "body", body);
+  ModelBuilder::attr_i(n, "num_scan_inputs", 1);
+  b.output("sum").output("befores");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  check_run(c, d.path, {tensor_to_proto(floats({2}, {0, 10}), "s0"), tensor_to_proto(floats({3, 2}, {1, 2, 3, 4, 5, 6}), "x")},
+            {tensor_to_proto(floats({2}, {9, 22}), "sum"),
+             tensor_to_proto(floats({3, 2}, {0, 10, 1, 12, 4, 16}), "befores")});
+}
+
+TEST_CASE("Loop-carried values that exchange places through views are refused, not miscompiled", "[control]") {
+  ModelBuilder b(13);
+  b.input("M", {}, 7).input("a0", {2}).input("b0", {2});
+  onnx::GraphProto body;
+  body.set_name("body");
+  value_info(body.mutable_input(), "i", 7, {});
+  value_info(body.mutable_input(), "c_in", 9, {});
+  value_info(body.mutable_input(), "a_in", 1, {2});
+  value_info(body.mutable_input(), "b_in", 1, {2});
+  add_node(body, "Identity", {"c_in"}, {"c_out"});
+  add_node(body, "Identity", {"b_in"}, {"a_out"});
+  add_node(body, "Identity", {"a_in"}, {"b_out"});
+  value_info(body.mutable_output(), "c_out", 9, {});
+  value_info(body.mutable_output(), "a_out", 1, {2});
+  value_info(body.mutable_output(), "b_out", 1, {2});
+  ModelBuilder::attr_graph(b.node("Loop", {"M", "", "a0", "b0"}, {"a", "y"}), "body", body);
+  b.output("a");
+  CHECK_THAT(error_of(b), Catch::Contains("exchange the loop-carried values"));
+}

@@ -278,3 +278,40 @@ TEST_CASE("Squeeze without axes of a run-time dim that may be 1 is refused", "[d
   b.node("Squeeze", {"x"}, {"y"});
   CHECK(error_of(b, seq_1_to_16()).find("which is 1 for some sizes") != std::string::npos);
 }
+
+TEST_CASE("GatherElements takes run-time dims; indices rows beyond the data's at a run return an error", "[dims][build]") {
+  // y[i][j] = x[i][idx[i][j]]: x [seq, 3], idx [n, 2] (n <= seq is checked when the model runs).
+  ModelBuilder b;
+  b.input("x", {-1, 3}, 1, "seq").input("idx", {-1, 2}, 7, "n");
+  auto& g = b.node("GatherElements", {"x", "idx"}, {"y"});
+  ModelBuilder::attr_i(g, "axis", 1);
+  b.output("y");
+  ShapeBindings bind;
+  bind.dims["seq"] = DimRange{1, 8};
+  bind.dims["n"] = DimRange{1, 8};
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path), bind);
+  CHECK(c.files.source.find("k::gather_elements_dims(") != std::string::npos);
+  const std::string main_cpp = std::string(
+        "#include <cstdio>\n#include \"m.h\"\n"
+        "int main() {\n"
+        "  alignas(64) static unsigned char arena[M_ARENA_BYTES + 64];\n"
+        "  float x[8 * 3], y[8 * 2];\n  int64_t idx[8 * 2];\n"
+        "  for (int i = 0; i < 24; ++i) x[i] = float(i);\n"
+        "  for (int i = 0; i < 16; ++i) idx[i] = (i * 5) % 3 - (i % 4 == 0 ? 3 : 0);  // negative ones too\n"
+        "  m_inputs in{};\n  in.x = x;\n  in.idx = idx;\n  m_outputs out{};\n  out.y = y;\n"
+        "  in.dims.seq = 4;\n  in.dims.n = 3;\n"
+        "  if (m_run(&in, &out, arena, sizeof arena) != ONNX2CPP_OK) return 1;\n"
+        "  if (out.shapes.y[0] != 3 || out.shapes.y[1] != 2) return 2;\n"
+        "  for (int i = 0; i < 3; ++i)\n    for (int j = 0; j < 2; ++j) {\n"
+        "      const int64_t k = idx[i * 2 + j] < 0 ? idx[i * 2 + j] + 3 : idx[i * 2 + j];\n"
+        "      if (y[i * 2 + j] != x[i * 3 + k]) { std::printf(\"y[%d][%d] = %g\\n\", i, j, double(y[i * 2 + j])); return 3; }\n"
+        "    }\n"
+        "  in.dims.seq = 2;\n"
+        "  if (m_run(&in, &out, arena, sizeof arena) != ONNX2CPP_ERR_DATA_SHAPE) return 4;\n"
+        "  std::printf(\"ok\\n\");\n  return 0;\n}\n");
+  std::string log;
+  const int rc = build_and_run_main(c, d.path, main_cpp, &log);
+  INFO(log);
+  CHECK(rc == 0);
+}
