@@ -41,7 +41,7 @@ inline int reshape_dims(const i64* in, i64 r, const I* shape, i64 n, bool allowz
     }
     if (d[i] < 0) return ONNX2CPP_ERR_DATA_VALUE;
     if (d[i] > bound) return ONNX2CPP_ERR_DATA_SHAPE;
-    if (d[i] > 0 && known > total / d[i]) return ONNX2CPP_ERR_DATA_VALUE;  // more than the input holds (no overflow)
+    if (d[i] > 0 && known > INT64_MAX / d[i]) return ONNX2CPP_ERR_DATA_VALUE;  // no overflow (an empty input: a 0 may follow)
     known *= d[i];
   }
   if (infer_at >= 0) {

@@ -68,8 +68,7 @@ bool reshape_from_data(OpCtx& c) { return c.version() >= 5 && values_at_run_time
 int64_t reshape_data_bound(OpCtx& c) {
   if (c.in(0).dynamic()) c.unsupported("Reshape of run-time dims to a shape known only at run time");
   const int64_t total = numel(c.shape(0));
-  if (total == 0) c.unsupported("Reshape of an empty tensor to a shape known only at run time: its dims have no bound");
-  return total;
+  return total > 0 ? total : user_bound(c, 0, 1);  // an empty tensor: its dims have no bound but the one given
 }
 
 void infer_reshape_data(OpCtx& c) {

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "builder.hpp"
+#include "run_check.hpp"
 #include "run_main.hpp"
 
 using namespace o2c;
@@ -111,11 +112,21 @@ TEST_CASE("Shapes from run-time values: one compiled file at several values, err
   CHECK(rc == 0);
 }
 
-TEST_CASE("Shapes from run-time values: what has no bound is refused", "[shapedata]") {
+TEST_CASE("Shapes from run-time values: an empty tensor's reshape has no bound but --max", "[shapedata][build]") {
   ModelBuilder b(18);
-  b.input("x", {0, 3}).input("shape", {2}, 7);
-  b.node("Reshape", {"x", "shape"}, {"y"});
-  CHECK_THAT(error_of(b), Catch::Contains("Reshape of an empty tensor to a shape known only at run time"));
+  b.input("x", {0, 3}).input("shape", {3}, 7);
+  auto& n = b.node("Reshape", {"x", "shape"}, {"y"});
+  ModelBuilder::attr_i(n, "allowzero", 1);
+  CHECK_THAT(error_of(b), Catch::Contains("--max y=N"));  // error_of adds output y
+  ShapeBindings bind;
+  bind.max["y"] = 8;
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path), bind);
+  Tensor shape(DType::Int64, {3});
+  const int64_t want[3] = {3, 4, 0};
+  std::copy(want, want + 3, shape.data<int64_t>());
+  Tensor x(DType::Float, {0, 3}), y(DType::Float, {3, 4, 0});
+  check_run(c, d.path, {tensor_to_proto(x, "x"), tensor_to_proto(shape, "shape")}, {tensor_to_proto(y, "y")});
 }
 
 TEST_CASE("Shapes from run-time values without a bound in the shapes: --max gives it", "[shapedata]") {
