@@ -121,5 +121,48 @@ inline int stft_data(const T* X, const T* window, T* Y, i64 batch, i64 len, i64 
   return 0;
 }
 
+// ---- MelWeightMatrix -------------------------------------------------------------------------
+// Y [dft_length / 2 + 1, bins]: bins triangular filters between mel(lo) and mel(hi) hertz
+// (mel(hz) = 2595 log10(1 + hz / 700)) over the spectrogram's bins, in double, as the reference
+// computes them. ONNX2CPP_ERR_DATA_VALUE for sizes that are not positive or bands outside the
+// spectrogram; ONNX2CPP_ERR_DATA_SHAPE for a dim above `bound`; nothing written then (nor when
+// Y is null: the checks alone).
+template <class T>
+inline int mel_weight_matrix(i64 bins, i64 dft_length, i64 rate, double lo, double hi, T* Y, i64 bound) {
+  if (bins <= 0 || dft_length <= 0 || rate <= 0) return ONNX2CPP_ERR_DATA_VALUE;
+  const i64 spec = dft_length / 2 + 1;
+  if (spec > bound || bins > bound) return ONNX2CPP_ERR_DATA_SHAPE;
+  const auto mel = [](double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); };
+  const double mlo = mel(lo), step = (mel(hi) - mlo) / static_cast<double>(bins + 2);
+  // The spectrogram bin of mel point i (of bins + 2).
+  const auto at_bin = [&](i64 i) {
+    const double hz = 700.0 * (std::pow(10.0, (static_cast<double>(i) * step + mlo) / 2595.0) - 1.0);
+    const double f = std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(rate));
+    return f >= 0 && f < static_cast<double>(spec) ? static_cast<i64>(f) : i64{-1};
+  };
+  for (i64 i = 0; i < bins + 2; ++i)
+    if (at_bin(i) < 0) return ONNX2CPP_ERR_DATA_VALUE;
+  if (!Y) return 0;
+  for (i64 j = 0; j < spec * bins; ++j) Y[j] = T(0);
+  for (i64 i = 0; i < bins; ++i) {
+    const i64 l = at_bin(i), m = at_bin(i + 1), h = at_bin(i + 2);
+    if (m == l) Y[m * bins + i] = T(1);
+    for (i64 j = l; j <= m && m > l; ++j) Y[j * bins + i] = static_cast<T>(static_cast<double>(j - l) / static_cast<double>(m - l));
+    for (i64 j = m; j < h; ++j) Y[j * bins + i] = static_cast<T>(static_cast<double>(h - j) / static_cast<double>(h - m));
+  }
+  return 0;
+}
+
+// MelWeightMatrix with its inputs read at run time: Y's dims written to out, each at most bound.
+template <class T, class I, class F>
+inline int mel_data(const I* bins, const I* dft_length, const I* rate, const F* lo, const F* hi, T* Y, i64 bound, DimOut out) {
+  const i64 b = static_cast<i64>(bins[0]), n = static_cast<i64>(dft_length[0]);
+  const double l = static_cast<double>(lo[0]), h = static_cast<double>(hi[0]);
+  if (const int rc = mel_weight_matrix<T>(b, n, static_cast<i64>(rate[0]), l, h, nullptr, bound)) return rc;
+  const i64 d[2] = {n / 2 + 1, b};
+  if (const int rc = set_data_dims(d, 2, bound, out)) return rc;
+  return mel_weight_matrix<T>(b, n, static_cast<i64>(rate[0]), l, h, Y, bound);
+}
+
 ONNX2CPP_K_END
 #endif

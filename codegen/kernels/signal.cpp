@@ -28,5 +28,6 @@ bool eval_stft(const Call& c, const Frame& f) {
 // The kernel that reads its output's shape from run-time values: never folded (constant
 // values take the op's static lowering, so nothing it computes can fold).
 bool eval_stft_data(const Call&, const Frame&) { return false; }
+bool eval_mel_data(const Call&, const Frame&) { return false; }
 
 }  // namespace o2c

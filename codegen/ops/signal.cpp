@@ -2,6 +2,7 @@
 // constants: their inputs decide their shapes).
 #include <cmath>
 
+#include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "ops/shape_data.hpp"
 
@@ -277,36 +278,41 @@ struct MelAttrs {
   O2C_FIELDS(output_datatype)
 };
 
+// The filters in double (k::mel_weight_matrix, the code that runs when the inputs arrive at run
+// time: mel_data, within --max), then the output type.
 void infer_MelWeightMatrix(OpCtx& c) {
   const auto a = c.attrs<MelAttrs>();
+  const auto t = static_cast<DType>(a.output_datatype);
+  bool run_time = false;
+  for (size_t i = 0; i < 5; ++i) {
+    if (numel(c.shape(i)) != 1) c.fail("num_mel_bins, dft_length, sample_rate and the edges must be scalars");
+    run_time = run_time || values_at_run_time(c, i);
+  }
+  if (run_time) {
+    if (!kNumTypes.has(t)) c.unsupported("a MelWeightMatrix of " + dtype_name(t) + " with inputs known only at run time");
+    int64_t bound = 0;
+    for (size_t i = 0; i < 5 && bound == 0; ++i)
+      if (values_at_run_time(c, i)) bound = user_bound(c, 0, i);
+    return c.set_out_dims(0, t, {data_dim_at(c, 0, 0, bound), data_dim_at(c, 0, 1, bound)});
+  }
   const int64_t bins = const_int(c, 0, "num_mel_bins"), dft_length = const_int(c, 1, "dft_length");
   const int64_t rate = const_int(c, 2, "sample_rate");
   const double lo = const_float(c, 3, "lower_edge_hertz"), hi = const_float(c, 4, "upper_edge_hertz");
   if (bins <= 0 || dft_length <= 0 || rate <= 0) c.fail("num_mel_bins, dft_length and sample_rate must be positive");
-  const int64_t spec = dft_length / 2 + 1;
-  const auto mel = [](double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); };
-  const double mlo = mel(lo), step = (mel(hi) - mlo) / static_cast<double>(bins + 2);
-  // The spectrogram bin of each of the bins + 2 mel points.
-  std::vector<int64_t> f(static_cast<size_t>(bins + 2));
-  for (int64_t i = 0; i < bins + 2; ++i) {
-    const double hz = 700.0 * (std::pow(10.0, (static_cast<double>(i) * step + mlo) / 2595.0) - 1.0);
-    f[static_cast<size_t>(i)] = static_cast<int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(rate)));
-    if (f[static_cast<size_t>(i)] < 0 || f[static_cast<size_t>(i)] >= spec)
-      c.fail("the mel bands fall outside the spectrogram's bins (edges beyond sample_rate / 2)");
-  }
-  std::vector<double> v(static_cast<size_t>(spec * bins), 0.0);
-  auto at = [&](int64_t j, int64_t i) -> double& { return v[static_cast<size_t>(j * bins + i)]; };
-  for (int64_t i = 0; i < bins; ++i) {
-    const int64_t l = f[static_cast<size_t>(i)], m = f[static_cast<size_t>(i + 1)], h = f[static_cast<size_t>(i + 2)];
-    if (m == l) {
-      at(m, i) = 1.0;
-    } else {
-      for (int64_t j = l; j <= m; ++j) at(j, i) = static_cast<double>(j - l) / static_cast<double>(m - l);
-    }
-    if (h > m)
-      for (int64_t j = m; j < h; ++j) at(j, i) = static_cast<double>(h - j) / static_cast<double>(h - m);
-  }
-  set_const_values(c, static_cast<DType>(a.output_datatype), {spec, bins}, v);
+  const int64_t spec = dft_length / 2 + 1, most = std::numeric_limits<int64_t>::max();
+  if (bins > kMaxTensorBytes / 8 / spec)
+    c.unsupported("a matrix of " + std::to_string(spec) + " x " + std::to_string(bins) + " elements");
+  if (k::mel_weight_matrix<double>(bins, dft_length, rate, lo, hi, nullptr, most) != 0)
+    c.fail("the mel bands fall outside the spectrogram's bins (edges beyond sample_rate / 2)");
+  std::vector<double> v(static_cast<size_t>(spec * bins));
+  k::mel_weight_matrix<double>(bins, dft_length, rate, lo, hi, v.data(), most);
+  set_const_values(c, t, {spec, bins}, v);
+}
+
+void lower_MelWeightMatrix(LowerCtx& c) {  // only inputs known at run time have code: the others fold
+  const std::vector<Dim>& d = c.out(0).dims;
+  c.call("mel_data", {c.X(0), c.X(1), c.X(2), c.X(3), c.X(4), c.Y(0), index(c.dim_table().bound(d.at(0))), dim_outs(c, d)});
+  c.calls.back().status = true;
 }
 
 }  // namespace
@@ -316,6 +322,6 @@ O2C_DEFINE_OP(STFT, infer_STFT, lower_STFT);
 O2C_DEFINE_OP(HannWindow, infer_window, lower_window);
 O2C_DEFINE_OP(HammingWindow, infer_window, lower_window);
 O2C_DEFINE_OP(BlackmanWindow, infer_window, lower_window);
-O2C_DEFINE_OP(MelWeightMatrix, infer_MelWeightMatrix, nullptr);
+O2C_DEFINE_OP(MelWeightMatrix, infer_MelWeightMatrix, lower_MelWeightMatrix);
 
 }  // namespace o2c

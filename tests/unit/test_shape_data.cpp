@@ -330,3 +330,39 @@ TEST_CASE("Resize with scales and sizes read at run time: several sizes from one
   INFO(log);
   CHECK(rc == 0);
 }
+
+TEST_CASE("MelWeightMatrix read at run time gives the matrix folded from the same values", "[shapedata][build]") {
+  // One definition (k::mel_weight_matrix) for both: the run at bins 5, dft_length 16 must equal
+  // the constant folded at compile time, its dims written at run time within --max.
+  auto model = [](bool run_time) {
+    ModelBuilder b(17);
+    if (run_time) {
+      b.input("bins", {}, 7).input("n", {}, 7).input("rate", {}, 7).input("lo", {}).input("hi", {});
+    } else {
+      b.init_i("bins", {}, {5}).init_i("n", {}, {16}).init_i("rate", {}, {8000});
+      b.init_f("lo", {}, {100.0f}).init_f("hi", {}, {3500.0f});
+    }
+    b.node("MelWeightMatrix", {"bins", "n", "rate", "lo", "hi"}, {"y"});
+    b.output("y");
+    return b;
+  };
+  ModelBuilder fixed = model(false);
+  const Compiled folded = compile_file(fixed.save(TempDir().path));
+  const Value& y = value(folded.graph, "y");
+  REQUIRE(y.constant);
+  CHECK(y.shape == Shape{9, 5});
+  ModelBuilder live = model(true);
+  ShapeBindings bind;
+  bind.max["y"] = 16;
+  TempDir d;
+  const Compiled c = compile_file(live.save(d.path), bind);
+  auto i64 = [](int64_t v) {
+    Tensor t(DType::Int64, {});
+    t.data<int64_t>()[0] = v;
+    return t;
+  };
+  check_run(c, d.path,
+            {tensor_to_proto(i64(5), "bins"), tensor_to_proto(i64(16), "n"), tensor_to_proto(i64(8000), "rate"),
+             tensor_to_proto(floats({}, {100.0f}), "lo"), tensor_to_proto(floats({}, {3500.0f}), "hi")},
+            {tensor_to_proto(*y.constant, "y")});
+}
