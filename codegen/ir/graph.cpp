@@ -4,14 +4,17 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "runtime_min/onnx2cpp_numeric.h"
 
 namespace o2c {
 
 int64_t numel(const Shape& s) {
+  if (std::find(s.begin(), s.end(), 0) != s.end()) return 0;  // before the others can overflow
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<int64_t>::max();  // refused by the size checks
   return n;
 }
 

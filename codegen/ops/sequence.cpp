@@ -15,6 +15,7 @@
 #include <functional>
 #include <set>
 
+#include "ir/limits.hpp"
 #include "ops/control.hpp"
 #include "passes/inliner.hpp"
 
@@ -172,7 +173,12 @@ void Expander::split_to_sequence() {
   const int64_t ax = axis(a.axis, static_cast<int64_t>(shape.size())), dim = shape[static_cast<size_t>(ax)];
   std::vector<int64_t> sizes;
   bool squeeze = false;
+  auto at_most = [&](int64_t len) {
+    if (len > kMaxSequenceLength)
+      unsupported("a sequence of " + std::to_string(len) + " elements (at most " + std::to_string(kMaxSequenceLength) + ")");
+  };
   if (!has_in(1)) {  // chunks of 1, the axis dropped unless keepdims
+    at_most(dim);
     sizes.assign(static_cast<size_t>(dim), 1);
     squeeze = a.keepdims == 0;
   } else {
@@ -181,6 +187,7 @@ void Expander::split_to_sequence() {
     if (s->shape.empty()) {  // chunks of that size, the last one shorter
       const int64_t c = s->int_at(0);
       if (c <= 0) fail("split " + std::to_string(c) + " must be positive");
+      at_most(dim / c + (dim % c != 0));
       for (int64_t at = 0; at < dim; at += c) sizes.push_back(std::min(c, dim - at));
     } else {
       sizes = s->to_ints();
@@ -382,9 +389,10 @@ bool expand_composite_node(Graph& g, int id, const FoldOptions& opt) {
       if (g.values[v].composite()) refuse_in_body(g, n);
       throw CompileError(g.where(n) + ": the type of input " + quote_name(g.values[v].name) + " is unknown");
     }
+  const bool used = std::any_of(n.outputs.begin(), n.outputs.end(), [](int v) { return v >= 0; });
   Expander e(g, id, opt);
   g.erase(id);
-  e.run();
+  if (used) e.run();  // a node whose outputs are all absent ("") computes nothing
   return true;
 }
 

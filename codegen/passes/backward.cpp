@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "ir/limits.hpp"
 #include "ops/registry.hpp"
 #include "ops/training.hpp"
 #include "passes/passes.hpp"
@@ -88,6 +89,10 @@ bool expand_gradient(Graph& g, int id) {
   const DType t = g.values[y].dtype;
   if (t != DType::Float && t != DType::Double) throw UnsupportedError(g.where(n) + ": y must be float or double");
   // The seed dy/dy: ones (the gradient of the sum of y's elements when y is not a scalar).
+  if (tensor_bytes(t, g.values[y].shape) > kMaxComputedBytes)
+    throw UnsupportedError(g.where(n) + ": the gradient of " + quote_name(g.values[y].name) + " " +
+                           type_str(t, g.values[y].shape) + " starts from a tensor of ones larger than " +
+                           std::to_string(kMaxComputedBytes >> 20) + " MiB");
   Tensor ones(t, g.values[y].shape);
   for (int64_t i = 0; i < ones.numel(); ++i) {
     if (t == DType::Float) ones.data<float>()[i] = 1.f;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include <catch2/catch.hpp>
 
@@ -278,4 +279,44 @@ TEST_CASE("fuzz: a Reshape whose constant dims' product overflows is refused", "
   b.input("x", {2, 3}).init_i("shape", {3}, {6, 4557430888798830399, -1});
   b.node("Reshape", {"x", "shape"}, {"y"});
   CHECK_THAT(error_of(b), Catch::Contains("cannot reshape") && Catch::Contains("overflows"));
+}
+
+TEST_CASE("fuzz: a sequence op whose outputs are all absent computes nothing", "[hostile]") {
+  // ConcatFromSequence with output "" read values[-1] (UBSan, the one-hour fuzz).
+  ModelBuilder b(13);
+  b.input("x", {2, 3}).input("z", {2, 3});
+  b.node("SequenceConstruct", {"x", "z"}, {"s"});
+  auto& unused = b.node("ConcatFromSequence", {"s"}, {""});
+  ModelBuilder::attr_i(unused, "axis", 0);
+  auto& cat = b.node("ConcatFromSequence", {"s"}, {"y"});
+  ModelBuilder::attr_i(cat, "axis", 0);
+  CHECK(error_of(b).empty());
+}
+
+TEST_CASE("fuzz: an empty tensor with a huge dim has no element count that overflows", "[hostile]") {
+  // x [3, 2^62, 0]: the planner's element count multiplied 3 * 2^62 before the 0 (UBSan).
+  CHECK(numel({3, int64_t(1) << 62, 0}) == 0);
+  CHECK(numel({int64_t(1) << 62, 4}) == std::numeric_limits<int64_t>::max());  // saturates: refused by the size checks
+  ModelBuilder b(13);
+  b.input("x", {3, int64_t(1) << 62, 0});
+  b.node("Relu", {"x"}, {"y"});
+  CHECK(error_of(b).empty());
+}
+
+TEST_CASE("fuzz: what would be built too large at compile time is refused before it is allocated", "[hostile]") {
+  {  // SplitToSequence of a 2^31-long axis in chunks of 1: 2^31 values (out of memory)
+    ModelBuilder b(13);
+    b.input("x", {3, 2147483647});
+    auto& s = b.node("SplitToSequence", {"x"}, {"s"});
+    ModelBuilder::attr_i(s, "axis", 1);
+    b.node("SequenceLength", {"s"}, {"y"});
+    CHECK_THAT(error_of(b), Catch::Contains("a sequence of 2147483647 elements (at most 16384)"));
+  }
+  {  // Gradient of a 2^31-element sum: an 8 GiB seed of ones
+    ModelBuilder b(13);
+    b.input("a", {}).input("c", {2147483648});
+    b.node("Add", {"a", "c"}, {"s"});
+    b.gradient({"a"}, {"y"}, "s");
+    CHECK_THAT(error_of(b), Catch::Contains("starts from a tensor of ones larger than 1024 MiB"));
+  }
 }
