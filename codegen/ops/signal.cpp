@@ -5,6 +5,7 @@
 #include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "ops/shape_data.hpp"
+#include "templates/shape_data.hpp"  // window_data: the windows computed at compile time too
 
 namespace o2c {
 namespace {
@@ -262,12 +263,10 @@ void infer_window(OpCtx& c) {
   const auto [a0, a1, a2] = window_coefs(c);
   const int64_t size = const_int(c, 0, "size");
   if (size < 0) c.fail("size must not be negative");
-  const double N1 = static_cast<double>(a.periodic ? size : size - 1);
+  if (size > kMaxTensorBytes / 8) c.unsupported("a window of " + std::to_string(size) + " elements");
   std::vector<double> v(static_cast<size_t>(size));
-  for (int64_t i = 0; i < size; ++i) {
-    const double t = 2.0 * kPi * static_cast<double>(i) / N1;
-    v[static_cast<size_t>(i)] = a0 - a1 * std::cos(t) + a2 * std::cos(2.0 * t);
-  }
+  int64_t n = 0;  // k::window_data: the code that runs when the size arrives at run time
+  k::window_data(&size, a0, a1, a2, a.periodic != 0, v.data(), size, &n);
   set_const_values(c, static_cast<DType>(a.output_datatype), {size}, v);
 }
 
