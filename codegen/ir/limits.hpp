@@ -12,7 +12,7 @@ namespace o2c {
 // anything is allocated.
 constexpr int64_t kMaxTensorBytes = int64_t(1) << 36;
 // The most bytes of a constant the compiler computes itself, not read from the file (Gradient's
-// seed of ones): 1 GiB.
+// seed of ones, Dropout's mask): 1 GiB.
 constexpr int64_t kMaxComputedBytes = int64_t(1) << 30;
 // The most elements of a sequence: each is a value of its own once sequences are expanded
 // (SplitToSequence of a long axis in chunks of 1).

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "ops/shape_data.hpp"
 
@@ -282,6 +283,9 @@ void infer_Dropout(OpCtx& c) {
   if (c.version() < 7 && a.is_test == 0) c.unsupported("training mode (is_test=0)");
   c.set_out(0, c.dtype(0), c.shape(0));
   if (c.has_out(1)) {
+    if (tensor_bytes(DType::Bool, c.shape(0)) > kMaxComputedBytes)
+      c.unsupported("the mask output " + quote_name(c.out(1).name) + " " + type_str(DType::Bool, c.shape(0)) +
+                    " (a constant of ones the compiler builds) is larger than " + std::to_string(kMaxComputedBytes >> 20) + " MiB");
     Tensor mask(DType::Bool, c.shape(0));
     std::fill(mask.bytes.begin(), mask.bytes.end(), 1);
     c.set_const(1, std::move(mask));

@@ -312,6 +312,12 @@ TEST_CASE("fuzz: what would be built too large at compile time is refused before
     b.node("SequenceLength", {"s"}, {"y"});
     CHECK_THAT(error_of(b), Catch::Contains("a sequence of 2147483647 elements (at most 16384)"));
   }
+  {  // Dropout's mask of x [3, 4, 425233355]: a 5 GiB constant of ones (the second fuzz hour)
+    ModelBuilder b(13);
+    b.input("x", {3, 4, 425233355});
+    b.node("Dropout", {"x"}, {"d", "y"});
+    CHECK_THAT(error_of(b), Catch::Contains("(a constant of ones the compiler builds) is larger than 1024 MiB"));
+  }
   {  // Gradient of a 2^31-element sum: an 8 GiB seed of ones
     ModelBuilder b(13);
     b.input("a", {}).input("c", {2147483648});
