@@ -1,5 +1,7 @@
 #include "ops/helpers.hpp"
 
+#include "ir/limits.hpp"
+
 #include "ops/epilogue.hpp"
 
 namespace o2c {
@@ -193,6 +195,14 @@ std::string code(const k::TableMap& p) {
          lit_array(p.off, p.rank) + "}";
 }
 
+
+void check_table_bytes(OpCtx& c, const Shape& out, int64_t per_entry) {
+  int64_t entries = 0;
+  for (int64_t d : out) entries += d;
+  if (entries > kMaxComputedBytes / per_entry)
+    c.unsupported("index tables for " + shape_str(out) + " would take more than " + std::to_string(kMaxComputedBytes >> 20) +
+                  " MiB");
+}
 
 Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
                   k::TableMap& map) {

@@ -113,6 +113,9 @@ Arg rearranged_table(LowerCtx& c, const Tensor& src, int64_t size, F&& f) {
 // the input's shape (rank == tabs.size()). Runs of dims that copy unchanged are merged and
 // size-1 dims reading offset 0 dropped. Returns the concatenated int64 table; `map` gets the
 // dims and per-dim table offsets. Throws UnsupportedError above k::kMaxRank dims.
+// Refuses (unsupported) index tables of `per_entry` bytes per output index along each dim of
+// `out` that would take more than kMaxComputedBytes (a Pad along a billion-long axis).
+void check_table_bytes(OpCtx& c, const Shape& out, int64_t per_entry);
 Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
                   k::TableMap& map);
 

@@ -1098,6 +1098,7 @@ Shape pad_out_shape(const Shape& in, const PadPlan& p) {
 
 Tensor pad_tables(OpCtx& c, k::TableMap& map) {
   PadPlan p = pad_plan(c);
+  check_table_bytes(c, pad_out_shape(c.shape(0), p), 8);
   Shape in = c.shape(0);
   std::vector<std::vector<int64_t>> tabs;
   auto st = strides_of(in);
@@ -1274,6 +1275,7 @@ void lower_CenterCropPad(LowerCtx& c) {
   }
   const Shape out = center_crop_pad_shape(c);
   if (numel(out) == 0) return;
+  check_table_bytes(c, out, 8);
   const Shape& in = c.shape(0);
   const auto st = strides_of(in);
   std::vector<std::vector<int64_t>> tabs;

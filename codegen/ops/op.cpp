@@ -293,8 +293,11 @@ std::string lit_of(DType t, double v) {
     case DType::Float: return lit_f32(static_cast<float>(v));
     case DType::Double: return lit_f64(v);
     case DType::Bool: return v != 0 ? "true" : "false";
-    case DType::UInt64: return std::to_string(static_cast<uint64_t>(v)) + "u";
-    default: return std::string(dtype_cpp(t)) + "(" + lit(static_cast<int64_t>(v)) + ")";
+    // Integers: a value outside the type's range (a Pad value of 1e30 on int32, found by the
+    // fuzzer) is clamped first, so that the conversion is defined; NaN becomes 0.
+    case DType::UInt64: return std::to_string(static_cast<uint64_t>(v > 0 ? std::min(v, 18446744073709549568.0) : 0.0)) + "u";
+    default: return std::string(dtype_cpp(t)) + "(" +
+                    lit(static_cast<int64_t>(v == v ? std::min(std::max(v, -9223372036854775808.0), 9223372036854774784.0) : 0.0)) + ")";
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <set>
 
+#include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "ops/shape_data.hpp"
 
@@ -248,6 +249,9 @@ ResizePlan resize_plan(OpCtx& c, bool upsample) {
     const bool active = std::count(p.axes.begin(), p.axes.end(), static_cast<int64_t>(d)) > 0;
     DimTaps t;
     const int64_t most = active ? k::resize_taps(p.spec, rs.scale[d]) : 1;
+    if (out > 0 && most > kMaxComputedBytes / 16 / out)  // offsets and weights
+      c.unsupported("the taps of dim " + std::to_string(d) + " (" + std::to_string(out) + " x " + std::to_string(most) +
+                    ") would take more than " + std::to_string(kMaxComputedBytes >> 20) + " MiB");
     t.off.resize(static_cast<size_t>(out * most));
     t.w.resize(t.off.size());
     t.taps = k::resize_axis_taps(p.spec, active, rs.scale[d], roi[d], roi[static_cast<size_t>(rank) + d], in[d], out, st[d],

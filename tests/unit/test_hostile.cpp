@@ -326,3 +326,24 @@ TEST_CASE("fuzz: what would be built too large at compile time is refused before
     CHECK_THAT(error_of(b), Catch::Contains("starts from a tensor of ones larger than 1024 MiB"));
   }
 }
+
+TEST_CASE("fuzz: a Pad value outside its integer type and a Pad's index tables past the limit", "[hostile]") {
+  {  // int32 padded with 1e30: the literal's conversion was undefined (UBSan); now clamped
+    ModelBuilder b(10);
+    b.input("x", {2, 3}, 6);
+    auto& p = b.node("Pad", {"x"}, {"y"});
+    ModelBuilder::attr_ints(p, "pads", {0, 1, 0, 1});
+    ModelBuilder::attr_f(p, "value", 1e30f);
+    b.output("y");
+    TempDir d;
+    const Compiled c = compile_file(b.save(d.path));
+    CHECK(c.files.source.find("int32_t(9223372036854774784)") != std::string::npos);
+  }
+  {  // uint8 [2, 3, 974371679, 4] padded: 7.8 GB of index tables (out of memory)
+    ModelBuilder b(10);
+    b.input("x", {2, 3, 974371679, 4}, 2);
+    auto& p = b.node("Pad", {"x"}, {"y"});
+    ModelBuilder::attr_ints(p, "pads", {0, 0, 3, 1, 0, 0, 4, 2});
+    CHECK_THAT(error_of(b), Catch::Contains("index tables for [2,3,974371686,7] would take more than 1024 MiB"));
+  }
+}
