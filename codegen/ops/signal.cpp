@@ -10,7 +10,6 @@
 namespace o2c {
 namespace {
 
-const double kPi = 3.14159265358979323846;
 
 // An int scalar input known at compile time (a one-element tensor).
 int64_t const_int(OpCtx& c, size_t i, const char* what) {
