@@ -10,7 +10,6 @@
 namespace o2c {
 namespace {
 
-
 // An int scalar input known at compile time (a one-element tensor).
 int64_t const_int(OpCtx& c, size_t i, const char* what) {
   const Tensor& t = c.require_const(i, what);
