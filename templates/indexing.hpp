@@ -71,10 +71,14 @@ inline void scatter_apply(T& d, T u, int reduction) {
 // with the data's strides (0 along the axis) and the axis has axis_dim elements.
 template <class T, class I>
 inline void gather_elements(const T* data, const I* idx, T* y, const Strided& s, i64 axis_dim, i64 astride) {
+  if (axis_dim == 0) {  // an empty axis (run-time dims): zeros, decided once, not per element
+    for_strided(s, [&](i64 o, i64) { y[o] = T{}; });
+    return;
+  }
   for_strided(s, [&](i64 o, i64 off) {
     i64 j;
     if (!index_in(idx[o], axis_dim, j)) j = 0;
-    y[o] = axis_dim > 0 ? data[off + j * astride] : T{};  // an empty axis (run-time dims): zeros
+    y[o] = data[off + j * astride];
   });
 }
 
