@@ -10,11 +10,15 @@
 
 namespace o2c {
 
+int64_t mul_saturated(int64_t a, int64_t b) {
+  int64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
 int64_t numel(const Shape& s) {
   if (std::find(s.begin(), s.end(), 0) != s.end()) return 0;  // before the others can overflow
   int64_t n = 1;
-  for (int64_t d : s)
-    if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<int64_t>::max();  // refused by the size checks
+  for (int64_t d : s) n = mul_saturated(n, d);
   return n;
 }
 

@@ -1,6 +1,7 @@
 // The compiler's graph: values with static types and shapes, nodes in topological order.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -14,7 +15,9 @@
 namespace o2c {
 
 using Shape = std::vector<int64_t>;
-int64_t numel(const Shape& s);
+// a * b, or INT64_MAX when that overflows (no tensor is that big: the size checks refuse it).
+int64_t mul_saturated(int64_t a, int64_t b);
+int64_t numel(const Shape& s);  // 0 when a dim is 0, else the product, saturated
 std::string shape_str(const Shape& s);            // "[1,3,224,224]"
 std::string type_str(DType t, const Shape& s);    // "f32[1,3,224,224]"
 
@@ -35,6 +38,13 @@ struct Tensor {
   double float_at(int64_t i) const;
   std::vector<int64_t> to_ints() const;
 };
+// A 1-D tensor of dtype t (of sizeof(T) bytes) holding v.
+template <class T>
+Tensor vector_tensor(DType t, const std::vector<T>& v) {
+  Tensor r(t, {static_cast<int64_t>(v.size())});
+  if (!v.empty()) std::memcpy(r.bytes.data(), v.data(), v.size() * sizeof(T));
+  return r;
+}
 
 // Errors carry where they happened; the driver adds the model path.
 struct CompileError : std::runtime_error {

@@ -19,11 +19,7 @@ void call_counted(LowerCtx& c, const std::string& kernel, std::vector<Arg> args)
   c.calls.back().status = true;
 }
 
-Arg int64_table(LowerCtx& c, const Shape& v) {
-  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
-  if (!v.empty()) std::memcpy(t.bytes.data(), v.data(), v.size() * sizeof(int64_t));
-  return c.table(std::move(t));
-}
+Arg int64_table(LowerCtx& c, const Shape& v) { return c.table(vector_tensor(DType::Int64, v)); }
 
 // ---- NonZero (9, 13) ------------------------------------------------------------------------
 // A constant input folds here: its count is known, so the output is a constant.

@@ -112,7 +112,8 @@ RedPlan red_plan(OpCtx& c) {
   for (size_t i = 0; i < x.size(); ++i) {
     if (x[i] == 1) continue;
     const bool rd = is_red[i] != 0;
-    if (!blks.empty() && blks.back().red == rd) blks.back().size *= x[i];
+    // (saturated: an empty input's other dims may multiply past 64 bits; nothing is read then)
+    if (!blks.empty() && blks.back().red == rd) blks.back().size = mul_saturated(blks.back().size, x[i]);
     else blks.push_back({rd, x[i]});
   }
   int nred = 0;
@@ -124,7 +125,8 @@ RedPlan red_plan(OpCtx& c) {
         p.n = b.size;
         seen = true;
       } else {
-        (seen ? p.inner : p.outer) *= b.size;
+        int64_t& d = seen ? p.inner : p.outer;
+        d = mul_saturated(d, b.size);
       }
     }
     return p;
@@ -135,7 +137,7 @@ RedPlan red_plan(OpCtx& c) {
   int64_t acc = 1;
   for (size_t i = blks.size(); i-- > 0;) {
     st[i] = acc;
-    acc *= blks[i].size;
+    acc = mul_saturated(acc, blks[i].size);
   }
   Shape kd, rd;
   std::vector<int64_t> ks, rs;

@@ -162,8 +162,7 @@ void infer_RegexFullMatch(OpCtx& c) {
 }
 void lower_RegexFullMatch(LowerCtx& c) {
   const RegexProgram p = regex_of(c);
-  Tensor t(DType::Int32, {static_cast<int64_t>(p.table.size())});
-  std::memcpy(t.bytes.data(), p.table.data(), p.table.size() * sizeof(int32_t));
+  Tensor t = vector_tensor(DType::Int32, p.table);
   c.call("regex_full_match", {c.X(0), c.Y(0), index(numel(c.shape(0))), c.table(std::move(t)), index(p.ninst),
                               c.scratch(DType::Int32)});
 }
@@ -204,16 +203,6 @@ struct LabelEncoderAttrs {
   }
 };
 
-Tensor ints_tensor(const std::vector<int64_t>& v) {
-  Tensor t(DType::Int64, {static_cast<int64_t>(v.size())});
-  std::memcpy(t.bytes.data(), v.data(), v.size() * sizeof(int64_t));
-  return t;
-}
-Tensor floats_tensor(const std::vector<float>& v) {
-  Tensor t(DType::Float, {static_cast<int64_t>(v.size())});
-  std::memcpy(t.bytes.data(), v.data(), v.size() * sizeof(float));
-  return t;
-}
 Tensor strings_tensor(const std::vector<std::string>& v) {
   Tensor t(DType::String, {static_cast<int64_t>(v.size())});
   t.strings = v;
@@ -234,9 +223,9 @@ LabelMap label_map(OpCtx& c) {
     if (c.dtype(0) == DType::String) {
       m.keys = strings_tensor(a.classes_strings);
       idx.push_back(a.default_int64);
-      m.values = ints_tensor(idx);
+      m.values = vector_tensor(DType::Int64, idx);
     } else {
-      m.keys = ints_tensor(idx);
+      m.keys = vector_tensor(DType::Int64, idx);
       auto v = a.classes_strings;
       v.push_back(a.default_string);
       m.values = strings_tensor(v);
@@ -251,8 +240,8 @@ LabelMap label_map(OpCtx& c) {
       if (t->shape.size() != 1) c.fail(std::string(what) + "_tensor must be 1-D");
       return *t;
     }
-    if (!i.empty()) return ints_tensor(i);
-    if (!f.empty()) return floats_tensor(f);
+    if (!i.empty()) return vector_tensor(DType::Int64, i);
+    if (!f.empty()) return vector_tensor(DType::Float, f);
     return strings_tensor(s);  // also when none is set: no keys
   };
   m.keys = pick("keys", a.keys_tensor, a.keys_strings, a.keys_int64s, a.keys_floats);
@@ -390,9 +379,9 @@ void lower_TfIdfVectorizer(LowerCtx& c) {
   const Grams g = grams_of(c);
   const Shape& x = c.shape(0);
   const int64_t rows = x.size() == 2 ? x[0] : 1, cols = x.empty() ? 1 : x.back();
-  const Arg w = a.weights.empty() ? null_of(DType::Float) : c.table(floats_tensor(a.weights));
+  const Arg w = a.weights.empty() ? null_of(DType::Float) : c.table(vector_tensor(DType::Float, a.weights));
   c.call("tfidf", {type_arg(c.dtype(0))},
-         {c.X(0), c.Y(0), index(rows), index(cols), c.table(ints_tensor(g.tokens)), c.table(ints_tensor(g.info)),
+         {c.X(0), c.Y(0), index(rows), index(cols), c.table(vector_tensor(DType::Int64, g.tokens)), c.table(vector_tensor(DType::Int64, g.info)),
           index(static_cast<int64_t>(g.info.size() / 3)), index(a.min_gram_length), index(a.max_gram_length),
           index(a.max_skip_count), index(g.out_size), scalar_int(DType::Int32, a.mode), w});
 }

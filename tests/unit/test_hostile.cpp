@@ -347,3 +347,33 @@ TEST_CASE("fuzz: a Pad value outside its integer type and a Pad's index tables p
     CHECK_THAT(error_of(b), Catch::Contains("index tables for [2,3,974371686,7] would take more than 1024 MiB"));
   }
 }
+
+TEST_CASE("fuzz: an empty ngram_counts and an empty input's strides past 64 bits", "[hostile]") {
+  {  // TfIdfVectorizer with no n-gram lengths: no n-grams (a memcpy from an empty vector was undefined)
+    ModelBuilder b(9);
+    b.input("x", {6}, 7);
+    auto& n = b.node("TfIdfVectorizer", {"x"}, {"y"});
+    ModelBuilder::attr_i(n, "min_gram_length", 1);
+    ModelBuilder::attr_i(n, "max_gram_length", 2);
+    ModelBuilder::attr_i(n, "max_skip_count", 5);
+    ModelBuilder::attr_s(n, "mode", "TF");
+    ModelBuilder::attr_ints(n, "ngram_counts", {});
+    ModelBuilder::attr_ints(n, "ngram_indexes", {0, 1, 2});
+    ModelBuilder::attr_ints(n, "pool_int64s", {2, 3, 5});
+    b.output("y");
+    TempDir d;
+    const Compiled c = compile_file(b.save(d.path));
+    CHECK(c.files.source.find("k::tfidf<") != std::string::npos);
+    CHECK(c.files.header.find("[3]") != std::string::npos);
+  }
+  {  // ReduceSum of f32 [0, 2^31 - 1, 3, 2^40] over axes 0, 2, 3: the strides' product overflowed (UBSan)
+    ModelBuilder b(13);
+    b.input("x", {0, 2147483647, 3, 1099511627776});
+    b.init_i("axes", {3}, {0, 2, 3});
+    b.node("ReduceSum", {"x", "axes"}, {"y"});
+    b.output("y");
+    TempDir d;
+    const Compiled c = compile_file(b.save(d.path));
+    CHECK(c.files.source.find("k::Strided{1, {2147483647}, {3298534883328}}") != std::string::npos);
+  }
+}
