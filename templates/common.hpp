@@ -126,6 +126,47 @@ inline void copy_rows_at(const T* src, T* dst, i64 at, i64 rows, i64 len, i64 sp
   copy_rows(src, dst + at, rows, len, sp, dp);
 }
 
+// The caller's parallel-for (onnx2cpp_parallel_for of the runtime header) as kernels take it:
+// fn == nullptr runs everything on the calling thread. Kernels that use it split only their
+// outputs into blocks, each computed exactly as the serial loop computes it, so the results
+// do not depend on the thread count or on which thread runs a block.
+typedef void (*ParFn)(void* ctx, int n, void (*body)(void* task, int i), void* task);
+struct Par {
+  ParFn fn = nullptr;
+  void* ctx = nullptr;
+};
+// Scratch slots a kernel plans for tasks that need scratch of their own: at most this many
+// such tasks run at once (par_slots), whatever the caller's thread count.
+constexpr i64 kParSlots = 8;
+// Runs f(i) for every i in [0, n): through the caller's parallel-for when there is one and
+// the work is worth a dispatch (n > 1, work >= kParMinWork multiply-adds or so), else in a
+// loop. f must write only its own block's outputs.
+constexpr i64 kParMinWork = 32768;
+template <class F>
+inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
+  if (n <= 0) return;
+  if (!par.fn || n == 1 || work < kParMinWork) {
+    for (i64 i = 0; i < n; ++i) f(i);
+    return;
+  }
+  using Fn = typename std::remove_reference<F>::type;
+  par.fn(par.ctx, static_cast<int>(n), [](void* task, int i) { (*static_cast<Fn*>(task))(i); },
+         const_cast<void*>(static_cast<const void*>(&f)));
+}
+// The same over [0, n) cut into at most kParSlots contiguous ranges: f(slot, lo, hi), slot <
+// par_slots(n) for the scratch of its own (one range [0, n) on slot 0 when serial).
+inline i64 par_slots(i64 n, i64 max_slots = kParSlots) { return std::max<i64>(1, std::min(n, max_slots)); }
+template <class F>
+inline void par_ranges(const Par& par, i64 n, i64 work, F&& f, i64 max_slots = kParSlots) {
+  if (n <= 0) return;
+  if (!par.fn || n == 1 || work < kParMinWork) {
+    f(i64(0), i64(0), n);
+    return;
+  }
+  const i64 s = par_slots(n, max_slots);
+  par_for(par, s, work, [&](i64 i) { f(i, i * n / s, (i + 1) * n / s); });
+}
+
 // floor(a / k) for k > 0 (run-time dims: a derived dim's value).
 inline i64 floor_div(i64 a, i64 k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
 

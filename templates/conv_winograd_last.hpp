@@ -53,8 +53,11 @@ struct WinoLastGeom {
   i64 tb;                    // tiles per block: min(T, kWinoLastTiles * 2 / R)
   // scratch: V, products, the input's channels-last copy, the output's, zeros and gathered
   // rows for the tiles at edges, row offsets (i64)
-  i64 v, m, x, y, z, off, total;
+  i64 v, m, x, y, z, gx, off, total;  // gx: the gathered rows of tasks 1 .. kWinoSlots - 1
 };
+// Tasks that transform input tiles at once under a parallel-for (each gathers edge rows into
+// its own S^2 C elements).
+constexpr i64 kWinoSlots = 4;
 
 // Elements between two tiles' V: S^2 C, and 16 more so that the tile kernel's rows (up to
 // 16 tiles read at once) do not fall into the same L1 sets when S^2 C floats are a multiple
@@ -75,7 +78,8 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
   g.x = g.m + SS * g.tb * p.M;
   g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
   g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
-  g.off = g.z + (S + SS) * p.C;
+  g.gx = g.z + (S + SS) * p.C;
+  g.off = g.gx + (kWinoSlots - 1) * SS * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
@@ -239,7 +243,7 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
 // wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
 template <int R, class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p,
-                               const WinoLastGeom& g, i64 cnt) {
+                               const WinoLastGeom& g, i64 cnt, const Par& par = Par{}) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
   constexpr int PS = ChanTraits<T>::PS;
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
@@ -248,18 +252,20 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   const i64 vp = wino_last_vp<R>(p);
   const ChanRows rows{0, 0, vp, M};
   const Act none{Act::None, 0.f, 0.f};
-  for (int xi = 0; xi < WinoLast<R>::SS; ++xi) {
+  const i64 nc = (M + CB - 1) / CB;
+  // Each (product, block of channels) is a task of its own under a parallel-for.
+  par_for(par, WinoLast<R>::SS * nc, cnt * WinoLast<R>::SS * C * M, [&](i64 u_) {
+    const i64 xi = u_ / nc, cb = u_ % nc * CB;
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
     T* mp = Mp + xi * g.tb * M;
-    for (i64 cb = 0; cb < M; cb += CB)
-      for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
-        const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
-        chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
-                                   nullptr, true, true, mp + j * M + cb, M, nullptr, none);
-        j += n;
-      }
-  }
+    for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
+      const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
+      chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
+                                 nullptr, true, true, mp + j * M + cb, M, nullptr, none);
+      j += n;
+    }
+  });
 }
 
 // conv() of a winograd_last_fits() convolution by F(R x R, 3 x 3), with the weights as
@@ -267,9 +273,13 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
 // NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
 // winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
+// Under a parallel-for each block of tiles runs in three parallel steps: the input tiles'
+// transforms (kWinoSlots tasks), the products (one task per product and block of channels),
+// the output tiles' transforms (one per tile); the transposes between layouts in blocks of
+// positions.
 template <class T, int L = 0, int R = 2>
-inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
-                               const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* B, T* Y, const ConvParams& p,
+                               T* scratch, const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr bool res_last = chan_res_last(L);
@@ -286,7 +296,7 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
   for (i64 n = 0; n < p.N; ++n) {
     const T* x = X + n * I * p.C;
     if (!in_last) {
-      rows_to_first(x, p.C, I, scratch + g.x, p.C);  // (Eigen's transpose: 10x slower)
+      rows_to_first_par(par, x, p.C, I, scratch + g.x, p.C);  // (Eigen's transpose: 10x slower)
       x = scratch + g.x;
     }
     T* yn = Y + n * O * p.M;
@@ -294,17 +304,33 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
     T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
       const i64 cnt = std::min(g.tb, g.T - t0);
-      wino_last_input<R>(x, p, g, t0, cnt, V, zero, zero + S * p.C);
+      par_ranges(par, cnt, cnt * SS * p.C * 4, [&](i64 slot, i64 lo, i64 hi) {
+        T* gather = slot == 0 ? zero + S * p.C : scratch + g.gx + (slot - 1) * SS * p.C;
+        wino_last_input<R>(x, p, g, t0 + lo, hi - lo, V + lo * wino_last_vp<R>(p), zero, gather);
+      }, kWinoSlots);
       if (chan_two_packets<T>(p.M))
-        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt);
+        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt, par);
       else
-        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt);
-      wino_last_output<R>(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
+        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt, par);
+      par_for(par, cnt, cnt * SS * p.M * 4, [&](i64 t) {
+        wino_last_output<R>(Mp + t * p.M, B, y, res_last ? zn : nullptr, p, g, t0 + t, 1, reg && !late_res, act);
+      });
     }
-    if (!out_last) rows_to_first(y, O, p.M, yn, O);
-    if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);
+    if (!out_last) rows_to_first_par(par, y, O, p.M, yn, O);
+    if (late_res) {
+      const i64 total = O * p.M, blk = 4096;
+      par_for(par, (total + blk - 1) / blk, total, [&](i64 b) {
+        const i64 at = b * blk;
+        act_rows(yn + at, zn + at, yn + at, std::min(blk, total - at), reg ? act : none);
+      });
+    }
   }
   if (!reg) act_apply(Y, p.N * O * p.M, act);
+}
+template <class T, int L = 0, int R = 2>
+inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
+                               const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+  conv_winograd_last<T, L, R>(Par{}, X, U, B, Y, p, scratch, Z, act);
 }
 
 ONNX2CPP_K_END

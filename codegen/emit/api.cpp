@@ -233,9 +233,16 @@ struct Files {
       h.line(" * aligned to 64 bytes (else ONNX2CPP_ERR_WEIGHTS_MISALIGNED); read only, shared by all calls. */");
       h.line("int " + N + "_run_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
       h.line("    size_t arena_bytes, const void* weights);");
+      h.line("int " + N + "_run_parallel_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
+      h.line("    size_t arena_bytes, const void* weights, onnx2cpp_parallel_for parallel_for, void* ctx);");
       h.line("size_t " + N + "_weights_bytes(void);");
     } else {
       h.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes);");
+      h.line("/* The same on the caller's threads: the big kernels (convolutions, matrix products) hand blocks");
+      h.line(" * of their outputs to parallel_for(ctx, n, body, task) (see onnx2cpp_parallel_for); NULL runs");
+      h.line(" * serially. The outputs are bit-identical to " + N + "_run's for any thread count. */");
+      h.line("int " + N + "_run_parallel(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes,");
+      h.line("    onnx2cpp_parallel_for parallel_for, void* ctx);");
     }
     h.line("size_t " + N + "_arena_bytes(void);");
     h.line("/* The arena bytes a run at in->dims needs (buffers keep the offsets planned for the largest");
@@ -265,6 +272,8 @@ struct Files {
   }
 
   void cpp_api(Writer& h) const {
+    h.raw(embedded_sources().at("runtime_pool"));
+    h.line();
     h.line("namespace " + N + " {");
     h.line("constexpr size_t arena_bytes = " + U + "_ARENA_BYTES;");
     h.line("constexpr size_t arena_align = " + U + "_ARENA_ALIGN;");
@@ -279,6 +288,19 @@ struct Files {
       h.line("  return " + N + "_run(&in, &out, arena, bytes);");
     }
     h.line("}");
+    // The parallel entry points: the caller's parallel-for, or the ready-made pool.
+    const std::string wp = ext ? ", const void* weights" : "", wa = ext ? ", weights" : "";
+    const std::string runp = N + (ext ? "_run_parallel_with_weights" : "_run_parallel");
+    h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes" + wp +
+           ", onnx2cpp_parallel_for parallel_for, void* ctx) {");
+    h.line("  return " + runp + "(&in, &out, arena, bytes" + wa + ", parallel_for, ctx);");
+    h.line("}");
+    h.line("#ifndef ONNX2CPP_NO_THREAD_POOL");
+    h.line("using ThreadPool = onnx2cpp::ThreadPool;");
+    h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes" + wp + ", ThreadPool& pool) {");
+    h.line("  return " + runp + "(&in, &out, arena, bytes" + wa + ", &ThreadPool::parallel_for, &pool);");
+    h.line("}");
+    h.line("#endif");
     h.line("// Owns an aligned arena; one Session per thread. Large: allocate it statically or on the heap.");
     h.line("class Session {");
     h.line(" public:");
@@ -289,6 +311,12 @@ struct Files {
     } else {
       h.line("  int run(const inputs& in, outputs& out) { return " + N + "_run(&in, &out, arena_, sizeof arena_); }");
     }
+    h.line("#ifndef ONNX2CPP_NO_THREAD_POOL");
+    h.line("  // The same on a pool's threads (one run at a time per pool); bit-identical to run(in, out).");
+    h.line("  int run(const inputs& in, outputs& out" + wp + ", ThreadPool& pool) {");
+    h.line("    return " + runp + "(&in, &out, arena_, sizeof arena_" + wa + ", &ThreadPool::parallel_for, &pool);");
+    h.line("  }");
+    h.line("#endif");
     h.line(" private:");
     h.line("  alignas(64) unsigned char arena_[arena_bytes ? arena_bytes : 1];");
     h.line("};");
@@ -343,7 +371,8 @@ struct Files {
     info_tables(s);
     s.line();
     s.line("int run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena" +
-           (ext ? ", const unsigned char* weights) {" : ") {"));
+           (ext ? ", const unsigned char* weights" : "") + ", const k::Par& par) {");
+    if (!text.uses_par) s.line("  (void)par;");
     // Parameters a model does not touch (no inputs read, no arena needed) are marked used.
     if (!text.uses_in) s.line("  (void)in;");
     if (!text.uses_out) s.line("  (void)out;");
@@ -530,14 +559,12 @@ struct Files {
   }
 
   void c_abi(Writer& s) const {
-    s.line("extern \"C\" {");
-    s.line();
-    if (ext) {
-      s.line("int " + N + "_run_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
-      s.line("    size_t arena_bytes, const void* weights) {");
-    } else {
-      s.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes) {");
-    }
+    // The checks every entry point makes, then run_graph with the caller's parallel-for.
+    const std::string wparam = ext ? ", const void* weights" : "", warg = ext ? ", weights" : "";
+    s.line("namespace " + N + "_internal {");
+    s.line("namespace {");
+    s.line("int run_checked(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes" + wparam +
+           ", const k::Par& par) {");
     s.line("  if (!in || !out) return ONNX2CPP_ERR_NULL_POINTER;");
     for (size_t i = 0; i < g.inputs.size(); ++i)
       if (g.values[g.inputs[i]].bytes() > 0) s.line("  if (!in->" + api.inputs()[i] + ") return ONNX2CPP_ERR_NULL_POINTER;");
@@ -570,9 +597,23 @@ struct Files {
       s.line("  }");
     }
     if (ext)
-      s.line("  return " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights));");
+      s.line("  return run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights), par);");
     else
-      s.line("  return " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
+      s.line("  return run_graph(in, out, static_cast<unsigned char*>(arena), par);");
+    s.line("}");
+    s.line("}  // namespace");
+    s.line("}  // namespace " + N + "_internal");
+    s.line();
+    s.line("extern \"C\" {");
+    s.line();
+    const std::string run = N + (ext ? "_run_with_weights" : "_run"), runp = N + (ext ? "_run_parallel_with_weights" : "_run_parallel");
+    s.line("int " + run + "(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes" + wparam +
+           ") {");
+    s.line("  return " + N + "_internal::run_checked(in, out, arena, arena_bytes" + warg + ", onnx2cpp_k::Par{});");
+    s.line("}");
+    s.line("int " + runp + "(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes" + wparam +
+           ", onnx2cpp_parallel_for parallel_for, void* ctx) {");
+    s.line("  return " + N + "_internal::run_checked(in, out, arena, arena_bytes" + warg + ", onnx2cpp_k::Par{parallel_for, ctx});");
     s.line("}");
     s.line();
     s.line("size_t " + N + "_arena_bytes(void) { return " + U + "_ARENA_BYTES; }");
