@@ -153,17 +153,21 @@ inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
   par.fn(par.ctx, static_cast<int>(n), [](void* task, int i) { (*static_cast<Fn*>(task))(i); },
          const_cast<void*>(static_cast<const void*>(&f)));
 }
-// The same over [0, n) cut into at most kParSlots contiguous ranges: f(slot, lo, hi), slot <
-// par_slots(n) for the scratch of its own (one range [0, n) on slot 0 when serial).
-inline i64 par_slots(i64 n, i64 max_slots = kParSlots) { return std::max<i64>(1, std::min(n, max_slots)); }
+// The same over [0, n) cut into contiguous ranges, one per scratch slot: f(slot, lo, hi), with
+// slot < par_slots(n, work, max_slots), the slots the kernel plans scratch for: at most
+// max_slots, n, and one per kParMinWork of work (small kernels keep a small arena); one range
+// [0, n) on slot 0 when serial. par_slots grows with n and work.
+inline i64 par_slots(i64 n, i64 work, i64 max_slots = kParSlots) {
+  return std::max<i64>(1, std::min(std::min(n, max_slots), work / kParMinWork));
+}
 template <class F>
 inline void par_ranges(const Par& par, i64 n, i64 work, F&& f, i64 max_slots = kParSlots) {
   if (n <= 0) return;
-  if (!par.fn || n == 1 || work < kParMinWork) {
+  const i64 s = par_slots(n, work, max_slots);
+  if (!par.fn || s == 1) {
     f(i64(0), i64(0), n);
     return;
   }
-  const i64 s = par_slots(n, max_slots);
   par_for(par, s, work, [&](i64 i) { f(i, i * n / s, (i + 1) * n / s); });
 }
 

@@ -179,6 +179,9 @@ inline i64 conv_tile(const ConvParams& p) {
   return std::min(t, (g.len + 63) / 64 * 64);
 }
 
+// Multiply-adds of one image and group: the work par_ranges() weighs.
+inline i64 conv_work(const ConvParams& p) { return conv_out_size(p) * (p.M / p.group) * conv_kg(p); }
+
 // Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned): the phase
 // planes, the row offsets, then a tail panel and a wide tile for each task (par_slots of the
 // tiles or output rows, tail_slot and wide_slot apart; slot 0 alone when serial).
@@ -190,7 +193,11 @@ inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   const PhaseGeom g = phase_geom(p);
   const i64 Kg = conv_kg(p), Cg = p.C / p.group;
   auto up = [](i64 v) { return (v + 15) / 16 * 16; };
-  const i64 slots = par_slots(std::max((g.len + conv_tile(p) - 1) / conv_tile(p), p.out[0] * p.out[1]));
+  // conv() hands out output rows when they are whole panels (p.out[2] a multiple of NR, which
+  // is a multiple of 4 on every target), else tiles.
+  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
+  const bool rows = !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0;
+  const i64 slots = par_slots(rows ? std::max(ntiles, p.out[1]) : ntiles, conv_work(p));
   ConvScratch s;
   s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
@@ -210,7 +217,8 @@ inline i64 dw_slot_elems(const ConvParams& p) {
   return (g.chan + 64 + dw_wide(p, g) + 64 + 15) / 16 * 16;
 }
 // One such area for each task (channels go to tasks under a parallel-for).
-inline i64 dw_scratch(const ConvParams& p) { return par_slots(p.N * p.C) * dw_slot_elems(p); }
+inline i64 dw_work(const ConvParams& p) { return p.N * p.C * p.out[1] * p.out[2] * p.k[1] * p.k[2]; }
+inline i64 dw_scratch(const ConvParams& p) { return par_slots(p.N * p.C, dw_work(p)) * dw_slot_elems(p); }
 
 // Depthwise convolution, one channel at a time, on the phase planes of the implicit GEMM:
 // each wide output row is a sum of k1*k2 shifted runs of them, four packets per step.
@@ -226,7 +234,7 @@ inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T
   i64 off[kMaxTaps];
   for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = phase_offset(p, g, t);
   const i64 len = p.out[1] * g.h[2];
-  par_ranges(par, p.N * p.C, p.N * p.C * O * taps, [&](i64 slot, i64 lo, i64 hi) {
+  par_ranges(par, p.N * p.C, dw_work(p), [&](i64 slot, i64 lo, i64 hi) {
   T* scratch = scratch_all + slot * dw_slot_elems(p);
   T* wide = scratch + g.chan + 64;
   std::fill(scratch, wide + dw_wide(p, g) + 64, T(0));
@@ -313,7 +321,7 @@ inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const
       // activation (no wide tile to compact).
       if (!g.dense && p.out[0] == 1 && p.out[2] % PanelTraits<T>::NR == 0) {
         const i64 OW = p.out[2];
-        par_ranges(par, p.out[1], O * Mg * Kg, [&](i64 slot, i64 lo, i64 hi) {
+        par_ranges(par, p.out[1], conv_work(p), [&](i64 slot, i64 lo, i64 hi) {
           T* tail = scratch + sl.tail + slot * sl.tail_slot;
           for (i64 oy = lo; oy < hi; ++oy)
             panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
@@ -322,7 +330,7 @@ inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const
         continue;
       }
       const i64 ntiles = (g.len + tile - 1) / tile;
-      par_ranges(par, ntiles, O * Mg * Kg, [&](i64 slot, i64 tlo, i64 thi) {
+      par_ranges(par, ntiles, conv_work(p), [&](i64 slot, i64 tlo, i64 thi) {
       T* tail = scratch + sl.tail + slot * sl.tail_slot;
       T* wide = scratch + sl.wide + slot * sl.wide_slot;
       for (i64 i0 = tlo * tile; i0 < std::min(g.len, thi * tile); i0 += tile) {

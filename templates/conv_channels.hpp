@@ -691,8 +691,9 @@ inline i64 dw_row_blocks(const ConvParams& p) { return (p.out[1] + dw_row_block(
 // Scratch of conv_depthwise_last() writing NCHW: kDwFirstRows output rows with the channels
 // last, for each task (dw_slot_scratch apart).
 inline i64 dw_slot_scratch(const ConvParams& p) { return (kDwFirstRows * p.out[2] * p.C + 31) / 16 * 16; }
+inline i64 dw_last_work(const ConvParams& p) { return conv_out_size(p) * p.C * p.k[1] * p.k[2]; }
 inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
-  return out_first ? par_slots(dw_row_blocks(p)) * dw_slot_scratch(p) : 0;
+  return out_first ? par_slots(dw_row_blocks(p), dw_last_work(p)) * dw_slot_scratch(p) : 0;
 }
 
 // Output row oy of a depthwise kernel writing NCHW goes to rows[oy % kDwFirstRows] (OW x C,
@@ -714,7 +715,7 @@ template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const Par& par, const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p,
                                 Act act, T* scratch = nullptr) {
   const i64 C = p.C, W = p.in[2], OW = p.out[2], rb = dw_row_block(p);
-  par_ranges(par, dw_row_blocks(p), conv_out_size(p) * C * p.k[1] * p.k[2], [&](i64 slot, i64 b0, i64 b1) {
+  par_ranges(par, dw_row_blocks(p), dw_last_work(p), [&](i64 slot, i64 b0, i64 b1) {
     T* rows = OutFirst ? scratch + slot * dw_slot_scratch(p) : nullptr;
     const T* xr[kDwMaxRows];
     for (i64 oy = b0 * rb; oy < std::min(p.out[1], b1 * rb); ++oy) {

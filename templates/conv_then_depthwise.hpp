@@ -24,6 +24,11 @@ inline bool conv_then_depthwise_fits(const ConvParams& pc, const ConvParams& dw)
 // Rows of the ring: the span of the depthwise window.
 inline i64 ctd_ring_rows(const ConvParams& dw) { return (dw.k[1] - 1) * dw.dil[1] + 1; }
 
+// Multiply-adds of both convs: the work par_ranges() weighs.
+inline i64 ctd_work(const ConvParams& pc, const ConvParams& dw) {
+  return (conv_out_size(pc) * conv_kg(pc) + conv_out_size(dw) * dw.k[1] * dw.k[2]) * pc.M;
+}
+
 // Scratch of conv_then_depthwise(), in elements of T, each part 64-byte aligned: the first
 // conv's as conv_channels() lays it out (its padded input, its row offsets), then for each
 // task (par_slots of the dw_row_blocks, `slot` apart) its ring and (with an NCHW output)
@@ -40,7 +45,7 @@ inline CtdScratch ctd_scratch(const ConvParams& pc, const ConvParams& dw, bool i
   s.ring = up(s.conv.total);
   s.row = s.ring + up(ctd_ring_rows(dw) * dw.in[2] * dw.C);
   s.slot = s.row - s.ring + (out_first ? dw_slot_scratch(dw) : 0);
-  s.total = s.ring + par_slots(dw_row_blocks(dw)) * s.slot;
+  s.total = s.ring + par_slots(dw_row_blocks(dw), ctd_work(pc, dw)) * s.slot;
   return s;
 }
 inline i64 conv_then_depthwise_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
@@ -72,8 +77,7 @@ inline void conv_then_depthwise(const Par& par, const T* X, const T* W1, const T
   ConvParams row = pc;  // one output row
   row.out[1] = 1;
   const i64 rb = dw_row_block(dw);
-  const i64 work = (conv_out_size(pc) * conv_kg(pc) + conv_out_size(dw) * dw.k[1] * dw.k[2]) * E;
-  par_ranges(par, dw_row_blocks(dw), work, [&](i64 slot, i64 b0, i64 b1) {
+  par_ranges(par, dw_row_blocks(dw), ctd_work(pc, dw), [&](i64 slot, i64 b0, i64 b1) {
     T* ring = scratch + sl.ring + slot * sl.slot;
     T* rows = scratch + sl.row + slot * sl.slot;
     auto conv_row = [&](i64 iy) {

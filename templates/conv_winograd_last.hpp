@@ -65,6 +65,10 @@ constexpr i64 kWinoSlots = 4;
 template <int R>
 inline i64 wino_last_vp(const ConvParams& p) { return WinoLast<R>::SS * p.C + 16; }
 
+// The work of transforming cnt input tiles, as par_ranges() weighs it.
+template <int R>
+inline i64 wino_last_input_work(const ConvParams& p, i64 cnt) { return cnt * WinoLast<R>::SS * p.C * 4; }
+
 template <int R>
 inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
   constexpr int S = WinoLast<R>::S, SS = WinoLast<R>::SS;
@@ -79,7 +83,7 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
   g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
   g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
   g.gx = g.z + (S + SS) * p.C;
-  g.off = g.gx + (kWinoSlots - 1) * SS * p.C;
+  g.off = g.gx + (par_slots(g.tb, wino_last_input_work<R>(p, g.tb), kWinoSlots) - 1) * SS * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
@@ -304,7 +308,7 @@ inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* 
     T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
       const i64 cnt = std::min(g.tb, g.T - t0);
-      par_ranges(par, cnt, cnt * SS * p.C * 4, [&](i64 slot, i64 lo, i64 hi) {
+      par_ranges(par, cnt, wino_last_input_work<R>(p, cnt), [&](i64 slot, i64 lo, i64 hi) {
         T* gather = slot == 0 ? zero + S * p.C : scratch + g.gx + (slot - 1) * SS * p.C;
         wino_last_input<R>(x, p, g, t0 + lo, hi - lo, V + lo * wino_last_vp<R>(p), zero, gather);
       }, kWinoSlots);

@@ -181,7 +181,9 @@ const char* kParMain = R"(#include <cstdio>
 #define CAT(a, b) CAT2(a, b)
 #define FN(s) CAT(NAME, s)
 
+static int dispatches = 0;
 static void reverse_for(void*, int n, void (*body)(void*, int), void* task) {
+  ++dispatches;
   for (int i = n; i-- > 0;) body(task, i);
 }
 static unsigned char* buffer(size_t n) {
@@ -235,14 +237,15 @@ int main() {
   }
   if (FN(_run_parallel)(&in, &out, arena, FN(_arena_bytes)(), &reverse_for, nullptr) != ONNX2CPP_OK) return 12;
   check("blocks in reverse");
-  std::printf("%d mismatches\n", bad);
+  std::printf("%d dispatches\n%d mismatches\n", dispatches, bad);
   return bad ? 1 : 0;
 }
 )";
 
 // Compiles model_path as `name` into dir, builds kParMain with it (flags) and runs it.
-void check_parallel_runs(const std::string& model_path, const std::string& name, const std::string& dir,
-                         const std::string& flags, std::string* source = nullptr) {
+// Returns the number of parallel-for calls of one run.
+int check_parallel_runs(const std::string& model_path, const std::string& name, const std::string& dir,
+                        const std::string& flags, std::string* source = nullptr) {
   write_model(model_path, name, dir);
   write(dir + "/main_" + name + ".cpp", kParMain);
   if (source) {
@@ -260,7 +263,9 @@ void check_parallel_runs(const std::string& model_path, const std::string& name,
   const int rc = run_command("cd " + shell_quote(dir) + " && TSAN_OPTIONS='halt_on_error=1 exitcode=66' ./par_" + name, &log);
   INFO(log);
   CHECK(rc == 0);
-  CHECK(log.find("0 mismatches") != std::string::npos);
+  CHECK(log.find("\n0 mismatches") != std::string::npos);
+  const auto at = log.find(" dispatches");
+  return at == std::string::npos ? -1 : std::atoi(log.substr(log.rfind('\n', at) + 1).c_str());
 }
 
 bool has_tsan(const std::string& dir) {
@@ -276,7 +281,8 @@ TEST_CASE("one run on 1, 2, 3 and 8 threads is bit-identical to the serial run, 
   TempDir d;
   std::string src;
   const std::string flags = has_tsan(d.path) ? "-O1 -g -fsanitize=thread" : "-O2";
-  check_parallel_runs(par_model(d.path), "par", d.path, flags, &src);
+  // winograd (3 steps per block of tiles), conv_channels, conv_then_depthwise, conv, matmul at least
+  CHECK(check_parallel_runs(par_model(d.path), "par", d.path, flags, &src) >= 7);
   // the kernels that split their outputs, each reached (and handed the run's parallel-for)
   for (const char* k : {"k::conv_winograd_last<float", "k::conv_channels<float", "k::conv_then_depthwise<float",
                         "k::conv<float>(par", "k::matmul<float>(par"}) {
@@ -297,7 +303,7 @@ TEST_CASE("the shared models on 1, 2, 3 and 8 threads: bit-identical to the seri
   for (const char* m : {"mobilenet_v2", "cifar_resnet20", "fast_neural_style", "tiny_bert"}) {
     const std::string path = shared + "/" + m + "/model.onnx";
     if (!std::filesystem::exists(path)) continue;
-    check_parallel_runs(path, m, d.path, "-O2");
+    CHECK(check_parallel_runs(path, m, d.path, "-O2") > 0);
     ++ran;
   }
   CHECK(ran > 0);
