@@ -199,7 +199,7 @@ inline void chan_last_pad(const T* x, T* dst, const ConvParams& p, const ChanInp
 // pass writes y[c * O + r * yp + j] = act(bias[c] + sum + z[c * O + r * yp + j]).
 template <class T, int R, int S, int NB, int L>
 inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias,
-                      T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+                      T* part, bool first, bool last, T* y, i64 O, const T* z, const Act act) {
   using CT = ChanTraits<T>;
   using P = typename CT::Packet;
   using namespace Eigen::internal;
@@ -307,7 +307,7 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
 // Dispatches R rows of s <= SMAX / R positions to their kernel.
 template <class T, int R, int NB, int L, int S = ChanTraits<T>::template smax<NB> / R>
 inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw,
-                        const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+                        const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act act) {
   if constexpr (S > 1) {
     if (s < S)
       return chan_tile_n<T, R, NB, L, S - 1>(s, src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
@@ -327,7 +327,7 @@ inline i64 conv_channels_scratch(const ConvParams& p, bool in_last = false) {
 // the same tiles, the same passes over K, its own rows of `part`.
 template <class T, int NB, int L>
 inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                                const ConvParams& p, const ChanInput& in, T* part, const Act& act,
+                                const ConvParams& p, const ChanInput& in, T* part, const Act act,
                                 const Par& par = Par{}) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
   constexpr i64 CB = NB * ChanTraits<T>::PS;
@@ -418,7 +418,7 @@ constexpr bool chan_two_packets(i64 M) {
 // conv_channels_group() with the packets per tile chan_two_packets() picks.
 template <class T, int L>
 inline void conv_channels_rows(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                               const ConvParams& p, const ChanInput& in, T* part, const Act& act,
+                               const ConvParams& p, const ChanInput& in, T* part, const Act act,
                                const Par& par = Par{}) {
   if (chan_two_packets<T>(p.M / p.group))
     conv_channels_group<T, 2, L>(src, off, wt, bias, y, z, p, in, part, act, par);
@@ -506,7 +506,7 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
 // row, 4 or 6 positions share each weight packet (dw_last_inner); near its ends a position
 // sums the taps that fall inside.
 template <class T>
-inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act,
+inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act act,
                          i64 ox, i64 ky0, i64 ky1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
@@ -538,7 +538,7 @@ inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, cons
 // tap (3x3 depthwise convs of MobileNetV2 10 to 25 % faster). Returns the first column
 // left.
 template <class T, int KW, int S>
-inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
+inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act act,
                          i64 ky0, i64 ky1, i64 ox, i64 ox_hi) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
@@ -570,7 +570,7 @@ inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, c
 }
 
 template <class T>
-inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
+inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act act,
                         i64 ky0, i64 ky1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;

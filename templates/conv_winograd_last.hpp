@@ -210,7 +210,7 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
 // the block's products. Outputs beyond OH x OW are not written.
 template <int R, class T>
 inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, bool act_here, const Act& act) {
+                             i64 t0, i64 n, bool act_here, const Act act) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S;
   using namespace Eigen::internal;

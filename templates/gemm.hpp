@@ -136,7 +136,7 @@ inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_g
 constexpr i64 kPanelCols = 64;
 template <class T>
 inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz,
-                         T* work, const Act& act = Act{Act::None, 0.f, 0.f}) {
+                         T* work, const Act act = Act{Act::None, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
@@ -150,7 +150,7 @@ inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i6
 }
 template <class T>
 inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
-                         const Act& act = Act{Act::None, 0.f, 0.f}) {
+                         const Act act = Act{Act::None, 0.f, 0.f}) {
   panel_matmul(Par{}, A, B, Y, M, N, K, Z, ldz, work, act);
 }
 
@@ -162,7 +162,7 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 // Eigen.
 template <class T>
 inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{Act::None, 0.f, 0.f}) {
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
   for_each_batch(p, [&](i64 i, i64 oa, i64 ob) {
     if constexpr (std::is_floating_point<T>::value)
       panel_matmul(par, A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
@@ -174,7 +174,7 @@ inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPla
 
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{Act::None, 0.f, 0.f}) {
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
   matmul(Par{}, A, B, Y, p, work, bias, act);
 }
 
