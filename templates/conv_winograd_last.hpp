@@ -279,8 +279,8 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
 // Under a parallel-for each block of tiles runs in three parallel steps: the input tiles'
 // transforms (kWinoSlots tasks), the products (one task per product and block of channels),
-// the output tiles' transforms (one per tile); the transposes between layouts in blocks of
-// positions.
+// the output tiles' transforms (in ranges of tiles; all at once when serial); the transposes
+// between layouts in blocks of positions.
 template <class T, int L = 0, int R = 2>
 inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* B, T* Y, const ConvParams& p,
                                T* scratch, const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
@@ -316,9 +316,9 @@ inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* 
         wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt, par);
       else
         wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt, par);
-      par_for(par, cnt, cnt * SS * p.M * 4, [&](i64 t) {
-        wino_last_output<R>(Mp + t * p.M, B, y, res_last ? zn : nullptr, p, g, t0 + t, 1, reg && !late_res, act);
-      });
+      par_ranges(par, cnt, cnt * SS * p.M * 4, [&](i64, i64 lo, i64 hi) {
+        wino_last_output<R>(Mp + lo * p.M, B, y, res_last ? zn : nullptr, p, g, t0 + lo, hi - lo, reg && !late_res, act);
+      }, cnt);
     }
     if (!out_last) rows_to_first_par(par, y, O, p.M, yn, O);
     if (late_res) {
