@@ -266,7 +266,7 @@ struct Act {
 };
 
 template <class T>
-inline T act_scalar(T v, const Act& a) {
+inline T act_scalar(T v, const Act a) {
   const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
     case Act::Relu: return relu(v);
@@ -287,10 +287,10 @@ inline T act_scalar(T v, const Act& a) {
     default: return v;
   }
 }
-inline bool act_in_registers(const Act& a) { return a.kind <= Act::LeakyRelu; }
+inline bool act_in_registers(const Act a) { return a.kind <= Act::LeakyRelu; }
 // The register activations on one packet.
 template <class T, class P>
-inline P act_packet(P v, const Act& a) {
+inline P act_packet(P v, const Act a) {
   using namespace Eigen::internal;
   switch (a.kind) {
     case Act::Relu: return pmax(v, pset1<P>(T(0)));
@@ -319,8 +319,11 @@ inline void swish_array(const T* x, T* y, i64 n, T alpha) {
   for (; i < n; ++i) y[i] = x[i] * sigmoid(alpha * x[i]);
 }
 
+// act_apply and act_rows take the Act by value: a local copy that the stores to y cannot
+// alias (a float member behind a reference could be any float, e.g. a lambda's capture), so
+// the compiler keeps the activation's kind and parameters in registers and unswitches the loop.
 template <class T>
-inline void act_apply(T* y, i64 n, const Act& a) {
+inline void act_apply(T* y, i64 n, const Act a) {
   if (a.kind == Act::None) return;
   ArrMap<T> v(y, n);
   switch (a.kind) {
@@ -335,7 +338,7 @@ inline void act_apply(T* y, i64 n, const Act& a) {
 
 // y[0..n) = act(v + z) (z may be null).
 template <class T>
-inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
+inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act act) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr int PS = Eigen::internal::packet_traits<T>::size;
   using namespace Eigen::internal;
@@ -388,7 +391,7 @@ struct PanelTraits {
 // b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
 inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
-                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act act) {
   using PT = PanelTraits<T>;
   using P = typename PT::Packet;
   using namespace Eigen::internal;
@@ -470,7 +473,7 @@ inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc
 // Rows mr < MR at the bottom edge.
 template <class T, int MR, bool Indirect>
 inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy,
-                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act act) {
   if constexpr (MR > 1) {
     if (mr < MR)
       return panel_kernel_rows<T, MR - 1, Indirect>(mr, w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
@@ -487,7 +490,7 @@ inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
 // copied into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
 inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail, bool overread = false) {
+                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
   const i64 npan = (n + NR - 1) / NR;
@@ -759,64 +762,70 @@ inline i64 dw_slot_elems(const ConvParams& p) {
 inline i64 dw_work(const ConvParams& p) { return p.N * p.C * p.out[1] * p.out[2] * p.k[1] * p.k[2]; }
 inline i64 dw_scratch(const ConvParams& p) { return par_slots(p.N * p.C, dw_work(p)) * dw_slot_elems(p); }
 
+// One channel of conv_depthwise(): x (its input plane) * w (its taps) + bias (+ z, its
+// residual plane, when given) -> act -> y (its output plane). scratch: dw_slot_elems(p)
+// elements whose padding slots are zero; off: the taps' phase offsets (kDwMaxTaps of them).
+// act is a value: the stores to y cannot alias it, so it stays in registers.
+constexpr i64 kDwMaxTaps = 64;
+template <class T>
+inline void dw_channel(const T* x, const T* w, T bias, T* y, const T* z, const ConvParams& p, const PhaseGeom& g,
+                       const i64* off, const Act act, T* scratch) {
+  using P = typename PanelTraits<T>::Packet;
+  constexpr int PS = PanelTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2], len = p.out[1] * g.h[2];
+  T* wide = scratch + g.chan + 64;
+  phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
+  const P b = pset1<P>(bias);
+  for (i64 i = 0; i < len; i += 4 * PS) {
+    P a0 = b, a1 = b, a2 = b, a3 = b;
+    for (i64 t = 0; t < taps; ++t) {
+      const T* src = scratch + (t < kDwMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
+      const P wt = pset1<P>(w[t]);
+      a0 = pmadd(wt, ploadu<P>(src), a0);
+      a1 = pmadd(wt, ploadu<P>(src + PS), a1);
+      a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
+      a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
+    }
+    pstoreu(wide + i, a0);
+    pstoreu(wide + i + PS, a1);
+    pstoreu(wide + i + 2 * PS, a2);
+    pstoreu(wide + i + 3 * PS, a3);
+  }
+  // Wide rows to output rows, a packet at a time. A row's last packet may spill into the rows
+  // after it, which are written later, up to the end of the plane (the next channel may be
+  // another task's).
+  for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+    const T* src = wide + q1 * g.h[2];
+    const i64 at = q1 * p.out[2];
+    i64 q2 = 0;
+    if (act_in_registers(act))
+      for (; q2 < p.out[2] && at + q2 + PS <= O; q2 += PS) {
+        P v = ploadu<P>(src + q2);
+        if (z) v = padd(v, ploadu<P>(z + at + q2));
+        pstoreu(y + at + q2, act_packet<T>(v, act));
+      }
+    for (; q2 < p.out[2]; ++q2) y[at + q2] = act_scalar(z ? src[q2] + z[at + q2] : src[q2], act);
+  }
+}
+
 // Depthwise convolution, one channel at a time, on the phase planes of the implicit GEMM:
 // each wide output row is a sum of k1*k2 shifted runs of them, four packets per step.
 template <class T>
 inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
-                           const Act& act, T* scratch_all) {
-  using P = typename PanelTraits<T>::Packet;
-  constexpr int PS = PanelTraits<T>::PS;
-  using namespace Eigen::internal;
+                           const Act act, T* scratch_all) {
   const PhaseGeom g = phase_geom(p);
   const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
-  constexpr i64 kMaxTaps = 64;
-  i64 off[kMaxTaps];
-  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = phase_offset(p, g, t);
-  const i64 len = p.out[1] * g.h[2];
+  i64 off[kDwMaxTaps];
+  for (i64 t = 0; t < taps && t < kDwMaxTaps; ++t) off[t] = phase_offset(p, g, t);
   par_ranges(par, p.N * p.C, dw_work(p), [&](i64 slot, i64 lo, i64 hi) {
-  T* scratch = scratch_all + slot * dw_slot_elems(p);
-  T* wide = scratch + g.chan + 64;
-  std::fill(scratch, wide + dw_wide(p, g) + 64, T(0));
-  for (i64 nc = lo; nc < hi; ++nc) {
-    {
-      const i64 n = nc / p.C, c = nc % p.C;
-      const T* x = X + (n * p.C + c) * I;
-      const T* w = W + c * taps;
-      phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
-      const P b = pset1<P>(B ? B[c] : T(0));
-      for (i64 i = 0; i < len; i += 4 * PS) {
-        P a0 = b, a1 = b, a2 = b, a3 = b;
-        for (i64 t = 0; t < taps; ++t) {
-          const T* src = scratch + (t < kMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
-          const P wt = pset1<P>(w[t]);
-          a0 = pmadd(wt, ploadu<P>(src), a0);
-          a1 = pmadd(wt, ploadu<P>(src + PS), a1);
-          a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
-          a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
-        }
-        pstoreu(wide + i, a0);
-        pstoreu(wide + i + PS, a1);
-        pstoreu(wide + i + 2 * PS, a2);
-        pstoreu(wide + i + 3 * PS, a3);
-      }
-      // Wide rows to output rows, a packet at a time. A row's last packet may spill into the
-      // rows after it, which are written later, up to the end of the channel (the next
-      // channel may be another task's).
-      const i64 yc = (n * p.C + c) * O;
-      for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
-        const T* src = wide + q1 * g.h[2];
-        const i64 at = yc + q1 * p.out[2];
-        i64 q2 = 0;
-        if (act_in_registers(act))
-          for (; q2 < p.out[2] && at + q2 + PS <= yc + O; q2 += PS) {
-            P v = ploadu<P>(src + q2);
-            if (Z) v = padd(v, ploadu<P>(Z + at + q2));
-            pstoreu(Y + at + q2, act_packet<T>(v, act));
-          }
-        for (; q2 < p.out[2]; ++q2) Y[at + q2] = act_scalar(Z ? src[q2] + Z[at + q2] : src[q2], act);
-      }
+    T* scratch = scratch_all + slot * dw_slot_elems(p);
+    std::fill(scratch, scratch + g.chan + 64 + dw_wide(p, g) + 64, T(0));
+    for (i64 nc = lo; nc < hi; ++nc) {
+      const i64 c = nc % p.C;
+      dw_channel(X + nc * I, W + c * taps, B ? B[c] : T(0), Y + nc * O, Z ? Z + nc * O : nullptr, p, g, off, act,
+                 scratch);
     }
-  }
   });
 }
 
@@ -1059,7 +1068,7 @@ inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_g
 constexpr i64 kPanelCols = 64;
 template <class T>
 inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz,
-                         T* work, const Act& act = Act{Act::None, 0.f, 0.f}) {
+                         T* work, const Act act = Act{Act::None, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
@@ -1073,7 +1082,7 @@ inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i6
 }
 template <class T>
 inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
-                         const Act& act = Act{Act::None, 0.f, 0.f}) {
+                         const Act act = Act{Act::None, 0.f, 0.f}) {
   panel_matmul(Par{}, A, B, Y, M, N, K, Z, ldz, work, act);
 }
 
@@ -1085,7 +1094,7 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 // Eigen.
 template <class T>
 inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{Act::None, 0.f, 0.f}) {
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
   for_each_batch(p, [&](i64 i, i64 oa, i64 ob) {
     if constexpr (std::is_floating_point<T>::value)
       panel_matmul(par, A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
@@ -1097,7 +1106,7 @@ inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPla
 
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{Act::None, 0.f, 0.f}) {
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
   matmul(Par{}, A, B, Y, p, work, bias, act);
 }
 
