@@ -401,8 +401,8 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
   i64 rb = std::max<i64>(1, (p.out[1] + 7) / 8);
   if (pairs) rb += rb % 2;
   const i64 nb = (p.out[1] + rb - 1) / rb;
-  par_for(par, p.out[0] * nb, O * Mg * Kg, [&](i64 u) {
-    const i64 q0 = u / nb, r0 = u % nb * rb;
+  par_for2(par, p.out[0], nb, O * Mg * Kg, [&](i64 q0, i64 b) {
+    const i64 r0 = b * rb;
     rows_of(q0, r0, std::min(p.out[1], r0 + rb));
   });
 }

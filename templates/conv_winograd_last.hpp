@@ -258,8 +258,8 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   const Act none{Act::None, 0.f, 0.f};
   const i64 nc = (M + CB - 1) / CB;
   // Each (product, block of channels) is a task of its own under a parallel-for.
-  par_for(par, WinoLast<R>::SS * nc, cnt * WinoLast<R>::SS * C * M, [&](i64 u_) {
-    const i64 xi = u_ / nc, cb = u_ % nc * CB;
+  par_for2(par, WinoLast<R>::SS, nc, cnt * WinoLast<R>::SS * C * M, [&](i64 xi, i64 cbi) {
+    const i64 cb = cbi * CB;
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
     T* mp = Mp + xi * g.tb * M;

@@ -159,6 +159,17 @@ inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
   par.fn(par.ctx, static_cast<int>(n), [](void* task, int i) { (*static_cast<Fn*>(task))(i); },
          const_cast<void*>(static_cast<const void*>(&f)));
 }
+// par_for() over the pairs of [0, n1) x [0, n2): f(i, j) in nested loops when serial (no
+// division per pair), one task per pair under a parallel-for.
+template <class F>
+inline void par_for2(const Par& par, i64 n1, i64 n2, i64 work, F&& f) {
+  if (!par.fn || n1 * n2 <= 1 || work < kParMinWork) {
+    for (i64 i = 0; i < n1; ++i)
+      for (i64 j = 0; j < n2; ++j) f(i, j);
+    return;
+  }
+  par_for(par, n1 * n2, work, [&](i64 u) { f(u / n2, u % n2); });
+}
 // The same over [0, n) cut into contiguous ranges, one per scratch slot: f(slot, lo, hi), with
 // slot < par_slots(n, work, max_slots), the slots the kernel plans scratch for: at most
 // max_slots, n, and one per kParMinWork of work (small kernels keep a small arena); one range
