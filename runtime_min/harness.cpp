@@ -332,9 +332,14 @@ int main(int argc, char** argv) {
     std::memcpy(reinterpret_cast<unsigned char*>(&out) + i * sizeof(void*), &a, sizeof(void*));
     std::memcpy(reinterpret_cast<unsigned char*>(&out2) + i * sizeof(void*), &b, sizeof(void*));
   }
-  unsigned char* arena1 = aligned_buffer(arena_bytes);
+  // The first run's arena (on the pool, when THREADS > 0) has room for the tasks' scratch.
+  const bool parallel = threads > 0;
+  const size_t par_arena_bytes = O2C_FN(_parallel_arena_bytes)();
+  const size_t par_extra = par_arena_bytes - (arena_bytes + 63) / 64 * 64;
+  const size_t arena1_bytes = parallel ? par_arena_bytes : arena_bytes;
+  unsigned char* arena1 = aligned_buffer(arena1_bytes);
   unsigned char* arena2 = aligned_buffer(arena_bytes);
-  std::memset(arena1, 0xFF, arena_bytes);  // NaN patterns for floats
+  std::memset(arena1, 0xFF, arena1_bytes);  // NaN patterns for floats
   std::memset(arena2, 0x7F, arena_bytes);
 
   // The runs get the arena this call's dims need (the planned size when the model has no
@@ -392,12 +397,18 @@ int main(int argc, char** argv) {
 #endif
   g_allocs = 0;
   g_counting = 1;
-  int rc1 = O2C_RUN_P(&in, &out, arena1, need);
+  const size_t need1 = parallel ? (need + 63) / 64 * 64 + par_extra : need;  // the tasks' scratch past need
+  int rc1 = O2C_RUN_P(&in, &out, arena1, need1);
   int rc2 = O2C_RUN(&in, &out2, arena2, need);
   g_counting = 0;
   for (size_t i = need; i < arena_bytes; ++i)
-    if (arena1[i] != 0xFF || arena2[i] != 0x7F) {
+    if (arena2[i] != 0x7F) {
       std::fprintf(stderr, "harness: the run wrote arena byte %zu, past the %zu that arena_bytes_for gives\n", i, need);
+      return 4;
+    }
+  for (size_t i = need1; i < arena1_bytes; ++i)
+    if (arena1[i] != 0xFF) {
+      std::fprintf(stderr, "harness: the parallel run wrote arena byte %zu, past the %zu it was given\n", i, need1);
       return 4;
     }
 #ifdef __EMSCRIPTEN__
@@ -460,14 +471,14 @@ int main(int argc, char** argv) {
 
   if (iters > 0) {
     std::vector<double> ms;
-    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_RUN_P(&in, &out, arena1, arena_bytes);
+    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_RUN_P(&in, &out, arena1, arena1_bytes);
 #ifdef O2C_PROFILE
     for (auto& p : g_prof) p = ProfNode{};
     g_prof_max = -1;
 #endif
     for (long it = 0; it < iters; ++it) {
       auto t0 = std::chrono::steady_clock::now();
-      O2C_RUN_P(&in, &out, arena1, arena_bytes);
+      O2C_RUN_P(&in, &out, arena1, arena1_bytes);
       auto t1 = std::chrono::steady_clock::now();
       ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }

@@ -183,29 +183,30 @@ inline i64 conv_tile(const ConvParams& p) {
 inline i64 conv_work(const ConvParams& p) { return conv_out_size(p) * (p.M / p.group) * conv_kg(p); }
 
 // Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned): the phase
-// planes, the row offsets, then a tail panel and a wide tile for each task (par_slots of the
-// tiles or output rows, tail_slot and wide_slot apart; slot 0 alone when serial).
+// planes, the row offsets, then the first task's tail panel and wide tile (slot elements;
+// under a parallel-for the other tasks' in Par::extra).
 struct ConvScratch {
-  i64 offsets, tail, wide, tail_slot, wide_slot, total;  // the phase planes start at 0
+  i64 offsets, tail, tail_slot, slot, total;  // the phase planes start at 0; wide tile at tail + tail_slot
 };
 template <class T>
 inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   const PhaseGeom g = phase_geom(p);
   const i64 Kg = conv_kg(p), Cg = p.C / p.group;
   auto up = [](i64 v) { return (v + 15) / 16 * 16; };
-  // conv() hands out output rows when they are whole panels (p.out[2] a multiple of NR, which
-  // is a multiple of 4 on every target), else tiles.
-  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
-  const bool rows = !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0;
-  const i64 slots = par_slots(rows ? std::max(ntiles, p.out[1]) : ntiles, conv_work(p));
   ConvScratch s;
   s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
   s.tail_slot = up(panel_gemm_scratch(Kg));
-  s.wide = s.tail + slots * s.tail_slot;
-  s.wide_slot = g.dense ? 0 : (p.M / p.group) * conv_tile(p);
-  s.total = s.wide + slots * s.wide_slot;
+  s.slot = s.tail_slot + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  s.total = s.tail + s.slot;
   return s;
+}
+// The tasks conv() hands out: output rows when they are whole panels (p.out[2] a multiple
+// of NR, itself a multiple of 4 on every target), else tiles; the bound of both here.
+inline i64 conv_tasks(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
+  return !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0 ? std::max(ntiles, p.out[1]) : ntiles;
 }
 
 // Depthwise scratch: one channel's phase planes (PhaseGeom, always copied: the blocks below
@@ -218,7 +219,6 @@ inline i64 dw_slot_elems(const ConvParams& p) {
 }
 // One such area for each task (channels go to tasks under a parallel-for).
 inline i64 dw_work(const ConvParams& p) { return p.N * p.C * p.out[1] * p.out[2] * p.k[1] * p.k[2]; }
-inline i64 dw_scratch(const ConvParams& p) { return par_slots(p.N * p.C, dw_work(p)) * dw_slot_elems(p); }
 
 // One channel of conv_depthwise(): x (its input plane) * w (its taps) + bias (+ z, its
 // residual plane, when given) -> act -> y (its output plane). scratch: dw_slot_elems(p)
@@ -276,8 +276,7 @@ inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T
   const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
   i64 off[kDwMaxTaps];
   for (i64 t = 0; t < taps && t < kDwMaxTaps; ++t) off[t] = phase_offset(p, g, t);
-  par_ranges(par, p.N * p.C, dw_work(p), [&](i64 slot, i64 lo, i64 hi) {
-    T* scratch = scratch_all + slot * dw_slot_elems(p);
+  par_ranges_scratch(par, p.N * p.C, dw_work(p), scratch_all, dw_slot_elems(p), [&](T* scratch, i64 lo, i64 hi) {
     std::fill(scratch, scratch + g.chan + 64 + dw_wide(p, g) + 64, T(0));
     for (i64 nc = lo; nc < hi; ++nc) {
       const i64 c = nc % p.C;
@@ -289,8 +288,13 @@ inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T
 
 // Elements of scratch conv() needs, for float (the largest count of the types it supports).
 inline i64 conv_scratch(const ConvParams& p) {
-  if (conv_is_depthwise(p)) return dw_scratch(p);
+  if (conv_is_depthwise(p)) return dw_slot_elems(p);
   return conv_scratch_layout<float>(p).total;
+}
+// The bytes of Par::extra conv() uses at most, for elements of elem_size bytes.
+inline i64 conv_par_extra(const ConvParams& p, i64 elem_size) {
+  if (conv_is_depthwise(p)) return par_extra_bytes(p.N * p.C, dw_work(p), dw_slot_elems(p), elem_size);
+  return par_extra_bytes(conv_tasks(p), conv_work(p), conv_scratch_layout<float>(p).slot, elem_size);
 }
 
 // X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
@@ -327,8 +331,7 @@ inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const
       // activation (no wide tile to compact).
       if (!g.dense && p.out[0] == 1 && p.out[2] % PanelTraits<T>::NR == 0) {
         const i64 OW = p.out[2];
-        par_ranges(par, p.out[1], conv_work(p), [&](i64 slot, i64 lo, i64 hi) {
-          T* tail = scratch + sl.tail + slot * sl.tail_slot;
+        par_ranges_scratch(par, p.out[1], conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 lo, i64 hi) {
           for (i64 oy = lo; oy < hi; ++oy)
             panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
                        Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
@@ -336,9 +339,8 @@ inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const
         continue;
       }
       const i64 ntiles = (g.len + tile - 1) / tile;
-      par_ranges(par, ntiles, conv_work(p), [&](i64 slot, i64 tlo, i64 thi) {
-      T* tail = scratch + sl.tail + slot * sl.tail_slot;
-      T* wide = scratch + sl.wide + slot * sl.wide_slot;
+      par_ranges_scratch(par, ntiles, conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 tlo, i64 thi) {
+      T* wide = tail + sl.tail_slot;
       for (i64 i0 = tlo * tile; i0 < std::min(g.len, thi * tile); i0 += tile) {
         const i64 tn = std::min(tile, g.len - i0);
         if (g.dense) {

@@ -394,7 +394,7 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
         for (i64 kb = 0; kb < Kg; kb += kstep)
           for (i64 q1 = b0; q1 < std::min(r1, b0 + band);) q1 += tiles(cb, kb, std::min(kstep, Kg - kb), q0, q1);
   };
-  if (!par.fn) {
+  if (!par_on(par)) {
     for (i64 q0 = 0; q0 < p.out[0]; ++q0) rows_of(q0, 0, p.out[1]);
     return;
   }
@@ -668,7 +668,7 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
 template <class T>
 inline void rows_to_first_par(const Par& par, const T* row, i64 n, i64 C, T* y, i64 O) {
   constexpr i64 blk = 256;  // positions per task
-  if (!par.fn || n <= blk) return rows_to_first(row, n, C, y, O);
+  if (!par_on(par) || n <= blk) return rows_to_first(row, n, C, y, O);
   par_for(par, (n + blk - 1) / blk, n * C, [&](i64 b) {
     const i64 a = b * blk;
     rows_to_first(row + a * C, std::min(blk, n - a), C, y + a, O);
@@ -692,8 +692,10 @@ inline i64 dw_row_blocks(const ConvParams& p) { return (p.out[1] + dw_row_block(
 // last, for each task (dw_slot_scratch apart).
 inline i64 dw_slot_scratch(const ConvParams& p) { return (kDwFirstRows * p.out[2] * p.C + 31) / 16 * 16; }
 inline i64 dw_last_work(const ConvParams& p) { return conv_out_size(p) * p.C * p.k[1] * p.k[2]; }
-inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
-  return out_first ? par_slots(dw_row_blocks(p), dw_last_work(p)) * dw_slot_scratch(p) : 0;
+inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) { return out_first ? dw_slot_scratch(p) : 0; }
+// The bytes of Par::extra conv_depthwise_last() uses at most (writing NCHW).
+inline i64 depthwise_last_par_extra(const ConvParams& p, bool out_first, i64 elem_size) {
+  return out_first ? par_extra_bytes(dw_row_blocks(p), dw_last_work(p), dw_slot_scratch(p), elem_size) : 0;
 }
 
 // Output row oy of a depthwise kernel writing NCHW goes to rows[oy % kDwFirstRows] (OW x C,
@@ -715,8 +717,7 @@ template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const Par& par, const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p,
                                 Act act, T* scratch = nullptr) {
   const i64 C = p.C, W = p.in[2], OW = p.out[2], rb = dw_row_block(p);
-  par_ranges(par, dw_row_blocks(p), dw_last_work(p), [&](i64 slot, i64 b0, i64 b1) {
-    T* rows = OutFirst ? scratch + slot * dw_slot_scratch(p) : nullptr;
+  auto block = [&](T* rows, i64 b0, i64 b1) {
     const T* xr[kDwMaxRows];
     for (i64 oy = b0 * rb; oy < std::min(p.out[1], b1 * rb); ++oy) {
       i64 ky0, ky1;
@@ -726,7 +727,11 @@ inline void conv_depthwise_last(const Par& par, const T* X, const T* Wt, const T
       dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
       if (OutFirst) dw_first_flush(rows, oy, p, Y);
     }
-  });
+  };
+  if (OutFirst)
+    par_ranges_scratch(par, dw_row_blocks(p), dw_last_work(p), scratch, dw_slot_scratch(p), block);
+  else
+    par_ranges(par, dw_row_blocks(p), dw_last_work(p), [&](i64, i64 b0, i64 b1) { block(nullptr, b0, b1); });
   if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
 }
 template <class T, bool OutFirst = false>

@@ -30,12 +30,12 @@ inline i64 ctd_work(const ConvParams& pc, const ConvParams& dw) {
 }
 
 // Scratch of conv_then_depthwise(), in elements of T, each part 64-byte aligned: the first
-// conv's as conv_channels() lays it out (its padded input, its row offsets), then for each
-// task (par_slots of the dw_row_blocks, `slot` apart) its ring and (with an NCHW output)
-// kDwFirstRows output rows channels last.
+// conv's as conv_channels() lays it out (its padded input, its row offsets), then the first
+// task's ring and (with an NCHW output) kDwFirstRows output rows channels last: slot
+// elements (under a parallel-for the other tasks' in Par::extra).
 struct CtdScratch {
   ChanScratch conv;
-  i64 ring, row, slot, total;  // ring and row: slot 0's
+  i64 ring, row, slot, total;  // row: from the ring
 };
 template <class T>
 inline CtdScratch ctd_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
@@ -43,13 +43,19 @@ inline CtdScratch ctd_scratch(const ConvParams& pc, const ConvParams& dw, bool i
   CtdScratch s;
   s.conv = chan_scratch<T>(pc, in_last);
   s.ring = up(s.conv.total);
-  s.row = s.ring + up(ctd_ring_rows(dw) * dw.in[2] * dw.C);
-  s.slot = s.row - s.ring + (out_first ? dw_slot_scratch(dw) : 0);
-  s.total = s.ring + par_slots(dw_row_blocks(dw), ctd_work(pc, dw)) * s.slot;
+  s.row = up(ctd_ring_rows(dw) * dw.in[2] * dw.C);
+  s.slot = s.row + (out_first ? dw_slot_scratch(dw) : 0);
+  s.total = s.ring + s.slot;
   return s;
 }
 inline i64 conv_then_depthwise_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
   return ctd_scratch<float>(pc, dw, in_last, out_first).total;
+}
+// The bytes of Par::extra conv_then_depthwise() uses at most.
+inline i64 conv_then_depthwise_par_extra(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first,
+                                         i64 elem_size) {
+  return par_extra_bytes(dw_row_blocks(dw), ctd_work(pc, dw), ctd_scratch<float>(pc, dw, in_last, out_first).slot,
+                         elem_size);
 }
 
 // Y = dw(act1(pc(X))) with dw's activation act2. pc's weights as conv_channels_weights() lays
@@ -77,9 +83,8 @@ inline void conv_then_depthwise(const Par& par, const T* X, const T* W1, const T
   ConvParams row = pc;  // one output row
   row.out[1] = 1;
   const i64 rb = dw_row_block(dw);
-  par_ranges(par, dw_row_blocks(dw), ctd_work(pc, dw), [&](i64 slot, i64 b0, i64 b1) {
-    T* ring = scratch + sl.ring + slot * sl.slot;
-    T* rows = scratch + sl.row + slot * sl.slot;
+  par_ranges_scratch(par, dw_row_blocks(dw), ctd_work(pc, dw), scratch + sl.ring, sl.slot, [&](T* ring, i64 b0, i64 b1) {
+    T* rows = ring + sl.row;
     auto conv_row = [&](i64 iy) {
       T* dst = ring + iy % span * W * E;
       conv_channels_rows<T, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);

@@ -53,10 +53,10 @@ struct WinoLastGeom {
   i64 tb;                    // tiles per block: min(T, kWinoLastTiles * 2 / R)
   // scratch: V, products, the input's channels-last copy, the output's, zeros and gathered
   // rows for the tiles at edges, row offsets (i64)
-  i64 v, m, x, y, z, gx, off, total;  // gx: the gathered rows of tasks 1 .. kWinoSlots - 1
+  i64 v, m, x, y, z, off, total;
 };
 // Tasks that transform input tiles at once under a parallel-for (each gathers edge rows into
-// its own S^2 C elements).
+// its own S^2 C elements: the first at z + S C, the others in Par::extra).
 constexpr i64 kWinoSlots = 4;
 
 // Elements between two tiles' V: S^2 C, and 16 more so that the tile kernel's rows (up to
@@ -82,8 +82,7 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
   g.x = g.m + SS * g.tb * p.M;
   g.y = g.x + (in_last ? 0 : p.in[1] * p.in[2] * p.C);
   g.z = g.y + (out_last ? 0 : conv_out_size(p) * p.M);
-  g.gx = g.z + (S + SS) * p.C;
-  g.off = g.gx + (par_slots(g.tb, wino_last_input_work<R>(p, g.tb), kWinoSlots) - 1) * SS * p.C;
+  g.off = g.z + (S + SS) * p.C;
   g.total = g.off + (p.C * 8 + sizeof(float) - 1) / sizeof(float) + 16;
   return g;
 }
@@ -92,6 +91,15 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
 // layouts.
 inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last, int R = 2) {
   return R == 4 ? wino_last_geom<4>(p, in_last, out_last).total : wino_last_geom<2>(p, in_last, out_last).total;
+}
+// The bytes of Par::extra conv_winograd_last() uses at most.
+template <int R>
+inline i64 wino_last_par_extra(const ConvParams& p, i64 elem_size) {
+  const i64 tb = wino_last_geom<R>(p, true, true).tb;
+  return par_extra_bytes(tb, wino_last_input_work<R>(p, tb), WinoLast<R>::SS * p.C, elem_size, kWinoSlots);
+}
+inline i64 winograd_last_par_extra(const ConvParams& p, int R, i64 elem_size) {
+  return R == 4 ? wino_last_par_extra<4>(p, elem_size) : wino_last_par_extra<2>(p, elem_size);
 }
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
@@ -308,8 +316,7 @@ inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* 
     T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
       const i64 cnt = std::min(g.tb, g.T - t0);
-      par_ranges(par, cnt, wino_last_input_work<R>(p, cnt), [&](i64 slot, i64 lo, i64 hi) {
-        T* gather = slot == 0 ? zero + S * p.C : scratch + g.gx + (slot - 1) * SS * p.C;
+      par_ranges_scratch(par, cnt, wino_last_input_work<R>(p, cnt), zero + S * p.C, SS * p.C, [&](T* gather, i64 lo, i64 hi) {
         wino_last_input<R>(x, p, g, t0 + lo, hi - lo, V + lo * wino_last_vp<R>(p), zero, gather);
       }, kWinoSlots);
       if (chan_two_packets<T>(p.M))

@@ -140,7 +140,7 @@ inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i6
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
-  if (!par.fn || N <= kPanelCols)
+  if (!par_on(par) || N <= kPanelCols)
     return panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
   par_for(par, (N + kPanelCols - 1) / kPanelCols, M * N * K, [&](i64 b) {
     const i64 j = b * kPanelCols;

@@ -210,6 +210,7 @@ void GraphWriter::emit_calls(Node& n, LowerCtx& lc, int64_t scratch_at) {
     s.headers.insert(k->header);
     names.first = k->parallel ? "par" : "";
     s.uses_par = s.uses_par || k->parallel;
+    if (k->parallel) s.par_extra_bytes = std::max(s.par_extra_bytes, n.par_extra_bytes);
     std::string line = print_call(c, names);
     if (c.status) line = "if (const int o2c_rc = " + line.substr(0, line.size() - 1) + ") return o2c_rc;";
     s.body.line(line);
@@ -303,6 +304,7 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const EmitOptions& opt) 
   text.uses_arena = state.uses_arena;
   text.uses_weights = state.uses_weights;
   text.uses_par = state.uses_par;
+  text.par_extra_bytes = state.par_extra_bytes;
   return write_files(g, plan, opt, api, blob, text);
 }
 

@@ -140,9 +140,21 @@ typedef void (*ParFn)(void* ctx, int n, void (*body)(void* task, int i), void* t
 struct Par {
   ParFn fn = nullptr;
   void* ctx = nullptr;
+  // Scratch for the tasks past the first of a kernel whose tasks need scratch of their own
+  // (the first uses the kernel's planned scratch): the arena's tail beyond the planned
+  // buffers, 64-byte aligned; none when the caller gives no more than NAME_ARENA_BYTES.
+  unsigned char* extra = nullptr;
+  i64 extra_bytes = 0;
 };
-// Scratch slots a kernel plans for tasks that need scratch of their own: at most this many
-// such tasks run at once (par_slots), whatever the caller's thread count.
+// Whether a run can go parallel at all: not in a WebAssembly build without pthreads, nor with
+// ONNX2CPP_SERIAL defined (the parallel paths then compile away: a smaller module).
+#if (defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)) || defined(ONNX2CPP_SERIAL)
+constexpr bool kCanRunParallel = false;
+#else
+constexpr bool kCanRunParallel = true;
+#endif
+inline bool par_on(const Par& par) { return kCanRunParallel && par.fn != nullptr; }
+// At most this many tasks with scratch of their own run at once, whatever the thread count.
 constexpr i64 kParSlots = 8;
 // Runs f(i) for every i in [0, n): through the caller's parallel-for when there is one and
 // the work is worth a dispatch (n > 1, work >= kParMinWork multiply-adds or so), else in a
@@ -151,7 +163,7 @@ constexpr i64 kParMinWork = 32768;
 template <class F>
 inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
   if (n <= 0) return;
-  if (!par.fn || n == 1 || work < kParMinWork) {
+  if (!par_on(par) || n == 1 || work < kParMinWork) {
     for (i64 i = 0; i < n; ++i) f(i);
     return;
   }
@@ -163,29 +175,62 @@ inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
 // division per pair), one task per pair under a parallel-for.
 template <class F>
 inline void par_for2(const Par& par, i64 n1, i64 n2, i64 work, F&& f) {
-  if (!par.fn || n1 * n2 <= 1 || work < kParMinWork) {
+  if (!par_on(par) || n1 * n2 <= 1 || work < kParMinWork) {
     for (i64 i = 0; i < n1; ++i)
       for (i64 j = 0; j < n2; ++j) f(i, j);
     return;
   }
   par_for(par, n1 * n2, work, [&](i64 u) { f(u / n2, u % n2); });
 }
-// The same over [0, n) cut into contiguous ranges, one per scratch slot: f(slot, lo, hi), with
-// slot < par_slots(n, work, max_slots), the slots the kernel plans scratch for: at most
-// max_slots, n, and one per kParMinWork of work (small kernels keep a small arena); one range
-// [0, n) on slot 0 when serial. par_slots grows with n and work.
+// The ranges par_ranges() cuts [0, n) into under a parallel-for: at most max_slots, n, and
+// one per kParMinWork of work. It grows with n and work.
 inline i64 par_slots(i64 n, i64 work, i64 max_slots = kParSlots) {
   return std::max<i64>(1, std::min(std::min(n, max_slots), work / kParMinWork));
 }
+// Bytes between two tasks' scratch in Par::extra: slot_elems of elem_size bytes, 64-aligned.
+inline i64 slot_stride(i64 slot_elems, i64 elem_size) { return (slot_elems * elem_size + 63) / 64 * 64; }
+// The bytes of Par::extra a kernel's tasks use at most (the compiler plans the largest of the
+// model's kernels past the arena: NAME_PARALLEL_ARENA_BYTES).
+inline i64 par_extra_bytes(i64 n, i64 work, i64 slot_elems, i64 elem_size, i64 max_slots = kParSlots) {
+  return (par_slots(n, work, max_slots) - 1) * slot_stride(slot_elems, elem_size);
+}
+// The ranges when each task needs slot_elems of T of scratch: par_slots(), no more than
+// Par::extra holds besides the first; 1 when serial.
+template <class T>
+inline i64 par_slots_with_scratch(const Par& par, i64 n, i64 work, i64 slot_elems, i64 max_slots = kParSlots) {
+  if (!par_on(par)) return 1;
+  const i64 stride = slot_stride(slot_elems, sizeof(T));
+  return std::min(par_slots(n, work, max_slots), stride > 0 ? 1 + par.extra_bytes / stride : max_slots);
+}
+// Task slot's scratch: own (the kernel's planned scratch) for slot 0, else in Par::extra.
+template <class T>
+inline T* slot_scratch(const Par& par, T* own, i64 slot, i64 slot_elems) {
+  return slot == 0 ? own : reinterpret_cast<T*>(par.extra + (slot - 1) * slot_stride(slot_elems, sizeof(T)));
+}
+// f(slot, lo, hi) over s contiguous ranges of [0, n) (s <= n): through the parallel-for when
+// s > 1, else one call f(0, 0, n).
 template <class F>
-inline void par_ranges(const Par& par, i64 n, i64 work, F&& f, i64 max_slots = kParSlots) {
+inline void par_ranges_of(const Par& par, i64 n, i64 s, i64 work, F&& f) {
   if (n <= 0) return;
-  const i64 s = par_slots(n, work, max_slots);
-  if (!par.fn || s == 1) {
+  if (!par_on(par) || s <= 1) {
     f(i64(0), i64(0), n);
     return;
   }
   par_for(par, s, work, [&](i64 i) { f(i, i * n / s, (i + 1) * n / s); });
+}
+// par_ranges_of() in par_slots() ranges (tasks that need no scratch of their own).
+template <class F>
+inline void par_ranges(const Par& par, i64 n, i64 work, F&& f, i64 max_slots = kParSlots) {
+  par_ranges_of(par, n, par_slots(n, work, max_slots), work, f);
+}
+// par_ranges_of() for tasks that need slot_elems of T of scratch each: f(scratch, lo, hi),
+// scratch = own (slot_elems of the kernel's planned scratch) for the first, Par::extra's for
+// the others.
+template <class T, class F>
+inline void par_ranges_scratch(const Par& par, i64 n, i64 work, T* own, i64 slot_elems, F&& f,
+                               i64 max_slots = kParSlots) {
+  par_ranges_of(par, n, par_slots_with_scratch<T>(par, n, work, slot_elems, max_slots), work,
+                [&](i64 slot, i64 lo, i64 hi) { f(slot_scratch(par, own, slot, slot_elems), lo, hi); });
 }
 
 // floor(a / k) for k > 0 (run-time dims: a derived dim's value).
@@ -736,29 +781,30 @@ inline i64 conv_tile(const ConvParams& p) {
 inline i64 conv_work(const ConvParams& p) { return conv_out_size(p) * (p.M / p.group) * conv_kg(p); }
 
 // Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned): the phase
-// planes, the row offsets, then a tail panel and a wide tile for each task (par_slots of the
-// tiles or output rows, tail_slot and wide_slot apart; slot 0 alone when serial).
+// planes, the row offsets, then the first task's tail panel and wide tile (slot elements;
+// under a parallel-for the other tasks' in Par::extra).
 struct ConvScratch {
-  i64 offsets, tail, wide, tail_slot, wide_slot, total;  // the phase planes start at 0
+  i64 offsets, tail, tail_slot, slot, total;  // the phase planes start at 0; wide tile at tail + tail_slot
 };
 template <class T>
 inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   const PhaseGeom g = phase_geom(p);
   const i64 Kg = conv_kg(p), Cg = p.C / p.group;
   auto up = [](i64 v) { return (v + 15) / 16 * 16; };
-  // conv() hands out output rows when they are whole panels (p.out[2] a multiple of NR, which
-  // is a multiple of 4 on every target), else tiles.
-  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
-  const bool rows = !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0;
-  const i64 slots = par_slots(rows ? std::max(ntiles, p.out[1]) : ntiles, conv_work(p));
   ConvScratch s;
   s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
   s.tail_slot = up(panel_gemm_scratch(Kg));
-  s.wide = s.tail + slots * s.tail_slot;
-  s.wide_slot = g.dense ? 0 : (p.M / p.group) * conv_tile(p);
-  s.total = s.wide + slots * s.wide_slot;
+  s.slot = s.tail_slot + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  s.total = s.tail + s.slot;
   return s;
+}
+// The tasks conv() hands out: output rows when they are whole panels (p.out[2] a multiple
+// of NR, itself a multiple of 4 on every target), else tiles; the bound of both here.
+inline i64 conv_tasks(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
+  return !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0 ? std::max(ntiles, p.out[1]) : ntiles;
 }
 
 // Depthwise scratch: one channel's phase planes (PhaseGeom, always copied: the blocks below
@@ -771,7 +817,6 @@ inline i64 dw_slot_elems(const ConvParams& p) {
 }
 // One such area for each task (channels go to tasks under a parallel-for).
 inline i64 dw_work(const ConvParams& p) { return p.N * p.C * p.out[1] * p.out[2] * p.k[1] * p.k[2]; }
-inline i64 dw_scratch(const ConvParams& p) { return par_slots(p.N * p.C, dw_work(p)) * dw_slot_elems(p); }
 
 // One channel of conv_depthwise(): x (its input plane) * w (its taps) + bias (+ z, its
 // residual plane, when given) -> act -> y (its output plane). scratch: dw_slot_elems(p)
@@ -829,8 +874,7 @@ inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T
   const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
   i64 off[kDwMaxTaps];
   for (i64 t = 0; t < taps && t < kDwMaxTaps; ++t) off[t] = phase_offset(p, g, t);
-  par_ranges(par, p.N * p.C, dw_work(p), [&](i64 slot, i64 lo, i64 hi) {
-    T* scratch = scratch_all + slot * dw_slot_elems(p);
+  par_ranges_scratch(par, p.N * p.C, dw_work(p), scratch_all, dw_slot_elems(p), [&](T* scratch, i64 lo, i64 hi) {
     std::fill(scratch, scratch + g.chan + 64 + dw_wide(p, g) + 64, T(0));
     for (i64 nc = lo; nc < hi; ++nc) {
       const i64 c = nc % p.C;
@@ -842,8 +886,13 @@ inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T
 
 // Elements of scratch conv() needs, for float (the largest count of the types it supports).
 inline i64 conv_scratch(const ConvParams& p) {
-  if (conv_is_depthwise(p)) return dw_scratch(p);
+  if (conv_is_depthwise(p)) return dw_slot_elems(p);
   return conv_scratch_layout<float>(p).total;
+}
+// The bytes of Par::extra conv() uses at most, for elements of elem_size bytes.
+inline i64 conv_par_extra(const ConvParams& p, i64 elem_size) {
+  if (conv_is_depthwise(p)) return par_extra_bytes(p.N * p.C, dw_work(p), dw_slot_elems(p), elem_size);
+  return par_extra_bytes(conv_tasks(p), conv_work(p), conv_scratch_layout<float>(p).slot, elem_size);
 }
 
 // X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
@@ -880,8 +929,7 @@ inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const
       // activation (no wide tile to compact).
       if (!g.dense && p.out[0] == 1 && p.out[2] % PanelTraits<T>::NR == 0) {
         const i64 OW = p.out[2];
-        par_ranges(par, p.out[1], conv_work(p), [&](i64 slot, i64 lo, i64 hi) {
-          T* tail = scratch + sl.tail + slot * sl.tail_slot;
+        par_ranges_scratch(par, p.out[1], conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 lo, i64 hi) {
           for (i64 oy = lo; oy < hi; ++oy)
             panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
                        Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
@@ -889,9 +937,8 @@ inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const
         continue;
       }
       const i64 ntiles = (g.len + tile - 1) / tile;
-      par_ranges(par, ntiles, conv_work(p), [&](i64 slot, i64 tlo, i64 thi) {
-      T* tail = scratch + sl.tail + slot * sl.tail_slot;
-      T* wide = scratch + sl.wide + slot * sl.wide_slot;
+      par_ranges_scratch(par, ntiles, conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 tlo, i64 thi) {
+      T* wide = tail + sl.tail_slot;
       for (i64 i0 = tlo * tile; i0 < std::min(g.len, thi * tile); i0 += tile) {
         const i64 tn = std::min(tile, g.len - i0);
         if (g.dense) {
@@ -1083,7 +1130,7 @@ inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i6
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
-  if (!par.fn || N <= kPanelCols)
+  if (!par_on(par) || N <= kPanelCols)
     return panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
   par_for(par, (N + kPanelCols - 1) / kPanelCols, M * N * K, [&](i64 b) {
     const i64 j = b * kPanelCols;
@@ -1684,10 +1731,12 @@ int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, 
   return tiny_cnn_internal::run_checked(in, out, arena, arena_bytes, onnx2cpp_k::Par{});
 }
 int tiny_cnn_run_parallel(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes, onnx2cpp_parallel_for parallel_for, void* ctx) {
-  return tiny_cnn_internal::run_checked(in, out, arena, arena_bytes, onnx2cpp_k::Par{parallel_for, ctx});
+  onnx2cpp_k::Par par{parallel_for, ctx};
+  return tiny_cnn_internal::run_checked(in, out, arena, arena_bytes, par);
 }
 
 size_t tiny_cnn_arena_bytes(void) { return TINY_CNN_ARENA_BYTES; }
+size_t tiny_cnn_parallel_arena_bytes(void) { return TINY_CNN_PARALLEL_ARENA_BYTES; }
 size_t tiny_cnn_arena_bytes_for(const tiny_cnn_inputs* in) {
   (void)in;
   return TINY_CNN_ARENA_BYTES;

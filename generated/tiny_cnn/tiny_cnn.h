@@ -99,6 +99,7 @@ typedef struct onnx2cpp_tensor_info {
 
 #define TINY_CNN_ARENA_BYTES 53504u
 #define TINY_CNN_ARENA_ALIGN 64u
+#define TINY_CNN_PARALLEL_ARENA_BYTES 53504u
 #define TINY_CNN_WEIGHTS_BYTES 31488u
 #define TINY_CNN_NUM_INPUTS 1u
 #define TINY_CNN_NUM_OUTPUTS 1u
@@ -122,10 +123,14 @@ typedef struct tiny_cnn_outputs {
 int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes);
 /* The same on the caller's threads: the big kernels (convolutions, matrix products) hand blocks
  * of their outputs to parallel_for(ctx, n, body, task) (see onnx2cpp_parallel_for); NULL runs
- * serially. The outputs are bit-identical to tiny_cnn_run's for any thread count. */
+ * serially. The outputs are bit-identical to tiny_cnn_run's for any thread count. The tasks
+ * that need scratch of their own take it past the bytes the run needs (TINY_CNN_ARENA_BYTES or
+ * tiny_cnn_arena_bytes_for(in), rounded up to 64): TINY_CNN_PARALLEL_ARENA_BYTES in all; given less,
+ * fewer of them run at once. */
 int tiny_cnn_run_parallel(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes,
     onnx2cpp_parallel_for parallel_for, void* ctx);
 size_t tiny_cnn_arena_bytes(void);
+size_t tiny_cnn_parallel_arena_bytes(void);
 /* The arena bytes a run at in->dims needs (buffers keep the offsets planned for the largest
  * dims; those that shrink with the run's dims end earlier); TINY_CNN_ARENA_BYTES when the dims
  * are outside their ranges or the model has none. A run checks its arena against it. */
@@ -264,6 +269,7 @@ class ThreadPool {
 namespace tiny_cnn {
 constexpr size_t arena_bytes = TINY_CNN_ARENA_BYTES;
 constexpr size_t arena_align = TINY_CNN_ARENA_ALIGN;
+constexpr size_t parallel_arena_bytes = TINY_CNN_PARALLEL_ARENA_BYTES;
 constexpr size_t weights_bytes = TINY_CNN_WEIGHTS_BYTES;
 using inputs = tiny_cnn_inputs;
 using outputs = tiny_cnn_outputs;
@@ -279,8 +285,10 @@ inline int run(const inputs& in, outputs& out, void* arena, size_t bytes, Thread
   return tiny_cnn_run_parallel(&in, &out, arena, bytes, &ThreadPool::parallel_for, &pool);
 }
 #endif
-// Owns an aligned arena; one Session per thread. Large: allocate it statically or on the heap.
-class Session {
+// Owns an aligned arena of Bytes; one per thread. Large: allocate it statically or on the heap.
+// Session: arena_bytes; ParallelSession: parallel_arena_bytes (run on a pool at full width).
+template <size_t Bytes>
+class BasicSession {
  public:
   int run(const inputs& in, outputs& out) { return tiny_cnn_run(&in, &out, arena_, sizeof arena_); }
 #ifndef ONNX2CPP_NO_THREAD_POOL
@@ -290,8 +298,10 @@ class Session {
   }
 #endif
  private:
-  alignas(64) unsigned char arena_[arena_bytes ? arena_bytes : 1];
+  alignas(64) unsigned char arena_[Bytes ? Bytes : 1];
 };
+using Session = BasicSession<arena_bytes>;
+using ParallelSession = BasicSession<parallel_arena_bytes>;
 }  // namespace tiny_cnn
 #endif
 #endif  // TINY_CNN_ONNX2CPP_H
