@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Times one model in onnxruntime-node (single thread, sequential) on a test_data_set folder.
-//   node bench/ort_bench.mjs MODEL.onnx DATA_DIR ITERS
+// Times one model in onnxruntime-node (sequential; one intra-op thread unless THREADS) on a
+// test_data_set folder.
+//   node bench/ort_bench.mjs MODEL.onnx DATA_DIR ITERS [THREADS]
 // Prints one JSON line: {"median_ms", "min_ms", "iters", "rss_peak_bytes"}.
 // onnxruntime-node is resolved from $ORT_JS_DIR (default: build/ortjs, set up by scripts/bench.sh).
 import { createRequire } from 'node:module';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readTensor } from './tensor_pb.mjs';
 
-const [model, dataDir, itersArg] = process.argv.slice(2);
+const [model, dataDir, itersArg, threadsArg] = process.argv.slice(2);
 const require = createRequire(path.resolve(process.env.ORT_JS_DIR || 'build/ortjs', 'package.json'));
 const ort = require('onnxruntime-node');
 
@@ -19,7 +20,7 @@ function readOrtTensor(buf) {
   return { name: t.name, tensor: new ort.Tensor(t.dtype, t.data, t.dims) };
 }
 
-const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
+const opts = { intraOpNumThreads: Number(threadsArg || 1), interOpNumThreads: 1, executionMode: 'sequential',
                graphOptimizationLevel: 'all' };
 const session = await ort.InferenceSession.create(model, opts);
 const feeds = {};

@@ -1,6 +1,7 @@
 # Writes OUT: a C++ file defining o2c::embedded_sources() with the text of every kernel
 # header in templates/ (keyed by stem), runtime_min/onnx2cpp_runtime.h (key "runtime"),
-# runtime_min/onnx2cpp_numeric.h (key "runtime_numeric"),
+# runtime_min/onnx2cpp_numeric.h (key "runtime_numeric"), runtime_min/onnx2cpp_pool.hpp
+# (key "runtime_pool"),
 # runtime_min/harness.cpp (key "harness") and runtime_min/wasm/mmintrin.h (key
 # "wasm_mmintrin"). Run at build time so edits to templates rebuild.
 file(GLOB headers "${SRC}/templates/*.hpp")
@@ -15,6 +16,8 @@ file(READ "${SRC}/runtime_min/onnx2cpp_runtime.h" rt)
 string(APPEND body "    {\"runtime\", R\"o2c_embed(${rt})o2c_embed\"},\n")
 file(READ "${SRC}/runtime_min/onnx2cpp_numeric.h" nm)
 string(APPEND body "    {\"runtime_numeric\", R\"o2c_embed(${nm})o2c_embed\"},\n")
+file(READ "${SRC}/runtime_min/onnx2cpp_pool.hpp" pl)
+string(APPEND body "    {\"runtime_pool\", R\"o2c_embed(${pl})o2c_embed\"},\n")
 file(READ "${SRC}/runtime_min/harness.cpp" hs)
 string(APPEND body "    {\"harness\", R\"o2c_embed(${hs})o2c_embed\"},\n")
 file(READ "${SRC}/runtime_min/wasm/mmintrin.h" mm)

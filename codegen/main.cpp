@@ -431,6 +431,7 @@ struct RunArgs {
   bool flags_given = false, profile = false, quiet = false;
   double rtol = 1e-3, atol = 1e-4;
   int iters = 50;
+  int threads = 0;  // > 0: <name>_run_parallel on a pool of that many threads
 };
 
 // verify's and verify-train's tolerances and build options.
@@ -487,7 +488,7 @@ int run_harness(const RunArgs& a, bool is_verify) {
     if (is_verify) {
       if (data.outputs.empty()) throw CompileError(a.data + ": no output_K.pb to compare with");
       std::vector<Comparison> res;
-      progress.step("running " + name + " on " + a.data, [&] { res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol); });
+      progress.step("running " + name + " on " + a.data, [&] { res = run_and_compare(exe, c, data, cfg.work_dir, a.rtol, a.atol, a.threads); });
       print_comparisons(res);
       bool all = true;
       for (const auto& r : res) all = all && r.pass;
@@ -497,7 +498,7 @@ int run_harness(const RunArgs& a, bool is_verify) {
     } else {
       std::string line;
       progress.step("running " + name + " " + std::to_string(a.iters) + " times (and warm-up runs)",
-                    [&] { line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters); });
+                    [&] { line = run_bench(exe, c, a.data.empty() ? nullptr : &data, cfg.work_dir, a.iters, a.threads); });
       line.pop_back();  // closing brace
       std::printf("%s, \"weights_bytes\": %lld, \"arena_lower_bound\": %lld, \"compile_s\": %.3f, \"build_s\": %.2f, "
                   "\"model\": \"%s\", \"target\": \"%s\"}\n",
@@ -583,6 +584,9 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "compile, build with $CXX, run on test data and compare");
   add_common(verify, va.c);
   verify->add_option("--data", va.data, "folder with input_K.pb and output_K.pb")->required();
+  verify->add_option("--threads", va.threads,
+                     "also run through NAME_run_parallel on a pool of N threads: bit-identical to NAME_run or FAIL")
+      ->check(CLI::Range(1, 256));
   add_check_options(verify, va);
   verify->add_option("--target", va.target, "native (default) or wasm: build with Emscripten (em++), run with Node")
       ->check(CLI::IsMember({"native", "wasm"}));
@@ -595,6 +599,9 @@ int main(int argc, char** argv) {
   add_common(bench, ba.c);
   bench->add_option("--data", ba.data, "folder with input_K.pb (default: zero inputs)");
   bench->add_option("--iters", ba.iters, "timed iterations (default 50)")->check(CLI::Range(1, 1000000000));
+  bench->add_option("--threads", ba.threads,
+                    "run through NAME_run_parallel on a pool of N threads (default: NAME_run, one thread)")
+      ->check(CLI::Range(1, 256));
   bench->add_option("--cxx", ba.cxx, "C++ compiler (default: $CXX, else c++)");
   auto* bench_flags_opt = bench->add_option("--cxxflags,--cxx-flags", ba.flags, "flags (default: -O3 -march=native; wasm: -O3)");
   bench->add_option("--keep", ba.keep, "build in this folder and keep it");

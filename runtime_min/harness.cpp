@@ -1,6 +1,6 @@
 // onnx2cpp harness: runs one generated model on raw input files and writes raw outputs.
 // Built by `onnx2cpp verify` / `bench` with -DO2C_MODEL=<name> -DO2C_HEADER="<name>.h".
-//   harness IN_DIR OUT_DIR [ITERS]
+//   harness IN_DIR OUT_DIR [ITERS [THREADS]]
 // reads IN_DIR/input_K.bin (exact byte size of input K), runs the model twice on two
 // differently poisoned arenas (outputs must match bit for bit: no read of uninitialized
 // memory), checks that the run allocated nothing on the heap, writes OUT_DIR/output_K.bin.
@@ -36,8 +36,22 @@
 #ifdef O2C_WEIGHTS_FILE
 static const unsigned char* g_weights = nullptr;
 #define O2C_RUN(in, out, arena, bytes) O2C_FN(_run_with_weights)(in, out, arena, bytes, g_weights)
+#define O2C_RUN_PARALLEL(in, out, arena, bytes, pf, ctx) \
+  O2C_FN(_run_parallel_with_weights)(in, out, arena, bytes, g_weights, pf, ctx)
 #else
 #define O2C_RUN(in, out, arena, bytes) O2C_FN(_run)(in, out, arena, bytes)
+#define O2C_RUN_PARALLEL(in, out, arena, bytes, pf, ctx) O2C_FN(_run_parallel)(in, out, arena, bytes, pf, ctx)
+#endif
+// THREADS > 0 (native builds): the runs go through <name>_run_parallel on a pool of that many
+// threads, except the second of the two checked runs, which runs serially: the outputs must be
+// bit-identical.
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
+static onnx2cpp::ThreadPool* g_pool = nullptr;
+#define O2C_RUN_P(in, out, arena, bytes) \
+  (g_pool ? O2C_RUN_PARALLEL(in, out, arena, bytes, &onnx2cpp::ThreadPool::parallel_for, g_pool) \
+          : O2C_RUN(in, out, arena, bytes))
+#else
+#define O2C_RUN_P(in, out, arena, bytes) O2C_RUN(in, out, arena, bytes)
 #endif
 
 // ---- heap allocation counter (glibc, Emscripten: interpose malloc and friends) -------------
@@ -261,11 +275,18 @@ static bool write_shape(const std::string& path, const onnx2cpp_tensor_info* ti,
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s IN_DIR OUT_DIR [ITERS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s IN_DIR OUT_DIR [ITERS [THREADS]]\n", argv[0]);
     return 64;
   }
   const std::string in_dir = argv[1], out_dir = argv[2];
   const long iters = argc > 3 ? std::atol(argv[3]) : 0;
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 0;
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
+  onnx2cpp::ThreadPool* pool = threads > 0 ? new onnx2cpp::ThreadPool(threads) : nullptr;
+  g_pool = pool;
+#else
+  if (threads > 0) std::fprintf(stderr, "harness: no threads in this build: THREADS ignored\n");
+#endif
   const size_t n_in = O2C_FN(_num_inputs)(), n_out = O2C_FN(_num_outputs)();
   const size_t arena_bytes = O2C_FN(_arena_bytes)();
 #ifdef O2C_WEIGHTS_FILE
@@ -311,9 +332,14 @@ int main(int argc, char** argv) {
     std::memcpy(reinterpret_cast<unsigned char*>(&out) + i * sizeof(void*), &a, sizeof(void*));
     std::memcpy(reinterpret_cast<unsigned char*>(&out2) + i * sizeof(void*), &b, sizeof(void*));
   }
-  unsigned char* arena1 = aligned_buffer(arena_bytes);
+  // The first run's arena (on the pool, when THREADS > 0) has room for the tasks' scratch.
+  const bool parallel = threads > 0;
+  const size_t par_arena_bytes = O2C_FN(_parallel_arena_bytes)();
+  const size_t par_extra = par_arena_bytes - (arena_bytes + 63) / 64 * 64;
+  const size_t arena1_bytes = parallel ? par_arena_bytes : arena_bytes;
+  unsigned char* arena1 = aligned_buffer(arena1_bytes);
   unsigned char* arena2 = aligned_buffer(arena_bytes);
-  std::memset(arena1, 0xFF, arena_bytes);  // NaN patterns for floats
+  std::memset(arena1, 0xFF, arena1_bytes);  // NaN patterns for floats
   std::memset(arena2, 0x7F, arena_bytes);
 
   // The runs get the arena this call's dims need (the planned size when the model has no
@@ -323,9 +349,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "harness: arena_bytes_for gives %zu bytes, more than the %zu planned\n", need, arena_bytes);
     return 4;
   }
-  // Error paths: a too small, a misaligned and a null arena are refused.
+  // Error paths: a too small (by either entry point), a misaligned and a null arena are refused.
   if (need > 0) {
     if (O2C_RUN(&in, &out, arena1, need - 1) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
+        O2C_RUN_PARALLEL(&in, &out, arena1, need - 1, nullptr, nullptr) != ONNX2CPP_ERR_ARENA_TOO_SMALL ||
         O2C_RUN(&in, &out, arena1 + 1, arena_bytes) != ONNX2CPP_ERR_ARENA_MISALIGNED ||
         O2C_RUN(&in, &out, nullptr, arena_bytes) != ONNX2CPP_ERR_NULL_POINTER) {
       std::fprintf(stderr, "harness: arena checks did not return the documented error codes\n");
@@ -370,12 +397,18 @@ int main(int argc, char** argv) {
 #endif
   g_allocs = 0;
   g_counting = 1;
-  int rc1 = O2C_RUN(&in, &out, arena1, need);
+  const size_t need1 = parallel ? (need + 63) / 64 * 64 + par_extra : need;  // the tasks' scratch past need
+  int rc1 = O2C_RUN_P(&in, &out, arena1, need1);
   int rc2 = O2C_RUN(&in, &out2, arena2, need);
   g_counting = 0;
   for (size_t i = need; i < arena_bytes; ++i)
-    if (arena1[i] != 0xFF || arena2[i] != 0x7F) {
+    if (arena2[i] != 0x7F) {
       std::fprintf(stderr, "harness: the run wrote arena byte %zu, past the %zu that arena_bytes_for gives\n", i, need);
+      return 4;
+    }
+  for (size_t i = need1; i < arena1_bytes; ++i)
+    if (arena1[i] != 0xFF) {
+      std::fprintf(stderr, "harness: the parallel run wrote arena byte %zu, past the %zu it was given\n", i, need1);
       return 4;
     }
 #ifdef __EMSCRIPTEN__
@@ -419,7 +452,8 @@ int main(int argc, char** argv) {
     if (std::memcmp(outs[i], outs2[i], bytes) != 0) {
       std::fprintf(stderr,
                    "harness: output %s differs between two runs with differently poisoned arenas "
-                   "(a read of uninitialized memory)\n", ti->c_name);
+                   "(a read of uninitialized memory%s)\n", ti->c_name,
+                   threads > 0 ? ", or the parallel run differs from the serial one" : "");
       return 4;
     }
     std::string path = out_dir + "/output_" + std::to_string(i) + ".bin";
@@ -437,14 +471,14 @@ int main(int argc, char** argv) {
 
   if (iters > 0) {
     std::vector<double> ms;
-    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_RUN(&in, &out, arena1, arena_bytes);
+    for (long it = 0; it < std::max(3L, iters / 10); ++it) O2C_RUN_P(&in, &out, arena1, arena1_bytes);
 #ifdef O2C_PROFILE
     for (auto& p : g_prof) p = ProfNode{};
     g_prof_max = -1;
 #endif
     for (long it = 0; it < iters; ++it) {
       auto t0 = std::chrono::steady_clock::now();
-      O2C_RUN(&in, &out, arena1, arena_bytes);
+      O2C_RUN_P(&in, &out, arena1, arena1_bytes);
       auto t1 = std::chrono::steady_clock::now();
       ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
@@ -453,8 +487,8 @@ int main(int argc, char** argv) {
 #ifdef O2C_PROFILE
     write_profile(out_dir);
 #endif
-    std::printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"iters\": %ld, \"arena_bytes\": %zu", median,
-                ms.front(), iters, arena_bytes);
+    std::printf("{\"median_ms\": %.4f, \"min_ms\": %.4f, \"iters\": %ld, \"threads\": %d, \"arena_bytes\": %zu",
+                median, ms.front(), iters, threads > 0 ? threads : 1, arena_bytes);
 #ifdef __EMSCRIPTEN__
     std::printf(", \"stack_peak_bytes\": %zu, \"stack_bytes\": %zu", stack_peak, stack_size);
 #endif
@@ -468,5 +502,8 @@ int main(int argc, char** argv) {
 #endif
   std::free(arena1);
   std::free(arena2);
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
+  delete pool;
+#endif
   return 0;
 }

@@ -2,7 +2,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 4
+#define ONNX2CPP_RUNTIME_VERSION 5
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +34,13 @@
 #define ONNX2CPP_ERR_DATA_VALUE 7 /* the data holds a value the op cannot take: text that is not
                                    * a number of the type (Cast from string) */
 #define ONNX2CPP_ERR_DIM_RANGE 8 /* a run-time dim (inputs' dims) outside the range it was compiled for */
+
+/* The caller's parallel-for (<model>_run_parallel): runs body(task, i) once for every i in
+ * [0, n), in any order, on any of the caller's threads (the calling one included), and
+ * returns when all n have returned. ctx is the caller's own (its pool). Generated code splits
+ * only outputs into blocks whose computation does not depend on the thread that runs them, so
+ * results are bit-identical for any thread count, a serial loop included. */
+typedef void (*onnx2cpp_parallel_for)(void* ctx, int n, void (*body)(void* task, int i), void* task);
 
 /* One element of a string tensor: a view of `size` bytes of UTF-8 (not NUL-terminated; may
  * hold NULs). 16 bytes on every target (uint64_t size), so the compiler plans one layout.

@@ -40,7 +40,7 @@ struct Act {
 };
 
 template <class T>
-inline T act_scalar(T v, const Act& a) {
+inline T act_scalar(T v, const Act a) {
   const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
     case Act::Relu: return relu(v);
@@ -61,10 +61,10 @@ inline T act_scalar(T v, const Act& a) {
     default: return v;
   }
 }
-inline bool act_in_registers(const Act& a) { return a.kind <= Act::LeakyRelu; }
+inline bool act_in_registers(const Act a) { return a.kind <= Act::LeakyRelu; }
 // The register activations on one packet.
 template <class T, class P>
-inline P act_packet(P v, const Act& a) {
+inline P act_packet(P v, const Act a) {
   using namespace Eigen::internal;
   switch (a.kind) {
     case Act::Relu: return pmax(v, pset1<P>(T(0)));
@@ -93,8 +93,11 @@ inline void swish_array(const T* x, T* y, i64 n, T alpha) {
   for (; i < n; ++i) y[i] = x[i] * sigmoid(alpha * x[i]);
 }
 
+// act_apply and act_rows take the Act by value: a local copy that the stores to y cannot
+// alias (a float member behind a reference could be any float, e.g. a lambda's capture), so
+// the compiler keeps the activation's kind and parameters in registers and unswitches the loop.
 template <class T>
-inline void act_apply(T* y, i64 n, const Act& a) {
+inline void act_apply(T* y, i64 n, const Act a) {
   if (a.kind == Act::None) return;
   ArrMap<T> v(y, n);
   switch (a.kind) {
@@ -109,7 +112,7 @@ inline void act_apply(T* y, i64 n, const Act& a) {
 
 // y[0..n) = act(v + z) (z may be null).
 template <class T>
-inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
+inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act act) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr int PS = Eigen::internal::packet_traits<T>::size;
   using namespace Eigen::internal;

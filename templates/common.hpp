@@ -126,6 +126,107 @@ inline void copy_rows_at(const T* src, T* dst, i64 at, i64 rows, i64 len, i64 sp
   copy_rows(src, dst + at, rows, len, sp, dp);
 }
 
+// The caller's parallel-for (onnx2cpp_parallel_for of the runtime header) as kernels take it:
+// fn == nullptr runs everything on the calling thread. Kernels that use it split only their
+// outputs into blocks, each computed exactly as the serial loop computes it, so the results
+// do not depend on the thread count or on which thread runs a block.
+typedef void (*ParFn)(void* ctx, int n, void (*body)(void* task, int i), void* task);
+struct Par {
+  ParFn fn = nullptr;
+  void* ctx = nullptr;
+  // Scratch for the tasks past the first of a kernel whose tasks need scratch of their own
+  // (the first uses the kernel's planned scratch): the arena's tail beyond the planned
+  // buffers, 64-byte aligned; none when the caller gives no more than NAME_ARENA_BYTES.
+  unsigned char* extra = nullptr;
+  i64 extra_bytes = 0;
+};
+// Whether a run can go parallel at all: not in a WebAssembly build without pthreads, nor with
+// ONNX2CPP_SERIAL defined (the parallel paths then compile away: a smaller module).
+#if (defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)) || defined(ONNX2CPP_SERIAL)
+constexpr bool kCanRunParallel = false;
+#else
+constexpr bool kCanRunParallel = true;
+#endif
+inline bool par_on(const Par& par) { return kCanRunParallel && par.fn != nullptr; }
+// At most this many tasks with scratch of their own run at once, whatever the thread count.
+constexpr i64 kParSlots = 8;
+// Runs f(i) for every i in [0, n): through the caller's parallel-for when there is one and
+// the work is worth a dispatch (n > 1, work >= kParMinWork multiply-adds or so), else in a
+// loop. f must write only its own block's outputs.
+constexpr i64 kParMinWork = 32768;
+template <class F>
+inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
+  if (n <= 0) return;
+  if (!par_on(par) || n == 1 || work < kParMinWork) {
+    for (i64 i = 0; i < n; ++i) f(i);
+    return;
+  }
+  using Fn = typename std::remove_reference<F>::type;
+  par.fn(par.ctx, static_cast<int>(n), [](void* task, int i) { (*static_cast<Fn*>(task))(i); },
+         const_cast<void*>(static_cast<const void*>(&f)));
+}
+// par_for() over the pairs of [0, n1) x [0, n2): f(i, j) in nested loops when serial (no
+// division per pair), one task per pair under a parallel-for.
+template <class F>
+inline void par_for2(const Par& par, i64 n1, i64 n2, i64 work, F&& f) {
+  if (!par_on(par) || n1 * n2 <= 1 || work < kParMinWork) {
+    for (i64 i = 0; i < n1; ++i)
+      for (i64 j = 0; j < n2; ++j) f(i, j);
+    return;
+  }
+  par_for(par, n1 * n2, work, [&](i64 u) { f(u / n2, u % n2); });
+}
+// The ranges par_ranges() cuts [0, n) into under a parallel-for: at most max_slots, n, and
+// one per kParMinWork of work. It grows with n and work.
+inline i64 par_slots(i64 n, i64 work, i64 max_slots = kParSlots) {
+  return std::max<i64>(1, std::min(std::min(n, max_slots), work / kParMinWork));
+}
+// Bytes between two tasks' scratch in Par::extra: slot_elems of elem_size bytes, 64-aligned.
+inline i64 slot_stride(i64 slot_elems, i64 elem_size) { return (slot_elems * elem_size + 63) / 64 * 64; }
+// The bytes of Par::extra a kernel's tasks use at most (the compiler plans the largest of the
+// model's kernels past the arena: NAME_PARALLEL_ARENA_BYTES).
+inline i64 par_extra_bytes(i64 n, i64 work, i64 slot_elems, i64 elem_size, i64 max_slots = kParSlots) {
+  return (par_slots(n, work, max_slots) - 1) * slot_stride(slot_elems, elem_size);
+}
+// The ranges when each task needs slot_elems of T of scratch: par_slots(), no more than
+// Par::extra holds besides the first; 1 when serial.
+template <class T>
+inline i64 par_slots_with_scratch(const Par& par, i64 n, i64 work, i64 slot_elems, i64 max_slots = kParSlots) {
+  if (!par_on(par)) return 1;
+  const i64 stride = slot_stride(slot_elems, sizeof(T));
+  return std::min(par_slots(n, work, max_slots), stride > 0 ? 1 + par.extra_bytes / stride : max_slots);
+}
+// Task slot's scratch: own (the kernel's planned scratch) for slot 0, else in Par::extra.
+template <class T>
+inline T* slot_scratch(const Par& par, T* own, i64 slot, i64 slot_elems) {
+  return slot == 0 ? own : reinterpret_cast<T*>(par.extra + (slot - 1) * slot_stride(slot_elems, sizeof(T)));
+}
+// f(slot, lo, hi) over s contiguous ranges of [0, n) (s <= n): through the parallel-for when
+// s > 1, else one call f(0, 0, n).
+template <class F>
+inline void par_ranges_of(const Par& par, i64 n, i64 s, i64 work, F&& f) {
+  if (n <= 0) return;
+  if (!par_on(par) || s <= 1) {
+    f(i64(0), i64(0), n);
+    return;
+  }
+  par_for(par, s, work, [&](i64 i) { f(i, i * n / s, (i + 1) * n / s); });
+}
+// par_ranges_of() in par_slots() ranges (tasks that need no scratch of their own).
+template <class F>
+inline void par_ranges(const Par& par, i64 n, i64 work, F&& f, i64 max_slots = kParSlots) {
+  par_ranges_of(par, n, par_slots(n, work, max_slots), work, f);
+}
+// par_ranges_of() for tasks that need slot_elems of T of scratch each: f(scratch, lo, hi),
+// scratch = own (slot_elems of the kernel's planned scratch) for the first, Par::extra's for
+// the others.
+template <class T, class F>
+inline void par_ranges_scratch(const Par& par, i64 n, i64 work, T* own, i64 slot_elems, F&& f,
+                               i64 max_slots = kParSlots) {
+  par_ranges_of(par, n, par_slots_with_scratch<T>(par, n, work, slot_elems, max_slots), work,
+                [&](i64 slot, i64 lo, i64 hi) { f(slot_scratch(par, own, slot, slot_elems), lo, hi); });
+}
+
 // floor(a / k) for k > 0 (run-time dims: a derived dim's value).
 inline i64 floor_div(i64 a, i64 k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
 

@@ -179,9 +179,14 @@ inline i64 conv_tile(const ConvParams& p) {
   return std::min(t, (g.len + 63) / 64 * 64);
 }
 
-// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned).
+// Multiply-adds of one image and group: the work par_ranges() weighs.
+inline i64 conv_work(const ConvParams& p) { return conv_out_size(p) * (p.M / p.group) * conv_kg(p); }
+
+// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned): the phase
+// planes, the row offsets, then the first task's tail panel and wide tile (slot elements;
+// under a parallel-for the other tasks' in Par::extra).
 struct ConvScratch {
-  i64 offsets, tail, wide, total;  // the phase planes start at 0
+  i64 offsets, tail, tail_slot, slot, total;  // the phase planes start at 0; wide tile at tail + tail_slot
 };
 template <class T>
 inline ConvScratch conv_scratch_layout(const ConvParams& p) {
@@ -191,87 +196,115 @@ inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   ConvScratch s;
   s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
-  s.wide = s.tail + up(panel_gemm_scratch(Kg));
-  s.total = s.wide + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  s.tail_slot = up(panel_gemm_scratch(Kg));
+  s.slot = s.tail_slot + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  s.total = s.tail + s.slot;
   return s;
+}
+// The tasks conv() hands out: output rows when they are whole panels (p.out[2] a multiple
+// of NR, itself a multiple of 4 on every target), else tiles; the bound of both here.
+inline i64 conv_tasks(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
+  return !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0 ? std::max(ntiles, p.out[1]) : ntiles;
 }
 
 // Depthwise scratch: one channel's phase planes (PhaseGeom, always copied: the blocks below
 // read up to 64 elements past them), 64 of slack, the wide output rows rounded up to whole
 // blocks, and 64 more (a row's last packet reads past the end).
 inline i64 dw_wide(const ConvParams& p, const PhaseGeom& g) { return (p.out[1] * g.h[2] + 63) / 64 * 64; }
-inline i64 dw_scratch(const ConvParams& p) {
+inline i64 dw_slot_elems(const ConvParams& p) {
   const PhaseGeom g = phase_geom(p);
-  return g.chan + 64 + dw_wide(p, g) + 64;
+  return (g.chan + 64 + dw_wide(p, g) + 64 + 15) / 16 * 16;
+}
+// One such area for each task (channels go to tasks under a parallel-for).
+inline i64 dw_work(const ConvParams& p) { return p.N * p.C * p.out[1] * p.out[2] * p.k[1] * p.k[2]; }
+
+// One channel of conv_depthwise(): x (its input plane) * w (its taps) + bias (+ z, its
+// residual plane, when given) -> act -> y (its output plane). scratch: dw_slot_elems(p)
+// elements whose padding slots are zero; off: the taps' phase offsets (kDwMaxTaps of them).
+// act is a value: the stores to y cannot alias it, so it stays in registers.
+constexpr i64 kDwMaxTaps = 64;
+template <class T>
+inline void dw_channel(const T* x, const T* w, T bias, T* y, const T* z, const ConvParams& p, const PhaseGeom& g,
+                       const i64* off, const Act act, T* scratch) {
+  using P = typename PanelTraits<T>::Packet;
+  constexpr int PS = PanelTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2], len = p.out[1] * g.h[2];
+  T* wide = scratch + g.chan + 64;
+  phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
+  const P b = pset1<P>(bias);
+  for (i64 i = 0; i < len; i += 4 * PS) {
+    P a0 = b, a1 = b, a2 = b, a3 = b;
+    for (i64 t = 0; t < taps; ++t) {
+      const T* src = scratch + (t < kDwMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
+      const P wt = pset1<P>(w[t]);
+      a0 = pmadd(wt, ploadu<P>(src), a0);
+      a1 = pmadd(wt, ploadu<P>(src + PS), a1);
+      a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
+      a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
+    }
+    pstoreu(wide + i, a0);
+    pstoreu(wide + i + PS, a1);
+    pstoreu(wide + i + 2 * PS, a2);
+    pstoreu(wide + i + 3 * PS, a3);
+  }
+  // Wide rows to output rows, a packet at a time. A row's last packet may spill into the rows
+  // after it, which are written later, up to the end of the plane (the next channel may be
+  // another task's).
+  for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+    const T* src = wide + q1 * g.h[2];
+    const i64 at = q1 * p.out[2];
+    i64 q2 = 0;
+    if (act_in_registers(act))
+      for (; q2 < p.out[2] && at + q2 + PS <= O; q2 += PS) {
+        P v = ploadu<P>(src + q2);
+        if (z) v = padd(v, ploadu<P>(z + at + q2));
+        pstoreu(y + at + q2, act_packet<T>(v, act));
+      }
+    for (; q2 < p.out[2]; ++q2) y[at + q2] = act_scalar(z ? src[q2] + z[at + q2] : src[q2], act);
+  }
 }
 
 // Depthwise convolution, one channel at a time, on the phase planes of the implicit GEMM:
 // each wide output row is a sum of k1*k2 shifted runs of them, four packets per step.
 template <class T>
-inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
-                           const Act& act, T* scratch) {
-  using P = typename PanelTraits<T>::Packet;
-  constexpr int PS = PanelTraits<T>::PS;
-  using namespace Eigen::internal;
+inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
+                           const Act act, T* scratch_all) {
   const PhaseGeom g = phase_geom(p);
   const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
-  T* wide = scratch + g.chan + 64;
-  std::fill(scratch, wide + dw_wide(p, g) + 64, T(0));
-  constexpr i64 kMaxTaps = 64;
-  i64 off[kMaxTaps];
-  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = phase_offset(p, g, t);
-  const i64 len = p.out[1] * g.h[2], yend = p.N * p.C * O;
-  for (i64 n = 0; n < p.N; ++n)
-    for (i64 c = 0; c < p.C; ++c) {
-      const T* x = X + (n * p.C + c) * I;
-      const T* w = W + c * taps;
-      phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
-      const P b = pset1<P>(B ? B[c] : T(0));
-      for (i64 i = 0; i < len; i += 4 * PS) {
-        P a0 = b, a1 = b, a2 = b, a3 = b;
-        for (i64 t = 0; t < taps; ++t) {
-          const T* src = scratch + (t < kMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
-          const P wt = pset1<P>(w[t]);
-          a0 = pmadd(wt, ploadu<P>(src), a0);
-          a1 = pmadd(wt, ploadu<P>(src + PS), a1);
-          a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
-          a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
-        }
-        pstoreu(wide + i, a0);
-        pstoreu(wide + i + PS, a1);
-        pstoreu(wide + i + 2 * PS, a2);
-        pstoreu(wide + i + 3 * PS, a3);
-      }
-      // Wide rows to output rows, a packet at a time. A row's last packet may spill into the
-      // rows after it, which are written later, up to the end of Y.
-      const i64 yc = (n * p.C + c) * O;
-      for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
-        const T* src = wide + q1 * g.h[2];
-        const i64 at = yc + q1 * p.out[2];
-        i64 q2 = 0;
-        if (act_in_registers(act))
-          for (; q2 < p.out[2] && at + q2 + PS <= yend; q2 += PS) {
-            P v = ploadu<P>(src + q2);
-            if (Z) v = padd(v, ploadu<P>(Z + at + q2));
-            pstoreu(Y + at + q2, act_packet<T>(v, act));
-          }
-        for (; q2 < p.out[2]; ++q2) Y[at + q2] = act_scalar(Z ? src[q2] + Z[at + q2] : src[q2], act);
-      }
+  i64 off[kDwMaxTaps];
+  for (i64 t = 0; t < taps && t < kDwMaxTaps; ++t) off[t] = phase_offset(p, g, t);
+  par_ranges_scratch(par, p.N * p.C, dw_work(p), scratch_all, dw_slot_elems(p), [&](T* scratch, i64 lo, i64 hi) {
+    std::fill(scratch, scratch + g.chan + 64 + dw_wide(p, g) + 64, T(0));
+    for (i64 nc = lo; nc < hi; ++nc) {
+      const i64 c = nc % p.C;
+      dw_channel(X + nc * I, W + c * taps, B ? B[c] : T(0), Y + nc * O, Z ? Z + nc * O : nullptr, p, g, off, act,
+                 scratch);
     }
+  });
 }
 
 // Elements of scratch conv() needs, for float (the largest count of the types it supports).
 inline i64 conv_scratch(const ConvParams& p) {
-  if (conv_is_depthwise(p)) return dw_scratch(p);
+  if (conv_is_depthwise(p)) return dw_slot_elems(p);
   return conv_scratch_layout<float>(p).total;
+}
+// The bytes of Par::extra conv() uses at most, for elements of elem_size bytes.
+inline i64 conv_par_extra(const ConvParams& p, i64 elem_size) {
+  if (conv_is_depthwise(p)) return par_extra_bytes(p.N * p.C, dw_work(p), dw_slot_elems(p), elem_size);
+  return par_extra_bytes(conv_tasks(p), conv_work(p), conv_scratch_layout<float>(p).slot, elem_size);
 }
 
 // X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
 // may be null. scratch: conv_scratch(p) elements, 64-byte aligned.
+// Under a parallel-for the tiles (or output rows) of each image and group go to tasks, each
+// with its own tail panel and wide tile.
 template <class T>
-inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
+inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
                  const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
-  if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
+  if (conv_is_depthwise(p)) return conv_depthwise(par, X, W, B, Y, p, Z, act, scratch);
   const PhaseGeom g = phase_geom(p);
   const ConvScratch sl = conv_scratch_layout<T>(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];
@@ -280,8 +313,6 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
   const i64 tile = conv_tile(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
   phase_offsets(p, g, off);
-  T* tail = scratch + sl.tail;
-  T* wide = scratch + sl.wide;
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
   const Act none{Act::None, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
@@ -300,12 +331,17 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
       // activation (no wide tile to compact).
       if (!g.dense && p.out[0] == 1 && p.out[2] % PanelTraits<T>::NR == 0) {
         const i64 OW = p.out[2];
-        for (i64 oy = 0; oy < p.out[1]; ++oy)
-          panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
-                     Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
+        par_ranges_scratch(par, p.out[1], conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 lo, i64 hi) {
+          for (i64 oy = lo; oy < hi; ++oy)
+            panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
+                       Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
+        });
         continue;
       }
-      for (i64 i0 = 0; i0 < g.len; i0 += tile) {
+      const i64 ntiles = (g.len + tile - 1) / tile;
+      par_ranges_scratch(par, ntiles, conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 tlo, i64 thi) {
+      T* wide = tail + sl.tail_slot;
+      for (i64 i0 = tlo * tile; i0 < std::min(g.len, thi * tile); i0 += tile) {
         const i64 tn = std::min(tile, g.len - i0);
         if (g.dense) {
           panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail,
@@ -342,7 +378,13 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
             act_rows(wr + runs[r].from, zr ? zr + runs[r].to : nullptr, yr + runs[r].to, runs[r].cnt, act);
         }
       }
+      });
     }
+}
+template <class T>
+inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
+                 const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+  conv(Par{}, X, W, B, Y, p, scratch, Z, act);
 }
 
 ONNX2CPP_K_END

@@ -199,7 +199,7 @@ inline void chan_last_pad(const T* x, T* dst, const ConvParams& p, const ChanInp
 // pass writes y[c * O + r * yp + j] = act(bias[c] + sum + z[c * O + r * yp + j]).
 template <class T, int R, int S, int NB, int L>
 inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw, const T* bias,
-                      T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+                      T* part, bool first, bool last, T* y, i64 O, const T* z, const Act act) {
   using CT = ChanTraits<T>;
   using P = typename CT::Packet;
   using namespace Eigen::internal;
@@ -307,7 +307,7 @@ inline void chan_tile(const T* src, ChanRows rows, const i64* off, i64 kc, const
 // Dispatches R rows of s <= SMAX / R positions to their kernel.
 template <class T, int R, int NB, int L, int S = ChanTraits<T>::template smax<NB> / R>
 inline void chan_tile_n(int s, const T* src, ChanRows rows, const i64* off, i64 kc, const T* wt, i64 ldw,
-                        const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act& act) {
+                        const T* bias, T* part, bool first, bool last, T* y, i64 O, const T* z, const Act act) {
   if constexpr (S > 1) {
     if (s < S)
       return chan_tile_n<T, R, NB, L, S - 1>(s, src, rows, off, kc, wt, ldw, bias, part, first, last, y, O, z, act);
@@ -322,9 +322,13 @@ inline i64 conv_channels_scratch(const ConvParams& p, bool in_last = false) {
 
 // The channels in blocks of NB packets; for each block, K in equal passes of up to
 // kChanKC rows (the block's weights are reused by every tile of the plane).
+// With a parallel-for, the output rows of each plane go to tasks in blocks (chan_row_block
+// rows, even when rows go in pairs), each block computed as the serial loop computes its rows:
+// the same tiles, the same passes over K, its own rows of `part`.
 template <class T, int NB, int L>
 inline void conv_channels_group(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                                const ConvParams& p, const ChanInput& in, T* part, const Act& act) {
+                                const ConvParams& p, const ChanInput& in, T* part, const Act act,
+                                const Par& par = Par{}) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
   constexpr i64 CB = NB * ChanTraits<T>::PS;
   constexpr bool out_last = (L & kChanOutNHWC) != 0;
@@ -364,18 +368,7 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
     }
     return 1;
   };
-  if (passes == 1 && Kg * Mg <= kChanSmallWeights) {
-    // Few weights (1x1 expansions from 16 to 32 channels): all channel blocks of a row
-    // before the next row, so that a row's input is read from L1 and its output written in
-    // one sweep, not once per block.
-    for (i64 q0 = 0; q0 < p.out[0]; ++q0)
-      for (i64 q1 = 0; q1 < p.out[1];) {
-        i64 done = 1;
-        for (i64 cb = 0; cb < Mg; cb += CB) done = tiles(cb, 0, Kg, q0, q1);
-        q1 += done;
-      }
-    return;
-  }
+  const bool small = passes == 1 && Kg * Mg <= kChanSmallWeights;
   // Output rows in bands whose input stays in L2 while every block of channels runs over
   // them: the whole plane when it fits, else each block would read the plane from memory
   // again (3x3 stride 2 32 -> 64 on 226x226, 6.5 MB of phase planes: 7.7 vs 5.7 ms natively
@@ -383,11 +376,35 @@ inline void conv_channels_group(const T* src, const i64* off, const T* wt, const
   const i64 row_bytes = std::max<i64>(1, p.C / p.group * p.stride[1] * p.in[2] * i64(sizeof(T)));
   i64 band = std::max<i64>(1, std::min(p.out[1], kChanBandBytes / row_bytes));
   if (pairs) band += band % 2;
-  for (i64 q0 = 0; q0 < p.out[0]; ++q0)
-    for (i64 b0 = 0; b0 < p.out[1]; b0 += band)
+  // Rows [r0, r1) of plane q0 (r0 and r1 even, or r1 the last row, when in pairs).
+  auto rows_of = [&](i64 q0, i64 r0, i64 r1) {
+    if (small) {
+      // Few weights (1x1 expansions from 16 to 32 channels): all channel blocks of a row
+      // before the next row, so that a row's input is read from L1 and its output written in
+      // one sweep, not once per block.
+      for (i64 q1 = r0; q1 < r1;) {
+        i64 done = 1;
+        for (i64 cb = 0; cb < Mg; cb += CB) done = tiles(cb, 0, Kg, q0, q1);
+        q1 += done;
+      }
+      return;
+    }
+    for (i64 b0 = r0; b0 < r1; b0 += band)
       for (i64 cb = 0; cb < Mg; cb += CB)
         for (i64 kb = 0; kb < Kg; kb += kstep)
-          for (i64 q1 = b0; q1 < std::min(p.out[1], b0 + band);) q1 += tiles(cb, kb, std::min(kstep, Kg - kb), q0, q1);
+          for (i64 q1 = b0; q1 < std::min(r1, b0 + band);) q1 += tiles(cb, kb, std::min(kstep, Kg - kb), q0, q1);
+  };
+  if (!par_on(par)) {
+    for (i64 q0 = 0; q0 < p.out[0]; ++q0) rows_of(q0, 0, p.out[1]);
+    return;
+  }
+  i64 rb = std::max<i64>(1, (p.out[1] + 7) / 8);
+  if (pairs) rb += rb % 2;
+  const i64 nb = (p.out[1] + rb - 1) / rb;
+  par_for2(par, p.out[0], nb, O * Mg * Kg, [&](i64 q0, i64 b) {
+    const i64 r0 = b * rb;
+    rows_of(q0, r0, std::min(p.out[1], r0 + rb));
+  });
 }
 
 // Whether a kernel's tile takes two packets of channels for M output channels: whenever
@@ -401,11 +418,12 @@ constexpr bool chan_two_packets(i64 M) {
 // conv_channels_group() with the packets per tile chan_two_packets() picks.
 template <class T, int L>
 inline void conv_channels_rows(const T* src, const i64* off, const T* wt, const T* bias, T* y, const T* z,
-                               const ConvParams& p, const ChanInput& in, T* part, const Act& act) {
+                               const ConvParams& p, const ChanInput& in, T* part, const Act act,
+                               const Par& par = Par{}) {
   if (chan_two_packets<T>(p.M / p.group))
-    conv_channels_group<T, 2, L>(src, off, wt, bias, y, z, p, in, part, act);
+    conv_channels_group<T, 2, L>(src, off, wt, bias, y, z, p, in, part, act, par);
   else
-    conv_channels_group<T, 1, L>(src, off, wt, bias, y, z, p, in, part, act);
+    conv_channels_group<T, 1, L>(src, off, wt, bias, y, z, p, in, part, act, par);
 }
 
 // The input side of conv_channels() and conv_then_depthwise(), once per call: the row
@@ -438,7 +456,7 @@ inline const T* chan_source(const T* x, const ConvParams& p, const PhaseGeom& g,
 // conv_channels_scratch(p, L & kChanInNHWC) elements, 64-byte aligned. L: kChanInNHWC,
 // kChanOutNHWC, kChanResNHWC (or'ed), each with group 1.
 template <class T, int L = 0>
-inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
+inline void conv_channels(const Par& par, const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
                           const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   constexpr bool in_last = (L & kChanInNHWC) != 0;
   const PhaseGeom g = phase_geom(p);
@@ -454,10 +472,15 @@ inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvP
       const T* src = chan_source(X + (n * p.C + grp * Cg) * I, p, g, in, in_last, scratch);
       const i64 yo = (n * p.M + grp * Mg) * O;
       conv_channels_rows<T, L>(src, off, Wt + grp * Kg * Mg, B ? B + grp * Mg : nullptr, Y + yo, Z ? Z + yo : nullptr,
-                               p, in, part, act);
+                               p, in, part, act, par);
       if (!act_in_registers(act))
         for (i64 m = 0; m < Mg; ++m) act_apply(Y + yo + m * O, O, act);
     }
+}
+template <class T, int L = 0>
+inline void conv_channels(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, T* scratch,
+                          const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+  conv_channels<T, L>(Par{}, X, Wt, B, Y, p, scratch, Z, act);
 }
 
 // Whether a depthwise convolution can run conv_depthwise_last(): 2D, channels filling
@@ -483,7 +506,7 @@ inline void depthwise_last_weights(const T* W, T* Wt, const ConvParams& p) {
 // row, 4 or 6 positions share each weight packet (dw_last_inner); near its ends a position
 // sums the taps that fall inside.
 template <class T>
-inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act& act,
+inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, const ConvParams& p, const Act act,
                          i64 ox, i64 ky0, i64 ky1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
@@ -515,7 +538,7 @@ inline void dw_last_edge(const T* const* xr, const T* Wt, const T* B, T* y, cons
 // tap (3x3 depthwise convs of MobileNetV2 10 to 25 % faster). Returns the first column
 // left.
 template <class T, int KW, int S>
-inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
+inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act act,
                          i64 ky0, i64 ky1, i64 ox, i64 ox_hi) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
@@ -547,7 +570,7 @@ inline i64 dw_last_inner(const T* const* xr, const T* Wt, const T* B, T* yrow, c
 }
 
 template <class T>
-inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act& act,
+inline void dw_last_row(const T* const* xr, const T* Wt, const T* B, T* yrow, const ConvParams& p, const Act act,
                         i64 ky0, i64 ky1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS;
@@ -641,14 +664,38 @@ inline void rows_to_first(const T* row, i64 n, i64 C, T* y, i64 O) {
     for (i64 c = 0; c < C; ++c) y[c * O + i] = row[i * C + c];
 }
 
+// rows_to_first() in blocks of positions under a parallel-for (a copy: exact either way).
+template <class T>
+inline void rows_to_first_par(const Par& par, const T* row, i64 n, i64 C, T* y, i64 O) {
+  constexpr i64 blk = 256;  // positions per task
+  if (!par_on(par) || n <= blk) return rows_to_first(row, n, C, y, O);
+  par_for(par, (n + blk - 1) / blk, n * C, [&](i64 b) {
+    const i64 a = b * blk;
+    rows_to_first(row + a * C, std::min(blk, n - a), C, y + a, O);
+  });
+}
+
 // Output rows a depthwise kernel writing NCHW computes with the channels last before it
 // transposes them at once: a channel's rows are contiguous in NCHW, so each channel then
 // gets one run of kDwFirstRows * OW elements.
 constexpr i64 kDwFirstRows = 4;
+// Under a parallel-for, depthwise kernels hand out blocks of output rows: a multiple of
+// kDwFirstRows, about rows / kDwBlocks of them (4: few blocks, so that conv_then_depthwise
+// recomputes few rows of its first conv at their edges).
+constexpr i64 kDwBlocks = 4;
+inline i64 dw_row_block(const ConvParams& p) {
+  const i64 r = (p.out[1] + kDwBlocks - 1) / kDwBlocks;
+  return (r + kDwFirstRows - 1) / kDwFirstRows * kDwFirstRows;
+}
+inline i64 dw_row_blocks(const ConvParams& p) { return (p.out[1] + dw_row_block(p) - 1) / dw_row_block(p); }
 // Scratch of conv_depthwise_last() writing NCHW: kDwFirstRows output rows with the channels
-// last.
-inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) {
-  return out_first ? kDwFirstRows * p.out[2] * p.C + 16 : 0;
+// last, for each task (dw_slot_scratch apart).
+inline i64 dw_slot_scratch(const ConvParams& p) { return (kDwFirstRows * p.out[2] * p.C + 31) / 16 * 16; }
+inline i64 dw_last_work(const ConvParams& p) { return conv_out_size(p) * p.C * p.k[1] * p.k[2]; }
+inline i64 depthwise_last_scratch(const ConvParams& p, bool out_first) { return out_first ? dw_slot_scratch(p) : 0; }
+// The bytes of Par::extra conv_depthwise_last() uses at most (writing NCHW).
+inline i64 depthwise_last_par_extra(const ConvParams& p, bool out_first, i64 elem_size) {
+  return out_first ? par_extra_bytes(dw_row_blocks(p), dw_last_work(p), dw_slot_scratch(p), elem_size) : 0;
 }
 
 // Output row oy of a depthwise kernel writing NCHW goes to rows[oy % kDwFirstRows] (OW x C,
@@ -667,19 +714,30 @@ inline void dw_first_flush(const T* rows, i64 oy, const ConvParams& p, T* Y) {
 // OutFirst (the next conv cannot read channels last): the output rows are computed into
 // scratch (depthwise_last_scratch elements) and transposed into Y kDwFirstRows at a time.
 template <class T, bool OutFirst = false>
+inline void conv_depthwise_last(const Par& par, const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p,
+                                Act act, T* scratch = nullptr) {
+  const i64 C = p.C, W = p.in[2], OW = p.out[2], rb = dw_row_block(p);
+  auto block = [&](T* rows, i64 b0, i64 b1) {
+    const T* xr[kDwMaxRows];
+    for (i64 oy = b0 * rb; oy < std::min(p.out[1], b1 * rb); ++oy) {
+      i64 ky0, ky1;
+      dw_rows_inside(p, oy, &ky0, &ky1);
+      for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
+      T* yrow = OutFirst ? dw_first_row(rows, oy, OW, C) : Y + oy * OW * C;
+      dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
+      if (OutFirst) dw_first_flush(rows, oy, p, Y);
+    }
+  };
+  if (OutFirst)
+    par_ranges_scratch(par, dw_row_blocks(p), dw_last_work(p), scratch, dw_slot_scratch(p), block);
+  else
+    par_ranges(par, dw_row_blocks(p), dw_last_work(p), [&](i64, i64 b0, i64 b1) { block(nullptr, b0, b1); });
+  if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
+}
+template <class T, bool OutFirst = false>
 inline void conv_depthwise_last(const T* X, const T* Wt, const T* B, T* Y, const ConvParams& p, Act act,
                                 T* scratch = nullptr) {
-  const i64 C = p.C, W = p.in[2], OW = p.out[2];
-  const T* xr[kDwMaxRows];
-  for (i64 oy = 0; oy < p.out[1]; ++oy) {
-    i64 ky0, ky1;
-    dw_rows_inside(p, oy, &ky0, &ky1);
-    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = X + (oy * p.stride[1] - p.pad[1] + ky * p.dil[1]) * W * C;
-    T* yrow = OutFirst ? dw_first_row(scratch, oy, OW, C) : Y + oy * OW * C;
-    dw_last_row(xr, Wt, B, yrow, p, act, ky0, ky1);
-    if (OutFirst) dw_first_flush(scratch, oy, p, Y);
-  }
-  if (!act_in_registers(act)) act_apply(Y, conv_out_size(p) * C, act);
+  conv_depthwise_last<T, OutFirst>(Par{}, X, Wt, B, Y, p, act, scratch);
 }
 
 ONNX2CPP_K_END

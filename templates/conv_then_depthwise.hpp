@@ -24,12 +24,18 @@ inline bool conv_then_depthwise_fits(const ConvParams& pc, const ConvParams& dw)
 // Rows of the ring: the span of the depthwise window.
 inline i64 ctd_ring_rows(const ConvParams& dw) { return (dw.k[1] - 1) * dw.dil[1] + 1; }
 
+// Multiply-adds of both convs: the work par_ranges() weighs.
+inline i64 ctd_work(const ConvParams& pc, const ConvParams& dw) {
+  return (conv_out_size(pc) * conv_kg(pc) + conv_out_size(dw) * dw.k[1] * dw.k[2]) * pc.M;
+}
+
 // Scratch of conv_then_depthwise(), in elements of T, each part 64-byte aligned: the first
-// conv's as conv_channels() lays it out (its padded input, its row offsets), the ring, then
-// (with an NCHW output) kDwFirstRows output rows channels last.
+// conv's as conv_channels() lays it out (its padded input, its row offsets), then the first
+// task's ring and (with an NCHW output) kDwFirstRows output rows channels last: slot
+// elements (under a parallel-for the other tasks' in Par::extra).
 struct CtdScratch {
   ChanScratch conv;
-  i64 ring, row, total;
+  i64 ring, row, slot, total;  // row: from the ring
 };
 template <class T>
 inline CtdScratch ctd_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
@@ -37,12 +43,19 @@ inline CtdScratch ctd_scratch(const ConvParams& pc, const ConvParams& dw, bool i
   CtdScratch s;
   s.conv = chan_scratch<T>(pc, in_last);
   s.ring = up(s.conv.total);
-  s.row = s.ring + up(ctd_ring_rows(dw) * dw.in[2] * dw.C);
-  s.total = s.row + (out_first ? depthwise_last_scratch(dw, true) : 0);
+  s.row = up(ctd_ring_rows(dw) * dw.in[2] * dw.C);
+  s.slot = s.row + (out_first ? dw_slot_scratch(dw) : 0);
+  s.total = s.ring + s.slot;
   return s;
 }
 inline i64 conv_then_depthwise_scratch(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first) {
   return ctd_scratch<float>(pc, dw, in_last, out_first).total;
+}
+// The bytes of Par::extra conv_then_depthwise() uses at most.
+inline i64 conv_then_depthwise_par_extra(const ConvParams& pc, const ConvParams& dw, bool in_last, bool out_first,
+                                         i64 elem_size) {
+  return par_extra_bytes(dw_row_blocks(dw), ctd_work(pc, dw), ctd_scratch<float>(pc, dw, in_last, out_first).slot,
+                         elem_size);
 }
 
 // Y = dw(act1(pc(X))) with dw's activation act2. pc's weights as conv_channels_weights() lays
@@ -50,9 +63,12 @@ inline i64 conv_then_depthwise_scratch(const ConvParams& pc, const ConvParams& d
 // kChanInNHWC (X has the channels last) and kChanOutNHWC (Y has), or'ed. Scratch:
 // conv_then_depthwise_scratch(pc, dw, L & kChanInNHWC, !(L & kChanOutNHWC)) elements,
 // 64-byte aligned.
+// Under a parallel-for, blocks of output rows (dw_row_block) go to tasks, each with its own
+// ring: the first conv's rows a block shares with the one before it are computed by both,
+// the same way, so the results do not change.
 template <class T, int L = 0>
-inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const ConvParams& pc, Act act1, const T* W2,
-                                const T* B2, T* Y, const ConvParams& dw, Act act2, T* scratch) {
+inline void conv_then_depthwise(const Par& par, const T* X, const T* W1, const T* B1, const ConvParams& pc, Act act1,
+                                const T* W2, const T* B2, T* Y, const ConvParams& dw, Act act2, T* scratch) {
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr int Lc = (in_last ? kChanInNHWC : 0) | kChanOutNHWC;
   const CtdScratch sl = ctd_scratch<T>(pc, dw, in_last, !out_last);
@@ -64,32 +80,40 @@ inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const Conv
   i64* off = reinterpret_cast<i64*>(scratch + sl.conv.offsets);
   chan_prepare(pc, g, in, in_last, off, scratch);
   const T* src = chan_source(X, pc, g, in, in_last, scratch);
-  T* ring = scratch + sl.ring;
   ConvParams row = pc;  // one output row
   row.out[1] = 1;
-  auto conv_row = [&](i64 iy) {
-    T* dst = ring + iy % span * W * E;
-    conv_channels_rows<T, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
-    if (!act_in_registers(act1)) act_apply(dst, W * E, act1);
-  };
-  const T* xr[kDwMaxRows];
-  i64 next = 0;  // the next row of the first conv's output to compute
-  for (i64 oy = 0; oy < dw.out[1]; ++oy) {
-    i64 ky0, ky1;
-    dw_rows_inside(dw, oy, &ky0, &ky1);
-    const i64 iy0 = oy * dw.stride[1] - dw.pad[1];
-    // Rows [iy0 + ky0 * dil, iy0 + (ky1 - 1) * dil] span at most `span` rows, and the ring
-    // slot a new row takes held one older than all of them.
-    if (ky0 < ky1) {
-      next = std::max(next, iy0 + ky0 * dw.dil[1]);
-      for (; next <= iy0 + (ky1 - 1) * dw.dil[1]; ++next) conv_row(next);
+  const i64 rb = dw_row_block(dw);
+  par_ranges_scratch(par, dw_row_blocks(dw), ctd_work(pc, dw), scratch + sl.ring, sl.slot, [&](T* ring, i64 b0, i64 b1) {
+    T* rows = ring + sl.row;
+    auto conv_row = [&](i64 iy) {
+      T* dst = ring + iy % span * W * E;
+      conv_channels_rows<T, Lc>(src + iy * in.sp, off, W1, B1, dst, nullptr, row, in, nullptr, act1);
+      if (!act_in_registers(act1)) act_apply(dst, W * E, act1);
+    };
+    const T* xr[kDwMaxRows];
+    i64 next = 0;  // the next row of the first conv's output to compute
+    for (i64 oy = b0 * rb; oy < std::min(dw.out[1], b1 * rb); ++oy) {
+      i64 ky0, ky1;
+      dw_rows_inside(dw, oy, &ky0, &ky1);
+      const i64 iy0 = oy * dw.stride[1] - dw.pad[1];
+      // Rows [iy0 + ky0 * dil, iy0 + (ky1 - 1) * dil] span at most `span` rows, and the ring
+      // slot a new row takes held one older than all of them.
+      if (ky0 < ky1) {
+        next = std::max(next, iy0 + ky0 * dw.dil[1]);
+        for (; next <= iy0 + (ky1 - 1) * dw.dil[1]; ++next) conv_row(next);
+      }
+      for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = ring + (iy0 + ky * dw.dil[1]) % span * W * E;
+      T* yrow = out_last ? Y + oy * OW * E : dw_first_row(rows, oy, OW, E);
+      dw_last_row(xr, W2, B2, yrow, dw, act2, ky0, ky1);
+      if (!out_last) dw_first_flush(rows, oy, dw, Y);
     }
-    for (i64 ky = ky0; ky < ky1; ++ky) xr[ky] = ring + (iy0 + ky * dw.dil[1]) % span * W * E;
-    T* yrow = out_last ? Y + oy * OW * E : dw_first_row(scratch + sl.row, oy, OW, E);
-    dw_last_row(xr, W2, B2, yrow, dw, act2, ky0, ky1);
-    if (!out_last) dw_first_flush(scratch + sl.row, oy, dw, Y);
-  }
+  });
   if (!act_in_registers(act2)) act_apply(Y, conv_out_size(dw) * E, act2);
+}
+template <class T, int L = 0>
+inline void conv_then_depthwise(const T* X, const T* W1, const T* B1, const ConvParams& pc, Act act1, const T* W2,
+                                const T* B2, T* Y, const ConvParams& dw, Act act2, T* scratch) {
+  conv_then_depthwise<T, L>(Par{}, X, W1, B1, pc, act1, W2, B2, Y, dw, act2, scratch);
 }
 
 ONNX2CPP_K_END

@@ -178,7 +178,7 @@ inline void wino_input(const ConvParams& p, const WinoGeom& g, i64 f0, i64 L, T*
 // [1 1 1 0; 0 1 -1 -1], m the products of the block.
 template <class T>
 inline void wino_output(const T* B, T* Y, const T* Z, const ConvParams& p, const WinoGeom& g, i64 f0, i64 L,
-                        const Act& act, T* s) {
+                        const Act act, T* s) {
   const i64 TWp = g.TWp, OH = p.out[1], OW = p.out[2], O = OH * OW, xs = p.M * kWinoTiles;
   T* a = s + g.t;         // a[j]: the sums over rows for output row 0, a[4 + j] for row 1
   T* ce = a + 8 * g.tp;   // one output row's even and odd columns

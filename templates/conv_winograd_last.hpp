@@ -55,12 +55,19 @@ struct WinoLastGeom {
   // rows for the tiles at edges, row offsets (i64)
   i64 v, m, x, y, z, off, total;
 };
+// Tasks that transform input tiles at once under a parallel-for (each gathers edge rows into
+// its own S^2 C elements: the first at z + S C, the others in Par::extra).
+constexpr i64 kWinoSlots = 4;
 
 // Elements between two tiles' V: S^2 C, and 16 more so that the tile kernel's rows (up to
 // 16 tiles read at once) do not fall into the same L1 sets when S^2 C floats are a multiple
 // of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
 template <int R>
 inline i64 wino_last_vp(const ConvParams& p) { return WinoLast<R>::SS * p.C + 16; }
+
+// The work of transforming cnt input tiles, as par_ranges() weighs it.
+template <int R>
+inline i64 wino_last_input_work(const ConvParams& p, i64 cnt) { return cnt * WinoLast<R>::SS * p.C * 4; }
 
 template <int R>
 inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
@@ -84,6 +91,15 @@ inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_l
 // layouts.
 inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_last, int R = 2) {
   return R == 4 ? wino_last_geom<4>(p, in_last, out_last).total : wino_last_geom<2>(p, in_last, out_last).total;
+}
+// The bytes of Par::extra conv_winograd_last() uses at most.
+template <int R>
+inline i64 wino_last_par_extra(const ConvParams& p, i64 elem_size) {
+  const i64 tb = wino_last_geom<R>(p, true, true).tb;
+  return par_extra_bytes(tb, wino_last_input_work<R>(p, tb), WinoLast<R>::SS * p.C, elem_size, kWinoSlots);
+}
+inline i64 winograd_last_par_extra(const ConvParams& p, int R, i64 elem_size) {
+  return R == 4 ? wino_last_par_extra<4>(p, elem_size) : wino_last_par_extra<2>(p, elem_size);
 }
 
 // U[xi][M / BW][C][BW] (BW = chan_block(p)) from the 3x3 weights, G g G^T as
@@ -202,7 +218,7 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
 // the block's products. Outputs beyond OH x OW are not written.
 template <int R, class T>
 inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, bool act_here, const Act& act) {
+                             i64 t0, i64 n, bool act_here, const Act act) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S;
   using namespace Eigen::internal;
@@ -239,7 +255,7 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
 // wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
 template <int R, class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p,
-                               const WinoLastGeom& g, i64 cnt) {
+                               const WinoLastGeom& g, i64 cnt, const Par& par = Par{}) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
   constexpr int PS = ChanTraits<T>::PS;
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
@@ -248,18 +264,20 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   const i64 vp = wino_last_vp<R>(p);
   const ChanRows rows{0, 0, vp, M};
   const Act none{Act::None, 0.f, 0.f};
-  for (int xi = 0; xi < WinoLast<R>::SS; ++xi) {
+  const i64 nc = (M + CB - 1) / CB;
+  // Each (product, block of channels) is a task of its own under a parallel-for.
+  par_for2(par, WinoLast<R>::SS, nc, cnt * WinoLast<R>::SS * C * M, [&](i64 xi, i64 cbi) {
+    const i64 cb = cbi * CB;
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
     T* mp = Mp + xi * g.tb * M;
-    for (i64 cb = 0; cb < M; cb += CB)
-      for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
-        const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
-        chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
-                                   nullptr, true, true, mp + j * M + cb, M, nullptr, none);
-        j += n;
-      }
-  }
+    for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
+      const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
+      chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
+                                 nullptr, true, true, mp + j * M + cb, M, nullptr, none);
+      j += n;
+    }
+  });
 }
 
 // conv() of a winograd_last_fits() convolution by F(R x R, 3 x 3), with the weights as
@@ -267,9 +285,13 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
 // NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
 // winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
+// Under a parallel-for each block of tiles runs in three parallel steps: the input tiles'
+// transforms (kWinoSlots tasks), the products (one task per product and block of channels),
+// the output tiles' transforms (in ranges of tiles; all at once when serial); the transposes
+// between layouts in blocks of positions.
 template <class T, int L = 0, int R = 2>
-inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
-                               const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* B, T* Y, const ConvParams& p,
+                               T* scratch, const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
   constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S, SS = WinoLast<R>::SS;
   constexpr bool in_last = (L & kChanInNHWC) != 0, out_last = (L & kChanOutNHWC) != 0;
   constexpr bool res_last = chan_res_last(L);
@@ -286,7 +308,7 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
   for (i64 n = 0; n < p.N; ++n) {
     const T* x = X + n * I * p.C;
     if (!in_last) {
-      rows_to_first(x, p.C, I, scratch + g.x, p.C);  // (Eigen's transpose: 10x slower)
+      rows_to_first_par(par, x, p.C, I, scratch + g.x, p.C);  // (Eigen's transpose: 10x slower)
       x = scratch + g.x;
     }
     T* yn = Y + n * O * p.M;
@@ -294,17 +316,32 @@ inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const C
     T* y = out_last ? yn : scratch + g.y;
     for (i64 t0 = 0; t0 < g.T; t0 += g.tb) {
       const i64 cnt = std::min(g.tb, g.T - t0);
-      wino_last_input<R>(x, p, g, t0, cnt, V, zero, zero + S * p.C);
+      par_ranges_scratch(par, cnt, wino_last_input_work<R>(p, cnt), zero + S * p.C, SS * p.C, [&](T* gather, i64 lo, i64 hi) {
+        wino_last_input<R>(x, p, g, t0 + lo, hi - lo, V + lo * wino_last_vp<R>(p), zero, gather);
+      }, kWinoSlots);
       if (chan_two_packets<T>(p.M))
-        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt);
+        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt, par);
       else
-        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt);
-      wino_last_output<R>(Mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
+        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt, par);
+      par_ranges(par, cnt, cnt * SS * p.M * 4, [&](i64, i64 lo, i64 hi) {
+        wino_last_output<R>(Mp + lo * p.M, B, y, res_last ? zn : nullptr, p, g, t0 + lo, hi - lo, reg && !late_res, act);
+      }, cnt);
     }
-    if (!out_last) rows_to_first(y, O, p.M, yn, O);
-    if (late_res) act_rows(yn, zn, yn, O * p.M, reg ? act : none);
+    if (!out_last) rows_to_first_par(par, y, O, p.M, yn, O);
+    if (late_res) {
+      const i64 total = O * p.M, blk = 4096;
+      par_for(par, (total + blk - 1) / blk, total, [&](i64 b) {
+        const i64 at = b * blk;
+        act_rows(yn + at, zn + at, yn + at, std::min(blk, total - at), reg ? act : none);
+      });
+    }
   }
   if (!reg) act_apply(Y, p.N * O * p.M, act);
+}
+template <class T, int L = 0, int R = 2>
+inline void conv_winograd_last(const T* X, const T* U, const T* B, T* Y, const ConvParams& p, T* scratch,
+                               const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+  conv_winograd_last<T, L, R>(Par{}, X, U, B, Y, p, scratch, Z, act);
 }
 
 ONNX2CPP_K_END

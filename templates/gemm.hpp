@@ -130,13 +130,28 @@ inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_g
 
 // Y[M][N] = act(A[M][K] B[K][N] + Z) (Z may be null; row stride ldz, 0 for one row added to
 // every row) on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
+// Under a parallel-for, blocks of kPanelCols columns go to tasks: whole panels on every
+// target, so only the last block has a partial one (the tail), and every column is computed
+// as in one call.
+constexpr i64 kPanelCols = 64;
 template <class T>
-inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
-                         const Act& act = Act{Act::None, 0.f, 0.f}) {
+inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz,
+                         T* work, const Act act = Act{Act::None, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
-  panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
+  if (!par_on(par) || N <= kPanelCols)
+    return panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
+  par_for(par, (N + kPanelCols - 1) / kPanelCols, M * N * K, [&](i64 b) {
+    const i64 j = b * kPanelCols;
+    panel_gemm(A, K, B + j, off, Y + j, N, M, std::min(kPanelCols, N - j), K, static_cast<const T*>(nullptr),
+               Z ? Z + j : nullptr, ldz, act, tail);
+  });
+}
+template <class T>
+inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
+                         const Act act = Act{Act::None, 0.f, 0.f}) {
+  panel_matmul(Par{}, A, B, Y, M, N, K, Z, ldz, work, act);
 }
 
 // Elements of scratch matmul() needs (float-sized; fewer for double).
@@ -146,15 +161,21 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 // epilogue: the row `bias` of N added to every row (or null), then act; integers go through
 // Eigen.
 template <class T>
-inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{Act::None, 0.f, 0.f}) {
+inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
   for_each_batch(p, [&](i64 i, i64 oa, i64 ob) {
     if constexpr (std::is_floating_point<T>::value)
-      panel_matmul(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
+      panel_matmul(par, A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
     else
       gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
               false, work);
   });
+}
+
+template <class T>
+inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
+  matmul(Par{}, A, B, Y, p, work, bias, act);
 }
 
 ONNX2CPP_K_END

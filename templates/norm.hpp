@@ -20,19 +20,25 @@ inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean,
 }
 
 // InstanceNormalization: per (n, c) mean and variance over S spatial elements.
+// Under a parallel-for each (n, c) is a task: its sums stay whole.
+template <class T>
+inline void instance_norm(const Par& par, const T* X, const T* scale, const T* bias, T* Y, i64 N, i64 C, i64 S,
+                          float eps, Act act = Act{Act::None, 0.f, 0.f}) {
+  par_for(par, N * C, N * C * S * 4, [&](i64 nc) {
+    const i64 c = nc % C;
+    const i64 off = nc * S;
+    CArrMap<T> x(X + off, S);
+    const T mean = x.mean();
+    const T var = (x - mean).square().mean();
+    const T a = scale[c] / std::sqrt(var + static_cast<T>(eps));
+    ArrMap<T>(Y + off, S) = (x - mean) * a + bias[c];
+    act_rows(Y + off, static_cast<const T*>(nullptr), Y + off, S, act);
+  });
+}
 template <class T>
 inline void instance_norm(const T* X, const T* scale, const T* bias, T* Y, i64 N, i64 C, i64 S,
                           float eps, Act act = Act{Act::None, 0.f, 0.f}) {
-  for (i64 n = 0; n < N; ++n)
-    for (i64 c = 0; c < C; ++c) {
-      const i64 off = (n * C + c) * S;
-      CArrMap<T> x(X + off, S);
-      const T mean = x.mean();
-      const T var = (x - mean).square().mean();
-      const T a = scale[c] / std::sqrt(var + static_cast<T>(eps));
-      ArrMap<T>(Y + off, S) = (x - mean) * a + bias[c];
-      act_rows(Y + off, static_cast<const T*>(nullptr), Y + off, S, act);
-    }
+  instance_norm(Par{}, X, scale, bias, Y, N, C, S, eps, act);
 }
 
 // LayerNormalization over rows of D elements: each row's mean and inverse standard deviation

@@ -34,7 +34,7 @@ struct PanelTraits {
 // b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
 inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
-                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act act) {
   using PT = PanelTraits<T>;
   using P = typename PT::Packet;
   using namespace Eigen::internal;
@@ -116,7 +116,7 @@ inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc
 // Rows mr < MR at the bottom edge.
 template <class T, int MR, bool Indirect>
 inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy,
-                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act act) {
   if constexpr (MR > 1) {
     if (mr < MR)
       return panel_kernel_rows<T, MR - 1, Indirect>(mr, w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
@@ -133,7 +133,7 @@ inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
 // copied into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
 inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail, bool overread = false) {
+                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
   const i64 npan = (n + NR - 1) / NR;

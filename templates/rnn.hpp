@@ -65,7 +65,7 @@ inline i64 rnn_scratch(const RnnParams& p) { return rnn_layout(p).total; }
 
 // One gate function on n contiguous values.
 template <class T>
-ONNX2CPP_K_OUTLINE inline void rnn_activate(const Act& a, T* v, i64 n) {
+ONNX2CPP_K_OUTLINE inline void rnn_activate(const Act a, T* v, i64 n) {
   act_apply(v, n, a);
 }
 

@@ -27,34 +27,48 @@ struct TableMap {
   i64 off[kMaxRank];
 };
 
+// Under a parallel-for, blocks of kTableRows output rows (of the innermost dim) go to tasks.
+constexpr i64 kTableRows = 64;
 template <class T>
-inline void table_copy(const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
+inline void table_copy(const Par& par, const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
   const int r = m.rank;
   const i64 inner = m.dims[r - 1];
   const i64* itab = tab + m.off[r - 1];
   i64 rows = 1;
   for (int k = 0; k < r - 1; ++k) rows *= m.dims[k];
-  i64 idx[kMaxRank] = {0};
-  for (i64 row = 0; row < rows; ++row) {
-    i64 base = 0;
-    bool outside = false;
-    for (int k = 0; k < r - 1; ++k) {
-      const i64 t = tab[m.off[k] + idx[k]];
-      if (t < 0) outside = true;
-      base += t;
-    }
-    T* py = y + row * inner;
-    if (outside) {
-      std::fill(py, py + inner, fill);
-    } else {
-      const T* px = x + base;
-      for (i64 i = 0; i < inner; ++i) py[i] = itab[i] < 0 ? fill : px[itab[i]];
-    }
+  par_for(par, (rows + kTableRows - 1) / kTableRows, rows * inner, [&](i64 b) {
+    const i64 r0 = b * kTableRows, r1 = std::min(rows, r0 + kTableRows);
+    i64 idx[kMaxRank] = {0};
+    i64 q = r0;
     for (int k = r - 2; k >= 0; --k) {
-      if (++idx[k] < m.dims[k]) break;
-      idx[k] = 0;
+      idx[k] = q % m.dims[k];
+      q /= m.dims[k];
     }
-  }
+    for (i64 row = r0; row < r1; ++row) {
+      i64 base = 0;
+      bool outside = false;
+      for (int k = 0; k < r - 1; ++k) {
+        const i64 t = tab[m.off[k] + idx[k]];
+        if (t < 0) outside = true;
+        base += t;
+      }
+      T* py = y + row * inner;
+      if (outside) {
+        std::fill(py, py + inner, fill);
+      } else {
+        const T* px = x + base;
+        for (i64 i = 0; i < inner; ++i) py[i] = itab[i] < 0 ? fill : px[itab[i]];
+      }
+      for (int k = r - 2; k >= 0; --k) {
+        if (++idx[k] < m.dims[k]) break;
+        idx[k] = 0;
+      }
+    }
+  });
+}
+template <class T>
+inline void table_copy(const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
+  table_copy(Par{}, x, y, tab, m, fill);
 }
 
 // Interpolating Resize (linear, cubic, antialias): output dim k has dims[k] entries, each

@@ -118,6 +118,9 @@ struct Files {
   const std::string weights_file;  // embedded: <source>.weights
   const std::vector<int64_t> init_offsets;  // a training step's initial params in the blob
 
+  // The arena rounded up to 64 bytes, then the scratch of the parallel tasks (k::Par::extra).
+  int64_t parallel_arena_bytes() const { return (plan.arena_bytes + 63) / 64 * 64 + text.par_extra_bytes; }
+
   // The provenance comment, sizes and every input and output, then the C and C++ API.
   std::string header() const {
     Writer h;
@@ -157,6 +160,7 @@ struct Files {
     h.line();
     h.line("#define " + U + "_ARENA_BYTES " + std::to_string(plan.arena_bytes) + "u");
     h.line("#define " + U + "_ARENA_ALIGN 64u");
+    h.line("#define " + U + "_PARALLEL_ARENA_BYTES " + std::to_string(parallel_arena_bytes()) + "u");
     h.line("#define " + U + "_WEIGHTS_BYTES " + std::to_string(weights_bytes) + "u");
     h.line("#define " + U + "_NUM_INPUTS " + std::to_string(g.inputs.size()) + "u");
     h.line("#define " + U + "_NUM_OUTPUTS " + std::to_string(g.outputs.size()) + "u");
@@ -233,11 +237,22 @@ struct Files {
       h.line(" * aligned to 64 bytes (else ONNX2CPP_ERR_WEIGHTS_MISALIGNED); read only, shared by all calls. */");
       h.line("int " + N + "_run_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
       h.line("    size_t arena_bytes, const void* weights);");
+      h.line("int " + N + "_run_parallel_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
+      h.line("    size_t arena_bytes, const void* weights, onnx2cpp_parallel_for parallel_for, void* ctx);");
       h.line("size_t " + N + "_weights_bytes(void);");
     } else {
       h.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes);");
+      h.line("/* The same on the caller's threads: the big kernels (convolutions, matrix products) hand blocks");
+      h.line(" * of their outputs to parallel_for(ctx, n, body, task) (see onnx2cpp_parallel_for); NULL runs");
+      h.line(" * serially. The outputs are bit-identical to " + N + "_run's for any thread count. The tasks");
+      h.line(" * that need scratch of their own take it past the bytes the run needs (" + U + "_ARENA_BYTES or");
+      h.line(" * " + N + "_arena_bytes_for(in), rounded up to 64): " + U + "_PARALLEL_ARENA_BYTES in all; given less,");
+      h.line(" * fewer of them run at once. */");
+      h.line("int " + N + "_run_parallel(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes,");
+      h.line("    onnx2cpp_parallel_for parallel_for, void* ctx);");
     }
     h.line("size_t " + N + "_arena_bytes(void);");
+    h.line("size_t " + N + "_parallel_arena_bytes(void);");
     h.line("/* The arena bytes a run at in->dims needs (buffers keep the offsets planned for the largest");
     h.line(" * dims; those that shrink with the run's dims end earlier); " + U + "_ARENA_BYTES when the dims");
     h.line(" * are outside their ranges or the model has none. A run checks its arena against it. */");
@@ -265,9 +280,12 @@ struct Files {
   }
 
   void cpp_api(Writer& h) const {
+    h.raw(embedded_sources().at("runtime_pool"));
+    h.line();
     h.line("namespace " + N + " {");
     h.line("constexpr size_t arena_bytes = " + U + "_ARENA_BYTES;");
     h.line("constexpr size_t arena_align = " + U + "_ARENA_ALIGN;");
+    h.line("constexpr size_t parallel_arena_bytes = " + U + "_PARALLEL_ARENA_BYTES;");
     h.line("constexpr size_t weights_bytes = " + U + "_WEIGHTS_BYTES;");
     h.line("using inputs = " + N + "_inputs;");
     h.line("using outputs = " + N + "_outputs;");
@@ -279,8 +297,23 @@ struct Files {
       h.line("  return " + N + "_run(&in, &out, arena, bytes);");
     }
     h.line("}");
-    h.line("// Owns an aligned arena; one Session per thread. Large: allocate it statically or on the heap.");
-    h.line("class Session {");
+    // The parallel entry points: the caller's parallel-for, or the ready-made pool.
+    const std::string wp = ext ? ", const void* weights" : "", wa = ext ? ", weights" : "";
+    const std::string runp = N + (ext ? "_run_parallel_with_weights" : "_run_parallel");
+    h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes" + wp +
+           ", onnx2cpp_parallel_for parallel_for, void* ctx) {");
+    h.line("  return " + runp + "(&in, &out, arena, bytes" + wa + ", parallel_for, ctx);");
+    h.line("}");
+    h.line("#ifndef ONNX2CPP_NO_THREAD_POOL");
+    h.line("using ThreadPool = onnx2cpp::ThreadPool;");
+    h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes" + wp + ", ThreadPool& pool) {");
+    h.line("  return " + runp + "(&in, &out, arena, bytes" + wa + ", &ThreadPool::parallel_for, &pool);");
+    h.line("}");
+    h.line("#endif");
+    h.line("// Owns an aligned arena of Bytes; one per thread. Large: allocate it statically or on the heap.");
+    h.line("// Session: arena_bytes; ParallelSession: parallel_arena_bytes (run on a pool at full width).");
+    h.line("template <size_t Bytes>");
+    h.line("class BasicSession {");
     h.line(" public:");
     if (ext) {
       h.line("  int run(const inputs& in, outputs& out, const void* weights) {");
@@ -289,9 +322,17 @@ struct Files {
     } else {
       h.line("  int run(const inputs& in, outputs& out) { return " + N + "_run(&in, &out, arena_, sizeof arena_); }");
     }
+    h.line("#ifndef ONNX2CPP_NO_THREAD_POOL");
+    h.line("  // The same on a pool's threads (one run at a time per pool); bit-identical to run(in, out).");
+    h.line("  int run(const inputs& in, outputs& out" + wp + ", ThreadPool& pool) {");
+    h.line("    return " + runp + "(&in, &out, arena_, sizeof arena_" + wa + ", &ThreadPool::parallel_for, &pool);");
+    h.line("  }");
+    h.line("#endif");
     h.line(" private:");
-    h.line("  alignas(64) unsigned char arena_[arena_bytes ? arena_bytes : 1];");
+    h.line("  alignas(64) unsigned char arena_[Bytes ? Bytes : 1];");
     h.line("};");
+    h.line("using Session = BasicSession<arena_bytes>;");
+    h.line("using ParallelSession = BasicSession<parallel_arena_bytes>;");
     h.line("}  // namespace " + N);
   }
 
@@ -343,7 +384,8 @@ struct Files {
     info_tables(s);
     s.line();
     s.line("int run_graph(const " + N + "_inputs* in, " + N + "_outputs* out, unsigned char* arena" +
-           (ext ? ", const unsigned char* weights) {" : ") {"));
+           (ext ? ", const unsigned char* weights" : "") + ", const k::Par& par) {");
+    if (!text.uses_par) s.line("  (void)par;");
     // Parameters a model does not touch (no inputs read, no arena needed) are marked used.
     if (!text.uses_in) s.line("  (void)in;");
     if (!text.uses_out) s.line("  (void)out;");
@@ -530,14 +572,12 @@ struct Files {
   }
 
   void c_abi(Writer& s) const {
-    s.line("extern \"C\" {");
-    s.line();
-    if (ext) {
-      s.line("int " + N + "_run_with_weights(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena,");
-      s.line("    size_t arena_bytes, const void* weights) {");
-    } else {
-      s.line("int " + N + "_run(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes) {");
-    }
+    // The checks every entry point makes, then run_graph with the caller's parallel-for.
+    const std::string wparam = ext ? ", const void* weights" : "", warg = ext ? ", weights" : "";
+    s.line("namespace " + N + "_internal {");
+    s.line("namespace {");
+    s.line("int run_checked(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes" + wparam +
+           ", const k::Par& par) {");
     s.line("  if (!in || !out) return ONNX2CPP_ERR_NULL_POINTER;");
     for (size_t i = 0; i < g.inputs.size(); ++i)
       if (g.values[g.inputs[i]].bytes() > 0) s.line("  if (!in->" + api.inputs()[i] + ") return ONNX2CPP_ERR_NULL_POINTER;");
@@ -570,12 +610,35 @@ struct Files {
       s.line("  }");
     }
     if (ext)
-      s.line("  return " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights));");
+      s.line("  return run_graph(in, out, static_cast<unsigned char*>(arena), static_cast<const unsigned char*>(weights), par);");
     else
-      s.line("  return " + N + "_internal::run_graph(in, out, static_cast<unsigned char*>(arena));");
+      s.line("  return run_graph(in, out, static_cast<unsigned char*>(arena), par);");
+    s.line("}");
+    s.line("}  // namespace");
+    s.line("}  // namespace " + N + "_internal");
+    s.line();
+    s.line("extern \"C\" {");
+    s.line();
+    const std::string run = N + (ext ? "_run_with_weights" : "_run"), runp = N + (ext ? "_run_parallel_with_weights" : "_run_parallel");
+    s.line("int " + run + "(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes" + wparam +
+           ") {");
+    s.line("  return " + N + "_internal::run_checked(in, out, arena, arena_bytes" + warg + ", onnx2cpp_k::Par{});");
+    s.line("}");
+    s.line("int " + runp + "(const " + N + "_inputs* in, " + N + "_outputs* out, void* arena, size_t arena_bytes" + wparam +
+           ", onnx2cpp_parallel_for parallel_for, void* ctx) {");
+    s.line("  onnx2cpp_k::Par par{parallel_for, ctx};");
+    if (text.par_extra_bytes > 0) {  // the tasks' scratch: the arena past what this run needs
+      s.line("  const size_t used = (" + N + "_arena_bytes_for(in) + 63u) / 64u * 64u;");
+      s.line("  if (parallel_for && arena && arena_bytes > used) {");
+      s.line("    par.extra = static_cast<unsigned char*>(arena) + used;");
+      s.line("    par.extra_bytes = static_cast<int64_t>(arena_bytes - used);");
+      s.line("  }");
+    }
+    s.line("  return " + N + "_internal::run_checked(in, out, arena, arena_bytes" + warg + ", par);");
     s.line("}");
     s.line();
     s.line("size_t " + N + "_arena_bytes(void) { return " + U + "_ARENA_BYTES; }");
+    s.line("size_t " + N + "_parallel_arena_bytes(void) { return " + U + "_PARALLEL_ARENA_BYTES; }");
     arena_bytes_for(s);
     if (ext) s.line("size_t " + N + "_weights_bytes(void) { return " + U + "_WEIGHTS_BYTES; }");
     s.line("size_t " + N + "_num_inputs(void) { return " + U + "_NUM_INPUTS; }");

@@ -40,7 +40,8 @@ void emit_output_shapes(Writer& body, const Graph& g, const ApiNames& api);
 struct ModelText {
   std::string body;
   std::vector<std::string> headers;
-  bool uses_in = false, uses_out = false, uses_arena = false, uses_weights = false;
+  bool uses_in = false, uses_out = false, uses_arena = false, uses_weights = false, uses_par = false;
+  int64_t par_extra_bytes = 0;  // the most any kernel's tasks use past the arena (k::Par::extra)
 };
 
 EmitResult write_files(const Graph& g, const MemoryPlan& plan, const EmitOptions& opt, const ApiNames& api,

@@ -24,7 +24,8 @@ struct EmitState {
   Writer body;
   Namer locals;
   std::set<std::string> headers{"common"};
-  bool uses_in = false, uses_out = false, uses_arena = false, uses_weights = false;
+  bool uses_in = false, uses_out = false, uses_arena = false, uses_weights = false, uses_par = false;
+  int64_t par_extra_bytes = 0;
   std::map<std::pair<const Graph*, int>, int64_t> value_offset, scratch_offset;  // (subgraph or null, id)
   int loop_depth = 0;  // for the names of nested loops' counters
 

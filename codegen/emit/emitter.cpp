@@ -76,7 +76,7 @@ std::string Blob::digest() const {
 
 EmitState::EmitState(const MemoryPlan& p, const EmitOptions& o, const ApiNames& a, Blob& b)
     : plan(p), opt(o), api(a), blob(b) {
-  for (const char* r : {"in", "out", "arena", "k", "weights", "run_graph"}) locals.reserve(r);
+  for (const char* r : {"in", "out", "arena", "k", "weights", "run_graph", "par"}) locals.reserve(r);
   for (size_t i = 0; i < plan.reqs.size(); ++i) {
     const BufferReq& r = plan.reqs[i];
     if (r.value >= 0) value_offset[{r.graph, r.value}] = plan.offsets[i];
@@ -208,6 +208,9 @@ void GraphWriter::emit_calls(Node& n, LowerCtx& lc, int64_t scratch_at) {
     const KernelInfo* k = find_kernel(c.kernel);
     if (!k) throw std::logic_error(g.where(n) + ": lowers to k::" + c.kernel + ", which kernels.def does not list");
     s.headers.insert(k->header);
+    names.first = k->parallel ? "par" : "";
+    s.uses_par = s.uses_par || k->parallel;
+    if (k->parallel) s.par_extra_bytes = std::max(s.par_extra_bytes, n.par_extra_bytes);
     std::string line = print_call(c, names);
     if (c.status) line = "if (const int o2c_rc = " + line.substr(0, line.size() - 1) + ") return o2c_rc;";
     s.body.line(line);
@@ -300,6 +303,8 @@ EmitResult emit_model(Graph& g, const MemoryPlan& plan, const EmitOptions& opt) 
   text.uses_out = state.uses_out;
   text.uses_arena = state.uses_arena;
   text.uses_weights = state.uses_weights;
+  text.uses_par = state.uses_par;
+  text.par_extra_bytes = state.par_extra_bytes;
   return write_files(g, plan, opt, api, blob, text);
 }
 

@@ -116,6 +116,7 @@ struct Node {
   int index = 0;      // position in the original model, for messages and comments
   bool erased = false;  // removed from the graph (Graph::erase); the id stays taken
   int64_t scratch_bytes = 0;  // arena scratch the kernel needs during this node
+  int64_t par_extra_bytes = 0;  // and past the arena when its tasks run in parallel (k::Par::extra)
   bool in_place = false;      // a Concat whose inputs were written in place: no code
 };
 

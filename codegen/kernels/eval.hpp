@@ -43,6 +43,7 @@ struct KernelInfo {
   const char* name;    // the function in namespace k
   const char* header;  // templates/<header>.hpp
   KernelEval eval;
+  bool parallel;       // PKERNEL: generated code passes the run's k::Par first
 };
 const KernelInfo* find_kernel(const std::string& name);
 // templates/ headers in dependency order (each after what it needs), for the given names.

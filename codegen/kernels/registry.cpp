@@ -22,8 +22,10 @@ const void* Frame::ptr(const Arg& a) const {
 const KernelInfo* find_kernel(const std::string& name) {
   static const std::vector<KernelInfo> table = {
 #define HEADER(name, needs)
-#define KERNEL(fn, header) {#fn, #header, &eval_##fn},
+#define KERNEL(fn, header) {#fn, #header, &eval_##fn, false},
+#define PKERNEL(fn, header) {#fn, #header, &eval_##fn, true},
 #include "kernels/kernels.def"
+#undef PKERNEL
 #undef KERNEL
 #undef HEADER
   };

@@ -98,8 +98,9 @@ std::string print_call(const Call& c, const CallNames& names) {
     for (size_t i = 0; i < c.targs.size(); ++i) s += (i ? ", " : "") + print_arg(c.targs[i], names);
     s += ">";
   }
-  s += "(";
-  for (size_t i = 0; i < c.args.size(); ++i) s += (i ? ", " : "") + print_arg(c.args[i], names);
+  s += "(" + names.first;
+  for (size_t i = 0; i < c.args.size(); ++i)
+    s += (i || !names.first.empty() ? ", " : "") + print_arg(c.args[i], names);
   return s + ");";
 }
 

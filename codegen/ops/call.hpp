@@ -87,6 +87,7 @@ struct Call {
 // How Buffer and Element arguments and tables are spelled (the emitter's locals).
 struct CallNames {
   std::function<std::string(const Arg&)> buffer;  // pointer expression of a Buffer
+  std::string first;  // printed before the call's arguments when set (a PKERNEL's "par")
 };
 std::string print_call(const Call& c, const CallNames& names);
 std::string print_arg(const Arg& a, const CallNames& names);

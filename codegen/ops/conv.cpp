@@ -86,6 +86,21 @@ int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
   return elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
 }
 
+// Bytes past the arena (k::Par::extra) its tasks use under a parallel-for.
+int64_t par_extra_bytes(OpCtx& c, const k::ConvParams& p) {
+  const bool out_last = c.out(0).channels_last;
+  const int64_t size = static_cast<int64_t>(dtype_size(c.dtype(0)));
+  return use_depthwise_last(c, p)  ? k::depthwise_last_par_extra(p, !out_last, size)
+         : use_winograd_last(c, p) ? k::winograd_last_par_extra(p, k::winograd_last_tile(p), size)
+         : use_winograd(c, p) || use_channels(c, p) ? 0
+                                                    : k::conv_par_extra(p, size);
+}
+
+void set_conv_scratch(OpCtx& c, const k::ConvParams& p) {
+  c.set_scratch(scratch_bytes(c, p));
+  c.set_par_extra(par_extra_bytes(c, p));
+}
+
 void check_bias(OpCtx& c, size_t i, const k::ConvParams& p) {
   if (c.has_in(i) && c.shape(i) != Shape{p.M}) c.fail("B must have shape [" + std::to_string(p.M) + "]");
 }
@@ -96,7 +111,7 @@ void infer_conv(OpCtx& c) {
   const Shape out = conv_out_shape(p, c.shape(0).size());
   if (c.has_in(3) && c.shape(3) != out) c.fail("the residual Z must have the output's shape " + shape_str(out));
   c.set_out(0, c.dtype(0), out);
-  c.set_scratch(scratch_bytes(c, p));
+  set_conv_scratch(c, p);
 }
 
 // The weights (input w) rearranged at compile time by f(W, Wt, p), as a table of `size`
@@ -192,8 +207,10 @@ void infer_ConvThenDepthwise(OpCtx& c) {
   if (!k::conv_is_depthwise(p.second) || !k::conv_then_depthwise_fits(p.first, p.second))
     c.fail("the second conv must be a depthwise conv that conv_then_depthwise() takes");
   c.set_out(0, c.dtype(0), conv_out_shape(p.second, c.shape(0).size()));
-  c.set_scratch(k::conv_then_depthwise_scratch(p.first, p.second, c.in(0).channels_last, !c.out(0).channels_last) *
-                static_cast<int64_t>(dtype_size(c.dtype(0))));
+  const bool in_last = c.in(0).channels_last, out_first = !c.out(0).channels_last;
+  const int64_t size = static_cast<int64_t>(dtype_size(c.dtype(0)));
+  c.set_scratch(k::conv_then_depthwise_scratch(p.first, p.second, in_last, out_first) * size);
+  c.set_par_extra(k::conv_then_depthwise_par_extra(p.first, p.second, in_last, out_first, size));
 }
 
 void lower_ConvThenDepthwise(LowerCtx& c) {
@@ -301,7 +318,7 @@ ConvLast conv_last_kind(Graph& g, Node& n) {
 
 void conv_size_scratch(Graph& g, Node& n) {
   OpCtx c(g, n);
-  c.set_scratch(scratch_bytes(c, conv_params_of(g, n)));
+  set_conv_scratch(c, conv_params_of(g, n));
 }
 
 O2C_DEFINE_OP(Conv, infer_conv, lower_Conv, false, false, grad_Conv);

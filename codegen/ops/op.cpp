@@ -27,6 +27,7 @@ int OpCtx::version() const {
 }
 
 void OpCtx::set_scratch(int64_t bytes) { n_.scratch_bytes = bytes; }
+void OpCtx::set_par_extra(int64_t bytes) { n_.par_extra_bytes = bytes; }
 
 void infer_node(OpCtx& c) {
   const OpInfo& info = c.info();

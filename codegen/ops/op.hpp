@@ -71,6 +71,8 @@ class OpCtx {
   void set_dims_value(size_t i, DType t, Shape s, const std::vector<Dim>& elems);
   // The arena scratch the node's kernels need while it runs.
   void set_scratch(int64_t bytes);
+  // The scratch past the arena the node's tasks use when they run in parallel (k::Par::extra).
+  void set_par_extra(int64_t bytes);
   // Requires input count in [lo, hi] and output count in [olo, ohi].
   void arity(size_t lo, size_t hi, size_t olo = 1, size_t ohi = 1) const;
   void expect_type(size_t i, std::initializer_list<DType> ok);

@@ -158,7 +158,7 @@ std::string build_harness(const Compiled& c, const std::string& name, const Buil
   std::string cmd = "cd " + dir + " && " + cxx + " -std=c++17 " + cfg.flags + " -I" +
                     shell_quote(O2C_EIGEN_INCLUDE) + " -DO2C_MODEL=" + name +
                     " '-DO2C_HEADER=\"" + name + ".h\"' " + weights_define + shell_quote(name + ".cpp") +
-                    " harness.cpp -o harness";
+                    " harness.cpp -pthread -o harness";
   std::string out;
   int rc = 0;
   cfg.progress.step(build_step_text(c, cxx + " " + cfg.flags), [&] { rc = run_command(cmd, &out); }, build_seconds);
@@ -287,10 +287,11 @@ Comparison compare_tensors(const std::string& name, const Tensor& got, const Ten
 
 std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& c,
                                         const TestData& d, const std::string& work_dir,
-                                        double rtol, double atol) {
+                                        double rtol, double atol, int threads) {
   write_inputs(c, d, work_dir);
   std::string out;
-  int rc = run_command(cmd + " " + shell_quote(work_dir) + " " + shell_quote(work_dir), &out);
+  int rc = run_command(cmd + " " + shell_quote(work_dir) + " " + shell_quote(work_dir) +
+                           (threads > 0 ? " 0 " + std::to_string(threads) : ""), &out);
   if (rc != 0) throw CompileError("the generated program failed (exit " + std::to_string(rc) + "):\n" + out);
   const Graph& g = c.graph;
   if (d.outputs.size() > g.outputs.size())
@@ -323,12 +324,12 @@ std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& 
 }
 
 std::string run_bench(const std::string& cmd, const Compiled& c, const TestData* d,
-                      const std::string& work_dir, int iters) {
+                      const std::string& work_dir, int iters, int threads) {
   if (d) write_inputs(c, *d, work_dir);
   else write_zero_inputs(c, work_dir);
   std::string out;
   int rc = run_command(cmd + " " + shell_quote(work_dir) + " " + shell_quote(work_dir) + " " +
-                           std::to_string(iters), &out);
+                           std::to_string(iters) + (threads > 0 ? " " + std::to_string(threads) : ""), &out);
   if (rc != 0) throw CompileError("the generated program failed (exit " + std::to_string(rc) + "):\n" + out);
   auto at = out.rfind("{\"median_ms\"");
   if (at == std::string::npos) throw CompileError("the benchmark printed no result:\n" + out);

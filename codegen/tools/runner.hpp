@@ -65,13 +65,15 @@ struct Comparison {
 // equal to NaN, infinities equal to themselves).
 Comparison compare_tensors(const std::string& name, const Tensor& got, const Tensor& want, double rtol, double atol);
 // Runs the harness (cmd: from build_harness) on the data's inputs and compares every output
-// with rtol/atol.
+// with rtol/atol. threads > 0: the first run goes through <name>_run_parallel on a pool of
+// that many threads, and the harness fails unless it is bit-identical to the serial one.
 std::vector<Comparison> run_and_compare(const std::string& cmd, const Compiled& c,
                                         const TestData& d, const std::string& work_dir,
-                                        double rtol, double atol);
-// Runs the harness with ITERS timed iterations; returns its JSON line.
+                                        double rtol, double atol, int threads = 0);
+// Runs the harness with ITERS timed iterations (on a pool of `threads` threads when > 0);
+// returns its JSON line.
 std::string run_bench(const std::string& cmd, const Compiled& c, const TestData* d,
-                      const std::string& work_dir, int iters);
+                      const std::string& work_dir, int iters, int threads = 0);
 
 // Runs a shell command, capturing stdout+stderr; returns the exit status.
 int run_command(const std::string& cmd, std::string* output);

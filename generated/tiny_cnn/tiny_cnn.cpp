@@ -132,6 +132,107 @@ inline void copy_rows_at(const T* src, T* dst, i64 at, i64 rows, i64 len, i64 sp
   copy_rows(src, dst + at, rows, len, sp, dp);
 }
 
+// The caller's parallel-for (onnx2cpp_parallel_for of the runtime header) as kernels take it:
+// fn == nullptr runs everything on the calling thread. Kernels that use it split only their
+// outputs into blocks, each computed exactly as the serial loop computes it, so the results
+// do not depend on the thread count or on which thread runs a block.
+typedef void (*ParFn)(void* ctx, int n, void (*body)(void* task, int i), void* task);
+struct Par {
+  ParFn fn = nullptr;
+  void* ctx = nullptr;
+  // Scratch for the tasks past the first of a kernel whose tasks need scratch of their own
+  // (the first uses the kernel's planned scratch): the arena's tail beyond the planned
+  // buffers, 64-byte aligned; none when the caller gives no more than NAME_ARENA_BYTES.
+  unsigned char* extra = nullptr;
+  i64 extra_bytes = 0;
+};
+// Whether a run can go parallel at all: not in a WebAssembly build without pthreads, nor with
+// ONNX2CPP_SERIAL defined (the parallel paths then compile away: a smaller module).
+#if (defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)) || defined(ONNX2CPP_SERIAL)
+constexpr bool kCanRunParallel = false;
+#else
+constexpr bool kCanRunParallel = true;
+#endif
+inline bool par_on(const Par& par) { return kCanRunParallel && par.fn != nullptr; }
+// At most this many tasks with scratch of their own run at once, whatever the thread count.
+constexpr i64 kParSlots = 8;
+// Runs f(i) for every i in [0, n): through the caller's parallel-for when there is one and
+// the work is worth a dispatch (n > 1, work >= kParMinWork multiply-adds or so), else in a
+// loop. f must write only its own block's outputs.
+constexpr i64 kParMinWork = 32768;
+template <class F>
+inline void par_for(const Par& par, i64 n, i64 work, F&& f) {
+  if (n <= 0) return;
+  if (!par_on(par) || n == 1 || work < kParMinWork) {
+    for (i64 i = 0; i < n; ++i) f(i);
+    return;
+  }
+  using Fn = typename std::remove_reference<F>::type;
+  par.fn(par.ctx, static_cast<int>(n), [](void* task, int i) { (*static_cast<Fn*>(task))(i); },
+         const_cast<void*>(static_cast<const void*>(&f)));
+}
+// par_for() over the pairs of [0, n1) x [0, n2): f(i, j) in nested loops when serial (no
+// division per pair), one task per pair under a parallel-for.
+template <class F>
+inline void par_for2(const Par& par, i64 n1, i64 n2, i64 work, F&& f) {
+  if (!par_on(par) || n1 * n2 <= 1 || work < kParMinWork) {
+    for (i64 i = 0; i < n1; ++i)
+      for (i64 j = 0; j < n2; ++j) f(i, j);
+    return;
+  }
+  par_for(par, n1 * n2, work, [&](i64 u) { f(u / n2, u % n2); });
+}
+// The ranges par_ranges() cuts [0, n) into under a parallel-for: at most max_slots, n, and
+// one per kParMinWork of work. It grows with n and work.
+inline i64 par_slots(i64 n, i64 work, i64 max_slots = kParSlots) {
+  return std::max<i64>(1, std::min(std::min(n, max_slots), work / kParMinWork));
+}
+// Bytes between two tasks' scratch in Par::extra: slot_elems of elem_size bytes, 64-aligned.
+inline i64 slot_stride(i64 slot_elems, i64 elem_size) { return (slot_elems * elem_size + 63) / 64 * 64; }
+// The bytes of Par::extra a kernel's tasks use at most (the compiler plans the largest of the
+// model's kernels past the arena: NAME_PARALLEL_ARENA_BYTES).
+inline i64 par_extra_bytes(i64 n, i64 work, i64 slot_elems, i64 elem_size, i64 max_slots = kParSlots) {
+  return (par_slots(n, work, max_slots) - 1) * slot_stride(slot_elems, elem_size);
+}
+// The ranges when each task needs slot_elems of T of scratch: par_slots(), no more than
+// Par::extra holds besides the first; 1 when serial.
+template <class T>
+inline i64 par_slots_with_scratch(const Par& par, i64 n, i64 work, i64 slot_elems, i64 max_slots = kParSlots) {
+  if (!par_on(par)) return 1;
+  const i64 stride = slot_stride(slot_elems, sizeof(T));
+  return std::min(par_slots(n, work, max_slots), stride > 0 ? 1 + par.extra_bytes / stride : max_slots);
+}
+// Task slot's scratch: own (the kernel's planned scratch) for slot 0, else in Par::extra.
+template <class T>
+inline T* slot_scratch(const Par& par, T* own, i64 slot, i64 slot_elems) {
+  return slot == 0 ? own : reinterpret_cast<T*>(par.extra + (slot - 1) * slot_stride(slot_elems, sizeof(T)));
+}
+// f(slot, lo, hi) over s contiguous ranges of [0, n) (s <= n): through the parallel-for when
+// s > 1, else one call f(0, 0, n).
+template <class F>
+inline void par_ranges_of(const Par& par, i64 n, i64 s, i64 work, F&& f) {
+  if (n <= 0) return;
+  if (!par_on(par) || s <= 1) {
+    f(i64(0), i64(0), n);
+    return;
+  }
+  par_for(par, s, work, [&](i64 i) { f(i, i * n / s, (i + 1) * n / s); });
+}
+// par_ranges_of() in par_slots() ranges (tasks that need no scratch of their own).
+template <class F>
+inline void par_ranges(const Par& par, i64 n, i64 work, F&& f, i64 max_slots = kParSlots) {
+  par_ranges_of(par, n, par_slots(n, work, max_slots), work, f);
+}
+// par_ranges_of() for tasks that need slot_elems of T of scratch each: f(scratch, lo, hi),
+// scratch = own (slot_elems of the kernel's planned scratch) for the first, Par::extra's for
+// the others.
+template <class T, class F>
+inline void par_ranges_scratch(const Par& par, i64 n, i64 work, T* own, i64 slot_elems, F&& f,
+                               i64 max_slots = kParSlots) {
+  par_ranges_of(par, n, par_slots_with_scratch<T>(par, n, work, slot_elems, max_slots), work,
+                [&](i64 slot, i64 lo, i64 hi) { f(slot_scratch(par, own, slot, slot_elems), lo, hi); });
+}
+
 // floor(a / k) for k > 0 (run-time dims: a derived dim's value).
 inline i64 floor_div(i64 a, i64 k) { return a >= 0 ? a / k : -((-a + k - 1) / k); }
 
@@ -221,7 +322,7 @@ struct Act {
 };
 
 template <class T>
-inline T act_scalar(T v, const Act& a) {
+inline T act_scalar(T v, const Act a) {
   const T al = static_cast<T>(a.alpha), be = static_cast<T>(a.beta);
   switch (a.kind) {
     case Act::Relu: return relu(v);
@@ -242,10 +343,10 @@ inline T act_scalar(T v, const Act& a) {
     default: return v;
   }
 }
-inline bool act_in_registers(const Act& a) { return a.kind <= Act::LeakyRelu; }
+inline bool act_in_registers(const Act a) { return a.kind <= Act::LeakyRelu; }
 // The register activations on one packet.
 template <class T, class P>
-inline P act_packet(P v, const Act& a) {
+inline P act_packet(P v, const Act a) {
   using namespace Eigen::internal;
   switch (a.kind) {
     case Act::Relu: return pmax(v, pset1<P>(T(0)));
@@ -274,8 +375,11 @@ inline void swish_array(const T* x, T* y, i64 n, T alpha) {
   for (; i < n; ++i) y[i] = x[i] * sigmoid(alpha * x[i]);
 }
 
+// act_apply and act_rows take the Act by value: a local copy that the stores to y cannot
+// alias (a float member behind a reference could be any float, e.g. a lambda's capture), so
+// the compiler keeps the activation's kind and parameters in registers and unswitches the loop.
 template <class T>
-inline void act_apply(T* y, i64 n, const Act& a) {
+inline void act_apply(T* y, i64 n, const Act a) {
   if (a.kind == Act::None) return;
   ArrMap<T> v(y, n);
   switch (a.kind) {
@@ -290,7 +394,7 @@ inline void act_apply(T* y, i64 n, const Act& a) {
 
 // y[0..n) = act(v + z) (z may be null).
 template <class T>
-inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act& act) {
+inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act act) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr int PS = Eigen::internal::packet_traits<T>::size;
   using namespace Eigen::internal;
@@ -343,7 +447,7 @@ struct PanelTraits {
 // b + k * NR (a packed panel).
 template <class T, int MR, bool Indirect>
 inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy, int nr,
-                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+                         bool first, bool last, const T* bias, const T* z, i64 ldz, const Act act) {
   using PT = PanelTraits<T>;
   using P = typename PT::Packet;
   using namespace Eigen::internal;
@@ -425,7 +529,7 @@ inline void panel_kernel(const T* w, i64 ldw, const T* b, const i64* off, i64 kc
 // Rows mr < MR at the bottom edge.
 template <class T, int MR, bool Indirect>
 inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64* off, i64 kc, T* y, i64 ldy,
-                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act& act) {
+                              int nr, bool first, bool last, const T* bias, const T* z, i64 ldz, const Act act) {
   if constexpr (MR > 1) {
     if (mr < MR)
       return panel_kernel_rows<T, MR - 1, Indirect>(mr, w, ldw, b, off, kc, y, ldy, nr, first, last, bias, z, ldz, act);
@@ -442,7 +546,7 @@ inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
 // copied into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
 inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act& act, T* tail, bool overread = false) {
+                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
   const i64 npan = (n + NR - 1) / NR;
@@ -673,9 +777,14 @@ inline i64 conv_tile(const ConvParams& p) {
   return std::min(t, (g.len + 63) / 64 * 64);
 }
 
-// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned).
+// Multiply-adds of one image and group: the work par_ranges() weighs.
+inline i64 conv_work(const ConvParams& p) { return conv_out_size(p) * (p.M / p.group) * conv_kg(p); }
+
+// Scratch layout of the implicit GEMM, in elements of T (all 64-byte aligned): the phase
+// planes, the row offsets, then the first task's tail panel and wide tile (slot elements;
+// under a parallel-for the other tasks' in Par::extra).
 struct ConvScratch {
-  i64 offsets, tail, wide, total;  // the phase planes start at 0
+  i64 offsets, tail, tail_slot, slot, total;  // the phase planes start at 0; wide tile at tail + tail_slot
 };
 template <class T>
 inline ConvScratch conv_scratch_layout(const ConvParams& p) {
@@ -685,87 +794,115 @@ inline ConvScratch conv_scratch_layout(const ConvParams& p) {
   ConvScratch s;
   s.offsets = g.direct ? 0 : up(Cg * g.chan + 64);  // 64: panel_gemm's overread past the planes
   s.tail = s.offsets + up((Kg * 8 + sizeof(T) - 1) / sizeof(T));
-  s.wide = s.tail + up(panel_gemm_scratch(Kg));
-  s.total = s.wide + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  s.tail_slot = up(panel_gemm_scratch(Kg));
+  s.slot = s.tail_slot + (g.dense ? 0 : (p.M / p.group) * conv_tile(p));
+  s.total = s.tail + s.slot;
   return s;
+}
+// The tasks conv() hands out: output rows when they are whole panels (p.out[2] a multiple
+// of NR, itself a multiple of 4 on every target), else tiles; the bound of both here.
+inline i64 conv_tasks(const ConvParams& p) {
+  const PhaseGeom g = phase_geom(p);
+  const i64 ntiles = (g.len + conv_tile(p) - 1) / conv_tile(p);
+  return !g.dense && p.out[0] == 1 && p.out[2] % 4 == 0 ? std::max(ntiles, p.out[1]) : ntiles;
 }
 
 // Depthwise scratch: one channel's phase planes (PhaseGeom, always copied: the blocks below
 // read up to 64 elements past them), 64 of slack, the wide output rows rounded up to whole
 // blocks, and 64 more (a row's last packet reads past the end).
 inline i64 dw_wide(const ConvParams& p, const PhaseGeom& g) { return (p.out[1] * g.h[2] + 63) / 64 * 64; }
-inline i64 dw_scratch(const ConvParams& p) {
+inline i64 dw_slot_elems(const ConvParams& p) {
   const PhaseGeom g = phase_geom(p);
-  return g.chan + 64 + dw_wide(p, g) + 64;
+  return (g.chan + 64 + dw_wide(p, g) + 64 + 15) / 16 * 16;
+}
+// One such area for each task (channels go to tasks under a parallel-for).
+inline i64 dw_work(const ConvParams& p) { return p.N * p.C * p.out[1] * p.out[2] * p.k[1] * p.k[2]; }
+
+// One channel of conv_depthwise(): x (its input plane) * w (its taps) + bias (+ z, its
+// residual plane, when given) -> act -> y (its output plane). scratch: dw_slot_elems(p)
+// elements whose padding slots are zero; off: the taps' phase offsets (kDwMaxTaps of them).
+// act is a value: the stores to y cannot alias it, so it stays in registers.
+constexpr i64 kDwMaxTaps = 64;
+template <class T>
+inline void dw_channel(const T* x, const T* w, T bias, T* y, const T* z, const ConvParams& p, const PhaseGeom& g,
+                       const i64* off, const Act act, T* scratch) {
+  using P = typename PanelTraits<T>::Packet;
+  constexpr int PS = PanelTraits<T>::PS;
+  using namespace Eigen::internal;
+  const i64 O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2], len = p.out[1] * g.h[2];
+  T* wide = scratch + g.chan + 64;
+  phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
+  const P b = pset1<P>(bias);
+  for (i64 i = 0; i < len; i += 4 * PS) {
+    P a0 = b, a1 = b, a2 = b, a3 = b;
+    for (i64 t = 0; t < taps; ++t) {
+      const T* src = scratch + (t < kDwMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
+      const P wt = pset1<P>(w[t]);
+      a0 = pmadd(wt, ploadu<P>(src), a0);
+      a1 = pmadd(wt, ploadu<P>(src + PS), a1);
+      a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
+      a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
+    }
+    pstoreu(wide + i, a0);
+    pstoreu(wide + i + PS, a1);
+    pstoreu(wide + i + 2 * PS, a2);
+    pstoreu(wide + i + 3 * PS, a3);
+  }
+  // Wide rows to output rows, a packet at a time. A row's last packet may spill into the rows
+  // after it, which are written later, up to the end of the plane (the next channel may be
+  // another task's).
+  for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
+    const T* src = wide + q1 * g.h[2];
+    const i64 at = q1 * p.out[2];
+    i64 q2 = 0;
+    if (act_in_registers(act))
+      for (; q2 < p.out[2] && at + q2 + PS <= O; q2 += PS) {
+        P v = ploadu<P>(src + q2);
+        if (z) v = padd(v, ploadu<P>(z + at + q2));
+        pstoreu(y + at + q2, act_packet<T>(v, act));
+      }
+    for (; q2 < p.out[2]; ++q2) y[at + q2] = act_scalar(z ? src[q2] + z[at + q2] : src[q2], act);
+  }
 }
 
 // Depthwise convolution, one channel at a time, on the phase planes of the implicit GEMM:
 // each wide output row is a sum of k1*k2 shifted runs of them, four packets per step.
 template <class T>
-inline void conv_depthwise(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
-                           const Act& act, T* scratch) {
-  using P = typename PanelTraits<T>::Packet;
-  constexpr int PS = PanelTraits<T>::PS;
-  using namespace Eigen::internal;
+inline void conv_depthwise(const Par& par, const T* X, const T* W, const T* B, T* Y, const ConvParams& p, const T* Z,
+                           const Act act, T* scratch_all) {
   const PhaseGeom g = phase_geom(p);
   const i64 I = p.in[1] * p.in[2], O = p.out[1] * p.out[2], taps = p.k[1] * p.k[2];
-  T* wide = scratch + g.chan + 64;
-  std::fill(scratch, wide + dw_wide(p, g) + 64, T(0));
-  constexpr i64 kMaxTaps = 64;
-  i64 off[kMaxTaps];
-  for (i64 t = 0; t < taps && t < kMaxTaps; ++t) off[t] = phase_offset(p, g, t);
-  const i64 len = p.out[1] * g.h[2], yend = p.N * p.C * O;
-  for (i64 n = 0; n < p.N; ++n)
-    for (i64 c = 0; c < p.C; ++c) {
-      const T* x = X + (n * p.C + c) * I;
-      const T* w = W + c * taps;
-      phase_scatter(x, scratch, 1, p, g);  // padding slots are never written: they stay zero
-      const P b = pset1<P>(B ? B[c] : T(0));
-      for (i64 i = 0; i < len; i += 4 * PS) {
-        P a0 = b, a1 = b, a2 = b, a3 = b;
-        for (i64 t = 0; t < taps; ++t) {
-          const T* src = scratch + (t < kMaxTaps ? off[t] : phase_offset(p, g, t)) + i;
-          const P wt = pset1<P>(w[t]);
-          a0 = pmadd(wt, ploadu<P>(src), a0);
-          a1 = pmadd(wt, ploadu<P>(src + PS), a1);
-          a2 = pmadd(wt, ploadu<P>(src + 2 * PS), a2);
-          a3 = pmadd(wt, ploadu<P>(src + 3 * PS), a3);
-        }
-        pstoreu(wide + i, a0);
-        pstoreu(wide + i + PS, a1);
-        pstoreu(wide + i + 2 * PS, a2);
-        pstoreu(wide + i + 3 * PS, a3);
-      }
-      // Wide rows to output rows, a packet at a time. A row's last packet may spill into the
-      // rows after it, which are written later, up to the end of Y.
-      const i64 yc = (n * p.C + c) * O;
-      for (i64 q1 = 0; q1 < p.out[1]; ++q1) {
-        const T* src = wide + q1 * g.h[2];
-        const i64 at = yc + q1 * p.out[2];
-        i64 q2 = 0;
-        if (act_in_registers(act))
-          for (; q2 < p.out[2] && at + q2 + PS <= yend; q2 += PS) {
-            P v = ploadu<P>(src + q2);
-            if (Z) v = padd(v, ploadu<P>(Z + at + q2));
-            pstoreu(Y + at + q2, act_packet<T>(v, act));
-          }
-        for (; q2 < p.out[2]; ++q2) Y[at + q2] = act_scalar(Z ? src[q2] + Z[at + q2] : src[q2], act);
-      }
+  i64 off[kDwMaxTaps];
+  for (i64 t = 0; t < taps && t < kDwMaxTaps; ++t) off[t] = phase_offset(p, g, t);
+  par_ranges_scratch(par, p.N * p.C, dw_work(p), scratch_all, dw_slot_elems(p), [&](T* scratch, i64 lo, i64 hi) {
+    std::fill(scratch, scratch + g.chan + 64 + dw_wide(p, g) + 64, T(0));
+    for (i64 nc = lo; nc < hi; ++nc) {
+      const i64 c = nc % p.C;
+      dw_channel(X + nc * I, W + c * taps, B ? B[c] : T(0), Y + nc * O, Z ? Z + nc * O : nullptr, p, g, off, act,
+                 scratch);
     }
+  });
 }
 
 // Elements of scratch conv() needs, for float (the largest count of the types it supports).
 inline i64 conv_scratch(const ConvParams& p) {
-  if (conv_is_depthwise(p)) return dw_scratch(p);
+  if (conv_is_depthwise(p)) return dw_slot_elems(p);
   return conv_scratch_layout<float>(p).total;
+}
+// The bytes of Par::extra conv() uses at most, for elements of elem_size bytes.
+inline i64 conv_par_extra(const ConvParams& p, i64 elem_size) {
+  if (conv_is_depthwise(p)) return par_extra_bytes(p.N * p.C, dw_work(p), dw_slot_elems(p), elem_size);
+  return par_extra_bytes(conv_tasks(p), conv_work(p), conv_scratch_layout<float>(p).slot, elem_size);
 }
 
 // X[N,C,in...] * W[M,C/group,k...] + B[M] (+ Z[N,M,out...]) -> act -> Y[N,M,out...]; B and Z
 // may be null. scratch: conv_scratch(p) elements, 64-byte aligned.
+// Under a parallel-for the tiles (or output rows) of each image and group go to tasks, each
+// with its own tail panel and wide tile.
 template <class T>
-inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
+inline void conv(const Par& par, const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
                  const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
-  if (conv_is_depthwise(p)) return conv_depthwise(X, W, B, Y, p, Z, act, scratch);
+  if (conv_is_depthwise(p)) return conv_depthwise(par, X, W, B, Y, p, Z, act, scratch);
   const PhaseGeom g = phase_geom(p);
   const ConvScratch sl = conv_scratch_layout<T>(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];
@@ -774,8 +911,6 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
   const i64 tile = conv_tile(p);
   i64* off = reinterpret_cast<i64*>(scratch + sl.offsets);
   phase_offsets(p, g, off);
-  T* tail = scratch + sl.tail;
-  T* wide = scratch + sl.wide;
   if (!g.direct) std::fill(scratch, scratch + sl.offsets, T(0));
   const Act none{Act::None, 0.f, 0.f};
   for (i64 n = 0; n < p.N; ++n)
@@ -794,12 +929,17 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
       // activation (no wide tile to compact).
       if (!g.dense && p.out[0] == 1 && p.out[2] % PanelTraits<T>::NR == 0) {
         const i64 OW = p.out[2];
-        for (i64 oy = 0; oy < p.out[1]; ++oy)
-          panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
-                     Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
+        par_ranges_scratch(par, p.out[1], conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 lo, i64 hi) {
+          for (i64 oy = lo; oy < hi; ++oy)
+            panel_gemm(w, Kg, src + oy * g.h[2], off, Y + yo + oy * OW, O, Mg, OW, Kg, bias,
+                       Z ? Z + yo + oy * OW : nullptr, O, act, tail, false);
+        });
         continue;
       }
-      for (i64 i0 = 0; i0 < g.len; i0 += tile) {
+      const i64 ntiles = (g.len + tile - 1) / tile;
+      par_ranges_scratch(par, ntiles, conv_work(p), scratch + sl.tail, sl.slot, [&](T* tail, i64 tlo, i64 thi) {
+      T* wide = tail + sl.tail_slot;
+      for (i64 i0 = tlo * tile; i0 < std::min(g.len, thi * tile); i0 += tile) {
         const i64 tn = std::min(tile, g.len - i0);
         if (g.dense) {
           panel_gemm(w, Kg, src + i0, off, Y + yo + i0, O, Mg, tn, Kg, bias, Z ? Z + yo + i0 : nullptr, O, act, tail,
@@ -836,7 +976,13 @@ inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, 
             act_rows(wr + runs[r].from, zr ? zr + runs[r].to : nullptr, yr + runs[r].to, runs[r].cnt, act);
         }
       }
+      });
     }
+}
+template <class T>
+inline void conv(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch,
+                 const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
+  conv(Par{}, X, W, B, Y, p, scratch, Z, act);
 }
 
 ONNX2CPP_K_END
@@ -974,13 +1120,28 @@ inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_g
 
 // Y[M][N] = act(A[M][K] B[K][N] + Z) (Z may be null; row stride ldz, 0 for one row added to
 // every row) on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
+// Under a parallel-for, blocks of kPanelCols columns go to tasks: whole panels on every
+// target, so only the last block has a partial one (the tail), and every column is computed
+// as in one call.
+constexpr i64 kPanelCols = 64;
 template <class T>
-inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
-                         const Act& act = Act{Act::None, 0.f, 0.f}) {
+inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz,
+                         T* work, const Act act = Act{Act::None, 0.f, 0.f}) {
   i64* off = reinterpret_cast<i64*>(work);
   T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
   for (i64 k = 0; k < K; ++k) off[k] = k * N;
-  panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
+  if (!par_on(par) || N <= kPanelCols)
+    return panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
+  par_for(par, (N + kPanelCols - 1) / kPanelCols, M * N * K, [&](i64 b) {
+    const i64 j = b * kPanelCols;
+    panel_gemm(A, K, B + j, off, Y + j, N, M, std::min(kPanelCols, N - j), K, static_cast<const T*>(nullptr),
+               Z ? Z + j : nullptr, ldz, act, tail);
+  });
+}
+template <class T>
+inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
+                         const Act act = Act{Act::None, 0.f, 0.f}) {
+  panel_matmul(Par{}, A, B, Y, M, N, K, Z, ldz, work, act);
 }
 
 // Elements of scratch matmul() needs (float-sized; fewer for double).
@@ -990,15 +1151,21 @@ inline i64 matmul_scratch(i64 M, i64 N, i64 K) { return std::max(gemm_scratch(M,
 // epilogue: the row `bias` of N added to every row (or null), then act; integers go through
 // Eigen.
 template <class T>
-inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
-                   const Act& act = Act{Act::None, 0.f, 0.f}) {
+inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
   for_each_batch(p, [&](i64 i, i64 oa, i64 ob) {
     if constexpr (std::is_floating_point<T>::value)
-      panel_matmul(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
+      panel_matmul(par, A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
     else
       gemm<T>(A + oa * p.M * p.K, B + ob * p.K * p.N, Y + i * p.M * p.N, p.M, p.N, p.K, false, false, T(1),
               false, work);
   });
+}
+
+template <class T>
+inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
+                   const Act act = Act{Act::None, 0.f, 0.f}) {
+  matmul(Par{}, A, B, Y, p, work, bias, act);
 }
 
 ONNX2CPP_K_END
@@ -1347,34 +1514,48 @@ struct TableMap {
   i64 off[kMaxRank];
 };
 
+// Under a parallel-for, blocks of kTableRows output rows (of the innermost dim) go to tasks.
+constexpr i64 kTableRows = 64;
 template <class T>
-inline void table_copy(const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
+inline void table_copy(const Par& par, const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
   const int r = m.rank;
   const i64 inner = m.dims[r - 1];
   const i64* itab = tab + m.off[r - 1];
   i64 rows = 1;
   for (int k = 0; k < r - 1; ++k) rows *= m.dims[k];
-  i64 idx[kMaxRank] = {0};
-  for (i64 row = 0; row < rows; ++row) {
-    i64 base = 0;
-    bool outside = false;
-    for (int k = 0; k < r - 1; ++k) {
-      const i64 t = tab[m.off[k] + idx[k]];
-      if (t < 0) outside = true;
-      base += t;
-    }
-    T* py = y + row * inner;
-    if (outside) {
-      std::fill(py, py + inner, fill);
-    } else {
-      const T* px = x + base;
-      for (i64 i = 0; i < inner; ++i) py[i] = itab[i] < 0 ? fill : px[itab[i]];
-    }
+  par_for(par, (rows + kTableRows - 1) / kTableRows, rows * inner, [&](i64 b) {
+    const i64 r0 = b * kTableRows, r1 = std::min(rows, r0 + kTableRows);
+    i64 idx[kMaxRank] = {0};
+    i64 q = r0;
     for (int k = r - 2; k >= 0; --k) {
-      if (++idx[k] < m.dims[k]) break;
-      idx[k] = 0;
+      idx[k] = q % m.dims[k];
+      q /= m.dims[k];
     }
-  }
+    for (i64 row = r0; row < r1; ++row) {
+      i64 base = 0;
+      bool outside = false;
+      for (int k = 0; k < r - 1; ++k) {
+        const i64 t = tab[m.off[k] + idx[k]];
+        if (t < 0) outside = true;
+        base += t;
+      }
+      T* py = y + row * inner;
+      if (outside) {
+        std::fill(py, py + inner, fill);
+      } else {
+        const T* px = x + base;
+        for (i64 i = 0; i < inner; ++i) py[i] = itab[i] < 0 ? fill : px[itab[i]];
+      }
+      for (int k = r - 2; k >= 0; --k) {
+        if (++idx[k] < m.dims[k]) break;
+        idx[k] = 0;
+      }
+    }
+  });
+}
+template <class T>
+inline void table_copy(const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
+  table_copy(Par{}, x, y, tab, m, fill);
 }
 
 // Interpolating Resize (linear, cubic, antialias): output dim k has dims[k] entries, each
@@ -1484,13 +1665,13 @@ const onnx2cpp_tensor_info output_info[] = {
   {"probs", "probs", ONNX2CPP_FLOAT, 2, out0_shape, 40u},
 };
 
-int run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* arena) {
+int run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* arena, const k::Par& par) {
   // [1] Conv+Relu "/features/features.0/Conv": f32[1,1,28,28], f32[8,1,3,3] (const), f32[8] (const) -> f32[1,8,28,28]
   const float* const in_image = in->image;
   const float* const w_onnx_Conv_38 = reinterpret_cast<const float*>(weights + 0);
   const float* const w_onnx_Conv_39 = reinterpret_cast<const float*>(weights + 320);
   float* const t_features_features_2_Relu_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::conv<float>(in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_2_Relu_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 25088), nullptr, k::Act{k::Act::Relu, 0.0f, 0.0f});
+  k::conv<float>(par, in_image, w_onnx_Conv_38, w_onnx_Conv_39, t_features_features_2_Relu_output_0, k::ConvParams{1, 1, 8, 1, {1, 28, 28}, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 25088), nullptr, k::Act{k::Act::Relu, 0.0f, 0.0f});
   // [2] MaxPool "/features/features.3/MaxPool": f32[1,8,28,28] -> f32[1,8,14,14]
   float* const t_features_features_3_MaxPool_output_0 = reinterpret_cast<float*>(arena + 47232);
   k::max_pool_2d<float>(t_features_features_2_Relu_output_0, t_features_features_3_MaxPool_output_0, k::PoolParams{8, {1, 28, 28}, {1, 14, 14}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, reinterpret_cast<float*>(arena + 25088));
@@ -1498,10 +1679,10 @@ int run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* a
   const float* const w_onnx_Conv_41 = reinterpret_cast<const float*>(weights + 384);
   const float* const w_onnx_Conv_42 = reinterpret_cast<const float*>(weights + 4992);
   float* const t_features_features_6_Relu_output_0 = reinterpret_cast<float*>(arena + 34688);
-  k::conv<float>(t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_6_Relu_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0), nullptr, k::Act{k::Act::Relu, 0.0f, 0.0f});
+  k::conv<float>(par, t_features_features_3_MaxPool_output_0, w_onnx_Conv_41, w_onnx_Conv_42, t_features_features_6_Relu_output_0, k::ConvParams{1, 8, 16, 1, {1, 14, 14}, {1, 14, 14}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 0), nullptr, k::Act{k::Act::Relu, 0.0f, 0.0f});
   // [6] Pad "/features/features.7/Pad": f32[1,16,14,14], i64[8] (const) -> f32[1,16,14,14]
   float* const t_features_features_7_Pad_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::table_copy(t_features_features_6_Relu_output_0, t_features_features_7_Pad_output_0, reinterpret_cast<const int64_t*>(weights + 5056), k::TableMap{1, {3136}, {0}}, 0.0f);
+  k::table_copy(par, t_features_features_6_Relu_output_0, t_features_features_7_Pad_output_0, reinterpret_cast<const int64_t*>(weights + 5056), k::TableMap{1, {3136}, {0}}, 0.0f);
   // [7] AveragePool "/features/features.7/AveragePool": f32[1,16,14,14] -> f32[1,16,7,7]
   float* const t_features_features_7_AveragePool_output_0 = reinterpret_cast<float*>(arena + 12544);
   k::pool<float, k::kPoolAverage>(t_features_features_7_Pad_output_0, t_features_features_7_AveragePool_output_0, k::PoolParams{16, {1, 14, 14}, {1, 7, 7}, {1, 2, 2}, {1, 2, 2}, {0, 0, 0}, {0, 0, 0}, {1, 1, 1}, false}, 2);
@@ -1509,7 +1690,7 @@ int run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* a
   const float* const w_features_8_weight = reinterpret_cast<const float*>(weights + 30144);
   const float* const w_features_8_bias = reinterpret_cast<const float*>(weights + 30720);
   float* const t_features_features_9_Clip_output_0 = reinterpret_cast<float*>(arena + 0);
-  k::conv<float>(t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_9_Clip_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 3136), nullptr, k::Act{k::Act::Clip, 0.0f, 6.0f});
+  k::conv<float>(par, t_features_features_7_AveragePool_output_0, w_features_8_weight, w_features_8_bias, t_features_features_9_Clip_output_0, k::ConvParams{1, 16, 16, 16, {1, 7, 7}, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}}, reinterpret_cast<float*>(arena + 3136), nullptr, k::Act{k::Act::Clip, 0.0f, 6.0f});
   // [12] GlobalAveragePool "/features/features.10/GlobalAveragePool": f32[1,16,7,7] -> f32[1,16,1,1]
   float* const t_features_features_10_GlobalAveragePool_output_0 = reinterpret_cast<float*>(arena + 3136);
   k::global_avg_pool(t_features_features_9_Clip_output_0, t_features_features_10_GlobalAveragePool_output_0, 16, 49);
@@ -1530,19 +1711,32 @@ int run_graph(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, unsigned char* a
 }  // namespace
 }  // namespace tiny_cnn_internal
 
-extern "C" {
-
-int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes) {
+namespace tiny_cnn_internal {
+namespace {
+int run_checked(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes, const k::Par& par) {
   if (!in || !out) return ONNX2CPP_ERR_NULL_POINTER;
   if (!in->image) return ONNX2CPP_ERR_NULL_POINTER;
   if (!out->probs) return ONNX2CPP_ERR_NULL_POINTER;
   if (!arena) return ONNX2CPP_ERR_NULL_POINTER;
   if (arena_bytes < TINY_CNN_ARENA_BYTES) return ONNX2CPP_ERR_ARENA_TOO_SMALL;
   if (reinterpret_cast<uintptr_t>(arena) % TINY_CNN_ARENA_ALIGN != 0) return ONNX2CPP_ERR_ARENA_MISALIGNED;
-  return tiny_cnn_internal::run_graph(in, out, static_cast<unsigned char*>(arena));
+  return run_graph(in, out, static_cast<unsigned char*>(arena), par);
+}
+}  // namespace
+}  // namespace tiny_cnn_internal
+
+extern "C" {
+
+int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes) {
+  return tiny_cnn_internal::run_checked(in, out, arena, arena_bytes, onnx2cpp_k::Par{});
+}
+int tiny_cnn_run_parallel(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes, onnx2cpp_parallel_for parallel_for, void* ctx) {
+  onnx2cpp_k::Par par{parallel_for, ctx};
+  return tiny_cnn_internal::run_checked(in, out, arena, arena_bytes, par);
 }
 
 size_t tiny_cnn_arena_bytes(void) { return TINY_CNN_ARENA_BYTES; }
+size_t tiny_cnn_parallel_arena_bytes(void) { return TINY_CNN_PARALLEL_ARENA_BYTES; }
 size_t tiny_cnn_arena_bytes_for(const tiny_cnn_inputs* in) {
   (void)in;
   return TINY_CNN_ARENA_BYTES;

@@ -14,7 +14,7 @@
  * Pasted into every generated header; guarded so several models can be included together. */
 #ifndef ONNX2CPP_RUNTIME_H
 #define ONNX2CPP_RUNTIME_H
-#define ONNX2CPP_RUNTIME_VERSION 4
+#define ONNX2CPP_RUNTIME_VERSION 5
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +46,13 @@
 #define ONNX2CPP_ERR_DATA_VALUE 7 /* the data holds a value the op cannot take: text that is not
                                    * a number of the type (Cast from string) */
 #define ONNX2CPP_ERR_DIM_RANGE 8 /* a run-time dim (inputs' dims) outside the range it was compiled for */
+
+/* The caller's parallel-for (<model>_run_parallel): runs body(task, i) once for every i in
+ * [0, n), in any order, on any of the caller's threads (the calling one included), and
+ * returns when all n have returned. ctx is the caller's own (its pool). Generated code splits
+ * only outputs into blocks whose computation does not depend on the thread that runs them, so
+ * results are bit-identical for any thread count, a serial loop included. */
+typedef void (*onnx2cpp_parallel_for)(void* ctx, int n, void (*body)(void* task, int i), void* task);
 
 /* One element of a string tensor: a view of `size` bytes of UTF-8 (not NUL-terminated; may
  * hold NULs). 16 bytes on every target (uint64_t size), so the compiler plans one layout.
@@ -92,6 +99,7 @@ typedef struct onnx2cpp_tensor_info {
 
 #define TINY_CNN_ARENA_BYTES 53504u
 #define TINY_CNN_ARENA_ALIGN 64u
+#define TINY_CNN_PARALLEL_ARENA_BYTES 53504u
 #define TINY_CNN_WEIGHTS_BYTES 31488u
 #define TINY_CNN_NUM_INPUTS 1u
 #define TINY_CNN_NUM_OUTPUTS 1u
@@ -113,7 +121,16 @@ typedef struct tiny_cnn_outputs {
 /* Runs the model. arena: TINY_CNN_ARENA_BYTES bytes aligned to TINY_CNN_ARENA_ALIGN, owned
  * by the caller (one per concurrent call). Returns ONNX2CPP_OK or an ONNX2CPP_ERR_* code. */
 int tiny_cnn_run(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes);
+/* The same on the caller's threads: the big kernels (convolutions, matrix products) hand blocks
+ * of their outputs to parallel_for(ctx, n, body, task) (see onnx2cpp_parallel_for); NULL runs
+ * serially. The outputs are bit-identical to tiny_cnn_run's for any thread count. The tasks
+ * that need scratch of their own take it past the bytes the run needs (TINY_CNN_ARENA_BYTES or
+ * tiny_cnn_arena_bytes_for(in), rounded up to 64): TINY_CNN_PARALLEL_ARENA_BYTES in all; given less,
+ * fewer of them run at once. */
+int tiny_cnn_run_parallel(const tiny_cnn_inputs* in, tiny_cnn_outputs* out, void* arena, size_t arena_bytes,
+    onnx2cpp_parallel_for parallel_for, void* ctx);
 size_t tiny_cnn_arena_bytes(void);
+size_t tiny_cnn_parallel_arena_bytes(void);
 /* The arena bytes a run at in->dims needs (buffers keep the offsets planned for the largest
  * dims; those that shrink with the run's dims end earlier); TINY_CNN_ARENA_BYTES when the dims
  * are outside their ranges or the model has none. A run checks its arena against it. */
@@ -133,22 +150,158 @@ int tiny_cnn_set_input_shape(tiny_cnn_inputs* in, size_t i, const int64_t* shape
 #ifdef __cplusplus
 }  /* extern "C" */
 
+// onnx2cpp runtime: a small ready-made thread pool for <model>_run_parallel (C++ only).
+// Pasted into every generated header's C++ part; guarded so several models share one. Define
+// ONNX2CPP_NO_THREAD_POOL before including the header to leave it out (no <thread>: a
+// WebAssembly build without pthreads, or an app that brings its own pool).
+#if !defined(ONNX2CPP_POOL_HPP) && !defined(ONNX2CPP_NO_THREAD_POOL)
+#define ONNX2CPP_POOL_HPP
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace onnx2cpp {
+
+// threads - 1 workers plus the calling thread run each parallel-for. A job's indices are
+// taken one at a time from a shared counter; the caller spins briefly, then sleeps, until the
+// last one has returned. One job at a time: a ThreadPool serves one run at a time (give each
+// concurrent caller its own pool, or call serially).
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads = static_cast<int>(std::thread::hardware_concurrency()))
+      : threads_(threads < 1 ? 1 : threads) {
+    for (int t = 1; t < threads_; ++t) workers_.emplace_back([this] { work(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const { return threads_; }
+
+  // An onnx2cpp_parallel_for: ctx is the pool.
+  static void parallel_for(void* ctx, int n, void (*body)(void*, int), void* task) {
+    static_cast<ThreadPool*>(ctx)->run(n, body, task);
+  }
+
+  void run(int n, void (*body)(void*, int), void* task) {
+    if (n <= 0) return;
+    if (threads_ == 1 || n == 1) {
+      for (int i = 0; i < n; ++i) body(task, i);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      // Workers still leaving the previous job's indices read them: wait until they are out.
+      while (active_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+      body_ = body;
+      task_ = task;
+      n_ = n;
+      next_.store(0, std::memory_order_relaxed);
+      done_.store(0, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    const int mine = drain();
+    if (done_.fetch_add(mine, std::memory_order_acq_rel) + mine == n) return;
+    for (int spin = 0; spin < 20000; ++spin)
+      if (done_.load(std::memory_order_acquire) == n) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    finished_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == n; });
+  }
+
+ private:
+  // Runs indices of the current job until none is left; returns how many it ran.
+  int drain() {
+    int count = 0;
+    for (int i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_;) {
+      body_(task_, i);
+      ++count;
+    }
+    return count;
+  }
+  void work() {
+    unsigned long long seen = 0;
+    for (;;) {
+      // A short spin for the next job (kernels follow each other within microseconds), then sleep.
+      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_relaxed) == seen; ++spin) {
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
+      if (stop_) return;
+      seen = generation_.load(std::memory_order_relaxed);
+      const int n = n_;
+      active_.fetch_add(1, std::memory_order_relaxed);
+      lock.unlock();
+      const int mine = drain();
+      const bool last = mine && done_.fetch_add(mine, std::memory_order_acq_rel) + mine == n;
+      active_.fetch_sub(1, std::memory_order_release);
+      if (last) {
+        std::lock_guard<std::mutex> relock(mu_);
+        finished_.notify_all();
+      }
+    }
+  }
+
+  const int threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, finished_;
+  bool stop_ = false;
+  std::atomic<unsigned long long> generation_{0};
+  void (*body_)(void*, int) = nullptr;
+  void* task_ = nullptr;
+  int n_ = 0;
+  std::atomic<int> next_{0}, done_{0}, active_{0};
+};
+
+}  // namespace onnx2cpp
+#endif
+
 namespace tiny_cnn {
 constexpr size_t arena_bytes = TINY_CNN_ARENA_BYTES;
 constexpr size_t arena_align = TINY_CNN_ARENA_ALIGN;
+constexpr size_t parallel_arena_bytes = TINY_CNN_PARALLEL_ARENA_BYTES;
 constexpr size_t weights_bytes = TINY_CNN_WEIGHTS_BYTES;
 using inputs = tiny_cnn_inputs;
 using outputs = tiny_cnn_outputs;
 inline int run(const inputs& in, outputs& out, void* arena, size_t bytes) {
   return tiny_cnn_run(&in, &out, arena, bytes);
 }
-// Owns an aligned arena; one Session per thread. Large: allocate it statically or on the heap.
-class Session {
+inline int run(const inputs& in, outputs& out, void* arena, size_t bytes, onnx2cpp_parallel_for parallel_for, void* ctx) {
+  return tiny_cnn_run_parallel(&in, &out, arena, bytes, parallel_for, ctx);
+}
+#ifndef ONNX2CPP_NO_THREAD_POOL
+using ThreadPool = onnx2cpp::ThreadPool;
+inline int run(const inputs& in, outputs& out, void* arena, size_t bytes, ThreadPool& pool) {
+  return tiny_cnn_run_parallel(&in, &out, arena, bytes, &ThreadPool::parallel_for, &pool);
+}
+#endif
+// Owns an aligned arena of Bytes; one per thread. Large: allocate it statically or on the heap.
+// Session: arena_bytes; ParallelSession: parallel_arena_bytes (run on a pool at full width).
+template <size_t Bytes>
+class BasicSession {
  public:
   int run(const inputs& in, outputs& out) { return tiny_cnn_run(&in, &out, arena_, sizeof arena_); }
+#ifndef ONNX2CPP_NO_THREAD_POOL
+  // The same on a pool's threads (one run at a time per pool); bit-identical to run(in, out).
+  int run(const inputs& in, outputs& out, ThreadPool& pool) {
+    return tiny_cnn_run_parallel(&in, &out, arena_, sizeof arena_, &ThreadPool::parallel_for, &pool);
+  }
+#endif
  private:
-  alignas(64) unsigned char arena_[arena_bytes ? arena_bytes : 1];
+  alignas(64) unsigned char arena_[Bytes ? Bytes : 1];
 };
+using Session = BasicSession<arena_bytes>;
+using ParallelSession = BasicSession<parallel_arena_bytes>;
 }  // namespace tiny_cnn
 #endif
 #endif  // TINY_CNN_ONNX2CPP_H

@@ -7,8 +7,10 @@
 #   the matrix-product micro-kernel (templates/panel_gemm.hpp, which convolutions use, or
 #   Eigen's gebp_kernel):  >= 16 f32x4.mul, >= 16 f32x4.add, more vector than scalar float
 #                          arithmetic
-#   the convolution (conv<float>) and the model's run function (where the elementwise,
-#   pooling and softmax loops are inlined):  >= 8 f32x4 arithmetic instructions each.
+#   the convolution (conv<float>, its epilogue), the depthwise convolution
+#   (conv_depthwise<float>, when not inlined into conv<float>) and the model's run function (where the elementwise, pooling and
+#   softmax loops are inlined: simd_run, or the run_checked that simd_run and
+#   simd_run_parallel share):  >= 8 f32x4 arithmetic instructions each.
 #   simd_check.sh ONNX2CPP EMXX WASM_OBJDUMP MODEL WORK_DIR
 set -euo pipefail
 o2c=$1 emxx=$2 objdump=$3 model=$4 work=$5
@@ -50,5 +52,10 @@ check() {  # check LABEL PATTERN CONDITION(awk over $1..$5)
 }
 check "matrix-product micro-kernel is f32x4" "panel_gemm<float>|gebp_kernel<float" '$4 >= 16 && $5 >= 16 && $2 > $3'
 check "convolution is f32x4" "conv<float>" '$2 >= 8'
-check "the run function (elementwise, pooling, softmax) is f32x4" "	simd_run$" '$2 >= 8'
+# conv_depthwise<float> is a function of its own when conv() splits its channels over tasks;
+# else it is inlined into conv<float>, checked above.
+if [[ -n $(row "conv_depthwise<float>") ]]; then
+  check "depthwise convolution is f32x4" "conv_depthwise<float>" '$2 >= 8'
+fi
+check "the run function (elementwise, pooling, softmax) is f32x4" "	(simd_run|simd_internal::.*::run_checked\\(.*)$" '$2 >= 8'
 exit $fail
