@@ -78,6 +78,7 @@ std::vector<int64_t> red_axes(OpCtx& c, const ReduceAttrs& at, bool* noop) {
   }
   *noop = axes.empty() && at.noop_with_empty_axes;
   for (int64_t& a : axes) a = c.axis(a, r);
+  if (r == 0) axes.clear();  // a scalar's axis 0 or -1 (c.axis allows them): one element, reduced alone
   std::sort(axes.begin(), axes.end());
   if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) c.fail("axes contain duplicates");
   if (axes.empty() && !*noop)

@@ -1,5 +1,7 @@
 #include "ops/spatial.hpp"
 
+#include <algorithm>
+
 namespace o2c {
 
 Window make_window(OpCtx& c, const Shape& x, const std::vector<int64_t>& kernel, const WindowAttrs& a, bool ceil_mode) {
@@ -19,10 +21,14 @@ Window make_window(OpCtx& c, const Shape& x, const std::vector<int64_t>& kernel,
   for (size_t d = 0; d < n; ++d) {
     const int64_t in = x[2 + d], k = kernel[d], s = strides[d], dl = dil[d];
     if (k < 1 || s < 1 || dl < 1) c.fail("kernel, strides and dilations must be positive");
-    const int64_t ek = dl * (k - 1) + 1;  // effective kernel extent
+    // Extents far past any tensor's (2^40) are refused before they are added or multiplied.
+    constexpr int64_t kMaxExtent = int64_t(1) << 40;
+    int64_t ek = 0;  // effective kernel extent
+    if (__builtin_mul_overflow(dl, k - 1, &ek) || ek >= kMaxExtent) c.fail("the dilated kernel's extent is too large");
+    ++ek;
     int64_t pb = pads[d], pe = pads[d + n], out;
     if (a.auto_pad == kSameUpper || a.auto_pad == kSameLower) {
-      out = (in + s - 1) / s;
+      out = in > 0 ? (in - 1) / s + 1 : 0;
       const int64_t total = std::max<int64_t>(0, (out - 1) * s + ek - in);
       pb = a.auto_pad == kSameUpper ? total / 2 : total - total / 2;
       pe = total - pb;
@@ -30,6 +36,7 @@ Window make_window(OpCtx& c, const Shape& x, const std::vector<int64_t>& kernel,
       pb = pe = 0;
       out = in >= ek ? (in - ek) / s + 1 : 0;
     } else {
+      if (std::max(pb, pe) > kMaxExtent || std::min(pb, pe) < -kMaxExtent) c.fail("pads are too large");
       const int64_t span = in + pb + pe - ek;
       if (span < 0) c.fail("kernel is larger than the padded input");
       out = ceil_mode ? (span + s - 1) / s + 1 : span / s + 1;

@@ -377,3 +377,30 @@ TEST_CASE("fuzz: an empty ngram_counts and an empty input's strides past 64 bits
     CHECK(c.files.source.find("k::Strided{1, {2147483647}, {3298534883328}}") != std::string::npos);
   }
 }
+
+TEST_CASE("fuzz: a scalar's reduction over axis 0, a dilation past 64 bits, a Range too long to compute", "[hostile]") {
+  {  // ReduceSum of a scalar with axes [0]: indexed an empty vector (UBSan); one element reduced alone
+    ModelBuilder b(13);
+    b.input("x", {});
+    b.init_i("axes", {1}, {0});
+    b.node("ReduceSum", {"x", "axes"}, {"y"});
+    b.output("y");
+    TempDir d;
+    const Compiled c = compile_file(b.save(d.path));
+    CHECK(c.graph.values[c.graph.outputs[0]].shape.empty());
+  }
+  {  // MaxPool with dilations 2^62: the kernel's extent overflowed (UBSan)
+    ModelBuilder b(12);
+    b.input("x", {1, 1, 8, 8});
+    auto& p = b.node("MaxPool", {"x"}, {"y"});
+    ModelBuilder::attr_ints(p, "kernel_shape", {3, 3});
+    ModelBuilder::attr_ints(p, "dilations", {int64_t(1) << 62, 1});
+    CHECK_THAT(error_of(b), Catch::Contains("the dilated kernel's extent is too large"));
+  }
+  {  // A causal mask's Range of 61.9 million elements was folded on into 9 GB of constants
+    ModelBuilder b(13);
+    b.init_i("start", {}, {0}).init_i("limit", {}, {61893287}).init_i("delta", {}, {1});
+    b.node("Range", {"start", "limit", "delta"}, {"y"});
+    CHECK_THAT(error_of(b), Catch::Contains("a Range of more than 2^23 elements computed at compile time"));
+  }
+}
