@@ -163,6 +163,15 @@ DataFile load_data_file(const std::string& path) {
   return f;
 }
 
+namespace {
+// A bool is a byte holding 0 or 1: any other byte a file holds reads as true (C++ code that
+// loads a bool of another value is undefined: the fuzzer's Cast of a bool 63 to float).
+void normalize_bools(Tensor& t) {
+  if (t.dtype == DType::Bool)
+    for (uint8_t& b : t.bytes) b = b != 0;
+}
+}  // namespace
+
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir,
                          const std::string& what) {
   DType dt = static_cast<DType>(p.data_type());
@@ -181,6 +190,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
   }
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     t.bytes = read_external(p, base_dir, what, want);
+    normalize_bools(t);
     return t;
   }
   if (p.has_raw_data()) {
@@ -189,6 +199,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
                          " bytes, shape " + shape_str(t.shape) + " needs " + std::to_string(want));
     const auto* raw = reinterpret_cast<const uint8_t*>(p.raw_data().data());
     t.bytes = std::vector<uint8_t>(raw, raw + want);  // one pass (no zero fill first)
+    normalize_bools(t);
     return t;
   }
   switch (dt) {
@@ -211,6 +222,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
       copy_packed(t, p.int32_data(), what); break;  // one packed byte per int32
     default: throw UnsupportedError(what + ": unsupported tensor type " + dtype_name(dt));
   }
+  normalize_bools(t);
   return t;
 }
 

@@ -404,3 +404,25 @@ TEST_CASE("fuzz: a scalar's reduction over axis 0, a dilation past 64 bits, a Ra
     CHECK_THAT(error_of(b), Catch::Contains("a Range of more than 2^23 elements computed at compile time"));
   }
 }
+
+TEST_CASE("fuzz: a bool constant whose raw byte is neither 0 nor 1 reads as true", "[hostile]") {
+  // Cast of a bool holding 63 to float was folded by loading that byte as a bool (UBSan)
+  ModelBuilder b(13);
+  b.input("x", {2});
+  auto* t = b.m.mutable_graph()->add_initializer();
+  t->set_name("flags");
+  t->set_data_type(9);
+  t->add_dims(2);
+  t->set_raw_data(std::string("\x3f\x00", 2));
+  ModelBuilder::attr_i(b.node("Cast", {"flags"}, {"f"}), "to", 1);
+  b.node("Add", {"x", "f"}, {"y"});
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  const Value* f = nullptr;
+  for (const Value& v : c.graph.values)
+    if (v.name == "f" && v.constant) f = &v;
+  REQUIRE(f);
+  CHECK(f->constant->data<float>()[0] == 1.0f);
+  CHECK(f->constant->data<float>()[1] == 0.0f);
+}
