@@ -204,24 +204,27 @@ void check_table_bytes(OpCtx& c, const Shape& out, int64_t per_entry) {
                   " MiB");
 }
 
-Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
+Tensor table_plan(const Shape& in_shape, std::vector<std::vector<int64_t>> tabs,
                   k::TableMap& map) {
   const std::vector<int64_t> st = strides_of(in_shape);
   std::vector<std::vector<int64_t>> keep;  // merged per-dim tables
   bool prev_identity = false;              // last kept dim is an unchanged copy
   for (size_t d = 0; d < tabs.size(); ++d) {
-    const std::vector<int64_t>& t = tabs[d];
+    std::vector<int64_t>& t = tabs[d];
     bool identity = static_cast<int64_t>(t.size()) == in_shape[d];
     for (size_t i = 0; i < t.size() && identity; ++i)
       if (t[i] != static_cast<int64_t>(i) * st[d]) identity = false;
     if (t.size() == 1 && t[0] == 0) continue;  // one output reading offset 0: no loop needed
-    if (identity && prev_identity) {
+    // (check_table_bytes bounds each table, not their product: 2^20 entries at most merged,
+    // the fuzzer's [54622650, 28] asked for 12 GB.)
+    constexpr size_t kMaxMerged = size_t(1) << 20;
+    if (identity && prev_identity && keep.back().size() * t.size() <= kMaxMerged) {
       // Merge with the previous unchanged dim: one identity run over both.
       const int64_t n = static_cast<int64_t>(keep.back().size() * t.size());
       keep.back().resize(static_cast<size_t>(n));
       for (int64_t i = 0; i < n; ++i) keep.back()[static_cast<size_t>(i)] = i * st[d];
     } else {
-      keep.push_back(t);
+      keep.push_back(std::move(t));  // (a copy at a time: the tables may be large)
     }
     prev_identity = identity;
   }

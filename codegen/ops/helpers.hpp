@@ -116,7 +116,7 @@ Arg rearranged_table(LowerCtx& c, const Tensor& src, int64_t size, F&& f) {
 // Refuses (unsupported) index tables of `per_entry` bytes per output index along each dim of
 // `out` that would take more than kMaxComputedBytes (a Pad along a billion-long axis).
 void check_table_bytes(OpCtx& c, const Shape& out, int64_t per_entry);
-Tensor table_plan(const Shape& in_shape, const std::vector<std::vector<int64_t>>& tabs,
+Tensor table_plan(const Shape& in_shape, std::vector<std::vector<int64_t>> tabs,
                   k::TableMap& map);
 
 }  // namespace o2c

@@ -1138,7 +1138,7 @@ Tensor pad_tables(OpCtx& c, k::TableMap& map) {
     tabs.push_back(std::move(t));
   }
   if (in.empty()) tabs.push_back({0}), in.push_back(1);  // a scalar: one element
-  return table_plan(in, tabs, map);
+  return table_plan(in, std::move(tabs), map);
 }
 
 // Pads (or axes) known only at run time: each dim at most --max or the input's largest dim.
@@ -1295,7 +1295,7 @@ void lower_CenterCropPad(LowerCtx& c) {
     tabs.push_back(std::move(t));
   }
   k::TableMap map;
-  Tensor tab = table_plan(in, tabs, map);
+  Tensor tab = table_plan(in, std::move(tabs), map);
   c.call("table_copy", {c.X(0), c.Y(0), c.table(std::move(tab)), obj(map), scalar(c.dtype(0), 0)});
 }
 

@@ -267,7 +267,7 @@ ResizePlan resize_plan(OpCtx& c, bool upsample) {
   if (all_single) {
     std::vector<std::vector<int64_t>> tabs;
     for (auto& t : dims) tabs.push_back(t.off);
-    r.tab = table_plan(in, tabs, r.tmap);
+    r.tab = table_plan(in, std::move(tabs), r.tmap);
     return r;
   }
   r.table = false;

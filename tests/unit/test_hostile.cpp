@@ -426,3 +426,16 @@ TEST_CASE("fuzz: a bool constant whose raw byte is neither 0 nor 1 reads as true
   CHECK(f->constant->data<float>()[0] == 1.0f);
   CHECK(f->constant->data<float>()[1] == 0.0f);
 }
+
+TEST_CASE("fuzz: a Pad's unchanged dims are merged into one index table only while it stays small", "[hostile]") {
+  // f32 [1, 1, 54622650, 28] padded along dim 1 only: the last two dims, unchanged, were merged
+  // into one table of 1.5 billion entries (12 GB: out of memory)
+  ModelBuilder b(13);
+  b.input("x", {1, 1, 54622650, 28});
+  b.init_i("pads", {8}, {0, 1, 0, 0, 0, 1, 0, 0});
+  b.node("Pad", {"x", "pads"}, {"y"});
+  b.output("y");
+  TempDir d;
+  const Compiled c = compile_file(b.save(d.path));
+  CHECK(c.files.source.find("k::table_copy") != std::string::npos);
+}
