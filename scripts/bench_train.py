@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """One training step, onnx2cpp against PyTorch, single thread, same model, batch and optimizer.
 
-    scripts/bench_train.py [--iters 50] [--rounds 3]
+    scripts/bench_train.py [--iters 50] [--rounds 3] [--wasm] [--cases mlp_sgd,lstm_sgd,...]
 
-For each case (scripts/make_train_data.py's models and optimizers) it exports the model,
-compiles its step with `onnx2cpp train` (-O3 -march=native), and alternates timed loops of
-NAME_train_step and of PyTorch's zero_grad/forward/loss/backward/step with
-torch.set_num_threads(1), on the same batch. Prints the medians, their ratio (the median of
-the per-round ratios), the geometric mean of the ratios, and memory: onnx2cpp's arena plus the
-params struct against a lower bound of PyTorch's: its parameters (frozen ones too: onnx2cpp's
-are in its weights), gradients and optimizer states (torch.optim's state tensors), activations
-not counted.
-Needs build/onnx2cpp and python3-torch.
+For each case (scripts/make_train_data.py's models and optimizers: those tests/train checks
+against PyTorch) it exports the model, compiles its step with `onnx2cpp train` (-O3
+-march=native), and alternates timed loops of NAME_train_step and of PyTorch's
+zero_grad/forward/loss/backward/step with torch.set_num_threads(1), on the same batch. Prints
+the medians, their ratio (the median of the per-round ratios), the geometric mean of the
+ratios, and memory: onnx2cpp's arena plus the params struct against a lower bound of
+PyTorch's: its parameters (frozen ones too: onnx2cpp's are in its weights), gradients and
+optimizer states (torch.optim's state tensors), activations not counted.
+--wasm also builds the same step with em++ (-O3 -msimd128) and times it under Node, in the
+same rounds: its column and its ratio to the native step.
+Needs build/onnx2cpp and python3-torch (--wasm: em++ and node).
 """
 import argparse, json, math, os, statistics, subprocess, sys, tempfile, time
 
@@ -22,7 +24,9 @@ import make_train_data as mtd  # noqa: E402
 
 O2C = os.path.join(ROOT, "build", "onnx2cpp")
 CASES = [("mlp", "sgd", "cross_entropy"), ("mlp", "adamw", "cross_entropy"), ("cnn", "sgd", "cross_entropy"),
-         ("tiny_bert", "sgd", "cross_entropy"), ("mobilenet_v2_head", "sgd", "cross_entropy")]
+         ("cnn", "adamw", "cross_entropy"), ("cnn_bn", "sgd", "cross_entropy"), ("resnet20", "sgd", "cross_entropy"),
+         ("tiny_bert", "sgd", "cross_entropy"), ("lstm", "sgd", "cross_entropy"), ("gru", "sgd", "cross_entropy"),
+         ("mobilenet_v2_head", "sgd", "cross_entropy")]
 
 MAIN = r"""
 #include <chrono>
@@ -47,7 +51,10 @@ int main(int argc, char** argv) {
   out.logits = logits.data();
   out.loss = &loss;
   void* arena = std::aligned_alloc(64, (NET_ARENA_BYTES + 63) / 64 * 64 + 64);
-  for (int k = 0; k < 5; ++k) net_train_step(&in, &out, &p, 1e-3f, arena, NET_ARENA_BYTES);
+  // Warm-up: 5 steps and 0.3 s at least (under wasm, V8 compiles the hot functions again, optimized, while they run).
+  const auto w0 = std::chrono::steady_clock::now();
+  for (int k = 0; k < 5 || std::chrono::steady_clock::now() - w0 < std::chrono::milliseconds(300); ++k)
+    net_train_step(&in, &out, &p, 1e-3f, arena, NET_ARENA_BYTES);
   for (int r = 0; r < rounds; ++r) {
     auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < iters; ++k)
@@ -78,7 +85,7 @@ def torch_times(model_name, optimizer, loss, iters, rounds):
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
     opt = cls(model.parameters(), **kw)
-    x = torch.randint(0, 100, in_shape) if model_name == "tiny_bert" else torch.randn(in_shape)  # token ids
+    x = torch.randint(0, 100, in_shape) if model_name in mtd.INTEGER_INPUT else torch.randn(in_shape)
     t = torch.randint(0, classes, (in_shape[0],))
     fn = torch.nn.CrossEntropyLoss() if loss == "cross_entropy" else torch.nn.MSELoss()
 
@@ -104,10 +111,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--wasm", action="store_true", help="also time the step built with em++ under Node")
+    ap.add_argument("--cases", help="comma-separated MODEL_OPTIMIZER names (default: all)")
     a = ap.parse_args()
+    cases = CASES
+    if a.cases:
+        cases = [c for c in CASES if f"{c[0]}_{c[1]}" in a.cases.split(",")]
     rows, ratios = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for model, optimizer, loss in CASES:
+        for model, optimizer, loss in cases:
             d = os.path.join(tmp, f"{model}_{optimizer}")
             run([sys.executable, os.path.join(ROOT, "scripts", "make_train_data.py"), d, "--model", model,
                  "--optimizer", optimizer, "--loss", loss, "--steps", "1"])
@@ -122,24 +134,41 @@ def main():
             run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "-o", os.path.join(d, "net.cpp")] + flags)
             with open(os.path.join(d, "main.cpp"), "w") as f:
                 f.write(MAIN)
-            input_t = "int64_t" if model == "tiny_bert" else "float"  # token ids
-            run(["g++", "-std=c++17", "-O3", "-march=native", f"-DINPUT_T={input_t}", "-I/usr/include/eigen3", "net.cpp", "main.cpp",
-                 "-o", "step"], cwd=d)
-            o2c, pt = [], []
+            input_t = "int64_t" if model in mtd.INTEGER_INPUT else "float"  # token ids
+            src = [f"-DINPUT_T={input_t}", "-I/usr/include/eigen3", "net.cpp", "main.cpp"]
+            run(["g++", "-std=c++17", "-O3", "-march=native"] + src + ["-o", "step"], cwd=d)
+            if a.wasm:  # the weights as a literal: em++ has no .incbin or #embed
+                wd = os.path.join(d, "wasm")
+                os.makedirs(wd)
+                run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "--weights", "inline",
+                     "-o", os.path.join(wd, "net.cpp")] + flags)
+                with open(os.path.join(wd, "main.cpp"), "w") as f:
+                    f.write(MAIN)
+                env = dict(os.environ, NODE_PATH=":".join(filter(None, [os.environ.get("NODE_PATH"), "/usr/share/nodejs"])))
+                run(["em++", "-std=c++17", "-O3", "-msimd128", "-sALLOW_MEMORY_GROWTH=1", "-sTOTAL_STACK=1048576", "-sENVIRONMENT=node",
+                     "-sWASM_ASYNC_COMPILATION=0", "-sEXIT_RUNTIME=1"] + src +
+                    ["-o", "step.js"], cwd=wd, env=env)  # Debian's emscripten: its acorn in /usr/share/nodejs
+            o2c, pt, wasm = [], [], []
             for _ in range(a.rounds):  # alternate, one round each
                 lines = run([os.path.join(d, "step"), str(a.iters), "1"]).split("\n")
                 o2c.append(float(lines[0]))
                 nbytes = [int(v) for v in lines[1].split()[1:]]
                 pt_round, rss = torch_times(model, optimizer, loss, a.iters, 1)
                 pt += pt_round
+                if a.wasm:
+                    wasm.append(float(run(["node", os.path.join(d, "wasm", "step.js"), str(a.iters), "1"]).split("\n")[0]))
             ratio = statistics.median([o / p for o, p in zip(o2c, pt)])
             ratios.append(ratio)
             rows.append((f"{model} ({optimizer}, {loss})", statistics.median(o2c), statistics.median(pt), ratio,
-                         min(o / p for o, p in zip(o2c, pt)), max(o / p for o, p in zip(o2c, pt)), sum(nbytes), rss))
-    print("| model | onnx2cpp step ms | PyTorch step ms | ratio (range) | onnx2cpp arena + params | PyTorch params + grads + states |")
-    print("|---|---|---|---|---|---|")
-    for name, o, p, r, lo, hi, nb, rss in rows:
-        print(f"| {name} | {o:.3f} | {p:.3f} | {r:.2f} ({lo:.2f}-{hi:.2f}) | {nb / 1024:.0f} KB | {rss / 1024:.0f} KB |")
+                         min(o / p for o, p in zip(o2c, pt)), max(o / p for o, p in zip(o2c, pt)), sum(nbytes), rss,
+                         statistics.median(wasm) if wasm else None))
+    wasm_head, wasm_rule = (" wasm step ms (x native) |", "---|") if a.wasm else ("", "")
+    print("| model | onnx2cpp step ms | PyTorch step ms | ratio (range) |" + wasm_head +
+          " onnx2cpp arena + params | PyTorch params + grads + states |")
+    print("|---|---|---|---|" + wasm_rule + "---|---|")
+    for name, o, p, r, lo, hi, nb, rss, w in rows:
+        wcol = f" {w:.3f} ({w / o:.1f}x) |" if w is not None else ""
+        print(f"| {name} | {o:.3f} | {p:.3f} | {r:.2f} ({lo:.2f}-{hi:.2f}) |{wcol} {nb / 1024:.0f} KB | {rss / 1024:.0f} KB |")
     print(f"geometric mean ratio: {math.exp(sum(math.log(r) for r in ratios) / len(ratios)):.2f}")
 
 

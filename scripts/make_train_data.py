@@ -179,6 +179,8 @@ MODELS = {"mlp": (MLP, (32, 784), 10), "cnn": (CNN, (8, 3, 16, 16), 10), "mobile
 # and the opset each is exported at: before 14 the exporter marks training by the running
 # statistics outputs, from 14 by training_mode=1.
 BATCHNORM_TRAIN = {"cnn_bn": 15, "resnet20": 13}
+# Models whose input is token ids (int64), not floats.
+INTEGER_INPUT = ("tiny_bert", "lstm", "gru")
 # Adam divides by sqrt(v) + eps: a gradient near eps in size carries its rounding error (1e-9
 # absolute between any two implementations) into the update amplified up to lr / eps. eps 1e-6
 # keeps that below 1e-6 at lr 1e-3, so the check compares the arithmetic, not the rounding.
@@ -219,7 +221,7 @@ def main():
     bn_train = a.model in BATCHNORM_TRAIN
     model = make().train(bn_train)
     os.makedirs(a.out, exist_ok=True)
-    integer_input = a.model in ("tiny_bert", "lstm", "gru")  # token ids
+    integer_input = a.model in INTEGER_INPUT
     sample = lambda: torch.randint(0, 100, in_shape) if integer_input else torch.randn(in_shape)
     mode = torch.onnx.TrainingMode.TRAINING if bn_train else torch.onnx.TrainingMode.EVAL
     torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"], output_names=["logits"],
