@@ -44,8 +44,10 @@ int64_t tensor_bytes(DType t, const Shape& s) {
     else if (over || d > max_elems / n) over = true;
     else n *= d;
   }
-  if (zero) return 0;
-  return over ? -1 : dtype_bytes(t, n);
+  // An empty tensor's other dims are held to the same bound: no stride or count computed from
+  // them then overflows (the fuzzer's [0, 2^31 - 1, 3, 2^40] and many like it).
+  if (over) return -1;
+  return zero ? 0 : dtype_bytes(t, n);
 }
 
 int64_t checked_bytes(DType t, const Shape& s, const std::string& what) {
@@ -53,6 +55,9 @@ int64_t checked_bytes(DType t, const Shape& s, const std::string& what) {
   if (b >= 0) return b;
   if (std::any_of(s.begin(), s.end(), [](int64_t d) { return d < 0; }))
     throw CompileError(what + ": negative dimension in " + shape_str(s));
+  if (std::find(s.begin(), s.end(), 0) != s.end())
+    throw CompileError(what + ": " + type_str(t, s) + " is empty, but its other dims would need more than " +
+                       std::to_string(kMaxTensorBytes) + " bytes (the most onnx2cpp holds in one tensor)");
   throw CompileError(what + ": " + type_str(t, s) + " needs more than " + std::to_string(kMaxTensorBytes) +
                      " bytes (the most onnx2cpp holds in one tensor)");
 }

@@ -356,6 +356,7 @@ ScanShape scan_shape(OpCtx& c) {
   for (size_t j = 0; j < ss.scans_in; ++j) {
     const Shape& s = c.shape(ss.first + ss.state + j);
     const int64_t r = static_cast<int64_t>(s.size()) - (ss.batched ? 1 : 0);
+    if (r < 1) c.fail("scan input " + std::to_string(j) + " has no axis to scan (shape " + shape_str(s) + ")");
     const int64_t axis = ss.batched ? 0 : c.axis(j < a.scan_input_axes.size() ? a.scan_input_axes[j] : 0, r);
     ss.in_axes.push_back(axis);
     ss.in_reverse.push_back(j < dirs.size() ? dirs[j] : 0);

@@ -52,6 +52,12 @@ struct DFTPlan {
   bool half;
 };
 
+// A DFT length is positive and at most 2^32 (its scratch, 2 L doubles, is counted in 64 bits:
+// the fuzzer's 2^62 overflowed it).
+void check_dft_length(OpCtx& c, int64_t L) {
+  if (L <= 0 || L > (int64_t(1) << 32)) c.fail("dft_length must be in [1, 2^32], got " + std::to_string(L));
+}
+
 DFTPlan dft_plan(OpCtx& c, Shape* out) {
   const auto a = c.attrs<DFTAttrs>();
   const Shape& x = c.shape(0);
@@ -72,7 +78,7 @@ DFTPlan dft_plan(OpCtx& c, Shape* out) {
   } else {
     p.L = p.half ? 2 * (p.n - 1) : p.n;
   }
-  if (p.L <= 0) c.fail("dft_length must be positive, got " + std::to_string(p.L));
+  check_dft_length(c, p.L);
   p.sign = inverse ? 1 : -1;
   p.n_out = inverse ? p.L : onesided ? p.L / 2 + 1 : p.L;
   p.cout = p.half ? 1 : 2;
@@ -103,9 +109,10 @@ DFTData dft_data_plan(OpCtx& c) {
   if (numel(c.shape(2)) != 1) c.fail("axis must be a scalar");
   DFTData p;
   if (c.has_in(1)) p.length = const_int(c, 1, "dft_length");
-  if (c.has_in(1) && p.length <= 0) c.fail("dft_length must be positive, got " + std::to_string(p.length));
+  if (c.has_in(1)) check_dft_length(c, p.length);
   const bool half = a.inverse && a.onesided;
   for (int64_t i = 0; i + 1 < r; ++i) p.most_L = std::max(p.most_L, p.length >= 0 ? p.length : half ? 2 * (x[static_cast<size_t>(i)] - 1) : x[static_cast<size_t>(i)]);
+  if (p.most_L > 0) check_dft_length(c, p.most_L);
   p.bound = std::max({p.most_L, largest_dim(x), int64_t{2}});
   return p;
 }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ir/limits.hpp"
 #include "ops/helpers.hpp"
 #include "ops/regex.hpp"
 
@@ -340,7 +341,7 @@ Grams grams_of(OpCtx& c) {
   if (a.max_skip_count < 0) c.fail("max_skip_count must not be negative");
   Grams g;
   for (int64_t i : a.ngram_indexes) {
-    if (i < 0) c.fail("negative ngram_indexes");
+    if (i < 0 || i >= kMaxTensorBytes) c.fail("ngram_indexes out of range: " + std::to_string(i));
     g.out_size = std::max(g.out_size, i + 1);
   }
   if (!a.weights.empty() && static_cast<int64_t>(a.weights.size()) < g.out_size) c.fail("weights are fewer than the outputs");

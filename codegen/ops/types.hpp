@@ -10,7 +10,7 @@ namespace o2c {
 // A set of element types, as a bit mask over DType ids.
 struct TypeSet {
   uint64_t bits = 0;
-  bool has(DType t) const { return static_cast<int>(t) < 64 && (bits >> static_cast<int>(t)) & 1; }
+  bool has(DType t) const { return static_cast<unsigned>(t) < 64 && (bits >> static_cast<unsigned>(t)) & 1; }
   TypeSet operator|(TypeSet o) const { return {bits | o.bits}; }
   std::string str() const;  // "float double int32", for docs and messages
 };
