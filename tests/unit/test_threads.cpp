@@ -285,7 +285,9 @@ bool has_tsan(const std::string& dir) {
 TEST_CASE("one run on 1, 2, 3 and 8 threads is bit-identical to the serial run, race-free", "[threads][build]") {
   TempDir d;
   std::string src;
-  const std::string flags = has_tsan(d.path) ? "-O1 -g -fsanitize=thread" : "-O2";
+  // (a small model: every split reached at the dispatch threshold of 2^15 multiply-adds)
+  const std::string flags =
+      std::string(has_tsan(d.path) ? "-O1 -g -fsanitize=thread" : "-O2") + " -DONNX2CPP_PAR_MIN_WORK=32768";
   // winograd (3 steps per block of tiles), conv_channels, conv_then_depthwise, conv, matmul at least
   CHECK(check_parallel_runs(par_model(d.path), "par", d.path, flags, &src) >= 7);
   // the kernels that split their outputs, each reached (and handed the run's parallel-for)
