@@ -13,21 +13,10 @@ runs at least --iters timed runs and about 0.5 s. Prints medians, the ratios onn
 Needs build/onnx2cpp and onnxruntime-node: $ORT_JS_DIR, else build/ortjs (scripts/bench.py
 installs it there).
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile
+import argparse, os, statistics, sys, tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-O2C = os.path.join(ROOT, "build", "onnx2cpp")
-
-
-def run(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
-    return r
-
-
-def last_json(text):
-    return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import O2C, ORTJS, ROOT, last_json, run  # noqa: E402
 
 
 def bench_model(mdir, work, threads, iters, rounds, ortjs):
@@ -60,7 +49,7 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
-    ortjs = os.environ.get("ORT_JS_DIR", os.path.join(ROOT, "build", "ortjs"))
+    ortjs = os.environ.get("ORT_JS_DIR", ORTJS)
     if not os.path.isdir(os.path.join(ortjs, "node_modules", "onnxruntime-node")):
         sys.exit(f"no onnxruntime-node in {ortjs}: run scripts/bench.py once (it installs it) or set ORT_JS_DIR")
     models = []

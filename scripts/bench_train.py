@@ -15,14 +15,14 @@ optimizer states (torch.optim's state tensors), activations not counted.
 same rounds: its column and its ratio to the native step.
 Needs build/onnx2cpp and python3-torch (--wasm: em++ and node).
 """
-import argparse, json, math, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, math, os, statistics, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import torch  # noqa: E402
 import make_train_data as mtd  # noqa: E402
+from bench import O2C, run  # noqa: E402
 
-O2C = os.path.join(ROOT, "build", "onnx2cpp")
 CASES = [("mlp", "sgd", "cross_entropy"), ("mlp", "adamw", "cross_entropy"), ("cnn", "sgd", "cross_entropy"),
          ("cnn", "adamw", "cross_entropy"), ("cnn_bn", "sgd", "cross_entropy"), ("resnet20", "sgd", "cross_entropy"),
          ("tiny_bert", "sgd", "cross_entropy"), ("lstm", "sgd", "cross_entropy"), ("gru", "sgd", "cross_entropy"),
@@ -67,13 +67,6 @@ int main(int argc, char** argv) {
   return 0;
 }
 """
-
-
-def run(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
-    return r.stdout
 
 
 def torch_times(model_name, optimizer, loss, iters, rounds):
@@ -131,32 +124,28 @@ def main():
             with open(os.path.join(d, "train_data", "train.json")) as f:  # what PyTorch trains (a head alone)
                 for name in json.load(f)["trainable"]:
                     flags += ["--param", name]
-            run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "-o", os.path.join(d, "net.cpp")] + flags)
+            # One source for both builds; with --wasm its weights as a literal (em++ has no .incbin or #embed).
+            weights = ["--weights", "inline"] if a.wasm else []
+            run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "-o", os.path.join(d, "net.cpp")] + weights + flags)
             with open(os.path.join(d, "main.cpp"), "w") as f:
                 f.write(MAIN)
             input_t = "int64_t" if model in mtd.INTEGER_INPUT else "float"  # token ids
             src = [f"-DINPUT_T={input_t}", "-I/usr/include/eigen3", "net.cpp", "main.cpp"]
             run(["g++", "-std=c++17", "-O3", "-march=native"] + src + ["-o", "step"], cwd=d)
-            if a.wasm:  # the weights as a literal: em++ has no .incbin or #embed
-                wd = os.path.join(d, "wasm")
-                os.makedirs(wd)
-                run([O2C, "train", os.path.join(d, "model.onnx"), "--name", "net", "--weights", "inline",
-                     "-o", os.path.join(wd, "net.cpp")] + flags)
-                with open(os.path.join(wd, "main.cpp"), "w") as f:
-                    f.write(MAIN)
+            if a.wasm:
                 env = dict(os.environ, NODE_PATH=":".join(filter(None, [os.environ.get("NODE_PATH"), "/usr/share/nodejs"])))
                 run(["em++", "-std=c++17", "-O3", "-msimd128", "-sALLOW_MEMORY_GROWTH=1", "-sTOTAL_STACK=1048576", "-sENVIRONMENT=node",
                      "-sWASM_ASYNC_COMPILATION=0", "-sEXIT_RUNTIME=1"] + src +
-                    ["-o", "step.js"], cwd=wd, env=env)  # Debian's emscripten: its acorn in /usr/share/nodejs
+                    ["-o", "step.js"], cwd=d, env=env)  # Debian's emscripten: its acorn in /usr/share/nodejs
             o2c, pt, wasm = [], [], []
             for _ in range(a.rounds):  # alternate, one round each
-                lines = run([os.path.join(d, "step"), str(a.iters), "1"]).split("\n")
+                lines = run([os.path.join(d, "step"), str(a.iters), "1"]).stdout.split("\n")
                 o2c.append(float(lines[0]))
                 nbytes = [int(v) for v in lines[1].split()[1:]]
                 pt_round, rss = torch_times(model, optimizer, loss, a.iters, 1)
                 pt += pt_round
                 if a.wasm:
-                    wasm.append(float(run(["node", os.path.join(d, "wasm", "step.js"), str(a.iters), "1"]).split("\n")[0]))
+                    wasm.append(float(run(["node", os.path.join(d, "step.js"), str(a.iters), "1"]).stdout.split("\n")[0]))
             ratio = statistics.median([o / p for o, p in zip(o2c, pt)])
             ratios.append(ratio)
             rows.append((f"{model} ({optimizer}, {loss})", statistics.median(o2c), statistics.median(pt), ratio,

@@ -307,7 +307,7 @@ struct Files {
     h.line("#ifndef ONNX2CPP_NO_THREAD_POOL");
     h.line("using ThreadPool = onnx2cpp::ThreadPool;");
     h.line("inline int run(const inputs& in, outputs& out, void* arena, size_t bytes" + wp + ", ThreadPool& pool) {");
-    h.line("  return " + runp + "(&in, &out, arena, bytes" + wa + ", &ThreadPool::parallel_for, &pool);");
+    h.line("  return run(in, out, arena, bytes" + wa + ", &ThreadPool::parallel_for, &pool);");
     h.line("}");
     h.line("#endif");
     h.line("// Owns an aligned arena of Bytes; one per thread. Large: allocate it statically or on the heap.");
@@ -325,7 +325,7 @@ struct Files {
     h.line("#ifndef ONNX2CPP_NO_THREAD_POOL");
     h.line("  // The same on a pool's threads (one run at a time per pool); bit-identical to run(in, out).");
     h.line("  int run(const inputs& in, outputs& out" + wp + ", ThreadPool& pool) {");
-    h.line("    return " + runp + "(&in, &out, arena_, sizeof arena_" + wa + ", &ThreadPool::parallel_for, &pool);");
+    h.line("    return " + N + "::run(in, out, arena_, sizeof arena_" + wa + ", pool);");
     h.line("  }");
     h.line("#endif");
     h.line(" private:");

@@ -75,30 +75,28 @@ bool use_winograd(OpCtx& c, const k::ConvParams& p) {
   return c.const_in(1) && !any_last(c) && !k::winograd_last_fits(p) && k::winograd_pays(p);
 }
 
-// Scratch bytes of the kernel a Conv or FusedConv node runs.
-int64_t scratch_bytes(OpCtx& c, const k::ConvParams& p) {
-  const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
-  const int64_t elems = use_depthwise_last(c, p)  ? k::depthwise_last_scratch(p, !out_last)
-                        : use_winograd_last(c, p) ? k::winograd_last_scratch(p, in_last, out_last, k::winograd_last_tile(p))
-                        : use_winograd(c, p)      ? k::winograd_scratch(p)
-                        : use_channels(c, p)      ? k::conv_channels_scratch(p, in_last)
-                                                  : k::conv_scratch(p);
-  return elems * static_cast<int64_t>(dtype_size(c.dtype(0)));
-}
-
-// Bytes past the arena (k::Par::extra) its tasks use under a parallel-for.
-int64_t par_extra_bytes(OpCtx& c, const k::ConvParams& p) {
-  const bool out_last = c.out(0).channels_last;
-  const int64_t size = static_cast<int64_t>(dtype_size(c.dtype(0)));
-  return use_depthwise_last(c, p)  ? k::depthwise_last_par_extra(p, !out_last, size)
-         : use_winograd_last(c, p) ? k::winograd_last_par_extra(p, k::winograd_last_tile(p), size)
-         : use_winograd(c, p) || use_channels(c, p) ? 0
-                                                    : k::conv_par_extra(p, size);
-}
-
+// The scratch of the kernel a Conv or FusedConv node runs: in the arena, and past it for its
+// tasks under a parallel-for (k::Par::extra; the kernels that split without scratch: none).
 void set_conv_scratch(OpCtx& c, const k::ConvParams& p) {
-  c.set_scratch(scratch_bytes(c, p));
-  c.set_par_extra(par_extra_bytes(c, p));
+  const bool in_last = c.in(0).channels_last, out_last = c.out(0).channels_last;
+  const int64_t size = static_cast<int64_t>(dtype_size(c.dtype(0)));
+  int64_t elems = 0, extra = 0;
+  if (use_depthwise_last(c, p)) {
+    elems = k::depthwise_last_scratch(p, !out_last);
+    extra = k::depthwise_last_par_extra(p, !out_last, size);
+  } else if (use_winograd_last(c, p)) {
+    elems = k::winograd_last_scratch(p, in_last, out_last, k::winograd_last_tile(p));
+    extra = k::winograd_last_par_extra(p, k::winograd_last_tile(p), size);
+  } else if (use_winograd(c, p)) {
+    elems = k::winograd_scratch(p);
+  } else if (use_channels(c, p)) {
+    elems = k::conv_channels_scratch(p, in_last);
+  } else {
+    elems = k::conv_scratch(p);
+    extra = k::conv_par_extra(p, size);
+  }
+  c.set_scratch(elems * size);
+  c.set_par_extra(extra);
 }
 
 void check_bias(OpCtx& c, size_t i, const k::ConvParams& p) {

@@ -113,8 +113,7 @@ RedPlan red_plan(OpCtx& c) {
   for (size_t i = 0; i < x.size(); ++i) {
     if (x[i] == 1) continue;
     const bool rd = is_red[i] != 0;
-    // (saturated: an empty input's other dims may multiply past 64 bits; nothing is read then)
-    if (!blks.empty() && blks.back().red == rd) blks.back().size = mul_saturated(blks.back().size, x[i]);
+    if (!blks.empty() && blks.back().red == rd) blks.back().size *= x[i];
     else blks.push_back({rd, x[i]});
   }
   int nred = 0;
@@ -126,8 +125,7 @@ RedPlan red_plan(OpCtx& c) {
         p.n = b.size;
         seen = true;
       } else {
-        int64_t& d = seen ? p.inner : p.outer;
-        d = mul_saturated(d, b.size);
+        (seen ? p.inner : p.outer) *= b.size;
       }
     }
     return p;
@@ -138,7 +136,7 @@ RedPlan red_plan(OpCtx& c) {
   int64_t acc = 1;
   for (size_t i = blks.size(); i-- > 0;) {
     st[i] = acc;
-    acc = mul_saturated(acc, blks[i].size);
+    acc *= blks[i].size;
   }
   Shape kd, rd;
   std::vector<int64_t> ks, rs;

@@ -282,7 +282,7 @@ inline int run(const inputs& in, outputs& out, void* arena, size_t bytes, onnx2c
 #ifndef ONNX2CPP_NO_THREAD_POOL
 using ThreadPool = onnx2cpp::ThreadPool;
 inline int run(const inputs& in, outputs& out, void* arena, size_t bytes, ThreadPool& pool) {
-  return tiny_cnn_run_parallel(&in, &out, arena, bytes, &ThreadPool::parallel_for, &pool);
+  return run(in, out, arena, bytes, &ThreadPool::parallel_for, &pool);
 }
 #endif
 // Owns an aligned arena of Bytes; one per thread. Large: allocate it statically or on the heap.
@@ -294,7 +294,7 @@ class BasicSession {
 #ifndef ONNX2CPP_NO_THREAD_POOL
   // The same on a pool's threads (one run at a time per pool); bit-identical to run(in, out).
   int run(const inputs& in, outputs& out, ThreadPool& pool) {
-    return tiny_cnn_run_parallel(&in, &out, arena_, sizeof arena_, &ThreadPool::parallel_for, &pool);
+    return tiny_cnn::run(in, out, arena_, sizeof arena_, pool);
   }
 #endif
  private:
