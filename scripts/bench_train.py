@@ -8,9 +8,11 @@ against PyTorch) it exports the model, compiles its step with `onnx2cpp train` (
 -march=native), and alternates timed loops of NAME_train_step and of PyTorch's
 zero_grad/forward/loss/backward/step with torch.set_num_threads(1), on the same batch. Prints
 the medians, their ratio (the median of the per-round ratios), the geometric mean of the
-ratios, and memory: onnx2cpp's arena plus the params struct against a lower bound of
-PyTorch's: its parameters (frozen ones too: onnx2cpp's are in its weights), gradients and
-optimizer states (torch.optim's state tensors), activations not counted.
+ratios, and memory: onnx2cpp's arena, and the arena plus the params struct, against PyTorch's
+peak during a step: what it holds between steps (parameters, frozen ones too: onnx2cpp's are
+in its weights; gradients; optimizer states, torch.optim's state tensors) plus the most that
+the step's own allocations (activations saved for the backward, temporaries) reach, from the
+allocation events of torch.profiler's memory profile of one step.
 --wasm also builds the same step with em++ (-O3 -msimd128) and times it under Node, in the
 same rounds: its column and its ratio to the native step.
 Needs build/onnx2cpp and python3-torch (--wasm: em++ and node).
@@ -97,7 +99,20 @@ def torch_times(model_name, optimizer, loss, iters, rounds):
         out.append((time.perf_counter() - t0) * 1e3 / iters)
     held = sum(p.numel() * p.element_size() * (2 if p.requires_grad else 1) for p in model.parameters())  # and gradients
     held += sum(v.numel() * v.element_size() for st in opt.state.values() for v in st.values() if torch.is_tensor(v))
-    return out, held
+    return out, held + step_peak_bytes(step)
+
+
+def step_peak_bytes(step):
+    """The most bytes one call of step() has allocated at once beyond what it started with: the
+    running sum of the allocations and frees torch.profiler records, in time order."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    events = sorted((e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_us())
+    live = peak = 0
+    for e in events:
+        live += e.nbytes()
+        peak = max(peak, live)
+    return peak
 
 
 def main():
@@ -142,22 +157,23 @@ def main():
                 lines = run([os.path.join(d, "step"), str(a.iters), "1"]).stdout.split("\n")
                 o2c.append(float(lines[0]))
                 nbytes = [int(v) for v in lines[1].split()[1:]]
-                pt_round, rss = torch_times(model, optimizer, loss, a.iters, 1)
+                pt_round, peak = torch_times(model, optimizer, loss, a.iters, 1)
                 pt += pt_round
                 if a.wasm:
                     wasm.append(float(run(["node", os.path.join(d, "step.js"), str(a.iters), "1"]).stdout.split("\n")[0]))
             ratio = statistics.median([o / p for o, p in zip(o2c, pt)])
             ratios.append(ratio)
             rows.append((f"{model} ({optimizer}, {loss})", statistics.median(o2c), statistics.median(pt), ratio,
-                         min(o / p for o, p in zip(o2c, pt)), max(o / p for o, p in zip(o2c, pt)), sum(nbytes), rss,
+                         min(o / p for o, p in zip(o2c, pt)), max(o / p for o, p in zip(o2c, pt)), nbytes, peak,
                          statistics.median(wasm) if wasm else None))
     wasm_head, wasm_rule = (" wasm step ms (x native) |", "---|") if a.wasm else ("", "")
     print("| model | onnx2cpp step ms | PyTorch step ms | ratio (range) |" + wasm_head +
-          " onnx2cpp arena + params | PyTorch params + grads + states |")
-    print("|---|---|---|---|" + wasm_rule + "---|---|")
-    for name, o, p, r, lo, hi, nb, rss, w in rows:
+          " onnx2cpp arena | arena + params | PyTorch peak in a step |")
+    print("|---|---|---|---|" + wasm_rule + "---|---|---|")
+    for name, o, p, r, lo, hi, nb, peak, w in rows:
         wcol = f" {w:.3f} ({w / o:.1f}x) |" if w is not None else ""
-        print(f"| {name} | {o:.3f} | {p:.3f} | {r:.2f} ({lo:.2f}-{hi:.2f}) |{wcol} {nb / 1024:.0f} KB | {rss / 1024:.0f} KB |")
+        print(f"| {name} | {o:.3f} | {p:.3f} | {r:.2f} ({lo:.2f}-{hi:.2f}) |{wcol} {nb[0] / 1024:.0f} KB | "
+              f"{sum(nb) / 1024:.0f} KB | {peak / 1024:.0f} KB |")
     print(f"geometric mean ratio: {math.exp(sum(math.log(r) for r in ratios) / len(ratios)):.2f}")
 
 

@@ -8,25 +8,33 @@
 ONNX2CPP_K_BEGIN
 
 // col[(c*K + tap)][o] = x[c][o*stride - pad + tap*dil], 0 outside x: the inverse gather of
-// col2im_add(), rows of conv_out_size(p) for each of the C channels of x and each tap.
+// col2im_add(), rows of conv_out_size(p) for each of the C channels of x and each tap. Along
+// the innermost dim, the outputs whose input lies inside x form one range (zeros around it).
 template <class T>
 inline void im2col(const T* x, T* col, i64 C, const ConvParams& p) {
-  const i64 I = p.in[0] * p.in[1] * p.in[2];
+  const i64 I = p.in[0] * p.in[1] * p.in[2], O2 = p.out[2], s2 = p.stride[2];
   for (i64 c = 0; c < C; ++c)
     for (i64 a = 0; a < p.k[0]; ++a)
       for (i64 b = 0; b < p.k[1]; ++b)
         for (i64 e = 0; e < p.k[2]; ++e) {
           const T* xc = x + c * I;
+          // o2 in [lo, hi) reads i2 = o2*s2 + first, inside [0, in[2]).
+          const i64 first = e * p.dil[2] - p.pad[2];
+          const i64 lo = first >= 0 ? 0 : std::min(O2, (-first + s2 - 1) / s2);
+          const i64 hi = std::max(lo, std::min(O2, first < p.in[2] ? (p.in[2] - first + s2 - 1) / s2 : 0));
           for (i64 o0 = 0; o0 < p.out[0]; ++o0) {
             const i64 i0 = o0 * p.stride[0] - p.pad[0] + a * p.dil[0];
-            for (i64 o1 = 0; o1 < p.out[1]; ++o1) {
+            for (i64 o1 = 0; o1 < p.out[1]; ++o1, col += O2) {
               const i64 i1 = o1 * p.stride[1] - p.pad[1] + b * p.dil[1];
-              const bool row_in = i0 >= 0 && i0 < p.in[0] && i1 >= 0 && i1 < p.in[1];
-              const i64 row = (i0 * p.in[1] + i1) * p.in[2];
-              for (i64 o2 = 0; o2 < p.out[2]; ++o2) {
-                const i64 i2 = o2 * p.stride[2] - p.pad[2] + e * p.dil[2];
-                *col++ = row_in && i2 >= 0 && i2 < p.in[2] ? xc[row + i2] : T(0);
+              if (i0 < 0 || i0 >= p.in[0] || i1 < 0 || i1 >= p.in[1]) {
+                fill(col, O2, T(0));
+                continue;
               }
+              const T* xr = xc + (i0 * p.in[1] + i1) * p.in[2];
+              fill(col, lo, T(0));
+              if (s2 == 1) std::memcpy(col + lo, xr + lo + first, sizeof(T) * static_cast<std::size_t>(hi - lo));
+              else for (i64 o2 = lo; o2 < hi; ++o2) col[o2] = xr[o2 * s2 + first];
+              fill(col + hi, O2 - hi, T(0));
             }
           }
         }

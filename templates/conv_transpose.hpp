@@ -80,21 +80,61 @@ inline bool conv_transpose_direct(const ConvParams& p) {
     if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0 || p.in[d] != p.out[d]) return false;
   return true;
 }
+
+// With stride 1 (a Conv's input gradient, a decoder's 3x3), the transposed convolution is the
+// convolution of X by W flipped along its spatial dims, the channel roles exchanged per group,
+// with leading pads dil*(k-1) - pad: conv()'s implicit GEMM, no column matrix to add up.
+// Leading pads larger than dil*(k-1) crop more than a convolution pads: col2im then.
+inline bool conv_transpose_as_conv(const ConvParams& p) {
+  if (conv_transpose_direct(p)) return false;
+  for (int d = 0; d < 3; ++d)
+    if (p.stride[d] != 1 || p.pad[d] > p.dil[d] * (p.k[d] - 1)) return false;
+  return true;
+}
+inline ConvParams conv_transpose_conv_params(const ConvParams& p) {
+  ConvParams q = p;
+  for (int d = 0; d < 3; ++d) q.pad[d] = p.dil[d] * (p.k[d] - 1) - p.pad[d];
+  return q;
+}
+inline i64 conv_transpose_weight_elems(const ConvParams& p) {
+  return ((p.C / p.group) * p.M * p.k[0] * p.k[1] * p.k[2] + 15) / 16 * 16;
+}
+
 inline i64 conv_transpose_col_elems(const ConvParams& p) {
   if (conv_transpose_direct(p)) return 0;
   const i64 n = (p.M / p.group) * p.k[0] * p.k[1] * p.k[2] * p.in[0] * p.in[1] * p.in[2];
   return (n + 15) / 16 * 16;
 }
-// Elements of scratch conv_transpose() needs: the column matrix and the GEMM's buffers.
+// Elements of scratch conv_transpose() needs: the flipped weights and conv()'s scratch, or the
+// column matrix and the GEMM's buffers.
 inline i64 conv_transpose_scratch(const ConvParams& p) {
+  if (conv_transpose_as_conv(p)) return conv_transpose_weight_elems(p) + conv_scratch(conv_transpose_conv_params(p));
   const i64 K = p.k[0] * p.k[1] * p.k[2];
   return conv_transpose_col_elems(p) +
          gemm_scratch((p.M / p.group) * K, p.in[0] * p.in[1] * p.in[2], p.C / p.group);
 }
 
+// Wc[M, C/group, k...] of the convolution conv_transpose_as_conv() runs, from W[C, M/group, k...]:
+// Wc[g*Mg + m][c][t] = W[g*Cg + c][m][K-1-t] (reversing every spatial dim reverses the tap index).
+template <class T>
+inline void conv_transpose_flip(const T* W, T* Wc, const ConvParams& p) {
+  const i64 K = p.k[0] * p.k[1] * p.k[2], Cg = p.C / p.group, Mg = p.M / p.group;
+  for (i64 g = 0; g < p.group; ++g)
+    for (i64 m = 0; m < Mg; ++m)
+      for (i64 c = 0; c < Cg; ++c) {
+        const T* w = W + ((g * Cg + c) * Mg + m) * K;
+        T* wc = Wc + ((g * Mg + m) * Cg + c) * K;
+        for (i64 t = 0; t < K; ++t) wc[t] = w[K - 1 - t];
+      }
+}
+
 // X[N,C,in...] with W[C, M/group, k...] and B[M] (or null) -> Y[N,M,out...].
 template <class T>
 inline void conv_transpose(const T* X, const T* W, const T* B, T* Y, const ConvParams& p, T* scratch) {
+  if (conv_transpose_as_conv(p)) {
+    conv_transpose_flip(W, scratch, p);
+    return conv(X, scratch, B, Y, conv_transpose_conv_params(p), scratch + conv_transpose_weight_elems(p));
+  }
   T* col = scratch;
   T* work = scratch + conv_transpose_col_elems(p);
   const i64 I = p.in[0] * p.in[1] * p.in[2];

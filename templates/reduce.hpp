@@ -124,6 +124,20 @@ struct RedMin {
   static T fin(A a, i64) { return a; }
 };
 
+// The sum of x[0..n) in double, in 16 lanes (vectors of doubles: the compiler vectorizes
+// the lanes, which reassociates nothing) added up in a fixed order at the end.
+inline double sum_in_double(const float* x, i64 n) {
+  constexpr int kLanes = 16;
+  double lane[kLanes] = {};
+  const i64 blocks = n / kLanes;
+  for (i64 b = 0; b < blocks; ++b)
+    for (int j = 0; j < kLanes; ++j) lane[j] += static_cast<double>(x[b * kLanes + j]);
+  double s = 0;
+  for (i64 k = blocks * kLanes; k < n; ++k) s += static_cast<double>(x[k]);
+  for (int j = 0; j < kLanes; ++j) s += lane[j];
+  return s;
+}
+
 // X viewed as [outer, n, inner]; reduces along n into Y[outer, inner]. Columns of `inner`
 // are processed in chunks with their accumulators on the stack, reading X row by row.
 template <class T, template <class> class R>
@@ -134,8 +148,8 @@ inline void reduce(const T* X, T* Y, i64 outer, i64 n, i64 inner) {
     for (i64 o = 0; o < outer; ++o) {
       const T* x = X + o * n;
       if constexpr (std::is_same<Op, RedSum<float>>::value || std::is_same<Op, RedMean<float>>::value) {
-        // Contiguous float sums: Eigen's vectorized sum, still accumulated in double.
-        Y[o] = Op::fin(CArrMap<float>(x, n).template cast<double>().sum(), n);
+        // Contiguous float sums: vectorized, still accumulated in double.
+        Y[o] = Op::fin(sum_in_double(x, n), n);
         continue;
       }
       A a = Op::init();
@@ -158,18 +172,35 @@ inline void reduce(const T* X, T* Y, i64 outer, i64 n, i64 inner) {
     }
 }
 
+// a = step(a, x[0]), ..., step(a, x[len - 1]): one contiguous run of reduced elements (float
+// sums vectorized, still accumulated in double).
+template <class Op, class T, class A>
+inline void reduce_run(A& a, const T* x, i64 len) {
+  if constexpr (std::is_same<Op, RedSum<float>>::value || std::is_same<Op, RedMean<float>>::value) {
+    a += sum_in_double(x, len);
+  } else {
+    for (i64 k = 0; k < len; ++k) Op::step(a, x[k]);
+  }
+}
+
 // General case: output element i (in row-major order of `keep`) reduces the elements at
-// offsets keep(i) + red(j) over all j. n: the number of reduced elements.
+// offsets keep(i) + red(j) over all j. n: the number of reduced elements. When the innermost
+// reduced dim is contiguous (BatchNorm's statistics over N, H, W), its rows are summed as runs.
 template <class T, template <class> class R>
 inline void reduce_strided(const T* X, T* Y, const Strided& keep, const Strided& red) {
   using Op = R<T>;
   using A = typename Op::A;
   i64 n = 1;
   for (int k = 0; k < red.rank; ++k) n *= red.dims[k];
+  const bool runs = red.rank > 0 && red.st[red.rank - 1] == 1;
+  Strided starts = red;  // with runs: where each run begins
+  if (runs) --starts.rank;
+  const i64 len = runs ? red.dims[red.rank - 1] : 1;
   for_strided(keep, [&](i64 o, i64 base) {
     A a = Op::init();
     const T* x = X + base;
-    for_strided(red, [&](i64, i64 off) { Op::step(a, x[off]); });
+    if (runs) for_strided(starts, [&](i64, i64 off) { reduce_run<Op>(a, x + off, len); });
+    else for_strided(red, [&](i64, i64 off) { Op::step(a, x[off]); });
     Y[o] = Op::fin(a, n);
   });
 }

@@ -31,11 +31,13 @@ void lower_unary(LowerCtx& c, Arg fn) { c.call("unary", {c.X(0), c.Y(0), c.numel
 
 void grad_unary(GradCtx& c);  // below, with the attributes it reads
 
-// dX = dY where X > 0, else 0.
+// dX = dY where X > 0, else 0, read from the output (Y > 0 exactly where X > 0, NaN neither): the
+// backward keeps Y, which the next node's gradient keeps anyway, not X (a Conv's or a
+// BatchNormalization's output that nothing else needs after the forward).
 void grad_Relu(GradCtx& c) {
-  const int x = c.node().inputs[0], dy = c.dY(0);
+  const int y = c.node().outputs[0], dy = c.dY(0);
   if (dy < 0 || !c.wants(0)) return;
-  const int pos = c.add("Greater", {x, c.scalar_like(x, 0.0)});
+  const int pos = c.add("Greater", {y, c.scalar_like(y, 0.0)});
   c.set_dX(0, c.add("Where", {pos, dy, c.scalar_like(dy, 0.0)}));
 }
 void lower_Relu(LowerCtx& c) { lower_unary(c, functor("Relu", k::Relu{})); }
