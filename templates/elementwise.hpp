@@ -56,11 +56,11 @@ inline void binary(const A* a, const B* b, Y* y, const Bcast2& p, F f) {
 
 // ---- unary functors -------------------------------------------------------------------
 struct Relu { template <class T> T operator()(T v) const { return relu(v); } };
-struct Neg { template <class T> T operator()(T v) const { return static_cast<T>(-v); } };
+struct Neg { template <class T> T operator()(T v) const { return wrap_neg(v); } };
 struct Abs {
   template <class T> T operator()(T v) const {
     if constexpr (std::is_unsigned<T>::value) return v;
-    else return v < T(0) ? static_cast<T>(-v) : v;
+    else return v < T(0) ? wrap_neg(v) : v;
   }
 };
 struct Sigmoid { template <class T> T operator()(T v) const { return sigmoid(v); } };
@@ -187,13 +187,24 @@ inline void cast(const X* x, Y* y, i64 n) {
 }
 
 // ---- binary functors ------------------------------------------------------------------
-struct Add { template <class T> T operator()(T a, T b) const { return static_cast<T>(a + b); } };
-struct Sub { template <class T> T operator()(T a, T b) const { return static_cast<T>(a - b); } };
-struct Mul { template <class T> T operator()(T a, T b) const { return static_cast<T>(a * b); } };
+struct Add {
+  template <class T> T operator()(T a, T b) const { return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b)); }
+};
+struct Sub {
+  template <class T> T operator()(T a, T b) const { return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b)); }
+};
+struct Mul {
+  template <class T> T operator()(T a, T b) const { return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b)); }
+};
 struct Div {
   template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_integral<T>::value) return b == T(0) ? T(0) : static_cast<T>(a / b);
-    else return a / b;
+    if constexpr (std::is_integral<T>::value) {
+      if (b == T(0)) return T(0);
+      if (std::is_signed<T>::value && b == T(-1)) return wrap_neg(a);  // the lowest value wraps (x86's division traps)
+      return static_cast<T>(a / b);
+    } else {
+      return a / b;
+    }
   }
 };
 // Max and Min propagate NaN from either operand, as numpy and ONNX Runtime do.
@@ -227,7 +238,7 @@ struct PowF {  // float base: stay in float precision
 struct Mod {
   template <class T> T operator()(T a, T b) const {
     if constexpr (std::is_integral<T>::value) {
-      if (b == T(0)) return T(0);
+      if (b == T(0) || (std::is_signed<T>::value && b == T(-1))) return T(0);  // x % -1 is 0 (and traps for the lowest x)
       T r = static_cast<T>(a % b);
       if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = static_cast<T>(r + b);
       return r;
@@ -240,8 +251,12 @@ struct Mod {
 };
 struct FMod {
   template <class T> T operator()(T a, T b) const {
-    if constexpr (std::is_integral<T>::value) return b == T(0) ? T(0) : static_cast<T>(a % b);
-    else return std::fmod(a, b);
+    if constexpr (std::is_integral<T>::value) {
+      if (b == T(0) || (std::is_signed<T>::value && b == T(-1))) return T(0);  // x % -1 is 0 (and traps for the lowest x)
+      return static_cast<T>(a % b);
+    } else {
+      return std::fmod(a, b);
+    }
   }
 };
 struct Equal { template <class T> bool operator()(T a, T b) const { return a == b; } };

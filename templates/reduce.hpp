@@ -4,12 +4,10 @@
 
 ONNX2CPP_K_BEGIN
 
-// Accumulator types: floats sum in double, signed integers in int64, unsigned (and bool) in
-// uint64.
+// Accumulator types: floats sum in double, integers (and bool) in uint64, where sums and
+// products wrap around without undefined behaviour (the result modulo 2^64, read back as T).
 template <class T>
-using red_acc_t = typename std::conditional<
-    std::is_floating_point<T>::value, double,
-    typename std::conditional<std::is_signed<T>::value, i64, std::uint64_t>::type>::type;
+using red_acc_t = typename std::conditional<std::is_floating_point<T>::value, double, std::uint64_t>::type;
 
 // A reduction: A init(), step(A&, T), T fin(A, n) with n the number of reduced elements.
 // Reducing a single element gives the elementwise form (noop_with_empty_axes).
@@ -27,6 +25,7 @@ struct RedMean {
   static void step(A& a, T x) { a += static_cast<A>(x); }
   static T fin(A a, i64 n) {
     if constexpr (std::is_floating_point<T>::value) return static_cast<T>(a / static_cast<A>(n));
+    else if constexpr (std::is_signed<T>::value) return n ? static_cast<T>(static_cast<i64>(a) / n) : T(0);
     else return n ? static_cast<T>(a / static_cast<A>(n)) : T(0);
   }
 };
@@ -42,7 +41,7 @@ struct RedL1 {
   using A = red_acc_t<T>;
   static A init() { return A(0); }
   static void step(A& a, T x) {
-    if constexpr (std::is_signed<T>::value) a += static_cast<A>(x < T(0) ? -x : x);
+    if constexpr (std::is_signed<T>::value) a += static_cast<A>(x < T(0) ? wrap_neg(x) : x);
     else a += static_cast<A>(x);
   }
   static T fin(A a, i64) { return static_cast<T>(a); }

@@ -13,6 +13,8 @@ namespace o2c {
 
 k::ConvParams conv_params(OpCtx& c, const Shape& x, const Shape& wt, const ConvAttrs& a) {
   if (wt.size() != x.size()) c.fail("W " + shape_str(wt) + " and X " + shape_str(x) + " differ in rank");
+  if (x.size() < 3) c.fail("X " + shape_str(x) + " must have a batch, a channel and at least one spatial dim");
+  if (x.size() > 5) c.unsupported("only 1 to 3 spatial dims are supported, X is " + shape_str(x));
   const std::vector<int64_t> kernel(wt.begin() + 2, wt.end());
   if (!a.window.kernel_shape.empty() && a.window.kernel_shape != kernel)
     c.fail("kernel_shape disagrees with W " + shape_str(wt));

@@ -88,11 +88,15 @@ bool expand_gradient(Graph& g, int id) {
     throw UnsupportedError(g.where(n) + ": y " + quote_name(a.y) + " must be computed by a node before the Gradient node");
   const DType t = g.values[y].dtype;
   if (t != DType::Float && t != DType::Double) throw UnsupportedError(g.where(n) + ": y must be float or double");
+  // The constants this builds (ones, zeros) stay within what the compiler computes itself.
+  const auto check_computed = [&](int v, const std::string& what) {
+    if (tensor_bytes(g.values[v].dtype, g.values[v].shape) > kMaxComputedBytes)
+      throw UnsupportedError(g.where(g.nodes[id]) + ": the gradient " + what + " larger than " +
+                             std::to_string(kMaxComputedBytes >> 20) + " MiB (" +
+                             type_str(g.values[v].dtype, g.values[v].shape) + ")");
+  };
   // The seed dy/dy: ones (the gradient of the sum of y's elements when y is not a scalar).
-  if (tensor_bytes(t, g.values[y].shape) > kMaxComputedBytes)
-    throw UnsupportedError(g.where(n) + ": the gradient of " + quote_name(g.values[y].name) + " " +
-                           type_str(t, g.values[y].shape) + " starts from a tensor of ones larger than " +
-                           std::to_string(kMaxComputedBytes >> 20) + " MiB");
+  check_computed(y, "of " + quote_name(g.values[y].name) + " starts from a tensor of ones");
   Tensor ones(t, g.values[y].shape);
   for (int64_t i = 0; i < ones.numel(); ++i) {
     if (t == DType::Float) ones.data<float>()[i] = 1.f;
@@ -106,6 +110,8 @@ bool expand_gradient(Graph& g, int id) {
   const std::vector<int> grads = backpropagate(g, forward, {{y, seed}}, wrt, id);
   // The Gradient node's outputs keep their names: Identity nodes write them in its place.
   const std::vector<int> outs = g.nodes[id].outputs;
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (outs[i] >= 0 && grads[i] < 0) check_computed(outs[i], quote_name(g.values[outs[i]].name) + " would be a tensor of zeros");
   const std::string name = g.nodes[id].name;
   const int index = g.nodes[id].index;
   const std::vector<int> order = g.live_nodes();

@@ -333,6 +333,13 @@ TEST_CASE("fuzz: what would be built too large at compile time is refused before
     b.gradient({"a"}, {"y"}, "s");
     CHECK_THAT(error_of(b), Catch::Contains("starts from a tensor of ones larger than 1024 MiB"));
   }
+  {  // The gradient of c = b + b with respect to a of 2 GB: zeros (the fifth fuzz hour, out of memory)
+    ModelBuilder b(13);
+    b.input("a", {509970081}).input("b", {});
+    b.node("Add", {"b", "b"}, {"c"});
+    b.gradient({"a", "b"}, {"y", "dc_db"}, "c");
+    CHECK_THAT(error_of(b), Catch::Contains("the gradient \"y\" would be a tensor of zeros larger than 1024 MiB (f32[509970081])"));
+  }
 }
 
 TEST_CASE("fuzz: a Pad value outside its integer type and a Pad's index tables past the limit", "[hostile]") {
@@ -500,4 +507,26 @@ TEST_CASE("fuzz: the fourth run's overflows: huge ngram_indexes, an unknown dtyp
     b.node("DFT", {"x", "len"}, {"y"});
     CHECK_THAT(error_of(b), Catch::Contains("dft_length must be in [1, 2^32]"));
   }
+}
+
+TEST_CASE("fuzz: integer arithmetic that overflows wraps around when folded", "[hostile]") {
+  // 2^62 + 2^62 in int64 (the fifth fuzz hour: signed overflow, UBSan); Div and Mod by -1 of
+  // the lowest value (the division traps on x86). Results as numpy's: two's complement.
+  const double lowest = -9223372036854775808.0;
+  ModelBuilder b(13);
+  b.init_i("big", {1}, {int64_t(1) << 62}).init_i("low", {1}, {std::numeric_limits<int64_t>::min()}).init_i("m1", {1}, {-1});
+  b.node("Add", {"big", "big"}, {"sum"});
+  b.node("Mul", {"sum", "m1"}, {"prod"});
+  b.node("Div", {"low", "m1"}, {"quot"});
+  ModelBuilder::attr_i(b.node("Mod", {"low", "m1"}, {"rem"}), "fmod", 0);
+  b.node("Neg", {"low"}, {"neg"});
+  ModelBuilder::attr_i(b.node("Concat", {"sum", "prod", "quot", "rem", "neg"}, {"all"}), "axis", 0);
+  CHECK(doubles(folded(b, "all", {5}, 7)) == std::vector<double>{lowest, lowest, lowest, 0, lowest});
+}
+
+TEST_CASE("fuzz: a Conv of rank-1 tensors is refused (the fifth fuzz hour: its kernel dims were read past W's shape)", "[hostile]") {
+  ModelBuilder b(6);
+  b.input("x", {2});
+  ModelBuilder::attr_ints(b.node("Conv", {"x", "x"}, {"y"}), "kernel_shape", {3, 3});
+  CHECK_THAT(error_of(b), Catch::Contains("X [2] must have a batch, a channel and at least one spatial dim"));
 }
