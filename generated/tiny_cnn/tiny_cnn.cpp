@@ -90,6 +90,22 @@ struct Strided {
   i64 st[kMaxRank];
 };
 
+// Integer arithmetic wraps around (two's complement, as numpy and ONNX Runtime compute it)
+// without undefined behaviour: it is done in an unsigned type at least as wide as unsigned int
+// (narrower ones would be promoted to int, where a product can overflow). Other types as they are.
+template <class T, bool = std::is_integral<T>::value && !std::is_same<T, bool>::value>
+struct WrapOf {
+  using type = T;
+};
+template <class T>
+struct WrapOf<T, true> {
+  using type = typename std::conditional<(sizeof(T) < sizeof(unsigned)), unsigned, typename std::make_unsigned<T>::type>::type;
+};
+template <class T>
+using wrap_t = typename WrapOf<T>::type;
+template <class T>
+inline T wrap_neg(T v) { return static_cast<T>(wrap_t<T>(0) - static_cast<wrap_t<T>>(v)); }
+
 // Calls f(out_index, src_offset) for every element in row-major order of dims; the innermost
 // dimension runs as a plain loop.
 template <class F>
