@@ -41,13 +41,19 @@ std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const 
           if (o >= 0) needs.insert(o);
         break;
       }
-  std::map<int, std::vector<int>> grads;  // value -> gradient contributions
-  for (const auto& [v, dv] : seeds) grads[v].push_back(dv);
+  // value -> its gradient: the contributions added up as they come, so that each is dead once
+  // added (an unrolled recurrence's weights take one from every step: summed at the end, all
+  // of them were alive at once).
+  std::map<int, int> grads;
+  for (const auto& [v, dv] : seeds) grads[v] = dv;
+  auto contribute = [&](int v, int dv) {
+    auto it = grads.find(v);
+    if (it == grads.end()) grads[v] = dv;
+    else it->second = add_inferred_node(g, "Add", {it->second, dv}, {}, "grad/" + g.values[v].name + "/sum", 1, "", before)[0];
+  };
   auto total = [&](int v) {
     auto it = grads.find(v);
-    if (it == grads.end()) return -1;
-    if (it->second.size() > 1) it->second = add_inferred_node(g, "Sum", it->second, {}, "grad/" + g.values[v].name + "/sum", 1, "", before);
-    return it->second[0];
+    return it == grads.end() ? -1 : it->second;
   };
   for (size_t k = forward.size(); k-- > 0;) {
     const Node n = g.nodes[forward[k]];  // a copy: the rules add nodes
@@ -70,7 +76,7 @@ std::vector<int> backpropagate(Graph& g, const std::vector<int>& forward, const 
     GradCtx c(g, copy, dys, wanted, "grad/" + (n.name.empty() ? n.op : n.name) + "/", before);
     info->def->grad(c);
     for (size_t i = 0; i < n.inputs.size(); ++i)
-      if (c.dxs[i] >= 0) grads[n.inputs[i]].push_back(c.dxs[i]);
+      if (c.dxs[i] >= 0) contribute(n.inputs[i], c.dxs[i]);
   }
   std::vector<int> out;
   for (int v : wrt) out.push_back(total(v));
