@@ -137,6 +137,17 @@ inline double sum_in_double(const float* x, i64 n) {
   return s;
 }
 
+// a = step(a, x[0]), ..., step(a, x[len - 1]): one contiguous run of reduced elements (float
+// sums vectorized, still accumulated in double).
+template <class Op, class T, class A>
+inline void reduce_run(A& a, const T* x, i64 len) {
+  if constexpr (std::is_same<Op, RedSum<float>>::value || std::is_same<Op, RedMean<float>>::value) {
+    a += sum_in_double(x, len);
+  } else {
+    for (i64 k = 0; k < len; ++k) Op::step(a, x[k]);
+  }
+}
+
 // X viewed as [outer, n, inner]; reduces along n into Y[outer, inner]. Columns of `inner`
 // are processed in chunks with their accumulators on the stack, reading X row by row.
 template <class T, template <class> class R>
@@ -145,14 +156,8 @@ inline void reduce(const T* X, T* Y, i64 outer, i64 n, i64 inner) {
   using A = typename Op::A;
   if (inner == 1) {
     for (i64 o = 0; o < outer; ++o) {
-      const T* x = X + o * n;
-      if constexpr (std::is_same<Op, RedSum<float>>::value || std::is_same<Op, RedMean<float>>::value) {
-        // Contiguous float sums: vectorized, still accumulated in double.
-        Y[o] = Op::fin(sum_in_double(x, n), n);
-        continue;
-      }
       A a = Op::init();
-      for (i64 k = 0; k < n; ++k) Op::step(a, x[k]);
+      reduce_run<Op>(a, X + o * n, n);
       Y[o] = Op::fin(a, n);
     }
     return;
@@ -169,17 +174,6 @@ inline void reduce(const T* X, T* Y, i64 outer, i64 n, i64 inner) {
       T* y = Y + o * inner + j0;
       for (i64 j = 0; j < m; ++j) y[j] = Op::fin(acc[j], n);
     }
-}
-
-// a = step(a, x[0]), ..., step(a, x[len - 1]): one contiguous run of reduced elements (float
-// sums vectorized, still accumulated in double).
-template <class Op, class T, class A>
-inline void reduce_run(A& a, const T* x, i64 len) {
-  if constexpr (std::is_same<Op, RedSum<float>>::value || std::is_same<Op, RedMean<float>>::value) {
-    a += sum_in_double(x, len);
-  } else {
-    for (i64 k = 0; k < len; ++k) Op::step(a, x[k]);
-  }
 }
 
 // General case: output element i (in row-major order of `keep`) reduces the elements at
