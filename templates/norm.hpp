@@ -4,6 +4,32 @@
 
 ONNX2CPP_K_BEGIN
 
+// The mean and biased variance, in double, of `runs` runs of S elements, the r-th at
+// X + r * stride: two passes, as the normalizations by batch statistics compute them.
+struct Moments {
+  double mean, var;
+};
+template <class T>
+inline Moments moments(const T* X, i64 runs, i64 stride, i64 S) {
+  const double count = static_cast<double>(runs * S);
+  if (count == 0) return {0.0, 0.0};
+  double sum = 0;
+  for (i64 r = 0; r < runs; ++r) {
+    const T* x = X + r * stride;
+    sum += sum_lanes(S, [x](i64 k) { return static_cast<double>(x[k]); });
+  }
+  const double m = sum / count;
+  double sq = 0;
+  for (i64 r = 0; r < runs; ++r) {
+    const T* x = X + r * stride;
+    sq += sum_lanes(S, [x, m](i64 k) {
+      const double d = static_cast<double>(x[k]) - m;
+      return d * d;
+    });
+  }
+  return {m, sq / count};
+}
+
 // Inference BatchNormalization over X[N,C,S].
 template <class T>
 inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean, const T* var,

@@ -123,18 +123,9 @@ struct RedMin {
   static T fin(A a, i64) { return a; }
 };
 
-// The sum of x[0..n) in double, in 16 lanes (vectors of doubles: the compiler vectorizes
-// the lanes, which reassociates nothing) added up in a fixed order at the end.
+// The sum of x[0..n) in double, vectorized (sum_lanes).
 inline double sum_in_double(const float* x, i64 n) {
-  constexpr int kLanes = 16;
-  double lane[kLanes] = {};
-  const i64 blocks = n / kLanes;
-  for (i64 b = 0; b < blocks; ++b)
-    for (int j = 0; j < kLanes; ++j) lane[j] += static_cast<double>(x[b * kLanes + j]);
-  double s = 0;
-  for (i64 k = blocks * kLanes; k < n; ++k) s += static_cast<double>(x[k]);
-  for (int j = 0; j < kLanes; ++j) s += lane[j];
-  return s;
+  return sum_lanes(n, [x](i64 k) { return static_cast<double>(x[k]); });
 }
 
 // a = step(a, x[0]), ..., step(a, x[len - 1]): one contiguous run of reduced elements (float

@@ -71,6 +71,14 @@ inline void table_copy(const T* x, T* y, const i64* tab, const TableMap& m, T fi
   table_copy(Par{}, x, y, tab, m, fill);
 }
 
+// Y = A + G placed inside A: G's element i added to Y[at + strided(i)] (PadAdd: the sum of a
+// tensor and a zero-padded one, without the zeros). Y may be A (the sum accumulated in place).
+template <class T>
+inline void pad_add(const T* A, const T* G, T* Y, i64 n, i64 at, const Strided& s) {
+  if (Y != A) copy(A, Y, n);
+  for_strided(s, [&](i64 i, i64 off) { Y[at + off] += G[i]; });
+}
+
 // Interpolating Resize (linear, cubic, antialias): output dim k has dims[k] entries, each
 // reading taps[k] input element offsets tab[off[k] + i * taps[k] + t] with weights
 // wt[same index]; the output is the sum over all tap combinations of the product of weights

@@ -15,28 +15,17 @@ ONNX2CPP_K_BEGIN
 template <class T>
 inline void batch_norm_training(const T* X, const T* scale, const T* bias, const T* mean, const T* var, T* Y,
                                 T* running_mean, T* running_var, i64 N, i64 C, i64 S, float eps, float momentum) {
-  const double count = static_cast<double>(N * S);
   for (i64 c = 0; c < C; ++c) {
-    double sum = 0;
-    for (i64 n = 0; n < N; ++n)
-      for (i64 s = 0; s < S; ++s) sum += static_cast<double>(X[(n * C + c) * S + s]);
-    const double m = count > 0 ? sum / count : 0.0;
-    double sq = 0;
-    for (i64 n = 0; n < N; ++n)
-      for (i64 s = 0; s < S; ++s) {
-        const double d = static_cast<double>(X[(n * C + c) * S + s]) - m;
-        sq += d * d;
-      }
-    const double v = count > 0 ? sq / count : 0.0;
-    const double a = static_cast<double>(scale[c]) / std::sqrt(v + static_cast<double>(eps));
-    for (i64 n = 0; n < N; ++n)
-      for (i64 s = 0; s < S; ++s) {
-        const i64 k = (n * C + c) * S + s;
-        Y[k] = static_cast<T>((static_cast<double>(X[k]) - m) * a + static_cast<double>(bias[c]));
-      }
+    const Moments st = moments(X + c * S, N, C * S, S);
+    const double a = static_cast<double>(scale[c]) / std::sqrt(st.var + static_cast<double>(eps));
+    const double b = static_cast<double>(bias[c]);
+    for (i64 n = 0; n < N; ++n) {
+      const i64 off = (n * C + c) * S;
+      ArrMap<T>(Y + off, S) = ((CArrMap<T>(X + off, S).template cast<double>() - st.mean) * a + b).template cast<T>();
+    }
     const double mo = static_cast<double>(momentum);
-    if (running_mean) running_mean[c] = static_cast<T>(static_cast<double>(mean[c]) * mo + m * (1.0 - mo));
-    if (running_var) running_var[c] = static_cast<T>(static_cast<double>(var[c]) * mo + v * (1.0 - mo));
+    if (running_mean) running_mean[c] = static_cast<T>(static_cast<double>(mean[c]) * mo + st.mean * (1.0 - mo));
+    if (running_var) running_var[c] = static_cast<T>(static_cast<double>(var[c]) * mo + st.var * (1.0 - mo));
   }
 }
 

@@ -1,4 +1,4 @@
-// Folding with templates/tensor.hpp: gather, table_copy, resize_interp.
+// Folding with templates/tensor.hpp: gather, table_copy, pad_add, resize_interp.
 #include "kernels/eval.hpp"
 
 namespace o2c {
@@ -39,6 +39,16 @@ bool eval_table_copy(const Call& c, const Frame& f) {
     const auto& a = c.args;
     k::table_copy<T>(f.in_ptr<T>(a[0]), f.out_ptr<T>(a[1]), f.in_ptr<int64_t>(a[2]), a[3].as<k::TableMap>(),
                      fill_value<T>(f, a[4]));
+  });
+}
+
+// (A, G, Y, n, at, Strided): float types
+bool eval_pad_add(const Call& c, const Frame& f) {
+  return with_type<IsFlt>(elem_type(c), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const auto& a = c.args;
+    k::pad_add<T>(f.in_ptr<T>(a[0]), f.in_ptr<T>(a[1]), f.out_ptr<T>(a[2]), f.value<int64_t>(a[3]), f.value<int64_t>(a[4]),
+                  a[5].as<k::Strided>());
   });
 }
 

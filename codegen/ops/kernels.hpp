@@ -22,6 +22,7 @@
 #include "templates/pool.hpp"
 #include "templates/pool_grad.hpp"
 #include "templates/norm.hpp"
+#include "templates/norm_grad.hpp"
 #include "templates/softmax.hpp"
 #include "templates/loss.hpp"
 #include "templates/tensor.hpp"

@@ -1210,6 +1210,29 @@ void lower_Pad(LowerCtx& c) {
   c.call("table_copy", {c.X(0), c.Y(0), c.table(std::move(tab)), obj(map), fill});
 }
 
+// ---- PadAdd (internal, passes/pad_add.cpp): A + G zero-padded to A's shape, no zeros made --------
+
+struct PadAddAttrs {
+  std::vector<int64_t> starts;  // where G's first element is in A, per axis
+  O2C_FIELDS(starts)
+};
+void infer_PadAdd(OpCtx& c) {
+  const auto a = c.attrs<PadAddAttrs>();
+  const Shape& in = c.shape(0);
+  const Shape& part = c.shape(1);
+  if (part.size() != in.size() || a.starts.size() != in.size()) c.fail("G and starts must have A's rank");
+  for (size_t d = 0; d < in.size(); ++d)
+    if (a.starts[d] < 0 || a.starts[d] + part[d] > in[d]) c.fail("G at starts does not fit inside A along axis " + std::to_string(d));
+  c.set_out(0, c.dtype(0), in);
+}
+void lower_PadAdd(LowerCtx& c) {
+  const auto a = c.attrs<PadAddAttrs>();
+  const std::vector<int64_t> st = strides_of(c.shape(0));
+  int64_t at = 0;
+  for (size_t d = 0; d < st.size(); ++d) at += a.starts[d] * st[d];
+  c.call("pad_add", {c.X(0), c.X(1), c.Y(0), index(numel(c.shape(0))), index(at), obj(make_strided(c.shape(1), st))});
+}
+
 // ---- CenterCropPad: each axis cropped or zero-padded to its size, centered ----------------------
 
 struct CenterCropPadAttrs {
@@ -1311,5 +1334,6 @@ O2C_DEFINE_OP(Split, infer_Split, lower_Split, false, false, grad_Split, true);
 O2C_DEFINE_OP(Gather, infer_Gather, lower_Gather, false, false, grad_Gather, true);
 O2C_DEFINE_OP(Range, infer_Range, lower_Range, false, false, nullptr, true);  // static: folded by infer
 O2C_DEFINE_OP(Pad, infer_Pad, lower_Pad, false, false, grad_Pad);
+O2C_DEFINE_OP(PadAdd, infer_PadAdd, lower_PadAdd);
 
 }  // namespace o2c

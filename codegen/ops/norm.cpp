@@ -287,19 +287,39 @@ int normalized_dx(GradCtx& c, const Normalized& n, int g, const std::vector<int6
   return c.add("Mul", {d, n.inv});
 }
 
-// y = scale xhat + B, xhat x normalized over `stat`, scale and B per channel: dX, dscale =
-// sum(dY xhat) and dB = sum(dY) over all but the channels (inputs 0, 1, 2).
-void grad_normalized_channels(GradCtx& c, const std::vector<int64_t>& stat, float eps) {
-  const int dy = c.dY(0), x = c.node().inputs[0];
-  const Shape xs = c.shape(0);
-  const std::vector<int64_t> red = all_but_channels(xs.size(), true);
-  const Normalized n = normalized(c, x, stat, eps);
-  if (c.wants(0)) {
-    const int g = c.add("Mul", {dy, per_channel(c, c.node().inputs[1], xs[1], xs.size())});
-    c.set_dX(0, normalized_dx(c, n, g, stat));
-  }
-  if (c.wants(1)) c.set_dX(1, c.reshape(reduce_sum(c, c.add("Mul", {dy, n.xhat}), red, false), c.shape(1)));
-  if (c.wants(2)) c.set_dX(2, c.reshape(reduce_sum(c, dy, red, false), c.shape(2)));
+// y = scale xhat + B, xhat x normalized by its own statistics per channel (over the batch and
+// the spatial dims, or per instance over the spatial dims), scale and B per channel: dX,
+// dscale and dB (inputs 0, 1, 2) from one ChannelNormGrad node.
+void grad_normalized_channels(GradCtx& c, float eps, bool per_instance) {
+  const Shape scale = c.shape(1), bias = c.shape(2);
+  const Attrs attrs = {{"epsilon", Attr::of(eps)}, {"per_instance", Attr::of(int64_t{per_instance})}};
+  const std::vector<int> d = c.add_outputs("ChannelNormGrad", {c.node().inputs[0], c.node().inputs[1], c.dY(0)}, attrs,
+                                           "onnx2cpp", {c.wants(0), c.wants(1), c.wants(2)});
+  if (c.wants(0)) c.set_dX(0, d[0]);
+  if (c.wants(1)) c.set_dX(1, c.reshape(d[1], scale));
+  if (c.wants(2)) c.set_dX(2, c.reshape(d[2], bias));
+}
+
+struct ChannelNormGradAttrs {
+  float epsilon = 1e-5f;
+  int64_t per_instance = 0;
+  O2C_FIELDS(epsilon, per_instance)
+};
+void infer_ChannelNormGrad(OpCtx& c) {
+  c.attrs<ChannelNormGradAttrs>();
+  const int64_t C = ncs(c).C;
+  check_channel_params(c, 1, 1, C);
+  if (c.shape(2) != c.shape(0)) c.fail("dY must have X's shape");
+  if (c.has_out(0)) c.set_out(0, c.dtype(0), c.shape(0));
+  for (size_t i = 1; i < 3; ++i)
+    if (c.has_out(i)) c.set_out(i, c.dtype(0), Shape{C});
+}
+void lower_ChannelNormGrad(LowerCtx& c) {
+  const NCS d = ncs(c);
+  const auto a = c.attrs<ChannelNormGradAttrs>();
+  c.call("channel_norm_grad", {type_arg(c.dtype(0))},
+         {c.X(0), c.X(1), c.X(2), c.Y(0), c.Y(1), c.Y(2), index(d.N), index(d.C), index(d.S), f32(a.epsilon),
+          boolean(a.per_instance != 0)});
 }
 
 // Inference mode (the statistics inputs 3 and 4): y = (x - mean) a + B with a = scale inv,
@@ -314,10 +334,7 @@ void grad_BatchNormalization(GradCtx& c) {
   const Shape xs = c.shape(0);
   const size_t r = xs.size();
   const std::vector<int64_t> red = all_but_channels(r, true);
-  if (batch_norm_training(c.node())) {
-    grad_normalized_channels(c, red, a.epsilon);
-    return;
-  }
+  if (batch_norm_training(c.node())) return grad_normalized_channels(c, a.epsilon, false);
   const auto& in = c.node().inputs;
   const int inv = c.add("Reciprocal", {c.add("Sqrt", {c.add("Add", {in[4], c.scalar_like(in[4], a.epsilon)})})});
   const int scaled = c.add("Mul", {in[1], inv});  // a
@@ -338,7 +355,7 @@ void grad_BatchNormalization(GradCtx& c) {
 // Statistics per (n, c) over the spatial dims; scale and B per channel.
 void grad_InstanceNormalization(GradCtx& c) {
   if (c.dY(0) < 0) return;
-  grad_normalized_channels(c, all_but_channels(c.shape(0).size(), false), c.attrs<Plain<InstanceNormAttrs>>().base.epsilon);
+  grad_normalized_channels(c, c.attrs<Plain<InstanceNormAttrs>>().base.epsilon, true);
 }
 
 // Statistics per row over dims axis.. (Mean and InvStdDev outputs take no gradient); Scale
@@ -412,6 +429,7 @@ O2C_DEFINE_OP(FusedBatchNormalization, infer_batch_norm<FusedBatchNormAttrs>, lo
 O2C_DEFINE_OP(InstanceNormalization, infer_instance_norm<Plain<InstanceNormAttrs>>, lower_instance_norm<Plain<InstanceNormAttrs>>,
               false, false, grad_InstanceNormalization);
 O2C_DEFINE_OP(FusedInstanceNormalization, infer_instance_norm<FusedInstanceNormAttrs>, lower_instance_norm<FusedInstanceNormAttrs>);
+O2C_DEFINE_OP(ChannelNormGrad, infer_ChannelNormGrad, lower_ChannelNormGrad);
 O2C_DEFINE_OP(LayerNormalization, infer_LayerNormalization, lower_LayerNormalization, false, false, grad_LayerNormalization, true);
 O2C_DEFINE_OP(RMSNormalization, infer_RMSNormalization, lower_RMSNormalization, false, false, nullptr, true);
 O2C_DEFINE_OP(GroupNormalization, infer_GroupNormalization, lower_GroupNormalization);

@@ -329,14 +329,20 @@ void GradCtx::set_dX(size_t i, int v) {
 }
 
 int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs, int opset) {
-  return add_node(op, "", opset, std::move(inputs), std::move(attrs));
+  return add_node(op, "", opset, std::move(inputs), std::move(attrs))[0];
 }
 
 int GradCtx::add(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain) {
-  return add_node(op, domain, 1, std::move(inputs), std::move(attrs));
+  return add_node(op, domain, 1, std::move(inputs), std::move(attrs))[0];
 }
 
-int GradCtx::add_node(const std::string& op, const std::string& domain, int opset, std::vector<int> inputs, Attrs attrs) {
+std::vector<int> GradCtx::add_outputs(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain,
+                                      const std::vector<char>& outputs) {
+  return add_node(op, domain, 1, std::move(inputs), std::move(attrs), outputs);
+}
+
+std::vector<int> GradCtx::add_node(const std::string& op, const std::string& domain, int opset, std::vector<int> inputs,
+                                   Attrs attrs, const std::vector<char>& outputs) {
   Node m;
   m.op = op;
   m.domain = domain;
@@ -345,12 +351,13 @@ int GradCtx::add_node(const std::string& op, const std::string& domain, int opse
   m.index = n_.index;
   m.inputs = std::move(inputs);
   m.attrs = std::move(attrs);
-  m.outputs = {g_.add_value(m.name)};
-  const int out = m.outputs[0];
+  for (size_t i = 0; i < outputs.size(); ++i)
+    m.outputs.push_back(outputs[i] ? g_.add_value(i ? m.name + "/" + std::to_string(i) : m.name) : -1);
+  const std::vector<int> outs = m.outputs;
   const int id = g_.insert(std::move(m), before_);
   OpCtx c(g_, g_.nodes[id]);
   infer_node(c);
-  return out;
+  return outs;
 }
 
 int GradCtx::constant(Tensor t) { return g_.add_constant(prefix_ + "const", std::move(t)); }

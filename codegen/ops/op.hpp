@@ -122,6 +122,10 @@ class GradCtx : public OpCtx {
   int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {}, int opset = 13);
   // The same for an internal op of `domain` (the backward's kernels are onnx2cpp's).
   int add(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain);
+  // An internal op of `domain` with several outputs, output i made where outputs[i] is set
+  // (absent otherwise); returns them (-1 for the absent).
+  std::vector<int> add_outputs(const std::string& op, std::vector<int> inputs, Attrs attrs, const std::string& domain,
+                               const std::vector<char>& outputs);
   int constant(Tensor t);
   int scalar_like(int v, double x);  // a constant scalar of v's element type
   int ints(std::vector<int64_t> v);  // a constant int64 vector (shapes, axes)
@@ -135,7 +139,8 @@ class GradCtx : public OpCtx {
   std::vector<int> dxs;              // per input: its gradient from this node, or -1
 
  private:
-  int add_node(const std::string& op, const std::string& domain, int opset, std::vector<int> inputs, Attrs attrs);
+  std::vector<int> add_node(const std::string& op, const std::string& domain, int opset, std::vector<int> inputs, Attrs attrs,
+                            const std::vector<char>& outputs = {1});
   std::vector<int> dys_;
   std::vector<char> wanted_;
   std::string prefix_;  // names of the new values

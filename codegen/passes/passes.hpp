@@ -134,6 +134,10 @@ void fuse_qdq(Graph& g, const FoldOptions& opt);
 // absorbed node. float32 only.
 void fuse_epilogues(Graph& g);
 
+// Add(A, Pad(G)) of zeros (a slice's gradient added to a sum) becomes PadAdd(A, G), the zeros
+// not made; in A's storage (Value::alias_of, offset 0) when A has no other reader.
+void fuse_pad_add(Graph& g);
+
 // Concat along an axis with only size-1 dims before it: each input that is computed by a
 // node for this Concat alone is written by that node straight into its part of the
 // output (Value::alias_of/alias_offset), and the Concat runs no code (Node::in_place).

@@ -32,6 +32,8 @@ const std::vector<PassInfo>& pass_list() {
        [](Graph& g, const PassOptions& o) { fuse_qdq(g, o.fold); }},
       {"epilogues", "fuse", "batch norms, residual adds, bias rows and activations run in the producing kernel",
        [](Graph& g, const PassOptions&) { fuse_epilogues(g); }},
+      {"pad-add", "fuse", "a zero-padded tensor added to another is added into it at its place, accumulated in place when it can",
+       [](Graph& g, const PassOptions&) { fuse_pad_add(g); }},
       {"concat-in-place", "fuse", "producers write their results straight into a Concat's output",
        [](Graph& g, const PassOptions&) { concat_in_place(g); }},
       {"channels-last", "fuse", "tensors between convolutions stored with the channels last",

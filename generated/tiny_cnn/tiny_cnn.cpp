@@ -269,6 +269,21 @@ inline void fill(T* y, i64 n, T v) {
   std::fill(y, y + n, v);
 }
 
+// f(0) + ... + f(n - 1) in double, in 16 lanes (the compiler vectorizes them; each adds in
+// order, so nothing is reassociated) added up in a fixed order at the end: deterministic.
+template <class F>
+inline double sum_lanes(i64 n, F f) {
+  constexpr int kLanes = 16;
+  double lane[kLanes] = {};
+  const i64 blocks = n / kLanes;
+  for (i64 b = 0; b < blocks; ++b)
+    for (int j = 0; j < kLanes; ++j) lane[j] += f(b * kLanes + j);
+  double s = 0;
+  for (i64 k = blocks * kLanes; k < n; ++k) s += f(k);
+  for (int j = 0; j < kLanes; ++j) s += lane[j];
+  return s;
+}
+
 // BitCast: n elements of T reinterpreted as U, bit for bit (the same size).
 template <class T, class U>
 inline void bitcast(const T* x, U* y, i64 n) {
@@ -1579,6 +1594,14 @@ inline void table_copy(const Par& par, const T* x, T* y, const i64* tab, const T
 template <class T>
 inline void table_copy(const T* x, T* y, const i64* tab, const TableMap& m, T fill) {
   table_copy(Par{}, x, y, tab, m, fill);
+}
+
+// Y = A + G placed inside A: G's element i added to Y[at + strided(i)] (PadAdd: the sum of a
+// tensor and a zero-padded one, without the zeros). Y may be A (the sum accumulated in place).
+template <class T>
+inline void pad_add(const T* A, const T* G, T* Y, i64 n, i64 at, const Strided& s) {
+  if (Y != A) copy(A, Y, n);
+  for_strided(s, [&](i64 i, i64 off) { Y[at + off] += G[i]; });
 }
 
 // Interpolating Resize (linear, cubic, antialias): output dim k has dims[k] entries, each
