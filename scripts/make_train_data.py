@@ -207,6 +207,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=None, help="the batch size (default: the model's)")
     ap.add_argument("--image", type=int, default=None, help="image models: the pictures' height and width (default: the model's)")
+    ap.add_argument("--eps", type=float, default=None, help="adam, adamw: eps (default 1e-6)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -237,6 +238,9 @@ def main():
                     b.copy_(torch.from_numpy(inits[n].copy()))
 
     cls, hyper = OPTIMIZERS[a.optimizer]
+    hyper = dict(hyper)
+    if a.eps is not None and "eps" in hyper:
+        hyper["eps"] = a.eps
     kwargs = dict(hyper)
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])

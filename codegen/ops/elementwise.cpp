@@ -198,6 +198,12 @@ int unary_grad(GradCtx& c, int dy) {
     const int ramp = c.add("And", {m.cmp("Greater", v, 0.0), m.cmp("Less", v, 1.0)});
     return m.where(ramp, m.mul(dy, m.k(dy, a.alpha)), m.k(dy, 0.0));
   }
+  if (op == "Swish") {  // s + alpha x s (1 - s), s = sigmoid(alpha x)
+    const double alpha = c.attrs<SwishAttrs>().alpha;
+    const int ax = alpha == 1.0 ? x : m.mul(x, m.k(x, alpha));
+    const int sg = m.f("Sigmoid", ax);
+    return m.mul(dy, m.add(sg, m.mul(m.mul(ax, sg), m.sub(m.k(x, 1.0), sg))));
+  }
   if (op == "Gelu") {
     if (c.attrs<GeluAttrs>().approximate == 0) {  // Phi(x) + x phi(x)
       const int cdf = m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), m.f("Erf", m.mul(x, m.k(x, 0.7071067811865476)))));
@@ -247,7 +253,7 @@ O2C_DEFINE_OP(Selu, infer_same<SeluAttrs>, lower_Selu, false, false, grad_unary,
 O2C_DEFINE_OP(ThresholdedRelu, infer_same<ThresholdedReluAttrs>, lower_ThresholdedRelu, false, false, nullptr, true);
 O2C_DEFINE_OP(HardSigmoid, infer_same<HardSigmoidAttrs>, lower_HardSigmoid, false, false, grad_unary, true);
 O2C_DEFINE_OP(Shrink, infer_same<ShrinkAttrs>, lower_Shrink, false, false, nullptr, true);
-O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish, false, false, nullptr, true);
+O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish, false, false, grad_unary, true);
 O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf, false, false, grad_unary, true);
 O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu, false, false, grad_unary, true);
 O2C_DEFINE_OP(IsNaN, infer_is<NoAttrs>, lower_IsNaN);

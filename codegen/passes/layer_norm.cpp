@@ -3,8 +3,8 @@
 //   y = d / Sqrt(v + eps) [* gamma] [+ beta]
 // becomes one LayerNormalization node (templates/norm.hpp: one pass per row for the mean and
 // variance, one for the output) in place of the pattern's last node; the others die. Each
-// intermediate must be read inside the pattern alone, gamma and beta constants of the last
-// dim's size, eps a constant scalar.
+// intermediate must be read inside the pattern alone, gamma and beta of the last dim's size
+// (constants, or a training step's parameters), eps a constant scalar.
 #include <string>
 #include <vector>
 
@@ -16,17 +16,18 @@ namespace {
 
 struct Ctx : Pattern {
   using Pattern::Pattern;
-  // A float constant of n elements, of rank 1 at most (it broadcasts over the last dim).
-  bool vector_const(int v, int64_t n) const {
-    return v >= 0 && g.values[v].constant && g.values[v].dtype == DType::Float && g.values[v].constant->numel() == n &&
+  // A float tensor of n elements, of rank 1 at most (it broadcasts over the last dim): a
+  // constant, or a parameter a training step updates.
+  bool vector_of(int v, int64_t n) const {
+    return v >= 0 && g.values[v].dtype == DType::Float && !g.values[v].dynamic() && numel(g.values[v].shape) == n &&
            g.values[v].shape.size() <= 1;
   }
-  // When the one reader of y is an `op` (Mul: gamma, Add: beta) with such a constant of n
-  // elements: the constant, the reader appended to pattern. Else -1.
+  // When the one reader of y is an `op` (Mul: gamma, Add: beta) with such a tensor of n
+  // elements: that tensor, the reader appended to pattern. Else -1.
   int affine(int y, const char* op, int64_t n, std::vector<Node*>* pattern) {
     Node* r = reader(y, op);
     const int k = r ? other(*r, y) : -1;
-    if (!vector_const(k, n)) return -1;
+    if (!vector_of(k, n)) return -1;
     pattern->push_back(r);
     return k;
   }

@@ -18,16 +18,16 @@ const std::vector<PassInfo>& pass_list() {
        [](Graph& g, const PassOptions&) { remove_dead_nodes(g); }},
       {"compute-in-float", "", "float16, bfloat16 and float8 values are computed in float: Cast nodes around the nodes that compute on them",
        [](Graph& g, const PassOptions& o) { compute_in_float(g, o.fold); }},
-      {"backward", "", "with a loss asked for: the loss and its gradients with respect to the parameters, appended",
-       [](Graph& g, const PassOptions& o) {
-         if (!o.backward.output.empty()) append_backward(g, o.backward);
-       }},
       {"layer-norm", "fuse", "LayerNorm as exported before opset 17 becomes one LayerNormalization",
        [](Graph& g, const PassOptions&) { fuse_layer_norm(g); }},
       {"gelu", "fuse", "GELU as exported before opset 20 becomes one Gelu",
        [](Graph& g, const PassOptions&) { fuse_gelu(g); }},
       {"swish", "fuse", "x * Sigmoid(x) becomes one Swish (SiLU), x * HardSigmoid(x) with 1/6, 1/2 one HardSwish",
        [](Graph& g, const PassOptions&) { fuse_swish(g); }},
+      {"backward", "", "with a loss asked for: the loss and its gradients with respect to the parameters, appended",
+       [](Graph& g, const PassOptions& o) {
+         if (!o.backward.output.empty()) append_backward(g, o.backward);
+       }},
       {"qdq", "fuse", "quantized convolutions and residual adds in QDQ form (DequantizeLinear -> Conv/Add -> QuantizeLinear) run on integers as QLinearConv/QLinearAdd",
        [](Graph& g, const PassOptions& o) { fuse_qdq(g, o.fold); }},
       {"epilogues", "fuse", "batch norms, residual adds, bias rows and activations run in the producing kernel",

@@ -193,7 +193,7 @@ TEST_CASE("Gradients of the unary maps", "[gradients]") {
   check_grad(gradcheck(node("HardSwish", {"x"}), {away_from(hs, {-3, 3})}, 14));
 }
 
-TEST_CASE("Gradients of the unary maps with attributes (LeakyRelu, Elu, Selu, HardSigmoid, Gelu)", "[gradients]") {
+TEST_CASE("Gradients of the unary maps with attributes (LeakyRelu, Elu, Selu, HardSigmoid, Gelu, Swish)", "[gradients]") {
   const GradInput x = away_from(grad_in("x", {3, 4}, 64), {0});
   auto with_f = [](const char* op, std::vector<std::pair<const char*, float>> attrs) {
     return [=](ModelBuilder& b) {
@@ -219,6 +219,12 @@ TEST_CASE("Gradients of the unary maps with attributes (LeakyRelu, Elu, Selu, Ha
     check_grad(gradcheck([&](ModelBuilder& b) { ModelBuilder::attr_s(b.node("Gelu", {"x"}, {"y"}), "approximate", approx); },
                     {gx}, 20));
   }
+  // Swish (opset 24): x sigmoid(alpha x); also what the swish pass makes of x * Sigmoid(x)
+  // before the backward.
+  GradInput sx = grad_in("x", {3, 4}, 68);
+  for (double& v : sx.values) v *= 3;
+  check_grad(gradcheck(with_f("Swish", {}), {sx}, 24));
+  check_grad(gradcheck(with_f("Swish", {{"alpha", 0.6f}}), {sx}, 24));
 }
 
 TEST_CASE("Gradient of Clip: bounds as inputs (opset 13; either alone), as attributes (opset 6)", "[gradients]") {
