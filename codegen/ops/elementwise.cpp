@@ -152,6 +152,38 @@ struct GradMath {
   int f(const char* op, int a) { return c.add(op, {a}); }
 };
 
+// ActivationGrad(V, dY): the activation's gradient in one pass (templates/activation_grad.hpp),
+// no temporaries. `activation` names the kernel's case.
+struct ActivationGradAttrs {
+  std::string activation;
+  float alpha = 1.0f;
+  O2C_FIELDS(activation, alpha)
+};
+const std::vector<std::string>& activation_grad_kinds() {  // in k::ActGradKind's order
+  static const std::vector<std::string> kinds = {"Gelu", "GeluTanh", "Swish", "Sigmoid", "Tanh"};
+  return kinds;
+}
+int64_t activation_grad_kind(OpCtx& c) {
+  const std::string& a = c.attrs<ActivationGradAttrs>().activation;
+  const auto& kinds = activation_grad_kinds();
+  const auto it = std::find(kinds.begin(), kinds.end(), a);
+  if (it == kinds.end()) c.fail("unknown activation " + quote_name(a));
+  return it - kinds.begin();
+}
+void infer_ActivationGrad(OpCtx& c) {
+  activation_grad_kind(c);
+  if (c.shape(1) != c.shape(0)) c.fail("dY must have V's shape");
+  c.set_out_dims(0, c.dtype(0), c.dims(0));
+}
+void lower_ActivationGrad(LowerCtx& c) {
+  c.call("activation_grad", {c.X(0), c.X(1), c.Y(0), c.numel_of(c.out(0)), index(activation_grad_kind(c)),
+                             f32(c.attrs<ActivationGradAttrs>().alpha)});
+}
+// The ActivationGrad node of activation a (its input or output as V).
+int activation_grad(GradCtx& c, const char* a, int v, int dy, float alpha = 1.0f) {
+  return c.add("ActivationGrad", {v, dy}, {{"activation", Attr::of(std::string(a))}, {"alpha", Attr::of(alpha)}}, "onnx2cpp");
+}
+
 // The unary maps' gradients, PyTorch's formulas (tools/autograd/derivatives.yaml) from the
 // input x or the output y; at the kinks the side PyTorch takes (Abs'(0) = 0: sign; Elu, Selu,
 // LeakyRelu: x <= 0 is the negative side; HardSigmoid: 0 outside the open ramp; HardSwish:
@@ -166,8 +198,8 @@ int unary_grad(GradCtx& c, int dy) {
   if (op == "Sqrt") return m.div(dy, m.mul(y, m.k(y, 2.0)));
   if (op == "Reciprocal") return m.f("Neg", m.mul(dy, m.mul(y, y)));
   if (op == "Abs") return m.mul(dy, m.f("Sign", x));
-  if (op == "Sigmoid") return m.mul(dy, m.mul(y, m.sub(m.k(y, 1.0), y)));
-  if (op == "Tanh") return m.mul(dy, m.sub(m.k(y, 1.0), m.mul(y, y)));
+  if (op == "Sigmoid") return activation_grad(c, "Sigmoid", y, dy);
+  if (op == "Tanh") return activation_grad(c, "Tanh", y, dy);
   if (op == "Softplus") return m.mul(dy, m.f("Sigmoid", x));
   if (op == "Erf")  // 2 / sqrt(pi) exp(-x^2)
     return m.mul(dy, m.mul(m.k(x, 1.1283791670955126), m.f("Exp", m.f("Neg", m.mul(x, x)))));
@@ -198,28 +230,8 @@ int unary_grad(GradCtx& c, int dy) {
     const int ramp = c.add("And", {m.cmp("Greater", v, 0.0), m.cmp("Less", v, 1.0)});
     return m.where(ramp, m.mul(dy, m.k(dy, a.alpha)), m.k(dy, 0.0));
   }
-  if (op == "Swish") {  // s + alpha x s (1 - s), s = sigmoid(alpha x)
-    const double alpha = c.attrs<SwishAttrs>().alpha;
-    const int ax = alpha == 1.0 ? x : m.mul(x, m.k(x, alpha));
-    const int sg = m.f("Sigmoid", ax);
-    return m.mul(dy, m.add(sg, m.mul(m.mul(ax, sg), m.sub(m.k(x, 1.0), sg))));
-  }
-  if (op == "Gelu") {
-    if (c.attrs<GeluAttrs>().approximate == 0) {  // Phi(x) + x phi(x)
-      const int cdf = m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), m.f("Erf", m.mul(x, m.k(x, 0.7071067811865476)))));
-      const int pdf = m.mul(m.k(x, 0.3989422804014327), m.f("Exp", m.mul(m.mul(x, x), m.k(x, -0.5))));
-      return m.mul(dy, m.add(cdf, m.mul(x, pdf)));
-    }
-    // 0.5 x (1 + tanh(u)), u = s (x + 0.044715 x^3), s = sqrt(2 / pi):
-    // 0.5 (1 + t) + 0.5 x (1 - t^2) s (1 + 3 * 0.044715 x^2)
-    const double s = 0.7978845608028654;
-    const int x2 = m.mul(x, x);
-    const int t = m.f("Tanh", m.mul(m.k(x, s), m.add(x, m.mul(m.k(x, 0.044715), m.mul(x2, x)))));
-    const int du = m.mul(m.k(x, s), m.add(m.k(x, 1.0), m.mul(m.k(x, 3 * 0.044715), x2)));
-    const int d = m.add(m.mul(m.k(x, 0.5), m.add(m.k(x, 1.0), t)),
-                        m.mul(m.mul(m.k(x, 0.5), x), m.mul(m.sub(m.k(x, 1.0), m.mul(t, t)), du)));
-    return m.mul(dy, d);
-  }
+  if (op == "Swish") return activation_grad(c, "Swish", x, dy, c.attrs<SwishAttrs>().alpha);
+  if (op == "Gelu") return activation_grad(c, c.attrs<GeluAttrs>().approximate == 0 ? "Gelu" : "GeluTanh", x, dy);
   c.unsupported("no gradient rule for " + op);
 }
 
@@ -256,6 +268,7 @@ O2C_DEFINE_OP(Shrink, infer_same<ShrinkAttrs>, lower_Shrink, false, false, nullp
 O2C_DEFINE_OP(Swish, infer_same<SwishAttrs>, lower_Swish, false, false, grad_unary, true);
 O2C_DEFINE_OP(Erf, infer_same<NoAttrs>, lower_Erf, false, false, grad_unary, true);
 O2C_DEFINE_OP(Gelu, infer_same<GeluAttrs>, lower_Gelu, false, false, grad_unary, true);
+O2C_DEFINE_OP(ActivationGrad, infer_ActivationGrad, lower_ActivationGrad, false, false, nullptr, true);
 O2C_DEFINE_OP(IsNaN, infer_is<NoAttrs>, lower_IsNaN);
 O2C_DEFINE_OP(IsInf, infer_is<IsInfAttrs>, lower_IsInf);
 

@@ -8,6 +8,7 @@
 #include "runtime_min/onnx2cpp_numeric.h"
 #include "templates/numeric.hpp"
 #include "templates/activation.hpp"
+#include "templates/activation_grad.hpp"
 #include "templates/elementwise.hpp"
 #include "templates/special.hpp"
 #include "templates/panel_gemm.hpp"
