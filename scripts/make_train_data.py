@@ -2,7 +2,7 @@
 """Reference data for `onnx2cpp verify-train`: a PyTorch model exported to ONNX and trained for a
 few steps with torch.optim, its losses, first gradients and final parameters written down.
 
-    make_train_data.py OUT --model mlp --optimizer sgd|adam|adamw [--steps 3] [--loss cross_entropy]
+    make_train_data.py OUT --model mlp --optimizer sgd|adam|adamw [--steps 3] [--loss cross_entropy|mse|graph]
                        [--seed 0] [--batch N] [--image HW]
 
 writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, optimizer with
@@ -34,6 +34,18 @@ class MLP(torch.nn.Module):
 
     def forward(self, x):
         return self.fc2(torch.relu(self.fc1(x)))
+
+
+class WithLoss(torch.nn.Module):
+    """A model and its cross-entropy loss in one module (--loss graph): what a user exports when
+    the loss is part of the graph."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, target):
+        return torch.nn.functional.cross_entropy(self.model(x), target)
 
 
 class CNN(torch.nn.Module):
@@ -202,7 +214,9 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--model", choices=sorted(MODELS), default="mlp")
     ap.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
-    ap.add_argument("--loss", choices=["cross_entropy", "mse"], default="cross_entropy")
+    ap.add_argument("--loss", choices=["cross_entropy", "mse", "graph"], default="cross_entropy",
+                    help="graph: the model is exported with its cross-entropy loss inside (targets as an input, "
+                    "the loss as its output \"loss\")")
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=None, help="the batch size (default: the model's)")
@@ -225,15 +239,22 @@ def main():
     integer_input = a.model in INTEGER_INPUT
     sample = lambda: torch.randint(0, 100, in_shape) if integer_input else torch.randn(in_shape)
     mode = torch.onnx.TrainingMode.TRAINING if bn_train else torch.onnx.TrainingMode.EVAL
-    torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"], output_names=["logits"],
-                      opset_version=BATCHNORM_TRAIN.get(a.model, 13), do_constant_folding=False, training=mode)
+    # What is exported, whose parameter names the ONNX initializers take.
+    top = WithLoss(model) if a.loss == "graph" else model
+    if a.loss == "graph":  # the loss inside: SoftmaxCrossEntropyLoss on the targets, an int64 input
+        torch.onnx.export(top, (sample(), torch.randint(0, classes, (in_shape[0],))),
+                          os.path.join(a.out, "model.onnx"), input_names=["x", "target"], output_names=["loss"],
+                          opset_version=max(BATCHNORM_TRAIN.get(a.model, 13), 13), do_constant_folding=False, training=mode)
+    else:
+        torch.onnx.export(model, sample(), os.path.join(a.out, "model.onnx"), input_names=["x"], output_names=["logits"],
+                          opset_version=BATCHNORM_TRAIN.get(a.model, 13), do_constant_folding=False, training=mode)
     exported = onnx.load(os.path.join(a.out, "model.onnx"))
     onnx.checker.check_model(exported)
-    buffers = [n for n, _ in model.named_buffers() if n.endswith(("running_mean", "running_var"))]
+    buffers = [n for n, _ in top.named_buffers() if n.endswith(("running_mean", "running_var"))]
     if bn_train:  # the export ran the model once in training mode: start from the exported statistics
         inits = {i.name: numpy_helper.to_array(i) for i in exported.graph.initializer}
         with torch.no_grad():
-            for n, b in model.named_buffers():
+            for n, b in top.named_buffers():
                 if n in buffers:
                     b.copy_(torch.from_numpy(inits[n].copy()))
 
@@ -247,38 +268,41 @@ def main():
     params = [p for p in model.parameters() if p.requires_grad]
     opt = cls(params, **kwargs)
     data = os.path.join(a.out, "train_data")
-    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    trainable = [n for n, p in top.named_parameters() if p.requires_grad]
     losses = []
     for k in range(a.steps):
         x = sample()
-        if a.loss == "cross_entropy":
+        if a.loss in ("cross_entropy", "graph"):
             target = torch.randint(0, classes, (in_shape[0],))
             loss_fn = torch.nn.CrossEntropyLoss()
         else:
             target = torch.randn(in_shape[0], classes)
             loss_fn = torch.nn.MSELoss()
         save(x.numpy(), "x", os.path.join(data, f"step_{k}", "input_0.pb"))
-        save(target.numpy(), "logits_target", os.path.join(data, f"step_{k}", "target.pb"))
+        if a.loss == "graph":  # a model input
+            save(target.numpy(), "target", os.path.join(data, f"step_{k}", "input_1.pb"))
+        else:
+            save(target.numpy(), "logits_target", os.path.join(data, f"step_{k}", "target.pb"))
         opt.zero_grad()
         loss = loss_fn(model(x), target)
         loss.backward()
         losses.append(loss.item())
         if k == 0:
-            for n, p in model.named_parameters():
+            for n, p in top.named_parameters():
                 if not p.requires_grad:
                     continue
                 save(p.grad.detach().numpy(), n, os.path.join(data, "expected", "grads", n.replace("/", "_") + ".pb"))
         opt.step()
     save(np.array(losses, dtype=np.float32), "loss", os.path.join(data, "expected", "loss.pb"))
-    for n, p in model.named_parameters():
+    for n, p in top.named_parameters():
         if not p.requires_grad:
             continue
         save(p.detach().numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
-    named_buffers = dict(model.named_buffers())
+    named_buffers = dict(top.named_buffers())
     for n in buffers if bn_train else []:
         save(named_buffers[n].numpy(), n, os.path.join(data, "expected", "params", n.replace("/", "_") + ".pb"))
     spec = {"type": a.optimizer, **hyper}
-    desc = {"loss": a.loss, "reduction": "mean", "output": "logits", "optimizer": spec, "lr": hyper["lr"], "steps": a.steps,
+    desc = {"loss": a.loss, "reduction": "mean", "output": "loss" if a.loss == "graph" else "logits", "optimizer": spec, "lr": hyper["lr"], "steps": a.steps,
             "trainable": trainable, "model": a.model, "seed": a.seed}
     if bn_train:
         desc.update(batchnorm="train", buffers=buffers)

@@ -309,8 +309,8 @@ export async function createModel(options = {}) {
 
   /**
    * One training step on a batch: inputs { [input name]: typed array }, targets { [output
-   * name]: typed array } (the loss's target), learning rate lr. Updates the params; returns
-   * the loss before the update.
+   * name]: typed array } (the loss's target; {} for a model that computes its own loss, whose
+   * targets are inputs), learning rate lr. Updates the params; returns the loss before the update.
    */
   function trainStep(inputs, targets, lr) {
     copyFeeds(inputs, FEEDS, feedPtrs, heap, "trainStep(inputs, targets, lr): inputs");
@@ -599,11 +599,12 @@ JsTrainModel js_train_model(const Graph& step, const Graph& eval, const std::str
     t.eval_at = static_cast<int64_t>(i);
     m.feeds.push_back(t);
   }
-  const int target = step.find(output + "_target");
-  JsTensor t = tensor(step.values[target]);
-  t.name = output;
-  t.at = member(step.inputs, target);
-  m.targets.push_back(t);
+  if (const int target = step.find(output + "_target"); target >= 0) {  // none with --loss graph
+    JsTensor t = tensor(step.values[target]);
+    t.name = output;
+    t.at = member(step.inputs, target);
+    m.targets.push_back(t);
+  }
   // The step's outputs that are not parameters or states updated in place.
   for (size_t i = 0; i < step.outputs.size(); ++i) {
     const int o = step.outputs[i];

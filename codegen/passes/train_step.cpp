@@ -118,6 +118,16 @@ Loss add_loss(Graph& g, int y, const BackwardOptions& opt) {
     return s == 1.0 ? v : add_node(g, "Mul", {v, scalar(g, name + "/scale", t, s)}, {}, name);
   };
   Loss r;
+  if (l == "graph") {  // the model's own loss: d loss / d loss = 1
+    if (numel(yv.shape) != 1)
+      throw UnsupportedError("training: --loss graph needs a scalar output, " + quote_name(opt.output) + " is " + shape_str(yv.shape));
+    Tensor one(t, yv.shape);
+    if (t == DType::Float) one.data<float>()[0] = 1.0f;
+    else one.data<double>()[0] = 1.0;
+    r.loss = y;
+    r.seed = g.add_constant("loss/seed", std::move(one));
+    return r;
+  }
   if (l == "mse" || l == "l1" || l == "bce_with_logits") {
     const int target = add_input(g, tname, t, yv.shape);
     const double s = mean ? 1.0 / static_cast<double>(std::max<int64_t>(numel(yv.shape), 1)) : 1.0;
@@ -332,10 +342,12 @@ void append_backward(Graph& g, const BackwardOptions& opt) {
       if (!s.buffer) params.push_back(s.value);
     // Parameters the model no longer reads after inference (folded away) have no gradient.
   }
-  if (g.find("loss") >= 0) throw CompileError("training: the model already has a value named \"loss\" (the step's loss output)");
+  // The step's loss output is named "loss": the model's own, when --loss graph names it so.
+  const bool own_loss = opt.loss == "graph" && g.values[y].name == "loss";
+  if (!own_loss && g.find("loss") >= 0) throw CompileError("training: the model already has a value named \"loss\" (the step's loss output)");
   if (!opt.optimizer.type.empty()) seed_dropouts(g, forward);
   const Loss loss = add_loss(g, y, opt);
-  add_output(g, loss.loss, "loss");
+  if (!own_loss) add_output(g, loss.loss, "loss");
   const std::vector<int> grads = backpropagate(g, forward, {{y, loss.seed}}, params, -1);
   if (opt.grads)
     for (size_t i = 0; i < params.size(); ++i)

@@ -18,8 +18,10 @@ namespace o2c {
 
 void add_train_options(CLI::App* app, BackwardOptions& b) {
   app->add_option("--output", b.output, "the model output the loss is computed on")->required();
-  app->add_option("--loss", b.loss, "mse (default), l1, cross_entropy (integer class targets), bce_with_logits")
-      ->check(CLI::IsMember({"mse", "l1", "cross_entropy", "bce_with_logits"}));
+  app->add_option("--loss", b.loss,
+                  "mse (default), l1, cross_entropy (integer class targets), bce_with_logits; or graph: the output is "
+                  "the loss the model computes itself (exported with its loss inside; its targets are model inputs)")
+      ->check(CLI::IsMember({"mse", "l1", "cross_entropy", "bce_with_logits", "graph"}));
   app->add_option("--reduction", b.reduction, "mean (default) or sum")->check(CLI::IsMember({"mean", "sum"}));
   app->add_option("--label-smoothing", b.label_smoothing, "cross_entropy's label smoothing (default 0)")
       ->check(CLI::Range(0.0, 1.0));

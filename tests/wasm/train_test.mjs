@@ -13,7 +13,11 @@ const [dir, NAME, data] = process.argv.slice(2);
 const spec = JSON.parse(fs.readFileSync(path.join(data, "train.json"), "utf8"));
 const tensor = (...p) => readTensor(fs.readFileSync(path.join(data, ...p))).data;
 const want = tensor("expected", "loss.pb");
-const batch = (k) => [{ ["x"]: tensor(`step_${k}`, "input_0.pb") }, { [spec.output]: tensor(`step_${k}`, "target.pb") }];
+// A model exported with its loss inside (--loss graph) takes its targets as an input.
+const batch = (k) =>
+  spec.loss === "graph"
+    ? [{ ["x"]: tensor(`step_${k}`, "input_0.pb"), ["target"]: tensor(`step_${k}`, "input_1.pb") }, {}]
+    : [{ ["x"]: tensor(`step_${k}`, "input_0.pb") }, { [spec.output]: tensor(`step_${k}`, "target.pb") }];
 const close = (got, expected, what) =>
   assert.ok(Math.abs(got - expected) <= 1e-3 * Math.abs(expected) + 1e-5, `${what}: got ${got}, PyTorch ${expected}`);
 
@@ -51,6 +55,7 @@ assert.ok(y.data.every(Number.isFinite));
 
 // Errors name what is wrong.
 assert.throws(() => m.trainStep({}, batch(0)[1], 0.1), /input "x" .* is missing/);
+assert.equal(m.targets.length, spec.loss === "graph" ? 0 : 1);
 assert.throws(() => m.trainStep(batch(0)[0], batch(0)[1], "fast"), /lr must be a finite number/);
 assert.throws(() => m.setParams(new Uint8Array(3)), /3 bytes, the params have/);
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Test wasm/train_<model>: PyTorch's reference run (scripts/make_train_data.py), the training
 # module (onnx2cpp train --target wasm), train_test.mjs on it, and export-onnx on the params it
-# saved.   train_test.sh ONNX2CPP EMXX NODE SRC WORK MODEL OPTIMIZER
+# saved.   train_test.sh ONNX2CPP EMXX NODE SRC WORK MODEL OPTIMIZER [LOSS]
 set -euo pipefail
-o2c=$1 emxx=$2 node=$3 src=$4 work=$5 model=$6 optimizer=$7
+o2c=$1 emxx=$2 node=$3 src=$4 work=$5 model=$6 optimizer=$7 loss=${8:-cross_entropy}
 if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   echo "SKIPPED: python3-torch is not installed (scripts/setup.sh installs it)"
   exit 77
 fi
 rm -rf "$work"
-/usr/bin/python3 "$src/scripts/make_train_data.py" "$work/ref" --model "$model" --optimizer "$optimizer"
+/usr/bin/python3 "$src/scripts/make_train_data.py" "$work/ref" --model "$model" --optimizer "$optimizer" --loss "$loss"
 flags=$(/usr/bin/python3 - "$work/ref/train_data/train.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
