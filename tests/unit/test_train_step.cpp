@@ -138,6 +138,8 @@ TEST_CASE("Training refuses what it cannot do, naming it", "[train]") {
   o.backward.optimizer.type = "sgd";
   o.backward.loss = "hinge";
   CHECK_THROWS_WITH(compile_model(o), Catch::Contains("loss \"hinge\""));
+  o.backward.loss = "graph";  // the model's own loss must be a scalar
+  CHECK_THROWS_WITH(compile_model(o), Catch::Contains("--loss graph needs a scalar output, \"logits\""));
 }
 
 TEST_CASE("Training only the head (--train) leaves the other initializers constants", "[train]") {
