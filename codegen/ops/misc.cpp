@@ -36,25 +36,33 @@ k::Strided d2s_plan(OpCtx& c, Shape* out) {
       d2s ? c.attrs<DepthToSpaceAttrs>() : DepthToSpaceAttrs{c.attrs<SpaceToDepthAttrs>().blocksize, kDCR};
   const int64_t bs = a.blocksize;
   if (bs < 1) c.fail("blocksize must be positive");
+  // Dims are below 2^40 (limits.hpp, empty tensors too): a blocksize below 2^20 keeps every
+  // product of dims and blocksizes below 2^63.
+  if (bs > (int64_t{1} << 20)) c.unsupported("blocksize " + std::to_string(bs) + " (the most is 2^20)");
   const int64_t N = x[0], C = x[1], H = x[2], W = x[3];
+  // An empty input moves nothing: its strides stay 0 (computed from the dims, they could
+  // overflow: [1, 0, 2^30, 2^30] with blocksize 2^20).
+  const bool empty = N == 0 || C == 0 || H == 0 || W == 0;
   Shape dims;
-  std::vector<int64_t> st;
+  std::vector<int64_t> st(6, 0);
   if (d2s) {
     if (C % (bs * bs)) c.fail("channels must be divisible by blocksize^2");
     const int64_t Cp = C / (bs * bs);
     const bool crd = a.mode == kCRD;
-    const int64_t sN = C * H * W;
-    const int64_t sC = crd ? bs * bs * H * W : H * W;
-    const int64_t sb1 = crd ? bs * H * W : bs * Cp * H * W;
-    const int64_t sb2 = crd ? H * W : Cp * H * W;
+    if (!empty) {
+      const int64_t sN = C * H * W;
+      const int64_t sC = crd ? bs * bs * H * W : H * W;
+      const int64_t sb1 = crd ? bs * H * W : bs * Cp * H * W;
+      const int64_t sb2 = crd ? H * W : Cp * H * W;
+      st = {sN, sC, W, sb1, 1, sb2};
+    }
     dims = {N, Cp, H, bs, W, bs};
-    st = {sN, sC, W, sb1, 1, sb2};
     if (out) *out = {N, Cp, H * bs, W * bs};
   } else {
     if (H % bs || W % bs) c.fail("spatial dims must be divisible by blocksize");
     const int64_t Hp = H / bs, Wp = W / bs;
     dims = {N, bs, bs, C, Hp, Wp};
-    st = {C * H * W, W, 1, H * W, bs * W, bs};
+    if (!empty) st = {C * H * W, W, 1, H * W, bs * W, bs};
     if (out) *out = {N, C * bs * bs, Hp, Wp};
   }
   return make_strided(dims, st);

@@ -530,3 +530,18 @@ TEST_CASE("fuzz: a Conv of rank-1 tensors is refused (the fifth fuzz hour: its k
   ModelBuilder::attr_ints(b.node("Conv", {"x", "x"}, {"y"}), "kernel_shape", {3, 3});
   CHECK_THAT(error_of(b), Catch::Contains("X [2] must have a batch, a channel and at least one spatial dim"));
 }
+
+TEST_CASE("fuzz: DepthToSpace and SpaceToDepth refuse a blocksize whose square overflows; empty inputs move nothing", "[hostile]") {
+  // The seventh fuzz hour: blocksize 2^40 squared overflowed int64 (UBSan).
+  for (const char* op : {"DepthToSpace", "SpaceToDepth"}) {
+    ModelBuilder b(13);
+    b.input("x", {1, 8, 2, 2});
+    ModelBuilder::attr_i(b.node(op, {"x"}, {"y"}), "blocksize", int64_t{1} << 40);
+    CHECK_THAT(error_of(b), Catch::Contains("blocksize 1099511627776 (the most is 2^20)"));
+  }
+  // An empty input and a large blocksize: an empty output, no strides computed.
+  ModelBuilder b(13);
+  b.input("x", {1, 0, 4, 4});
+  ModelBuilder::attr_i(b.node("DepthToSpace", {"x"}, {"y"}), "blocksize", 1024);
+  CHECK(error_of(b).empty());
+}
