@@ -1222,7 +1222,8 @@ void infer_PadAdd(OpCtx& c) {
   const Shape& part = c.shape(1);
   if (part.size() != in.size() || a.starts.size() != in.size()) c.fail("G and starts must have A's rank");
   for (size_t d = 0; d < in.size(); ++d)
-    if (a.starts[d] < 0 || a.starts[d] + part[d] > in[d]) c.fail("G at starts does not fit inside A along axis " + std::to_string(d));
+    if (a.starts[d] < 0 || part[d] > in[d] || a.starts[d] > in[d] - part[d])
+      c.fail("G at starts does not fit inside A along axis " + std::to_string(d));
   c.set_out(0, c.dtype(0), in);
 }
 void lower_PadAdd(LowerCtx& c) {

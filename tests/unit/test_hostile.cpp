@@ -545,3 +545,19 @@ TEST_CASE("fuzz: DepthToSpace and SpaceToDepth refuse a blocksize whose square o
   ModelBuilder::attr_i(b.node("DepthToSpace", {"x"}, {"y"}), "blocksize", 1024);
   CHECK(error_of(b).empty());
 }
+
+TEST_CASE("The internal PadAdd, read from a model, refuses a place outside its sum (no overflow)", "[hostile]") {
+  // Internal ops (domain onnx2cpp) can be written in a file: their checks must hold too.
+  for (int64_t start : {std::numeric_limits<int64_t>::max(), int64_t{2}, int64_t{-1}}) {
+    ModelBuilder b(13);
+    auto* os = b.m.add_opset_import();
+    os->set_domain("onnx2cpp");
+    os->set_version(1);
+    b.input("a", {2, 3}).input("g", {1, 3});
+    auto& n = b.node("PadAdd", {"a", "g"}, {"y"});
+    n.set_domain("onnx2cpp");
+    ModelBuilder::attr_ints(n, "starts", {start, 0});
+    INFO("start " << start);
+    CHECK_THAT(error_of(b), Catch::Contains("G at starts does not fit inside A along axis 0"));
+  }
+}
