@@ -58,6 +58,10 @@ done
 if [ ! -d "$out/seeds/variants" ] && /usr/bin/python3 -c "import onnx" 2>/dev/null; then
   /usr/bin/python3 tests/fuzz/hostile_variants.py "$out/seeds/variants" "$out"/seeds/*.onnx --per-model 1 | tail -n 1
 fi
+# And models of the ops the compiler makes itself, which files may hold too (tests/fuzz/internal_ops.py).
+if [ ! -d "$out/seeds/internal" ] && /usr/bin/python3 -c "import onnx, numpy" 2>/dev/null; then
+  /usr/bin/python3 tests/fuzz/internal_ops.py "$out/seeds/internal" --variants 100 | tail -n 1
+fi
 echo "fuzz: $k seed models, ${secs} s"
 stamp="$out/findings/.start"
 touch "$stamp"

@@ -122,18 +122,22 @@ def limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
-def check(exe, path):
-    """None when onnx2cpp answered as it should, else what went wrong."""
+def check(exe, path, sanitized=False):
+    """None when onnx2cpp answered as it should, else what went wrong. A sanitized build (ASan
+    maps terabytes of shadow memory) runs without the address-space limit, and any report of
+    its sanitizers counts."""
     t0 = time.time()
     try:
         p = subprocess.run([exe, "check", path], capture_output=True, text=True, errors="replace", timeout=10,
-                           preexec_fn=limit_memory)
+                           preexec_fn=None if sanitized else limit_memory)
     except subprocess.TimeoutExpired:
         return "timeout (10 s)"
     err = p.stderr.strip().splitlines()
     last = err[-1] if err else ""
     if p.returncode < 0:
         return "signal %d: %s" % (-p.returncode, last)
+    if sanitized and ("runtime error" in p.stderr or "Sanitizer" in p.stderr):
+        return "sanitizer: " + next((l for l in err if "runtime error" in l or "Sanitizer" in l), last)
     if p.returncode not in (0, 2, 3) or "internal error" in p.stderr or (p.returncode and not err):
         return "exit %d: %s" % (p.returncode, last)
     if time.time() - t0 > 5:
