@@ -113,16 +113,19 @@ inline void adam_step(const T* lr, const int64_t* step, const T* p, const T* g, 
   const T shrink = static_cast<T>(1.0 - rate * weight_decay), wd = static_cast<T>(weight_decay);
   const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2), e = static_cast<T>(eps);
   const T c1 = static_cast<T>(1.0 - beta1), c2 = static_cast<T>(1.0 - beta2);
-  for (i64 k = 0; k < n; ++k) {
-    T x = p[k], d = g[k];
-    if (decoupled) x = x * shrink;
-    else if (weight_decay != 0.0) d = d + wd * x;
-    const T mk = m[k] * b1 + d * c1;
-    const T vk = v[k] * b2 + d * d * c2;
-    m_out[k] = mk;
-    v_out[k] = vk;
-    p_out[k] = x - step_size * (mk / (std::sqrt(vk) / bc2_sqrt + e));
+  // Eigen's array expressions, one element at a time in each (the outputs may be their
+  // inputs' storage), vectorized with the square root (a plain loop's std::sqrt is not: errno).
+  CArrMap<T> P(p, n), G(g, n), M(m, n), V(v, n);
+  ArrMap<T> Mo(m_out, n), Vo(v_out, n), Po(p_out, n);
+  if (decoupled || weight_decay == 0.0) {
+    Mo = M * b1 + G * c1;
+    Vo = V * b2 + G * G * c2;
+  } else {  // Adam's weight decay: g + wd p
+    Mo = M * b1 + (G + wd * P) * c1;
+    Vo = V * b2 + (G + wd * P) * (G + wd * P) * c2;
   }
+  if (decoupled) Po = P * shrink - step_size * (Mo / (Vo.sqrt() / bc2_sqrt + e));
+  else Po = P - step_size * (Mo / (Vo.sqrt() / bc2_sqrt + e));
 }
 
 ONNX2CPP_K_END
