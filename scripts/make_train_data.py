@@ -3,11 +3,12 @@
 few steps with torch.optim, its losses, first gradients and final parameters written down.
 
     make_train_data.py OUT --model mlp --optimizer sgd|adam|adamw [--steps 3] [--loss cross_entropy|mse|graph]
-                       [--seed 0] [--batch N] [--image HW]
+                       [--seed 0] [--batch N] [--image HW] [--eps E]
 
 writes OUT/model.onnx and OUT/train_data/: train.json (loss, reduction, output, optimizer with
 torch.optim's hyper-parameter names, lr, steps, trainable; model and seed, for
-scripts/train_drift.py), step_K/input_0.pb and target.pb (one batch per step),
+scripts/train_drift.py), step_K/input_0.pb and target.pb (one batch per step; with --loss graph
+the targets are the model's input "target", step_K/input_1.pb, and its output "loss" the loss),
 expected/loss.pb (the loss before each step, float32 [steps]), expected/grads/*.pb (step 0's
 gradient of every trainable initializer, the tensor named as it) and expected/params/*.pb (every
 trainable initializer after the last step). Models with
