@@ -54,6 +54,7 @@ inline void attn_concat(const T* past, const T* x, T* dst, i64 B, i64 H, i64 Sp,
 // (ONNX's errata of Attention 23/24: fully masked rows give 0, not NaN).
 template <class T>
 inline void attn_softmax_row(T* x, i64 n) {
+  if (n == 0) return;  // no key: nothing to weigh (Eigen's max of no element reads one)
   ArrMap<T> a(x, n);
   const T mx = a.maxCoeff();
   if (mx == -std::numeric_limits<T>::infinity()) {

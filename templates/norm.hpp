@@ -50,6 +50,7 @@ inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean,
 template <class T>
 inline void instance_norm(const Par& par, const T* X, const T* scale, const T* bias, T* Y, i64 N, i64 C, i64 S,
                           float eps, Act act = Act{Act::None, 0.f, 0.f}) {
+  if (S == 0) return;  // nothing to normalize (Eigen's mean of no element reads one)
   par_for(par, N * C, N * C * S * 4, [&](i64 nc) {
     const i64 c = nc % C;
     const i64 off = nc * S;
@@ -75,6 +76,13 @@ template <class T, class S = float>
 inline void layer_norm(const T* X, const T* scale, const T* bias, T* Y, i64 rows, i64 D, float eps,
                        S* mean = nullptr, S* inv_std = nullptr) {
   CArrMap<T> s(scale, D);
+  if (D == 0) {  // rows of no element: their statistics as numpy's of an empty row (NaN)
+    for (i64 r = 0; r < rows; ++r) {
+      if (mean) mean[r] = std::numeric_limits<S>::quiet_NaN();
+      if (inv_std) inv_std[r] = std::numeric_limits<S>::quiet_NaN();
+    }
+    return;
+  }
   for (i64 r = 0; r < rows; ++r) {
     const auto x = CArrMap<T>(X + r * D, D).template cast<S>();
     const S m = x.mean();
@@ -92,6 +100,7 @@ inline void layer_norm(const T* X, const T* scale, const T* bias, T* Y, i64 rows
 // stash type), cast back to T, times scale (D elements). Y may be X.
 template <class T, class S>
 inline void rms_norm(const T* X, const T* scale, T* Y, i64 rows, i64 D, float eps) {
+  if (D == 0) return;  // no element to write (Eigen's mean of no element reads one)
   CArrMap<T> s(scale, D);
   for (i64 r = 0; r < rows; ++r) {
     const auto x = CArrMap<T>(X + r * D, D).template cast<S>();
@@ -107,6 +116,7 @@ template <class T, class U>
 inline void group_norm(const T* X, const T* scale, const T* bias, T* Y, i64 N, i64 C, i64 S, i64 G, float eps,
                        bool per_group) {
   const i64 cg = C / G, len = cg * S;
+  if (len == 0) return;  // no element to write (Eigen's mean of no element reads one)
   for (i64 n = 0; n < N; ++n)
     for (i64 g = 0; g < G; ++g) {
       const i64 off = (n * C + g * cg) * S;

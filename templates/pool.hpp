@@ -213,14 +213,15 @@ inline int max_unpool_data(const T* x, const I* idx, T* Y, i64 nx, const i64* un
   return 0;
 }
 
-// Global average / max over S spatial elements per (n, c).
+// Global average / max over S spatial elements per (n, c); NaN over none (numpy's mean of an
+// empty array; Eigen's mean and max of no element would read one).
 template <class T>
 inline void global_avg_pool(const T* X, T* Y, i64 NC, i64 S) {
-  for (i64 nc = 0; nc < NC; ++nc) Y[nc] = CArrMap<T>(X + nc * S, S).mean();
+  for (i64 nc = 0; nc < NC; ++nc) Y[nc] = S ? CArrMap<T>(X + nc * S, S).mean() : std::numeric_limits<T>::quiet_NaN();
 }
 template <class T>
 inline void global_max_pool(const T* X, T* Y, i64 NC, i64 S) {
-  for (i64 nc = 0; nc < NC; ++nc) Y[nc] = CArrMap<T>(X + nc * S, S).maxCoeff();
+  for (i64 nc = 0; nc < NC; ++nc) Y[nc] = S ? CArrMap<T>(X + nc * S, S).maxCoeff() : std::numeric_limits<T>::quiet_NaN();
 }
 
 ONNX2CPP_K_END

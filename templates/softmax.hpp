@@ -7,7 +7,8 @@ ONNX2CPP_K_BEGIN
 // X viewed as [outer, n, inner]; normalizes along n. log selects LogSoftmax.
 template <class T>
 inline void softmax(const T* X, T* Y, i64 outer, i64 n, i64 inner, bool log) {
-  if (inner == 1 && n > 0) {  // contiguous rows: Eigen's vectorized max, exp and sum
+  if (n == 0) return;  // an empty axis: no element to write (nor any to read)
+  if (inner == 1) {  // contiguous rows: Eigen's vectorized max, exp and sum
     for (i64 o = 0; o < outer; ++o) {
       CArrMap<T> x(X + o * n, n);
       ArrMap<T> y(Y + o * n, n);

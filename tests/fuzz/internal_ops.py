@@ -25,7 +25,7 @@ from onnx import helper, numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostile_variants import HOSTILE_INTS, check  # noqa: E402
 
-F, I64, B = TP.FLOAT, TP.INT64, TP.BOOL
+F, I64, B, U8 = TP.FLOAT, TP.INT64, TP.BOOL, TP.UINT8
 # op: its inputs (type, shape), its output count, valid attributes.
 TEMPLATES = {
     "ActivationGrad": ([(F, [2, 3, 4]), (F, [2, 3, 4])], 1, {"activation": "Gelu", "alpha": 1.0}),
@@ -45,12 +45,14 @@ TEMPLATES = {
     "TrainingDropout": ([(F, [4, 5]), (F, []), (B, []), (I64, [2])], 2, {"key": 7}),
     "SGDStep": ([(F, []), (I64, []), (F, [5]), (F, [5]), (F, [5])], 2, {"momentum": 0.9}),
     "AdamStep": ([(F, []), (I64, []), (F, [5]), (F, [5]), (F, [5]), (F, [5])], 3, {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}),
+    "QLinearAdd": ([(U8, [1, 4, 3, 3]), (F, []), (U8, []), (U8, [1, 4, 3, 3]), (F, []), (U8, []), (F, []), (U8, [])], 1,
+                   {"relu": 1}),
 }
 HOSTILE_DIMS = [0, 1, 2, 7, 1 << 20, 2**31, 1 << 33, 1 << 40, -1]
 HOSTILE_FLOATS = [0.0, -1.0, float("nan"), float("inf"), -float("inf"), 1e38, 1e-45]
 HOSTILE_STRINGS = ["", "Gelu", "GeluTanh", "Swish", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Clip", "Bogus", "SAME_UPPER", "VALID"]
 EXTRA_ATTRS = ["group", "dilations", "ceil_mode", "count_include_pad", "auto_pad", "transA", "transB", "activation_alpha",
-               "activation_beta", "nesterov", "dampening", "weight_decay", "per_instance"]
+               "activation_beta", "nesterov", "dampening", "weight_decay", "per_instance", "relu"]
 
 
 def mutate(ins, attrs, r):
@@ -95,7 +97,8 @@ def model(op, ins, nout, attrs, constants):
         n = int(np.prod([max(d, 0) for d in s])) if s else 1
         if constants and all(0 <= d <= 100000 for d in s) and n <= 100000:
             a = np.random.RandomState(k).randn(*s) if s else np.array(np.random.RandomState(k).randn())
-            a = {F: a.astype(np.float32), I64: np.abs(a).astype(np.int64), B: a > 0}[t]
+            a = {F: np.abs(a).astype(np.float32) if t == F and not s else a.astype(np.float32),
+                 I64: np.abs(a).astype(np.int64), B: a > 0, U8: (np.abs(a) * 50).astype(np.uint8)}[t]
             inits.append(numpy_helper.from_array(a, "i%d" % k))
         else:
             infos.append(helper.make_tensor_value_info("i%d" % k, t, s))

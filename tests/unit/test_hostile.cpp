@@ -561,3 +561,28 @@ TEST_CASE("The internal PadAdd, read from a model, refuses a place outside its s
     CHECK_THAT(error_of(b), Catch::Contains("G at starts does not fit inside A along axis 0"));
   }
 }
+
+TEST_CASE("Reductions over no element: the pools give NaN, the normalizations and Softmax write nothing", "[hostile]") {
+  // Eigen's mean and max of no element read one (an assertion in debug builds, a read past
+  // the tensor otherwise); Softmax's strided path read x[0] of an empty axis. Found by
+  // tests/fuzz/internal_ops.py (FusedInstanceNormalization of an empty spatial extent: the
+  // instance norms are sanitize/internal_ops' case).
+  auto one = [](const char* op, std::vector<int64_t> x_shape, std::vector<int64_t> y_shape, int opset = 17) {
+    ModelBuilder b(opset);
+    b.init_f("xe", x_shape, {});
+    auto& n = b.node(op, {"xe"}, {"pooled"});
+    if (std::string(op) == "Softmax") ModelBuilder::attr_i(n, "axis", 1);
+    return folded(b, "pooled", y_shape);
+  };
+  for (const char* op : {"GlobalAveragePool", "GlobalMaxPool"}) {
+    const Tensor t = one(op, {1, 2, 0, 0}, {1, 2, 1, 1});
+    CHECK(t.shape == Shape{1, 2, 1, 1});
+    for (double v : doubles(t)) CHECK(std::isnan(v));
+  }
+  CHECK(one("Softmax", {2, 0, 3}, {2, 0, 3}).numel() == 0);
+  ModelBuilder b(17);
+  b.init_f("xe", {2, 0}, {}).init_f("s", {0}, {});
+  b.node("LayerNormalization", {"xe", "s"}, {"ln", "mean", "inv"});
+  const Tensor mean = folded(b, "mean", {2, 1});
+  for (double v : doubles(mean)) CHECK(std::isnan(v));
+}
