@@ -247,10 +247,9 @@ void lower_LpNormalization(LowerCtx& c) {
 
 // ---- Gradients (passes/backward.cpp) -----------------------------------------------------------
 
-// Axes 0, 2, 3, ... of a tensor of rank r (all but the channels); from 2 without the batch.
-std::vector<int64_t> all_but_channels(size_t r, bool batch) {
-  std::vector<int64_t> axes;
-  if (batch) axes.push_back(0);
+// Axes 0, 2, 3, ... of a tensor of rank r: all but the channels.
+std::vector<int64_t> all_but_channels(size_t r) {
+  std::vector<int64_t> axes = {0};
   for (size_t d = 2; d < r; ++d) axes.push_back(static_cast<int64_t>(d));
   return axes;
 }
@@ -333,7 +332,7 @@ void grad_BatchNormalization(GradCtx& c) {
   const BatchNormAttrs a = c.attrs<Plain<BatchNormAttrs>>().base;
   const Shape xs = c.shape(0);
   const size_t r = xs.size();
-  const std::vector<int64_t> red = all_but_channels(r, true);
+  const std::vector<int64_t> red = all_but_channels(r);
   if (batch_norm_training(c.node())) return grad_normalized_channels(c, a.epsilon, false);
   const auto& in = c.node().inputs;
   const int inv = c.add("Reciprocal", {c.add("Sqrt", {c.add("Add", {in[4], c.scalar_like(in[4], a.epsilon)})})});
@@ -403,7 +402,7 @@ std::pair<int, int> batch_norm_running_stats(Graph& g, int node) {
   };
   const auto m = bn.attrs.find("momentum");
   const double momentum = m == bn.attrs.end() ? 0.9 : m->second.f;
-  const std::vector<int64_t> red = all_but_channels(xs.size(), true);
+  const std::vector<int64_t> red = all_but_channels(xs.size());
   const double count = static_cast<double>(numel(xs) / xs[1]);
   auto mean = [&](int v, bool keep, const std::string& what) {
     return add("ReduceMean", {v}, {{"axes", Attr::of(red)}, {"keepdims", Attr::of(int64_t{keep})}}, what);

@@ -97,8 +97,14 @@ def model(op, ins, nout, attrs, constants):
         n = int(np.prod([max(d, 0) for d in s])) if s else 1
         if constants and all(0 <= d <= 100000 for d in s) and n <= 100000:
             a = np.random.RandomState(k).randn(*s) if s else np.array(np.random.RandomState(k).randn())
-            a = {F: np.abs(a).astype(np.float32) if t == F and not s else a.astype(np.float32),
-                 I64: np.abs(a).astype(np.int64), B: a > 0, U8: (np.abs(a) * 50).astype(np.uint8)}[t]
+            if t == F:  # scalars are scales and rates: positive
+                a = (np.abs(a) if not s else a).astype(np.float32)
+            elif t == I64:
+                a = np.abs(a).astype(np.int64)
+            elif t == U8:
+                a = (np.abs(a) * 50).astype(np.uint8)
+            else:
+                a = a > 0
             inits.append(numpy_helper.from_array(a, "i%d" % k))
         else:
             infos.append(helper.make_tensor_value_info("i%d" % k, t, s))
