@@ -127,21 +127,31 @@ inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64
 // Elements of scratch panel_gemm() needs: one packed panel.
 inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
 
+// Columns of B per block of a packed B (gemm.hpp's pack_panels): 32, the widest panel (NR of
+// AVX-512); every target's panels (NR of 8, 16 or 32 elements) lie within one block.
+constexpr i64 kPackCols = 32;
+
 // Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * B + Z), where B[k][j]
-// is src[off[k] + j]. Unless the caller allows reading up to 32 elements past column n - 1
-// of a row (overread: the values are computed, then dropped), the last, partial panel is
-// copied into `tail` (panel_gemm_scratch(K) elements) first.
+// is src[(j / kPackCols) * bpitch + j % kPackCols + off[k]]: src[off[k] + j] with the
+// default bpitch (B's rows in place), or a B packed in blocks of kPackCols columns
+// (pack_panels, whose offsets packed_offsets() gives). Unless the caller allows
+// reading up to 32 elements past column n - 1 of a row (overread: the values are computed,
+// then dropped; a packed B's last block is zero-padded), the last, partial panel is copied
+// into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
 inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false) {
+                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false,
+                       i64 bpitch = kPackCols) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
+  static_assert(kPackCols % NR == 0, "a panel lies within one block of a packed B");
+  auto column = [&](i64 j) { return src + j / kPackCols * bpitch + j % kPackCols; };
   const i64 npan = (n + NR - 1) / NR;
   const i64 nfull = overread ? npan : n / NR;
   if (npan > nfull) {
     const i64 j0 = nfull * NR, cnt = n - j0;
     for (i64 k = 0; k < K; ++k) {
-      const T* s = src + off[k] + j0;
+      const T* s = column(j0) + off[k];
       T* t = tail + k * NR;
       for (i64 j = 0; j < cnt; ++j) t[j] = s[j];
       for (i64 j = cnt; j < NR; ++j) t[j] = T(0);
@@ -153,29 +163,28 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
   // K in ceil(K / KC) passes of equal length (K = 200 with KC = 192: 2 x 100, not 192 + 8).
   const i64 passes = std::max<i64>(1, (K + PT::KC - 1) / PT::KC);
   const i64 kstep = std::max<i64>(1, (K + passes - 1) / passes);
-  // One pass even for K == 0 (Y = act(bias + Z)).
-  for (i64 pass = 0, kb = 0; pass < passes; ++pass, kb += kstep) {
-    const i64 kc = std::max<i64>(0, std::min<i64>(kstep, K - kb));
+  // Rows [mb, me) of W against panel pj, rows [kb, kb + kc) of K.
+  auto run = [&](i64 kb, i64 kc, i64 mb, i64 me, i64 pj) {
     const bool first = kb == 0, last = kb + kc >= K;
-    for (i64 mb = 0; mb < M; mb += MC) {
-      const i64 me = std::min(M, mb + MC);
-      for (i64 pj = 0; pj < npan; ++pj) {
-        const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
-        for (i64 m0 = mb; m0 < me; m0 += MR) {
-          const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
-          T* y = Y + m0 * ldy + pj * NR;
-          const T* bm = bias ? bias + m0 : nullptr;
-          const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
-          if (pj < nfull)
-            panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, src + pj * NR, off + kb, kc, y, ldy, nr,
-                                           first, last, bm, z, ldz, act);
-          else
-            panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr,
-                                            first, last, bm, z, ldz, act);
-        }
-      }
+    const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
+    for (i64 m0 = mb; m0 < me; m0 += MR) {
+      const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
+      T* y = Y + m0 * ldy + pj * NR;
+      const T* bm = bias ? bias + m0 : nullptr;
+      const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
+      if (pj < nfull)
+        panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, column(pj * NR), off + kb, kc, y, ldy, nr, first,
+                                       last, bm, z, ldz, act);
+      else
+        panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr, first,
+                                        last, bm, z, ldz, act);
     }
-  }
+  };
+  // One pass even for K == 0 (Y = act(bias + Z)).
+  for (i64 pass = 0, kb = 0; pass < passes; ++pass, kb += kstep)
+    for (i64 mb = 0; mb < M; mb += MC)
+      for (i64 pj = 0; pj < npan; ++pj)
+        run(kb, std::max<i64>(0, std::min<i64>(kstep, K - kb)), mb, std::min(M, mb + MC), pj);
   if (!act_in_registers(act))
     for (i64 m = 0; m < M; ++m) act_apply(Y + m * ldy, n, act);
 }

@@ -52,13 +52,20 @@ GemmDims gemm_dims(OpCtx& c, const GemmAttrs& a) {
   return d;
 }
 
-// Whether the node runs panel_matmul() on B laid out [K][N] at compile time: float, A not
+// A constant B (op(B) is K x N) packed by k::pack_panels, as a table argument.
+Arg packed_panels(LowerCtx& c, const Tensor& b, int64_t K, int64_t N, bool transB) {
+  return rearranged_table(c, b, k::packed_panels_size(K, N),
+                          [&](const auto* B, auto* Bp) { k::pack_panels(B, Bp, K, N, transB); });
+}
+
+// Whether the node runs panel_matmul_packed() on B packed at compile time: float, A not
 // transposed, B constant (nn.Linear's Gemm, transB = 1), alpha 1, C absent or added as it is
 // (beta 1) as a row of N or a full [M, N], more than one row (one row is a GEMV, left to
 // Eigen). Under wasm SIMD, 64 x 128 x 128 on Eigen's product ran at 18 GFLOP/s, the panel
 // kernel at about 30.
 bool use_panel(OpCtx& c, const GemmAttrs& a, const GemmDims& d) {
-  if (c.dtype(0) != DType::Float || d.ta || !c.const_in(1) || d.M < 2 || d.N < 2 || a.alpha != 1.0f) return false;
+  if (c.dtype(0) != DType::Float || d.ta || !c.const_in(1) || d.M < 2 || d.N < 2 || d.K < 1 || a.alpha != 1.0f)
+    return false;
   if (!c.has_in(2) || a.beta == 0.0f) return true;
   const Shape& cs = c.shape(2);
   const bool row = numel(cs) == d.N && (cs.empty() ? d.N == 1 : cs.back() == d.N);
@@ -87,17 +94,12 @@ void lower_gemm(LowerCtx& c, const GemmAttrs& a, const k::Act& act) {
   const DType t = c.dtype(0);
   const bool bias = c.has_in(2) && a.beta != 0.0f;
   if (use_panel(c, a, d)) {
-    const int64_t K = d.K, N = d.N;
-    const bool tb = d.tb;
-    const Arg b = rearranged_table(c, *c.const_in(1), K * N, [&](const auto* B, auto* Bt) {
-      for (int64_t kk = 0; kk < K; ++kk)
-        for (int64_t n = 0; n < N; ++n) Bt[kk * N + n] = tb ? B[n * K + kk] : B[kk * N + n];
-    });
-    const int64_t ldz = bias && numel(c.shape(2)) != d.M * d.N ? 0 : N;
-    std::vector<Arg> args = {c.X(0), b, c.Y(0), c.extent(d.m), index(N), index(K), bias ? c.X(2) : null_of(DType::Float),
+    const Arg b = packed_panels(c, *c.const_in(1), d.K, d.N, d.tb);
+    const int64_t ldz = bias && numel(c.shape(2)) != d.M * d.N ? 0 : d.N;
+    std::vector<Arg> args = {c.X(0), b, c.Y(0), c.extent(d.m), index(d.N), index(d.K), bias ? c.X(2) : null_of(DType::Float),
                              index(bias ? ldz : 0), work(c)};
     if (act.kind != k::Act::None) args.push_back(obj(act));
-    c.call("panel_matmul", {type_arg(DType::Float)}, args);
+    c.call("panel_matmul_packed", {type_arg(DType::Float)}, args);
     return;
   }
   if (bias) {
@@ -252,7 +254,25 @@ void infer_matmul(OpCtx& c) {
   c.set_scratch(k::matmul_scratch(p.M, p.N, p.K) * static_cast<int64_t>(dtype_size(c.dtype(0))));
 }
 
-void lower_MatMul(LowerCtx& c) { c.call("matmul", {type_arg(c.dtype(0))}, {c.X(0), c.X(1), c.Y(0), matmul_arg(c), work(c)}); }
+// Whether B is constant weights every batch shares (its leading dims all 1), in floats of a
+// product of more than one column: packed at compile time for matmul_packed().
+bool packed_b(OpCtx& c) {
+  if ((c.dtype(0) != DType::Float && c.dtype(0) != DType::Double) || !c.const_in(1) || c.shape(1).size() < 2) return false;
+  const Shape& b = c.shape(1);
+  return numel(b) == b[b.size() - 2] * b.back() && b.back() > 1 && b[b.size() - 2] > 0;
+}
+
+// k::matmul, or k::matmul_packed on B packed, with the fused epilogue's arguments (extra).
+void call_matmul(LowerCtx& c, std::vector<Arg> extra) {
+  const bool packed = packed_b(c);
+  const Shape& b = c.shape(1);
+  std::vector<Arg> args = {c.X(0), packed ? packed_panels(c, *c.const_in(1), b[b.size() - 2], b.back(), false) : c.X(1),
+                           c.Y(0), matmul_arg(c), work(c)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  c.call(packed ? "matmul_packed" : "matmul", {type_arg(c.dtype(0))}, args);
+}
+
+void lower_MatMul(LowerCtx& c) { call_matmul(c, {}); }
 // Y = A B (numpy matmul): dA = dY B^T and dB = A^T dY on the operands promoted to matrices
 // (a 1-D A as a row, a 1-D B as a column), summed over the batch dims each was broadcast
 // along. A matrix B (weights) is shared by every batch: its products run on all the batch
@@ -297,8 +317,7 @@ void grad_MatMul(GradCtx& c) {
 
 void lower_FusedMatMul(LowerCtx& c) {
   const k::Act act = c.attrs<EpilogueAttrs>().act();
-  c.call("matmul", {type_arg(c.dtype(0))},
-         {c.X(0), c.X(1), c.Y(0), matmul_arg(c), work(c), c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), obj(act)});
+  call_matmul(c, {c.has_in(2) ? c.X(2) : null_of(c.dtype(0)), obj(act)});
 }
 
 // Y = alpha op(A) op(B) + beta C: dA = alpha dY op(B)^T (as A is laid out), dB = alpha

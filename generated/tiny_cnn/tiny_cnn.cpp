@@ -578,21 +578,31 @@ inline void panel_kernel_rows(int mr, const T* w, i64 ldw, const T* b, const i64
 // Elements of scratch panel_gemm() needs: one packed panel.
 inline i64 panel_gemm_scratch(i64 K) { return K * 32 + 16; }
 
+// Columns of B per block of a packed B (gemm.hpp's pack_panels): 32, the widest panel (NR of
+// AVX-512); every target's panels (NR of 8, 16 or 32 elements) lie within one block.
+constexpr i64 kPackCols = 32;
+
 // Y[M][0..n) (row stride ldy) = act(bias + W[M][K] (row stride ldw) * B + Z), where B[k][j]
-// is src[off[k] + j]. Unless the caller allows reading up to 32 elements past column n - 1
-// of a row (overread: the values are computed, then dropped), the last, partial panel is
-// copied into `tail` (panel_gemm_scratch(K) elements) first.
+// is src[(j / kPackCols) * bpitch + j % kPackCols + off[k]]: src[off[k] + j] with the
+// default bpitch (B's rows in place), or a B packed in blocks of kPackCols columns
+// (pack_panels, whose offsets packed_offsets() gives). Unless the caller allows
+// reading up to 32 elements past column n - 1 of a row (overread: the values are computed,
+// then dropped; a packed B's last block is zero-padded), the last, partial panel is copied
+// into `tail` (panel_gemm_scratch(K) elements) first.
 template <class T>
 inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, i64 ldy, i64 M, i64 n, i64 K,
-                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false) {
+                       const T* bias, const T* Z, i64 ldz, const Act act, T* tail, bool overread = false,
+                       i64 bpitch = kPackCols) {
   using PT = PanelTraits<T>;
   constexpr int MR = PT::MR, NR = PT::NR;
+  static_assert(kPackCols % NR == 0, "a panel lies within one block of a packed B");
+  auto column = [&](i64 j) { return src + j / kPackCols * bpitch + j % kPackCols; };
   const i64 npan = (n + NR - 1) / NR;
   const i64 nfull = overread ? npan : n / NR;
   if (npan > nfull) {
     const i64 j0 = nfull * NR, cnt = n - j0;
     for (i64 k = 0; k < K; ++k) {
-      const T* s = src + off[k] + j0;
+      const T* s = column(j0) + off[k];
       T* t = tail + k * NR;
       for (i64 j = 0; j < cnt; ++j) t[j] = s[j];
       for (i64 j = cnt; j < NR; ++j) t[j] = T(0);
@@ -604,29 +614,28 @@ inline void panel_gemm(const T* W, i64 ldw, const T* src, const i64* off, T* Y, 
   // K in ceil(K / KC) passes of equal length (K = 200 with KC = 192: 2 x 100, not 192 + 8).
   const i64 passes = std::max<i64>(1, (K + PT::KC - 1) / PT::KC);
   const i64 kstep = std::max<i64>(1, (K + passes - 1) / passes);
-  // One pass even for K == 0 (Y = act(bias + Z)).
-  for (i64 pass = 0, kb = 0; pass < passes; ++pass, kb += kstep) {
-    const i64 kc = std::max<i64>(0, std::min<i64>(kstep, K - kb));
+  // Rows [mb, me) of W against panel pj, rows [kb, kb + kc) of K.
+  auto run = [&](i64 kb, i64 kc, i64 mb, i64 me, i64 pj) {
     const bool first = kb == 0, last = kb + kc >= K;
-    for (i64 mb = 0; mb < M; mb += MC) {
-      const i64 me = std::min(M, mb + MC);
-      for (i64 pj = 0; pj < npan; ++pj) {
-        const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
-        for (i64 m0 = mb; m0 < me; m0 += MR) {
-          const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
-          T* y = Y + m0 * ldy + pj * NR;
-          const T* bm = bias ? bias + m0 : nullptr;
-          const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
-          if (pj < nfull)
-            panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, src + pj * NR, off + kb, kc, y, ldy, nr,
-                                           first, last, bm, z, ldz, act);
-          else
-            panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr,
-                                            first, last, bm, z, ldz, act);
-        }
-      }
+    const int nr = static_cast<int>(std::min<i64>(NR, n - pj * NR));
+    for (i64 m0 = mb; m0 < me; m0 += MR) {
+      const int mr = static_cast<int>(std::min<i64>(MR, me - m0));
+      T* y = Y + m0 * ldy + pj * NR;
+      const T* bm = bias ? bias + m0 : nullptr;
+      const T* z = Z ? Z + m0 * ldz + pj * NR : nullptr;
+      if (pj < nfull)
+        panel_kernel_rows<T, MR, true>(mr, W + m0 * ldw + kb, ldw, column(pj * NR), off + kb, kc, y, ldy, nr, first,
+                                       last, bm, z, ldz, act);
+      else
+        panel_kernel_rows<T, MR, false>(mr, W + m0 * ldw + kb, ldw, tail + kb * NR, nullptr, kc, y, ldy, nr, first,
+                                        last, bm, z, ldz, act);
     }
-  }
+  };
+  // One pass even for K == 0 (Y = act(bias + Z)).
+  for (i64 pass = 0, kb = 0; pass < passes; ++pass, kb += kstep)
+    for (i64 mb = 0; mb < M; mb += MC)
+      for (i64 pj = 0; pj < npan; ++pj)
+        run(kb, std::max<i64>(0, std::min<i64>(kstep, K - kb)), mb, std::min(M, mb + MC), pj);
   if (!act_in_registers(act))
     for (i64 m = 0; m < M; ++m) act_apply(Y + m * ldy, n, act);
 }
@@ -1156,30 +1165,88 @@ inline void for_each_batch(const MatMulPlan& p, F&& f) {
 // offsets of B, then panel_gemm's tail panel.
 inline i64 panel_matmul_scratch(i64 K) { return (K * 2 + 15) / 16 * 16 + panel_gemm_scratch(K); }
 
+// A packed B: op(B) (K x N) in chunks of kp = pack_rows(K) rows, each chunk the blocks of
+// kPackCols columns one after another, each block kp rows of kPackCols (the last block
+// zero-padded, the last chunk padded to kp rows): Bp[K / kp][N / kPackCols][kp][kPackCols].
+// A pass of panel_gemm() (K in passes of up to 192 rows on AVX-512: kp rows) then reads its
+// panels from consecutive addresses. In place, B's rows lie N elements apart: with N a
+// multiple of 1024 every row of a panel fell into the same L1 sets, and weights from memory
+// streamed in short runs (ConvNeXt-T's 49 x 768 x 3072 products: about 4 ms in place,
+// ... ms packed).
+inline i64 pack_rows(i64 K) {
+  const i64 chunks = std::max<i64>(1, (K + 191) / 192);
+  return std::max<i64>(1, (K + chunks - 1) / chunks);
+}
+inline i64 packed_panels_size(i64 K, i64 N) {
+  const i64 kp = pack_rows(K);
+  return (K + kp - 1) / kp * kp * ((N + kPackCols - 1) / kPackCols * kPackCols);
+}
+// Bp = op(B) packed as above (done at compile time for constant weights); B[N][K] when
+// transB, else B[K][N].
+template <class T>
+inline void pack_panels(const T* B, T* Bp, i64 K, i64 N, bool transB) {
+  const i64 kp = pack_rows(K), cols = (N + kPackCols - 1) / kPackCols * kPackCols;
+  const i64 size = packed_panels_size(K, N);
+  for (i64 i = 0; i < size; ++i) Bp[i] = T(0);
+  for (i64 k = 0; k < K; ++k)
+    for (i64 j = 0; j < N; ++j)
+      Bp[k / kp * kp * cols + j / kPackCols * kp * kPackCols + k % kp * kPackCols + j % kPackCols] =
+          transB ? B[j * K + k] : B[k * N + j];
+}
+// panel_gemm()'s row offsets and block pitch for a B packed by pack_panels().
+inline i64 packed_offsets(i64 K, i64 N, i64* off) {
+  const i64 kp = pack_rows(K), cols = (N + kPackCols - 1) / kPackCols * kPackCols;
+  for (i64 k = 0; k < K; ++k) off[k] = k / kp * kp * cols + k % kp * kPackCols;
+  return kp * kPackCols;
+}
+
 // Y[M][N] = act(A[M][K] B[K][N] + Z) (Z may be null; row stride ldz, 0 for one row added to
-// every row) on the panel microkernel, B's rows read in place. work: panel_matmul_scratch(K) elements.
+// every row) on the panel microkernel, B's rows read in place, or B packed by pack_panels()
+// (Packed). work: panel_matmul_scratch(K) elements.
 // Under a parallel-for, blocks of kPanelCols columns go to tasks: whole panels on every
 // target, so only the last block has a partial one (the tail), and every column is computed
 // as in one call.
 constexpr i64 kPanelCols = 64;
+static_assert(kPanelCols % kPackCols == 0, "a task's columns are whole blocks of a packed B");
+template <class T, bool Packed>
+inline void panel_matmul_any(const Par& par, const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz,
+                             T* work, const Act act) {
+  i64* off = reinterpret_cast<i64*>(work);
+  T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
+  i64 bpitch = kPackCols;
+  if (Packed) bpitch = packed_offsets(K, N, off);
+  else
+    for (i64 k = 0; k < K; ++k) off[k] = k * N;
+  auto cols = [&](i64 j, i64 n) {  // columns [j, j + n), j a multiple of kPackCols
+    panel_gemm(A, K, B + j / kPackCols * bpitch, off, Y + j, N, M, n, K, static_cast<const T*>(nullptr),
+               Z ? Z + j : nullptr, ldz, act, tail, Packed, bpitch);
+  };
+  if (!par_on(par) || N <= kPanelCols) return cols(0, N);
+  par_for(par, (N + kPanelCols - 1) / kPanelCols, M * N * K, [&](i64 b) {
+    const i64 j = b * kPanelCols;
+    cols(j, std::min(kPanelCols, N - j));
+  });
+}
 template <class T>
 inline void panel_matmul(const Par& par, const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz,
                          T* work, const Act act = Act{Act::None, 0.f, 0.f}) {
-  i64* off = reinterpret_cast<i64*>(work);
-  T* tail = work + (K * 8 / static_cast<i64>(sizeof(T)) + 15) / 16 * 16;
-  for (i64 k = 0; k < K; ++k) off[k] = k * N;
-  if (!par_on(par) || N <= kPanelCols)
-    return panel_gemm(A, K, B, off, Y, N, M, N, K, static_cast<const T*>(nullptr), Z, ldz, act, tail);
-  par_for(par, (N + kPanelCols - 1) / kPanelCols, M * N * K, [&](i64 b) {
-    const i64 j = b * kPanelCols;
-    panel_gemm(A, K, B + j, off, Y + j, N, M, std::min(kPanelCols, N - j), K, static_cast<const T*>(nullptr),
-               Z ? Z + j : nullptr, ldz, act, tail);
-  });
+  panel_matmul_any<T, false>(par, A, B, Y, M, N, K, Z, ldz, work, act);
 }
 template <class T>
 inline void panel_matmul(const T* A, const T* B, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
                          const Act act = Act{Act::None, 0.f, 0.f}) {
   panel_matmul(Par{}, A, B, Y, M, N, K, Z, ldz, work, act);
+}
+// panel_matmul() on a B packed by pack_panels().
+template <class T>
+inline void panel_matmul_packed(const Par& par, const T* A, const T* Bp, T* Y, i64 M, i64 N, i64 K, const T* Z,
+                                i64 ldz, T* work, const Act act = Act{Act::None, 0.f, 0.f}) {
+  panel_matmul_any<T, true>(par, A, Bp, Y, M, N, K, Z, ldz, work, act);
+}
+template <class T>
+inline void panel_matmul_packed(const T* A, const T* Bp, T* Y, i64 M, i64 N, i64 K, const T* Z, i64 ldz, T* work,
+                                const Act act = Act{Act::None, 0.f, 0.f}) {
+  panel_matmul_packed(Par{}, A, Bp, Y, M, N, K, Z, ldz, work, act);
 }
 
 // Elements of scratch matmul() needs (float-sized; fewer for double).
@@ -1199,11 +1266,23 @@ inline void matmul(const Par& par, const T* A, const T* B, T* Y, const MatMulPla
               false, work);
   });
 }
-
 template <class T>
 inline void matmul(const T* A, const T* B, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
                    const Act act = Act{Act::None, 0.f, 0.f}) {
   matmul(Par{}, A, B, Y, p, work, bias, act);
+}
+// matmul() of floats by one B (every batch's) packed by pack_panels().
+template <class T>
+inline void matmul_packed(const Par& par, const T* A, const T* Bp, T* Y, const MatMulPlan& p, T* work,
+                          const T* bias = nullptr, const Act act = Act{Act::None, 0.f, 0.f}) {
+  for_each_batch(p, [&](i64 i, i64 oa, i64) {
+    panel_matmul_packed(par, A + oa * p.M * p.K, Bp, Y + i * p.M * p.N, p.M, p.N, p.K, bias, 0, work, act);
+  });
+}
+template <class T>
+inline void matmul_packed(const T* A, const T* Bp, T* Y, const MatMulPlan& p, T* work, const T* bias = nullptr,
+                          const Act act = Act{Act::None, 0.f, 0.f}) {
+  matmul_packed(Par{}, A, Bp, Y, p, work, bias, act);
 }
 
 ONNX2CPP_K_END

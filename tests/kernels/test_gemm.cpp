@@ -215,3 +215,59 @@ TEST_CASE("gemm GEMV: accumulate with a tiny alpha keeps Y finite", "[gemm][gemv
   k::gemm<float>(A, B, Y, 1, 4, 2, false, false, 1e-20f, true, work);
   for (float v : Y) CHECK(v == 1e20f);
 }
+
+// A parallel-for that runs the tasks in reverse order on the calling thread: a kernel whose
+// tasks depend on each other's order or share outputs shows it.
+static void reverse_for(void*, int n, void (*body)(void*, int), void* task) {
+  for (int i = n - 1; i >= 0; --i) body(task, i);
+}
+
+TEST_CASE("panel_matmul_packed: B packed at compile time gives the in-place product bit for bit", "[gemm][packed]") {
+  std::mt19937 g(67);
+  // K in one chunk, in several (pack_rows: 200 -> 2 x 100, 400 -> 3 x 134 with a padded last
+  // chunk), N ragged against the 32-column blocks and the 64-column tasks.
+  const std::vector<std::array<i64, 3>> shapes{{2, 2, 1},   {9, 33, 7},   {8, 32, 192}, {13, 70, 200},
+                                               {49, 131, 400}, {3, 5, 385}, {17, 64, 16}, {64, 200, 100}};
+  for (const auto& s : shapes) {
+    const i64 M = s[0], N = s[1], K = s[2];
+    for (bool tb : {false, true}) {
+      auto A = rand_vec<float>(g, M * K), Bsrc = rand_vec<float>(g, K * N), bias = rand_vec<float>(g, N);
+      std::vector<float> B(static_cast<size_t>(K * N));  // op(B) row-major [K][N]
+      for (i64 k = 0; k < K; ++k)
+        for (i64 j = 0; j < N; ++j) B[k * N + j] = tb ? Bsrc[j * K + k] : Bsrc[k * N + j];
+      Guarded<float> Bp(k::packed_panels_size(K, N)), work(k::panel_matmul_scratch(K)), want(M * N), got(M * N);
+      k::pack_panels(Bsrc.data(), Bp.data(), K, N, tb);
+      const k::Act relu{k::Act::Relu, 0.f, 0.f};
+      k::panel_matmul(A.data(), B.data(), want.data(), M, N, K, bias.data(), 0, work.data(), relu);
+      for (int par = 0; par < 2; ++par) {
+        got.fill(std::nanf(""));
+        const k::Par p{par ? &reverse_for : nullptr, nullptr};
+        k::panel_matmul_packed(p, A.data(), Bp.data(), got.data(), M, N, K, bias.data(), 0, work.data(), relu);
+        INFO("M=" << M << " N=" << N << " K=" << K << (tb ? " B^T" : "") << (par ? " parallel" : ""));
+        CHECK(std::memcmp(got.data(), want.data(), sizeof(float) * static_cast<size_t>(M * N)) == 0);
+        CHECK(got.intact());
+        CHECK(Bp.intact());
+      }
+    }
+  }
+}
+
+TEST_CASE("matmul_packed: batches sharing one packed B", "[gemm][matmul][packed]") {
+  std::mt19937 g(68);
+  const i64 M = 5, N = 40, K = 27;
+  k::MatMulPlan p{};
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.rank = 1;
+  p.dims[0] = 3;
+  p.sa[0] = 1;
+  p.sb[0] = 0;
+  auto A = rand_vec<float>(g, 3 * M * K), B = rand_vec<float>(g, K * N);
+  Guarded<float> Bp(k::packed_panels_size(K, N)), work(k::matmul_scratch(M, N, K)), want(3 * M * N), got(3 * M * N);
+  k::pack_panels(B.data(), Bp.data(), K, N, false);
+  k::matmul(A.data(), B.data(), want.data(), p, work.data());
+  k::matmul_packed(A.data(), Bp.data(), got.data(), p, work.data());
+  CHECK(std::memcmp(got.data(), want.data(), sizeof(float) * static_cast<size_t>(3 * M * N)) == 0);
+  CHECK(got.intact());
+}
