@@ -9,7 +9,10 @@ the generated code with -O3 -march=native, then alternates onnx2cpp and ONNX Run
 (--rounds times, each at least --iters timed runs and about 0.5 s) and prints a table of medians, the
 ratio (the median of the per-round ratios, each round against the ORT round before it) and the
 range of the per-round ratios, GFLOP/s
-and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), also for
+and the percentage of this core's FP32 peak (measured here with bench/peak_fma.cpp), ORT's
+percentage of it (the model's MACs over ORT's median: the ratio onnx2cpp would reach running
+every multiply-add of the model at the core's peak, so a bound on what direct kernels can
+reach; Winograd's fewer multiplications can pass it), also for
 the time spent in convolutions alone (Conv MACs of info.json over the Conv time, fused
 epilogues included: the Conv nodes' share of a build with --profile, applied to the median
 above; in parentheses, over the profiled build's own Conv time, which ran at another moment
@@ -199,7 +202,7 @@ def main():
     setup_ort()
     peak = peak_gflops(work)
     print(f"single-core FP32 peak (bench/peak_fma.cpp): {peak:.1f} GFLOP/s; {a.rounds} alternating rounds of at least {a.iters} iterations and about 0.5 s")
-    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "rounds' ratios", "GFLOP/s", "% peak", "conv % peak", "arena MB", "eff",
+    hdr = ("model", "MACs", "o2c ms", "ORT ms", "ratio", "rounds' ratios", "GFLOP/s", "% peak", "ORT % peak", "conv % peak", "arena MB", "eff",
            "ORT RSS MB") + COST_HDR
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     ratios = []
@@ -212,6 +215,7 @@ def main():
         ratio = r["ratio"]
         ratios.append(ratio)
         gf = 2 * r["macs"] / (r["o2c_ms"] * 1e-3) / 1e9 if r["macs"] else 0
+        ort_gf = 2 * r["macs"] / (r["ort_ms"] * 1e-3) / 1e9 if r["macs"] else 0
         eff = r["lower"] / r["arena"] if r["arena"] else 1
         conv = "-"
         if r["conv_ms"]:
@@ -219,7 +223,7 @@ def main():
             own = f"({pct(r['conv_ms']):.0f}%)"
             conv = f"{pct(r['conv_share'] * r['o2c_ms']):.0f}% {own}" if r["conv_share"] else own
         print(f"| {r['model']} | {r['macs']/1e6:.1f}M | {r['o2c_ms']:.3f} | {r['ort_ms']:.3f} | {ratio:.2f} | {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f} | {gf:.1f} | "
-              f"{100*gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {cost_cells(r)} |")
+              f"{100*gf/peak:.0f}% | {100*ort_gf/peak:.0f}% | {conv} | {r['arena']/1e6:.2f} | {eff:.2f} | {r['ort_rss']/1e6:.0f} | {cost_cells(r)} |")
     if ratios:
         print(f"geometric mean latency ratio onnx2cpp/ORT: {statistics.geometric_mean(ratios):.2f} (max {max(ratios):.2f})")
 
