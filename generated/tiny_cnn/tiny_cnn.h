@@ -166,7 +166,7 @@ int tiny_cnn_set_input_shape(tiny_cnn_inputs* in, size_t i, const int64_t* shape
 namespace onnx2cpp {
 
 // threads - 1 workers plus the calling thread run each parallel-for. A job's indices are
-// taken one at a time from a shared counter; the caller spins, then sleeps, until the last
+// taken in runs from a shared counter (drain); the caller spins, then sleeps, until the last
 // one has returned. One job at a time: a ThreadPool serves one run at a time (give each
 // concurrent caller its own pool, or call serially).
 class ThreadPool {

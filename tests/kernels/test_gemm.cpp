@@ -227,7 +227,7 @@ TEST_CASE("panel_matmul_packed: B packed at compile time gives the in-place prod
   // K in one chunk, in several (pack_rows: 200 -> 2 x 100, 400 -> 3 x 134 with a padded last
   // chunk), N ragged against the 32-column blocks and the 64-column tasks.
   const std::vector<std::array<i64, 3>> shapes{{2, 2, 1},   {9, 33, 7},   {8, 32, 192}, {13, 70, 200},
-                                               {49, 131, 400}, {3, 5, 385}, {17, 64, 16}, {64, 200, 100}};
+                                               {49, 131, 400}, {3, 5, 385}, {17, 64, 16}, {64, 200, 100}, {1, 40, 50}};
   for (const auto& s : shapes) {
     const i64 M = s[0], N = s[1], K = s[2];
     for (bool tb : {false, true}) {

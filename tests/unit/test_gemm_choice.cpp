@@ -1,6 +1,7 @@
-// Which kernel a Gemm node runs (codegen/ops/gemm.cpp): the panel microkernel on B laid out
-// [K][N] at compile time for a float product by constant weights, Eigen's product otherwise;
-// both built and checked against a direct computation in double.
+// Which kernel a Gemm or MatMul node runs (codegen/ops/gemm.cpp): for a Gemm, the panel
+// microkernel on B packed at compile time (k::pack_panels) for a float product by constant
+// weights, Eigen's product otherwise; for a MatMul by constant weights every batch shares, the
+// packed B too; all built and checked against a direct computation in double.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -50,7 +51,7 @@ void check_gemm(const GemmCase& g, bool panel, bool relu = false) {
   TempDir d;
   const Compiled c = compile_file(mb.save(d.path));
   CHECK(live_nodes(c) == 1);
-  CHECK((c.files.source.find("k::panel_matmul<float>(") != std::string::npos) == panel);
+  CHECK((c.files.source.find("k::panel_matmul_packed<float>(") != std::string::npos) == panel);
   CHECK((c.files.source.find("k::gemm<float>(") != std::string::npos) == !panel);
   Tensor ta(DType::Float, {g.M, g.K}), ty(DType::Float, {g.M, g.N});
   for (size_t i = 0; i < a.size(); ++i) ta.data<float>()[i] = a[i];
@@ -89,4 +90,33 @@ TEST_CASE("Gemm takes a following Relu into its epilogue, on either kernel", "[g
   check_gemm({32, 5, 10, true, {5}, true, 1.f, 1.f}, true, true);  // N within one partial panel
   check_gemm({5, 19, 7, true, {19}, true, 0.5f, 1.f}, false, true);
   check_gemm({1, 19, 7, true, {19}, true, 1.f, 1.f}, false, true);
+}
+
+TEST_CASE("MatMul by constant weights reads them packed; by a batch of weights or a run-time B in place",
+          "[gemm][matmul][build]") {
+  // A[2][5][40] x B: B [40][37] constant (packed: two blocks of 32 columns, the second
+  // partial), then B [2][40][37] (a weight per batch: in place).
+  const int64_t R = 5, K = 40, N = 37;
+  for (bool batched : {false, true}) {
+    INFO("B " << (batched ? "[2][40][37]" : "[40][37]"));
+    const auto a = ramp(2 * R * K, 0.37f), b = ramp((batched ? 2 : 1) * K * N, 0.53f);
+    ModelBuilder mb;
+    mb.input("a", {2, R, K});
+    mb.init_f("b", batched ? Shape{2, K, N} : Shape{K, N}, b);
+    mb.node("MatMul", {"a", "b"}, {"y"});
+    mb.output("y");
+    TempDir d;
+    const Compiled c = compile_file(mb.save(d.path));
+    CHECK((c.files.source.find("k::matmul_packed<float>(") != std::string::npos) == !batched);
+    Tensor ta(DType::Float, {2, R, K}), ty(DType::Float, {2, R, N});
+    for (size_t i = 0; i < a.size(); ++i) ta.data<float>()[i] = a[i];
+    for (int64_t q = 0; q < 2; ++q)
+      for (int64_t i = 0; i < R; ++i)
+        for (int64_t j = 0; j < N; ++j) {
+          double s = 0;
+          for (int64_t k = 0; k < K; ++k) s += double(a[(q * R + i) * K + k]) * b[(batched ? q * K * N : 0) + k * N + j];
+          ty.data<float>()[(q * R + i) * N + j] = float(s);
+        }
+    check_one_output(c, d.path, ta, "a", ty, "y", 1e-5, 1e-5);
+  }
 }

@@ -292,7 +292,7 @@ TEST_CASE("one run on 1, 2, 3 and 8 threads is bit-identical to the serial run, 
   CHECK(check_parallel_runs(par_model(d.path), "par", d.path, flags, &src) >= 7);
   // the kernels that split their outputs, each reached (and handed the run's parallel-for)
   for (const char* k : {"k::conv_winograd_last<float", "k::conv_channels<float", "k::conv_then_depthwise<float",
-                        "k::conv<float>(par", "k::matmul<float>(par"}) {
+                        "k::conv<float>(par", "k::matmul_packed<float>(par"}) {
     INFO(k);
     CHECK(src.find(k) != std::string::npos);
   }
