@@ -232,7 +232,7 @@ TEST_CASE("A --max bound names a tensor inside a branch", "[control][shapedata]"
   CHECK_THAT(error_of(b, bind), Catch::Contains("--max names \"nowhere\""));
 }
 
-TEST_CASE("A Loop's scan output that is its carried input is emitted before the update; --max bounds the trips",
+TEST_CASE("A Loop's scan output that is its carried input is emitted before the update, --max bounds the trips",
           "[control][build][shapedata]") {
   // Range as its function expands it: M = ceil(n) run-time iterations, each emitting the
   // carried value before adding delta (scan = Identity(prev)). Its bound comes from --max on

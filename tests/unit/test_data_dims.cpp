@@ -11,7 +11,7 @@
 using namespace o2c;
 using namespace o2c::test;
 
-TEST_CASE("NonZero's count feeds an elementwise op; nothing is written past it", "[datadims][build]") {
+TEST_CASE("NonZero's count feeds an elementwise op, nothing is written past it", "[datadims][build]") {
   // y = -NonZero(x), x [3, 4]; z = Compress(x, c) along axis 1, c [5] (one past the axis).
   ModelBuilder b;
   b.input("x", {3, 4}).input("c", {5}, 9);

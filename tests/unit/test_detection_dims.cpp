@@ -152,7 +152,7 @@ TEST_CASE("Concat along counts found in the data: each part at a run-time offset
             {tensor_to_proto(floats({1, 2}, {8, 9}), "y")});
 }
 
-TEST_CASE("If whose branches give different dims: the branch taken sets them; a branch reads a count",
+TEST_CASE("If whose branches give different dims: the branch taken sets them, a branch reads a count",
           "[detectdims][build]") {
   // p = x[x > 0] [c]; y = If(cond) then [] (an empty constant) else p * 2, read in the
   // branch at its actual count (torchvision's batched_nms: no boxes, no NMS).

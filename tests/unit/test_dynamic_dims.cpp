@@ -279,7 +279,7 @@ TEST_CASE("Squeeze without axes of a run-time dim that may be 1 is refused", "[d
   CHECK(error_of(b, seq_1_to_16()).find("which is 1 for some sizes") != std::string::npos);
 }
 
-TEST_CASE("GatherElements takes run-time dims; indices rows beyond the data's at a run return an error", "[dims][build]") {
+TEST_CASE("GatherElements takes run-time dims, indices rows beyond the data's at a run return an error", "[dims][build]") {
   // y[i][j] = x[i][idx[i][j]]: x [seq, 3], idx [n, 2] (n <= seq is checked when the model runs).
   ModelBuilder b;
   b.input("x", {-1, 3}, 1, "seq").input("idx", {-1, 2}, 7, "n");

@@ -92,7 +92,7 @@ TEST_CASE("Gemm takes a following Relu into its epilogue, on either kernel", "[g
   check_gemm({1, 19, 7, true, {19}, true, 1.f, 1.f}, false, true);
 }
 
-TEST_CASE("MatMul by constant weights reads them packed; by a batch of weights or a run-time B in place",
+TEST_CASE("MatMul by constant weights reads them packed, by a batch of weights or a run-time B in place",
           "[gemm][matmul][build]") {
   // A[2][5][40] x B: B [40][37] constant (packed: two blocks of 32 columns, the second
   // partial), then B [2][40][37] (a weight per batch: in place).

@@ -86,7 +86,7 @@ TEST_CASE("Gradients of GlobalAveragePool and GlobalMaxPool", "[gradients]") {
   check_op("GlobalMaxPool", {grad_in("x", {2, 3, 4, 3}, 33)}, {});
 }
 
-TEST_CASE("Gradients of MaxPool: kernel, strides, pads, dilations, ceil_mode; the first maximum", "[gradients]") {
+TEST_CASE("Gradients of MaxPool: kernel, strides, pads, dilations, ceil_mode, the first maximum", "[gradients]") {
   SECTION("2-D 3x2, strides 2x1, asymmetric pads") {
     check_op("MaxPool", {grad_in("x", {2, 2, 6, 5}, 41)}, {{{"kernel_shape", {3, 2}}, {"strides", {2, 1}}, {"pads", {1, 0, 0, 1}}}, {}});
   }

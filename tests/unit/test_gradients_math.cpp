@@ -55,7 +55,7 @@ TEST_CASE("Gradient of MatMul: 1-D operands, batches, broadcast batch dims", "[g
   }
 }
 
-TEST_CASE("Gradients of Softmax and LogSoftmax (axis from opset 13; coerced to 2-D before)", "[gradients]") {
+TEST_CASE("Gradients of Softmax and LogSoftmax (axis from opset 13, coerced to 2-D before)", "[gradients]") {
   for (const char* op : {"Softmax", "LogSoftmax"}) {
     for (int64_t axis : {0, 1, 2, -1}) {
       INFO(op << " opset 13 axis " << axis);
@@ -227,7 +227,7 @@ TEST_CASE("Gradients of the unary maps with attributes (LeakyRelu, Elu, Selu, Ha
   check_grad(gradcheck(with_f("Swish", {{"alpha", 0.6f}}), {sx}, 24));
 }
 
-TEST_CASE("Gradient of Clip: bounds as inputs (opset 13; either alone), as attributes (opset 6)", "[gradients]") {
+TEST_CASE("Gradient of Clip: bounds as inputs (opset 13, either alone), as attributes (opset 6)", "[gradients]") {
   const GradInput x = away_from(grad_in("x", {3, 4}, 67), {-0.4, 0.3});
   check_grad(gradcheck(node("Clip", {"x", "lo", "hi"}), {x, {"lo", {}, {-0.4 + 1e-3}}, {"hi", {}, {0.3 - 1e-3}}}));
   check_grad(gradcheck(node("Clip", {"x", "lo"}), {x, {"lo", {}, {-0.4 + 1e-3}}}));

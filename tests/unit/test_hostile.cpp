@@ -531,7 +531,7 @@ TEST_CASE("fuzz: a Conv of rank-1 tensors is refused (the fifth fuzz hour: its k
   CHECK_THAT(error_of(b), Catch::Contains("X [2] must have a batch, a channel and at least one spatial dim"));
 }
 
-TEST_CASE("fuzz: DepthToSpace and SpaceToDepth refuse a blocksize whose square overflows; empty inputs move nothing", "[hostile]") {
+TEST_CASE("fuzz: DepthToSpace and SpaceToDepth refuse a blocksize whose square overflows, empty inputs move nothing", "[hostile]") {
   // The seventh fuzz hour: blocksize 2^40 squared overflowed int64 (UBSan).
   for (const char* op : {"DepthToSpace", "SpaceToDepth"}) {
     ModelBuilder b(13);

@@ -53,7 +53,7 @@ TEST_CASE("compute-in-float widens the arithmetic on float16 and keeps data move
   CHECK(r[0].pass);
 }
 
-TEST_CASE("compute-in-float: a type set that equals @all's still computes; only @any moves bits", "[compute-in-float]") {
+TEST_CASE("compute-in-float: a type set that equals @all's still computes, only @any moves bits", "[compute-in-float]") {
   // ReduceMax's T (@num bool) and Where's T (@any) take the same types: ReduceMax compares its
   // values (widened), Where selects them (kept in 16 bits). Equal compares as floats (-0 == +0).
   ModelBuilder b;

@@ -57,7 +57,7 @@ TEST_CASE("Zero-padded tensors added up become PadAdds into one buffer, with the
             {tensor_to_proto(floats({4, 3}, want), "y")});
 }
 
-TEST_CASE("PadAdd keeps its own buffer when the sum's other operand is read elsewhere; other pads stay", "[pad-add]") {
+TEST_CASE("PadAdd keeps its own buffer when the sum's other operand is read elsewhere, other pads stay", "[pad-add]") {
   ModelBuilder b;
   b.input("a", {2, 3}).input("x", {1, 3}).input("v", {1, 2});
   b.init_i("p", {4}, {1, 0, 0, 0}).init_i("q", {4}, {0, 0, 1, 1}).init_f("one", {}, {1.0f});

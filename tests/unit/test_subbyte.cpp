@@ -135,7 +135,7 @@ TEST_CASE("QuantizeLinear and DequantizeLinear to and from int4, blocked, odd le
   CHECK(d[4] == -8.f);
 }
 
-TEST_CASE("A constant int4 weight folds; packed inputs and outputs of odd length cross the C API", "[subbyte][build]") {
+TEST_CASE("A constant int4 weight folds, packed inputs and outputs of odd length cross the C API", "[subbyte][build]") {
   ModelBuilder b(21);
   b.input("x", {5});
   auto* w = b.m.mutable_graph()->add_initializer();  // int4 [5] in int32_data: one packed byte each

@@ -155,7 +155,7 @@ TEST_CASE("Training only the head (--train) leaves the other initializers consta
   for (int v : c.graph.outputs) CHECK(c.graph.values[v].name.rfind("grad/W1", 0) != 0);
 }
 
-TEST_CASE("Default parameters: weights and biases, not scalars, exponents or statistics; none the loss ignores", "[train]") {
+TEST_CASE("Default parameters: weights and biases, not scalars, exponents or statistics, none the loss ignores", "[train]") {
   TempDir d;
   ModelBuilder b;
   Options o = mlp(b, d.path);
