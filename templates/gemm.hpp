@@ -140,15 +140,17 @@ inline i64 pack_rows(i64 K) {
   const i64 chunks = std::max<i64>(1, (K + 191) / 192);
   return std::max<i64>(1, (K + chunks - 1) / chunks);
 }
+// N rounded up to whole blocks of kPackCols columns.
+inline i64 packed_cols(i64 N) { return (N + kPackCols - 1) / kPackCols * kPackCols; }
 inline i64 packed_panels_size(i64 K, i64 N) {
   const i64 kp = pack_rows(K);
-  return (K + kp - 1) / kp * kp * ((N + kPackCols - 1) / kPackCols * kPackCols);
+  return (K + kp - 1) / kp * kp * packed_cols(N);
 }
 // Bp = op(B) packed as above (done at compile time for constant weights); B[N][K] when
 // transB, else B[K][N].
 template <class T>
 inline void pack_panels(const T* B, T* Bp, i64 K, i64 N, bool transB) {
-  const i64 kp = pack_rows(K), cols = (N + kPackCols - 1) / kPackCols * kPackCols;
+  const i64 kp = pack_rows(K), cols = packed_cols(N);
   const i64 size = packed_panels_size(K, N);
   for (i64 i = 0; i < size; ++i) Bp[i] = T(0);
   for (i64 k = 0; k < K; ++k)
@@ -158,7 +160,7 @@ inline void pack_panels(const T* B, T* Bp, i64 K, i64 N, bool transB) {
 }
 // panel_gemm()'s row offsets and block pitch for a B packed by pack_panels().
 inline i64 packed_offsets(i64 K, i64 N, i64* off) {
-  const i64 kp = pack_rows(K), cols = (N + kPackCols - 1) / kPackCols * kPackCols;
+  const i64 kp = pack_rows(K), cols = packed_cols(N);
   for (i64 k = 0; k < K; ++k) off[k] = k / kp * kp * cols + k % kp * kPackCols;
   return kp * kPackCols;
 }

@@ -225,7 +225,8 @@ static void reverse_for(void*, int n, void (*body)(void*, int), void* task) {
 TEST_CASE("panel_matmul_packed: B packed at compile time gives the in-place product bit for bit", "[gemm][packed]") {
   std::mt19937 g(67);
   // K in one chunk, in several (pack_rows: 200 -> 2 x 100, 400 -> 3 x 134 with a padded last
-  // chunk), N ragged against the 32-column blocks and the 64-column tasks.
+  // chunk), N ragged against the 32-column blocks and the 64-column tasks. The split runs
+  // (reverse_for) only from k::kParMinWork multiply-adds: 49 x 131 x 400 and 64 x 200 x 100.
   const std::vector<std::array<i64, 3>> shapes{{2, 2, 1},   {9, 33, 7},   {8, 32, 192}, {13, 70, 200},
                                                {49, 131, 400}, {3, 5, 385}, {17, 64, 16}, {64, 200, 100}, {1, 40, 50}};
   for (const auto& s : shapes) {
