@@ -1,6 +1,7 @@
 // Conformance runner: main() of every conformance batch executable.
 //
 //   <batch_exe> SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE]
+//   <batch_exe> --batch FILE   (a line per test: the arguments above, tab-separated)
 //   <batch_exe> --list
 //
 // Finds SUITE/TEST in the batch's table (conformance.hpp), feeds it every
@@ -25,7 +26,8 @@
 //            mask (output 1, if any) true exactly where y[k] is the kept value; without
 //            training, or with ratio 0, y = x and the mask is all true
 //
-// Writes "PASS" or "FAIL: <first reason>" to STATUS_FILE; exits 0 on PASS, 1 on FAIL.
+// Writes "PASS" or "FAIL: <first reason>" to STATUS_FILE; exits 0 on PASS, 1 on FAIL (with
+// --batch: 1 if any test failed, all of them run and the failed ones named at the end).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -427,36 +429,21 @@ void write_status(const std::string& path, const std::string& text) {
   f << text << "\n";
 }
 
-}  // namespace
+// Parses "--check=MODE" into *check; false (with a message) for an unknown mode.
+bool parse_check(const std::string& a, Check* check) {
+  if (a == "--check=random") *check = Check::Random;
+  else if (a == "--check=dropout") *check = Check::Dropout;
+  else {
+    std::fprintf(stderr, "unknown %s (random or dropout)\n", a.c_str());
+    return false;
+  }
+  return true;
+}
 
-int main(int argc, char** argv) {
-  if (argc == 2 && std::string(argv[1]) == "--list") {
-    for (size_t i = 0; i < o2c_conf_num_models; ++i)
-      std::printf("%s %s\n", o2c_conf_models[i].test, o2c_conf_models[i].c_name);
-    return 0;
-  }
-  Check check = Check::Allclose;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--check=random") check = Check::Random;
-    else if (a == "--check=dropout") check = Check::Dropout;
-    else if (a.rfind("--check=", 0) == 0) {
-      std::fprintf(stderr, "%s: unknown %s (random or dropout)\n", argv[0], a.c_str());
-      return 2;
-    } else argv[kept++] = argv[i];
-  }
-  argc = kept;
-  if (argc < 5 || argc > 6) {
-    std::fprintf(stderr, "usage: %s SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE] [--check=random|dropout]\n       %s --list\n",
-                 argv[0], argv[0]);
-    return 2;
-  }
-  const std::string test = argv[1], dir = argv[2];
-  const double rtol = std::atof(argv[3]), atol = std::atof(argv[4]);
-  const std::string status = argc > 5 ? argv[5] : "";
+// Runs one test of the batch on its data sets: 0 on PASS, 1 on FAIL (and the status file says so).
+int run_test(const std::string& test, const std::string& dir, double rtol, double atol, const std::string& status,
+             Check check) {
   write_status(status, "FAIL: the runner did not finish (crashed or timed out)");
-
   const o2c_conf_model* m = nullptr;
   for (size_t i = 0; i < o2c_conf_num_models; ++i)
     if (test == o2c_conf_models[i].test) m = &o2c_conf_models[i];
@@ -488,4 +475,66 @@ int main(int argc, char** argv) {
   std::printf("FAIL %s: %s\n", test.c_str(), failure.c_str());
   write_status(status, "FAIL: " + failure);
   return 1;
+}
+
+// --batch FILE: every line "SUITE/TEST TEST_DIR RTOL ATOL STATUS_FILE [--check=MODE]" (fields
+// separated by tabs) run in turn in this one process; exits 1 if any failed, after naming them.
+int run_batch(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", file.c_str());
+    return 2;
+  }
+  std::vector<std::string> failed;
+  size_t total = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> w;
+    for (size_t i = 0; i < line.size();) {
+      const size_t j = std::min(line.find('\t', i), line.size());
+      if (j > i) w.push_back(line.substr(i, j - i));
+      i = j + 1;
+    }
+    if (w.empty()) continue;
+    Check check = Check::Allclose;
+    if ((w.size() != 5 && w.size() != 6) || (w.size() == 6 && !parse_check(w[5], &check))) {
+      std::fprintf(stderr, "%s: bad line: %s\n", file.c_str(), line.c_str());
+      return 2;
+    }
+    ++total;
+    if (run_test(w[0], w[1], std::atof(w[2].c_str()), std::atof(w[3].c_str()), w[4], check)) failed.push_back(w[0]);
+    std::fflush(stdout);
+  }
+  std::printf("%zu of %zu tests passed\n", total - failed.size(), total);
+  for (const auto& t : failed) std::printf("FAILED %s\n", t.c_str());
+  return failed.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--list") {
+    for (size_t i = 0; i < o2c_conf_num_models; ++i)
+      std::printf("%s %s\n", o2c_conf_models[i].test, o2c_conf_models[i].c_name);
+    return 0;
+  }
+  if (argc == 3 && std::string(argv[1]) == "--batch") return run_batch(argv[2]);
+  Check check = Check::Allclose;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--check=", 0) == 0) {
+      if (!parse_check(a, &check)) return 2;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  if (argc < 5 || argc > 6) {
+    std::fprintf(stderr,
+                 "usage: %s SUITE/TEST TEST_DIR RTOL ATOL [STATUS_FILE] [--check=random|dropout]\n"
+                 "       %s --batch FILE\n       %s --list\n",
+                 argv[0], argv[0], argv[0]);
+    return 2;
+  }
+  return run_test(argv[1], argv[2], std::atof(argv[3]), std::atof(argv[4]), argc > 5 ? argv[5] : "", check);
 }
