@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """onnx2cpp on 1 and N threads against onnxruntime-node with the same intra-op thread count.
 
-    scripts/bench_threads.py [MODELS_DIR_OR_MODEL ...] [--threads 2] [--iters 50] [--rounds 3]
+    scripts/bench_threads.py [MODELS_DIR_OR_MODEL ...] [--threads 2] [--iters 50] [--rounds 3] [--onnx2cpp EXE]
 
 For each model (layout of ../shared/models: model.onnx, test_data_set_0/) it builds the
 generated code once with -O3 -march=native (onnx2cpp bench --keep), then runs --rounds
@@ -10,7 +10,7 @@ onnx2cpp's NAME_run_parallel on a ThreadPool of N threads (the harness's THREADS
 checked runs also compare the parallel outputs with the serial ones, bit for bit). Each round
 runs at least --iters timed runs and about 0.5 s. Prints medians, the ratios onnx2cpp / ORT at
 1 and N threads (medians of the per-round ratios) and both sides' N-thread speedups.
-Needs build/onnx2cpp and onnxruntime-node: $ORT_JS_DIR, else build/ortjs (scripts/bench.py
+Needs build/onnx2cpp (or --onnx2cpp: another build, e.g. before a change) and onnxruntime-node: $ORT_JS_DIR, else build/ortjs (scripts/bench.py
 installs it there).
 """
 import argparse, os, statistics, sys, tempfile
@@ -19,11 +19,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import O2C, ORTJS, ROOT, last_json, run  # noqa: E402
 
 
-def bench_model(mdir, work, threads, iters, rounds, ortjs):
+def bench_model(mdir, work, threads, iters, rounds, ortjs, o2c_exe=O2C):
     name = os.path.basename(mdir.rstrip("/"))
     model, data = os.path.join(mdir, "model.onnx"), os.path.join(mdir, "test_data_set_0")
     keep = os.path.join(work, name)
-    first = last_json(run([O2C, "bench", model, "--data", data, "--iters", str(iters), "--keep", keep]).stdout)
+    first = last_json(run([o2c_exe, "bench", model, "--data", data, "--iters", str(iters), "--keep", keep]).stdout)
     iters = min(max(iters, int(500 / max(first["median_ms"], 1e-3))), 100000)
     env = dict(os.environ, ORT_JS_DIR=ortjs)
     t = {k: [] for k in ("ort1", "o2c1", "ortN", "o2cN")}
@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--onnx2cpp", default=O2C, help="the compiler (default: build/onnx2cpp)")
     a = ap.parse_args()
     ortjs = os.environ.get("ORT_JS_DIR", ORTJS)
     if not os.path.isdir(os.path.join(ortjs, "node_modules", "onnxruntime-node")):
@@ -66,7 +67,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     for m in models:
         try:
-            r = bench_model(m, work, N, a.iters, a.rounds, ortjs)
+            r = bench_model(m, work, N, a.iters, a.rounds, ortjs, os.path.abspath(a.onnx2cpp))
         except RuntimeError as e:
             print(f"| {os.path.basename(m)} | failed: {str(e).splitlines()[0][:150]} |", flush=True)
             continue
