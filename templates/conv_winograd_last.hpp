@@ -55,8 +55,8 @@ struct WinoLastGeom {
   // rows for the tiles at edges, row offsets (i64)
   i64 v, m, x, y, z, off, total;
 };
-// Tasks that transform input tiles at once under a parallel-for (each gathers edge rows into
-// its own S^2 C elements: the first at z + S C, the others in Par::extra).
+// Tasks at most under a parallel-for, each with scratch of its own (the first in the kernel's
+// scratch, the others in Par::extra).
 constexpr i64 kWinoSlots = 4;
 
 // Elements between two tiles' V: S^2 C, and 16 more so that the tile kernel's rows (up to
@@ -64,10 +64,6 @@ constexpr i64 kWinoSlots = 4;
 // of 4 KB (128 -> 128 on 28x28 ran 16 % slower).
 template <int R>
 inline i64 wino_last_vp(const ConvParams& p) { return WinoLast<R>::SS * p.C + 16; }
-
-// The work of transforming cnt input tiles, as par_ranges() weighs it.
-template <int R>
-inline i64 wino_last_input_work(const ConvParams& p, i64 cnt) { return cnt * WinoLast<R>::SS * p.C * 4; }
 
 template <int R>
 inline WinoLastGeom wino_last_geom(const ConvParams& p, bool in_last, bool out_last) {
@@ -96,8 +92,8 @@ inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_las
 // elements and whose plane makes two blocks of tiles or more runs each block whole in one
 // task (its input transforms, products and output transforms; kWinoSlots tasks at most, each
 // with V, products and gathered rows of its own): no task waits for another between the
-// three steps, and a block's V and products stay in its core's caches. Larger weights split
-// each block's products between the tasks instead (every task reads its share of them).
+// three steps, and a block's V and products stay in its core's caches. Larger weights, or a
+// single block, go by ranges of output channels instead (below: each task reads its share).
 // ResNet-18's 56x56, 64 -> 64 convs (F(4x4), 7 blocks) on 2 threads: 0.37 to 0.45 ms whole,
 // 0.63 to 0.73 ms split (one thread: 0.48 to 0.53 ms); the whole model 8.8 -> 8.4 ms and
 // U-Net 19.9 -> 17.6 ms on 2 threads with the bound at 2^21 elements rather than 2^18.
@@ -117,14 +113,26 @@ inline i64 wino_last_block_scratch(const ConvParams& p, const WinoLastGeom& g) {
 template <int R>
 inline i64 wino_last_work(const ConvParams& p, const WinoLastGeom& g) { return g.T * WinoLast<R>::SS * p.C * p.M; }
 
-// The bytes of Par::extra conv_winograd_last() uses at most.
+// Otherwise each task takes a range of the output channels (in blocks of the tile kernel's
+// packets) through every block: it transforms the input tiles itself (V and gathered rows of
+// its own: O(C) a tile, against the products' O(C M / tasks)), then computes its channels'
+// products (into the shared products' buffer) and output transforms. One dispatch, no
+// barrier, and each task reads only its channels' share of the weights.
+template <int R>
+inline i64 wino_last_input_scratch(const ConvParams& p, const WinoLastGeom& g) {
+  return g.tb * wino_last_vp<R>(p) + WinoLast<R>::SS * p.C;
+}
+
+// The bytes of Par::extra conv_winograd_last() uses at most (the channel ranges: at most one
+// per kChanMultiple channels, a bound of the blocks of the target's packets).
 template <int R>
 inline i64 wino_last_par_extra(const ConvParams& p, i64 elem_size) {
   const WinoLastGeom g = wino_last_geom<R>(p, true, true);
-  const i64 split = par_extra_bytes(g.tb, wino_last_input_work<R>(p, g.tb), WinoLast<R>::SS * p.C, elem_size, kWinoSlots);
-  if (!wino_last_whole_blocks<R>(p, g)) return split;
-  return std::max(split, par_extra_bytes(wino_last_blocks<R>(g), wino_last_work<R>(p, g), wino_last_block_scratch<R>(p, g),
-                                         elem_size, kWinoSlots));
+  if (wino_last_whole_blocks<R>(p, g))
+    return par_extra_bytes(wino_last_blocks<R>(g), wino_last_work<R>(p, g), wino_last_block_scratch<R>(p, g), elem_size,
+                           kWinoSlots);
+  return par_extra_bytes(p.M / kChanMultiple, wino_last_work<R>(p, g), wino_last_input_scratch<R>(p, g), elem_size,
+                         kWinoSlots);
 }
 inline i64 winograd_last_par_extra(const ConvParams& p, int R, i64 elem_size) {
   return R == 4 ? wino_last_par_extra<4>(p, elem_size) : wino_last_par_extra<2>(p, elem_size);
@@ -243,10 +251,11 @@ inline void wino_last_input(const T* X, const ConvParams& p, const WinoLastGeom&
 
 // y[pos][M] at the R x R outputs of tiles [t0, t0 + n) = A^T m A + bias (+ z[pos][M], the
 // residual with the channels last, if any), then the register activation if act_here; m
-// the block's products. Outputs beyond OH x OW are not written.
+// the block's products. Outputs beyond OH x OW are not written; only channels [m_lo, m_hi)
+// (all by default).
 template <int R, class T>
 inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const ConvParams& p, const WinoLastGeom& g,
-                             i64 t0, i64 n, bool act_here, const Act act) {
+                             i64 t0, i64 n, bool act_here, const Act act, i64 m_lo = 0, i64 m_hi = -1) {
   using P = typename ChanTraits<T>::Packet;
   constexpr int PS = ChanTraits<T>::PS, S = WinoLast<R>::S;
   using namespace Eigen::internal;
@@ -255,7 +264,7 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
     const i64 oy = t / g.TW * R, ox = t % g.TW * R;
     const int ny = static_cast<int>(std::min<i64>(R, OH - oy)), nx = static_cast<int>(std::min<i64>(R, OW - ox));
     const T* m = Mp + (t - t0) * M;
-    for (i64 c = 0; c < M; c += PS) {
+    for (i64 c = m_lo; c < (m_hi < 0 ? M : m_hi); c += PS) {
       P a[R][S];  // a[dx][i]: row i of m A, column dx
       for (int i = 0; i < S; ++i) {
         P mi[S], e[R];
@@ -280,10 +289,11 @@ inline void wino_last_output(const T* Mp, const T* B, T* y, const T* z, const Co
 
 // The S^2 products of one block: Mp[xi][tiles][M] = V[xi][tiles][C] * U[xi][C][M], on
 // chan_tile (tiles as positions of a channels-last input, K = C in one pass; V laid out as
-// wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]).
+// wino_last_tile_in stores it: tiles wino_last_vp apart, channel c of xi at xi * PS + off[c]),
+// for the blocks of NB packets of output channels [cb_lo, cb_hi) (all by default).
 template <int R, class T, int NB>
 inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, const ConvParams& p,
-                               const WinoLastGeom& g, i64 cnt, const Par& par = Par{}) {
+                               const WinoLastGeom& g, i64 cnt, i64 cb_lo = 0, i64 cb_hi = -1) {
   constexpr int SMAX = ChanTraits<T>::template smax<NB>;
   constexpr int PS = ChanTraits<T>::PS;
   constexpr int Lay = kChanInNHWC | kChanOutNHWC;
@@ -292,9 +302,9 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   const i64 vp = wino_last_vp<R>(p);
   const ChanRows rows{0, 0, vp, M};
   const Act none{Act::None, 0.f, 0.f};
-  const i64 nc = (M + CB - 1) / CB;
-  // Each (product, block of channels) is a task of its own under a parallel-for.
-  par_for2(par, WinoLast<R>::SS, nc, cnt * WinoLast<R>::SS * C * M, [&](i64 xi, i64 cbi) {
+  const i64 lo = cb_lo, hi = cb_hi < 0 ? (M + CB - 1) / CB : cb_hi;
+  for (i64 xi = 0; xi < WinoLast<R>::SS; ++xi)
+    for (i64 cbi = lo; cbi < hi; ++cbi) {
     const i64 cb = cbi * CB;
     const T* v = V + xi * PS;
     const T* u = U + xi * M * C;
@@ -305,7 +315,7 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
                                  nullptr, true, true, mp + j * M + cb, M, nullptr, none);
       j += n;
     }
-  });
+  }
 }
 
 // conv() of a winograd_last_fits() convolution by F(R x R, 3 x 3), with the weights as
@@ -313,11 +323,10 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
 // (or'ed) as for conv_channels(). An NCHW input is first copied with the channels last, an
 // NCHW output computed that way and transposed (then an NCHW residual added). Scratch:
 // winograd_last_scratch(p, L & kChanInNHWC, L & kChanOutNHWC, R) elements, 64-byte aligned.
-// Under a parallel-for, the blocks of tiles go whole to the tasks (wino_last_whole_blocks),
-// or each block runs in three parallel steps: the input tiles' transforms (kWinoSlots
-// tasks), the products (one task per product and block of channels), the output tiles'
-// transforms (in ranges of tiles; all at once when serial); the transposes between layouts
-// in blocks of positions. Either way every tile's arithmetic is the serial run's.
+// Under a parallel-for, the tasks take ranges of the blocks of tiles (wino_last_whole_blocks)
+// or of the output channels, each through the input transforms, products and output
+// transforms with no barrier between them; the transposes between layouts go in blocks of
+// positions. Either way every tile's arithmetic is the serial run's.
 template <class T, int L = 0, int R = 2>
 inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* B, T* Y, const ConvParams& p,
                                T* scratch, const T* Z = nullptr, Act act = Act{Act::None, 0.f, 0.f}) {
@@ -334,6 +343,9 @@ inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* 
   const i64 I = p.in[1] * p.in[2], O = conv_out_size(p);
   const bool reg = act_in_registers(act), late_res = Z && !res_last;  // an NCHW residual: after the transpose
   const Act none{Act::None, 0.f, 0.f};
+  const bool two = chan_two_packets<T>(p.M), whole = wino_last_whole_blocks<R>(p, g);
+  const i64 CB = (two ? 2 : 1) * PS, nc = (p.M + CB - 1) / CB, blocks = wino_last_blocks<R>(g);
+  const i64 work = wino_last_work<R>(p, g);
   for (i64 n = 0; n < p.N; ++n) {
     const T* x = X + n * I * p.C;
     if (!in_last) {
@@ -343,40 +355,36 @@ inline void conv_winograd_last(const Par& par, const T* X, const T* U, const T* 
     T* yn = Y + n * O * p.M;
     const T* zn = Z ? Z + n * O * p.M : nullptr;
     T* y = out_last ? yn : scratch + g.y;
-    const i64 blocks = wino_last_blocks<R>(g), slot_elems = wino_last_block_scratch<R>(p, g);
-    const i64 slots = wino_last_whole_blocks<R>(p, g)
-                          ? par_slots_with_scratch<T>(par, blocks, wino_last_work<R>(p, g), slot_elems, kWinoSlots)
-                          : 1;
-    if (slots > 1) {
-      // Whole blocks per task (kWinoWholeWeights): each as the serial loop below runs it.
-      par_ranges_of(par, blocks, slots, wino_last_work<R>(p, g), [&](i64 slot, i64 lo, i64 hi) {
-        T* own = slot == 0 ? nullptr : slot_scratch<T>(par, nullptr, slot, slot_elems);
-        T* v = own ? own : V;
-        T* mp = own ? own + g.tb * wino_last_vp<R>(p) : Mp;
-        T* gather = own ? mp + SS * g.tb * p.M : zero + S * p.C;
-        for (i64 b = lo; b < hi; ++b) {
-          const i64 t0 = b * g.tb, cnt = std::min(g.tb, g.T - t0);
-          wino_last_input<R>(x, p, g, t0, cnt, v, zero, gather);
-          if (chan_two_packets<T>(p.M))
-            wino_last_products<R, T, 2>(v, U, mp, off, p, g, cnt);
-          else
-            wino_last_products<R, T, 1>(v, U, mp, off, p, g, cnt);
-          wino_last_output<R>(mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act);
-        }
-      });
-    }
-    for (i64 t0 = 0; slots == 1 && t0 < g.T; t0 += g.tb) {
-      const i64 cnt = std::min(g.tb, g.T - t0);
-      par_ranges_scratch(par, cnt, wino_last_input_work<R>(p, cnt), zero + S * p.C, SS * p.C, [&](T* gather, i64 lo, i64 hi) {
-        wino_last_input<R>(x, p, g, t0 + lo, hi - lo, V + lo * wino_last_vp<R>(p), zero, gather);
-      }, kWinoSlots);
-      if (chan_two_packets<T>(p.M))
-        wino_last_products<R, T, 2>(V, U, Mp, off, p, g, cnt, par);
-      else
-        wino_last_products<R, T, 1>(V, U, Mp, off, p, g, cnt, par);
-      par_ranges(par, cnt, cnt * SS * p.M * 4, [&](i64, i64 lo, i64 hi) {
-        wino_last_output<R>(Mp + lo * p.M, B, y, res_last ? zn : nullptr, p, g, t0 + lo, hi - lo, reg && !late_res, act);
-      }, cnt);
+    // The blocks of tiles [b_lo, b_hi), channel blocks [c_lo, c_hi) of them, as the serial
+    // run computes each (one task per call under a parallel-for).
+    auto blocks_of = [&](T* v, T* mp, T* gather, i64 b_lo, i64 b_hi, i64 c_lo, i64 c_hi) {
+      for (i64 b = b_lo; b < b_hi; ++b) {
+        const i64 t0 = b * g.tb, cnt = std::min(g.tb, g.T - t0);
+        wino_last_input<R>(x, p, g, t0, cnt, v, zero, gather);
+        if (two)
+          wino_last_products<R, T, 2>(v, U, mp, off, p, g, cnt, c_lo, c_hi);
+        else
+          wino_last_products<R, T, 1>(v, U, mp, off, p, g, cnt, c_lo, c_hi);
+        wino_last_output<R>(mp, B, y, res_last ? zn : nullptr, p, g, t0, cnt, reg && !late_res, act, c_lo * CB,
+                            std::min(p.M, c_hi * CB));
+      }
+    };
+    if (whole) {  // ranges of blocks, each task with V, products and gathered rows of its own
+      const i64 slot_elems = wino_last_block_scratch<R>(p, g);
+      par_ranges_of(par, blocks, par_slots_with_scratch<T>(par, blocks, work, slot_elems, kWinoSlots), work,
+                    [&](i64 slot, i64 lo, i64 hi) {
+                      T* own = slot == 0 ? nullptr : slot_scratch<T>(par, nullptr, slot, slot_elems);
+                      T* mp = own ? own + g.tb * wino_last_vp<R>(p) : Mp;
+                      blocks_of(own ? own : V, mp, own ? mp + SS * g.tb * p.M : zero + S * p.C, lo, hi, 0, nc);
+                    });
+    } else {  // ranges of channel blocks, each task with V and gathered rows of its own
+      const i64 slot_elems = wino_last_input_scratch<R>(p, g);
+      par_ranges_of(par, nc, par_slots_with_scratch<T>(par, nc, work, slot_elems, kWinoSlots), work,
+                    [&](i64 slot, i64 lo, i64 hi) {
+                      T* own = slot == 0 ? nullptr : slot_scratch<T>(par, nullptr, slot, slot_elems);
+                      blocks_of(own ? own : V, Mp, own ? own + g.tb * wino_last_vp<R>(p) : zero + S * p.C, 0, blocks,
+                                lo, hi);
+                    });
     }
     if (!out_last) rows_to_first_par(par, y, O, p.M, yn, O);
     if (late_res) {

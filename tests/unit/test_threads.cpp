@@ -291,9 +291,9 @@ TEST_CASE("one run on 1, 2, 3 and 8 threads is bit-identical to the serial run, 
   // (a small model: every split reached at the dispatch threshold of 2^15 multiply-adds)
   const std::string flags =
       std::string(has_tsan(d.path) ? "-O1 -g -fsanitize=thread" : "-O2") + " -DONNX2CPP_PAR_MIN_WORK=32768";
-  // winograd (whole blocks of tiles at once on 40x40, 3 steps for the one block of 20x20),
-  // conv_channels, conv_then_depthwise, conv, matmul: 7 at least (4 before the 20x20 conv)
-  CHECK(check_parallel_runs(par_model(d.path), "par", d.path, flags, &src) >= 7);
+  // winograd (by blocks of tiles on 40x40, by output channels for the one block of 20x20),
+  // conv_channels, conv_then_depthwise, conv, matmul at least
+  CHECK(check_parallel_runs(par_model(d.path), "par", d.path, flags, &src) >= 5);
   // the kernels that split their outputs, each reached (and handed the run's parallel-for)
   for (const char* k : {"k::conv_winograd_last<float", "k::conv_channels<float", "k::conv_then_depthwise<float",
                         "k::conv<float>(par", "k::matmul_packed<float>(par"}) {
