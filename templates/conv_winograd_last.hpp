@@ -305,17 +305,17 @@ inline void wino_last_products(const T* V, const T* U, T* Mp, const i64* off, co
   const i64 lo = cb_lo, hi = cb_hi < 0 ? (M + CB - 1) / CB : cb_hi;
   for (i64 xi = 0; xi < WinoLast<R>::SS; ++xi)
     for (i64 cbi = lo; cbi < hi; ++cbi) {
-    const i64 cb = cbi * CB;
-    const T* v = V + xi * PS;
-    const T* u = U + xi * M * C;
-    T* mp = Mp + xi * g.tb * M;
-    for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
-      const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
-      chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
-                                 nullptr, true, true, mp + j * M + cb, M, nullptr, none);
-      j += n;
+      const i64 cb = cbi * CB;
+      const T* v = V + xi * PS;
+      const T* u = U + xi * M * C;
+      T* mp = Mp + xi * g.tb * M;
+      for (i64 ch = 0, j = 0; ch < chunks; ++ch) {
+        const int n = static_cast<int>(cnt / chunks + (ch < cnt % chunks ? 1 : 0));
+        chan_tile_n<T, 1, NB, Lay>(n, v + j * vp, rows, off, C, u + (cb / BW * C) * BW + cb % BW, BW, nullptr,
+                                   nullptr, true, true, mp + j * M + cb, M, nullptr, none);
+        j += n;
+      }
     }
-  }
 }
 
 // conv() of a winograd_last_fits() convolution by F(R x R, 3 x 3), with the weights as
