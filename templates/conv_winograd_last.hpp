@@ -95,7 +95,8 @@ inline i64 winograd_last_scratch(const ConvParams& p, bool in_last, bool out_las
 // three steps, and a block's V and products stay in its core's caches. Larger weights, or a
 // single block, go by ranges of output channels instead (below: each task reads its share).
 // ResNet-18's 56x56, 64 -> 64 convs (F(4x4), 7 blocks) on 2 threads: 0.37 to 0.45 ms whole,
-// 0.63 to 0.73 ms split (one thread: 0.48 to 0.53 ms); the whole model 8.8 -> 8.4 ms and
+// 0.63 to 0.73 ms in the three barrier-separated steps this kernel ran before (one thread:
+// 0.48 to 0.53 ms); the whole model 8.8 -> 8.4 ms and
 // U-Net 19.9 -> 17.6 ms on 2 threads with the bound at 2^21 elements rather than 2^18.
 constexpr i64 kWinoWholeWeights = i64(1) << 21;
 template <int R>

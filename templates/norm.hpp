@@ -40,9 +40,7 @@ inline void batch_norm(const T* X, const T* scale, const T* bias, const T* mean,
     for (i64 n = 0; n < N; ++n) {
       const i64 off = (n * C + c) * S;
       ArrMap<T>(Y + off, S) = CArrMap<T>(X + off, S) * a + b;
-      // (Without an activation no second pass: GCC 12 at -O2 also took the pass's loop for
-      // one that overflows when a caller's constant sizes were inlined into it.)
-      if (act.kind != Act::None) act_rows(Y + off, static_cast<const T*>(nullptr), Y + off, S, act);
+      act_rows(Y + off, static_cast<const T*>(nullptr), Y + off, S, act);
     }
   }
 }

@@ -433,6 +433,12 @@ inline void act_apply(T* y, i64 n, const Act a) {
 // y[0..n) = act(v + z) (z may be null).
 template <class T>
 inline void act_rows(const T* v, const T* z, T* y, i64 n, const Act act) {
+  // Nothing to add or apply: a copy at most. (Also keeps GCC 12 at -O2 from taking the loop
+  // below, inlined into a caller with constant sizes and z = nullptr, for one that overflows.)
+  if (!z && act.kind == Act::None) {
+    if (v != y) std::copy(v, v + n, y);
+    return;
+  }
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr int PS = Eigen::internal::packet_traits<T>::size;
   using namespace Eigen::internal;

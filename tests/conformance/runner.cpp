@@ -36,6 +36,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -489,11 +490,8 @@ int run_batch(const std::string& file) {
   size_t total = 0;
   for (std::string line; std::getline(in, line);) {
     std::vector<std::string> w;
-    for (size_t i = 0; i < line.size();) {
-      const size_t j = std::min(line.find('\t', i), line.size());
-      if (j > i) w.push_back(line.substr(i, j - i));
-      i = j + 1;
-    }
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, '\t');) w.push_back(f);
     if (w.empty()) continue;
     Check check = Check::Allclose;
     if ((w.size() != 5 && w.size() != 6) || (w.size() == 6 && !parse_check(w[5], &check))) {
