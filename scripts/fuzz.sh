@@ -38,7 +38,9 @@ if [ "$build" = 1 ]; then
   fi
   rm -rf "$probe"
   t0=$(date +%s)
-  cmake -S . -B "$out" -DCMAKE_CXX_COMPILER=clang++ -DO2C_FUZZ=ON -DO2C_BUILD_TESTS=OFF \
+  gen=""  # Ninja for a new tree when installed, as scripts/test.sh does
+  if [ ! -f "$out/CMakeCache.txt" ] && command -v ninja >/dev/null; then gen=-GNinja; fi
+  cmake -S . -B "$out" $gen -DCMAKE_CXX_COMPILER=clang++ -DO2C_FUZZ=ON -DO2C_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -gline-tables-only" >/dev/null
   cmake --build "$out" --target fuzz_frontend onnx2cpp -j"${O2C_FUZZ_JOBS:-$(nproc)}"
   echo "fuzz: built $out (fuzz_frontend, and onnx2cpp under ASan and UBSan) in $(($(date +%s) - t0)) s"

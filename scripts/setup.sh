@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the build and test dependencies from Debian's packages (as root or with sudo).
 set -euo pipefail
-pkgs=(build-essential cmake ccache libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
+pkgs=(build-essential cmake ninja-build ccache libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
       libcli11-dev catch2 python3
       python3-onnx  # tests/models/to_half.py: the shared models in float16
       python3-torch python3-torchvision  # tests/train: PyTorch's training runs, the reference of verify-train
